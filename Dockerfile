@@ -1,0 +1,16 @@
+# Build: Maven on a JDK, then run on a plain JRE.
+FROM maven:3.9-eclipse-temurin-17 AS build
+WORKDIR /src
+COPY pom.xml .
+RUN mvn -B -q dependency:go-offline
+COPY src ./src
+RUN mvn -B -q package -DskipTests
+
+FROM eclipse-temurin:17-jre
+WORKDIR /app
+COPY --from=build /src/target/switchboard.jar /app/switchboard.jar
+COPY conf /app/conf
+COPY web /app/web
+EXPOSE 8080
+USER 10001
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-jar", "/app/switchboard.jar"]

@@ -1,0 +1,202 @@
+package dev.switchboard.app;
+
+import io.vertx.core.json.JsonObject;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * The node's configuration, read once at start-up: built-in defaults, then {@code conf/config.json},
+ * then environment variables (names as in CONTRACT.md), then explicit overrides (tests).
+ */
+public record Config(
+    int httpPort,
+    String databaseUrl,
+    String redisUrl,
+    String jwtSecret,
+    boolean jwtSecretGenerated,
+    String metaAppSecret,
+    String metaVerifyToken,
+    String graphApiUrl,
+    String adminEmail,
+    String adminPassword,
+    Duration windowStandard,
+    Duration windowHumanAgent,
+    String redisPrefix,
+    int webhookMaxBytes,
+    int apiMaxBytes,
+    String webRoot,
+    String nodeId,
+    JsonObject raw) {
+
+  /** Every key a deployment may set; each is read from the environment under the same name. */
+  static final String[] KEYS = {
+      "HTTP_PORT", "DATABASE_URL", "REDIS_URL", "JWT_SECRET", "META_APP_SECRET", "META_VERIFY_TOKEN",
+      "GRAPH_API_URL", "ADMIN_EMAIL", "ADMIN_PASSWORD", "WINDOW_STANDARD", "WINDOW_HUMAN_AGENT",
+      "REDIS_PREFIX", "WEBHOOK_MAX_BYTES", "API_MAX_BYTES", "WEB_ROOT", "NODE_ID",
+      "GRAPH_RETRY_BASE_MS", "GRAPH_MAX_ATTEMPTS", "GRAPH_TIMEOUT_MS", "SEND_RATE_WHATSAPP", "SEND_RATE_DEFAULT",
+      "BOT_MAX_REPLIES_PER_MINUTE", "EVENT_LOG_MAXLEN", "BRIDGE_MAX_CONNECTIONS", "BRIDGE_MAX_QUEUE_BYTES",
+      "PROCESSOR_BATCH", "HTTP_INSTANCES"
+  };
+
+  private static final JsonObject DEFAULTS = new JsonObject()
+      .put("HTTP_PORT", 8080)
+      .put("DATABASE_URL", "postgresql://switchboard:switchboard@127.0.0.1:5432/switchboard")
+      .put("REDIS_URL", "redis://127.0.0.1:6379")
+      .put("GRAPH_API_URL", "https://graph.facebook.com/v21.0")
+      .put("WINDOW_STANDARD", "PT24H")
+      .put("WINDOW_HUMAN_AGENT", "P7D")
+      .put("REDIS_PREFIX", "sb:")
+      .put("WEBHOOK_MAX_BYTES", 4 * 1024 * 1024)
+      .put("API_MAX_BYTES", 1024 * 1024)
+      .put("WEB_ROOT", "web");
+
+  /** Loads defaults, {@code conf/config.json} (if present), then the process environment. */
+  public static Config load() {
+    return load(Path.of("conf", "config.json"), System.getenv(), new JsonObject());
+  }
+
+  public static Config load(Path file, Map<String, String> env, JsonObject overrides) {
+    JsonObject merged = DEFAULTS.copy();
+    if (file != null && Files.isRegularFile(file)) {
+      try {
+        merged.mergeIn(new JsonObject(Files.readString(file)));
+      } catch (IOException | RuntimeException e) {
+        throw new ConfigException("cannot read " + file + ": " + e.getMessage());
+      }
+    }
+    for (String key : KEYS) {
+      String value = env.get(key);
+      if (value != null && !value.isBlank()) {
+        merged.put(key, value);
+      }
+    }
+    merged.mergeIn(overrides);
+    return from(merged);
+  }
+
+  /** Validates and converts; throws {@link ConfigException} naming the first bad key. */
+  public static Config from(JsonObject c) {
+    String jwt = string(c, "JWT_SECRET");
+    boolean generated = jwt == null;
+    if (generated) {
+      jwt = UUID.randomUUID() + "-" + UUID.randomUUID();
+    }
+    Duration standard = duration(c, "WINDOW_STANDARD");
+    Duration human = duration(c, "WINDOW_HUMAN_AGENT");
+    if (human.compareTo(standard) < 0) {
+      throw new ConfigException("WINDOW_HUMAN_AGENT (" + human + ") must not be shorter than WINDOW_STANDARD (" + standard + ")");
+    }
+    String databaseUrl = required(c, "DATABASE_URL");
+    checkUri("DATABASE_URL", databaseUrl, "postgresql", "postgres");
+    String redisUrl = required(c, "REDIS_URL");
+    checkUri("REDIS_URL", redisUrl, "redis", "rediss");
+    String nodeId = string(c, "NODE_ID");
+    return new Config(
+        integer(c, "HTTP_PORT", 0, 65535),
+        databaseUrl,
+        redisUrl,
+        jwt,
+        generated,
+        string(c, "META_APP_SECRET"),
+        string(c, "META_VERIFY_TOKEN"),
+        stripSlash(required(c, "GRAPH_API_URL")),
+        string(c, "ADMIN_EMAIL"),
+        string(c, "ADMIN_PASSWORD"),
+        standard,
+        human,
+        required(c, "REDIS_PREFIX"),
+        integer(c, "WEBHOOK_MAX_BYTES", 3 * 1024 * 1024, Integer.MAX_VALUE),
+        integer(c, "API_MAX_BYTES", 1024, Integer.MAX_VALUE),
+        required(c, "WEB_ROOT"),
+        nodeId != null ? nodeId : UUID.randomUUID().toString().substring(0, 8),
+        c.copy());
+  }
+
+  /** An optional integer setting with a default, for parts that add their own knobs. */
+  public int intOr(String key, int fallback) {
+    Object v = raw.getValue(key);
+    if (v == null) {
+      return fallback;
+    }
+    try {
+      return v instanceof Number n ? n.intValue() : Integer.parseInt(v.toString().trim());
+    } catch (NumberFormatException e) {
+      throw new ConfigException(key + " must be an integer, got '" + v + "'");
+    }
+  }
+
+  private static String string(JsonObject c, String key) {
+    Object v = c.getValue(key);
+    if (v == null) {
+      return null;
+    }
+    String s = v.toString().trim();
+    return s.isEmpty() ? null : s;
+  }
+
+  private static String required(JsonObject c, String key) {
+    String v = string(c, key);
+    if (v == null) {
+      throw new ConfigException(key + " is required");
+    }
+    return v;
+  }
+
+  private static int integer(JsonObject c, String key, int min, int max) {
+    String v = required(c, key);
+    try {
+      int n = Integer.parseInt(v);
+      if (n < min || n > max) {
+        throw new ConfigException(key + " must be between " + min + " and " + max + ", got " + n);
+      }
+      return n;
+    } catch (NumberFormatException e) {
+      throw new ConfigException(key + " must be an integer, got '" + v + "'");
+    }
+  }
+
+  private static Duration duration(JsonObject c, String key) {
+    String v = required(c, key);
+    try {
+      Duration d = Duration.parse(v);
+      if (d.isNegative() || d.isZero()) {
+        throw new ConfigException(key + " must be positive, got " + v);
+      }
+      return d;
+    } catch (DateTimeParseException e) {
+      throw new ConfigException(key + " must be an ISO-8601 duration like PT24H, got '" + v + "'");
+    }
+  }
+
+  private static void checkUri(String key, String value, String... schemes) {
+    try {
+      URI uri = URI.create(value);
+      for (String scheme : schemes) {
+        if (scheme.equalsIgnoreCase(uri.getScheme())) {
+          return;
+        }
+      }
+    } catch (IllegalArgumentException ignored) {
+      // reported below
+    }
+    throw new ConfigException(key + " must be a " + schemes[0] + ":// URL, got '" + value + "'");
+  }
+
+  private static String stripSlash(String url) {
+    return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+  }
+
+  /** A configuration problem: the message is the one line printed before the node exits. */
+  public static final class ConfigException extends RuntimeException {
+    public ConfigException(String message) {
+      super(message, null, false, false);
+    }
+  }
+}

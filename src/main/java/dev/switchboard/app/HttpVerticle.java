@@ -1,0 +1,63 @@
+package dev.switchboard.app;
+
+import dev.switchboard.auth.AuthRoutes;
+import dev.switchboard.common.ApiException;
+import dev.switchboard.common.Services;
+import dev.switchboard.inbox.Errors;
+import dev.switchboard.inbox.OpsRoutes;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.JWTAuthHandler;
+
+/**
+ * One HTTP server instance (one per event loop): operations endpoints, webhook ingress, the
+ * agents' API under {@code /api/v1}, the live bridge and the web inbox.
+ */
+public final class HttpVerticle extends VerticleBase {
+
+  private final Services services;
+  private HttpServer server;
+
+  public HttpVerticle(Services services) {
+    this.services = services;
+  }
+
+  @Override
+  public Future<?> start() {
+    Config config = services.config();
+    Router root = Router.router(vertx);
+
+    new OpsRoutes(services).mount(root);
+    Router api = Router.router(vertx);
+    api.route().handler(BodyHandler.create(false).setBodyLimit(config.apiMaxBytes()));
+    api.route().consumes("application/json").consumes("*/*");
+    new AuthRoutes(services).mount(api);
+    api.route().handler(JWTAuthHandler.create(services.tokens().provider()));
+    mountApi(api);
+    api.route().handler(ctx -> ctx.fail(ApiException.notFound("route")));
+    root.route("/api/v1/*").subRouter(api);
+
+    root.route().failureHandler(Errors::handle);
+    api.route().failureHandler(Errors::handle);
+
+    server = vertx.createHttpServer(new HttpServerOptions()
+        .setPort(config.httpPort())
+        .setCompressionSupported(true)
+        .setTcpNoDelay(true)
+        .setIdleTimeout(120));
+    return server.requestHandler(root).listen();
+  }
+
+  /** The agents' API; each part mounts its own routes (all behind the bearer token). */
+  private void mountApi(Router api) {
+  }
+
+  /** The port actually bound (tests listen on 0). */
+  public int port() {
+    return server.actualPort();
+  }
+}

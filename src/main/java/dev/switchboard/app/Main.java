@@ -1,0 +1,61 @@
+package dev.switchboard.app;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.util.concurrent.TimeUnit;
+
+/** {@code java -jar target/switchboard.jar}: loads the config, starts one node, stops it on SIGTERM. */
+public final class Main {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Main.class);
+
+  private Main() {
+  }
+
+  public static void main(String[] args) {
+    Config config;
+    try {
+      config = Config.load();
+    } catch (Config.ConfigException e) {
+      System.err.println("switchboard: configuration error: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    Vertx vertx = newVertx(registry);
+    Node.start(vertx, config, registry, Clock.systemUTC())
+        .onSuccess(node -> {
+          LOG.info("switchboard node {} listening on port {}", config.nodeId(), node.port());
+          Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            LOG.info("stopping: finishing in-flight work");
+            try {
+              node.stop().toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+              vertx.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+            } catch (Exception e) {
+              LOG.warn("shutdown did not finish cleanly: {}", e.toString());
+            }
+          }, "switchboard-shutdown"));
+        })
+        .onFailure(err -> {
+          String message = err instanceof Node.StartupException ? err.getMessage() : Node.oneLine(err);
+          System.err.println("switchboard: cannot start: " + message);
+          vertx.close().onComplete(v -> System.exit(1));
+        });
+  }
+
+  /** A Vert.x instance whose metrics go to the given Prometheus registry. */
+  public static Vertx newVertx(PrometheusMeterRegistry registry) {
+    VertxOptions options = new VertxOptions()
+        .setPreferNativeTransport(true)
+        .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true));
+    return Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry)).build();
+  }
+}

@@ -1,0 +1,155 @@
+package dev.switchboard.app;
+
+import dev.switchboard.auth.AuthService;
+import dev.switchboard.auth.Tokens;
+import dev.switchboard.common.Services;
+import dev.switchboard.store.Db;
+import dev.switchboard.store.EventLog;
+import dev.switchboard.store.Migrations;
+import dev.switchboard.store.RedisStore;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import io.vertx.sqlclient.Pool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One Switchboard node: checks its dependencies, migrates, seeds, and deploys every part.
+ * Tests start several of these in one JVM, each on its own {@link Vertx}.
+ */
+public final class Node {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Node.class);
+
+  private final Vertx vertx;
+  private final Services services;
+  private final List<String> deployments = new ArrayList<>();
+  private int port;
+
+  private Node(Vertx vertx, Services services) {
+    this.vertx = vertx;
+    this.services = services;
+  }
+
+  /** Starts a node; fails with a {@link StartupException} whose message is one clear line. */
+  public static Future<Node> start(Vertx vertx, Config config, MeterRegistry metrics, Clock clock) {
+    if (config.jwtSecretGenerated()) {
+      LOG.warn("JWT_SECRET is not set: tokens are signed with a random secret and die with this node; set it when running several nodes");
+    }
+    if (config.metaAppSecret() == null) {
+      LOG.warn("META_APP_SECRET is not set: every webhook POST will be refused");
+    }
+    Pool pool = Db.pool(vertx, config.databaseUrl(), config.intOr("DB_POOL_SIZE", 16));
+    RedisStore redis = new RedisStore(vertx, config.redisUrl(), config.redisPrefix());
+    EventLog events = new EventLog(redis, config.intOr("EVENT_LOG_MAXLEN", 1_000_000), config.intOr("EVENT_LOG_ACCOUNT_MAXLEN", 100_000));
+    Tokens tokens = new Tokens(vertx, config.jwtSecret());
+    WebClient graph = WebClient.create(vertx, new WebClientOptions()
+        .setConnectTimeout(config.intOr("GRAPH_TIMEOUT_MS", 10_000))
+        .setIdleTimeout(60)
+        .setUserAgent("Switchboard/0.1"));
+    Services services = new Services(vertx, config, pool, redis, events, tokens, graph, metrics, clock);
+    Node node = new Node(vertx, services);
+
+    String pgWhere = Db.describe(config.databaseUrl());
+    return pool.query("SELECT 1").execute()
+        .recover(err -> Future.failedFuture(new StartupException(
+            "PostgreSQL is unreachable at " + pgWhere + ": " + oneLine(err))))
+        .compose(v -> redis.api().ping(List.of())
+            .recover(err -> Future.failedFuture(new StartupException(
+                "Redis is unreachable at " + redactedRedis(config.redisUrl()) + ": " + oneLine(err)))))
+        .compose(v -> Migrations.run(vertx, config.databaseUrl())
+            .recover(err -> Future.failedFuture(new StartupException(
+                "migrating PostgreSQL at " + pgWhere + " failed: " + oneLine(err)))))
+        .compose(n -> new AuthService(vertx, pool, tokens).seedAdmin(config.adminEmail(), config.adminPassword()))
+        .compose(v -> node.deployAll())
+        .map(v -> node)
+        .recover(err -> {
+          pool.close();
+          redis.close();
+          graph.close();
+          return Future.failedFuture(err);
+        });
+  }
+
+  private Future<Void> deployAll() {
+    int instances = services.config().intOr("HTTP_INSTANCES", Runtime.getRuntime().availableProcessors());
+    List<HttpVerticle> servers = new ArrayList<>();
+    return vertx.deployVerticle(() -> {
+          HttpVerticle v = new HttpVerticle(services);
+          synchronized (servers) {
+            servers.add(v);
+          }
+          return v;
+        }, new DeploymentOptions().setInstances(instances))
+        .onSuccess(deployments::add)
+        .compose(id -> deployWorkers())
+        .onSuccess(v -> port = servers.get(0).port())
+        .mapEmpty();
+  }
+
+  /** Background parts: processor, sweeper, send pipeline, timers, event fan-out, bots. */
+  private Future<Void> deployWorkers() {
+    return Future.succeededFuture();
+  }
+
+  public Services services() {
+    return services;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  /** Undeploys every part (in-flight work finishes or is handed back), then closes the clients. */
+  public Future<Void> stop() {
+    List<Future<Void>> undeploys = new ArrayList<>();
+    for (int i = deployments.size() - 1; i >= 0; i--) {
+      undeploys.add(vertx.undeploy(deployments.get(i)).otherwise((Void) null));
+    }
+    return Future.join(undeploys)
+        .eventually(() -> services.pool().close())
+        .eventually(() -> {
+          services.redis().close();
+          services.graph().close();
+          return Future.succeededFuture();
+        })
+        .mapEmpty();
+  }
+
+  static String oneLine(Throwable err) {
+    Throwable root = err;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String m = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+    return m.replace('\n', ' ').trim();
+  }
+
+  private static String redactedRedis(String url) {
+    return url.replaceAll("//[^@/]*@", "//***@");
+  }
+
+  /** A start-up failure; its message is printed as one line and the process exits. */
+  public static final class StartupException extends RuntimeException {
+    public StartupException(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  static JsonObject describe(Config c) {
+    return new JsonObject().put("port", c.httpPort()).put("node", c.nodeId());
+  }
+}

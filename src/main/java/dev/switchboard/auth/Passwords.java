@@ -1,0 +1,57 @@
+package dev.switchboard.auth;
+
+import javax.crypto.SecretKeyFactory;
+import javax.crypto.spec.PBEKeySpec;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.Base64;
+
+/**
+ * PBKDF2-HMAC-SHA256 password hashes, stored as {@code pbkdf2-sha256$iterations$salt$hash}.
+ * CPU-heavy by design: callers run it in {@code executeBlocking}, never on an event loop.
+ */
+public final class Passwords {
+
+  /** Above the 2021 OWASP floor for PBKDF2-HMAC-SHA256 (~100 ms here), run off the event loop. */
+  public static final int ITERATIONS = 210_000;
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private Passwords() {
+  }
+
+  public static String hash(String password) {
+    return hash(password, ITERATIONS);
+  }
+
+  public static String hash(String password, int iterations) {
+    byte[] salt = new byte[16];
+    RANDOM.nextBytes(salt);
+    byte[] dk = derive(password, salt, iterations);
+    Base64.Encoder b64 = Base64.getEncoder().withoutPadding();
+    return "pbkdf2-sha256$" + iterations + "$" + b64.encodeToString(salt) + "$" + b64.encodeToString(dk);
+  }
+
+  public static boolean verify(String password, String stored) {
+    if (password == null || stored == null) {
+      return false;
+    }
+    String[] parts = stored.split("\\$");
+    if (parts.length != 4 || !"pbkdf2-sha256".equals(parts[0])) {
+      return false;
+    }
+    int iterations = Integer.parseInt(parts[1]);
+    byte[] salt = Base64.getDecoder().decode(parts[2]);
+    byte[] expected = Base64.getDecoder().decode(parts[3]);
+    return MessageDigest.isEqual(expected, derive(password, salt, iterations));
+  }
+
+  private static byte[] derive(String password, byte[] salt, int iterations) {
+    try {
+      PBEKeySpec spec = new PBEKeySpec(password.toCharArray(), salt, iterations, 256);
+      return SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256").generateSecret(spec).getEncoded();
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("PBKDF2WithHmacSHA256 unavailable", e);
+    }
+  }
+}

@@ -1,0 +1,42 @@
+package dev.switchboard.auth;
+
+import dev.switchboard.common.ApiException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.auth.User;
+import io.vertx.ext.web.RoutingContext;
+
+/** The caller of an API request, taken from a verified JWT. Every query is scoped by {@link #accountId()}. */
+public record Principal(long userId, long accountId, String role, String name) {
+
+  public boolean isAdmin() {
+    return "admin".equals(role);
+  }
+
+  public static Principal of(RoutingContext ctx) {
+    User user = ctx.user();
+    if (user == null) {
+      throw ApiException.unauthorized("a bearer token is required");
+    }
+    return fromClaims(user.principal());
+  }
+
+  public static Principal fromClaims(JsonObject claims) {
+    try {
+      return new Principal(
+          Long.parseLong(claims.getString("sub")),
+          Long.parseLong(claims.getString("acc")),
+          claims.getString("role"),
+          claims.getString("name"));
+    } catch (RuntimeException e) {
+      throw ApiException.unauthorized("the token is not a Switchboard token");
+    }
+  }
+
+  /** Fails with 403 unless the caller is an admin. */
+  public Principal requireAdmin() {
+    if (!isAdmin()) {
+      throw ApiException.forbidden("only an admin may do this");
+    }
+    return this;
+  }
+}

@@ -1,0 +1,44 @@
+package dev.switchboard.auth;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.auth.JWTOptions;
+import io.vertx.ext.auth.PubSecKeyOptions;
+import io.vertx.ext.auth.authentication.TokenCredentials;
+import io.vertx.ext.auth.jwt.JWTAuth;
+import io.vertx.ext.auth.jwt.JWTAuthOptions;
+
+/** Issues and verifies agents' HS256 JWTs (vertx-auth-jwt). */
+public final class Tokens {
+
+  public static final int TTL_SECONDS = 12 * 3600;
+  private final JWTAuth jwt;
+
+  public Tokens(Vertx vertx, String secret) {
+    this.jwt = JWTAuth.create(vertx, new JWTAuthOptions()
+        .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(secret)));
+  }
+
+  public JWTAuth provider() {
+    return jwt;
+  }
+
+  public String issue(long userId, long accountId, String role, String name) {
+    return issue(userId, accountId, role, name, TTL_SECONDS);
+  }
+
+  public String issue(long userId, long accountId, String role, String name, int ttlSeconds) {
+    JsonObject claims = new JsonObject()
+        .put("sub", String.valueOf(userId))
+        .put("acc", String.valueOf(accountId))
+        .put("role", role)
+        .put("name", name);
+    return jwt.generateToken(claims, new JWTOptions().setAlgorithm("HS256").setExpiresInSeconds(ttlSeconds));
+  }
+
+  /** Verifies a raw token (signature and expiry), for the bridge's register frames. */
+  public Future<Principal> verify(String token) {
+    return jwt.authenticate(new TokenCredentials(token)).map(user -> Principal.fromClaims(user.principal()));
+  }
+}

@@ -1,0 +1,101 @@
+package dev.switchboard.common;
+
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+
+/** Reading request bodies: wrong types answer 400 naming the field; unknown fields are ignored. */
+public final class Bodies {
+
+  private Bodies() {
+  }
+
+  public static JsonObject object(RoutingContext ctx) {
+    try {
+      if (ctx.body() == null || ctx.body().length() == 0) {
+        throw ApiException.badRequest("invalid_body", "a JSON object body is required");
+      }
+      Object v = ctx.body().asJsonObject();
+      if (v == null) {
+        throw ApiException.badRequest("invalid_body", "a JSON object body is required");
+      }
+      return (JsonObject) v;
+    } catch (DecodeException | ClassCastException e) {
+      throw ApiException.badRequest("invalid_json", "the body must be a JSON object");
+    }
+  }
+
+  public static String string(JsonObject body, String field, boolean required) {
+    Object v = body.getValue(field);
+    if (v == null) {
+      if (required) {
+        throw ApiException.badRequest("missing_field", field + " is required");
+      }
+      return null;
+    }
+    if (!(v instanceof String s)) {
+      throw ApiException.badRequest("invalid_field", field + " must be a string");
+    }
+    if (required && s.isBlank()) {
+      throw ApiException.badRequest("missing_field", field + " must not be empty");
+    }
+    return s;
+  }
+
+  public static Boolean bool(JsonObject body, String field) {
+    Object v = body.getValue(field);
+    if (v == null) {
+      return null;
+    }
+    if (!(v instanceof Boolean b)) {
+      throw ApiException.badRequest("invalid_field", field + " must be a boolean");
+    }
+    return b;
+  }
+
+  public static JsonArray array(JsonObject body, String field, boolean required) {
+    Object v = body.getValue(field);
+    if (v == null) {
+      if (required) {
+        throw ApiException.badRequest("missing_field", field + " is required");
+      }
+      return null;
+    }
+    if (!(v instanceof JsonArray a)) {
+      throw ApiException.badRequest("invalid_field", field + " must be an array");
+    }
+    return a;
+  }
+
+  public static JsonObject obj(JsonObject body, String field, boolean required) {
+    Object v = body.getValue(field);
+    if (v == null) {
+      if (required) {
+        throw ApiException.badRequest("missing_field", field + " is required");
+      }
+      return null;
+    }
+    if (!(v instanceof JsonObject o)) {
+      throw ApiException.badRequest("invalid_field", field + " must be an object");
+    }
+    return o;
+  }
+
+  /** {@code limit}: 1 to 200, default 50, larger values clamped to 200. */
+  public static int limit(RoutingContext ctx) {
+    String raw = ctx.request().getParam("limit");
+    if (raw == null || raw.isBlank()) {
+      return 50;
+    }
+    try {
+      int n = Integer.parseInt(raw.trim());
+      if (n < 1) {
+        throw ApiException.badRequest("invalid_field", "limit must be between 1 and 200");
+      }
+      return Math.min(n, 200);
+    } catch (NumberFormatException e) {
+      throw ApiException.badRequest("invalid_field", "limit must be an integer");
+    }
+  }
+}

@@ -1,0 +1,43 @@
+package dev.switchboard.common;
+
+/** Our ids are positive bigints, written as strings in the API. */
+public final class Ids {
+
+  private Ids() {
+  }
+
+  /** Parses an id from a path; anything that is not an id is simply not found. */
+  public static long parse(String raw, String what) {
+    Long id = tryParse(raw);
+    if (id == null) {
+      throw ApiException.notFound(what);
+    }
+    return id;
+  }
+
+  /** Parses an id from a body or query field; a malformed one is a 400 naming the field. */
+  public static long parseField(Object raw, String field) {
+    Long id = raw == null ? null : tryParse(raw.toString());
+    if (id == null) {
+      throw ApiException.badRequest("invalid_field", field + " must be an id");
+    }
+    return id;
+  }
+
+  public static Long tryParse(String raw) {
+    if (raw == null || raw.isEmpty() || raw.length() > 19) {
+      return null;
+    }
+    for (int i = 0; i < raw.length(); i++) {
+      if (!Character.isDigit(raw.charAt(i))) {
+        return null;
+      }
+    }
+    long v = Long.parseLong(raw);
+    return v > 0 ? v : null;
+  }
+
+  public static String str(Long id) {
+    return id == null ? null : String.valueOf(id);
+  }
+}

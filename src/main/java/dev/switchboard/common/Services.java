@@ -1,0 +1,28 @@
+package dev.switchboard.common;
+
+import dev.switchboard.app.Config;
+import dev.switchboard.auth.Tokens;
+import dev.switchboard.store.EventLog;
+import dev.switchboard.store.RedisStore;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.sqlclient.Pool;
+
+import java.time.Clock;
+
+/**
+ * What one node shares between its verticles: built once at start-up by the app and handed to
+ * each part. Every member is safe to use from any event loop.
+ */
+public record Services(
+    Vertx vertx,
+    Config config,
+    Pool pool,
+    RedisStore redis,
+    EventLog events,
+    Tokens tokens,
+    WebClient graph,
+    MeterRegistry metrics,
+    Clock clock) {
+}

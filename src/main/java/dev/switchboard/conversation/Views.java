@@ -1,0 +1,160 @@
+package dev.switchboard.conversation;
+
+import dev.switchboard.common.Times;
+import dev.switchboard.window.WindowPolicy;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.Tuple;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The API shapes of conversations, contacts and messages (CONTRACT.md), built from rows. One
+ * place, so the list, a single fetch and every pushed event show exactly the same object.
+ */
+public final class Views {
+
+  private Views() {
+  }
+
+  /** Selects everything a conversation view needs; append a WHERE clause. Columns are read by name. */
+  public static final String CONVERSATION_SELECT = """
+      SELECT cv.id, cv.account_id, cv.status, cv.assignee_type, cv.assignee_id, cv.last_message_at,
+             cv.last_inbound_at, cv.unread_count, cv.created_at, cv.channel_id,
+             ch.platform, ch.name AS channel_name,
+             ct.id AS contact_id, ct.platform_user_id, ct.display_name, ct.platform_name, ct.phone, ct.email,
+             CASE cv.assignee_type WHEN 'agent' THEN (SELECT u.name FROM users u WHERE u.id = cv.assignee_id)
+                                   WHEN 'team' THEN (SELECT t.name FROM teams t WHERE t.id = cv.assignee_id) END AS assignee_name,
+             (SELECT coalesce(jsonb_object_agg(f.name, f.value), '{}'::jsonb) FROM contact_fields f WHERE f.contact_id = ct.id) AS fields,
+             (SELECT coalesce(jsonb_agg(l.name ORDER BY l.name), '[]'::jsonb) FROM contact_labels l WHERE l.contact_id = ct.id) AS labels
+        FROM conversations cv
+        JOIN channels ch ON ch.id = cv.channel_id
+        JOIN contacts ct ON ct.id = cv.contact_id
+      """;
+
+  public static final String CONTACT_SELECT = """
+      SELECT ct.id AS contact_id, ct.account_id, ct.channel_id, ct.platform_user_id, ct.display_name, ct.platform_name,
+             ct.phone, ct.email, ch.platform,
+             (SELECT coalesce(jsonb_object_agg(f.name, f.value), '{}'::jsonb) FROM contact_fields f WHERE f.contact_id = ct.id) AS fields,
+             (SELECT coalesce(jsonb_agg(l.name ORDER BY l.name), '[]'::jsonb) FROM contact_labels l WHERE l.contact_id = ct.id) AS labels
+        FROM contacts ct
+        JOIN channels ch ON ch.id = ct.channel_id
+      """;
+
+  public static final String MESSAGE_COLUMNS =
+      "id, account_id, conversation_id, channel_id, direction, type, content_type, text, attachments, raw, sender_type, "
+          + "sender_id, status, error_code, error_message, external_id, reply_to, platform_timestamp, created_at, updated_at";
+
+  /** Loads conversation views by id (any account: callers scope ids before asking). Order follows {@code ids}. */
+  public static Future<List<JsonObject>> conversations(SqlClient sql, Collection<Long> ids, WindowPolicy policy, Instant now) {
+    if (ids.isEmpty()) {
+      return Future.succeededFuture(List.of());
+    }
+    return sql.preparedQuery(CONVERSATION_SELECT + " WHERE cv.id = ANY($1)")
+        .execute(Tuple.of(ids.toArray(new Long[0])))
+        .map(rows -> {
+          Map<Long, JsonObject> byId = new HashMap<>();
+          for (Row r : rows) {
+            byId.put(r.getLong("id"), conversation(r, policy, now));
+          }
+          List<JsonObject> out = new ArrayList<>();
+          for (Long id : ids) {
+            JsonObject v = byId.get(id);
+            if (v != null) {
+              out.add(v);
+            }
+          }
+          return out;
+        });
+  }
+
+  /** A conversation row (from {@link #CONVERSATION_SELECT}) as the API shows it. */
+  public static JsonObject conversation(Row r, WindowPolicy policy, Instant now) {
+    String platform = r.getString("platform");
+    Instant lastInbound = instant(r.getOffsetDateTime("last_inbound_at"));
+    WindowPolicy.View w = policy.view(platform, lastInbound, now);
+    String assigneeType = r.getString("assignee_type");
+    JsonObject assignee = assigneeType == null ? null : new JsonObject()
+        .put("type", assigneeType)
+        .put("id", String.valueOf(r.getLong("assignee_id")))
+        .put("name", r.getString("assignee_name"));
+    JsonObject contact = contact(r);
+    return new JsonObject()
+        .put("id", String.valueOf(r.getLong("id")))
+        .put("accountId", String.valueOf(r.getLong("account_id")))
+        .put("status", r.getString("status"))
+        .put("platform", platform)
+        .put("channelId", String.valueOf(r.getLong("channel_id")))
+        .put("channelName", r.getString("channel_name"))
+        .put("contact", contact)
+        .put("assignee", assignee)
+        .put("labels", contact.getJsonArray("labels"))
+        .put("unreadCount", r.getInteger("unread_count"))
+        .put("lastMessageAt", Times.iso(r.getOffsetDateTime("last_message_at")))
+        .put("lastInboundAt", Times.iso(lastInbound))
+        .put("createdAt", Times.iso(r.getOffsetDateTime("created_at")))
+        .put("window", new JsonObject()
+            .put("humanExpiresAt", Times.iso(w.humanExpiresAt()))
+            .put("automationExpiresAt", Times.iso(w.automationExpiresAt()))
+            .put("templateRequired", w.templateRequired()));
+  }
+
+  /** A contact from a row holding the {@link #CONTACT_SELECT} columns (also part of a conversation row). */
+  public static JsonObject contact(Row r) {
+    Object fields = r.getValue("fields");
+    Object labels = r.getValue("labels");
+    return new JsonObject()
+        .put("id", String.valueOf(r.getLong("contact_id")))
+        .put("channelId", String.valueOf(r.getLong("channel_id")))
+        .put("platform", r.getString("platform"))
+        .put("platformUserId", r.getString("platform_user_id"))
+        .put("displayName", r.getString("display_name"))
+        .put("platformName", r.getString("platform_name"))
+        .put("phone", r.getString("phone"))
+        .put("email", r.getString("email"))
+        .put("fields", fields instanceof JsonObject o ? o : new JsonObject())
+        .put("labels", labels instanceof JsonArray a ? a : new JsonArray());
+  }
+
+  /** A message row (columns {@link #MESSAGE_COLUMNS}) as the API shows it. */
+  public static JsonObject message(Row r) {
+    String errorCode = r.getString("error_code");
+    String errorMessage = r.getString("error_message");
+    Object attachments = r.getValue("attachments");
+    JsonObject m = new JsonObject()
+        .put("id", String.valueOf(r.getLong("id")))
+        .put("conversationId", String.valueOf(r.getLong("conversation_id")))
+        .put("direction", r.getString("direction"))
+        .put("type", r.getString("type"))
+        .put("contentType", r.getString("content_type"))
+        .put("text", r.getString("text"))
+        .put("attachments", attachments instanceof JsonArray a ? a : new JsonArray())
+        .put("senderType", r.getString("sender_type"))
+        .put("senderId", r.getLong("sender_id") == null ? null : String.valueOf(r.getLong("sender_id")))
+        .put("status", r.getString("status"))
+        .put("error", errorCode == null && errorMessage == null ? null
+            : new JsonObject().put("code", errorCode).put("message", errorMessage))
+        .put("externalId", r.getString("external_id"))
+        .put("replyTo", r.getString("reply_to"))
+        .put("platformTimestamp", Times.iso(r.getOffsetDateTime("platform_timestamp")))
+        .put("createdAt", Times.iso(r.getOffsetDateTime("created_at")))
+        .put("updatedAt", Times.iso(r.getOffsetDateTime("updated_at")));
+    if ("unsupported".equals(r.getString("content_type"))) {
+      m.put("raw", r.getValue("raw"));
+    }
+    return m;
+  }
+
+  private static Instant instant(OffsetDateTime t) {
+    return t == null ? null : t.toInstant();
+  }
+}

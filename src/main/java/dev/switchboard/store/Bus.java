@@ -1,0 +1,29 @@
+package dev.switchboard.store;
+
+/** Event types and event-bus addresses, in one place (dotted names). */
+public final class Bus {
+
+  private Bus() {
+  }
+
+  // event types (the `type` of an event in the log, on the bus and at GET /events)
+  public static final String MESSAGE_CREATED = "message.created";
+  public static final String MESSAGE_UPDATED = "message.updated";
+  public static final String CONVERSATION_CREATED = "conversation.created";
+  public static final String CONVERSATION_UPDATED = "conversation.updated";
+  public static final String CONTACT_UPDATED = "contact.updated";
+  public static final String WINDOW_CHANGED = "conversation.window_changed";
+  public static final String CHANNEL_UPDATED = "channel.updated";
+
+  // local event-bus addresses
+  /** Where a node publishes each event of an account; the SockJS bridge forwards it to browsers. */
+  public static String accountAddress(long accountId) {
+    return ACCOUNT_ADDRESS_PREFIX + accountId;
+  }
+
+  public static final String ACCOUNT_ADDRESS_PREFIX = "inbox.account.";
+  /** Nudges the processor: raw events were committed. */
+  public static final String RAW_STORED = "switchboard.raw.stored";
+  /** Nudges the send pipeline: pending outbound messages were committed. */
+  public static final String OUTBOUND_PENDING = "switchboard.outbound.pending";
+}
