@@ -41,6 +41,10 @@ public final class HttpVerticle extends VerticleBase {
     api.route().handler(ctx -> ctx.fail(ApiException.notFound("route")));
     root.route("/api/v1/*").subRouter(api);
 
+    // ingress (issue 2): /webhooks/{platform}
+
+    // live (issue 6): /eventbus bridge and the web inbox at /
+
     root.route().failureHandler(Errors::handle);
     api.route().failureHandler(Errors::handle);
 
@@ -54,6 +58,13 @@ public final class HttpVerticle extends VerticleBase {
 
   /** The agents' API; each part mounts its own routes (all behind the bearer token). */
   private void mountApi(Router api) {
+    // inbox API (issue 3): channels, agents, teams, conversations, contacts, saved replies, search, export
+
+    // sending (issue 4): messages, templates
+
+    // bot flows (issue 5)
+
+    // live events (issue 6): GET /events
   }
 
   /** The port actually bound (tests listen on 0). */

@@ -98,7 +98,16 @@ public final class Node {
 
   /** Background parts: processor, sweeper, send pipeline, timers, event fan-out, bots. */
   private Future<Void> deployWorkers() {
-    return Future.succeededFuture();
+    List<Future<String>> all = new ArrayList<>();
+    // ingress (issue 2): processor and sweeper
+
+    // sending (issue 4): send pipeline, window timer
+
+    // bot (issue 5)
+
+    // live (issue 6): event fan-out from the Redis log to the local event bus
+
+    return Future.all(all).onSuccess(cf -> all.forEach(f -> deployments.add(f.result()))).mapEmpty();
   }
 
   public Services services() {
