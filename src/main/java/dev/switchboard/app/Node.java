@@ -3,6 +3,8 @@ package dev.switchboard.app;
 import dev.switchboard.auth.AuthService;
 import dev.switchboard.auth.Tokens;
 import dev.switchboard.common.Services;
+import dev.switchboard.conversation.InboundHooks;
+import dev.switchboard.window.WindowPolicy;
 import dev.switchboard.store.Db;
 import dev.switchboard.store.EventLog;
 import dev.switchboard.store.Migrations;
@@ -56,7 +58,8 @@ public final class Node {
         .setConnectTimeout(config.intOr("GRAPH_TIMEOUT_MS", 10_000))
         .setIdleTimeout(60)
         .setUserAgent("Switchboard/0.1"));
-    Services services = new Services(vertx, config, pool, redis, events, tokens, graph, metrics, clock);
+    Services services = new Services(vertx, config, pool, redis, events, tokens, graph, metrics, clock,
+        new WindowPolicy(config.windowStandard(), config.windowHumanAgent()), new InboundHooks());
     Node node = new Node(vertx, services);
 
     String pgWhere = Db.describe(config.databaseUrl());

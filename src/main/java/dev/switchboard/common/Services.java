@@ -2,6 +2,8 @@ package dev.switchboard.common;
 
 import dev.switchboard.app.Config;
 import dev.switchboard.auth.Tokens;
+import dev.switchboard.conversation.InboundHooks;
+import dev.switchboard.window.WindowPolicy;
 import dev.switchboard.store.EventLog;
 import dev.switchboard.store.RedisStore;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -24,5 +26,7 @@ public record Services(
     Tokens tokens,
     WebClient graph,
     MeterRegistry metrics,
-    Clock clock) {
+    Clock clock,
+    WindowPolicy windows,
+    InboundHooks inboundHooks) {
 }
