@@ -61,6 +61,7 @@ public final class HttpVerticle extends VerticleBase {
     // inbox API (issue 3): channels, agents, teams, conversations, contacts, saved replies, search, export
 
     // sending (issue 4): messages, templates
+    new dev.switchboard.outbound.SendRoutes(services).mount(api);
 
     // bot flows (issue 5)
 
