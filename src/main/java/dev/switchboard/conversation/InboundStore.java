@@ -139,7 +139,7 @@ public final class InboundStore {
       return Future.succeededFuture();
     }
     return tx.preparedQuery(InboundSql.MARK_FAILED)
-        .execute(Tuple.of(ids.toArray(new Long[0]), errors.toArray(new String[0]))).mapEmpty();
+        .execute(Tuple.of(ids.toArray(new Long[0]), (Object) errors.toArray(new String[0]))).mapEmpty();
   }
 
   /** The state of one batch while it runs (one event loop, no sharing). */
@@ -194,7 +194,7 @@ public final class InboundStore {
         platforms[i] = k.substring(0, nl);
         ids[i++] = k.substring(nl + 1);
       }
-      return tx.preparedQuery(InboundSql.CHANNELS).execute(Tuple.of(platforms, ids)).map(rows -> {
+      return tx.preparedQuery(InboundSql.CHANNELS).execute(Tuple.of(platforms, (Object) ids)).map(rows -> {
         for (Row r : rows) {
           channelsByKey.put(r.getString("platform") + "\n" + r.getString("external_id"),
               new Channel(r.getLong("id"), r.getLong("account_id"), r.getString("platform")));
@@ -534,7 +534,7 @@ public final class InboundStore {
             if (rows.rowCount() >= n) {
               return Future.succeededFuture();
             }
-            return tx.preparedQuery(InboundSql.UNKNOWN_MESSAGES).execute(Tuple.of(ch, ext)).map(unknown -> {
+            return tx.preparedQuery(InboundSql.UNKNOWN_MESSAGES).execute(Tuple.of(ch, (Object) ext)).map(unknown -> {
               Map<String, Integer> indexOf = new HashMap<>();
               best.forEach((k, i) -> indexOf.put(k, i));
               for (Row r : unknown) {
@@ -612,7 +612,7 @@ public final class InboundStore {
         ch[i] = deletionCtx.get(i).channel().id();
         ext[i] = deletions.get(i).externalId();
       }
-      return tx.preparedQuery(InboundSql.DELETE_MESSAGES).execute(Tuple.of(ch, ext)).map(rows -> {
+      return tx.preparedQuery(InboundSql.DELETE_MESSAGES).execute(Tuple.of(ch, (Object) ext)).map(rows -> {
         updatedMessages(rows);
         return null;
       });

@@ -68,7 +68,7 @@ public final class GroupCommit {
       bodies[i] = batch.get(i).body();
     }
     inFlight++;
-    pool.preparedQuery(IngressSql.INSERT_RAW).execute(Tuple.of(platforms, bodies)).onComplete(ar -> {
+    pool.preparedQuery(IngressSql.INSERT_RAW).execute(Tuple.of(platforms, (Object) bodies)).onComplete(ar -> {
       inFlight--;
       if (ar.succeeded()) {
         batch.forEach(p -> p.stored().complete());

@@ -10,7 +10,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;
@@ -93,6 +92,7 @@ public final class WebhookRoutes {
       }
       if (n > maxBytes) {
         tooLarge(ctx);
+        discard(ctx.request(), 0);
         return;
       }
     }
@@ -100,12 +100,10 @@ public final class WebhookRoutes {
     Buffer body = Buffer.buffer(declared != null ? (int) Math.min(Math.max(0, parse(declared)), maxBytes) : 4096);
     boolean[] over = {false};
     req.handler(chunk -> {
-      if (over[0]) {
-        return;
-      }
       if (body.length() + chunk.length() > maxBytes) {
         over[0] = true;
         tooLarge(ctx);
+        discard(req, body.length() + chunk.length());
         return;
       }
       body.appendBuffer(chunk);
@@ -153,11 +151,24 @@ public final class WebhookRoutes {
   }
 
   private void tooLarge(RoutingContext ctx) {
-    // the rest of the body is not read: close the connection once the answer is out
-    HttpServerResponse res = ctx.response();
-    res.putHeader(HttpHeaders.CONNECTION, "close");
-    res.endHandler(v -> ctx.request().connection().close());
     error(ctx, 413, "payload_too_large", "the body is larger than " + maxBytes + " bytes");
+  }
+
+  /**
+   * After a 413 the rest of the body is read and dropped (never kept), so a client still sending
+   * gets its answer instead of a reset; a sender that goes on far past the limit is cut off.
+   */
+  private void discard(HttpServerRequest req, long alreadyRead) {
+    long[] seen = {alreadyRead};
+    long cutOff = 4L * maxBytes;
+    req.handler(chunk -> {
+      seen[0] += chunk.length();
+      if (seen[0] > cutOff) {
+        req.connection().close();
+      }
+    });
+    req.endHandler(null);
+    req.resume();
   }
 
   private static long parse(String n) {
