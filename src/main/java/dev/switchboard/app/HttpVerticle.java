@@ -5,6 +5,7 @@ import dev.switchboard.common.ApiException;
 import dev.switchboard.common.Services;
 import dev.switchboard.inbox.Errors;
 import dev.switchboard.inbox.OpsRoutes;
+import dev.switchboard.ingress.WebhookRoutes;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -42,6 +43,7 @@ public final class HttpVerticle extends VerticleBase {
     root.route("/api/v1/*").subRouter(api);
 
     // ingress (issue 2): /webhooks/{platform}
+    new WebhookRoutes(vertx, services).mount(root);
 
     // live (issue 6): /eventbus bridge and the web inbox at /
 
