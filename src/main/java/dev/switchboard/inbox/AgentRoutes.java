@@ -92,7 +92,7 @@ public final class AgentRoutes {
       }
     }
     Long[] memberIds = ids.toArray(new Long[0]);
-    Reply.created(ctx, s.pool().withTransaction(c -> c.preparedQuery(AdminSql.USERS_IN_ACCOUNT).execute(Tuple.of(p.accountId(), memberIds))
+    Reply.created(ctx, s.pool().withTransaction(c -> c.preparedQuery(AdminSql.USERS_IN_ACCOUNT).execute(Tuple.of(p.accountId(), (Object) memberIds))
             .compose(found -> {
               if (found.size() != memberIds.length) {
                 Set<Long> known = new LinkedHashSet<>();
@@ -104,7 +104,7 @@ public final class AgentRoutes {
             })
             .compose(t -> {
               long teamId = t.iterator().next().getLong("id");
-              return c.preparedQuery(AdminSql.INSERT_MEMBERS).execute(Tuple.of(teamId, memberIds)).map(teamId);
+              return c.preparedQuery(AdminSql.INSERT_MEMBERS).execute(Tuple.of(teamId, (Object) memberIds)).map(teamId);
             }))
         .compose(teamId -> teams(p.accountId(), teamId))
         .map(items -> items.getJsonObject(0)));
