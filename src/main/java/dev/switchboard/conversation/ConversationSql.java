@@ -60,7 +60,7 @@ final class ConversationSql {
              count(*) FILTER (WHERE cv.status = 'assigned') AS assigned,
              count(*) FILTER (WHERE cv.status = 'closed') AS closed,
              count(*) AS total
-        FROM conversations cv WHERE """;
+        FROM conversations cv WHERE\s""";
 
   static final String LIST_SELECT = "SELECT cv.id, cv.last_message_at FROM conversations cv WHERE ";
   static final String LIST_ORDER = " ORDER BY cv.last_message_at DESC, cv.id DESC LIMIT ";
@@ -82,6 +82,6 @@ final class ConversationSql {
         JOIN channels ch ON ch.id = cv.channel_id
         JOIN contacts ct ON ct.id = cv.contact_id
         JOIN messages m ON m.conversation_id = cv.id
-       WHERE """;
+       WHERE\s""";
   static final String EXPORT_ORDER = " ORDER BY cv.last_message_at DESC, cv.id DESC, m.created_at, m.id";
 }
