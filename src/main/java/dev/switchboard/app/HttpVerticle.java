@@ -61,6 +61,13 @@ public final class HttpVerticle extends VerticleBase {
   /** The agents' API; each part mounts its own routes (all behind the bearer token). */
   private void mountApi(Router api) {
     // inbox API (issue 3): channels, agents, teams, conversations, contacts, saved replies, search, export
+    new dev.switchboard.inbox.ChannelRoutes(services).mount(api);
+    new dev.switchboard.inbox.AgentRoutes(services).mount(api);
+    new dev.switchboard.inbox.ExportRoutes(services).mount(api);
+    new dev.switchboard.inbox.ConversationRoutes(services).mount(api);
+    new dev.switchboard.inbox.ContactRoutes(services).mount(api);
+    new dev.switchboard.inbox.SavedReplyRoutes(services).mount(api);
+    new dev.switchboard.inbox.SearchRoutes(services).mount(api);
 
     // sending (issue 4): messages, templates
 
