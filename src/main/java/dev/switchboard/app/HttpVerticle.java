@@ -70,6 +70,7 @@ public final class HttpVerticle extends VerticleBase {
     new dev.switchboard.inbox.SearchRoutes(services).mount(api);
 
     // sending (issue 4): messages, templates
+    new dev.switchboard.outbound.SendRoutes(services).mount(api);
 
     // bot flows (issue 5)
 

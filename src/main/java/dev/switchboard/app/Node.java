@@ -109,6 +109,8 @@ public final class Node {
     }
 
     // sending (issue 4): send pipeline, window timer
+    all.add(vertx.deployVerticle(new dev.switchboard.outbound.OutboxVerticle(services)));
+    all.add(vertx.deployVerticle(new dev.switchboard.window.WindowTimerVerticle(services)));
 
     // bot (issue 5)
 
