@@ -5,6 +5,8 @@ import dev.switchboard.common.ApiException;
 import dev.switchboard.common.Services;
 import dev.switchboard.inbox.Errors;
 import dev.switchboard.inbox.OpsRoutes;
+import dev.switchboard.inbox.live.EventRoutes;
+import dev.switchboard.inbox.live.LiveBridge;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -44,6 +46,7 @@ public final class HttpVerticle extends VerticleBase {
     // ingress (issue 2): /webhooks/{platform}
 
     // live (issue 6): /eventbus bridge and the web inbox at /
+    new LiveBridge(services).mount(root);
 
     root.route().failureHandler(Errors::handle);
     api.route().failureHandler(Errors::handle);
@@ -65,6 +68,7 @@ public final class HttpVerticle extends VerticleBase {
     // bot flows (issue 5)
 
     // live events (issue 6): GET /events
+    new EventRoutes(services).mount(api);
   }
 
   /** The port actually bound (tests listen on 0). */
