@@ -6,6 +6,8 @@ import dev.switchboard.common.Services;
 import dev.switchboard.inbox.Errors;
 import dev.switchboard.inbox.OpsRoutes;
 import dev.switchboard.ingress.WebhookRoutes;
+import dev.switchboard.inbox.live.EventRoutes;
+import dev.switchboard.inbox.live.LiveBridge;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -46,6 +48,7 @@ public final class HttpVerticle extends VerticleBase {
     new WebhookRoutes(vertx, services).mount(root);
 
     // live (issue 6): /eventbus bridge and the web inbox at /
+    new LiveBridge(services).mount(root);
 
     root.route().failureHandler(Errors::handle);
     api.route().failureHandler(Errors::handle);
@@ -75,6 +78,7 @@ public final class HttpVerticle extends VerticleBase {
     // bot flows (issue 5)
 
     // live events (issue 6): GET /events
+    new EventRoutes(services).mount(api);
   }
 
   /** Graceful: stop accepting connections, let in-flight requests finish (bounded), then close. */

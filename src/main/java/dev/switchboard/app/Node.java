@@ -5,6 +5,7 @@ import dev.switchboard.auth.Tokens;
 import dev.switchboard.common.Services;
 import dev.switchboard.conversation.InboundHooks;
 import dev.switchboard.ingress.ProcessorVerticle;
+import dev.switchboard.inbox.live.EventFanoutVerticle;
 import dev.switchboard.window.WindowPolicy;
 import dev.switchboard.store.Db;
 import dev.switchboard.store.EventLog;
@@ -115,6 +116,7 @@ public final class Node {
     // bot (issue 5)
 
     // live (issue 6): event fan-out from the Redis log to the local event bus
+    all.add(vertx.deployVerticle(new EventFanoutVerticle(services)));
 
     return Future.all(all).onSuccess(cf -> all.forEach(f -> deployments.add(f.result()))).mapEmpty();
   }
