@@ -110,6 +110,21 @@ final class OutboxSql {
        WHERE id = $1 AND status = 'pending'
       RETURNING""" + " " + Views.MESSAGE_COLUMNS;
 
+  /** Statuses of this wamid that arrived before we knew it (kept by the processor as dead letters). */
+  static final String EARLY_STATUSES = """
+      SELECT id, payload FROM dead_letters
+       WHERE platform = 'whatsapp' AND external_id = $1 AND payload ? 'status'
+       ORDER BY id
+      """;
+
+  static final String DELETE_DEAD_LETTERS = "DELETE FROM dead_letters WHERE id = ANY($1)";
+
+  /** Applies an early status on top of 'sent' (one row, inside the transaction that set the wamid). */
+  static final String APPLY_EARLY_STATUS = """
+      UPDATE messages SET status = $2, error_code = $3, error_message = $4, updated_at = now()
+       WHERE id = $1
+      RETURNING""" + " " + Views.MESSAGE_COLUMNS;
+
   static final String MARK_FAILED = """
       UPDATE messages SET status = 'failed', error_code = $2, error_message = $3, messaging_tag = $4, claimed_by = NULL,
                           claim_expires_at = NULL, next_attempt_at = NULL, updated_at = now()
