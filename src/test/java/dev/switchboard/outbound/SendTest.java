@@ -358,6 +358,9 @@ class SendTest {
     assertThat(row(db, m).getString("error_code")).isEqualTo("190");
     assertThat(count("SELECT count(*) FROM channels WHERE id = ? AND needs_attention IS NOT NULL", channel)).isEqualTo(1);
     assertThat(graph.calls()).hasSize(1);
+    JsonObject listed = http.get("/api/v1/channels").items().stream().map(o -> (JsonObject) o)
+        .filter(c -> c.getString("id").equals(String.valueOf(channel))).findFirst().orElseThrow();
+    assertThat(listed.getString("needsAttention")).contains("Invalid OAuth access token");
   }
 
   @Test
