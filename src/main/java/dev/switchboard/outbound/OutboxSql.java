@@ -45,6 +45,12 @@ final class OutboxSql {
       RETURNING key
       """;
 
+  /** Keys older than 24 h are dead weight: a new request with one takes it over anyway. */
+  static final String EXPIRE_KEYS = """
+      DELETE FROM idempotency_keys WHERE ctid = ANY (ARRAY(
+        SELECT ctid FROM idempotency_keys WHERE created_at < $1::timestamptz - interval '24 hours' LIMIT 10000))
+      """;
+
   static final String SET_KEY_MESSAGE = "UPDATE idempotency_keys SET message_id = $3 WHERE account_id = $1 AND key = $2";
 
   static final String KEYED_MESSAGE = "SELECT k.conversation_id AS key_conversation_id, "

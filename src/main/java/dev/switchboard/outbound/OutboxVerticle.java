@@ -47,9 +47,11 @@ public final class OutboxVerticle extends VerticleBase {
   private final int maxAttempts;
   private final long retryBaseMs;
   private final Counter inDoubt;
+  private final io.micrometer.core.instrument.MeterRegistry registry;
 
   private MessageConsumer<Object> consumer;
   private long timer = -1;
+  private long keySweep = -1;
   private boolean stopping;
   private boolean again;
   private Future<Void> loop;
@@ -67,15 +69,17 @@ public final class OutboxVerticle extends VerticleBase {
     this.batch = config.intOr("OUTBOUND_BATCH", 32);
     this.maxAttempts = Math.max(1, config.intOr("GRAPH_MAX_ATTEMPTS", 5));
     this.retryBaseMs = Math.max(1, config.intOr("GRAPH_RETRY_BASE_MS", 500));
+    this.registry = services.metrics() != null ? services.metrics() : Metrics.globalRegistry;
     this.inDoubt = Counter.builder("switchboard_outbound_in_doubt_total")
         .description("claims taken over after a lease expired: the earlier send may have reached Meta")
-        .register(services.metrics() != null ? services.metrics() : Metrics.globalRegistry);
+        .register(registry);
   }
 
   @Override
   public Future<?> start() {
     consumer = vertx.eventBus().localConsumer(Bus.OUTBOUND_PENDING, m -> drain());
     timer = vertx.setPeriodic(pollMs, pollMs, t -> drain());
+    keySweep = vertx.setPeriodic(600_000, t -> expireKeys());
     drain();
     return consumer.completion();
   }
@@ -85,6 +89,7 @@ public final class OutboxVerticle extends VerticleBase {
   public Future<?> stop() {
     stopping = true;
     vertx.cancelTimer(timer);
+    vertx.cancelTimer(keySweep);
     Future<Void> current = loop == null ? Future.succeededFuture() : loop;
     return Future.join(consumer.unregister(), current.otherwiseEmpty());
   }
@@ -117,6 +122,16 @@ public final class OutboxVerticle extends VerticleBase {
         vertx.runOnContext(v -> drain());
       }
     });
+  }
+
+  private void expireKeys() {
+    services.pool().preparedQuery(OutboxSql.EXPIRE_KEYS).execute(Tuple.of(dev.switchboard.common.Times.utc(services.clock().instant())))
+        .onFailure(err -> LOG.warn("expiring idempotency keys failed: {}", err.toString()));
+  }
+
+  private void count(String outcome, String code) {
+    Counter.builder("switchboard_outbound_messages_total").description("outbound messages by outcome")
+        .tag("outcome", outcome).tag("code", code == null ? "" : code).register(registry).increment();
   }
 
   private Future<List<Row>> claim() {
@@ -208,6 +223,7 @@ public final class OutboxVerticle extends VerticleBase {
         if (c.attempts() < maxAttempts) {
           long delay = Backoff.delayMs(retryBaseMs, c.attempts());
           LOG.info("message {}: attempt {} failed ({} {}), retrying in {} ms", c.id(), c.attempts(), e.reasonCode(), e.message(), delay);
+          count("retried", e.reasonCode());
           return services.pool().preparedQuery(OutboxSql.RETRY_LATER).execute(Tuple.of(c.id(), owner, delay, tag)).mapEmpty();
         }
         return failed(c, e.reasonCode(), e.message() + " (gave up after " + c.attempts() + " attempts)", tag);
@@ -223,6 +239,7 @@ public final class OutboxVerticle extends VerticleBase {
 
   // Drops an echo of this send stored first (the webhook won the race), then records the id: one message.
   private Future<Void> sent(Claim c, String externalId, String tag) {
+    count("sent", null);
     return recordSent(c, externalId, tag, 1).compose(view -> updated(c, view));
   }
 
@@ -300,6 +317,7 @@ public final class OutboxVerticle extends VerticleBase {
 
   private Future<Void> failed(Claim c, String code, String message, String tag) {
     LOG.info("message {} of conversation {} failed: {} {}", c.id(), c.conversationId(), code, message);
+    count("failed", code);
     return services.pool().preparedQuery(OutboxSql.MARK_FAILED).execute(Tuple.of(c.id(), code, message, tag))
         .map(rows -> rows.size() == 0 ? null : Views.message(rows.iterator().next()))
         .compose(view -> updated(c, view));
