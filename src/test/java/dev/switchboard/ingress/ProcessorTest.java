@@ -61,6 +61,9 @@ class ProcessorTest {
     node.node.services().inboundHooks().register(new InboundHooks.Hook() {
       @Override
       public io.vertx.core.Future<Void> inTransaction(io.vertx.sqlclient.SqlConnection tx, List<Inbound> created) {
+        if (created.stream().anyMatch(i -> "poison pill".equals(i.text()))) {
+          return io.vertx.core.Future.failedFuture(new IllegalStateException("a hook refuses the poison pill"));
+        }
         hooked.addAll(created);
         return io.vertx.core.Future.succeededFuture();
       }
@@ -406,6 +409,34 @@ class ProcessorTest {
     assertThat((String) dl.get("payload")).contains("wamid.unknown-channel");
     assertThat(Db.count(db, "SELECT count(*) FROM messages WHERE external_id LIKE 'wamid.unknown-channel%'")).isZero();
     assertThat(Db.one(db, "SELECT status FROM raw_events WHERE id = ?", dl.get("raw_event_id")).get("status")).isEqualTo("done");
+  }
+
+  @Test
+  @DisplayName("an event whose processing fails inside the transaction is marked failed alone; the rest of its batch is stored")
+  void poisonFallsBackToOneByOne() {
+    List<io.vertx.core.Future<?>> posts = new java.util.ArrayList<>();
+    io.vertx.ext.web.client.WebClient client = io.vertx.ext.web.client.WebClient.create(node.vertx);
+    try {
+      for (int i = 0; i < 6; i++) {
+        String text = i == 3 ? "poison pill" : "fine " + i;
+        byte[] body = ("{\"object\":\"page\",\"entry\":[{\"id\":\"" + PAGE + "\",\"time\":1,\"messaging\":[{\"sender\":{\"id\":\"psid-poison\"},"
+            + "\"recipient\":{\"id\":\"" + PAGE + "\"},\"timestamp\":1767612345000,\"message\":{\"mid\":\"m_poison_" + i + "\",\"text\":\"" + text + "\"}}]}]}")
+            .getBytes(StandardCharsets.UTF_8);
+        posts.add(client.postAbs(node.baseUrl() + "/webhooks/messenger").putHeader("X-Hub-Signature-256", Fixtures.sign(body))
+            .sendBuffer(io.vertx.core.buffer.Buffer.buffer(body)).map(r -> {
+              assertThat(r.statusCode()).isEqualTo(200);
+              return r;
+            }));
+      }
+      io.vertx.core.Future.all(posts).await();
+    } finally {
+      client.close();
+    }
+    Db.drained(db);
+    assertThat(Db.count(db, "SELECT count(*) FROM messages WHERE external_id LIKE 'm_poison_%'")).isEqualTo(5);
+    Map<String, Object> failed = Db.one(db, "SELECT error FROM raw_events WHERE status = 'failed' AND body LIKE '%poison pill%'");
+    assertThat((String) failed.get("error")).contains("poison pill");
+    Db.execute(db, "DELETE FROM raw_events WHERE status = 'failed'");
   }
 
   @Test
