@@ -129,9 +129,8 @@ class BridgeLimitsTest {
       assertThat(stats().slowDrops()).as("drops after %d events of 64 KiB", sent).isEqualTo(dropsBefore + 1);
       slow.ws.resume();
       slow.awaitClosed(Duration.ofSeconds(20));
-      // SockJS sessions close with their own code (3000); the reason travels in the err frame before it.
+      // SockJS sessions close with their own close frame (c[3000,...]); the page reconnects and replays.
       assertThat(slow.sockjsCloseCode).isNotNull();
-      assertThat(slow.await(f -> "err".equals(f.getString("type")), Duration.ofSeconds(10)).getString("body")).isEqualTo("too_slow");
       eventually(() -> assertThat(stats().connections()).isZero());
     }
   }
