@@ -63,6 +63,7 @@ public final class HttpVerticle extends VerticleBase {
     // sending (issue 4): messages, templates
 
     // bot flows (issue 5)
+    new dev.switchboard.bot.FlowRoutes(services).mount(api);
 
     // live events (issue 6): GET /events
   }
