@@ -107,6 +107,7 @@ public final class Node {
     // sending (issue 4): send pipeline, window timer
 
     // bot (issue 5)
+    all.add(vertx.deployVerticle(new dev.switchboard.bot.BotVerticle(services)));
 
     // live (issue 6): event fan-out from the Redis log to the local event bus
 
