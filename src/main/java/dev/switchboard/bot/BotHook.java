@@ -1,5 +1,6 @@
 package dev.switchboard.bot;
 
+import dev.switchboard.common.ApiException;
 import dev.switchboard.common.Services;
 import dev.switchboard.conversation.Inbound;
 import dev.switchboard.conversation.InboundHooks;
@@ -61,7 +62,7 @@ public final class BotHook implements InboundHooks.Hook {
     final long createdAt = System.currentTimeMillis();
     boolean conversationChanged;
     boolean contactChanged;
-    final List<Long> replyIds = new ArrayList<>();
+    final List<Object> replies = new ArrayList<>();
 
     Effects(long accountId, long conversationId, long contactId) {
       this.accountId = accountId;
@@ -70,7 +71,7 @@ public final class BotHook implements InboundHooks.Hook {
     }
 
     boolean any() {
-      return conversationChanged || contactChanged || !replyIds.isEmpty();
+      return conversationChanged || contactChanged || !replies.isEmpty();
     }
   }
 
@@ -176,10 +177,18 @@ public final class BotHook implements InboundHooks.Hook {
               in.conversationId(), recent);
           return Future.succeededFuture();
         }
-        return replies.enqueue(tx, in, r.text(), r.quickReplies()).map(id -> {
-          effects.replyIds.add(id);
-          return null;
-        });
+        return replies.enqueue(tx, in, r.text(), r.quickReplies())
+            .map(queued -> {
+              effects.replies.add(queued);
+              return (Void) null;
+            })
+            .recover(err -> {
+              if (err instanceof ApiException refused) {
+                LOG.warn("bot: reply of flow for conversation {} not queued: {} ({})", in.conversationId(), refused.getMessage(), refused.code());
+                return Future.succeededFuture();
+              }
+              return Future.failedFuture(err);
+            });
       });
     }
     return Future.succeededFuture();
@@ -240,10 +249,10 @@ public final class BotHook implements InboundHooks.Hook {
     Effects first = effects.get(0);
     boolean conversation = effects.stream().anyMatch(e -> e.conversationChanged || e.contactChanged);
     boolean contact = effects.stream().anyMatch(e -> e.contactChanged);
-    List<Long> replyIds = new ArrayList<>();
-    effects.forEach(e -> replyIds.addAll(e.replyIds));
-    if (!replyIds.isEmpty()) {
-      replies.afterCommit(first.accountId, first.conversationId, replyIds);
+    List<Object> queued = new ArrayList<>();
+    effects.forEach(e -> queued.addAll(e.replies));
+    if (!queued.isEmpty()) {
+      replies.afterCommit(queued);
     }
     Instant now = services.clock().instant();
     List<Future<?>> appends = new ArrayList<>();

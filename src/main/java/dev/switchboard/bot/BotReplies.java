@@ -13,10 +13,14 @@ import java.util.List;
  */
 public interface BotReplies {
 
-  /** Queues a bot reply in {@code tx}; answers the new message's id. */
-  Future<Long> enqueue(SqlConnection tx, Inbound cause, String text, List<Action.QuickReply> quickReplies);
+  /**
+   * Queues a bot reply in {@code tx}. Answers what {@link #afterCommit} needs to announce it, or
+   * fails with an {@link dev.switchboard.common.ApiException} when it may not be sent (window
+   * closed, text too long): the bot then carries on without it.
+   */
+  Future<Object> enqueue(SqlConnection tx, Inbound cause, String text, List<Action.QuickReply> quickReplies);
 
-  /** Called once the transaction that queued {@code messageIds} committed (events, nudging the sender). */
-  default void afterCommit(long accountId, long conversationId, List<Long> messageIds) {
+  /** Called once the transaction that queued these replies committed (events, nudging the sender). */
+  default void afterCommit(List<Object> queued) {
   }
 }

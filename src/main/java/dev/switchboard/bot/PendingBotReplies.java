@@ -31,7 +31,7 @@ public final class PendingBotReplies implements BotReplies {
   }
 
   @Override
-  public Future<Long> enqueue(SqlConnection tx, Inbound cause, String text, List<Action.QuickReply> quickReplies) {
+  public Future<Object> enqueue(SqlConnection tx, Inbound cause, String text, List<Action.QuickReply> quickReplies) {
     JsonObject raw = null;
     if (!quickReplies.isEmpty()) {
       JsonArray buttons = new JsonArray();
@@ -40,11 +40,21 @@ public final class PendingBotReplies implements BotReplies {
     }
     return tx.preparedQuery(BotSql.INSERT_PENDING_REPLY)
         .execute(Tuple.of(cause.accountId(), cause.conversationId(), cause.channelId(), text, raw))
-        .map(rows -> rows.iterator().next().getLong("id"));
+        .map(rows -> new Queued(cause.accountId(), cause.conversationId(), rows.iterator().next().getLong("id")));
+  }
+
+  private record Queued(long accountId, long conversationId, long messageId) {
   }
 
   @Override
-  public void afterCommit(long accountId, long conversationId, List<Long> messageIds) {
+  public void afterCommit(List<Object> queued) {
+    for (Object q : queued) {
+      Queued one = (Queued) q;
+      announce(one.accountId(), one.conversationId(), List.of(one.messageId()));
+    }
+  }
+
+  private void announce(long accountId, long conversationId, List<Long> messageIds) {
     services.pool().preparedQuery("SELECT " + Views.MESSAGE_COLUMNS + " FROM messages WHERE id = ANY($1) ORDER BY id")
         .execute(Tuple.of(messageIds.toArray(new Long[0])))
         .compose(rows -> {

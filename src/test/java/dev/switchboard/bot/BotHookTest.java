@@ -288,7 +288,7 @@ class BotHookTest {
   @DisplayName("a failing bot write fails the processor's transaction whole: nothing half-applied, the processor retries")
   void failureRollsBackWhole() throws Exception {
     flow("lead", keyword("quote"), new JsonArray().add(new JsonObject().put("type", "label").put("name", "lead")).add(reply("x")));
-    BotHook failing = new BotHook(services, (tx, cause, t, q) -> tx.query("SELECT 1/0").execute().map(r -> 1L));
+    BotHook failing = new BotHook(services, (tx, cause, t, q) -> tx.query("SELECT 1/0").execute().map(r -> (Object) 1L));
     Inbound in = text("quote please");
     assertThatThrownBy(() -> services.pool().withTransaction((SqlConnection tx) -> tx.query("UPDATE conversations SET unread_count = 42 WHERE id = " + conversationId).execute()
         .compose(v -> failing.inTransaction(tx, List.of(in)))).await());
