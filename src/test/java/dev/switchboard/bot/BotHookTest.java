@@ -2,11 +2,14 @@ package dev.switchboard.bot;
 
 import dev.switchboard.common.Services;
 import dev.switchboard.conversation.Inbound;
+import dev.switchboard.common.Times;
 import dev.switchboard.store.Bus;
+import dev.switchboard.support.FakeGraph;
 import dev.switchboard.support.Seed;
 import dev.switchboard.support.TestDb;
 import dev.switchboard.support.TestNode;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.SqlConnection;
@@ -38,6 +41,8 @@ class BotHookTest {
 
   static TestDb db;
   static TestNode node;
+  static Vertx vertx;
+  static FakeGraph graph;
   static Services services;
   static Seed.Account account;
   static long channelId;
@@ -49,7 +54,10 @@ class BotHookTest {
   @BeforeAll
   static void start() {
     db = TestDb.create();
-    node = TestNode.start(db, TestNode.newRedisPrefix(), new JsonObject().put("BOT_MAX_REPLIES_PER_MINUTE", 3));
+    vertx = Vertx.vertx();
+    graph = FakeGraph.start(vertx);
+    graph.respond("POST", "/", FakeGraph.Answer.ok("send_response_whatsapp_text.json"));
+    node = TestNode.start(db, TestNode.newRedisPrefix(), new JsonObject().put("BOT_MAX_REPLIES_PER_MINUTE", 3).put("GRAPH_API_URL", graph.url()));
     services = node.node.services();
     account = Seed.account(db, "Acme");
     channelId = Seed.channel(db, account.accountId(), "whatsapp", "wa-" + UUID.randomUUID());
@@ -59,6 +67,8 @@ class BotHookTest {
   @AfterAll
   static void stop() {
     node.close();
+    graph.close();
+    vertx.close().await();
     db.drop();
   }
 
@@ -115,15 +125,16 @@ class BotHookTest {
   }
 
   /** Stores an incoming message row as the processor would and describes it as the hook sees it. */
-  Inbound inbound(String contentType, String text, String payload, Instant platformTime, boolean first) {
+  Inbound inbound(String contentType, String text, String payload, Instant platformTime, boolean first) throws Exception {
     long id = Seed.insert(db, "INSERT INTO messages (account_id, conversation_id, channel_id, direction, type, content_type, text, sender_type, status, external_id)"
             + " VALUES (?, ?, ?, 'in', 'incoming', ?, ?, 'contact', 'received', ?) RETURNING id",
         account.accountId(), conversationId, channelId, contentType, text, "wamid." + UUID.randomUUID());
+    exec("UPDATE conversations SET last_inbound_at = greatest(last_inbound_at, ?) WHERE id = ?", Times.utc(platformTime), conversationId);
     return new Inbound(account.accountId(), channelId, "whatsapp", conversationId, contactId, id, "closed",
         contentType, text, payload, platformTime, platformTime, first);
   }
 
-  Inbound text(String text) {
+  Inbound text(String text) throws Exception {
     return inbound("text", text, null, Instant.now().minusSeconds(5), false);
   }
 
@@ -136,7 +147,7 @@ class BotHookTest {
 
   List<String> botReplies() throws Exception {
     return strings("SELECT text FROM messages WHERE conversation_id = ? AND sender_type = 'bot' AND type = 'bot' AND direction = 'out'"
-        + " AND status = 'pending' ORDER BY id", conversationId);
+        + " ORDER BY id", conversationId);
   }
 
   String status() throws Exception {
