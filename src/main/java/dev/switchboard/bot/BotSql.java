@@ -51,11 +51,4 @@ final class BotSql {
       INSERT INTO conversation_history (account_id, conversation_id, actor_type, from_status, to_status, to_assignee_type, to_assignee_id)
       VALUES ($1, $2, 'bot', 'closed', $3, $4, $5)
       """;
-
-  /** Until the send pipeline's outbox is merged: a pending bot message row, nothing else. */
-  static final String INSERT_PENDING_REPLY = """
-      INSERT INTO messages (account_id, conversation_id, channel_id, direction, type, content_type, text, raw, sender_type, status)
-      VALUES ($1, $2, $3, 'out', 'bot', 'text', $4, $5, 'bot', 'pending')
-      RETURNING id
-      """;
 }

@@ -16,7 +16,7 @@ public final class BotVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    hook = new BotHook(services, new PendingBotReplies(services));
+    hook = new BotHook(services, new OutboxBotReplies(services));
     services.inboundHooks().register(hook);
     return Future.succeededFuture();
   }
