@@ -259,7 +259,8 @@ public final class BotHook implements InboundHooks.Hook {
     if (contact) {
       appends.add(services.pool().preparedQuery(Views.CONTACT_SELECT + " WHERE ct.id = $1").execute(Tuple.of(first.contactId))
           .compose(rows -> rows.size() == 0 ? Future.succeededFuture()
-              : services.events().append(first.accountId, Bus.CONTACT_UPDATED, first.conversationId, Views.contact(rows.iterator().next()))));
+              : services.events().append(first.accountId, Bus.CONTACT_UPDATED, first.conversationId,
+                  Views.contact(rows.iterator().next()).put("conversationId", String.valueOf(first.conversationId)))));
     }
     if (conversation) {
       appends.add(Views.conversations(services.pool(), List.of(first.conversationId), services.windows(), now)

@@ -176,6 +176,12 @@ class BotEndToEndTest {
 
   // --- database views ------------------------------------------------------------------------
 
+  /** What an agent does in the inbox: PATCH /conversations/{id}. */
+  static void patch(long conversationId, JsonObject body) {
+    Http.Res r = admin.patch("/api/v1/conversations/" + conversationId, body);
+    assertThat(r.status()).as(r.text()).isEqualTo(200);
+  }
+
   static void exec(String sql, Object... args) throws Exception {
     try (Connection c = db.connect(); PreparedStatement ps = c.prepareStatement(sql)) {
       for (int i = 0; i < args.length; i++) {
@@ -269,14 +275,15 @@ class BotEndToEndTest {
   }
 
   @Test
-  @DisplayName("Open and Assigned conversations get no bot reply")
-  void silentInOpenAndAssigned() throws Exception {
+  @DisplayName("Open and Assigned conversations (set by an agent) get no bot reply")
+  void silentInOpenAndAssigned() {
     flow("prices", keyword("price"), reply("Our prices start at 10 €"));
     String from = user();
     stored(whatsappText(from, "hello"));
-    exec("UPDATE conversations SET status = 'open' WHERE id = ?", conversation(from));
+    patch(conversation(from), new JsonObject().put("status", "open"));
     stored(whatsappText(from, "price?"));
-    exec("UPDATE conversations SET status = 'assigned', assignee_type = 'team', assignee_id = ? WHERE id = ?", teamId, conversation(from));
+    patch(conversation(from), new JsonObject().put("assignee", new JsonObject().put("type", "team").put("id", String.valueOf(teamId))));
+    assertThat(status(from)).isEqualTo("assigned");
     stored(whatsappText(from, "price!!"));
     assertThat(botTexts(from)).isEmpty();
     assertThat(whatsappSends(from)).isEmpty();
@@ -284,7 +291,7 @@ class BotEndToEndTest {
 
   @Test
   @DisplayName("a hand-off opens the conversation and silences the bot; closing it again re-arms the bot")
-  void handoffAndRearm() throws Exception {
+  void handoffAndRearm() {
     flow("human", keyword("agent", "human"), reply("A person will answer you shortly"), handoff());
     flow("prices", keyword("price"), reply("Our prices start at 10 €"));
     String user = user();
@@ -296,12 +303,34 @@ class BotEndToEndTest {
     stored(messengerText(user, "what is the price?"));
     assertThat(botTexts(user)).hasSize(1);
 
-    exec("UPDATE conversations SET status = 'closed' WHERE id = ?", conversation(user));
+    patch(conversation(user), new JsonObject().put("status", "closed"));
     stored(messengerText(user, "what is the price?"));
     assertThat(botTexts(user)).containsExactly("A person will answer you shortly", "Our prices start at 10 €");
     eventually(() -> meSends(user).size() == 2, "both replies sent");
     assertThat(meSends(user)).allSatisfy(j -> assertThat(j.getString("messaging_type")).isEqualTo("RESPONSE"));
     assertThat(meSends(user)).noneSatisfy(j -> assertThat(j.containsKey("tag")).isTrue());
+  }
+
+  @Test
+  @DisplayName("a hand-off silences the bot at once for a message queued behind it in the same webhook")
+  void handoffSilencesQueuedMessage() {
+    flow("human", keyword("agent"), reply("A person will answer you shortly"), handoff());
+    flow("any", new JsonObject().put("type", "any"), reply("bot here"));
+    String from = user();
+    JsonObject body = Fixtures.json("whatsapp_text.json");
+    JsonObject value = body.getJsonArray("entry").getJsonObject(0).getJsonArray("changes").getJsonObject(0).getJsonObject("value");
+    value.getJsonArray("contacts").getJsonObject(0).put("wa_id", from);
+    JsonObject first = value.getJsonArray("messages").getJsonObject(0);
+    JsonObject second = first.copy();
+    String now = String.valueOf(Instant.now().getEpochSecond());
+    first.put("from", from).put("id", "wamid.t-" + UUID.randomUUID()).put("timestamp", now).getJsonObject("text").put("body", "agent please");
+    String secondId = "wamid.t-" + UUID.randomUUID();
+    second.put("from", from).put("id", secondId).put("timestamp", now).getJsonObject("text").put("body", "hello?");
+    value.getJsonArray("messages").add(second);
+    post(http, "whatsapp", body);
+    stored(secondId);
+    assertThat(botTexts(from)).containsExactly("A person will answer you shortly");
+    assertThat(status(from)).isEqualTo("open");
   }
 
   @Test
