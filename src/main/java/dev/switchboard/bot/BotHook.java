@@ -6,6 +6,9 @@ import dev.switchboard.conversation.Inbound;
 import dev.switchboard.conversation.InboundHooks;
 import dev.switchboard.conversation.Views;
 import dev.switchboard.store.Bus;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -48,6 +51,9 @@ public final class BotHook implements InboundHooks.Hook {
   private final BotReplies replies;
   private final int maxRepliesPerMinute;
   private final Map<Long, Cached> flowCache = new ConcurrentHashMap<>();
+  private final Counter flowsRun;
+  private final Counter repliesQueued;
+  private final Counter repliesDropped;
   /** What each evaluated message changed, by message id, until its transaction commits. */
   private final Map<Long, Effects> pending = new ConcurrentHashMap<>();
 
@@ -79,14 +85,21 @@ public final class BotHook implements InboundHooks.Hook {
     this.services = services;
     this.replies = replies;
     this.maxRepliesPerMinute = services.config().intOr("BOT_MAX_REPLIES_PER_MINUTE", 5);
+    MeterRegistry registry = services.metrics() != null ? services.metrics() : Metrics.globalRegistry;
+    this.flowsRun = Counter.builder("switchboard_bot_flows_run").description("bot flows whose trigger matched").register(registry);
+    this.repliesQueued = Counter.builder("switchboard_bot_replies_queued").description("bot replies queued for sending").register(registry);
+    this.repliesDropped = Counter.builder("switchboard_bot_replies_dropped")
+        .description("bot replies not queued (loop guard, window closed, missing field)").register(registry);
   }
 
   @Override
   public Future<Void> inTransaction(SqlConnection tx, List<Inbound> created) {
     forgetAbandoned();
+    // flows are read once per channel and batch: the batch's own transaction sees them consistently
+    Map<Long, Future<List<Flow>>> flowsOfChannel = new java.util.HashMap<>();
     Future<Void> chain = Future.succeededFuture();
     for (Inbound in : created) {
-      chain = chain.compose(v -> evaluate(tx, in));
+      chain = chain.compose(v -> evaluate(tx, in, flowsOfChannel));
     }
     return chain;
   }
@@ -103,7 +116,7 @@ public final class BotHook implements InboundHooks.Hook {
     byConversation.forEach((conversationId, effects) -> publish(effects));
   }
 
-  private Future<Void> evaluate(SqlConnection tx, Inbound in) {
+  private Future<Void> evaluate(SqlConnection tx, Inbound in, Map<Long, Future<List<Flow>>> flowsOfChannel) {
     if (!FlowEvaluator.answerable(in.contentType())) {
       return Future.succeededFuture();
     }
@@ -112,7 +125,8 @@ public final class BotHook implements InboundHooks.Hook {
       LOG.debug("bot: message {} is older than the automation window, not answered", in.messageId());
       return Future.succeededFuture();
     }
-    return runnableFlows(tx, in).compose(flows -> flows.isEmpty() ? Future.succeededFuture() : decideAndApply(tx, in, flows));
+    return flowsOfChannel.computeIfAbsent(in.channelId(), id -> runnableFlows(tx, in))
+        .compose(flows -> flows.isEmpty() ? Future.succeededFuture() : decideAndApply(tx, in, flows));
   }
 
   private Future<Void> decideAndApply(SqlConnection tx, Inbound in, List<Flow> flows) {
@@ -144,6 +158,8 @@ public final class BotHook implements InboundHooks.Hook {
 
   private Future<Void> apply(SqlConnection tx, Inbound in, long contactId, FlowEvaluator.Decision d) {
     LOG.info("bot: flow {} runs for message {} of conversation {}", d.flow().id(), in.messageId(), in.conversationId());
+    flowsRun.increment();
+    d.notes().stream().filter(n -> n.startsWith("reply skipped")).forEach(n -> repliesDropped.increment());
     d.notes().forEach(n -> LOG.warn("bot: flow {} for conversation {}: {}", d.flow().id(), in.conversationId(), n));
     Effects effects = new Effects(in.accountId(), in.conversationId(), contactId);
     Future<Void> chain = Future.succeededFuture();
@@ -175,16 +191,19 @@ public final class BotHook implements InboundHooks.Hook {
         if (recent >= maxRepliesPerMinute) {
           LOG.warn("bot: conversation {} already had {} bot replies in the last minute; reply not sent (loop guard)",
               in.conversationId(), recent);
+          repliesDropped.increment();
           return Future.succeededFuture();
         }
         return replies.enqueue(tx, in, r.text(), r.quickReplies())
             .map(queued -> {
               effects.replies.add(queued);
+              repliesQueued.increment();
               return (Void) null;
             })
             .recover(err -> {
               if (err instanceof ApiException refused) {
-                LOG.warn("bot: reply of flow for conversation {} not queued: {} ({})", in.conversationId(), refused.getMessage(), refused.code());
+                LOG.warn("bot: reply for conversation {} not queued: {} ({})", in.conversationId(), refused.getMessage(), refused.code());
+                repliesDropped.increment();
                 return Future.succeededFuture();
               }
               return Future.failedFuture(err);

@@ -21,6 +21,7 @@ public final class FlowRoutes {
   public void mount(Router api) {
     api.get("/flows").handler(this::list);
     api.post("/flows").handler(this::create);
+    api.get("/flows/:id").handler(this::get);
     api.put("/flows/:id").handler(this::update);
     api.delete("/flows/:id").handler(this::delete);
   }
@@ -30,6 +31,12 @@ public final class FlowRoutes {
     flows.list(p.accountId())
         .onSuccess(items -> ctx.json(new JsonObject().put("items", new JsonArray(items))))
         .onFailure(ctx::fail);
+  }
+
+  private void get(RoutingContext ctx) {
+    Principal p = Principal.of(ctx);
+    long id = Ids.parse(ctx.pathParam("id"), "flow");
+    flows.get(p.accountId(), id).onSuccess(ctx::json).onFailure(ctx::fail);
   }
 
   private void create(RoutingContext ctx) {

@@ -31,6 +31,10 @@ public final class FlowService {
     });
   }
 
+  public Future<JsonObject> get(long accountId, long id) {
+    return pool.preparedQuery(FlowSql.GET).execute(Tuple.of(id, accountId)).map(rows -> FlowSql.view(one(rows)));
+  }
+
   public Future<JsonObject> create(long accountId, JsonObject body) {
     Draft d;
     try {

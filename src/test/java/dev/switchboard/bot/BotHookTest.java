@@ -274,6 +274,7 @@ class BotHookTest {
     deliver(text("1"), text("2"));
     deliver(text("3"), text("4"));
     assertThat(botReplies()).hasSize(3);
+    assertThat(node.registry.get("switchboard_bot_replies_dropped").counter().count()).isGreaterThanOrEqualTo(1);
     exec("UPDATE messages SET created_at = created_at - interval '61 seconds' WHERE conversation_id = ? AND sender_type = 'bot'", conversationId);
     deliver(text("5"));
     assertThat(botReplies()).hasSize(4);

@@ -102,6 +102,8 @@ class FlowRoutesTest {
     assertThat(list.items()).hasSize(1);
     assertThat(list.items().getJsonObject(0)).isEqualTo(f);
     assertThat(otherAdmin.get("/api/v1/flows").items()).isEmpty();
+    assertThat(agent.get("/api/v1/flows/" + f.getString("id")).json()).isEqualTo(f);
+    assertThat(otherAdmin.get("/api/v1/flows/" + f.getString("id")).status()).isEqualTo(404);
   }
 
   @Test
