@@ -76,6 +76,7 @@ public final class HttpVerticle extends VerticleBase {
     new dev.switchboard.outbound.SendRoutes(services).mount(api);
 
     // bot flows (issue 5)
+    new dev.switchboard.bot.FlowRoutes(services).mount(api);
 
     // live events (issue 6): GET /events
     new EventRoutes(services).mount(api);
