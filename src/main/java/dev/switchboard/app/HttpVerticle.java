@@ -5,6 +5,7 @@ import dev.switchboard.common.ApiException;
 import dev.switchboard.common.Services;
 import dev.switchboard.inbox.Errors;
 import dev.switchboard.inbox.OpsRoutes;
+import dev.switchboard.inbox.WebRoutes;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -44,6 +45,7 @@ public final class HttpVerticle extends VerticleBase {
     // ingress (issue 2): /webhooks/{platform}
 
     // live (issue 6): /eventbus bridge and the web inbox at /
+    new WebRoutes(services).mount(root);
 
     root.route().failureHandler(Errors::handle);
     api.route().failureHandler(Errors::handle);
