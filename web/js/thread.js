@@ -13,7 +13,7 @@ export function renderThread(pane, keepScroll, headOnly) {
   if (!S.selectedId) {
     pane.dataset.conv = '';
     mount(pane, h('div', { class: 'thread-empty', testid: 'thread-empty' },
-      h('div', { style: 'text-align:center' }, h('div', { style: 'font-size:40px;color:#c5cbd8' }, '💬'), 'Select a conversation to read and reply')));
+      h('div', { style: 'text-align:center' }, h('div', { class: 'empty-mark' }, '◆'), 'Select a conversation to read and reply')));
     return;
   }
   if (pane.dataset.conv !== S.selectedId) {
@@ -91,7 +91,7 @@ function ticks(m) {
   const s = m.status;
   const t = (text, cls, title) => h('span', { class: `ticks ${cls || ''}`, testid: 'message-ticks', dataset: { status: s || '' }, title }, text);
   switch (s) {
-    case 'pending': return t('🕓', '', 'Sending');
+    case 'pending': return t('◷', '', 'Sending');
     case 'sent': return t('✓', '', 'Sent');
     case 'delivered': return t('✓✓', '', 'Delivered');
     case 'read': return t('✓✓', 'read', 'Read');
@@ -106,7 +106,7 @@ function attachmentView(a, m) {
   if (url && /^https?:/i.test(url) && ((a.mimeType || '').startsWith('image/') || m.contentType === 'image' || m.contentType === 'sticker')) {
     return h('div', { class: 'attachment', testid: 'message-attachment' }, h('a', { href: url, target: '_blank', rel: 'noopener noreferrer' }, h('img', { src: url, alt: name })));
   }
-  return h('div', { class: 'attachment', testid: 'message-attachment' }, '📎 ',
+  return h('div', { class: 'attachment', testid: 'message-attachment' }, '▤ ',
     url && /^https?:/i.test(url) ? h('a', { href: url, target: '_blank', rel: 'noopener noreferrer' }, name) : h('span', {}, name));
 }
 
@@ -134,7 +134,7 @@ function renderMessages(keepScroll) {
     const cls = `msg ${m.direction === 'in' ? 'in' : 'out'}${note ? ' note' : ''}${m.senderType === 'bot' ? ' bot' : ''}`;
     items.push(h('div', { class: cls, testid: 'message', dataset: { id: m.id, type: m.type || '', direction: m.direction || '', status: m.status || '' } },
       h('div', { class: 'meta' },
-        note ? h('span', { class: 'note-tag' }, '🔒 Private note') : null,
+        note ? h('span', { class: 'note-tag' }, 'Private note') : null,
         h('span', { class: 'sender', testid: 'message-sender' }, senderLabel(m, c)),
         m.type === 'template' ? h('span', { class: 'muted' }, '· template') : null),
       messageBody(m),
@@ -166,7 +166,7 @@ export function renderWindowBar() {
     const state = ms === null || ms <= 0 ? 'expired' : ms < 15 * 60 * 1000 ? 'soon' : 'ok';
     return h('span', { class: state, testid, dataset: { state } }, `${label} `, h('span', { class: 'clock' }, ms === null ? 'not open' : duration(ms)));
   };
-  mount(el, '⏱',
+  mount(el, h('span', { class: 'clock-mark' }, '◷'),
     clock(c.platform === 'whatsapp' ? 'Reply window:' : 'Human reply:', w.human, 'window-human'),
     clock('Automation:', w.automation, 'window-automation'));
 }
@@ -231,7 +231,7 @@ export function renderComposer() {
   text.addEventListener('keydown', (e) => { if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) send(); });
   const error = h('div', { class: 'error', testid: 'composer-error', hidden: true });
   const attachList = h('div', { class: 'attach-list', testid: 'attachments' });
-  const renderAttachments = () => mount(attachList, composer.attachments.map((a, i) => h('span', { class: 'chip', testid: 'attachment-chip' }, `📎 ${a.filename || a.url}`,
+  const renderAttachments = () => mount(attachList, composer.attachments.map((a, i) => h('span', { class: 'chip', testid: 'attachment-chip' }, a.filename || a.url,
     h('button', { title: 'Remove', onclick: () => { composer.attachments.splice(i, 1); renderAttachments(); } }, '×'))));
   renderAttachments();
   const urlInput = h('input', { type: 'url', placeholder: 'https://… attachment URL', testid: 'attach-url', class: 'grow' });
@@ -268,9 +268,9 @@ export function renderComposer() {
   mount(el,
     h('div', { class: 'toolbar' }, toggle,
       h('span', { class: 'spacer' }),
-      h('span', { class: 'anchor' }, h('button', { class: 'btn btn-sm', testid: 'saved-replies-button', onclick: (e) => openSavedReplies(e.currentTarget, (content) => insertAtCursor(text, content)) }, '⚡ Saved replies')),
+      h('span', { class: 'anchor' }, h('button', { class: 'btn btn-sm', testid: 'saved-replies-button', onclick: (e) => openSavedReplies(e.currentTarget, (content) => insertAtCursor(text, content)) }, '★ Saved replies')),
       fieldSelect((name) => insertAtCursor(text, `{{${name}}}`), 'field-insert'),
-      h('button', { class: 'btn btn-sm', testid: 'attach-button', onclick: () => { attachRow.hidden = !attachRow.hidden; if (!attachRow.hidden) urlInput.focus(); } }, '📎 Attach')),
+      h('button', { class: 'btn btn-sm', testid: 'attach-button', onclick: () => { attachRow.hidden = !attachRow.hidden; if (!attachRow.hidden) urlInput.focus(); } }, '+ Attach')),
     text, attachRow, attachList, error,
     h('div', { class: 'sendrow' }, h('span', { class: 'muted', style: 'font-size:12px' }, kind === 'note' ? 'Only visible to your team' : 'Ctrl+Enter to send'), h('span', { class: 'spacer' }), sendBtn));
 }
