@@ -45,7 +45,7 @@ class InboxBrowserTest {
   void freshPage() {
     page.open("/");
     page.waitUntil("the inbox", () -> page.visible("agent-name"));
-    //TMP page.waitLive();
+    page.waitLive();
   }
 
   /** A fresh WhatsApp customer: a unique number and name. */
