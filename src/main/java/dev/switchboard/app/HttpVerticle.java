@@ -69,6 +69,12 @@ public final class HttpVerticle extends VerticleBase {
     // live events (issue 6): GET /events
   }
 
+  /** Graceful: stop accepting connections, let in-flight requests finish (bounded), then close. */
+  @Override
+  public Future<?> stop() {
+    return server == null ? Future.succeededFuture() : server.shutdown(10, java.util.concurrent.TimeUnit.SECONDS);
+  }
+
   /** The port actually bound (tests listen on 0). */
   public int port() {
     return server.actualPort();

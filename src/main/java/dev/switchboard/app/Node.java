@@ -125,13 +125,26 @@ public final class Node {
     return port;
   }
 
-  /** Undeploys every part (in-flight work finishes or is handed back), then closes the clients. */
+  /**
+   * Graceful stop (SIGTERM): first the HTTP servers stop taking requests and finish the ones in
+   * flight, then the background parts finish their batch and hand back their claims, then the
+   * clients close.
+   */
   public Future<Void> stop() {
-    List<Future<Void>> undeploys = new ArrayList<>();
-    for (int i = deployments.size() - 1; i >= 0; i--) {
-      undeploys.add(vertx.undeploy(deployments.get(i)).otherwise((Void) null));
+    if (deployments.isEmpty()) {
+      return Future.succeededFuture();
     }
-    return Future.join(undeploys)
+    String http = deployments.get(0);
+    List<String> workers = new ArrayList<>(deployments.subList(1, deployments.size()));
+    deployments.clear();
+    return vertx.undeploy(http).otherwise((Void) null)
+        .compose(v -> {
+          List<Future<Void>> undeploys = new ArrayList<>();
+          for (int i = workers.size() - 1; i >= 0; i--) {
+            undeploys.add(vertx.undeploy(workers.get(i)).otherwise((Void) null));
+          }
+          return Future.join(undeploys);
+        })
         .eventually(() -> services.pool().close())
         .eventually(() -> {
           services.redis().close();
