@@ -91,11 +91,15 @@ public final class DemoMain {
       b.append("  Sign in    ").append(DemoSeed.ADMIN_EMAIL).append("  (the password was shown at the first start; --reset starts over)\n");
     }
     b.append("  Windows    ").append(shortWindows
-        ? "short: " + Demo.SHORT_STANDARD + " standard, " + Demo.SHORT_HUMAN_AGENT + " human agent"
+        ? "short: " + minutes(Demo.SHORT_STANDARD) + " standard, " + minutes(Demo.SHORT_HUMAN_AGENT) + " human agent"
         : "24 h / 7 days (--short-windows to watch them close)").append('\n');
     b.append("  Data       ").append(demo.dataDir()).append('\n');
     b.append("\n  Ctrl+C stops the demo; its conversations are kept for the next start.\n\n");
     return b.toString();
+  }
+
+  private static String minutes(String isoDuration) {
+    return java.time.Duration.parse(isoDuration).toMinutes() + " min";
   }
 
   /** Deletes the demo's folder, but only one that looks like a demo folder. */
