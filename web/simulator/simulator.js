@@ -44,6 +44,7 @@
       state.customers = r.items;
       offline(null);
       renderCustomers();
+      selectFromHash();
     } catch (e) {
       offline(e.status === 404
         ? 'The simulator runs only in demo mode: java -jar target/switchboard.jar demo'
@@ -99,8 +100,19 @@
     return Math.max(0, receivedFor(c.platform, c.id) - seen);
   }
 
+  // #whatsapp:14155550123 opens that customer (a link from elsewhere, or a reload)
+  function selectFromHash() {
+    const m = /^#(whatsapp|messenger|instagram):(.+)$/.exec(decodeURIComponent(location.hash));
+    if (!m || (state.selected && state.selected.platform === m[1] && state.selected.id === m[2])) return;
+    const c = state.customers.find((x) => x.platform === m[1] && x.id === m[2]);
+    if (c) select(c);
+  }
+
+  window.addEventListener('hashchange', selectFromHash);
+
   function select(c) {
     state.selected = { platform: c.platform, id: c.id };
+    history.replaceState(null, '', '#' + c.platform + ':' + c.id);
     state.seen.set(key(c.platform, c.id), receivedFor(c.platform, c.id));
     const head = $('chat-head');
     head.replaceChildren();

@@ -76,7 +76,14 @@ public final class SimulatorRoutes {
     r.route().handler(StaticHandler.create(FileSystemAccess.ROOT, dir).setIndexPage("index.html").setCachingEnabled(false));
     r.route().failureHandler(Errors::handle);
 
-    root.get("/simulator").handler(ctx -> ctx.redirect("/simulator/"));
+    // Vert.x matches "/simulator" for "/simulator/" too: redirect only the bare path
+    root.get("/simulator").handler(ctx -> {
+      if (ctx.request().path().equals("/simulator")) {
+        ctx.redirect("/simulator/");
+      } else {
+        ctx.next();
+      }
+    });
     root.route("/simulator/*").subRouter(r);
   }
 
