@@ -6,6 +6,9 @@ import dev.switchboard.common.Services;
 import dev.switchboard.demo.SimulatorRoutes;
 import dev.switchboard.inbox.Errors;
 import dev.switchboard.inbox.OpsRoutes;
+import dev.switchboard.ingress.WebhookRoutes;
+import dev.switchboard.inbox.live.EventRoutes;
+import dev.switchboard.inbox.live.LiveBridge;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -45,8 +48,10 @@ public final class HttpVerticle extends VerticleBase {
     root.route("/api/v1/*").subRouter(api);
 
     // ingress (issue 2): /webhooks/{platform}
+    new WebhookRoutes(vertx, services).mount(root);
 
     // live (issue 6): /eventbus bridge and the web inbox at /
+    new LiveBridge(services).mount(root);
 
     root.route().failureHandler(Errors::handle);
     api.route().failureHandler(Errors::handle);
@@ -62,12 +67,27 @@ public final class HttpVerticle extends VerticleBase {
   /** The agents' API; each part mounts its own routes (all behind the bearer token). */
   private void mountApi(Router api) {
     // inbox API (issue 3): channels, agents, teams, conversations, contacts, saved replies, search, export
+    new dev.switchboard.inbox.ChannelRoutes(services).mount(api);
+    new dev.switchboard.inbox.AgentRoutes(services).mount(api);
+    new dev.switchboard.inbox.ExportRoutes(services).mount(api);
+    new dev.switchboard.inbox.ConversationRoutes(services).mount(api);
+    new dev.switchboard.inbox.ContactRoutes(services).mount(api);
+    new dev.switchboard.inbox.SavedReplyRoutes(services).mount(api);
+    new dev.switchboard.inbox.SearchRoutes(services).mount(api);
 
     // sending (issue 4): messages, templates
+    new dev.switchboard.outbound.SendRoutes(services).mount(api);
 
     // bot flows (issue 5)
 
     // live events (issue 6): GET /events
+    new EventRoutes(services).mount(api);
+  }
+
+  /** Graceful: stop accepting connections, let in-flight requests finish (bounded), then close. */
+  @Override
+  public Future<?> stop() {
+    return server == null ? Future.succeededFuture() : server.shutdown(10, java.util.concurrent.TimeUnit.SECONDS);
   }
 
   /** The port actually bound (tests listen on 0). */

@@ -4,6 +4,8 @@ import dev.switchboard.auth.AuthService;
 import dev.switchboard.auth.Tokens;
 import dev.switchboard.common.Services;
 import dev.switchboard.conversation.InboundHooks;
+import dev.switchboard.ingress.ProcessorVerticle;
+import dev.switchboard.inbox.live.EventFanoutVerticle;
 import dev.switchboard.window.WindowPolicy;
 import dev.switchboard.store.Db;
 import dev.switchboard.store.EventLog;
@@ -102,13 +104,19 @@ public final class Node {
   /** Background parts: processor, sweeper, send pipeline, timers, event fan-out, bots. */
   private Future<Void> deployWorkers() {
     List<Future<String>> all = new ArrayList<>();
-    // ingress (issue 2): processor and sweeper
+    // ingress (issue 2): processor and sweeper (PROCESSOR_ENABLED=false: a node that only stores webhooks)
+    if (!"false".equalsIgnoreCase(String.valueOf(services.config().raw().getValue("PROCESSOR_ENABLED", "true")))) {
+      all.add(vertx.deployVerticle(new ProcessorVerticle(services)));
+    }
 
     // sending (issue 4): send pipeline, window timer
+    all.add(vertx.deployVerticle(new dev.switchboard.outbound.OutboxVerticle(services)));
+    all.add(vertx.deployVerticle(new dev.switchboard.window.WindowTimerVerticle(services)));
 
     // bot (issue 5)
 
     // live (issue 6): event fan-out from the Redis log to the local event bus
+    all.add(vertx.deployVerticle(new EventFanoutVerticle(services)));
 
     return Future.all(all).onSuccess(cf -> all.forEach(f -> deployments.add(f.result()))).mapEmpty();
   }
@@ -125,13 +133,26 @@ public final class Node {
     return port;
   }
 
-  /** Undeploys every part (in-flight work finishes or is handed back), then closes the clients. */
+  /**
+   * Graceful stop (SIGTERM): first the HTTP servers stop taking requests and finish the ones in
+   * flight, then the background parts finish their batch and hand back their claims, then the
+   * clients close.
+   */
   public Future<Void> stop() {
-    List<Future<Void>> undeploys = new ArrayList<>();
-    for (int i = deployments.size() - 1; i >= 0; i--) {
-      undeploys.add(vertx.undeploy(deployments.get(i)).otherwise((Void) null));
+    if (deployments.isEmpty()) {
+      return Future.succeededFuture();
     }
-    return Future.join(undeploys)
+    String http = deployments.get(0);
+    List<String> workers = new ArrayList<>(deployments.subList(1, deployments.size()));
+    deployments.clear();
+    return vertx.undeploy(http).otherwise((Void) null)
+        .compose(v -> {
+          List<Future<Void>> undeploys = new ArrayList<>();
+          for (int i = workers.size() - 1; i >= 0; i--) {
+            undeploys.add(vertx.undeploy(workers.get(i)).otherwise((Void) null));
+          }
+          return Future.join(undeploys);
+        })
         .eventually(() -> services.pool().close())
         .eventually(() -> {
           services.redis().close();
