@@ -3,6 +3,7 @@ package dev.switchboard.app;
 import dev.switchboard.auth.AuthRoutes;
 import dev.switchboard.common.ApiException;
 import dev.switchboard.common.Services;
+import dev.switchboard.demo.SimulatorRoutes;
 import dev.switchboard.inbox.Errors;
 import dev.switchboard.inbox.OpsRoutes;
 import dev.switchboard.ingress.WebhookRoutes;
@@ -36,6 +37,8 @@ public final class HttpVerticle extends VerticleBase {
     Router root = Router.router(vertx);
 
     new OpsRoutes(services).mount(root);
+    // demo (issue 8): /simulator, only where `demo` registered a simulator on this Vert.x
+    SimulatorRoutes.mount(root, services);
     Router api = Router.router(vertx);
     api.route().handler(BodyHandler.create(false).setBodyLimit(config.apiMaxBytes()));
     api.route().consumes("application/json").consumes("*/*");
