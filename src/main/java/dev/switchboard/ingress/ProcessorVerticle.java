@@ -102,6 +102,7 @@ public final class ProcessorVerticle extends VerticleBase {
   /** One batch; answers how many raw rows it claimed. */
   private Future<Integer> batch() {
     List<RawEvent> claimed = new ArrayList<>();
+    long t0 = System.nanoTime();
     return services.pool().withTransaction(tx -> InboundStore.claim(tx, batchSize)
             .compose(rows -> {
               claimed.addAll(rows);
@@ -109,6 +110,9 @@ public final class ProcessorVerticle extends VerticleBase {
             }))
         .compose(outcome -> {
           if (outcome != null) {
+            if (LOG.isDebugEnabled()) {
+              LOG.debug("batch of {} raw events committed in {} ms", claimed.size(), (System.nanoTime() - t0) / 1_000_000);
+            }
             afterCommit(outcome);
           }
           return Future.succeededFuture(claimed.size());
