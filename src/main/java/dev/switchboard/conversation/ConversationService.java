@@ -32,13 +32,32 @@ public final class ConversationService {
     this.s = s;
   }
 
-  /** {@code {items, nextCursor}}, newest activity first. */
+  /**
+   * {@code {items, nextCursor}}, newest activity first. With a label filter the query starts from
+   * the label's contacts when fewer than LABEL_PROBE_MAX carry it, and otherwise walks the list
+   * index checking each conversation: either way a page costs about sqrt(limit x conversations) rows.
+   */
   public Future<JsonObject> list(long accountId, ConversationFilter filter, int limit, ListCursor cursor) {
-    ConversationFilter.Where w = filter.where(accountId, true);
+    if (filter.label() == null) {
+      return list(accountId, filter, limit, cursor, false);
+    }
+    int bound = s.config().intOr("LABEL_PROBE_MAX", 5000);
+    return s.pool().preparedQuery(ConversationSql.LABEL_USES).execute(Tuple.of(accountId, filter.label(), bound))
+        .compose(rows -> list(accountId, filter, limit, cursor, rows.iterator().next().getLong(0) < bound));
+  }
+
+  private Future<JsonObject> list(long accountId, ConversationFilter filter, int limit, ListCursor cursor, boolean rareLabel) {
+    ConversationFilter.Where w = filter.where(accountId, true,
+        rareLabel ? ConversationFilter.LabelMode.IN_FROM : ConversationFilter.LabelMode.PROBE_PER_ROW);
     if (cursor != null) {
       w.and("(cv.last_message_at, cv.id) < ($?, $?)", cursor.lastMessageAt(), cursor.id());
     }
-    String sql = ConversationSql.LIST_SELECT + w.sql() + ConversationSql.LIST_ORDER + (limit + 1);
+    String select = ConversationSql.LIST_SELECT;
+    if (rareLabel) {
+      w.args().add(filter.label());
+      select = String.format(ConversationSql.LIST_SELECT_BY_LABEL, w.args().size());
+    }
+    String sql = select + w.sql() + ConversationSql.LIST_ORDER + (limit + 1);
     return s.pool().preparedQuery(sql).execute(Tuple.wrap(w.args())).compose(rows -> {
       List<Long> ids = new ArrayList<>();
       ListCursor next = null;

@@ -61,6 +61,17 @@ class ConversationApiTest extends InboxTestBase {
     assertThat(ids(ag.get("/api/v1/conversations?teamId=" + team))).containsExactly(id(toTeam));
     assertThat(ids(ag.get("/api/v1/conversations?label=vip"))).containsExactly(id(closedFb), id(vip));
     assertThat(ids(ag.get("/api/v1/conversations?label=VIP"))).isEmpty();
+    // a label on one contact takes the other query shape (from the label's contacts)
+    label(g.accountId(), contactOf(toAgent), "solo");
+    assertThat(ids(ag.get("/api/v1/conversations?label=solo"))).containsExactly(id(toAgent));
+    assertThat(ids(ag.get("/api/v1/conversations?label=solo&status=assigned&platform=messenger"))).containsExactly(id(toAgent));
+    assertThat(ids(ag.get("/api/v1/conversations?label=solo&status=open"))).isEmpty();
+    assertThat(ids(ag.get("/api/v1/conversations?label=solo&assigneeId=" + g.agentId()))).containsExactly(id(toAgent));
+    assertThat(ag.get("/api/v1/conversations/counts?label=solo").json().getInteger("assigned")).isEqualTo(1);
+    Http.Res soloPage = ag.get("/api/v1/conversations?label=vip&limit=1");
+    assertThat(ids(soloPage)).containsExactly(id(closedFb));
+    assertThat(ids(ag.get("/api/v1/conversations?label=vip&limit=1&cursor=" + soloPage.json().getString("nextCursor")))).containsExactly(id(vip));
+    Seed.insert(db, "DELETE FROM contact_labels WHERE name = 'solo' RETURNING 1");
     assertThat(ids(ag.get("/api/v1/conversations?status=closed&platform=whatsapp&label=vip"))).containsExactly(id(vip));
     assertThat(ids(ag.get("/api/v1/conversations?status=assigned&platform=messenger&assigneeId=" + g.agentId()))).containsExactly(id(toAgent));
 
