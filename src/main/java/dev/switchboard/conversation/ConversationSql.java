@@ -55,13 +55,6 @@ final class ConversationSql {
       ORDER BY created_at DESC, id DESC
       LIMIT $3""";
 
-  static final String COUNTS_SELECT = """
-      SELECT count(*) FILTER (WHERE cv.status = 'open') AS open,
-             count(*) FILTER (WHERE cv.status = 'assigned') AS assigned,
-             count(*) FILTER (WHERE cv.status = 'closed') AS closed,
-             count(*) AS total
-        FROM conversations cv WHERE\s""";
-
   static final String LIST_SELECT = "SELECT cv.id, cv.last_message_at FROM conversations cv WHERE ";
   /**
    * The list for a rare label: start from the label's contacts (contact_labels_account_name_idx)
