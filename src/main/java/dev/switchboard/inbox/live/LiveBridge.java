@@ -195,6 +195,9 @@ public final class LiveBridge {
     int size = frame.length();
     pending[0] += size;
     socket.write(frame).onComplete(ar -> pending[0] -= size);
+    if (event.getRawMessage().getValue("body") instanceof JsonObject body && body.getValue("id") instanceof String id) {
+      stats.pushed(id, services.clock().millis());
+    }
     // Written here, so the bridge must not write it again.
     event.complete(false);
   }
