@@ -191,7 +191,7 @@ public final class LiveBridge {
       event.complete(false);
       return;
     }
-    Buffer frame = Buffer.buffer(event.getRawMessage().encode());
+    Buffer frame = Buffer.buffer(encode(event.getRawMessage()));
     int size = frame.length();
     pending[0] += size;
     socket.write(frame).onComplete(ar -> pending[0] -= size);
@@ -200,6 +200,23 @@ public final class LiveBridge {
     }
     // Written here, so the bridge must not write it again.
     event.complete(false);
+  }
+
+  // One event goes to every socket of its account on this event loop: encode its frame once.
+  private String encodedKey;
+  private String encoded;
+
+  private String encode(JsonObject envelope) {
+    if (envelope.getValue("body") instanceof JsonObject body && body.getValue("id") instanceof String id
+        && envelope.getValue("address") instanceof String address && !envelope.containsKey("replyAddress")) {
+      String key = address + '|' + id;
+      if (!key.equals(encodedKey)) {
+        encoded = envelope.encode();
+        encodedKey = key;
+      }
+      return encoded;
+    }
+    return envelope.encode();
   }
 
   private static Buffer error(String code) {
