@@ -64,6 +64,12 @@ public class BridgeBench {
 
     String serverPid = System.getenv("SERVER_PID");
     long baseline = serverPid == null ? 0 : heapUsedAfterGc(serverPid);
+    // Keep every socket alive past the bridge's ping timeout, from the moment it opens.
+    vertx.setPeriodic(10_000, t -> {
+      for (WebSocket ws : sockets.toArray(new WebSocket[0])) {
+        ws.writeTextMessage("{\"type\":\"ping\"}");
+      }
+    });
     long t0 = System.nanoTime();
     AtomicInteger opened = new AtomicInteger();
     int inFlight = 200;
@@ -102,12 +108,6 @@ public class BridgeBench {
       Future.join(new ArrayList<>(batch)).await();
     }
     System.out.printf("opened %d/%d sockets in %.1f s%n", opened.get(), connections, (System.nanoTime() - t0) / 1e9);
-    // Keep them alive past the bridge's ping timeout.
-    vertx.setPeriodic(10_000, t -> {
-      for (WebSocket ws : sockets.toArray(new WebSocket[0])) {
-        ws.writeTextMessage("{\"type\":\"ping\"}");
-      }
-    });
 
     // Wait until every socket is registered: probe each account until all sockets saw a probe.
     String marker = "ready-" + System.nanoTime();
