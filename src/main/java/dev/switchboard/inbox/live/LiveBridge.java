@@ -182,7 +182,15 @@ public final class LiveBridge {
       event.complete(false);
       return;
     }
-    if (socket.writeQueueFull() || pending[0] > maxQueueBytes) {
+    boolean full;
+    try {
+      full = socket.writeQueueFull();
+    } catch (IllegalStateException closing) {
+      // The WebSocket closed under us (its close event is on its way): nothing to deliver.
+      event.complete(false);
+      return;
+    }
+    if (full || pending[0] > maxQueueBytes) {
       dropping.add(socket);
       stats.slowDrop();
       LOG.info("dropping a slow bridge socket from {}: {} bytes not yet written", socket.remoteAddress(), pending[0]);
