@@ -148,6 +148,7 @@ public class BridgeBench {
         System.out.printf("server heap after GC: %d KiB idle, %d KiB with %d registered sockets: %.1f KiB per socket%n",
             baseline / 1024, loaded / 1024, opened.get(), (loaded - baseline) / 1024.0 / opened.get());
       }
+      long cpuBefore = serverPid == null ? 0 : cpuMillis(serverPid);
       Arrays.fill(arrivalNanos, 0);
       phaseArrivals.set(0);
       latencies.clear();
@@ -167,10 +168,15 @@ public class BridgeBench {
       long last = Arrays.stream(arrivalNanos).max().orElse(0);
       System.out.printf("fan-out: %d/%d sockets got their account's event; appends took %.1f ms; last arrival %.1f ms after the first append%n",
           phaseArrivals.get(), opened.get(), (appended - start) / 1e6, (last - start) / 1e6);
+      if (serverPid != null) {
+        System.out.printf("node CPU time during the fan-out phase: %d ms%n", cpuMillis(serverPid) - cpuBefore);
+      }
       report("fan-out append call->client", latencies);
       report("fan-out Redis append->client", fromRedis);
     } else {
       // Rate: RATE events per second spread over the accounts, for SECONDS seconds.
+      long cpuBefore = serverPid == null ? 0 : cpuMillis(serverPid);
+      long wallBefore = System.nanoTime();
       latencies.clear();
       fromRedis.clear();
       phaseArrivals.set(0);
@@ -192,6 +198,9 @@ public class BridgeBench {
       long perEvent = Math.max(1, connections / accounts);
       System.out.printf("rate: %d events appended at %d/s for %d s; %d deliveries (expected %d)%n",
           sent.get(), rate, seconds, phaseArrivals.get(), sent.get() * perEvent);
+      if (serverPid != null) {
+        System.out.printf("node CPU: %d ms over %.1f s of wall time%n", cpuMillis(serverPid) - cpuBefore, (System.nanoTime() - wallBefore) / 1e9);
+      }
       report("rate append call->client", latencies);
       report("rate Redis append->client", fromRedis);
     }
@@ -211,6 +220,13 @@ public class BridgeBench {
       throw new IllegalStateException("cannot read heap from jcmd: " + out);
     }
     return Long.parseLong(m.group(1)) * 1024;
+  }
+
+  // utime + stime of the node process from /proc (clock ticks of 10 ms).
+  static long cpuMillis(String pid) throws Exception {
+    String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc", pid, "stat"));
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10;
   }
 
   static void report(String what, List<Long> nanos) {
