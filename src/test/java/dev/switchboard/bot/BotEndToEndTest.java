@@ -81,7 +81,8 @@ class BotEndToEndTest {
         .put("GRAPH_API_URL", graph.url())
         .put("BOT_MAX_REPLIES_PER_MINUTE", MAX_PER_MINUTE)
         .put("GRAPH_RETRY_BASE_MS", 50)
-        .put("OUTBOUND_POLL_MS", 200);
+        .put("OUTBOUND_POLL_MS", 200)
+        .put("PROCESSOR_SWEEP_MS", 200);
   }
 
   @AfterAll
@@ -422,5 +423,24 @@ class BotEndToEndTest {
         assertThat(meSends(user)).hasSize(1);
       }
     }
+  }
+
+  @Test
+  @DisplayName("a webhook stored by a node that crashes before processing it is answered exactly once by the node that processes it")
+  void crashBeforeProcessing() {
+    flow("any", new JsonObject().put("type", "any"), reply("bot here"));
+    String user = user();
+    TestNode storer = TestNode.start(db, prefix, settings().put("PROCESSOR_ENABLED", false));
+    String mid;
+    try {
+      Http h = new Http(storer.vertx, storer.baseUrl());
+      mid = messaging(h, "messenger", "messenger_text.json", user, false, m -> m.put("text", "anyone there?"));
+    } finally {
+      storer.kill();
+    }
+    stored(mid);
+    assertThat(botTexts(user)).containsExactly("bot here");
+    eventually(() -> meSends(user).size() == 1, "the reply sent");
+    assertThat(strings("SELECT count(*) FROM raw_events WHERE status = 'pending'")).containsExactly("0");
   }
 }
