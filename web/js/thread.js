@@ -29,7 +29,8 @@ export function renderThread(pane, keepScroll, headOnly) {
   renderHead();
   if (!headOnly) renderMessages(keepScroll);
   renderWindowBar();
-  renderComposer();
+  // rebuilt only when what it can do changes, so a send in flight keeps its textarea
+  if (composerKind(currentConversation() || {}) !== composer.kind) renderComposer();
 }
 
 function contactName(c) {
