@@ -254,7 +254,7 @@ class InboxBrowserTest {
     page.click("tab-all");
     page.waitUntil("the Messenger conversation", () -> page.all("[data-testid='conv-item']").stream()
         .anyMatch(e -> e.findElements(By.cssSelector(".plat-messenger")).size() == 1));
-    page.all("[data-testid='conv-item']").stream().filter(e -> e.findElements(By.cssSelector(".plat-messenger")).size() == 1).findFirst().orElseThrow().click();
+    page.clickCss("[data-testid='conv-item'] .plat-messenger");
     page.waitUntil("the contact pane", () -> page.visible("contact-display-name"));
     assertThat(page.visible("contact-refresh")).isTrue();
     page.click("contact-refresh");
@@ -418,7 +418,7 @@ class InboxBrowserTest {
     f.conversationOf(igsid);
     page.click("tab-all");
     page.waitUntil("the Instagram conversation", () -> page.all("[data-testid='conv-item'] .plat-instagram").size() >= 1);
-    page.css("[data-testid='conv-item'] .plat-instagram").click();
+    page.clickCss("[data-testid='conv-item'] .plat-instagram");
     page.waitUntil("the note", () -> page.visible("instagram-note"));
     assertThat(page.text("instagram-note")).contains("email").contains("phone");
     page.screenshot("14-instagram-contact");

@@ -64,7 +64,7 @@ class WindowExpiryBrowserTest {
     page.open("/");
     page.click("tab-all");
     page.waitUntil("the Messenger conversation", () -> !page.all("[data-testid='conv-item'] .plat-messenger").isEmpty());
-    page.css("[data-testid='conv-item'] .plat-messenger").click();
+    page.clickCss("[data-testid='conv-item'] .plat-messenger");
     page.waitUntil("the reply composer", () -> page.visible("composer-text"));
     page.waitFor("automation to expire", Duration.ofSeconds(20), () -> page.text("window-automation").contains("expired") ? true : null);
     assertThat(page.visible("composer-text")).as("a human may still answer (HUMAN_AGENT tag)").isTrue();
