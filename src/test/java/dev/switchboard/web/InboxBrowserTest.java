@@ -127,6 +127,10 @@ class InboxBrowserTest {
     page.waitUntil("the note", () -> !page.all("[data-testid='message'][data-type='note']").isEmpty());
     page.click("mode-reply");
     page.type("composer-text", "Of course! What do you need?");
+    page.click("attach-button");
+    page.type("attach-url", "https://files.example.test/price-list.pdf");
+    page.click("attach-add");
+    page.waitUntil("the attachment chip", () -> page.visible("attachment-chip"));
     page.click("send-button");
     page.waitUntil("the reply", () -> !page.all("[data-testid='message'][data-type='reply']").isEmpty());
 
@@ -134,7 +138,9 @@ class InboxBrowserTest {
     List<FakeGraph.Call> all = waSends();
     List<FakeGraph.Call> sends = all.subList(sendsBefore, all.size());
     assertThat(sends).hasSize(1);
-    assertThat(sends.get(0).body()).contains("Of course! What do you need?").doesNotContain("VIP");
+    assertThat(sends.get(0).body()).contains("price-list.pdf").doesNotContain("VIP");
+    page.waitUntil("the attachment in the thread", () -> page.all("[data-testid='message-attachment'] a").stream()
+        .anyMatch(a -> a.getText().equals("price-list.pdf")));
 
     String noteLook = page.waitFor("the note's colour", () -> page.css("[data-testid='message'][data-type='note']").getCssValue("background-color"));
     String replyLook = page.waitFor("the reply's colour", () -> page.css("[data-testid='message'][data-type='reply']").getCssValue("background-color"));
@@ -164,6 +170,19 @@ class InboxBrowserTest {
     page.waitUntil("the read ticks", () -> page.all("[data-testid='message-ticks'].read").size() == 1);
     assertThat(page.css("[data-testid='message-ticks'].read").getCssValue("color")).isEqualTo("rgba(28, 126, 214, 1)");
     page.screenshot("04-ticks-read");
+
+    // a later send that WhatsApp reports as failed shows the reason
+    page.type("composer-text", "One more thing");
+    page.click("send-button");
+    String second = BrowserFixture.eventually("the second reply's platform id", () -> {
+      String id = externalIdOfReply(conv);
+      return id != null && !id.equals(wamid) ? id : null;
+    });
+    Webhooks.whatsappFailed(f.http, second, c.waId());
+    page.waitUntil("the failure", () -> page.visible("message-error"));
+    assertThat(page.text("message-error")).contains("Re-engagement message").contains("131047").contains("24-hour window");
+    assertThat(page.css("[data-testid='message'][data-status='failed'] [data-testid='message-ticks']").getText()).contains("Failed");
+    page.screenshot("04-ticks-failed-with-reason");
   }
 
   static String externalIdOfReply(String conv) {
