@@ -3,8 +3,12 @@ package dev.switchboard.app;
 import dev.switchboard.auth.AuthRoutes;
 import dev.switchboard.common.ApiException;
 import dev.switchboard.common.Services;
+import dev.switchboard.demo.SimulatorRoutes;
 import dev.switchboard.inbox.Errors;
 import dev.switchboard.inbox.OpsRoutes;
+import dev.switchboard.ingress.WebhookRoutes;
+import dev.switchboard.inbox.live.EventRoutes;
+import dev.switchboard.inbox.live.LiveBridge;
 import dev.switchboard.inbox.WebRoutes;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -33,6 +37,8 @@ public final class HttpVerticle extends VerticleBase {
     Router root = Router.router(vertx);
 
     new OpsRoutes(services).mount(root);
+    // demo (issue 8): /simulator, only where `demo` registered a simulator on this Vert.x
+    SimulatorRoutes.mount(root, services);
     Router api = Router.router(vertx);
     api.route().handler(BodyHandler.create(false).setBodyLimit(config.apiMaxBytes()));
     api.route().consumes("application/json").consumes("*/*");
@@ -43,8 +49,10 @@ public final class HttpVerticle extends VerticleBase {
     root.route("/api/v1/*").subRouter(api);
 
     // ingress (issue 2): /webhooks/{platform}
+    new WebhookRoutes(vertx, services).mount(root);
 
     // live (issue 6): /eventbus bridge and the web inbox at /
+    new LiveBridge(services).mount(root);
     new WebRoutes(services).mount(root);
 
     root.route().failureHandler(Errors::handle);
@@ -61,12 +69,22 @@ public final class HttpVerticle extends VerticleBase {
   /** The agents' API; each part mounts its own routes (all behind the bearer token). */
   private void mountApi(Router api) {
     // inbox API (issue 3): channels, agents, teams, conversations, contacts, saved replies, search, export
+    new dev.switchboard.inbox.ChannelRoutes(services).mount(api);
+    new dev.switchboard.inbox.AgentRoutes(services).mount(api);
+    new dev.switchboard.inbox.ExportRoutes(services).mount(api);
+    new dev.switchboard.inbox.ConversationRoutes(services).mount(api);
+    new dev.switchboard.inbox.ContactRoutes(services).mount(api);
+    new dev.switchboard.inbox.SavedReplyRoutes(services).mount(api);
+    new dev.switchboard.inbox.SearchRoutes(services).mount(api);
 
     // sending (issue 4): messages, templates
+    new dev.switchboard.outbound.SendRoutes(services).mount(api);
 
     // bot flows (issue 5)
+    new dev.switchboard.bot.FlowRoutes(services).mount(api);
 
     // live events (issue 6): GET /events
+    new EventRoutes(services).mount(api);
   }
 
   /** Graceful: stop accepting connections, let in-flight requests finish (bounded), then close. */

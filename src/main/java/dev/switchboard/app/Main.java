@@ -1,5 +1,6 @@
 package dev.switchboard.app;
 
+import dev.switchboard.demo.DemoMain;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
@@ -21,6 +22,7 @@ public final class Main {
   }
 
   public static void main(String[] args) {
+    if (args.length > 0 && args[0].equals("demo")) { DemoMain.main(java.util.Arrays.copyOfRange(args, 1, args.length)); return; }
     Config config;
     try {
       config = Config.load();

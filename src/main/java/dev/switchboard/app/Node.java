@@ -4,6 +4,8 @@ import dev.switchboard.auth.AuthService;
 import dev.switchboard.auth.Tokens;
 import dev.switchboard.common.Services;
 import dev.switchboard.conversation.InboundHooks;
+import dev.switchboard.ingress.ProcessorVerticle;
+import dev.switchboard.inbox.live.EventFanoutVerticle;
 import dev.switchboard.window.WindowPolicy;
 import dev.switchboard.store.Db;
 import dev.switchboard.store.EventLog;
@@ -102,13 +104,20 @@ public final class Node {
   /** Background parts: processor, sweeper, send pipeline, timers, event fan-out, bots. */
   private Future<Void> deployWorkers() {
     List<Future<String>> all = new ArrayList<>();
-    // ingress (issue 2): processor and sweeper
+    // ingress (issue 2): processor and sweeper (PROCESSOR_ENABLED=false: a node that only stores webhooks)
+    if (!"false".equalsIgnoreCase(String.valueOf(services.config().raw().getValue("PROCESSOR_ENABLED", "true")))) {
+      all.add(vertx.deployVerticle(new ProcessorVerticle(services)));
+    }
 
     // sending (issue 4): send pipeline, window timer
+    all.add(vertx.deployVerticle(new dev.switchboard.outbound.OutboxVerticle(services)));
+    all.add(vertx.deployVerticle(new dev.switchboard.window.WindowTimerVerticle(services)));
 
     // bot (issue 5)
+    all.add(vertx.deployVerticle(new dev.switchboard.bot.BotVerticle(services)));
 
     // live (issue 6): event fan-out from the Redis log to the local event bus
+    all.add(vertx.deployVerticle(new EventFanoutVerticle(services)));
 
     return Future.all(all).onSuccess(cf -> all.forEach(f -> deployments.add(f.result()))).mapEmpty();
   }

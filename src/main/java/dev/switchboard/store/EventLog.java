@@ -82,7 +82,9 @@ public final class EventLog {
         .map(EventLog::parseEntries);
   }
 
-  // After trimming, Redis remembers the greatest deleted id: anything at or before it is gone.
+  // Redis 7.0 records max-deleted-entry-id only for XDEL, not for MAXLEN trimming; a trimmed
+  // stream shows entries-added > length instead. Then anything before the first retained entry may
+  // be gone. (Conservative: a cursor sitting exactly on the last trimmed id also answers gone.)
   private Future<Void> checkRetained(String key, String afterId) {
     return redis.api().xinfo(List.of("STREAM", key)).recover(err -> Future.succeededFuture(null)).compose(info -> {
       if (info == null) {
@@ -91,6 +93,18 @@ public final class EventLog {
       Response maxDeleted = info.get("max-deleted-entry-id");
       if (maxDeleted != null && compareIds(afterId, maxDeleted.toString()) < 0) {
         return Future.failedFuture(new GoneException(afterId));
+      }
+      Response added = info.get("entries-added");
+      Response length = info.get("length");
+      if (added != null && length != null && added.toLong() > length.toLong()) {
+        Response first = info.get("recorded-first-entry-id");
+        Response lastGenerated = info.get("last-generated-id");
+        String boundary = length.toLong() == 0 || first == null
+            ? (lastGenerated == null ? null : lastGenerated.toString())
+            : first.toString();
+        if (boundary != null && compareIds(afterId, boundary) < 0) {
+          return Future.failedFuture(new GoneException(afterId));
+        }
       }
       return Future.succeededFuture();
     });

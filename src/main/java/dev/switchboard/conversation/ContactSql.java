@@ -1,0 +1,66 @@
+package dev.switchboard.conversation;
+
+/** SQL of contacts, their custom fields and labels. */
+final class ContactSql {
+
+  private ContactSql() {
+  }
+
+  static final String GET = "SELECT v.*, (SELECT min(cv.id) FROM conversations cv WHERE cv.contact_id = v.contact_id) AS conversation_id FROM ("
+      + Views.CONTACT_SELECT + " WHERE ct.id = $1 AND ct.account_id = $2) v";
+
+  /** The contact's channel, for refreshing its name from the platform. */
+  static final String WITH_CHANNEL = """
+      SELECT ct.platform_user_id, ch.platform, ch.access_token
+        FROM contacts ct JOIN channels ch ON ch.id = ct.channel_id
+       WHERE ct.id = $1 AND ct.account_id = $2""";
+
+  /** Each column changes only when its flag is set: editing one never touches another. */
+  static final String PATCH = """
+      UPDATE contacts
+         SET display_name = CASE WHEN $3 THEN $4 ELSE display_name END,
+             email        = CASE WHEN $5 THEN $6 ELSE email END,
+             phone        = CASE WHEN $7 THEN $8 ELSE phone END,
+             updated_at   = now()
+       WHERE id = $1 AND account_id = $2
+       RETURNING id""";
+
+  static final String SET_PLATFORM_NAME =
+      "UPDATE contacts SET platform_name = $3, updated_at = now() WHERE id = $1 AND account_id = $2 RETURNING id";
+
+  static final String OWNED = "SELECT id FROM contacts WHERE id = $1 AND account_id = $2";
+
+  static final String SET_FIELD = """
+      INSERT INTO contact_fields (contact_id, account_id, name, value) VALUES ($1, $2, $3, $4)
+      ON CONFLICT (contact_id, name) DO UPDATE SET value = EXCLUDED.value""";
+  static final String DELETE_FIELD = "DELETE FROM contact_fields WHERE contact_id = $1 AND account_id = $2 AND name = $3";
+
+  static final String ADD_LABEL = """
+      INSERT INTO contact_labels (contact_id, account_id, name) VALUES ($1, $2, $3)
+      ON CONFLICT (contact_id, name) DO NOTHING""";
+  static final String DELETE_LABEL = "DELETE FROM contact_labels WHERE contact_id = $1 AND account_id = $2 AND name = $3";
+
+  static final String TOUCH = "UPDATE contacts SET updated_at = now() WHERE id = $1";
+
+  static final String FIELD_NAMES = "SELECT DISTINCT name FROM contact_fields WHERE account_id = $1 ORDER BY name";
+  static final String LABEL_NAMES = "SELECT DISTINCT name FROM contact_labels WHERE account_id = $1 ORDER BY name";
+
+  static final String CHANNEL = "SELECT id, platform FROM channels WHERE id = $1 AND account_id = $2";
+
+  /** A new contact, or nothing when (channel, wa_id) exists already. */
+  static final String INSERT_CONTACT = """
+      INSERT INTO contacts (account_id, channel_id, platform_user_id, display_name, phone)
+      VALUES ($1, $2, $3, $4, $3)
+      ON CONFLICT (channel_id, platform_user_id) DO NOTHING
+      RETURNING id""";
+  static final String CONTACT_BY_USER = "SELECT id FROM contacts WHERE channel_id = $1 AND platform_user_id = $2";
+
+  /** The contact's conversation: created Closed (no human needed yet) unless it exists. */
+  static final String ENSURE_CONVERSATION = """
+      WITH ins AS (
+        INSERT INTO conversations (account_id, channel_id, contact_id, status) VALUES ($1, $2, $3, 'closed')
+        ON CONFLICT (channel_id, contact_id) DO NOTHING RETURNING id)
+      SELECT id, true AS created FROM ins
+      UNION ALL
+      SELECT id, false FROM conversations WHERE channel_id = $2 AND contact_id = $3""";
+}

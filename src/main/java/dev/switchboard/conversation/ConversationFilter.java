@@ -1,0 +1,118 @@
+package dev.switchboard.conversation;
+
+import dev.switchboard.common.ApiException;
+import dev.switchboard.common.Ids;
+import io.vertx.core.MultiMap;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * The conversation list's filters (CONTRACT.md {@code GET /conversations}), shared by the list, the
+ * tab counts and the CSV export. Turned into a WHERE clause whose parameters start at {@code $1 = account}.
+ */
+public record ConversationFilter(String status, String platform, Long channelId, Long assigneeId, Long teamId, String label) {
+
+  public static final Set<String> STATUSES = Set.of("open", "assigned", "closed");
+  public static final Set<String> PLATFORMS = Set.of("whatsapp", "messenger", "instagram");
+
+  public static ConversationFilter all() {
+    return new ConversationFilter("all", null, null, null, null, null);
+  }
+
+  /** From query parameters; a malformed value answers 400 naming the parameter. */
+  public static ConversationFilter fromQuery(MultiMap params) {
+    return parse(params::get);
+  }
+
+  /** From an export body; the same names as the list's query parameters. */
+  public static ConversationFilter fromJson(JsonObject body) {
+    return parse(name -> {
+      Object v = body.getValue(name);
+      if (v == null) {
+        return null;
+      }
+      if (!(v instanceof String) && !(v instanceof Number)) {
+        throw ApiException.badRequest("invalid_field", name + " must be a string");
+      }
+      return v.toString();
+    });
+  }
+
+  private static ConversationFilter parse(Function<String, String> get) {
+    String status = blankToNull(get.apply("status"));
+    if (status == null) {
+      status = "all";
+    }
+    status = status.toLowerCase();
+    if (!"all".equals(status) && !STATUSES.contains(status)) {
+      throw ApiException.badRequest("invalid_field", "status must be one of open, assigned, closed, all");
+    }
+    String platform = blankToNull(get.apply("platform"));
+    if (platform != null) {
+      platform = platform.toLowerCase();
+      if (!PLATFORMS.contains(platform)) {
+        throw ApiException.badRequest("invalid_field", "platform must be one of whatsapp, messenger, instagram");
+      }
+    }
+    return new ConversationFilter(status, platform,
+        id(get, "channelId"), id(get, "assigneeId"), id(get, "teamId"), blankToNull(get.apply("label")));
+  }
+
+  private static Long id(Function<String, String> get, String name) {
+    String raw = blankToNull(get.apply(name));
+    return raw == null ? null : Ids.parseField(raw.trim(), name);
+  }
+
+  private static String blankToNull(String s) {
+    return s == null || s.isBlank() ? null : s.trim();
+  }
+
+  public ConversationFilter withStatus(String s) {
+    return new ConversationFilter(s, platform, channelId, assigneeId, teamId, label);
+  }
+
+  /** A WHERE clause (without the keyword) on alias {@code cv} and its arguments; {@code $1} is the account. */
+  public Where where(long accountId, boolean withStatus) {
+    Where w = new Where(new StringBuilder("cv.account_id = $1"), new ArrayList<>(List.of(accountId)));
+    if (withStatus && !"all".equals(status)) {
+      w.and("cv.status = $?", status);
+    }
+    if (platform != null) {
+      w.and("cv.channel_id IN (SELECT ch.id FROM channels ch WHERE ch.account_id = $1 AND ch.platform = $?)", platform);
+    }
+    if (channelId != null) {
+      w.and("cv.channel_id = $?", channelId);
+    }
+    if (assigneeId != null) {
+      w.and("cv.assignee_type = 'agent' AND cv.assignee_id = $?", assigneeId);
+    }
+    if (teamId != null) {
+      w.and("cv.assignee_type = 'team' AND cv.assignee_id = $?", teamId);
+    }
+    if (label != null) {
+      w.and("EXISTS (SELECT 1 FROM contact_labels l WHERE l.contact_id = cv.contact_id AND l.name = $?)", label);
+    }
+    return w;
+  }
+
+  /** A growing WHERE clause; {@code $?} in a condition becomes the next parameter number. */
+  public record Where(StringBuilder sql, List<Object> args) {
+    public Where and(String condition, Object... values) {
+      String c = condition;
+      for (Object v : values) {
+        args.add(v);
+        c = c.replaceFirst("\\$\\?", "\\$" + args.size());
+      }
+      sql.append(" AND ").append(c);
+      return this;
+    }
+
+    public int next() {
+      return args.size() + 1;
+    }
+  }
+}

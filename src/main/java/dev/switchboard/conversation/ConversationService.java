@@ -1,0 +1,263 @@
+package dev.switchboard.conversation;
+
+import dev.switchboard.common.ApiException;
+import dev.switchboard.common.Services;
+import dev.switchboard.common.Times;
+import dev.switchboard.store.Bus;
+import dev.switchboard.store.EventLog;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+
+/** Conversations as agents work them: list, tab counts, status and assignment, history, reading, messages. */
+public final class ConversationService {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ConversationService.class);
+  /** More in one bulk request is refused: one transaction should stay short. */
+  public static final int BULK_MAX = 1000;
+
+  private final Services s;
+
+  public ConversationService(Services s) {
+    this.s = s;
+  }
+
+  /** {@code {items, nextCursor}}, newest activity first. */
+  public Future<JsonObject> list(long accountId, ConversationFilter filter, int limit, ListCursor cursor) {
+    ConversationFilter.Where w = filter.where(accountId, true);
+    if (cursor != null) {
+      w.and("(cv.last_message_at, cv.id) < ($?, $?)", cursor.lastMessageAt(), cursor.id());
+    }
+    String sql = ConversationSql.LIST_SELECT + w.sql() + ConversationSql.LIST_ORDER + (limit + 1);
+    return s.pool().preparedQuery(sql).execute(Tuple.wrap(w.args())).compose(rows -> {
+      List<Long> ids = new ArrayList<>();
+      ListCursor next = null;
+      for (Row r : rows) {
+        if (ids.size() == limit) {
+          break;
+        }
+        ids.add(r.getLong("id"));
+        next = new ListCursor(r.getOffsetDateTime("last_message_at"), r.getLong("id"));
+      }
+      String nextCursor = rows.size() > limit && next != null ? next.encode() : null;
+      return views(ids).map(items -> new JsonObject().put("items", new JsonArray(items)).put("nextCursor", nextCursor));
+    });
+  }
+
+  /** How many conversations each status tab holds under the same filter (its status ignored). */
+  public Future<JsonObject> counts(long accountId, ConversationFilter filter) {
+    ConversationFilter.Where w = filter.where(accountId, false);
+    return s.pool().preparedQuery(ConversationSql.COUNTS_SELECT + w.sql()).execute(Tuple.wrap(w.args())).map(rows -> {
+      Row r = rows.iterator().next();
+      return new JsonObject()
+          .put("open", r.getLong("open"))
+          .put("assigned", r.getLong("assigned"))
+          .put("closed", r.getLong("closed"))
+          .put("all", r.getLong("total"));
+    });
+  }
+
+  public Future<JsonObject> get(long accountId, long id) {
+    return requireOwned(accountId, id).compose(v -> views(List.of(id))).map(l -> {
+      if (l.isEmpty()) {
+        throw ApiException.notFound("conversation");
+      }
+      return l.get(0);
+    });
+  }
+
+  /** Applies one change; answers the conversation as it is now. */
+  public Future<JsonObject> update(long accountId, long actorId, long id, StatusChange change) {
+    return change(accountId, actorId, List.of(id), change).compose(changed -> get(accountId, id));
+  }
+
+  /** Applies one change to many conversations in one transaction; answers how many changed. */
+  public Future<Integer> bulk(long accountId, long actorId, Collection<Long> ids, StatusChange change) {
+    return change(accountId, actorId, new ArrayList<>(new LinkedHashSet<>(ids)), change).map(List::size);
+  }
+
+  /**
+   * Locks the conversations, refuses the whole request if one is not the account's or the rule
+   * does not apply to one, writes the new states and their history rows, commits, then appends a
+   * {@code conversation.updated} event for each conversation that changed.
+   */
+  private Future<List<Long>> change(long accountId, long actorId, List<Long> ids, StatusChange change) {
+    Long[] idArray = ids.toArray(new Long[0]);
+    return s.pool().withTransaction(conn -> checkAssignee(conn, accountId, change)
+            .compose(v -> conn.preparedQuery(ConversationSql.LOCK).execute(Tuple.of(idArray, accountId)))
+            .compose(rows -> {
+              if (rows.size() != ids.size()) {
+                List<Long> found = new ArrayList<>();
+                rows.forEach(r -> found.add(r.getLong("id")));
+                Long missing = ids.stream().filter(i -> !found.contains(i)).findFirst().orElse(null);
+                return Future.failedFuture(new ApiException(404, "not_found", "conversation " + missing + " not found"));
+              }
+              Changes c = new Changes();
+              for (Row r : rows) {
+                long cid = r.getLong("id");
+                StatusChange.State from = new StatusChange.State(r.getString("status"), r.getString("assignee_type"), r.getLong("assignee_id"));
+                StatusChange.State to = change.apply(from, cid);
+                if (!to.sameAs(from)) {
+                  c.add(cid, from, to);
+                }
+              }
+              return c.write(conn, accountId, actorId);
+            }))
+        .compose(changed -> publish(accountId, changed).map(changed));
+  }
+
+  private Future<Void> checkAssignee(SqlConnection conn, long accountId, StatusChange change) {
+    StatusChange.Assignee a = change.assignee();
+    if (a == null) {
+      return Future.succeededFuture();
+    }
+    String sql = "agent".equals(a.type()) ? ConversationSql.AGENT_EXISTS : ConversationSql.TEAM_EXISTS;
+    return conn.preparedQuery(sql).execute(Tuple.of(a.id(), accountId)).compose(rows -> rows.size() == 1
+        ? Future.succeededFuture()
+        : Future.failedFuture(ApiException.unprocessable("unknown_assignee", "no " + a.type() + " with id " + a.id() + " in this account")));
+  }
+
+  /** The rows one change writes, as parallel arrays for unnest(). */
+  private static final class Changes {
+    final List<Long> ids = new ArrayList<>();
+    final List<StatusChange.State> from = new ArrayList<>();
+    final List<StatusChange.State> to = new ArrayList<>();
+
+    void add(long id, StatusChange.State f, StatusChange.State t) {
+      ids.add(id);
+      from.add(f);
+      to.add(t);
+    }
+
+    Future<List<Long>> write(SqlConnection conn, long accountId, long actorId) {
+      if (ids.isEmpty()) {
+        return Future.succeededFuture(List.of());
+      }
+      Long[] id = ids.toArray(new Long[0]);
+      String[] toStatus = to.stream().map(StatusChange.State::status).toArray(String[]::new);
+      String[] toType = to.stream().map(StatusChange.State::assigneeType).toArray(String[]::new);
+      Long[] toId = to.stream().map(StatusChange.State::assigneeId).toArray(Long[]::new);
+      String[] fromStatus = from.stream().map(StatusChange.State::status).toArray(String[]::new);
+      String[] fromType = from.stream().map(StatusChange.State::assigneeType).toArray(String[]::new);
+      Long[] fromId = from.stream().map(StatusChange.State::assigneeId).toArray(Long[]::new);
+      return conn.preparedQuery(ConversationSql.UPDATE_MANY).execute(Tuple.of(id, toStatus, toType, toId, accountId))
+          .compose(u -> conn.preparedQuery(ConversationSql.INSERT_HISTORY).execute(Tuple.from(List.of(
+              accountId, "agent", actorId, id, fromStatus, toStatus, fromType, fromId, toType, toId))))
+          .map(List.copyOf(ids));
+    }
+  }
+
+  /** {@code {items: [{id, actor, fromStatus, toStatus, fromAssignee, toAssignee, createdAt}]}}, oldest first. */
+  public Future<JsonObject> history(long accountId, long id) {
+    return requireOwned(accountId, id)
+        .compose(v -> s.pool().preparedQuery(ConversationSql.HISTORY).execute(Tuple.of(id, accountId, 1000)))
+        .map(rows -> {
+          JsonArray items = new JsonArray();
+          for (Row r : rows) {
+            items.add(new JsonObject()
+                .put("id", String.valueOf(r.getLong("id")))
+                .put("actor", new JsonObject()
+                    .put("type", r.getString("actor_type"))
+                    .put("id", r.getLong("actor_id") == null ? null : String.valueOf(r.getLong("actor_id")))
+                    .put("name", r.getString("actor_name")))
+                .put("fromStatus", r.getString("from_status"))
+                .put("toStatus", r.getString("to_status"))
+                .put("fromAssignee", assignee(r.getString("from_assignee_type"), r.getLong("from_assignee_id"), r.getString("from_assignee_name")))
+                .put("toAssignee", assignee(r.getString("to_assignee_type"), r.getLong("to_assignee_id"), r.getString("to_assignee_name")))
+                .put("createdAt", Times.iso(r.getOffsetDateTime("created_at"))));
+          }
+          return new JsonObject().put("items", items);
+        });
+  }
+
+  private static JsonObject assignee(String type, Long id, String name) {
+    return type == null ? null : new JsonObject().put("type", type).put("id", String.valueOf(id)).put("name", name);
+  }
+
+  /** Resets the unread count (the agent opened the conversation). */
+  public Future<JsonObject> markRead(long accountId, long id) {
+    return s.pool().preparedQuery(ConversationSql.MARK_READ).execute(Tuple.of(id, accountId))
+        .compose(rows -> rows.size() == 0
+            ? Future.failedFuture(ApiException.notFound("conversation"))
+            : publish(accountId, List.of(id)))
+        .map(l -> {
+          if (l.isEmpty()) {
+            throw ApiException.notFound("conversation");
+          }
+          return l.get(0);
+        });
+  }
+
+  /** {@code {items, nextCursor}}: the page of messages before {@code before} (a message id), oldest first. */
+  public Future<JsonObject> messages(long accountId, long id, int limit, Long before) {
+    return requireOwned(accountId, id)
+        .compose(v -> s.pool().preparedQuery(ConversationSql.MESSAGES).execute(Tuple.of(id, before, limit + 1)))
+        .map(rows -> {
+          List<JsonObject> page = new ArrayList<>();
+          for (Row r : rows) {
+            if (page.size() == limit) {
+              break;
+            }
+            page.add(Views.message(r));
+          }
+          String next = rows.size() > limit && !page.isEmpty() ? page.get(page.size() - 1).getString("id") : null;
+          java.util.Collections.reverse(page);
+          return new JsonObject().put("items", new JsonArray(page)).put("nextCursor", next);
+        });
+  }
+
+  private Future<Void> requireOwned(long accountId, long id) {
+    return s.pool().preparedQuery(ConversationSql.EXISTS).execute(Tuple.of(id, accountId))
+        .compose(rows -> rows.size() == 1 ? Future.succeededFuture() : Future.failedFuture(ApiException.notFound("conversation")));
+  }
+
+  /** Conversation views in the order of {@code ids}. */
+  public Future<List<JsonObject>> views(Collection<Long> ids) {
+    return Views.conversations(s.pool(), ids, s.windows(), s.clock().instant());
+  }
+
+  /**
+   * Appends {@code conversation.updated} for each conversation (after its change committed) and
+   * answers their views. A Redis failure is logged, not reported: the change itself is durable.
+   */
+  public Future<List<JsonObject>> publish(long accountId, Collection<Long> ids) {
+    if (ids.isEmpty()) {
+      return Future.succeededFuture(List.of());
+    }
+    return views(ids).compose(views -> {
+      List<EventLog.Pending> events = new ArrayList<>();
+      for (JsonObject v : views) {
+        events.add(new EventLog.Pending(accountId, Bus.CONVERSATION_UPDATED, Long.parseLong(v.getString("id")), v));
+      }
+      return s.events().appendAll(events)
+          .onFailure(err -> LOG.warn("appending conversation.updated for account {} failed: {}", accountId, err.toString()))
+          .otherwiseEmpty()
+          .map(views);
+    });
+  }
+
+  /** The export's SQL and arguments: the messages of {@code ids}, or of every conversation the filter lists. */
+  public static Query exportQuery(long accountId, List<Long> ids, ConversationFilter filter) {
+    ConversationFilter.Where w;
+    if (ids != null) {
+      w = ConversationFilter.all().where(accountId, false).and("cv.id = ANY($?)", (Object) ids.toArray(new Long[0]));
+    } else {
+      w = filter.where(accountId, true);
+    }
+    return new Query(ConversationSql.EXPORT_HEAD + w.sql() + ConversationSql.EXPORT_ORDER, Tuple.wrap(w.args()));
+  }
+
+  /** A statement to run. */
+  public record Query(String sql, Tuple args) {
+  }
+}

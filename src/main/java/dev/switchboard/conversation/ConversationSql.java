@@ -1,0 +1,87 @@
+package dev.switchboard.conversation;
+
+/** SQL of conversations: status, assignment, history, reading, the message list and the export. */
+final class ConversationSql {
+
+  private ConversationSql() {
+  }
+
+  static final String LOCK = """
+      SELECT id, status, assignee_type, assignee_id FROM conversations
+       WHERE id = ANY($1) AND account_id = $2 ORDER BY id FOR UPDATE""";
+
+  static final String EXISTS = "SELECT id FROM conversations WHERE id = $1 AND account_id = $2";
+
+  static final String AGENT_EXISTS = "SELECT 1 FROM users WHERE id = $1 AND account_id = $2";
+  static final String TEAM_EXISTS = "SELECT 1 FROM teams WHERE id = $1 AND account_id = $2";
+
+  /** One statement for one or many conversations: rows of (id, status, assignee_type, assignee_id). */
+  static final String UPDATE_MANY = """
+      UPDATE conversations c
+         SET status = v.status, assignee_type = v.atype, assignee_id = v.aid, updated_at = now()
+        FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[]) AS v(id, status, atype, aid)
+       WHERE c.id = v.id AND c.account_id = $5""";
+
+  static final String INSERT_HISTORY = """
+      INSERT INTO conversation_history (account_id, conversation_id, actor_type, actor_id, from_status, to_status,
+                                        from_assignee_type, from_assignee_id, to_assignee_type, to_assignee_id)
+      SELECT $1, v.id, $2, $3, v.fs, v.ts, v.fat, v.fai, v.tat, v.tai
+        FROM unnest($4::bigint[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::text[], $10::bigint[])
+             AS v(id, fs, ts, fat, fai, tat, tai)""";
+
+  static final String HISTORY = """
+      SELECT h.id, h.actor_type, h.actor_id, u.name AS actor_name, h.from_status, h.to_status,
+             h.from_assignee_type, h.from_assignee_id,
+             CASE h.from_assignee_type WHEN 'agent' THEN (SELECT name FROM users WHERE id = h.from_assignee_id)
+                                       WHEN 'team' THEN (SELECT name FROM teams WHERE id = h.from_assignee_id) END AS from_assignee_name,
+             h.to_assignee_type, h.to_assignee_id,
+             CASE h.to_assignee_type WHEN 'agent' THEN (SELECT name FROM users WHERE id = h.to_assignee_id)
+                                     WHEN 'team' THEN (SELECT name FROM teams WHERE id = h.to_assignee_id) END AS to_assignee_name,
+             h.created_at
+        FROM conversation_history h
+        LEFT JOIN users u ON h.actor_type = 'agent' AND u.id = h.actor_id
+       WHERE h.conversation_id = $1 AND h.account_id = $2
+       ORDER BY h.id
+       LIMIT $3""";
+
+  static final String MARK_READ =
+      "UPDATE conversations SET unread_count = 0 WHERE id = $1 AND account_id = $2 RETURNING id";
+
+  /** Newest first (then reversed): the page of messages just before {@code $2} (a message id), or the newest. */
+  static final String MESSAGES = "SELECT " + Views.MESSAGE_COLUMNS + """
+       FROM messages
+      WHERE conversation_id = $1
+        AND ($2::bigint IS NULL OR (created_at, id) < (SELECT b.created_at, b.id FROM messages b WHERE b.id = $2 AND b.conversation_id = $1))
+      ORDER BY created_at DESC, id DESC
+      LIMIT $3""";
+
+  static final String COUNTS_SELECT = """
+      SELECT count(*) FILTER (WHERE cv.status = 'open') AS open,
+             count(*) FILTER (WHERE cv.status = 'assigned') AS assigned,
+             count(*) FILTER (WHERE cv.status = 'closed') AS closed,
+             count(*) AS total
+        FROM conversations cv WHERE\s""";
+
+  static final String LIST_SELECT = "SELECT cv.id, cv.last_message_at FROM conversations cv WHERE ";
+  static final String LIST_ORDER = " ORDER BY cv.last_message_at DESC, cv.id DESC LIMIT ";
+
+  /**
+   * The export: one row per message, conversations in list order, messages oldest first. The
+   * conversations come from a WHERE on {@code cv} appended by the caller; the messages of each are
+   * read through messages_conversation_idx, so PostgreSQL only sorts within one conversation.
+   */
+  static final String EXPORT_HEAD = """
+      SELECT cv.id AS conversation_id, ch.name AS channel_name, ch.platform, ct.display_name, ct.platform_name,
+             ct.platform_user_id, cv.status,
+             CASE cv.assignee_type WHEN 'agent' THEN (SELECT u.name FROM users u WHERE u.id = cv.assignee_id)
+                                   WHEN 'team' THEN (SELECT t.name FROM teams t WHERE t.id = cv.assignee_id) END AS assignee_name,
+             m.created_at, m.direction, m.sender_type,
+             CASE WHEN m.sender_type = 'agent' THEN (SELECT u.name FROM users u WHERE u.id = m.sender_id) END AS sender_name,
+             m.type, m.content_type, m.text
+        FROM conversations cv
+        JOIN channels ch ON ch.id = cv.channel_id
+        JOIN contacts ct ON ct.id = cv.contact_id
+        JOIN messages m ON m.conversation_id = cv.id
+       WHERE\s""";
+  static final String EXPORT_ORDER = " ORDER BY cv.last_message_at DESC, cv.id DESC, m.created_at, m.id";
+}

@@ -1,0 +1,179 @@
+package dev.switchboard.conversation;
+
+import java.util.Arrays;
+import java.util.stream.Collectors;
+
+/**
+ * The processor's SQL: every statement takes whole batches as arrays (UNNEST), so a batch of
+ * hundreds of raw events costs a dozen statements, not one per message.
+ */
+final class InboundSql {
+
+  private InboundSql() {
+  }
+
+  /** Message columns qualified with {@code m.}, for UPDATE ... FROM ... RETURNING. */
+  static final String M_COLUMNS = Arrays.stream(Views.MESSAGE_COLUMNS.split(","))
+      .map(c -> "m." + c.trim()).collect(Collectors.joining(", ")) + ", m.payload, m.deleted_at";
+
+  /** Claimed rows stay locked until the batch commits; a crashed node's locks die with its connection. */
+  static final String CLAIM = """
+      SELECT id, platform, body, received_at FROM raw_events
+       WHERE status = 'pending'
+       ORDER BY id
+       LIMIT $1
+         FOR UPDATE SKIP LOCKED
+      """;
+
+  static final String CLAIM_ONE = """
+      SELECT id, platform, body, received_at FROM raw_events
+       WHERE id = $1 AND status = 'pending'
+         FOR UPDATE SKIP LOCKED
+      """;
+
+  static final String CHANNELS = """
+      SELECT c.id, c.account_id, c.platform, c.external_id
+        FROM channels c
+        JOIN UNNEST($1::text[], $2::text[]) AS k(platform, external_id)
+          ON c.platform = k.platform AND c.external_id = k.external_id
+      """;
+
+  /**
+   * One contact per (channel, platform user). The platform name is refreshed on every inbound;
+   * {@code before} sees the row as it was, so a changed name can be reported. Rows go in key order
+   * so concurrent batches lock them in the same order.
+   */
+  static final String UPSERT_CONTACTS = """
+      WITH input AS (
+        SELECT * FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[])
+          AS t(account_id, channel_id, platform_user_id, platform_name, phone)
+      ), before AS (
+        SELECT c.channel_id, c.platform_user_id, c.platform_name
+          FROM contacts c JOIN input i USING (channel_id, platform_user_id)
+      ), up AS (
+        INSERT INTO contacts (account_id, channel_id, platform_user_id, platform_name, phone)
+        SELECT account_id, channel_id, platform_user_id, platform_name, phone FROM input
+         ORDER BY channel_id, platform_user_id
+        ON CONFLICT (channel_id, platform_user_id) DO UPDATE
+          SET platform_name = COALESCE(EXCLUDED.platform_name, contacts.platform_name),
+              phone = COALESCE(contacts.phone, EXCLUDED.phone),
+              updated_at = CASE WHEN EXCLUDED.platform_name IS NOT NULL
+                                 AND EXCLUDED.platform_name IS DISTINCT FROM contacts.platform_name
+                                THEN now() ELSE contacts.updated_at END
+        RETURNING id, channel_id, platform_user_id, platform_name, (xmax = 0) AS inserted
+      )
+      SELECT up.id, up.channel_id, up.platform_user_id, up.inserted,
+             (NOT up.inserted AND up.platform_name IS DISTINCT FROM b.platform_name) AS name_changed
+        FROM up LEFT JOIN before b USING (channel_id, platform_user_id)
+      """;
+
+  /** One conversation per (channel, contact); new ones are Closed (the column default). */
+  static final String UPSERT_CONVERSATIONS = """
+      INSERT INTO conversations (account_id, channel_id, contact_id, last_message_at)
+      SELECT a, ch, ct, at FROM UNNEST($1::bigint[], $2::bigint[], $3::bigint[], $4::timestamptz[]) AS t(a, ch, ct, at)
+       ORDER BY ch, ct
+      ON CONFLICT (channel_id, contact_id) DO UPDATE SET updated_at = conversations.updated_at
+      RETURNING id, channel_id, contact_id, status, last_inbound_at, (xmax = 0) AS inserted
+      """;
+
+  /** Exactly once per platform message id: redeliveries insert nothing. Ids follow the array order. */
+  static final String INSERT_MESSAGES = """
+      INSERT INTO messages (account_id, conversation_id, channel_id, direction, type, content_type, text, attachments,
+                            raw, sender_type, status, external_id, reply_to, platform_timestamp, payload)
+      SELECT a, cv, ch, d, ty, ct, tx, att::jsonb, rw::jsonb, st, s, ext, rt, ts, pl
+        FROM UNNEST($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+                    $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::timestamptz[], $15::text[])
+             WITH ORDINALITY AS t(a, cv, ch, d, ty, ct, tx, att, rw, st, s, ext, rt, ts, pl, ord)
+       ORDER BY ord
+      ON CONFLICT (channel_id, external_id) WHERE external_id IS NOT NULL DO NOTHING
+      RETURNING """ + " " + Views.MESSAGE_COLUMNS + ", payload, deleted_at";
+
+  /** Times never move backwards (GREATEST ignores NULL). */
+  static final String UPDATE_CONVERSATIONS = """
+      UPDATE conversations c
+         SET last_message_at = GREATEST(c.last_message_at, u.last_at),
+             last_inbound_at = GREATEST(c.last_inbound_at, u.last_in),
+             unread_count = c.unread_count + u.unread,
+             updated_at = now()
+        FROM UNNEST($1::bigint[], $2::timestamptz[], $3::timestamptz[], $4::int[]) AS u(id, last_at, last_in, unread)
+       WHERE c.id = u.id
+      RETURNING c.id, c.status, c.last_inbound_at
+      """;
+
+  /**
+   * Statuses only move forward: pending < sent < delivered < read. {@code failed} overrides
+   * pending and sent only (a late failure never undoes a delivery) and nothing overrides it.
+   */
+  static final String APPLY_STATUSES = """
+      UPDATE messages m
+         SET status = u.status,
+             error_code = CASE WHEN u.status = 'failed' THEN u.code ELSE m.error_code END,
+             error_message = CASE WHEN u.status = 'failed' THEN u.msg ELSE m.error_message END,
+             updated_at = now()
+        FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[]) AS u(channel_id, external_id, status, code, msg)
+       WHERE m.channel_id = u.channel_id AND m.external_id = u.external_id AND m.direction = 'out'
+         AND CASE WHEN u.status = 'failed' THEN m.status IN ('pending', 'sent')
+                  ELSE m.status IN ('pending', 'sent', 'delivered')
+                   AND array_position(ARRAY['pending', 'sent', 'delivered', 'read'], u.status)
+                     > array_position(ARRAY['pending', 'sent', 'delivered', 'read'], m.status) END
+      RETURNING\s""" + M_COLUMNS;
+
+  static final String UNKNOWN_MESSAGES = """
+      SELECT u.channel_id, u.external_id
+        FROM UNNEST($1::bigint[], $2::text[]) AS u(channel_id, external_id)
+       WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.channel_id = u.channel_id AND m.external_id = u.external_id)
+      """;
+
+  /**
+   * Watermarks (Messenger delivery/read, Instagram seen): every sent outbound message of the
+   * customer's conversation up to the watermark is delivered/read; read is never undone.
+   */
+  static final String APPLY_WATERMARKS = """
+      UPDATE messages m
+         SET status = CASE WHEN u.read_wm IS NOT NULL AND COALESCE(m.platform_timestamp, m.created_at) <= u.read_wm
+                           THEN 'read' ELSE 'delivered' END,
+             updated_at = now()
+        FROM UNNEST($1::bigint[], $2::text[], $3::timestamptz[], $4::timestamptz[]) AS u(channel_id, uid, delivered_wm, read_wm)
+        JOIN contacts ct ON ct.channel_id = u.channel_id AND ct.platform_user_id = u.uid
+        JOIN conversations cv ON cv.channel_id = u.channel_id AND cv.contact_id = ct.id
+       WHERE m.conversation_id = cv.id AND m.direction = 'out' AND m.status IN ('sent', 'delivered')
+         AND COALESCE(m.platform_timestamp, m.created_at) <= GREATEST(u.delivered_wm, u.read_wm)
+         AND (m.status = 'sent' OR (u.read_wm IS NOT NULL AND COALESCE(m.platform_timestamp, m.created_at) <= u.read_wm))
+      RETURNING\s""" + M_COLUMNS;
+
+  /** A message the customer deleted stays (the thread keeps its shape) but is marked deleted. */
+  static final String DELETE_MESSAGES = """
+      UPDATE messages m SET deleted_at = now(), updated_at = now()
+        FROM UNNEST($1::bigint[], $2::text[]) AS u(channel_id, external_id)
+       WHERE m.channel_id = u.channel_id AND m.external_id = u.external_id AND m.deleted_at IS NULL
+      RETURNING\s""" + M_COLUMNS;
+
+  /** A taken-back reaction: the customer's reactions to that message, up to the unreact, are marked deleted. */
+  static final String UNREACT = """
+      UPDATE messages m SET deleted_at = now(), updated_at = now()
+        FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::timestamptz[]) AS u(channel_id, uid, reacted, at)
+        JOIN contacts ct ON ct.channel_id = u.channel_id AND ct.platform_user_id = u.uid
+        JOIN conversations cv ON cv.channel_id = u.channel_id AND cv.contact_id = ct.id
+       WHERE m.conversation_id = cv.id AND m.channel_id = u.channel_id AND m.reply_to = u.reacted
+         AND m.content_type = 'reaction' AND m.direction = 'in' AND m.deleted_at IS NULL
+         AND (u.at IS NULL OR m.platform_timestamp IS NULL OR m.platform_timestamp <= u.at)
+      RETURNING\s""" + M_COLUMNS;
+
+  static final String DEAD_LETTERS = """
+      INSERT INTO dead_letters (raw_event_id, platform, external_id, reason, payload)
+      SELECT r, p, e, re, pl::jsonb FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[]) AS t(r, p, e, re, pl)
+      """;
+
+  static final String MARK_DONE = """
+      UPDATE raw_events SET status = 'done', processed_at = now(), attempts = attempts + 1, error = NULL
+       WHERE id = ANY($1::bigint[])
+      """;
+
+  static final String MARK_FAILED = """
+      UPDATE raw_events r SET status = 'failed', processed_at = now(), attempts = r.attempts + 1, error = u.error
+        FROM UNNEST($1::bigint[], $2::text[]) AS u(id, error)
+       WHERE r.id = u.id
+      """;
+
+  static final String CONTACTS_BY_ID = Views.CONTACT_SELECT + " WHERE ct.id = ANY($1::bigint[])";
+}

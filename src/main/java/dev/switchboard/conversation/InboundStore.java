@@ -1,0 +1,692 @@
+package dev.switchboard.conversation;
+
+import dev.switchboard.channel.ParsedEntry;
+import dev.switchboard.channel.PlatformEvent;
+import dev.switchboard.channel.WebhookParseException;
+import dev.switchboard.channel.WebhookParsers;
+import dev.switchboard.common.Times;
+import dev.switchboard.store.Bus;
+import dev.switchboard.store.EventLog;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Turns claimed raw webhook rows into contacts, conversations and messages inside the caller's
+ * transaction, set-based: each step is one statement over the whole batch. Answers what changed,
+ * so the caller can run the after-commit work (hooks, events).
+ */
+public final class InboundStore {
+
+  /** A claimed {@code raw_events} row. */
+  public record RawEvent(long id, String platform, String body, OffsetDateTime receivedAt) {
+    public static RawEvent of(Row r) {
+      return new RawEvent(r.getLong("id"), r.getString("platform"), r.getString("body"), r.getOffsetDateTime("received_at"));
+    }
+  }
+
+  /** What a batch changed; events are appended after commit, conversation and contact views loaded then. */
+  public record Outcome(
+      int done,
+      int failed,
+      List<Inbound> inbound,
+      List<EventLog.Pending> messageEvents,
+      Map<Long, Long> createdConversations,
+      Map<Long, Long> updatedConversations,
+      Map<Long, Long> changedContacts,
+      Map<Long, Long> contactConversation) {
+  }
+
+  private record Channel(long id, long accountId, String platform) {
+  }
+
+  private record Ctx(RawEvent raw, Channel channel) {
+  }
+
+  private record Msg(Ctx ctx, PlatformEvent.Message event, int order) {
+    Instant effectiveTime() {
+      Instant received = ctx.raw().receivedAt().toInstant();
+      Instant t = event.timestamp();
+      return t == null || t.isAfter(received) ? received : t;
+    }
+
+    boolean countsAsInbound() {
+      return !event.echo() && !"reaction".equals(event.contentType());
+    }
+  }
+
+  private record Dead(long rawId, String platform, String externalId, String reason, JsonObject payload) {
+  }
+
+  private record ConvInfo(long id, long accountId, String status, OffsetDateTime lastInboundBefore, boolean inserted) {
+  }
+
+  private final InboundHooks hooks;
+
+  public InboundStore(InboundHooks hooks) {
+    this.hooks = hooks;
+  }
+
+  /** Processes the rows in {@code tx}; a row that cannot be normalised is marked failed, not thrown. */
+  public Future<Outcome> process(SqlConnection tx, List<RawEvent> raws) {
+    List<RawEvent> ok = new ArrayList<>();
+    Map<Long, List<ParsedEntry>> parsed = new HashMap<>();
+    List<Long> failedIds = new ArrayList<>();
+    List<String> failedErrors = new ArrayList<>();
+    for (RawEvent raw : raws) {
+      try {
+        parsed.put(raw.id(), WebhookParsers.parse(raw.platform(), raw.body()));
+        ok.add(raw);
+      } catch (WebhookParseException | IllegalArgumentException | ClassCastException e) {
+        failedIds.add(raw.id());
+        failedErrors.add(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+      }
+    }
+    Batch b = new Batch(tx, ok, parsed);
+    return b.channels()
+        .compose(v -> b.run())
+        .compose(v -> markFailed(tx, failedIds, failedErrors))
+        .compose(v -> b.markDone())
+        .compose(v -> hooks.inTransaction(tx, b.inbound))
+        .map(v -> new Outcome(ok.size(), failedIds.size(), b.inbound, b.messageEvents, b.createdConversations,
+            b.updatedConversations, b.changedContacts, b.contactConversation));
+  }
+
+  /** Claims up to {@code limit} pending raw rows, oldest first; locked until {@code tx} ends. */
+  public static Future<List<RawEvent>> claim(SqlConnection tx, int limit) {
+    return tx.preparedQuery(InboundSql.CLAIM).execute(Tuple.of(limit)).map(InboundStore::raws);
+  }
+
+  /** Claims one pending raw row (the one-by-one fallback). */
+  public static Future<List<RawEvent>> claimOne(SqlConnection tx, long id) {
+    return tx.preparedQuery(InboundSql.CLAIM_ONE).execute(Tuple.of(id)).map(InboundStore::raws);
+  }
+
+  private static List<RawEvent> raws(RowSet<Row> rows) {
+    List<RawEvent> out = new ArrayList<>();
+    rows.forEach(r -> out.add(RawEvent.of(r)));
+    return out;
+  }
+
+  /** Contact views by id (one query), for {@code contact.updated} events. */
+  public static Future<List<JsonObject>> contacts(SqlClient sql, java.util.Collection<Long> ids) {
+    return sql.preparedQuery(InboundSql.CONTACTS_BY_ID).execute(Tuple.of((Object) ids.toArray(new Long[0]))).map(rows -> {
+      List<JsonObject> out = new ArrayList<>();
+      rows.forEach(r -> out.add(Views.contact(r)));
+      return out;
+    });
+  }
+
+  /** Marks one row failed with the error (after its own processing rolled back). */
+  public static Future<Void> markFailed(SqlConnection tx, List<Long> ids, List<String> errors) {
+    if (ids.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return tx.preparedQuery(InboundSql.MARK_FAILED)
+        .execute(Tuple.of(ids.toArray(new Long[0]), (Object) errors.toArray(new String[0]))).mapEmpty();
+  }
+
+  /** The state of one batch while it runs (one event loop, no sharing). */
+  private static final class Batch {
+    final SqlConnection tx;
+    final List<RawEvent> raws;
+    final Map<Long, List<ParsedEntry>> parsed;
+    final Map<String, Channel> channelsByKey = new HashMap<>();
+    final List<Dead> dead = new ArrayList<>();
+    final List<Msg> messages = new ArrayList<>();
+    final List<Ctx> statusCtx = new ArrayList<>();
+    final List<PlatformEvent.Status> statuses = new ArrayList<>();
+    final List<Ctx> markCtx = new ArrayList<>();
+    final List<PlatformEvent.Watermark> watermarks = new ArrayList<>();
+    final List<Ctx> deletionCtx = new ArrayList<>();
+    final List<PlatformEvent.Deletion> deletions = new ArrayList<>();
+    final List<Ctx> unreactCtx = new ArrayList<>();
+    final List<PlatformEvent.Unreact> unreacts = new ArrayList<>();
+
+    final Map<String, Long> contactIds = new HashMap<>();
+    final Map<String, ConvInfo> convByContactKey = new HashMap<>();
+    final List<Inbound> inbound = new ArrayList<>();
+    final List<EventLog.Pending> messageEvents = new ArrayList<>();
+    final Map<Long, Long> createdConversations = new LinkedHashMap<>();
+    final Map<Long, Long> updatedConversations = new LinkedHashMap<>();
+    final Map<Long, Long> changedContacts = new LinkedHashMap<>();
+    final Map<Long, Long> contactConversation = new HashMap<>();
+
+    Batch(SqlConnection tx, List<RawEvent> raws, Map<Long, List<ParsedEntry>> parsed) {
+      this.tx = tx;
+      this.raws = raws;
+      this.parsed = parsed;
+    }
+
+    Future<Void> channels() {
+      Set<String> keys = new LinkedHashSet<>();
+      for (RawEvent raw : raws) {
+        for (ParsedEntry e : parsed.get(raw.id())) {
+          if (e.channelExternalId() != null) {
+            keys.add(raw.platform() + "\n" + e.channelExternalId());
+          }
+        }
+      }
+      if (keys.isEmpty()) {
+        return Future.succeededFuture();
+      }
+      String[] platforms = new String[keys.size()];
+      String[] ids = new String[keys.size()];
+      int i = 0;
+      for (String k : keys) {
+        int nl = k.indexOf('\n');
+        platforms[i] = k.substring(0, nl);
+        ids[i++] = k.substring(nl + 1);
+      }
+      return tx.preparedQuery(InboundSql.CHANNELS).execute(Tuple.of(platforms, (Object) ids)).map(rows -> {
+        for (Row r : rows) {
+          channelsByKey.put(r.getString("platform") + "\n" + r.getString("external_id"),
+              new Channel(r.getLong("id"), r.getLong("account_id"), r.getString("platform")));
+        }
+        return null;
+      });
+    }
+
+    Future<Void> run() {
+      sort();
+      return contacts()
+          .compose(v -> conversations())
+          .compose(v -> insertMessages())
+          .compose(v -> statuses())
+          .compose(v -> watermarks())
+          .compose(v -> deletions())
+          .compose(v -> unreacts())
+          .compose(v -> deadLetters());
+    }
+
+    /** Routes each entry to its channel and sorts its events by kind; unknown channels become dead letters. */
+    private void sort() {
+      Set<String> seenMessages = new HashSet<>();
+      int order = 0;
+      for (RawEvent raw : raws) {
+        for (ParsedEntry entry : parsed.get(raw.id())) {
+          Channel ch = entry.channelExternalId() == null ? null : channelsByKey.get(raw.platform() + "\n" + entry.channelExternalId());
+          if (ch == null) {
+            dead.add(new Dead(raw.id(), raw.platform(), entry.channelExternalId(),
+                "unknown channel: no " + raw.platform() + " channel with external id " + entry.channelExternalId(), entry.json()));
+            continue;
+          }
+          Ctx ctx = new Ctx(raw, ch);
+          for (PlatformEvent ev : entry.events()) {
+            if (ev instanceof PlatformEvent.Message m) {
+              if (seenMessages.add(ch.id() + "\n" + m.externalId())) {
+                messages.add(new Msg(ctx, m, order++));
+              }
+            } else if (ev instanceof PlatformEvent.Status s) {
+              statusCtx.add(ctx);
+              statuses.add(s);
+            } else if (ev instanceof PlatformEvent.Watermark w) {
+              markCtx.add(ctx);
+              watermarks.add(w);
+            } else if (ev instanceof PlatformEvent.Deletion d) {
+              deletionCtx.add(ctx);
+              deletions.add(d);
+            } else if (ev instanceof PlatformEvent.Unreact u) {
+              unreactCtx.add(ctx);
+              unreacts.add(u);
+            } else if (ev instanceof PlatformEvent.Unhandled u) {
+              dead.add(new Dead(raw.id(), raw.platform(), entry.channelExternalId(), u.reason(), u.json()));
+            }
+          }
+        }
+      }
+    }
+
+    private static String key(long channelId, String uid) {
+      return channelId + "\n" + uid;
+    }
+
+    private Future<Void> contacts() {
+      // the last name seen in the batch wins: profile names are refreshed on every inbound
+      Map<String, String[]> byKey = new java.util.TreeMap<>();
+      Map<String, Long[]> ids = new HashMap<>();
+      for (Msg m : messages) {
+        String k = key(m.ctx().channel().id(), m.event().customerId());
+        String[] cur = byKey.get(k);
+        String name = m.event().customerName();
+        String phone = m.event().phone();
+        if (cur == null) {
+          byKey.put(k, new String[] {m.event().customerId(), name, phone});
+          ids.put(k, new Long[] {m.ctx().channel().accountId(), m.ctx().channel().id()});
+        } else {
+          if (name != null) {
+            cur[1] = name;
+          }
+          if (phone != null) {
+            cur[2] = phone;
+          }
+        }
+      }
+      if (byKey.isEmpty()) {
+        return Future.succeededFuture();
+      }
+      int n = byKey.size();
+      Long[] accounts = new Long[n];
+      Long[] channels = new Long[n];
+      String[] uids = new String[n];
+      String[] names = new String[n];
+      String[] phones = new String[n];
+      int i = 0;
+      for (Map.Entry<String, String[]> e : byKey.entrySet()) {
+        Long[] ac = ids.get(e.getKey());
+        accounts[i] = ac[0];
+        channels[i] = ac[1];
+        uids[i] = e.getValue()[0];
+        names[i] = e.getValue()[1];
+        phones[i] = e.getValue()[2];
+        i++;
+      }
+      Map<Long, Long> accountOfChannel = new HashMap<>();
+      for (int j = 0; j < n; j++) {
+        accountOfChannel.put(channels[j], accounts[j]);
+      }
+      return tx.preparedQuery(InboundSql.UPSERT_CONTACTS)
+          .execute(Tuple.of(accounts, channels, uids, names, phones))
+          .map(rows -> {
+            for (Row r : rows) {
+              long channelId = r.getLong("channel_id");
+              long contactId = r.getLong("id");
+              contactIds.put(key(channelId, r.getString("platform_user_id")), contactId);
+              if (Boolean.TRUE.equals(r.getBoolean("name_changed"))) {
+                changedContacts.put(contactId, accountOfChannel.get(channelId));
+              }
+            }
+            return null;
+          });
+    }
+
+    private Future<Void> conversations() {
+      Map<String, Instant> latest = new java.util.TreeMap<>();
+      Map<String, Long[]> ids = new HashMap<>();
+      for (Msg m : messages) {
+        String k = key(m.ctx().channel().id(), m.event().customerId());
+        latest.merge(k, m.effectiveTime(), (a, b) -> a.isAfter(b) ? a : b);
+        ids.putIfAbsent(k, new Long[] {m.ctx().channel().accountId(), m.ctx().channel().id(), contactIds.get(k)});
+      }
+      if (latest.isEmpty()) {
+        return Future.succeededFuture();
+      }
+      int n = latest.size();
+      Long[] accounts = new Long[n];
+      Long[] channels = new Long[n];
+      Long[] contacts = new Long[n];
+      OffsetDateTime[] at = new OffsetDateTime[n];
+      Map<String, String> keyOfPair = new HashMap<>();
+      Map<Long, Long> accountOfChannel = new HashMap<>();
+      int i = 0;
+      for (Map.Entry<String, Instant> e : latest.entrySet()) {
+        Long[] v = ids.get(e.getKey());
+        accounts[i] = v[0];
+        channels[i] = v[1];
+        contacts[i] = v[2];
+        at[i] = Times.utc(e.getValue());
+        keyOfPair.put(v[1] + "/" + v[2], e.getKey());
+        accountOfChannel.put(v[1], v[0]);
+        i++;
+      }
+      return tx.preparedQuery(InboundSql.UPSERT_CONVERSATIONS)
+          .execute(Tuple.of(accounts, channels, contacts, at))
+          .map(rows -> {
+            for (Row r : rows) {
+              String k = keyOfPair.get(r.getLong("channel_id") + "/" + r.getLong("contact_id"));
+              long accountId = accountOfChannel.get(r.getLong("channel_id"));
+              ConvInfo c = new ConvInfo(r.getLong("id"), accountId, r.getString("status"),
+                  r.getOffsetDateTime("last_inbound_at"), Boolean.TRUE.equals(r.getBoolean("inserted")));
+              convByContactKey.put(k, c);
+              contactConversation.put(r.getLong("contact_id"), c.id());
+              if (c.inserted()) {
+                createdConversations.put(c.id(), accountId);
+              }
+            }
+            return null;
+          });
+    }
+
+    private Future<Void> insertMessages() {
+      if (messages.isEmpty()) {
+        return Future.succeededFuture();
+      }
+      // ids follow (conversation, platform time, arrival): the thread reads in the customer's order
+      List<Msg> ordered = new ArrayList<>(messages);
+      ordered.sort(Comparator.comparingLong((Msg m) -> conv(m).id())
+          .thenComparing(Msg::effectiveTime)
+          .thenComparingInt(Msg::order));
+      int n = ordered.size();
+      Long[] a = new Long[n];
+      Long[] cv = new Long[n];
+      Long[] ch = new Long[n];
+      String[] d = new String[n];
+      String[] ty = new String[n];
+      String[] ct = new String[n];
+      String[] tx2 = new String[n];
+      String[] att = new String[n];
+      String[] rw = new String[n];
+      String[] st = new String[n];
+      String[] s = new String[n];
+      String[] ext = new String[n];
+      String[] rt = new String[n];
+      OffsetDateTime[] ts = new OffsetDateTime[n];
+      String[] pl = new String[n];
+      Map<Long, Msg> byConvExt = new HashMap<>();
+      for (int i = 0; i < n; i++) {
+        Msg m = ordered.get(i);
+        PlatformEvent.Message e = m.event();
+        a[i] = m.ctx().channel().accountId();
+        cv[i] = conv(m).id();
+        ch[i] = m.ctx().channel().id();
+        d[i] = e.echo() ? "out" : "in";
+        ty[i] = e.echo() ? "echo" : "incoming";
+        ct[i] = e.contentType();
+        tx2[i] = e.text();
+        att[i] = e.attachments() == null ? "[]" : e.attachments().encode();
+        rw[i] = e.raw() == null ? null : e.raw().encode();
+        st[i] = e.echo() ? "external" : "contact";
+        s[i] = e.echo() ? "sent" : "received";
+        ext[i] = e.externalId();
+        rt[i] = e.replyTo();
+        ts[i] = Times.utc(e.timestamp());
+        pl[i] = e.payload();
+      }
+      Map<String, Msg> byExt = new HashMap<>();
+      for (Msg m : ordered) {
+        byExt.put(m.ctx().channel().id() + "\n" + m.event().externalId(), m);
+      }
+      return tx.preparedQuery(InboundSql.INSERT_MESSAGES)
+          .execute(Tuple.from(new Object[] {a, cv, ch, d, ty, ct, tx2, att, rw, st, s, ext, rt, ts, pl}))
+          .compose(rows -> afterInsert(rows, byExt));
+    }
+
+    private ConvInfo conv(Msg m) {
+      return convByContactKey.get(key(m.ctx().channel().id(), m.event().customerId()));
+    }
+
+    private Future<Void> afterInsert(RowSet<Row> rows, Map<String, Msg> byExt) {
+      List<Row> created = new ArrayList<>();
+      rows.forEach(created::add);
+      created.sort(Comparator.comparingLong(r -> r.getLong("id")));
+      // per conversation: newest activity, newest inbound, how many unread
+      Map<Long, Instant[]> times = new LinkedHashMap<>();
+      Map<Long, Integer> unread = new HashMap<>();
+      Map<Long, Msg> msgOfRow = new HashMap<>();
+      for (Row r : created) {
+        Msg m = byExt.get(r.getLong("channel_id") + "\n" + r.getString("external_id"));
+        msgOfRow.put(r.getLong("id"), m);
+        long convId = r.getLong("conversation_id");
+        Instant[] t = times.computeIfAbsent(convId, k -> new Instant[2]);
+        Instant at = m.effectiveTime();
+        t[0] = max(t[0], at);
+        if (m.countsAsInbound()) {
+          t[1] = max(t[1], at);
+          unread.merge(convId, 1, Integer::sum);
+        }
+        JsonObject view = Views.message(r);
+        messageEvents.add(new EventLog.Pending(r.getLong("account_id"), Bus.MESSAGE_CREATED, convId, view));
+      }
+      if (times.isEmpty()) {
+        return Future.succeededFuture();
+      }
+      int n = times.size();
+      Long[] ids = new Long[n];
+      OffsetDateTime[] lastAt = new OffsetDateTime[n];
+      OffsetDateTime[] lastIn = new OffsetDateTime[n];
+      Integer[] counts = new Integer[n];
+      int i = 0;
+      for (Map.Entry<Long, Instant[]> e : times.entrySet()) {
+        ids[i] = e.getKey();
+        lastAt[i] = Times.utc(e.getValue()[0]);
+        lastIn[i] = Times.utc(e.getValue()[1]);
+        counts[i] = unread.getOrDefault(e.getKey(), 0);
+        i++;
+      }
+      return tx.preparedQuery(InboundSql.UPDATE_CONVERSATIONS)
+          .execute(Tuple.of(ids, lastAt, lastIn, counts))
+          .map(updated -> {
+            Map<Long, Row> after = new HashMap<>();
+            for (Row r : updated) {
+              after.put(r.getLong("id"), r);
+            }
+            Map<Long, ConvInfo> infoById = new HashMap<>();
+            convByContactKey.values().forEach(c -> infoById.put(c.id(), c));
+            Set<Long> hadInbound = new HashSet<>();
+            for (ConvInfo c : infoById.values()) {
+              if (c.lastInboundBefore() != null) {
+                hadInbound.add(c.id());
+              }
+            }
+            List<Inbound> fresh = new ArrayList<>();
+            for (Row r : created) {
+              Msg m = msgOfRow.get(r.getLong("id"));
+              long convId = r.getLong("conversation_id");
+              ConvInfo c = infoById.get(convId);
+              if (!c.inserted()) {
+                updatedConversations.put(convId, c.accountId());
+              }
+              if (!m.countsAsInbound()) {
+                continue;
+              }
+              Row a = after.get(convId);
+              OffsetDateTime lastInbound = a == null ? null : a.getOffsetDateTime("last_inbound_at");
+              fresh.add(new Inbound(c.accountId(), m.ctx().channel().id(), m.ctx().channel().platform(), convId,
+                  contactIds.get(key(m.ctx().channel().id(), m.event().customerId())), r.getLong("id"),
+                  a == null ? c.status() : a.getString("status"), m.event().contentType(), m.event().text(),
+                  m.event().payload(), m.event().timestamp(), lastInbound == null ? null : lastInbound.toInstant(),
+                  hadInbound.add(convId)));
+            }
+            fresh.sort(Comparator.comparingLong(Inbound::conversationId).thenComparingLong(Inbound::messageId));
+            inbound.addAll(fresh);
+            return null;
+          });
+    }
+
+    private Future<Void> statuses() {
+      if (statuses.isEmpty()) {
+        return Future.succeededFuture();
+      }
+      // several statuses of one message in a batch: keep the one that wins under the same rules
+      Map<String, Integer> best = new LinkedHashMap<>();
+      for (int i = 0; i < statuses.size(); i++) {
+        String k = statusCtx.get(i).channel().id() + "\n" + statuses.get(i).externalId();
+        Integer cur = best.get(k);
+        if (cur == null || wins(statuses.get(cur).status(), statuses.get(i).status())) {
+          best.put(k, i);
+        }
+      }
+      int n = best.size();
+      Long[] ch = new Long[n];
+      String[] ext = new String[n];
+      String[] st = new String[n];
+      String[] code = new String[n];
+      String[] msg = new String[n];
+      int j = 0;
+      for (int i : best.values()) {
+        PlatformEvent.Status s = statuses.get(i);
+        ch[j] = statusCtx.get(i).channel().id();
+        ext[j] = s.externalId();
+        st[j] = s.status();
+        code[j] = s.errorCode();
+        msg[j] = s.errorMessage();
+        j++;
+      }
+      return tx.preparedQuery(InboundSql.APPLY_STATUSES).execute(Tuple.of(ch, ext, st, code, msg))
+          .compose(rows -> {
+            updatedMessages(rows);
+            if (rows.rowCount() >= n) {
+              return Future.succeededFuture();
+            }
+            return tx.preparedQuery(InboundSql.UNKNOWN_MESSAGES).execute(Tuple.of(ch, (Object) ext)).map(unknown -> {
+              Map<String, Integer> indexOf = new HashMap<>();
+              best.forEach((k, i) -> indexOf.put(k, i));
+              for (Row r : unknown) {
+                Integer i = indexOf.get(r.getLong("channel_id") + "\n" + r.getString("external_id"));
+                if (i != null) {
+                  Ctx c = statusCtx.get(i);
+                  PlatformEvent.Status s = statuses.get(i);
+                  dead.add(new Dead(c.raw().id(), c.raw().platform(), c.channel().platform().equals("whatsapp") ? s.externalId() : null,
+                      "status '" + s.status() + "' for an unknown message " + s.externalId(),
+                      new JsonObject().put("id", s.externalId()).put("status", s.status())
+                          .put("timestamp", Times.iso(s.timestamp())).put("errorCode", s.errorCode())
+                          .put("errorMessage", s.errorMessage())));
+                }
+              }
+              return null;
+            });
+          });
+    }
+
+    /** Whether status {@code next} replaces {@code cur} (the SQL rule, for statuses within one batch). */
+    static boolean wins(String cur, String next) {
+      if ("failed".equals(cur)) {
+        return false;
+      }
+      if ("failed".equals(next)) {
+        return "pending".equals(cur) || "sent".equals(cur);
+      }
+      List<String> order = List.of("pending", "sent", "delivered", "read");
+      return order.indexOf(next) > order.indexOf(cur);
+    }
+
+    private Future<Void> watermarks() {
+      if (watermarks.isEmpty()) {
+        return Future.succeededFuture();
+      }
+      Map<String, Instant[]> marks = new LinkedHashMap<>();
+      Map<String, Object[]> keys = new HashMap<>();
+      for (int i = 0; i < watermarks.size(); i++) {
+        PlatformEvent.Watermark w = watermarks.get(i);
+        String k = key(markCtx.get(i).channel().id(), w.customerId());
+        Instant[] m = marks.computeIfAbsent(k, x -> new Instant[2]);
+        keys.putIfAbsent(k, new Object[] {markCtx.get(i).channel().id(), w.customerId()});
+        int slot = "read".equals(w.level()) ? 1 : 0;
+        m[slot] = max(m[slot], w.watermark());
+      }
+      int n = marks.size();
+      Long[] ch = new Long[n];
+      String[] uid = new String[n];
+      OffsetDateTime[] delivered = new OffsetDateTime[n];
+      OffsetDateTime[] read = new OffsetDateTime[n];
+      int i = 0;
+      for (Map.Entry<String, Instant[]> e : marks.entrySet()) {
+        Object[] k = keys.get(e.getKey());
+        ch[i] = (Long) k[0];
+        uid[i] = (String) k[1];
+        delivered[i] = Times.utc(e.getValue()[0]);
+        read[i] = Times.utc(e.getValue()[1]);
+        i++;
+      }
+      return tx.preparedQuery(InboundSql.APPLY_WATERMARKS).execute(Tuple.of(ch, uid, delivered, read))
+          .map(rows -> {
+            updatedMessages(rows);
+            return null;
+          });
+    }
+
+    private Future<Void> deletions() {
+      if (deletions.isEmpty()) {
+        return Future.succeededFuture();
+      }
+      int n = deletions.size();
+      Long[] ch = new Long[n];
+      String[] ext = new String[n];
+      for (int i = 0; i < n; i++) {
+        ch[i] = deletionCtx.get(i).channel().id();
+        ext[i] = deletions.get(i).externalId();
+      }
+      return tx.preparedQuery(InboundSql.DELETE_MESSAGES).execute(Tuple.of(ch, (Object) ext)).map(rows -> {
+        updatedMessages(rows);
+        return null;
+      });
+    }
+
+    private Future<Void> unreacts() {
+      if (unreacts.isEmpty()) {
+        return Future.succeededFuture();
+      }
+      int n = unreacts.size();
+      Long[] ch = new Long[n];
+      String[] uid = new String[n];
+      String[] reacted = new String[n];
+      OffsetDateTime[] at = new OffsetDateTime[n];
+      for (int i = 0; i < n; i++) {
+        ch[i] = unreactCtx.get(i).channel().id();
+        uid[i] = unreacts.get(i).customerId();
+        reacted[i] = unreacts.get(i).reactedId();
+        at[i] = null;
+      }
+      return tx.preparedQuery(InboundSql.UNREACT).execute(Tuple.of(ch, uid, reacted, at)).map(rows -> {
+        updatedMessages(rows);
+        return null;
+      });
+    }
+
+    private void updatedMessages(RowSet<Row> rows) {
+      for (Row r : rows) {
+        JsonObject view = Views.message(r);
+        OffsetDateTime deleted = r.getOffsetDateTime("deleted_at");
+        if (deleted != null) {
+          view.put("deletedAt", Times.iso(deleted));
+        }
+        messageEvents.add(new EventLog.Pending(r.getLong("account_id"), Bus.MESSAGE_UPDATED, r.getLong("conversation_id"), view));
+      }
+    }
+
+    private Future<Void> deadLetters() {
+      if (dead.isEmpty()) {
+        return Future.succeededFuture();
+      }
+      int n = dead.size();
+      Long[] raw = new Long[n];
+      String[] platform = new String[n];
+      String[] ext = new String[n];
+      String[] reason = new String[n];
+      String[] payload = new String[n];
+      for (int i = 0; i < n; i++) {
+        Dead d = dead.get(i);
+        raw[i] = d.rawId();
+        platform[i] = d.platform();
+        ext[i] = d.externalId();
+        reason[i] = d.reason();
+        payload[i] = d.payload() == null ? "{}" : d.payload().encode();
+      }
+      return tx.preparedQuery(InboundSql.DEAD_LETTERS).execute(Tuple.of(raw, platform, ext, reason, payload)).mapEmpty();
+    }
+
+    Future<Void> markDone() {
+      if (raws.isEmpty()) {
+        return Future.succeededFuture();
+      }
+      Long[] ids = raws.stream().map(RawEvent::id).toArray(Long[]::new);
+      return tx.preparedQuery(InboundSql.MARK_DONE).execute(Tuple.of((Object) ids)).mapEmpty();
+    }
+
+    private static Instant max(Instant a, Instant b) {
+      if (a == null) {
+        return b;
+      }
+      if (b == null) {
+        return a;
+      }
+      return a.isAfter(b) ? a : b;
+    }
+  }
+}

@@ -1,0 +1,48 @@
+package dev.switchboard.conversation;
+
+/**
+ * Phone numbers as WhatsApp identifies people: E.164 digits without the plus ({@code wa_id}).
+ * Accepts the common ways people write a number with its country code: {@code +1 (415) 555-0123},
+ * {@code 00 44 20 7946 0958}, {@code +49-30-1234567}, {@code 14155550123}.
+ */
+public final class Phones {
+
+  private Phones() {
+  }
+
+  /** The digits, or null when {@code raw} is not a phone number with a country code. */
+  public static String normalize(String raw) {
+    if (raw == null) {
+      return null;
+    }
+    String s = raw.trim();
+    if (s.isEmpty()) {
+      return null;
+    }
+    StringBuilder digits = new StringBuilder();
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c >= '0' && c <= '9') {
+        digits.append(c);
+      } else if (c == '+' && i == 0) {
+        continue;
+      } else if (c != ' ' && c != '-' && c != '.' && c != '(' && c != ')' && c != '/' && c != '\u00a0') {
+        return null;
+      }
+    }
+    String d = digits.toString();
+    if (s.startsWith("00")) {
+      d = d.substring(2);
+    }
+    // E.164: at most 15 digits; country code plus subscriber number is at least 8 in practice
+    if (d.length() < 8 || d.length() > 15 || d.charAt(0) == '0') {
+      return null;
+    }
+    return d;
+  }
+
+  /** Whether {@code q} looks like a phone number (digits with phone punctuation), as search reads it. */
+  public static boolean looksLikePhone(String q) {
+    return q != null && q.trim().matches("\\+?[\\d\\s().\\-/\u00a0]{6,}") && q.chars().filter(Character::isDigit).count() >= 6;
+  }
+}

@@ -1,0 +1,34 @@
+package dev.switchboard.inbox;
+
+/** SQL of what admins manage: channels, agents (users) and teams. */
+final class AdminSql {
+
+  private AdminSql() {
+  }
+
+  static final String CHANNEL_COLUMNS = "id, platform, name, external_id, waba_id, needs_attention, created_at";
+
+  /** (platform, external_id) is unique across all accounts: Meta's id routes webhooks to exactly one channel. */
+  static final String INSERT_CHANNEL = """
+      INSERT INTO channels (account_id, platform, name, external_id, access_token, waba_id)
+      VALUES ($1, $2, $3, $4, $5, $6)
+      ON CONFLICT (platform, external_id) DO NOTHING
+      RETURNING """ + " " + CHANNEL_COLUMNS;
+  static final String CHANNELS = "SELECT " + CHANNEL_COLUMNS + " FROM channels WHERE account_id = $1 ORDER BY id";
+  static final String CHANNEL = "SELECT " + CHANNEL_COLUMNS + " FROM channels WHERE id = $1 AND account_id = $2";
+
+  static final String USER_COLUMNS = "id, name, email, role, created_at";
+  static final String INSERT_USER = """
+      INSERT INTO users (account_id, name, email, password_hash, role) VALUES ($1, $2, $3, $4, $5)
+      ON CONFLICT ((lower(email))) DO NOTHING
+      RETURNING """ + " " + USER_COLUMNS;
+  static final String USERS = "SELECT " + USER_COLUMNS + " FROM users WHERE account_id = $1 ORDER BY id";
+
+  static final String USERS_IN_ACCOUNT = "SELECT id FROM users WHERE account_id = $1 AND id = ANY($2)";
+  static final String INSERT_TEAM = "INSERT INTO teams (account_id, name) VALUES ($1, $2) RETURNING id";
+  static final String INSERT_MEMBERS = "INSERT INTO team_members (team_id, user_id) SELECT $1, unnest($2::bigint[]) ON CONFLICT DO NOTHING";
+  static final String TEAMS = """
+      SELECT t.id, t.name, t.created_at,
+             coalesce((SELECT jsonb_agg(m.user_id::text ORDER BY m.user_id) FROM team_members m WHERE m.team_id = t.id), '[]'::jsonb) AS member_ids
+        FROM teams t WHERE t.account_id = $1 AND ($2::bigint IS NULL OR t.id = $2) ORDER BY t.id""";
+}

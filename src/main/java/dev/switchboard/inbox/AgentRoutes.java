@@ -1,0 +1,152 @@
+package dev.switchboard.inbox;
+
+import dev.switchboard.auth.Passwords;
+import dev.switchboard.auth.Principal;
+import dev.switchboard.common.ApiException;
+import dev.switchboard.common.Bodies;
+import dev.switchboard.common.Ids;
+import dev.switchboard.common.Services;
+import dev.switchboard.common.Times;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+
+import java.util.LinkedHashSet;
+import java.util.Set;
+
+/** Agents and teams: admins create them, everyone lists them (to pick an assignee). */
+public final class AgentRoutes {
+
+  private final Services s;
+
+  public AgentRoutes(Services s) {
+    this.s = s;
+  }
+
+  public void mount(Router api) {
+    api.post("/agents").handler(this::createAgent);
+    api.get("/agents").handler(this::listAgents);
+    api.post("/teams").handler(this::createTeam);
+    api.get("/teams").handler(this::listTeams);
+    api.get("/teams/:id").handler(this::getTeam);
+  }
+
+  private void createAgent(RoutingContext ctx) {
+    Principal p = Principal.of(ctx).requireAdmin();
+    JsonObject body = Bodies.object(ctx);
+    String name = Bodies.string(body, "name", true).trim();
+    String email = Bodies.string(body, "email", true).trim();
+    String password = Bodies.string(body, "password", true);
+    String role = Bodies.string(body, "role", false);
+    role = role == null ? "agent" : role.trim().toLowerCase();
+    if (!"agent".equals(role) && !"admin".equals(role)) {
+      throw ApiException.unprocessable("invalid_role", "role must be agent or admin");
+    }
+    if (!email.matches("[^@\\s]+@[^@\\s]+")) {
+      throw ApiException.unprocessable("invalid_email", "email is not an email address");
+    }
+    if (password.length() < 8) {
+      throw ApiException.unprocessable("weak_password", "password must have at least 8 characters");
+    }
+    String finalRole = role;
+    Reply.created(ctx, s.vertx().executeBlocking(() -> Passwords.hash(password))
+        .compose(hash -> s.pool().preparedQuery(AdminSql.INSERT_USER).execute(Tuple.of(p.accountId(), name, email, hash, finalRole)))
+        .map(rows -> {
+          if (rows.size() == 0) {
+            throw ApiException.conflict("email_taken", "a user with this email exists");
+          }
+          return agent(rows.iterator().next());
+        }));
+  }
+
+  private void listAgents(RoutingContext ctx) {
+    Principal p = Principal.of(ctx);
+    Reply.ok(ctx, s.pool().preparedQuery(AdminSql.USERS).execute(Tuple.of(p.accountId())).map(rows -> {
+      JsonArray items = new JsonArray();
+      rows.forEach(r -> items.add(agent(r)));
+      return new JsonObject().put("items", items);
+    }));
+  }
+
+  private void createTeam(RoutingContext ctx) {
+    Principal p = Principal.of(ctx).requireAdmin();
+    JsonObject body = Bodies.object(ctx);
+    String name = Bodies.string(body, "name", true).trim();
+    JsonArray members = Bodies.array(body, "memberIds", false);
+    Set<Long> ids = new LinkedHashSet<>();
+    if (members != null) {
+      for (int i = 0; i < members.size(); i++) {
+        Object v = members.getValue(i);
+        if (!(v instanceof String) && !(v instanceof Number)) {
+          throw ApiException.badRequest("invalid_field", "memberIds[" + i + "] must be an id");
+        }
+        Long id = Ids.tryParse(v.toString());
+        if (id == null) {
+          throw ApiException.unprocessable("unknown_member", "memberIds[" + i + "] is not an agent of this account");
+        }
+        ids.add(id);
+      }
+    }
+    Long[] memberIds = ids.toArray(new Long[0]);
+    Reply.created(ctx, s.pool().withTransaction(c -> c.preparedQuery(AdminSql.USERS_IN_ACCOUNT).execute(Tuple.of(p.accountId(), (Object) memberIds))
+            .compose(found -> {
+              if (found.size() != memberIds.length) {
+                Set<Long> known = new LinkedHashSet<>();
+                found.forEach(r -> known.add(r.getLong("id")));
+                Long bad = ids.stream().filter(i -> !known.contains(i)).findFirst().orElse(null);
+                return Future.failedFuture(ApiException.unprocessable("unknown_member", "user " + bad + " is not an agent of this account"));
+              }
+              return c.preparedQuery(AdminSql.INSERT_TEAM).execute(Tuple.of(p.accountId(), name));
+            })
+            .compose(t -> {
+              long teamId = t.iterator().next().getLong("id");
+              return c.preparedQuery(AdminSql.INSERT_MEMBERS).execute(Tuple.of(teamId, (Object) memberIds)).map(teamId);
+            }))
+        .compose(teamId -> teams(p.accountId(), teamId))
+        .map(items -> items.getJsonObject(0)));
+  }
+
+  private void listTeams(RoutingContext ctx) {
+    Principal p = Principal.of(ctx);
+    Reply.ok(ctx, teams(p.accountId(), null).map(items -> new JsonObject().put("items", items)));
+  }
+
+  private void getTeam(RoutingContext ctx) {
+    Principal p = Principal.of(ctx);
+    long id = Ids.parse(ctx.pathParam("id"), "team");
+    Reply.ok(ctx, teams(p.accountId(), id).map(items -> {
+      if (items.isEmpty()) {
+        throw ApiException.notFound("team");
+      }
+      return items.getJsonObject(0);
+    }));
+  }
+
+  private Future<JsonArray> teams(long accountId, Long id) {
+    return s.pool().preparedQuery(AdminSql.TEAMS).execute(Tuple.of(accountId, id)).map(rows -> {
+      JsonArray items = new JsonArray();
+      for (Row r : rows) {
+        Object members = r.getValue("member_ids");
+        items.add(new JsonObject()
+            .put("id", String.valueOf(r.getLong("id")))
+            .put("name", r.getString("name"))
+            .put("memberIds", members instanceof JsonArray a ? a : new JsonArray())
+            .put("createdAt", Times.iso(r.getOffsetDateTime("created_at"))));
+      }
+      return items;
+    });
+  }
+
+  static JsonObject agent(Row r) {
+    return new JsonObject()
+        .put("id", String.valueOf(r.getLong("id")))
+        .put("name", r.getString("name"))
+        .put("email", r.getString("email"))
+        .put("role", r.getString("role"))
+        .put("createdAt", Times.iso(r.getOffsetDateTime("created_at")));
+  }
+}

@@ -1,0 +1,86 @@
+package dev.switchboard.inbox;
+
+import dev.switchboard.auth.Principal;
+import dev.switchboard.common.ApiException;
+import dev.switchboard.common.Bodies;
+import dev.switchboard.common.Ids;
+import dev.switchboard.common.Services;
+import dev.switchboard.common.Times;
+import dev.switchboard.conversation.ConversationFilter;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+
+/** {@code POST /channels} (admin), {@code GET /channels}, {@code GET /channels/{id}}. The access token never leaves. */
+public final class ChannelRoutes {
+
+  private final Services s;
+
+  public ChannelRoutes(Services s) {
+    this.s = s;
+  }
+
+  public void mount(Router api) {
+    api.post("/channels").handler(this::create);
+    api.get("/channels").handler(this::list);
+    api.get("/channels/:id").handler(this::get);
+  }
+
+  private void create(RoutingContext ctx) {
+    Principal p = Principal.of(ctx).requireAdmin();
+    JsonObject body = Bodies.object(ctx);
+    String platform = Bodies.string(body, "platform", true).trim().toLowerCase();
+    String name = Bodies.string(body, "name", true).trim();
+    String externalId = Bodies.string(body, "externalId", true).trim();
+    String token = Bodies.string(body, "accessToken", true).trim();
+    String wabaId = Bodies.string(body, "wabaId", false);
+    if (!ConversationFilter.PLATFORMS.contains(platform)) {
+      throw ApiException.unprocessable("invalid_platform", "platform must be one of whatsapp, messenger, instagram");
+    }
+    if (name.length() > 200) {
+      throw ApiException.unprocessable("invalid_name", "name must be at most 200 characters");
+    }
+    Reply.created(ctx, s.pool().preparedQuery(AdminSql.INSERT_CHANNEL)
+        .execute(Tuple.of(p.accountId(), platform, name, externalId, token, wabaId == null || wabaId.isBlank() ? null : wabaId.trim()))
+        .map(rows -> {
+          if (rows.size() == 0) {
+            throw ApiException.conflict("channel_exists", "a " + platform + " channel with externalId " + externalId + " is already connected");
+          }
+          return view(rows.iterator().next());
+        }));
+  }
+
+  private void list(RoutingContext ctx) {
+    Principal p = Principal.of(ctx);
+    Reply.ok(ctx, s.pool().preparedQuery(AdminSql.CHANNELS).execute(Tuple.of(p.accountId())).map(rows -> {
+      JsonArray items = new JsonArray();
+      rows.forEach(r -> items.add(view(r)));
+      return new JsonObject().put("items", items);
+    }));
+  }
+
+  private void get(RoutingContext ctx) {
+    Principal p = Principal.of(ctx);
+    long id = Ids.parse(ctx.pathParam("id"), "channel");
+    Reply.ok(ctx, s.pool().preparedQuery(AdminSql.CHANNEL).execute(Tuple.of(id, p.accountId())).map(rows -> {
+      if (rows.size() == 0) {
+        throw ApiException.notFound("channel");
+      }
+      return view(rows.iterator().next());
+    }));
+  }
+
+  static JsonObject view(Row r) {
+    return new JsonObject()
+        .put("id", String.valueOf(r.getLong("id")))
+        .put("platform", r.getString("platform"))
+        .put("name", r.getString("name"))
+        .put("externalId", r.getString("external_id"))
+        .put("wabaId", r.getString("waba_id"))
+        .put("needsAttention", r.getString("needs_attention"))
+        .put("createdAt", Times.iso(r.getOffsetDateTime("created_at")));
+  }
+}

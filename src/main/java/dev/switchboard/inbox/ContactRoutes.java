@@ -1,0 +1,150 @@
+package dev.switchboard.inbox;
+
+import dev.switchboard.auth.Principal;
+import dev.switchboard.common.ApiException;
+import dev.switchboard.common.Bodies;
+import dev.switchboard.common.Ids;
+import dev.switchboard.common.Services;
+import dev.switchboard.conversation.ContactService;
+import dev.switchboard.conversation.Phones;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+/** Contacts: view and edit, refresh the platform name, custom fields, labels, and new WhatsApp contacts. */
+public final class ContactRoutes {
+
+  private final ContactService contacts;
+
+  public ContactRoutes(Services s) {
+    this.contacts = new ContactService(s);
+  }
+
+  public void mount(Router api) {
+    api.post("/contacts").handler(this::create);
+    api.get("/contacts/:id").handler(this::get);
+    api.patch("/contacts/:id").handler(this::patch);
+    api.post("/contacts/:id/refresh-name").handler(this::refreshName);
+    api.put("/contacts/:id/fields/:name").handler(this::setField);
+    api.delete("/contacts/:id/fields/:name").handler(this::deleteField);
+    api.post("/contacts/:id/labels").handler(this::addLabel);
+    api.delete("/contacts/:id/labels/:name").handler(this::removeLabel);
+    api.get("/fields").handler(ctx -> Reply.ok(ctx, contacts.fieldNames(Principal.of(ctx).accountId())));
+    api.get("/labels").handler(ctx -> Reply.ok(ctx, contacts.labelNames(Principal.of(ctx).accountId())));
+  }
+
+  private void create(RoutingContext ctx) {
+    Principal p = Principal.of(ctx);
+    JsonObject body = Bodies.object(ctx);
+    Object rawChannel = body.getValue("channelId");
+    if (rawChannel == null) {
+      throw ApiException.badRequest("missing_field", "channelId is required");
+    }
+    long channelId = Ids.parseField(rawChannel instanceof String || rawChannel instanceof Number ? rawChannel : null, "channelId");
+    String phone = Bodies.string(body, "phone", true);
+    String displayName = trimmedOrNull(Bodies.string(body, "displayName", false));
+    String waId = Phones.normalize(phone);
+    if (waId == null) {
+      throw ApiException.unprocessable("invalid_phone", "phone must be a number with its country code, like +1 415 555 0123");
+    }
+    contacts.create(p.accountId(), channelId, waId, displayName).onSuccess(c -> {
+      ctx.response().setStatusCode(c.created() ? 201 : 200);
+      ctx.json(new JsonObject()
+          .put("contact", c.contact())
+          .put("conversationId", String.valueOf(c.conversationId()))
+          .put("created", c.created()));
+    }).onFailure(ctx::fail);
+  }
+
+  private void get(RoutingContext ctx) {
+    Principal p = Principal.of(ctx);
+    Reply.ok(ctx, contacts.get(p.accountId(), contactId(ctx)));
+  }
+
+  private void patch(RoutingContext ctx) {
+    Principal p = Principal.of(ctx);
+    long id = contactId(ctx);
+    JsonObject body = Bodies.object(ctx);
+    String displayName = trimmedOrNull(Bodies.string(body, "displayName", false));
+    String email = trimmedOrNull(Bodies.string(body, "email", false));
+    String phoneRaw = trimmedOrNull(Bodies.string(body, "phone", false));
+    if (displayName != null && displayName.length() > 200) {
+      throw ApiException.unprocessable("invalid_display_name", "displayName must be at most 200 characters");
+    }
+    if (email != null && !email.matches("[^@\\s]+@[^@\\s]+")) {
+      throw ApiException.unprocessable("invalid_email", "email is not an email address");
+    }
+    String phone = null;
+    if (phoneRaw != null) {
+      phone = Phones.normalize(phoneRaw);
+      if (phone == null) {
+        throw ApiException.unprocessable("invalid_phone", "phone must be a number with its country code, like +1 415 555 0123");
+      }
+    }
+    Reply.ok(ctx, contacts.patch(p.accountId(), id, new ContactService.Edit(
+        body.containsKey("displayName"), displayName, body.containsKey("email"), email, body.containsKey("phone"), phone)));
+  }
+
+  private void refreshName(RoutingContext ctx) {
+    Principal p = Principal.of(ctx);
+    Reply.ok(ctx, contacts.refreshName(p.accountId(), contactId(ctx)));
+  }
+
+  private void setField(RoutingContext ctx) {
+    Principal p = Principal.of(ctx);
+    long id = contactId(ctx);
+    String name = name(ctx.pathParam("name"), "field");
+    JsonObject body = Bodies.object(ctx);
+    String value = Bodies.string(body, "value", false);
+    if (value == null) {
+      throw ApiException.badRequest("missing_field", "value is required");
+    }
+    if (value.length() > ContactService.VALUE_MAX) {
+      throw ApiException.unprocessable("value_too_long", "value must be at most " + ContactService.VALUE_MAX + " characters");
+    }
+    Reply.ok(ctx, contacts.setField(p.accountId(), id, name, value));
+  }
+
+  private void deleteField(RoutingContext ctx) {
+    Principal p = Principal.of(ctx);
+    long id = contactId(ctx);
+    Reply.ok(ctx, contacts.deleteField(p.accountId(), id, name(ctx.pathParam("name"), "field")));
+  }
+
+  private void addLabel(RoutingContext ctx) {
+    Principal p = Principal.of(ctx);
+    long id = contactId(ctx);
+    JsonObject body = Bodies.object(ctx);
+    String name = name(Bodies.string(body, "name", true), "label");
+    Reply.ok(ctx, contacts.addLabel(p.accountId(), id, name));
+  }
+
+  private void removeLabel(RoutingContext ctx) {
+    Principal p = Principal.of(ctx);
+    long id = contactId(ctx);
+    Reply.ok(ctx, contacts.removeLabel(p.accountId(), id, name(ctx.pathParam("name"), "label")));
+  }
+
+  private static long contactId(RoutingContext ctx) {
+    return Ids.parse(ctx.pathParam("id"), "contact");
+  }
+
+  /** Field and label names: trimmed, case kept, 1 to 100 characters, no braces (they delimit placeholders). */
+  static String name(String raw, String what) {
+    String n = raw == null ? "" : raw.trim();
+    if (n.isEmpty()) {
+      throw ApiException.unprocessable("invalid_name", "a " + what + " name must not be empty");
+    }
+    if (n.length() > ContactService.NAME_MAX) {
+      throw ApiException.unprocessable("invalid_name", "a " + what + " name must be at most " + ContactService.NAME_MAX + " characters");
+    }
+    if (n.indexOf('{') >= 0 || n.indexOf('}') >= 0) {
+      throw ApiException.unprocessable("invalid_name", "a " + what + " name must not contain { or }");
+    }
+    return n;
+  }
+
+  private static String trimmedOrNull(String s) {
+    return s == null || s.isBlank() ? null : s.trim();
+  }
+}

@@ -1,0 +1,109 @@
+package dev.switchboard.inbox;
+
+import dev.switchboard.auth.Principal;
+import dev.switchboard.common.ApiException;
+import dev.switchboard.common.Bodies;
+import dev.switchboard.common.Ids;
+import dev.switchboard.common.Services;
+import dev.switchboard.conversation.ConversationFilter;
+import dev.switchboard.conversation.ConversationService;
+import dev.switchboard.conversation.ListCursor;
+import dev.switchboard.conversation.StatusChange;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** The conversation list and tabs, one conversation, its status/assignee, history, reading and messages; bulk changes. */
+public final class ConversationRoutes {
+
+  private final ConversationService conversations;
+
+  public ConversationRoutes(Services s) {
+    this.conversations = new ConversationService(s);
+  }
+
+  public void mount(Router api) {
+    api.get("/conversations").handler(this::list);
+    api.get("/conversations/counts").handler(this::counts);
+    api.post("/conversations/bulk").handler(this::bulk);
+    api.get("/conversations/:id").handler(this::get);
+    api.patch("/conversations/:id").handler(this::patch);
+    api.get("/conversations/:id/history").handler(this::history);
+    api.post("/conversations/:id/read").handler(this::read);
+    api.get("/conversations/:id/messages").handler(this::messages);
+  }
+
+  private void list(RoutingContext ctx) {
+    Principal p = Principal.of(ctx);
+    ConversationFilter filter = ConversationFilter.fromQuery(ctx.queryParams());
+    int limit = Bodies.limit(ctx);
+    ListCursor cursor = ListCursor.decode(ctx.queryParams().get("cursor"));
+    Reply.ok(ctx, conversations.list(p.accountId(), filter, limit, cursor));
+  }
+
+  private void counts(RoutingContext ctx) {
+    Principal p = Principal.of(ctx);
+    Reply.ok(ctx, conversations.counts(p.accountId(), ConversationFilter.fromQuery(ctx.queryParams())));
+  }
+
+  private void get(RoutingContext ctx) {
+    Principal p = Principal.of(ctx);
+    Reply.ok(ctx, conversations.get(p.accountId(), Ids.parse(ctx.pathParam("id"), "conversation")));
+  }
+
+  private void patch(RoutingContext ctx) {
+    Principal p = Principal.of(ctx);
+    long id = Ids.parse(ctx.pathParam("id"), "conversation");
+    StatusChange change = StatusChange.from(Bodies.object(ctx));
+    Reply.ok(ctx, conversations.update(p.accountId(), p.userId(), id, change));
+  }
+
+  private void bulk(RoutingContext ctx) {
+    Principal p = Principal.of(ctx);
+    JsonObject body = Bodies.object(ctx);
+    JsonArray raw = Bodies.array(body, "ids", true);
+    if (raw.isEmpty()) {
+      throw ApiException.unprocessable("missing_field", "ids must name at least one conversation");
+    }
+    if (raw.size() > ConversationService.BULK_MAX) {
+      throw ApiException.unprocessable("too_many_ids", "at most " + ConversationService.BULK_MAX + " conversations per request");
+    }
+    List<Long> ids = new ArrayList<>(raw.size());
+    for (int i = 0; i < raw.size(); i++) {
+      Object v = raw.getValue(i);
+      if (!(v instanceof String) && !(v instanceof Number)) {
+        throw ApiException.badRequest("invalid_field", "ids[" + i + "] must be an id");
+      }
+      Long id = Ids.tryParse(v.toString());
+      if (id == null) {
+        throw ApiException.notFound("conversation " + v);
+      }
+      ids.add(id);
+    }
+    StatusChange change = StatusChange.from(body);
+    Reply.ok(ctx, conversations.bulk(p.accountId(), p.userId(), ids, change).map(n -> new JsonObject().put("updated", n)));
+  }
+
+  private void history(RoutingContext ctx) {
+    Principal p = Principal.of(ctx);
+    Reply.ok(ctx, conversations.history(p.accountId(), Ids.parse(ctx.pathParam("id"), "conversation")));
+  }
+
+  private void read(RoutingContext ctx) {
+    Principal p = Principal.of(ctx);
+    Reply.ok(ctx, conversations.markRead(p.accountId(), Ids.parse(ctx.pathParam("id"), "conversation")));
+  }
+
+  private void messages(RoutingContext ctx) {
+    Principal p = Principal.of(ctx);
+    long id = Ids.parse(ctx.pathParam("id"), "conversation");
+    int limit = Bodies.limit(ctx);
+    String before = ctx.queryParams().get("before");
+    Long beforeId = before == null || before.isBlank() ? null : Ids.parseField(before.trim(), "before");
+    Reply.ok(ctx, conversations.messages(p.accountId(), id, limit, beforeId));
+  }
+}

@@ -1,0 +1,196 @@
+package dev.switchboard.inbox;
+
+import dev.switchboard.auth.Principal;
+import dev.switchboard.common.ApiException;
+import dev.switchboard.common.Bodies;
+import dev.switchboard.common.Ids;
+import dev.switchboard.common.Services;
+import dev.switchboard.common.Times;
+import dev.switchboard.conversation.ConversationFilter;
+import dev.switchboard.conversation.ConversationService;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowStream;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Transaction;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVPrinter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code POST /conversations/export}: a CSV of every message of the chosen conversations, streamed
+ * from a PostgreSQL cursor. Rows are fetched {@code EXPORT_FETCH} at a time and the cursor is paused
+ * whenever the response's write queue is full, so memory stays flat however large the export.
+ */
+public final class ExportRoutes {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ExportRoutes.class);
+  static final String[] HEADER = {"conversation id", "channel", "platform", "contact display name", "platform name",
+      "platform user id", "status", "assignee", "message time", "direction", "sender", "type", "text"};
+  /** Bytes gathered before one write to the socket. */
+  private static final int CHUNK = 32 * 1024;
+
+  private final Services s;
+  private final int fetch;
+
+  public ExportRoutes(Services s) {
+    this.s = s;
+    this.fetch = s.config().intOr("EXPORT_FETCH", 500);
+  }
+
+  public void mount(Router api) {
+    api.post("/conversations/export").handler(this::export);
+  }
+
+  private void export(RoutingContext ctx) {
+    Principal p = Principal.of(ctx);
+    JsonObject body = ctx.body() == null || ctx.body().length() <= 0 ? new JsonObject() : Bodies.object(ctx);
+    JsonArray rawIds = Bodies.array(body, "ids", false);
+    List<Long> ids = null;
+    if (rawIds != null) {
+      ids = new ArrayList<>();
+      for (int i = 0; i < rawIds.size(); i++) {
+        Object v = rawIds.getValue(i);
+        if (!(v instanceof String) && !(v instanceof Number)) {
+          throw ApiException.badRequest("invalid_field", "ids[" + i + "] must be an id");
+        }
+        Long id = Ids.tryParse(v.toString());
+        if (id != null) {
+          ids.add(id);
+        }
+      }
+    }
+    ConversationService.Query q = ConversationService.exportQuery(p.accountId(), ids,
+        ids == null ? ConversationFilter.fromJson(body) : null);
+    s.pool().getConnection()
+        .onFailure(ctx::fail)
+        .onSuccess(conn -> conn.begin()
+            .compose(tx -> conn.prepare(q.sql()).map(ps -> {
+              new Stream(ctx, conn, tx, ps.createStream(fetch, q.args())).start();
+              return null;
+            }))
+            .onFailure(err -> {
+              conn.close();
+              ctx.fail(err);
+            }));
+  }
+
+  /** One export in flight: cursor to socket with back-pressure, and one clean-up however it ends. */
+  private static final class Stream {
+    private final RoutingContext ctx;
+    private final HttpServerResponse response;
+    private final SqlConnection conn;
+    private final Transaction tx;
+    private final RowStream<Row> rows;
+    private final StringBuilder out = new StringBuilder(CHUNK + 4096);
+    private final CSVPrinter csv;
+    private boolean started;
+    private boolean finished;
+    private long count;
+
+    Stream(RoutingContext ctx, SqlConnection conn, Transaction tx, RowStream<Row> rows) {
+      this.ctx = ctx;
+      this.response = ctx.response();
+      this.conn = conn;
+      this.tx = tx;
+      this.rows = rows;
+      try {
+        this.csv = new CSVPrinter(out, CSVFormat.DEFAULT);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    void start() {
+      response.closeHandler(v -> finish(false));
+      rows.exceptionHandler(this::failed);
+      rows.endHandler(v -> {
+        begin();
+        flush();
+        response.end();
+        finish(true);
+      });
+      rows.handler(this::row);
+    }
+
+    // The status line waits for the first row: a query that fails at once still gets a JSON error.
+    private void begin() {
+      if (started) {
+        return;
+      }
+      started = true;
+      response.setChunked(true)
+          .putHeader("Content-Type", "text/csv; charset=utf-8")
+          .putHeader("Content-Disposition", "attachment; filename=\"conversations.csv\"");
+      print((Object[]) HEADER);
+    }
+
+    private void row(Row r) {
+      begin();
+      String senderType = r.getString("sender_type");
+      String senderName = r.getString("sender_name");
+      print(r.getLong("conversation_id"), r.getString("channel_name"), r.getString("platform"),
+          r.getString("display_name"), r.getString("platform_name"), r.getString("platform_user_id"),
+          r.getString("status"), r.getString("assignee_name"), Times.iso(r.getOffsetDateTime("created_at")),
+          r.getString("direction"), senderName == null ? senderType : senderType + ": " + senderName,
+          r.getString("type"), r.getString("text") != null ? r.getString("text") : "[" + r.getString("content_type") + "]");
+      count++;
+      if (out.length() >= CHUNK) {
+        flush();
+        if (response.writeQueueFull()) {
+          rows.pause();
+          response.drainHandler(v -> rows.resume());
+        }
+      }
+    }
+
+    private void print(Object... values) {
+      try {
+        csv.printRecord(values);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    private void flush() {
+      if (out.length() > 0 && !finished) {
+        response.write(Buffer.buffer(out.toString()));
+        out.setLength(0);
+      }
+    }
+
+    private void failed(Throwable err) {
+      LOG.warn("export failed after {} rows: {}", count, err.toString());
+      if (!started) {
+        finish(false);
+        ctx.fail(err);
+      } else {
+        // the client already has a 200 and part of the file: cut the connection so it cannot look complete
+        finish(false);
+        response.reset();
+      }
+    }
+
+    private void finish(boolean ok) {
+      if (finished) {
+        return;
+      }
+      finished = true;
+      rows.close()
+          .eventually(() -> ok ? tx.commit() : tx.rollback())
+          .eventually(conn::close)
+          .onFailure(err -> LOG.debug("export clean-up: {}", err.toString()));
+    }
+  }
+}

@@ -1,0 +1,116 @@
+package dev.switchboard.inbox;
+
+import dev.switchboard.auth.Principal;
+import dev.switchboard.common.ApiException;
+import dev.switchboard.common.Bodies;
+import dev.switchboard.common.Ids;
+import dev.switchboard.common.Services;
+import dev.switchboard.common.Times;
+import dev.switchboard.conversation.Placeholders;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+
+/** Saved replies per account: {@code {title, content}}, content with {@code {{field name}}} placeholders. */
+public final class SavedReplyRoutes {
+
+  static final int TITLE_MAX = 200;
+  static final int CONTENT_MAX = 4096;
+
+  private static final String COLUMNS = "id, title, content, created_at, updated_at";
+  private static final String LIST = "SELECT " + COLUMNS + " FROM saved_replies WHERE account_id = $1 ORDER BY lower(title), id";
+  private static final String GET = "SELECT " + COLUMNS + " FROM saved_replies WHERE id = $1 AND account_id = $2";
+  private static final String INSERT = "INSERT INTO saved_replies (account_id, title, content) VALUES ($1, $2, $3) RETURNING " + COLUMNS;
+  private static final String UPDATE =
+      "UPDATE saved_replies SET title = $3, content = $4, updated_at = now() WHERE id = $1 AND account_id = $2 RETURNING " + COLUMNS;
+  private static final String DELETE = "DELETE FROM saved_replies WHERE id = $1 AND account_id = $2";
+
+  private final Services s;
+
+  public SavedReplyRoutes(Services s) {
+    this.s = s;
+  }
+
+  public void mount(Router api) {
+    api.get("/saved-replies").handler(this::list);
+    api.post("/saved-replies").handler(this::create);
+    api.get("/saved-replies/:id").handler(this::get);
+    api.put("/saved-replies/:id").handler(this::update);
+    api.delete("/saved-replies/:id").handler(this::delete);
+  }
+
+  private void list(RoutingContext ctx) {
+    Principal p = Principal.of(ctx);
+    Reply.ok(ctx, s.pool().preparedQuery(LIST).execute(Tuple.of(p.accountId())).map(rows -> {
+      JsonArray items = new JsonArray();
+      rows.forEach(r -> items.add(view(r)));
+      return new JsonObject().put("items", items);
+    }));
+  }
+
+  private void get(RoutingContext ctx) {
+    Principal p = Principal.of(ctx);
+    long id = Ids.parse(ctx.pathParam("id"), "saved reply");
+    Reply.ok(ctx, s.pool().preparedQuery(GET).execute(Tuple.of(id, p.accountId())).map(SavedReplyRoutes::one));
+  }
+
+  private void create(RoutingContext ctx) {
+    Principal p = Principal.of(ctx);
+    Input in = input(Bodies.object(ctx));
+    Reply.created(ctx, s.pool().preparedQuery(INSERT).execute(Tuple.of(p.accountId(), in.title(), in.content())).map(SavedReplyRoutes::one));
+  }
+
+  private void update(RoutingContext ctx) {
+    Principal p = Principal.of(ctx);
+    long id = Ids.parse(ctx.pathParam("id"), "saved reply");
+    Input in = input(Bodies.object(ctx));
+    Reply.ok(ctx, s.pool().preparedQuery(UPDATE).execute(Tuple.of(id, p.accountId(), in.title(), in.content())).map(SavedReplyRoutes::one));
+  }
+
+  private void delete(RoutingContext ctx) {
+    Principal p = Principal.of(ctx);
+    long id = Ids.parse(ctx.pathParam("id"), "saved reply");
+    Reply.noContent(ctx, s.pool().preparedQuery(DELETE).execute(Tuple.of(id, p.accountId())).map(rows -> {
+      if (rows.rowCount() == 0) {
+        throw ApiException.notFound("saved reply");
+      }
+      return rows;
+    }));
+  }
+
+  private record Input(String title, String content) {
+  }
+
+  private static Input input(JsonObject body) {
+    String title = Bodies.string(body, "title", true).trim();
+    String content = Bodies.string(body, "content", true);
+    if (title.length() > TITLE_MAX) {
+      throw ApiException.unprocessable("title_too_long", "title must be at most " + TITLE_MAX + " characters");
+    }
+    if (content.length() > CONTENT_MAX) {
+      throw ApiException.unprocessable("content_too_long", "content must be at most " + CONTENT_MAX + " characters");
+    }
+    return new Input(title, content);
+  }
+
+  private static JsonObject one(io.vertx.sqlclient.RowSet<Row> rows) {
+    if (rows.size() == 0) {
+      throw ApiException.notFound("saved reply");
+    }
+    return view(rows.iterator().next());
+  }
+
+  static JsonObject view(Row r) {
+    String content = r.getString("content");
+    return new JsonObject()
+        .put("id", String.valueOf(r.getLong("id")))
+        .put("title", r.getString("title"))
+        .put("content", content)
+        .put("fields", new JsonArray(Placeholders.names(content)))
+        .put("createdAt", Times.iso(r.getOffsetDateTime("created_at")))
+        .put("updatedAt", Times.iso(r.getOffsetDateTime("updated_at")));
+  }
+}

@@ -1,0 +1,178 @@
+package dev.switchboard.inbox.live;
+
+import dev.switchboard.common.Services;
+import dev.switchboard.store.Bus;
+import dev.switchboard.store.EventLog;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisClientType;
+import io.vertx.redis.client.RedisConnection;
+import io.vertx.redis.client.RedisOptions;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+
+/**
+ * Reads the global event stream once per node (XREAD BLOCK on a connection of its own) and
+ * publishes each event on the local event bus at {@code inbox.account.<id>}, where the SockJS
+ * bridge hands it to that account's browsers. Survives Redis restarts: it reconnects with
+ * backoff and continues after the last id it saw, so nothing retained is skipped.
+ */
+public final class EventFanoutVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(EventFanoutVerticle.class);
+  static final long BACKOFF_MIN_MS = 100;
+  static final long BACKOFF_MAX_MS = 5_000;
+
+  private final Services services;
+  private final int blockMs;
+  private final int batch;
+  private Redis client;
+  private RedisConnection conn;
+  private String lastId;
+  private long backoffMs = BACKOFF_MIN_MS;
+  private volatile boolean stopped;
+  private Counter published;
+  private Counter reconnects;
+
+  public EventFanoutVerticle(Services services) {
+    this.services = services;
+    this.blockMs = services.config().intOr("FANOUT_BLOCK_MS", 2_000);
+    this.batch = services.config().intOr("FANOUT_BATCH", 500);
+  }
+
+  /** The Redis client name of a node's fan-out connection (visible in CLIENT LIST). */
+  public static String connectionName(String nodeId) {
+    return "switchboard-fanout-" + nodeId;
+  }
+
+  @Override
+  public Future<?> start() {
+    MeterRegistry metrics = services.metrics();
+    if (metrics != null) {
+      published = Counter.builder("switchboard.fanout.events").description("events read from the Redis log and published locally").register(metrics);
+      reconnects = Counter.builder("switchboard.fanout.reconnects").description("times the fan-out reconnected to Redis").register(metrics);
+    }
+    // Start at the stream's current end ("$" resolved once), so later XREADs never leave a gap.
+    return connect()
+        .compose(c -> c.send(Request.cmd(Command.XREVRANGE).arg(key()).arg("+").arg("-").arg("COUNT").arg(1)))
+        .map(r -> {
+          List<JsonObject> newest = EventLog.parseEntries(r);
+          lastId = newest.isEmpty() ? "0-0" : newest.get(0).getString("id");
+          LOG.info("event fan-out reading {} after {}", key(), lastId);
+          vertx.runOnContext(v -> poll());
+          return null;
+        });
+  }
+
+  @Override
+  public Future<?> stop() {
+    stopped = true;
+    RedisConnection c = conn;
+    conn = null;
+    Future<Void> closing = c == null ? Future.succeededFuture() : c.close().otherwise((Void) null);
+    return closing.eventually(() -> {
+      if (client != null) {
+        client.close();
+      }
+      return Future.succeededFuture();
+    });
+  }
+
+  private String key() {
+    return services.events().globalKey();
+  }
+
+  // Its own client and connection: a blocking XREAD must never hold one of the shared pool's slots.
+  // A fresh client per connection, so a killed connection can never be handed back by a pool.
+  private Future<RedisConnection> connect() {
+    client = Redis.createClient(vertx, new RedisOptions()
+        .setType(RedisClientType.STANDALONE)
+        .setConnectionString(services.redis().url())
+        .setMaxPoolSize(1)
+        .setMaxPoolWaiting(4));
+    return client.connect()
+        .compose(c -> c.send(Request.cmd(Command.CLIENT).arg("SETNAME").arg(connectionName(services.config().nodeId())))
+            .map(ok -> {
+              c.exceptionHandler(err -> LOG.debug("fan-out connection error: {}", err.toString()));
+              conn = c;
+              return c;
+            }));
+  }
+
+  private void poll() {
+    if (stopped) {
+      return;
+    }
+    RedisConnection c = conn;
+    Future<RedisConnection> ready = c != null ? Future.succeededFuture(c) : connect();
+    ready
+        .compose(rc -> rc.send(Request.cmd(Command.XREAD)
+            .arg("COUNT").arg(batch).arg("BLOCK").arg(blockMs)
+            .arg("STREAMS").arg(key()).arg(lastId)))
+        .onSuccess(r -> {
+          backoffMs = BACKOFF_MIN_MS;
+          publish(entries(r));
+          poll();
+        })
+        .onFailure(this::retry);
+  }
+
+  private void retry(Throwable err) {
+    if (stopped) {
+      return;
+    }
+    RedisConnection broken = conn;
+    conn = null;
+    if (broken != null) {
+      broken.close();
+    }
+    if (client != null) {
+      client.close();
+      client = null;
+    }
+    LOG.warn("event fan-out lost Redis ({}); reconnecting in {} ms, continuing after {}", err.toString(), backoffMs, lastId);
+    if (reconnects != null) {
+      reconnects.increment();
+    }
+    long delay = backoffMs;
+    backoffMs = Math.min(BACKOFF_MAX_MS, backoffMs * 2);
+    vertx.setTimer(delay, t -> poll());
+  }
+
+  private void publish(List<JsonObject> events) {
+    for (JsonObject event : events) {
+      lastId = event.getString("id");
+      long accountId;
+      try {
+        accountId = Long.parseLong(event.getString("accountId"));
+      } catch (RuntimeException e) {
+        LOG.warn("event {} has no account id; not pushed", lastId);
+        continue;
+      }
+      vertx.eventBus().publish(Bus.accountAddress(accountId), event);
+    }
+    if (published != null && !events.isEmpty()) {
+      published.increment(events.size());
+    }
+  }
+
+  // XREAD answers nil on timeout; RESP3 gives a map {stream: entries}, RESP2 [[stream, entries]].
+  private List<JsonObject> entries(Response r) {
+    if (r == null) {
+      return List.of();
+    }
+    if (r.isMap()) {
+      return EventLog.parseEntries(r.get(key()));
+    }
+    return r.size() == 0 ? List.of() : EventLog.parseEntries(r.get(0).get(1));
+  }
+}

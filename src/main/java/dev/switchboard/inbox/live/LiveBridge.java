@@ -1,0 +1,205 @@
+package dev.switchboard.inbox.live;
+
+import dev.switchboard.common.Services;
+import dev.switchboard.inbox.Errors;
+import dev.switchboard.store.Bus;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.bridge.PermittedOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.sockjs.BridgeEvent;
+import io.vertx.ext.web.handler.sockjs.SockJSBridgeOptions;
+import io.vertx.ext.web.handler.sockjs.SockJSHandler;
+import io.vertx.ext.web.handler.sockjs.SockJSHandlerOptions;
+import io.vertx.ext.web.handler.sockjs.SockJSSocket;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The SockJS event-bus bridge at {@code /eventbus}, denying by default: a browser may only
+ * register for its own account's address (checked against the JWT in the register frame),
+ * may send nothing, is dropped when it cannot keep up, and is refused past the node's
+ * connection budget. One instance per HTTP server instance; the accounting is node-wide.
+ */
+public final class LiveBridge {
+
+  private static final Logger LOG = LoggerFactory.getLogger(LiveBridge.class);
+
+  /** Measured heap per idle registered bridge socket (see docs/live.md), used for the default budget. */
+  public static final int BYTES_PER_CONNECTION = 20_000;
+  /** Close codes sent to refused or dropped sockets (SockJS/WebSocket application range). */
+  public static final int CLOSE_BUDGET = 4001;
+  public static final int CLOSE_SLOW = 4002;
+
+  private final Services services;
+  private final Vertx vertx;
+  private final BridgeStats stats;
+  private final int maxQueueBytes;
+  private final Set<String> allowedOrigins;
+  // Touched only on this server instance's event loop: every socket of it lives there.
+  private final Set<SockJSSocket> open = new HashSet<>();
+  private final Set<SockJSSocket> dropping = new HashSet<>();
+  // Bytes written to each socket whose write has not completed (reached the kernel, or a poll).
+  private final Map<SockJSSocket, long[]> inFlight = new HashMap<>();
+
+  public LiveBridge(Services services) {
+    this.services = services;
+    this.vertx = services.vertx();
+    this.maxQueueBytes = services.config().intOr("BRIDGE_MAX_QUEUE_BYTES", 64 * 1024);
+    this.stats = BridgeStats.of(vertx, maxConnections(services), services.metrics());
+    Object origins = services.config().raw().getValue("BRIDGE_ALLOWED_ORIGIN");
+    this.allowedOrigins = origins == null || origins.toString().isBlank() || "*".equals(origins.toString().trim())
+        ? Set.of()
+        : Set.copyOf(Arrays.stream(origins.toString().split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList());
+  }
+
+  /** BRIDGE_MAX_CONNECTIONS, or half the maximum heap divided by the measured cost of one socket. */
+  static int maxConnections(Services services) {
+    long byHeap = Runtime.getRuntime().maxMemory() / 2 / BYTES_PER_CONNECTION;
+    return services.config().intOr("BRIDGE_MAX_CONNECTIONS", (int) Math.max(100, Math.min(Integer.MAX_VALUE, byHeap)));
+  }
+
+  public void mount(Router root) {
+    SockJSHandler sockJS = SockJSHandler.create(vertx, new SockJSHandlerOptions()
+        .setRegisterWriteHandler(false)
+        .setHeartbeatInterval(25_000));
+    SockJSBridgeOptions options = new SockJSBridgeOptions()
+        // Only account addresses ever leave the node; nothing is permitted inbound.
+        .setOutboundPermitteds(List.of(new PermittedOptions().setAddressRegex("inbox\\.account\\.\\d+")))
+        .setInboundPermitteds(List.of())
+        .setMaxHandlersPerSocket(4)
+        .setMaxAddressLength(64)
+        .setPingTimeout(services.config().intOr("BRIDGE_PING_TIMEOUT_MS", 30_000));
+    root.route("/eventbus/*").handler(this::checkOrigin);
+    root.route("/eventbus/*").subRouter(sockJS.bridge(options, this::handle));
+  }
+
+  /** Node-wide counters (tests and benchmarks read them). */
+  public BridgeStats stats() {
+    return stats;
+  }
+
+  private void checkOrigin(RoutingContext ctx) {
+    String origin = ctx.request().getHeader("Origin");
+    // No Origin header: not a browser page, so not a cross-site risk; the token still gates everything.
+    if (allowedOrigins.isEmpty() || origin == null || allowedOrigins.contains(origin)) {
+      ctx.next();
+      return;
+    }
+    ctx.response().setStatusCode(403).putHeader("Content-Type", "application/json")
+        .end(Errors.body("origin_not_allowed", "this origin may not open the live bridge").encode());
+  }
+
+  private void handle(BridgeEvent event) {
+    SockJSSocket socket = event.socket();
+    switch (event.type()) {
+      case SOCKET_CREATED -> created(event, socket);
+      case SOCKET_CLOSED -> {
+        if (open.remove(socket)) {
+          stats.closed();
+        }
+        dropping.remove(socket);
+        inFlight.remove(socket);
+        event.complete(true);
+      }
+      case REGISTER -> register(event);
+      case SEND, PUBLISH -> {
+        stats.deny();
+        event.complete(false);
+      }
+      case RECEIVE -> receive(event, socket);
+      default -> event.complete(true);
+    }
+  }
+
+  private void created(BridgeEvent event, SockJSSocket socket) {
+    if (!stats.tryOpen()) {
+      LOG.warn("bridge connection budget ({}) spent: refusing a socket from {}", stats.maxConnections, socket.remoteAddress());
+      socket.write(error("connection_limit"));
+      socket.close(CLOSE_BUDGET, "connection limit reached");
+      event.complete(false);
+      return;
+    }
+    open.add(socket);
+    inFlight.put(socket, new long[1]);
+    socket.setWriteQueueMaxSize(maxQueueBytes);
+    event.complete(true);
+  }
+
+  // The register frame carries "authorization: Bearer <jwt>"; the address must be that token's account.
+  private void register(BridgeEvent event) {
+    JsonObject frame = event.getRawMessage();
+    String address = frame == null ? null : frame.getString("address");
+    String token = bearer(frame == null ? null : frame.getJsonObject("headers"));
+    if (address == null || token == null) {
+      deny(event);
+      return;
+    }
+    services.tokens().verify(token).onComplete(ar -> {
+      if (ar.succeeded() && address.equals(Bus.accountAddress(ar.result().accountId()))) {
+        event.complete(true);
+      } else {
+        deny(event);
+      }
+    });
+  }
+
+  private void deny(BridgeEvent event) {
+    stats.deny();
+    event.complete(false);
+  }
+
+  private static String bearer(JsonObject headers) {
+    if (headers == null) {
+      return null;
+    }
+    for (String name : headers.fieldNames()) {
+      if ("authorization".equalsIgnoreCase(name) && headers.getValue(name) instanceof String value
+          && value.regionMatches(true, 0, "Bearer ", 0, 7)) {
+        String token = value.substring(7).trim();
+        return token.isEmpty() ? null : token;
+      }
+    }
+    return null;
+  }
+
+  // No back-pressure in the bridge: a socket that cannot keep up is closed (the page reconnects
+  // and replays from /events) rather than queueing without bound. SockJS sessions hand every
+  // frame straight to their WebSocket, so their own writeQueueFull() stays false however far
+  // the browser lags: the bridge writes the frame itself and counts bytes not yet written out.
+  private void receive(BridgeEvent event, SockJSSocket socket) {
+    long[] pending = inFlight.get(socket);
+    if (dropping.contains(socket) || pending == null) {
+      event.complete(false);
+      return;
+    }
+    if (socket.writeQueueFull() || pending[0] > maxQueueBytes) {
+      dropping.add(socket);
+      stats.slowDrop();
+      LOG.info("dropping a slow bridge socket from {}: {} bytes not yet written", socket.remoteAddress(), pending[0]);
+      socket.write(error("too_slow"));
+      socket.close(CLOSE_SLOW, "too slow: reconnect and replay from /events");
+      event.complete(false);
+      return;
+    }
+    Buffer frame = Buffer.buffer(event.getRawMessage().encode());
+    int size = frame.length();
+    pending[0] += size;
+    socket.write(frame).onComplete(ar -> pending[0] -= size);
+    // Written here, so the bridge must not write it again.
+    event.complete(false);
+  }
+
+  private static Buffer error(String code) {
+    return Buffer.buffer(new JsonObject().put("type", "err").put("body", code).encode());
+  }
+}

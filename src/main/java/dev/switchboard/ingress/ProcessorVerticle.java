@@ -1,0 +1,210 @@
+package dev.switchboard.ingress;
+
+import dev.switchboard.common.Services;
+import dev.switchboard.conversation.InboundStore;
+import dev.switchboard.conversation.InboundStore.Outcome;
+import dev.switchboard.conversation.InboundStore.RawEvent;
+import dev.switchboard.conversation.Views;
+import dev.switchboard.store.Bus;
+import dev.switchboard.store.EventLog;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Normalises stored webhooks (one per node). Claims pending raw rows with
+ * {@code FOR UPDATE SKIP LOCKED} inside the transaction that stores their messages, so nodes
+ * share the work and a crashed node's claims return to the pool when its connection dies.
+ * Woken by ingress on the local bus and by a sweeper timer (lost nudges, other nodes' rows).
+ * One batch at a time; on stop the batch in flight finishes first.
+ */
+public final class ProcessorVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ProcessorVerticle.class);
+
+  private final Services services;
+  private final InboundStore store;
+  private final int batchSize;
+  private final long sweepMs;
+  private MessageConsumer<Object> nudges;
+  private long sweeper = -1;
+  private boolean running;
+  private boolean again;
+  private boolean stopping;
+  private Promise<Void> idle;
+
+  public ProcessorVerticle(Services services) {
+    this.services = services;
+    this.store = new InboundStore(services.inboundHooks());
+    this.batchSize = Math.max(1, services.config().intOr("PROCESSOR_BATCH", 500));
+    this.sweepMs = Math.max(50, services.config().intOr("PROCESSOR_SWEEP_MS", 1000));
+  }
+
+  @Override
+  public Future<?> start() {
+    nudges = vertx.eventBus().localConsumer(Bus.RAW_STORED, m -> kick());
+    sweeper = vertx.setPeriodic(sweepMs, t -> kick());
+    kick();
+    return nudges.completion();
+  }
+
+  @Override
+  public Future<?> stop() {
+    stopping = true;
+    vertx.cancelTimer(sweeper);
+    Future<Void> unregistered = nudges.unregister();
+    if (!running) {
+      return unregistered;
+    }
+    idle = Promise.promise();
+    return Future.join(unregistered, idle.future());
+  }
+
+  /** Runs batches until one comes back short; a nudge during a batch runs another after it. */
+  private void kick() {
+    if (stopping) {
+      return;
+    }
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    again = false;
+    batch().onComplete(ar -> {
+      running = false;
+      boolean full = ar.succeeded() && ar.result() >= batchSize;
+      if (stopping) {
+        if (idle != null) {
+          idle.complete();
+        }
+        return;
+      }
+      if (ar.failed()) {
+        // the database is likely unavailable: the sweeper tries again later
+        LOG.warn("processor batch failed, retrying on the next sweep: {}", ar.cause().toString());
+        return;
+      }
+      if (full || again) {
+        kick();
+      }
+    });
+  }
+
+  /** One batch; answers how many raw rows it claimed. */
+  private Future<Integer> batch() {
+    List<RawEvent> claimed = new ArrayList<>();
+    return services.pool().withTransaction(tx -> InboundStore.claim(tx, batchSize)
+            .compose(rows -> {
+              claimed.addAll(rows);
+              return claimed.isEmpty() ? Future.succeededFuture((Outcome) null) : store.process(tx, claimed);
+            }))
+        .compose(outcome -> {
+          if (outcome != null) {
+            afterCommit(outcome);
+          }
+          return Future.succeededFuture(claimed.size());
+        }, err -> {
+          if (claimed.size() > 0 && isSqlError(err)) {
+            // one bad event must not block the others: retry the rows one by one
+            LOG.warn("batch of {} raw events failed ({}); retrying them one by one", claimed.size(), err.getMessage());
+            return oneByOne(claimed.stream().map(RawEvent::id).toList(), 0).map(claimed.size());
+          }
+          return Future.failedFuture(err);
+        });
+  }
+
+  private Future<Void> oneByOne(List<Long> ids, int i) {
+    if (i >= ids.size()) {
+      return Future.succeededFuture();
+    }
+    long id = ids.get(i);
+    return services.pool().withTransaction(tx -> InboundStore.claimOne(tx, id)
+            .compose(one -> one.isEmpty() ? Future.succeededFuture((Outcome) null) : store.process(tx, one)))
+        .compose(outcome -> {
+          if (outcome != null) {
+            afterCommit(outcome);
+          }
+          return Future.<Void>succeededFuture();
+        }, err -> {
+          if (!isSqlError(err)) {
+            return Future.failedFuture(err);
+          }
+          LOG.warn("raw event {} cannot be processed, marking it failed: {}", id, err.getMessage());
+          return services.pool().withTransaction(tx -> InboundStore.markFailed(tx, List.of(id), List.of(err.getMessage())));
+        })
+        .compose(v -> oneByOne(ids, i + 1));
+  }
+
+  /**
+   * A failure that one event can cause (an SQL error, a hook's error): worth retrying event by
+   * event. Connection loss, pool time-outs and a closed pool mean the database is away instead:
+   * nothing is marked, the sweeper tries again.
+   */
+  private static boolean isSqlError(Throwable err) {
+    if (err instanceof PgException) {
+      return true;
+    }
+    for (Throwable t = err; t != null; t = t.getCause()) {
+      String name = t.getClass().getName();
+      String message = String.valueOf(t.getMessage());
+      if (t instanceof java.net.ConnectException || name.contains("Closed") || name.contains("Timeout")
+          || name.contains("ConnectionPoolTooBusy") || message.contains("closed") || message.contains("Connection refused")) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Hooks and events once the batch is durable; failures here lose nothing stored. */
+  private void afterCommit(Outcome o) {
+    try {
+      services.inboundHooks().afterCommit(o.inbound());
+    } catch (RuntimeException e) {
+      LOG.warn("an inbound hook failed after commit: {}", e.toString());
+    }
+    EventLog events = services.events();
+    List<Long> convIds = new ArrayList<>(o.createdConversations().keySet());
+    convIds.addAll(o.updatedConversations().keySet());
+    Future<List<JsonObject>> convViews = Views.conversations(services.pool(), convIds, services.windows(), services.clock().instant());
+    Future<List<JsonObject>> contactViews = o.changedContacts().isEmpty() ? Future.succeededFuture(List.of())
+        : InboundStore.contacts(services.pool(), o.changedContacts().keySet());
+    Future.join(convViews, contactViews).onComplete(ar -> {
+      List<EventLog.Pending> first = new ArrayList<>();
+      List<EventLog.Pending> last = new ArrayList<>();
+      if (convViews.succeeded()) {
+        for (JsonObject c : convViews.result()) {
+          long id = Long.parseLong(c.getString("id"));
+          long account = Long.parseLong(c.getString("accountId"));
+          if (o.createdConversations().containsKey(id)) {
+            first.add(new EventLog.Pending(account, Bus.CONVERSATION_CREATED, id, c));
+          } else {
+            last.add(new EventLog.Pending(account, Bus.CONVERSATION_UPDATED, id, c));
+          }
+        }
+      } else {
+        LOG.warn("could not load conversation views for events: {}", convViews.cause().toString());
+      }
+      if (contactViews.succeeded()) {
+        for (JsonObject c : contactViews.result()) {
+          long id = Long.parseLong(c.getString("id"));
+          Long account = o.changedContacts().get(id);
+          last.add(new EventLog.Pending(account, Bus.CONTACT_UPDATED, o.contactConversation().get(id), c));
+        }
+      }
+      // conversations first, then their messages, then the rest: a client never sees a message of a conversation it does not know
+      events.appendAll(first)
+          .compose(v -> events.appendAll(o.messageEvents()))
+          .compose(v -> events.appendAll(last))
+          .onFailure(err -> LOG.warn("appending events failed: {}", err.toString()));
+    });
+  }
+}

@@ -1,0 +1,196 @@
+package dev.switchboard.ingress;
+
+import dev.switchboard.channel.WebhookParsers;
+import dev.switchboard.common.Services;
+import dev.switchboard.inbox.Errors;
+import dev.switchboard.store.Bus;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+
+/**
+ * {@code /webhooks/{platform}}: the GET verification handshake, and POST: size limit while the
+ * body streams in, signature over the raw bytes, JSON check, durable group commit, then 200.
+ * One instance per HTTP verticle, so its {@link GroupCommit} belongs to that event loop.
+ */
+public final class WebhookRoutes {
+
+  private static final Logger LOG = LoggerFactory.getLogger(WebhookRoutes.class);
+
+  private final Services services;
+  private final Signatures signatures;
+  private final GroupCommit commits;
+  private final int maxBytes;
+  private final byte[] verifyToken;
+  private final Counter stored;
+  private final Counter refused;
+
+  public WebhookRoutes(Vertx vertx, Services services) {
+    this.services = services;
+    this.signatures = new Signatures(services.config().metaAppSecret());
+    this.maxBytes = services.config().webhookMaxBytes();
+    String token = services.config().metaVerifyToken();
+    this.verifyToken = token == null ? null : token.getBytes(StandardCharsets.UTF_8);
+    this.commits = new GroupCommit(vertx, services.pool(), Bus.RAW_STORED,
+        services.config().intOr("INGRESS_MAX_IN_FLIGHT", 4),
+        services.config().intOr("INGRESS_MAX_BATCH", 512),
+        Math.max(maxBytes, 16L * 1024 * 1024));
+    MeterRegistry m = services.metrics();
+    this.stored = m == null ? null : Counter.builder("switchboard_webhooks_stored").register(m);
+    this.refused = m == null ? null : Counter.builder("switchboard_webhooks_refused").register(m);
+  }
+
+  public void mount(Router root) {
+    root.get("/webhooks/:platform").handler(this::verify);
+    root.post("/webhooks/:platform").handler(this::receive);
+  }
+
+  private void verify(RoutingContext ctx) {
+    if (!WebhookParsers.PLATFORMS.contains(ctx.pathParam("platform"))) {
+      error(ctx, 404, "not_found", "unknown platform");
+      return;
+    }
+    String mode = ctx.request().getParam("hub.mode");
+    String token = ctx.request().getParam("hub.verify_token");
+    String challenge = ctx.request().getParam("hub.challenge");
+    boolean ok = "subscribe".equals(mode) && verifyToken != null && token != null && challenge != null
+        && MessageDigest.isEqual(verifyToken, token.getBytes(StandardCharsets.UTF_8));
+    if (!ok) {
+      error(ctx, 403, "forbidden", "verification token mismatch");
+      return;
+    }
+    ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8").end(challenge);
+  }
+
+  private void receive(RoutingContext ctx) {
+    String platform = ctx.pathParam("platform");
+    HttpServerRequest req = ctx.request();
+    if (!WebhookParsers.PLATFORMS.contains(platform)) {
+      error(ctx, 404, "not_found", "unknown platform");
+      return;
+    }
+    String declared = req.getHeader(HttpHeaders.CONTENT_LENGTH);
+    if (declared != null) {
+      long n;
+      try {
+        n = Long.parseLong(declared.trim());
+      } catch (NumberFormatException e) {
+        n = -1;
+      }
+      if (n > maxBytes) {
+        tooLarge(ctx);
+        discard(ctx.request(), 0);
+        return;
+      }
+    }
+    // read by hand: a body larger than the limit is refused as it streams, never buffered whole
+    Buffer body = Buffer.buffer(declared != null ? (int) Math.min(Math.max(0, parse(declared)), maxBytes) : 4096);
+    boolean[] over = {false};
+    req.handler(chunk -> {
+      if (body.length() + chunk.length() > maxBytes) {
+        over[0] = true;
+        tooLarge(ctx);
+        discard(req, body.length() + chunk.length());
+        return;
+      }
+      body.appendBuffer(chunk);
+    });
+    req.exceptionHandler(err -> LOG.debug("webhook request failed while reading: {}", err.toString()));
+    req.endHandler(v -> {
+      if (!over[0]) {
+        accept(ctx, platform, body.getBytes());
+      }
+    });
+    req.resume();
+  }
+
+  private void accept(RoutingContext ctx, String platform, byte[] bytes) {
+    if (!signatures.valid(bytes, ctx.request().getHeader("X-Hub-Signature-256"))) {
+      count(refused);
+      error(ctx, 401, "invalid_signature", "X-Hub-Signature-256 is missing or does not match the body");
+      return;
+    }
+    String text;
+    try {
+      text = StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(bytes)).toString();
+    } catch (CharacterCodingException e) {
+      error(ctx, 400, "invalid_json", "the body is not UTF-8 JSON");
+      return;
+    }
+    // PostgreSQL text cannot hold NUL, and one such body must not fail the whole group commit
+    if (text.indexOf('\0') >= 0 || !JsonCheck.isObject(bytes)) {
+      error(ctx, 400, "invalid_json", "the body is not a JSON object");
+      return;
+    }
+    commits.store(platform, text).onComplete(ar -> {
+      if (ar.succeeded()) {
+        count(stored);
+        ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "text/plain").end("EVENT_RECEIVED");
+      } else {
+        LOG.warn("webhook not stored, answering 503: {}", ar.cause().toString());
+        ctx.response().putHeader("Retry-After", "5");
+        error(ctx, 503, "unavailable", "the event could not be stored; retry shortly");
+      }
+    });
+  }
+
+  private void tooLarge(RoutingContext ctx) {
+    error(ctx, 413, "payload_too_large", "the body is larger than " + maxBytes + " bytes");
+  }
+
+  /**
+   * After a 413 the rest of the body is read and dropped (never kept), so a client still sending
+   * gets its answer instead of a reset; a sender that goes on far past the limit is cut off.
+   */
+  private void discard(HttpServerRequest req, long alreadyRead) {
+    long[] seen = {alreadyRead};
+    long cutOff = 4L * maxBytes;
+    req.handler(chunk -> {
+      seen[0] += chunk.length();
+      if (seen[0] > cutOff) {
+        req.connection().close();
+      }
+    });
+    req.endHandler(null);
+    req.resume();
+  }
+
+  private static long parse(String n) {
+    try {
+      return Long.parseLong(n.trim());
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+
+  private static void count(Counter c) {
+    if (c != null) {
+      c.increment();
+    }
+  }
+
+  private static void error(RoutingContext ctx, int status, String code, String message) {
+    if (ctx.response().ended()) {
+      return;
+    }
+    ctx.response().setStatusCode(status)
+        .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+        .end(Errors.body(code, message).encode());
+  }
+}

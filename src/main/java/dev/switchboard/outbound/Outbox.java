@@ -1,0 +1,313 @@
+package dev.switchboard.outbound;
+
+import dev.switchboard.channel.Sender;
+import dev.switchboard.common.ApiException;
+import dev.switchboard.common.Services;
+import dev.switchboard.common.Times;
+import dev.switchboard.conversation.Placeholders;
+import dev.switchboard.conversation.Views;
+import dev.switchboard.store.Bus;
+import dev.switchboard.window.WindowPolicy;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Puts outbound messages into the outbox (the messages table, status {@code pending}) inside a
+ * transaction, after the window check against PostgreSQL's truth; the send pipeline
+ * ({@link OutboxVerticle}) delivers them. Used by the agents' API and by the bot.
+ */
+public final class Outbox {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Outbox.class);
+
+  /** The most attachments one request may carry. */
+  static final int MAX_ATTACHMENTS = 10;
+  /** WhatsApp captions are shorter than texts: longer text travels as its own message. */
+  static final int WHATSAPP_CAPTION_LIMIT = 1024;
+
+  /** A stored message and where it belongs, for the events published after commit. */
+  public record Queued(long accountId, long conversationId, JsonObject message) {
+  }
+
+  /** What a POST answered: the (first) message, the others it was split into, and whether it was a replay. */
+  public record Posted(JsonObject message, List<JsonObject> more, boolean replayed) {
+  }
+
+  /** The conversation as the send path sees it (locked for the transaction). */
+  record Target(long id, long accountId, long channelId, String platform, String wabaId, String accessToken,
+                Instant lastInboundAt, Map<String, String> fields) {
+  }
+
+  /** One Graph-sized piece of a request: a text, or one attachment (with the text as caption). */
+  record Unit(String text, Sender.Attachment attachment) {
+  }
+
+  private final Services services;
+
+  public Outbox(Services services) {
+    this.services = services;
+  }
+
+  /**
+   * Bot API: inserts a pending bot message in the caller's transaction (automation window:
+   * never HUMAN_AGENT). Fails with 422 {@code window_closed} / {@code template_required} /
+   * {@code missing_field} / {@code text_too_long}; the caller rolls back or carries on. After
+   * the caller commits it must call {@link #published(List)} so events go out and the pipeline
+   * is nudged (the periodic poll would find the message anyway).
+   */
+  public Future<Queued> enqueueBotReply(SqlConnection tx, long conversationId, String text, List<Sender.QuickReply> quickReplies) {
+    return target(tx, conversationId, null).compose(t -> {
+      String rendered = render(text, t.fields());
+      checkText(t.platform(), rendered, false);
+      checkWindow(t, WindowPolicy.Sender.BOT);
+      JsonObject spec = null;
+      if (quickReplies != null && !quickReplies.isEmpty()) {
+        JsonArray qrs = new JsonArray();
+        quickReplies.forEach(q -> qrs.add(new JsonObject().put("title", q.title()).put("payload", q.payload())));
+        spec = new JsonObject().put("quickReplies", qrs);
+      }
+      return insert(tx, t, "bot", "text", rendered, new JsonArray(), "bot", null, "pending", spec)
+          .compose(m -> touch(tx, t.id()).map(v -> new Queued(t.accountId(), t.id(), m)));
+    });
+  }
+
+  /** Publishes message.created and conversation.updated for committed messages, and nudges the pipeline. */
+  public Future<Void> published(List<Queued> queued) {
+    if (queued.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    List<Future<JsonObject>> appends = new ArrayList<>();
+    Map<Long, Long> conversations = new HashMap<>();
+    boolean pending = false;
+    for (Queued q : queued) {
+      appends.add(services.events().append(q.accountId(), Bus.MESSAGE_CREATED, q.conversationId(), q.message()));
+      conversations.put(q.conversationId(), q.accountId());
+      pending |= "pending".equals(q.message().getString("status"));
+    }
+    if (pending) {
+      services.vertx().eventBus().publish(Bus.OUTBOUND_PENDING, null);
+    }
+    Future<Void> convs = Views.conversations(services.pool(), conversations.keySet(), services.windows(), services.clock().instant())
+        .compose(views -> {
+          List<Future<JsonObject>> more = new ArrayList<>();
+          for (JsonObject v : views) {
+            more.add(services.events().append(conversations.get(Long.parseLong(v.getString("id"))), Bus.CONVERSATION_UPDATED,
+                Long.parseLong(v.getString("id")), v));
+          }
+          return Future.join(more).mapEmpty();
+        });
+    return Future.join(Future.join(appends), convs)
+        .onFailure(err -> LOG.warn("events for {} new messages not all appended: {}", queued.size(), err.toString()))
+        .<Void>mapEmpty()
+        .otherwiseEmpty();
+  }
+
+  /** An agent's reply or note (the API path): idempotent by key, window-checked, split per Graph call. */
+  Future<Posted> post(long accountId, long userId, long conversationId, String type, String text,
+                      List<Sender.Attachment> attachments, String idempotencyKey) {
+    return keyed(accountId, conversationId, idempotencyKey, tx -> target(tx, conversationId, accountId).compose(t -> {
+      if ("note".equals(type)) {
+        JsonArray atts = new JsonArray();
+        attachments.forEach(a -> atts.add(a.toJson()));
+        String contentType = attachments.isEmpty() ? "text" : attachments.get(0).kind();
+        return insert(tx, t, "note", contentType, text, atts, "agent", userId, null, null)
+            .compose(m -> touch(tx, t.id()).map(v -> List.of(new Queued(t.accountId(), t.id(), m))));
+      }
+      String rendered = render(text, t.fields());
+      checkText(t.platform(), rendered, !attachments.isEmpty());
+      checkWindow(t, WindowPolicy.Sender.AGENT);
+      List<Unit> units = units(t.platform(), rendered, attachments);
+      Future<List<Queued>> chain = Future.succeededFuture(new ArrayList<>());
+      for (Unit u : units) {
+        chain = chain.compose(list -> {
+          JsonArray atts = u.attachment() == null ? new JsonArray() : new JsonArray().add(u.attachment().toJson());
+          String contentType = u.attachment() == null ? "text" : u.attachment().kind();
+          return insert(tx, t, "reply", contentType, u.text(), atts, "agent", userId, "pending", null)
+              .map(m -> {
+                list.add(new Queued(t.accountId(), t.id(), m));
+                return list;
+              });
+        });
+      }
+      return chain.compose(list -> touch(tx, t.id()).map(v -> list));
+    }));
+  }
+
+  /** A WhatsApp template (allowed whatever the window): stored with its rendered body, then sent. */
+  Future<Posted> postTemplate(long accountId, long userId, long conversationId, Sender.Template template, String renderedBody,
+                              String idempotencyKey) {
+    return keyed(accountId, conversationId, idempotencyKey, tx -> target(tx, conversationId, accountId).compose(t -> {
+      if (!"whatsapp".equals(t.platform())) {
+        throw ApiException.unprocessable("unsupported_platform", "templates can only be sent on WhatsApp conversations");
+      }
+      JsonObject spec = new JsonObject().put("template", new JsonObject().put("name", template.name())
+          .put("language", template.language()).put("parameters", new JsonArray(new ArrayList<>(template.parameters()))));
+      return insert(tx, t, "template", "text", renderedBody, new JsonArray(), "agent", userId, "pending", spec)
+          .compose(m -> touch(tx, t.id()).map(v -> List.of(new Queued(t.accountId(), t.id(), m))));
+    }));
+  }
+
+  /** The channel of one of the account's conversations (id, platform, waba_id, access_token); 404 if none. */
+  Future<Row> channelOfConversation(long accountId, long conversationId) {
+    return services.pool().preparedQuery("SELECT ch.id, ch.platform, ch.waba_id, ch.access_token FROM conversations cv "
+            + "JOIN channels ch ON ch.id = cv.channel_id WHERE cv.id = $1 AND cv.account_id = $2")
+        .execute(Tuple.of(conversationId, accountId))
+        .map(rows -> {
+          if (rows.size() == 0) {
+            throw ApiException.notFound("conversation");
+          }
+          return rows.iterator().next();
+        });
+  }
+
+  // Runs the insert in a transaction guarded by the idempotency key; publishes after commit.
+  private Future<Posted> keyed(long accountId, long conversationId, String key,
+                               Function<SqlConnection, Future<List<Queued>>> work) {
+    Instant now = services.clock().instant();
+    return services.pool().withTransaction(tx -> {
+      Future<Boolean> taken = key == null ? Future.succeededFuture(true)
+          : tx.preparedQuery(OutboxSql.TAKE_KEY).execute(Tuple.of(accountId, key, conversationId, Times.utc(now)))
+              .map(rows -> rows.size() > 0);
+      return taken.compose(fresh -> {
+        if (!fresh) {
+          return replay(tx, accountId, conversationId, key);
+        }
+        return work.apply(tx).compose(list -> {
+          Future<Void> remember = key == null ? Future.succeededFuture()
+              : tx.preparedQuery(OutboxSql.SET_KEY_MESSAGE)
+                  .execute(Tuple.of(accountId, key, Long.parseLong(list.get(0).message().getString("id")))).mapEmpty();
+          return remember.map(v -> new Fresh(list));
+        });
+      });
+    }).compose(result -> {
+      if (result instanceof Fresh f) {
+        return published(f.queued()).map(v -> new Posted(f.queued().get(0).message(),
+            f.queued().subList(1, f.queued().size()).stream().map(Queued::message).toList(), false));
+      }
+      return Future.succeededFuture((Posted) result);
+    });
+  }
+
+  private record Fresh(List<Queued> queued) {
+  }
+
+  private Future<Object> replay(SqlConnection tx, long accountId, long conversationId, String key) {
+    return tx.preparedQuery(OutboxSql.KEYED_MESSAGE).execute(Tuple.of(accountId, key)).map(rows -> {
+      if (rows.size() == 0) {
+        throw ApiException.conflict("idempotency_key_in_use", "a request with this Idempotency-Key is still in progress; retry");
+      }
+      Row r = rows.iterator().next();
+      if (r.getLong("key_conversation_id") != conversationId) {
+        throw ApiException.conflict("idempotency_key_reused", "this Idempotency-Key was used for another conversation");
+      }
+      return new Posted(Views.message(r), List.of(), true);
+    });
+  }
+
+  Future<Target> target(SqlConnection tx, long conversationId, Long accountId) {
+    return tx.preparedQuery(OutboxSql.CONVERSATION_FOR_SEND).execute(Tuple.of(conversationId, accountId)).map(rows -> {
+      if (rows.size() == 0) {
+        throw ApiException.notFound("conversation");
+      }
+      Row r = rows.iterator().next();
+      Map<String, String> fields = new HashMap<>();
+      Object f = r.getValue("fields");
+      if (f instanceof JsonObject o) {
+        o.forEach(e -> fields.put(e.getKey(), String.valueOf(e.getValue())));
+      }
+      return new Target(r.getLong("id"), r.getLong("account_id"), r.getLong("channel_id"), r.getString("platform"),
+          r.getString("waba_id"), r.getString("access_token"),
+          r.getOffsetDateTime("last_inbound_at") == null ? null : r.getOffsetDateTime("last_inbound_at").toInstant(), fields);
+    });
+  }
+
+  private Future<JsonObject> insert(SqlConnection tx, Target t, String type, String contentType, String text, JsonArray attachments,
+                                    String senderType, Long senderId, String status, JsonObject spec) {
+    return tx.preparedQuery(OutboxSql.INSERT_MESSAGE)
+        .execute(Tuple.tuple(List.of(t.accountId(), t.id(), t.channelId(), type, contentType)).addValue(text).addValue(attachments)
+            .addValue(senderType).addValue(senderId).addValue(status).addValue(spec))
+        .map(rows -> Views.message(rows.iterator().next()));
+  }
+
+  private static Future<Void> touch(SqlConnection tx, long conversationId) {
+    return tx.preparedQuery(OutboxSql.TOUCH_CONVERSATION).execute(Tuple.of(conversationId)).mapEmpty();
+  }
+
+  /** {@code {{field}}} rendering; fields the contact lacks answer 422 missing_field naming them. */
+  static String render(String text, Map<String, String> fields) {
+    try {
+      return Placeholders.render(text, fields);
+    } catch (Placeholders.MissingFieldsException e) {
+      throw ApiException.unprocessable("missing_field", e.getMessage());
+    }
+  }
+
+  private void checkWindow(Target t, WindowPolicy.Sender sender) {
+    WindowPolicy policy = services.windows();
+    WindowPolicy.Decision d = policy.decide(t.platform(), sender, t.lastInboundAt(), services.clock().instant());
+    if (d == WindowPolicy.Decision.ALLOWED || d == WindowPolicy.Decision.HUMAN_AGENT_TAG) {
+      return;
+    }
+    throw refusal(d, t.platform(), sender, t.lastInboundAt(), policy);
+  }
+
+  /** The 422 for a send the window forbids, naming when the window closed. */
+  static ApiException refusal(WindowPolicy.Decision d, String platform, WindowPolicy.Sender sender, Instant lastInbound,
+                              WindowPolicy policy) {
+    if (d == WindowPolicy.Decision.TEMPLATE_ONLY) {
+      String when = lastInbound == null ? "the customer has not written yet"
+          : "the 24-hour window closed at " + Times.iso(lastInbound.plus(policy.standard()));
+      return ApiException.unprocessable("template_required", when + "; only an approved template can be sent");
+    }
+    if (lastInbound == null) {
+      return ApiException.unprocessable("window_closed", "the customer has not written yet; nothing can be sent");
+    }
+    boolean human = sender == WindowPolicy.Sender.AGENT && !"whatsapp".equals(platform);
+    Instant closed = lastInbound.plus(human ? policy.humanAgent() : policy.standard());
+    return ApiException.unprocessable("window_closed", "the reply window closed at " + Times.iso(closed)
+        + (human ? " (human agents may answer for 7 days after the customer's last message)" : ""));
+  }
+
+  static void checkText(String platform, String text, boolean hasAttachments) {
+    if ((text == null || text.isBlank()) && !hasAttachments) {
+      throw ApiException.badRequest("missing_field", "text is required");
+    }
+    int limit = Sender.textLimit(platform);
+    if (text != null && text.codePointCount(0, text.length()) > limit) {
+      throw ApiException.unprocessable("text_too_long", platform + " texts may have at most " + limit + " characters, this has "
+          + text.codePointCount(0, text.length()));
+    }
+  }
+
+  /** Splits a reply into Graph calls: WhatsApp captions the first attachment; Messenger/Instagram send text first. */
+  static List<Unit> units(String platform, String text, List<Sender.Attachment> attachments) {
+    List<Unit> out = new ArrayList<>();
+    boolean hasText = text != null && !text.isBlank();
+    if (attachments.isEmpty()) {
+      out.add(new Unit(text, null));
+      return out;
+    }
+    boolean caption = hasText && "whatsapp".equals(platform) && !"audio".equals(attachments.get(0).kind())
+        && text.length() <= WHATSAPP_CAPTION_LIMIT;
+    if (hasText && !caption) {
+      out.add(new Unit(text, null));
+    }
+    for (int i = 0; i < attachments.size(); i++) {
+      out.add(new Unit(caption && i == 0 ? text : null, attachments.get(i)));
+    }
+    return out;
+  }
+}

@@ -1,0 +1,279 @@
+package dev.switchboard.outbound;
+
+import dev.switchboard.channel.GraphClient;
+import dev.switchboard.channel.GraphErrors;
+import dev.switchboard.channel.Sender;
+import dev.switchboard.common.Services;
+import dev.switchboard.conversation.Views;
+import dev.switchboard.store.Bus;
+import dev.switchboard.window.WindowPolicy;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Metrics;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgException;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * The send pipeline, one per node: claims pending outbound messages from PostgreSQL (a lease,
+ * FOR UPDATE SKIP LOCKED, the oldest pending one per conversation), re-checks the window, takes
+ * a token from the channel's rate bucket, calls the Graph API and records {@code sent} with the
+ * platform's id or {@code failed} with its code and message; retryable errors back off and stay
+ * pending. Woken by {@link Bus#OUTBOUND_PENDING} and by a periodic poll.
+ */
+public final class OutboxVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(OutboxVerticle.class);
+
+  private final Services services;
+  private final GraphClient graph;
+  private final RateLimiter limiter;
+  private final String owner;
+  private final long leaseMs;
+  private final long pollMs;
+  private final int batch;
+  private final int maxAttempts;
+  private final long retryBaseMs;
+  private final Counter inDoubt;
+
+  private MessageConsumer<Object> consumer;
+  private long timer = -1;
+  private boolean stopping;
+  private boolean again;
+  private Future<Void> loop;
+
+  public OutboxVerticle(Services services) {
+    this.services = services;
+    var config = services.config();
+    int timeoutMs = config.intOr("GRAPH_TIMEOUT_MS", 10_000);
+    this.graph = new GraphClient(services.graph(), config.graphApiUrl(), timeoutMs);
+    this.limiter = new RateLimiter(services.redis(), config.intOr("SEND_RATE_WHATSAPP", 80), config.intOr("SEND_RATE_DEFAULT", 40));
+    this.owner = config.nodeId() + "/" + UUID.randomUUID().toString().substring(0, 8);
+    // the lease outlives the Graph timeout, so a live node always records its result before anyone may re-claim
+    this.leaseMs = Math.max(config.intOr("OUTBOUND_LEASE_MS", 60_000), 2L * timeoutMs + 1_000);
+    this.pollMs = config.intOr("OUTBOUND_POLL_MS", 1_000);
+    this.batch = config.intOr("OUTBOUND_BATCH", 32);
+    this.maxAttempts = Math.max(1, config.intOr("GRAPH_MAX_ATTEMPTS", 5));
+    this.retryBaseMs = Math.max(1, config.intOr("GRAPH_RETRY_BASE_MS", 500));
+    this.inDoubt = Counter.builder("switchboard_outbound_in_doubt_total")
+        .description("claims taken over after a lease expired: the earlier send may have reached Meta")
+        .register(services.metrics() != null ? services.metrics() : Metrics.globalRegistry);
+  }
+
+  @Override
+  public Future<?> start() {
+    consumer = vertx.eventBus().localConsumer(Bus.OUTBOUND_PENDING, m -> drain());
+    timer = vertx.setPeriodic(pollMs, pollMs, t -> drain());
+    drain();
+    return consumer.completion();
+  }
+
+  /** Finishes the batch in flight (each send completes or times out and is recorded), claims nothing new. */
+  @Override
+  public Future<?> stop() {
+    stopping = true;
+    vertx.cancelTimer(timer);
+    Future<Void> current = loop == null ? Future.succeededFuture() : loop;
+    return Future.join(consumer.unregister(), current.otherwiseEmpty());
+  }
+
+  private void drain() {
+    if (stopping) {
+      return;
+    }
+    if (loop != null && !loop.isComplete()) {
+      again = true;
+      return;
+    }
+    again = false;
+    Promise<Void> done = Promise.promise();
+    loop = done.future();
+    claim().compose(rows -> {
+      List<Future<Void>> sends = new ArrayList<>();
+      for (Row r : rows) {
+        sends.add(send(Claim.of(r)).recover(err -> {
+          LOG.warn("message {}: send bookkeeping failed, the lease will hand it back: {}", r.getLong("id"), err.toString());
+          return Future.succeededFuture();
+        }));
+      }
+      return Future.join(sends).map(cf -> rows.size());
+    }).onComplete(ar -> {
+      done.complete();
+      if (ar.failed()) {
+        LOG.warn("outbox claim failed: {}", ar.cause().toString());
+      } else if (!stopping && (again || ar.result() >= batch)) {
+        vertx.runOnContext(v -> drain());
+      }
+    });
+  }
+
+  private Future<List<Row>> claim() {
+    return services.pool().preparedQuery(OutboxSql.CLAIM).execute(Tuple.of(owner, leaseMs, batch)).map(rows -> {
+      List<Row> out = new ArrayList<>();
+      rows.forEach(out::add);
+      return out;
+    });
+  }
+
+  /** A claimed message with what sending it needs. */
+  record Claim(long id, long accountId, long conversationId, long channelId, String type, String text, JsonArray attachments,
+               String senderType, String replyTo, JsonObject spec, int attempts, String previousClaim, String platform,
+               String channelExternalId, String accessToken, String recipient, Instant lastInboundAt) {
+    static Claim of(Row r) {
+      Object atts = r.getValue("attachments");
+      Object spec = r.getValue("send_spec");
+      return new Claim(r.getLong("id"), r.getLong("account_id"), r.getLong("conversation_id"), r.getLong("channel_id"),
+          r.getString("type"), r.getString("text"), atts instanceof JsonArray a ? a : new JsonArray(), r.getString("sender_type"),
+          r.getString("reply_to"), spec instanceof JsonObject o ? o : new JsonObject(), r.getInteger("attempts"),
+          r.getString("previous_claim"), r.getString("platform"), r.getString("channel_external_id"), r.getString("access_token"),
+          r.getString("platform_user_id"),
+          r.getOffsetDateTime("last_inbound_at") == null ? null : r.getOffsetDateTime("last_inbound_at").toInstant());
+    }
+  }
+
+  private Future<Void> send(Claim c) {
+    if (stopping) {
+      return release(c, 0);
+    }
+    if (c.previousClaim() != null) {
+      // the node holding the lease died (or lost PostgreSQL) mid-send: Meta may already have this one
+      inDoubt.increment();
+      LOG.warn("message {}: taking over the expired claim of {}; if that send reached Meta, this one is a duplicate",
+          c.id(), c.previousClaim());
+    }
+    String tag = null;
+    if (!"template".equals(c.type())) {
+      WindowPolicy.Sender who = "bot".equals(c.senderType()) ? WindowPolicy.Sender.BOT : WindowPolicy.Sender.AGENT;
+      WindowPolicy.Decision d = services.windows().decide(c.platform(), who, c.lastInboundAt(), services.clock().instant());
+      if (d == WindowPolicy.Decision.TEMPLATE_ONLY || d == WindowPolicy.Decision.CLOSED) {
+        // the window closed while it waited (retries, rate limit): never send what the platform forbids
+        String why = Outbox.refusal(d, c.platform(), who, c.lastInboundAt(), services.windows()).getMessage();
+        return failed(c, "window_closed", why, null);
+      }
+      tag = d == WindowPolicy.Decision.HUMAN_AGENT_TAG ? "HUMAN_AGENT" : null;
+    }
+    String messagingTag = tag;
+    return limiter.take(c.channelId(), c.platform())
+        .recover(err -> {
+          LOG.warn("rate bucket unavailable, holding sends: {}", err.toString());
+          return Future.succeededFuture(pollMs);
+        })
+        .compose(waitMs -> {
+          if (waitMs > 0) {
+            return release(c, waitMs);
+          }
+          Sender sender = Sender.of(c.platform());
+          JsonObject body = sender.body(outgoing(c, messagingTag));
+          return graph.post(sender.path(c.channelExternalId()), c.accessToken(), body)
+              .compose(result -> result.ok()
+                  ? sent(c, sender.messageId(result.body()), messagingTag)
+                  : error(c, result.error(), messagingTag));
+        });
+  }
+
+  static Sender.Outgoing outgoing(Claim c, String messagingTag) {
+    Sender.Attachment attachment = c.attachments().isEmpty() ? null : Sender.Attachment.fromJson(c.attachments().getJsonObject(0));
+    Sender.Template template = null;
+    JsonObject t = c.spec().getJsonObject("template");
+    if (t != null) {
+      List<String> params = new ArrayList<>();
+      t.getJsonArray("parameters", new JsonArray()).forEach(p -> params.add(String.valueOf(p)));
+      template = new Sender.Template(t.getString("name"), t.getString("language"), params);
+    }
+    List<Sender.QuickReply> qrs = new ArrayList<>();
+    JsonArray q = c.spec().getJsonArray("quickReplies");
+    if (q != null) {
+      for (int i = 0; i < q.size(); i++) {
+        qrs.add(new Sender.QuickReply(q.getJsonObject(i).getString("title"), q.getJsonObject(i).getString("payload")));
+      }
+    }
+    return new Sender.Outgoing(c.recipient(), c.text(), attachment, template, qrs, messagingTag, c.replyTo(), "outbox:" + c.id());
+  }
+
+  private Future<Void> error(Claim c, GraphErrors.GraphError e, String tag) {
+    switch (e.kind()) {
+      case RETRY -> {
+        if (c.attempts() < maxAttempts) {
+          long delay = Backoff.delayMs(retryBaseMs, c.attempts());
+          LOG.info("message {}: attempt {} failed ({} {}), retrying in {} ms", c.id(), c.attempts(), e.reasonCode(), e.message(), delay);
+          return services.pool().preparedQuery(OutboxSql.RETRY_LATER).execute(Tuple.of(c.id(), owner, delay, tag)).mapEmpty();
+        }
+        return failed(c, e.reasonCode(), e.message() + " (gave up after " + c.attempts() + " attempts)", tag);
+      }
+      case TOKEN -> {
+        return failed(c, e.reasonCode(), e.message(), tag).compose(v -> needsAttention(c, e.message()));
+      }
+      default -> {
+        return failed(c, e.reasonCode(), e.message(), tag);
+      }
+    }
+  }
+
+  // Drops an echo of this send stored first (the webhook won the race), then records the id: one message.
+  private Future<Void> sent(Claim c, String externalId, String tag) {
+    return markSent(c, externalId, tag, 3).compose(view -> updated(c, view));
+  }
+
+  private Future<JsonObject> markSent(Claim c, String externalId, String tag, int tries) {
+    return services.pool().withTransaction(tx -> {
+      Future<?> echo = externalId == null ? Future.succeededFuture()
+          : tx.preparedQuery(OutboxSql.DELETE_ECHO).execute(Tuple.of(c.channelId(), externalId, c.id()));
+      return echo.compose(v -> tx.preparedQuery(OutboxSql.MARK_SENT).execute(Tuple.of(c.id(), externalId, tag)))
+          .map(rows -> rows.size() == 0 ? null : Views.message(rows.iterator().next()));
+    }).recover(err -> {
+      // an echo inserted between our DELETE and UPDATE trips the unique key: delete it again
+      if (tries > 1 && err instanceof PgException pg && "23505".equals(pg.getSqlState())) {
+        return markSent(c, externalId, tag, tries - 1);
+      }
+      return Future.failedFuture(err);
+    });
+  }
+
+  private Future<Void> failed(Claim c, String code, String message, String tag) {
+    LOG.info("message {} of conversation {} failed: {} {}", c.id(), c.conversationId(), code, message);
+    return services.pool().preparedQuery(OutboxSql.MARK_FAILED).execute(Tuple.of(c.id(), code, message, tag))
+        .map(rows -> rows.size() == 0 ? null : Views.message(rows.iterator().next()))
+        .compose(view -> updated(c, view));
+  }
+
+  private Future<Void> needsAttention(Claim c, String reason) {
+    return services.pool().preparedQuery(OutboxSql.CHANNEL_NEEDS_ATTENTION).execute(Tuple.of(c.channelId(), reason))
+        .compose(rows -> {
+          LOG.warn("channel {} needs attention: its access token was refused", c.channelId());
+          if (rows.size() == 0) {
+            return Future.succeededFuture();
+          }
+          Row r = rows.iterator().next();
+          JsonObject channel = new JsonObject().put("id", String.valueOf(r.getLong("id"))).put("platform", r.getString("platform"))
+              .put("name", r.getString("name")).put("externalId", r.getString("external_id"))
+              .put("needsAttention", r.getString("needs_attention"));
+          return services.events().append(c.accountId(), Bus.CHANNEL_UPDATED, null, channel).mapEmpty();
+        });
+  }
+
+  private Future<Void> release(Claim c, long delayMs) {
+    return services.pool().preparedQuery(OutboxSql.RELEASE).execute(Tuple.of(c.id(), owner, delayMs)).mapEmpty();
+  }
+
+  private Future<Void> updated(Claim c, JsonObject view) {
+    if (view == null) {
+      return Future.succeededFuture();
+    }
+    return services.events().append(c.accountId(), Bus.MESSAGE_UPDATED, c.conversationId(), view)
+        .onFailure(err -> LOG.warn("message.updated for {} not appended: {}", c.id(), err.toString()))
+        .<Void>mapEmpty()
+        .otherwiseEmpty();
+  }
+}

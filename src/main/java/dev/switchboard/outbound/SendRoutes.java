@@ -1,0 +1,154 @@
+package dev.switchboard.outbound;
+
+import dev.switchboard.auth.Principal;
+import dev.switchboard.channel.GraphClient;
+import dev.switchboard.channel.Sender;
+import dev.switchboard.common.ApiException;
+import dev.switchboard.common.Bodies;
+import dev.switchboard.common.Ids;
+import dev.switchboard.common.Services;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.sqlclient.Tuple;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code POST /conversations/{id}/messages} (reply or note), {@code POST /conversations/{id}/template}
+ * and {@code GET /channels/{id}/templates}.
+ */
+public final class SendRoutes {
+
+  private static final int MAX_KEY_LENGTH = 255;
+
+  private final Services services;
+  private final Outbox outbox;
+  private final Templates templates;
+
+  public SendRoutes(Services services) {
+    this.services = services;
+    this.outbox = new Outbox(services);
+    this.templates = new Templates(services, new GraphClient(services.graph(), services.config().graphApiUrl(),
+        services.config().intOr("GRAPH_TIMEOUT_MS", 10_000)));
+  }
+
+  public void mount(Router api) {
+    api.post("/conversations/:id/messages").handler(this::postMessage);
+    api.post("/conversations/:id/template").handler(this::postTemplate);
+    api.get("/channels/:id/templates").handler(this::listTemplates);
+  }
+
+  private void postMessage(RoutingContext ctx) {
+    Principal p = Principal.of(ctx);
+    long conversationId = Ids.parse(ctx.pathParam("id"), "conversation");
+    JsonObject body = Bodies.object(ctx);
+    String type = Bodies.string(body, "type", true);
+    if (!"reply".equals(type) && !"note".equals(type)) {
+      throw ApiException.badRequest("invalid_field", "type must be reply or note");
+    }
+    String text = Bodies.string(body, "text", false);
+    List<Sender.Attachment> attachments = attachments(Bodies.array(body, "attachments", false));
+    if ((text == null || text.isBlank()) && attachments.isEmpty()) {
+      throw ApiException.badRequest("missing_field", "text is required (or at least one attachment)");
+    }
+    outbox.post(p.accountId(), p.userId(), conversationId, type, text, attachments, key(ctx))
+        .onSuccess(posted -> answer(ctx, posted))
+        .onFailure(ctx::fail);
+  }
+
+  private void postTemplate(RoutingContext ctx) {
+    Principal p = Principal.of(ctx);
+    long conversationId = Ids.parse(ctx.pathParam("id"), "conversation");
+    JsonObject body = Bodies.object(ctx);
+    String name = Bodies.string(body, "name", true);
+    String language = Bodies.string(body, "language", true);
+    JsonArray raw = Bodies.array(body, "parameters", false);
+    List<String> parameters = new ArrayList<>();
+    if (raw != null) {
+      for (int i = 0; i < raw.size(); i++) {
+        if (!(raw.getValue(i) instanceof String s)) {
+          throw ApiException.badRequest("invalid_field", "parameters[" + i + "] must be a string");
+        }
+        parameters.add(s);
+      }
+    }
+    String key = key(ctx);
+    outbox.channelOfConversation(p.accountId(), conversationId)
+        .compose(ch -> templates.approved(ch.getLong("id"), ch.getString("platform"), ch.getString("waba_id"), ch.getString("access_token")))
+        .compose(list -> {
+          JsonObject t = Templates.find(list, name, language);
+          String rendered = Templates.render(t.getString("body"), parameters);
+          return outbox.postTemplate(p.accountId(), p.userId(), conversationId, new Sender.Template(name, language, parameters),
+              rendered, key);
+        })
+        .onSuccess(posted -> answer(ctx, posted))
+        .onFailure(ctx::fail);
+  }
+
+  private void listTemplates(RoutingContext ctx) {
+    Principal p = Principal.of(ctx);
+    long channelId = Ids.parse(ctx.pathParam("id"), "channel");
+    services.pool().preparedQuery(OutboxSql.CHANNEL).execute(Tuple.of(channelId, p.accountId()))
+        .compose(rows -> {
+          if (rows.size() == 0) {
+            throw ApiException.notFound("channel");
+          }
+          var ch = rows.iterator().next();
+          return templates.approved(channelId, ch.getString("platform"), ch.getString("waba_id"), ch.getString("access_token"));
+        })
+        .onSuccess(items -> ctx.json(new JsonObject().put("items", items)))
+        .onFailure(ctx::fail);
+  }
+
+  // A replay answers 200 with the first message; a new message 201 (more pieces of a split reply in `more`).
+  private static void answer(RoutingContext ctx, Outbox.Posted posted) {
+    JsonObject out = posted.message().copy();
+    if (!posted.more().isEmpty()) {
+      out.put("more", new JsonArray(new ArrayList<>(posted.more())));
+    }
+    if (posted.replayed()) {
+      ctx.response().putHeader("Idempotent-Replayed", "true");
+    }
+    ctx.response().setStatusCode(posted.replayed() ? 200 : 201);
+    ctx.json(out);
+  }
+
+  private static String key(RoutingContext ctx) {
+    String key = ctx.request().getHeader("Idempotency-Key");
+    if (key == null || key.isBlank()) {
+      return null;
+    }
+    if (key.length() > MAX_KEY_LENGTH) {
+      throw ApiException.badRequest("invalid_header", "Idempotency-Key may have at most " + MAX_KEY_LENGTH + " characters");
+    }
+    return key.trim();
+  }
+
+  private static List<Sender.Attachment> attachments(JsonArray raw) {
+    List<Sender.Attachment> out = new ArrayList<>();
+    if (raw == null) {
+      return out;
+    }
+    if (raw.size() > Outbox.MAX_ATTACHMENTS) {
+      throw ApiException.badRequest("invalid_field", "at most " + Outbox.MAX_ATTACHMENTS + " attachments");
+    }
+    for (int i = 0; i < raw.size(); i++) {
+      if (!(raw.getValue(i) instanceof JsonObject a)) {
+        throw ApiException.badRequest("invalid_field", "attachments[" + i + "] must be an object");
+      }
+      String url = Bodies.string(a, "url", true);
+      if (!url.startsWith("https://") && !url.startsWith("http://")) {
+        throw ApiException.badRequest("invalid_field", "attachments[" + i + "].url must be an http(s) URL");
+      }
+      String mime = Bodies.string(a, "mimeType", true);
+      if (!mime.contains("/")) {
+        throw ApiException.badRequest("invalid_field", "attachments[" + i + "].mimeType must be a MIME type like image/png");
+      }
+      out.add(new Sender.Attachment(url, mime, Bodies.string(a, "filename", false)));
+    }
+    return out;
+  }
+}

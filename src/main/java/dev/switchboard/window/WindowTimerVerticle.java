@@ -1,0 +1,151 @@
+package dev.switchboard.window;
+
+import dev.switchboard.common.Services;
+import dev.switchboard.common.Times;
+import dev.switchboard.conversation.Inbound;
+import dev.switchboard.conversation.InboundHooks;
+import dev.switchboard.conversation.Views;
+import dev.switchboard.store.Bus;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The reply-window timer on every node: (re)schedules expiries when a customer writes, fires
+ * each due expiry on exactly one node ({@code conversation.window_changed} with the
+ * conversation view), and rebuilds the set from PostgreSQL at start-up so losing Redis loses
+ * nothing but the pushes that fell due while it was gone.
+ */
+public final class WindowTimerVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(WindowTimerVerticle.class);
+  private static final int REBUILD_PAGE = 1_000;
+  private static final int CLAIM_MAX = 200;
+
+  // conversations whose human-agent (longest) window may still be open, in id pages
+  private static final String OPEN_WINDOWS = """
+      SELECT cv.id, cv.last_inbound_at, ch.platform
+        FROM conversations cv JOIN channels ch ON ch.id = cv.channel_id
+       WHERE cv.last_inbound_at > $1 AND cv.id > $2
+       ORDER BY cv.id LIMIT $3
+      """;
+
+  private final Services services;
+  private final WindowTimer timer;
+  private final long pollMs;
+  private final InboundHooks.Hook hook = new InboundHooks.Hook() {
+    @Override
+    public void afterCommit(List<Inbound> created) {
+      scheduleInbound(created);
+    }
+  };
+  private long periodic = -1;
+  private boolean firing;
+
+  public WindowTimerVerticle(Services services) {
+    this.services = services;
+    this.timer = new WindowTimer(services.redis(), services.windows());
+    this.pollMs = services.config().intOr("WINDOW_TIMER_POLL_MS", 1_000);
+  }
+
+  @Override
+  public Future<?> start() {
+    services.inboundHooks().register(hook);
+    return rebuild(0L, 0).onSuccess(n -> {
+      LOG.info("window timer: {} expiries scheduled from PostgreSQL", n);
+      periodic = vertx.setPeriodic(pollMs, t -> fireDue());
+    });
+  }
+
+  @Override
+  public Future<?> stop() {
+    services.inboundHooks().unregister(hook);
+    vertx.cancelTimer(periodic);
+    return Future.succeededFuture();
+  }
+
+  private void scheduleInbound(List<Inbound> created) {
+    Instant now = services.clock().instant();
+    List<WindowTimer.Expiry> expiries = new ArrayList<>();
+    for (Inbound i : created) {
+      expiries.addAll(timer.expiries(i.conversationId(), i.platform(), i.lastInboundAt(), now));
+    }
+    // the hook runs on the processor's thread: hop onto this verticle's context
+    context.runOnContext(v -> timer.schedule(expiries)
+        .onFailure(err -> LOG.warn("window timer: scheduling {} expiries failed (rebuilt at next start): {}", expiries.size(), err.toString())));
+  }
+
+  /** Pages through conversations with an open window and schedules their expiries; answers how many. */
+  private Future<Integer> rebuild(long afterId, int count) {
+    Instant now = services.clock().instant();
+    Instant oldest = now.minus(services.windows().humanAgent());
+    return services.pool().preparedQuery(OPEN_WINDOWS).execute(Tuple.of(Times.utc(oldest), afterId, REBUILD_PAGE)).compose(rows -> {
+      List<WindowTimer.Expiry> expiries = new ArrayList<>();
+      long last = afterId;
+      for (Row r : rows) {
+        last = r.getLong("id");
+        expiries.addAll(timer.expiries(last, r.getString("platform"), r.getOffsetDateTime("last_inbound_at").toInstant(), now));
+      }
+      long next = last;
+      return timer.schedule(expiries).compose(v -> rows.size() < REBUILD_PAGE
+          ? Future.succeededFuture(count + expiries.size())
+          : rebuild(next, count + expiries.size()));
+    });
+  }
+
+  private void fireDue() {
+    if (firing) {
+      return;
+    }
+    firing = true;
+    Instant now = services.clock().instant();
+    timer.claimDue(now.toEpochMilli(), CLAIM_MAX)
+        .compose(due -> {
+          List<Future<Void>> all = new ArrayList<>();
+          for (WindowTimer.Expiry e : due) {
+            all.add(fire(e, now).recover(err -> {
+              // put it back so another tick (or node) fires it
+              LOG.warn("window timer: conversation {} not fired, retrying: {}", e.conversationId(), err.toString());
+              return timer.schedule(List.of(e));
+            }));
+          }
+          return Future.join(all);
+        })
+        .onComplete(ar -> {
+          firing = false;
+          if (ar.failed()) {
+            LOG.warn("window timer: claiming due expiries failed: {}", ar.cause().toString());
+          }
+        });
+  }
+
+  // PostgreSQL decides: a customer who wrote again since moved the expiry; then reschedule instead.
+  private Future<Void> fire(WindowTimer.Expiry e, Instant now) {
+    return services.pool().preparedQuery(Views.CONVERSATION_SELECT + " WHERE cv.id = $1").execute(Tuple.of(e.conversationId()))
+        .compose(rows -> {
+          if (rows.size() == 0) {
+            return Future.succeededFuture();
+          }
+          Row r = rows.iterator().next();
+          Instant lastInbound = r.getOffsetDateTime("last_inbound_at") == null ? null : r.getOffsetDateTime("last_inbound_at").toInstant();
+          List<WindowTimer.Expiry> current = timer.expiries(e.conversationId(), r.getString("platform"), lastInbound, now);
+          for (WindowTimer.Expiry c : current) {
+            if (c.kind() == e.kind()) {
+              return timer.schedule(List.of(c));
+            }
+          }
+          JsonObject view = Views.conversation(r, services.windows(), now);
+          long accountId = r.getLong("account_id");
+          return services.events().append(accountId, Bus.WINDOW_CHANGED, e.conversationId(), view.put("windowExpired", e.kind().name()))
+              .mapEmpty();
+        });
+  }
+}

@@ -1,0 +1,138 @@
+package dev.switchboard.inbox;
+
+import dev.switchboard.support.Http;
+import dev.switchboard.support.Seed;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@DisplayName("Admins manage channels, agents and teams; roles and tokens are enforced")
+class AdminApiTest extends InboxTestBase {
+
+  @Test
+  @DisplayName("an admin connects a channel: 201 with its fields and never the access token; the list shows only the account's channels")
+  void channels() {
+    Http.Res r = a.admin().post("/api/v1/channels", new JsonObject().put("platform", "whatsapp").put("name", "Support line")
+        .put("externalId", "pnid-100").put("accessToken", "EAAG-secret-token").put("wabaId", "waba-1").put("extra", "ignored"));
+    assertThat(r.status()).isEqualTo(201);
+    JsonObject ch = r.json();
+    assertThat(ch.getString("id")).matches("\\d+");
+    assertThat(ch.getString("platform")).isEqualTo("whatsapp");
+    assertThat(ch.getString("externalId")).isEqualTo("pnid-100");
+    assertThat(ch.getString("wabaId")).isEqualTo("waba-1");
+    assertThat(ch.containsKey("needsAttention")).isTrue();
+    assertThat(r.text()).doesNotContain("EAAG-secret-token");
+
+    Http.Res list = a.agent().get("/api/v1/channels");
+    assertThat(list.status()).isEqualTo(200);
+    assertThat(list.text()).doesNotContain("EAAG-secret-token").doesNotContain("token-");
+    assertThat(list.items().stream().map(o -> ((JsonObject) o).getString("id"))).contains(ch.getString("id"), id(a.whatsapp()))
+        .doesNotContain(id(b.whatsapp()));
+    assertThat(b.admin().get("/api/v1/channels").text()).doesNotContain("pnid-100");
+    assertThat(b.admin().get("/api/v1/channels/" + ch.getString("id")).status()).isEqualTo(404);
+    assertThat(a.agent().get("/api/v1/channels/" + ch.getString("id")).json().getString("name")).isEqualTo("Support line");
+
+    Http.Res dup = b.admin().post("/api/v1/channels", new JsonObject().put("platform", "whatsapp").put("name", "x")
+        .put("externalId", "pnid-100").put("accessToken", "t"));
+    assertThat(dup.status()).isEqualTo(409);
+    assertThat(dup.errorCode()).isEqualTo("channel_exists");
+  }
+
+  @Test
+  @DisplayName("channel input is checked: agent 403, unknown platform 422, wrong types 400 naming the field")
+  void channelInput() {
+    JsonObject ok = new JsonObject().put("platform", "messenger").put("name", "Page").put("externalId", "page-77").put("accessToken", "t");
+    Http.Res agent = a.agent().post("/api/v1/channels", ok);
+    assertThat(agent.status()).isEqualTo(403);
+    assertThat(agent.errorCode()).isEqualTo("forbidden");
+    assertThat(a.admin().post("/api/v1/channels", ok.copy().put("platform", "telegram")).errorCode()).isEqualTo("invalid_platform");
+    Http.Res wrongType = a.admin().post("/api/v1/channels", ok.copy().put("name", 12));
+    assertThat(wrongType.status()).isEqualTo(400);
+    assertThat(wrongType.json().getJsonObject("error").getString("message")).contains("name");
+    Http.Res missing = a.admin().post("/api/v1/channels", ok.copy().putNull("accessToken"));
+    assertThat(missing.status()).isEqualTo(400);
+    assertThat(missing.json().getJsonObject("error").getString("message")).contains("accessToken");
+    assertThat(Seed.scalar(db, "SELECT count(*) FROM channels WHERE external_id = 'page-77'")).isZero();
+  }
+
+  @Test
+  @DisplayName("an admin creates an agent who can then log in; the password is stored hashed; agents cannot create agents")
+  void agents() {
+    Http.Res r = a.admin().post("/api/v1/agents", new JsonObject().put("name", "Rosa").put("email", "rosa@alpha.test")
+        .put("password", "rosa-password-1").put("role", "agent"));
+    assertThat(r.status()).isEqualTo(201);
+    assertThat(r.json().getString("role")).isEqualTo("agent");
+    assertThat(r.text()).doesNotContain("rosa-password-1");
+    String hash = stringScalar("SELECT password_hash FROM users WHERE email = 'rosa@alpha.test'");
+    assertThat(hash).startsWith("pbkdf2-sha256$").doesNotContain("rosa-password-1");
+
+    Http.Res login = http.post("/api/v1/auth/login", new JsonObject().put("email", "rosa@alpha.test").put("password", "rosa-password-1"));
+    assertThat(login.status()).isEqualTo(200);
+    assertThat(login.json().getJsonObject("user").getString("accountId")).isEqualTo(id(a.accountId()));
+
+    assertThat(a.agent().get("/api/v1/agents").items().stream().map(o -> ((JsonObject) o).getString("email"))).contains("rosa@alpha.test");
+    assertThat(b.admin().get("/api/v1/agents").text()).doesNotContain("rosa@alpha.test");
+    assertThat(a.agent().post("/api/v1/agents", new JsonObject().put("name", "X").put("email", "x@alpha.test").put("password", "long-enough")).status())
+        .isEqualTo(403);
+    assertThat(a.admin().post("/api/v1/agents", new JsonObject().put("name", "Dup").put("email", "ROSA@alpha.test").put("password", "long-enough")).status())
+        .isEqualTo(409);
+    assertThat(a.admin().post("/api/v1/agents", new JsonObject().put("name", "R").put("email", "r@alpha.test").put("password", "long-enough").put("role", "boss"))
+        .errorCode()).isEqualTo("invalid_role");
+  }
+
+  @Test
+  @DisplayName("a team takes only agents of the account (else 422 and nothing stored); the list shows its members")
+  void teams() {
+    Http.Res r = a.admin().post("/api/v1/teams", new JsonObject().put("name", "Billing").put("memberIds", new JsonArray().add(id(a.agentId())).add(id(a.adminId()))));
+    assertThat(r.status()).isEqualTo(201);
+    assertThat(r.json().getJsonArray("memberIds")).containsExactlyInAnyOrder(id(a.agentId()), id(a.adminId()));
+    Http.Res foreign = a.admin().post("/api/v1/teams", new JsonObject().put("name", "Spies").put("memberIds", new JsonArray().add(id(b.agentId()))));
+    assertThat(foreign.status()).isEqualTo(422);
+    assertThat(foreign.errorCode()).isEqualTo("unknown_member");
+    assertThat(Seed.scalar(db, "SELECT count(*) FROM teams WHERE name = 'Spies'")).isZero();
+    assertThat(a.agent().post("/api/v1/teams", new JsonObject().put("name", "T")).status()).isEqualTo(403);
+    assertThat(a.admin().post("/api/v1/teams", new JsonObject().put("name", "T").put("memberIds", "nope")).status()).isEqualTo(400);
+    assertThat(a.agent().get("/api/v1/teams").items().stream().map(o -> ((JsonObject) o).getString("name"))).contains("Billing");
+    assertThat(b.agent().get("/api/v1/teams").text()).doesNotContain("Billing");
+    assertThat(b.agent().get("/api/v1/teams/" + r.json().getString("id")).status()).isEqualTo(404);
+  }
+
+  @Test
+  @DisplayName("no token, a tampered token and an expired token answer 401 on every inbox endpoint")
+  void tokens() {
+    long past = System.currentTimeMillis() / 1000 - 3600;
+    String expired = tokens.provider().generateToken(new JsonObject().put("sub", id(a.adminId())).put("acc", id(a.accountId()))
+        .put("role", "admin").put("name", "Admin").put("iat", past - 60).put("exp", past), new io.vertx.ext.auth.JWTOptions().setAlgorithm("HS256"));
+    String valid = tokens.issue(a.adminId(), a.accountId(), "admin", "Admin");
+    String tampered = valid.substring(0, valid.length() - 3) + (valid.endsWith("AAA") ? "BBB" : "AAA");
+    for (String path : new String[] {"/api/v1/channels", "/api/v1/agents", "/api/v1/teams", "/api/v1/conversations",
+        "/api/v1/conversations/counts", "/api/v1/contacts/1", "/api/v1/fields", "/api/v1/labels", "/api/v1/saved-replies", "/api/v1/search?q=x"}) {
+      assertThat(http.get(path).status()).as(path).isEqualTo(401);
+      assertThat(http.as(expired).get(path).status()).as(path).isEqualTo(401);
+      assertThat(http.as(tampered).get(path).status()).as(path).isEqualTo(401);
+    }
+    assertThat(http.post("/api/v1/conversations/bulk", new JsonObject()).status()).isEqualTo(401);
+    assertThat(http.post("/api/v1/conversations/export", new JsonObject()).status()).isEqualTo(401);
+  }
+
+  @Test
+  @DisplayName("a body over the size limit answers 413; a body that is not JSON 400")
+  void oversized() {
+    String big = "x".repeat(1024 * 1024 + 10);
+    Http.Res r = a.admin().post("/api/v1/saved-replies", new JsonObject().put("title", "t").put("content", big));
+    assertThat(r.status()).isEqualTo(413);
+    assertThat(a.admin().post("/api/v1/saved-replies", "{oops").status()).isEqualTo(400);
+  }
+
+  static String stringScalar(String sql) {
+    try (var c = db.connect(); var st = c.createStatement(); var rs = st.executeQuery(sql)) {
+      rs.next();
+      return rs.getString(1);
+    } catch (java.sql.SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

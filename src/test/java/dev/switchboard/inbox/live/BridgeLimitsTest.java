@@ -1,0 +1,177 @@
+package dev.switchboard.inbox.live;
+
+import dev.switchboard.store.Bus;
+import dev.switchboard.support.Http;
+import dev.switchboard.support.Seed;
+import dev.switchboard.support.TestDb;
+import dev.switchboard.support.TestNode;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static dev.switchboard.inbox.live.LiveSupport.awaitRegistered;
+import static dev.switchboard.inbox.live.LiveSupport.token;
+import static org.assertj.core.api.Assertions.assertThat;
+
+@DisplayName("Slow browsers and too many browsers cannot exhaust a node")
+class BridgeLimitsTest {
+
+  static final int BUDGET = 3;
+  static TestDb db;
+  static TestNode node;
+  static Vertx clients;
+  static Http http;
+  static Seed.Account acme;
+
+  @BeforeAll
+  static void start() {
+    db = TestDb.create();
+    node = TestNode.start(db, TestNode.newRedisPrefix(), new JsonObject()
+        .put("BRIDGE_MAX_CONNECTIONS", BUDGET)
+        .put("BRIDGE_MAX_QUEUE_BYTES", 32 * 1024));
+    clients = Vertx.vertx();
+    http = new Http(clients, node.baseUrl());
+    acme = Seed.account(db, "Acme");
+  }
+
+  @AfterAll
+  static void stop() {
+    http.close();
+    clients.close().await();
+    node.close();
+    db.drop();
+  }
+
+  static BridgeStats stats() {
+    return BridgeStats.of(node.vertx);
+  }
+
+  static void eventually(Runnable check) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (true) {
+      try {
+        check.run();
+        return;
+      } catch (AssertionError e) {
+        if (System.nanoTime() > deadline) {
+          throw e;
+        }
+        BridgeClient.pause(20);
+      }
+    }
+  }
+
+  @Test
+  @DisplayName("past BRIDGE_MAX_CONNECTIONS a new socket is closed at once with a reason and counted; a freed slot is usable again")
+  void connectionBudget() {
+    eventually(() -> assertThat(stats().connections()).isZero());
+    long refusedBefore = stats().refused();
+    List<BridgeClient> held = new ArrayList<>();
+    try {
+      for (int i = 0; i < BUDGET; i++) {
+        held.add(BridgeClient.connect(clients, node.port()));
+      }
+      eventually(() -> assertThat(stats().connections()).isEqualTo(BUDGET));
+
+      BridgeClient extra = BridgeClient.connect(clients, node.port());
+      assertThat(extra.awaitError().getString("body")).isEqualTo("connection_limit");
+      extra.awaitClosed(Duration.ofSeconds(10));
+      assertThat(extra.closeCode).isEqualTo((short) LiveBridge.CLOSE_BUDGET);
+      extra.close();
+      assertThat(stats().refused()).isEqualTo(refusedBefore + 1);
+      assertThat(stats().connections()).isEqualTo(BUDGET);
+      assertThat(http.get("/metrics").text())
+          .contains("switchboard_bridge_refused_total " + (refusedBefore + 1) + ".0")
+          .contains("switchboard_bridge_connections " + BUDGET + ".0");
+
+      // Those inside still work.
+      BridgeClient first = held.get(0);
+      first.register(Bus.accountAddress(acme.accountId()), token(node, acme.adminId(), acme.accountId()));
+      awaitRegistered(first, node, Bus.accountAddress(acme.accountId()));
+
+      held.remove(0).close();
+      eventually(() -> assertThat(stats().connections()).isEqualTo(BUDGET - 1));
+      BridgeClient again = BridgeClient.connect(clients, node.port());
+      held.add(again);
+      again.register(Bus.accountAddress(acme.accountId()), token(node, acme.adminId(), acme.accountId()));
+      awaitRegistered(again, node, Bus.accountAddress(acme.accountId()));
+    } finally {
+      held.forEach(BridgeClient::close);
+    }
+    eventually(() -> assertThat(stats().connections()).isZero());
+  }
+
+  @Test
+  @DisplayName("a browser on the SockJS WebSocket transport that stops reading is dropped too (its session queue alone never fills)")
+  void slowSockJSClientIsDropped() {
+    eventually(() -> assertThat(stats().connections()).isZero());
+    String address = Bus.accountAddress(acme.accountId());
+    long dropsBefore = stats().slowDrops();
+    try (BridgeClient slow = BridgeClient.connectSockJS(clients, node.port())) {
+      slow.register(address, token(node, acme.adminId(), acme.accountId()));
+      awaitRegistered(slow, node, address);
+      slow.ws.pause();
+      String big = "y".repeat(64 * 1024);
+      int sent = 0;
+      while (stats().slowDrops() == dropsBefore && sent < 4_000) {
+        for (int i = 0; i < 20; i++, sent++) {
+          node.vertx.eventBus().publish(address, new JsonObject().put("id", "big-" + sent).put("data", big));
+        }
+        BridgeClient.pause(5);
+      }
+      assertThat(stats().slowDrops()).as("drops after %d events of 64 KiB", sent).isEqualTo(dropsBefore + 1);
+      slow.ws.resume();
+      slow.awaitClosed(Duration.ofSeconds(20));
+      // SockJS sessions close with their own close frame (c[3000,...]); the page reconnects and replays.
+      assertThat(slow.sockjsCloseCode).isNotNull();
+      eventually(() -> assertThat(stats().connections()).isZero());
+    }
+  }
+
+  @Test
+  @DisplayName("a client that stops reading is closed once its write queue is full, the drop is counted, and a new client gets events")
+  void slowClientIsDropped() {
+    eventually(() -> assertThat(stats().connections()).isZero());
+    String address = Bus.accountAddress(acme.accountId());
+    String token = token(node, acme.adminId(), acme.accountId());
+    long dropsBefore = stats().slowDrops();
+    try (BridgeClient slow = BridgeClient.connect(clients, node.port())) {
+      slow.register(address, token);
+      awaitRegistered(slow, node, address);
+
+      slow.ws.pause();
+      String big = "x".repeat(64 * 1024);
+      int sent = 0;
+      // Publish large events until the server gives up on the paused client (TCP buffers absorb several MB first).
+      while (stats().slowDrops() == dropsBefore && sent < 4_000) {
+        for (int i = 0; i < 20; i++, sent++) {
+          node.vertx.eventBus().publish(address, new JsonObject().put("id", "big-" + sent).put("data", big));
+        }
+        BridgeClient.pause(5);
+      }
+      assertThat(stats().slowDrops()).as("drops after %d events of 64 KiB", sent).isEqualTo(dropsBefore + 1);
+      assertThat(http.get("/metrics").text()).contains("switchboard_bridge_slow_drops_total " + (dropsBefore + 1) + ".0");
+
+      slow.ws.resume();
+      slow.awaitClosed(Duration.ofSeconds(20));
+      assertThat(slow.closeCode).isEqualTo((short) LiveBridge.CLOSE_SLOW);
+      eventually(() -> assertThat(stats().connections()).isZero());
+      System.out.printf("slow client dropped after %d events of 64 KiB%n", sent);
+    }
+    // The page reconnects and is served again.
+    try (BridgeClient again = BridgeClient.connect(clients, node.port())) {
+      again.register(address, token);
+      awaitRegistered(again, node, address);
+      node.vertx.eventBus().publish(address, new JsonObject().put("id", "after-drop"));
+      again.awaitEvent("after-drop");
+      assertThat(again.closed).isFalse();
+    }
+  }
+}
