@@ -206,6 +206,12 @@ class DemoTest {
         .isEqualTo(DemoSeed.CONVERSATIONS.size());
     assertThat(count("SELECT count(*) FROM contact_fields WHERE account_id = ? AND name = 'order num'", account)).isGreaterThanOrEqualTo(3);
     assertThat(count("SELECT count(*) FROM contact_labels WHERE account_id = ?", account)).isGreaterThanOrEqualTo(4);
+    // names from the profile API (the stand-in), replies and notes from the agents' API
+    assertThat(count("SELECT count(*) FROM contacts WHERE account_id = ? AND platform_user_id = '7423918830164025' "
+        + "AND platform_name = 'Peter Chang'", account)).isEqualTo(1);
+    assertThat(count("SELECT count(*) FROM messages WHERE account_id = ? AND type = 'reply' AND sender_type = 'agent'", account))
+        .isGreaterThanOrEqualTo(1);
+    assertThat(count("SELECT count(*) FROM messages WHERE account_id = ? AND type = 'note'", account)).isGreaterThanOrEqualTo(1);
   }
 
   @Test
@@ -267,6 +273,36 @@ class DemoTest {
   }
 
   @Test
+  @Order(8)
+  @DisplayName("buttons and quick replies the customer receives can be tapped: the gateway gets the platform's button reply")
+  void tappedChoicesReachTheGateway() {
+    JsonObject interactive = new JsonObject()
+        .put("messaging_product", "whatsapp").put("to", "14155550123").put("type", "interactive")
+        .put("interactive", new JsonObject().put("type", "button")
+            .put("body", new JsonObject().put("text", "Was this helpful?"))
+            .put("action", new JsonObject().put("buttons", new JsonArray()
+                .add(new JsonObject().put("type", "reply").put("reply", new JsonObject().put("id", "YES").put("title", "Yes")))
+                .add(new JsonObject().put("type", "reply").put("reply", new JsonObject().put("id", "NO").put("title", "No"))))));
+    Http.Res sent = graphCall(HttpMethod.POST, "/simulator/graph/v21.0/" + DemoSeed.WHATSAPP_ID + "/messages", "demo-whatsapp-token", interactive);
+    String wamid = sent.json().getJsonArray("messages").getJsonObject(0).getString("id");
+    JsonObject entry = feedEntry(wamid);
+    assertThat(entry.getString("text")).isEqualTo("Was this helpful?");
+    assertThat(entry.getJsonArray("choices")).hasSize(2);
+
+    Http.Res tapped = http.post("/simulator/api/messages", new JsonObject().put("platform", "whatsapp")
+        .put("customerId", "14155550123").put("text", "Yes").put("payload", "YES").put("replyTo", wamid));
+    assertThat(tapped.status()).isEqualTo(201);
+    String tapId = tapped.json().getJsonObject("item").getString("id");
+    eventually("the button reply stored", () -> count("SELECT count(*) FROM messages WHERE external_id = ? AND direction = 'in'", tapId) == 1 ? true : null);
+
+    Http.Res quick = http.post("/simulator/api/messages", new JsonObject().put("platform", "messenger")
+        .put("customerId", "7423918830164025").put("text", "Sunday").put("payload", "DELIVERY_SUNDAY"));
+    assertThat(quick.status()).isEqualTo(201);
+    String quickId = quick.json().getJsonObject("item").getString("id");
+    eventually("the quick reply stored", () -> count("SELECT count(*) FROM messages WHERE external_id = ? AND text = 'Sunday'", quickId) == 1 ? true : null);
+  }
+
+  @Test
   @Order(100)
   @DisplayName("a restart keeps everything and adds nothing; --short-windows makes the windows minutes")
   void restartAddsNothing() throws Exception {
@@ -302,6 +338,16 @@ class DemoTest {
 
   private static Http.Res graphCall(HttpMethod method, String path, String token, JsonObject body) {
     return http.send(method, path, body, token == null ? Map.of() : Map.of("Authorization", "Bearer " + token));
+  }
+
+  private static JsonObject feedEntry(String id) {
+    JsonArray items = http.get("/simulator/api/feed?after=0").json().getJsonArray("items");
+    for (int i = 0; i < items.size(); i++) {
+      if (id.equals(items.getJsonObject(i).getString("id"))) {
+        return items.getJsonObject(i);
+      }
+    }
+    throw new AssertionError("no entry " + id + " in the simulator's feed");
   }
 
   private static List<String> texts(Http agent, String conversationId, String direction) {
