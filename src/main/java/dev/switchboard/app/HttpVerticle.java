@@ -9,6 +9,7 @@ import dev.switchboard.inbox.OpsRoutes;
 import dev.switchboard.ingress.WebhookRoutes;
 import dev.switchboard.inbox.live.EventRoutes;
 import dev.switchboard.inbox.live.LiveBridge;
+import dev.switchboard.inbox.WebRoutes;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -52,6 +53,7 @@ public final class HttpVerticle extends VerticleBase {
 
     // live (issue 6): /eventbus bridge and the web inbox at /
     new LiveBridge(services).mount(root);
+    new WebRoutes(services).mount(root);
 
     root.route().failureHandler(Errors::handle);
     api.route().failureHandler(Errors::handle);
@@ -79,6 +81,7 @@ public final class HttpVerticle extends VerticleBase {
     new dev.switchboard.outbound.SendRoutes(services).mount(api);
 
     // bot flows (issue 5)
+    new dev.switchboard.bot.FlowRoutes(services).mount(api);
 
     // live events (issue 6): GET /events
     new EventRoutes(services).mount(api);

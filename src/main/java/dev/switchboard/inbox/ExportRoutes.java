@@ -55,7 +55,7 @@ public final class ExportRoutes {
 
   private void export(RoutingContext ctx) {
     Principal p = Principal.of(ctx);
-    JsonObject body = ctx.body() == null || ctx.body().length() == 0 ? new JsonObject() : Bodies.object(ctx);
+    JsonObject body = ctx.body() == null || ctx.body().length() <= 0 ? new JsonObject() : Bodies.object(ctx);
     JsonArray rawIds = Bodies.array(body, "ids", false);
     List<Long> ids = null;
     if (rawIds != null) {

@@ -144,8 +144,24 @@ public final class ProcessorVerticle extends VerticleBase {
         .compose(v -> oneByOne(ids, i + 1));
   }
 
+  /**
+   * A failure that one event can cause (an SQL error, a hook's error): worth retrying event by
+   * event. Connection loss, pool time-outs and a closed pool mean the database is away instead:
+   * nothing is marked, the sweeper tries again.
+   */
   private static boolean isSqlError(Throwable err) {
-    return err instanceof PgException;
+    if (err instanceof PgException) {
+      return true;
+    }
+    for (Throwable t = err; t != null; t = t.getCause()) {
+      String name = t.getClass().getName();
+      String message = String.valueOf(t.getMessage());
+      if (t instanceof java.net.ConnectException || name.contains("Closed") || name.contains("Timeout")
+          || name.contains("ConnectionPoolTooBusy") || message.contains("closed") || message.contains("Connection refused")) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Hooks and events once the batch is durable; failures here lose nothing stored. */

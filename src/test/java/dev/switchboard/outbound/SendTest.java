@@ -318,7 +318,6 @@ class SendTest {
     JsonObject r = row(db, m);
     assertThat(r.getString("error_code")).isEqualTo("613");
     assertThat(r.getString("error_message")).contains("(#613) Calls to this api have exceeded the rate limit.");
-    Http.Res view = http.get("/api/v1/conversations/" + conv + "/messages");
     List<JsonObject> updated = events(node, account.accountId(), "message.updated", conv);
     assertThat(updated.get(updated.size() - 1).getJsonObject("data").getJsonObject("error").getString("code")).isEqualTo("613");
   }

@@ -18,8 +18,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -46,6 +48,8 @@ public final class LiveBridge {
   // Touched only on this server instance's event loop: every socket of it lives there.
   private final Set<SockJSSocket> open = new HashSet<>();
   private final Set<SockJSSocket> dropping = new HashSet<>();
+  // Bytes written to each socket whose write has not completed (reached the kernel, or a poll).
+  private final Map<SockJSSocket, long[]> inFlight = new HashMap<>();
 
   public LiveBridge(Services services) {
     this.services = services;
@@ -104,6 +108,7 @@ public final class LiveBridge {
           stats.closed();
         }
         dropping.remove(socket);
+        inFlight.remove(socket);
         event.complete(true);
       }
       case REGISTER -> register(event);
@@ -125,6 +130,7 @@ public final class LiveBridge {
       return;
     }
     open.add(socket);
+    inFlight.put(socket, new long[1]);
     socket.setWriteQueueMaxSize(maxQueueBytes);
     event.complete(true);
   }
@@ -167,21 +173,30 @@ public final class LiveBridge {
   }
 
   // No back-pressure in the bridge: a socket that cannot keep up is closed (the page reconnects
-  // and replays from /events) rather than queueing without bound.
+  // and replays from /events) rather than queueing without bound. SockJS sessions hand every
+  // frame straight to their WebSocket, so their own writeQueueFull() stays false however far
+  // the browser lags: the bridge writes the frame itself and counts bytes not yet written out.
   private void receive(BridgeEvent event, SockJSSocket socket) {
-    if (dropping.contains(socket)) {
+    long[] pending = inFlight.get(socket);
+    if (dropping.contains(socket) || pending == null) {
       event.complete(false);
       return;
     }
-    if (socket.writeQueueFull()) {
+    if (socket.writeQueueFull() || pending[0] > maxQueueBytes) {
       dropping.add(socket);
       stats.slowDrop();
-      LOG.info("dropping a slow bridge socket from {}: its write queue is full", socket.remoteAddress());
+      LOG.info("dropping a slow bridge socket from {}: {} bytes not yet written", socket.remoteAddress(), pending[0]);
+      socket.write(error("too_slow"));
       socket.close(CLOSE_SLOW, "too slow: reconnect and replay from /events");
       event.complete(false);
       return;
     }
-    event.complete(true);
+    Buffer frame = Buffer.buffer(event.getRawMessage().encode());
+    int size = frame.length();
+    pending[0] += size;
+    socket.write(frame).onComplete(ar -> pending[0] -= size);
+    // Written here, so the bridge must not write it again.
+    event.complete(false);
   }
 
   private static Buffer error(String code) {

@@ -1,0 +1,137 @@
+package dev.switchboard.inbox;
+
+import dev.switchboard.support.Http;
+import dev.switchboard.support.Seed;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVRecord;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.StringReader;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@DisplayName("Conversations export as streamed CSV")
+class ExportApiTest extends InboxTestBase {
+
+  static final Instant T0 = Instant.parse("2026-03-03T10:00:00Z");
+
+  static List<CSVRecord> csv(Http.Res r) {
+    assertThat(r.status()).as(r.text()).isEqualTo(200);
+    assertThat(r.header("Content-Type")).startsWith("text/csv");
+    try (CSVParser p = CSVParser.parse(new StringReader(r.text()), CSVFormat.DEFAULT)) {
+      List<CSVRecord> rows = p.getRecords();
+      assertThat(rows.get(0).toList()).containsExactly(ExportRoutes.HEADER);
+      return rows.subList(1, rows.size());
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Test
+  @DisplayName("by ids or by the list's filter: a header, then every message, conversations newest first and messages oldest first, text quoted safely")
+  void exportRows() {
+    Party g = party("Theta");
+    long open = thread(g, g.whatsapp(), "4950000001", "Ana, \"the\" first", "open", T0.plusSeconds(10));
+    Seed.insert(db, "UPDATE contacts SET platform_name = 'Ana P' WHERE id = ? RETURNING 1", contactOf(open));
+    long closed = thread(g, g.messenger(), "psid-exp", "Bo", "closed", T0.plusSeconds(20));
+    Seed.insert(db, "UPDATE conversations SET status = 'assigned', assignee_type = 'agent', assignee_id = ? WHERE id = ? RETURNING 1", g.agentId(), closed);
+    message(g.accountId(), open, g.whatsapp(), "in", "incoming", "hello,\nline two", T0);
+    message(g.accountId(), open, g.whatsapp(), "out", "reply", "olá \"quoted\" ✓", T0.plusSeconds(1));
+    message(g.accountId(), closed, g.messenger(), "in", "incoming", "first", T0.plusSeconds(2));
+    message(g.accountId(), closed, g.messenger(), "out", "note", "internal", T0.plusSeconds(3));
+    message(g.accountId(), closed, g.messenger(), "in", "incoming", null, T0.plusSeconds(4));
+    long foreign = thread(b, b.whatsapp(), "4950000009", "Foreign", "open", T0);
+    message(b.accountId(), foreign, b.whatsapp(), "in", "incoming", "secret of B", T0);
+
+    List<CSVRecord> all = csv(g.agent().post("/api/v1/conversations/export", new JsonObject()));
+    assertThat(all).hasSize(5);
+    assertThat(all.stream().map(r -> r.get(0)).toList()).containsExactly(id(closed), id(closed), id(closed), id(open), id(open));
+    CSVRecord first = all.get(0);
+    assertThat(first.get(1)).startsWith("messenger fb-");
+    assertThat(first.get(2)).isEqualTo("messenger");
+    assertThat(first.get(3)).isEqualTo("Bo");
+    assertThat(first.get(5)).isEqualTo("psid-exp");
+    assertThat(first.get(6)).isEqualTo("assigned");
+    assertThat(first.get(7)).isEqualTo("Agent Theta");
+    assertThat(first.get(8)).isEqualTo("2026-03-03T10:00:02.000Z");
+    assertThat(first.get(9)).isEqualTo("in");
+    assertThat(first.get(10)).isEqualTo("contact");
+    assertThat(first.get(11)).isEqualTo("incoming");
+    assertThat(first.get(12)).isEqualTo("first");
+    assertThat(all.get(2).get(12)).isEqualTo("[text]");
+    CSVRecord ana = all.get(3);
+    assertThat(ana.get(3)).isEqualTo("Ana, \"the\" first");
+    assertThat(ana.get(4)).isEqualTo("Ana P");
+    assertThat(ana.get(12)).isEqualTo("hello,\nline two");
+    assertThat(all.get(4).get(12)).isEqualTo("olá \"quoted\" ✓");
+
+    assertThat(csv(g.agent().post("/api/v1/conversations/export", new JsonObject().put("ids", new JsonArray().add(id(open))))))
+        .extracting(r -> r.get(0)).containsExactly(id(open), id(open));
+    assertThat(csv(g.agent().post("/api/v1/conversations/export", new JsonObject().put("ids", new JsonArray().add(id(foreign))))))
+        .as("another account's ids export nothing").isEmpty();
+    assertThat(csv(g.agent().post("/api/v1/conversations/export", new JsonObject().put("status", "open")))).hasSize(2);
+    assertThat(csv(g.agent().post("/api/v1/conversations/export", new JsonObject().put("platform", "messenger").put("status", "all")))).hasSize(3);
+    assertThat(csv(g.agent().post("/api/v1/conversations/export", new JsonObject().put("assigneeId", id(g.agentId()))))).hasSize(3);
+    assertThat(csv(g.agent().post("/api/v1/conversations/export", new JsonObject().put("channelId", id(g.whatsapp()))))).hasSize(2);
+    assertThat(csv(g.agent().post("/api/v1/conversations/export", null))).hasSize(5);
+
+    Http.Res fromB = b.agent().post("/api/v1/conversations/export", new JsonObject());
+    assertThat(fromB.text()).contains("secret of B").doesNotContain("hello,");
+
+    assertThat(g.agent().post("/api/v1/conversations/export", new JsonObject().put("status", "nope")).status()).isEqualTo(400);
+    assertThat(g.agent().post("/api/v1/conversations/export", new JsonObject().put("ids", "1")).status()).isEqualTo(400);
+    assertThat(g.agent().post("/api/v1/conversations/export", new JsonObject().put("channelId", new JsonObject())).status()).isEqualTo(400);
+  }
+
+  @Test
+  @DisplayName("a large export streams every row; a reader that stops makes the server pause the cursor, and leaving releases it")
+  void streamsWithBackPressure() throws Exception {
+    Party g = party("Iota");
+    long conv = thread(g, g.whatsapp(), "4960000001", "Big", "open", T0);
+    int n = 200_000;
+    Seed.insert(db, "WITH ins AS (INSERT INTO messages (account_id, conversation_id, channel_id, direction, type, content_type, text, sender_type, status, created_at) "
+        + "SELECT ?, ?, ?, 'in', 'incoming', 'text', 'message number ' || i || ' with some padding text to make the row longer', 'contact', 'received', "
+        + "timestamptz '2026-03-03 10:00:00+00' + i * interval '1 millisecond' FROM generate_series(1, ?) i RETURNING 1) SELECT count(*) FROM ins",
+        g.accountId(), conv, g.whatsapp(), n);
+
+    Http.Res full = g.agent().post("/api/v1/conversations/export", new JsonObject().put("ids", new JsonArray().add(id(conv))));
+    assertThat(full.status()).isEqualTo(200);
+    long lines = full.text().chars().filter(c -> c == '\n').count();
+    assertThat(lines).isEqualTo(n + 1);
+
+    HttpClient client = graphVertx.createHttpClient();
+    try {
+      HttpClientRequest req = client.request(HttpMethod.POST, node.port(), "127.0.0.1", "/api/v1/conversations/export").await();
+      req.putHeader("Authorization", "Bearer " + tokens.issue(g.agentId(), g.accountId(), "agent", "Agent Iota"))
+          .putHeader("Content-Type", "application/json");
+      HttpClientResponse resp = req.send(Buffer.buffer("{}")).await();
+      AtomicLong received = new AtomicLong();
+      resp.handler(buf -> {
+        received.addAndGet(buf.length());
+        resp.pause();
+      });
+      eventually(() -> received.get() > 0);
+      // the reader stopped: the server must hold the cursor open (paused), not read everything into memory
+      eventually(() -> Seed.scalar(db, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state = 'idle in transaction'") == 1);
+      long before = received.get();
+      assertThat(before).isLessThan(full.body().length());
+    } finally {
+      client.close().await();
+    }
+    eventually(() -> Seed.scalar(db, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state = 'idle in transaction'") == 0);
+    assertThat(g.agent().get("/api/v1/conversations/" + conv).status()).isEqualTo(200);
+  }
+}
