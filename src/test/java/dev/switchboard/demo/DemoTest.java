@@ -3,6 +3,7 @@ package dev.switchboard.demo;
 import dev.switchboard.store.Db;
 import dev.switchboard.support.Fixtures;
 import dev.switchboard.support.Http;
+import dev.switchboard.web.Browser;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -14,6 +15,8 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WindowType;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -300,6 +303,45 @@ class DemoTest {
     assertThat(quick.status()).isEqualTo(201);
     String quickId = quick.json().getJsonObject("item").getString("id");
     eventually("the quick reply stored", () -> count("SELECT count(*) FROM messages WHERE external_id = ? AND text = 'Sunday'", quickId) == 1 ? true : null);
+  }
+
+  @Test
+  @Order(9)
+  @DisplayName("in two browser tabs: what the customer types in the simulator appears live in the inbox, and the agent's reply reaches the simulator with its ticks moving to read")
+  void inboxAndSimulatorInTwoTabs() {
+    try (Browser inbox = new Browser("http://127.0.0.1:" + demo.port())) {
+      inbox.login(DemoSeed.SAM_EMAIL, demo.seed().password());
+      inbox.waitLive();
+      inbox.openConversation("Dana Whitfield");
+      String inboxTab = inbox.driver.getWindowHandle();
+
+      inbox.driver.switchTo().newWindow(WindowType.TAB);
+      String simulatorTab = inbox.driver.getWindowHandle();
+      inbox.driver.get("http://127.0.0.1:" + demo.port() + "/simulator/#whatsapp:14155550123");
+      inbox.waitUntil("Dana in the simulator", () -> inbox.css("#chat-head").getText().contains("Dana Whitfield"));
+      inbox.css("#text").sendKeys("Any news about my parcel?");
+      inbox.css("#send").click();
+      inbox.waitUntil("the gateway accepted the customer's message", () -> simulatorMessage(inbox, "Any news about my parcel?", "accepted"));
+
+      inbox.driver.switchTo().window(inboxTab);
+      inbox.waitUntil("the customer's message live in the open thread", () ->
+          inbox.all("[data-testid='message-text']").stream().anyMatch(e -> e.getText().equals("Any news about my parcel?")));
+      inbox.type("composer-text", "Yes! It is out for delivery today.");
+      inbox.click("send-button");
+
+      inbox.driver.switchTo().window(simulatorTab);
+      inbox.waitUntil("the reply at the customer's end, read", () -> simulatorMessage(inbox, "Yes! It is out for delivery today.", "read"));
+
+      inbox.driver.switchTo().window(inboxTab);
+      inbox.waitUntil("the reply's ticks read in the inbox", () -> inbox.all("[data-testid='message']").stream()
+          .anyMatch(m -> m.getText().contains("Yes! It is out for delivery today.")
+              && !m.findElements(By.cssSelector("[data-testid='message-ticks'][data-status='read']")).isEmpty()));
+    }
+  }
+
+  private static boolean simulatorMessage(Browser b, String text, String status) {
+    return b.all("#messages li.msg").stream().anyMatch(li ->
+        li.findElement(By.cssSelector(".text")).getText().equals(text) && status.equals(li.getAttribute("data-status")));
   }
 
   @Test
