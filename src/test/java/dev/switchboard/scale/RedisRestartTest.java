@@ -24,7 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 @DisplayName("Redis restarted under a running node")
 class RedisRestartTest {
 
-  static final int WINDOW_SECONDS = 8;
+  static final int WINDOW_SECONDS = 5;
   static TestDb db;
   static PrivateServers.Redis redis;
   static TestNode node;
