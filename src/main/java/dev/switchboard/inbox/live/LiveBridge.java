@@ -9,6 +9,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.bridge.PermittedOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.sockjs.BridgeEvent;
 import io.vertx.ext.web.handler.sockjs.SockJSBridgeOptions;
 import io.vertx.ext.web.handler.sockjs.SockJSHandler;
@@ -80,6 +81,9 @@ public final class LiveBridge {
         .setMaxAddressLength(64)
         .setPingTimeout(services.config().intOr("BRIDGE_PING_TIMEOUT_MS", 30_000));
     root.route("/eventbus/*").handler(this::checkOrigin);
+    // SockJS's HTTP fallbacks (xhr_send, jsonp_send) read their frames from the routing context's
+    // body: without a BodyHandler every POST of a browser that cannot use WebSocket failed with 500.
+    root.post("/eventbus/*").handler(BodyHandler.create(false).setBodyLimit(64 * 1024));
     root.route("/eventbus/*").subRouter(sockJS.bridge(options, this::handle));
   }
 
