@@ -123,6 +123,27 @@ class LiveBridgeTest {
   }
 
   @Test
+  @DisplayName("malformed register frames (headers not an object, authorization not a string or not Bearer) are refused and the socket keeps working")
+  void malformedRegisterFrames() {
+    String good = token(nodeA, acme.adminId(), acme.accountId());
+    try (BridgeClient client = BridgeClient.connect(clients, nodeA.port())) {
+      List<JsonObject> frames = List.of(
+          new JsonObject().put("type", "register").put("address", address(acme)).put("headers", "Bearer " + good),
+          new JsonObject().put("type", "register").put("address", address(acme)).put("headers", new JsonObject().put("authorization", 42)),
+          new JsonObject().put("type", "register").put("address", address(acme)).put("headers", new JsonObject().put("authorization", good)),
+          new JsonObject().put("type", "register").put("address", address(acme)).put("headers", new JsonObject().put("authorization", "Bearer ")));
+      for (JsonObject frame : frames) {
+        client.frames.clear();
+        client.write(frame);
+        assertThat(client.awaitError().getString("body")).as(frame.encode()).isIn("rejected", "access_denied");
+      }
+      client.register(address(acme), good);
+      awaitRegistered(client, nodeA, address(acme));
+      assertThat(client.closed).isFalse();
+    }
+  }
+
+  @Test
   @DisplayName("a client's send or publish is refused and reaches no consumer on the node")
   void inboundIsRefused() {
     AtomicInteger seen = new AtomicInteger();
