@@ -3,11 +3,13 @@ package dev.switchboard.app;
 import dev.switchboard.auth.AuthRoutes;
 import dev.switchboard.common.ApiException;
 import dev.switchboard.common.Services;
+import dev.switchboard.demo.SimulatorRoutes;
 import dev.switchboard.inbox.Errors;
 import dev.switchboard.inbox.OpsRoutes;
 import dev.switchboard.ingress.WebhookRoutes;
 import dev.switchboard.inbox.live.EventRoutes;
 import dev.switchboard.inbox.live.LiveBridge;
+import dev.switchboard.inbox.WebRoutes;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -35,6 +37,8 @@ public final class HttpVerticle extends VerticleBase {
     Router root = Router.router(vertx);
 
     new OpsRoutes(services).mount(root);
+    // demo (issue 8): /simulator, only where `demo` registered a simulator on this Vert.x
+    SimulatorRoutes.mount(root, services);
     Router api = Router.router(vertx);
     api.route().handler(BodyHandler.create(false).setBodyLimit(config.apiMaxBytes()));
     api.route().consumes("application/json").consumes("*/*");
@@ -49,6 +53,7 @@ public final class HttpVerticle extends VerticleBase {
 
     // live (issue 6): /eventbus bridge and the web inbox at /
     new LiveBridge(services).mount(root);
+    new WebRoutes(services).mount(root);
 
     root.route().failureHandler(Errors::handle);
     api.route().failureHandler(Errors::handle);
@@ -76,6 +81,7 @@ public final class HttpVerticle extends VerticleBase {
     new dev.switchboard.outbound.SendRoutes(services).mount(api);
 
     // bot flows (issue 5)
+    new dev.switchboard.bot.FlowRoutes(services).mount(api);
 
     // live events (issue 6): GET /events
     new EventRoutes(services).mount(api);

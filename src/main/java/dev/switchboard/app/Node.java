@@ -114,6 +114,7 @@ public final class Node {
     all.add(vertx.deployVerticle(new dev.switchboard.window.WindowTimerVerticle(services)));
 
     // bot (issue 5)
+    all.add(vertx.deployVerticle(new dev.switchboard.bot.BotVerticle(services)));
 
     // live (issue 6): event fan-out from the Redis log to the local event bus
     all.add(vertx.deployVerticle(new EventFanoutVerticle(services)));

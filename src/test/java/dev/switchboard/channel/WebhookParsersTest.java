@@ -140,6 +140,20 @@ class WebhookParsersTest {
   }
 
   @Test
+  @DisplayName("a WhatsApp message echo (sent from the business phone) is an echo in the customer's thread")
+  void whatsappEcho() {
+    String body = "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"1\",\"changes\":[{\"field\":\"smb_message_echoes\",\"value\":"
+        + "{\"metadata\":{\"phone_number_id\":\"118812345678901\"},\"message_echoes\":[{\"from\":\"15550100200\",\"to\":\"14155550123\","
+        + "\"id\":\"wamid.echo\",\"timestamp\":\"1767612345\",\"type\":\"text\",\"text\":{\"body\":\"sent from the phone\"}}]}}]}]}";
+    List<ParsedEntry> parsed = WebhookParsers.parse("whatsapp", body);
+    assertThat(parsed.get(0).channelExternalId()).isEqualTo("118812345678901");
+    PlatformEvent.Message m = (PlatformEvent.Message) parsed.get(0).events().get(0);
+    assertThat(m.echo()).isTrue();
+    assertThat(m.customerId()).isEqualTo("14155550123");
+    assertThat(m.text()).isEqualTo("sent from the phone");
+  }
+
+  @Test
   @DisplayName("JSON that is not a webhook of the platform is refused with a reason")
   void notAWebhook() {
     assertThatThrownBy(() -> WebhookParsers.parse("whatsapp", "{\"object\":\"page\",\"entry\":[]}"))

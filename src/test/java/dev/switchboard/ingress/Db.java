@@ -32,6 +32,9 @@ final class Db {
           Map<String, Object> row = new LinkedHashMap<>();
           for (int i = 1; i <= md.getColumnCount(); i++) {
             Object v = rs.getObject(i);
+            if (v instanceof java.sql.Timestamp ts) {
+              v = ts.toInstant().atOffset(java.time.ZoneOffset.UTC);
+            }
             row.put(md.getColumnLabel(i), v instanceof org.postgresql.util.PGobject pg ? pg.getValue() : v);
           }
           out.add(row);

@@ -8,11 +8,13 @@ import java.util.UUID;
 
 /**
  * A fresh PostgreSQL database per test class, created through the base database named by
- * {@code TEST_DATABASE_URL} (default: the switchboard role, which .ci/run gives CREATEDB).
+ * {@code TEST_DATABASE_URL} (default: the switchboard role, which .ci/run gives CREATEDB); where
+ * that does not answer, through an embedded PostgreSQL ({@link TestServers}).
  */
 public final class TestDb {
 
-  public static final String BASE_URL = env("TEST_DATABASE_URL", "postgresql://switchboard:switchboard@127.0.0.1:5432/switchboard");
+  public static final String BASE_URL = TestServers.postgres(
+      env("TEST_DATABASE_URL", "postgresql://switchboard:switchboard@127.0.0.1:5432/switchboard"));
 
   private final String name;
   private final String url;

@@ -23,7 +23,8 @@ public final class TestNode implements AutoCloseable {
 
   public static final String JWT_SECRET = "test-jwt-secret-0123456789-0123456789";
   public static final String VERIFY_TOKEN = "my-verify-token";
-  public static final String REDIS_URL = TestDb.env("TEST_REDIS_URL", "redis://127.0.0.1:6379");
+  /** {@code TEST_REDIS_URL} (default 127.0.0.1:6379), or an embedded Redis where that does not answer. */
+  public static final String REDIS_URL = TestServers.redis(TestDb.env("TEST_REDIS_URL", "redis://127.0.0.1:6379"));
 
   public final Vertx vertx;
   public final Node node;

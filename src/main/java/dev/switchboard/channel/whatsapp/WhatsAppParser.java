@@ -54,6 +54,17 @@ public final class WhatsAppParser {
     String phoneNumberId = Json.str(metadata, "phone_number_id");
     JsonObject kept = new JsonObject().put("id", Json.str(entry, "id")).put("changes", new JsonArray().add(change));
     List<PlatformEvent> events = new ArrayList<>();
+    if (value != null && phoneNumberId != null && "smb_message_echoes".equals(field)) {
+      // coexistence: what the business sent from the WhatsApp Business app on its phone
+      JsonArray echoes = Json.arr(value, "message_echoes");
+      for (int k = 0; k < echoes.size(); k++) {
+        JsonObject e = Json.objAt(echoes, k, "message_echoes");
+        PlatformEvent.Message m = (PlatformEvent.Message) message(e.copy().put("from", Json.required(e, "to", "message echo")), Map.of());
+        events.add(new PlatformEvent.Message(m.customerId(), null, m.phone(), true, m.externalId(), m.timestamp(), m.contentType(),
+            m.text(), m.attachments(), m.payload(), m.replyTo(), m.raw()));
+      }
+      return new ParsedEntry(phoneNumberId, kept, events);
+    }
     if (value == null || phoneNumberId == null || !"messages".equals(field)) {
       // e.g. template status or account updates: routable by the business account only, not stored here
       events.add(new PlatformEvent.Unhandled("unhandled WhatsApp change field '" + field + "'", kept));
@@ -76,6 +87,12 @@ public final class WhatsAppParser {
     JsonArray statuses = Json.arr(value, "statuses");
     for (int k = 0; k < statuses.size(); k++) {
       events.add(status(Json.objAt(statuses, k, "statuses")));
+    }
+    JsonArray errors = Json.arr(value, "errors");
+    if (!errors.isEmpty() || events.isEmpty()) {
+      // system errors (or anything else without messages/statuses): kept with the reason, never dropped
+      events.add(new PlatformEvent.Unhandled(errors.isEmpty() ? "WhatsApp change without messages or statuses"
+          : "WhatsApp error: " + errors.encode(), kept));
     }
     return new ParsedEntry(phoneNumberId, kept, events);
   }

@@ -9,6 +9,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.bridge.PermittedOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.sockjs.BridgeEvent;
 import io.vertx.ext.web.handler.sockjs.SockJSBridgeOptions;
 import io.vertx.ext.web.handler.sockjs.SockJSHandler;
@@ -18,8 +19,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -46,6 +49,8 @@ public final class LiveBridge {
   // Touched only on this server instance's event loop: every socket of it lives there.
   private final Set<SockJSSocket> open = new HashSet<>();
   private final Set<SockJSSocket> dropping = new HashSet<>();
+  // Bytes written to each socket whose write has not completed (reached the kernel, or a poll).
+  private final Map<SockJSSocket, long[]> inFlight = new HashMap<>();
 
   public LiveBridge(Services services) {
     this.services = services;
@@ -76,6 +81,9 @@ public final class LiveBridge {
         .setMaxAddressLength(64)
         .setPingTimeout(services.config().intOr("BRIDGE_PING_TIMEOUT_MS", 30_000));
     root.route("/eventbus/*").handler(this::checkOrigin);
+    // SockJS's HTTP fallbacks (xhr_send, jsonp_send) read their frames from the routing context's
+    // body: without a BodyHandler every POST of a browser that cannot use WebSocket failed with 500.
+    root.post("/eventbus/*").handler(BodyHandler.create(false).setBodyLimit(64 * 1024));
     root.route("/eventbus/*").subRouter(sockJS.bridge(options, this::handle));
   }
 
@@ -104,6 +112,7 @@ public final class LiveBridge {
           stats.closed();
         }
         dropping.remove(socket);
+        inFlight.remove(socket);
         event.complete(true);
       }
       case REGISTER -> register(event);
@@ -125,6 +134,7 @@ public final class LiveBridge {
       return;
     }
     open.add(socket);
+    inFlight.put(socket, new long[1]);
     socket.setWriteQueueMaxSize(maxQueueBytes);
     event.complete(true);
   }
@@ -167,21 +177,58 @@ public final class LiveBridge {
   }
 
   // No back-pressure in the bridge: a socket that cannot keep up is closed (the page reconnects
-  // and replays from /events) rather than queueing without bound.
+  // and replays from /events) rather than queueing without bound. SockJS sessions hand every
+  // frame straight to their WebSocket, so their own writeQueueFull() stays false however far
+  // the browser lags: the bridge writes the frame itself and counts bytes not yet written out.
   private void receive(BridgeEvent event, SockJSSocket socket) {
-    if (dropping.contains(socket)) {
+    long[] pending = inFlight.get(socket);
+    if (dropping.contains(socket) || pending == null) {
       event.complete(false);
       return;
     }
-    if (socket.writeQueueFull()) {
+    boolean full;
+    try {
+      full = socket.writeQueueFull();
+    } catch (IllegalStateException closing) {
+      // The WebSocket closed under us (its close event is on its way): nothing to deliver.
+      event.complete(false);
+      return;
+    }
+    if (full || pending[0] > maxQueueBytes) {
       dropping.add(socket);
       stats.slowDrop();
-      LOG.info("dropping a slow bridge socket from {}: its write queue is full", socket.remoteAddress());
+      LOG.info("dropping a slow bridge socket from {}: {} bytes not yet written", socket.remoteAddress(), pending[0]);
+      socket.write(error("too_slow"));
       socket.close(CLOSE_SLOW, "too slow: reconnect and replay from /events");
       event.complete(false);
       return;
     }
-    event.complete(true);
+    Buffer frame = Buffer.buffer(encode(event.getRawMessage()));
+    int size = frame.length();
+    pending[0] += size;
+    socket.write(frame).onComplete(ar -> pending[0] -= size);
+    if (event.getRawMessage().getValue("body") instanceof JsonObject body && body.getValue("id") instanceof String id) {
+      stats.pushed(id, services.clock().millis());
+    }
+    // Written here, so the bridge must not write it again.
+    event.complete(false);
+  }
+
+  // One event goes to every socket of its account on this event loop: encode its frame once.
+  private String encodedKey;
+  private String encoded;
+
+  private String encode(JsonObject envelope) {
+    if (envelope.getValue("body") instanceof JsonObject body && body.getValue("id") instanceof String id
+        && envelope.getValue("address") instanceof String address && !envelope.containsKey("replyAddress")) {
+      String key = address + '|' + id;
+      if (!key.equals(encodedKey)) {
+        encoded = envelope.encode();
+        encodedKey = key;
+      }
+      return encoded;
+    }
+    return envelope.encode();
   }
 
   private static Buffer error(String code) {

@@ -5,6 +5,7 @@ import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Duration;
@@ -15,8 +16,10 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
 
 /**
- * A test client of the event-bus bridge over SockJS's raw WebSocket endpoint
- * ({@code /eventbus/websocket}): JSON frames in, JSON frames out, as vertx-eventbus.js sends them.
+ * A test client of the event-bus bridge: JSON frames in, JSON frames out, as vertx-eventbus.js
+ * sends them, either over SockJS's raw WebSocket endpoint ({@code /eventbus/websocket}) or, like
+ * a browser's SockJS client, over the SockJS WebSocket transport ({@code /eventbus/000/<session>/websocket},
+ * frames wrapped as {@code a["..."]}).
  */
 final class BridgeClient implements AutoCloseable {
 
@@ -26,15 +29,45 @@ final class BridgeClient implements AutoCloseable {
   volatile Short closeCode;
   volatile boolean closed;
 
-  private BridgeClient(WebSocketClient client, WebSocket ws) {
+  final boolean sockjs;
+  volatile Integer sockjsCloseCode;
+
+  private BridgeClient(WebSocketClient client, WebSocket ws, boolean sockjs) {
     this.client = client;
     this.ws = ws;
-    // The raw transport writes each frame as a binary WebSocket message.
-    ws.handler(buf -> frames.add(new JsonObject(buf)));
+    this.sockjs = sockjs;
+    if (sockjs) {
+      ws.handler(buf -> onSockJS(buf.toString()));
+    } else {
+      // The raw transport writes each frame as a binary WebSocket message.
+      ws.handler(buf -> frames.add(new JsonObject(buf)));
+    }
     ws.closeHandler(v -> {
       closeCode = ws.closeStatusCode();
       closed = true;
     });
+  }
+
+  // SockJS framing: o (open), h (heartbeat), a[...] (messages), c[code,"reason"] (close).
+  private void onSockJS(String text) {
+    if (text.startsWith("a")) {
+      for (Object m : new JsonArray(text.substring(1))) {
+        frames.add(new JsonObject((String) m));
+      }
+    } else if (text.startsWith("c")) {
+      sockjsCloseCode = new JsonArray(text.substring(1)).getInteger(0);
+    }
+  }
+
+  /** A client speaking the SockJS WebSocket transport, as the browser's SockJS client does. */
+  static BridgeClient connectSockJS(Vertx vertx, int port) {
+    WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions()
+        .setMaxFrameSize(1 << 20).setMaxMessageSize(16 << 20));
+    String session = java.util.UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    // Handlers are installed in the completion callback, on the socket's event loop, so no frame slips by.
+    return client.connect(new WebSocketConnectOptions()
+        .setHost("127.0.0.1").setPort(port).setURI("/eventbus/000/" + session + "/websocket"))
+        .map(ws -> new BridgeClient(client, ws, true)).await();
   }
 
   static BridgeClient connect(Vertx vertx, int port) {
@@ -49,8 +82,7 @@ final class BridgeClient implements AutoCloseable {
     if (origin != null) {
       options.addHeader("Origin", origin);
     }
-    WebSocket ws = client.connect(options).await();
-    return new BridgeClient(client, ws);
+    return client.connect(options).map(ws -> new BridgeClient(client, ws, false)).await();
   }
 
   BridgeClient register(String address, String token) {
@@ -62,7 +94,7 @@ final class BridgeClient implements AutoCloseable {
   }
 
   BridgeClient write(JsonObject frame) {
-    ws.writeTextMessage(frame.encode()).await();
+    ws.writeTextMessage(sockjs ? new JsonArray().add(frame.encode()).encode() : frame.encode()).await();
     return this;
   }
 

@@ -109,6 +109,33 @@ class BridgeLimitsTest {
   }
 
   @Test
+  @DisplayName("a browser on the SockJS WebSocket transport that stops reading is dropped too (its session queue alone never fills)")
+  void slowSockJSClientIsDropped() {
+    eventually(() -> assertThat(stats().connections()).isZero());
+    String address = Bus.accountAddress(acme.accountId());
+    long dropsBefore = stats().slowDrops();
+    try (BridgeClient slow = BridgeClient.connectSockJS(clients, node.port())) {
+      slow.register(address, token(node, acme.adminId(), acme.accountId()));
+      awaitRegistered(slow, node, address);
+      slow.ws.pause();
+      String big = "y".repeat(64 * 1024);
+      int sent = 0;
+      while (stats().slowDrops() == dropsBefore && sent < 4_000) {
+        for (int i = 0; i < 20; i++, sent++) {
+          node.vertx.eventBus().publish(address, new JsonObject().put("id", "big-" + sent).put("data", big));
+        }
+        BridgeClient.pause(5);
+      }
+      assertThat(stats().slowDrops()).as("drops after %d events of 64 KiB", sent).isEqualTo(dropsBefore + 1);
+      slow.ws.resume();
+      slow.awaitClosed(Duration.ofSeconds(20));
+      // SockJS sessions close with their own close frame (c[3000,...]); the page reconnects and replays.
+      assertThat(slow.sockjsCloseCode).isNotNull();
+      eventually(() -> assertThat(stats().connections()).isZero());
+    }
+  }
+
+  @Test
   @DisplayName("a client that stops reading is closed once its write queue is full, the drop is counted, and a new client gets events")
   void slowClientIsDropped() {
     eventually(() -> assertThat(stats().connections()).isZero());

@@ -154,6 +154,19 @@ class LiveBridgeTest {
   }
 
   @Test
+  @DisplayName("a browser-style SockJS client (WebSocket transport, SockJS framing) registers with its token and gets pushed events")
+  void sockJSTransport() {
+    try (BridgeClient browser = BridgeClient.connectSockJS(clients, nodeA.port())) {
+      browser.register(address(acme), token(nodeA, acme.adminId(), acme.accountId()));
+      awaitRegistered(browser, nodeA, address(acme));
+      JsonObject event = append(nodeA, acme, "via sockjs");
+      assertThat(browser.awaitEvent(event.getString("id")).getJsonObject("data").getString("text")).isEqualTo("via sockjs");
+      browser.register(address(globex), token(nodeA, acme.adminId(), acme.accountId()));
+      assertThat(browser.awaitError().getString("body")).isIn("rejected", "access_denied");
+    }
+  }
+
+  @Test
   @DisplayName("an event appended on node A reaches a client connected to node B")
   void crossNode() {
     try (BridgeClient onB = BridgeClient.connect(clients, nodeB.port())) {

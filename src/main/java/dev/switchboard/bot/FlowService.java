@@ -1,0 +1,153 @@
+package dev.switchboard.bot;
+
+import dev.switchboard.common.ApiException;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.Tuple;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/** Bot flows of an account: list, create, replace, delete. Every flow is validated whole before it is stored. */
+public final class FlowService {
+
+  private final Pool pool;
+
+  public FlowService(Pool pool) {
+    this.pool = pool;
+  }
+
+  public Future<List<JsonObject>> list(long accountId) {
+    return pool.preparedQuery(FlowSql.LIST).execute(Tuple.of(accountId)).map(rows -> {
+      List<JsonObject> out = new ArrayList<>();
+      rows.forEach(r -> out.add(FlowSql.view(r)));
+      return out;
+    });
+  }
+
+  public Future<JsonObject> get(long accountId, long id) {
+    return pool.preparedQuery(FlowSql.GET).execute(Tuple.of(id, accountId)).map(rows -> FlowSql.view(one(rows)));
+  }
+
+  public Future<JsonObject> create(long accountId, JsonObject body) {
+    Draft d;
+    try {
+      d = Draft.of(body, null);
+    } catch (ApiException e) {
+      return Future.failedFuture(e);
+    }
+    return checkReferences(accountId, d)
+        .compose(v -> pool.preparedQuery(FlowSql.INSERT).execute(Tuple.of(accountId, d.position, d.name, d.enabled,
+            d.channelId, d.trigger, d.actions)))
+        .map(rows -> FlowSql.view(rows.iterator().next()));
+  }
+
+  /** Replaces the fields the body gives; the ones it leaves out keep their values. */
+  public Future<JsonObject> update(long accountId, long id, JsonObject body) {
+    return pool.preparedQuery(FlowSql.GET).execute(Tuple.of(id, accountId)).compose(rows -> {
+      Row current = one(rows);
+      Draft d = Draft.of(body, FlowSql.view(current));
+      return checkReferences(accountId, d)
+          .compose(v -> pool.preparedQuery(FlowSql.UPDATE).execute(Tuple.of(id, accountId, d.position, d.name, d.enabled,
+              d.channelId, d.trigger, d.actions)))
+          .map(updated -> FlowSql.view(one(updated)));
+    });
+  }
+
+  public Future<Void> delete(long accountId, long id) {
+    return pool.preparedQuery(FlowSql.DELETE).execute(Tuple.of(id, accountId)).compose(rows -> rows.rowCount() == 0
+        ? Future.failedFuture(ApiException.notFound("flow"))
+        : Future.succeededFuture());
+  }
+
+  private static Row one(RowSet<Row> rows) {
+    if (rows.size() == 0) {
+      throw ApiException.notFound("flow");
+    }
+    return rows.iterator().next();
+  }
+
+  // Another account's channel or team is named as missing, exactly like one that does not exist.
+  private Future<Void> checkReferences(long accountId, Draft d) {
+    Future<Void> channel = d.channelId == null ? Future.succeededFuture()
+        : pool.preparedQuery(FlowSql.CHANNEL_OF_ACCOUNT).execute(Tuple.of(d.channelId, accountId)).compose(rows -> rows.size() == 0
+            ? Future.failedFuture(FlowJson.invalid("channelId " + d.channelId + " is not a channel of this account"))
+            : Future.succeededFuture());
+    Set<Long> teams = FlowJson.teamIds(d.parsedActions);
+    if (teams.isEmpty()) {
+      return channel;
+    }
+    return channel.compose(v -> pool.preparedQuery(FlowSql.TEAMS_OF_ACCOUNT)
+        .execute(Tuple.of(teams.toArray(new Long[0]), accountId))
+        .compose(rows -> {
+          Set<Long> found = new HashSet<>();
+          rows.forEach(r -> found.add(r.getLong("id")));
+          for (Long t : teams) {
+            if (!found.contains(t)) {
+              return Future.failedFuture(FlowJson.invalid("teamId " + t + " is not a team of this account"));
+            }
+          }
+          return Future.succeededFuture();
+        }));
+  }
+
+  /** A validated flow body, normalised for storage. */
+  private static final class Draft {
+    String name;
+    boolean enabled;
+    Long channelId;
+    Integer position;
+    JsonObject trigger;
+    JsonArray actions;
+    List<Action> parsedActions;
+
+    /** Reads a body; with {@code current} (an update) absent fields keep the current values. */
+    static Draft of(JsonObject body, JsonObject current) {
+      JsonObject merged = current == null ? new JsonObject() : current.copy();
+      for (String key : List.of("name", "enabled", "channelId", "position", "trigger", "actions")) {
+        if (body.containsKey(key)) {
+          merged.put(key, body.getValue(key));
+        }
+      }
+      Draft d = new Draft();
+      Object name = merged.getValue("name");
+      if (name == null) {
+        throw FlowJson.invalid("name is required");
+      }
+      if (!(name instanceof String s) || s.isBlank()) {
+        throw FlowJson.invalid("name must be a non-empty string");
+      }
+      d.name = s.strip();
+      if (d.name.length() > FlowJson.MAX_NAME) {
+        throw FlowJson.invalid("name may have at most " + FlowJson.MAX_NAME + " characters");
+      }
+      Object enabled = merged.getValue("enabled");
+      if (enabled != null && !(enabled instanceof Boolean)) {
+        throw FlowJson.invalid("enabled must be true or false");
+      }
+      d.enabled = enabled == null || (Boolean) enabled;
+      d.channelId = FlowJson.optionalId(merged.getValue("channelId"), "channelId");
+      Object position = merged.getValue("position");
+      if (position != null) {
+        if (!(position instanceof Integer || position instanceof Long) || ((Number) position).longValue() < 0
+            || ((Number) position).longValue() > 1_000_000) {
+          throw FlowJson.invalid("position must be an integer from 0 to 1000000");
+        }
+        d.position = ((Number) position).intValue();
+      } else if (current != null) {
+        d.position = current.getInteger("position");
+      }
+      Trigger trigger = FlowJson.trigger(merged.getValue("trigger"));
+      d.parsedActions = FlowJson.actions(merged.getValue("actions"));
+      d.trigger = FlowJson.toJson(trigger);
+      d.actions = FlowJson.toJson(d.parsedActions);
+      return d;
+    }
+  }
+}

@@ -1,0 +1,34 @@
+package dev.switchboard.bot;
+
+import dev.switchboard.channel.Sender;
+import dev.switchboard.common.Services;
+import dev.switchboard.conversation.Inbound;
+import dev.switchboard.outbound.Outbox;
+import io.vertx.core.Future;
+import io.vertx.sqlclient.SqlConnection;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Bot replies through the send pipeline's outbox: pending {@code bot} messages, automation window, never HUMAN_AGENT. */
+public final class OutboxBotReplies implements BotReplies {
+
+  private final Outbox outbox;
+
+  public OutboxBotReplies(Services services) {
+    this.outbox = new Outbox(services);
+  }
+
+  @Override
+  public Future<Object> enqueue(SqlConnection tx, Inbound cause, String text, List<Action.QuickReply> quickReplies) {
+    List<Sender.QuickReply> buttons = quickReplies.stream().map(q -> new Sender.QuickReply(q.title(), q.payload())).toList();
+    return outbox.enqueueBotReply(tx, cause.conversationId(), text, buttons).map(q -> (Object) q);
+  }
+
+  @Override
+  public void afterCommit(List<Object> queued) {
+    List<Outbox.Queued> list = new ArrayList<>();
+    queued.forEach(q -> list.add((Outbox.Queued) q));
+    outbox.published(list);
+  }
+}

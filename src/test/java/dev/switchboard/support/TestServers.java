@@ -1,0 +1,126 @@
+package dev.switchboard.support;
+
+import dev.switchboard.demo.EmbeddedServers;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+/**
+ * Which PostgreSQL and Redis the tests use: the ones named by the environment (or the defaults)
+ * when they answer, otherwise embedded ones, started once per JVM on first need and stopped at
+ * JVM exit. So {@code mvn verify} passes on a machine with only a JDK and Maven.
+ * {@code TEST_EMBEDDED=never} turns the fallback off (a missing service then fails the tests);
+ * {@code TEST_EMBEDDED=always} uses the embedded servers even where real ones answer.
+ */
+public final class TestServers {
+
+  private static EmbeddedServers embedded;
+  private static Path embeddedDir;
+
+  private TestServers() {
+  }
+
+  /** The base PostgreSQL URL to create test databases through. */
+  public static String postgres(String configured) {
+    if (useConfigured(postgresAnswers(configured))) {
+      return configured;
+    }
+    return embedded().adminDatabaseUrl();
+  }
+
+  /** The Redis URL for test nodes. */
+  public static String redis(String configured) {
+    if (useConfigured(redisAnswers(configured))) {
+      return configured;
+    }
+    return embedded().redisUrl();
+  }
+
+  /** True once the embedded fallback was started in this JVM. */
+  public static synchronized boolean embeddedStarted() {
+    return embedded != null;
+  }
+
+  private static boolean useConfigured(boolean answers) {
+    String mode = TestDb.env("TEST_EMBEDDED", "auto");
+    return switch (mode) {
+      case "never" -> true;
+      case "always" -> false;
+      default -> answers;
+    };
+  }
+
+  private static synchronized EmbeddedServers embedded() {
+    if (embedded == null) {
+      try {
+        embeddedDir = Files.createTempDirectory("switchboard-test-servers");
+      } catch (IOException e) {
+        throw new IllegalStateException("cannot create a folder for the embedded test servers", e);
+      }
+      System.err.println("tests: PostgreSQL or Redis named by the environment does not answer; starting embedded ones in " + embeddedDir);
+      embedded = EmbeddedServers.start(EmbeddedServers.Options.scratch(embeddedDir));
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        embedded.close();
+        deleteQuietly(embeddedDir);
+      }, "embedded-test-servers-stop"));
+    }
+    return embedded;
+  }
+
+  private static boolean postgresAnswers(String url) {
+    try {
+      URI u = URI.create(url);
+      String info = u.getUserInfo();
+      String user = info == null ? "postgres" : info.split(":", 2)[0];
+      String password = info == null || !info.contains(":") ? null : info.split(":", 2)[1];
+      DriverManager.setLoginTimeout(3);
+      try (Connection c = DriverManager.getConnection(TestDb.jdbc(url) + "?connectTimeout=3", user, password)) {
+        return c.isValid(3);
+      }
+    } catch (SQLException | IllegalArgumentException e) {
+      return false;
+    }
+  }
+
+  private static boolean redisAnswers(String url) {
+    try {
+      URI u = URI.create(url);
+      try (Socket s = new Socket()) {
+        s.connect(new InetSocketAddress(u.getHost(), u.getPort() < 0 ? 6379 : u.getPort()), 2_000);
+        s.setSoTimeout(2_000);
+        OutputStream out = s.getOutputStream();
+        out.write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        byte[] buf = new byte[64];
+        int n = s.getInputStream().read(buf);
+        String answer = n > 0 ? new String(buf, 0, n, StandardCharsets.US_ASCII) : "";
+        // a Redis that wants a password still answers; the URL carries it
+        return answer.startsWith("+PONG") || answer.startsWith("-NOAUTH");
+      }
+    } catch (IOException | IllegalArgumentException e) {
+      return false;
+    }
+  }
+
+  static void deleteQuietly(Path dir) {
+    if (dir == null || !Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> all = Files.walk(dir)) {
+      all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException ignored) {
+      // a temp folder; the OS cleans it eventually
+    }
+  }
+}

@@ -1,0 +1,226 @@
+package dev.switchboard.web;
+
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.NoSuchElementException;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedCondition;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+
+/**
+ * One headless Debian Chromium (installed by {@code .ci/browser}) driven through the system
+ * chromedriver: both paths are given explicitly, so Selenium Manager never tries to download a
+ * browser or a driver (there is no network for that here, nor in CI).
+ */
+public final class Browser implements AutoCloseable {
+
+  static final String CHROMIUM = System.getenv().getOrDefault("CHROMIUM_BIN", "/usr/bin/chromium");
+  static final String CHROMEDRIVER = System.getenv().getOrDefault("CHROMEDRIVER_BIN", "/usr/bin/chromedriver");
+  static final Path SCREENSHOTS = Path.of("target", "screenshots");
+  static final Duration WAIT = Duration.ofSeconds(15);
+
+  public final ChromeDriver driver;
+  public final Path downloads;
+  private final Path profile;
+  private final String base;
+
+  public Browser(String baseUrl) {
+    this.base = baseUrl;
+    try {
+      profile = Files.createTempDirectory("sb-chromium-profile");
+      downloads = Files.createTempDirectory("sb-chromium-downloads");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    System.setProperty("webdriver.chrome.driver", CHROMEDRIVER);
+    ChromeOptions options = new ChromeOptions();
+    options.setBinary(CHROMIUM);
+    options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--disable-dev-shm-usage", "--window-size=1440,900", "--user-data-dir=" + profile);
+    options.setExperimentalOption("prefs", Map.of(
+        "download.default_directory", downloads.toString(),
+        "download.prompt_for_download", false,
+        "safebrowsing.enabled", false));
+    ChromeDriverService service = new ChromeDriverService.Builder()
+        .usingDriverExecutable(new File(CHROMEDRIVER))
+        .usingAnyFreePort()
+        .build();
+    driver = new ChromeDriver(service, options);
+    driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(20));
+  }
+
+  public Browser open(String path) {
+    driver.get(base + path);
+    return this;
+  }
+
+  /** Opens the page and signs in; waits for the inbox to show the agent's name. */
+  public Browser login(String email, String password) {
+    open("/");
+    type("login-email", email);
+    type("login-password", password);
+    click("login-submit");
+    waitUntil("the inbox after login", () -> visible("agent-name") && !text("agent-name").isBlank());
+    return this;
+  }
+
+  /** Waits until the page says it is connected for live updates. */
+  public void waitLive() {
+    waitUntil("the live connection", () -> !visible("offline-indicator"));
+  }
+
+  public static By tid(String testId) {
+    return By.cssSelector("[data-testid='" + testId + "']");
+  }
+
+  public WebElement el(String testId) {
+    return waitFor("element " + testId, () -> {
+      List<WebElement> found = driver.findElements(tid(testId));
+      return found.stream().filter(WebElement::isDisplayed).findFirst().orElse(null);
+    });
+  }
+
+  public WebElement css(String selector) {
+    return waitFor("element " + selector, () -> {
+      List<WebElement> found = driver.findElements(By.cssSelector(selector));
+      return found.stream().filter(WebElement::isDisplayed).findFirst().orElse(null);
+    });
+  }
+
+  public List<WebElement> all(String selector) {
+    return driver.findElements(By.cssSelector(selector));
+  }
+
+  public boolean visible(String testId) {
+    try {
+      return driver.findElements(tid(testId)).stream().anyMatch(WebElement::isDisplayed);
+    } catch (StaleElementReferenceException e) {
+      return false;
+    }
+  }
+
+  public String text(String testId) {
+    return el(testId).getText();
+  }
+
+  public void click(String testId) {
+    retry(() -> el(testId).click());
+  }
+
+  public void clickCss(String selector) {
+    retry(() -> css(selector).click());
+  }
+
+  public void type(String testId, String text) {
+    retry(() -> {
+      WebElement e = el(testId);
+      e.clear();
+      e.sendKeys(text);
+    });
+  }
+
+  /** The conversation row of a contact name in the list, once it is there. */
+  public WebElement conversation(String name) {
+    return waitFor("conversation " + name + " in the list", () -> all("[data-testid='conv-item']").stream()
+        .filter(e -> e.findElement(tid("conv-name")).getText().equals(name)).findFirst().orElse(null));
+  }
+
+  public boolean listed(String name) {
+    try {
+      return all("[data-testid='conv-item'] [data-testid='conv-name']").stream().anyMatch(e -> e.getText().equals(name));
+    } catch (StaleElementReferenceException e) {
+      return false;
+    }
+  }
+
+  public void openConversation(String name) {
+    retry(() -> conversation(name).click());
+    waitUntil("thread of " + name, () -> visible("thread-title") && text("thread-title").equals(name));
+  }
+
+  public int count(String status) {
+    String t = text("count-" + status);
+    return t.matches("\\d+") ? Integer.parseInt(t) : -1;
+  }
+
+  public Object js(String script, Object... args) {
+    return ((JavascriptExecutor) driver).executeScript(script, args);
+  }
+
+  public void waitUntil(String what, Supplier<Boolean> condition) {
+    waitFor(what, () -> Boolean.TRUE.equals(condition.get()) ? Boolean.TRUE : null);
+  }
+
+  public <T> T waitFor(String what, Supplier<T> value) {
+    return waitFor(what, WAIT, value);
+  }
+
+  public <T> T waitFor(String what, Duration timeout, Supplier<T> value) {
+    ExpectedCondition<T> c = d -> {
+      try {
+        return value.get();
+      } catch (StaleElementReferenceException | NoSuchElementException e) {
+        return null;
+      }
+    };
+    return new WebDriverWait(driver, timeout, Duration.ofMillis(100)).withMessage("waiting for " + what).until(c);
+  }
+
+  private void retry(Runnable action) {
+    waitUntil("an element to act on", () -> {
+      try {
+        action.run();
+        return true;
+      } catch (StaleElementReferenceException | org.openqa.selenium.ElementNotInteractableException e) {
+        return false;
+      }
+    });
+  }
+
+  public Path screenshot(String name) {
+    try {
+      Files.createDirectories(SCREENSHOTS);
+      Path target = SCREENSHOTS.resolve(name + ".png");
+      Files.write(target, driver.getScreenshotAs(OutputType.BYTES));
+      return target;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    try {
+      driver.quit();
+    } finally {
+      delete(profile);
+      delete(downloads);
+    }
+  }
+
+  private static void delete(Path dir) {
+    try (Stream<Path> files = Files.walk(dir)) {
+      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException ignored) {
+      // a temp dir left behind is harmless
+    }
+  }
+}

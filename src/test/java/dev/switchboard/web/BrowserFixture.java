@@ -1,0 +1,127 @@
+package dev.switchboard.web;
+
+import dev.switchboard.support.FakeGraph;
+import dev.switchboard.support.Http;
+import dev.switchboard.support.Seed;
+import dev.switchboard.support.TestDb;
+import dev.switchboard.support.TestNode;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.Supplier;
+
+/**
+ * What every browser test class starts: a database of its own, a Graph API fake that accepts
+ * sends, a real node, and one account with an admin, an agent, a team and a channel per platform.
+ */
+final class BrowserFixture implements AutoCloseable {
+
+  final TestDb db;
+  final Vertx vertx;
+  final FakeGraph graph;
+  final String redisPrefix;
+  final JsonObject overrides;
+  TestNode node;
+  final Http http;
+  final Seed.Account account;
+  final long agentId;
+  final String agentEmail = "bea@acme.test";
+  final String agentPassword = "bea-password";
+  final long teamId;
+  final long whatsapp;
+  final long messenger;
+  final long instagram;
+  final String adminToken;
+  private final List<Browser> browsers = new ArrayList<>();
+
+  BrowserFixture(JsonObject extraSettings) {
+    db = TestDb.create();
+    vertx = Vertx.vertx();
+    graph = FakeGraph.start(vertx);
+    // every send gets its own platform id, so (channel, external_id) never collides
+    graph.respond("POST", "/" + Webhooks.WA_PHONE_NUMBER_ID + "/messages", c -> FakeGraph.Answer.json(200, new JsonObject()
+        .put("messaging_product", "whatsapp")
+        .put("messages", new JsonArray().add(new JsonObject().put("id", "wamid.out-" + UUID.randomUUID())))));
+    graph.respond("POST", "/me/messages", c -> FakeGraph.Answer.json(200, new JsonObject()
+        .put("recipient_id", "x").put("message_id", "m_out-" + UUID.randomUUID())));
+    graph.respond("GET", "/waba-1/message_templates", FakeGraph.Answer.json(200, new JsonObject().put("data", new JsonArray()
+        .add(new JsonObject().put("name", "order_update").put("language", "en_US").put("status", "APPROVED").put("category", "UTILITY")
+            .put("components", new JsonArray().add(new JsonObject().put("type", "BODY").put("text", "Hello {{1}}, your order {{2}} is on its way.")))))));
+    redisPrefix = TestNode.newRedisPrefix();
+    overrides = new JsonObject().put("GRAPH_API_URL", graph.url()).put("GRAPH_RETRY_BASE_MS", 50).mergeIn(extraSettings);
+    node = TestNode.start(db, redisPrefix, overrides);
+    http = new Http(vertx, node.baseUrl());
+    account = Seed.account(db, "Acme");
+    agentId = Seed.user(db, account.accountId(), "Bea Agent", agentEmail, agentPassword, "agent");
+    teamId = Seed.insert(db, "INSERT INTO teams (account_id, name) VALUES (?, ?) RETURNING id", account.accountId(), "Support");
+    Seed.insert(db, "INSERT INTO team_members (team_id, user_id) VALUES (?, ?) RETURNING team_id", teamId, agentId);
+    whatsapp = Seed.channel(db, account.accountId(), "whatsapp", Webhooks.WA_PHONE_NUMBER_ID);
+    Seed.insert(db, "UPDATE channels SET waba_id = 'waba-1' WHERE id = ? RETURNING id", whatsapp);
+    messenger = Seed.channel(db, account.accountId(), "messenger", Webhooks.PAGE_ID);
+    instagram = Seed.channel(db, account.accountId(), "instagram", Webhooks.IG_ID);
+    adminToken = http.post("/api/v1/auth/login", new JsonObject().put("email", account.adminEmail()).put("password", account.password()))
+        .json().getString("token");
+  }
+
+  Http api() {
+    return http.as(adminToken);
+  }
+
+  Browser browser() {
+    Browser b = new Browser(node.baseUrl());
+    browsers.add(b);
+    return b;
+  }
+
+  /** The conversation id of a platform user, once the processor has stored it. */
+  String conversationOf(String platformUserId) {
+    return String.valueOf(eventually("conversation of " + platformUserId, () -> {
+      try {
+        return Seed.scalar(db, "SELECT cv.id FROM conversations cv JOIN contacts ct ON ct.id = cv.contact_id WHERE ct.platform_user_id = ?", platformUserId);
+      } catch (IllegalStateException e) {
+        return null;
+      }
+    }));
+  }
+
+  static <T> T eventually(String what, Supplier<T> value) {
+    Instant deadline = Instant.now().plus(Duration.ofSeconds(15));
+    while (Instant.now().isBefore(deadline)) {
+      T v = value.get();
+      if (v != null && !Boolean.FALSE.equals(v)) {
+        return v;
+      }
+      try {
+        Thread.sleep(50); // polling database state, which has no event to await
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
+    throw new AssertionError("timed out waiting for " + what);
+  }
+
+  @Override
+  public void close() {
+    for (Browser b : browsers) {
+      try {
+        b.close();
+      } catch (RuntimeException ignored) {
+        // the next one still closes
+      }
+    }
+    http.close();
+    if (node != null) {
+      node.close();
+    }
+    graph.close();
+    vertx.close().await();
+    db.drop();
+  }
+}

@@ -1,0 +1,132 @@
+// The right pane: the contact's display name (edit + Save), platform name (refresh), details,
+// custom fields (add, edit, remove; names from the account's list) and labels (add, ×).
+
+import { h, mount, initials, platformName, toast } from './dom.js';
+import { api, enc } from './api.js';
+import { S, currentConversation, refreshConversation, refreshNames } from './app.js';
+
+let editingName = false;
+let lastContactId = null;
+
+function datalist(id, names) {
+  return h('datalist', { id }, names.map((n) => h('option', { value: n })));
+}
+
+/** Applies a contact returned by the API everywhere it shows. */
+function applyContact(contact) {
+  const cur = currentConversation();
+  if (cur && cur.contact && cur.contact.id === contact.id) { cur.contact = { ...cur.contact, ...contact }; cur.labels = cur.contact.labels; }
+  for (const c of S.convs.values()) if (c.contact && c.contact.id === contact.id) c.contact = { ...c.contact, ...contact };
+  renderContact(document.getElementById('contact-pane'));
+  if (cur) refreshConversation(cur.id);
+  refreshNames().then(() => renderContact(document.getElementById('contact-pane')));
+}
+
+async function call(promise) {
+  try {
+    applyContact(await promise);
+    return true;
+  } catch (e) {
+    toast(e.message);
+    return false;
+  }
+}
+
+export function renderContact(pane) {
+  const conv = currentConversation();
+  if (!pane) return;
+  if (!conv || !conv.contact) {
+    mount(pane, h('div', { class: 'thread-empty', style: 'padding:30px;text-align:center' }, 'Contact details appear here.'));
+    return;
+  }
+  const ct = conv.contact;
+  if (ct.id !== lastContactId) { editingName = false; lastContactId = ct.id; }
+  // keep what the agent is typing when a live update re-renders the pane
+  const typing = {};
+  for (const el of pane.querySelectorAll('input[data-testid]')) typing[el.dataset.testid + (el.dataset.name || '')] = el.value;
+  const focused = document.activeElement && pane.contains(document.activeElement) ? document.activeElement.dataset.testid + (document.activeElement.dataset.name || '') : null;
+
+  const base = `/contacts/${enc(ct.id)}`;
+  const display = ct.displayName || ct.platformName || ct.phone || ct.platformUserId;
+
+  let nameBlock;
+  if (editingName) {
+    const input = h('input', { testid: 'contact-name-input', value: ct.displayName || '' });
+    const save = async () => { if (await call(api.patch(base, { displayName: input.value.trim() }))) { editingName = false; renderContact(pane); } };
+    input.addEventListener('keydown', (e) => { if (e.key === 'Enter') save(); if (e.key === 'Escape') { editingName = false; renderContact(pane); } });
+    nameBlock = h('div', { class: 'row' }, input,
+      h('button', { class: 'btn btn-primary btn-sm', testid: 'contact-save', onclick: save }, 'Save'),
+      h('button', { class: 'btn btn-sm', testid: 'contact-cancel', onclick: () => { editingName = false; renderContact(pane); } }, 'Cancel'));
+    setTimeout(() => input.focus(), 0);
+  } else {
+    nameBlock = h('div', { class: 'row' }, h('span', { class: 'dn', testid: 'contact-display-name' }, display),
+      h('button', { class: 'btn-icon', testid: 'contact-edit', title: 'Edit display name', onclick: () => { editingName = true; renderContact(pane); } }, '✎'));
+  }
+
+  const canRefresh = ct.platform !== 'whatsapp';
+  const fieldNames = Object.keys(ct.fields || {}).sort();
+  const fieldRows = fieldNames.map((name) => {
+    const value = h('input', { testid: 'field-value', dataset: { name }, value: ct.fields[name] });
+    const saveField = () => { if (value.value !== ct.fields[name]) call(api.put(`${base}/fields/${enc(name)}`, { value: value.value })); };
+    value.addEventListener('keydown', (e) => { if (e.key === 'Enter') saveField(); });
+    return h('div', { class: 'field-row', testid: 'field-row', dataset: { name } },
+      h('span', { class: 'fname', testid: 'field-name' }, name), value,
+      h('button', { class: 'btn-icon', testid: 'field-save', dataset: { name }, title: 'Save value', onclick: saveField }, '✓'),
+      h('button', { class: 'btn-icon', testid: 'field-remove', dataset: { name }, title: 'Remove field', onclick: () => call(api.del(`${base}/fields/${enc(name)}`)) }, '×'));
+  });
+  const newName = h('input', { testid: 'field-name-input', placeholder: 'Field name', list: 'field-names' });
+  const newValue = h('input', { testid: 'field-value-input', placeholder: 'Value' });
+  const addField = async () => {
+    const name = newName.value.trim();
+    if (!name) { newName.focus(); return; }
+    const value = newValue.value;
+    // cleared before the answer re-renders the pane (which keeps whatever is typed)
+    newName.value = ''; newValue.value = '';
+    if (!await call(api.put(`${base}/fields/${enc(name)}`, { value }))) {
+      pane.querySelector('[data-testid=field-name-input]').value = name;
+      pane.querySelector('[data-testid=field-value-input]').value = value;
+    }
+  };
+  newValue.addEventListener('keydown', (e) => { if (e.key === 'Enter') addField(); });
+
+  const labelInput = h('input', { testid: 'label-input', placeholder: 'Add a label', list: 'label-names' });
+  const addLabel = async () => {
+    const name = labelInput.value.trim();
+    if (!name) return;
+    labelInput.value = '';
+    if (!await call(api.post(`${base}/labels`, { name }))) pane.querySelector('[data-testid=label-input]').value = name;
+  };
+  labelInput.addEventListener('keydown', (e) => { if (e.key === 'Enter') addLabel(); });
+
+  mount(pane,
+    h('div', { class: 'contact-head' },
+      h('span', { class: 'avatar' }, initials(display)),
+      nameBlock,
+      h('span', { class: 'muted', style: 'font-size:12px' }, `${platformName(ct.platform)} contact`)),
+    h('div', { class: 'section' }, h('h3', {}, 'Contact info'),
+      h('div', { class: 'kv' },
+        h('span', { class: 'k' }, 'Platform name'), h('span', { class: 'v', testid: 'contact-platform-name' }, ct.platformName || '—'),
+        canRefresh ? h('button', { class: 'btn-icon', testid: 'contact-refresh', title: `Fetch the current name from ${platformName(ct.platform)}`,
+          onclick: () => call(api.post(`${base}/refresh-name`, {})) }, '⟳') : h('span'),
+        h('span', { class: 'k' }, 'Phone'), h('span', { class: 'v', testid: 'contact-phone' }, ct.phone || '—'), h('span'),
+        h('span', { class: 'k' }, 'Email'), h('span', { class: 'v', testid: 'contact-email' }, ct.email || '—'), h('span'),
+        h('span', { class: 'k' }, 'User ID'), h('span', { class: 'v', testid: 'contact-user-id' }, ct.platformUserId || '—'), h('span')),
+      ct.platform === 'instagram' ? h('div', { class: 'info-note', testid: 'instagram-note' },
+        'Instagram does not allow collecting email or phone numbers. Record them separately, e.g. in a custom field.') : null),
+    h('div', { class: 'section', testid: 'fields-section' }, h('h3', {}, 'Custom fields'),
+      fieldRows.length ? fieldRows : h('span', { class: 'muted', style: 'font-size:13px' }, 'No custom fields yet.'),
+      datalist('field-names', S.fields),
+      h('div', { class: 'field-add' }, newName, newValue, h('button', { class: 'btn btn-sm', testid: 'field-add', onclick: addField }, 'Add'))),
+    h('div', { class: 'section', testid: 'labels-section' }, h('h3', {}, 'Labels'),
+      h('div', { class: 'labels' }, (ct.labels || []).map((name) => h('span', { class: 'chip label-chip', testid: 'label-chip', dataset: { name } }, name,
+        h('button', { testid: 'label-remove', dataset: { name }, title: `Remove ${name}`, onclick: () => call(api.del(`${base}/labels/${enc(name)}`)) }, '×'))),
+      (ct.labels || []).length ? null : h('span', { class: 'muted', style: 'font-size:13px' }, 'No labels.')),
+      datalist('label-names', S.labels),
+      h('div', { class: 'row' }, labelInput, h('button', { class: 'btn btn-sm', testid: 'label-add', onclick: addLabel }, 'Add'))));
+
+  for (const el of pane.querySelectorAll('input[data-testid]')) {
+    const key = el.dataset.testid + (el.dataset.name || '');
+    if (typing[key] !== undefined && el.dataset.testid !== 'field-value') el.value = typing[key];
+    if (key === focused) el.focus();
+  }
+}

@@ -1,0 +1,51 @@
+// Modals, and "Add new contact" (WhatsApp only): phone and name, then a template to open the conversation.
+
+import { h, mount, toast, platformName } from './dom.js';
+import { api, enc } from './api.js';
+import { S, openConversation, reloadLists } from './app.js';
+import { templatePicker } from './templates.js';
+
+/** A modal with a body and a primary button; onOk(close) decides when to close. */
+export function openModal(title, body, onOk, okLabel, okTestid) {
+  const root = document.getElementById('modal-root');
+  const close = () => mount(root);
+  const ok = okLabel ? h('button', { class: 'btn btn-primary', testid: okTestid, onclick: () => onOk(close) }, okLabel) : null;
+  const modal = h('div', { class: 'modal', testid: 'modal', role: 'dialog' },
+    h('h2', {}, title), body,
+    h('div', { class: 'buttons' }, h('button', { class: 'btn', testid: 'modal-cancel', onclick: close }, okLabel ? 'Cancel' : 'Close'), ok));
+  mount(root, h('div', { class: 'modal-back', onmousedown: (e) => { if (e.target === e.currentTarget) close(); } }, modal));
+  return { modal, close };
+}
+
+export function openNewContact() {
+  const channels = S.channels.filter((c) => c.platform === 'whatsapp');
+  if (!channels.length) { toast('Add a WhatsApp channel first: new contacts can only be started on WhatsApp.'); return; }
+  const channel = h('select', { testid: 'nc-channel' }, channels.map((c) => h('option', { value: c.id }, `${c.name}`)));
+  const phone = h('input', { testid: 'nc-phone', placeholder: '+15551234567', type: 'tel' });
+  const name = h('input', { testid: 'nc-name', placeholder: 'Display name' });
+  const error = h('div', { class: 'error', testid: 'nc-error', hidden: true });
+  const { modal, close } = openModal('Add new contact', [
+    h('p', { class: 'muted', style: 'margin:0;font-size:13px' }, `Start a ${platformName('whatsapp')} conversation: the first message must be an approved template.`),
+    h('label', {}, 'WhatsApp channel', channel),
+    h('label', {}, 'Phone number (with country code)', phone),
+    h('label', {}, 'Name', name),
+    error,
+  ], async () => {
+    error.hidden = true;
+    try {
+      const r = await api.post('/contacts', { channelId: channel.value, phone: phone.value.trim(), displayName: name.value.trim() || undefined });
+      const convId = String(r.conversationId);
+      // step 2: the template that opens the conversation
+      mount(modal, h('h2', {}, `Send a template to ${name.value.trim() || phone.value.trim()}`),
+        templatePicker(channel.value, async (tpl) => {
+          await api.post(`/conversations/${enc(convId)}/template`, tpl, { 'Idempotency-Key': crypto.randomUUID() });
+          close();
+          toast('Template sent');
+          await reloadLists();
+          openConversation(convId);
+        }),
+        h('div', { class: 'buttons' }, h('button', { class: 'btn', testid: 'nc-skip', onclick: () => { close(); reloadLists(); openConversation(convId); } }, 'Later')));
+    } catch (e) { error.textContent = e.message; error.hidden = false; }
+  }, 'Next', 'nc-submit');
+  phone.focus();
+}

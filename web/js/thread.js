@@ -1,0 +1,288 @@
+// The middle pane: header with the status button, messages, the reply-window countdown and the
+// composer. Built once per opened conversation, then updated part by part so typing is never lost.
+
+import { h, mount, $, initials, platformName, platformMark, fullTime, duration, toast } from './dom.js';
+import { api, enc } from './api.js';
+import { S, currentConversation, upsertConversation, upsertMessage, openPopover, closePopover, loadOlder, loadCounts } from './app.js';
+import { templatePicker } from './templates.js';
+import { openSavedReplies, fieldSelect, insertAtCursor } from './saved.js';
+
+const composer = { mode: 'reply', attachments: [], kind: null, convId: null };
+
+export function renderThread(pane, keepScroll, headOnly) {
+  if (!S.selectedId) {
+    pane.dataset.conv = '';
+    mount(pane, h('div', { class: 'thread-empty', testid: 'thread-empty' },
+      h('div', { style: 'text-align:center' }, h('div', { class: 'empty-mark' }, '◆'), 'Select a conversation to read and reply')));
+    return;
+  }
+  if (pane.dataset.conv !== S.selectedId) {
+    pane.dataset.conv = S.selectedId;
+    composer.mode = 'reply'; composer.attachments = []; composer.kind = null; composer.convId = S.selectedId;
+    mount(pane,
+      h('div', { class: 'thread-head', id: 'thread-head', testid: 'thread-head' }),
+      h('div', { class: 'messages', id: 'messages', testid: 'messages' }),
+      h('div', { class: 'windowbar', id: 'windowbar', testid: 'window-bar' }),
+      h('div', { class: 'composer', id: 'composer', testid: 'composer' }));
+    keepScroll = false;
+  }
+  renderHead();
+  if (!headOnly) renderMessages(keepScroll);
+  renderWindowBar();
+  // rebuilt only when what it can do changes, so a send in flight keeps its textarea
+  if (composerKind(currentConversation() || {}) !== composer.kind) renderComposer();
+}
+
+function contactName(c) {
+  const ct = c && c.contact;
+  return ct ? (ct.displayName || ct.platformName || ct.phone || ct.platformUserId) : '';
+}
+
+function renderHead() {
+  const el = $('#thread-head');
+  const c = currentConversation();
+  if (!el || !c) return;
+  const statusLabel = c.status === 'assigned' && c.assignee ? `Assigned · ${c.assignee.name || c.assignee.id}` : c.status[0].toUpperCase() + c.status.slice(1);
+  mount(el,
+    platformMark(c.platform),
+    h('div', {},
+      h('div', { class: 'title', testid: 'thread-title' }, contactName(c)),
+      h('div', { class: 'subtitle' }, `${platformName(c.platform)} · ${c.channelName || 'channel ' + c.channelId}`)),
+    h('span', { class: 'spacer' }),
+    h('span', { class: 'anchor' },
+      h('button', { class: `btn status-${c.status}`, testid: 'status-button', dataset: { status: c.status }, onclick: (e) => openStatusMenu(e.currentTarget, c) },
+        h('span', { testid: 'thread-status' }, statusLabel), ' ▾')));
+}
+
+function openStatusMenu(anchor, c) {
+  const patch = async (body) => {
+    closePopover();
+    try {
+      upsertConversation(await api.patch(`/conversations/${enc(c.id)}`, body));
+      loadCounts();
+    } catch (e) { toast(e.message); }
+  };
+  openPopover(anchor, [
+    h('div', { class: 'menu-sep' }, 'Assign to agent'),
+    S.agents.map((a) => h('button', { class: 'menu-item', testid: `status-assign-agent-${a.id}`, onclick: () => patch({ assignee: { type: 'agent', id: a.id } }) }, a.name)),
+    S.teams.length ? h('div', { class: 'menu-sep' }, 'Assign to team') : null,
+    S.teams.map((t) => h('button', { class: 'menu-item', testid: `status-assign-team-${t.id}`, onclick: () => patch({ assignee: { type: 'team', id: t.id } }) }, t.name)),
+    h('div', { class: 'menu-sep' }, 'Status'),
+    h('button', { class: 'menu-item', testid: 'status-open', onclick: () => patch({ status: 'open' }) }, 'Open — needs a human'),
+    h('button', { class: 'menu-item', testid: 'status-closed', onclick: () => patch({ status: 'closed' }) }, 'Closed — bots may answer'),
+    h('button', { class: 'menu-item', testid: 'status-cancel', onclick: () => closePopover() }, 'Cancel'),
+  ], true);
+}
+
+function senderLabel(m, c) {
+  switch (m.senderType) {
+    case 'contact': return contactName(c) || 'Customer';
+    case 'agent': {
+      const a = S.agents.find((x) => String(x.id) === String(m.senderId));
+      return a ? a.name : (String(m.senderId) === String(S.user.id) ? S.user.name : 'Agent');
+    }
+    case 'bot': return 'Bot';
+    case 'external': return 'Business (outside Switchboard)';
+    default: return m.direction === 'in' ? 'Customer' : 'Agent';
+  }
+}
+
+function ticks(m) {
+  if (m.type === 'note' || m.direction === 'in') return null;
+  const s = m.status;
+  const t = (text, cls, title) => h('span', { class: `ticks ${cls || ''}`, testid: 'message-ticks', dataset: { status: s || '' }, title }, text);
+  switch (s) {
+    case 'pending': return t('◷', '', 'Sending');
+    case 'sent': return t('✓', '', 'Sent');
+    case 'delivered': return t('✓✓', '', 'Delivered');
+    case 'read': return t('✓✓', 'read', 'Read');
+    case 'failed': return t('⚠ Failed', 'failed', 'Failed');
+    default: return s ? t(s) : null;
+  }
+}
+
+function attachmentView(a, m) {
+  const url = a.url || a.link;
+  const name = a.filename || a.caption || (a.mimeType || m.contentType || 'attachment');
+  if (url && /^https?:/i.test(url) && ((a.mimeType || '').startsWith('image/') || m.contentType === 'image' || m.contentType === 'sticker')) {
+    return h('div', { class: 'attachment', testid: 'message-attachment' }, h('a', { href: url, target: '_blank', rel: 'noopener noreferrer' }, h('img', { src: url, alt: name })));
+  }
+  return h('div', { class: 'attachment', testid: 'message-attachment' }, '▤ ',
+    url && /^https?:/i.test(url) ? h('a', { href: url, target: '_blank', rel: 'noopener noreferrer' }, name) : h('span', {}, name));
+}
+
+/** What the platforms' most common failure codes mean for the agent. */
+const FAILURE_HINTS = {
+  131047: 'the 24-hour window had closed; send a template',
+  131026: 'this number cannot receive WhatsApp messages',
+  10: 'outside the window the platform allows',
+  2018278: 'outside the Messenger reply window',
+  2534022: 'outside the Instagram reply window',
+  551: 'this person is not available right now',
+};
+
+function messageBody(m) {
+  if (m.text) return h('div', { class: 'text', testid: 'message-text' }, m.text);
+  if (m.contentType && m.contentType !== 'text' && !(m.attachments && m.attachments.length)) {
+    return h('div', { class: 'text muted', testid: 'message-text' }, `[${m.contentType}]`);
+  }
+  return null;
+}
+
+function renderMessages(keepScroll) {
+  const el = $('#messages');
+  const c = currentConversation();
+  if (!el) return;
+  const nearBottom = el.scrollTop + el.clientHeight >= el.scrollHeight - 60;
+  const prevHeight = el.scrollHeight, prevTop = el.scrollTop;
+  const items = [];
+  if (S.olderAvailable) items.push(h('button', { class: 'btn btn-sm', style: 'align-self:center', onclick: () => loadOlder() }, 'Load earlier messages'));
+  let lastDay = '';
+  for (const m of S.messages) {
+    const day = m.createdAt ? new Date(m.createdAt).toDateString() : '';
+    if (day && day !== lastDay) { items.push(h('div', { class: 'day' }, new Date(m.createdAt).toLocaleDateString([], { weekday: 'short', month: 'short', day: 'numeric' }))); lastDay = day; }
+    const note = m.type === 'note';
+    const cls = `msg ${m.direction === 'in' ? 'in' : 'out'}${note ? ' note' : ''}${m.senderType === 'bot' ? ' bot' : ''}`;
+    items.push(h('div', { class: cls, testid: 'message', dataset: { id: m.id, type: m.type || '', direction: m.direction || '', status: m.status || '' } },
+      h('div', { class: 'meta' },
+        note ? h('span', { class: 'note-tag' }, 'Private note') : null,
+        h('span', { class: 'sender', testid: 'message-sender' }, senderLabel(m, c)),
+        m.type === 'template' ? h('span', { class: 'muted' }, '· template') : null),
+      messageBody(m),
+      (m.attachments || []).map((a) => attachmentView(a, m)),
+      h('div', { class: 'foot' }, h('span', { title: m.createdAt || '' }, fullTime(m.createdAt)), ticks(m)),
+      m.status === 'failed' && m.error ? h('div', { class: 'err', testid: 'message-error' },
+        `Not delivered: ${m.error.message || m.error.code}${m.error.code && m.error.message ? ` (${m.error.code})` : ''}`,
+        FAILURE_HINTS[m.error.code] ? ` — ${FAILURE_HINTS[m.error.code]}` : '') : null));
+  }
+  if (!S.messages.length) items.push(h('div', { class: 'day' }, 'No messages yet'));
+  mount(el, items);
+  if (!keepScroll || nearBottom) el.scrollTop = el.scrollHeight;
+  else el.scrollTop = prevTop + (el.scrollHeight - prevHeight > 0 && prevTop < 5 ? el.scrollHeight - prevHeight : 0);
+}
+
+/** Milliseconds left in the human and automation windows (negative: closed; null: never opened). */
+function windowLeft(c) {
+  const w = (c && c.window) || {};
+  const now = Date.now();
+  const left = (iso) => (iso ? Date.parse(iso) - now : null);
+  return { human: left(w.humanExpiresAt), automation: left(w.automationExpiresAt), templateRequired: !!w.templateRequired };
+}
+
+export function renderWindowBar() {
+  const el = $('#windowbar');
+  const c = currentConversation();
+  if (!el || !c) return;
+  const w = windowLeft(c);
+  const clock = (label, ms, testid) => {
+    const state = ms === null || ms <= 0 ? 'expired' : ms < 15 * 60 * 1000 ? 'soon' : 'ok';
+    return h('span', { class: state, testid, dataset: { state } }, `${label} `, h('span', { class: 'clock' }, ms === null ? 'not open' : duration(ms)));
+  };
+  mount(el, h('span', { class: 'clock-mark' }, '◷'),
+    clock(c.platform === 'whatsapp' ? 'Reply window:' : 'Human reply:', w.human, 'window-human'),
+    clock('Automation:', w.automation, 'window-automation'));
+}
+
+/** What the reply side of the composer can do now. */
+function composerKind(c) {
+  if (composer.mode === 'note') return 'note';
+  const w = windowLeft(c);
+  const open = w.human !== null && w.human > 0 && !w.templateRequired;
+  if (open) return 'reply';
+  return c.platform === 'whatsapp' ? 'template' : 'blocked';
+}
+
+export function tickWindow() {
+  const c = currentConversation();
+  if (!c) return;
+  renderWindowBar();
+  if (composerKind(c) !== composer.kind) renderComposer();
+}
+
+function guessMime(url) {
+  const ext = (url.split('?')[0].split('.').pop() || '').toLowerCase();
+  return { jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', gif: 'image/gif', webp: 'image/webp', pdf: 'application/pdf',
+    mp4: 'video/mp4', mp3: 'audio/mpeg', ogg: 'audio/ogg', txt: 'text/plain', csv: 'text/csv' }[ext] || 'application/octet-stream';
+}
+
+export function renderComposer() {
+  const el = $('#composer');
+  const c = currentConversation();
+  if (!el || !c) return;
+  const kind = composerKind(c);
+  const old = el.querySelector('textarea');
+  const keptText = old ? old.value : '';
+  composer.kind = kind;
+  el.classList.toggle('note-mode', kind === 'note');
+
+  const toggle = h('div', { class: 'toggle', testid: 'composer-mode' },
+    h('button', { class: composer.mode === 'reply' ? 'active' : '', testid: 'mode-reply', onclick: () => { composer.mode = 'reply'; renderComposer(); } }, 'Reply'),
+    h('button', { class: composer.mode === 'note' ? 'active' : '', testid: 'mode-note', onclick: () => { composer.mode = 'note'; renderComposer(); } }, 'Private Note'));
+
+  if (kind === 'template') {
+    mount(el, h('div', { class: 'toolbar' }, toggle),
+      h('div', { class: 'template-only', testid: 'composer-template-only' },
+        h('strong', {}, 'Template only'),
+        h('span', {}, 'The 24-hour window for this WhatsApp conversation is closed. Send an approved template to reach the customer; the window reopens when they answer.'),
+        templatePicker(c.channelId, async (tpl) => {
+          const m = await api.post(`/conversations/${enc(c.id)}/template`, tpl, { 'Idempotency-Key': crypto.randomUUID() });
+          upsertMessage(m);
+          toast('Template sent');
+        })));
+    return;
+  }
+  if (kind === 'blocked') {
+    mount(el, h('div', { class: 'toolbar' }, toggle),
+      h('div', { class: 'blocked', testid: 'composer-blocked' },
+        `${platformName(c.platform)} allows a human reply only within ${c.platform === 'whatsapp' ? '24 hours' : '7 days'} of the customer's last message, and that window has closed. `
+        + 'You can reply again when the customer writes; a private note is still possible.'));
+    return;
+  }
+
+  const text = h('textarea', { testid: 'composer-text', placeholder: kind === 'note' ? 'Write a private note (only your team sees it)…' : 'Type a reply… use {{field}} for custom fields', value: keptText });
+  text.addEventListener('keydown', (e) => { if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) send(); });
+  const error = h('div', { class: 'error', testid: 'composer-error', hidden: true });
+  const attachList = h('div', { class: 'attach-list', testid: 'attachments' });
+  const renderAttachments = () => mount(attachList, composer.attachments.map((a, i) => h('span', { class: 'chip', testid: 'attachment-chip' }, a.filename || a.url,
+    h('button', { title: 'Remove', onclick: () => { composer.attachments.splice(i, 1); renderAttachments(); } }, '×'))));
+  renderAttachments();
+  const urlInput = h('input', { type: 'url', placeholder: 'https://… attachment URL', testid: 'attach-url', class: 'grow' });
+  const attachRow = h('div', { class: 'row', hidden: true, testid: 'attach-row' }, urlInput,
+    h('button', { class: 'btn btn-sm', testid: 'attach-add', onclick: () => {
+      const url = urlInput.value.trim();
+      if (!/^https?:\/\/\S+$/i.test(url)) { error.textContent = 'An attachment needs an http(s) URL.'; error.hidden = false; return; }
+      composer.attachments.push({ url, mimeType: guessMime(url), filename: decodeURIComponent(url.split('?')[0].split('/').pop() || 'file') });
+      urlInput.value = ''; attachRow.hidden = true; error.hidden = true; renderAttachments();
+    } }, 'Add'));
+  const sendBtn = h('button', { class: 'btn btn-primary', testid: 'send-button', onclick: () => send() }, kind === 'note' ? 'Add note' : 'Send');
+
+  async function send() {
+    const body = { type: kind === 'note' ? 'note' : 'reply', text: text.value };
+    if (!body.text.trim() && !composer.attachments.length) { error.textContent = 'Write something first.'; error.hidden = false; return; }
+    if (composer.attachments.length) body.attachments = composer.attachments.slice();
+    error.hidden = true;
+    sendBtn.disabled = true;
+    try {
+      // one key per click: a retried request is answered with the same message, never sent twice
+      const m = await api.post(`/conversations/${enc(c.id)}/messages`, body, { 'Idempotency-Key': crypto.randomUUID() });
+      text.value = '';
+      composer.attachments = [];
+      renderAttachments();
+      upsertMessage(m);
+    } catch (e) {
+      error.textContent = e.code === 'missing_field' ? `${e.message}` : e.code === 'window_closed' || e.code === 'template_required' ? `Cannot send: ${e.message}` : e.message;
+      error.hidden = false;
+    } finally {
+      sendBtn.disabled = false;
+    }
+  }
+
+  mount(el,
+    h('div', { class: 'toolbar' }, toggle,
+      h('span', { class: 'spacer' }),
+      h('span', { class: 'anchor' }, h('button', { class: 'btn btn-sm', testid: 'saved-replies-button', onclick: (e) => openSavedReplies(e.currentTarget, (content) => insertAtCursor(text, content)) }, '★ Saved replies')),
+      fieldSelect((name) => insertAtCursor(text, `{{${name}}}`), 'field-insert'),
+      h('button', { class: 'btn btn-sm', testid: 'attach-button', onclick: () => { attachRow.hidden = !attachRow.hidden; if (!attachRow.hidden) urlInput.focus(); } }, '+ Attach')),
+    text, attachRow, attachList, error,
+    h('div', { class: 'sendrow' }, h('span', { class: 'muted', style: 'font-size:12px' }, kind === 'note' ? 'Only visible to your team' : 'Ctrl+Enter to send'), h('span', { class: 'spacer' }), sendBtn));
+}
