@@ -274,16 +274,19 @@ class InboxBrowserTest {
     page.waitUntil("the Messenger conversation", () -> page.all("[data-testid='conv-item']").stream()
         .anyMatch(e -> e.findElements(By.cssSelector(".plat-messenger")).size() == 1));
     page.clickCss("[data-testid='conv-item'] .plat-messenger");
-    page.waitUntil("the contact pane", () -> page.visible("contact-display-name"));
-    assertThat(page.visible("contact-refresh")).isTrue();
+    page.waitUntil("the Messenger contact's refresh button", () -> page.visible("contact-refresh"));
+    // the customer renamed themselves on Facebook since
+    f.graph.respond("GET", "/" + psid, FakeGraph.Answer.json(200, new JsonObject()
+        .put("first_name", "Petra").put("last_name", "Chang").put("id", psid)));
     page.click("contact-refresh");
-    page.waitUntil("the platform name", () -> page.text("contact-platform-name").equals("Peter Chang"));
+    page.waitUntil("the platform name", () -> page.text("contact-platform-name").equals("Petra Chang"));
 
     page.click("contact-edit");
     page.type("contact-name-input", "Peter (VIP)");
     page.click("contact-save");
     page.waitUntil("the new name", () -> page.visible("contact-display-name") && page.text("contact-display-name").equals("Peter (VIP)"));
     page.conversation("Peter (VIP)");
+    page.waitUntil("the thread title", () -> page.text("thread-title").equals("Peter (VIP)"));
     assertThat(page.text("thread-title")).isEqualTo("Peter (VIP)");
     page.screenshot("07-contact-edits");
   }
