@@ -304,9 +304,7 @@ class InboxBrowserTest {
     page.type("field-value-input", "23425124");
     page.click("field-add");
     page.waitUntil("the field", () -> page.all("[data-testid='field-row'][data-name='order num']").size() == 1);
-    WebElement value = page.css("[data-testid='field-value'][data-name='order num']");
-    value.clear();
-    value.sendKeys("99999");
+    page.typeCss("[data-testid='field-value'][data-name='order num']", "99999");
     page.clickCss("[data-testid='field-save'][data-name='order num']");
     BrowserFixture.eventually("the stored value", () -> dev.switchboard.support.Seed.scalar(f.db,
         "SELECT count(*) FROM contact_fields WHERE name = 'order num' AND value = '99999'") == 1);
