@@ -12,6 +12,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /** {@code java -jar target/switchboard.jar}: loads the config, starts one node, stops it on SIGTERM. */
 public final class Main {
@@ -36,7 +37,11 @@ public final class Main {
     Node.start(vertx, config, registry, Clock.systemUTC())
         .onSuccess(node -> {
           LOG.info("switchboard node {} listening on port {}", config.nodeId(), node.port());
-          Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+          AtomicBoolean stopped = new AtomicBoolean();
+          Runnable stop = () -> {
+            if (!stopped.compareAndSet(false, true)) {
+              return;
+            }
             LOG.info("stopping: finishing in-flight work");
             try {
               node.stop().toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
@@ -44,7 +49,19 @@ public final class Main {
             } catch (Exception e) {
               LOG.warn("shutdown did not finish cleanly: {}", e.toString());
             }
-          }, "switchboard-shutdown"));
+          };
+          Runtime.getRuntime().addShutdownHook(new Thread(stop, "switchboard-shutdown"));
+          // SIGTERM is a supervisor's ordinary "please stop": stop gracefully, then exit 0. Left to the
+          // JVM's default the hook above still runs, but the process exits 143, which systemd,
+          // Kubernetes and docker report as a failure.
+          try {
+            sun.misc.Signal.handle(new sun.misc.Signal("TERM"), sig -> new Thread(() -> {
+              stop.run();
+              System.exit(0);
+            }, "switchboard-sigterm").start());
+          } catch (IllegalArgumentException | UnsupportedOperationException e) {
+            LOG.debug("SIGTERM handler not installed ({}); the shutdown hook stops the node", e.toString());
+          }
         })
         .onFailure(err -> {
           String message = err instanceof Node.StartupException ? err.getMessage() : Node.oneLine(err);

@@ -59,10 +59,12 @@ public final class WindowTimerVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     services.inboundHooks().register(hook);
-    return rebuild(0L, 0).onSuccess(n -> {
-      LOG.info("window timer: {} expiries scheduled from PostgreSQL", n);
-      periodic = vertx.setPeriodic(pollMs, t -> fireDue());
-    });
+    return rebuild(0L, 0)
+        .compose(n -> services.redis().api().set(List.of(builtKey(), services.config().nodeId())).map(n))
+        .onSuccess(n -> {
+          LOG.info("window timer: {} expiries scheduled from PostgreSQL", n);
+          periodic = vertx.setPeriodic(pollMs, t -> fireDue());
+        });
   }
 
   @Override
@@ -101,13 +103,34 @@ public final class WindowTimerVerticle extends VerticleBase {
     });
   }
 
+  // A marker next to the set: when Redis restarts empty (or is flushed) the marker is gone with the
+  // timers, and the first node to notice (SET NX) rebuilds the set from PostgreSQL without a node restart.
+  private String builtKey() {
+    return services.redis().key("window:timers:built");
+  }
+
+  private Future<Void> rebuildIfLost() {
+    return services.redis().api().set(List.of(builtKey(), services.config().nodeId(), "NX")).compose(r -> {
+      if (r == null) {
+        return Future.succeededFuture();
+      }
+      LOG.warn("window timer: Redis lost the timers (restarted or flushed); rebuilding them from PostgreSQL");
+      return rebuild(0L, 0)
+          .onSuccess(n -> LOG.info("window timer: {} expiries rescheduled from PostgreSQL", n))
+          // let this or another node try again at the next poll
+          .recover(err -> services.redis().api().del(List.of(builtKey())).transform(x -> Future.failedFuture(err)))
+          .mapEmpty();
+    });
+  }
+
   private void fireDue() {
     if (firing) {
       return;
     }
     firing = true;
     Instant now = services.clock().instant();
-    timer.claimDue(now.toEpochMilli(), CLAIM_MAX)
+    rebuildIfLost()
+        .compose(v -> timer.claimDue(now.toEpochMilli(), CLAIM_MAX))
         .compose(due -> {
           List<Future<Void>> all = new ArrayList<>();
           for (WindowTimer.Expiry e : due) {

@@ -9,6 +9,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.bridge.PermittedOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.sockjs.BridgeEvent;
 import io.vertx.ext.web.handler.sockjs.SockJSBridgeOptions;
 import io.vertx.ext.web.handler.sockjs.SockJSHandler;
@@ -80,6 +81,9 @@ public final class LiveBridge {
         .setMaxAddressLength(64)
         .setPingTimeout(services.config().intOr("BRIDGE_PING_TIMEOUT_MS", 30_000));
     root.route("/eventbus/*").handler(this::checkOrigin);
+    // SockJS's HTTP fallbacks (xhr_send, jsonp_send) read their frames from the routing context's
+    // body: without a BodyHandler every POST of a browser that cannot use WebSocket failed with 500.
+    root.post("/eventbus/*").handler(BodyHandler.create(false).setBodyLimit(64 * 1024));
     root.route("/eventbus/*").subRouter(sockJS.bridge(options, this::handle));
   }
 
@@ -123,7 +127,10 @@ public final class LiveBridge {
 
   private void created(BridgeEvent event, SockJSSocket socket) {
     if (!stats.tryOpen()) {
-      LOG.warn("bridge connection budget ({}) spent: refusing a socket from {}", stats.maxConnections, socket.remoteAddress());
+      if (stats.shouldLogRefusal(services.clock().millis())) {
+        // At most once a minute: a flood of refused sockets must not flood the log too.
+        LOG.warn("bridge connection budget ({}) spent: refusing new sockets ({} refused so far)", stats.maxConnections, stats.refused());
+      }
       socket.write(error("connection_limit"));
       socket.close(CLOSE_BUDGET, "connection limit reached");
       event.complete(false);
@@ -138,8 +145,9 @@ public final class LiveBridge {
   // The register frame carries "authorization: Bearer <jwt>"; the address must be that token's account.
   private void register(BridgeEvent event) {
     JsonObject frame = event.getRawMessage();
-    String address = frame == null ? null : frame.getString("address");
-    String token = bearer(frame == null ? null : frame.getJsonObject("headers"));
+    // A hostile client may send any JSON: read by type, never by cast.
+    String address = frame != null && frame.getValue("address") instanceof String a ? a : null;
+    String token = bearer(frame != null && frame.getValue("headers") instanceof JsonObject h ? h : null);
     if (address == null || token == null) {
       deny(event);
       return;
@@ -182,7 +190,15 @@ public final class LiveBridge {
       event.complete(false);
       return;
     }
-    if (socket.writeQueueFull() || pending[0] > maxQueueBytes) {
+    boolean full;
+    try {
+      full = socket.writeQueueFull();
+    } catch (IllegalStateException closing) {
+      // The WebSocket closed under us (its close event is on its way): nothing to deliver.
+      event.complete(false);
+      return;
+    }
+    if (full || pending[0] > maxQueueBytes) {
       dropping.add(socket);
       stats.slowDrop();
       LOG.info("dropping a slow bridge socket from {}: {} bytes not yet written", socket.remoteAddress(), pending[0]);
@@ -191,12 +207,32 @@ public final class LiveBridge {
       event.complete(false);
       return;
     }
-    Buffer frame = Buffer.buffer(event.getRawMessage().encode());
+    Buffer frame = Buffer.buffer(encode(event.getRawMessage()));
     int size = frame.length();
     pending[0] += size;
     socket.write(frame).onComplete(ar -> pending[0] -= size);
+    if (event.getRawMessage().getValue("body") instanceof JsonObject body && body.getValue("id") instanceof String id) {
+      stats.pushed(id, services.clock().millis());
+    }
     // Written here, so the bridge must not write it again.
     event.complete(false);
+  }
+
+  // One event goes to every socket of its account on this event loop: encode its frame once.
+  private String encodedKey;
+  private String encoded;
+
+  private String encode(JsonObject envelope) {
+    if (envelope.getValue("body") instanceof JsonObject body && body.getValue("id") instanceof String id
+        && envelope.getValue("address") instanceof String address && !envelope.containsKey("replyAddress")) {
+      String key = address + '|' + id;
+      if (!key.equals(encodedKey)) {
+        encoded = envelope.encode();
+        encodedKey = key;
+      }
+      return encoded;
+    }
+    return envelope.encode();
   }
 
   private static Buffer error(String code) {

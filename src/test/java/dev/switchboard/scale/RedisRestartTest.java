@@ -1,0 +1,122 @@
+package dev.switchboard.scale;
+
+import dev.switchboard.store.Bus;
+import dev.switchboard.support.Http;
+import dev.switchboard.support.Seed;
+import dev.switchboard.support.TestDb;
+import dev.switchboard.support.TestNode;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** A private redis-server killed and started again (empty) under a running node. */
+@DisplayName("Redis restarted under a running node")
+class RedisRestartTest {
+
+  static final int WINDOW_SECONDS = 5;
+  static TestDb db;
+  static PrivateServers.Redis redis;
+  static TestNode node;
+  static Vertx clients;
+  static Http http;
+  static Seed.Account acme;
+
+  @BeforeAll
+  static void start() {
+    Assumptions.assumeTrue(PrivateServers.redisAvailable(), "redis-server is not installed: the Redis restart test needs a private one");
+    db = TestDb.create();
+    redis = PrivateServers.Redis.start();
+    node = TestNode.start(db, TestNode.newRedisPrefix(), new JsonObject()
+        .put("REDIS_URL", redis.url())
+        .put("WINDOW_STANDARD", "PT" + WINDOW_SECONDS + "S")
+        .put("WINDOW_HUMAN_AGENT", "PT" + WINDOW_SECONDS + "S")
+        .put("WINDOW_TIMER_POLL_MS", 200)
+        .put("PROCESSOR_SWEEP_MS", 200));
+    clients = Vertx.vertx();
+    http = new Http(clients, node.baseUrl());
+    acme = Seed.account(db, "Acme");
+    Seed.channel(db, acme.accountId(), "whatsapp", Webhooks.PHONE_NUMBER_ID);
+  }
+
+  @AfterAll
+  static void stop() {
+    if (http != null) {
+      http.close();
+      clients.close().await();
+    }
+    if (node != null) {
+      node.close();
+    }
+    if (redis != null) {
+      redis.close();
+    }
+    if (db != null) {
+      db.drop();
+    }
+  }
+
+  static String post(String waId, String text) {
+    Webhooks.Signed w = Webhooks.whatsappText(waId, "wamid.redis-" + UUID.randomUUID(), text);
+    Http.Res r = http.webhook("whatsapp", w.body(), w.signature());
+    assertThat(r.status()).as(r.text()).isEqualTo(200);
+    return w.wamid();
+  }
+
+  static List<JsonObject> created(Sock s, String wamid) {
+    return s.events(Bus.MESSAGE_CREATED).stream().filter(e -> wamid.equals(e.getJsonObject("data").getString("externalId"))).toList();
+  }
+
+  @Test
+  @DisplayName("live push resumes, a client replaying from /events after its last cursor misses nothing, and window timers are rebuilt from PostgreSQL")
+  void redisRestart() {
+    String address = Bus.accountAddress(acme.accountId());
+    String token = node.node.services().tokens().issue(acme.adminId(), acme.accountId(), "admin", "Admin");
+    try (Sock browser = Sock.connect(clients, node.port()).register(node, address, token)) {
+      String before = post("14155580001", "before the restart");
+      Wait.eventually(Duration.ofSeconds(20), () -> assertThat(created(browser, before)).hasSize(1));
+      String cursor = created(browser, before).get(0).getString("id");
+      long windowConversation = Seed.scalar(db, "SELECT conversation_id FROM messages WHERE external_id = ?", before);
+
+      redis.kill();
+      redis.startAgain(); // empty: no persistence
+
+      // the node never restarts: stored webhooks produce events on the new Redis, pushed live
+      String after = post("14155580002", "after the restart");
+      Wait.eventually(Duration.ofSeconds(30), () -> assertThat(created(browser, after)).hasSize(1));
+      String after2 = post("14155580003", "and another");
+      Wait.eventually(Duration.ofSeconds(20), () -> assertThat(created(browser, after2)).hasSize(1));
+
+      // a browser that reconnects replays from the last id it saw (taken before the restart)
+      Http.Res replay = http.as(token).get("/api/v1/events?after=" + cursor + "&limit=200");
+      assertThat(replay.status()).as(replay.text()).isEqualTo(200);
+      JsonArray items = replay.items();
+      List<String> replayed = items.stream().map(o -> (JsonObject) o)
+          .filter(e -> Bus.MESSAGE_CREATED.equals(e.getString("type")))
+          .map(e -> e.getJsonObject("data").getString("externalId")).toList();
+      assertThat(replayed).contains(after, after2).doesNotContain(before);
+      Wait.eventually(Duration.ofSeconds(10), () -> {
+        List<String> live = browser.events().stream().map(e -> e.getString("id")).toList();
+        for (Object o : items) {
+          assertThat(live).as("every replayed event was also pushed live").contains(((JsonObject) o).getString("id"));
+        }
+      });
+
+      // the timer scheduled before the restart was lost with Redis and is rebuilt from PostgreSQL
+      Wait.eventually(Duration.ofSeconds(WINDOW_SECONDS + 20), () -> assertThat(browser.events(Bus.WINDOW_CHANGED))
+          .anyMatch(e -> e.getString("conversationId").equals(String.valueOf(windowConversation))));
+      assertThat(browser.events(Bus.WINDOW_CHANGED))
+          .filteredOn(e -> e.getString("conversationId").equals(String.valueOf(windowConversation))).hasSize(1);
+    }
+  }
+}
