@@ -178,6 +178,9 @@ public class ScaleBench {
           count.incrementAndGet();
           pushed.incrementAndGet();
         });
+        // like vertx-eventbus.js: a ping every 5 s, or the bridge closes the socket after its ping timeout
+        vertx.setPeriodic(5_000, t -> socket.writeTextMessage(new JsonObject().put("type", "ping").encode()));
+        socket.closeHandler(v -> System.out.println("a socket was closed by the server (" + socket.closeStatusCode() + ")"));
         socket.writeTextMessage(new JsonObject().put("type", "register").put("address", "inbox.account." + account)
             .put("headers", new JsonObject().put("authorization", "Bearer " + token)).encode()).await();
       }
