@@ -2,9 +2,10 @@
 FROM maven:3.9-eclipse-temurin-17 AS build
 WORKDIR /src
 COPY pom.xml .
-RUN mvn -B -q dependency:go-offline
+# -Pproduction: the jar without the embedded PostgreSQL/Redis binaries of `demo` (docs/demo.md)
+RUN mvn -B -q -Pproduction dependency:go-offline
 COPY src ./src
-RUN mvn -B -q package -DskipTests
+RUN mvn -B -q -Pproduction package -DskipTests
 
 FROM eclipse-temurin:17-jre
 WORKDIR /app

@@ -10,10 +10,22 @@ EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) EXECUTE l_all(:account);
 PREPARE l_status(bigint, text) AS SELECT cv.id, cv.last_message_at FROM conversations cv WHERE cv.account_id = $1 AND cv.status = $2 ORDER BY cv.last_message_at DESC, cv.id DESC LIMIT 51;
 EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) EXECUTE l_status(:account, 'open');
 
-\echo '== list, label=rare'
-PREPARE l_label(bigint, text) AS SELECT cv.id, cv.last_message_at FROM conversations cv WHERE cv.account_id = $1
-  AND EXISTS (SELECT 1 FROM contact_labels l WHERE l.contact_id = cv.contact_id AND l.name = $2) ORDER BY cv.last_message_at DESC, cv.id DESC LIMIT 51;
-EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) EXECUTE l_label(:account, 'rare');
+\echo '== list, label=rare (fewer than LABEL_PROBE_MAX contacts: start from the label)'
+PREPARE l_rare(bigint, text) AS SELECT cv.id, cv.last_message_at
+  FROM (SELECT l.contact_id FROM contact_labels l WHERE l.account_id = $1 AND l.name = $2) lc
+ CROSS JOIN LATERAL (SELECT c.* FROM conversations c WHERE c.contact_id = lc.contact_id OFFSET 0) cv
+ WHERE cv.account_id = $1 ORDER BY cv.last_message_at DESC, cv.id DESC LIMIT 51;
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) EXECUTE l_rare(:account, 'rare');
+
+\echo '== list, label=vip (common: walk the list index, probe each row)'
+PREPARE l_vip(bigint, text) AS SELECT cv.id, cv.last_message_at FROM conversations cv WHERE cv.account_id = $1
+  AND EXISTS (SELECT 1 FROM contact_labels l WHERE l.contact_id = cv.contact_id AND l.name = $2 OFFSET 0) ORDER BY cv.last_message_at DESC, cv.id DESC LIMIT 51;
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) EXECUTE l_vip(:account, 'vip');
+
+\echo '== list, platform=instagram (channel ids of the platform)'
+PREPARE l_platform(bigint, text) AS SELECT cv.id, cv.last_message_at FROM conversations cv WHERE cv.account_id = $1
+  AND cv.channel_id IN (SELECT ch.id FROM channels ch WHERE ch.account_id = $1 AND ch.platform = $2) ORDER BY cv.last_message_at DESC, cv.id DESC LIMIT 51;
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) EXECUTE l_platform(:account, 'instagram');
 
 \echo '== list, channelId'
 PREPARE l_channel(bigint, bigint) AS SELECT cv.id, cv.last_message_at FROM conversations cv WHERE cv.account_id = $1 AND cv.channel_id = $2 ORDER BY cv.last_message_at DESC, cv.id DESC LIMIT 51;
@@ -21,22 +33,22 @@ EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) EXECUTE l_channel(:account, :channel);
 
 \echo '== search by name (pg_trgm GIN on sb_fold)'
 PREPARE s_name(bigint, text, text, int) AS
-SELECT cv.id FROM conversations cv
- WHERE cv.account_id = $1 AND cv.contact_id IN (
+SELECT cv.id FROM (
        SELECT ct.id FROM contacts ct
         WHERE ct.account_id = $1
           AND (sb_fold(ct.display_name) LIKE '%' || sb_fold($2) || '%'
                OR sb_fold(ct.platform_name) LIKE '%' || sb_fold($2) || '%'
-               OR ct.platform_user_id = $3))
+               OR ct.platform_user_id = $3)) m
+ CROSS JOIN LATERAL (SELECT c.id, c.last_message_at FROM conversations c WHERE c.contact_id = m.id AND c.account_id = $1 OFFSET 0) cv
  ORDER BY cv.last_message_at DESC, cv.id DESC LIMIT $4;
 EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) EXECUTE s_name(:account, :'name', :'name', 50);
 
 \echo '== search by phone digits'
 PREPARE s_phone(bigint, text[], text, int) AS
-SELECT cv.id FROM conversations cv
- WHERE cv.account_id = $1 AND cv.contact_id IN (
+SELECT cv.id FROM (
        SELECT ct.id FROM contacts ct WHERE ct.account_id = $1 AND ct.phone = ANY($2)
        UNION
-       SELECT ct.id FROM contacts ct WHERE ct.account_id = $1 AND ct.platform_user_id = $3)
+       SELECT ct.id FROM contacts ct WHERE ct.account_id = $1 AND ct.platform_user_id = $3) m
+ CROSS JOIN LATERAL (SELECT c.id, c.last_message_at FROM conversations c WHERE c.contact_id = m.id AND c.account_id = $1 OFFSET 0) cv
  ORDER BY cv.last_message_at DESC, cv.id DESC LIMIT $4;
 EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) EXECUTE s_phone(:account, ARRAY[:'phone', '+' || :'phone'], :'phone', 50);

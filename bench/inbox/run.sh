@@ -8,7 +8,8 @@ cd "$(dirname "$0")/../.."
 
 PG=${BENCH_PG:-postgresql://switchboard:switchboard@127.0.0.1:5432}
 DB=${BENCH_DB:-sb_bench_inbox}
-PORT=${BENCH_PORT:-18080}
+# a free port unless given: the machine may run other nodes
+PORT=${BENCH_PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
 CONTACTS=${CONTACTS:-1000000}
 PER=${PER:-5}
 REQUESTS=${REQUESTS:-200}
@@ -30,6 +31,7 @@ DATABASE_URL="$PG/$DB" HTTP_PORT=$PORT ADMIN_EMAIL=$EMAIL ADMIN_PASSWORD=$PASSWO
 NODE=$!
 trap 'kill $NODE 2>/dev/null || true; wait $NODE 2>/dev/null || true' EXIT
 for i in $(seq 1 120); do
+  kill -0 $NODE 2>/dev/null || { echo "the node exited; see $OUT/node.log"; exit 1; }
   curl -sf "http://127.0.0.1:$PORT/ready" > /dev/null && break
   sleep 1
 done

@@ -48,7 +48,9 @@ public class BridgeBench {
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
     JWTAuth jwt = JWTAuth.create(vertx, new JWTAuthOptions()
         .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(secret)));
-    EventLog log = new EventLog(new RedisStore(vertx, redisUrl, prefix), 1_000_000, 100_000);
+    // The appender has a Vert.x of its own, so 10,000 busy sockets never delay an append.
+    Vertx appender = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
+    EventLog log = new EventLog(new RedisStore(appender, redisUrl, prefix), 1_000_000, 100_000);
     WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions()
         .setMaxConnections(connections + 100).setConnectTimeout(30_000));
 
@@ -58,10 +60,19 @@ public class BridgeBench {
     ConcurrentHashMap<String, Long> phaseStart = new ConcurrentHashMap<>();
     long[] arrivalNanos = new long[connections];
     List<Long> latencies = java.util.Collections.synchronizedList(new ArrayList<>());
+    // The same path measured from Redis's clock at append (the event id's milliseconds), so
+    // time the appender spends queueing its own EVALs is not counted.
+    List<Long> fromRedis = java.util.Collections.synchronizedList(new ArrayList<>());
     List<WebSocket> sockets = java.util.Collections.synchronizedList(new ArrayList<>());
 
     String serverPid = System.getenv("SERVER_PID");
     long baseline = serverPid == null ? 0 : heapUsedAfterGc(serverPid);
+    // Keep every socket alive past the bridge's ping timeout, from the moment it opens.
+    vertx.setPeriodic(10_000, t -> {
+      for (WebSocket ws : sockets.toArray(new WebSocket[0])) {
+        ws.writeTextMessage("{\"type\":\"ping\"}");
+      }
+    });
     long t0 = System.nanoTime();
     AtomicInteger opened = new AtomicInteger();
     int inFlight = 200;
@@ -89,6 +100,8 @@ public class BridgeBench {
               arrivalNanos[idx] = now;
               phaseArrivals.incrementAndGet();
               latencies.add(now - data.getLong("t"));
+              String id = f.getJsonObject("body").getString("id");
+              fromRedis.add((System.currentTimeMillis() - Long.parseLong(id.substring(0, id.indexOf('-')))) * 1_000_000L);
             }
           });
           ws.writeTextMessage(new JsonObject().put("type", "register").put("address", "inbox.account." + account)
@@ -100,12 +113,6 @@ public class BridgeBench {
       Future.join(new ArrayList<>(batch)).await();
     }
     System.out.printf("opened %d/%d sockets in %.1f s%n", opened.get(), connections, (System.nanoTime() - t0) / 1e9);
-    // Keep them alive past the bridge's ping timeout.
-    vertx.setPeriodic(10_000, t -> {
-      for (WebSocket ws : sockets.toArray(new WebSocket[0])) {
-        ws.writeTextMessage("{\"type\":\"ping\"}");
-      }
-    });
 
     // Wait until every socket is registered: probe each account until all sockets saw a probe.
     String marker = "ready-" + System.nanoTime();
@@ -130,7 +137,8 @@ public class BridgeBench {
         probes.add(log.append(a, "bench.probe", null, new JsonObject().put("marker", marker)));
       }
       Future.join(new ArrayList<>(probes)).await();
-      Thread.sleep(1_000);
+      // Each probe round is 'connections' deliveries: leave the node room to register the rest.
+      Thread.sleep(5_000);
     }
 
     if (rate <= 0) {
@@ -140,9 +148,11 @@ public class BridgeBench {
         System.out.printf("server heap after GC: %d KiB idle, %d KiB with %d registered sockets: %.1f KiB per socket%n",
             baseline / 1024, loaded / 1024, opened.get(), (loaded - baseline) / 1024.0 / opened.get());
       }
+      long cpuBefore = serverPid == null ? 0 : cpuMillis(serverPid);
       Arrays.fill(arrivalNanos, 0);
       phaseArrivals.set(0);
       latencies.clear();
+      fromRedis.clear();
       long start = System.nanoTime();
       List<Future<JsonObject>> appends = new ArrayList<>();
       for (long a = 1; a <= accounts; a++) {
@@ -152,21 +162,29 @@ public class BridgeBench {
       long appended = System.nanoTime();
       long end = System.nanoTime() + 30_000_000_000L;
       while (phaseArrivals.get() < opened.get() && System.nanoTime() < end) {
+        // (polling the counter; the sockets' own threads record the arrivals)
         Thread.sleep(5);
       }
       long last = Arrays.stream(arrivalNanos).max().orElse(0);
       System.out.printf("fan-out: %d/%d sockets got their account's event; appends took %.1f ms; last arrival %.1f ms after the first append%n",
           phaseArrivals.get(), opened.get(), (appended - start) / 1e6, (last - start) / 1e6);
-      report("fan-out append->client", latencies);
+      if (serverPid != null) {
+        System.out.printf("node CPU time during the fan-out phase: %d ms%n", cpuMillis(serverPid) - cpuBefore);
+      }
+      report("fan-out append call->client", latencies);
+      report("fan-out Redis append->client", fromRedis);
     } else {
       // Rate: RATE events per second spread over the accounts, for SECONDS seconds.
+      long cpuBefore = serverPid == null ? 0 : cpuMillis(serverPid);
+      long wallBefore = System.nanoTime();
       latencies.clear();
+      fromRedis.clear();
       phaseArrivals.set(0);
       AtomicLong sent = new AtomicLong();
       long periodMs = 10;
       int perTick = Math.max(1, rate / 100);
       long stopAt = System.nanoTime() + seconds * 1_000_000_000L;
-      long timer = vertx.setPeriodic(periodMs, t -> {
+      long timer = appender.setPeriodic(periodMs, t -> {
         if (System.nanoTime() > stopAt) {
           return;
         }
@@ -176,11 +194,15 @@ public class BridgeBench {
         }
       });
       Thread.sleep(seconds * 1000L + 3_000);
-      vertx.cancelTimer(timer);
+      appender.cancelTimer(timer);
       long perEvent = Math.max(1, connections / accounts);
       System.out.printf("rate: %d events appended at %d/s for %d s; %d deliveries (expected %d)%n",
           sent.get(), rate, seconds, phaseArrivals.get(), sent.get() * perEvent);
-      report("rate append->client", latencies);
+      if (serverPid != null) {
+        System.out.printf("node CPU: %d ms over %.1f s of wall time%n", cpuMillis(serverPid) - cpuBefore, (System.nanoTime() - wallBefore) / 1e9);
+      }
+      report("rate append call->client", latencies);
+      report("rate Redis append->client", fromRedis);
     }
     sockets.forEach(WebSocket::close);
     vertx.close().await();
@@ -198,6 +220,13 @@ public class BridgeBench {
       throw new IllegalStateException("cannot read heap from jcmd: " + out);
     }
     return Long.parseLong(m.group(1)) * 1024;
+  }
+
+  // utime + stime of the node process from /proc (clock ticks of 10 ms).
+  static long cpuMillis(String pid) throws Exception {
+    String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc", pid, "stat"));
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10;
   }
 
   static void report(String what, List<Long> nanos) {

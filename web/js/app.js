@@ -256,7 +256,7 @@ function renderListPane() {
       h('div', { class: 'tabs', id: 'tabs' }),
       h('div', { class: 'row' }, platformSelect,
         h('span', { class: 'anchor' }, h('button', { class: 'btn', testid: 'filter-button', onclick: (e) => openFilter(e.currentTarget) }, 'Filter'))),
-      h('div', { class: 'filter-summary', id: 'filter-summary' }),
+      h('div', { class: 'filter-summary', id: 'filter-summary', testid: 'filter-summary' }),
       h('div', { class: 'list-actions', id: 'list-actions' })),
     h('div', { class: 'conv-list', testid: 'conversation-list', id: 'conv-list', onscroll: (e) => {
       const el = e.currentTarget;
@@ -413,16 +413,16 @@ export function renderList() {
       dataset: { id: c.id, status: c.status },
       onclick: (e) => {
         if (S.selectMode) {
-          if (e.target.tagName !== 'INPUT') { S.checked.has(c.id) ? S.checked.delete(c.id) : S.checked.add(c.id); }
+          // the checkbox has already flipped when its click reaches the row; a click elsewhere flips it here
+          const on = e.target.tagName === 'INPUT' ? e.target.checked : !S.checked.has(c.id);
+          if (on) S.checked.add(c.id); else S.checked.delete(c.id);
           renderListActions(); renderList();
           return;
         }
         openConversation(c.id);
       },
     },
-    S.selectMode ? h('input', { type: 'checkbox', testid: 'conv-check', checked: S.checked.has(c.id), onchange: (e) => {
-      e.target.checked ? S.checked.add(c.id) : S.checked.delete(c.id); renderListActions();
-    } }) : null,
+    S.selectMode ? h('input', { type: 'checkbox', testid: 'conv-check', checked: S.checked.has(c.id) }) : null,
     platformMark(c.platform),
     h('div', { class: 'body' },
       h('div', { class: 'top' }, h('span', { class: 'name', testid: 'conv-name' }, name), h('span', { class: 'time' }, shortTime(c.lastMessageAt))),
@@ -459,6 +459,8 @@ export async function openConversation(id, keepScroll) {
     S.messages = (msgs && msgs.items) || [];
     S.olderAvailable = S.messages.length >= 100;
     if (conv.lastMessageAt) S.readUpTo.set(id, conv.lastMessageAt);
+    // the unread mark is the account's (every agent sees it go), so tell the server it was read
+    if (conv.unreadCount) api.post(`/conversations/${enc(id)}/read`).then((c) => { if (c && c.id) upsertConversation(c); }).catch(() => {});
     if (S.convs.has(id)) S.convs.set(id, conv);
     renderList();
     renderThreadPane(keepScroll);
@@ -488,13 +490,24 @@ export function renderContactPane() { renderContact($('#contact-pane')); }
 export function upsertMessage(m) {
   if (!m || m.conversationId !== S.selectedId) return;
   const i = S.messages.findIndex((x) => x.id === m.id);
-  if (i >= 0) S.messages[i] = { ...S.messages[i], ...m };
+  if (i >= 0) {
+    // the answer to a send can arrive after the event saying it was sent: never step a message back
+    if (isOlder(m, S.messages[i])) return;
+    S.messages[i] = { ...S.messages[i], ...m };
+  }
   else {
     S.messages.push(m);
     S.messages.sort((a, b) => (Date.parse(a.createdAt) - Date.parse(b.createdAt)) || (Number(a.id) - Number(b.id)));
   }
   if (S.current && m.createdAt) S.readUpTo.set(m.conversationId, m.createdAt);
   renderThreadPane(false);
+}
+
+const STATUS_RANK = { pending: 0, sent: 1, delivered: 2, read: 3, failed: 4 };
+function isOlder(incoming, known) {
+  const a = Date.parse(incoming.updatedAt || ''), b = Date.parse(known.updatedAt || '');
+  if (!Number.isNaN(a) && !Number.isNaN(b) && a !== b) return a < b;
+  return (STATUS_RANK[incoming.status] ?? -1) < (STATUS_RANK[known.status] ?? -1);
 }
 
 // ---------- live events ----------

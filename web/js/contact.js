@@ -79,7 +79,13 @@ export function renderContact(pane) {
   const addField = async () => {
     const name = newName.value.trim();
     if (!name) { newName.focus(); return; }
-    if (await call(api.put(`${base}/fields/${enc(name)}`, { value: newValue.value }))) { newName.value = ''; newValue.value = ''; }
+    const value = newValue.value;
+    // cleared before the answer re-renders the pane (which keeps whatever is typed)
+    newName.value = ''; newValue.value = '';
+    if (!await call(api.put(`${base}/fields/${enc(name)}`, { value }))) {
+      pane.querySelector('[data-testid=field-name-input]').value = name;
+      pane.querySelector('[data-testid=field-value-input]').value = value;
+    }
   };
   newValue.addEventListener('keydown', (e) => { if (e.key === 'Enter') addField(); });
 
@@ -87,7 +93,8 @@ export function renderContact(pane) {
   const addLabel = async () => {
     const name = labelInput.value.trim();
     if (!name) return;
-    if (await call(api.post(`${base}/labels`, { name }))) labelInput.value = '';
+    labelInput.value = '';
+    if (!await call(api.post(`${base}/labels`, { name }))) pane.querySelector('[data-testid=label-input]').value = name;
   };
   labelInput.addEventListener('keydown', (e) => { if (e.key === 'Enter') addLabel(); });
 

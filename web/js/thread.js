@@ -29,7 +29,8 @@ export function renderThread(pane, keepScroll, headOnly) {
   renderHead();
   if (!headOnly) renderMessages(keepScroll);
   renderWindowBar();
-  renderComposer();
+  // rebuilt only when what it can do changes, so a send in flight keeps its textarea
+  if (composerKind(currentConversation() || {}) !== composer.kind) renderComposer();
 }
 
 function contactName(c) {
@@ -110,6 +111,16 @@ function attachmentView(a, m) {
     url && /^https?:/i.test(url) ? h('a', { href: url, target: '_blank', rel: 'noopener noreferrer' }, name) : h('span', {}, name));
 }
 
+/** What the platforms' most common failure codes mean for the agent. */
+const FAILURE_HINTS = {
+  131047: 'the 24-hour window had closed; send a template',
+  131026: 'this number cannot receive WhatsApp messages',
+  10: 'outside the window the platform allows',
+  2018278: 'outside the Messenger reply window',
+  2534022: 'outside the Instagram reply window',
+  551: 'this person is not available right now',
+};
+
 function messageBody(m) {
   if (m.text) return h('div', { class: 'text', testid: 'message-text' }, m.text);
   if (m.contentType && m.contentType !== 'text' && !(m.attachments && m.attachments.length)) {
@@ -141,7 +152,8 @@ function renderMessages(keepScroll) {
       (m.attachments || []).map((a) => attachmentView(a, m)),
       h('div', { class: 'foot' }, h('span', { title: m.createdAt || '' }, fullTime(m.createdAt)), ticks(m)),
       m.status === 'failed' && m.error ? h('div', { class: 'err', testid: 'message-error' },
-        `Not delivered: ${m.error.message || m.error.code}${m.error.code && m.error.message ? ` (${m.error.code})` : ''}`) : null));
+        `Not delivered: ${m.error.message || m.error.code}${m.error.code && m.error.message ? ` (${m.error.code})` : ''}`,
+        FAILURE_HINTS[m.error.code] ? ` — ${FAILURE_HINTS[m.error.code]}` : '') : null));
   }
   if (!S.messages.length) items.push(h('div', { class: 'day' }, 'No messages yet'));
   mount(el, items);

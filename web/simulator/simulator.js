@@ -173,6 +173,19 @@
         : e.status;
       meta.append(document.createTextNode(time + ' '), tick);
       li.append(text, meta);
+      if (e.direction === 'out' && Array.isArray(e.choices)) {
+        // reply buttons / quick replies: tapping one answers with its payload
+        const row = document.createElement('div');
+        row.className = 'choices';
+        for (const ch of e.choices) {
+          const b = document.createElement('button');
+          b.type = 'button';
+          b.textContent = ch.title;
+          b.addEventListener('click', () => send(ch.title, ch.payload, e.id));
+          row.append(b);
+        }
+        li.append(row);
+      }
       list.append(li);
     }
     list.scrollTop = list.scrollHeight;
@@ -205,15 +218,17 @@
 
   // ---- forms ----
 
-  $('composer').addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    const text = $('text').value;
-    if (!text.trim() || !state.selected) return;
+  async function send(text, payload, replyTo) {
     $('send').disabled = true;
     try {
-      const r = await api('POST', '/messages', { platform: state.selected.platform, customerId: state.selected.id, text });
+      const body = { platform: state.selected.platform, customerId: state.selected.id, text };
+      if (payload) {
+        body.payload = payload;
+        body.replyTo = replyTo;
+      }
+      const r = await api('POST', '/messages', body);
       state.entries.set(r.item.id, r.item);
-      $('text').value = '';
+      if (!payload) $('text').value = '';
     } catch (e) {
       if (e.body && e.body.item) state.entries.set(e.body.item.id, e.body.item);
       offline('Not delivered: ' + e.message);
@@ -222,6 +237,13 @@
       renderMessages();
       $('text').focus();
     }
+  }
+
+  $('composer').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const text = $('text').value;
+    if (!text.trim() || !state.selected) return;
+    send(text, null, null);
   });
 
   $('text').addEventListener('keydown', (ev) => {

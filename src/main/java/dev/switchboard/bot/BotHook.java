@@ -21,6 +21,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -65,12 +66,13 @@ public final class BotHook implements InboundHooks.Hook {
     final long accountId;
     final long conversationId;
     final long contactId;
-    final long createdAt = System.currentTimeMillis();
+    final long createdAt;
     boolean conversationChanged;
     boolean contactChanged;
     final List<Object> replies = new ArrayList<>();
 
-    Effects(long accountId, long conversationId, long contactId) {
+    Effects(long accountId, long conversationId, long contactId, long createdAt) {
+      this.createdAt = createdAt;
       this.accountId = accountId;
       this.conversationId = conversationId;
       this.contactId = contactId;
@@ -96,7 +98,7 @@ public final class BotHook implements InboundHooks.Hook {
   public Future<Void> inTransaction(SqlConnection tx, List<Inbound> created) {
     forgetAbandoned();
     // flows are read once per channel and batch: the batch's own transaction sees them consistently
-    Map<Long, Future<List<Flow>>> flowsOfChannel = new java.util.HashMap<>();
+    Map<Long, Future<List<Flow>>> flowsOfChannel = new HashMap<>();
     Future<Void> chain = Future.succeededFuture();
     for (Inbound in : created) {
       chain = chain.compose(v -> evaluate(tx, in, flowsOfChannel));
@@ -136,7 +138,7 @@ public final class BotHook implements InboundHooks.Hook {
       }
       Row r = rows.iterator().next();
       String status = r.getString("status");
-      Map<String, String> fields = new java.util.HashMap<>();
+      Map<String, String> fields = new HashMap<>();
       if (r.getValue("fields") instanceof JsonObject o) {
         o.forEach(e -> fields.put(e.getKey(), String.valueOf(e.getValue())));
       }
@@ -161,7 +163,7 @@ public final class BotHook implements InboundHooks.Hook {
     flowsRun.increment();
     d.notes().stream().filter(n -> n.startsWith("reply skipped")).forEach(n -> repliesDropped.increment());
     d.notes().forEach(n -> LOG.warn("bot: flow {} for conversation {}: {}", d.flow().id(), in.conversationId(), n));
-    Effects effects = new Effects(in.accountId(), in.conversationId(), contactId);
+    Effects effects = new Effects(in.accountId(), in.conversationId(), contactId, services.clock().millis());
     Future<Void> chain = Future.succeededFuture();
     for (Action a : d.actions()) {
       chain = chain.compose(v -> apply(tx, in, contactId, a, effects));
@@ -291,7 +293,7 @@ public final class BotHook implements InboundHooks.Hook {
   }
 
   private void forgetAbandoned() {
-    long cutoff = System.currentTimeMillis() - PENDING_TTL_MS;
+    long cutoff = services.clock().millis() - PENDING_TTL_MS;
     pending.values().removeIf(e -> e.createdAt < cutoff);
   }
 
@@ -299,5 +301,4 @@ public final class BotHook implements InboundHooks.Hook {
   int pendingCount() {
     return pending.size();
   }
-
 }

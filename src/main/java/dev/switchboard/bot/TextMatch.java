@@ -70,14 +70,15 @@ public final class TextMatch {
   /**
    * Whether {@code keyword} occurs in {@code text} as whole words ("price" is in "What is the
    * PRICE?" but not in "priceless"; "opening hours" needs both words, adjacent). A keyword with
-   * no letters or digits (an emoji, "?") is looked for as folded text.
+   * no letters or digits (an emoji, "?"), or in a script written without spaces between words
+   * (Chinese, Japanese, Thai...), is looked for as folded text.
    */
   public static boolean containsKeyword(String text, String keyword) {
     if (text == null || keyword == null) {
       return false;
     }
     List<String> needle = words(keyword);
-    if (needle.isEmpty()) {
+    if (needle.isEmpty() || unspaced(keyword)) {
       String k = fold(keyword).strip();
       return !k.isEmpty() && fold(text).contains(k);
     }
@@ -92,6 +93,13 @@ public final class TextMatch {
       return true;
     }
     return false;
+  }
+
+  private static boolean unspaced(String s) {
+    return s.codePoints().anyMatch(cp -> switch (Character.UnicodeScript.of(cp)) {
+      case HAN, HIRAGANA, KATAKANA, THAI, LAO, KHMER, MYANMAR -> true;
+      default -> false;
+    });
   }
 
   /** Whether the pattern is found in the text, giving up (no match) on very long texts or runaway backtracking. */

@@ -75,8 +75,25 @@ public record ConversationFilter(String status, String platform, Long channelId,
     return new ConversationFilter(s, platform, channelId, assigneeId, teamId, label);
   }
 
+  /**
+   * How the label filter is written. The planner cannot tell a rare label from a common one in a
+   * generic plan, so the list picks the shape itself (see ConversationService.list).
+   */
+  public enum LabelMode {
+    /** A semi-join: right for counting and exporting, which read every match anyway. */
+    SEMI_JOIN,
+    /** A per-row probe while walking the list index newest first: right for a common label. */
+    PROBE_PER_ROW,
+    /** Left to the caller, which starts from the label's contacts: right for a rare label. */
+    IN_FROM
+  }
+
   /** A WHERE clause (without the keyword) on alias {@code cv} and its arguments; {@code $1} is the account. */
   public Where where(long accountId, boolean withStatus) {
+    return where(accountId, withStatus, LabelMode.SEMI_JOIN);
+  }
+
+  public Where where(long accountId, boolean withStatus, LabelMode labelMode) {
     Where w = new Where(new StringBuilder("cv.account_id = $1"), new ArrayList<>(List.of(accountId)));
     if (withStatus && !"all".equals(status)) {
       w.and("cv.status = $?", status);
@@ -93,8 +110,11 @@ public record ConversationFilter(String status, String platform, Long channelId,
     if (teamId != null) {
       w.and("cv.assignee_type = 'team' AND cv.assignee_id = $?", teamId);
     }
-    if (label != null) {
+    if (label != null && labelMode == LabelMode.SEMI_JOIN) {
       w.and("EXISTS (SELECT 1 FROM contact_labels l WHERE l.contact_id = cv.contact_id AND l.name = $?)", label);
+    } else if (label != null && labelMode == LabelMode.PROBE_PER_ROW) {
+      // OFFSET 0 keeps the sublink a per-row probe (PostgreSQL does not turn it into a join)
+      w.and("EXISTS (SELECT 1 FROM contact_labels l WHERE l.contact_id = cv.contact_id AND l.name = $? OFFSET 0)", label);
     }
     return w;
   }

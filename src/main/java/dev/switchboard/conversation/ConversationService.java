@@ -32,13 +32,27 @@ public final class ConversationService {
     this.s = s;
   }
 
-  /** {@code {items, nextCursor}}, newest activity first. */
+  /**
+   * {@code {items, nextCursor}}, newest activity first. With a label filter the query starts from
+   * the label's contacts when fewer than LABEL_PROBE_MAX carry it, and otherwise walks the list
+   * index checking each conversation: either way a page costs about sqrt(limit x conversations) rows.
+   */
   public Future<JsonObject> list(long accountId, ConversationFilter filter, int limit, ListCursor cursor) {
-    ConversationFilter.Where w = filter.where(accountId, true);
+    return rareLabel(accountId, filter).compose(rare -> list(accountId, filter, limit, cursor, rare));
+  }
+
+  private Future<JsonObject> list(long accountId, ConversationFilter filter, int limit, ListCursor cursor, boolean rareLabel) {
+    ConversationFilter.Where w = filter.where(accountId, true,
+        rareLabel ? ConversationFilter.LabelMode.IN_FROM : ConversationFilter.LabelMode.PROBE_PER_ROW);
     if (cursor != null) {
       w.and("(cv.last_message_at, cv.id) < ($?, $?)", cursor.lastMessageAt(), cursor.id());
     }
-    String sql = ConversationSql.LIST_SELECT + w.sql() + ConversationSql.LIST_ORDER + (limit + 1);
+    String select = ConversationSql.LIST_SELECT;
+    if (rareLabel) {
+      w.args().add(filter.label());
+      select = String.format(ConversationSql.LIST_SELECT_BY_LABEL, w.args().size());
+    }
+    String sql = select + w.sql() + ConversationSql.LIST_ORDER + (limit + 1);
     return s.pool().preparedQuery(sql).execute(Tuple.wrap(w.args())).compose(rows -> {
       List<Long> ids = new ArrayList<>();
       ListCursor next = null;
@@ -54,17 +68,57 @@ public final class ConversationService {
     });
   }
 
-  /** How many conversations each status tab holds under the same filter (its status ignored). */
+  /**
+   * How many conversations each status tab holds under the same filter (its status ignored).
+   * Each tab is counted up to COUNT_CAP (10,000): counting a million rows on every refresh costs
+   * hundreds of milliseconds, and past the cap the inbox shows "10,000+". {@code capped} says which
+   * numbers are lower bounds; {@code all} is their sum.
+   */
   public Future<JsonObject> counts(long accountId, ConversationFilter filter) {
-    ConversationFilter.Where w = filter.where(accountId, false);
-    return s.pool().preparedQuery(ConversationSql.COUNTS_SELECT + w.sql()).execute(Tuple.wrap(w.args())).map(rows -> {
-      Row r = rows.iterator().next();
-      return new JsonObject()
-          .put("open", r.getLong("open"))
-          .put("assigned", r.getLong("assigned"))
-          .put("closed", r.getLong("closed"))
-          .put("all", r.getLong("total"));
+    int cap = s.config().intOr("COUNT_CAP", 10_000);
+    return rareLabel(accountId, filter).compose(rare -> {
+      List<String> tabs = List.of("open", "assigned", "closed");
+      List<Future<Long>> parts = new ArrayList<>();
+      for (String tab : tabs) {
+        parts.add(countTab(accountId, filter.withStatus(tab), rare, cap));
+      }
+      return Future.all(parts).map(all -> {
+        JsonObject out = new JsonObject();
+        JsonObject capped = new JsonObject();
+        long total = 0;
+        boolean anyCapped = false;
+        for (int i = 0; i < tabs.size(); i++) {
+          long n = parts.get(i).result();
+          out.put(tabs.get(i), n);
+          capped.put(tabs.get(i), n >= cap);
+          anyCapped |= n >= cap;
+          total += n;
+        }
+        return out.put("all", total).put("capped", capped.put("all", anyCapped));
+      });
     });
+  }
+
+  private Future<Long> countTab(long accountId, ConversationFilter filter, boolean rareLabel, int cap) {
+    ConversationFilter.Where w = filter.where(accountId, true,
+        rareLabel ? ConversationFilter.LabelMode.IN_FROM : ConversationFilter.LabelMode.SEMI_JOIN);
+    String select = ConversationSql.LIST_SELECT;
+    if (rareLabel) {
+      w.args().add(filter.label());
+      select = String.format(ConversationSql.LIST_SELECT_BY_LABEL, w.args().size());
+    }
+    String sql = "SELECT count(*) FROM (" + select + w.sql() + " LIMIT " + cap + ") x";
+    return s.pool().preparedQuery(sql).execute(Tuple.wrap(w.args())).map(rows -> rows.iterator().next().getLong(0));
+  }
+
+  /** Whether fewer than LABEL_PROBE_MAX contacts carry the filter's label (false without one). */
+  private Future<Boolean> rareLabel(long accountId, ConversationFilter filter) {
+    if (filter.label() == null) {
+      return Future.succeededFuture(false);
+    }
+    int bound = s.config().intOr("LABEL_PROBE_MAX", 5000);
+    return s.pool().preparedQuery(ConversationSql.LABEL_USES).execute(Tuple.of(accountId, filter.label(), bound))
+        .map(rows -> rows.iterator().next().getLong(0) < bound);
   }
 
   public Future<JsonObject> get(long accountId, long id) {

@@ -55,14 +55,19 @@ final class ConversationSql {
       ORDER BY created_at DESC, id DESC
       LIMIT $3""";
 
-  static final String COUNTS_SELECT = """
-      SELECT count(*) FILTER (WHERE cv.status = 'open') AS open,
-             count(*) FILTER (WHERE cv.status = 'assigned') AS assigned,
-             count(*) FILTER (WHERE cv.status = 'closed') AS closed,
-             count(*) AS total
-        FROM conversations cv WHERE\s""";
-
   static final String LIST_SELECT = "SELECT cv.id, cv.last_message_at FROM conversations cv WHERE ";
+  /**
+   * The list for a rare label: start from the label's contacts (contact_labels_account_name_idx)
+   * and look up each one's conversation; OFFSET 0 keeps that a nested loop on conversations_contact_idx.
+   * {@code %d} is the label's parameter number.
+   */
+  static final String LIST_SELECT_BY_LABEL = """
+      SELECT cv.id, cv.last_message_at
+        FROM (SELECT l.contact_id FROM contact_labels l WHERE l.account_id = $1 AND l.name = $%d) lc
+       CROSS JOIN LATERAL (SELECT c.* FROM conversations c WHERE c.contact_id = lc.contact_id OFFSET 0) cv
+       WHERE\s""";
+  /** How many contacts carry a label, counted up to a bound. */
+  static final String LABEL_USES = "SELECT count(*) FROM (SELECT 1 FROM contact_labels WHERE account_id = $1 AND name = $2 LIMIT $3) x";
   static final String LIST_ORDER = " ORDER BY cv.last_message_at DESC, cv.id DESC LIMIT ";
 
   /**

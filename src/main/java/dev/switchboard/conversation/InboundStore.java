@@ -77,6 +77,8 @@ public final class InboundStore {
   private record ConvInfo(long id, long accountId, String status, OffsetDateTime lastInboundBefore, boolean inserted) {
   }
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(InboundStore.class);
+
   private final InboundHooks hooks;
 
   public InboundStore(InboundHooks hooks) {
@@ -205,14 +207,22 @@ public final class InboundStore {
 
     Future<Void> run() {
       sort();
-      return contacts()
-          .compose(v -> conversations())
-          .compose(v -> insertMessages())
-          .compose(v -> statuses())
-          .compose(v -> watermarks())
-          .compose(v -> deletions())
-          .compose(v -> unreacts())
-          .compose(v -> deadLetters());
+      return timed("contacts", this::contacts)
+          .compose(v -> timed("conversations", this::conversations))
+          .compose(v -> timed("messages", this::insertMessages))
+          .compose(v -> timed("statuses", this::statuses))
+          .compose(v -> timed("watermarks", this::watermarks))
+          .compose(v -> timed("deletions", this::deletions))
+          .compose(v -> timed("unreacts", this::unreacts))
+          .compose(v -> timed("dead letters", this::deadLetters));
+    }
+
+    private static Future<Void> timed(String step, java.util.function.Supplier<Future<Void>> work) {
+      if (!LOG.isDebugEnabled()) {
+        return work.get();
+      }
+      long t0 = System.nanoTime();
+      return work.get().onComplete(ar -> LOG.debug("{}: {} ms", step, (System.nanoTime() - t0) / 1_000_000));
     }
 
     /** Routes each entry to its channel and sorts its events by kind; unknown channels become dead letters. */

@@ -23,23 +23,30 @@ public final class SearchService {
    * platform id, which for every platform is digits too. Each arm has its own b-tree index.
    */
   static final String BY_DIGITS = """
-      SELECT cv.id FROM conversations cv
-       WHERE cv.account_id = $1 AND cv.contact_id IN (
+      SELECT cv.id FROM (
              SELECT ct.id FROM contacts ct WHERE ct.account_id = $1 AND ct.phone = ANY($2)
              UNION
-             SELECT ct.id FROM contacts ct WHERE ct.account_id = $1 AND ct.platform_user_id = $3)
+             SELECT ct.id FROM contacts ct WHERE ct.account_id = $1 AND ct.platform_user_id = $3) m
+       CROSS JOIN LATERAL (SELECT c.id, c.last_message_at FROM conversations c
+                            WHERE c.contact_id = m.id AND c.account_id = $1 OFFSET 0) cv
        ORDER BY cv.last_message_at DESC, cv.id DESC
        LIMIT $4""";
 
-  /** A name substring (both names and the query folded by the same sb_fold) or an exact platform id; OR of three indexed arms. */
+  /**
+   * A name substring (both names and the query folded by the same sb_fold) or an exact platform
+   * id: a BitmapOr of the two pg_trgm GIN indexes and the platform id index. Each matching contact's
+   * conversation is then looked up by contact (OFFSET 0 keeps that a nested loop, never a scan of
+   * every conversation of the account).
+   */
   static final String BY_NAME = """
-      SELECT cv.id FROM conversations cv
-       WHERE cv.account_id = $1 AND cv.contact_id IN (
+      SELECT cv.id FROM (
              SELECT ct.id FROM contacts ct
               WHERE ct.account_id = $1
                 AND (sb_fold(ct.display_name) LIKE '%' || sb_fold($2) || '%'
                      OR sb_fold(ct.platform_name) LIKE '%' || sb_fold($2) || '%'
-                     OR ct.platform_user_id = $3))
+                     OR ct.platform_user_id = $3)) m
+       CROSS JOIN LATERAL (SELECT c.id, c.last_message_at FROM conversations c
+                            WHERE c.contact_id = m.id AND c.account_id = $1 OFFSET 0) cv
        ORDER BY cv.last_message_at DESC, cv.id DESC
        LIMIT $4""";
 

@@ -53,6 +53,11 @@ public final class DemoMain {
       System.exit(2);
       return;
     }
+    if (!EmbeddedServers.bundled()) {
+      System.err.println("switchboard demo: cannot start: " + EmbeddedServers.NOT_BUNDLED);
+      System.exit(1);
+      return;
+    }
     if (reset && !wipe(dataDir)) {
       System.exit(2);
       return;

@@ -215,7 +215,7 @@ public final class DemoSeed {
     for (Seeded s : CONVERSATIONS) {
       arrange(c, accountId, s);
     }
-    replies(c, accountId);
+    agentActions(c, accountId);
     return scalar(c, "SELECT count(*) FROM conversations WHERE account_id = ?", accountId).intValue();
   }
 
@@ -256,10 +256,10 @@ public final class DemoSeed {
   }
 
   /**
-   * A little history from the agents, through the real send API (and so through the Graph
+   * Contact names and a little history from the agents, through the real API (and so through the Graph
    * stand-in to the simulated customer). Skipped quietly on a build without the send API.
    */
-  private void replies(Connection c, long accountId) throws SQLException {
+  private void agentActions(Connection c, long accountId) throws SQLException {
     Long luis = conversationOf(c, accountId, "14155550177");
     Long dana = conversationOf(c, accountId, "14155550123");
     if (luis == null || dana == null) {
@@ -271,11 +271,21 @@ public final class DemoSeed {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     String base = "http://127.0.0.1:" + config.httpPort() + "/api/v1";
     try {
+      // Messenger and Instagram webhooks carry no name: ask the profile API, as an agent would
+      for (Seeded seeded : CONVERSATIONS) {
+        if (!"whatsapp".equals(seeded.platform())) {
+          Long contact = scalar(c, "SELECT id FROM contacts WHERE account_id = ? AND platform_user_id = ?",
+              accountId, seeded.customerId());
+          if (contact != null) {
+            post(http, base + "/contacts/" + contact + "/refresh-name", token, new JsonObject(), null, 200);
+          }
+        }
+      }
       post(http, base + "/conversations/" + luis + "/messages", token,
-          new JsonObject().put("type", "reply").put("text", "Sure! What is the new address?"), "seed-reply-luis");
+          new JsonObject().put("type", "reply").put("text", "Sure! What is the new address?"), "seed-reply-luis", 201);
       post(http, base + "/conversations/" + dana + "/messages", token,
           new JsonObject().put("type", "note").put("text", "Asked the warehouse about #1042, waiting for their answer."),
-          "seed-note-dana");
+          "seed-note-dana", 201);
     } catch (IOException e) {
       LOG.info("no agent replies in the seed: {}", e.toString());
     } catch (InterruptedException e) {
@@ -289,16 +299,18 @@ public final class DemoSeed {
         WHERE cv.account_id = ? AND ct.platform_user_id = ?""", accountId, customerId);
   }
 
-  private static void post(HttpClient http, String url, String token, JsonObject body, String key)
+  private static void post(HttpClient http, String url, String token, JsonObject body, String key, int expected)
       throws IOException, InterruptedException {
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url))
+    HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(url))
         .header("Content-Type", "application/json")
         .header("Authorization", "Bearer " + token)
-        .header("Idempotency-Key", key)
-        .POST(HttpRequest.BodyPublishers.ofString(body.encode()))
-        .build(), HttpResponse.BodyHandlers.ofString());
-    if (r.statusCode() != 201) {
-      LOG.info("seed message to {} answered {} (the send API may not be in this build)", url, r.statusCode());
+        .POST(HttpRequest.BodyPublishers.ofString(body.encode()));
+    if (key != null) {
+      req.header("Idempotency-Key", key);
+    }
+    HttpResponse<String> r = http.send(req.build(), HttpResponse.BodyHandlers.ofString());
+    if (r.statusCode() != expected) {
+      LOG.info("seed call {} answered {}: {}", url, r.statusCode(), r.body());
     }
   }
 

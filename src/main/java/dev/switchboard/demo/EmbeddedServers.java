@@ -74,7 +74,8 @@ public final class EmbeddedServers implements AutoCloseable {
     }
   }
 
-  private static final String NOT_BUNDLED = "this build has no embedded servers (it was packaged with -Pproduction): "
+  /** Why {@code demo} cannot run from a -Pproduction jar, and what to do instead. */
+  public static final String NOT_BUNDLED = "this build has no embedded servers (it was packaged with -Pproduction): "
       + "build without that profile, or point the gateway at existing servers: DATABASE_URL=... REDIS_URL=... java -jar switchboard.jar";
 
   /** True when the embedded servers' libraries are on the class path (not a -Pproduction build). */

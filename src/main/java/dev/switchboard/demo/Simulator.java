@@ -144,16 +144,24 @@ public final class Simulator implements Shareable {
    * {@code accepted} once the gateway answered 200, else {@code refused} with the gateway's answer.
    */
   public Future<JsonObject> say(Customer c, String text, String messageId, Instant at) {
+    return say(c, text, null, null, messageId, at);
+  }
+
+  /**
+   * The customer taps a button / quick reply of a message they received ({@code choice} is its
+   * payload, {@code replyTo} that message's id), or just types ({@code choice} null).
+   */
+  public Future<JsonObject> say(Customer c, String text, String choice, String replyTo, String messageId, Instant at) {
     String id = messageId != null ? messageId : newMessageId(c.platform());
     JsonObject payload = switch (c.platform()) {
-      case "whatsapp" -> whatsappMessage(c, id, text, at);
-      case "messenger" -> pageMessage("page", c, id, text, at);
-      case "instagram" -> pageMessage("instagram", c, id, text, at);
+      case "whatsapp" -> whatsappMessage(c, id, text, choice, replyTo, at);
+      case "messenger" -> pageMessage("page", c, id, text, choice, at);
+      case "instagram" -> pageMessage("instagram", c, id, text, choice, at);
       default -> throw new IllegalArgumentException("unknown platform " + c.platform());
     };
     JsonObject entry = record(new JsonObject()
         .put("id", id).put("platform", c.platform()).put("channelId", c.channelId()).put("customerId", c.id())
-        .put("direction", "in").put("kind", "text").put("text", text).put("status", "sending")
+        .put("direction", "in").put("kind", choice == null ? "text" : "choice").put("text", text).put("status", "sending")
         .put("at", at.toString()));
     return postWebhook(c.platform(), payload).map(res -> {
       JsonObject changes = new JsonObject().put("status", res.status() == 200 ? "accepted" : "refused");
@@ -169,16 +177,36 @@ public final class Simulator implements Shareable {
     return say(c, text, null, clock.instant());
   }
 
-  private static JsonObject whatsappMessage(Customer c, String id, String text, Instant at) {
+  /** Now, with a fresh id; {@code choice} null for typed text. */
+  public Future<JsonObject> say(Customer c, String text, String choice, String replyTo) {
+    return say(c, text, choice, replyTo, null, clock.instant());
+  }
+
+  private JsonObject whatsappMessage(Customer c, String id, String text, String choice, String replyTo, Instant at) {
+    JsonObject message = new JsonObject()
+        .put("from", c.id()).put("id", id).put("timestamp", String.valueOf(at.getEpochSecond()));
+    if (choice == null) {
+      message.put("type", "text").put("text", new JsonObject().put("body", text));
+    } else {
+      // a reply button or a list row, as WhatsApp reports the tap
+      String kind = "list".equals(choiceKind(replyTo)) ? "list_reply" : "button_reply";
+      message.put("context", new JsonObject().put("from", "15550100200").put("id", replyTo))
+          .put("type", "interactive")
+          .put("interactive", new JsonObject().put("type", kind)
+              .put(kind, new JsonObject().put("id", choice).put("title", text)));
+    }
     JsonObject value = new JsonObject()
         .put("messaging_product", "whatsapp")
         .put("metadata", new JsonObject().put("display_phone_number", "15550100200").put("phone_number_id", c.channelId()))
         .put("contacts", new JsonArray().add(new JsonObject()
             .put("profile", new JsonObject().put("name", c.name())).put("wa_id", c.id())))
-        .put("messages", new JsonArray().add(new JsonObject()
-            .put("from", c.id()).put("id", id).put("timestamp", String.valueOf(at.getEpochSecond()))
-            .put("type", "text").put("text", new JsonObject().put("body", text))));
+        .put("messages", new JsonArray().add(message));
     return whatsappEnvelope(value);
+  }
+
+  private synchronized String choiceKind(String entryId) {
+    JsonObject e = entryId == null ? null : entries.get(entryId);
+    return e == null ? null : e.getString("choiceKind");
   }
 
   private static JsonObject whatsappEnvelope(JsonObject value) {
@@ -189,12 +217,16 @@ public final class Simulator implements Shareable {
             .put("changes", new JsonArray().add(new JsonObject().put("value", value).put("field", "messages")))));
   }
 
-  private JsonObject pageMessage(String object, Customer c, String id, String text, Instant at) {
+  private JsonObject pageMessage(String object, Customer c, String id, String text, String choice, Instant at) {
+    JsonObject message = new JsonObject().put("mid", id).put("text", text);
+    if (choice != null) {
+      message.put("quick_reply", new JsonObject().put("payload", choice));
+    }
     return pageEnvelope(object, c.channelId(), new JsonObject()
         .put("sender", new JsonObject().put("id", c.id()))
         .put("recipient", new JsonObject().put("id", c.channelId()))
         .put("timestamp", at.toEpochMilli())
-        .put("message", new JsonObject().put("mid", id).put("text", text)));
+        .put("message", message));
   }
 
   private JsonObject pageEnvelope(String object, String pageId, JsonObject messaging) {
@@ -231,6 +263,8 @@ public final class Simulator implements Shareable {
       case "text" -> body.getJsonObject("text", new JsonObject()).getString("body");
       case "template" -> renderTemplate(body.getJsonObject("template", new JsonObject()));
       case "image", "document", "video", "audio", "sticker" -> media(body.getJsonObject(type, new JsonObject()));
+      case "interactive" -> body.getJsonObject("interactive", new JsonObject())
+          .getJsonObject("body", new JsonObject()).getString("text", "[interactive]");
       default -> "[" + type + "]";
     };
     if (text == null) {
@@ -238,7 +272,10 @@ public final class Simulator implements Shareable {
     }
     String id = newMessageId("whatsapp");
     knownCustomer("whatsapp", phoneNumberId, waId);
-    received("whatsapp", phoneNumberId, waId, id, type, text);
+    JsonObject entry = received("whatsapp", phoneNumberId, waId, id, type, text);
+    if ("interactive".equals(type)) {
+      choices(entry.getString("id"), whatsappChoices(body.getJsonObject("interactive")));
+    }
     JsonObject message = new JsonObject().put("id", id);
     if ("template".equals(type)) {
       message.put("message_status", "accepted");
@@ -276,7 +313,40 @@ public final class Simulator implements Shareable {
     if (tag != null) {
       update(entry.getString("id"), new JsonObject().put("tag", tag));
     }
+    JsonArray quickReplies = message.getJsonArray("quick_replies");
+    if (quickReplies != null && !quickReplies.isEmpty()) {
+      JsonArray choices = new JsonArray();
+      quickReplies.forEach(o -> {
+        JsonObject q = (JsonObject) o;
+        choices.add(new JsonObject().put("title", q.getString("title")).put("payload", q.getString("payload")));
+      });
+      choices(entry.getString("id"), new JsonObject().put("kind", "quick_replies").put("items", choices));
+    }
     return new GraphAnswer(200, new JsonObject().put("recipient_id", recipient).put("message_id", id));
+  }
+
+  /** Reply buttons or list rows of a WhatsApp interactive message, as {kind, items: [{title, payload}]}. */
+  private static JsonObject whatsappChoices(JsonObject interactive) {
+    JsonArray items = new JsonArray();
+    JsonObject action = interactive.getJsonObject("action", new JsonObject());
+    String kind = interactive.getString("type", "button");
+    if ("list".equals(kind)) {
+      action.getJsonArray("sections", new JsonArray()).forEach(sec -> ((JsonObject) sec).getJsonArray("rows", new JsonArray())
+          .forEach(r -> items.add(new JsonObject().put("title", ((JsonObject) r).getString("title"))
+              .put("payload", ((JsonObject) r).getString("id")))));
+    } else {
+      action.getJsonArray("buttons", new JsonArray()).forEach(b -> {
+        JsonObject reply = ((JsonObject) b).getJsonObject("reply", new JsonObject());
+        items.add(new JsonObject().put("title", reply.getString("title")).put("payload", reply.getString("id")));
+      });
+    }
+    return new JsonObject().put("kind", kind).put("items", items);
+  }
+
+  private void choices(String entryId, JsonObject choices) {
+    if (!choices.getJsonArray("items").isEmpty()) {
+      update(entryId, new JsonObject().put("choiceKind", choices.getString("kind")).put("choices", choices.getJsonArray("items")));
+    }
   }
 
   private static String media(JsonObject m) {

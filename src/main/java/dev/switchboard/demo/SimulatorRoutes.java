@@ -233,8 +233,11 @@ public final class SimulatorRoutes {
     if (text.isBlank()) {
       throw ApiException.badRequest("invalid_field", "text must not be empty");
     }
+    // a tapped button / quick reply: its payload, and the message it belongs to
+    String choice = Bodies.string(body, "payload", false);
+    String replyTo = Bodies.string(body, "replyTo", false);
     customerFor(platform, customerId)
-        .compose(c -> sim.say(c, text))
+        .compose(c -> sim.say(c, text, choice, replyTo))
         .onSuccess(entry -> {
           if ("accepted".equals(entry.getString("status"))) {
             json(ctx, 201, new JsonObject().put("item", entry));

@@ -24,7 +24,7 @@ import java.util.List;
  * {@code FOR UPDATE SKIP LOCKED} inside the transaction that stores their messages, so nodes
  * share the work and a crashed node's claims return to the pool when its connection dies.
  * Woken by ingress on the local bus and by a sweeper timer (lost nudges, other nodes' rows).
- * One batch at a time; on stop the batch in flight finishes first.
+ * {@code PROCESSOR_CONCURRENCY} batches at a time (default one); on stop the batches in flight finish first.
  */
 public final class ProcessorVerticle extends VerticleBase {
 
@@ -36,7 +36,8 @@ public final class ProcessorVerticle extends VerticleBase {
   private final long sweepMs;
   private MessageConsumer<Object> nudges;
   private long sweeper = -1;
-  private boolean running;
+  private final int concurrency;
+  private int inFlight;
   private boolean again;
   private boolean stopping;
   private Promise<Void> idle;
@@ -46,6 +47,8 @@ public final class ProcessorVerticle extends VerticleBase {
     this.store = new InboundStore(services.inboundHooks());
     this.batchSize = Math.max(1, services.config().intOr("PROCESSOR_BATCH", 500));
     this.sweepMs = Math.max(50, services.config().intOr("PROCESSOR_SWEEP_MS", 1000));
+    // more than one batch at a time lets PostgreSQL use more than one core (one backend per transaction)
+    this.concurrency = Math.max(1, services.config().intOr("PROCESSOR_CONCURRENCY", 1));
   }
 
   @Override
@@ -61,29 +64,32 @@ public final class ProcessorVerticle extends VerticleBase {
     stopping = true;
     vertx.cancelTimer(sweeper);
     Future<Void> unregistered = nudges.unregister();
-    if (!running) {
+    if (inFlight == 0) {
       return unregistered;
     }
     idle = Promise.promise();
     return Future.join(unregistered, idle.future());
   }
 
-  /** Runs batches until one comes back short; a nudge during a batch runs another after it. */
+  /**
+   * Starts batches up to {@code PROCESSOR_CONCURRENCY}; each runs again while it comes back full,
+   * and a nudge that finds every slot busy runs one more after them.
+   */
   private void kick() {
     if (stopping) {
       return;
     }
-    if (running) {
+    if (inFlight >= concurrency) {
       again = true;
       return;
     }
-    running = true;
+    inFlight++;
     again = false;
     batch().onComplete(ar -> {
-      running = false;
+      inFlight--;
       boolean full = ar.succeeded() && ar.result() >= batchSize;
       if (stopping) {
-        if (idle != null) {
+        if (inFlight == 0 && idle != null) {
           idle.complete();
         }
         return;
@@ -93,7 +99,12 @@ public final class ProcessorVerticle extends VerticleBase {
         LOG.warn("processor batch failed, retrying on the next sweep: {}", ar.cause().toString());
         return;
       }
-      if (full || again) {
+      if (full) {
+        // a backlog: fill every slot
+        for (int i = inFlight; i < concurrency; i++) {
+          kick();
+        }
+      } else if (again) {
         kick();
       }
     });
@@ -102,6 +113,7 @@ public final class ProcessorVerticle extends VerticleBase {
   /** One batch; answers how many raw rows it claimed. */
   private Future<Integer> batch() {
     List<RawEvent> claimed = new ArrayList<>();
+    long t0 = System.nanoTime();
     return services.pool().withTransaction(tx -> InboundStore.claim(tx, batchSize)
             .compose(rows -> {
               claimed.addAll(rows);
@@ -109,6 +121,9 @@ public final class ProcessorVerticle extends VerticleBase {
             }))
         .compose(outcome -> {
           if (outcome != null) {
+            if (LOG.isDebugEnabled()) {
+              LOG.debug("batch of {} raw events committed in {} ms", claimed.size(), (System.nanoTime() - t0) / 1_000_000);
+            }
             afterCommit(outcome);
           }
           return Future.succeededFuture(claimed.size());

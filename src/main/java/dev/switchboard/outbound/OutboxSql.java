@@ -45,6 +45,12 @@ final class OutboxSql {
       RETURNING key
       """;
 
+  /** Keys older than 24 h are dead weight: a new request with one takes it over anyway. */
+  static final String EXPIRE_KEYS = """
+      DELETE FROM idempotency_keys WHERE ctid = ANY (ARRAY(
+        SELECT ctid FROM idempotency_keys WHERE created_at < $1::timestamptz - interval '24 hours' LIMIT 10000))
+      """;
+
   static final String SET_KEY_MESSAGE = "UPDATE idempotency_keys SET message_id = $3 WHERE account_id = $1 AND key = $2";
 
   static final String KEYED_MESSAGE = "SELECT k.conversation_id AS key_conversation_id, "
@@ -108,6 +114,21 @@ final class OutboxSql {
       UPDATE messages SET status = 'sent', external_id = $2, messaging_tag = $3, claimed_by = NULL, claim_expires_at = NULL,
                           next_attempt_at = NULL, error_code = NULL, error_message = NULL, updated_at = now()
        WHERE id = $1 AND status = 'pending'
+      RETURNING""" + " " + Views.MESSAGE_COLUMNS;
+
+  /** Statuses of this wamid that arrived before we knew it (kept by the processor as dead letters). */
+  static final String EARLY_STATUSES = """
+      SELECT id, payload FROM dead_letters
+       WHERE platform = 'whatsapp' AND external_id = $1 AND payload ? 'status'
+       ORDER BY id
+      """;
+
+  static final String DELETE_DEAD_LETTERS = "DELETE FROM dead_letters WHERE id = ANY($1)";
+
+  /** Applies an early status on top of 'sent' (one row, inside the transaction that set the wamid). */
+  static final String APPLY_EARLY_STATUS = """
+      UPDATE messages SET status = $2, error_code = $3, error_message = $4, updated_at = now()
+       WHERE id = $1
       RETURNING""" + " " + Views.MESSAGE_COLUMNS;
 
   static final String MARK_FAILED = """

@@ -47,9 +47,11 @@ public final class OutboxVerticle extends VerticleBase {
   private final int maxAttempts;
   private final long retryBaseMs;
   private final Counter inDoubt;
+  private final io.micrometer.core.instrument.MeterRegistry registry;
 
   private MessageConsumer<Object> consumer;
   private long timer = -1;
+  private long keySweep = -1;
   private boolean stopping;
   private boolean again;
   private Future<Void> loop;
@@ -67,15 +69,17 @@ public final class OutboxVerticle extends VerticleBase {
     this.batch = config.intOr("OUTBOUND_BATCH", 32);
     this.maxAttempts = Math.max(1, config.intOr("GRAPH_MAX_ATTEMPTS", 5));
     this.retryBaseMs = Math.max(1, config.intOr("GRAPH_RETRY_BASE_MS", 500));
+    this.registry = services.metrics() != null ? services.metrics() : Metrics.globalRegistry;
     this.inDoubt = Counter.builder("switchboard_outbound_in_doubt_total")
         .description("claims taken over after a lease expired: the earlier send may have reached Meta")
-        .register(services.metrics() != null ? services.metrics() : Metrics.globalRegistry);
+        .register(registry);
   }
 
   @Override
   public Future<?> start() {
     consumer = vertx.eventBus().localConsumer(Bus.OUTBOUND_PENDING, m -> drain());
     timer = vertx.setPeriodic(pollMs, pollMs, t -> drain());
+    keySweep = vertx.setPeriodic(600_000, t -> expireKeys());
     drain();
     return consumer.completion();
   }
@@ -85,6 +89,7 @@ public final class OutboxVerticle extends VerticleBase {
   public Future<?> stop() {
     stopping = true;
     vertx.cancelTimer(timer);
+    vertx.cancelTimer(keySweep);
     Future<Void> current = loop == null ? Future.succeededFuture() : loop;
     return Future.join(consumer.unregister(), current.otherwiseEmpty());
   }
@@ -117,6 +122,16 @@ public final class OutboxVerticle extends VerticleBase {
         vertx.runOnContext(v -> drain());
       }
     });
+  }
+
+  private void expireKeys() {
+    services.pool().preparedQuery(OutboxSql.EXPIRE_KEYS).execute(Tuple.of(dev.switchboard.common.Times.utc(services.clock().instant())))
+        .onFailure(err -> LOG.warn("expiring idempotency keys failed: {}", err.toString()));
+  }
+
+  private void count(String outcome, String code) {
+    Counter.builder("switchboard_outbound_messages_total").description("outbound messages by outcome")
+        .tag("outcome", outcome).tag("code", code == null ? "" : code).register(registry).increment();
   }
 
   private Future<List<Row>> claim() {
@@ -208,6 +223,7 @@ public final class OutboxVerticle extends VerticleBase {
         if (c.attempts() < maxAttempts) {
           long delay = Backoff.delayMs(retryBaseMs, c.attempts());
           LOG.info("message {}: attempt {} failed ({} {}), retrying in {} ms", c.id(), c.attempts(), e.reasonCode(), e.message(), delay);
+          count("retried", e.reasonCode());
           return services.pool().preparedQuery(OutboxSql.RETRY_LATER).execute(Tuple.of(c.id(), owner, delay, tag)).mapEmpty();
         }
         return failed(c, e.reasonCode(), e.message() + " (gave up after " + c.attempts() + " attempts)", tag);
@@ -223,7 +239,23 @@ public final class OutboxVerticle extends VerticleBase {
 
   // Drops an echo of this send stored first (the webhook won the race), then records the id: one message.
   private Future<Void> sent(Claim c, String externalId, String tag) {
-    return markSent(c, externalId, tag, 3).compose(view -> updated(c, view));
+    count("sent", null);
+    return recordSent(c, externalId, tag, 1).compose(view -> updated(c, view));
+  }
+
+  // Meta has the message now: losing this update would let the lease expire and the message go out
+  // twice, so a failing PostgreSQL is retried for a while (well inside the lease) before giving up.
+  private Future<JsonObject> recordSent(Claim c, String externalId, String tag, int attempt) {
+    return markSent(c, externalId, tag, 3).recover(err -> {
+      if (attempt >= 6) {
+        LOG.error("message {} was accepted by Meta as {} but could not be recorded; after the lease it may be sent again",
+            c.id(), externalId, err);
+        return Future.failedFuture(err);
+      }
+      long delay = 100L << attempt;
+      LOG.warn("message {}: recording sent failed ({}), retrying in {} ms", c.id(), err.toString(), delay);
+      return vertx.timer(delay).compose(v -> recordSent(c, externalId, tag, attempt + 1));
+    });
   }
 
   private Future<JsonObject> markSent(Claim c, String externalId, String tag, int tries) {
@@ -231,7 +263,10 @@ public final class OutboxVerticle extends VerticleBase {
       Future<?> echo = externalId == null ? Future.succeededFuture()
           : tx.preparedQuery(OutboxSql.DELETE_ECHO).execute(Tuple.of(c.channelId(), externalId, c.id()));
       return echo.compose(v -> tx.preparedQuery(OutboxSql.MARK_SENT).execute(Tuple.of(c.id(), externalId, tag)))
-          .map(rows -> rows.size() == 0 ? null : Views.message(rows.iterator().next()));
+          .map(rows -> rows.size() == 0 ? null : Views.message(rows.iterator().next()))
+          .compose(view -> view == null || externalId == null || !"whatsapp".equals(c.platform())
+              ? Future.succeededFuture(view)
+              : earlyStatuses(tx, c.id(), externalId, view));
     }).recover(err -> {
       // an echo inserted between our DELETE and UPDATE trips the unique key: delete it again
       if (tries > 1 && err instanceof PgException pg && "23505".equals(pg.getSqlState())) {
@@ -241,8 +276,48 @@ public final class OutboxVerticle extends VerticleBase {
     });
   }
 
+  // A status webhook that beat this transaction was kept as a dead letter: apply it now, by the processor's rules.
+  private static Future<JsonObject> earlyStatuses(io.vertx.sqlclient.SqlConnection tx, long messageId, String wamid, JsonObject view) {
+    return tx.preparedQuery(OutboxSql.EARLY_STATUSES).execute(Tuple.of(wamid)).compose(rows -> {
+      if (rows.size() == 0) {
+        return Future.succeededFuture(view);
+      }
+      List<Long> ids = new ArrayList<>();
+      EarlyStatus best = new EarlyStatus("sent", null, null);
+      for (Row r : rows) {
+        ids.add(r.getLong("id"));
+        Object p = r.getValue("payload");
+        if (p instanceof JsonObject payload) {
+          best = best.then(payload.getString("status"), payload.getString("errorCode"), payload.getString("errorMessage"));
+        }
+      }
+      EarlyStatus finalStatus = best;
+      return tx.preparedQuery(OutboxSql.DELETE_DEAD_LETTERS).execute(Tuple.of((Object) ids.toArray(new Long[0])))
+          .compose(v -> "sent".equals(finalStatus.status()) ? Future.succeededFuture(view)
+              : tx.preparedQuery(OutboxSql.APPLY_EARLY_STATUS)
+                  .execute(Tuple.of(messageId, finalStatus.status(), finalStatus.code(), finalStatus.message()))
+                  .map(r -> Views.message(r.iterator().next())));
+    });
+  }
+
+  /** Statuses only move forward (sent < delivered < read); failed replaces sent only. */
+  record EarlyStatus(String status, String code, String message) {
+    private static final List<String> ORDER = List.of("sent", "delivered", "read");
+
+    EarlyStatus then(String next, String nextCode, String nextMessage) {
+      if (next == null || "failed".equals(status)) {
+        return this;
+      }
+      if ("failed".equals(next)) {
+        return "sent".equals(status) ? new EarlyStatus("failed", nextCode, nextMessage) : this;
+      }
+      return ORDER.indexOf(next) > ORDER.indexOf(status) ? new EarlyStatus(next, code, message) : this;
+    }
+  }
+
   private Future<Void> failed(Claim c, String code, String message, String tag) {
     LOG.info("message {} of conversation {} failed: {} {}", c.id(), c.conversationId(), code, message);
+    count("failed", code);
     return services.pool().preparedQuery(OutboxSql.MARK_FAILED).execute(Tuple.of(c.id(), code, message, tag))
         .map(rows -> rows.size() == 0 ? null : Views.message(rows.iterator().next()))
         .compose(view -> updated(c, view));

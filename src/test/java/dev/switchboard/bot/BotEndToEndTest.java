@@ -81,7 +81,8 @@ class BotEndToEndTest {
         .put("GRAPH_API_URL", graph.url())
         .put("BOT_MAX_REPLIES_PER_MINUTE", MAX_PER_MINUTE)
         .put("GRAPH_RETRY_BASE_MS", 50)
-        .put("OUTBOUND_POLL_MS", 200);
+        .put("OUTBOUND_POLL_MS", 200)
+        .put("PROCESSOR_SWEEP_MS", 200);
   }
 
   @AfterAll
@@ -334,6 +335,34 @@ class BotEndToEndTest {
   }
 
   @Test
+  @DisplayName("on Instagram a reply's buttons go out as quick replies, never with a message tag; the label change and the reply reach GET /events")
+  void instagramQuickRepliesAndEvents() {
+    flow("sizes", keyword("available"), reply("Which size?").put("quickReplies", new JsonArray()
+            .add(new JsonObject().put("title", "M").put("payload", "SIZE_M")).add(new JsonObject().put("title", "L").put("payload", "SIZE_L"))),
+        new JsonObject().put("type", "label").put("name", "sizing"));
+    String user = user();
+    stored(messaging(http, "instagram", "instagram_text.json", user, false, m -> { }));
+    eventually(() -> meSends(user).size() == 1, "the reply sent");
+    JsonObject sent = meSends(user).get(0);
+    assertThat(sent.getString("messaging_type")).isNotEqualTo("MESSAGE_TAG");
+    assertThat(sent.containsKey("tag")).isFalse();
+    assertThat(sent.getJsonObject("message").getString("text")).isEqualTo("Which size?");
+    assertThat(sent.getJsonObject("message").getJsonArray("quick_replies")).extracting(o -> ((JsonObject) o).getString("payload"))
+        .containsExactly("SIZE_M", "SIZE_L");
+
+    String conversationId = String.valueOf(conversation(user));
+    eventually(() -> {
+      List<JsonObject> events = new ArrayList<>();
+      admin.get("/api/v1/events?limit=200").items().forEach(o -> events.add((JsonObject) o));
+      boolean reply = events.stream().anyMatch(e -> "message.created".equals(e.getString("type"))
+          && conversationId.equals(e.getString("conversationId")) && "bot".equals(e.getJsonObject("data").getString("senderType")));
+      boolean label = events.stream().anyMatch(e -> "contact.updated".equals(e.getString("type"))
+          && conversationId.equals(e.getString("conversationId")) && e.getJsonObject("data").getJsonArray("labels").contains("sizing"));
+      return reply && label;
+    }, "bot reply and label change in the event log");
+  }
+
+  @Test
   @DisplayName("payload triggers: WhatsApp interactive and template buttons, Messenger quick reply and postback, Instagram ice breaker")
   void payloadTriggers() {
     flow("refund", payloads("refund_request"), reply("refund flow"));
@@ -422,5 +451,24 @@ class BotEndToEndTest {
         assertThat(meSends(user)).hasSize(1);
       }
     }
+  }
+
+  @Test
+  @DisplayName("a webhook stored by a node that crashes before processing it is answered exactly once by the node that processes it")
+  void crashBeforeProcessing() {
+    flow("any", new JsonObject().put("type", "any"), reply("bot here"));
+    String user = user();
+    TestNode storer = TestNode.start(db, prefix, settings().put("PROCESSOR_ENABLED", false));
+    String mid;
+    try {
+      Http h = new Http(storer.vertx, storer.baseUrl());
+      mid = messaging(h, "messenger", "messenger_text.json", user, false, m -> m.put("text", "anyone there?"));
+    } finally {
+      storer.kill();
+    }
+    stored(mid);
+    assertThat(botTexts(user)).containsExactly("bot here");
+    eventually(() -> meSends(user).size() == 1, "the reply sent");
+    assertThat(strings("SELECT count(*) FROM raw_events WHERE status = 'pending'")).containsExactly("0");
   }
 }

@@ -76,6 +76,10 @@ class FlowEvaluatorTest {
         "👍|ok 👍 thanks|true",
         "👍|ok thanks|false",
         "ñ|año|false",
+        "价格|请问价格是多少？|true",
+        "価格|この商品の価格は？|true",
+        "ราคา|ราคาเท่าไหร่ครับ|true",
+        "价格|请问多少钱|false",
     })
     void wholeWordsIgnoringCaseAndAccents(String keyword, String message, boolean expected) {
       assertThat(FlowEvaluator.matches(keywords(keyword), text(message))).isEqualTo(expected);

@@ -3,6 +3,7 @@ package dev.switchboard.demo;
 import dev.switchboard.store.Db;
 import dev.switchboard.support.Fixtures;
 import dev.switchboard.support.Http;
+import dev.switchboard.web.Browser;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -14,6 +15,8 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WindowType;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -206,6 +209,12 @@ class DemoTest {
         .isEqualTo(DemoSeed.CONVERSATIONS.size());
     assertThat(count("SELECT count(*) FROM contact_fields WHERE account_id = ? AND name = 'order num'", account)).isGreaterThanOrEqualTo(3);
     assertThat(count("SELECT count(*) FROM contact_labels WHERE account_id = ?", account)).isGreaterThanOrEqualTo(4);
+    // names from the profile API (the stand-in), replies and notes from the agents' API
+    assertThat(count("SELECT count(*) FROM contacts WHERE account_id = ? AND platform_user_id = '7423918830164025' "
+        + "AND platform_name = 'Peter Chang'", account)).isEqualTo(1);
+    assertThat(count("SELECT count(*) FROM messages WHERE account_id = ? AND type = 'reply' AND sender_type = 'agent'", account))
+        .isGreaterThanOrEqualTo(1);
+    assertThat(count("SELECT count(*) FROM messages WHERE account_id = ? AND type = 'note'", account)).isGreaterThanOrEqualTo(1);
   }
 
   @Test
@@ -267,6 +276,75 @@ class DemoTest {
   }
 
   @Test
+  @Order(8)
+  @DisplayName("buttons and quick replies the customer receives can be tapped: the gateway gets the platform's button reply")
+  void tappedChoicesReachTheGateway() {
+    JsonObject interactive = new JsonObject()
+        .put("messaging_product", "whatsapp").put("to", "14155550123").put("type", "interactive")
+        .put("interactive", new JsonObject().put("type", "button")
+            .put("body", new JsonObject().put("text", "Was this helpful?"))
+            .put("action", new JsonObject().put("buttons", new JsonArray()
+                .add(new JsonObject().put("type", "reply").put("reply", new JsonObject().put("id", "YES").put("title", "Yes")))
+                .add(new JsonObject().put("type", "reply").put("reply", new JsonObject().put("id", "NO").put("title", "No"))))));
+    Http.Res sent = graphCall(HttpMethod.POST, "/simulator/graph/v21.0/" + DemoSeed.WHATSAPP_ID + "/messages", "demo-whatsapp-token", interactive);
+    String wamid = sent.json().getJsonArray("messages").getJsonObject(0).getString("id");
+    JsonObject entry = feedEntry(wamid);
+    assertThat(entry.getString("text")).isEqualTo("Was this helpful?");
+    assertThat(entry.getJsonArray("choices")).hasSize(2);
+
+    Http.Res tapped = http.post("/simulator/api/messages", new JsonObject().put("platform", "whatsapp")
+        .put("customerId", "14155550123").put("text", "Yes").put("payload", "YES").put("replyTo", wamid));
+    assertThat(tapped.status()).isEqualTo(201);
+    String tapId = tapped.json().getJsonObject("item").getString("id");
+    eventually("the button reply stored", () -> count("SELECT count(*) FROM messages WHERE external_id = ? AND direction = 'in'", tapId) == 1 ? true : null);
+
+    Http.Res quick = http.post("/simulator/api/messages", new JsonObject().put("platform", "messenger")
+        .put("customerId", "7423918830164025").put("text", "Sunday").put("payload", "DELIVERY_SUNDAY"));
+    assertThat(quick.status()).isEqualTo(201);
+    String quickId = quick.json().getJsonObject("item").getString("id");
+    eventually("the quick reply stored", () -> count("SELECT count(*) FROM messages WHERE external_id = ? AND text = 'Sunday'", quickId) == 1 ? true : null);
+  }
+
+  @Test
+  @Order(9)
+  @DisplayName("in two browser tabs: what the customer types in the simulator appears live in the inbox, and the agent's reply reaches the simulator with its ticks moving to read")
+  void inboxAndSimulatorInTwoTabs() {
+    try (Browser inbox = new Browser("http://127.0.0.1:" + demo.port())) {
+      inbox.login(DemoSeed.SAM_EMAIL, demo.seed().password());
+      inbox.waitLive();
+      inbox.openConversation("Dana Whitfield");
+      String inboxTab = inbox.driver.getWindowHandle();
+
+      inbox.driver.switchTo().newWindow(WindowType.TAB);
+      String simulatorTab = inbox.driver.getWindowHandle();
+      inbox.driver.get("http://127.0.0.1:" + demo.port() + "/simulator/#whatsapp:14155550123");
+      inbox.waitUntil("Dana in the simulator", () -> inbox.css("#chat-head").getText().contains("Dana Whitfield"));
+      inbox.css("#text").sendKeys("Any news about my parcel?");
+      inbox.css("#send").click();
+      inbox.waitUntil("the gateway accepted the customer's message", () -> simulatorMessage(inbox, "Any news about my parcel?", "accepted"));
+
+      inbox.driver.switchTo().window(inboxTab);
+      inbox.waitUntil("the customer's message live in the open thread", () ->
+          inbox.all("[data-testid='message-text']").stream().anyMatch(e -> e.getText().equals("Any news about my parcel?")));
+      inbox.type("composer-text", "Yes! It is out for delivery today.");
+      inbox.click("send-button");
+
+      inbox.driver.switchTo().window(simulatorTab);
+      inbox.waitUntil("the reply at the customer's end, read", () -> simulatorMessage(inbox, "Yes! It is out for delivery today.", "read"));
+
+      inbox.driver.switchTo().window(inboxTab);
+      inbox.waitUntil("the reply's ticks read in the inbox", () -> inbox.all("[data-testid='message']").stream()
+          .anyMatch(m -> m.getText().contains("Yes! It is out for delivery today.")
+              && !m.findElements(By.cssSelector("[data-testid='message-ticks'][data-status='read']")).isEmpty()));
+    }
+  }
+
+  private static boolean simulatorMessage(Browser b, String text, String status) {
+    return b.all("#messages li.msg").stream().anyMatch(li ->
+        li.findElement(By.cssSelector(".text")).getText().equals(text) && status.equals(li.getAttribute("data-status")));
+  }
+
+  @Test
   @Order(100)
   @DisplayName("a restart keeps everything and adds nothing; --short-windows makes the windows minutes")
   void restartAddsNothing() throws Exception {
@@ -302,6 +380,16 @@ class DemoTest {
 
   private static Http.Res graphCall(HttpMethod method, String path, String token, JsonObject body) {
     return http.send(method, path, body, token == null ? Map.of() : Map.of("Authorization", "Bearer " + token));
+  }
+
+  private static JsonObject feedEntry(String id) {
+    JsonArray items = http.get("/simulator/api/feed?after=0").json().getJsonArray("items");
+    for (int i = 0; i < items.size(); i++) {
+      if (id.equals(items.getJsonObject(i).getString("id"))) {
+        return items.getJsonObject(i);
+      }
+    }
+    throw new AssertionError("no entry " + id + " in the simulator's feed");
   }
 
   private static List<String> texts(Http agent, String conversationId, String direction) {

@@ -61,15 +61,27 @@ class ConversationApiTest extends InboxTestBase {
     assertThat(ids(ag.get("/api/v1/conversations?teamId=" + team))).containsExactly(id(toTeam));
     assertThat(ids(ag.get("/api/v1/conversations?label=vip"))).containsExactly(id(closedFb), id(vip));
     assertThat(ids(ag.get("/api/v1/conversations?label=VIP"))).isEmpty();
+    // a label on one contact takes the other query shape (from the label's contacts)
+    label(g.accountId(), contactOf(toAgent), "solo");
+    assertThat(ids(ag.get("/api/v1/conversations?label=solo"))).containsExactly(id(toAgent));
+    assertThat(ids(ag.get("/api/v1/conversations?label=solo&status=assigned&platform=messenger"))).containsExactly(id(toAgent));
+    assertThat(ids(ag.get("/api/v1/conversations?label=solo&status=open"))).isEmpty();
+    assertThat(ids(ag.get("/api/v1/conversations?label=solo&assigneeId=" + g.agentId()))).containsExactly(id(toAgent));
+    assertThat(ag.get("/api/v1/conversations/counts?label=solo").json().getInteger("assigned")).isEqualTo(1);
+    Http.Res soloPage = ag.get("/api/v1/conversations?label=vip&limit=1");
+    assertThat(ids(soloPage)).containsExactly(id(closedFb));
+    assertThat(ids(ag.get("/api/v1/conversations?label=vip&limit=1&cursor=" + soloPage.json().getString("nextCursor")))).containsExactly(id(vip));
+    Seed.insert(db, "DELETE FROM contact_labels WHERE name = 'solo' RETURNING 1");
     assertThat(ids(ag.get("/api/v1/conversations?status=closed&platform=whatsapp&label=vip"))).containsExactly(id(vip));
     assertThat(ids(ag.get("/api/v1/conversations?status=assigned&platform=messenger&assigneeId=" + g.agentId()))).containsExactly(id(toAgent));
 
     JsonObject all = ag.get("/api/v1/conversations/counts").json();
-    assertThat(all).isEqualTo(new JsonObject().put("open", 1).put("assigned", 2).put("closed", 3).put("all", 6));
+    assertThat(all.copy().put("capped", null)).isEqualTo(new JsonObject().put("open", 1).put("assigned", 2).put("closed", 3).put("all", 6).put("capped", null));
+    assertThat(all.getJsonObject("capped")).isEqualTo(new JsonObject().put("open", false).put("assigned", false).put("closed", false).put("all", false));
     JsonObject wa = ag.get("/api/v1/conversations/counts?platform=whatsapp&status=closed").json();
-    assertThat(wa).isEqualTo(new JsonObject().put("open", 1).put("assigned", 0).put("closed", 2).put("all", 3));
+    assertThat(wa.copy().put("capped", null)).isEqualTo(new JsonObject().put("open", 1).put("assigned", 0).put("closed", 2).put("all", 3).put("capped", null));
     JsonObject vipCounts = ag.get("/api/v1/conversations/counts?label=vip").json();
-    assertThat(vipCounts).isEqualTo(new JsonObject().put("open", 0).put("assigned", 0).put("closed", 2).put("all", 2));
+    assertThat(vipCounts.copy().put("capped", null)).isEqualTo(new JsonObject().put("open", 0).put("assigned", 0).put("closed", 2).put("all", 2).put("capped", null));
 
     // the view carries everything the list shows
     JsonObject first = ag.get("/api/v1/conversations?status=assigned&limit=1").items().getJsonObject(0);
@@ -89,6 +101,20 @@ class ConversationApiTest extends InboxTestBase {
     assertThat(badChannel.json().getJsonObject("error").getString("message")).contains("channelId");
     assertThat(ag.get("/api/v1/conversations?limit=0").status()).isEqualTo(400);
     assertThat(ag.get("/api/v1/conversations?platform=telegram").status()).isEqualTo(400);
+  }
+
+  @Test
+  @DisplayName("tab counts stop at COUNT_CAP and say which are lower bounds")
+  void cappedCounts() {
+    Party g = party("Kappa");
+    for (int i = 0; i < 55; i++) {
+      thread(g, g.messenger(), "psid-cap-" + i, "Cap " + i, i < 52 ? "closed" : "open", T0.plusSeconds(i));
+    }
+    JsonObject counts = g.agent().get("/api/v1/conversations/counts").json();
+    assertThat(counts.getInteger("closed")).isEqualTo(50);
+    assertThat(counts.getInteger("open")).isEqualTo(3);
+    assertThat(counts.getInteger("all")).isEqualTo(53);
+    assertThat(counts.getJsonObject("capped")).isEqualTo(new JsonObject().put("open", false).put("assigned", false).put("closed", true).put("all", true));
   }
 
   @Test

@@ -44,7 +44,9 @@ abstract class InboxTestBase {
     db = TestDb.create();
     graphVertx = io.vertx.core.Vertx.vertx();
     graph = FakeGraph.start(graphVertx);
-    node = TestNode.start(db, TestNode.newRedisPrefix(), new JsonObject().put("GRAPH_API_URL", graph.url()));
+    node = TestNode.start(db, TestNode.newRedisPrefix(), new JsonObject().put("GRAPH_API_URL", graph.url())
+        // a label on 2+ contacts counts as common here, so tests take both list query shapes
+        .put("LABEL_PROBE_MAX", 2).put("EXPORT_FETCH", 100).put("COUNT_CAP", 50));
     http = new Http(node.vertx, node.baseUrl());
     tokens = new Tokens(node.vertx, TestNode.JWT_SECRET);
     a = party("Alpha");

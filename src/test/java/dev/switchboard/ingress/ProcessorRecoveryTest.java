@@ -64,7 +64,7 @@ class ProcessorRecoveryTest {
   }
 
   @Test
-  @DisplayName("a node killed after storing raw rows, before processing them: two new nodes process each exactly once")
+  @DisplayName("a node killed after storing raw rows, before processing them: two new nodes (two batches at a time each) process each exactly once")
   void killedBeforeProcessing() {
     int n = 60;
     TestNode storing = TestNode.start(db, prefix, new JsonObject().put("PROCESSOR_ENABLED", "false"));
@@ -76,8 +76,8 @@ class ProcessorRecoveryTest {
     storing.kill();
     assertThat(Db.count(db, "SELECT count(*) FROM raw_events WHERE status = 'pending' AND body LIKE '%m_crash_%'")).isEqualTo(n);
 
-    TestNode a = TestNode.start(db, prefix, new JsonObject().put("PROCESSOR_BATCH", 7).put("PROCESSOR_SWEEP_MS", 100));
-    TestNode b = TestNode.start(db, prefix, new JsonObject().put("PROCESSOR_BATCH", 7).put("PROCESSOR_SWEEP_MS", 100));
+    TestNode a = TestNode.start(db, prefix, new JsonObject().put("PROCESSOR_BATCH", 7).put("PROCESSOR_SWEEP_MS", 100).put("PROCESSOR_CONCURRENCY", 2));
+    TestNode b = TestNode.start(db, prefix, new JsonObject().put("PROCESSOR_BATCH", 7).put("PROCESSOR_SWEEP_MS", 100).put("PROCESSOR_CONCURRENCY", 2));
     List<Inbound> seenA = recordHooks(a);
     List<Inbound> seenB = recordHooks(b);
     try {

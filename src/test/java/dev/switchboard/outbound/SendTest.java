@@ -358,6 +358,9 @@ class SendTest {
     assertThat(row(db, m).getString("error_code")).isEqualTo("190");
     assertThat(count("SELECT count(*) FROM channels WHERE id = ? AND needs_attention IS NOT NULL", channel)).isEqualTo(1);
     assertThat(graph.calls()).hasSize(1);
+    JsonObject listed = http.get("/api/v1/channels").items().stream().map(o -> (JsonObject) o)
+        .filter(c -> c.getString("id").equals(String.valueOf(channel))).findFirst().orElseThrow();
+    assertThat(listed.getString("needsAttention")).contains("Invalid OAuth access token");
   }
 
   @Test
@@ -378,6 +381,22 @@ class SendTest {
 
     long other = conversation(db, account.accountId(), whatsapp, uniqueUser(), ago(Duration.ofMinutes(3)));
     assertThat(http.send(HttpMethod.POST, "/api/v1/conversations/" + other + "/messages", reply("once"), key).status()).isEqualTo(409);
+  }
+
+  @Test
+  @DisplayName("an Idempotency-Key older than 24 h no longer replays: the request is new")
+  void idempotencyExpires() {
+    Map<String, String> key = Map.of("Idempotency-Key", "yesterday-" + System.nanoTime());
+    long conv = conversation(db, account.accountId(), whatsapp, uniqueUser(), ago(Duration.ofMinutes(3)));
+    Http.Res first = http.send(HttpMethod.POST, "/api/v1/conversations/" + conv + "/messages", new JsonObject().put("type", "note").put("text", "n"), key);
+    clock.advance(Duration.ofHours(23));
+    Http.Res replay = http.send(HttpMethod.POST, "/api/v1/conversations/" + conv + "/messages", new JsonObject().put("type", "note").put("text", "n"), key);
+    assertThat(replay.status()).isEqualTo(200);
+    assertThat(replay.json().getString("id")).isEqualTo(first.json().getString("id"));
+    clock.advance(Duration.ofHours(1));
+    Http.Res fresh = http.send(HttpMethod.POST, "/api/v1/conversations/" + conv + "/messages", new JsonObject().put("type", "note").put("text", "n"), key);
+    assertThat(fresh.status()).isEqualTo(201);
+    assertThat(fresh.json().getString("id")).isNotEqualTo(first.json().getString("id"));
   }
 
   @Test
@@ -462,11 +481,12 @@ class SendTest {
   @DisplayName("messages of one conversation go out in order: the second waits while the first is in flight")
   void orderPerConversation() throws InterruptedException {
     long conv = conversation(db, account.accountId(), messenger, uniqueUser(), ago(Duration.ofMinutes(3)));
-    graph.enqueue("POST", "/me/messages", new Answer(200, new JsonObject().put("message_id", "m_slow_" + conv).encode(), 600));
+    graph.enqueue("POST", "/me/messages", new Answer(200, new JsonObject().put("message_id", "m_slow_" + conv).encode(), 1500));
     long first = id(post(conv, reply("first")));
     assertThat(graph.next(5000)).isNotNull();
     long second = id(post(conv, reply("second")));
-    assertThat(graph.next(300)).as("the second must wait for the first").isNull();
+    assertThat(graph.next(500)).as("the second must wait for the first").isNull();
+    assertThat(SendSupport.status(db, second)).isEqualTo("pending");
     awaitStatus(db, second, "sent");
     assertThat(SendSupport.status(db, first)).isEqualTo("sent");
     List<FakeGraph.Call> calls = graph.calls("POST", "/me/messages");

@@ -170,6 +170,10 @@ public final class Browser implements AutoCloseable {
   }
 
   public <T> T waitFor(String what, Supplier<T> value) {
+    return waitFor(what, WAIT, value);
+  }
+
+  public <T> T waitFor(String what, Duration timeout, Supplier<T> value) {
     ExpectedCondition<T> c = d -> {
       try {
         return value.get();
@@ -177,7 +181,7 @@ public final class Browser implements AutoCloseable {
         return null;
       }
     };
-    return new WebDriverWait(driver, WAIT, Duration.ofMillis(100)).withMessage("waiting for " + what).until(c);
+    return new WebDriverWait(driver, timeout, Duration.ofMillis(100)).withMessage("waiting for " + what).until(c);
   }
 
   private void retry(Runnable action) {

@@ -43,6 +43,15 @@ final class Webhooks {
     post(http, "whatsapp", body);
   }
 
+  /** WhatsApp reports that one of our messages failed (131047, outside the window). */
+  static void whatsappFailed(Http http, String wamid, String waId) {
+    JsonObject body = Fixtures.json("whatsapp_status_failed_131047.json");
+    JsonObject value = body.getJsonArray("entry").getJsonObject(0).getJsonArray("changes").getJsonObject(0).getJsonObject("value");
+    value.getJsonArray("statuses").getJsonObject(0).put("id", wamid).put("recipient_id", waId)
+        .put("timestamp", String.valueOf(System.currentTimeMillis() / 1000));
+    post(http, "whatsapp", body);
+  }
+
   /** A Messenger (or, with {@code instagram}, Instagram) text from {@code psid}. */
   static void socialText(Http http, String platform, String psid, String text) {
     boolean ig = platform.equals("instagram");

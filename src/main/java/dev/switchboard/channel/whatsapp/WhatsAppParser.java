@@ -88,6 +88,12 @@ public final class WhatsAppParser {
     for (int k = 0; k < statuses.size(); k++) {
       events.add(status(Json.objAt(statuses, k, "statuses")));
     }
+    JsonArray errors = Json.arr(value, "errors");
+    if (!errors.isEmpty() || events.isEmpty()) {
+      // system errors (or anything else without messages/statuses): kept with the reason, never dropped
+      events.add(new PlatformEvent.Unhandled(errors.isEmpty() ? "WhatsApp change without messages or statuses"
+          : "WhatsApp error: " + errors.encode(), kept));
+    }
     return new ParsedEntry(phoneNumberId, kept, events);
   }
 

@@ -3,9 +3,11 @@ package dev.switchboard.inbox.live;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Vertx;
 import io.vertx.core.shareddata.Shareable;
 
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -22,6 +24,8 @@ public final class BridgeStats implements Shareable {
   private final AtomicLong slowDrops = new AtomicLong();
   private final AtomicLong refused = new AtomicLong();
   private final AtomicLong denied = new AtomicLong();
+
+  private Timer pushDelay;
 
   private BridgeStats(int maxConnections) {
     this.maxConnections = maxConnections;
@@ -45,6 +49,10 @@ public final class BridgeStats implements Shareable {
           .description("sockets refused because the connection budget was spent").register(metrics);
       FunctionCounter.builder("switchboard.bridge.denied", denied, AtomicLong::get)
           .description("register, send and publish frames refused").register(metrics);
+      pushDelay = Timer.builder("switchboard.bridge.push.delay")
+          .description("from an event's append to Redis (its id's time) to its write to a bridge socket")
+          .publishPercentiles(0.5, 0.99)
+          .register(metrics);
     }
     return this;
   }
@@ -60,6 +68,20 @@ public final class BridgeStats implements Shareable {
       if (connections.compareAndSet(n, n + 1)) {
         return true;
       }
+    }
+  }
+
+  /** Records append-to-socket delay; the event id's first part is Redis's clock at append (ms). */
+  void pushed(String eventId, long nowMillis) {
+    if (pushDelay == null || eventId == null) {
+      return;
+    }
+    int dash = eventId.indexOf('-');
+    try {
+      long appended = Long.parseLong(dash < 0 ? eventId : eventId.substring(0, dash));
+      pushDelay.record(Math.max(0, nowMillis - appended), TimeUnit.MILLISECONDS);
+    } catch (NumberFormatException ignored) {
+      // not a log event (e.g. a probe published straight on the bus)
     }
   }
 

@@ -186,7 +186,15 @@ public final class LiveBridge {
       event.complete(false);
       return;
     }
-    if (socket.writeQueueFull() || pending[0] > maxQueueBytes) {
+    boolean full;
+    try {
+      full = socket.writeQueueFull();
+    } catch (IllegalStateException closing) {
+      // The WebSocket closed under us (its close event is on its way): nothing to deliver.
+      event.complete(false);
+      return;
+    }
+    if (full || pending[0] > maxQueueBytes) {
       dropping.add(socket);
       stats.slowDrop();
       LOG.info("dropping a slow bridge socket from {}: {} bytes not yet written", socket.remoteAddress(), pending[0]);
@@ -195,12 +203,32 @@ public final class LiveBridge {
       event.complete(false);
       return;
     }
-    Buffer frame = Buffer.buffer(event.getRawMessage().encode());
+    Buffer frame = Buffer.buffer(encode(event.getRawMessage()));
     int size = frame.length();
     pending[0] += size;
     socket.write(frame).onComplete(ar -> pending[0] -= size);
+    if (event.getRawMessage().getValue("body") instanceof JsonObject body && body.getValue("id") instanceof String id) {
+      stats.pushed(id, services.clock().millis());
+    }
     // Written here, so the bridge must not write it again.
     event.complete(false);
+  }
+
+  // One event goes to every socket of its account on this event loop: encode its frame once.
+  private String encodedKey;
+  private String encoded;
+
+  private String encode(JsonObject envelope) {
+    if (envelope.getValue("body") instanceof JsonObject body && body.getValue("id") instanceof String id
+        && envelope.getValue("address") instanceof String address && !envelope.containsKey("replyAddress")) {
+      String key = address + '|' + id;
+      if (!key.equals(encodedKey)) {
+        encoded = envelope.encode();
+        encodedKey = key;
+      }
+      return encoded;
+    }
+    return envelope.encode();
   }
 
   private static Buffer error(String code) {

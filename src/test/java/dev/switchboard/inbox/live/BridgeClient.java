@@ -64,9 +64,10 @@ final class BridgeClient implements AutoCloseable {
     WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions()
         .setMaxFrameSize(1 << 20).setMaxMessageSize(16 << 20));
     String session = java.util.UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-    WebSocket ws = client.connect(new WebSocketConnectOptions()
-        .setHost("127.0.0.1").setPort(port).setURI("/eventbus/000/" + session + "/websocket")).await();
-    return new BridgeClient(client, ws, true);
+    // Handlers are installed in the completion callback, on the socket's event loop, so no frame slips by.
+    return client.connect(new WebSocketConnectOptions()
+        .setHost("127.0.0.1").setPort(port).setURI("/eventbus/000/" + session + "/websocket"))
+        .map(ws -> new BridgeClient(client, ws, true)).await();
   }
 
   static BridgeClient connect(Vertx vertx, int port) {
@@ -81,8 +82,7 @@ final class BridgeClient implements AutoCloseable {
     if (origin != null) {
       options.addHeader("Origin", origin);
     }
-    WebSocket ws = client.connect(options).await();
-    return new BridgeClient(client, ws, false);
+    return client.connect(options).map(ws -> new BridgeClient(client, ws, false)).await();
   }
 
   BridgeClient register(String address, String token) {

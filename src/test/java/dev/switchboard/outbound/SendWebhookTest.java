@@ -1,0 +1,174 @@
+package dev.switchboard.outbound;
+
+import dev.switchboard.support.FakeGraph;
+import dev.switchboard.support.FakeGraph.Answer;
+import dev.switchboard.support.Fixtures;
+import dev.switchboard.support.Http;
+import dev.switchboard.support.Seed;
+import dev.switchboard.support.TestDb;
+import dev.switchboard.support.TestNode;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+
+import static dev.switchboard.outbound.SendSupport.awaitStatus;
+import static dev.switchboard.outbound.SendSupport.conversation;
+import static dev.switchboard.outbound.SendSupport.eventually;
+import static dev.switchboard.outbound.SendSupport.row;
+import static org.assertj.core.api.Assertions.assertThat;
+
+@DisplayName("Sends meet the webhooks: customer messages open the window, statuses and echoes land on the sent message once")
+class SendWebhookTest {
+
+  static final String PHONE_ID = "118812345678901";
+  static final String PAGE_ID = "361442187745120";
+  static TestDb db;
+  static Vertx vertx;
+  static FakeGraph graph;
+  static TestNode node;
+  static Http http;
+  static Http api;
+  static Seed.Account account;
+  static long whatsapp;
+  static long messenger;
+
+  @BeforeAll
+  static void start() {
+    db = TestDb.create();
+    vertx = Vertx.vertx();
+    graph = FakeGraph.start(vertx);
+    node = TestNode.start(db, TestNode.newRedisPrefix(), new JsonObject()
+        .put("GRAPH_API_URL", graph.url())
+        .put("OUTBOUND_POLL_MS", 100)
+        .put("PROCESSOR_SWEEP_MS", 100));
+    account = Seed.account(db, "Hooks Co");
+    whatsapp = Seed.channel(db, account.accountId(), "whatsapp", PHONE_ID);
+    messenger = Seed.channel(db, account.accountId(), "messenger", PAGE_ID);
+    http = new Http(node.vertx, node.baseUrl());
+    api = http.as(SendSupport.token(http, account));
+  }
+
+  @AfterAll
+  static void stop() {
+    http.close();
+    node.close();
+    graph.close();
+    vertx.close().await();
+    db.drop();
+  }
+
+  @BeforeEach
+  void answers() {
+    graph.reset();
+    SendSupport.defaultAnswers(graph);
+  }
+
+  static void webhook(String platform, JsonObject body) {
+    Http.Res r = http.signedWebhook(platform, body.encode().getBytes(StandardCharsets.UTF_8));
+    assertThat(r.status()).isEqualTo(200);
+  }
+
+  static JsonObject waStatus(String wamid, String status) {
+    JsonObject body = Fixtures.json("whatsapp_status_delivered.json");
+    JsonObject s = body.getJsonArray("entry").getJsonObject(0).getJsonArray("changes").getJsonObject(0)
+        .getJsonObject("value").getJsonArray("statuses").getJsonObject(0);
+    s.put("id", wamid).put("status", status).put("timestamp", String.valueOf(Instant.now().getEpochSecond()));
+    return body;
+  }
+
+  static long reply(long conversationId, String text) {
+    Http.Res r = api.post("/api/v1/conversations/" + conversationId + "/messages", new JsonObject().put("type", "reply").put("text", text));
+    assertThat(r.status()).as(r.text()).isEqualTo(201);
+    return Long.parseLong(r.json().getString("id"));
+  }
+
+  @Test
+  @DisplayName("a customer's WhatsApp message opens the window (and schedules its timer); the reply goes out; statuses move it to read and never back")
+  void whatsappRoundTrip() {
+    JsonObject inbound = Fixtures.json("whatsapp_text.json");
+    JsonObject value = inbound.getJsonArray("entry").getJsonObject(0).getJsonArray("changes").getJsonObject(0).getJsonObject("value");
+    value.getJsonArray("messages").getJsonObject(0).put("timestamp", String.valueOf(Instant.now().getEpochSecond()))
+        .put("id", "wamid.inbound-roundtrip");
+    webhook("whatsapp", inbound);
+    eventually(10_000, () -> Seed.scalar(db, "SELECT count(*) FROM conversations WHERE channel_id = ? AND last_inbound_at IS NOT NULL", whatsapp) == 1,
+        () -> "the processor to store the conversation");
+    long conv = Seed.scalar(db, "SELECT id FROM conversations WHERE channel_id = ?", whatsapp);
+    var redis = node.node.services().redis();
+    eventually(5_000, () -> redis.api().zscore(redis.key("window:timers"), conv + ":standard").await() != null,
+        () -> "the window timer to be scheduled by the inbound hook");
+
+    graph.enqueue("POST", "/" + PHONE_ID + "/messages", Answer.json(200, new JsonObject()
+        .put("messages", new JsonArray().add(new JsonObject().put("id", "wamid.roundtrip-out")))));
+    long m = reply(conv, "Yes, it shipped today.");
+    awaitStatus(db, m, "sent");
+    assertThat(graph.calls("POST", "/" + PHONE_ID).get(0).json().getString("to")).isEqualTo("14155550123");
+
+    webhook("whatsapp", waStatus("wamid.roundtrip-out", "read"));
+    awaitStatus(db, m, "read");
+    webhook("whatsapp", waStatus("wamid.roundtrip-out", "delivered"));
+    eventually(10_000, () -> Seed.scalar(db, "SELECT count(*) FROM raw_events WHERE status = 'pending'") == 0, () -> "processing");
+    assertThat(SendSupport.status(db, m)).as("a late delivered never undoes read").isEqualTo("read");
+  }
+
+  @Test
+  @DisplayName("a WhatsApp status that arrives before the send is recorded is applied when the wamid is stored")
+  void statusBeforeSentIsRecorded() throws InterruptedException {
+    long conv = conversation(db, account.accountId(), whatsapp, "14155550999", Instant.now().minus(Duration.ofMinutes(2)));
+    graph.enqueue("POST", "/" + PHONE_ID + "/messages", new Answer(200, new JsonObject()
+        .put("messages", new JsonArray().add(new JsonObject().put("id", "wamid.early-status"))).encode(), 1500));
+    long m = reply(conv, "racing my own status");
+    assertThat(graph.next(5000)).isNotNull();
+    webhook("whatsapp", waStatus("wamid.early-status", "delivered"));
+    eventually(5_000, () -> Seed.scalar(db, "SELECT count(*) FROM dead_letters WHERE external_id = 'wamid.early-status'") == 1,
+        () -> "the early status to be kept");
+    awaitStatus(db, m, "delivered");
+    assertThat(row(db, m).getString("external_id")).isEqualTo("wamid.early-status");
+    assertThat(Seed.scalar(db, "SELECT count(*) FROM dead_letters WHERE external_id = 'wamid.early-status'")).isZero();
+  }
+
+  static JsonObject echo(String customer, String mid) {
+    JsonObject body = Fixtures.json("messenger_echo.json");
+    JsonObject messaging = body.getJsonArray("entry").getJsonObject(0).getJsonArray("messaging").getJsonObject(0);
+    messaging.getJsonObject("recipient").put("id", customer);
+    messaging.put("timestamp", Instant.now().toEpochMilli());
+    messaging.getJsonObject("message").put("mid", mid);
+    return body;
+  }
+
+  @Test
+  @DisplayName("a Messenger echo of our send, before or after the send result, leaves one message: ours")
+  void echoesThroughTheProcessor() throws InterruptedException {
+    String customer = "7423918830164025";
+    long conv = conversation(db, account.accountId(), messenger, customer, Instant.now().minus(Duration.ofMinutes(2)));
+
+    // echo after the result
+    graph.enqueue("POST", "/me/messages", Answer.json(200, new JsonObject().put("recipient_id", customer).put("message_id", "m_echo_after")));
+    long first = reply(conv, "first");
+    awaitStatus(db, first, "sent");
+    webhook("messenger", echo(customer, "m_echo_after"));
+    eventually(10_000, () -> Seed.scalar(db, "SELECT count(*) FROM raw_events WHERE status = 'pending'") == 0, () -> "processing");
+
+    // echo before the result: Meta's answer is slow, the echo webhook is faster
+    graph.enqueue("POST", "/me/messages", new Answer(200, new JsonObject().put("recipient_id", customer)
+        .put("message_id", "m_echo_before").encode(), 1500));
+    long second = reply(conv, "second");
+    assertThat(graph.next(5000)).isNotNull();
+    webhook("messenger", echo(customer, "m_echo_before"));
+    eventually(5_000, () -> Seed.scalar(db, "SELECT count(*) FROM messages WHERE type = 'echo' AND external_id = 'm_echo_before'") == 1,
+        () -> "the echo to be stored first");
+    awaitStatus(db, second, "sent");
+
+    assertThat(Seed.scalar(db, "SELECT count(*) FROM messages WHERE conversation_id = ?", conv)).isEqualTo(2);
+    assertThat(Seed.scalar(db, "SELECT count(*) FROM messages WHERE conversation_id = ? AND type = 'echo'", conv)).isZero();
+    assertThat(row(db, second).getString("external_id")).isEqualTo("m_echo_before");
+  }
+}

@@ -1,0 +1,87 @@
+package dev.switchboard.web;
+
+import dev.switchboard.support.Http;
+import dev.switchboard.support.TestNode;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.openqa.selenium.WebElement;
+
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@DisplayName("A dropped live connection reconnects by itself and replays what it missed")
+class ReconnectBrowserTest {
+
+  @RegisterExtension
+  final ScreenshotOnFailure onFailure = new ScreenshotOnFailure(() -> page);
+
+  static BrowserFixture f;
+  static Browser page;
+  static TestNode other;
+
+  @BeforeAll
+  static void start() {
+    f = new BrowserFixture(new JsonObject());
+    // a second node on the same database and Redis log: it keeps taking webhooks while the first is down
+    other = TestNode.start(f.db, f.redisPrefix, f.overrides);
+    page = f.browser().login(f.account.adminEmail(), f.account.password());
+    page.waitLive();
+  }
+
+  @AfterAll
+  static void stop() {
+    if (other != null) {
+      other.close();
+    }
+    if (f != null) {
+      f.close();
+    }
+  }
+
+  @Test
+  @DisplayName("the server drops the socket: the page says offline, reconnects, and shows every message and conversation it missed")
+  void reconnectsAndReplays() {
+    Webhooks.whatsappText(f.http, "14155558001", "Rita Reconnect", "first message");
+    f.conversationOf("14155558001");
+    page.click("tab-all");
+    page.openConversation("Rita Reconnect");
+    page.waitUntil("the first message", () -> page.all("[data-testid='message-text']").stream().anyMatch(e -> e.getText().equals("first message")));
+    // one live event seen, so the page has a cursor to replay from
+    Webhooks.whatsappText(f.http, "14155558001", "Rita Reconnect", "second message");
+    page.waitUntil("the second message live", () -> texts().contains("second message"));
+
+    // the server side goes away: every socket of the node is dropped
+    int port = f.node.port();
+    f.node.close();
+    f.node = null;
+    page.waitFor("the offline indicator", Duration.ofSeconds(20), () -> page.visible("offline-indicator") ? true : null);
+    page.screenshot("18-offline");
+
+    try (Http viaOther = new Http(f.vertx, other.baseUrl())) {
+      Webhooks.whatsappText(viaOther, "14155558001", "Rita Reconnect", "missed while offline");
+      Webhooks.whatsappText(viaOther, "14155558002", "Max Missed", "I wrote while you were away");
+      f.conversationOf("14155558002");
+    }
+
+    f.node = TestNode.start(f.db, f.redisPrefix, f.overrides.copy().put("HTTP_PORT", port));
+    page.waitFor("the reconnect", Duration.ofSeconds(30), () -> page.visible("offline-indicator") ? null : true);
+    page.waitUntil("the missed message", () -> texts().contains("missed while offline"));
+    assertThat(texts().split("\n")).containsSubsequence("first message", "second message", "missed while offline");
+    page.conversation("Max Missed");
+    page.waitUntil("the count", () -> page.count("all") == 2);
+    page.screenshot("18-reconnected-nothing-missed");
+
+    // and it stays live after the reconnect
+    Webhooks.whatsappText(f.http, "14155558001", "Rita Reconnect", "after the reconnect");
+    page.waitUntil("live again", () -> texts().contains("after the reconnect"));
+  }
+
+  static String texts() {
+    return String.join("\n", page.all("[data-testid='message-text']").stream().map(WebElement::getText).toList());
+  }
+}
