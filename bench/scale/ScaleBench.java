@@ -1,0 +1,277 @@
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.auth.JWTOptions;
+import io.vertx.ext.auth.PubSecKeyOptions;
+import io.vertx.ext.auth.jwt.JWTAuth;
+import io.vertx.ext.auth.jwt.JWTAuthOptions;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Scale benchmark driver (not a test): an open-loop webhook sender paced at --rate messages/s for
+ * --seconds, with bridge sockets on every node listed in --ws, measuring webhook-to-browser push
+ * latency (request written -> message.created frame read) and the end-to-end rates: webhooks
+ * acknowledged, messages stored (PostgreSQL), events pushed (sockets). See bench/scale/README.md.
+ *
+ *   java -cp target/switchboard.jar bench/scale/ScaleBench.java seed --db postgresql://...
+ *   java -cp target/switchboard.jar bench/scale/ScaleBench.java run --url http://127.0.0.1:8090 \
+ *        --ws 127.0.0.1:18081,127.0.0.1:18082 --rate 1000 --seconds 20 --db postgresql://...
+ */
+public class ScaleBench {
+
+  static final String PHONE_ID = "100000000000077";
+  static final Map<String, String> opts = new HashMap<>();
+  static final String RUN = UUID.randomUUID().toString().substring(0, 8);
+
+  public static void main(String[] args) throws Exception {
+    for (int i = 1; i + 1 < args.length; i += 2) {
+      opts.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+    }
+    switch (args.length == 0 ? "" : args[0]) {
+      case "seed" -> seed();
+      case "run" -> run();
+      default -> throw new IllegalArgumentException("mode: seed | run");
+    }
+  }
+
+  static String opt(String k, String d) {
+    return opts.getOrDefault(k, d);
+  }
+
+  static Connection jdbc() throws Exception {
+    URI u = URI.create(opt("db", "postgresql://switchboard:switchboard@127.0.0.1:5432/switchboard_scale"));
+    String[] user = u.getUserInfo() == null ? new String[] {"postgres", ""} : u.getUserInfo().split(":", 2);
+    return DriverManager.getConnection("jdbc:postgresql://" + u.getHost() + ":" + (u.getPort() < 0 ? 5432 : u.getPort()) + u.getPath(),
+        user[0], user.length > 1 ? user[1] : null);
+  }
+
+  static long scalar(Connection c, String sql) throws Exception {
+    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  static void seed() throws Exception {
+    try (Connection c = jdbc(); Statement st = c.createStatement()) {
+      if (scalar(c, "SELECT count(*) FROM channels WHERE platform = 'whatsapp' AND external_id = '" + PHONE_ID + "'") == 0) {
+        st.execute("INSERT INTO accounts (name) VALUES ('Scale bench')");
+        st.execute("INSERT INTO channels (account_id, platform, name, external_id, access_token) "
+            + "SELECT max(id), 'whatsapp', 'Scale bench', '" + PHONE_ID + "', 'token' FROM accounts");
+      }
+      System.out.println(scalar(c, "SELECT account_id FROM channels WHERE platform = 'whatsapp' AND external_id = '" + PHONE_ID + "'"));
+    }
+  }
+
+  /** One webhook carrying {@code per} messages (Meta batches several messages in one change). */
+  static byte[] body(long first, int per, int customers) {
+    StringBuilder contacts = new StringBuilder();
+    StringBuilder messages = new StringBuilder();
+    long ts = System.currentTimeMillis() / 1000;
+    for (int k = 0; k < per; k++) {
+      long i = first + k;
+      String wa = String.valueOf(4917100000000L + (i % customers));
+      if (k > 0) {
+        contacts.append(',');
+        messages.append(',');
+      }
+      contacts.append("{\"profile\":{\"name\":\"Scale Customer ").append(i % customers).append("\"},\"wa_id\":\"").append(wa).append("\"}");
+      messages.append("{\"from\":\"").append(wa).append("\",\"id\":\"wamid.scale-").append(RUN).append('-').append(i)
+          .append("\",\"timestamp\":\"").append(ts).append("\",\"type\":\"text\",\"text\":{\"body\":\"Scale message ").append(i)
+          .append(": where is my order?\"}}");
+    }
+    String json = "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"104857600123456\",\"changes\":[{\"value\":"
+        + "{\"messaging_product\":\"whatsapp\",\"metadata\":{\"display_phone_number\":\"15550100200\",\"phone_number_id\":\"" + PHONE_ID + "\"},"
+        + "\"contacts\":[" + contacts + "],\"messages\":[" + messages + "]},\"field\":\"messages\"}]}]}";
+    return json.getBytes(StandardCharsets.UTF_8);
+  }
+
+  static void run() throws Exception {
+    URI url = URI.create(opt("url", "http://127.0.0.1:8090"));
+    String[] ws = opt("ws", "").isBlank() ? new String[0] : opt("ws", "").split(",");
+    int rate = Integer.parseInt(opt("rate", "1000"));
+    int seconds = Integer.parseInt(opt("seconds", "20"));
+    int per = Integer.parseInt(opt("per-webhook", "1"));
+    int customers = Integer.parseInt(opt("customers", "2000"));
+    int connections = Integer.parseInt(opt("connections", "128"));
+    int socketsPerNode = Integer.parseInt(opt("sockets", "2"));
+    String secret = opt("secret", "test_app_secret_0123456789abcdef");
+    String jwtSecret = opt("jwt-secret", "bench-jwt-secret-0123456789-0123456789");
+    long account;
+    try (Connection c = jdbc()) {
+      account = scalar(c, "SELECT account_id FROM channels WHERE platform = 'whatsapp' AND external_id = '" + PHONE_ID + "'");
+    }
+
+    // every body built and signed before the clock starts
+    int webhooks = rate * seconds / per;
+    byte[][] bodies = new byte[webhooks][];
+    String[] sigs = new String[webhooks];
+    Mac mac = Mac.getInstance("HmacSHA256");
+    mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+    for (int i = 0; i < webhooks; i++) {
+      bodies[i] = body((long) i * per, per, customers);
+      sigs[i] = "sha256=" + HexFormat.of().formatHex(mac.doFinal(bodies[i]));
+    }
+    System.out.printf("prepared %d webhooks x %d messages (%d bytes each)%n", webhooks, per, bodies[0].length);
+
+    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(Integer.parseInt(opt("client-threads", "1"))));
+    JWTAuth jwt = JWTAuth.create(vertx, new JWTAuthOptions().addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(jwtSecret)));
+    String token = jwt.generateToken(new JsonObject().put("sub", "1").put("acc", String.valueOf(account)).put("role", "agent").put("name", "bench"),
+        new JWTOptions().setAlgorithm("HS256").setExpiresInSeconds(3600));
+
+    // send time per webhook (ns), message index -> webhook index = i / per
+    long[] sentAt = new long[webhooks];
+    int sockets = ws.length * socketsPerNode;
+    List<long[]> latencies = new ArrayList<>(); // per socket: arrival - send, in microseconds
+    AtomicLong pushed = new AtomicLong();
+    WebSocketClient wsc = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxMessageSize(16 << 20));
+    List<AtomicLong> counts = new ArrayList<>();
+    for (String hp : ws) {
+      String host = hp.split(":")[0];
+      int port = Integer.parseInt(hp.split(":")[1]);
+      for (int s = 0; s < socketsPerNode; s++) {
+        long[] lat = new long[webhooks * per];
+        Arrays.fill(lat, -1);
+        latencies.add(lat);
+        AtomicLong count = new AtomicLong();
+        counts.add(count);
+        var socket = wsc.connect(port, host, "/eventbus/websocket").await();
+        socket.handler(buf -> {
+          long now = System.nanoTime();
+          JsonObject f = new JsonObject(buf);
+          JsonObject b = f.getJsonObject("body");
+          if (b == null || !"message.created".equals(b.getString("type"))) {
+            return;
+          }
+          String ext = b.getJsonObject("data").getString("externalId", "");
+          int dash = ext.lastIndexOf('-');
+          if (!ext.startsWith("wamid.scale-" + RUN)) {
+            return;
+          }
+          int i = Integer.parseInt(ext.substring(dash + 1));
+          lat[i] = (now - sentAt[i / per]) / 1_000;
+          count.incrementAndGet();
+          pushed.incrementAndGet();
+        });
+        // like vertx-eventbus.js: a ping every 5 s, or the bridge closes the socket after its ping timeout
+        vertx.setPeriodic(5_000, t -> socket.writeTextMessage(new JsonObject().put("type", "ping").encode()));
+        socket.closeHandler(v -> System.out.println("a socket was closed by the server (" + socket.closeStatusCode() + ")"));
+        socket.writeTextMessage(new JsonObject().put("type", "register").put("address", "inbox.account." + account)
+            .put("headers", new JsonObject().put("authorization", "Bearer " + token)).encode()).await();
+      }
+    }
+    Thread.sleep(500); // registrations are not acknowledged by the bridge; give them a moment
+
+    HttpClient http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setPipelining(false),
+        new PoolOptions().setHttp1MaxSize(connections).setMaxWaitQueueSize(-1));
+    AtomicLong acked = new AtomicLong();
+    AtomicLong errors = new AtomicLong();
+    AtomicLong next = new AtomicLong();
+    AtomicLong inFlight = new AtomicLong();
+    AtomicLong maxBehind = new AtomicLong();
+    long messagesBefore;
+    try (Connection c = jdbc()) {
+      messagesBefore = scalar(c, "SELECT count(*) FROM messages");
+    }
+    long t0 = System.nanoTime();
+    long[] timer = new long[1];
+    timer[0] = vertx.setPeriodic(1, t -> {
+      double elapsed = (System.nanoTime() - t0) / 1e9;
+      long due = Math.min(webhooks, (long) (elapsed * rate / per));
+      maxBehind.accumulateAndGet(due - next.get(), Math::max);
+      while (next.get() < due && inFlight.get() < connections * 4L) {
+        int i = (int) next.getAndIncrement();
+        inFlight.incrementAndGet();
+        sentAt[i] = System.nanoTime();
+        http.request(new RequestOptions().setMethod(HttpMethod.POST).setHost(url.getHost()).setPort(url.getPort()).setURI("/webhooks/whatsapp")
+                .putHeader("Content-Type", "application/json").putHeader("X-Hub-Signature-256", sigs[i]))
+            .compose(req -> req.send(Buffer.buffer(bodies[i])))
+            .compose(resp -> resp.body().map(b -> resp.statusCode()))
+            .onComplete(ar -> {
+              inFlight.decrementAndGet();
+              if (ar.succeeded() && ar.result() == 200) {
+                acked.incrementAndGet();
+              } else {
+                errors.incrementAndGet();
+              }
+            });
+      }
+      if (next.get() >= webhooks) {
+        vertx.cancelTimer(timer[0]);
+      }
+    });
+
+    // progress once a second: acknowledged, stored, pushed
+    long expected = (long) webhooks * per;
+    long storedAtEnd = 0;
+    double sendSeconds = 0;
+    try (Connection c = jdbc()) {
+      long lastStored = 0;
+      while (true) {
+        Thread.sleep(1000);
+        double el = (System.nanoTime() - t0) / 1e9;
+        long stored = scalar(c, "SELECT count(*) FROM messages") - messagesBefore;
+        System.out.printf("t=%5.1fs sent %7d acked %7d errors %5d stored %8d (+%6d/s) pushed/socket %8d%n",
+            el, next.get(), acked.get(), errors.get(), stored, stored - lastStored, sockets == 0 ? 0 : pushed.get() / sockets);
+        lastStored = stored;
+        if (next.get() >= webhooks && sendSeconds == 0 && inFlight.get() == 0) {
+          sendSeconds = el;
+          storedAtEnd = stored;
+        }
+        boolean allPushed = sockets == 0 || pushed.get() >= expected * sockets;
+        if (acked.get() + errors.get() >= webhooks && stored >= expected && allPushed) {
+          break;
+        }
+        if (el > seconds * 4 + 60) {
+          System.out.println("giving up waiting for the backlog");
+          break;
+        }
+      }
+      double total = (System.nanoTime() - t0) / 1e9;
+      long stored = scalar(c, "SELECT count(*) FROM messages") - messagesBefore;
+      System.out.printf("%nsent %d messages in %d webhooks at a target of %d messages/s for %d s (max %d webhooks behind schedule)%n",
+          expected, webhooks, rate, seconds, maxBehind.get());
+      System.out.printf("acknowledged %d webhooks, %d errors; sending took %.1f s (%.0f messages/s acknowledged)%n",
+          acked.get(), errors.get(), sendSeconds, acked.get() * per / Math.max(sendSeconds, 1e-9));
+      System.out.printf("stored %d messages: %d by the end of sending; all stored after %.1f s (%.0f messages/s end to end)%n",
+          stored, storedAtEnd, total, stored / total);
+    }
+    for (int s = 0; s < sockets; s++) {
+      long[] lat = latencies.get(s);
+      long[] got = Arrays.stream(lat).filter(x -> x >= 0).sorted().toArray();
+      if (got.length == 0) {
+        System.out.printf("socket %d (%s): nothing received%n", s, ws[s / socketsPerNode]);
+        continue;
+      }
+      System.out.printf("socket %d (%s): received %d/%d  push latency p50 %.1f ms  p99 %.1f ms  max %.1f ms%n",
+          s, ws[s / socketsPerNode], got.length, lat.length, got[got.length / 2] / 1000.0,
+          got[(int) Math.min(got.length - 1, Math.floor(got.length * 0.99))] / 1000.0, got[got.length - 1] / 1000.0);
+    }
+    vertx.close().toCompletionStage().toCompletableFuture().get();
+  }
+}

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Scale benchmark: NODES nodes (1 or 2) sharing PostgreSQL and Redis, behind nginx when NODES=2,
+# an open-loop webhook sender at RATE messages/s for DURATION s, bridge sockets on every node.
+# Usage (from anywhere):
+#   NODES=1 RATE=1000 DURATION=20 bench/scale/run.sh                  # push latency, one node
+#   NODES=2 RATE=1000 DURATION=20 bench/scale/run.sh                  # push latency, two nodes behind nginx
+#   NODES=1 RATE=10000 DURATION=60 PER_WEBHOOK=10 bench/scale/run.sh  # sustained end to end
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+NODES=${NODES:-1}; RATE=${RATE:-1000}; DURATION=${DURATION:-20}; PER=${PER_WEBHOOK:-1}
+DB=${BENCH_DB:-switchboard_scale}
+HEAP=${HEAP:-1g}
+export JWT_SECRET=bench-jwt-secret-0123456789-0123456789 META_APP_SECRET=test_app_secret_0123456789abcdef
+export REDIS_PREFIX="scale:$RANDOM:" DATABASE_URL="postgresql://switchboard:switchboard@127.0.0.1:5432/$DB"
+[ -f target/switchboard.jar ] || mvn -B -q package -DskipTests
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || .ci/nginx
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+
+psql -h 127.0.0.1 -U switchboard -d switchboard -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
+WORK=$(mktemp -d); chmod 755 "$WORK"
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  redis-cli --scan --pattern "${REDIS_PREFIX}*" | xargs -r redis-cli del >/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+PORTS=()
+for n in $(seq 1 "$NODES"); do
+  port=$((18080 + n)); PORTS+=("$port")
+  HTTP_PORT=$port NODE_ID="scale-$n" HTTP_INSTANCES=${HTTP_INSTANCES:-2} \
+    java -Xms"$HEAP" -Xmx"$HEAP" -XX:+UseG1GC -jar target/switchboard.jar > "target/bench-scale-node$n.log" 2>&1 &
+  PIDS+=($!)
+  # one at a time: the first migrates the fresh database
+  for _ in $(seq 1 90); do curl -fs "http://127.0.0.1:$port/health" >/dev/null && break; sleep 1; done
+done
+URL="http://127.0.0.1:${PORTS[0]}"
+if [ "$NODES" -gt 1 ]; then
+  bench/scale/nginx-conf.sh "$WORK" 18090 "${PORTS[@]}" > "$WORK/nginx.conf"
+  "$NGINX" -c "$WORK/nginx.conf" -p "$WORK" -e "$WORK/error.log" &
+  PIDS+=($!)
+  for _ in $(seq 1 20); do curl -fs "http://127.0.0.1:18090/health" >/dev/null && break; sleep 0.5; done
+  URL="http://127.0.0.1:18090"
+fi
+WS=$(printf '127.0.0.1:%s,' "${PORTS[@]}"); WS=${WS%,}
+
+java -cp target/switchboard.jar bench/scale/ScaleBench.java seed --db "$DATABASE_URL" >/dev/null
+echo "nodes $NODES, webhooks to $URL, sockets on $WS, load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+java -Xmx2g -cp target/switchboard.jar bench/scale/ScaleBench.java run --url "$URL" --ws "$WS" \
+  --rate "$RATE" --seconds "$DURATION" --per-webhook "$PER" --db "$DATABASE_URL" --jwt-secret "$JWT_SECRET"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
