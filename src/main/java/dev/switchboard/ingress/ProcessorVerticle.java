@@ -150,7 +150,8 @@ public final class ProcessorVerticle extends VerticleBase {
           }
           return Future.<Void>succeededFuture();
         }, err -> {
-          if (!isSqlError(err)) {
+          if (!isSqlError(err) || isRetryable(err)) {
+            // left pending: the sweeper retries it
             return Future.failedFuture(err);
           }
           LOG.warn("raw event {} cannot be processed, marking it failed: {}", id, err.getMessage());
@@ -160,13 +161,15 @@ public final class ProcessorVerticle extends VerticleBase {
   }
 
   /**
-   * A failure that one event can cause (an SQL error, a hook's error): worth retrying event by
-   * event. Connection loss, pool time-outs and a closed pool mean the database is away instead:
-   * nothing is marked, the sweeper tries again.
+   * A failure that one event can cause (an SQL error, a hook's error), worth retrying event by
+   * event, as opposed to the database being away: connection loss, pool time-outs, a closed
+   * pool, or PostgreSQL refusing work (SQLSTATE classes 08 connection, 53 resources, 57 operator
+   * intervention such as a restart). Then nothing is marked and the sweeper tries again.
    */
   private static boolean isSqlError(Throwable err) {
-    if (err instanceof PgException) {
-      return true;
+    if (err instanceof PgException pg) {
+      String state = String.valueOf(pg.getSqlState());
+      return !(state.startsWith("08") || state.startsWith("53") || state.startsWith("57"));
     }
     for (Throwable t = err; t != null; t = t.getCause()) {
       String name = t.getClass().getName();
@@ -177,6 +180,15 @@ public final class ProcessorVerticle extends VerticleBase {
       }
     }
     return true;
+  }
+
+  /** Deadlocks, serialisation failures, lock time-outs: the event is fine, only the moment was not. */
+  private static boolean isRetryable(Throwable err) {
+    if (err instanceof PgException pg) {
+      String state = String.valueOf(pg.getSqlState());
+      return state.startsWith("40") || "55P03".equals(state);
+    }
+    return false;
   }
 
   /** Hooks and events once the batch is durable; failures here lose nothing stored. */
