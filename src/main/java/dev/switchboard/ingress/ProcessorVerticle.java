@@ -191,13 +191,16 @@ public final class ProcessorVerticle extends VerticleBase {
     return false;
   }
 
-  /** Hooks and events once the batch is durable; failures here lose nothing stored. */
-  private void afterCommit(Outcome o) {
+  private void runHooks(Outcome o) {
     try {
       services.inboundHooks().afterCommit(o.inbound());
     } catch (RuntimeException e) {
       LOG.warn("an inbound hook failed after commit: {}", e.toString());
     }
+  }
+
+  /** Events, then hooks, once the batch is durable; failures here lose nothing stored. */
+  private void afterCommit(Outcome o) {
     EventLog events = services.events();
     List<Long> convIds = new ArrayList<>(o.createdConversations().keySet());
     convIds.addAll(o.updatedConversations().keySet());
@@ -231,7 +234,9 @@ public final class ProcessorVerticle extends VerticleBase {
       events.appendAll(first)
           .compose(v -> events.appendAll(o.messageEvents()))
           .compose(v -> events.appendAll(last))
-          .onFailure(err -> LOG.warn("appending events failed: {}", err.toString()));
+          .onFailure(err -> LOG.warn("appending events failed: {}", err.toString()))
+          // hooks after our events: a bot reply's message.created follows its conversation's events
+          .onComplete(v -> runHooks(o));
     });
   }
 }
