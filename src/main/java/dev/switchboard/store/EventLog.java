@@ -15,19 +15,24 @@ import java.util.List;
 public final class EventLog {
 
   // XADD to the global stream with an auto id, then the same id to the account's stream.
+  // XADD to the global stream with an auto id, then the same id to the account's stream, and
+  // count the account's appends (KEYS[3], a hash): with the stream's length that tells whether it
+  // was trimmed on Redis versions whose XINFO has no entries-added (6.2, the embedded one).
   private static final String APPEND = """
       local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'e', ARGV[1])
       redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], id, 'e', ARGV[1])
+      redis.call('HINCRBY', KEYS[3], KEYS[2], 1)
       return id
       """;
 
-  // Many events in one call, in order: KEYS[1] the global stream, KEYS[2..] each event's account
-  // stream; ARGV[1], ARGV[2] the lengths, then one encoded event per account key.
+  // Many events in one call, in order: KEYS[1] the global stream, KEYS[2] the append counts,
+  // KEYS[3..] each event's account stream; ARGV[1], ARGV[2] the lengths, then one event per account key.
   private static final String APPEND_MANY = """
       local ids = {}
-      for i = 2, #KEYS do
-        local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[i + 1])
-        redis.call('XADD', KEYS[i], 'MAXLEN', '~', ARGV[2], id, 'e', ARGV[i + 1])
+      for i = 3, #KEYS do
+        local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[i])
+        redis.call('XADD', KEYS[i], 'MAXLEN', '~', ARGV[2], id, 'e', ARGV[i])
+        redis.call('HINCRBY', KEYS[2], KEYS[i], 1)
         ids[#ids + 1] = id
       end
       return ids
@@ -48,6 +53,11 @@ public final class EventLog {
     return redis.key("events");
   }
 
+  /** A hash: account stream key -> events ever appended to it. */
+  public String countsKey() {
+    return redis.key("events:added");
+  }
+
   public String accountKey(long accountId) {
     return redis.key("events:acct:" + accountId);
   }
@@ -60,7 +70,7 @@ public final class EventLog {
         .put("conversationId", conversationId == null ? null : String.valueOf(conversationId))
         .put("data", data);
     return redis.api()
-        .eval(List.of(APPEND, "2", globalKey(), accountKey(accountId), event.encode(),
+        .eval(List.of(APPEND, "3", globalKey(), accountKey(accountId), countsKey(), event.encode(),
             String.valueOf(globalMaxLen), String.valueOf(accountMaxLen)))
         .map(id -> event.put("id", id.toString()));
   }
@@ -83,8 +93,9 @@ public final class EventLog {
     List<String> args = new ArrayList<>(chunk.size() * 2 + 5);
     List<JsonObject> encoded = new ArrayList<>(chunk.size());
     args.add(APPEND_MANY);
-    args.add(String.valueOf(chunk.size() + 1));
+    args.add(String.valueOf(chunk.size() + 2));
     args.add(globalKey());
+    args.add(countsKey());
     for (Pending p : chunk) {
       args.add(accountKey(p.accountId()));
     }
@@ -124,22 +135,22 @@ public final class EventLog {
   // stream shows entries-added > length instead. Then anything before the first retained entry may
   // be gone. (Conservative: a cursor sitting exactly on the last trimmed id also answers gone.)
   private Future<Void> checkRetained(String key, String afterId) {
-    return redis.api().xinfo(List.of("STREAM", key)).recover(err -> Future.succeededFuture(null)).compose(info -> {
-      if (info == null) {
+    Future<Response> info = redis.api().xinfo(List.of("STREAM", key)).recover(err -> Future.succeededFuture(null));
+    Future<Response> count = redis.api().hget(countsKey(), key).recover(err -> Future.succeededFuture(null));
+    return Future.all(info, count).compose(cf -> {
+      Response i = info.result();
+      if (i == null) {
         return Future.succeededFuture();
       }
-      Response maxDeleted = info.get("max-deleted-entry-id");
+      Response maxDeleted = i.get("max-deleted-entry-id");
       if (maxDeleted != null && compareIds(afterId, maxDeleted.toString()) < 0) {
         return Future.failedFuture(new GoneException(afterId));
       }
-      Response added = info.get("entries-added");
-      Response length = info.get("length");
+      // Redis 7 counts appends itself; 6.2 does not, so fall back on our own count
+      Response added = i.get("entries-added") != null ? i.get("entries-added") : count.result();
+      Response length = i.get("length");
       if (added != null && length != null && added.toLong() > length.toLong()) {
-        Response first = info.get("recorded-first-entry-id");
-        Response lastGenerated = info.get("last-generated-id");
-        String boundary = length.toLong() == 0 || first == null
-            ? (lastGenerated == null ? null : lastGenerated.toString())
-            : first.toString();
+        String boundary = firstKept(i, length.toLong());
         if (boundary != null && compareIds(afterId, boundary) < 0) {
           return Future.failedFuture(new GoneException(afterId));
         }
@@ -147,6 +158,21 @@ public final class EventLog {
       return Future.succeededFuture();
     });
   }
+
+  /** The oldest id still in a trimmed stream (or the last generated one when it is empty). */
+  private static String firstKept(Response info, long length) {
+    Response lastGenerated = info.get("last-generated-id");
+    if (length == 0) {
+      return lastGenerated == null ? null : lastGenerated.toString();
+    }
+    Response recorded = info.get("recorded-first-entry-id");
+    if (recorded != null) {
+      return recorded.toString();
+    }
+    Response first = info.get("first-entry");
+    return first == null || first.size() == 0 ? null : first.get(0).toString();
+  }
+
 
   public static List<JsonObject> parseEntries(Response entries) {
     List<JsonObject> out = new ArrayList<>();
