@@ -43,7 +43,11 @@ export function renderContact(pane) {
   if (ct.id !== lastContactId) { editingName = false; lastContactId = ct.id; }
   // keep what the agent is typing when a live update re-renders the pane
   const typing = {};
-  for (const el of pane.querySelectorAll('input[data-testid]')) typing[el.dataset.testid + (el.dataset.name || '')] = el.value;
+  for (const el of pane.querySelectorAll('input[data-testid]')) {
+    // a field value is kept only while it is being edited (differs from what the server said)
+    if (el.dataset.testid === 'field-value' && el.value === el.dataset.orig) continue;
+    typing[el.dataset.testid + (el.dataset.name || '')] = el.value;
+  }
   const focused = document.activeElement && pane.contains(document.activeElement) ? document.activeElement.dataset.testid + (document.activeElement.dataset.name || '') : null;
 
   const base = `/contacts/${enc(ct.id)}`;
@@ -66,8 +70,12 @@ export function renderContact(pane) {
   const canRefresh = ct.platform !== 'whatsapp';
   const fieldNames = Object.keys(ct.fields || {}).sort();
   const fieldRows = fieldNames.map((name) => {
-    const value = h('input', { testid: 'field-value', dataset: { name }, value: ct.fields[name] });
-    const saveField = () => { if (value.value !== ct.fields[name]) call(api.put(`${base}/fields/${enc(name)}`, { value: value.value })); };
+    const value = h('input', { testid: 'field-value', dataset: { name, orig: ct.fields[name] }, value: ct.fields[name] });
+    const saveField = () => {
+      if (value.value === ct.fields[name]) return;
+      value.dataset.orig = value.value; // what the server is about to say
+      call(api.put(`${base}/fields/${enc(name)}`, { value: value.value }));
+    };
     value.addEventListener('keydown', (e) => { if (e.key === 'Enter') saveField(); });
     return h('div', { class: 'field-row', testid: 'field-row', dataset: { name } },
       h('span', { class: 'fname', testid: 'field-name' }, name), value,
@@ -126,7 +134,7 @@ export function renderContact(pane) {
 
   for (const el of pane.querySelectorAll('input[data-testid]')) {
     const key = el.dataset.testid + (el.dataset.name || '');
-    if (typing[key] !== undefined && el.dataset.testid !== 'field-value') el.value = typing[key];
+    if (typing[key] !== undefined) el.value = typing[key];
     if (key === focused) el.focus();
   }
 }

@@ -29,6 +29,10 @@ public final class Tokens {
   }
 
   public String issue(long userId, long accountId, String role, String name, int ttlSeconds) {
+    if (ttlSeconds <= 0) {
+      // vertx-auth-jwt reads a non-positive lifetime as "never expires": refuse it
+      throw new IllegalArgumentException("a token lifetime must be positive, got " + ttlSeconds);
+    }
     JsonObject claims = new JsonObject()
         .put("sub", String.valueOf(userId))
         .put("acc", String.valueOf(accountId))

@@ -39,41 +39,56 @@ final class InboundSql {
       """;
 
   /**
-   * One contact per (channel, platform user). The platform name is refreshed on every inbound;
-   * {@code before} sees the row as it was, so a changed name can be reported. Rows go in key order
-   * so concurrent batches lock them in the same order.
+   * New contacts only: existing rows are not touched (a no-op update would still write a tuple
+   * and its trigram index entries for every message). Rows go in key order.
    */
-  static final String UPSERT_CONTACTS = """
-      WITH input AS (
-        SELECT * FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[])
+  static final String INSERT_CONTACTS = """
+      INSERT INTO contacts (account_id, channel_id, platform_user_id, platform_name, phone)
+      SELECT * FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[])
           AS t(account_id, channel_id, platform_user_id, platform_name, phone)
-      ), before AS (
-        SELECT c.channel_id, c.platform_user_id, c.platform_name
-          FROM contacts c JOIN input i USING (channel_id, platform_user_id)
-      ), up AS (
-        INSERT INTO contacts (account_id, channel_id, platform_user_id, platform_name, phone)
-        SELECT account_id, channel_id, platform_user_id, platform_name, phone FROM input
-         ORDER BY channel_id, platform_user_id
-        ON CONFLICT (channel_id, platform_user_id) DO UPDATE
-          SET platform_name = COALESCE(EXCLUDED.platform_name, contacts.platform_name),
-              phone = COALESCE(contacts.phone, EXCLUDED.phone),
-              updated_at = CASE WHEN EXCLUDED.platform_name IS NOT NULL
-                                 AND EXCLUDED.platform_name IS DISTINCT FROM contacts.platform_name
-                                THEN now() ELSE contacts.updated_at END
-        RETURNING id, channel_id, platform_user_id, platform_name, (xmax = 0) AS inserted
+       ORDER BY channel_id, platform_user_id
+      ON CONFLICT (channel_id, platform_user_id) DO NOTHING
+      """;
+
+  /**
+   * Every contact of the batch by key, after refreshing the platform name where it changed
+   * ({@code renamed}: a {@code contact.updated} event). The SELECT sees the rows as before the
+   * UPDATE, which is fine: only ids and keys are read from it.
+   */
+  static final String REFRESH_CONTACTS = """
+      WITH input AS (
+        SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::text[]) AS t(channel_id, platform_user_id, platform_name)
+      ), renamed AS (
+        UPDATE contacts c SET platform_name = i.platform_name, updated_at = now()
+          FROM input i
+         WHERE c.channel_id = i.channel_id AND c.platform_user_id = i.platform_user_id
+           AND i.platform_name IS NOT NULL AND c.platform_name IS DISTINCT FROM i.platform_name
+        RETURNING c.id
       )
-      SELECT up.id, up.channel_id, up.platform_user_id, up.inserted,
-             (NOT up.inserted AND up.platform_name IS DISTINCT FROM b.platform_name) AS name_changed
-        FROM up LEFT JOIN before b USING (channel_id, platform_user_id)
+      SELECT c.id, c.channel_id, c.platform_user_id, (c.id IN (SELECT id FROM renamed)) AS name_changed
+        FROM contacts c JOIN input i USING (channel_id, platform_user_id)
       """;
 
   /** One conversation per (channel, contact); new ones are Closed (the column default). */
-  static final String UPSERT_CONVERSATIONS = """
+  static final String INSERT_CONVERSATIONS = """
       INSERT INTO conversations (account_id, channel_id, contact_id, last_message_at)
       SELECT a, ch, ct, at FROM UNNEST($1::bigint[], $2::bigint[], $3::bigint[], $4::timestamptz[]) AS t(a, ch, ct, at)
        ORDER BY ch, ct
-      ON CONFLICT (channel_id, contact_id) DO UPDATE SET updated_at = conversations.updated_at
-      RETURNING id, channel_id, contact_id, status, last_inbound_at, (xmax = 0) AS inserted
+      ON CONFLICT (channel_id, contact_id) DO NOTHING
+      RETURNING id
+      """;
+
+  /**
+   * The batch's conversations, locked in key order (so concurrent batches touching the same
+   * conversation serialise on it instead of deadlocking) without writing them yet.
+   */
+  static final String LOCK_CONVERSATIONS = """
+      SELECT c.id, c.channel_id, c.contact_id, c.status, c.last_inbound_at
+        FROM conversations c
+        JOIN UNNEST($1::bigint[], $2::bigint[]) AS k(channel_id, contact_id)
+          ON c.channel_id = k.channel_id AND c.contact_id = k.contact_id
+       ORDER BY c.channel_id, c.contact_id
+         FOR UPDATE OF c
       """;
 
   /** Exactly once per platform message id: redeliveries insert nothing. Ids follow the array order. */

@@ -311,8 +311,9 @@ public final class InboundStore {
       for (int j = 0; j < n; j++) {
         accountOfChannel.put(channels[j], accounts[j]);
       }
-      return tx.preparedQuery(InboundSql.UPSERT_CONTACTS)
+      return tx.preparedQuery(InboundSql.INSERT_CONTACTS)
           .execute(Tuple.of(accounts, channels, uids, names, phones))
+          .compose(v -> tx.preparedQuery(InboundSql.REFRESH_CONTACTS).execute(Tuple.of(channels, uids, names)))
           .map(rows -> {
             for (Row r : rows) {
               long channelId = r.getLong("channel_id");
@@ -355,14 +356,19 @@ public final class InboundStore {
         accountOfChannel.put(v[1], v[0]);
         i++;
       }
-      return tx.preparedQuery(InboundSql.UPSERT_CONVERSATIONS)
+      Set<Long> inserted = new HashSet<>();
+      return tx.preparedQuery(InboundSql.INSERT_CONVERSATIONS)
           .execute(Tuple.of(accounts, channels, contacts, at))
+          .compose(rows -> {
+            rows.forEach(r -> inserted.add(r.getLong("id")));
+            return tx.preparedQuery(InboundSql.LOCK_CONVERSATIONS).execute(Tuple.of(channels, (Object) contacts));
+          })
           .map(rows -> {
             for (Row r : rows) {
               String k = keyOfPair.get(r.getLong("channel_id") + "/" + r.getLong("contact_id"));
               long accountId = accountOfChannel.get(r.getLong("channel_id"));
               ConvInfo c = new ConvInfo(r.getLong("id"), accountId, r.getString("status"),
-                  r.getOffsetDateTime("last_inbound_at"), Boolean.TRUE.equals(r.getBoolean("inserted")));
+                  r.getOffsetDateTime("last_inbound_at"), inserted.contains(r.getLong("id")));
               convByContactKey.put(k, c);
               contactConversation.put(r.getLong("contact_id"), c.id());
               if (c.inserted()) {

@@ -87,6 +87,18 @@ public final class ExportRoutes {
   }
 
   /** One export in flight: cursor to socket with back-pressure, and one clean-up however it ends. */
+  /**
+   * Customer-controlled text opened in a spreadsheet must not run as a formula (CSV injection):
+   * a cell starting with = + - @ or a control character is prefixed with an apostrophe.
+   */
+  static String cell(String value) {
+    if (value == null || value.isEmpty()) {
+      return value;
+    }
+    char c = value.charAt(0);
+    return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r' ? "'" + value : value;
+  }
+
   private static final class Stream {
     private final RoutingContext ctx;
     private final HttpServerResponse response;
@@ -140,11 +152,11 @@ public final class ExportRoutes {
       begin();
       String senderType = r.getString("sender_type");
       String senderName = r.getString("sender_name");
-      print(r.getLong("conversation_id"), r.getString("channel_name"), r.getString("platform"),
-          r.getString("display_name"), r.getString("platform_name"), r.getString("platform_user_id"),
+      print(r.getLong("conversation_id"), cell(r.getString("channel_name")), r.getString("platform"),
+          cell(r.getString("display_name")), cell(r.getString("platform_name")), cell(r.getString("platform_user_id")),
           r.getString("status"), r.getString("assignee_name"), Times.iso(r.getOffsetDateTime("created_at")),
           r.getString("direction"), senderName == null ? senderType : senderType + ": " + senderName,
-          r.getString("type"), r.getString("text") != null ? r.getString("text") : "[" + r.getString("content_type") + "]");
+          r.getString("type"), r.getString("text") != null ? cell(r.getString("text")) : "[" + r.getString("content_type") + "]");
       count++;
       if (out.length() >= CHUNK) {
         flush();

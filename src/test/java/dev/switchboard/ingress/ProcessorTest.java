@@ -181,6 +181,25 @@ class ProcessorTest {
   }
 
   @Test
+  @DisplayName("the WhatsApp profile name is refreshed on every inbound and the change is pushed as contact.updated")
+  void profileNameRefreshed() {
+    post("whatsapp_text.json");
+    String renamed = new String(Fixtures.bytes("whatsapp_text.json"), StandardCharsets.UTF_8)
+        .replace("Dana Whitfield", "Dana W. Renamed").replace("wamid.GAsxNDE1NTU1MDEyMy10ZXh0LTAwMDE", "wamid.renamed");
+    byte[] body = renamed.getBytes(StandardCharsets.UTF_8);
+    assertThat(http.signedWebhook("whatsapp", body).status()).isEqualTo(200);
+    Db.drained(db);
+    Map<String, Object> contact = Db.one(db, "SELECT id, platform_name FROM contacts WHERE channel_id = ? AND platform_user_id = ?", wa, DANA);
+    assertThat(contact.get("platform_name")).isEqualTo("Dana W. Renamed");
+    Db.eventually("contact.updated event", () -> node.node.services().events().read(account.accountId(), null, 5000).await()
+        .stream().anyMatch(e -> "contact.updated".equals(e.getString("type"))
+            && "Dana W. Renamed".equals(e.getJsonObject("data").getString("platformName"))));
+    // and back, so the other tests see the fixture's name
+    post("whatsapp_text.json");
+    Db.execute(db, "UPDATE contacts SET platform_name = 'Dana Whitfield' WHERE id = ?", contact.get("id"));
+  }
+
+  @Test
   @DisplayName("redeliveries (byte-identical WhatsApp, Messenger with a new entry.time, the compact wire form) store one message and call hooks once")
   void redelivery() {
     post("whatsapp_text.json");

@@ -84,8 +84,8 @@ public final class TestServers {
       String info = u.getUserInfo();
       String user = info == null ? "postgres" : info.split(":", 2)[0];
       String password = info == null || !info.contains(":") ? null : info.split(":", 2)[1];
-      DriverManager.setLoginTimeout(3);
-      try (Connection c = DriverManager.getConnection(TestDb.jdbc(url) + "?connectTimeout=3", user, password)) {
+      // timeouts in the URL, not DriverManager.setLoginTimeout: that one would bind every later connection
+      try (Connection c = DriverManager.getConnection(TestDb.jdbc(url) + "?connectTimeout=3&loginTimeout=5", user, password)) {
         return c.isValid(3);
       }
     } catch (SQLException | IllegalArgumentException e) {

@@ -137,6 +137,14 @@ public final class Browser implements AutoCloseable {
     });
   }
 
+  public void typeCss(String selector, String text) {
+    retry(() -> {
+      WebElement e = css(selector);
+      e.clear();
+      e.sendKeys(text);
+    });
+  }
+
   /** The conversation row of a contact name in the list, once it is there. */
   public WebElement conversation(String name) {
     return waitFor("conversation " + name + " in the list", () -> all("[data-testid='conv-item']").stream()

@@ -274,16 +274,19 @@ class InboxBrowserTest {
     page.waitUntil("the Messenger conversation", () -> page.all("[data-testid='conv-item']").stream()
         .anyMatch(e -> e.findElements(By.cssSelector(".plat-messenger")).size() == 1));
     page.clickCss("[data-testid='conv-item'] .plat-messenger");
-    page.waitUntil("the contact pane", () -> page.visible("contact-display-name"));
-    assertThat(page.visible("contact-refresh")).isTrue();
+    page.waitUntil("the Messenger contact's refresh button", () -> page.visible("contact-refresh"));
+    // the customer renamed themselves on Facebook since
+    f.graph.respond("GET", "/" + psid, FakeGraph.Answer.json(200, new JsonObject()
+        .put("first_name", "Petra").put("last_name", "Chang").put("id", psid)));
     page.click("contact-refresh");
-    page.waitUntil("the platform name", () -> page.text("contact-platform-name").equals("Peter Chang"));
+    page.waitUntil("the platform name", () -> page.text("contact-platform-name").equals("Petra Chang"));
 
     page.click("contact-edit");
     page.type("contact-name-input", "Peter (VIP)");
     page.click("contact-save");
     page.waitUntil("the new name", () -> page.visible("contact-display-name") && page.text("contact-display-name").equals("Peter (VIP)"));
     page.conversation("Peter (VIP)");
+    page.waitUntil("the thread title", () -> page.text("thread-title").equals("Peter (VIP)"));
     assertThat(page.text("thread-title")).isEqualTo("Peter (VIP)");
     page.screenshot("07-contact-edits");
   }
@@ -301,9 +304,7 @@ class InboxBrowserTest {
     page.type("field-value-input", "23425124");
     page.click("field-add");
     page.waitUntil("the field", () -> page.all("[data-testid='field-row'][data-name='order num']").size() == 1);
-    WebElement value = page.css("[data-testid='field-value'][data-name='order num']");
-    value.clear();
-    value.sendKeys("99999");
+    page.typeCss("[data-testid='field-value'][data-name='order num']", "99999");
     page.clickCss("[data-testid='field-save'][data-name='order num']");
     BrowserFixture.eventually("the stored value", () -> dev.switchboard.support.Seed.scalar(f.db,
         "SELECT count(*) FROM contact_fields WHERE name = 'order num' AND value = '99999'") == 1);

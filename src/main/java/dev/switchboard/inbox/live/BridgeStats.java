@@ -85,6 +85,13 @@ public final class BridgeStats implements Shareable {
     }
   }
 
+  private final AtomicLong lastRefusalLog = new AtomicLong(Long.MIN_VALUE / 2);
+
+  boolean shouldLogRefusal(long nowMillis) {
+    long last = lastRefusalLog.get();
+    return nowMillis - last >= 60_000 && lastRefusalLog.compareAndSet(last, nowMillis);
+  }
+
   void closed() {
     connections.decrementAndGet();
   }

@@ -127,7 +127,10 @@ public final class LiveBridge {
 
   private void created(BridgeEvent event, SockJSSocket socket) {
     if (!stats.tryOpen()) {
-      LOG.warn("bridge connection budget ({}) spent: refusing a socket from {}", stats.maxConnections, socket.remoteAddress());
+      if (stats.shouldLogRefusal(services.clock().millis())) {
+        // At most once a minute: a flood of refused sockets must not flood the log too.
+        LOG.warn("bridge connection budget ({}) spent: refusing new sockets ({} refused so far)", stats.maxConnections, stats.refused());
+      }
       socket.write(error("connection_limit"));
       socket.close(CLOSE_BUDGET, "connection limit reached");
       event.complete(false);
@@ -142,8 +145,9 @@ public final class LiveBridge {
   // The register frame carries "authorization: Bearer <jwt>"; the address must be that token's account.
   private void register(BridgeEvent event) {
     JsonObject frame = event.getRawMessage();
-    String address = frame == null ? null : frame.getString("address");
-    String token = bearer(frame == null ? null : frame.getJsonObject("headers"));
+    // A hostile client may send any JSON: read by type, never by cast.
+    String address = frame != null && frame.getValue("address") instanceof String a ? a : null;
+    String token = bearer(frame != null && frame.getValue("headers") instanceof JsonObject h ? h : null);
     if (address == null || token == null) {
       deny(event);
       return;

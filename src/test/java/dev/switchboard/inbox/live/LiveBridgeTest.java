@@ -28,6 +28,8 @@ class LiveBridgeTest {
   static String prefix;
   static TestNode nodeA;
   static TestNode nodeB;
+  // Unique per run: other checkouts may run this same class against the same Redis at the same time.
+  static final String NODE_A = "live-a-" + java.util.UUID.randomUUID().toString().substring(0, 8);
   static Vertx clients;
   static Seed.Account acme;
   static Seed.Account globex;
@@ -36,8 +38,8 @@ class LiveBridgeTest {
   static void start() {
     db = TestDb.create();
     prefix = TestNode.newRedisPrefix();
-    nodeA = TestNode.start(db, prefix, new JsonObject().put("NODE_ID", "live-a"));
-    nodeB = TestNode.start(db, prefix, new JsonObject().put("NODE_ID", "live-b"));
+    nodeA = TestNode.start(db, prefix, new JsonObject().put("NODE_ID", NODE_A));
+    nodeB = TestNode.start(db, prefix, new JsonObject().put("NODE_ID", NODE_A.replace("live-a", "live-b")));
     clients = Vertx.vertx();
     acme = Seed.account(db, "Acme");
     globex = Seed.account(db, "Globex");
@@ -123,6 +125,27 @@ class LiveBridgeTest {
   }
 
   @Test
+  @DisplayName("malformed register frames (headers not an object, authorization not a string or not Bearer) are refused and the socket keeps working")
+  void malformedRegisterFrames() {
+    String good = token(nodeA, acme.adminId(), acme.accountId());
+    try (BridgeClient client = BridgeClient.connect(clients, nodeA.port())) {
+      List<JsonObject> frames = List.of(
+          new JsonObject().put("type", "register").put("address", address(acme)).put("headers", "Bearer " + good),
+          new JsonObject().put("type", "register").put("address", address(acme)).put("headers", new JsonObject().put("authorization", 42)),
+          new JsonObject().put("type", "register").put("address", address(acme)).put("headers", new JsonObject().put("authorization", good)),
+          new JsonObject().put("type", "register").put("address", address(acme)).put("headers", new JsonObject().put("authorization", "Bearer ")));
+      for (JsonObject frame : frames) {
+        client.frames.clear();
+        client.write(frame);
+        assertThat(client.awaitError().getString("body")).as(frame.encode()).isIn("rejected", "access_denied");
+      }
+      client.register(address(acme), good);
+      awaitRegistered(client, nodeA, address(acme));
+      assertThat(client.closed).isFalse();
+    }
+  }
+
+  @Test
   @DisplayName("a client's send or publish is refused and reaches no consumer on the node")
   void inboundIsRefused() {
     AtomicInteger seen = new AtomicInteger();
@@ -186,14 +209,14 @@ class LiveBridgeTest {
       JsonObject before = append(nodeA, acme, "before");
       client.awaitEvent(before.getString("id"));
 
-      long killed = killFanoutConnection("live-a");
+      long killed = killFanoutConnection(NODE_A);
       assertThat(killed).isEqualTo(1);
       JsonObject during = append(nodeB, acme, "during");
       JsonObject after = append(nodeB, acme, "after");
       client.awaitEvent(during.getString("id"));
       client.awaitEvent(after.getString("id"));
       // It came back on a new connection, and nothing was pushed twice.
-      assertThat(fanoutConnections("live-a")).hasSize(1);
+      assertThat(fanoutConnections(NODE_A)).hasSize(1);
       assertThat(client.received()).extracting(f -> f.getJsonObject("body").getString("id"))
           .containsExactly(before.getString("id"), during.getString("id"), after.getString("id"));
       assertThat(nodeA.registry.get("switchboard.fanout.reconnects").counter().count()).isGreaterThanOrEqualTo(1);
