@@ -124,7 +124,7 @@ public final class ProcessorVerticle extends VerticleBase {
             if (LOG.isDebugEnabled()) {
               LOG.debug("batch of {} raw events committed in {} ms", claimed.size(), (System.nanoTime() - t0) / 1_000_000);
             }
-            afterCommit(outcome);
+            return afterCommit(outcome).map(claimed.size());
           }
           return Future.succeededFuture(claimed.size());
         }, err -> {
@@ -180,7 +180,11 @@ public final class ProcessorVerticle extends VerticleBase {
   }
 
   /** Hooks and events once the batch is durable; failures here lose nothing stored. */
-  private void afterCommit(Outcome o) {
+  // Completes (never fails) once the batch's events are appended. The next batch waits for it:
+  // without that back-pressure, at ~10,000 messages/s batches committed faster than their events
+  // could be appended, the appends piled up past the Redis client's wait queue and were lost
+  // (found by bench/scale). Rows not yet claimed wait durably in raw_events meanwhile.
+  private Future<Void> afterCommit(Outcome o) {
     try {
       services.inboundHooks().afterCommit(o.inbound());
     } catch (RuntimeException e) {
@@ -192,6 +196,7 @@ public final class ProcessorVerticle extends VerticleBase {
     Future<List<JsonObject>> convViews = Views.conversations(services.pool(), convIds, services.windows(), services.clock().instant());
     Future<List<JsonObject>> contactViews = o.changedContacts().isEmpty() ? Future.succeededFuture(List.of())
         : InboundStore.contacts(services.pool(), o.changedContacts().keySet());
+    Promise<Void> appended = Promise.promise();
     Future.join(convViews, contactViews).onComplete(ar -> {
       List<EventLog.Pending> first = new ArrayList<>();
       List<EventLog.Pending> last = new ArrayList<>();
@@ -219,7 +224,9 @@ public final class ProcessorVerticle extends VerticleBase {
       events.appendAll(first)
           .compose(v -> events.appendAll(o.messageEvents()))
           .compose(v -> events.appendAll(last))
-          .onFailure(err -> LOG.warn("appending events failed: {}", err.toString()));
+          .onFailure(err -> LOG.warn("appending events failed: {}", err.toString()))
+          .onComplete(x -> appended.complete());
     });
+    return appended.future();
   }
 }
