@@ -14,7 +14,7 @@ final class InboundSql {
 
   /** Message columns qualified with {@code m.}, for UPDATE ... FROM ... RETURNING. */
   static final String M_COLUMNS = Arrays.stream(Views.MESSAGE_COLUMNS.split(","))
-      .map(c -> "m." + c.trim()).collect(Collectors.joining(", ")) + ", m.payload, m.deleted_at";
+      .map(c -> "m." + c.trim()).collect(Collectors.joining(", "));
 
   /** Claimed rows stay locked until the batch commits; a crashed node's locks die with its connection. */
   static final String CLAIM = """
@@ -101,7 +101,7 @@ final class InboundSql {
              WITH ORDINALITY AS t(a, cv, ch, d, ty, ct, tx, att, rw, st, s, ext, rt, ts, pl, ord)
        ORDER BY ord
       ON CONFLICT (channel_id, external_id) WHERE external_id IS NOT NULL DO NOTHING
-      RETURNING """ + " " + Views.MESSAGE_COLUMNS + ", payload, deleted_at";
+      RETURNING """ + " " + Views.MESSAGE_COLUMNS;
 
   /** Times never move backwards (GREATEST ignores NULL). */
   static final String UPDATE_CONVERSATIONS = """

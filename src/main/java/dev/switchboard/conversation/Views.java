@@ -52,7 +52,8 @@ public final class Views {
 
   public static final String MESSAGE_COLUMNS =
       "id, account_id, conversation_id, channel_id, direction, type, content_type, text, attachments, raw, sender_type, "
-          + "sender_id, status, error_code, error_message, external_id, reply_to, platform_timestamp, created_at, updated_at";
+          + "sender_id, status, error_code, error_message, external_id, reply_to, platform_timestamp, created_at, updated_at, "
+          + "payload, deleted_at";
 
   /** Loads conversation views by id (any account: callers scope ids before asking). Order follows {@code ids}. */
   public static Future<List<JsonObject>> conversations(SqlClient sql, Collection<Long> ids, WindowPolicy policy, Instant now) {
@@ -145,6 +146,8 @@ public final class Views {
             : new JsonObject().put("code", errorCode).put("message", errorMessage))
         .put("externalId", r.getString("external_id"))
         .put("replyTo", r.getString("reply_to"))
+        .put("payload", r.getString("payload"))
+        .put("deletedAt", Times.iso(r.getOffsetDateTime("deleted_at")))
         .put("platformTimestamp", Times.iso(r.getOffsetDateTime("platform_timestamp")))
         .put("createdAt", Times.iso(r.getOffsetDateTime("created_at")))
         .put("updatedAt", Times.iso(r.getOffsetDateTime("updated_at")));

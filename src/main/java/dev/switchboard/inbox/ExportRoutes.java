@@ -36,8 +36,9 @@ import java.util.List;
 public final class ExportRoutes {
 
   private static final Logger LOG = LoggerFactory.getLogger(ExportRoutes.class);
-  static final String[] HEADER = {"conversation id", "channel", "platform", "contact display name", "platform name",
-      "platform user id", "status", "assignee", "message time", "direction", "sender", "type", "text"};
+  /** CONTRACT.md's column names (conversationId, platform, contact, status, createdAt, direction, senderType, type, text) plus ours. */
+  static final String[] HEADER = {"conversationId", "channel", "platform", "contact", "platformName",
+      "platformUserId", "status", "assignee", "createdAt", "direction", "senderType", "type", "text", "sender"};
   /** Bytes gathered before one write to the socket. */
   private static final int CHUNK = 32 * 1024;
 
@@ -155,8 +156,9 @@ public final class ExportRoutes {
       print(r.getLong("conversation_id"), cell(r.getString("channel_name")), r.getString("platform"),
           cell(r.getString("display_name")), cell(r.getString("platform_name")), cell(r.getString("platform_user_id")),
           r.getString("status"), r.getString("assignee_name"), Times.iso(r.getOffsetDateTime("created_at")),
-          r.getString("direction"), senderName == null ? senderType : senderType + ": " + senderName,
-          r.getString("type"), r.getString("text") != null ? cell(r.getString("text")) : "[" + r.getString("content_type") + "]");
+          r.getString("direction"), senderType,
+          r.getString("type"), r.getString("text") != null ? cell(r.getString("text")) : "[" + r.getString("content_type") + "]",
+          cell(senderName));
       count++;
       if (out.length() >= CHUNK) {
         flush();

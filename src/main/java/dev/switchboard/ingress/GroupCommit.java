@@ -29,9 +29,13 @@ public final class GroupCommit {
   private final int maxRows;
   private final long maxBytes;
   private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+  private final io.micrometer.core.instrument.Counter inserts;
   private int inFlight;
 
-  public GroupCommit(Vertx vertx, Pool pool, String nudgeAddress, int maxInFlight, int maxRows, long maxBytes) {
+  /** @param inserts counts INSERT statements (fewer than bodies under load: that is the point); may be null */
+  public GroupCommit(Vertx vertx, Pool pool, String nudgeAddress, int maxInFlight, int maxRows, long maxBytes,
+                     io.micrometer.core.instrument.Counter inserts) {
+    this.inserts = inserts;
     this.vertx = vertx;
     this.pool = pool;
     this.nudgeAddress = nudgeAddress;
@@ -68,6 +72,9 @@ public final class GroupCommit {
       bodies[i] = batch.get(i).body();
     }
     inFlight++;
+    if (inserts != null) {
+      inserts.increment();
+    }
     pool.preparedQuery(IngressSql.INSERT_RAW).execute(Tuple.of(platforms, (Object) bodies)).onComplete(ar -> {
       inFlight--;
       if (ar.succeeded()) {

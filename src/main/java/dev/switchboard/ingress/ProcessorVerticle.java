@@ -150,7 +150,8 @@ public final class ProcessorVerticle extends VerticleBase {
           }
           return Future.<Void>succeededFuture();
         }, err -> {
-          if (!isSqlError(err)) {
+          if (!isSqlError(err) || isRetryable(err)) {
+            // left pending: the sweeper retries it
             return Future.failedFuture(err);
           }
           LOG.warn("raw event {} cannot be processed, marking it failed: {}", id, err.getMessage());
@@ -160,13 +161,15 @@ public final class ProcessorVerticle extends VerticleBase {
   }
 
   /**
-   * A failure that one event can cause (an SQL error, a hook's error): worth retrying event by
-   * event. Connection loss, pool time-outs and a closed pool mean the database is away instead:
-   * nothing is marked, the sweeper tries again.
+   * A failure that one event can cause (an SQL error, a hook's error), worth retrying event by
+   * event, as opposed to the database being away: connection loss, pool time-outs, a closed
+   * pool, or PostgreSQL refusing work (SQLSTATE classes 08 connection, 53 resources, 57 operator
+   * intervention such as a restart). Then nothing is marked and the sweeper tries again.
    */
   private static boolean isSqlError(Throwable err) {
-    if (err instanceof PgException) {
-      return true;
+    if (err instanceof PgException pg) {
+      String state = String.valueOf(pg.getSqlState());
+      return !(state.startsWith("08") || state.startsWith("53") || state.startsWith("57"));
     }
     for (Throwable t = err; t != null; t = t.getCause()) {
       String name = t.getClass().getName();
@@ -179,17 +182,29 @@ public final class ProcessorVerticle extends VerticleBase {
     return true;
   }
 
-  /** Hooks and events once the batch is durable; failures here lose nothing stored. */
-  // Completes (never fails) once the batch's events are appended. The next batch waits for it:
-  // without that back-pressure, at ~10,000 messages/s batches committed faster than their events
-  // could be appended, the appends piled up past the Redis client's wait queue and were lost
-  // (found by bench/scale). Rows not yet claimed wait durably in raw_events meanwhile.
-  private Future<Void> afterCommit(Outcome o) {
+  /** Deadlocks, serialisation failures, lock time-outs: the event is fine, only the moment was not. */
+  private static boolean isRetryable(Throwable err) {
+    if (err instanceof PgException pg) {
+      String state = String.valueOf(pg.getSqlState());
+      return state.startsWith("40") || "55P03".equals(state);
+    }
+    return false;
+  }
+
+  private void runHooks(Outcome o) {
     try {
       services.inboundHooks().afterCommit(o.inbound());
     } catch (RuntimeException e) {
       LOG.warn("an inbound hook failed after commit: {}", e.toString());
     }
+  }
+
+  /** Events, then hooks, once the batch is durable; failures here lose nothing stored. */
+  // Completes (never fails) once the batch's events are appended and its hooks ran. The next batch
+  // waits for it: without that back-pressure, at ~10,000 messages/s batches committed faster than
+  // their events could be appended, and the appends piled up in memory (past the Redis client's
+  // wait queue they were lost; found by bench/scale). Unclaimed rows wait durably in raw_events.
+  private Future<Void> afterCommit(Outcome o) {
     EventLog events = services.events();
     List<Long> convIds = new ArrayList<>(o.createdConversations().keySet());
     convIds.addAll(o.updatedConversations().keySet());
@@ -225,7 +240,11 @@ public final class ProcessorVerticle extends VerticleBase {
           .compose(v -> events.appendAll(o.messageEvents()))
           .compose(v -> events.appendAll(last))
           .onFailure(err -> LOG.warn("appending events failed: {}", err.toString()))
-          .onComplete(x -> appended.complete());
+          // hooks after our events: a bot reply's message.created follows its conversation's events
+          .onComplete(v -> {
+            runHooks(o);
+            appended.complete();
+          });
     });
     return appended.future();
   }

@@ -44,13 +44,14 @@ public final class WebhookRoutes {
     this.maxBytes = services.config().webhookMaxBytes();
     String token = services.config().metaVerifyToken();
     this.verifyToken = token == null ? null : token.getBytes(StandardCharsets.UTF_8);
-    this.commits = new GroupCommit(vertx, services.pool(), Bus.RAW_STORED,
-        services.config().intOr("INGRESS_MAX_IN_FLIGHT", 4),
-        services.config().intOr("INGRESS_MAX_BATCH", 512),
-        Math.max(maxBytes, 16L * 1024 * 1024));
     MeterRegistry m = services.metrics();
     this.stored = m == null ? null : Counter.builder("switchboard_webhooks_stored").register(m);
     this.refused = m == null ? null : Counter.builder("switchboard_webhooks_refused").register(m);
+    this.commits = new GroupCommit(vertx, services.pool(), Bus.RAW_STORED,
+        services.config().intOr("INGRESS_MAX_IN_FLIGHT", 4),
+        services.config().intOr("INGRESS_MAX_BATCH", 512),
+        Math.max(maxBytes, 16L * 1024 * 1024),
+        m == null ? null : Counter.builder("switchboard_raw_inserts").description("group-commit INSERT statements").register(m));
   }
 
   public void mount(Router root) {

@@ -21,6 +21,19 @@ public final class EventLog {
       return id
       """;
 
+  // Many events in one call, in order: KEYS[1] the global stream, KEYS[2..] each event's account
+  // stream; ARGV[1], ARGV[2] the lengths, then one encoded event per account key.
+  private static final String APPEND_MANY = """
+      local ids = {}
+      for i = 2, #KEYS do
+        local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[i + 1])
+        redis.call('XADD', KEYS[i], 'MAXLEN', '~', ARGV[2], id, 'e', ARGV[i + 1])
+        ids[#ids + 1] = id
+      end
+      return ids
+      """;
+  private static final int MAX_PER_CALL = 200;
+
   private final RedisStore redis;
   private final int globalMaxLen;
   private final int accountMaxLen;
@@ -52,36 +65,45 @@ public final class EventLog {
         .map(id -> event.put("id", id.toString()));
   }
 
-  // Events in flight at once. A processor batch of thousands of messages appends tens of thousands
-  // of events: issued all at once they overflowed the Redis client's wait queue (10,000) and
-  // those events were silently never logged (found by bench/scale at 10,000 messages/s).
-  private static final int APPEND_WINDOW = 512;
-
-  private Future<Void> appendFrom(List<Pending> events, int from, List<Future<JsonObject>> all) {
-    if (from >= events.size()) {
-      return Future.succeededFuture();
+  /**
+   * Appends several events in their order (one script call per 200, so they get increasing ids
+   * and one round trip); answers them with their ids. A failed call fails the rest.
+   */
+  public Future<List<JsonObject>> appendAll(List<Pending> events) {
+    List<JsonObject> out = new ArrayList<>(events.size());
+    Future<Void> chain = Future.succeededFuture();
+    for (int from = 0; from < events.size(); from += MAX_PER_CALL) {
+      List<Pending> chunk = events.subList(from, Math.min(events.size(), from + MAX_PER_CALL));
+      chain = chain.compose(v -> appendChunk(chunk, out));
     }
-    int to = Math.min(events.size(), from + APPEND_WINDOW);
-    List<Future<JsonObject>> window = new ArrayList<>(to - from);
-    for (Pending p : events.subList(from, to)) {
-      Future<JsonObject> f = append(p.accountId(), p.type(), p.conversationId(), p.data());
-      window.add(f);
-      all.add(f);
-    }
-    return Future.join(window).transform(ar -> appendFrom(events, to, all));
+    return chain.map(v -> out);
   }
 
-  /** Appends several events; failures are reported but do not stop the others. */
-  public Future<List<JsonObject>> appendAll(List<Pending> events) {
-    List<Future<JsonObject>> all = new ArrayList<>(events.size());
-    return appendFrom(events, 0, all).transform(v -> Future.join(all)).map(cf -> {
-      List<JsonObject> out = new ArrayList<>();
-      for (Future<JsonObject> f : all) {
-        if (f.succeeded()) {
-          out.add(f.result());
-        }
+  private Future<Void> appendChunk(List<Pending> chunk, List<JsonObject> out) {
+    List<String> args = new ArrayList<>(chunk.size() * 2 + 5);
+    List<JsonObject> encoded = new ArrayList<>(chunk.size());
+    args.add(APPEND_MANY);
+    args.add(String.valueOf(chunk.size() + 1));
+    args.add(globalKey());
+    for (Pending p : chunk) {
+      args.add(accountKey(p.accountId()));
+    }
+    args.add(String.valueOf(globalMaxLen));
+    args.add(String.valueOf(accountMaxLen));
+    for (Pending p : chunk) {
+      JsonObject event = new JsonObject()
+          .put("type", p.type())
+          .put("accountId", String.valueOf(p.accountId()))
+          .put("conversationId", p.conversationId() == null ? null : String.valueOf(p.conversationId()))
+          .put("data", p.data());
+      encoded.add(event);
+      args.add(event.encode());
+    }
+    return redis.api().eval(args).map(ids -> {
+      for (int i = 0; i < encoded.size(); i++) {
+        out.add(encoded.get(i).put("id", ids.get(i).toString()));
       }
-      return out;
+      return null;
     });
   }
 
