@@ -48,6 +48,13 @@ WS=$(printf '127.0.0.1:%s,' "${PORTS[@]}"); WS=${WS%,}
 
 java -cp target/switchboard.jar bench/scale/ScaleBench.java seed --db "$DATABASE_URL" >/dev/null
 echo "nodes $NODES, webhooks to $URL, sockets on $WS, load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+if [ "${WARMUP:-10}" -gt 0 ]; then
+  # a cold node JIT-compiles for its first seconds: warm it at the same rate, then measure
+  java -Xmx2g -cp target/switchboard.jar bench/scale/ScaleBench.java run --url "$URL" --ws "$WS" \
+    --rate "$RATE" --seconds "${WARMUP:-10}" --per-webhook "$PER" --db "$DATABASE_URL" --jwt-secret "$JWT_SECRET" \
+    > target/bench-scale-warmup.log 2>&1
+  echo "warm-up ${WARMUP:-10} s done ($(grep -c '^t=' target/bench-scale-warmup.log) s); measuring"
+fi
 java -Xmx2g -cp target/switchboard.jar bench/scale/ScaleBench.java run --url "$URL" --ws "$WS" \
   --rate "$RATE" --seconds "$DURATION" --per-webhook "$PER" --db "$DATABASE_URL" --jwt-secret "$JWT_SECRET"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

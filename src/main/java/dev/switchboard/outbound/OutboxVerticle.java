@@ -67,7 +67,9 @@ public final class OutboxVerticle extends VerticleBase {
     this.leaseMs = Math.max(config.intOr("OUTBOUND_LEASE_MS", 60_000), 2L * timeoutMs + 1_000);
     this.pollMs = config.intOr("OUTBOUND_POLL_MS", 1_000);
     this.batch = config.intOr("OUTBOUND_BATCH", 32);
-    this.maxAttempts = Math.max(1, config.intOr("GRAPH_MAX_ATTEMPTS", 5));
+    // 10: with the 500 ms base, doubling and the 60 s cap (jittered to 50-100 %), retries span at
+    // least ~90 s, so a Graph outage of a minute delays replies instead of failing them (5 gave ~4-8 s)
+    this.maxAttempts = Math.max(1, config.intOr("GRAPH_MAX_ATTEMPTS", 10));
     this.retryBaseMs = Math.max(1, config.intOr("GRAPH_RETRY_BASE_MS", 500));
     this.registry = services.metrics() != null ? services.metrics() : Metrics.globalRegistry;
     this.inDoubt = Counter.builder("switchboard_outbound_in_doubt_total")
