@@ -104,6 +104,9 @@ public final class Node {
   /** Background parts: processor, sweeper, send pipeline, timers, event fan-out, bots. */
   private Future<Void> deployWorkers() {
     List<Future<String>> all = new ArrayList<>();
+    if (services.config().intOr("PROFILE_LOOKUP", 1) != 0) {
+      services.inboundHooks().register(new dev.switchboard.conversation.ProfileNameHook(services));
+    }
     // ingress (issue 2): processor and sweeper (PROCESSOR_ENABLED=false: a node that only stores webhooks)
     if (!"false".equalsIgnoreCase(String.valueOf(services.config().raw().getValue("PROCESSOR_ENABLED", "true")))) {
       all.add(vertx.deployVerticle(new ProcessorVerticle(services)));

@@ -54,6 +54,8 @@ public final class TestNode implements AutoCloseable {
         .put("META_APP_SECRET", Fixtures.APP_SECRET)
         .put("META_VERIFY_TOKEN", VERIFY_TOKEN)
         .put("HTTP_INSTANCES", 2)
+        // profile lookups are Graph calls of their own; tests that count calls opt in explicitly
+        .put("PROFILE_LOOKUP", 0)
         .mergeIn(overrides);
   }
 
