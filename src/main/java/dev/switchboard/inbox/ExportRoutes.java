@@ -8,6 +8,7 @@ import dev.switchboard.common.Services;
 import dev.switchboard.common.Times;
 import dev.switchboard.conversation.ConversationFilter;
 import dev.switchboard.conversation.ConversationService;
+import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
@@ -18,6 +19,7 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowStream;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Transaction;
+import io.vertx.sqlclient.Tuple;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVPrinter;
 import org.slf4j.Logger;
@@ -26,7 +28,9 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * {@code POST /conversations/export}: a CSV of every message of the chosen conversations, streamed
@@ -67,13 +71,33 @@ public final class ExportRoutes {
           throw ApiException.badRequest("invalid_field", "ids[" + i + "] must be an id");
         }
         Long id = Ids.tryParse(v.toString());
-        if (id != null) {
-          ids.add(id);
+        if (id == null) {
+          throw ApiException.notFound("conversation " + v);
         }
+        ids.add(id);
       }
     }
     ConversationService.Query q = ConversationService.exportQuery(p.accountId(), ids,
         ids == null ? ConversationFilter.fromJson(body) : null);
+    // as with bulk changes, another account's ids are refused, not silently left out of the file
+    List<Long> asked = ids;
+    Future<Void> owned = asked == null || asked.isEmpty() ? Future.succeededFuture()
+        : s.pool().preparedQuery(OWNED).execute(Tuple.of(asked.toArray(new Long[0]), p.accountId())).compose(rows -> {
+          Set<Long> mine = new HashSet<>();
+          rows.forEach(r -> mine.add(r.getLong(0)));
+          for (Long id : asked) {
+            if (!mine.contains(id)) {
+              return Future.failedFuture(ApiException.notFound("conversation " + id));
+            }
+          }
+          return Future.succeededFuture();
+        });
+    owned.onFailure(ctx::fail).onSuccess(v -> stream(ctx, q));
+  }
+
+  private static final String OWNED = "SELECT id FROM conversations WHERE id = ANY($1) AND account_id = $2";
+
+  private void stream(RoutingContext ctx, ConversationService.Query q) {
     s.pool().getConnection()
         .onFailure(ctx::fail)
         .onSuccess(conn -> conn.begin()
@@ -87,7 +111,6 @@ public final class ExportRoutes {
             }));
   }
 
-  /** One export in flight: cursor to socket with back-pressure, and one clean-up however it ends. */
   /**
    * Customer-controlled text opened in a spreadsheet must not run as a formula (CSV injection):
    * a cell starting with = + - @ or a control character is prefixed with an apostrophe.
@@ -100,6 +123,7 @@ public final class ExportRoutes {
     return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r' ? "'" + value : value;
   }
 
+  /** One export in flight: cursor to socket with back-pressure, and one clean-up however it ends. */
   private static final class Stream {
     private final RoutingContext ctx;
     private final HttpServerResponse response;

@@ -80,8 +80,11 @@ class ExportApiTest extends InboxTestBase {
 
     assertThat(csv(g.agent().post("/api/v1/conversations/export", new JsonObject().put("ids", new JsonArray().add(id(open))))))
         .extracting(r -> r.get(0)).containsExactly(id(open), id(open));
-    assertThat(csv(g.agent().post("/api/v1/conversations/export", new JsonObject().put("ids", new JsonArray().add(id(foreign))))))
-        .as("another account's ids export nothing").isEmpty();
+    Http.Res foreignExport = g.agent().post("/api/v1/conversations/export", new JsonObject().put("ids", new JsonArray().add(id(open)).add(id(foreign))));
+    assertThat(foreignExport.status()).as("another account's id refuses the whole export, like bulk").isEqualTo(404);
+    assertThat(foreignExport.errorCode()).isEqualTo("not_found");
+    assertThat(foreignExport.text()).doesNotContain("secret of B");
+    assertThat(g.agent().post("/api/v1/conversations/export", new JsonObject().put("ids", new JsonArray().add("not-an-id"))).status()).isEqualTo(404);
     assertThat(csv(g.agent().post("/api/v1/conversations/export", new JsonObject().put("status", "open")))).hasSize(2);
     assertThat(csv(g.agent().post("/api/v1/conversations/export", new JsonObject().put("platform", "messenger").put("status", "all")))).hasSize(3);
     assertThat(csv(g.agent().post("/api/v1/conversations/export", new JsonObject().put("assigneeId", id(g.agentId()))))).hasSize(3);
