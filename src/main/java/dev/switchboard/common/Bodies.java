@@ -82,6 +82,26 @@ public final class Bodies {
     return o;
   }
 
+  /**
+   * A list of ids from a body array: an entry that is neither a string nor a number is a 400
+   * naming its index; one that is not an id names nothing we have, so 404 {@code what <value>}.
+   */
+  public static java.util.List<Long> ids(JsonArray raw, String field, String what) {
+    java.util.List<Long> ids = new java.util.ArrayList<>(raw.size());
+    for (int i = 0; i < raw.size(); i++) {
+      Object v = raw.getValue(i);
+      if (!(v instanceof String) && !(v instanceof Number)) {
+        throw ApiException.badRequest("invalid_field", field + "[" + i + "] must be an id");
+      }
+      Long id = Ids.tryParse(v.toString());
+      if (id == null) {
+        throw ApiException.notFound(what + " " + v);
+      }
+      ids.add(id);
+    }
+    return ids;
+  }
+
   /** {@code limit}: 1 to 200, default 50, larger values clamped to 200. */
   public static int limit(RoutingContext ctx) {
     String raw = ctx.request().getParam("limit");

@@ -16,8 +16,10 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 
 /** Conversations as agents work them: list, tab counts, status and assignment, history, reading, messages. */
 public final class ConversationService {
@@ -267,6 +269,24 @@ public final class ConversationService {
           String next = rows.size() > limit && !page.isEmpty() ? page.get(page.size() - 1).getString("id") : null;
           java.util.Collections.reverse(page);
           return new JsonObject().put("items", new JsonArray(page)).put("nextCursor", next);
+        });
+  }
+
+  /** Fails with 404 naming the first id that is not a conversation of this account. */
+  public Future<Void> requireAllOwned(long accountId, List<Long> ids) {
+    if (ids.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return s.pool().preparedQuery(ConversationSql.OWNED).execute(Tuple.of(ids.toArray(new Long[0]), accountId))
+        .compose(rows -> {
+          Set<Long> mine = new HashSet<>();
+          rows.forEach(r -> mine.add(r.getLong(0)));
+          for (Long id : ids) {
+            if (!mine.contains(id)) {
+              return Future.failedFuture(ApiException.notFound("conversation " + id));
+            }
+          }
+          return Future.succeededFuture();
         });
   }
 

@@ -10,6 +10,7 @@ final class ConversationSql {
       SELECT id, status, assignee_type, assignee_id FROM conversations
        WHERE id = ANY($1) AND account_id = $2 ORDER BY id FOR UPDATE""";
 
+  static final String OWNED = "SELECT id FROM conversations WHERE id = ANY($1) AND account_id = $2";
   static final String EXISTS = "SELECT id FROM conversations WHERE id = $1 AND account_id = $2";
 
   static final String AGENT_EXISTS = "SELECT 1 FROM users WHERE id = $1 AND account_id = $2";

@@ -14,7 +14,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /** The conversation list and tabs, one conversation, its status/assignee, history, reading and messages; bulk changes. */
@@ -72,18 +71,7 @@ public final class ConversationRoutes {
     if (raw.size() > ConversationService.BULK_MAX) {
       throw ApiException.unprocessable("too_many_ids", "at most " + ConversationService.BULK_MAX + " conversations per request");
     }
-    List<Long> ids = new ArrayList<>(raw.size());
-    for (int i = 0; i < raw.size(); i++) {
-      Object v = raw.getValue(i);
-      if (!(v instanceof String) && !(v instanceof Number)) {
-        throw ApiException.badRequest("invalid_field", "ids[" + i + "] must be an id");
-      }
-      Long id = Ids.tryParse(v.toString());
-      if (id == null) {
-        throw ApiException.notFound("conversation " + v);
-      }
-      ids.add(id);
-    }
+    List<Long> ids = Bodies.ids(raw, "ids", "conversation");
     StatusChange change = StatusChange.from(body);
     Reply.ok(ctx, conversations.bulk(p.accountId(), p.userId(), ids, change).map(n -> new JsonObject().put("updated", n)));
   }

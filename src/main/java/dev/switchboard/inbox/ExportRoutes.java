@@ -1,9 +1,7 @@
 package dev.switchboard.inbox;
 
 import dev.switchboard.auth.Principal;
-import dev.switchboard.common.ApiException;
 import dev.switchboard.common.Bodies;
-import dev.switchboard.common.Ids;
 import dev.switchboard.common.Services;
 import dev.switchboard.common.Times;
 import dev.switchboard.conversation.ConversationFilter;
@@ -19,7 +17,6 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowStream;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Transaction;
-import io.vertx.sqlclient.Tuple;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVPrinter;
 import org.slf4j.Logger;
@@ -27,10 +24,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 
 /**
  * {@code POST /conversations/export}: a CSV of every message of the chosen conversations, streamed
@@ -47,10 +41,12 @@ public final class ExportRoutes {
   private static final int CHUNK = 32 * 1024;
 
   private final Services s;
+  private final ConversationService conversations;
   private final int fetch;
 
   public ExportRoutes(Services s) {
     this.s = s;
+    this.conversations = new ConversationService(s);
     this.fetch = s.config().intOr("EXPORT_FETCH", 500);
   }
 
@@ -62,40 +58,13 @@ public final class ExportRoutes {
     Principal p = Principal.of(ctx);
     JsonObject body = ctx.body() == null || ctx.body().length() <= 0 ? new JsonObject() : Bodies.object(ctx);
     JsonArray rawIds = Bodies.array(body, "ids", false);
-    List<Long> ids = null;
-    if (rawIds != null) {
-      ids = new ArrayList<>();
-      for (int i = 0; i < rawIds.size(); i++) {
-        Object v = rawIds.getValue(i);
-        if (!(v instanceof String) && !(v instanceof Number)) {
-          throw ApiException.badRequest("invalid_field", "ids[" + i + "] must be an id");
-        }
-        Long id = Ids.tryParse(v.toString());
-        if (id == null) {
-          throw ApiException.notFound("conversation " + v);
-        }
-        ids.add(id);
-      }
-    }
+    List<Long> ids = rawIds == null ? null : Bodies.ids(rawIds, "ids", "conversation");
     ConversationService.Query q = ConversationService.exportQuery(p.accountId(), ids,
         ids == null ? ConversationFilter.fromJson(body) : null);
     // as with bulk changes, another account's ids are refused, not silently left out of the file
-    List<Long> asked = ids;
-    Future<Void> owned = asked == null || asked.isEmpty() ? Future.succeededFuture()
-        : s.pool().preparedQuery(OWNED).execute(Tuple.of(asked.toArray(new Long[0]), p.accountId())).compose(rows -> {
-          Set<Long> mine = new HashSet<>();
-          rows.forEach(r -> mine.add(r.getLong(0)));
-          for (Long id : asked) {
-            if (!mine.contains(id)) {
-              return Future.failedFuture(ApiException.notFound("conversation " + id));
-            }
-          }
-          return Future.succeededFuture();
-        });
+    Future<Void> owned = ids == null ? Future.succeededFuture() : conversations.requireAllOwned(p.accountId(), ids);
     owned.onFailure(ctx::fail).onSuccess(v -> stream(ctx, q));
   }
-
-  private static final String OWNED = "SELECT id FROM conversations WHERE id = ANY($1) AND account_id = $2";
 
   private void stream(RoutingContext ctx, ConversationService.Query q) {
     s.pool().getConnection()
