@@ -1,5 +1,6 @@
 package dev.switchboard.bot;
 
+import dev.switchboard.support.Await;
 import dev.switchboard.support.FakeGraph;
 import dev.switchboard.support.Fixtures;
 import dev.switchboard.support.Http;
@@ -240,18 +241,7 @@ class BotEndToEndTest {
   }
 
   static void eventually(Supplier<Boolean> condition, String what) {
-    long deadline = System.currentTimeMillis() + 15_000;
-    while (!condition.get()) {
-      if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError("not within 15 s: " + what);
-      }
-      try {
-        Thread.sleep(25);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
-    }
+    Await.until(what, Duration.ofSeconds(15), () -> condition.get());
   }
 
   // --- tests ---------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 package dev.switchboard.bot;
 
+import dev.switchboard.support.Await;
 import dev.switchboard.common.Services;
 import dev.switchboard.conversation.Inbound;
 import dev.switchboard.common.Times;
@@ -165,13 +166,7 @@ class BotHookTest {
   }
 
   static void eventually(BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.currentTimeMillis() + 5_000;
-    while (!condition.getAsBoolean()) {
-      if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError("condition not met within 5 s");
-      }
-      Thread.sleep(20);
-    }
+    Await.until("condition", Duration.ofSeconds(5), condition);
   }
 
   // --- tests ---------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 package dev.switchboard.conversation;
 
+import dev.switchboard.support.Await;
 import dev.switchboard.support.FakeGraph;
 import dev.switchboard.support.Fixtures;
 import dev.switchboard.support.Http;
@@ -13,6 +14,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -101,14 +103,6 @@ class ProfileNameHookTest {
 
   /** Polls until the supplier answers non-null, for at most 10 s. */
   static <T> T eventually(Supplier<T> probe) throws InterruptedException {
-    long deadline = System.currentTimeMillis() + 10_000;
-    while (System.currentTimeMillis() < deadline) {
-      T v = probe.get();
-      if (v != null) {
-        return v;
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError("condition not met within 10 s");
+    return Await.value("condition", Duration.ofSeconds(10), probe);
   }
 }

@@ -1,5 +1,6 @@
 package dev.switchboard.demo;
 
+import dev.switchboard.support.Await;
 import dev.switchboard.store.Db;
 import dev.switchboard.support.Fixtures;
 import dev.switchboard.support.Http;
@@ -455,21 +456,6 @@ class DemoTest {
 
   /** Polls until the supplier answers non-null (or fails after 20 s, naming what it waited for). */
   private static <T> T eventually(String what, Supplier<T> probe) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    while (true) {
-      T value = probe.get();
-      if (value != null) {
-        return value;
-      }
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("waited 20 s for " + what);
-      }
-      try {
-        Thread.sleep(100);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError("interrupted waiting for " + what);
-      }
-    }
+    return Await.value(what, Duration.ofSeconds(20), probe);
   }
 }

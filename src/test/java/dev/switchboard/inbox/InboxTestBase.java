@@ -1,5 +1,6 @@
 package dev.switchboard.inbox;
 
+import dev.switchboard.support.Await;
 import dev.switchboard.auth.Tokens;
 import dev.switchboard.support.FakeGraph;
 import dev.switchboard.support.Http;
@@ -10,6 +11,7 @@ import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -113,13 +115,7 @@ abstract class InboxTestBase {
   }
 
   static void eventually(BooleanSupplier condition) {
-    long deadline = System.currentTimeMillis() + 5_000;
-    while (!condition.getAsBoolean()) {
-      if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError("condition not met within 5 s");
-      }
-      java.util.concurrent.locks.LockSupport.parkNanos(20_000_000L);
-    }
+    Await.until("condition", Duration.ofSeconds(5), condition);
   }
 
   static String id(long id) {

@@ -1,5 +1,6 @@
 package dev.switchboard.ingress;
 
+import dev.switchboard.support.Await;
 import dev.switchboard.support.TestDb;
 
 import java.sql.Connection;
@@ -75,20 +76,7 @@ final class Db {
   }
 
   static void eventually(String what, Duration timeout, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    long pause = 10;
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for: " + what);
-      }
-      try {
-        Thread.sleep(pause);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError("interrupted waiting for: " + what);
-      }
-      pause = Math.min(100, pause * 2);
-    }
+    Await.until(what, timeout, condition);
   }
 
   /** Every raw event processed (none pending). */

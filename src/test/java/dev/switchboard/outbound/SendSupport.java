@@ -1,5 +1,6 @@
 package dev.switchboard.outbound;
 
+import dev.switchboard.support.Await;
 import dev.switchboard.support.FakeGraph;
 import dev.switchboard.support.Http;
 import dev.switchboard.support.Seed;
@@ -7,6 +8,7 @@ import dev.switchboard.support.TestDb;
 import dev.switchboard.support.TestNode;
 import io.vertx.core.json.JsonObject;
 
+import java.time.Duration;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -88,19 +90,11 @@ final class SendSupport {
 
   /** Polls until the condition holds (or fails after the deadline). */
   static void eventually(long timeoutMs, Supplier<Boolean> condition, Supplier<String> describe) {
-    long deadline = System.currentTimeMillis() + timeoutMs;
-    while (System.currentTimeMillis() < deadline) {
-      if (Boolean.TRUE.equals(condition.get())) {
-        return;
-      }
-      try {
-        Thread.sleep(25);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException(e);
-      }
+    try {
+      Await.until("condition", Duration.ofMillis(timeoutMs), () -> Boolean.TRUE.equals(condition.get()));
+    } catch (AssertionError e) {
+      throw new AssertionError("timed out: " + describe.get());
     }
-    throw new AssertionError("timed out: " + describe.get());
   }
 
   static void awaitStatus(TestDb db, long messageId, String status) {

@@ -1,5 +1,6 @@
 package dev.switchboard.scale;
 
+import dev.switchboard.support.Await;
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
 
@@ -11,18 +12,7 @@ final class Wait {
 
   /** Runs {@code check} until it stops throwing AssertionError; the last failure is thrown at the deadline. */
   static void eventually(Duration timeout, Runnable check) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (true) {
-      try {
-        check.run();
-        return;
-      } catch (AssertionError e) {
-        if (System.nanoTime() > deadline) {
-          throw e;
-        }
-        pause(25);
-      }
-    }
+    Await.passes(timeout, check);
   }
 
   static void until(Duration timeout, String what, BooleanSupplier condition) {

@@ -1,5 +1,6 @@
 package dev.switchboard.web;
 
+import dev.switchboard.support.Await;
 import dev.switchboard.support.FakeGraph;
 import dev.switchboard.support.Http;
 import dev.switchboard.support.Seed;
@@ -10,7 +11,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -91,20 +91,7 @@ final class BrowserFixture implements AutoCloseable {
   }
 
   static <T> T eventually(String what, Supplier<T> value) {
-    Instant deadline = Instant.now().plus(Duration.ofSeconds(15));
-    while (Instant.now().isBefore(deadline)) {
-      T v = value.get();
-      if (v != null && !Boolean.FALSE.equals(v)) {
-        return v;
-      }
-      try {
-        Thread.sleep(50); // polling database state, which has no event to await
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException(e);
-      }
-    }
-    throw new AssertionError("timed out waiting for " + what);
+    return Await.value(what, Duration.ofSeconds(15), value);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.switchboard.window;
 
+import dev.switchboard.support.Await;
 import dev.switchboard.conversation.Inbound;
 import dev.switchboard.support.Seed;
 import dev.switchboard.support.TestDb;
@@ -76,18 +77,7 @@ class WindowTimerTest {
   }
 
   static void eventually(Supplier<Boolean> condition, String what) {
-    long deadline = System.currentTimeMillis() + 10_000;
-    while (System.currentTimeMillis() < deadline) {
-      if (condition.get()) {
-        return;
-      }
-      try {
-        Thread.sleep(25);
-      } catch (InterruptedException e) {
-        throw new IllegalStateException(e);
-      }
-    }
-    throw new AssertionError("timed out waiting for " + what);
+    Await.until(what, Duration.ofSeconds(10), () -> condition.get());
   }
 
   static Double score(String member) {

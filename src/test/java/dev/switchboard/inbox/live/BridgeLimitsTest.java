@@ -1,5 +1,6 @@
 package dev.switchboard.inbox.live;
 
+import dev.switchboard.support.Await;
 import dev.switchboard.store.Bus;
 import dev.switchboard.support.Http;
 import dev.switchboard.support.Seed;
@@ -54,18 +55,7 @@ class BridgeLimitsTest {
   }
 
   static void eventually(Runnable check) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    while (true) {
-      try {
-        check.run();
-        return;
-      } catch (AssertionError e) {
-        if (System.nanoTime() > deadline) {
-          throw e;
-        }
-        BridgeClient.pause(20);
-      }
-    }
+    Await.passes(Duration.ofSeconds(20), check);
   }
 
   @Test
