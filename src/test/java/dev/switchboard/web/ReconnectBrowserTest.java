@@ -71,7 +71,7 @@ class ReconnectBrowserTest {
     f.node = TestNode.start(f.db, f.redisPrefix, f.overrides.copy().put("HTTP_PORT", port));
     page.waitFor("the reconnect", Duration.ofSeconds(30), () -> page.visible("offline-indicator") ? null : true);
     page.waitUntil("the missed message", () -> texts().contains("missed while offline"));
-    assertThat(texts().split("\n")).containsSubsequence("first message", "second message", "missed while offline");
+    assertThat(page.waitFor("the thread", () -> texts()).split("\n")).containsSubsequence("first message", "second message", "missed while offline");
     page.conversation("Max Missed");
     page.waitUntil("the count", () -> page.count("all") == 2);
     page.screenshot("18-reconnected-nothing-missed");

@@ -44,7 +44,7 @@ class WindowExpiryBrowserTest {
     page.waitUntil("the reply composer", () -> page.visible("composer-text"));
     String first = page.text("window-human");
     page.waitUntil("the clock to move", () -> !page.text("window-human").equals(first) && !page.text("window-human").contains("expired"));
-    assertThat(page.el("window-human").getAttribute("data-state")).isIn("soon", "ok");
+    assertThat(page.waitFor("the window state", () -> page.el("window-human").getAttribute("data-state"))).isIn("soon", "ok");
     page.screenshot("16-countdown-whatsapp");
     page.waitFor("the template-only composer", Duration.ofSeconds(20), () -> page.visible("composer-template-only") ? true : null);
     assertThat(page.visible("composer-text")).isFalse();
