@@ -117,8 +117,9 @@ public final class Browser implements AutoCloseable {
     }
   }
 
+  /** The element's text, read again if a live update re-rendered it between finding and reading. */
   public String text(String testId) {
-    return el(testId).getText();
+    return waitFor("text of " + testId, () -> el(testId).getText());
   }
 
   public void click(String testId) {
