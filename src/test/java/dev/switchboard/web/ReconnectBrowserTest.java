@@ -1,5 +1,6 @@
 package dev.switchboard.web;
 
+import dev.switchboard.store.EventLog;
 import dev.switchboard.support.Http;
 import dev.switchboard.support.TestNode;
 import io.vertx.core.json.JsonObject;
@@ -11,6 +12,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.WebElement;
 
 import java.time.Duration;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -46,6 +48,7 @@ class ReconnectBrowserTest {
   @Test
   @DisplayName("the server drops the socket: the page says offline, reconnects, and shows every message and conversation it missed")
   void reconnectsAndReplays() {
+    int before = countAll(); // the other test's conversations, when it ran first
     Webhooks.whatsappText(f.http, "14155558001", "Rita Reconnect", "first message");
     f.conversationOf("14155558001");
     page.click("tab-all");
@@ -73,12 +76,62 @@ class ReconnectBrowserTest {
     page.waitUntil("the missed message", () -> texts().contains("missed while offline"));
     assertThat(page.waitFor("the thread", () -> texts()).split("\n")).containsSubsequence("first message", "second message", "missed while offline");
     page.conversation("Max Missed");
-    page.waitUntil("the count", () -> page.count("all") == 2);
+    page.waitUntil("the count", () -> page.count("all") == before + 2);
     page.screenshot("18-reconnected-nothing-missed");
 
     // and it stays live after the reconnect
     Webhooks.whatsappText(f.http, "14155558001", "Rita Reconnect", "after the reconnect");
     page.waitUntil("live again", () -> texts().contains("after the reconnect"));
+  }
+
+  @Test
+  @DisplayName("offline longer than the log keeps: /events answers 410, the page reloads its lists and thread and shows what it missed")
+  void reloadsWhenTheLogNoLongerHoldsItsCursor() {
+    int before = countAll(); // the other test's conversations, when it ran first
+    Webhooks.whatsappText(f.http, "14155558101", "Gina Gone", "before the gap");
+    f.conversationOf("14155558101");
+    page.click("tab-all");
+    page.openConversation("Gina Gone");
+    page.waitUntil("the first message", () -> texts().contains("before the gap"));
+    Webhooks.whatsappText(f.http, "14155558101", "Gina Gone", "seen live");
+    page.waitUntil("a live event, so the page has a cursor", () -> texts().contains("seen live"));
+
+    int port = f.node.port();
+    f.node.close();
+    f.node = null;
+    page.waitFor("the offline indicator", Duration.ofSeconds(20), () -> page.visible("offline-indicator") ? true : null);
+    try (Http viaOther = new Http(f.vertx, other.baseUrl())) {
+      Webhooks.whatsappText(viaOther, "14155558101", "Gina Gone", "sent during the gap");
+      Webhooks.whatsappText(viaOther, "14155558102", "Hugo Hidden", "a new customer during the gap");
+      f.conversationOf("14155558102");
+    }
+    // the retention passes while the page is away: the account's log keeps nothing from before
+    EventLog log = other.node.services().events();
+    other.node.services().redis().api().xtrim(List.of(log.accountKey(f.account.accountId()), "MAXLEN", "0")).await();
+    String cursorOfThePage = "1-0";
+    try (Http viaOther = new Http(f.vertx, other.baseUrl())) {
+      assertThat(viaOther.as(f.adminToken).get("/api/v1/events?after=" + cursorOfThePage).status())
+          .as("the log answers gone for a cursor from before the gap").isEqualTo(410);
+    }
+
+    f.node = TestNode.start(f.db, f.redisPrefix, f.overrides.copy().put("HTTP_PORT", port));
+    page.waitFor("the reconnect", Duration.ofSeconds(30), () -> page.visible("offline-indicator") ? null : true);
+    // nothing of the gap can be replayed (the log is empty) and nothing of it is pushed after the
+    // reconnect, so only the reload the 410 triggers can show these
+    page.waitUntil("the open thread reloaded", () -> texts().contains("sent during the gap"));
+    assertThat(texts().split("\n")).containsSubsequence("before the gap", "seen live", "sent during the gap");
+    page.conversation("Hugo Hidden");
+    page.waitUntil("the counts reloaded", () -> page.count("all") == before + 2);
+    page.screenshot("19-reloaded-after-410");
+
+    // the fresh lists come with a fresh cursor: live again
+    Webhooks.whatsappText(f.http, "14155558102", "Hugo Hidden", "live after the reload");
+    page.openConversation("Hugo Hidden");
+    page.waitUntil("live again", () -> texts().contains("live after the reload"));
+  }
+
+  static int countAll() {
+    return page.waitFor("the Show All count", () -> page.count("all") >= 0 ? page.count("all") : null);
   }
 
   static String texts() {
