@@ -116,6 +116,8 @@ public class ScaleBench {
     String[] ws = opt("ws", "").isBlank() ? new String[0] : opt("ws", "").split(",");
     int rate = Integer.parseInt(opt("rate", "1000"));
     int seconds = Integer.parseInt(opt("seconds", "20"));
+    // sent at the same rate first and left out of every figure: warms the node and this client's own JIT
+    int warmup = Integer.parseInt(opt("warmup", "0"));
     int per = Integer.parseInt(opt("per-webhook", "1"));
     int customers = Integer.parseInt(opt("customers", "2000"));
     int connections = Integer.parseInt(opt("connections", "128"));
@@ -128,7 +130,8 @@ public class ScaleBench {
     }
 
     // every body built and signed before the clock starts
-    int webhooks = rate * seconds / per;
+    int first = rate * warmup / per; // the first measured webhook
+    int webhooks = first + rate * seconds / per;
     byte[][] bodies = new byte[webhooks][];
     String[] sigs = new String[webhooks];
     Mac mac = Mac.getInstance("HmacSHA256");
@@ -137,7 +140,8 @@ public class ScaleBench {
       bodies[i] = body((long) i * per, per, customers);
       sigs[i] = "sha256=" + HexFormat.of().formatHex(mac.doFinal(bodies[i]));
     }
-    System.out.printf("prepared %d webhooks x %d messages (%d bytes each)%n", webhooks, per, bodies[0].length);
+    System.out.printf("prepared %d webhooks x %d messages (%d bytes each), the first %d (%d s) as warm-up%n",
+        webhooks, per, bodies[0].length, first, warmup);
 
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(Integer.parseInt(opt("client-threads", "1"))));
     JWTAuth jwt = JWTAuth.create(vertx, new JWTAuthOptions().addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(jwtSecret)));
@@ -146,6 +150,7 @@ public class ScaleBench {
 
     // send time per webhook (ns), message index -> webhook index = i / per
     long[] sentAt = new long[webhooks];
+    long[] ackedAt = new long[webhooks]; // 200 read, ns; splits the push latency into ingress and the rest
     int sockets = ws.length * socketsPerNode;
     List<long[]> latencies = new ArrayList<>(); // per socket: arrival - send, in microseconds
     AtomicLong pushed = new AtomicLong();
@@ -194,6 +199,7 @@ public class ScaleBench {
     AtomicLong next = new AtomicLong();
     AtomicLong inFlight = new AtomicLong();
     AtomicLong maxBehind = new AtomicLong();
+    AtomicLong maxAckWindow = new AtomicLong(); // slowest acknowledgement since the last progress line, ms
     long messagesBefore;
     try (Connection c = jdbc()) {
       messagesBefore = scalar(c, "SELECT count(*) FROM messages");
@@ -203,7 +209,9 @@ public class ScaleBench {
     timer[0] = vertx.setPeriodic(1, t -> {
       double elapsed = (System.nanoTime() - t0) / 1e9;
       long due = Math.min(webhooks, (long) (elapsed * rate / per));
-      maxBehind.accumulateAndGet(due - next.get(), Math::max);
+      if (next.get() >= first) {
+        maxBehind.accumulateAndGet(due - next.get(), Math::max);
+      }
       while (next.get() < due && inFlight.get() < connections * 4L) {
         int i = (int) next.getAndIncrement();
         inFlight.incrementAndGet();
@@ -215,6 +223,8 @@ public class ScaleBench {
             .onComplete(ar -> {
               inFlight.decrementAndGet();
               if (ar.succeeded() && ar.result() == 200) {
+                ackedAt[i] = System.nanoTime();
+                maxAckWindow.accumulateAndGet((ackedAt[i] - sentAt[i]) / 1_000_000, Math::max);
                 acked.incrementAndGet();
               } else {
                 errors.incrementAndGet();
@@ -230,14 +240,23 @@ public class ScaleBench {
     long expected = (long) webhooks * per;
     long storedAtEnd = 0;
     double sendSeconds = 0;
+    // the measured window starts at the first progress line after the warm-up's last webhook was sent
+    double measuredFrom = first == 0 ? 0 : -1;
+    long storedBefore = 0;
     try (Connection c = jdbc()) {
       long lastStored = 0;
       while (true) {
         Thread.sleep(1000);
         double el = (System.nanoTime() - t0) / 1e9;
         long stored = scalar(c, "SELECT count(*) FROM messages") - messagesBefore;
-        System.out.printf("t=%5.1fs sent %7d acked %7d errors %5d stored %8d (+%6d/s) pushed/socket %8d%n",
-            el, next.get(), acked.get(), errors.get(), stored, stored - lastStored, sockets == 0 ? 0 : pushed.get() / sockets);
+        if (measuredFrom < 0 && next.get() >= first) {
+          measuredFrom = el;
+          storedBefore = stored;
+          System.out.println("-- warm-up sent; measuring from here --");
+        }
+        System.out.printf("t=%5.1fs sent %7d acked %7d errors %5d stored %8d (+%6d/s) pushed/socket %8d  slowest ack %4d ms%n",
+            el, next.get(), acked.get(), errors.get(), stored, stored - lastStored, sockets == 0 ? 0 : pushed.get() / sockets,
+            maxAckWindow.getAndSet(0));
         lastStored = stored;
         if (next.get() >= webhooks && sendSeconds == 0 && inFlight.get() == 0) {
           sendSeconds = el;
@@ -252,24 +271,39 @@ public class ScaleBench {
           break;
         }
       }
-      double total = (System.nanoTime() - t0) / 1e9;
-      long stored = scalar(c, "SELECT count(*) FROM messages") - messagesBefore;
-      System.out.printf("%nsent %d messages in %d webhooks at a target of %d messages/s for %d s (max %d webhooks behind schedule)%n",
-          expected, webhooks, rate, seconds, maxBehind.get());
-      System.out.printf("acknowledged %d webhooks, %d errors; sending took %.1f s (%.0f messages/s acknowledged)%n",
-          acked.get(), errors.get(), sendSeconds, acked.get() * per / Math.max(sendSeconds, 1e-9));
-      System.out.printf("stored %d messages: %d by the end of sending; all stored after %.1f s (%.0f messages/s end to end)%n",
-          stored, storedAtEnd, total, stored / total);
+      double total = (System.nanoTime() - t0) / 1e9 - measuredFrom;
+      long stored = scalar(c, "SELECT count(*) FROM messages") - messagesBefore - storedBefore;
+      long measuredWebhooks = webhooks - first;
+      double sendWindow = sendSeconds - measuredFrom;
+      System.out.printf("%nmeasured: %d messages in %d webhooks at a target of %d messages/s for %d s (max %d webhooks behind schedule), after %d s of warm-up%n",
+          measuredWebhooks * per, measuredWebhooks, rate, seconds, maxBehind.get(), warmup);
+      System.out.printf("acknowledged %d webhooks in all, %d errors; the measured sending took %.1f s%n",
+          acked.get(), errors.get(), sendWindow);
+      System.out.printf("stored %d messages in the measured window: %d by the end of sending; all stored %.1f s after its start (%.0f messages/s end to end)%n",
+          stored, storedAtEnd - storedBefore, total, stored / total);
+    }
+    long[] ack = new long[webhooks];
+    int acks = 0;
+    for (int i = first; i < webhooks; i++) {
+      if (ackedAt[i] > 0) {
+        ack[acks++] = (ackedAt[i] - sentAt[i]) / 1_000;
+      }
+    }
+    ack = Arrays.copyOf(ack, acks);
+    Arrays.sort(ack);
+    if (acks > 0) {
+      System.out.printf("webhook acknowledged (ingress alone): p50 %.1f ms  p99 %.1f ms  max %.1f ms%n",
+          ack[acks / 2] / 1000.0, ack[(int) Math.min(acks - 1, Math.floor(acks * 0.99))] / 1000.0, ack[acks - 1] / 1000.0);
     }
     for (int s = 0; s < sockets; s++) {
       long[] lat = latencies.get(s);
-      long[] got = Arrays.stream(lat).filter(x -> x >= 0).sorted().toArray();
+      long[] got = Arrays.stream(lat, first * per, lat.length).filter(x -> x >= 0).sorted().toArray();
       if (got.length == 0) {
         System.out.printf("socket %d (%s): nothing received%n", s, ws[s / socketsPerNode]);
         continue;
       }
-      System.out.printf("socket %d (%s): received %d/%d  push latency p50 %.1f ms  p99 %.1f ms  max %.1f ms%n",
-          s, ws[s / socketsPerNode], got.length, lat.length, got[got.length / 2] / 1000.0,
+      System.out.printf("socket %d (%s): received %d/%d measured  push latency p50 %.1f ms  p99 %.1f ms  max %.1f ms%n",
+          s, ws[s / socketsPerNode], got.length, lat.length - first * per, got[got.length / 2] / 1000.0,
           got[(int) Math.min(got.length - 1, Math.floor(got.length * 0.99))] / 1000.0, got[got.length - 1] / 1000.0);
     }
     vertx.close().toCompletionStage().toCompletableFuture().get();

@@ -41,6 +41,13 @@ public final class ProcessorVerticle extends VerticleBase {
   private boolean again;
   private boolean stopping;
   private Promise<Void> idle;
+  /**
+   * The events and hooks of committed batches, chained in commit order. A batch's database work
+   * overlaps the previous batch's appends, but a batch does not finish (and so the next one does
+   * not start) until the appends before its own are done: at most one batch's events are in
+   * flight behind the database, and they reach the log in commit order.
+   */
+  private Future<Void> eventTail = Future.succeededFuture();
 
   public ProcessorVerticle(Services services) {
     this.services = services;
@@ -65,10 +72,10 @@ public final class ProcessorVerticle extends VerticleBase {
     vertx.cancelTimer(sweeper);
     Future<Void> unregistered = nudges.unregister();
     if (inFlight == 0) {
-      return unregistered;
+      return Future.join(unregistered, eventTail);
     }
     idle = Promise.promise();
-    return Future.join(unregistered, idle.future());
+    return Future.join(unregistered, idle.future().compose(v -> eventTail));
   }
 
   /**
@@ -124,7 +131,9 @@ public final class ProcessorVerticle extends VerticleBase {
             if (LOG.isDebugEnabled()) {
               LOG.debug("batch of {} raw events committed in {} ms", claimed.size(), (System.nanoTime() - t0) / 1_000_000);
             }
-            return afterCommit(outcome).map(claimed.size());
+            Future<Void> before = eventTail;
+            eventTail = before.transform(v -> afterCommit(outcome));
+            return before.map(claimed.size());
           }
           return Future.succeededFuture(claimed.size());
         }, err -> {
@@ -146,7 +155,7 @@ public final class ProcessorVerticle extends VerticleBase {
             .compose(one -> one.isEmpty() ? Future.succeededFuture((Outcome) null) : store.process(tx, one)))
         .compose(outcome -> {
           if (outcome != null) {
-            afterCommit(outcome);
+            eventTail = eventTail.transform(v -> afterCommit(outcome));
           }
           return Future.<Void>succeededFuture();
         }, err -> {
@@ -200,10 +209,12 @@ public final class ProcessorVerticle extends VerticleBase {
   }
 
   /** Events, then hooks, once the batch is durable; failures here lose nothing stored. */
-  // Completes (never fails) once the batch's events are appended and its hooks ran. The next batch
-  // waits for it: without that back-pressure, at ~10,000 messages/s batches committed faster than
-  // their events could be appended, and the appends piled up in memory (past the Redis client's
-  // wait queue they were lost; found by bench/scale). Unclaimed rows wait durably in raw_events.
+  // Completes (never fails) once the batch's events are appended and its hooks ran. Chained on
+  // eventTail, and the batch after next waits for it: without that back-pressure, at ~10,000
+  // messages/s batches committed faster than their events could be appended, and the appends piled
+  // up in memory (past the Redis client's wait queue they were lost; found by bench/scale).
+  // Unclaimed rows wait durably in raw_events. Letting one batch's database work overlap the
+  // previous batch's appends cut a cycle from commit + append to the longer of the two.
   private Future<Void> afterCommit(Outcome o) {
     EventLog events = services.events();
     List<Long> convIds = new ArrayList<>(o.createdConversations().keySet());
