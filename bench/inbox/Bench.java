@@ -67,13 +67,21 @@ public class Bench {
     run("list status=assigned&teamId", n, i -> list + "&status=assigned&teamId=" + ids.get("team"));
     String deep = cursorAfter(list + "&status=closed", 20);
     run("list status=closed, page 21 (cursor)", n, i -> list + "&status=closed&cursor=" + deep);
-    run("tab counts (all filters off)", Math.max(20, n / 10), i -> "/api/v1/conversations/counts");
-    run("tab counts platform=instagram", Math.max(20, n / 10), i -> "/api/v1/conversations/counts?platform=instagram");
+    // each answer is three capped counts (open, assigned, closed) run side by side
+    run("tab counts (all filters off)", n, i -> "/api/v1/conversations/counts");
+    for (String p : new String[] {"whatsapp", "messenger", "instagram"}) {
+      run("tab counts platform=" + p, n, i -> "/api/v1/conversations/counts?platform=" + p);
+    }
+    run("tab counts label=vip", n, i -> "/api/v1/conversations/counts?label=vip");
+    run("tab counts platform=messenger&label=vip", n, i -> "/api/v1/conversations/counts?platform=messenger&label=vip");
 
     run("search phone (+55 11 9xxxx-xxxx formatting)", n, i -> search(formatPhone(phones.get(rnd.nextInt(phones.size())))));
     run("search phone (digits)", n, i -> search(phones.get(rnd.nextInt(phones.size()))));
     run("search name (surname fragment, accents folded)", n, i -> search(names.get(rnd.nextInt(names.size()))));
     run("search platform user id (PSID/IGSID)", n, i -> search(userIds.get(rnd.nextInt(userIds.size()))));
+    // fewer than three letters in a row: no trigram, so the newest SEARCH_SHORT_WINDOW conversations are searched
+    String[] shortQueries = {"jo", "ma", "zq", "é", "a.", "xu", "li", "%"};
+    run("search name, two letters or fewer (no trigram)", n, i -> search(shortQueries[i % shortQueries.length]));
 
     export(pid, ids.get("exportStatus"));
   }

@@ -24,23 +24,32 @@ EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) EXECUTE l_vip(:account, 'vip');
 
 \echo '== list, platform=instagram (channel ids of the platform)'
 PREPARE l_platform(bigint, text) AS SELECT cv.id, cv.last_message_at FROM conversations cv WHERE cv.account_id = $1
-  AND cv.channel_id IN (SELECT ch.id FROM channels ch WHERE ch.account_id = $1 AND ch.platform = $2) ORDER BY cv.last_message_at DESC, cv.id DESC LIMIT 51;
+  AND cv.channel_id = ANY(ARRAY(SELECT ch.id FROM channels ch WHERE ch.account_id = $1 AND ch.platform = $2)) ORDER BY cv.last_message_at DESC, cv.id DESC LIMIT 51;
 EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) EXECUTE l_platform(:account, 'instagram');
+
+\echo '== list, status=open & platform=messenger & label=vip (index-only walk of the covering status index, label probed per row)'
+PREPARE l_combined(bigint, text, text, text) AS SELECT cv.id, cv.last_message_at FROM conversations cv WHERE cv.account_id = $1 AND cv.status = $2
+  AND cv.channel_id = ANY(ARRAY(SELECT ch.id FROM channels ch WHERE ch.account_id = $1 AND ch.platform = $3))
+  AND EXISTS (SELECT 1 FROM contact_labels l WHERE l.contact_id = cv.contact_id AND l.name = $4 OFFSET 0)
+  ORDER BY cv.last_message_at DESC, cv.id DESC LIMIT 51;
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) EXECUTE l_combined(:account, 'open', 'messenger', 'vip');
+
+\echo '== tab count, status=closed & platform=instagram (capped at 10,000; index-only)'
+PREPARE c_platform(bigint, text, text) AS SELECT count(*) FROM (SELECT cv.id FROM conversations cv WHERE cv.account_id = $1 AND cv.status = $2
+  AND cv.channel_id = ANY(ARRAY(SELECT ch.id FROM channels ch WHERE ch.account_id = $1 AND ch.platform = $3)) LIMIT 10000) x;
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) EXECUTE c_platform(:account, 'closed', 'instagram');
 
 \echo '== list, channelId'
 PREPARE l_channel(bigint, bigint) AS SELECT cv.id, cv.last_message_at FROM conversations cv WHERE cv.account_id = $1 AND cv.channel_id = $2 ORDER BY cv.last_message_at DESC, cv.id DESC LIMIT 51;
 EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) EXECUTE l_channel(:account, :channel);
 
-\echo '== search by name (pg_trgm GIN on sb_fold)'
+\echo '== search by name (pg_trgm GIN on contacts.search_name, both names folded at write time)'
 PREPARE s_name(bigint, text, text, int) AS
-SELECT cv.id FROM (
-       SELECT ct.id FROM contacts ct
-        WHERE ct.account_id = $1
-          AND (sb_fold(ct.display_name) LIKE '%' || sb_fold($2) || '%'
-               OR sb_fold(ct.platform_name) LIKE '%' || sb_fold($2) || '%'
-               OR ct.platform_user_id = $3)) m
- CROSS JOIN LATERAL (SELECT c.id, c.last_message_at FROM conversations c WHERE c.contact_id = m.id AND c.account_id = $1 OFFSET 0) cv
- ORDER BY cv.last_message_at DESC, cv.id DESC LIMIT $4;
+SELECT c.id FROM conversations c
+ WHERE c.contact_id = ANY(ARRAY(SELECT ct.id FROM contacts ct WHERE ct.account_id = $1
+                                  AND (ct.search_name LIKE (SELECT '%' || sb_fold($2) || '%') OR ct.platform_user_id = $3)))
+   AND c.account_id = $1
+ ORDER BY c.last_message_at DESC, c.id DESC LIMIT $4;
 EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) EXECUTE s_name(:account, :'name', :'name', 50);
 
 \echo '== search by phone digits'

@@ -1,7 +1,7 @@
 -- Seeds one account with 1,000,000 contacts and conversations and 5,000,000 messages.
 -- psql -v account=<accountId> -v contacts=1000000 -v per=5 -f seed.sql
--- Deterministic (setseed); runs on the schema the node migrated. The pg_trgm indexes are
--- dropped during the load and rebuilt after (same definitions as V1), which is much faster.
+-- Deterministic (setseed); runs on the schema the node migrated. The pg_trgm index is
+-- dropped during the load and rebuilt after (same definition as V20), which is much faster.
 \set ON_ERROR_STOP on
 \timing on
 SELECT setseed(0.42);
@@ -24,8 +24,7 @@ SELECT (array_agg(id ORDER BY platform = 'whatsapp' DESC, platform = 'messenger'
 CREATE TEMP TABLE bench_agents AS SELECT array_agg(id ORDER BY id) AS ids FROM users WHERE account_id = :account AND email LIKE 'bench-agent-%';
 CREATE TEMP TABLE bench_teams AS SELECT array_agg(id ORDER BY id) AS ids FROM teams WHERE account_id = :account AND name LIKE 'Bench Team %';
 
-DROP INDEX IF EXISTS contacts_display_trgm;
-DROP INDEX IF EXISTS contacts_platform_name_trgm;
+DROP INDEX IF EXISTS contacts_search_name_trgm;
 
 -- names: 64 first names (some accented) x 40^3 synthetic surnames, so a surname matches ~15 people
 CREATE TEMP TABLE bench_names AS
@@ -79,8 +78,7 @@ SELECT :account, cv.id, cv.channel_id,
   FROM conversations cv, generate_series(1, :per) k
  WHERE cv.account_id = :account;
 
-CREATE INDEX contacts_display_trgm ON contacts USING gin (sb_fold(display_name) gin_trgm_ops);
-CREATE INDEX contacts_platform_name_trgm ON contacts USING gin (sb_fold(platform_name) gin_trgm_ops);
+CREATE INDEX contacts_search_name_trgm ON contacts USING gin (search_name gin_trgm_ops);
 VACUUM ANALYZE contacts;
 VACUUM ANALYZE conversations;
 VACUUM ANALYZE messages;

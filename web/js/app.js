@@ -274,7 +274,15 @@ function renderCounts() {
   mount(tabs, STATUSES.map(([key, label]) => h('button', {
     class: `tab${S.tab === key ? ' active' : ''}`, testid: `tab-${key}`,
     onclick: () => { S.tab = key; S.checked.clear(); S.search = ''; const si = $('[data-testid=search-input]'); if (si) si.value = ''; renderCounts(); renderFilterSummary(); reloadLists(); },
-  }, label, h('span', { class: 'count', testid: `count-${key}` }, S.counts[key] === undefined ? '–' : String(S.counts[key])))));
+  }, label, h('span', { class: 'count', testid: `count-${key}` }, countText(key)))));
+}
+
+/** "–" before the first answer; a lower bound (past COUNT_CAP, or a common label's sample) gets a "+". */
+function countText(key) {
+  const n = S.counts[key];
+  if (n === undefined) return '–';
+  const capped = S.counts.capped && S.counts.capped[key];
+  return capped ? `${n.toLocaleString('en-US')}+` : String(n);
 }
 
 function assigneeName(key) {

@@ -99,7 +99,9 @@ public record ConversationFilter(String status, String platform, Long channelId,
       w.and("cv.status = $?", status);
     }
     if (platform != null) {
-      w.and("cv.channel_id IN (SELECT ch.id FROM channels ch WHERE ch.account_id = $1 AND ch.platform = $?)", platform);
+      // ANY(ARRAY(...)): the platform's channel ids are read once (an InitPlan) and checked as a
+      // filter on the covering list index's channel_id, instead of a join per row (V20)
+      w.and("cv.channel_id = ANY(ARRAY(SELECT ch.id FROM channels ch WHERE ch.account_id = $1 AND ch.platform = $?))", platform);
     }
     if (channelId != null) {
       w.and("cv.channel_id = $?", channelId);

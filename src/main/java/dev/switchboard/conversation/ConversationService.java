@@ -78,38 +78,66 @@ public final class ConversationService {
    */
   public Future<JsonObject> counts(long accountId, ConversationFilter filter) {
     int cap = s.config().intOr("COUNT_CAP", 10_000);
-    return rareLabel(accountId, filter).compose(rare -> {
-      List<String> tabs = List.of("open", "assigned", "closed");
-      List<Future<Long>> parts = new ArrayList<>();
-      for (String tab : tabs) {
-        parts.add(countTab(accountId, filter.withStatus(tab), rare, cap));
+    if (filter.label() != null) {
+      return countsByLabel(accountId, filter, cap);
+    }
+    List<Future<Long>> parts = new ArrayList<>();
+    for (String tab : TABS) {
+      parts.add(countTab(accountId, filter.withStatus(tab), cap));
+    }
+    return Future.all(parts).map(all -> {
+      JsonObject out = new JsonObject();
+      for (int i = 0; i < TABS.size(); i++) {
+        out.put(TABS.get(i), parts.get(i).result());
       }
-      return Future.all(parts).map(all -> {
-        JsonObject out = new JsonObject();
-        JsonObject capped = new JsonObject();
-        long total = 0;
-        boolean anyCapped = false;
-        for (int i = 0; i < tabs.size(); i++) {
-          long n = parts.get(i).result();
-          out.put(tabs.get(i), n);
-          capped.put(tabs.get(i), n >= cap);
-          anyCapped |= n >= cap;
-          total += n;
-        }
-        return out.put("all", total).put("capped", capped.put("all", anyCapped));
-      });
+      return withTotals(out, cap, false);
     });
   }
 
-  private Future<Long> countTab(long accountId, ConversationFilter filter, boolean rareLabel, int cap) {
-    ConversationFilter.Where w = filter.where(accountId, true,
-        rareLabel ? ConversationFilter.LabelMode.IN_FROM : ConversationFilter.LabelMode.SEMI_JOIN);
-    String select = ConversationSql.LIST_SELECT;
-    if (rareLabel) {
-      w.args().add(filter.label());
-      select = String.format(ConversationSql.LIST_SELECT_BY_LABEL, w.args().size());
+  private static final List<String> TABS = List.of("open", "assigned", "closed");
+
+  /**
+   * Tab counts under a label filter: one pass over the label's contacts, grouped by status. A tab
+   * count walked along the status index would probe the label for every row until it found
+   * COUNT_CAP matches (200,000 rows for a label on 5 % of contacts: 140 ms), so the counts start
+   * from the label instead and read at most LABEL_PROBE_MAX (5,000) of its contacts, index-only
+   * (about 12 ms at that bound). Exact when fewer contacts carry the label; otherwise every tab is
+   * what those contacts hold, a lower bound, and flagged {@code capped}.
+   */
+  private Future<JsonObject> countsByLabel(long accountId, ConversationFilter filter, int cap) {
+    int bound = s.config().intOr("LABEL_PROBE_MAX", 5000);
+    ConversationFilter.Where w = filter.where(accountId, false, ConversationFilter.LabelMode.IN_FROM);
+    w.args().add(filter.label());
+    String sql = String.format(ConversationSql.COUNT_BY_LABEL, w.args().size(), bound, w.sql());
+    Future<JsonObject> counted = s.pool().preparedQuery(sql).execute(Tuple.wrap(w.args())).map(rows -> {
+      JsonObject out = new JsonObject().put("open", 0L).put("assigned", 0L).put("closed", 0L);
+      for (Row r : rows) {
+        out.put(r.getString("status"), r.getLong("n"));
+      }
+      return out;
+    });
+    Future<Boolean> rare = rareLabel(accountId, filter);
+    return Future.all(counted, rare).map(v -> withTotals(counted.result(), cap, !rare.result()));
+  }
+
+  /** Adds {@code all} (the sum) and {@code capped} (which numbers are lower bounds). */
+  private static JsonObject withTotals(JsonObject counts, int cap, boolean allLowerBounds) {
+    JsonObject capped = new JsonObject();
+    long total = 0;
+    boolean any = false;
+    for (String tab : TABS) {
+      long n = counts.getLong(tab);
+      boolean c = allLowerBounds || n >= cap;
+      capped.put(tab, c);
+      any |= c;
+      total += n;
     }
-    String sql = "SELECT count(*) FROM (" + select + w.sql() + " LIMIT " + cap + ") x";
+    return counts.put("all", total).put("capped", capped.put("all", any));
+  }
+
+  private Future<Long> countTab(long accountId, ConversationFilter filter, int cap) {
+    ConversationFilter.Where w = filter.where(accountId, true);
+    String sql = "SELECT count(*) FROM (" + ConversationSql.LIST_SELECT + w.sql() + " LIMIT " + cap + ") x";
     return s.pool().preparedQuery(sql).execute(Tuple.wrap(w.args())).map(rows -> rows.iterator().next().getLong(0));
   }
 

@@ -56,6 +56,12 @@ final class ConversationSql {
       ORDER BY created_at DESC, id DESC
       LIMIT $3""";
 
+  /**
+   * Every column a filter reads, all in conversations_contact_idx (V20): looking up a labelled
+   * contact's conversation is then index-only. {@code c.*} would visit the heap for each one.
+   */
+  private static final String BY_CONTACT_COLUMNS =
+      "c.id, c.account_id, c.contact_id, c.last_message_at, c.status, c.channel_id, c.assignee_type, c.assignee_id";
   static final String LIST_SELECT = "SELECT cv.id, cv.last_message_at FROM conversations cv WHERE ";
   /**
    * The list for a rare label: start from the label's contacts (contact_labels_account_name_idx)
@@ -65,8 +71,20 @@ final class ConversationSql {
   static final String LIST_SELECT_BY_LABEL = """
       SELECT cv.id, cv.last_message_at
         FROM (SELECT l.contact_id FROM contact_labels l WHERE l.account_id = $1 AND l.name = $%d) lc
-       CROSS JOIN LATERAL (SELECT c.* FROM conversations c WHERE c.contact_id = lc.contact_id OFFSET 0) cv
+       CROSS JOIN LATERAL (SELECT\s""" + BY_CONTACT_COLUMNS + """
+                             FROM conversations c WHERE c.contact_id = lc.contact_id OFFSET 0) cv
        WHERE\s""";
+  /**
+   * Tab counts under a label filter, in one pass over the label's contacts (at most {@code %2$d}
+   * of them) grouped by status. {@code %1$d} is the label's parameter number.
+   */
+  static final String COUNT_BY_LABEL = """
+      SELECT cv.status, count(*) AS n
+        FROM (SELECT l.contact_id FROM contact_labels l WHERE l.account_id = $1 AND l.name = $%1$d LIMIT %2$d) lc
+       CROSS JOIN LATERAL (SELECT\s""" + BY_CONTACT_COLUMNS + """
+                             FROM conversations c WHERE c.contact_id = lc.contact_id OFFSET 0) cv
+       WHERE %3$s
+       GROUP BY cv.status""";
   /** How many contacts carry a label, counted up to a bound. */
   static final String LABEL_USES = "SELECT count(*) FROM (SELECT 1 FROM contact_labels WHERE account_id = $1 AND name = $2 LIMIT $3) x";
   static final String LIST_ORDER = " ORDER BY cv.last_message_at DESC, cv.id DESC LIMIT ";

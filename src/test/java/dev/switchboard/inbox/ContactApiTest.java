@@ -229,9 +229,20 @@ class ContactApiTest extends InboxTestBase {
     assertThat(found(a.agent(), "17841400000000001")).containsExactly(id(igConv));
     assertThat(found(a.agent(), "MINA.OK")).containsExactly(id(igConv));
     assertThat(found(a.agent(), "nobody here")).isEmpty();
+    // no three letters in a row: no trigram to look up, so the most recent conversations are searched
+    assertThat(found(a.agent(), "jo")).contains(id(waConv)).doesNotContain(id(plusConv), id(fbConv), id(igConv));
+    assertThat(found(a.agent(), "ZÖ")).contains(id(plusConv)).doesNotContain(id(waConv));
+    assertThat(found(a.agent(), "a.")).contains(id(waConv), id(igConv)).doesNotContain(id(fbConv));
+    assertThat(found(b.agent(), "jo")).doesNotContain(id(waConv));
+    assertThat(found(a.agent(), "alvarez jose")).as("a match never spans the display and the platform name").isEmpty();
+    // the folded names are kept by PostgreSQL (a generated column): a renamed contact is found by its new name at once
+    assertThat(a.agent().patch("/api/v1/contacts/" + waContact, new JsonObject().put("displayName", "Beatriz Nóvoa")).status()).isEqualTo(200);
+    assertThat(found(a.agent(), "novoa")).containsExactly(id(waConv));
+    assertThat(found(a.agent(), "ÁLVAR")).as("the old display name no longer matches").isEmpty();
+    assertThat(found(a.agent(), "jose a")).as("the platform name is untouched by the edit").containsExactly(id(waConv));
 
     JsonArray items = a.agent().get("/api/v1/search?q=jose").items();
-    assertThat(items.getJsonObject(0).getJsonObject("contact").getString("displayName")).isEqualTo("José Álvarez");
+    assertThat(items.getJsonObject(0).getJsonObject("contact").getString("displayName")).isEqualTo("Beatriz Nóvoa");
     assertThat(found(b.agent(), "chang")).isEmpty();
     assertThat(found(b.agent(), "5511987654321")).hasSize(1).doesNotContain(id(waConv));
     assertThat(a.agent().get("/api/v1/search").status()).isEqualTo(400);

@@ -67,7 +67,11 @@ class ConversationApiTest extends InboxTestBase {
     assertThat(ids(ag.get("/api/v1/conversations?label=solo&status=assigned&platform=messenger"))).containsExactly(id(toAgent));
     assertThat(ids(ag.get("/api/v1/conversations?label=solo&status=open"))).isEmpty();
     assertThat(ids(ag.get("/api/v1/conversations?label=solo&assigneeId=" + g.agentId()))).containsExactly(id(toAgent));
-    assertThat(ag.get("/api/v1/conversations/counts?label=solo").json().getInteger("assigned")).isEqualTo(1);
+    JsonObject soloCounts = ag.get("/api/v1/conversations/counts?label=solo").json();
+    assertThat(soloCounts.copy().put("capped", null)).isEqualTo(new JsonObject().put("open", 0).put("assigned", 1).put("closed", 0).put("all", 1).put("capped", null));
+    assertThat(soloCounts.getJsonObject("capped").getBoolean("all")).as("a rare label's counts are exact").isFalse();
+    assertThat(ag.get("/api/v1/conversations/counts?label=solo&platform=messenger&assigneeId=" + g.agentId()).json().getInteger("assigned")).isEqualTo(1);
+    assertThat(ag.get("/api/v1/conversations/counts?label=solo&platform=whatsapp").json().getInteger("all")).isZero();
     Http.Res soloPage = ag.get("/api/v1/conversations?label=vip&limit=1");
     assertThat(ids(soloPage)).containsExactly(id(closedFb));
     assertThat(ids(ag.get("/api/v1/conversations?label=vip&limit=1&cursor=" + soloPage.json().getString("nextCursor")))).containsExactly(id(vip));
@@ -82,6 +86,17 @@ class ConversationApiTest extends InboxTestBase {
     assertThat(wa.copy().put("capped", null)).isEqualTo(new JsonObject().put("open", 1).put("assigned", 0).put("closed", 2).put("all", 3).put("capped", null));
     JsonObject vipCounts = ag.get("/api/v1/conversations/counts?label=vip").json();
     assertThat(vipCounts.copy().put("capped", null)).isEqualTo(new JsonObject().put("open", 0).put("assigned", 0).put("closed", 2).put("all", 2).put("capped", null));
+    // a common label (here: on LABEL_PROBE_MAX = 2 contacts or more) is counted over that many of its
+    // contacts only: lower bounds, and said so
+    assertThat(vipCounts.getJsonObject("capped")).isEqualTo(new JsonObject().put("open", true).put("assigned", true).put("closed", true).put("all", true));
+    for (long c : new long[] {open, toTeam, closedWa}) {
+      label(g.accountId(), contactOf(c), "trio");
+    }
+    JsonObject trio = ag.get("/api/v1/conversations/counts?label=trio").json();
+    assertThat(trio.getInteger("all")).as("at most LABEL_PROBE_MAX contacts read").isEqualTo(2);
+    assertThat(trio.getJsonObject("capped").getBoolean("all")).isTrue();
+    assertThat(ids(ag.get("/api/v1/conversations?label=trio"))).as("the list itself is complete").containsExactly(id(closedWa), id(toTeam), id(open));
+    Seed.insert(db, "DELETE FROM contact_labels WHERE name = 'trio' RETURNING 1");
 
     // the view carries everything the list shows
     JsonObject first = ag.get("/api/v1/conversations?status=assigned&limit=1").items().getJsonObject(0);
