@@ -166,19 +166,23 @@ public class ScaleBench {
         AtomicLong count = new AtomicLong();
         counts.add(count);
         var socket = wsc.connect(port, host, "/eventbus/websocket").await();
+        // At 10,000 messages/s a full JSON parse of every frame made this client the bottleneck
+        // (the node then rightly dropped its sockets as too slow), so the frame is only scanned.
+        String marker = "\"externalId\":\"wamid.scale-" + RUN + "-";
         socket.handler(buf -> {
           long now = System.nanoTime();
-          JsonObject f = new JsonObject(buf);
-          JsonObject b = f.getJsonObject("body");
-          if (b == null || !"message.created".equals(b.getString("type"))) {
+          String f = buf.toString(StandardCharsets.UTF_8);
+          if (!f.contains("\"type\":\"message.created\"")) {
             return;
           }
-          String ext = b.getJsonObject("data").getString("externalId", "");
-          int dash = ext.lastIndexOf('-');
-          if (!ext.startsWith("wamid.scale-" + RUN)) {
+          int at = f.indexOf(marker);
+          if (at < 0) {
             return;
           }
-          int i = Integer.parseInt(ext.substring(dash + 1));
+          int i = 0;
+          for (int k = at + marker.length(); k < f.length() && Character.isDigit(f.charAt(k)); k++) {
+            i = i * 10 + (f.charAt(k) - '0');
+          }
           lat[i] = (now - sentAt[i / per]) / 1_000;
           count.incrementAndGet();
           pushed.incrementAndGet();
@@ -201,8 +205,10 @@ public class ScaleBench {
     AtomicLong maxBehind = new AtomicLong();
     AtomicLong maxAckWindow = new AtomicLong(); // slowest acknowledgement since the last progress line, ms
     long messagesBefore;
+    long maxIdBefore;
     try (Connection c = jdbc()) {
       messagesBefore = scalar(c, "SELECT count(*) FROM messages");
+      maxIdBefore = scalar(c, "SELECT coalesce(max(id), 0) FROM messages");
     }
     long t0 = System.nanoTime();
     long[] timer = new long[1];
@@ -243,12 +249,15 @@ public class ScaleBench {
     // the measured window starts at the first progress line after the warm-up's last webhook was sent
     double measuredFrom = first == 0 ? 0 : -1;
     long storedBefore = 0;
+    double storedAllAt = -1;
+    double pushedAllAt = -1;
     try (Connection c = jdbc()) {
       long lastStored = 0;
       while (true) {
         Thread.sleep(1000);
         double el = (System.nanoTime() - t0) / 1e9;
-        long stored = scalar(c, "SELECT count(*) FROM messages") - messagesBefore;
+        // max(id), not count(*): counting 600,000 rows under load took seconds per progress line
+        long stored = scalar(c, "SELECT coalesce(max(id), 0) FROM messages") - maxIdBefore;
         if (measuredFrom < 0 && next.get() >= first) {
           measuredFrom = el;
           storedBefore = stored;
@@ -263,6 +272,12 @@ public class ScaleBench {
           storedAtEnd = stored;
         }
         boolean allPushed = sockets == 0 || pushed.get() >= expected * sockets;
+        if (storedAllAt < 0 && stored >= expected) {
+          storedAllAt = el;
+        }
+        if (pushedAllAt < 0 && sockets > 0 && allPushed) {
+          pushedAllAt = el;
+        }
         if (acked.get() + errors.get() >= webhooks && stored >= expected && allPushed) {
           break;
         }
@@ -271,7 +286,7 @@ public class ScaleBench {
           break;
         }
       }
-      double total = (System.nanoTime() - t0) / 1e9 - measuredFrom;
+      // the exact count at the end (ids can skip, e.g. on a rolled-back batch)
       long stored = scalar(c, "SELECT count(*) FROM messages") - messagesBefore - storedBefore;
       long measuredWebhooks = webhooks - first;
       double sendWindow = sendSeconds - measuredFrom;
@@ -279,8 +294,17 @@ public class ScaleBench {
           measuredWebhooks * per, measuredWebhooks, rate, seconds, maxBehind.get(), warmup);
       System.out.printf("acknowledged %d webhooks in all, %d errors; the measured sending took %.1f s%n",
           acked.get(), errors.get(), sendWindow);
-      System.out.printf("stored %d messages in the measured window: %d by the end of sending; all stored %.1f s after its start (%.0f messages/s end to end)%n",
-          stored, storedAtEnd - storedBefore, total, stored / total);
+      System.out.printf("stored %d messages in the measured window: %d by the end of sending%n", stored, storedAtEnd - storedBefore);
+      if (storedAllAt > 0) {
+        double window = storedAllAt - measuredFrom;
+        System.out.printf("end to end: every message stored %.1f s after the measured window's start (%.0f messages/s stored)%n",
+            window, stored / window);
+      }
+      if (pushedAllAt > 0) {
+        double window = pushedAllAt - measuredFrom;
+        System.out.printf("end to end: every message pushed to every socket %.1f s after the window's start (%.0f messages/s pushed)%n",
+            window, stored / window);
+      }
     }
     long[] ack = new long[webhooks];
     int acks = 0;

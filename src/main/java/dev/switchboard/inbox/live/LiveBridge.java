@@ -207,12 +207,26 @@ public final class LiveBridge {
       event.complete(false);
       return;
     }
-    Buffer frame = Buffer.buffer(encode(event.getRawMessage()));
+    JsonObject envelope = event.getRawMessage();
+    Object body = envelope.getValue("body");
+    String text;
+    String eventId = null;
+    if (body instanceof LiveEvent live && envelope.getValue("address") instanceof String address) {
+      // the log's event as stored: framed by concatenation, never re-encoded
+      text = live.frame(address);
+      eventId = live.id();
+    } else {
+      text = encode(envelope);
+      if (body instanceof JsonObject json && json.getValue("id") instanceof String id) {
+        eventId = id;
+      }
+    }
+    Buffer frame = Buffer.buffer(text);
     int size = frame.length();
     pending[0] += size;
     socket.write(frame).onComplete(ar -> pending[0] -= size);
-    if (event.getRawMessage().getValue("body") instanceof JsonObject body && body.getValue("id") instanceof String id) {
-      stats.pushed(id, services.clock().millis());
+    if (eventId != null) {
+      stats.pushed(eventId, services.clock().millis());
     }
     // Written here, so the bridge must not write it again.
     event.complete(false);
