@@ -26,6 +26,7 @@ public final class HttpVerticle extends VerticleBase {
 
   private final Services services;
   private HttpServer server;
+  private LiveBridge bridge;
 
   public HttpVerticle(Services services) {
     this.services = services;
@@ -52,7 +53,8 @@ public final class HttpVerticle extends VerticleBase {
     new WebhookRoutes(vertx, services).mount(root);
 
     // live (issue 6): /eventbus bridge and the web inbox at /
-    new LiveBridge(services).mount(root);
+    bridge = new LiveBridge(services);
+    bridge.mount(root);
     new WebRoutes(services).mount(root);
 
     root.route().failureHandler(Errors::handle);
@@ -90,6 +92,9 @@ public final class HttpVerticle extends VerticleBase {
   /** Graceful: stop accepting connections, let in-flight requests finish (bounded), then close. */
   @Override
   public Future<?> stop() {
+    if (bridge != null) {
+      bridge.close();
+    }
     return server == null ? Future.succeededFuture() : server.shutdown(10, java.util.concurrent.TimeUnit.SECONDS);
   }
 

@@ -18,13 +18,15 @@ import io.vertx.redis.client.Response;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Reads the global event stream once per node (XREAD BLOCK on a connection of its own) and
- * publishes each event on the local event bus at {@code inbox.account.<id>}, where the SockJS
- * bridge hands it to that account's browsers. Survives Redis restarts: it reconnects with
- * backoff and continues after the last id it saw, so nothing retained is skipped.
+ * Reads the global event stream once per node (XREAD BLOCK on a connection of its own) and hands
+ * each batch to every bridge event loop through the {@link LiveHub}, which writes each event to
+ * the sockets registered to its account at {@code inbox.account.<id>} (why not one event-bus
+ * consumer per socket: see LiveHub). Survives Redis restarts: it reconnects with backoff and
+ * continues after the last id it saw, so nothing retained is skipped.
  */
 public final class EventFanoutVerticle extends VerticleBase {
 
@@ -42,6 +44,7 @@ public final class EventFanoutVerticle extends VerticleBase {
   private volatile boolean stopped;
   private Counter published;
   private Counter reconnects;
+  private LiveHub hub;
 
   public EventFanoutVerticle(Services services) {
     this.services = services;
@@ -56,6 +59,7 @@ public final class EventFanoutVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    hub = LiveHub.of(vertx);
     MeterRegistry metrics = services.metrics();
     if (metrics != null) {
       published = Counter.builder("switchboard.fanout.events").description("events read from the Redis log and published locally").register(metrics);
@@ -157,28 +161,34 @@ public final class EventFanoutVerticle extends VerticleBase {
       return;
     }
     int n = 0;
+    List<LiveEvent> batch = new ArrayList<>(entries.size());
     for (Response entry : entries) {
       String id = entry.get(0).toString();
       lastId = id;
       Response fields = entry.get(1);
       for (int i = 0; i + 1 < fields.size(); i += 2) {
         if ("e".equals(fields.get(i).toString())) {
-          publishOne(id, fields.get(i + 1).toString());
+          String stored = fields.get(i + 1).toString();
+          LiveEvent live = LiveEvent.fromStored(id, stored);
+          if (live != null) {
+            batch.add(live);
+          } else {
+            // not in the log's own shape: hand over what came before it, then this one as JSON
+            hub.publish(batch);
+            batch.clear();
+            publishJson(id, stored);
+          }
           n++;
         }
       }
     }
+    hub.publish(batch);
     if (published != null && n > 0) {
       published.increment(n);
     }
   }
 
-  private void publishOne(String id, String stored) {
-    LiveEvent live = LiveEvent.fromStored(id, stored);
-    if (live != null) {
-      vertx.eventBus().publish(Bus.accountAddress(live.accountId()), live);
-      return;
-    }
+  private void publishJson(String id, String stored) {
     try {
       JsonObject event = new JsonObject(stored).put("id", id);
       vertx.eventBus().publish(Bus.accountAddress(Long.parseLong(event.getString("accountId"))), event);

@@ -51,6 +51,10 @@ public final class LiveBridge {
   private final Set<SockJSSocket> dropping = new HashSet<>();
   // Bytes written to each socket whose write has not completed (reached the kernel, or a poll).
   private final Map<SockJSSocket, long[]> inFlight = new HashMap<>();
+  // The sockets registered to each account on this event loop, and the account of each.
+  private final Map<Long, Set<SockJSSocket>> byAccount = new HashMap<>();
+  private final Map<SockJSSocket, Long> accountOf = new HashMap<>();
+  private LiveHub.Sink sink;
 
   public LiveBridge(Services services) {
     this.services = services;
@@ -85,6 +89,16 @@ public final class LiveBridge {
     // body: without a BodyHandler every POST of a browser that cannot use WebSocket failed with 500.
     root.post("/eventbus/*").handler(BodyHandler.create(false).setBodyLimit(64 * 1024));
     root.route("/eventbus/*").subRouter(sockJS.bridge(options, this::handle));
+    // the log's events arrive here, on this server instance's event loop (see LiveHub)
+    sink = LiveHub.of(vertx).attach(vertx.getOrCreateContext(), this::deliver);
+  }
+
+  /** Stops taking events from the hub (the server instance is going away). */
+  public void close() {
+    if (sink != null) {
+      LiveHub.of(vertx).detach(sink);
+      sink = null;
+    }
   }
 
   /** Node-wide counters (tests and benchmarks read them). */
@@ -111,11 +125,20 @@ public final class LiveBridge {
         if (open.remove(socket)) {
           stats.closed();
         }
+        unlisten(socket);
         dropping.remove(socket);
         inFlight.remove(socket);
         event.complete(true);
       }
       case REGISTER -> register(event);
+      case REGISTERED -> {
+        listen(socket, event.getRawMessage());
+        event.complete(true);
+      }
+      case UNREGISTER -> {
+        unlisten(socket);
+        event.complete(true);
+      }
       case SEND, PUBLISH -> {
         stats.deny();
         event.complete(false);
@@ -184,10 +207,68 @@ public final class LiveBridge {
   // and replays from /events) rather than queueing without bound. SockJS sessions hand every
   // frame straight to their WebSocket, so their own writeQueueFull() stays false however far
   // the browser lags: the bridge writes the frame itself and counts bytes not yet written out.
+  // What the bridge itself delivers (anything published as JSON on an account address on this
+  // node, e.g. probes); the log's events come through deliver() instead.
   private void receive(BridgeEvent event, SockJSSocket socket) {
+    JsonObject envelope = event.getRawMessage();
+    String eventId = envelope.getValue("body") instanceof JsonObject body && body.getValue("id") instanceof String id ? id : null;
+    write(socket, encode(envelope), eventId);
+    // Written here (or dropped), so the bridge must not write it again.
+    event.complete(false);
+  }
+
+  /** The log's events of one XREAD batch, in order, to this event loop's sockets of each account. */
+  private void deliver(List<LiveEvent> batch) {
+    for (LiveEvent e : batch) {
+      Set<SockJSSocket> sockets = byAccount.get(e.accountId());
+      if (sockets == null || sockets.isEmpty()) {
+        continue;
+      }
+      String frame = e.frame(Bus.accountAddress(e.accountId()));
+      // a copy: dropping a slow socket may close it, and its close handler edits the set
+      for (SockJSSocket socket : List.copyOf(sockets)) {
+        write(socket, frame, e.id());
+      }
+    }
+  }
+
+  private void listen(SockJSSocket socket, JsonObject frame) {
+    String address = frame != null && frame.getValue("address") instanceof String a ? a : null;
+    String prefix = Bus.accountAddress(0).substring(0, Bus.accountAddress(0).length() - 1);
+    if (address == null || !address.startsWith(prefix)) {
+      return;
+    }
+    long account;
+    try {
+      account = Long.parseLong(address.substring(prefix.length()));
+    } catch (NumberFormatException e) {
+      return;
+    }
+    unlisten(socket);
+    accountOf.put(socket, account);
+    byAccount.computeIfAbsent(account, k -> new HashSet<>()).add(socket);
+  }
+
+  private void unlisten(SockJSSocket socket) {
+    Long account = accountOf.remove(socket);
+    if (account != null) {
+      Set<SockJSSocket> sockets = byAccount.get(account);
+      if (sockets != null) {
+        sockets.remove(socket);
+        if (sockets.isEmpty()) {
+          byAccount.remove(account);
+        }
+      }
+    }
+  }
+
+  // No back-pressure in the bridge: a socket that cannot keep up is closed (the page reconnects
+  // and replays from /events) rather than queueing without bound. SockJS sessions hand every
+  // frame straight to their WebSocket, so their own writeQueueFull() stays false however far
+  // the browser lags: the bridge writes the frame itself and counts bytes not yet written out.
+  private void write(SockJSSocket socket, String text, String eventId) {
     long[] pending = inFlight.get(socket);
     if (dropping.contains(socket) || pending == null) {
-      event.complete(false);
       return;
     }
     boolean full;
@@ -195,7 +276,6 @@ public final class LiveBridge {
       full = socket.writeQueueFull();
     } catch (IllegalStateException closing) {
       // The WebSocket closed under us (its close event is on its way): nothing to deliver.
-      event.complete(false);
       return;
     }
     if (full || pending[0] > maxQueueBytes) {
@@ -204,22 +284,7 @@ public final class LiveBridge {
       LOG.info("dropping a slow bridge socket from {}: {} bytes not yet written", socket.remoteAddress(), pending[0]);
       socket.write(error("too_slow"));
       socket.close(CLOSE_SLOW, "too slow: reconnect and replay from /events");
-      event.complete(false);
       return;
-    }
-    JsonObject envelope = event.getRawMessage();
-    Object body = envelope.getValue("body");
-    String text;
-    String eventId = null;
-    if (body instanceof LiveEvent live && envelope.getValue("address") instanceof String address) {
-      // the log's event as stored: framed by concatenation, never re-encoded
-      text = live.frame(address);
-      eventId = live.id();
-    } else {
-      text = encode(envelope);
-      if (body instanceof JsonObject json && json.getValue("id") instanceof String id) {
-        eventId = id;
-      }
     }
     Buffer frame = Buffer.buffer(text);
     int size = frame.length();
@@ -228,8 +293,6 @@ public final class LiveBridge {
     if (eventId != null) {
       stats.pushed(eventId, services.clock().millis());
     }
-    // Written here, so the bridge must not write it again.
-    event.complete(false);
   }
 
   // One event goes to every socket of its account on this event loop: encode its frame once.
