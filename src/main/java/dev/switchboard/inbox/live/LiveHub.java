@@ -13,12 +13,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * batch per event loop, which then writes each event to its own sockets of that account.
  *
  * <p>Why not an event-bus consumer per socket (what the SockJS bridge registers for each
- * {@code register} frame): at 10,000 messages/s (bench/scale) that path stopped delivering to
- * both bench sockets after about 45 s while the node kept appending, reading and publishing, with
- * nothing logged and the sockets still open and answering pings; every socket also cost a consumer
- * dispatch, an envelope and a bridge event per event. Here the only queue between the log and a
- * socket is the socket's own, measured in bytes, and a socket past its budget is dropped (the
- * page reconnects and replays from /events): nothing is lost silently.
+ * {@code register} frame): every socket then costs a consumer dispatch, an envelope and a bridge
+ * event per event, and a Vert.x 5 consumer buffers at most 1,000 messages, discarding past that
+ * with only a log line, which would be a silent gap in a page's live view. Here the only queue
+ * between the log and a socket is the socket's own, measured in bytes, and a socket past its
+ * budget is dropped (the page reconnects and replays from /events): nothing is lost silently.
  */
 final class LiveHub implements Shareable {
 
