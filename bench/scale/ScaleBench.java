@@ -154,6 +154,7 @@ public class ScaleBench {
     int sockets = ws.length * socketsPerNode;
     List<long[]> latencies = new ArrayList<>(); // per socket: arrival - send, in microseconds
     AtomicLong pushed = new AtomicLong();
+    AtomicLong frames = new AtomicLong(); // every frame read, of any type
     WebSocketClient wsc = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxMessageSize(16 << 20));
     List<AtomicLong> counts = new ArrayList<>();
     for (String hp : ws) {
@@ -171,6 +172,7 @@ public class ScaleBench {
         String marker = "\"externalId\":\"wamid.scale-" + RUN + "-";
         socket.handler(buf -> {
           long now = System.nanoTime();
+          frames.incrementAndGet();
           String f = buf.toString(StandardCharsets.UTF_8);
           if (!f.contains("\"type\":\"message.created\"")) {
             return;
@@ -189,7 +191,9 @@ public class ScaleBench {
         });
         // like vertx-eventbus.js: a ping every 5 s, or the bridge closes the socket after its ping timeout
         vertx.setPeriodic(5_000, t -> socket.writeTextMessage(new JsonObject().put("type", "ping").encode()));
-        socket.closeHandler(v -> System.out.println("a socket was closed by the server (" + socket.closeStatusCode() + ")"));
+        socket.exceptionHandler(err -> System.out.println("socket error: " + err));
+        socket.closeHandler(v -> System.out.println("a socket was closed (" + socket.closeStatusCode() + " " + socket.closeReason() + ") at "
+            + System.currentTimeMillis()));
         socket.writeTextMessage(new JsonObject().put("type", "register").put("address", "inbox.account." + account)
             .put("headers", new JsonObject().put("authorization", "Bearer " + token)).encode()).await();
       }
@@ -263,9 +267,9 @@ public class ScaleBench {
           storedBefore = stored;
           System.out.println("-- warm-up sent; measuring from here --");
         }
-        System.out.printf("t=%5.1fs sent %7d acked %7d errors %5d stored %8d (+%6d/s) pushed/socket %8d  slowest ack %4d ms%n",
+        System.out.printf("t=%5.1fs sent %7d acked %7d errors %5d stored %8d (+%6d/s) pushed/socket %8d (frames %8d)  slowest ack %4d ms%n",
             el, next.get(), acked.get(), errors.get(), stored, stored - lastStored, sockets == 0 ? 0 : pushed.get() / sockets,
-            maxAckWindow.getAndSet(0));
+            sockets == 0 ? 0 : frames.get() / sockets, maxAckWindow.getAndSet(0));
         lastStored = stored;
         if (next.get() >= webhooks && sendSeconds == 0 && inFlight.get() == 0) {
           sendSeconds = el;
