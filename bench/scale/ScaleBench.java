@@ -155,6 +155,7 @@ public class ScaleBench {
     List<long[]> latencies = new ArrayList<>(); // per socket: arrival - send, in microseconds
     AtomicLong pushed = new AtomicLong();
     AtomicLong frames = new AtomicLong(); // every frame read, of any type
+    AtomicLong frameBytes = new AtomicLong();
     WebSocketClient wsc = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxMessageSize(16 << 20));
     List<AtomicLong> counts = new ArrayList<>();
     for (String hp : ws) {
@@ -173,6 +174,7 @@ public class ScaleBench {
         socket.handler(buf -> {
           long now = System.nanoTime();
           frames.incrementAndGet();
+          frameBytes.addAndGet(buf.length());
           String f = buf.toString(StandardCharsets.UTF_8);
           if (!f.contains("\"type\":\"message.created\"")) {
             return;
@@ -193,7 +195,7 @@ public class ScaleBench {
         vertx.setPeriodic(5_000, t -> socket.writeTextMessage(new JsonObject().put("type", "ping").encode()));
         socket.exceptionHandler(err -> System.out.println("socket error: " + err));
         socket.closeHandler(v -> System.out.println("a socket was closed (" + socket.closeStatusCode() + " " + socket.closeReason() + ") at "
-            + System.currentTimeMillis()));
+            + System.currentTimeMillis() + " after " + frames.get() + " frames, " + frameBytes.get() + " bytes on all sockets"));
         socket.writeTextMessage(new JsonObject().put("type", "register").put("address", "inbox.account." + account)
             .put("headers", new JsonObject().put("authorization", "Bearer " + token)).encode()).await();
       }

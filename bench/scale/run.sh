@@ -51,6 +51,6 @@ echo "nodes $NODES, webhooks to $URL, sockets on $WS, load average: $(cut -d' ' 
 # WARMUP seconds at the same rate first, in the same client process and left out of the figures:
 # a cold node JIT-compiles for its first seconds, and so does the client (a separate warm-up process
 # warmed only the node: the measured client's own start-up showed up as a 0.5-1 s ingress tail)
-java -Xmx2g -cp target/switchboard.jar bench/scale/ScaleBench.java run --url "$URL" --ws "$WS" \
+java -Xmx2g ${CLIENT_OPTS:-} -cp target/switchboard.jar bench/scale/ScaleBench.java run --url "$URL" --ws "$WS" \
   --rate "$RATE" --seconds "$DURATION" --warmup "${WARMUP:-10}" --per-webhook "$PER" --db "$DATABASE_URL" --jwt-secret "$JWT_SECRET"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
