@@ -167,4 +167,41 @@ class BridgeLimitsTest {
       assertThat(again.closed).isFalse();
     }
   }
+
+  @Test
+  @DisplayName("the log's own events (fan-out to the bridge's event loops, not the event bus) drop a client that stops reading, and a new one gets the next event")
+  void slowClientIsDroppedOnTheLogPath() {
+    eventually(() -> assertThat(stats().connections()).isZero());
+    String address = Bus.accountAddress(acme.accountId());
+    String token = token(node, acme.adminId(), acme.accountId());
+    var log = node.node.services().events();
+    long dropsBefore = stats().slowDrops();
+    try (BridgeClient slow = BridgeClient.connect(clients, node.port())) {
+      slow.register(address, token);
+      awaitRegistered(slow, node, address);
+      String first = log.append(acme.accountId(), Bus.CONVERSATION_UPDATED, 1L, new JsonObject().put("n", 0)).await().getString("id");
+      assertThat(slow.awaitEvent(first).getString("type")).as("delivered while it reads").isEqualTo(Bus.CONVERSATION_UPDATED);
+
+      slow.ws.pause();
+      String big = "z".repeat(64 * 1024);
+      int sent = 0;
+      while (stats().slowDrops() == dropsBefore && sent < 4_000) {
+        for (int i = 0; i < 20; i++, sent++) {
+          log.append(acme.accountId(), Bus.CONVERSATION_UPDATED, 1L, new JsonObject().put("data", big)).await();
+        }
+        BridgeClient.pause(5);
+      }
+      assertThat(stats().slowDrops()).as("drops after %d logged events of 64 KiB", sent).isEqualTo(dropsBefore + 1);
+      slow.ws.resume();
+      slow.awaitClosed(Duration.ofSeconds(20));
+      eventually(() -> assertThat(stats().connections()).isZero());
+    }
+    try (BridgeClient again = BridgeClient.connect(clients, node.port())) {
+      again.register(address, token);
+      awaitRegistered(again, node, address);
+      String next = log.append(acme.accountId(), Bus.CONVERSATION_UPDATED, 1L, new JsonObject().put("n", 1)).await().getString("id");
+      again.awaitEvent(next);
+      assertThat(again.closed).isFalse();
+    }
+  }
 }
