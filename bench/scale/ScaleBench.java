@@ -171,7 +171,17 @@ public class ScaleBench {
         // At 10,000 messages/s a full JSON parse of every frame made this client the bottleneck
         // (the node then rightly dropped its sockets as too slow), so the frame is only scanned.
         String marker = "\"externalId\":\"wamid.scale-" + RUN + "-";
-        socket.handler(buf -> {
+        // frames, not messages: a close frame from the server is then seen (and printed) as it arrives
+        socket.frameHandler(frame -> {
+          if (frame.isClose()) {
+            System.out.println("the server sent a close frame (" + frame.closeStatusCode() + " " + frame.closeReason() + ") at "
+                + System.currentTimeMillis());
+            return;
+          }
+          if (!frame.isText() && !frame.isBinary() && !frame.isContinuation()) {
+            return;
+          }
+          Buffer buf = frame.binaryData();
           long now = System.nanoTime();
           frames.incrementAndGet();
           frameBytes.addAndGet(buf.length());
