@@ -49,20 +49,10 @@ class ReconnectBrowserTest {
   @DisplayName("the server drops the socket: the page says offline, reconnects, and shows every message and conversation it missed")
   void reconnectsAndReplays() {
     int before = countAll(); // the other test's conversations, when it ran first
-    Webhooks.whatsappText(f.http, "14155558001", "Rita Reconnect", "first message");
-    f.conversationOf("14155558001");
-    page.click("tab-all");
-    page.openConversation("Rita Reconnect");
-    page.waitUntil("the first message", () -> page.all("[data-testid='message-text']").stream().anyMatch(e -> e.getText().equals("first message")));
-    // one live event seen, so the page has a cursor to replay from
-    Webhooks.whatsappText(f.http, "14155558001", "Rita Reconnect", "second message");
-    page.waitUntil("the second message live", () -> texts().contains("second message"));
+    openWithACursor("14155558001", "Rita Reconnect", "first message", "second message");
 
     // the server side goes away: every socket of the node is dropped
-    int port = f.node.port();
-    f.node.close();
-    f.node = null;
-    page.waitFor("the offline indicator", Duration.ofSeconds(20), () -> page.visible("offline-indicator") ? true : null);
+    int port = dropTheNode();
     page.screenshot("18-offline");
 
     try (Http viaOther = new Http(f.vertx, other.baseUrl())) {
@@ -71,8 +61,7 @@ class ReconnectBrowserTest {
       f.conversationOf("14155558002");
     }
 
-    f.node = TestNode.start(f.db, f.redisPrefix, f.overrides.copy().put("HTTP_PORT", port));
-    page.waitFor("the reconnect", Duration.ofSeconds(30), () -> page.visible("offline-indicator") ? null : true);
+    bringTheNodeBack(port);
     page.waitUntil("the missed message", () -> texts().contains("missed while offline"));
     assertThat(page.waitFor("the thread", () -> texts()).split("\n")).containsSubsequence("first message", "second message", "missed while offline");
     page.conversation("Max Missed");
@@ -88,18 +77,9 @@ class ReconnectBrowserTest {
   @DisplayName("offline longer than the log keeps: /events answers 410, the page reloads its lists and thread and shows what it missed")
   void reloadsWhenTheLogNoLongerHoldsItsCursor() {
     int before = countAll(); // the other test's conversations, when it ran first
-    Webhooks.whatsappText(f.http, "14155558101", "Gina Gone", "before the gap");
-    f.conversationOf("14155558101");
-    page.click("tab-all");
-    page.openConversation("Gina Gone");
-    page.waitUntil("the first message", () -> texts().contains("before the gap"));
-    Webhooks.whatsappText(f.http, "14155558101", "Gina Gone", "seen live");
-    page.waitUntil("a live event, so the page has a cursor", () -> texts().contains("seen live"));
+    openWithACursor("14155558101", "Gina Gone", "before the gap", "seen live");
 
-    int port = f.node.port();
-    f.node.close();
-    f.node = null;
-    page.waitFor("the offline indicator", Duration.ofSeconds(20), () -> page.visible("offline-indicator") ? true : null);
+    int port = dropTheNode();
     try (Http viaOther = new Http(f.vertx, other.baseUrl())) {
       Webhooks.whatsappText(viaOther, "14155558101", "Gina Gone", "sent during the gap");
       Webhooks.whatsappText(viaOther, "14155558102", "Hugo Hidden", "a new customer during the gap");
@@ -114,8 +94,7 @@ class ReconnectBrowserTest {
           .as("the log answers gone for a cursor from before the gap").isEqualTo(410);
     }
 
-    f.node = TestNode.start(f.db, f.redisPrefix, f.overrides.copy().put("HTTP_PORT", port));
-    page.waitFor("the reconnect", Duration.ofSeconds(30), () -> page.visible("offline-indicator") ? null : true);
+    bringTheNodeBack(port);
     // nothing of the gap can be replayed (the log is empty) and nothing of it is pushed after the
     // reconnect, so only the reload the 410 triggers can show these
     page.waitUntil("the open thread reloaded", () -> texts().contains("sent during the gap"));
@@ -128,6 +107,32 @@ class ReconnectBrowserTest {
     Webhooks.whatsappText(f.http, "14155558102", "Hugo Hidden", "live after the reload");
     page.openConversation("Hugo Hidden");
     page.waitUntil("live again", () -> texts().contains("live after the reload"));
+  }
+
+  /** A conversation open in the page, with one message seen live: the page has a cursor to replay from. */
+  static void openWithACursor(String phone, String name, String first, String live) {
+    Webhooks.whatsappText(f.http, phone, name, first);
+    f.conversationOf(phone);
+    page.click("tab-all");
+    page.openConversation(name);
+    page.waitUntil("the first message", () -> texts().contains(first));
+    Webhooks.whatsappText(f.http, phone, name, live);
+    page.waitUntil("a message seen live", () -> texts().contains(live));
+  }
+
+  /** Stops the page's node (every socket dropped) and waits for the page to say it is offline; answers its port. */
+  static int dropTheNode() {
+    int port = f.node.port();
+    f.node.close();
+    f.node = null;
+    page.waitFor("the offline indicator", Duration.ofSeconds(20), () -> page.visible("offline-indicator") ? true : null);
+    return port;
+  }
+
+  /** Starts a node on the same port and waits for the page to reconnect by itself. */
+  static void bringTheNodeBack(int port) {
+    f.node = TestNode.start(f.db, f.redisPrefix, f.overrides.copy().put("HTTP_PORT", port));
+    page.waitFor("the reconnect", Duration.ofSeconds(30), () -> page.visible("offline-indicator") ? null : true);
   }
 
   static int countAll() {
