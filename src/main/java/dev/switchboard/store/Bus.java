@@ -16,7 +16,7 @@ public final class Bus {
   public static final String CHANNEL_UPDATED = "channel.updated";
 
   // local event-bus addresses
-  /** Where a node publishes each event of an account; the SockJS bridge forwards it to browsers. */
+  /** The address a browser registers for its account's events (the log's events reach it through LiveHub). */
   public static String accountAddress(long accountId) {
     return ACCOUNT_ADDRESS_PREFIX + accountId;
   }

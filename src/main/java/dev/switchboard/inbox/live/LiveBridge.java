@@ -203,10 +203,6 @@ public final class LiveBridge {
     return null;
   }
 
-  // No back-pressure in the bridge: a socket that cannot keep up is closed (the page reconnects
-  // and replays from /events) rather than queueing without bound. SockJS sessions hand every
-  // frame straight to their WebSocket, so their own writeQueueFull() stays false however far
-  // the browser lags: the bridge writes the frame itself and counts bytes not yet written out.
   // What the bridge itself delivers (anything published as JSON on an account address on this
   // node, e.g. probes); the log's events come through deliver() instead.
   private void receive(BridgeEvent event, SockJSSocket socket) {
@@ -234,13 +230,12 @@ public final class LiveBridge {
 
   private void listen(SockJSSocket socket, JsonObject frame) {
     String address = frame != null && frame.getValue("address") instanceof String a ? a : null;
-    String prefix = Bus.accountAddress(0).substring(0, Bus.accountAddress(0).length() - 1);
-    if (address == null || !address.startsWith(prefix)) {
+    if (address == null || !address.startsWith(Bus.ACCOUNT_ADDRESS_PREFIX)) {
       return;
     }
     long account;
     try {
-      account = Long.parseLong(address.substring(prefix.length()));
+      account = Long.parseLong(address.substring(Bus.ACCOUNT_ADDRESS_PREFIX.length()));
     } catch (NumberFormatException e) {
       return;
     }
