@@ -6,7 +6,6 @@ import dev.switchboard.common.Services;
 import dev.switchboard.conversation.InboundHooks;
 import dev.switchboard.ingress.ProcessorVerticle;
 import dev.switchboard.inbox.live.EventFanoutVerticle;
-import dev.switchboard.inbox.live.LiveEvent;
 import dev.switchboard.window.WindowPolicy;
 import dev.switchboard.store.Db;
 import dev.switchboard.store.EventLog;
@@ -121,7 +120,6 @@ public final class Node {
     all.add(vertx.deployVerticle(new dev.switchboard.bot.BotVerticle(services)));
 
     // live (issue 6): event fan-out from the Redis log to the local event bus
-    LiveEvent.registerCodec(vertx);
     all.add(vertx.deployVerticle(new EventFanoutVerticle(services)));
 
     return Future.all(all).onSuccess(cf -> all.forEach(f -> deployments.add(f.result()))).mapEmpty();

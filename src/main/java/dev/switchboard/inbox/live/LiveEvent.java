@@ -1,15 +1,11 @@
 package dev.switchboard.inbox.live;
 
-import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.MessageCodec;
-
 /**
- * One event of the log on its way from the fan-out to the bridge sockets, as the JSON text it was
- * stored as (with its id added): never parsed, copied or re-encoded on the way. The local event
- * bus would otherwise deep-copy a JsonObject for every socket registered to the account and the
- * bridge would encode it again; at 10,000 messages/s that was a third of the node's CPU in
- * bench/scale. Immutable, so the codec hands every consumer the same instance.
+ * One event of the log on its way from the fan-out to the bridge sockets (through LiveHub), as the
+ * JSON text it was stored as (with its id added): never parsed, copied or re-encoded on the way.
+ * On the event bus it was deep-copied for every socket registered to the account and encoded again
+ * by the bridge; at 10,000 messages/s that was a third of the node's CPU in bench/scale.
+ * Immutable, so every bridge event loop shares the same instance.
  *
  * @param id        the stream entry id (also the event's {@code id})
  * @param accountId the account whose address it is published on
@@ -47,49 +43,5 @@ public record LiveEvent(String id, long accountId, String json) {
   /** The bridge's "rec" frame for this event on {@code address}, as vertx-eventbus.js expects it. */
   public String frame(String address) {
     return "{\"type\":\"rec\",\"address\":\"" + address + "\",\"body\":" + json + "}";
-  }
-
-  /** Registers the pass-through codec once per Vert.x instance. */
-  public static void registerCodec(Vertx vertx) {
-    try {
-      vertx.eventBus().registerDefaultCodec(LiveEvent.class, new Codec());
-    } catch (IllegalStateException alreadyRegistered) {
-      // another node in the same Vert.x instance (tests) registered it first
-    }
-  }
-
-  /** Local delivery hands over the same immutable instance; on the wire it is its JSON text. */
-  static final class Codec implements MessageCodec<LiveEvent, LiveEvent> {
-    @Override
-    public void encodeToWire(Buffer buffer, LiveEvent e) {
-      byte[] id = e.id.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-      byte[] json = e.json.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-      buffer.appendInt(id.length).appendBytes(id).appendLong(e.accountId).appendInt(json.length).appendBytes(json);
-    }
-
-    @Override
-    public LiveEvent decodeFromWire(int pos, Buffer buffer) {
-      int idLength = buffer.getInt(pos);
-      String id = buffer.getString(pos + 4, pos + 4 + idLength);
-      int p = pos + 4 + idLength;
-      long account = buffer.getLong(p);
-      int jsonLength = buffer.getInt(p + 8);
-      return new LiveEvent(id, account, buffer.getString(p + 12, p + 12 + jsonLength));
-    }
-
-    @Override
-    public LiveEvent transform(LiveEvent e) {
-      return e;
-    }
-
-    @Override
-    public String name() {
-      return "switchboard-live-event";
-    }
-
-    @Override
-    public byte systemCodecID() {
-      return -1;
-    }
   }
 }

@@ -53,8 +53,4 @@ final class LiveHub implements Shareable {
       sink.context().runOnContext(v -> sink.deliver().handle(batch));
     }
   }
-
-  int sinks() {
-    return sinks.size();
-  }
 }

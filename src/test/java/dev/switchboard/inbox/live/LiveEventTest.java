@@ -1,6 +1,5 @@
 package dev.switchboard.inbox.live;
 
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -47,16 +46,5 @@ class LiveEventTest {
     assertThat(LiveEvent.fromStored("1-0", "{\"accountId\":\"12x\"}")).isNull();
     assertThat(LiveEvent.fromStored("1-0", "{\"accountId\":\"1234567890123456789\"}")).as("too many digits for an id").isNull();
     assertThat(LiveEvent.fromStored("1-0", "not json \"accountId\":\"1\"")).isNull();
-  }
-
-  @Test
-  @DisplayName("the codec hands local consumers the same instance and survives the wire")
-  void codec() {
-    LiveEvent e = LiveEvent.fromStored("9-1", stored(3, new JsonObject().put("t", "ñ")));
-    LiveEvent.Codec codec = new LiveEvent.Codec();
-    assertThat(codec.transform(e)).isSameAs(e);
-    Buffer wire = Buffer.buffer("prefix");
-    codec.encodeToWire(wire, e);
-    assertThat(codec.decodeFromWire(6, wire)).isEqualTo(e);
   }
 }
