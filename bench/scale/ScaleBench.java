@@ -47,6 +47,7 @@ public class ScaleBench {
   static final String PHONE_ID = "100000000000077";
   static final Map<String, String> opts = new HashMap<>();
   static final String RUN = UUID.randomUUID().toString().substring(0, 8);
+  static final io.netty.buffer.ByteBuf CREATED = io.netty.buffer.Unpooled.copiedBuffer("\"type\":\"message.created\"", StandardCharsets.UTF_8);
 
   public static void main(String[] args) throws Exception {
     for (int i = 1; i + 1 < args.length; i += 2) {
@@ -89,6 +90,64 @@ public class ScaleBench {
   }
 
   /** One webhook carrying {@code per} messages (Meta batches several messages in one change). */
+  /**
+   * CPU time (clock ticks of /proc/<pid>/stat, utime + stime) of every process on the machine,
+   * summed by role: each node (by pid), PostgreSQL (all backends), Redis, nginx, this client, the rest.
+   * Read at the start and end of the measured window, it shows who had the cores.
+   */
+  static Map<String, Long> cpuByProcess() {
+    Map<String, Long> byRole = new java.util.TreeMap<>();
+    long self = ProcessHandle.current().pid();
+    java.io.File[] procs = new java.io.File("/proc").listFiles(f -> f.getName().chars().allMatch(Character::isDigit));
+    if (procs == null) {
+      return byRole;
+    }
+    for (java.io.File proc : procs) {
+      try {
+        String stat = java.nio.file.Files.readString(proc.toPath().resolve("stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+        String cmd = new String(java.nio.file.Files.readAllBytes(proc.toPath().resolve("cmdline")), StandardCharsets.UTF_8).replace('\0', ' ');
+        String role;
+        if (Long.parseLong(proc.getName()) == self) {
+          role = "bench client";
+        } else if (cmd.contains("switchboard.jar") && !cmd.contains("ScaleBench")) {
+          role = "node (pid " + proc.getName() + ")";
+        } else if (cmd.startsWith("postgres")) {
+          role = "PostgreSQL";
+        } else if (cmd.startsWith("redis-server")) {
+          role = "Redis";
+        } else if (cmd.startsWith("nginx")) {
+          role = "nginx";
+        } else {
+          role = "everything else";
+        }
+        byRole.merge(role, ticks, Long::sum);
+      } catch (Exception gone) {
+        // the process ended between the listing and the read
+      }
+    }
+    return byRole;
+  }
+
+  static void printCpu(Map<String, Long> start, Map<String, Long> end, double seconds) {
+    if (start == null || end == null || seconds <= 0) {
+      return;
+    }
+    int cores = Runtime.getRuntime().availableProcessors();
+    long total = 0;
+    StringBuilder line = new StringBuilder();
+    for (Map.Entry<String, Long> e : end.entrySet()) {
+      long ticks = e.getValue() - start.getOrDefault(e.getKey(), 0L);
+      if (ticks <= 0) {
+        continue;
+      }
+      total += ticks;
+      line.append(String.format("  %s %.2f", e.getKey(), ticks / 100.0 / seconds));
+    }
+    System.out.printf("CPU over the measured sending (cores busy, of %d):%s  = %.2f%n", cores, line, total / 100.0 / seconds);
+  }
+
   static byte[] body(long first, int per, int customers) {
     StringBuilder contacts = new StringBuilder();
     StringBuilder messages = new StringBuilder();
@@ -156,6 +215,7 @@ public class ScaleBench {
     AtomicLong pushed = new AtomicLong();
     AtomicLong frames = new AtomicLong(); // every frame read, of any type
     AtomicLong frameBytes = new AtomicLong();
+    java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
     WebSocketClient wsc = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxMessageSize(16 << 20));
     List<AtomicLong> counts = new ArrayList<>();
     for (String hp : ws) {
@@ -170,10 +230,13 @@ public class ScaleBench {
         var socket = wsc.connect(port, host, "/eventbus/websocket").await();
         // At 10,000 messages/s a full JSON parse of every frame made this client the bottleneck
         // (the node then rightly dropped its sockets as too slow), so the frame is only scanned.
-        String marker = "\"externalId\":\"wamid.scale-" + RUN + "-";
+        io.netty.buffer.ByteBuf markerBytes = io.netty.buffer.Unpooled.copiedBuffer("\"externalId\":\"wamid.scale-" + RUN + "-", StandardCharsets.UTF_8);
         // frames, not messages: a close frame from the server is then seen (and printed) as it arrives
         socket.frameHandler(frame -> {
           if (frame.isClose()) {
+            if (closing.get()) {
+              return; // the server's answer to our own close at the end
+            }
             System.out.println("the server sent a close frame (" + frame.closeStatusCode() + " " + frame.closeReason() + ") at "
                 + System.currentTimeMillis());
             return;
@@ -181,21 +244,22 @@ public class ScaleBench {
           if (!frame.isText() && !frame.isBinary() && !frame.isContinuation()) {
             return;
           }
-          Buffer buf = frame.binaryData();
+          // scanned as bytes where they arrived, no String per frame: this client shares the
+          // cores with the node it measures, so it should take as little of them as it can
+          io.netty.buffer.ByteBuf buf = ((io.vertx.core.internal.buffer.BufferInternal) frame.binaryData()).getByteBuf();
           long now = System.nanoTime();
           frames.incrementAndGet();
-          frameBytes.addAndGet(buf.length());
-          String f = buf.toString(StandardCharsets.UTF_8);
-          if (!f.contains("\"type\":\"message.created\"")) {
+          frameBytes.addAndGet(buf.readableBytes());
+          if (io.netty.buffer.ByteBufUtil.indexOf(CREATED, buf) < 0) {
             return;
           }
-          int at = f.indexOf(marker);
+          int at = io.netty.buffer.ByteBufUtil.indexOf(markerBytes, buf);
           if (at < 0) {
             return;
           }
           int i = 0;
-          for (int k = at + marker.length(); k < f.length() && Character.isDigit(f.charAt(k)); k++) {
-            i = i * 10 + (f.charAt(k) - '0');
+          for (int k = at + markerBytes.readableBytes(); k < buf.writerIndex() && Character.isDigit(buf.getByte(k)); k++) {
+            i = i * 10 + (buf.getByte(k) - '0');
           }
           lat[i] = (now - sentAt[i / per]) / 1_000;
           count.incrementAndGet();
@@ -204,8 +268,12 @@ public class ScaleBench {
         // like vertx-eventbus.js: a ping every 5 s, or the bridge closes the socket after its ping timeout
         vertx.setPeriodic(5_000, t -> socket.writeTextMessage(new JsonObject().put("type", "ping").encode()));
         socket.exceptionHandler(err -> System.out.println("socket error: " + err));
-        socket.closeHandler(v -> System.out.println("a socket was closed (" + socket.closeStatusCode() + " " + socket.closeReason() + ") at "
-            + System.currentTimeMillis() + " after " + frames.get() + " frames, " + frameBytes.get() + " bytes on all sockets"));
+        socket.closeHandler(v -> {
+          if (!closing.get()) {
+            System.out.println("a socket was closed (" + socket.closeStatusCode() + " " + socket.closeReason() + ") at "
+                + System.currentTimeMillis() + " after " + frames.get() + " frames, " + frameBytes.get() + " bytes on all sockets");
+          }
+        });
         socket.writeTextMessage(new JsonObject().put("type", "register").put("address", "inbox.account." + account)
             .put("headers", new JsonObject().put("authorization", "Bearer " + token)).encode()).await();
       }
@@ -264,6 +332,8 @@ public class ScaleBench {
     double sendSeconds = 0;
     // the measured window starts at the first progress line after the warm-up's last webhook was sent
     double measuredFrom = first == 0 ? 0 : -1;
+    Map<String, Long> cpuAtStart = first == 0 ? cpuByProcess() : null;
+    Map<String, Long> cpuAtEnd = null;
     long storedBefore = 0;
     double storedAllAt = -1;
     double pushedAllAt = -1;
@@ -278,6 +348,7 @@ public class ScaleBench {
           measuredFrom = el;
           storedBefore = stored;
           System.out.println("-- warm-up sent; measuring from here --");
+          cpuAtStart = cpuByProcess();
         }
         System.out.printf("t=%5.1fs sent %7d acked %7d errors %5d stored %8d (+%6d/s) pushed/socket %8d (frames %8d)  slowest ack %4d ms%n",
             el, next.get(), acked.get(), errors.get(), stored, stored - lastStored, sockets == 0 ? 0 : pushed.get() / sockets,
@@ -285,6 +356,7 @@ public class ScaleBench {
         lastStored = stored;
         if (next.get() >= webhooks && sendSeconds == 0 && inFlight.get() == 0) {
           sendSeconds = el;
+          cpuAtEnd = cpuByProcess();
           storedAtEnd = stored;
         }
         boolean allPushed = sockets == 0 || pushed.get() >= expected * sockets;
@@ -310,6 +382,7 @@ public class ScaleBench {
           measuredWebhooks * per, measuredWebhooks, rate, seconds, maxBehind.get(), warmup);
       System.out.printf("acknowledged %d webhooks in all, %d errors; the measured sending took %.1f s%n",
           acked.get(), errors.get(), sendWindow);
+      printCpu(cpuAtStart, cpuAtEnd, sendWindow);
       System.out.printf("stored %d messages in the measured window: %d by the end of sending%n", stored, storedAtEnd - storedBefore);
       if (storedAllAt > 0) {
         double window = storedAllAt - measuredFrom;
@@ -346,6 +419,12 @@ public class ScaleBench {
           s, ws[s / socketsPerNode], got.length, lat.length - first * per, got[got.length / 2] / 1000.0,
           got[(int) Math.min(got.length - 1, Math.floor(got.length * 0.99))] / 1000.0, got[got.length - 1] / 1000.0);
     }
+    // Closed explicitly, and so reachable to the end: Vert.x 5 shuts a client down once the object
+    // is garbage (a Cleaner; ShutdownEvent, then a 30 s grace period), and an unreferenced
+    // WebSocketClient here had its sockets closed (1000) half-way through the sustained run.
+    closing.set(true);
+    wsc.close().await();
+    http.close().await();
     vertx.close().toCompletionStage().toCompletableFuture().get();
   }
 }
