@@ -7,7 +7,7 @@
 #   NODES=1 RATE=10000 DURATION=60 PER_WEBHOOK=10 bench/scale/run.sh  # sustained end to end
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-NODES=${NODES:-1}; RATE=${RATE:-1000}; DURATION=${DURATION:-20}; PER=${PER_WEBHOOK:-1}
+NODE_OPTS=${NODE_OPTS:-}; NODES=${NODES:-1}; RATE=${RATE:-1000}; DURATION=${DURATION:-20}; PER=${PER_WEBHOOK:-1}
 DB=${BENCH_DB:-switchboard_scale}
 HEAP=${HEAP:-1g}
 export JWT_SECRET=bench-jwt-secret-0123456789-0123456789 META_APP_SECRET=test_app_secret_0123456789abcdef
@@ -31,13 +31,15 @@ PORTS=()
 for n in $(seq 1 "$NODES"); do
   port=$((18080 + n)); PORTS+=("$port")
   HTTP_PORT=$port NODE_ID="scale-$n" HTTP_INSTANCES=${HTTP_INSTANCES:-2} \
-    java -Xms"$HEAP" -Xmx"$HEAP" -XX:+UseG1GC ${NODE_OPTS:-} -jar target/switchboard.jar > "target/bench-scale-node$n.log" 2>&1 &
+    java -Xms"$HEAP" -Xmx"$HEAP" -XX:+UseG1GC ${NODE_OPTS//\{n\}/$n} -jar target/switchboard.jar > "target/bench-scale-node$n.log" 2>&1 &
   PIDS+=($!)
   # one at a time: the first migrates the fresh database
   for _ in $(seq 1 90); do curl -fs "http://127.0.0.1:$port/health" >/dev/null && break; sleep 1; done
 done
 URL="http://127.0.0.1:${PORTS[0]}"
-if [ "$NODES" -gt 1 ]; then
+# LB=1 puts nginx in front (the default with two nodes); LB=0 sends every webhook to the first node
+LB=${LB:-$([ "$NODES" -gt 1 ] && echo 1 || echo 0)}
+if [ "$LB" = 1 ]; then
   bench/scale/nginx-conf.sh "$WORK" 18090 "${PORTS[@]}" > "$WORK/nginx.conf"
   "$NGINX" -c "$WORK/nginx.conf" -p "$WORK" -e "$WORK/error.log" &
   PIDS+=($!)
@@ -47,7 +49,7 @@ fi
 WS=$(printf '127.0.0.1:%s,' "${PORTS[@]}"); WS=${WS%,}
 
 java -cp target/switchboard.jar bench/scale/ScaleBench.java seed --db "$DATABASE_URL" >/dev/null
-echo "nodes $NODES, webhooks to $URL, sockets on $WS, load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "nodes $NODES, LB $LB, webhooks to $URL, sockets on $WS, load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 # WARMUP seconds at the same rate first, in the same client process and left out of the figures:
 # a cold node JIT-compiles for its first seconds, and so does the client (a separate warm-up process
 # warmed only the node: the measured client's own start-up showed up as a 0.5-1 s ingress tail)
