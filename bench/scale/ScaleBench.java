@@ -89,7 +89,6 @@ public class ScaleBench {
     }
   }
 
-  /** One webhook carrying {@code per} messages (Meta batches several messages in one change). */
   /**
    * CPU time (clock ticks of /proc/<pid>/stat, utime + stime) of every process on the machine,
    * summed by role: each node (by pid), PostgreSQL (all backends), Redis, nginx, this client, the rest.
@@ -148,6 +147,7 @@ public class ScaleBench {
     System.out.printf("CPU over the measured sending (cores busy, of %d):%s  = %.2f%n", cores, line, total / 100.0 / seconds);
   }
 
+  /** One webhook carrying {@code per} messages (Meta batches several messages in one change). */
   static byte[] body(long first, int per, int customers) {
     StringBuilder contacts = new StringBuilder();
     StringBuilder messages = new StringBuilder();
