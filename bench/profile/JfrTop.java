@@ -19,7 +19,7 @@ import jdk.jfr.consumer.RecordingFile;
  */
 public class JfrTop {
 
-  // first match wins for the "part" column; the order goes from the most specific
+  // a sample counts once for every part one of its frames falls in (so the shares overlap)
   static final Map<String, String> PARTS = new LinkedHashMap<>();
   static {
     PARTS.put("webhook ingress (HTTP, signature, group commit)", "dev.switchboard.ingress.WebhookRoutes|dev.switchboard.ingress.GroupCommit");

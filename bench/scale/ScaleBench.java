@@ -90,7 +90,7 @@ public class ScaleBench {
   }
 
   /**
-   * CPU time (clock ticks of /proc/<pid>/stat, utime + stime) of every process on the machine,
+   * CPU time (clock ticks of /proc/<pid>/stat, utime + stime; USER_HZ, 100 a second on Linux) of every process on the machine,
    * summed by role: each node (by pid), PostgreSQL (all backends), Redis, nginx, this client, the rest.
    * Read at the start and end of the measured window, it shows who had the cores.
    */
