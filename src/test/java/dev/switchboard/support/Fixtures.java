@@ -11,7 +11,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HexFormat;
 
-/** Meta's webhook and Graph API fixtures from {@code ../shared/fixtures/meta}, and signing. */
+/**
+ * Meta's webhook and Graph API samples under {@code src/test/resources/meta} (see the README
+ * there), read from the test class path, and signing.
+ */
 public final class Fixtures {
 
   public static final String APP_SECRET = "test_app_secret_0123456789abcdef";
@@ -20,13 +23,15 @@ public final class Fixtures {
   }
 
   public static Path dir() {
-    String env = System.getenv("SHARED_DIR");
-    Path shared = env != null ? Path.of(env) : Path.of("..", "shared");
-    Path dir = shared.resolve("fixtures").resolve("meta");
-    if (!Files.isDirectory(dir)) {
-      throw new IllegalStateException("fixtures not found at " + dir.toAbsolutePath() + " (set SHARED_DIR)");
+    java.net.URL url = Fixtures.class.getResource("/meta/signatures.json");
+    if (url == null) {
+      throw new IllegalStateException("the Meta samples are not on the test class path (src/test/resources/meta)");
     }
-    return dir;
+    try {
+      return Path.of(url.toURI()).getParent();
+    } catch (java.net.URISyntaxException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** The file's exact bytes (signatures are over these). */

@@ -43,7 +43,7 @@ public class IngressBench {
 
   @Setup
   public void load() throws Exception {
-    Path dir = Path.of(System.getProperty("fixtures", "../shared/fixtures/meta"));
+    Path dir = Path.of(System.getProperty("fixtures", "src/test/resources/meta"));
     whatsappText = Files.readAllBytes(dir.resolve("whatsapp_text.json"));
     whatsappTextString = new String(whatsappText, StandardCharsets.UTF_8);
     whatsappBatch = Files.readString(dir.resolve("whatsapp_batch_2entries_3messages.json"));
