@@ -2,7 +2,7 @@ package dev.switchboard.bot;
 
 import java.util.List;
 
-/** What a flow does when its trigger matches (CONTRACT.md: reply, label, field, handoff). */
+/** What a flow does when its trigger matches (reply, label, field, handoff; docs/openapi.yaml). */
 public sealed interface Action {
 
   String type();

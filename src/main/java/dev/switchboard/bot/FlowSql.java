@@ -47,7 +47,7 @@ final class FlowSql {
         r.getInteger("position"));
   }
 
-  /** The API shape of a flow (CONTRACT.md), with its position and times. */
+  /** The API shape of a flow (docs/openapi.yaml), with its position and times. */
   static JsonObject view(Row r) {
     Long channelId = r.getLong("channel_id");
     Object trigger = r.getValue("trigger");

@@ -3,7 +3,7 @@ package dev.switchboard.bot;
 import java.util.List;
 import java.util.regex.Pattern;
 
-/** What makes a flow run (CONTRACT.md: keyword, regex, any, first_message, payload). */
+/** What makes a flow run (keyword, regex, any, first_message, payload; docs/openapi.yaml). */
 public sealed interface Trigger {
 
   String type();

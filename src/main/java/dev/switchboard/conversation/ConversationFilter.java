@@ -11,7 +11,7 @@ import java.util.Set;
 import java.util.function.Function;
 
 /**
- * The conversation list's filters (CONTRACT.md {@code GET /conversations}), shared by the list, the
+ * The conversation list's filters ({@code GET /conversations} in docs/openapi.yaml), shared by the list, the
  * tab counts and the CSV export. Turned into a WHERE clause whose parameters start at {@code $1 = account}.
  */
 public record ConversationFilter(String status, String platform, Long channelId, Long assigneeId, Long teamId, String label) {

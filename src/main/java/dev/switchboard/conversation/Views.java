@@ -18,7 +18,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The API shapes of conversations, contacts and messages (CONTRACT.md), built from rows. One
+ * The API shapes of conversations, contacts and messages (docs/openapi.yaml), built from rows. One
  * place, so the list, a single fetch and every pushed event show exactly the same object.
  */
 public final class Views {

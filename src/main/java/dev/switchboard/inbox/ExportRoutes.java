@@ -34,7 +34,7 @@ import java.util.List;
 public final class ExportRoutes {
 
   private static final Logger LOG = LoggerFactory.getLogger(ExportRoutes.class);
-  /** CONTRACT.md's column names (conversationId, platform, contact, status, createdAt, direction, senderType, type, text) plus ours. */
+  /** The export's columns (docs/openapi.yaml, POST /conversations/export). */
   static final String[] HEADER = {"conversationId", "channel", "platform", "contact", "platformName",
       "platformUserId", "status", "assignee", "createdAt", "direction", "senderType", "type", "text", "sender"};
   /** Bytes gathered before one write to the socket. */

@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 
 /**
- * The reply-window rules of DESIGN.md as a pure function: for a platform, a sender kind, the
+ * The reply-window rules (docs/architecture.md) as a pure function: for a platform, a sender kind, the
  * customer's last inbound time and now, what may be sent. An expiry instant itself is outside
  * the window (the window is {@code [lastInbound, lastInbound + duration)}).
  */

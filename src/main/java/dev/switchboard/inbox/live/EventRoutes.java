@@ -49,7 +49,7 @@ public final class EventRoutes {
           List<JsonObject> list = items.result();
           JsonObject body = new JsonObject()
               .put("items", new JsonArray(list))
-              // Where to resume: null on the last page (CONTRACT.md list shape).
+              // Where to resume: null on the last page (as every list of the API).
               .put("nextCursor", list.size() == limit ? list.get(list.size() - 1).getString("id") : null)
               // The newest id in the account's log: a fresh page starts its cursor here.
               .put("lastId", last);
