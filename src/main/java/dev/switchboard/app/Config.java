@@ -14,6 +14,7 @@ import java.util.UUID;
 /**
  * The node's configuration, read once at start-up: built-in defaults, then {@code conf/config.json},
  * then environment variables (names as in CONTRACT.md), then explicit overrides (tests).
+ * {@code webRoot} is null unless set: the web inbox then comes from the class path.
  */
 public record Config(
     int httpPort,
@@ -58,8 +59,7 @@ public record Config(
       .put("WINDOW_HUMAN_AGENT", "P7D")
       .put("REDIS_PREFIX", "sb:")
       .put("WEBHOOK_MAX_BYTES", 4 * 1024 * 1024)
-      .put("API_MAX_BYTES", 1024 * 1024)
-      .put("WEB_ROOT", "web");
+      .put("API_MAX_BYTES", 1024 * 1024);
 
   /** Loads defaults, {@code conf/config.json} (if present), then the process environment. */
   public static Config load() {
@@ -118,7 +118,7 @@ public record Config(
         required(c, "REDIS_PREFIX"),
         integer(c, "WEBHOOK_MAX_BYTES", 3 * 1024 * 1024, Integer.MAX_VALUE),
         integer(c, "API_MAX_BYTES", 1024, Integer.MAX_VALUE),
-        required(c, "WEB_ROOT"),
+        string(c, "WEB_ROOT"),
         nodeId != null ? nodeId : UUID.randomUUID().toString().substring(0, 8),
         c.copy());
   }
