@@ -119,8 +119,8 @@ public final class Main {
       fail(1, e instanceof Node.StartupException ? e.getMessage() : Node.oneLine(e));
       return;
     }
-    launch.closeOnSignals(() -> System.out.println("switchboard: stopping"
-        + (launch.servers() == null ? "" : " (the node, then the embedded servers)") + " ..."));
+    launch.closeOnSignals(() -> LOG.info("stopping: finishing in-flight work{}",
+        launch.servers() == null ? "" : ", then the embedded Redis and PostgreSQL"));
     Node node = launch.node();
     LOG.info("switchboard node {} listening on port {}", config.nodeId(), node.port());
     if (servers != null) {

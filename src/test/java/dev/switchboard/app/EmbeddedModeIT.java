@@ -84,7 +84,7 @@ class EmbeddedModeIT extends EmbeddedProcessBase {
     node = start();
     assertThat(servers()).hasSize(2);
     assertStopsCleanly("TERM");
-    assertThat(node.output()).contains("stopping (the node, then the embedded servers)");
+    assertThat(node.output()).contains("stopping: finishing in-flight work, then the embedded Redis and PostgreSQL");
   }
 
   @Test
@@ -179,6 +179,20 @@ class EmbeddedModeIT extends EmbeddedProcessBase {
     assertThat(node.waitExit(Duration.ofSeconds(30))).isEqualTo(1);
     assertOneLine(node.output(), "switchboard: cannot start: DATABASE_URL and REDIS_URL are not set and this build has no embedded servers");
     assertThat(node.output()).contains("set DATABASE_URL and REDIS_URL");
+  }
+
+  @Test
+  @Order(10)
+  @DisplayName("only REDIS_URL set: PostgreSQL alone runs embedded, on the same data; Redis is the one named")
+  void onlyPostgresEmbedded() {
+    node = NodeProcess.embedded("postgres-only", data, List.of(), Map.of(
+            "REDIS_URL", TestNode.REDIS_URL, "REDIS_PREFIX", TestNode.newRedisPrefix()))
+        .awaitReady(START).awaitOutput("Switchboard is running.", START);
+    assertThat(node.output()).contains("DATABASE_URL is not set: starting embedded PostgreSQL in")
+        .contains("(embedded PostgreSQL; Redis from REDIS_URL)");
+    assertThat(servers()).hasSize(1).allSatisfy(p -> assertThat(p.commandLine()).contains("postgres -D"));
+    assertSameData(http());
+    assertStopsCleanly("TERM");
   }
 
   private static NodeProcess start() {
