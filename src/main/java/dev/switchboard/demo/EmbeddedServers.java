@@ -262,7 +262,9 @@ public final class EmbeddedServers implements AutoCloseable {
       + "DATABASE_URL=postgresql://user:password@host:5432/db REDIS_URL=redis://host:6379 java -jar target/switchboard.jar";
 
   private static Process startRedis(Path dir, int port, boolean durable) throws IOException {
-    File exe = ExecutableProvider.newJarResourceProvider().get();
+    // into the data folder, not a fresh temp folder per start: those pile up in /tmp (a JVM that
+    // is killed never deletes them)
+    File exe = ExecutableProvider.newJarResourceProvider(Files.createDirectories(dir.resolve("bin")).toFile()).get();
     if (!exe.canExecute() && !exe.setExecutable(true)) {
       throw new IOException("cannot make " + exe + " executable");
     }
