@@ -152,7 +152,9 @@ public final class EmbeddedServers implements AutoCloseable {
       if (pg != null) {
         closeQuietly(pg);
       }
-      watchdog.destroy();
+      if (watchdog != null) {
+        watchdog.destroy();
+      }
       throw e;
     }
   }
@@ -245,7 +247,11 @@ public final class EmbeddedServers implements AutoCloseable {
       stop "$2" %s INT
       """.formatted(REDIS_PID, PG_PID);
 
+  /** The watchdog, or null where there is no /bin/sh (Windows): there only an orderly stop stops the servers. */
   private static Process startWatchdog(Path redisData, Path pgData) {
+    if (!Files.isExecutable(Path.of("/bin/sh"))) {
+      return null;
+    }
     try {
       return new ProcessBuilder("/bin/sh", "-c", WATCHDOG, "switchboard-watchdog",
           redisData == null ? "" : redisData.toString(), pgData == null ? "" : pgData.toString())
@@ -449,7 +455,9 @@ public final class EmbeddedServers implements AutoCloseable {
     if (postgres != null) {
       closeQuietly(postgres);
     }
-    watchdog.destroy();
+    if (watchdog != null) {
+      watchdog.destroy();
+    }
   }
 
   private static void closeQuietly(EmbeddedPostgres pg) {
