@@ -26,7 +26,7 @@ if [ -z "${SKIP_SEED:-}" ]; then
 fi
 
 echo "starting a node on :$PORT ($HEAP) against $DB"
-DATABASE_URL="$PG/$DB" HTTP_PORT=$PORT ADMIN_EMAIL=$EMAIL ADMIN_PASSWORD=$PASSWORD REDIS_PREFIX="sbbench:$DB:" \
+DATABASE_URL="$PG/$DB" REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379} HTTP_PORT=$PORT ADMIN_EMAIL=$EMAIL ADMIN_PASSWORD=$PASSWORD REDIS_PREFIX="sbbench:$DB:" \
   JWT_SECRET=bench-jwt-secret-0123456789-0123456789 java $HEAP -jar target/switchboard.jar > "$OUT/node.log" 2>&1 &
 NODE=$!
 trap 'kill $NODE 2>/dev/null || true; wait $NODE 2>/dev/null || true' EXIT

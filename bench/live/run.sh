@@ -15,7 +15,7 @@ export REDIS_PREFIX=${REDIS_PREFIX:-bench:$RANDOM:}
 psql -h 127.0.0.1 -U switchboard -d switchboard -tAc "SELECT 1 FROM pg_database WHERE datname='$DB'" | grep -q 1 \
   || psql -h 127.0.0.1 -U switchboard -d switchboard -qc "CREATE DATABASE $DB"
 
-HTTP_PORT=$PORT DATABASE_URL="postgresql://switchboard:switchboard@127.0.0.1:5432/$DB" \
+HTTP_PORT=$PORT DATABASE_URL="postgresql://switchboard:switchboard@127.0.0.1:5432/$DB" REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379} \
   BRIDGE_MAX_CONNECTIONS=${BRIDGE_MAX_CONNECTIONS:-30000} HTTP_INSTANCES=${HTTP_INSTANCES:-2} \
   BRIDGE_PING_TIMEOUT_MS=${BRIDGE_PING_TIMEOUT_MS:-60000} \
   java -Xms1g -Xmx1g -XX:+UseG1GC -jar target/switchboard.jar > target/bench-live-node.log 2>&1 &

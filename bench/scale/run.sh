@@ -12,6 +12,8 @@ DB=${BENCH_DB:-switchboard_scale}
 HEAP=${HEAP:-1g}
 export JWT_SECRET=bench-jwt-secret-0123456789-0123456789 META_APP_SECRET=test_app_secret_0123456789abcdef
 export REDIS_PREFIX="scale:$RANDOM:" DATABASE_URL="postgresql://switchboard:switchboard@127.0.0.1:5432/$DB"
+# named explicitly: a node with no REDIS_URL would run an embedded Redis of its own
+export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379}
 [ -f target/switchboard.jar ] || mvn -B -q package -DskipTests
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || .ci/nginx
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)

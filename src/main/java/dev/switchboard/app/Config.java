@@ -13,7 +13,9 @@ import java.util.UUID;
 
 /**
  * The node's configuration, read once at start-up: built-in defaults, then {@code conf/config.json},
- * then environment variables (names as in CONTRACT.md), then explicit overrides (tests).
+ * then environment variables, then explicit overrides (tests, embedded servers).
+ * {@code databaseUrl}, {@code redisUrl} and {@code webRoot} are null when nothing sets them: the
+ * main command then runs embedded servers, and the web inbox comes from the class path.
  */
 public record Config(
     int httpPort,
@@ -51,15 +53,12 @@ public record Config(
 
   private static final JsonObject DEFAULTS = new JsonObject()
       .put("HTTP_PORT", 8080)
-      .put("DATABASE_URL", "postgresql://switchboard:switchboard@127.0.0.1:5432/switchboard")
-      .put("REDIS_URL", "redis://127.0.0.1:6379")
       .put("GRAPH_API_URL", "https://graph.facebook.com/v21.0")
       .put("WINDOW_STANDARD", "PT24H")
       .put("WINDOW_HUMAN_AGENT", "P7D")
       .put("REDIS_PREFIX", "sb:")
       .put("WEBHOOK_MAX_BYTES", 4 * 1024 * 1024)
-      .put("API_MAX_BYTES", 1024 * 1024)
-      .put("WEB_ROOT", "web");
+      .put("API_MAX_BYTES", 1024 * 1024);
 
   /** Loads defaults, {@code conf/config.json} (if present), then the process environment. */
   public static Config load() {
@@ -97,9 +96,10 @@ public record Config(
     if (human.compareTo(standard) < 0) {
       throw new ConfigException("WINDOW_HUMAN_AGENT (" + human + ") must not be shorter than WINDOW_STANDARD (" + standard + ")");
     }
-    String databaseUrl = required(c, "DATABASE_URL");
+    // no defaults: the main command runs an embedded server for each one left unset
+    String databaseUrl = string(c, "DATABASE_URL");
     checkUri("DATABASE_URL", databaseUrl, "postgresql", "postgres");
-    String redisUrl = required(c, "REDIS_URL");
+    String redisUrl = string(c, "REDIS_URL");
     checkUri("REDIS_URL", redisUrl, "redis", "rediss");
     String nodeId = string(c, "NODE_ID");
     return new Config(
@@ -118,7 +118,7 @@ public record Config(
         required(c, "REDIS_PREFIX"),
         integer(c, "WEBHOOK_MAX_BYTES", 3 * 1024 * 1024, Integer.MAX_VALUE),
         integer(c, "API_MAX_BYTES", 1024, Integer.MAX_VALUE),
-        required(c, "WEB_ROOT"),
+        string(c, "WEB_ROOT"),
         nodeId != null ? nodeId : UUID.randomUUID().toString().substring(0, 8),
         c.copy());
   }
@@ -180,6 +180,9 @@ public record Config(
   }
 
   private static void checkUri(String key, String value, String... schemes) {
+    if (value == null) {
+      return;
+    }
     try {
       URI uri = URI.create(value);
       for (String scheme : schemes) {

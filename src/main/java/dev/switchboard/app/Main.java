@@ -1,73 +1,198 @@
 package dev.switchboard.app;
 
+import dev.switchboard.auth.Passwords;
 import dev.switchboard.demo.DemoMain;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
+import dev.switchboard.demo.EmbeddedServers;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonObject;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.time.Clock;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
 
-/** {@code java -jar target/switchboard.jar}: loads the config, starts one node, stops it on SIGTERM. */
+/**
+ * {@code java -jar target/switchboard.jar [--data DIR] [--port N] [--help]}: loads the config and
+ * starts one node; SIGTERM or Ctrl+C stops it. A server that DATABASE_URL or REDIS_URL does not
+ * name runs embedded, with its data in {@code ~/.switchboard} (SWITCHBOARD_DATA_DIR, --data).
+ */
 public final class Main {
 
   private static final Logger LOG = LoggerFactory.getLogger(Main.class);
 
+  /** The first admin on an embedded database when ADMIN_EMAIL is not set. */
+  static final String DEFAULT_ADMIN = "admin@localhost";
+
+  private static final String USAGE = """
+      usage: java -jar switchboard.jar [--data DIR] [--port N] [--help]
+             java -jar switchboard.jar demo [--help]
+        --data DIR  where the embedded PostgreSQL and Redis keep their data, used for each of
+                    DATABASE_URL and REDIS_URL that is not set (default ~/.switchboard or SWITCHBOARD_DATA_DIR)
+        --port N    the HTTP port (default HTTP_PORT or 8080; 0 picks a free one)
+      Settings come from the environment and conf/config.json; demo: a seeded demo account and a customer simulator.
+      """;
+
   private Main() {
   }
 
+  /** What the command line asked for. */
+  record Args(Path dataDir, Integer port) {
+  }
+
   public static void main(String[] args) {
-    if (args.length > 0 && args[0].equals("demo")) { DemoMain.main(java.util.Arrays.copyOfRange(args, 1, args.length)); return; }
-    Config config;
+    if (args.length > 0 && args[0].equals("demo")) {
+      DemoMain.main(Arrays.copyOfRange(args, 1, args.length));
+      return;
+    }
+    Map<String, String> env = System.getenv();
+    Args a;
     try {
-      config = Config.load();
-    } catch (Config.ConfigException e) {
-      System.err.println("switchboard: configuration error: " + e.getMessage());
+      a = parse(args);
+    } catch (RuntimeException e) {
+      System.err.println("switchboard: " + (e instanceof ArrayIndexOutOfBoundsException ? "an option lacks its value" : e.getMessage()));
+      System.err.print(USAGE);
       System.exit(2);
       return;
     }
-    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    Vertx vertx = newVertx(registry);
-    Node.start(vertx, config, registry, Clock.systemUTC())
-        .onSuccess(node -> {
-          LOG.info("switchboard node {} listening on port {}", config.nodeId(), node.port());
-          AtomicBoolean stopped = new AtomicBoolean();
-          Runnable stop = () -> {
-            if (!stopped.compareAndSet(false, true)) {
-              return;
-            }
-            LOG.info("stopping: finishing in-flight work");
-            try {
-              node.stop().toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
-              vertx.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
-            } catch (Exception e) {
-              LOG.warn("shutdown did not finish cleanly: {}", e.toString());
-            }
-          };
-          Runtime.getRuntime().addShutdownHook(new Thread(stop, "switchboard-shutdown"));
-          // SIGTERM is a supervisor's ordinary "please stop": stop gracefully, then exit 0. Left to the
-          // JVM's default the hook above still runs, but the process exits 143, which systemd,
-          // Kubernetes and docker report as a failure.
-          try {
-            sun.misc.Signal.handle(new sun.misc.Signal("TERM"), sig -> new Thread(() -> {
-              stop.run();
-              System.exit(0);
-            }, "switchboard-sigterm").start());
-          } catch (IllegalArgumentException | UnsupportedOperationException e) {
-            LOG.debug("SIGTERM handler not installed ({}); the shutdown hook stops the node", e.toString());
+    if (a == null) {
+      System.out.print(USAGE);
+      return;
+    }
+    Path configFile = Path.of("conf", "config.json");
+    JsonObject overrides = a.port() == null ? new JsonObject() : new JsonObject().put("HTTP_PORT", a.port());
+    Config configured;
+    try {
+      configured = Config.load(configFile, env, overrides);
+    } catch (Config.ConfigException e) {
+      fail(2, "configuration error: " + e.getMessage());
+      return;
+    }
+    boolean embedPostgres = configured.databaseUrl() == null;
+    boolean embedRedis = configured.redisUrl() == null;
+    EmbeddedServers servers = null;
+    Config config = configured;
+    Path dataDir = null;
+    String password = null;
+    try {
+      if (embedPostgres || embedRedis) {
+        String missing = embedPostgres && embedRedis ? "DATABASE_URL and REDIS_URL are" : embedPostgres ? "DATABASE_URL is" : "REDIS_URL is";
+        if (!EmbeddedServers.bundled()) {
+          fail(1, missing + " not set and this build has no embedded servers (it was packaged with -Pproduction): "
+              + "set DATABASE_URL and REDIS_URL");
+          return;
+        }
+        dataDir = (a.dataDir() != null ? a.dataDir() : defaultDataDir(env)).toAbsolutePath().normalize();
+        System.out.println("switchboard: " + missing + " not set: starting embedded "
+            + (embedPostgres && embedRedis ? "PostgreSQL and Redis" : embedPostgres ? "PostgreSQL" : "Redis") + " in " + dataDir + " ...");
+        servers = EmbeddedServers.start(EmbeddedServers.Options.demo(dataDir).only(embedPostgres, embedRedis));
+        JsonObject embedded = Launch.embeddedSettings(servers, dataDir, configured).mergeIn(overrides);
+        if (embedPostgres) {
+          // the database is ours and new: its first account needs an admin someone can sign in as
+          embedded.put("ADMIN_EMAIL", configured.adminEmail() != null ? configured.adminEmail() : DEFAULT_ADMIN);
+          if (configured.adminPassword() == null) {
+            password = Passwords.random();
+            embedded.put("ADMIN_PASSWORD", password);
           }
-        })
-        .onFailure(err -> {
-          String message = err instanceof Node.StartupException ? err.getMessage() : Node.oneLine(err);
-          System.err.println("switchboard: cannot start: " + message);
-          vertx.close().onComplete(v -> System.exit(1));
-        });
+        }
+        config = Config.load(configFile, env, embedded);
+      } else if (a.dataDir() != null) {
+        LOG.warn("--data is not used: DATABASE_URL and REDIS_URL name the servers");
+      }
+    } catch (EmbeddedServers.EmbeddedException | Node.StartupException | Config.ConfigException e) {
+      if (servers != null) {
+        servers.close();
+      }
+      fail(1, e.getMessage());
+      return;
+    }
+    Launch launch;
+    try {
+      launch = Launch.start(servers, config, null);
+    } catch (RuntimeException e) {
+      fail(1, e instanceof Node.StartupException ? e.getMessage() : Node.oneLine(e));
+      return;
+    }
+    launch.closeOnSignals(() -> LOG.info("stopping: finishing in-flight work{}",
+        launch.servers() == null ? "" : ", then the embedded Redis and PostgreSQL"));
+    Node node = launch.node();
+    LOG.info("switchboard node {} listening on port {}", config.nodeId(), node.port());
+    if (servers != null) {
+      System.out.print(banner(node, config, dataDir, servers, node.adminCreated() ? password : null));
+    }
+  }
+
+  /** Parses the options; null for --help. */
+  static Args parse(String[] args) {
+    Path dataDir = null;
+    Integer port = null;
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--data" -> dataDir = Path.of(args[++i]);
+        case "--port" -> {
+          try {
+            port = Integer.parseInt(args[++i]);
+          } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--port needs a number, got '" + args[i] + "'");
+          }
+        }
+        case "--help", "-h" -> {
+          return null;
+        }
+        default -> throw new IllegalArgumentException("unknown option " + args[i]);
+      }
+    }
+    return new Args(dataDir, port);
+  }
+
+  static Path defaultDataDir(Map<String, String> env) {
+    String dir = env.get("SWITCHBOARD_DATA_DIR");
+    return dir != null && !dir.isBlank() ? Path.of(dir) : Path.of(System.getProperty("user.home"), ".switchboard");
+  }
+
+  /**
+   * What a person needs after starting on embedded servers: the inbox, who signs in (the password
+   * only on the start that created the admin), where the data is, and how to use real servers.
+   */
+  static String banner(Node node, Config config, Path dataDir, EmbeddedServers servers, String newPassword) {
+    StringBuilder b = new StringBuilder("\n  Switchboard is running.\n\n");
+    b.append("  Inbox      http://localhost:").append(node.port()).append("/\n");
+    if (newPassword != null) {
+      b.append("  Sign in    ").append(config.adminEmail()).append("  password ").append(newPassword)
+          .append("\n             It is shown only this once: note it now.\n");
+    } else if (servers.hasPostgres()) {
+      String admin = firstAdmin(node);
+      b.append("  Sign in    ").append(admin != null ? admin : config.adminEmail())
+          .append("  (with the password set at the first start)\n");
+    }
+    b.append("  Data       ").append(dataDir).append(servers.hasPostgres() && servers.hasRedis()
+        ? "  (embedded PostgreSQL and Redis)"
+        : servers.hasPostgres() ? "  (embedded PostgreSQL; Redis from REDIS_URL)" : "  (embedded Redis; PostgreSQL from DATABASE_URL)").append('\n');
+    b.append("  Servers    to use your own, set DATABASE_URL and REDIS_URL\n");
+    b.append("\n  Ctrl+C stops it; the data is kept for the next start.\n\n");
+    return b.toString();
+  }
+
+  /** The oldest admin's email, for the reminder on later starts. */
+  private static String firstAdmin(Node node) {
+    try {
+      RowSet<Row> rows = Launch.await(node.services().pool()
+          .query("SELECT email FROM users WHERE role = 'admin' ORDER BY id LIMIT 1").execute(), 10);
+      return rows.size() == 0 ? null : rows.iterator().next().getString(0);
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
+  private static void fail(int status, String message) {
+    System.err.println("switchboard: cannot start: " + message);
+    System.exit(status);
   }
 
   /** A Vert.x instance whose metrics go to the given Prometheus registry. */

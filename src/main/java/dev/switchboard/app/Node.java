@@ -38,6 +38,7 @@ public final class Node {
   private final Services services;
   private final List<String> deployments = new ArrayList<>();
   private int port;
+  private boolean adminCreated;
 
   private Node(Vertx vertx, Services services) {
     this.vertx = vertx;
@@ -46,6 +47,11 @@ public final class Node {
 
   /** Starts a node; fails with a {@link StartupException} whose message is one clear line. */
   public static Future<Node> start(Vertx vertx, Config config, MeterRegistry metrics, Clock clock) {
+    for (String[] server : new String[][] {{"DATABASE_URL", config.databaseUrl()}, {"REDIS_URL", config.redisUrl()}}) {
+      if (server[1] == null) {
+        return Future.failedFuture(new StartupException(server[0] + " is not set"));
+      }
+    }
     if (config.jwtSecretGenerated()) {
       LOG.warn("JWT_SECRET is not set: tokens are signed with a random secret and die with this node; set it when running several nodes");
     }
@@ -67,15 +73,18 @@ public final class Node {
     String pgWhere = Db.describe(config.databaseUrl());
     return pool.query("SELECT 1").execute()
         .recover(err -> Future.failedFuture(new StartupException(
-            "PostgreSQL is unreachable at " + pgWhere + ": " + oneLine(err))))
+            "PostgreSQL is unreachable at " + pgWhere + " (DATABASE_URL): " + oneLine(err))))
         .compose(v -> redis.api().ping(List.of())
             .recover(err -> Future.failedFuture(new StartupException(
-                "Redis is unreachable at " + redactedRedis(config.redisUrl()) + ": " + oneLine(err)))))
+                "Redis is unreachable at " + redactedRedis(config.redisUrl()) + " (REDIS_URL): " + oneLine(err)))))
         .compose(v -> Migrations.run(vertx, config.databaseUrl())
             .recover(err -> Future.failedFuture(new StartupException(
                 "migrating PostgreSQL at " + pgWhere + " failed: " + oneLine(err)))))
         .compose(n -> new AuthService(vertx, pool, tokens).seedAdmin(config.adminEmail(), config.adminPassword()))
-        .compose(v -> node.deployAll())
+        .compose(created -> {
+          node.adminCreated = created;
+          return node.deployAll();
+        })
         .map(v -> node)
         .recover(err -> {
           pool.close();
@@ -135,6 +144,11 @@ public final class Node {
 
   public int port() {
     return port;
+  }
+
+  /** True when this start created the first account's admin from ADMIN_EMAIL/ADMIN_PASSWORD. */
+  public boolean adminCreated() {
+    return adminCreated;
   }
 
   /**

@@ -68,19 +68,22 @@ public final class AuthService {
             })));
   }
 
-  /** With ADMIN_EMAIL and ADMIN_PASSWORD on a database with no user, creates the first account. */
-  public Future<Void> seedAdmin(String email, String password) {
+  /**
+   * With ADMIN_EMAIL and ADMIN_PASSWORD on a database with no user, creates the first account;
+   * answers whether it did (the main command prints a generated password only then).
+   */
+  public Future<Boolean> seedAdmin(String email, String password) {
     if (email == null || password == null) {
-      return Future.succeededFuture();
+      return Future.succeededFuture(false);
     }
     return pool.query(AuthSql.ANY_USER).execute().compose(rows -> {
       if (rows.size() > 0) {
-        return Future.succeededFuture();
+        return Future.succeededFuture(false);
       }
       String name = email.contains("@") ? email.substring(0, email.indexOf('@')) : email;
       return createAccount("Default", name, email, password)
           .onSuccess(r -> LOG.info("created the first account {} and its admin {}", r.getLong("accountId"), email))
-          .mapEmpty();
+          .map(true);
     });
   }
 }

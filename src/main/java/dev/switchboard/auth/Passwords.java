@@ -32,6 +32,23 @@ public final class Passwords {
     return "pbkdf2-sha256$" + iterations + "$" + b64.encodeToString(salt) + "$" + b64.encodeToString(dk);
   }
 
+  /**
+   * A password to print once, for a person to type: 14 characters, unambiguous letters and digits
+   * in groups of four (about 65 bits).
+   */
+  public static String random() {
+    String alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < 14; i++) {
+      if (i > 0 && i % 5 == 4) {
+        sb.append('-');
+      } else {
+        sb.append(alphabet.charAt(RANDOM.nextInt(alphabet.length())));
+      }
+    }
+    return sb.toString();
+  }
+
   public static boolean verify(String password, String stored) {
     if (password == null || stored == null) {
       return false;

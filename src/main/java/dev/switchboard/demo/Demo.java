@@ -1,28 +1,16 @@
 package dev.switchboard.demo;
 
 import dev.switchboard.app.Config;
-import dev.switchboard.app.Main;
+import dev.switchboard.app.Launch;
 import dev.switchboard.app.Node;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * A running demo: embedded PostgreSQL and Redis, one ordinary node (the production code,
@@ -30,8 +18,6 @@ import java.util.concurrent.TimeoutException;
  * seeded demo account. Started and stopped from a plain thread (never an event loop).
  */
 public final class Demo implements AutoCloseable {
-
-  private static final Logger LOG = LoggerFactory.getLogger(Demo.class);
 
   /** The demo's app secret and verify token, unless the environment names real ones. */
   public static final String APP_SECRET = "demo-app-secret-not-for-production";
@@ -53,19 +39,14 @@ public final class Demo implements AutoCloseable {
     }
   }
 
-  private final EmbeddedServers servers;
-  private final Vertx vertx;
-  private final Node node;
+  private final Launch launch;
   private final Simulator simulator;
   private final Config config;
   private final DemoSeed.Result seed;
   private final Path dataDir;
 
-  private Demo(EmbeddedServers servers, Vertx vertx, Node node, Simulator simulator, Config config,
-               DemoSeed.Result seed, Path dataDir) {
-    this.servers = servers;
-    this.vertx = vertx;
-    this.node = node;
+  private Demo(Launch launch, Simulator simulator, Config config, DemoSeed.Result seed, Path dataDir) {
+    this.launch = launch;
     this.simulator = simulator;
     this.config = config;
     this.seed = seed;
@@ -79,32 +60,33 @@ public final class Demo implements AutoCloseable {
   public static Demo start(Options o) {
     Path dataDir = o.dataDir().toAbsolutePath();
     EmbeddedServers servers = EmbeddedServers.start(EmbeddedServers.Options.demo(dataDir));
-    Vertx vertx = null;
-    Node node = null;
+    Launch launch = null;
     try {
       Config config = config(o, servers, dataDir);
-      PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-      vertx = Main.newVertx(registry);
       Clock clock = Clock.systemUTC();
-      Simulator simulator = new Simulator(vertx, "http://127.0.0.1:" + config.httpPort(), config.metaAppSecret(), clock,
-          Duration.ofMillis(700), Duration.ofMillis(2_000), dataDir.resolve("simulator.json"));
+      Simulator[] simulator = new Simulator[1];
       // before the node: its HTTP verticles mount /simulator only when they find the simulator
-      await(vertx.deployVerticle(new SimulatorVerticle(simulator)));
-      node = await(Node.start(vertx, config, registry, clock));
-      DemoSeed.Result seed = new DemoSeed(config, simulator, clock, node.services().tokens()).run();
-      return new Demo(servers, vertx, node, simulator, config, seed, dataDir);
+      launch = Launch.start(servers, config, vertx -> {
+        simulator[0] = new Simulator(vertx, "http://127.0.0.1:" + config.httpPort(), config.metaAppSecret(), clock,
+            Duration.ofMillis(700), Duration.ofMillis(2_000), dataDir.resolve("simulator.json"));
+        return vertx.deployVerticle(new SimulatorVerticle(simulator[0]));
+      });
+      DemoSeed.Result seed = new DemoSeed(config, simulator[0], clock, launch.node().services().tokens()).run();
+      return new Demo(launch, simulator[0], config, seed, dataDir);
     } catch (RuntimeException e) {
-      stopAll(node, vertx, servers);
+      if (launch != null) {
+        launch.close();
+      } else {
+        servers.close();
+      }
       throw e;
     }
   }
 
   private static Config config(Options o, EmbeddedServers servers, Path dataDir) {
     Map<String, String> env = o.env();
-    JsonObject overrides = new JsonObject()
-        .put("DATABASE_URL", servers.databaseUrl("switchboard"))
-        .put("REDIS_URL", servers.redisUrl())
-        .put("JWT_SECRET", jwtSecret(dataDir))
+    Config configured = Config.load(o.configFile(), env, new JsonObject());
+    JsonObject overrides = Launch.embeddedSettings(servers, dataDir, configured)
         .put("META_APP_SECRET", orDefault(env.get("META_APP_SECRET"), APP_SECRET))
         .put("META_VERIFY_TOKEN", orDefault(env.get("META_VERIFY_TOKEN"), VERIFY_TOKEN))
         // the demo seeds its own account and admin
@@ -113,36 +95,11 @@ public final class Demo implements AutoCloseable {
     if (o.shortWindows()) {
       overrides.put("WINDOW_STANDARD", SHORT_STANDARD).put("WINDOW_HUMAN_AGENT", SHORT_HUMAN_AGENT);
     }
-    int port = o.httpPort() != null ? o.httpPort() : Config.load(o.configFile(), env, new JsonObject()).httpPort();
+    int port = o.httpPort() != null ? o.httpPort() : configured.httpPort();
     // the Graph stand-in lives on the node itself, so its URL needs the port before the node starts
     overrides.put("HTTP_PORT", port == 0 ? EmbeddedServers.freePort() : port);
     overrides.put("GRAPH_API_URL", "http://127.0.0.1:" + overrides.getInteger("HTTP_PORT") + "/simulator/graph/v21.0");
     return Config.load(o.configFile(), env, overrides);
-  }
-
-  /** Tokens must survive a restart of the demo, so the secret is kept beside the data. */
-  private static String jwtSecret(Path dataDir) {
-    Path file = dataDir.resolve("jwt-secret");
-    try {
-      if (Files.isRegularFile(file)) {
-        String s = Files.readString(file).trim();
-        if (s.length() >= 32) {
-          return s;
-        }
-      }
-      byte[] b = new byte[32];
-      new SecureRandom().nextBytes(b);
-      String secret = HexFormat.of().formatHex(b);
-      Files.writeString(file, secret);
-      try {
-        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-      } catch (UnsupportedOperationException ignored) {
-        // not a POSIX file system
-      }
-      return secret;
-    } catch (IOException e) {
-      throw new Node.StartupException("cannot keep the demo's JWT secret in " + file + ": " + e.getMessage());
-    }
   }
 
   private static String orDefault(String v, String fallback) {
@@ -150,7 +107,7 @@ public final class Demo implements AutoCloseable {
   }
 
   public int port() {
-    return node.port();
+    return launch.node().port();
   }
 
   public String baseUrl() {
@@ -158,11 +115,11 @@ public final class Demo implements AutoCloseable {
   }
 
   public Node node() {
-    return node;
+    return launch.node();
   }
 
   public Vertx vertx() {
-    return vertx;
+    return launch.vertx();
   }
 
   public Simulator simulator() {
@@ -182,49 +139,21 @@ public final class Demo implements AutoCloseable {
   }
 
   public EmbeddedServers servers() {
-    return servers;
+    return launch.servers();
+  }
+
+  /** Stops on SIGTERM and Ctrl+C (exit 0) and at JVM exit, in order; see {@link Launch#closeOnSignals}. */
+  void closeOnSignals(Runnable announce) {
+    launch.closeOnSignals(announce);
   }
 
   /** Stops the node (in-flight work finishes), the simulator, then Redis and PostgreSQL. */
   @Override
   public void close() {
-    stopAll(node, vertx, servers);
-  }
-
-  private static void stopAll(Node node, Vertx vertx, EmbeddedServers servers) {
-    try {
-      if (node != null) {
-        await(node.stop(), 20);
-      }
-      if (vertx != null) {
-        await(vertx.close(), 10);
-      }
-    } catch (RuntimeException e) {
-      LOG.warn("the demo's node did not stop cleanly: {}", e.getMessage());
-    } finally {
-      servers.close();
-    }
+    launch.close();
   }
 
   static <T> T await(Future<T> f) {
-    return await(f, 60);
-  }
-
-  /** Waits on a plain thread for a future (the demo's start and stop are not on an event loop). */
-  static <T> T await(Future<T> f, int seconds) {
-    try {
-      return f.toCompletionStage().toCompletableFuture().get(seconds, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof RuntimeException re) {
-        throw re;
-      }
-      throw new IllegalStateException(cause);
-    } catch (TimeoutException e) {
-      throw new IllegalStateException("timed out after " + seconds + " s", e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted", e);
-    }
+    return Launch.await(f, 60);
   }
 }

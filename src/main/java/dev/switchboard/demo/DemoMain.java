@@ -12,7 +12,7 @@ import java.util.stream.Stream;
 
 /**
  * {@code java -jar switchboard.jar demo [--short-windows] [--port N] [--data DIR] [--reset]}:
- * everything on one machine with nothing installed but Java; stops cleanly on Ctrl+C.
+ * everything on one machine with nothing installed but Java; stops cleanly on Ctrl+C and SIGTERM.
  */
 public final class DemoMain {
 
@@ -75,10 +75,7 @@ public final class DemoMain {
       System.exit(1);
       return;
     }
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      System.out.println("switchboard demo: stopping (the node, then Redis and PostgreSQL) ...");
-      demo.close();
-    }, "switchboard-demo-shutdown"));
+    demo.closeOnSignals(() -> System.out.println("switchboard demo: stopping (the node, then Redis and PostgreSQL) ..."));
     System.out.print(banner(demo, shortWindows));
   }
 

@@ -15,7 +15,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -98,7 +97,7 @@ public final class DemoSeed {
       Long accountId = scalar(c, "SELECT account_id FROM users WHERE lower(email) = lower(?)", ADMIN_EMAIL);
       String password = null;
       if (accountId == null) {
-        password = newPassword();
+        password = Passwords.random();
         accountId = createAccount(c, password);
       }
       for (Seeded s : CONVERSATIONS) {
@@ -312,20 +311,6 @@ public final class DemoSeed {
     if (r.statusCode() != expected) {
       LOG.info("seed call {} answered {}: {}", url, r.statusCode(), r.body());
     }
-  }
-
-  private static String newPassword() {
-    String alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    SecureRandom random = new SecureRandom();
-    StringBuilder sb = new StringBuilder();
-    for (int i = 0; i < 14; i++) {
-      if (i > 0 && i % 5 == 4) {
-        sb.append('-');
-      } else {
-        sb.append(alphabet.charAt(random.nextInt(alphabet.length())));
-      }
-    }
-    return sb.toString();
   }
 
   private static Long scalar(Connection c, String sql, Object... args) throws SQLException {

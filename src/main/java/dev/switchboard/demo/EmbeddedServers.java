@@ -22,22 +22,40 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
 
 /**
  * A real PostgreSQL (zonky's bundled binaries) and a real Redis (the redis-server bundled in
  * codemonstur's embedded-redis) as child processes, with their data under one folder. Used by
- * {@code demo} and, on a machine without services, by the tests. Neither registers its own
- * shutdown hook: the caller stops them in order (node first, then Redis, then PostgreSQL).
+ * the main command when DATABASE_URL or REDIS_URL is unset, by {@code demo} and, on a machine
+ * without services, by the tests. Neither registers its own shutdown hook: the caller stops them
+ * in order (node first, then Redis, then PostgreSQL).
+ *
+ * <p>They must not outlive the JVM, which a SIGKILL ends without running any Java code: a small
+ * shell watchdog, started beside them, reads a pipe from the JVM and stops them when that pipe
+ * closes (the kernel closes it when the JVM dies, however it dies). And a start that finds a
+ * server still running on its data folder (a pid file whose process works in that folder) stops
+ * it first, then starts on the same data.
  */
 public final class EmbeddedServers implements AutoCloseable {
 
-  /** Where the servers keep their data and how they behave. */
-  public record Options(Path dataDir, int pgPort, int redisPort, boolean durable) {
-    /** Durable settings for the demo: fsync on, Redis append-only file. */
+  /** Where the servers keep their data, how they behave, and which of the two to run. */
+  public record Options(Path dataDir, int pgPort, int redisPort, boolean durable, boolean postgres, boolean redis) {
+    public Options(Path dataDir, int pgPort, int redisPort, boolean durable) {
+      this(dataDir, pgPort, redisPort, durable, true, true);
+    }
+
+    /** Durable settings for the demo and the main command: fsync on, Redis append-only file. */
     public static Options demo(Path dataDir) {
       return new Options(dataDir, 0, 0, true);
+    }
+
+    /** These options with only the servers named (the main command embeds just what is not configured). */
+    public Options only(boolean postgres, boolean redis) {
+      return new Options(dataDir, pgPort, redisPort, durable, postgres, redis);
     }
 
     /** Throw-away settings for tests: no fsync, no Redis persistence, room for many pools. */
@@ -48,14 +66,20 @@ public final class EmbeddedServers implements AutoCloseable {
 
   private static final Pattern DB_NAME = Pattern.compile("[a-z_][a-z0-9_]*");
 
+  /** Where the servers write their pid: PostgreSQL's own lock file, and the one redis.conf names. */
+  private static final String PG_PID = "postmaster.pid";
+  private static final String REDIS_PID = "redis.pid";
+
   private final EmbeddedPostgres postgres;
   private final Process redis;
   private final int redisPort;
+  private final Process watchdog;
 
-  private EmbeddedServers(EmbeddedPostgres postgres, Process redis, int redisPort) {
+  private EmbeddedServers(EmbeddedPostgres postgres, Process redis, int redisPort, Process watchdog) {
     this.postgres = postgres;
     this.redis = redis;
     this.redisPort = redisPort;
+    this.watchdog = watchdog;
   }
 
   /**
@@ -90,16 +114,52 @@ public final class EmbeddedServers implements AutoCloseable {
   }
 
   private static EmbeddedServers startChecked(Options options) {
-    Path pgData = options.dataDir().resolve("postgres");
-    Path redisData = options.dataDir().resolve("redis");
+    Path pgData;
+    Path redisData;
     try {
-      Files.createDirectories(pgData);
-      Files.createDirectories(redisData);
+      pgData = Files.createDirectories(options.dataDir().resolve("postgres")).toRealPath();
+      redisData = Files.createDirectories(options.dataDir().resolve("redis")).toRealPath();
     } catch (IOException e) {
       throw new EmbeddedException("cannot create the data folder " + options.dataDir() + ": " + e.getMessage()
           + "; " + HOW_TO_POINT);
     }
-    EmbeddedPostgres pg;
+    // a node killed with SIGKILL, before its watchdog could act, may have left them running
+    if (options.postgres()) {
+      stopLeftover("PostgreSQL", pgData, PG_PID, "INT");
+    }
+    if (options.redis()) {
+      stopLeftover("Redis", redisData, REDIS_PID, "TERM");
+    }
+    Process watchdog = startWatchdog(options.redis() ? redisData : null, options.postgres() ? pgData : null);
+    EmbeddedPostgres pg = null;
+    try {
+      if (options.postgres()) {
+        pg = startPostgres(options, pgData);
+      }
+      Process redis = null;
+      int redisPort = 0;
+      if (options.redis()) {
+        redisPort = options.redisPort() > 0 ? options.redisPort() : freePort();
+        try {
+          redis = startRedis(redisData, redisPort, options.durable());
+        } catch (IOException | RuntimeException e) {
+          throw new EmbeddedException("embedded Redis could not start (data in " + redisData + "): " + oneLine(e)
+              + "; " + HOW_TO_POINT);
+        }
+      }
+      return new EmbeddedServers(pg, redis, redisPort, watchdog);
+    } catch (RuntimeException e) {
+      if (pg != null) {
+        closeQuietly(pg);
+      }
+      if (watchdog != null) {
+        watchdog.destroy();
+      }
+      throw e;
+    }
+  }
+
+  private static EmbeddedPostgres startPostgres(Options options, Path pgData) {
     try {
       EmbeddedPostgres.Builder b = EmbeddedPostgres.builder()
           .setDataDirectory(pgData)
@@ -115,19 +175,91 @@ public final class EmbeddedServers implements AutoCloseable {
       } else {
         b.setServerConfig("synchronous_commit", "off").setServerConfig("full_page_writes", "off");
       }
-      pg = b.start();
+      return b.start();
     } catch (IOException | RuntimeException e) {
       throw new EmbeddedException("embedded PostgreSQL could not start (data in " + pgData + "): " + oneLine(e)
           + "; " + HOW_TO_POINT);
     }
-    int redisPort = options.redisPort() > 0 ? options.redisPort() : freePort();
+  }
+
+  /**
+   * Stops the server a pid file names, if it is alive and works in {@code dir} (both servers run
+   * with their data folder as working directory; anything else with that pid is not ours), and
+   * waits for it to finish writing its data.
+   */
+  static void stopLeftover(String what, Path dir, String pidFileName, String signal) {
+    Path pidFile = dir.resolve(pidFileName);
+    long pid;
     try {
-      Process redis = startRedis(redisData, redisPort, options.durable());
-      return new EmbeddedServers(pg, redis, redisPort);
-    } catch (IOException | RuntimeException e) {
-      closeQuietly(pg);
-      throw new EmbeddedException("embedded Redis could not start (data in " + redisData + "): " + oneLine(e)
-          + "; " + HOW_TO_POINT);
+      if (!Files.isRegularFile(pidFile)) {
+        return;
+      }
+      List<String> lines = Files.readAllLines(pidFile, StandardCharsets.US_ASCII);
+      pid = lines.isEmpty() ? -1 : Long.parseLong(lines.get(0).trim());
+    } catch (IOException | NumberFormatException e) {
+      return;
+    }
+    ProcessHandle process = ProcessHandle.of(pid).filter(ProcessHandle::isAlive).orElse(null);
+    if (process == null || !dir.equals(workingDir(pid))) {
+      return;
+    }
+    System.err.println("switchboard: " + what + " (pid " + pid + ") is still running on " + dir
+        + " from an earlier start that did not stop it; stopping it first");
+    try {
+      new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start().waitFor(10, TimeUnit.SECONDS);
+      process.onExit().get(60, TimeUnit.SECONDS);
+    } catch (IOException | ExecutionException | TimeoutException e) {
+      throw new EmbeddedException("an earlier " + what + " (pid " + pid + ") still runs on " + dir
+          + " and did not stop: " + oneLine(e) + "; stop it, then start again");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new EmbeddedException("interrupted while stopping an earlier " + what + " on " + dir);
+    }
+  }
+
+  /** The working directory of a process (Linux /proc), or null where it cannot be read. */
+  private static Path workingDir(long pid) {
+    try {
+      return Files.readSymbolicLink(Path.of("/proc", Long.toString(pid), "cwd"));
+    } catch (IOException | UnsupportedOperationException | SecurityException e) {
+      return null;
+    }
+  }
+
+  /**
+   * The watchdog: {@code /bin/sh} blocked reading a pipe whose writing end only this JVM holds (a
+   * child process gets no descriptor but its own three). When the JVM ends, however it ends, the
+   * read sees end-of-file and the script stops the servers named by the pid files, after the same
+   * working-directory check as {@link #stopLeftover}. It ignores SIGINT and SIGHUP, so Ctrl+C in
+   * a terminal leaves the stopping, in order, to the JVM. A folder given as "" is not watched.
+   */
+  private static final String WATCHDOG = """
+      trap '' INT HUP
+      while read -r _; do :; done
+      stop() {
+        [ -n "$1" ] && [ -f "$1/$2" ] || return 0
+        pid=$(head -n 1 "$1/$2" | tr -d ' ')
+        case "$pid" in ''|*[!0-9]*) return 0 ;; esac
+        [ "$(readlink "/proc/$pid/cwd")" = "$1" ] && kill -"$3" "$pid"
+        return 0
+      }
+      stop "$1" %s TERM
+      stop "$2" %s INT
+      """.formatted(REDIS_PID, PG_PID);
+
+  /** The watchdog, or null where there is no /bin/sh (Windows): there only an orderly stop stops the servers. */
+  private static Process startWatchdog(Path redisData, Path pgData) {
+    if (!Files.isExecutable(Path.of("/bin/sh"))) {
+      return null;
+    }
+    try {
+      return new ProcessBuilder("/bin/sh", "-c", WATCHDOG, "switchboard-watchdog",
+          redisData == null ? "" : redisData.toString(), pgData == null ? "" : pgData.toString())
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+          .redirectError(ProcessBuilder.Redirect.DISCARD)
+          .start();
+    } catch (IOException e) {
+      throw new EmbeddedException("cannot start the watchdog of the embedded servers (/bin/sh): " + e.getMessage());
     }
   }
 
@@ -136,7 +268,9 @@ public final class EmbeddedServers implements AutoCloseable {
       + "DATABASE_URL=postgresql://user:password@host:5432/db REDIS_URL=redis://host:6379 java -jar target/switchboard.jar";
 
   private static Process startRedis(Path dir, int port, boolean durable) throws IOException {
-    File exe = ExecutableProvider.newJarResourceProvider().get();
+    // into the data folder, not a fresh temp folder per start: those pile up in /tmp (a JVM that
+    // is killed never deletes them)
+    File exe = ExecutableProvider.newJarResourceProvider(Files.createDirectories(dir.resolve("bin")).toFile()).get();
     if (!exe.canExecute() && !exe.setExecutable(true)) {
       throw new IOException("cannot make " + exe + " executable");
     }
@@ -147,6 +281,10 @@ public final class EmbeddedServers implements AutoCloseable {
         "protected-mode yes",
         "daemonize no",
         "dir " + quote(dir.toAbsolutePath().toString()),
+        // written even without daemonize; a later start finds a left-over server by it
+        "pidfile " + quote(dir.resolve(REDIS_PID).toAbsolutePath().toString()),
+        // keep the command line (it names this folder) instead of "redis-server 127.0.0.1:port"
+        "set-proc-title no",
         "save \"\""));
     if (durable) {
       conf.add("appendonly yes");
@@ -156,7 +294,14 @@ public final class EmbeddedServers implements AutoCloseable {
     }
     Path confFile = dir.resolve("redis.conf");
     Files.write(confFile, conf, StandardCharsets.UTF_8);
-    Process p = new ProcessBuilder(exe.getAbsolutePath(), confFile.toAbsolutePath().toString())
+    List<String> command = new ArrayList<>(List.of(exe.getAbsolutePath(), confFile.toAbsolutePath().toString()));
+    // its own session, as pg_ctl gives PostgreSQL: Ctrl+C in a terminal reaches the JVM alone,
+    // which stops the node before Redis. setsid(1) execs in place, so the pid stays Redis's.
+    String setsid = onPath("setsid");
+    if (setsid != null) {
+      command.add(0, setsid);
+    }
+    Process p = new ProcessBuilder(command)
         .directory(dir.toFile())
         .redirectErrorStream(true)
         .start();
@@ -176,6 +321,17 @@ public final class EmbeddedServers implements AutoCloseable {
     }
     p.destroyForcibly();
     throw new IOException("redis-server did not answer PING within 30 s: " + lastLine(output));
+  }
+
+  private static String onPath(String program) {
+    String path = System.getenv("PATH");
+    for (String dir : (path == null ? "/usr/bin:/bin" : path).split(File.pathSeparator)) {
+      Path candidate = Path.of(dir.isEmpty() ? "." : dir, program);
+      if (Files.isExecutable(candidate)) {
+        return candidate.toString();
+      }
+    }
+    return null;
   }
 
   private static void pump(Process p, StringBuilder output) {
@@ -220,6 +376,7 @@ public final class EmbeddedServers implements AutoCloseable {
 
   /** {@code postgresql://} URL of the superuser's {@code postgres} database (tests create theirs through it). */
   public String adminDatabaseUrl() {
+    requirePostgres();
     return "postgresql://postgres@127.0.0.1:" + postgres.getPort() + "/postgres";
   }
 
@@ -228,6 +385,7 @@ public final class EmbeddedServers implements AutoCloseable {
     if (!DB_NAME.matcher(name).matches()) {
       throw new IllegalArgumentException("not a plain database name: " + name);
     }
+    requirePostgres();
     try (Connection c = postgres.getPostgresDatabase().getConnection()) {
       boolean exists;
       try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
@@ -248,21 +406,42 @@ public final class EmbeddedServers implements AutoCloseable {
   }
 
   public String redisUrl() {
+    if (redis == null) {
+      throw new IllegalStateException("no embedded Redis runs here");
+    }
     return "redis://127.0.0.1:" + redisPort;
   }
 
   public int postgresPort() {
+    requirePostgres();
     return postgres.getPort();
+  }
+
+  public boolean hasPostgres() {
+    return postgres != null;
+  }
+
+  public boolean hasRedis() {
+    return redis != null;
+  }
+
+  private void requirePostgres() {
+    if (postgres == null) {
+      throw new IllegalStateException("no embedded PostgreSQL runs here");
+    }
   }
 
   public int redisPort() {
     return redisPort;
   }
 
-  /** Stops Redis (SIGTERM: it flushes its append-only file), then PostgreSQL (a fast, clean shutdown). */
+  /**
+   * Stops Redis (SIGTERM: it flushes its append-only file), then PostgreSQL (a fast, clean
+   * shutdown), then the watchdog, which has nothing left to do.
+   */
   @Override
   public synchronized void close() {
-    if (redis.isAlive()) {
+    if (redis != null && redis.isAlive()) {
       redis.destroy();
       try {
         if (!redis.waitFor(15, TimeUnit.SECONDS)) {
@@ -273,7 +452,12 @@ public final class EmbeddedServers implements AutoCloseable {
         redis.destroyForcibly();
       }
     }
-    closeQuietly(postgres);
+    if (postgres != null) {
+      closeQuietly(postgres);
+    }
+    if (watchdog != null) {
+      watchdog.destroy();
+    }
   }
 
   private static void closeQuietly(EmbeddedPostgres pg) {

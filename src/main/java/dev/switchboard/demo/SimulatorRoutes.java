@@ -4,18 +4,16 @@ import dev.switchboard.common.ApiException;
 import dev.switchboard.common.Bodies;
 import dev.switchboard.common.Services;
 import dev.switchboard.inbox.Errors;
+import dev.switchboard.inbox.WebRoutes;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import io.vertx.ext.web.handler.FileSystemAccess;
-import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -72,8 +70,7 @@ public final class SimulatorRoutes {
     r.get("/api/feed").handler(this::feed);
     r.route("/api/*").handler(ctx -> ctx.fail(ApiException.notFound("route")));
 
-    String dir = Path.of(s.config().webRoot(), "simulator").toAbsolutePath().normalize().toString();
-    r.route().handler(StaticHandler.create(FileSystemAccess.ROOT, dir).setIndexPage("index.html").setCachingEnabled(false));
+    r.route().handler(WebRoutes.files(s.config(), "simulator"));
     r.route().failureHandler(Errors::handle);
 
     // Vert.x matches "/simulator" for "/simulator/" too: redirect only the bare path
