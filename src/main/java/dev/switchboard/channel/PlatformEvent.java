@@ -75,6 +75,14 @@ public sealed interface PlatformEvent {
   record Unreact(String customerId, String reactedId) implements PlatformEvent {
   }
 
+  /**
+   * One item of a webhook that cannot be read (a message without any sender id, a wrong type): its
+   * raw event (which keeps the item as received) is marked failed with the reason, while the
+   * items around it are stored as usual.
+   */
+  record Malformed(String reason, JsonObject json) implements PlatformEvent {
+  }
+
   /** Something we do not store as a message; kept as a dead letter with the reason. */
   record Unhandled(String reason, JsonObject json) implements PlatformEvent {
   }

@@ -124,8 +124,10 @@ final class InboundSql {
          SET status = u.status,
              error_code = CASE WHEN u.status = 'failed' THEN u.code ELSE m.error_code END,
              error_message = CASE WHEN u.status = 'failed' THEN u.msg ELSE m.error_message END,
+             pricing = coalesce(u.pricing::jsonb, m.pricing),
              updated_at = now()
-        FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[]) AS u(channel_id, external_id, status, code, msg)
+        FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
+             AS u(channel_id, external_id, status, code, msg, pricing)
        WHERE m.channel_id = u.channel_id AND m.external_id = u.external_id AND m.direction = 'out'
          AND CASE WHEN u.status = 'failed' THEN m.status IN ('pending', 'sent')
                   ELSE m.status IN ('pending', 'sent', 'delivered')
@@ -167,7 +169,7 @@ final class InboundSql {
   static final String UNREACT = """
       UPDATE messages m SET deleted_at = now(), updated_at = now()
         FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::timestamptz[]) AS u(channel_id, uid, reacted, at)
-        JOIN contacts ct ON ct.channel_id = u.channel_id AND ct.platform_user_id = u.uid
+        JOIN contacts ct ON ct.channel_id = u.channel_id AND (ct.platform_user_id = u.uid OR ct.wa_id = u.uid)
         JOIN conversations cv ON cv.channel_id = u.channel_id AND cv.contact_id = ct.id
        WHERE m.conversation_id = cv.id AND m.channel_id = u.channel_id AND m.reply_to = u.reacted
          AND m.content_type = 'reaction' AND m.direction = 'in' AND m.deleted_at IS NULL

@@ -127,7 +127,7 @@ final class OutboxSql {
 
   /** Applies an early status on top of 'sent' (one row, inside the transaction that set the wamid). */
   static final String APPLY_EARLY_STATUS = """
-      UPDATE messages SET status = $2, error_code = $3, error_message = $4, updated_at = now()
+      UPDATE messages SET status = $2, error_code = $3, error_message = $4, pricing = coalesce($5, pricing), updated_at = now()
        WHERE id = $1
       RETURNING""" + " " + Views.MESSAGE_COLUMNS;
 

@@ -286,18 +286,21 @@ public final class OutboxVerticle extends VerticleBase {
       }
       List<Long> ids = new ArrayList<>();
       EarlyStatus best = new EarlyStatus("sent", null, null);
+      JsonObject pricing = null;
       for (Row r : rows) {
         ids.add(r.getLong("id"));
         Object p = r.getValue("payload");
         if (p instanceof JsonObject payload) {
           best = best.then(payload.getString("status"), payload.getString("errorCode"), payload.getString("errorMessage"));
+          pricing = payload.getJsonObject("pricing", pricing);
         }
       }
       EarlyStatus finalStatus = best;
+      JsonObject finalPricing = pricing;
       return tx.preparedQuery(OutboxSql.DELETE_DEAD_LETTERS).execute(Tuple.of((Object) ids.toArray(new Long[0])))
-          .compose(v -> "sent".equals(finalStatus.status()) ? Future.succeededFuture(view)
+          .compose(v -> "sent".equals(finalStatus.status()) && finalPricing == null ? Future.succeededFuture(view)
               : tx.preparedQuery(OutboxSql.APPLY_EARLY_STATUS)
-                  .execute(Tuple.of(messageId, finalStatus.status(), finalStatus.code(), finalStatus.message()))
+                  .execute(Tuple.of(messageId, finalStatus.status(), finalStatus.code(), finalStatus.message(), finalPricing))
                   .map(r -> Views.message(r.iterator().next())));
     });
   }

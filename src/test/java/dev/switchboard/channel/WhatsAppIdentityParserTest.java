@@ -75,12 +75,12 @@ class WhatsAppIdentityParserTest {
     List<PlatformEvent> events = parse(body.encode());
     assertThat(only(events, PlatformEvent.Message.class)).extracting(PlatformEvent.Message::externalId)
         .containsExactly(good.getString("id"), "wamid.second");
-    List<PlatformEvent.Unhandled> kept = only(events, PlatformEvent.Unhandled.class);
+    List<PlatformEvent.Malformed> kept = only(events, PlatformEvent.Malformed.class);
     assertThat(kept).hasSize(4);
     assertThat(kept.get(0).reason()).contains("neither 'from' nor 'from_user_id'");
     assertThat(kept.get(0).json().getString("id")).isEqualTo("wamid.no-sender");
     assertThat(kept.get(1).reason()).contains("business-scoped user id");
-    assertThat(kept).extracting(PlatformEvent.Unhandled::reason).anyMatch(r -> r.contains("not an object"))
+    assertThat(kept).extracting(PlatformEvent.Malformed::reason).anyMatch(r -> r.contains("not an object"))
         .anyMatch(r -> r.contains("statuses") && r.contains("'id'"));
   }
 

@@ -122,12 +122,12 @@ public final class WhatsAppParser {
    */
   private static PlatformEvent isolated(Object item, String what, java.util.function.Function<JsonObject, PlatformEvent> parse) {
     if (!(item instanceof JsonObject o)) {
-      return new PlatformEvent.Unhandled("WhatsApp " + what + " item is not an object", new JsonObject().put(what, item));
+      return new PlatformEvent.Malformed("WhatsApp " + what + " item is not an object", new JsonObject().put(what, item));
     }
     try {
       return parse.apply(o);
     } catch (WebhookParseException | ClassCastException e) {
-      return new PlatformEvent.Unhandled("malformed WhatsApp " + what + " item: " + e.getMessage(), o);
+      return new PlatformEvent.Malformed("malformed WhatsApp " + what + " item: " + e.getMessage(), o);
     }
   }
 
