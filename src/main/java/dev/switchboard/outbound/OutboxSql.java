@@ -11,7 +11,7 @@ final class OutboxSql {
   /** The conversation a message goes to, locked so last_inbound_at cannot move under the window check. */
   static final String CONVERSATION_FOR_SEND = """
       SELECT cv.id, cv.account_id, cv.channel_id, cv.contact_id, cv.last_inbound_at, ch.platform, ch.waba_id,
-             ch.access_token,
+             ch.access_token, (SELECT ct.wa_id FROM contacts ct WHERE ct.id = cv.contact_id) AS wa_id,
              (SELECT coalesce(jsonb_object_agg(f.name, f.value), '{}'::jsonb) FROM contact_fields f WHERE f.contact_id = cv.contact_id) AS fields
         FROM conversations cv
         JOIN channels ch ON ch.id = cv.channel_id
@@ -68,7 +68,7 @@ final class OutboxSql {
       UPDATE messages m
          SET claimed_by = $1, claim_expires_at = now() + ($2 * interval '1 millisecond'), attempts = m.attempts + 1
         FROM (SELECT p.id, p.claimed_by AS previous_claim, ch.platform, ch.external_id AS channel_external_id,
-                     ch.access_token, ct.platform_user_id, cv.last_inbound_at
+                     ch.access_token, coalesce(ct.wa_id, ct.platform_user_id) AS platform_user_id, cv.last_inbound_at
                 FROM messages p
                 JOIN conversations cv ON cv.id = p.conversation_id
                 JOIN contacts ct ON ct.id = cv.contact_id

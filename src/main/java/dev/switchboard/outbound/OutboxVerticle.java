@@ -1,5 +1,6 @@
 package dev.switchboard.outbound;
 
+import dev.switchboard.channel.FailureReasons;
 import dev.switchboard.channel.GraphClient;
 import dev.switchboard.channel.GraphErrors;
 import dev.switchboard.channel.Sender;
@@ -216,25 +217,43 @@ public final class OutboxVerticle extends VerticleBase {
         qrs.add(new Sender.QuickReply(q.getJsonObject(i).getString("title"), q.getJsonObject(i).getString("payload")));
       }
     }
-    return new Sender.Outgoing(c.recipient(), c.text(), attachment, template, qrs, messagingTag, c.replyTo(), "outbox:" + c.id());
+    return new Sender.Outgoing(c.recipient(), c.text(), attachment, template, qrs, messagingTag, c.replyTo(), "outbox:" + c.id(),
+        c.spec().getBoolean("requestContactInfo", false));
   }
 
+  /** WhatsApp's pair rate limit (131056) allows about one message every few seconds to one customer. */
+  static final long PAIR_RATE_PAUSE_MS = 6_000;
+  /** WhatsApp's throughput (130429) is counted per second: the channel waits at least that long. */
+  static final long THROUGHPUT_PAUSE_MS = 1_000;
+
   private Future<Void> error(Claim c, GraphErrors.GraphError e, String tag) {
+    String reason = FailureReasons.describe(e.reasonCode(), e.message());
     switch (e.kind()) {
       case RETRY -> {
         if (c.attempts() < maxAttempts) {
           long delay = Backoff.delayMs(retryBaseMs, c.attempts());
+          Integer code = e.code();
+          // 131056: too fast to this customer; only this conversation waits (its next message queues behind this one)
+          if (code != null && code == 131056) {
+            delay = Math.max(delay, PAIR_RATE_PAUSE_MS);
+          }
           LOG.info("message {}: attempt {} failed ({} {}), retrying in {} ms", c.id(), c.attempts(), e.reasonCode(), e.message(), delay);
           count("retried", e.reasonCode());
-          return services.pool().preparedQuery(OutboxSql.RETRY_LATER).execute(Tuple.of(c.id(), owner, delay, tag)).mapEmpty();
+          long wait = delay;
+          // 130429: the number's throughput; every conversation of the channel waits, not only this one
+          Future<Void> pause = code != null && code == 130429
+              ? limiter.pause(c.channelId(), Math.max(wait, THROUGHPUT_PAUSE_MS)).recover(err -> Future.succeededFuture())
+              : Future.succeededFuture();
+          return pause.compose(v -> services.pool().preparedQuery(OutboxSql.RETRY_LATER).execute(Tuple.of(c.id(), owner, wait, tag)))
+              .mapEmpty();
         }
-        return failed(c, e.reasonCode(), e.message() + " (gave up after " + c.attempts() + " attempts)", tag);
+        return failed(c, e.reasonCode(), reason + " (gave up after " + c.attempts() + " attempts)", tag);
       }
       case TOKEN -> {
         return failed(c, e.reasonCode(), e.message(), tag).compose(v -> needsAttention(c, e.message()));
       }
       default -> {
-        return failed(c, e.reasonCode(), e.message(), tag);
+        return failed(c, e.reasonCode(), reason, tag);
       }
     }
   }
