@@ -275,7 +275,7 @@ class WhatsAppIdentityProcessorTest {
     Map<String, Object> failed = message(failedId);
     assertThat(failed.get("status")).isEqualTo("failed");
     assertThat(failed.get("error_code")).isEqualTo("131049");
-    assertThat((String) failed.get("error_message")).startsWith("Not delivered: WhatsApp held back this marketing message")
+    assertThat((String) failed.get("error_message")).startsWith("WhatsApp held back this marketing message")
         .contains("healthy ecosystem engagement");
     who.post("whatsapp_status_failed_131050.json");
     assertThat((String) message(stoppedId).get("error_message")).contains("stopped marketing messages");

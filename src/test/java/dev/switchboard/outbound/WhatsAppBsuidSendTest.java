@@ -184,7 +184,7 @@ class WhatsAppBsuidSendTest {
   void permanentErrors() {
     JsonObject held = failsWith("error_whatsapp_131049_ecosystem_engagement.json");
     assertThat(held.getString("error_code")).isEqualTo("131049");
-    assertThat(held.getString("error_message")).startsWith("Not delivered: WhatsApp held back this marketing message");
+    assertThat(held.getString("error_message")).startsWith("WhatsApp held back this marketing message");
     assertThat(held.getString("attempts")).isEqualTo("1");
     JsonObject stopped = failsWith("error_whatsapp_131050_marketing_stopped.json");
     assertThat(stopped.getString("error_code")).isEqualTo("131050");
