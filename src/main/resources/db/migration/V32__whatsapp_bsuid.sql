@@ -28,3 +28,7 @@ CREATE INDEX contacts_search_name_trgm ON contacts USING gin (search_name gin_tr
 
 -- What Meta says a sent WhatsApp message costs (statuses' pricing: billable, pricing_model, type, category, ...).
 ALTER TABLE messages ADD COLUMN pricing jsonb;
+
+-- Messenger/Instagram: when a thread began from a Click-to-Messenger / Click-to-Direct ad
+-- (referral source ADS). Meta allows a 7-day standard window from then instead of 24 hours.
+ALTER TABLE conversations ADD COLUMN ad_referral_at timestamptz;

@@ -67,6 +67,13 @@ public sealed interface PlatformEvent {
   record Watermark(String customerId, String level, Instant watermark) implements PlatformEvent {
   }
 
+  /**
+   * The customer's thread began from a Click-to-Messenger / Click-to-Instagram-Direct ad
+   * ({@code referral.source: ADS}) at {@code at}: Meta allows a 7-day standard window then.
+   */
+  record AdReferral(String customerId, Instant at) implements PlatformEvent {
+  }
+
   /** The customer deleted (unsent) one of their messages. */
   record Deletion(String customerId, String externalId) implements PlatformEvent {
   }

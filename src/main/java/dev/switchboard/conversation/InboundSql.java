@@ -176,6 +176,16 @@ final class InboundSql {
          AND (u.at IS NULL OR m.platform_timestamp IS NULL OR m.platform_timestamp <= u.at)
       RETURNING\s""" + M_COLUMNS;
 
+  /** The newest ad referral of each thread (Messenger/Instagram customers are keyed by their platform id). */
+  static final String AD_REFERRALS = """
+      UPDATE conversations cv SET ad_referral_at = greatest(cv.ad_referral_at, u.at), updated_at = now()
+        FROM UNNEST($1::bigint[], $2::text[], $3::timestamptz[]) AS u(channel_id, uid, at)
+        JOIN contacts ct ON ct.channel_id = u.channel_id AND ct.platform_user_id = u.uid
+       WHERE cv.channel_id = u.channel_id AND cv.contact_id = ct.id
+         AND cv.ad_referral_at IS DISTINCT FROM greatest(cv.ad_referral_at, u.at)
+      RETURNING cv.id, cv.account_id
+      """;
+
   static final String DEAD_LETTERS = """
       INSERT INTO dead_letters (raw_event_id, platform, external_id, reason, payload)
       SELECT r, p, e, re, pl::jsonb FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[]) AS t(r, p, e, re, pl)

@@ -164,6 +164,8 @@ public final class InboundStore {
     final List<Ctx> unreactCtx = new ArrayList<>();
     final List<PlatformEvent.Unreact> unreacts = new ArrayList<>();
     final List<WhatsAppIdentities.Change> identityChanges = new ArrayList<>();
+    final List<Ctx> adCtx = new ArrayList<>();
+    final List<PlatformEvent.AdReferral> adReferrals = new ArrayList<>();
     final List<WhatsAppIdentities.Merge> merges = new ArrayList<>();
     /** Raw events with an unreadable item: stored as far as they go, then marked failed with the reasons. */
     final Map<Long, String> partlyFailed = new LinkedHashMap<>();
@@ -221,6 +223,7 @@ public final class InboundStore {
           .compose(v -> timed("watermarks", this::watermarks))
           .compose(v -> timed("deletions", this::deletions))
           .compose(v -> timed("unreacts", this::unreacts))
+          .compose(v -> timed("ad referrals", this::adReferrals))
           .compose(v -> timed("dead letters", this::deadLetters));
     }
 
@@ -262,6 +265,9 @@ public final class InboundStore {
             } else if (ev instanceof PlatformEvent.Unreact u) {
               unreactCtx.add(ctx);
               unreacts.add(u);
+            } else if (ev instanceof PlatformEvent.AdReferral ad) {
+              adCtx.add(ctx);
+              adReferrals.add(ad);
             } else if (ev instanceof PlatformEvent.IdentityChange c) {
               identityChanges.add(new WhatsAppIdentities.Change(ch.accountId(), ch.id(), c));
             } else if (ev instanceof PlatformEvent.Malformed bad) {
@@ -725,6 +731,34 @@ public final class InboundStore {
       }
       return tx.preparedQuery(InboundSql.UNREACT).execute(Tuple.of(ch, uid, reacted, at)).map(rows -> {
         updatedMessages(rows);
+        return null;
+      });
+    }
+
+    /** Threads begun from an ad: their conversation remembers when (the window policy gives it 7 days). */
+    private Future<Void> adReferrals() {
+      if (adReferrals.isEmpty()) {
+        return Future.succeededFuture();
+      }
+      int n = adReferrals.size();
+      Long[] ch = new Long[n];
+      String[] uid = new String[n];
+      OffsetDateTime[] at = new OffsetDateTime[n];
+      for (int i = 0; i < n; i++) {
+        ch[i] = adCtx.get(i).channel().id();
+        uid[i] = adReferrals.get(i).customerId();
+        // never later than we received it: a clock ahead of ours must not stretch the window
+        Instant received = adCtx.get(i).raw().receivedAt().toInstant();
+        Instant t = adReferrals.get(i).at();
+        at[i] = Times.utc(t.isAfter(received) ? received : t);
+      }
+      return tx.preparedQuery(InboundSql.AD_REFERRALS).execute(Tuple.of(ch, uid, at)).map(rows -> {
+        for (Row r : rows) {
+          Long account = r.getLong("account_id");
+          if (!createdConversations.containsKey(r.getLong("id"))) {
+            updatedConversations.put(r.getLong("id"), account);
+          }
+        }
         return null;
       });
     }

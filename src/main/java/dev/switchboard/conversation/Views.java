@@ -29,7 +29,7 @@ public final class Views {
   /** Selects everything a conversation view needs; append a WHERE clause. Columns are read by name. */
   public static final String CONVERSATION_SELECT = """
       SELECT cv.id, cv.account_id, cv.status, cv.assignee_type, cv.assignee_id, cv.last_message_at,
-             cv.last_inbound_at, cv.unread_count, cv.created_at, cv.channel_id,
+             cv.last_inbound_at, cv.unread_count, cv.created_at, cv.channel_id, cv.ad_referral_at,
              ch.platform, ch.name AS channel_name,
              ct.id AS contact_id, ct.platform_user_id, ct.display_name, ct.platform_name, ct.phone, ct.email,
              ct.bsuid, ct.parent_bsuid, ct.username,
@@ -83,7 +83,7 @@ public final class Views {
   public static JsonObject conversation(Row r, WindowPolicy policy, Instant now) {
     String platform = r.getString("platform");
     Instant lastInbound = instant(r.getOffsetDateTime("last_inbound_at"));
-    WindowPolicy.View w = policy.view(platform, lastInbound, now);
+    WindowPolicy.View w = policy.view(platform, lastInbound, instant(r.getOffsetDateTime("ad_referral_at")), now);
     String assigneeType = r.getString("assignee_type");
     JsonObject assignee = assigneeType == null ? null : new JsonObject()
         .put("type", assigneeType)

@@ -48,7 +48,7 @@ public final class Outbox {
 
   /** The conversation as the send path sees it (locked for the transaction). */
   record Target(long id, long accountId, long channelId, String platform, String wabaId, String accessToken,
-                Instant lastInboundAt, Map<String, String> fields, String waId) {
+                Instant lastInboundAt, Map<String, String> fields, String waId, Instant adReferralAt) {
   }
 
   /** One Graph-sized piece of a request: a text, or one attachment (with the text as caption). */
@@ -261,7 +261,7 @@ public final class Outbox {
       return new Target(r.getLong("id"), r.getLong("account_id"), r.getLong("channel_id"), r.getString("platform"),
           r.getString("waba_id"), r.getString("access_token"),
           r.getOffsetDateTime("last_inbound_at") == null ? null : r.getOffsetDateTime("last_inbound_at").toInstant(), fields,
-          r.getString("wa_id"));
+          r.getString("wa_id"), Times.instant(r.getOffsetDateTime("ad_referral_at")));
     });
   }
 
@@ -288,7 +288,7 @@ public final class Outbox {
 
   private void checkWindow(Target t, WindowPolicy.Sender sender) {
     WindowPolicy policy = services.windows();
-    WindowPolicy.Decision d = policy.decide(t.platform(), sender, t.lastInboundAt(), services.clock().instant());
+    WindowPolicy.Decision d = policy.decide(t.platform(), sender, t.lastInboundAt(), t.adReferralAt(), services.clock().instant());
     if (d == WindowPolicy.Decision.ALLOWED || d == WindowPolicy.Decision.HUMAN_AGENT_TAG) {
       return;
     }

@@ -5,6 +5,7 @@ import dev.switchboard.channel.GraphClient;
 import dev.switchboard.channel.GraphErrors;
 import dev.switchboard.channel.Sender;
 import dev.switchboard.common.Services;
+import dev.switchboard.common.Times;
 import dev.switchboard.conversation.Views;
 import dev.switchboard.store.Bus;
 import dev.switchboard.window.WindowPolicy;
@@ -148,7 +149,7 @@ public final class OutboxVerticle extends VerticleBase {
   /** A claimed message with what sending it needs. */
   record Claim(long id, long accountId, long conversationId, long channelId, String type, String text, JsonArray attachments,
                String senderType, String replyTo, JsonObject spec, int attempts, String previousClaim, String platform,
-               String channelExternalId, String accessToken, String recipient, Instant lastInboundAt) {
+               String channelExternalId, String accessToken, String recipient, Instant lastInboundAt, Instant adReferralAt) {
     static Claim of(Row r) {
       Object atts = r.getValue("attachments");
       Object spec = r.getValue("send_spec");
@@ -157,7 +158,8 @@ public final class OutboxVerticle extends VerticleBase {
           r.getString("reply_to"), spec instanceof JsonObject o ? o : new JsonObject(), r.getInteger("attempts"),
           r.getString("previous_claim"), r.getString("platform"), r.getString("channel_external_id"), r.getString("access_token"),
           r.getString("platform_user_id"),
-          r.getOffsetDateTime("last_inbound_at") == null ? null : r.getOffsetDateTime("last_inbound_at").toInstant());
+          r.getOffsetDateTime("last_inbound_at") == null ? null : r.getOffsetDateTime("last_inbound_at").toInstant(),
+          Times.instant(r.getOffsetDateTime("ad_referral_at")));
     }
   }
 
@@ -174,7 +176,7 @@ public final class OutboxVerticle extends VerticleBase {
     String tag = null;
     if (!"template".equals(c.type())) {
       WindowPolicy.Sender who = "bot".equals(c.senderType()) ? WindowPolicy.Sender.BOT : WindowPolicy.Sender.AGENT;
-      WindowPolicy.Decision d = services.windows().decide(c.platform(), who, c.lastInboundAt(), services.clock().instant());
+      WindowPolicy.Decision d = services.windows().decide(c.platform(), who, c.lastInboundAt(), c.adReferralAt(), services.clock().instant());
       if (d == WindowPolicy.Decision.TEMPLATE_ONLY || d == WindowPolicy.Decision.CLOSED) {
         // the window closed while it waited (retries, rate limit): never send what the platform forbids
         String why = Outbox.refusal(d, c.platform(), who, c.lastInboundAt(), services.windows()).getMessage();
