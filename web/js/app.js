@@ -568,6 +568,15 @@ function onEvent(ev) {
       refreshNames();
       break;
     }
+    case 'conversation.merged': {
+      // two records of one WhatsApp customer became one: this conversation is gone, its messages are in `into`
+      const into = data.into ? String(data.into) : null;
+      if (convId) { S.convs.delete(convId); S.order = S.order.filter((x) => x !== convId); renderList(); }
+      if (into) refreshConversation(into);
+      if (convId && convId === S.selectedId && into) openConversation(into);
+      loadCounts();
+      break;
+    }
     default: {
       // conversation.created / conversation.updated / conversation.window_changed and anything newer
       const c = isConversation(data.conversation) ? data.conversation : isConversation(data) ? data : null;

@@ -318,4 +318,33 @@ class WhatsAppIdentityProcessorTest {
   static String login() {
     return new dev.switchboard.auth.Tokens(node.vertx, TestNode.JWT_SECRET).issue(account.adminId(), account.accountId(), "admin", "Admin");
   }
+
+  @Test
+  @DisplayName("a phone seen with another BSUID changed hands: it leaves the old contact, the new person gets a contact of their own")
+  void phoneChangedHands() {
+    Person first = Person.fresh();
+    first.post("whatsapp_text_phone_and_user_id.json");
+    long oldId = (Long) first.contact().get("id");
+    Person next = new Person("US.N" + first.tag(), first.bsuid2(), first.phone(), first.phone2(), first.tag() + "N");
+    next.post("whatsapp_text_phone_and_user_id.json");
+    Map<String, Object> old = Db.one(db, "SELECT * FROM contacts WHERE id = ?", oldId);
+    assertThat(old.get("wa_id")).isNull();
+    assertThat(old.get("bsuid")).isEqualTo(first.bsuid());
+    Map<String, Object> now = Db.one(db, "SELECT * FROM contacts WHERE bsuid = ?", next.bsuid());
+    assertThat(now.get("wa_id")).isEqualTo(first.phone());
+    assertThat(now.get("id")).isNotEqualTo(oldId);
+  }
+
+  @Test
+  @DisplayName("\"Add new contact\" with the phone of a customer known by BSUID answers that contact, not a duplicate")
+  void addByPhoneFindsBsuidContact() {
+    Person who = Person.fresh();
+    who.post("whatsapp_text_phone_and_user_id.json");
+    long id = (Long) who.contact().get("id");
+    io.vertx.core.json.JsonObject r = http.as(login()).post("/api/v1/contacts", new JsonObject()
+        .put("channelId", String.valueOf(wa)).put("phone", "+" + who.phone())).json();
+    assertThat(r.getJsonObject("contact").getString("id")).isEqualTo(String.valueOf(id));
+    assertThat(r.getBoolean("created")).isFalse();
+    assertThat(who.contacts()).hasSize(1);
+  }
 }

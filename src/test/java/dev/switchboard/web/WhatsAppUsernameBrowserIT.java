@@ -39,9 +39,13 @@ class WhatsAppUsernameBrowserIT {
 
   /** A sample with this test's customer and a current timestamp. */
   static JsonObject sample(String file) {
+    return sample(file, BSUID, PHONE, "robin_browser", "Robin Browser");
+  }
+
+  static JsonObject sample(String file, String bsuid, String phone, String username, String name) {
     String s = new String(Fixtures.bytes(file), java.nio.charset.StandardCharsets.UTF_8)
-        .replace("US.8F3K2LQZ7WXC91HD0P5MTA", BSUID).replace("14155550177", PHONE).replace("robin_sails", "robin_browser")
-        .replace("\"Robin Sails\"", "\"Robin Browser\"");
+        .replace("US.8F3K2LQZ7WXC91HD0P5MTA", bsuid).replace("14155550177", phone).replace("robin_sails", username)
+        .replace("\"Robin Sails\"", "\"" + name + "\"").replace("\"wamid.", "\"wamid." + username + ".");
     JsonObject body = new JsonObject(s);
     body.getJsonArray("entry").getJsonObject(0).getJsonArray("changes").getJsonObject(0).getJsonObject("value")
         .getJsonArray("messages").getJsonObject(0).put("timestamp", String.valueOf(System.currentTimeMillis() / 1000));
@@ -83,5 +87,26 @@ class WhatsAppUsernameBrowserIT {
     page.type("search-input", "@robin_browser");
     page.waitUntil("the search finds the customer", () -> page.listed("Robin Browser")
         && page.all("[data-testid='conv-item']").size() == 1);
+  }
+
+  @Test
+  @DisplayName("the open conversation merged into the customer's other one: the list keeps one, the thread shows the survivor with every message")
+  void mergedWhileOpen() {
+    page.open("/");
+    page.waitUntil("the inbox", () -> page.visible("agent-name"));
+    page.waitLive();
+    String bsuid = "US.BROWSER0MERGE0001";
+    String phone = "14155559002";
+    Webhooks.post(f.http, "whatsapp", sample("whatsapp_text_username_only.json", bsuid, phone, "mia_merge", "Mia Merge"));
+    f.conversationOf(bsuid);
+    Webhooks.whatsappText(f.http, phone, "Mia by phone", "my phone writes too");
+    page.click("tab-all");
+    page.openConversation("Mia by phone");
+    Webhooks.post(f.http, "whatsapp", sample("whatsapp_text_phone_and_user_id.json", bsuid, phone, "mia_merge", "Mia Merge"));
+    page.waitUntil("the merged thread open with both histories", () -> page.all("[data-testid='message-text']").stream()
+        .map(org.openqa.selenium.WebElement::getText).toList()
+        .containsAll(List.of("Hi, I saw your ad. Do you ship to Canada?", "my phone writes too", "Here I am again, now with my number.")));
+    page.waitUntil("one conversation left for Mia", () -> page.all("[data-testid='conv-item']").stream()
+        .filter(e -> e.getText().contains("Mia")).count() == 1);
   }
 }
