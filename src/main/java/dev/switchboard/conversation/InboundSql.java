@@ -115,25 +115,31 @@ final class InboundSql {
       RETURNING c.id, c.status, c.last_inbound_at
       """;
 
+  /** Whether status {@code u.status} moves message {@code m} forward (the rule of {@link #APPLY_STATUSES}). */
+  private static final String FORWARD = """
+      (CASE WHEN u.status = 'failed' THEN m.status IN ('pending', 'sent')
+            ELSE m.status IN ('pending', 'sent', 'delivered')
+             AND array_position(ARRAY['pending', 'sent', 'delivered', 'read'], u.status)
+               > array_position(ARRAY['pending', 'sent', 'delivered', 'read'], m.status) END)""";
+
   /**
    * Statuses only move forward: pending < sent < delivered < read. {@code failed} overrides
    * pending and sent only (a late failure never undoes a delivery) and nothing overrides it.
+   * A status's pricing is kept even when the status itself is not news (Meta's "sent" usually
+   * comes after we recorded sent ourselves).
    */
   static final String APPLY_STATUSES = """
       UPDATE messages m
-         SET status = u.status,
-             error_code = CASE WHEN u.status = 'failed' THEN u.code ELSE m.error_code END,
-             error_message = CASE WHEN u.status = 'failed' THEN u.msg ELSE m.error_message END,
+         SET status = CASE WHEN %1$s THEN u.status ELSE m.status END,
+             error_code = CASE WHEN u.status = 'failed' AND %1$s THEN u.code ELSE m.error_code END,
+             error_message = CASE WHEN u.status = 'failed' AND %1$s THEN u.msg ELSE m.error_message END,
              pricing = coalesce(u.pricing::jsonb, m.pricing),
              updated_at = now()
         FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
              AS u(channel_id, external_id, status, code, msg, pricing)
        WHERE m.channel_id = u.channel_id AND m.external_id = u.external_id AND m.direction = 'out'
-         AND CASE WHEN u.status = 'failed' THEN m.status IN ('pending', 'sent')
-                  ELSE m.status IN ('pending', 'sent', 'delivered')
-                   AND array_position(ARRAY['pending', 'sent', 'delivered', 'read'], u.status)
-                     > array_position(ARRAY['pending', 'sent', 'delivered', 'read'], m.status) END
-      RETURNING\s""" + M_COLUMNS;
+         AND (%1$s OR (u.pricing IS NOT NULL AND m.pricing IS DISTINCT FROM u.pricing::jsonb))
+      RETURNING\s""".formatted(FORWARD) + M_COLUMNS;
 
   static final String UNKNOWN_MESSAGES = """
       SELECT u.channel_id, u.external_id

@@ -347,4 +347,25 @@ class WhatsAppIdentityProcessorTest {
     assertThat(r.getBoolean("created")).isFalse();
     assertThat(who.contacts()).hasSize(1);
   }
+
+  @Test
+  @DisplayName("Meta's 'sent' arriving after we recorded sent ourselves still stores its pricing; a later read without pricing keeps it")
+  void pricingOnSentAlreadySent() {
+    Person who = Person.fresh();
+    who.post("whatsapp_text_username_only.json");
+    long conv = Db.count(db, "SELECT id FROM conversations WHERE contact_id = ?", who.contact().get("id"));
+    String id = who.wamid("whatsapp_status_sent_user_id_only.json", "statuses");
+    seedOutbound(conv, id, "sent");
+    who.post("whatsapp_status_sent_user_id_only.json");
+    assertThat(new JsonObject((String) message(id).get("pricing")).getString("pricing_model")).isEqualTo("PMP");
+    String read = who.body("whatsapp_status_sent_user_id_only.json").replace("\"sent\"", "\"read\"");
+    JsonObject noPricing = new JsonObject(read);
+    noPricing.getJsonArray("entry").getJsonObject(0).getJsonArray("changes").getJsonObject(0).getJsonObject("value")
+        .getJsonArray("statuses").getJsonObject(0).remove("pricing");
+    assertThat(http.signedWebhook("whatsapp", noPricing.encode().getBytes(StandardCharsets.UTF_8)).status()).isEqualTo(200);
+    Db.drained(db);
+    Map<String, Object> m = message(id);
+    assertThat(m.get("status")).isEqualTo("read");
+    assertThat(new JsonObject((String) m.get("pricing")).getString("category")).isEqualTo("service");
+  }
 }

@@ -244,4 +244,23 @@ class WhatsAppBsuidSendTest {
     Http.Res other = new Http(node.vertx, node.baseUrl()).post("/api/v1/conversations/" + conv + "/request-phone", null);
     assertThat(other.status()).isEqualTo(401);
   }
+
+  @Test
+  @DisplayName("a status with only recipient_user_id and pricing that beats our own 'sent' still leaves its pricing on the message")
+  void earlyStatusKeepsPricing() throws InterruptedException {
+    long conv = conversation(whatsapp, B + "EARLY", null);
+    String wamid = "wamid.early-pricing-" + UUID.randomUUID();
+    graph.enqueue("POST", "/" + PHONE_ID + "/messages", new Answer(200, new JsonObject()
+        .put("messages", new JsonArray().add(new JsonObject().put("id", wamid))).encode(), 1500));
+    long id = reply(conv, "racing my status");
+    assertThat(graph.next(5000)).isNotNull();
+    JsonObject status = Fixtures.json("whatsapp_status_sent_user_id_only.json");
+    status.getJsonArray("entry").getJsonObject(0).getJsonArray("changes").getJsonObject(0).getJsonObject("value")
+        .getJsonArray("statuses").getJsonObject(0).put("id", wamid).put("recipient_user_id", B + "EARLY");
+    assertThat(new Http(node.vertx, node.baseUrl()).signedWebhook("whatsapp", status.encode().getBytes(java.nio.charset.StandardCharsets.UTF_8))
+        .status()).isEqualTo(200);
+    SendSupport.eventually(10_000, () -> Seed.scalar(db, "SELECT count(*) FROM messages WHERE id = ? AND status = 'sent' "
+        + "AND pricing->>'category' = 'service'", id) == 1, () -> "pricing on " + row(db, id));
+    assertThat(Seed.scalar(db, "SELECT count(*) FROM dead_letters WHERE external_id = ?", wamid)).isZero();
+  }
 }
