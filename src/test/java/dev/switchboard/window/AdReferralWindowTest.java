@@ -46,4 +46,16 @@ class AdReferralWindowTest {
     assertThat(v.humanExpiresAt()).isEqualTo(AD.plus(Duration.ofDays(7)));
     assertThat(POLICY.view(platform, AD, null, AD).automationExpiresAt()).isEqualTo(AD.plus(Duration.ofHours(24)));
   }
+
+  @org.junit.jupiter.api.Test
+  @DisplayName("the window timer's standard expiry of an ad thread is 7 days after the referral; without one, 24 hours after the message")
+  void timerExpiries() {
+    WindowTimer timer = new WindowTimer(null, POLICY);
+    java.util.List<WindowTimer.Expiry> ad = timer.expiries(7L, "messenger", AD, AD, AD.plusSeconds(90_000));
+    assertThat(ad).extracting(WindowTimer.Expiry::kind).containsExactly(WindowTimer.Kind.standard);
+    assertThat(ad.get(0).atMs()).isEqualTo(AD.plus(Duration.ofDays(7)).toEpochMilli());
+    java.util.List<WindowTimer.Expiry> plain = timer.expiries(7L, "messenger", AD, null, AD);
+    assertThat(plain).extracting(WindowTimer.Expiry::atMs)
+        .containsExactly(AD.plus(Duration.ofHours(24)).toEpochMilli(), AD.plus(Duration.ofDays(7)).toEpochMilli());
+  }
 }
