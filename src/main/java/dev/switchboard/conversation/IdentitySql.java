@@ -37,6 +37,7 @@ final class IdentitySql {
              AS t(a, ch, p, b, pb, u, n)
        ORDER BY ch, coalesce(b, p)
       ON CONFLICT DO NOTHING
+      RETURNING id, channel_id, platform_user_id
       """;
 
   /**

@@ -22,8 +22,9 @@ import java.util.TreeSet;
  *
  * <p>Everything a batch touches is locked first (advisory locks per id, one global order), so
  * concurrent batches on several nodes that name one person in different shapes serialise and
- * never create two contacts. The common case (each person already known under the same ids) is
- * four statements for the whole batch; merges are rare and run statement by statement.
+ * never create two contacts. The common case (each person known under the same ids, or new) is
+ * three or four statements for the whole batch (lock, find, update, insert); merges and identity
+ * changes are rare and run statement by statement, then the contacts are looked up once more.
  */
 public final class WhatsAppIdentities {
 
@@ -90,6 +91,8 @@ public final class WhatsAppIdentities {
   final List<Merge> merges = new ArrayList<>();
   /** Ids a change moved away from, still naming the contact for this batch's earlier messages. */
   private final Map<String, Long> aliases = new HashMap<>();
+  /** The contact each person of the batch ended up as (null until resolved). */
+  private final Map<Person, Long> contactOf = new HashMap<>();
 
   WhatsAppIdentities(SqlConnection tx) {
     this.tx = tx;
@@ -152,18 +155,27 @@ public final class WhatsAppIdentities {
         .compose(v -> find(chArr, vArr))
         .compose(found -> resolve(people, found))
         .compose(v -> changesInOrder(changes, 0))
-        .compose(v -> find(chArr, vArr))
-        .map(found -> {
-          contactByKey.putAll(aliases);
-          for (Found f : found.values()) {
-            for (String s : new String[] {f.waId(), f.bsuid(), f.key()}) {
-              if (s != null) {
-                contactByKey.put(key(f.channelId(), s), f.id());
-              }
-            }
+        .compose(v -> {
+          // the common case: every person resolved to one contact and nothing moved; no second look needed
+          if (changes.isEmpty() && contactOf.size() == people.size() && !contactOf.containsValue(null)) {
+            contactOf.forEach((p, id) -> p.ids().forEach(s -> contactByKey.put(key(p.channelId, s), id)));
+            return Future.succeededFuture();
           }
-          return null;
+          return find(chArr, vArr).map(this::mapAll);
         });
+  }
+
+  /** Every id of the found contacts (and the ids changes moved away from) to its contact. */
+  private Void mapAll(Map<Long, Found> found) {
+    contactByKey.putAll(aliases);
+    for (Found f : found.values()) {
+      for (String s : new String[] {f.waId(), f.bsuid(), f.key()}) {
+        if (s != null) {
+          contactByKey.put(key(f.channelId(), s), f.id());
+        }
+      }
+    }
+    return null;
   }
 
   private Future<Map<Long, Found>> find(Long[] chs, String[] vs) {
@@ -214,6 +226,7 @@ public final class WhatsAppIdentities {
       for (long other : same.tailSet(survivor, false)) {
         toMerge.add(new long[] {p.accountId, survivor, other});
       }
+      contactOf.put(p, survivor);
       survivors.add(survivor);
       updates.add(p);
     }
@@ -261,7 +274,15 @@ public final class WhatsAppIdentities {
     Long[] a = fresh.stream().map(x -> x.accountId).toArray(Long[]::new);
     Long[] ch = fresh.stream().map(x -> x.channelId).toArray(Long[]::new);
     String[][] c = columns(fresh);
-    return tx.preparedQuery(IdentitySql.INSERT).execute(Tuple.from(new Object[] {a, ch, c[0], c[1], c[2], c[3], c[4]})).mapEmpty();
+    return tx.preparedQuery(IdentitySql.INSERT).execute(Tuple.from(new Object[] {a, ch, c[0], c[1], c[2], c[3], c[4]})).map(rows -> {
+      Map<String, Long> ids = new HashMap<>();
+      rows.forEach(r -> ids.put(key(r.getLong("channel_id"), r.getString("platform_user_id")), r.getLong("id")));
+      for (Person p : fresh) {
+        // null when the row was not inserted (a conflict): the contacts are then looked up again
+        contactOf.put(p, ids.get(key(p.channelId, p.bsuid != null ? p.bsuid : p.phone)));
+      }
+      return null;
+    });
   }
 
   /** Changes one at a time (rare): each sees the contacts as the previous one left them. */
