@@ -11,7 +11,7 @@ ALTER TABLE contacts
   -- shown where there is no phone; never a key (the customer can change it)
   ADD COLUMN username      text;
 
--- every WhatsApp contact so far was keyed by its phone
+-- a WhatsApp contact without a BSUID is keyed by its phone: that key is its wa_id
 UPDATE contacts c SET wa_id = c.platform_user_id
   FROM channels ch
  WHERE ch.id = c.channel_id AND ch.platform = 'whatsapp' AND c.platform_user_id ~ '^[0-9]+$';
