@@ -1,7 +1,7 @@
 // The inbox: login, the conversation list (left), the conversation (middle), the contact (right),
 // all kept current by live events. State lives in `S`; each pane has a render function.
 
-import { h, mount, clear, $, initials, platformName, platformMark, shortTime, fullTime, duration, toast } from './dom.js';
+import { h, mount, clear, $, initials, platformName, platformMark, shortTime, fullTime, duration, toast, contactLabel } from './dom.js';
 import { api, query, enc, setToken, whenUnauthorized, ApiError } from './api.js';
 import { Live } from './live.js';
 import { renderThread, renderWindowBar, tickWindow } from './thread.js';
@@ -243,7 +243,7 @@ function renderListPane() {
   S.channels.length ? h('optgroup', { label: 'Channels' },
     S.channels.map((ch) => h('option', { value: `ch:${ch.id}`, selected: String(S.channelId) === String(ch.id) }, `${ch.name} (${platformName(ch.platform)})`))) : null);
 
-  const searchInput = h('input', { type: 'search', placeholder: 'Search phone (+country code), name or user ID', testid: 'search-input', value: S.search });
+  const searchInput = h('input', { type: 'search', placeholder: 'Search phone (+country code), name, @username or user ID', testid: 'search-input', value: S.search });
   let searchTimer = null;
   searchInput.addEventListener('input', () => {
     clearTimeout(searchTimer);
@@ -414,7 +414,9 @@ export function renderList() {
   if (!list) return;
   const scroll = list.scrollTop;
   const rows = S.order.map((id) => S.convs.get(id)).filter(Boolean).map((c) => {
-    const name = c.contact ? (c.contact.displayName || c.contact.platformName || c.contact.phone || c.contact.platformUserId) : `#${c.id}`;
+    const name = c.contact ? contactLabel(c.contact) : `#${c.id}`;
+    // a WhatsApp customer without a phone is known by their username
+    const handle = c.contact && !c.contact.phone && c.contact.username ? `@${c.contact.username}` : null;
     const unread = isUnread(c);
     return h('div', {
       class: `conv${c.id === S.selectedId ? ' active' : ''}${unread ? ' unread' : ''}`, testid: 'conv-item',
@@ -437,6 +439,7 @@ export function renderList() {
       h('div', { class: 'sub' },
         h('span', { class: `badge status-${c.status}`, testid: 'conv-status' }, c.status),
         c.assignee ? h('span', { testid: 'conv-assignee' }, `→ ${c.assignee.name || c.assignee.id}`) : null,
+        handle && handle !== name ? h('span', { testid: 'conv-username' }, handle) : null,
         h('span', {}, c.channelName || platformName(c.platform)))),
     unread ? h('span', { class: 'unread-dot', testid: 'conv-unread', title: `${c.unreadCount} unread` }) : null);
   });
@@ -563,6 +566,15 @@ function onEvent(ev) {
       }
       if (convId) refreshConversation(convId);
       refreshNames();
+      break;
+    }
+    case 'conversation.merged': {
+      // two records of one WhatsApp customer became one: this conversation is gone, its messages are in `into`
+      const into = data.into ? String(data.into) : null;
+      if (convId) { S.convs.delete(convId); S.order = S.order.filter((x) => x !== convId); renderList(); }
+      if (into) refreshConversation(into);
+      if (convId && convId === S.selectedId && into) openConversation(into);
+      loadCounts();
       break;
     }
     default: {

@@ -1,7 +1,7 @@
 // The right pane: the contact's display name (edit + Save), platform name (refresh), details,
 // custom fields (add, edit, remove; names from the account's list) and labels (add, ×).
 
-import { h, mount, initials, platformName, toast } from './dom.js';
+import { h, mount, initials, platformName, toast, contactLabel } from './dom.js';
 import { api, enc } from './api.js';
 import { S, currentConversation, refreshConversation, refreshNames } from './app.js';
 
@@ -32,6 +32,19 @@ async function call(promise) {
   }
 }
 
+/** WhatsApp's request for the customer's phone number; their answer fills the contact's phone. */
+async function requestPhone(button, conv) {
+  button.disabled = true;
+  try {
+    await api.post(`/conversations/${enc(conv.id)}/request-phone`, {}, { 'Idempotency-Key': crypto.randomUUID() });
+    toast('Phone number requested');
+  } catch (e) {
+    toast(e.message);
+  } finally {
+    button.disabled = false;
+  }
+}
+
 export function renderContact(pane) {
   const conv = currentConversation();
   if (!pane) return;
@@ -51,7 +64,7 @@ export function renderContact(pane) {
   const focused = document.activeElement && pane.contains(document.activeElement) ? document.activeElement.dataset.testid + (document.activeElement.dataset.name || '') : null;
 
   const base = `/contacts/${enc(ct.id)}`;
-  const display = ct.displayName || ct.platformName || ct.phone || ct.platformUserId;
+  const display = contactLabel(ct);
 
   let nameBlock;
   if (editingName) {
@@ -117,8 +130,12 @@ export function renderContact(pane) {
         canRefresh ? h('button', { class: 'btn-icon', testid: 'contact-refresh', title: `Fetch the current name from ${platformName(ct.platform)}`,
           onclick: () => call(api.post(`${base}/refresh-name`, {})) }, '⟳') : h('span'),
         h('span', { class: 'k' }, 'Phone'), h('span', { class: 'v', testid: 'contact-phone' }, ct.phone || '—'), h('span'),
+        ct.username ? [h('span', { class: 'k' }, 'Username'), h('span', { class: 'v', testid: 'contact-username' }, `@${ct.username}`), h('span')] : null,
         h('span', { class: 'k' }, 'Email'), h('span', { class: 'v', testid: 'contact-email' }, ct.email || '—'), h('span'),
         h('span', { class: 'k' }, 'User ID'), h('span', { class: 'v', testid: 'contact-user-id' }, ct.platformUserId || '—'), h('span')),
+      ct.platform === 'whatsapp' && !ct.phone ? h('div', { class: 'row' },
+        h('button', { class: 'btn btn-sm', testid: 'request-phone', title: 'Ask the customer to share their phone number on WhatsApp',
+          onclick: (e) => requestPhone(e.currentTarget, conv) }, 'Request phone number')) : null,
       ct.platform === 'instagram' ? h('div', { class: 'info-note', testid: 'instagram-note' },
         'Instagram does not allow collecting email or phone numbers. Record them separately, e.g. in a custom field.') : null),
     h('div', { class: 'section', testid: 'fields-section' }, h('h3', {}, 'Custom fields'),

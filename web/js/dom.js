@@ -48,6 +48,12 @@ export function initials(name) {
 const PLATFORM_NAMES = { whatsapp: 'WhatsApp', messenger: 'Messenger', instagram: 'Instagram' };
 const PLATFORM_MARKS = { whatsapp: 'WA', messenger: 'FB', instagram: 'IG' };
 export const platformName = (p) => PLATFORM_NAMES[p] || p || '';
+
+/** How a contact is named: the agents' name, the platform's, the phone, the WhatsApp username, the platform id. */
+export function contactLabel(ct) {
+  if (!ct) return '';
+  return ct.displayName || ct.platformName || ct.phone || (ct.username ? `@${ct.username}` : '') || ct.platformUserId || '';
+}
 export const platformMark = (p) => h('span', { class: `plat plat-${p}`, title: platformName(p) }, PLATFORM_MARKS[p] || '?');
 
 export function shortTime(iso) {

@@ -1,7 +1,7 @@
 // The middle pane: header with the status button, messages, the reply-window countdown and the
 // composer. Built once per opened conversation, then updated part by part so typing is never lost.
 
-import { h, mount, $, initials, platformName, platformMark, fullTime, duration, toast } from './dom.js';
+import { h, mount, $, initials, platformName, platformMark, fullTime, duration, toast, contactLabel } from './dom.js';
 import { api, enc } from './api.js';
 import { S, currentConversation, upsertConversation, upsertMessage, openPopover, closePopover, loadOlder, loadCounts } from './app.js';
 import { templatePicker } from './templates.js';
@@ -34,8 +34,7 @@ export function renderThread(pane, keepScroll, headOnly) {
 }
 
 function contactName(c) {
-  const ct = c && c.contact;
-  return ct ? (ct.displayName || ct.platformName || ct.phone || ct.platformUserId) : '';
+  return contactLabel(c && c.contact);
 }
 
 function renderHead() {
@@ -47,7 +46,8 @@ function renderHead() {
     platformMark(c.platform),
     h('div', {},
       h('div', { class: 'title', testid: 'thread-title' }, contactName(c)),
-      h('div', { class: 'subtitle' }, `${platformName(c.platform)} · ${c.channelName || 'channel ' + c.channelId}`)),
+      h('div', { class: 'subtitle' }, `${platformName(c.platform)} · ${c.channelName || 'channel ' + c.channelId}`,
+        c.contact && !c.contact.phone && c.contact.username ? h('span', { testid: 'thread-username' }, ` · @${c.contact.username}`) : null)),
     h('span', { class: 'spacer' }),
     h('span', { class: 'anchor' },
       h('button', { class: `btn status-${c.status}`, testid: 'status-button', dataset: { status: c.status }, onclick: (e) => openStatusMenu(e.currentTarget, c) },

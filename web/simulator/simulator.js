@@ -4,7 +4,7 @@
 
   const state = {
     platform: '',          // tab filter
-    customers: [],         // [{platform, channelId, id, name}]
+    customers: [],         // [{platform, channelId, id, name, username}]
     selected: null,        // {platform, id}
     entries: new Map(),    // message id -> entry (from the feed)
     cursor: 0,
@@ -66,7 +66,8 @@
       name.textContent = c.name || c.id;
       const sub = document.createElement('small');
       sub.className = 'muted';
-      sub.textContent = c.id;
+      // a username customer: WhatsApp shows the business only the BSUID and the username
+      sub.textContent = c.username ? `@${c.username} · ${c.id}` : c.id;
       left.append(name, sub);
       const right = document.createElement('div');
       const unread = unreadCount(c);
@@ -257,8 +258,10 @@
     ev.preventDefault();
     const form = ev.target;
     try {
-      const c = await api('POST', '/customers', { platform: form.platform.value, name: form.name.value });
+      const username = form.username.value.trim();
+      const c = await api('POST', '/customers', { platform: form.platform.value, name: form.name.value, username: username || undefined });
       form.name.value = '';
+      form.username.value = '';
       state.customers.push(c);
       select(c);
     } catch (e) {

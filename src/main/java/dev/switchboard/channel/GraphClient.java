@@ -53,7 +53,7 @@ public final class GraphClient {
     return get("/" + wabaId + "/message_templates?fields=name,language,status,category,components&limit=200", accessToken);
   }
 
-  /** Each template's name, language, status and body text. */
+  /** Each template's name, language, status and body text; {@code needsPhone: true} where it only goes to a phone. */
   public static JsonArray templateItems(JsonObject graphList, boolean approvedOnly) {
     JsonArray out = new JsonArray();
     JsonArray data = graphList == null ? null : graphList.getJsonArray("data");
@@ -76,10 +76,42 @@ public final class GraphClient {
           }
         }
       }
-      out.add(new JsonObject().put("name", t.getString("name")).put("language", t.getString("language"))
-          .put("status", status).put("body", body));
+      JsonObject item = new JsonObject().put("name", t.getString("name")).put("language", t.getString("language"))
+          .put("status", status).put("body", body);
+      if (needsPhone(t)) {
+        item.put("needsPhone", true);
+      }
+      out.add(item);
     }
     return out;
+  }
+
+  /**
+   * Whether a template can only go to a phone number: authentication templates whose button
+   * copies or fills in a code (copy code, one tap, zero tap). WhatsApp refuses those for a
+   * customer known only by BSUID (131062). An authentication template whose components are not
+   * listed counts as needing one: refusing early is better than a failed send.
+   */
+  static boolean needsPhone(JsonObject template) {
+    if (!"AUTHENTICATION".equalsIgnoreCase(template.getString("category"))) {
+      return false;
+    }
+    JsonArray components = template.getJsonArray("components");
+    if (components == null) {
+      return true;
+    }
+    for (int c = 0; c < components.size(); c++) {
+      JsonObject comp = components.getJsonObject(c);
+      JsonArray buttons = "BUTTONS".equalsIgnoreCase(comp.getString("type")) ? comp.getJsonArray("buttons") : null;
+      for (int b = 0; buttons != null && b < buttons.size(); b++) {
+        JsonObject button = buttons.getJsonObject(b);
+        String otp = button.getString("otp_type");
+        if ("OTP".equalsIgnoreCase(button.getString("type")) || "COPY_CODE".equalsIgnoreCase(button.getString("type")) || otp != null) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   private static Result result(HttpResponse<Buffer> r) {

@@ -32,7 +32,13 @@ public final class MessagingParser {
       List<PlatformEvent> events = new ArrayList<>();
       JsonArray messaging = Json.arr(entry, "messaging");
       for (int j = 0; j < messaging.size(); j++) {
-        events.add(item(channelId, Json.objAt(messaging, j, "messaging"), platformLabel));
+        JsonObject item = Json.objAt(messaging, j, "messaging");
+        PlatformEvent e = item(channelId, item, platformLabel);
+        events.add(e);
+        PlatformEvent.AdReferral ad = e instanceof PlatformEvent.Message m && !m.echo() ? adReferral(item, m.customerId(), m.timestamp()) : null;
+        if (ad != null) {
+          events.add(ad);
+        }
       }
       JsonArray changes = Json.arr(entry, "changes");
       for (int j = 0; j < changes.size(); j++) {
@@ -88,6 +94,13 @@ public final class MessagingParser {
       String id = "reaction:" + reacted + ":" + sender + ":" + (ts == null ? "" : ts.toEpochMilli());
       return new PlatformEvent.Message(customer(sender), null, null, false, id, ts, "reaction", text,
           new JsonArray(), null, reacted, null);
+    }
+    if (Json.obj(item, "referral") != null) {
+      // the customer opened the thread from an ad or a link, before writing
+      PlatformEvent.AdReferral ad = adReferral(item, customer(sender), ts);
+      if (ad != null) {
+        return ad;
+      }
     }
     List<String> keys = new ArrayList<>(item.fieldNames());
     keys.removeAll(List.of("sender", "recipient", "timestamp"));
@@ -145,6 +158,19 @@ public final class MessagingParser {
     }
     return new PlatformEvent.Message(customer(customer), null, null, echo, mid, ts, contentType, text, attachments,
         payload, replyTo, raw);
+  }
+
+  /** An ad referral ({@code source: ADS}) on the event itself, its message or its postback; null for other referrals. */
+  static PlatformEvent.AdReferral adReferral(JsonObject item, String customer, Instant ts) {
+    JsonObject referral = Json.obj(item, "referral");
+    if (referral == null) {
+      referral = Json.obj(Json.obj(item, "message"), "referral");
+    }
+    if (referral == null) {
+      referral = Json.obj(Json.obj(item, "postback"), "referral");
+    }
+    return referral != null && "ADS".equalsIgnoreCase(Json.str(referral, "source")) && ts != null
+        ? new PlatformEvent.AdReferral(customer, ts) : null;
   }
 
   private static String attachmentKind(String type) {

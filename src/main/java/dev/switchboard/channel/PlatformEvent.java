@@ -27,16 +27,51 @@ public sealed interface PlatformEvent {
       JsonArray attachments,
       String payload,
       String replyTo,
-      JsonObject raw) implements PlatformEvent {
+      JsonObject raw,
+      WaIdentity identity) implements PlatformEvent {
+
+    public Message(String customerId, String customerName, String phone, boolean echo, String externalId, Instant timestamp,
+                   String contentType, String text, JsonArray attachments, String payload, String replyTo, JsonObject raw) {
+      this(customerId, customerName, phone, echo, externalId, timestamp, contentType, text, attachments, payload, replyTo, raw, null);
+    }
+  }
+
+  /**
+   * Who a WhatsApp customer is: a phone ({@code wa_id}), a business-scoped user id (BSUID), or
+   * both; the parent BSUID and the username when Meta sends them. The contact is keyed by the
+   * BSUID when there is one, by the phone otherwise ({@link #key()}).
+   */
+  record WaIdentity(String phone, String bsuid, String parentBsuid, String username) {
+    public String key() {
+      return bsuid != null ? bsuid : phone;
+    }
+  }
+
+  /**
+   * A WhatsApp customer's identity moved (a new BSUID, a new phone): the contact known by either
+   * old id takes the new ones. Null fields are unchanged.
+   */
+  record IdentityChange(String oldBsuid, String oldPhone, String newBsuid, String newPhone, String newParentBsuid)
+      implements PlatformEvent {
   }
 
   /** A delivery status of one of our outbound messages (WhatsApp). */
-  record Status(String externalId, String status, Instant timestamp, String errorCode, String errorMessage)
-      implements PlatformEvent {
+  record Status(String externalId, String status, Instant timestamp, String errorCode, String errorMessage,
+                JsonObject pricing) implements PlatformEvent {
+    public Status(String externalId, String status, Instant timestamp, String errorCode, String errorMessage) {
+      this(externalId, status, timestamp, errorCode, errorMessage, null);
+    }
   }
 
   /** Every outbound message of the customer's thread sent at or before {@code watermark} reached {@code level}. */
   record Watermark(String customerId, String level, Instant watermark) implements PlatformEvent {
+  }
+
+  /**
+   * The customer's thread began from a Click-to-Messenger / Click-to-Instagram-Direct ad
+   * ({@code referral.source: ADS}) at {@code at}: Meta allows a 7-day standard window then.
+   */
+  record AdReferral(String customerId, Instant at) implements PlatformEvent {
   }
 
   /** The customer deleted (unsent) one of their messages. */
@@ -45,6 +80,14 @@ public sealed interface PlatformEvent {
 
   /** The customer took back their reaction to {@code reactedId}. */
   record Unreact(String customerId, String reactedId) implements PlatformEvent {
+  }
+
+  /**
+   * One item of a webhook that cannot be read (a message without any sender id, a wrong type): its
+   * raw event (which keeps the item as received) is marked failed with the reason, while the
+   * items around it are stored as usual.
+   */
+  record Malformed(String reason, JsonObject json) implements PlatformEvent {
   }
 
   /** Something we do not store as a message; kept as a dead letter with the reason. */

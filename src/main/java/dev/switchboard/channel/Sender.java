@@ -38,11 +38,19 @@ public interface Sender {
   /**
    * One message to send: exactly one of text-only, attachment (text becomes the caption where
    * the platform has one), or template. {@code metadata} travels back in Messenger echoes.
+   * {@code requestContactInfo}: WhatsApp's interactive request for the customer's phone number,
+   * with {@code text} as its body.
    */
   record Outgoing(String recipient, String text, Attachment attachment, Template template,
-                  List<QuickReply> quickReplies, String messagingTag, String replyTo, String metadata) {
+                  List<QuickReply> quickReplies, String messagingTag, String replyTo, String metadata,
+                  boolean requestContactInfo) {
     public Outgoing {
       quickReplies = quickReplies == null ? List.of() : List.copyOf(quickReplies);
+    }
+
+    public Outgoing(String recipient, String text, Attachment attachment, Template template, List<QuickReply> quickReplies,
+                    String messagingTag, String replyTo, String metadata) {
+      this(recipient, text, attachment, template, quickReplies, messagingTag, replyTo, metadata, false);
     }
 
     public static Outgoing text(String recipient, String text) {

@@ -1,5 +1,6 @@
 package dev.switchboard.channel;
 
+import dev.switchboard.channel.whatsapp.WaIds;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -24,13 +25,24 @@ public final class WhatsAppSender implements Sender {
   public JsonObject body(Outgoing m) {
     JsonObject body = new JsonObject()
         .put("messaging_product", "whatsapp")
-        .put("recipient_type", "individual")
-        .put("to", m.recipient());
+        .put("recipient_type", "individual");
+    // the phone when we know it (Meta's advice); a customer known only by username gets the BSUID
+    if (WaIds.isBsuid(m.recipient())) {
+      body.put("recipient", m.recipient());
+    } else {
+      body.put("to", m.recipient());
+    }
     if (m.replyTo() != null) {
       body.put("context", new JsonObject().put("message_id", m.replyTo()));
     }
     if (m.template() != null) {
       return body.put("type", "template").put("template", template(m.template()));
+    }
+    if (m.requestContactInfo()) {
+      return body.put("type", "interactive").put("interactive", new JsonObject()
+          .put("type", "request_contact_info")
+          .put("body", new JsonObject().put("text", m.text()))
+          .put("action", new JsonObject().put("name", "request_contact_info")));
     }
     if (m.attachment() != null) {
       String kind = m.attachment().kind();

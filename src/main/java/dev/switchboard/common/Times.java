@@ -21,6 +21,10 @@ public final class Times {
     return t == null ? null : ISO.format(t.toInstant());
   }
 
+  public static Instant instant(OffsetDateTime t) {
+    return t == null ? null : t.toInstant();
+  }
+
   public static OffsetDateTime utc(Instant t) {
     return t == null ? null : t.atOffset(ZoneOffset.UTC);
   }

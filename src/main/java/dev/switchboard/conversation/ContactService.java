@@ -177,7 +177,9 @@ public final class ContactService {
                 return Future.failedFuture(ApiException.unprocessable("whatsapp_only",
                     "contacts can only be added on WhatsApp channels; Messenger and Instagram users must write first"));
               }
-              return c.preparedQuery(ContactSql.INSERT_CONTACT).execute(Tuple.of(accountId, channelId, waId, displayName));
+              // the processor's lock on this phone: a webhook naming it with a BSUID at this moment finds this contact
+              return c.preparedQuery(IdentitySql.LOCK).execute(Tuple.of(new Long[] {channelId}, (Object) new String[] {waId}))
+                  .compose(v -> c.preparedQuery(ContactSql.INSERT_CONTACT).execute(Tuple.of(accountId, channelId, waId, displayName)));
             })
             .compose(ins -> ins.size() == 1
                 ? Future.succeededFuture(ins.iterator().next().getLong("id"))

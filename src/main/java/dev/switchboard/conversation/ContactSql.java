@@ -47,13 +47,17 @@ final class ContactSql {
 
   static final String CHANNEL = "SELECT id, platform FROM channels WHERE id = $1 AND account_id = $2";
 
-  /** A new contact, or nothing when (channel, wa_id) exists already. */
+  /** A new contact keyed by its phone, or nothing when the phone (or that key) exists already. */
   static final String INSERT_CONTACT = """
-      INSERT INTO contacts (account_id, channel_id, platform_user_id, display_name, phone)
-      VALUES ($1, $2, $3, $4, $3)
-      ON CONFLICT (channel_id, platform_user_id) DO NOTHING
+      INSERT INTO contacts (account_id, channel_id, platform_user_id, display_name, phone, wa_id)
+      VALUES ($1, $2, $3, $4, $3, $3)
+      ON CONFLICT DO NOTHING
       RETURNING id""";
-  static final String CONTACT_BY_USER = "SELECT id FROM contacts WHERE channel_id = $1 AND platform_user_id = $2";
+  /** The contact with this phone, whether keyed by it or by a BSUID. */
+  static final String CONTACT_BY_USER = """
+      SELECT id FROM contacts WHERE channel_id = $1 AND wa_id = $2
+      UNION
+      SELECT id FROM contacts WHERE channel_id = $1 AND platform_user_id = $2""";
 
   /** The contact's conversation: created Closed (no human needed yet) unless it exists. */
   static final String ENSURE_CONVERSATION = """

@@ -101,7 +101,9 @@ final class ConversationSql {
                                    WHEN 'team' THEN (SELECT t.name FROM teams t WHERE t.id = cv.assignee_id) END AS assignee_name,
              m.created_at, m.direction, m.sender_type,
              CASE WHEN m.sender_type = 'agent' THEN (SELECT u.name FROM users u WHERE u.id = m.sender_id) END AS sender_name,
-             m.type, m.content_type, m.text
+             m.type, m.content_type, m.text, ct.username,
+             m.pricing->>'category' AS pricing_category, m.pricing->>'pricing_model' AS pricing_model,
+             m.pricing->>'type' AS pricing_type, m.pricing->>'billable' AS pricing_billable
         FROM conversations cv
         JOIN channels ch ON ch.id = cv.channel_id
         JOIN contacts ct ON ct.id = cv.contact_id

@@ -115,23 +115,31 @@ final class InboundSql {
       RETURNING c.id, c.status, c.last_inbound_at
       """;
 
+  /** Whether status {@code u.status} moves message {@code m} forward (the rule of {@link #APPLY_STATUSES}). */
+  private static final String FORWARD = """
+      (CASE WHEN u.status = 'failed' THEN m.status IN ('pending', 'sent')
+            ELSE m.status IN ('pending', 'sent', 'delivered')
+             AND array_position(ARRAY['pending', 'sent', 'delivered', 'read'], u.status)
+               > array_position(ARRAY['pending', 'sent', 'delivered', 'read'], m.status) END)""";
+
   /**
    * Statuses only move forward: pending < sent < delivered < read. {@code failed} overrides
    * pending and sent only (a late failure never undoes a delivery) and nothing overrides it.
+   * A status's pricing is kept even when the status itself is not news (Meta's "sent" usually
+   * comes after we recorded sent ourselves).
    */
   static final String APPLY_STATUSES = """
       UPDATE messages m
-         SET status = u.status,
-             error_code = CASE WHEN u.status = 'failed' THEN u.code ELSE m.error_code END,
-             error_message = CASE WHEN u.status = 'failed' THEN u.msg ELSE m.error_message END,
+         SET status = CASE WHEN %1$s THEN u.status ELSE m.status END,
+             error_code = CASE WHEN u.status = 'failed' AND %1$s THEN u.code ELSE m.error_code END,
+             error_message = CASE WHEN u.status = 'failed' AND %1$s THEN u.msg ELSE m.error_message END,
+             pricing = coalesce(u.pricing::jsonb, m.pricing),
              updated_at = now()
-        FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[]) AS u(channel_id, external_id, status, code, msg)
+        FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
+             AS u(channel_id, external_id, status, code, msg, pricing)
        WHERE m.channel_id = u.channel_id AND m.external_id = u.external_id AND m.direction = 'out'
-         AND CASE WHEN u.status = 'failed' THEN m.status IN ('pending', 'sent')
-                  ELSE m.status IN ('pending', 'sent', 'delivered')
-                   AND array_position(ARRAY['pending', 'sent', 'delivered', 'read'], u.status)
-                     > array_position(ARRAY['pending', 'sent', 'delivered', 'read'], m.status) END
-      RETURNING\s""" + M_COLUMNS;
+         AND (%1$s OR (u.pricing IS NOT NULL AND m.pricing IS DISTINCT FROM u.pricing::jsonb))
+      RETURNING\s""".formatted(FORWARD) + M_COLUMNS;
 
   static final String UNKNOWN_MESSAGES = """
       SELECT u.channel_id, u.external_id
@@ -167,12 +175,22 @@ final class InboundSql {
   static final String UNREACT = """
       UPDATE messages m SET deleted_at = now(), updated_at = now()
         FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::timestamptz[]) AS u(channel_id, uid, reacted, at)
-        JOIN contacts ct ON ct.channel_id = u.channel_id AND ct.platform_user_id = u.uid
+        JOIN contacts ct ON ct.channel_id = u.channel_id AND (ct.platform_user_id = u.uid OR ct.wa_id = u.uid)
         JOIN conversations cv ON cv.channel_id = u.channel_id AND cv.contact_id = ct.id
        WHERE m.conversation_id = cv.id AND m.channel_id = u.channel_id AND m.reply_to = u.reacted
          AND m.content_type = 'reaction' AND m.direction = 'in' AND m.deleted_at IS NULL
          AND (u.at IS NULL OR m.platform_timestamp IS NULL OR m.platform_timestamp <= u.at)
       RETURNING\s""" + M_COLUMNS;
+
+  /** The newest ad referral of each thread (Messenger/Instagram customers are keyed by their platform id). */
+  static final String AD_REFERRALS = """
+      UPDATE conversations cv SET ad_referral_at = greatest(cv.ad_referral_at, u.at), updated_at = now()
+        FROM UNNEST($1::bigint[], $2::text[], $3::timestamptz[]) AS u(channel_id, uid, at)
+        JOIN contacts ct ON ct.channel_id = u.channel_id AND ct.platform_user_id = u.uid
+       WHERE cv.channel_id = u.channel_id AND cv.contact_id = ct.id
+         AND cv.ad_referral_at IS DISTINCT FROM greatest(cv.ad_referral_at, u.at)
+      RETURNING cv.id, cv.account_id
+      """;
 
   static final String DEAD_LETTERS = """
       INSERT INTO dead_letters (raw_event_id, platform, external_id, reason, payload)

@@ -1,5 +1,6 @@
 package dev.switchboard.conversation;
 
+import dev.switchboard.channel.FailureReasons;
 import dev.switchboard.channel.ParsedEntry;
 import dev.switchboard.channel.PlatformEvent;
 import dev.switchboard.channel.WebhookParseException;
@@ -50,7 +51,8 @@ public final class InboundStore {
       Map<Long, Long> createdConversations,
       Map<Long, Long> updatedConversations,
       Map<Long, Long> changedContacts,
-      Map<Long, Long> contactConversation) {
+      Map<Long, Long> contactConversation,
+      List<WhatsAppIdentities.Merge> merges) {
   }
 
   private record Channel(long id, long accountId, String platform) {
@@ -105,9 +107,10 @@ public final class InboundStore {
         .compose(v -> b.run())
         .compose(v -> markFailed(tx, failedIds, failedErrors))
         .compose(v -> b.markDone())
+        .compose(v -> markFailed(tx, new ArrayList<>(b.partlyFailed.keySet()), new ArrayList<>(b.partlyFailed.values())))
         .compose(v -> hooks.inTransaction(tx, b.inbound))
         .map(v -> new Outcome(ok.size(), failedIds.size(), b.inbound, b.messageEvents, b.createdConversations,
-            b.updatedConversations, b.changedContacts, b.contactConversation));
+            b.updatedConversations, b.changedContacts, b.contactConversation, b.merges));
   }
 
   /** Claims up to {@code limit} pending raw rows, oldest first; locked until {@code tx} ends. */
@@ -160,6 +163,12 @@ public final class InboundStore {
     final List<PlatformEvent.Deletion> deletions = new ArrayList<>();
     final List<Ctx> unreactCtx = new ArrayList<>();
     final List<PlatformEvent.Unreact> unreacts = new ArrayList<>();
+    final List<WhatsAppIdentities.Change> identityChanges = new ArrayList<>();
+    final List<Ctx> adCtx = new ArrayList<>();
+    final List<PlatformEvent.AdReferral> adReferrals = new ArrayList<>();
+    final List<WhatsAppIdentities.Merge> merges = new ArrayList<>();
+    /** Raw events with an unreadable item: stored as far as they go, then marked failed with the reasons. */
+    final Map<Long, String> partlyFailed = new LinkedHashMap<>();
 
     final Map<String, Long> contactIds = new HashMap<>();
     final Map<String, ConvInfo> convByContactKey = new HashMap<>();
@@ -214,6 +223,7 @@ public final class InboundStore {
           .compose(v -> timed("watermarks", this::watermarks))
           .compose(v -> timed("deletions", this::deletions))
           .compose(v -> timed("unreacts", this::unreacts))
+          .compose(v -> timed("ad referrals", this::adReferrals))
           .compose(v -> timed("dead letters", this::deadLetters));
     }
 
@@ -255,6 +265,14 @@ public final class InboundStore {
             } else if (ev instanceof PlatformEvent.Unreact u) {
               unreactCtx.add(ctx);
               unreacts.add(u);
+            } else if (ev instanceof PlatformEvent.AdReferral ad) {
+              adCtx.add(ctx);
+              adReferrals.add(ad);
+            } else if (ev instanceof PlatformEvent.IdentityChange c) {
+              identityChanges.add(new WhatsAppIdentities.Change(ch.accountId(), ch.id(), c));
+            } else if (ev instanceof PlatformEvent.Malformed bad) {
+              // the raw body keeps the item; the raw event carries the reason
+              partlyFailed.merge(raw.id(), bad.reason(), (a, b) -> a + "; " + b);
             } else if (ev instanceof PlatformEvent.Unhandled u) {
               dead.add(new Dead(raw.id(), raw.platform(), entry.channelExternalId(), u.reason(), u.json()));
             }
@@ -268,10 +286,44 @@ public final class InboundStore {
     }
 
     private Future<Void> contacts() {
+      List<Msg> others = new ArrayList<>();
+      List<long[]> waChannels = new ArrayList<>();
+      List<PlatformEvent.WaIdentity> waIds = new ArrayList<>();
+      List<String> waNames = new ArrayList<>();
+      for (Msg m : messages) {
+        if (m.event().identity() != null) {
+          waChannels.add(new long[] {m.ctx().channel().id(), m.ctx().channel().accountId()});
+          waIds.add(m.event().identity());
+          waNames.add(m.event().customerName());
+        } else {
+          others.add(m);
+        }
+      }
+      if (waIds.isEmpty() && identityChanges.isEmpty()) {
+        return platformContacts(others);
+      }
+      WhatsAppIdentities identities = new WhatsAppIdentities(tx);
+      return identities.apply(WhatsAppIdentities.people(waChannels, waIds, waNames), identityChanges)
+          .compose(v -> {
+            contactIds.putAll(identities.contactByKey);
+            identities.changed.forEach(changedContacts::put);
+            merges.addAll(identities.merges);
+            for (WhatsAppIdentities.Merge mg : identities.merges) {
+              changedContacts.remove(mg.loser());
+              if (mg.survivingConversation() != null) {
+                updatedConversations.put(mg.survivingConversation(), mg.accountId());
+              }
+            }
+            return platformContacts(others);
+          });
+    }
+
+    /** Messenger and Instagram contacts: keyed by the platform's user id alone. */
+    private Future<Void> platformContacts(List<Msg> msgs) {
       // the last name seen in the batch wins: profile names are refreshed on every inbound
       Map<String, String[]> byKey = new java.util.TreeMap<>();
       Map<String, Long[]> ids = new HashMap<>();
-      for (Msg m : messages) {
+      for (Msg m : msgs) {
         String k = key(m.ctx().channel().id(), m.event().customerId());
         String[] cur = byKey.get(k);
         String name = m.event().customerName();
@@ -331,9 +383,9 @@ public final class InboundStore {
       Map<String, Instant> latest = new java.util.TreeMap<>();
       Map<String, Long[]> ids = new HashMap<>();
       for (Msg m : messages) {
-        String k = key(m.ctx().channel().id(), m.event().customerId());
+        String k = convKey(m);
         latest.merge(k, m.effectiveTime(), (a, b) -> a.isAfter(b) ? a : b);
-        ids.putIfAbsent(k, new Long[] {m.ctx().channel().accountId(), m.ctx().channel().id(), contactIds.get(k)});
+        ids.putIfAbsent(k, new Long[] {m.ctx().channel().accountId(), m.ctx().channel().id(), contactOf(m)});
       }
       if (latest.isEmpty()) {
         return Future.succeededFuture();
@@ -434,7 +486,21 @@ public final class InboundStore {
     }
 
     private ConvInfo conv(Msg m) {
-      return convByContactKey.get(key(m.ctx().channel().id(), m.event().customerId()));
+      return convByContactKey.get(convKey(m));
+    }
+
+    private Long contactOf(Msg m) {
+      Long id = contactIds.get(key(m.ctx().channel().id(), m.event().customerId()));
+      if (id == null) {
+        throw new IllegalStateException("no contact resolved for " + m.ctx().raw().platform() + " customer of message "
+            + m.event().externalId());
+      }
+      return id;
+    }
+
+    /** One conversation per (channel, contact): a WhatsApp person may come under a phone in one message and a BSUID in the next. */
+    private String convKey(Msg m) {
+      return m.ctx().channel().id() + "/" + contactOf(m);
     }
 
     private Future<Void> afterInsert(RowSet<Row> rows, Map<String, Msg> byExt) {
@@ -504,7 +570,7 @@ public final class InboundStore {
               Row a = after.get(convId);
               OffsetDateTime lastInbound = a == null ? null : a.getOffsetDateTime("last_inbound_at");
               fresh.add(new Inbound(c.accountId(), m.ctx().channel().id(), m.ctx().channel().platform(), convId,
-                  contactIds.get(key(m.ctx().channel().id(), m.event().customerId())), r.getLong("id"),
+                  contactOf(m), r.getLong("id"),
                   a == null ? c.status() : a.getString("status"), m.event().contentType(), m.event().text(),
                   m.event().payload(), m.event().timestamp(), lastInbound == null ? null : lastInbound.toInstant(),
                   hadInbound.add(convId)));
@@ -534,6 +600,7 @@ public final class InboundStore {
       String[] st = new String[n];
       String[] code = new String[n];
       String[] msg = new String[n];
+      String[] pricing = new String[n];
       int j = 0;
       for (int i : best.values()) {
         PlatformEvent.Status s = statuses.get(i);
@@ -541,10 +608,11 @@ public final class InboundStore {
         ext[j] = s.externalId();
         st[j] = s.status();
         code[j] = s.errorCode();
-        msg[j] = s.errorMessage();
+        msg[j] = FailureReasons.describe(s.errorCode(), s.errorMessage());
+        pricing[j] = s.pricing() == null ? pricingOf(ch[j], s.externalId()) : s.pricing().encode();
         j++;
       }
-      return tx.preparedQuery(InboundSql.APPLY_STATUSES).execute(Tuple.of(ch, ext, st, code, msg))
+      return tx.preparedQuery(InboundSql.APPLY_STATUSES).execute(Tuple.from(new Object[] {ch, ext, st, code, msg, pricing}))
           .compose(rows -> {
             updatedMessages(rows);
             if (rows.rowCount() >= n) {
@@ -562,12 +630,24 @@ public final class InboundStore {
                       "status '" + s.status() + "' for an unknown message " + s.externalId(),
                       new JsonObject().put("id", s.externalId()).put("status", s.status())
                           .put("timestamp", Times.iso(s.timestamp())).put("errorCode", s.errorCode())
-                          .put("errorMessage", s.errorMessage())));
+                          .put("errorMessage", FailureReasons.describe(s.errorCode(), s.errorMessage()))
+                          .put("pricing", s.pricing())));
                 }
               }
               return null;
             });
           });
+    }
+
+    /** The pricing any status of this message in the batch carried (the winning one may have none). */
+    private String pricingOf(long channelId, String externalId) {
+      for (int i = statuses.size() - 1; i >= 0; i--) {
+        PlatformEvent.Status s = statuses.get(i);
+        if (s.pricing() != null && s.externalId().equals(externalId) && statusCtx.get(i).channel().id() == channelId) {
+          return s.pricing().encode();
+        }
+      }
+      return null;
     }
 
     /** Whether status {@code next} replaces {@code cur} (the SQL rule, for statuses within one batch). */
@@ -651,6 +731,34 @@ public final class InboundStore {
       }
       return tx.preparedQuery(InboundSql.UNREACT).execute(Tuple.of(ch, uid, reacted, at)).map(rows -> {
         updatedMessages(rows);
+        return null;
+      });
+    }
+
+    /** Threads begun from an ad: their conversation remembers when (the window policy gives it 7 days). */
+    private Future<Void> adReferrals() {
+      if (adReferrals.isEmpty()) {
+        return Future.succeededFuture();
+      }
+      int n = adReferrals.size();
+      Long[] ch = new Long[n];
+      String[] uid = new String[n];
+      OffsetDateTime[] at = new OffsetDateTime[n];
+      for (int i = 0; i < n; i++) {
+        ch[i] = adCtx.get(i).channel().id();
+        uid[i] = adReferrals.get(i).customerId();
+        // never later than we received it: a clock ahead of ours must not stretch the window
+        Instant received = adCtx.get(i).raw().receivedAt().toInstant();
+        Instant t = adReferrals.get(i).at();
+        at[i] = Times.utc(t.isAfter(received) ? received : t);
+      }
+      return tx.preparedQuery(InboundSql.AD_REFERRALS).execute(Tuple.of(ch, uid, at)).map(rows -> {
+        for (Row r : rows) {
+          Long account = r.getLong("account_id");
+          if (!createdConversations.containsKey(r.getLong("id"))) {
+            updatedConversations.put(r.getLong("id"), account);
+          }
+        }
         return null;
       });
     }

@@ -13,8 +13,9 @@ import java.util.List;
 
 /**
  * The inbox search box: a phone number with its country code (any formatting), a name (case- and
- * accent-insensitive substring of the display or platform name, on the pg_trgm indexes over
- * {@code sb_fold(...)}), or a platform user id (wa_id, PSID, IGSID). Answers conversations.
+ * accent-insensitive substring of the display or platform name or the WhatsApp username, on the
+ * pg_trgm indexes over {@code sb_fold(...)}; {@code @robin} searches the username "robin"), or a
+ * platform user id (wa_id, BSUID, PSID, IGSID). Answers conversations.
  */
 public final class SearchService {
 
@@ -92,6 +93,8 @@ public final class SearchService {
     }
     String kind;
     Future<List<Long>> ids;
+    // "@robin" is how a username is written: the name search looks for "robin"
+    String name = q.length() > 1 && q.startsWith("@") ? q.substring(1) : q;
     if (Phones.looksLikePhone(q)) {
       kind = "phone";
       String digits = q.replaceAll("\\D", "");
@@ -100,13 +103,13 @@ public final class SearchService {
       }
       String[] phones = {digits, "+" + digits};
       ids = ids(BY_DIGITS, Tuple.of(accountId, phones, digits, limit));
-    } else if (TRIGRAM.matcher(q).find()) {
+    } else if (TRIGRAM.matcher(name).find()) {
       kind = "name";
-      ids = ids(BY_NAME, Tuple.of(accountId, likeEscape(q), q, limit));
+      ids = ids(BY_NAME, Tuple.of(accountId, likeEscape(name), q, limit));
     } else {
       kind = "name";
       int window = s.config().intOr("SEARCH_SHORT_WINDOW", 2_000);
-      ids = ids(BY_SHORT_NAME, Tuple.of(accountId, likeEscape(q), q, limit, window));
+      ids = ids(BY_SHORT_NAME, Tuple.of(accountId, likeEscape(name), q, limit, window));
     }
     return ids.compose(list -> new ConversationService(s).views(list))
         .map(items -> new JsonObject().put("items", new JsonArray(items)).put("kind", kind));

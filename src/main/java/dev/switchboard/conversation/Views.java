@@ -29,9 +29,10 @@ public final class Views {
   /** Selects everything a conversation view needs; append a WHERE clause. Columns are read by name. */
   public static final String CONVERSATION_SELECT = """
       SELECT cv.id, cv.account_id, cv.status, cv.assignee_type, cv.assignee_id, cv.last_message_at,
-             cv.last_inbound_at, cv.unread_count, cv.created_at, cv.channel_id,
+             cv.last_inbound_at, cv.unread_count, cv.created_at, cv.channel_id, cv.ad_referral_at,
              ch.platform, ch.name AS channel_name,
              ct.id AS contact_id, ct.platform_user_id, ct.display_name, ct.platform_name, ct.phone, ct.email,
+             ct.bsuid, ct.parent_bsuid, ct.username,
              CASE cv.assignee_type WHEN 'agent' THEN (SELECT u.name FROM users u WHERE u.id = cv.assignee_id)
                                    WHEN 'team' THEN (SELECT t.name FROM teams t WHERE t.id = cv.assignee_id) END AS assignee_name,
              (SELECT coalesce(jsonb_object_agg(f.name, f.value), '{}'::jsonb) FROM contact_fields f WHERE f.contact_id = ct.id) AS fields,
@@ -43,7 +44,7 @@ public final class Views {
 
   public static final String CONTACT_SELECT = """
       SELECT ct.id AS contact_id, ct.account_id, ct.channel_id, ct.platform_user_id, ct.display_name, ct.platform_name,
-             ct.phone, ct.email, ch.platform,
+             ct.phone, ct.email, ct.bsuid, ct.parent_bsuid, ct.username, ch.platform,
              (SELECT coalesce(jsonb_object_agg(f.name, f.value), '{}'::jsonb) FROM contact_fields f WHERE f.contact_id = ct.id) AS fields,
              (SELECT coalesce(jsonb_agg(l.name ORDER BY l.name), '[]'::jsonb) FROM contact_labels l WHERE l.contact_id = ct.id) AS labels
         FROM contacts ct
@@ -53,7 +54,7 @@ public final class Views {
   public static final String MESSAGE_COLUMNS =
       "id, account_id, conversation_id, channel_id, direction, type, content_type, text, attachments, raw, sender_type, "
           + "sender_id, status, error_code, error_message, external_id, reply_to, platform_timestamp, created_at, updated_at, "
-          + "payload, deleted_at";
+          + "payload, deleted_at, pricing";
 
   /** Loads conversation views by id (any account: callers scope ids before asking). Order follows {@code ids}. */
   public static Future<List<JsonObject>> conversations(SqlClient sql, Collection<Long> ids, WindowPolicy policy, Instant now) {
@@ -82,7 +83,7 @@ public final class Views {
   public static JsonObject conversation(Row r, WindowPolicy policy, Instant now) {
     String platform = r.getString("platform");
     Instant lastInbound = instant(r.getOffsetDateTime("last_inbound_at"));
-    WindowPolicy.View w = policy.view(platform, lastInbound, now);
+    WindowPolicy.View w = policy.view(platform, lastInbound, instant(r.getOffsetDateTime("ad_referral_at")), now);
     String assigneeType = r.getString("assignee_type");
     JsonObject assignee = assigneeType == null ? null : new JsonObject()
         .put("type", assigneeType)
@@ -122,6 +123,9 @@ public final class Views {
         .put("platformName", r.getString("platform_name"))
         .put("phone", r.getString("phone"))
         .put("email", r.getString("email"))
+        .put("userId", r.getString("bsuid"))
+        .put("parentUserId", r.getString("parent_bsuid"))
+        .put("username", r.getString("username"))
         .put("fields", fields instanceof JsonObject o ? o : new JsonObject())
         .put("labels", labels instanceof JsonArray a ? a : new JsonArray());
   }
@@ -151,6 +155,11 @@ public final class Views {
         .put("platformTimestamp", Times.iso(r.getOffsetDateTime("platform_timestamp")))
         .put("createdAt", Times.iso(r.getOffsetDateTime("created_at")))
         .put("updatedAt", Times.iso(r.getOffsetDateTime("updated_at")));
+    Object pricing = r.getValue("pricing");
+    if (pricing instanceof JsonObject p) {
+      // what Meta said the message costs (WhatsApp statuses): shown in the message's details
+      m.put("pricing", p);
+    }
     if ("unsupported".equals(r.getString("content_type"))) {
       m.put("raw", r.getValue("raw"));
     }

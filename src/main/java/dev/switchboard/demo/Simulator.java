@@ -1,5 +1,6 @@
 package dev.switchboard.demo;
 
+import dev.switchboard.channel.whatsapp.WaIds;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -47,14 +48,29 @@ public final class Simulator implements Shareable {
   private static final int MAX_ENTRIES = 5_000;
   private static final SecureRandom RANDOM = new SecureRandom();
 
-  /** A customer of one channel: WhatsApp phone number, Messenger PSID or Instagram IGSID. */
-  public record Customer(String platform, String channelId, String id, String name) {
+  /**
+   * A customer of one channel: WhatsApp phone number, Messenger PSID or Instagram IGSID. A
+   * WhatsApp customer whose id is a BSUID plays a username user: no phone, only the BSUID and
+   * {@code username}, as Meta sends them when it withholds the number.
+   */
+  public record Customer(String platform, String channelId, String id, String name, String username) {
+    public Customer(String platform, String channelId, String id, String name) {
+      this(platform, channelId, id, name, null);
+    }
+
+    /** Whether the gateway only ever sees this customer's BSUID. */
+    public boolean usernameOnly() {
+      return "whatsapp".equals(platform) && WaIds.isBsuid(id);
+    }
+
     JsonObject json() {
-      return new JsonObject().put("platform", platform).put("channelId", channelId).put("id", id).put("name", name);
+      return new JsonObject().put("platform", platform).put("channelId", channelId).put("id", id).put("name", name)
+          .put("username", username);
     }
 
     static Customer from(JsonObject j) {
-      return new Customer(j.getString("platform"), j.getString("channelId"), j.getString("id"), j.getString("name"));
+      return new Customer(j.getString("platform"), j.getString("channelId"), j.getString("id"), j.getString("name"),
+          j.getString("username"));
     }
   }
 
@@ -127,6 +143,11 @@ public final class Simulator implements Shareable {
     return new ArrayList<>(customers.values());
   }
 
+  /** A new business-scoped user id, for a WhatsApp customer known by username. */
+  public static String newBsuid() {
+    return "US." + digits(20);
+  }
+
   /** A new customer id in the platform's format. */
   public static String newCustomerId(String platform) {
     return switch (platform) {
@@ -184,7 +205,7 @@ public final class Simulator implements Shareable {
 
   private JsonObject whatsappMessage(Customer c, String id, String text, String choice, String replyTo, Instant at) {
     JsonObject message = new JsonObject()
-        .put("from", c.id()).put("id", id).put("timestamp", String.valueOf(at.getEpochSecond()));
+        .put(c.usernameOnly() ? "from_user_id" : "from", c.id()).put("id", id).put("timestamp", String.valueOf(at.getEpochSecond()));
     if (choice == null) {
       message.put("type", "text").put("text", new JsonObject().put("body", text));
     } else {
@@ -198,10 +219,21 @@ public final class Simulator implements Shareable {
     JsonObject value = new JsonObject()
         .put("messaging_product", "whatsapp")
         .put("metadata", new JsonObject().put("display_phone_number", "15550100200").put("phone_number_id", c.channelId()))
-        .put("contacts", new JsonArray().add(new JsonObject()
-            .put("profile", new JsonObject().put("name", c.name())).put("wa_id", c.id())))
+        .put("contacts", new JsonArray().add(contact(c)))
         .put("messages", new JsonArray().add(message));
     return whatsappEnvelope(value);
+  }
+
+  /** The webhook's contacts[] entry: the phone, or (username user) the BSUID and the username. */
+  private static JsonObject contact(Customer c) {
+    JsonObject profile = new JsonObject().put("name", c.name());
+    if (!c.usernameOnly()) {
+      return new JsonObject().put("profile", profile).put("wa_id", c.id());
+    }
+    if (c.username() != null) {
+      profile.put("username", "@" + c.username());
+    }
+    return new JsonObject().put("profile", profile).put("user_id", c.id());
   }
 
   private synchronized String choiceKind(String entryId) {
@@ -254,10 +286,17 @@ public final class Simulator implements Shareable {
 
   private GraphAnswer whatsappSend(String phoneNumberId, JsonObject body) {
     String to = body.getString("to");
-    if (to == null || to.isBlank()) {
-      return graphError(400, "(#100) The parameter to is required.", 100);
+    String recipient = body.getString("recipient");
+    // Graph: "to" is a phone, "recipient" a BSUID; with both, "to" wins
+    if ((to == null || to.isBlank()) && !WaIds.isBsuid(recipient)) {
+      return graphError(400, recipient == null ? "(#100) The parameter to is required."
+          : "(#100) Invalid parameter: recipient must be a business-scoped user ID", 100);
     }
-    String waId = to.replaceAll("[^0-9]", "");
+    if (to != null && WaIds.isBsuid(to)) {
+      return graphError(400, "(#100) Invalid parameter: a business-scoped user ID goes in 'recipient'", 100);
+    }
+    boolean byBsuid = to == null || to.isBlank();
+    String waId = byBsuid ? recipient : to.replaceAll("[^0-9]", "");
     String type = body.getString("type", "text");
     String text = switch (type) {
       case "text" -> body.getJsonObject("text", new JsonObject()).getString("body");
@@ -282,7 +321,8 @@ public final class Simulator implements Shareable {
     }
     return new GraphAnswer(200, new JsonObject()
         .put("messaging_product", "whatsapp")
-        .put("contacts", new JsonArray().add(new JsonObject().put("input", to).put("wa_id", waId)))
+        .put("contacts", new JsonArray().add(byBsuid ? new JsonObject().put("input", recipient).put("user_id", recipient)
+            : new JsonObject().put("input", to).put("wa_id", waId)))
         .put("messages", new JsonArray().add(message)));
   }
 
@@ -392,7 +432,8 @@ public final class Simulator implements Shareable {
           .put("metadata", new JsonObject().put("display_phone_number", "15550100200").put("phone_number_id", channelId))
           .put("statuses", new JsonArray().add(new JsonObject()
               .put("id", id).put("status", status).put("timestamp", String.valueOf(now / 1000))
-              .put("recipient_id", customerId))));
+              // a username user's statuses name only the BSUID
+              .put(WaIds.isBsuid(customerId) ? "recipient_user_id" : "recipient_id", customerId))));
       case "messenger" -> pageEnvelope("page", channelId, new JsonObject()
           .put("sender", new JsonObject().put("id", customerId))
           .put("recipient", new JsonObject().put("id", channelId))

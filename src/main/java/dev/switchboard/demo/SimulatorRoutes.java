@@ -1,5 +1,6 @@
 package dev.switchboard.demo;
 
+import dev.switchboard.channel.whatsapp.WaIds;
 import dev.switchboard.common.ApiException;
 import dev.switchboard.common.Bodies;
 import dev.switchboard.common.Services;
@@ -191,7 +192,7 @@ public final class SimulatorRoutes {
       Map<String, JsonObject> out = new LinkedHashMap<>();
       rows.forEach(r -> out.put(r.getString("platform") + ":" + r.getString("platform_user_id"), new JsonObject()
           .put("platform", r.getString("platform")).put("channelId", r.getString("external_id"))
-          .put("id", r.getString("platform_user_id")).put("name", r.getString("name"))));
+          .put("id", r.getString("platform_user_id")).put("name", r.getString("name")).put("username", r.getString("username"))));
       return out;
     });
     Future.all(channels, contacts).onSuccess(v -> {
@@ -214,9 +215,15 @@ public final class SimulatorRoutes {
     String name = Bodies.string(body, "name", true);
     String id = Bodies.string(body, "id", false);
     String channelId = Bodies.string(body, "channelId", false);
+    // a WhatsApp customer with a username plays one who hides their number: a BSUID, no phone
+    String rawUsername = Bodies.string(body, "username", false);
+    String username = rawUsername == null || rawUsername.isBlank() ? null : WaIds.username(rawUsername);
+    if (rawUsername != null && !rawUsername.isBlank() && (username == null || !"whatsapp".equals(platform))) {
+      throw ApiException.badRequest("invalid_field", "username: letters, digits, '.', '_' or '-', at most 64, WhatsApp only");
+    }
     channelFor(platform, channelId).onSuccess(ch -> {
-      Simulator.Customer c = sim.addCustomer(new Simulator.Customer(platform, ch,
-          id != null ? id : Simulator.newCustomerId(platform), name.trim()));
+      String customerId = id != null ? id : username != null ? Simulator.newBsuid() : Simulator.newCustomerId(platform);
+      Simulator.Customer c = sim.addCustomer(new Simulator.Customer(platform, ch, customerId, name.trim(), username));
       json(ctx, 201, c.json());
     }).onFailure(ctx::fail);
   }

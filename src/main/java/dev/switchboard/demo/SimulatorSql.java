@@ -14,7 +14,7 @@ final class SimulatorSql {
   static final String CHANNEL_BY_TOKEN =
       "SELECT platform, external_id FROM channels WHERE access_token = $1 ORDER BY id LIMIT 1";
   static final String CONTACTS = """
-      SELECT ch.platform, ch.external_id, ct.platform_user_id, coalesce(ct.display_name, ct.platform_name) AS name
+      SELECT ch.platform, ch.external_id, ct.platform_user_id, coalesce(ct.display_name, ct.platform_name) AS name, ct.username
       FROM contacts ct JOIN channels ch ON ch.id = ct.channel_id
       ORDER BY ct.id
       LIMIT 1000""";

@@ -36,7 +36,8 @@ public final class ExportRoutes {
   private static final Logger LOG = LoggerFactory.getLogger(ExportRoutes.class);
   /** The export's columns (docs/openapi.yaml, POST /conversations/export). */
   static final String[] HEADER = {"conversationId", "channel", "platform", "contact", "platformName",
-      "platformUserId", "status", "assignee", "createdAt", "direction", "senderType", "type", "text", "sender"};
+      "platformUserId", "status", "assignee", "createdAt", "direction", "senderType", "type", "text", "sender",
+      "username", "pricingCategory", "pricingModel", "pricingType", "billable"};
   /** Bytes gathered before one write to the socket. */
   private static final int CHUNK = 32 * 1024;
 
@@ -151,7 +152,10 @@ public final class ExportRoutes {
           r.getString("status"), r.getString("assignee_name"), Times.iso(r.getOffsetDateTime("created_at")),
           r.getString("direction"), senderType,
           r.getString("type"), r.getString("text") != null ? cell(r.getString("text")) : "[" + r.getString("content_type") + "]",
-          cell(senderName));
+          cell(senderName), cell(r.getString("username")),
+          // what Meta said a sent WhatsApp message costs; its values come from outside, so guarded like text
+          cell(r.getString("pricing_category")), cell(r.getString("pricing_model")), cell(r.getString("pricing_type")),
+          cell(r.getString("pricing_billable")));
       count++;
       if (out.length() >= CHUNK) {
         flush();

@@ -239,6 +239,13 @@ public final class ProcessorVerticle extends VerticleBase {
       } else {
         LOG.warn("could not load conversation views for events: {}", convViews.cause().toString());
       }
+      for (var m : o.merges()) {
+        if (m.removedConversation() != null) {
+          // the inbox drops the merged conversation (it is gone) and shows the surviving one
+          last.add(new EventLog.Pending(m.accountId(), Bus.CONVERSATION_MERGED, m.removedConversation(), new JsonObject()
+              .put("id", String.valueOf(m.removedConversation())).put("into", String.valueOf(m.survivingConversation()))));
+        }
+      }
       if (contactViews.succeeded()) {
         for (JsonObject c : contactViews.result()) {
           long id = Long.parseLong(c.getString("id"));

@@ -48,7 +48,7 @@ public final class Outbox {
 
   /** The conversation as the send path sees it (locked for the transaction). */
   record Target(long id, long accountId, long channelId, String platform, String wabaId, String accessToken,
-                Instant lastInboundAt, Map<String, String> fields) {
+                Instant lastInboundAt, Map<String, String> fields, String waId, Instant adReferralAt) {
   }
 
   /** One Graph-sized piece of a request: a text, or one attachment (with the text as caption). */
@@ -148,14 +148,44 @@ public final class Outbox {
 
   /** A WhatsApp template (allowed whatever the window): stored with its rendered body, then sent. */
   Future<Posted> postTemplate(long accountId, long userId, long conversationId, Sender.Template template, String renderedBody,
-                              String idempotencyKey) {
+                              boolean needsPhone, String idempotencyKey) {
     return keyed(accountId, conversationId, idempotencyKey, tx -> target(tx, conversationId, accountId).compose(t -> {
       if (!"whatsapp".equals(t.platform())) {
         throw ApiException.unprocessable("unsupported_platform", "templates can only be sent on WhatsApp conversations");
       }
+      if (needsPhone && t.waId() == null) {
+        throw ApiException.unprocessable("phone_required", "the template " + template.name() + " has a code button, which "
+            + "WhatsApp only delivers to a phone number; this customer is known only by their username. "
+            + "Ask for their phone number first (Request phone number).");
+      }
       JsonObject spec = new JsonObject().put("template", new JsonObject().put("name", template.name())
           .put("language", template.language()).put("parameters", new JsonArray(new ArrayList<>(template.parameters()))));
       return insert(tx, t, "template", "text", renderedBody, new JsonArray(), "agent", userId, "pending", spec)
+          .compose(m -> touch(tx, t.id()).map(v -> List.of(new Queued(t.accountId(), t.id(), m))));
+    }));
+  }
+
+  /** The prompt of a contact-info request when the agent gives none. */
+  static final String PHONE_REQUEST_TEXT = "Could you share your phone number with us?";
+
+  /**
+   * WhatsApp's interactive request for the customer's phone number ({@code request_contact_info}),
+   * for a customer known only by username. The answer (a shared contact card) fills the
+   * contact's phone in the processor. An ordinary message: the 24-hour window applies.
+   */
+  Future<Posted> postPhoneRequest(long accountId, long userId, long conversationId, String text, String idempotencyKey) {
+    return keyed(accountId, conversationId, idempotencyKey, tx -> target(tx, conversationId, accountId).compose(t -> {
+      if (!"whatsapp".equals(t.platform())) {
+        throw ApiException.unprocessable("unsupported_platform", "a phone number can only be requested on WhatsApp conversations");
+      }
+      if (t.waId() != null) {
+        throw ApiException.unprocessable("phone_known", "this customer's phone number is already known");
+      }
+      String prompt = text == null || text.isBlank() ? PHONE_REQUEST_TEXT : text;
+      checkText(t.platform(), prompt, false);
+      checkWindow(t, WindowPolicy.Sender.AGENT);
+      return insert(tx, t, "reply", "request_contact_info", prompt, new JsonArray(), "agent", userId, "pending",
+          new JsonObject().put("requestContactInfo", true))
           .compose(m -> touch(tx, t.id()).map(v -> List.of(new Queued(t.accountId(), t.id(), m))));
     }));
   }
@@ -230,7 +260,8 @@ public final class Outbox {
       }
       return new Target(r.getLong("id"), r.getLong("account_id"), r.getLong("channel_id"), r.getString("platform"),
           r.getString("waba_id"), r.getString("access_token"),
-          r.getOffsetDateTime("last_inbound_at") == null ? null : r.getOffsetDateTime("last_inbound_at").toInstant(), fields);
+          r.getOffsetDateTime("last_inbound_at") == null ? null : r.getOffsetDateTime("last_inbound_at").toInstant(), fields,
+          r.getString("wa_id"), Times.instant(r.getOffsetDateTime("ad_referral_at")));
     });
   }
 
@@ -257,7 +288,7 @@ public final class Outbox {
 
   private void checkWindow(Target t, WindowPolicy.Sender sender) {
     WindowPolicy policy = services.windows();
-    WindowPolicy.Decision d = policy.decide(t.platform(), sender, t.lastInboundAt(), services.clock().instant());
+    WindowPolicy.Decision d = policy.decide(t.platform(), sender, t.lastInboundAt(), t.adReferralAt(), services.clock().instant());
     if (d == WindowPolicy.Decision.ALLOWED || d == WindowPolicy.Decision.HUMAN_AGENT_TAG) {
       return;
     }

@@ -10,8 +10,8 @@ final class OutboxSql {
 
   /** The conversation a message goes to, locked so last_inbound_at cannot move under the window check. */
   static final String CONVERSATION_FOR_SEND = """
-      SELECT cv.id, cv.account_id, cv.channel_id, cv.contact_id, cv.last_inbound_at, ch.platform, ch.waba_id,
-             ch.access_token,
+      SELECT cv.id, cv.account_id, cv.channel_id, cv.contact_id, cv.last_inbound_at, cv.ad_referral_at, ch.platform, ch.waba_id,
+             ch.access_token, (SELECT ct.wa_id FROM contacts ct WHERE ct.id = cv.contact_id) AS wa_id,
              (SELECT coalesce(jsonb_object_agg(f.name, f.value), '{}'::jsonb) FROM contact_fields f WHERE f.contact_id = cv.contact_id) AS fields
         FROM conversations cv
         JOIN channels ch ON ch.id = cv.channel_id
@@ -68,7 +68,8 @@ final class OutboxSql {
       UPDATE messages m
          SET claimed_by = $1, claim_expires_at = now() + ($2 * interval '1 millisecond'), attempts = m.attempts + 1
         FROM (SELECT p.id, p.claimed_by AS previous_claim, ch.platform, ch.external_id AS channel_external_id,
-                     ch.access_token, ct.platform_user_id, cv.last_inbound_at
+                     ch.access_token, coalesce(ct.wa_id, ct.platform_user_id) AS platform_user_id, cv.last_inbound_at,
+                     cv.ad_referral_at
                 FROM messages p
                 JOIN conversations cv ON cv.id = p.conversation_id
                 JOIN contacts ct ON ct.id = cv.contact_id
@@ -84,7 +85,7 @@ final class OutboxSql {
        WHERE m.id = c.id
       RETURNING m.id, m.account_id, m.conversation_id, m.channel_id, m.type, m.text, m.attachments, m.sender_type,
                 m.reply_to, m.send_spec, m.attempts, c.previous_claim, c.platform, c.channel_external_id,
-                c.access_token, c.platform_user_id, c.last_inbound_at
+                c.access_token, c.platform_user_id, c.last_inbound_at, c.ad_referral_at
       """;
 
   /** Hands a claim back without counting it as an attempt (rate limit, stop): due again after the delay. */
@@ -127,7 +128,7 @@ final class OutboxSql {
 
   /** Applies an early status on top of 'sent' (one row, inside the transaction that set the wamid). */
   static final String APPLY_EARLY_STATUS = """
-      UPDATE messages SET status = $2, error_code = $3, error_message = $4, updated_at = now()
+      UPDATE messages SET status = $2, error_code = $3, error_message = $4, pricing = coalesce($5, pricing), updated_at = now()
        WHERE id = $1
       RETURNING""" + " " + Views.MESSAGE_COLUMNS;
 

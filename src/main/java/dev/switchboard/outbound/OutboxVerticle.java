@@ -1,9 +1,11 @@
 package dev.switchboard.outbound;
 
+import dev.switchboard.channel.FailureReasons;
 import dev.switchboard.channel.GraphClient;
 import dev.switchboard.channel.GraphErrors;
 import dev.switchboard.channel.Sender;
 import dev.switchboard.common.Services;
+import dev.switchboard.common.Times;
 import dev.switchboard.conversation.Views;
 import dev.switchboard.store.Bus;
 import dev.switchboard.window.WindowPolicy;
@@ -147,7 +149,7 @@ public final class OutboxVerticle extends VerticleBase {
   /** A claimed message with what sending it needs. */
   record Claim(long id, long accountId, long conversationId, long channelId, String type, String text, JsonArray attachments,
                String senderType, String replyTo, JsonObject spec, int attempts, String previousClaim, String platform,
-               String channelExternalId, String accessToken, String recipient, Instant lastInboundAt) {
+               String channelExternalId, String accessToken, String recipient, Instant lastInboundAt, Instant adReferralAt) {
     static Claim of(Row r) {
       Object atts = r.getValue("attachments");
       Object spec = r.getValue("send_spec");
@@ -156,7 +158,8 @@ public final class OutboxVerticle extends VerticleBase {
           r.getString("reply_to"), spec instanceof JsonObject o ? o : new JsonObject(), r.getInteger("attempts"),
           r.getString("previous_claim"), r.getString("platform"), r.getString("channel_external_id"), r.getString("access_token"),
           r.getString("platform_user_id"),
-          r.getOffsetDateTime("last_inbound_at") == null ? null : r.getOffsetDateTime("last_inbound_at").toInstant());
+          r.getOffsetDateTime("last_inbound_at") == null ? null : r.getOffsetDateTime("last_inbound_at").toInstant(),
+          Times.instant(r.getOffsetDateTime("ad_referral_at")));
     }
   }
 
@@ -173,7 +176,7 @@ public final class OutboxVerticle extends VerticleBase {
     String tag = null;
     if (!"template".equals(c.type())) {
       WindowPolicy.Sender who = "bot".equals(c.senderType()) ? WindowPolicy.Sender.BOT : WindowPolicy.Sender.AGENT;
-      WindowPolicy.Decision d = services.windows().decide(c.platform(), who, c.lastInboundAt(), services.clock().instant());
+      WindowPolicy.Decision d = services.windows().decide(c.platform(), who, c.lastInboundAt(), c.adReferralAt(), services.clock().instant());
       if (d == WindowPolicy.Decision.TEMPLATE_ONLY || d == WindowPolicy.Decision.CLOSED) {
         // the window closed while it waited (retries, rate limit): never send what the platform forbids
         String why = Outbox.refusal(d, c.platform(), who, c.lastInboundAt(), services.windows()).getMessage();
@@ -216,25 +219,43 @@ public final class OutboxVerticle extends VerticleBase {
         qrs.add(new Sender.QuickReply(q.getJsonObject(i).getString("title"), q.getJsonObject(i).getString("payload")));
       }
     }
-    return new Sender.Outgoing(c.recipient(), c.text(), attachment, template, qrs, messagingTag, c.replyTo(), "outbox:" + c.id());
+    return new Sender.Outgoing(c.recipient(), c.text(), attachment, template, qrs, messagingTag, c.replyTo(), "outbox:" + c.id(),
+        c.spec().getBoolean("requestContactInfo", false));
   }
 
+  /** WhatsApp's pair rate limit (131056) allows about one message every few seconds to one customer. */
+  static final long PAIR_RATE_PAUSE_MS = 6_000;
+  /** WhatsApp's throughput (130429) is counted per second: the channel waits at least that long. */
+  static final long THROUGHPUT_PAUSE_MS = 1_000;
+
   private Future<Void> error(Claim c, GraphErrors.GraphError e, String tag) {
+    String reason = FailureReasons.describe(e.reasonCode(), e.message());
     switch (e.kind()) {
       case RETRY -> {
         if (c.attempts() < maxAttempts) {
           long delay = Backoff.delayMs(retryBaseMs, c.attempts());
+          Integer code = e.code();
+          // 131056: too fast to this customer; only this conversation waits (its next message queues behind this one)
+          if (code != null && code == 131056) {
+            delay = Math.max(delay, PAIR_RATE_PAUSE_MS);
+          }
           LOG.info("message {}: attempt {} failed ({} {}), retrying in {} ms", c.id(), c.attempts(), e.reasonCode(), e.message(), delay);
           count("retried", e.reasonCode());
-          return services.pool().preparedQuery(OutboxSql.RETRY_LATER).execute(Tuple.of(c.id(), owner, delay, tag)).mapEmpty();
+          long wait = delay;
+          // 130429: the number's throughput; every conversation of the channel waits, not only this one
+          Future<Void> pause = code != null && code == 130429
+              ? limiter.pause(c.channelId(), Math.max(wait, THROUGHPUT_PAUSE_MS)).recover(err -> Future.succeededFuture())
+              : Future.succeededFuture();
+          return pause.compose(v -> services.pool().preparedQuery(OutboxSql.RETRY_LATER).execute(Tuple.of(c.id(), owner, wait, tag)))
+              .mapEmpty();
         }
-        return failed(c, e.reasonCode(), e.message() + " (gave up after " + c.attempts() + " attempts)", tag);
+        return failed(c, e.reasonCode(), reason + " (gave up after " + c.attempts() + " attempts)", tag);
       }
       case TOKEN -> {
         return failed(c, e.reasonCode(), e.message(), tag).compose(v -> needsAttention(c, e.message()));
       }
       default -> {
-        return failed(c, e.reasonCode(), e.message(), tag);
+        return failed(c, e.reasonCode(), reason, tag);
       }
     }
   }
@@ -286,18 +307,21 @@ public final class OutboxVerticle extends VerticleBase {
       }
       List<Long> ids = new ArrayList<>();
       EarlyStatus best = new EarlyStatus("sent", null, null);
+      JsonObject pricing = null;
       for (Row r : rows) {
         ids.add(r.getLong("id"));
         Object p = r.getValue("payload");
         if (p instanceof JsonObject payload) {
           best = best.then(payload.getString("status"), payload.getString("errorCode"), payload.getString("errorMessage"));
+          pricing = payload.getJsonObject("pricing", pricing);
         }
       }
       EarlyStatus finalStatus = best;
+      JsonObject finalPricing = pricing;
       return tx.preparedQuery(OutboxSql.DELETE_DEAD_LETTERS).execute(Tuple.of((Object) ids.toArray(new Long[0])))
-          .compose(v -> "sent".equals(finalStatus.status()) ? Future.succeededFuture(view)
+          .compose(v -> "sent".equals(finalStatus.status()) && finalPricing == null ? Future.succeededFuture(view)
               : tx.preparedQuery(OutboxSql.APPLY_EARLY_STATUS)
-                  .execute(Tuple.of(messageId, finalStatus.status(), finalStatus.code(), finalStatus.message()))
+                  .execute(Tuple.of(messageId, finalStatus.status(), finalStatus.code(), finalStatus.message(), finalPricing))
                   .map(r -> Views.message(r.iterator().next())));
     });
   }

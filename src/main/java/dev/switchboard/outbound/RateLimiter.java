@@ -11,11 +11,19 @@ import java.util.List;
  */
 final class RateLimiter {
 
-  // KEYS[1] bucket; ARGV[1] rate per second. Answers 0 (take a token) or the ms until one is free.
+  // KEYS[1] bucket, KEYS[2] the channel's pause; ARGV[1] rate per second. Answers 0 (take a
+  // token) or the ms until one is free; while the channel is paused, the ms the pause has left.
   private static final String TAKE = """
+      local paused = redis.call('PTTL', KEYS[2])
+      if paused > 0 then
+        return paused
+      end
+      local rate = tonumber(ARGV[1])
+      if rate <= 0 then
+        return 0
+      end
       local t = redis.call('TIME')
       local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-      local rate = tonumber(ARGV[1])
       local b = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
       local tokens = tonumber(b[1])
       local ts = tonumber(b[2])
@@ -48,10 +56,17 @@ final class RateLimiter {
   /** Takes one send from the channel's bucket: 0 when allowed now, else the ms to wait. */
   Future<Long> take(long channelId, String platform) {
     int rate = "whatsapp".equals(platform) ? whatsappRate : defaultRate;
-    if (rate <= 0) {
-      return Future.succeededFuture(0L);
-    }
-    return redis.api().eval(List.of(TAKE, "1", redis.key("rate:channel:" + channelId), String.valueOf(rate)))
+    return redis.api().eval(List.of(TAKE, "2", redis.key("rate:channel:{" + channelId + "}"), pauseKey(channelId), String.valueOf(rate)))
         .map(r -> r.toLong());
+  }
+
+  /** Holds every send of the channel for {@code ms} (the platform said the number sends too fast). */
+  Future<Void> pause(long channelId, long ms) {
+    return redis.api().set(List.of(pauseKey(channelId), "1", "PX", String.valueOf(Math.max(1, ms)))).mapEmpty();
+  }
+
+  private String pauseKey(long channelId) {
+    // the same hash tag as the bucket: one script touches both, also on a Redis cluster
+    return redis.key("rate:pause:{" + channelId + "}");
   }
 }

@@ -38,6 +38,7 @@ public final class SendRoutes {
   public void mount(Router api) {
     api.post("/conversations/:id/messages").handler(this::postMessage);
     api.post("/conversations/:id/template").handler(this::postTemplate);
+    api.post("/conversations/:id/request-phone").handler(this::requestPhone);
     api.get("/channels/:id/templates").handler(this::listTemplates);
   }
 
@@ -82,8 +83,19 @@ public final class SendRoutes {
           JsonObject t = Templates.find(list, name, language);
           String rendered = Templates.render(t.getString("body"), parameters);
           return outbox.postTemplate(p.accountId(), p.userId(), conversationId, new Sender.Template(name, language, parameters),
-              rendered, key);
+              rendered, t.getBoolean("needsPhone", false), key);
         })
+        .onSuccess(posted -> answer(ctx, posted))
+        .onFailure(ctx::fail);
+  }
+
+  private void requestPhone(RoutingContext ctx) {
+    Principal p = Principal.of(ctx);
+    long conversationId = Ids.parse(ctx.pathParam("id"), "conversation");
+    // the body is optional: an empty POST asks with the default prompt
+    JsonObject body = ctx.body() == null || ctx.body().length() <= 0 ? new JsonObject() : Bodies.object(ctx);
+    String text = Bodies.string(body, "text", false);
+    outbox.postPhoneRequest(p.accountId(), p.userId(), conversationId, text, key(ctx))
         .onSuccess(posted -> answer(ctx, posted))
         .onFailure(ctx::fail);
   }

@@ -12,6 +12,8 @@ public final class Bus {
   public static final String CONVERSATION_CREATED = "conversation.created";
   public static final String CONVERSATION_UPDATED = "conversation.updated";
   public static final String CONTACT_UPDATED = "contact.updated";
+  /** Two records of one WhatsApp customer became one: the conversation {@code id} went into {@code into}. */
+  public static final String CONVERSATION_MERGED = "conversation.merged";
   public static final String WINDOW_CHANGED = "conversation.window_changed";
   public static final String CHANNEL_UPDATED = "channel.updated";
 

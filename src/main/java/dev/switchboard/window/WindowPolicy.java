@@ -7,6 +7,10 @@ import java.time.Instant;
  * The reply-window rules (docs/architecture.md) as a pure function: for a platform, a sender kind, the
  * customer's last inbound time and now, what may be sent. An expiry instant itself is outside
  * the window (the window is {@code [lastInbound, lastInbound + duration)}).
+ *
+ * <p>Messenger/Instagram threads that began from a Click-to-Messenger / Click-to-Direct ad
+ * ({@code adReferralAt}) keep the standard window for 7 days after the referral, or 24 hours
+ * after the last message if that is later. The human-agent window is unchanged.
  */
 public final class WindowPolicy {
 
@@ -29,12 +33,25 @@ public final class WindowPolicy {
   public record View(Instant humanExpiresAt, Instant automationExpiresAt, boolean templateRequired) {
   }
 
+  /** Meta's standard window after an ad referral on Messenger and Instagram. */
+  public static final Duration AD_REFERRAL = Duration.ofDays(7);
+
   private final Duration standard;
   private final Duration humanAgent;
 
   public WindowPolicy(Duration standard, Duration humanAgent) {
     this.standard = standard;
     this.humanAgent = humanAgent;
+  }
+
+  /** When the standard window ends (for this platform, this last inbound and ad referral). */
+  Instant standardEnd(String platform, Instant lastInboundAt, Instant adReferralAt) {
+    Instant end = lastInboundAt.plus(standard);
+    if (adReferralAt != null && !isWhatsApp(platform)) {
+      Instant ad = adReferralAt.plus(AD_REFERRAL);
+      return ad.isAfter(end) ? ad : end;
+    }
+    return end;
   }
 
   public Duration standard() {
@@ -46,21 +63,30 @@ public final class WindowPolicy {
   }
 
   public View view(String platform, Instant lastInboundAt, Instant now) {
+    return view(platform, lastInboundAt, null, now);
+  }
+
+  public View view(String platform, Instant lastInboundAt, Instant adReferralAt, Instant now) {
     if (lastInboundAt == null) {
       return new View(null, null, isWhatsApp(platform));
     }
-    Instant automation = lastInboundAt.plus(standard);
+    Instant automation = standardEnd(platform, lastInboundAt, adReferralAt);
     if (isWhatsApp(platform)) {
       return new View(automation, automation, !now.isBefore(automation));
     }
-    return new View(lastInboundAt.plus(humanAgent), automation, false);
+    Instant human = lastInboundAt.plus(humanAgent);
+    return new View(automation.isAfter(human) ? automation : human, automation, false);
   }
 
   public Decision decide(String platform, Sender sender, Instant lastInboundAt, Instant now) {
+    return decide(platform, sender, lastInboundAt, null, now);
+  }
+
+  public Decision decide(String platform, Sender sender, Instant lastInboundAt, Instant adReferralAt, Instant now) {
     if (lastInboundAt == null) {
       return isWhatsApp(platform) ? Decision.TEMPLATE_ONLY : Decision.CLOSED;
     }
-    boolean inStandard = now.isBefore(lastInboundAt.plus(standard));
+    boolean inStandard = now.isBefore(standardEnd(platform, lastInboundAt, adReferralAt));
     if (isWhatsApp(platform)) {
       return inStandard ? Decision.ALLOWED : Decision.TEMPLATE_ONLY;
     }

@@ -49,11 +49,20 @@ public final class WindowTimer {
 
   /** The expiries a conversation's last inbound message sets (only those still ahead of {@code now}). */
   public List<Expiry> expiries(long conversationId, String platform, Instant lastInboundAt, Instant now) {
+    return expiries(conversationId, platform, lastInboundAt, null, now);
+  }
+
+  /**
+   * The same, for a thread begun from an ad ({@code adReferralAt}): its standard window may end
+   * days later. The inbound hook schedules without it; when that expiry comes, {@code fire}
+   * recomputes from the conversation row, finds the window still open and moves the expiry.
+   */
+  public List<Expiry> expiries(long conversationId, String platform, Instant lastInboundAt, Instant adReferralAt, Instant now) {
     List<Expiry> out = new ArrayList<>();
     if (lastInboundAt == null) {
       return out;
     }
-    Instant standard = lastInboundAt.plus(policy.standard());
+    Instant standard = policy.standardEnd(platform, lastInboundAt, adReferralAt);
     if (standard.isAfter(now)) {
       out.add(new Expiry(conversationId, Kind.standard, standard.toEpochMilli()));
     }

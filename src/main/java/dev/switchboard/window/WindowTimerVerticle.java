@@ -32,7 +32,7 @@ public final class WindowTimerVerticle extends VerticleBase {
 
   // conversations whose human-agent (longest) window may still be open, in id pages
   private static final String OPEN_WINDOWS = """
-      SELECT cv.id, cv.last_inbound_at, ch.platform
+      SELECT cv.id, cv.last_inbound_at, cv.ad_referral_at, ch.platform
         FROM conversations cv JOIN channels ch ON ch.id = cv.channel_id
        WHERE cv.last_inbound_at > $1 AND cv.id > $2
        ORDER BY cv.id LIMIT $3
@@ -94,7 +94,8 @@ public final class WindowTimerVerticle extends VerticleBase {
       long last = afterId;
       for (Row r : rows) {
         last = r.getLong("id");
-        expiries.addAll(timer.expiries(last, r.getString("platform"), r.getOffsetDateTime("last_inbound_at").toInstant(), now));
+        expiries.addAll(timer.expiries(last, r.getString("platform"), r.getOffsetDateTime("last_inbound_at").toInstant(),
+            Times.instant(r.getOffsetDateTime("ad_referral_at")), now));
       }
       long next = last;
       return timer.schedule(expiries).compose(v -> rows.size() < REBUILD_PAGE
@@ -159,7 +160,8 @@ public final class WindowTimerVerticle extends VerticleBase {
           }
           Row r = rows.iterator().next();
           Instant lastInbound = r.getOffsetDateTime("last_inbound_at") == null ? null : r.getOffsetDateTime("last_inbound_at").toInstant();
-          List<WindowTimer.Expiry> current = timer.expiries(e.conversationId(), r.getString("platform"), lastInbound, now);
+          List<WindowTimer.Expiry> current = timer.expiries(e.conversationId(), r.getString("platform"), lastInbound,
+              Times.instant(r.getOffsetDateTime("ad_referral_at")), now);
           for (WindowTimer.Expiry c : current) {
             if (c.kind() == e.kind()) {
               return timer.schedule(List.of(c));

@@ -113,7 +113,8 @@ public final class FakeGraph implements AutoCloseable {
       Call call = new Call(req.method().name(), path, req.query(), headers, buf.toString());
       calls.add(call);
       arrivals.add(call);
-      Answer a = pick(call);
+      Answer refused = whatsappAddressing(call);
+      Answer a = refused != null ? refused : pick(call);
       Runnable reply = () -> req.response().setStatusCode(a.status())
           .putHeader("Content-Type", "application/json")
           .end(Buffer.buffer(a.body()));
@@ -123,6 +124,42 @@ public final class FakeGraph implements AutoCloseable {
         reply.run();
       }
     });
+  }
+
+  private static final java.util.regex.Pattern BSUID = java.util.regex.Pattern.compile("[A-Za-z]{2}\\.(?:ENT\\.)?[A-Za-z0-9]{1,128}");
+
+  /**
+   * A WhatsApp send names its customer by {@code to} (a phone) or {@code recipient} (a BSUID),
+   * exactly one of them: anything else is refused as Graph refuses a bad parameter, so a test
+   * sees a wrongly addressed reply fail instead of pass.
+   */
+  static Answer whatsappAddressing(Call call) {
+    if (!"POST".equals(call.method()) || !call.path().endsWith("/messages") || call.body() == null || call.body().isEmpty()) {
+      return null;
+    }
+    JsonObject body;
+    try {
+      body = new JsonObject(call.body());
+    } catch (RuntimeException e) {
+      return null;
+    }
+    if (!"whatsapp".equals(body.getValue("messaging_product"))) {
+      return null;
+    }
+    Object to = body.getValue("to");
+    Object recipient = body.getValue("recipient");
+    String problem = null;
+    if (to != null && recipient != null) {
+      problem = "give either 'to' or 'recipient', not both";
+    } else if (to == null && recipient == null) {
+      problem = "(#100) The parameter to is required.";
+    } else if (recipient != null && !(recipient instanceof String r && BSUID.matcher(r).matches())) {
+      problem = "(#100) Invalid parameter: 'recipient' must be a business-scoped user ID";
+    } else if (to instanceof String t && BSUID.matcher(t).matches()) {
+      problem = "(#100) Invalid parameter: a business-scoped user ID goes in 'recipient', not 'to'";
+    }
+    return problem == null ? null : new Answer(400, new JsonObject().put("error", new JsonObject()
+        .put("message", problem).put("type", "OAuthException").put("code", 100)).encode(), 0);
   }
 
   private Answer pick(Call call) {

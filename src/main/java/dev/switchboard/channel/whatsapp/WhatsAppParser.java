@@ -9,9 +9,7 @@ import io.vertx.core.json.JsonObject;
 
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -58,11 +56,18 @@ public final class WhatsAppParser {
       // coexistence: what the business sent from the WhatsApp Business app on its phone
       JsonArray echoes = Json.arr(value, "message_echoes");
       for (int k = 0; k < echoes.size(); k++) {
-        JsonObject e = Json.objAt(echoes, k, "message_echoes");
-        PlatformEvent.Message m = (PlatformEvent.Message) message(e.copy().put("from", Json.required(e, "to", "message echo")), Map.of());
-        events.add(new PlatformEvent.Message(m.customerId(), null, m.phone(), true, m.externalId(), m.timestamp(), m.contentType(),
-            m.text(), m.attachments(), m.payload(), m.replyTo(), m.raw()));
+        events.add(isolated(echoes.getValue(k), "message_echoes", e -> {
+          JsonObject asInbound = e.copy().put("from", e.getValue("to")).put("from_user_id", e.getValue("to_user_id"))
+              .put("from_parent_user_id", e.getValue("to_parent_user_id"));
+          PlatformEvent.Message m = (PlatformEvent.Message) message(asInbound, List.of());
+          return new PlatformEvent.Message(m.customerId(), null, m.phone(), true, m.externalId(), m.timestamp(), m.contentType(),
+              m.text(), m.attachments(), m.payload(), m.replyTo(), m.raw(), m.identity());
+        }));
       }
+      return new ParsedEntry(phoneNumberId, kept, events);
+    }
+    if (value != null && phoneNumberId != null && "user_id_update".equals(field)) {
+      userIdUpdates(value, events);
       return new ParsedEntry(phoneNumberId, kept, events);
     }
     if (value == null || phoneNumberId == null || !"messages".equals(field)) {
@@ -70,23 +75,36 @@ public final class WhatsAppParser {
       events.add(new PlatformEvent.Unhandled("unhandled WhatsApp change field '" + field + "'", kept));
       return new ParsedEntry(phoneNumberId == null ? Json.str(entry, "id") : phoneNumberId, kept, events);
     }
-    Map<String, String> names = new HashMap<>();
-    JsonArray contacts = Json.arr(value, "contacts");
-    for (int k = 0; k < contacts.size(); k++) {
-      JsonObject c = Json.objAt(contacts, k, "contacts");
-      String waId = Json.str(c, "wa_id");
-      String name = Json.str(Json.obj(c, "profile"), "name");
-      if (waId != null && name != null && !name.isBlank()) {
-        names.put(waId, name);
+    List<JsonObject> contacts = new ArrayList<>();
+    JsonArray contactArray = Json.arr(value, "contacts");
+    for (int k = 0; k < contactArray.size(); k++) {
+      // a malformed contact only costs its message the name; the message itself still arrives
+      if (contactArray.getValue(k) instanceof JsonObject c) {
+        contacts.add(c);
       }
     }
     JsonArray messages = Json.arr(value, "messages");
     for (int k = 0; k < messages.size(); k++) {
-      events.add(message(Json.objAt(messages, k, "messages"), names));
+      PlatformEvent e = isolated(messages.getValue(k), "messages", m -> message(m, contacts));
+      events.add(e);
+      if (e instanceof PlatformEvent.Message m) {
+        JsonObject item = (JsonObject) messages.getValue(k);
+        PlatformEvent moved = isolated(item, "messages", x -> identityChange(x, m.identity()));
+        if (moved != null) {
+          events.add(moved);
+        }
+      }
     }
     JsonArray statuses = Json.arr(value, "statuses");
     for (int k = 0; k < statuses.size(); k++) {
-      events.add(status(Json.objAt(statuses, k, "statuses")));
+      PlatformEvent e = isolated(statuses.getValue(k), "statuses", WhatsAppParser::status);
+      events.add(e);
+      if (e instanceof PlatformEvent.Status) {
+        PlatformEvent link = isolated(statuses.getValue(k), "statuses", WhatsAppParser::recipientLink);
+        if (link != null) {
+          events.add(link);
+        }
+      }
     }
     JsonArray errors = Json.arr(value, "errors");
     if (!errors.isEmpty() || events.isEmpty()) {
@@ -97,8 +115,102 @@ public final class WhatsAppParser {
     return new ParsedEntry(phoneNumberId, kept, events);
   }
 
-  private static PlatformEvent message(JsonObject m, Map<String, String> names) {
-    String from = Json.required(m, "from", "message");
+  /**
+   * One message or status parsed on its own: a malformed one becomes an unhandled event kept
+   * whole with the reason, and its neighbours in the same change still arrive. Null when
+   * {@code parse} finds nothing to say.
+   */
+  private static PlatformEvent isolated(Object item, String what, java.util.function.Function<JsonObject, PlatformEvent> parse) {
+    if (!(item instanceof JsonObject o)) {
+      return new PlatformEvent.Malformed("WhatsApp " + what + " item is not an object", new JsonObject().put(what, item));
+    }
+    try {
+      return parse.apply(o);
+    } catch (WebhookParseException | ClassCastException e) {
+      return new PlatformEvent.Malformed("malformed WhatsApp " + what + " item: " + e.getMessage(), o);
+    }
+  }
+
+  /**
+   * {@code user_id_update}: each item moves a customer from {@code user_id.previous} to
+   * {@code user_id.current}. Items come as {@code value.user_id_update[]} or as the value itself.
+   */
+  private static void userIdUpdates(JsonObject value, List<PlatformEvent> events) {
+    JsonArray items = Json.arr(value, "user_id_update");
+    List<Object> all = new ArrayList<>();
+    if (items.isEmpty()) {
+      all.add(value);
+    } else {
+      items.forEach(all::add);
+    }
+    for (Object item : all) {
+      events.add(isolated(item, "user_id_update", u -> {
+        JsonObject ids = Json.obj(u, "user_id");
+        String previous = Json.str(ids, "previous");
+        String current = Json.str(ids, "current");
+        if (!WaIds.isBsuid(previous) || !WaIds.isBsuid(current)) {
+          throw new WebhookParseException("user_id_update needs user_id.previous and user_id.current as BSUIDs");
+        }
+        String parent = Json.str(Json.obj(u, "parent_user_id"), "current");
+        String phone = Json.str(u, "wa_id");
+        return new PlatformEvent.IdentityChange(previous, WaIds.isPhone(phone) ? phone : null, current, null,
+            WaIds.isBsuid(parent) ? parent : null);
+      }));
+    }
+  }
+
+  /** The customer of a message: phone and/or BSUID, with the matching {@code contacts[]} entry's details. */
+  private static PlatformEvent.WaIdentity identity(JsonObject m, List<JsonObject> contacts, String[] name) {
+    String phone = Json.str(m, "from");
+    String bsuid = Json.str(m, "from_user_id");
+    String parent = Json.str(m, "from_parent_user_id");
+    if (phone != null && phone.isEmpty()) {
+      phone = null;
+    }
+    if (bsuid != null && bsuid.isEmpty()) {
+      bsuid = null;
+    }
+    if (phone != null && !WaIds.isPhone(phone)) {
+      throw new WebhookParseException("message 'from' is not a WhatsApp phone number");
+    }
+    if (bsuid != null && !WaIds.isBsuid(bsuid)) {
+      throw new WebhookParseException("message 'from_user_id' is not a business-scoped user id");
+    }
+    String username = null;
+    for (JsonObject c : contacts) {
+      String waId = Json.str(c, "wa_id");
+      String userId = Json.str(c, "user_id");
+      boolean same = (phone != null && phone.equals(waId)) || (bsuid != null && bsuid.equals(userId))
+          || (contacts.size() == 1 && waId == null && userId == null);
+      if (!same) {
+        continue;
+      }
+      JsonObject profile = c.getValue("profile") instanceof JsonObject p ? p : null;
+      String n = profile == null || !(profile.getValue("name") instanceof String s) ? null : s;
+      if (n != null && !n.isBlank()) {
+        name[0] = n;
+      }
+      username = profile == null || !(profile.getValue("username") instanceof String s) ? null : WaIds.username(s);
+      if (phone == null && WaIds.isPhone(waId)) {
+        phone = waId;
+      }
+      if (bsuid == null && WaIds.isBsuid(userId)) {
+        bsuid = userId;
+      }
+      if (parent == null && c.getValue("parent_user_id") instanceof String p) {
+        parent = p;
+      }
+    }
+    if (phone == null && bsuid == null) {
+      throw new WebhookParseException("message has neither 'from' nor 'from_user_id'");
+    }
+    return new PlatformEvent.WaIdentity(phone, bsuid, WaIds.isBsuid(parent) ? parent : null, username);
+  }
+
+  private static PlatformEvent message(JsonObject m, List<JsonObject> contacts) {
+    String[] name = new String[1];
+    PlatformEvent.WaIdentity who = identity(m, contacts, name);
+    String from = who.key();
     String id = Json.required(m, "id", "message");
     Instant ts = Json.epoch(m, "timestamp", false);
     String type = Json.str(m, "type");
@@ -121,6 +233,8 @@ public final class WhatsAppParser {
       putIf(a, "sha256", Json.str(media, "sha256"));
       putIf(a, "caption", text);
       putIf(a, "filename", Json.str(media, "filename"));
+      // newer webhooks carry a download url (valid briefly); kept for the media fetch
+      putIf(a, "url", Json.str(media, "url"));
       if (media != null && media.containsKey("voice")) {
         a.put("voice", Json.truthy(media, "voice"));
       }
@@ -177,13 +291,92 @@ public final class WhatsAppParser {
         }
       }
       text = sharedNames.isEmpty() ? null : String.join(", ", sharedNames);
+    } else if ("system".equals(type)) {
+      // an identity change, shown in the thread in WhatsApp's words; applied by identityChange()
+      contentType = "system";
+      text = Json.str(Json.obj(m, "system"), "body");
+      raw = m;
     } else {
       // "unsupported", and any type Meta adds later: kept whole so nothing is lost
       contentType = "unsupported";
       raw = m;
     }
-    return new PlatformEvent.Message(from, names.get(from), from, false, id, ts, contentType, text, attachments,
-        payload, replyTo, raw);
+    return new PlatformEvent.Message(from, name[0], who.phone(), false, id, ts, contentType, text, attachments,
+        payload, replyTo, raw, who);
+  }
+
+  /**
+   * What a message says about its sender's identity beyond the message itself: a system message
+   * ({@code user_changed_number}, {@code user_changed_user_id}) moves the contact; the answer to
+   * a contact-info request ({@code contacts[].origin: contact_request}) gives its phone.
+   */
+  static PlatformEvent.IdentityChange identityChange(JsonObject m, PlatformEvent.WaIdentity who) {
+    String type = Json.str(m, "type");
+    if ("system".equals(type)) {
+      JsonObject system = Json.obj(m, "system");
+      String kind = Json.str(system, "type");
+      String previousBsuid = Json.str(system, "previous_user_id");
+      String oldBsuid = WaIds.isBsuid(previousBsuid) ? previousBsuid : who.bsuid();
+      String newBsuid = Json.str(system, "user_id");
+      String parent = Json.str(system, "parent_user_id");
+      if ("user_changed_number".equals(kind) || "customer_changed_number".equals(kind)) {
+        String newPhone = Json.str(system, "wa_id");
+        if (newPhone == null) {
+          newPhone = Json.str(system, "new_wa_id");
+        }
+        if (!WaIds.isPhone(newPhone)) {
+          return null;
+        }
+        return new PlatformEvent.IdentityChange(oldBsuid, who.phone(), WaIds.isBsuid(newBsuid) ? newBsuid : null, newPhone,
+            WaIds.isBsuid(parent) ? parent : null);
+      }
+      if ("user_changed_user_id".equals(kind) && WaIds.isBsuid(newBsuid)) {
+        return new PlatformEvent.IdentityChange(oldBsuid, who.phone(), newBsuid, null, WaIds.isBsuid(parent) ? parent : null);
+      }
+      return null;
+    }
+    if ("contacts".equals(type)) {
+      JsonArray shared = Json.arr(m, "contacts");
+      for (int i = 0; i < shared.size(); i++) {
+        if (shared.getValue(i) instanceof JsonObject c && "contact_request".equals(Json.str(c, "origin"))) {
+          String phone = sharedPhone(c);
+          return phone == null ? null : new PlatformEvent.IdentityChange(who.bsuid(), who.phone(), null, phone, null);
+        }
+      }
+    }
+    return null;
+  }
+
+  /** The WhatsApp number of a shared contact card: its {@code wa_id}, else its phone's digits. */
+  private static String sharedPhone(JsonObject card) {
+    JsonArray phones = Json.arr(card, "phones");
+    for (int i = 0; i < phones.size(); i++) {
+      if (phones.getValue(i) instanceof JsonObject p) {
+        String waId = Json.str(p, "wa_id");
+        if (WaIds.isPhone(waId)) {
+          return waId;
+        }
+        String digits = dev.switchboard.conversation.Phones.normalize(Json.str(p, "phone"));
+        if (digits != null) {
+          return digits;
+        }
+      }
+    }
+    return null;
+  }
+
+  /** A status naming its recipient by phone and BSUID at once links the two (no contact is created for it). */
+  private static PlatformEvent.IdentityChange recipientLink(JsonObject s) {
+    String phone = Json.str(s, "recipient_id");
+    String bsuid = Json.str(s, "recipient_user_id");
+    String parent = Json.str(s, "recipient_parent_user_id");
+    if (parent == null) {
+      parent = Json.str(s, "parent_recipient_user_id");
+    }
+    if (!WaIds.isPhone(phone) || !WaIds.isBsuid(bsuid)) {
+      return null;
+    }
+    return new PlatformEvent.IdentityChange(null, null, bsuid, phone, WaIds.isBsuid(parent) ? parent : null);
   }
 
   private static PlatformEvent status(JsonObject s) {
@@ -199,7 +392,33 @@ public final class WhatsAppParser {
       code = Json.str(e, "code");
       message = firstNonNull(Json.str(e, "message"), Json.str(e, "title"));
     }
-    return new PlatformEvent.Status(id, status, Json.epoch(s, "timestamp", false), code, message);
+    return new PlatformEvent.Status(id, status, Json.epoch(s, "timestamp", false), code, message, pricing(Json.obj(s, "pricing")));
+  }
+
+  private static final int PRICING_VALUE_MAX = 64;
+
+  /**
+   * The status's {@code pricing} ({@code billable}, {@code pricing_model}, {@code type},
+   * {@code category}, and whatever Meta adds): flat values only, each bounded, so a new value is
+   * kept as it comes and nothing unbounded reaches the database.
+   */
+  static JsonObject pricing(JsonObject p) {
+    if (p == null) {
+      return null;
+    }
+    JsonObject out = new JsonObject();
+    for (String k : p.fieldNames()) {
+      Object v = p.getValue(k);
+      if (out.size() >= 16 || k.length() > PRICING_VALUE_MAX) {
+        break;
+      }
+      if (v instanceof Boolean || v instanceof Number) {
+        out.put(k, v);
+      } else if (v instanceof String str) {
+        out.put(k, str.length() > PRICING_VALUE_MAX ? str.substring(0, PRICING_VALUE_MAX) : str);
+      }
+    }
+    return out.isEmpty() ? null : out;
   }
 
   private static void putIf(JsonObject o, String key, String value) {
