@@ -1,4 +1,4 @@
--- WhatsApp identities (issue 22): a customer may come with a phone, a business-scoped user id
+-- WhatsApp identities: a customer may come with a phone, a business-scoped user id
 -- (BSUID), or both. A WhatsApp contact is keyed by its BSUID when it has one, by its phone
 -- otherwise: platform_user_id holds that key, so (channel_id, platform_user_id) stays the one
 -- key every path uses, and the two columns below keep both ids, each unique per channel, so a
