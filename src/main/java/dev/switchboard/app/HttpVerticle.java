@@ -24,6 +24,9 @@ import io.vertx.ext.web.handler.JWTAuthHandler;
  */
 public final class HttpVerticle extends VerticleBase {
 
+  /** An e-mail and a password fit many times over; anything larger is not a sign-in. */
+  private static final int LOGIN_MAX_BYTES = 16 * 1024;
+
   private final Services services;
   private HttpServer server;
   private LiveBridge bridge;
@@ -41,10 +44,18 @@ public final class HttpVerticle extends VerticleBase {
     // demo (issue 8): /simulator, only where `demo` registered a simulator on this Vert.x
     SimulatorRoutes.mount(root, services);
     Router api = Router.router(vertx);
-    api.route().handler(BodyHandler.create(false).setBodyLimit(config.apiMaxBytes()));
     api.route().consumes("application/json").consumes("*/*");
+    // the sign-in is the one route open to anyone, so its body is read under a small limit of its own
+    api.post("/auth/login").handler(BodyHandler.create(false).setBodyLimit(LOGIN_MAX_BYTES));
     new AuthRoutes(services).mount(api);
+    // the token is checked before any body byte is kept: an anonymous client cannot make the
+    // node hold API_MAX_BYTES per socket. The body waits, paused, until BodyHandler resumes it.
+    api.route().handler(ctx -> {
+      ctx.request().pause();
+      ctx.next();
+    });
     api.route().handler(JWTAuthHandler.create(services.tokens().provider()));
+    api.route().handler(BodyHandler.create(false).setBodyLimit(config.apiMaxBytes()));
     mountApi(api);
     api.route().handler(ctx -> ctx.fail(ApiException.notFound("route")));
     root.route("/api/v1/*").subRouter(api);
