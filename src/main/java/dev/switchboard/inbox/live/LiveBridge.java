@@ -40,6 +40,7 @@ public final class LiveBridge {
   /** Close codes sent to refused or dropped sockets (SockJS/WebSocket application range). */
   public static final int CLOSE_BUDGET = 4001;
   public static final int CLOSE_SLOW = 4002;
+  public static final int CLOSE_REGISTER_TIMEOUT = 4003;
 
   private final Services services;
   private final Vertx vertx;
@@ -54,13 +55,23 @@ public final class LiveBridge {
   // The sockets registered to each account on this event loop, and the account of each.
   private final Map<Long, Set<SockJSSocket>> byAccount = new HashMap<>();
   private final Map<SockJSSocket, Long> accountOf = new HashMap<>();
+  // Sockets that have not registered yet: their client address and their register deadline's timer.
+  private final Map<SockJSSocket, Unregistered> unregistered = new HashMap<>();
+  private final long registerTimeoutMs;
+
+  private record Unregistered(String address, long timer) {
+  }
   private LiveHub.Sink sink;
 
   public LiveBridge(Services services) {
     this.services = services;
     this.vertx = services.vertx();
     this.maxQueueBytes = services.config().intOr("BRIDGE_MAX_QUEUE_BYTES", 64 * 1024);
-    this.stats = BridgeStats.of(vertx, maxConnections(services), services.metrics());
+    this.registerTimeoutMs = services.config().intOr("BRIDGE_REGISTER_TIMEOUT_MS", 5_000);
+    this.stats = BridgeStats.of(vertx, maxConnections(services),
+        services.config().intOr("BRIDGE_MAX_UNREGISTERED", 1_000),
+        services.config().intOr("BRIDGE_MAX_UNREGISTERED_PER_ADDRESS", 100),
+        services.metrics());
     Object origins = services.config().raw().getValue("BRIDGE_ALLOWED_ORIGIN");
     this.allowedOrigins = origins == null || origins.toString().isBlank() || "*".equals(origins.toString().trim())
         ? Set.of()
@@ -125,6 +136,7 @@ public final class LiveBridge {
         if (open.remove(socket)) {
           stats.closed();
         }
+        leaveUnregistered(socket);
         unlisten(socket);
         dropping.remove(socket);
         inFlight.remove(socket);
@@ -148,21 +160,63 @@ public final class LiveBridge {
     }
   }
 
+  // A new socket takes no place in the connection budget until it registers with a valid token:
+  // until then it holds one of the few places for anonymous sockets, for BRIDGE_REGISTER_TIMEOUT_MS
+  // at most (pings do not extend it).
   private void created(BridgeEvent event, SockJSSocket socket) {
-    if (!stats.tryOpen()) {
-      if (stats.shouldLogRefusal(services.clock().millis())) {
-        // At most once a minute: a flood of refused sockets must not flood the log too.
-        LOG.warn("bridge connection budget ({}) spent: refusing new sockets ({} refused so far)", stats.maxConnections, stats.refused());
-      }
-      socket.write(error("connection_limit"));
-      socket.close(CLOSE_BUDGET, "connection limit reached");
+    String address = clientAddress(socket);
+    if (!stats.tryOpenUnregistered(address)) {
+      refuse(socket, "too many sockets that have not registered");
       event.complete(false);
       return;
     }
-    open.add(socket);
+    long timer = vertx.setTimer(registerTimeoutMs, t -> {
+      if (unregistered.remove(socket) != null) {
+        stats.closedUnregistered(address);
+        stats.registerTimeout();
+        socket.write(error("register_timeout"));
+        socket.close(CLOSE_REGISTER_TIMEOUT, "no register frame with a valid token in time");
+      }
+    });
+    unregistered.put(socket, new Unregistered(address, timer));
     inFlight.put(socket, new long[1]);
     socket.setWriteQueueMaxSize(maxQueueBytes);
     event.complete(true);
+  }
+
+  /** The socket proved its token: it moves from the anonymous places to the connection budget. */
+  private boolean admit(SockJSSocket socket) {
+    if (open.contains(socket)) {
+      return true;
+    }
+    if (!stats.tryOpen()) {
+      refuse(socket, "connection limit reached");
+      return false;
+    }
+    open.add(socket);
+    leaveUnregistered(socket);
+    return true;
+  }
+
+  private void leaveUnregistered(SockJSSocket socket) {
+    Unregistered u = unregistered.remove(socket);
+    if (u != null) {
+      vertx.cancelTimer(u.timer());
+      stats.closedUnregistered(u.address());
+    }
+  }
+
+  private void refuse(SockJSSocket socket, String why) {
+    if (stats.shouldLogRefusal(services.clock().millis())) {
+      // At most once a minute: a flood of refused sockets must not flood the log too.
+      LOG.warn("bridge refusing new sockets ({}; budget {}, {} refused so far)", why, stats.maxConnections, stats.refused());
+    }
+    socket.write(error("connection_limit"));
+    socket.close(CLOSE_BUDGET, why);
+  }
+
+  private static String clientAddress(SockJSSocket socket) {
+    return socket.remoteAddress() == null ? "unknown" : socket.remoteAddress().host();
   }
 
   // The register frame carries "authorization: Bearer <jwt>"; the address must be that token's account.
@@ -177,7 +231,11 @@ public final class LiveBridge {
     }
     services.tokens().verify(token).onComplete(ar -> {
       if (ar.succeeded() && address.equals(Bus.accountAddress(ar.result().accountId()))) {
-        event.complete(true);
+        if (admit(event.socket())) {
+          event.complete(true);
+        } else {
+          event.complete(false);
+        }
       } else {
         deny(event);
       }
