@@ -11,20 +11,31 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** Login, and the first account and admin on an empty database. */
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
 public final class AuthService {
 
   private static final Logger LOG = LoggerFactory.getLogger(AuthService.class);
-  // verified when the email is unknown too, so a login's timing does not say which emails exist
-  private static final String DUMMY_HASH = Passwords.hash("not-a-password", Passwords.ITERATIONS);
+  // verified when the email is unknown too, so a login's timing does not say which emails exist;
+  // one per iteration count, made on first use off the event loop
+  private static final Map<Integer, String> DUMMY_HASHES = new ConcurrentHashMap<>();
 
   private final Vertx vertx;
   private final Pool pool;
   private final Tokens tokens;
+  private final int iterations;
 
   public AuthService(Vertx vertx, Pool pool, Tokens tokens) {
+    this(vertx, pool, tokens, Passwords.ITERATIONS);
+  }
+
+  /** @param iterations PBKDF2 iterations for new hashes; weaker stored ones are upgraded at sign-in */
+  public AuthService(Vertx vertx, Pool pool, Tokens tokens, int iterations) {
     this.vertx = vertx;
     this.pool = pool;
     this.tokens = tokens;
+    this.iterations = iterations;
   }
 
   /** Answers {@code {token, user}} or fails with 401. */
@@ -32,13 +43,18 @@ public final class AuthService {
     return pool.preparedQuery(AuthSql.USER_BY_EMAIL).execute(Tuple.of(email.trim()))
         .compose(rows -> {
           Row row = rows.iterator().hasNext() ? rows.iterator().next() : null;
-          String stored = row == null ? DUMMY_HASH : row.getString("password_hash");
-          return vertx.executeBlocking(() -> Passwords.verify(password, stored))
+          return vertx.executeBlocking(() -> {
+                String stored = row == null
+                    ? DUMMY_HASHES.computeIfAbsent(iterations, n -> Passwords.hash("not-a-password", n))
+                    : row.getString("password_hash");
+                return Passwords.verify(password, stored);
+              })
               .map(ok -> {
                 if (!ok || row == null) {
                   throw ApiException.unauthorized("wrong email or password");
                 }
                 long id = row.getLong("id");
+                upgrade(id, password, row.getString("password_hash"));
                 long account = row.getLong("account_id");
                 String role = row.getString("role");
                 String name = row.getString("name");
@@ -54,9 +70,20 @@ public final class AuthService {
         });
   }
 
+  // A hash made with fewer iterations than today's is re-made while the password is at hand; the
+  // sign-in does not wait for it, and a password changed meanwhile is left alone.
+  private void upgrade(long userId, String password, String stored) {
+    if (Passwords.iterationsOf(stored) >= iterations) {
+      return;
+    }
+    vertx.executeBlocking(() -> Passwords.hash(password, iterations))
+        .compose(hash -> pool.preparedQuery(AuthSql.UPGRADE_HASH).execute(Tuple.of(userId, stored, hash)))
+        .onFailure(err -> LOG.warn("could not upgrade the password hash of user {}: {}", userId, err.toString()));
+  }
+
   /** Creates an account and its admin; answers {@code {accountId, userId}}. */
   public Future<JsonObject> createAccount(String accountName, String adminName, String email, String password) {
-    return vertx.executeBlocking(() -> Passwords.hash(password)).compose(hash ->
+    return vertx.executeBlocking(() -> Passwords.hash(password, iterations)).compose(hash ->
         pool.withTransaction(conn -> conn.preparedQuery(AuthSql.INSERT_ACCOUNT).execute(Tuple.of(accountName))
             .compose(acc -> {
               long accountId = acc.iterator().next().getLong(0);

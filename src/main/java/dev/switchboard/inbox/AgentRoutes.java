@@ -53,7 +53,7 @@ public final class AgentRoutes {
       throw ApiException.unprocessable("weak_password", "password must have at least 8 characters");
     }
     String finalRole = role;
-    Reply.created(ctx, s.vertx().executeBlocking(() -> Passwords.hash(password))
+    Reply.created(ctx, s.vertx().executeBlocking(() -> Passwords.hash(password, s.config().intOr("PASSWORD_ITERATIONS", Passwords.ITERATIONS)))
         .compose(hash -> s.pool().preparedQuery(AdminSql.INSERT_USER).execute(Tuple.of(p.accountId(), name, email, hash, finalRole)))
         .map(rows -> {
           if (rows.size() == 0) {

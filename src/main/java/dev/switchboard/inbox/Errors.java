@@ -30,6 +30,9 @@ public final class Errors {
       status = e.status();
       code = e.code();
       message = e.getMessage();
+      if (e.retryAfterSeconds() >= 0) {
+        ctx.response().putHeader("Retry-After", String.valueOf(e.retryAfterSeconds()));
+      }
     } else if (f instanceof HttpException e) {
       status = e.getStatusCode();
       code = codeFor(status);
