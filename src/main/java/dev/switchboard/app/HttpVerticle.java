@@ -39,6 +39,7 @@ public final class HttpVerticle extends VerticleBase {
   public Future<?> start() {
     Config config = services.config();
     Router root = Router.router(vertx);
+    root.route().handler(new SecurityHeaders(config.raw().getString("PUBLIC_URL")));
 
     new OpsRoutes(services).mount(root);
     // demo (issue 8): /simulator, only where `demo` registered a simulator on this Vert.x

@@ -86,6 +86,8 @@ public final class LiveBridge {
 
   public void mount(Router root) {
     SockJSHandler sockJS = SockJSHandler.create(vertx, new SockJSHandlerOptions()
+        // the iframe fallback page loads the inbox's own vendored client, never a CDN's floating version
+        .setLibraryURL("/vendor/sockjs.min.js")
         .setRegisterWriteHandler(false)
         .setHeartbeatInterval(25_000));
     SockJSBridgeOptions options = new SockJSBridgeOptions()
