@@ -5,6 +5,7 @@ import dev.switchboard.auth.Principal;
 import dev.switchboard.common.ApiException;
 import dev.switchboard.common.Bodies;
 import dev.switchboard.common.Ids;
+import dev.switchboard.common.Text;
 import dev.switchboard.common.Services;
 import dev.switchboard.common.Times;
 import io.vertx.core.Future;
@@ -38,7 +39,7 @@ public final class AgentRoutes {
   private void createAgent(RoutingContext ctx) {
     Principal p = Principal.of(ctx).requireAdmin();
     JsonObject body = Bodies.object(ctx);
-    String name = Bodies.string(body, "name", true).trim();
+    String name = Text.name(Bodies.string(body, "name", true), "name", Text.NAME_MAX);
     String email = Bodies.string(body, "email", true).trim();
     String password = Bodies.string(body, "password", true);
     String role = Bodies.string(body, "role", false);
@@ -46,11 +47,14 @@ public final class AgentRoutes {
     if (!"agent".equals(role) && !"admin".equals(role)) {
       throw ApiException.unprocessable("invalid_role", "role must be agent or admin");
     }
-    if (!email.matches("[^@\\s]+@[^@\\s]+")) {
+    if (email.length() > 254 || !email.matches("[^@\\s]+@[^@\\s]+")) {
       throw ApiException.unprocessable("invalid_email", "email is not an email address");
     }
     if (password.length() < 8) {
       throw ApiException.unprocessable("weak_password", "password must have at least 8 characters");
+    }
+    if (password.length() > 1024) {
+      throw ApiException.unprocessable("invalid_password", "password must be at most 1024 characters");
     }
     String finalRole = role;
     Reply.created(ctx, s.vertx().executeBlocking(() -> Passwords.hash(password, s.config().intOr("PASSWORD_ITERATIONS", Passwords.ITERATIONS)))
@@ -75,7 +79,7 @@ public final class AgentRoutes {
   private void createTeam(RoutingContext ctx) {
     Principal p = Principal.of(ctx).requireAdmin();
     JsonObject body = Bodies.object(ctx);
-    String name = Bodies.string(body, "name", true).trim();
+    String name = Text.name(Bodies.string(body, "name", true), "name", Text.NAME_MAX);
     JsonArray members = Bodies.array(body, "memberIds", false);
     Set<Long> ids = new LinkedHashSet<>();
     if (members != null) {
