@@ -1,6 +1,7 @@
 package dev.switchboard.app;
 
 import dev.switchboard.auth.AuthRoutes;
+import dev.switchboard.auth.Sessions;
 import dev.switchboard.common.ApiException;
 import dev.switchboard.common.Services;
 import dev.switchboard.demo.SimulatorRoutes;
@@ -48,7 +49,10 @@ public final class HttpVerticle extends VerticleBase {
     api.route().consumes("application/json").consumes("*/*");
     // the sign-in is the one route open to anyone, so its body is read under a small limit of its own
     api.post("/auth/login").handler(BodyHandler.create(false).setBodyLimit(LOGIN_MAX_BYTES));
-    new AuthRoutes(services).mount(api);
+    api.post("/auth/refresh").handler(BodyHandler.create(false).setBodyLimit(LOGIN_MAX_BYTES));
+    Sessions sessions = Sessions.of(services);
+    AuthRoutes auth = new AuthRoutes(services, sessions);
+    auth.mount(api);
     // the token is checked before any body byte is kept: an anonymous client cannot make the
     // node hold API_MAX_BYTES per socket. The body waits, paused, until BodyHandler resumes it.
     api.route().handler(ctx -> {
@@ -56,7 +60,10 @@ public final class HttpVerticle extends VerticleBase {
       ctx.next();
     });
     api.route().handler(JWTAuthHandler.create(services.tokens().provider()));
+    // a logged-out session or a user whose role, password or status changed ends here, on every node
+    api.route().handler(sessions.guard());
     api.route().handler(BodyHandler.create(false).setBodyLimit(config.apiMaxBytes()));
+    auth.mountAuthenticated(api);
     mountApi(api);
     api.route().handler(ctx -> ctx.fail(ApiException.notFound("route")));
     root.route("/api/v1/*").subRouter(api);
@@ -65,7 +72,7 @@ public final class HttpVerticle extends VerticleBase {
     new WebhookRoutes(vertx, services).mount(root);
 
     // live (issue 6): /eventbus bridge and the web inbox at /
-    bridge = new LiveBridge(services);
+    bridge = new LiveBridge(services, sessions);
     bridge.mount(root);
     new WebRoutes(services).mount(root);
 

@@ -75,7 +75,7 @@ public final class Node {
         .compose(v -> Migrations.run(vertx, config.databaseUrl())
             .recover(err -> Future.failedFuture(new StartupException(
                 "migrating PostgreSQL at " + pgWhere + " failed: " + oneLine(err)))))
-        .compose(n -> new AuthService(vertx, pool, tokens, config.intOr("PASSWORD_ITERATIONS", Passwords.ITERATIONS)).seedAdmin(config.adminEmail(), config.adminPassword()))
+        .compose(n -> new AuthService(vertx, pool, config.intOr("PASSWORD_ITERATIONS", Passwords.ITERATIONS)).seedAdmin(config.adminEmail(), config.adminPassword()))
         .compose(v -> node.deployAll())
         .map(v -> node)
         .recover(err -> {

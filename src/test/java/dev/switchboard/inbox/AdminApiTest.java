@@ -55,7 +55,7 @@ class AdminApiTest extends InboxTestBase {
     Http.Res missing = a.admin().post("/api/v1/channels", ok.copy().putNull("accessToken"));
     assertThat(missing.status()).isEqualTo(400);
     assertThat(missing.json().getJsonObject("error").getString("message")).contains("accessToken");
-    assertThat(Seed.scalar(db, "SELECT count(*) FROM channels WHERE external_id = 'page-77'")).isZero();
+    assertThat(Seed.scalar(db, "SELECT count(*) FROM channels WHERE external_id = '7700770077'")).isZero();
   }
 
   @Test

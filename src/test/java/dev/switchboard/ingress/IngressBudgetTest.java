@@ -177,4 +177,21 @@ class IngressBudgetTest {
       assertThat(new String(status, StandardCharsets.US_ASCII)).isEqualTo("HTTP/1.1 401");
     }
   }
+
+  @Test
+  @DisplayName("a POST refused for its token before its body is read leaves the keep-alive connection usable")
+  void refusedBodyDoesNotStallTheConnection() throws IOException {
+    try (Socket s = new Socket("127.0.0.1", node.port())) {
+      s.setSoTimeout(10_000);
+      OutputStream out = s.getOutputStream();
+      String body = "{\"name\":\"" + "x".repeat(2_000) + "\"}";
+      out.write(("POST /api/v1/teams HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer not-a-token\r\nContent-Type: application/json\r\n"
+          + "Content-Length: " + body.length() + "\r\n\r\n" + body
+          + "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      String answers = readToClose(s);
+      assertThat(answers).startsWith("HTTP/1.1 401");
+      assertThat(answers.indexOf("HTTP/1.1 200")).as(answers).isPositive();
+    }
+  }
 }

@@ -1,5 +1,7 @@
 package dev.switchboard.inbox.live;
 
+import dev.switchboard.auth.Principal;
+import dev.switchboard.auth.Sessions;
 import dev.switchboard.common.Services;
 import dev.switchboard.inbox.Errors;
 import dev.switchboard.store.Bus;
@@ -18,6 +20,7 @@ import io.vertx.ext.web.handler.sockjs.SockJSSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -41,8 +44,13 @@ public final class LiveBridge {
   public static final int CLOSE_BUDGET = 4001;
   public static final int CLOSE_SLOW = 4002;
   public static final int CLOSE_REGISTER_TIMEOUT = 4003;
+  /** The socket's token expired, or its session was logged out, or its user's access changed. */
+  public static final int CLOSE_SESSION_ENDED = 4004;
+  /** How often registered sockets are checked against their tokens' expiry and revocations. */
+  static final long SWEEP_MS = 1_000;
 
   private final Services services;
+  private final Sessions sessions;
   private final Vertx vertx;
   private final BridgeStats stats;
   private final int maxQueueBytes;
@@ -61,10 +69,15 @@ public final class LiveBridge {
 
   private record Unregistered(String address, long timer) {
   }
+
+  // Whose token each admitted socket registered with: swept every second for expiry and revocation.
+  private final Map<SockJSSocket, Principal> holders = new HashMap<>();
+  private long sweepTimer = -1;
   private LiveHub.Sink sink;
 
-  public LiveBridge(Services services) {
+  public LiveBridge(Services services, Sessions sessions) {
     this.services = services;
+    this.sessions = sessions;
     this.vertx = services.vertx();
     this.maxQueueBytes = services.config().intOr("BRIDGE_MAX_QUEUE_BYTES", 64 * 1024);
     this.registerTimeoutMs = services.config().intOr("BRIDGE_REGISTER_TIMEOUT_MS", 5_000);
@@ -104,10 +117,55 @@ public final class LiveBridge {
     root.route("/eventbus/*").subRouter(sockJS.bridge(options, this::handle));
     // the log's events arrive here, on this server instance's event loop (see LiveHub)
     sink = LiveHub.of(vertx).attach(vertx.getOrCreateContext(), this::deliver);
+    sweepTimer = vertx.setPeriodic(SWEEP_MS, t -> sweep());
+  }
+
+  /**
+   * Ends sockets whose token expired or was revoked (logout, role or password change,
+   * deactivation): one MGET for all of this event loop's sockets, every second, so a revocation
+   * reaches every node's sockets within about a second.
+   */
+  private void sweep() {
+    if (holders.isEmpty()) {
+      return;
+    }
+    long nowSeconds = services.clock().millis() / 1000;
+    List<SockJSSocket> sockets = new ArrayList<>(holders.size());
+    List<String> keys = new ArrayList<>(holders.size() * 2);
+    for (Map.Entry<SockJSSocket, Principal> e : new ArrayList<>(holders.entrySet())) {
+      if (e.getValue().expiresAt() <= nowSeconds) {
+        end(e.getKey(), "token_expired");
+        continue;
+      }
+      sockets.add(e.getKey());
+      keys.addAll(sessions.keys(e.getValue()));
+    }
+    if (keys.isEmpty()) {
+      return;
+    }
+    services.redis().api().mget(keys).onSuccess(values -> {
+      for (int i = 0; i < sockets.size(); i++) {
+        Principal p = holders.get(sockets.get(i));
+        if (p != null && !Sessions.stillValid(p, values.get(2 * i), values.get(2 * i + 1))) {
+          end(sockets.get(i), "session_ended");
+        }
+      }
+    });
+  }
+
+  private void end(SockJSSocket socket, String why) {
+    holders.remove(socket);
+    unlisten(socket);
+    socket.write(error(why));
+    socket.close(CLOSE_SESSION_ENDED, why);
   }
 
   /** Stops taking events from the hub (the server instance is going away). */
   public void close() {
+    if (sweepTimer >= 0) {
+      vertx.cancelTimer(sweepTimer);
+      sweepTimer = -1;
+    }
     if (sink != null) {
       LiveHub.of(vertx).detach(sink);
       sink = null;
@@ -138,6 +196,7 @@ public final class LiveBridge {
         if (open.remove(socket)) {
           stats.closed();
         }
+        holders.remove(socket);
         leaveUnregistered(socket);
         unlisten(socket);
         dropping.remove(socket);
@@ -231,17 +290,19 @@ public final class LiveBridge {
       deny(event);
       return;
     }
-    services.tokens().verify(token).onComplete(ar -> {
-      if (ar.succeeded() && address.equals(Bus.accountAddress(ar.result().accountId()))) {
-        if (admit(event.socket())) {
-          event.complete(true);
-        } else {
-          event.complete(false);
-        }
-      } else {
-        deny(event);
-      }
-    });
+    // a valid signature is not enough: the token's session must still be live (Sessions.check)
+    services.tokens().verify(token)
+        .compose(p -> sessions.check(p).map(p))
+        .onComplete(ar -> {
+          if (ar.failed() || !address.equals(Bus.accountAddress(ar.result().accountId()))) {
+            deny(event);
+          } else if (admit(event.socket())) {
+            holders.put(event.socket(), ar.result());
+            event.complete(true);
+          } else {
+            event.complete(false);
+          }
+        });
   }
 
   private void deny(BridgeEvent event) {
