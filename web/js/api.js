@@ -1,12 +1,54 @@
-// The agents' API (/api/v1), with the session's bearer token.
+// The agents' API (/api/v1), with the session's bearer token. The access token lives only in
+// this module's memory and lasts minutes; the refresh token is an HttpOnly cookie scoped to
+// /api/v1/auth that no script can read. A reload, or the timer shortly before the access token
+// expires, asks /auth/refresh for a new pair.
 
 const BASE = '/api/v1';
 let token = null;
+let refreshTimer = null;
+let refreshing = null;
 let onUnauthorized = () => {};
+let onRefreshed = () => {};
 
-export function setToken(t) { token = t; }
 export function getToken() { return token; }
 export function whenUnauthorized(fn) { onUnauthorized = fn; }
+/** Called with every new {token, user} (the live connection re-registers with it). */
+export function whenRefreshed(fn) { onRefreshed = fn; }
+
+/** Takes a sign-in's or a refresh's answer: keeps its token and plans the next refresh. */
+export function adopt(session) {
+  token = session.token;
+  clearTimeout(refreshTimer);
+  const seconds = Math.max(10, (session.expiresIn || 900) - 60);
+  refreshTimer = setTimeout(() => refreshSession().catch(() => onUnauthorized()), seconds * 1000);
+  onRefreshed(session);
+}
+
+/** Forgets the session in this page (the server's side ends with POST /auth/logout). */
+export function endSession() {
+  clearTimeout(refreshTimer);
+  token = null;
+}
+
+/** A new access token from the refresh cookie; one request at a time, whoever asks. */
+export function refreshSession() {
+  if (!refreshing) {
+    refreshing = (async () => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const session = await request('POST', '/auth/refresh', {});
+          adopt(session);
+          return session;
+        } catch (e) {
+          // another tab of this browser refreshed a moment ago: its new cookie is already ours
+          if (e.status === 409 && attempt < 3) { await new Promise((r) => setTimeout(r, 500)); continue; }
+          throw e;
+        }
+      }
+    })().finally(() => { refreshing = null; });
+  }
+  return refreshing;
+}
 
 export class ApiError extends Error {
   constructor(status, code, message) {
@@ -16,7 +58,7 @@ export class ApiError extends Error {
   }
 }
 
-async function request(method, path, body, extraHeaders, raw) {
+async function request(method, path, body, extraHeaders, raw, retried) {
   const headers = { Accept: raw ? '*/*' : 'application/json', ...(extraHeaders || {}) };
   if (token) headers.Authorization = `Bearer ${token}`;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
@@ -26,7 +68,16 @@ async function request(method, path, body, extraHeaders, raw) {
   } catch (e) {
     throw new ApiError(0, 'network', 'The server cannot be reached');
   }
-  if (res.status === 401 && token && !path.startsWith('/auth/')) onUnauthorized();
+  if (res.status === 401 && token && !path.startsWith('/auth/')) {
+    // an access token that expired (a laptop woke up) is renewed once; an ended session signs out
+    if (!retried) {
+      try {
+        await refreshSession();
+        return request(method, path, body, extraHeaders, raw, true);
+      } catch (e) { /* falls through to sign-out */ }
+    }
+    onUnauthorized();
+  }
   if (!res.ok) {
     let code = `http_${res.status}`;
     let message = `Request failed (${res.status})`;

@@ -2,12 +2,13 @@
 // all kept current by live events. State lives in `S`; each pane has a render function.
 
 import { h, mount, clear, $, initials, platformName, platformMark, shortTime, fullTime, duration, toast, contactLabel } from './dom.js';
-import { api, query, enc, setToken, whenUnauthorized, ApiError } from './api.js';
+import { api, query, enc, adopt, endSession, refreshSession, whenRefreshed, whenUnauthorized, ApiError } from './api.js';
 import { Live } from './live.js';
 import { renderThread, renderWindowBar, tickWindow } from './thread.js';
 import { renderContact } from './contact.js';
 import { openNewContact } from './newcontact.js';
 
+// where earlier versions kept the session; boot() clears it
 const SESSION_KEY = 'switchboard.session';
 const PAGE = 30;
 const STATUSES = [['open', 'Open'], ['assigned', 'Assigned'], ['closed', 'Closed'], ['all', 'Show All']];
@@ -25,17 +26,21 @@ window.__switchboard = S; // handy when debugging in the console, and for the br
 
 // ---------- boot and session ----------
 
-function boot() {
-  whenUnauthorized(() => logout());
-  const saved = localStorage.getItem(SESSION_KEY);
-  if (saved) {
-    try {
-      const s = JSON.parse(saved);
-      startSession(s.token, s.user);
-      return;
-    } catch (e) { localStorage.removeItem(SESSION_KEY); }
+async function boot() {
+  whenUnauthorized(() => logout(false));
+  whenRefreshed((session) => {
+    S.token = session.token;
+    if (S.live) S.live.setToken(session.token);
+  });
+  // earlier versions kept the token in localStorage, where any script could read it
+  localStorage.removeItem(SESSION_KEY);
+  try {
+    // a reload: the refresh cookie, if any, brings the session back
+    const session = await refreshSession();
+    startSession(session.token, session.user);
+  } catch (e) {
+    showLogin();
   }
-  showLogin();
 }
 
 function showLogin() {
@@ -48,11 +53,13 @@ function showLogin() {
     err.hidden = true;
     try {
       const r = await api.post('/auth/login', { email: form.email.value.trim(), password: form.password.value });
-      localStorage.setItem(SESSION_KEY, JSON.stringify({ token: r.token, user: r.user }));
+      adopt(r);
       form.password.value = '';
       startSession(r.token, r.user);
     } catch (ex) {
-      err.textContent = ex.status === 401 ? 'Wrong email or password.' : ex.message;
+      err.textContent = ex.status === 401 ? 'Wrong email or password.'
+        : ex.status === 429 ? 'Too many failed sign-ins. ' + ex.message.replace(/^too many failed sign-ins; /, 'Please ') + '.'
+        : ex.message;
       err.hidden = false;
     }
   };
@@ -61,7 +68,6 @@ function showLogin() {
 
 function startSession(token, user) {
   S.token = token; S.user = user;
-  setToken(token);
   $('#login').hidden = true;
   $('#app').hidden = false;
   $('#agent-name').textContent = user.name;
@@ -85,12 +91,15 @@ function startSession(token, user) {
   S.ticker = setInterval(() => tickWindow(), 1000);
 }
 
-function logout() {
-  localStorage.removeItem(SESSION_KEY);
+/** Signs out: the server ends the session (its tokens, its refresh cookie) unless it already had. */
+async function logout(tellServer = true) {
+  if (tellServer) {
+    try { await api.post('/auth/logout'); } catch (e) { /* the session is gone either way */ }
+  }
+  endSession();
   if (S.live) S.live.stop();
   S.live = null;
   clearInterval(S.ticker);
-  setToken(null);
   Object.assign(S, { user: null, token: null, selectedId: null, messages: [], convs: new Map(), order: [] });
   showLogin();
 }
@@ -290,7 +299,17 @@ function assigneeName(key) {
   const [type, id] = key.split(':');
   const list = type === 'team' ? S.teams : S.agents;
   const found = list.find((x) => String(x.id) === id);
-  return found ? found.name : `${type} ${id}`;
+  return found ? agentLabel(found) : `${type} ${id}`;
+}
+
+/** An agent's name, marked when deactivated (their conversations stay theirs until reassigned). */
+export function agentLabel(a) {
+  return a.active === false ? `${a.name} (deactivated)` : a.name;
+}
+
+/** Agents who can take conversations: the menus offer no deactivated one. */
+export function activeAgents() {
+  return S.agents.filter((a) => a.active !== false);
 }
 
 function renderFilterSummary() {
@@ -327,7 +346,7 @@ function openFilter(anchor) {
   const channel = h('select', { testid: 'filter-channel' }, h('option', { value: '' }, 'All channels'),
     S.channels.map((ch) => h('option', { value: ch.id, selected: String(S.channelId) === String(ch.id) }, `${ch.name} (${platformName(ch.platform)})`)));
   const assignee = h('select', { testid: 'filter-assignee' }, h('option', { value: '' }, 'Anyone'),
-    h('optgroup', { label: 'Agents' }, S.agents.map((a) => h('option', { value: `agent:${a.id}`, selected: S.assignee === `agent:${a.id}` }, a.name))),
+    h('optgroup', { label: 'Agents' }, S.agents.map((a) => h('option', { value: `agent:${a.id}`, selected: S.assignee === `agent:${a.id}` }, agentLabel(a)))),
     h('optgroup', { label: 'Teams' }, S.teams.map((t) => h('option', { value: `team:${t.id}`, selected: S.assignee === `team:${t.id}` }, t.name))));
   openPopover(anchor, [
     h('label', {}, 'Channel', channel),
@@ -383,7 +402,7 @@ function openActions(anchor) {
     h('button', { class: 'menu-item', testid: 'bulk-open', onclick: () => bulk({ status: 'open' }, 'set to Open') }, 'Set to Open'),
     h('button', { class: 'menu-item', testid: 'bulk-closed', onclick: () => bulk({ status: 'closed' }, 'set to Closed') }, 'Set to Closed'),
     S.agents.length || S.teams.length ? h('div', { class: 'menu-sep' }, 'Assign to') : null,
-    S.agents.map((a) => h('button', { class: 'menu-item', testid: `bulk-assign-agent-${a.id}`, onclick: () => bulk({ assignee: { type: 'agent', id: a.id } }, `assigned to ${a.name}`) }, a.name)),
+    activeAgents().map((a) => h('button', { class: 'menu-item', testid: `bulk-assign-agent-${a.id}`, onclick: () => bulk({ assignee: { type: 'agent', id: a.id } }, `assigned to ${a.name}`) }, a.name)),
     S.teams.map((t) => h('button', { class: 'menu-item', testid: `bulk-assign-team-${t.id}`, onclick: () => bulk({ assignee: { type: 'team', id: t.id } }, `assigned to ${t.name}`) }, `Team: ${t.name}`)),
     h('div', { class: 'menu-sep' }, 'Export'),
     h('button', { class: 'menu-item', testid: 'bulk-export', onclick: () => { closePopover(); exportCsv(ids); } }, 'Export to CSV'),

@@ -52,6 +52,14 @@ export class Live {
     }
   }
 
+  /**
+   * A refreshed token: the next (re)connect registers with it. The bridge closes a socket whose
+   * token expired, and the client reconnects on its own and replays what it missed.
+   */
+  setToken(token) {
+    this.opts.token = token;
+  }
+
   /** Drops the socket (as a network failure would); the client reconnects on its own. */
   drop() {
     if (this.eb && this.eb.sockJSConn) this.eb.sockJSConn.close();

@@ -3,7 +3,7 @@
 
 import { h, mount, $, initials, platformName, platformMark, fullTime, duration, toast, contactLabel } from './dom.js';
 import { api, enc } from './api.js';
-import { S, currentConversation, upsertConversation, upsertMessage, openPopover, closePopover, loadOlder, loadCounts } from './app.js';
+import { S, currentConversation, upsertConversation, upsertMessage, openPopover, closePopover, loadOlder, loadCounts, activeAgents } from './app.js';
 import { templatePicker } from './templates.js';
 import { openSavedReplies, fieldSelect, insertAtCursor } from './saved.js';
 
@@ -64,7 +64,7 @@ function openStatusMenu(anchor, c) {
   };
   openPopover(anchor, [
     h('div', { class: 'menu-sep' }, 'Assign to agent'),
-    S.agents.map((a) => h('button', { class: 'menu-item', testid: `status-assign-agent-${a.id}`, onclick: () => patch({ assignee: { type: 'agent', id: a.id } }) }, a.name)),
+    activeAgents().map((a) => h('button', { class: 'menu-item', testid: `status-assign-agent-${a.id}`, onclick: () => patch({ assignee: { type: 'agent', id: a.id } }) }, a.name)),
     S.teams.length ? h('div', { class: 'menu-sep' }, 'Assign to team') : null,
     S.teams.map((t) => h('button', { class: 'menu-item', testid: `status-assign-team-${t.id}`, onclick: () => patch({ assignee: { type: 'team', id: t.id } }) }, t.name)),
     h('div', { class: 'menu-sep' }, 'Status'),

@@ -48,7 +48,11 @@ public record Config(
       "INGRESS_MAX_BATCH", "OUTBOUND_POLL_MS", "OUTBOUND_LEASE_MS", "OUTBOUND_BATCH", "WINDOW_TIMER_POLL_MS",
       "TEMPLATE_CACHE_SECONDS", "EVENT_LOG_ACCOUNT_MAXLEN", "BRIDGE_ALLOWED_ORIGIN", "BRIDGE_PING_TIMEOUT_MS",
       "PROCESSOR_CONCURRENCY", "EXPORT_FETCH", "LABEL_PROBE_MAX", "COUNT_CAP", "DB_POOL_SIZE", "PROFILE_LOOKUP",
-      "SEARCH_SHORT_WINDOW"
+      "SEARCH_SHORT_WINDOW",
+      "INGRESS_MAX_PENDING_BYTES", "INGRESS_IDLE_TIMEOUT_MS", "BRIDGE_REGISTER_TIMEOUT_MS", "BRIDGE_MAX_UNREGISTERED",
+      "BRIDGE_MAX_UNREGISTERED_PER_ADDRESS", "LOGIN_MAX_FAILURES", "LOGIN_MAX_FAILURES_PER_ADDRESS", "LOGIN_WINDOW_SECONDS",
+      "PASSWORD_ITERATIONS", "PUBLIC_URL", "ACCESS_TOKEN_SECONDS", "SESSION_DAYS",
+      "REFRESH_REUSE_GRACE_MS"
   };
 
   private static final JsonObject DEFAULTS = new JsonObject()
@@ -90,6 +94,9 @@ public record Config(
     boolean generated = jwt == null;
     if (generated) {
       jwt = UUID.randomUUID() + "-" + UUID.randomUUID();
+    } else if (jwt.getBytes(java.nio.charset.StandardCharsets.UTF_8).length < 32) {
+      // HS256 with a short secret falls to an offline guess from any one token
+      throw new ConfigException("JWT_SECRET must be at least 32 bytes (a random string such as `openssl rand -hex 32`)");
     }
     Duration standard = duration(c, "WINDOW_STANDARD");
     Duration human = duration(c, "WINDOW_HUMAN_AGENT");

@@ -1,6 +1,7 @@
 package dev.switchboard.app;
 
 import dev.switchboard.auth.AuthRoutes;
+import dev.switchboard.auth.Sessions;
 import dev.switchboard.common.ApiException;
 import dev.switchboard.common.Services;
 import dev.switchboard.demo.SimulatorRoutes;
@@ -24,6 +25,9 @@ import io.vertx.ext.web.handler.JWTAuthHandler;
  */
 public final class HttpVerticle extends VerticleBase {
 
+  /** An e-mail and a password fit many times over; anything larger is not a sign-in. */
+  private static final int LOGIN_MAX_BYTES = 16 * 1024;
+
   private final Services services;
   private HttpServer server;
   private LiveBridge bridge;
@@ -36,15 +40,30 @@ public final class HttpVerticle extends VerticleBase {
   public Future<?> start() {
     Config config = services.config();
     Router root = Router.router(vertx);
+    root.route().handler(new SecurityHeaders(config.raw().getString("PUBLIC_URL")));
 
     new OpsRoutes(services).mount(root);
     // demo (issue 8): /simulator, only where `demo` registered a simulator on this Vert.x
     SimulatorRoutes.mount(root, services);
     Router api = Router.router(vertx);
-    api.route().handler(BodyHandler.create(false).setBodyLimit(config.apiMaxBytes()));
     api.route().consumes("application/json").consumes("*/*");
-    new AuthRoutes(services).mount(api);
+    // the sign-in is the one route open to anyone, so its body is read under a small limit of its own
+    api.post("/auth/login").handler(BodyHandler.create(false).setBodyLimit(LOGIN_MAX_BYTES));
+    api.post("/auth/refresh").handler(BodyHandler.create(false).setBodyLimit(LOGIN_MAX_BYTES));
+    Sessions sessions = Sessions.of(services);
+    AuthRoutes auth = new AuthRoutes(services, sessions);
+    auth.mount(api);
+    // the token is checked before any body byte is kept: an anonymous client cannot make the
+    // node hold API_MAX_BYTES per socket. The body waits, paused, until BodyHandler resumes it.
+    api.route().handler(ctx -> {
+      ctx.request().pause();
+      ctx.next();
+    });
     api.route().handler(JWTAuthHandler.create(services.tokens().provider()));
+    // a logged-out session or a user whose role, password or status changed ends here, on every node
+    api.route().handler(sessions.guard());
+    api.route().handler(BodyHandler.create(false).setBodyLimit(config.apiMaxBytes()));
+    auth.mountAuthenticated(api);
     mountApi(api);
     api.route().handler(ctx -> ctx.fail(ApiException.notFound("route")));
     root.route("/api/v1/*").subRouter(api);
@@ -53,7 +72,7 @@ public final class HttpVerticle extends VerticleBase {
     new WebhookRoutes(vertx, services).mount(root);
 
     // live (issue 6): /eventbus bridge and the web inbox at /
-    bridge = new LiveBridge(services);
+    bridge = new LiveBridge(services, sessions);
     bridge.mount(root);
     new WebRoutes(services).mount(root);
 

@@ -1,6 +1,7 @@
 package dev.switchboard.app;
 
 import dev.switchboard.auth.AuthService;
+import dev.switchboard.auth.Passwords;
 import dev.switchboard.auth.Tokens;
 import dev.switchboard.common.Services;
 import dev.switchboard.conversation.InboundHooks;
@@ -80,7 +81,7 @@ public final class Node {
         .compose(v -> Migrations.run(vertx, config.databaseUrl())
             .recover(err -> Future.failedFuture(new StartupException(
                 "migrating PostgreSQL at " + pgWhere + " failed: " + oneLine(err)))))
-        .compose(n -> new AuthService(vertx, pool, tokens).seedAdmin(config.adminEmail(), config.adminPassword()))
+        .compose(n -> new AuthService(vertx, pool, config.intOr("PASSWORD_ITERATIONS", Passwords.ITERATIONS)).seedAdmin(config.adminEmail(), config.adminPassword()))
         .compose(created -> {
           node.adminCreated = created;
           return node.deployAll();

@@ -1,31 +1,149 @@
 package dev.switchboard.auth;
 
+import dev.switchboard.common.ApiException;
 import dev.switchboard.common.Bodies;
 import dev.switchboard.common.Services;
+import io.vertx.core.Future;
+import io.vertx.core.http.Cookie;
+import io.vertx.core.http.CookieSameSite;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
-/** {@code POST /api/v1/auth/login}. */
+/**
+ * {@code /api/v1/auth}: sign-in (behind a wrong-password throttle shared by every node), refresh
+ * and logout. The refresh token also travels as an HttpOnly, SameSite=Strict cookie scoped to
+ * these routes, so the inbox keeps no token where a script could read it.
+ */
 public final class AuthRoutes {
 
-  private final AuthService auth;
+  /** The refresh token's cookie: sent only to the auth routes, never readable by the page's scripts. */
+  static final String COOKIE = "sb_refresh";
 
-  public AuthRoutes(Services s) {
-    this.auth = new AuthService(s.vertx(), s.pool(), s.tokens());
+  private final AuthService auth;
+  private final LoginThrottle throttle;
+  private final Sessions sessions;
+  private final boolean secureCookie;
+
+  public AuthRoutes(Services s, Sessions sessions) {
+    this.auth = new AuthService(s.vertx(), s.pool(), s.config().intOr("PASSWORD_ITERATIONS", Passwords.ITERATIONS));
+    this.sessions = sessions;
+    String publicUrl = s.config().raw().getString("PUBLIC_URL");
+    this.secureCookie = publicUrl != null && publicUrl.trim().toLowerCase(java.util.Locale.ROOT).startsWith("https:");
+    this.throttle = new LoginThrottle(s.redis(),
+        s.config().intOr("LOGIN_MAX_FAILURES", 5),
+        s.config().intOr("LOGIN_MAX_FAILURES_PER_ADDRESS", 20),
+        s.config().intOr("LOGIN_WINDOW_SECONDS", 900),
+        s.metrics());
   }
 
-  /** Mounted before the bearer-token handler: login is the one public API call. */
+  /** Mounted before the bearer-token handler: sign-in and refresh are the public API calls. */
   public void mount(Router api) {
     api.post("/auth/login").handler(this::login);
+    api.post("/auth/refresh").handler(this::refresh);
+  }
+
+  /** Mounted behind the bearer-token handler. */
+  public void mountAuthenticated(Router api) {
+    api.post("/auth/logout").handler(this::logout);
+    api.post("/auth/password").handler(this::changePassword);
+  }
+
+  // The current password is guessed no faster than a sign-in's: failures count against the same limits.
+  private void changePassword(RoutingContext ctx) {
+    Principal p = Principal.of(ctx);
+    JsonObject body = Bodies.object(ctx);
+    String current = Bodies.string(body, "currentPassword", true);
+    String next = Bodies.string(body, "newPassword", true);
+    if (next.length() < 8 || next.length() > 1024) {
+      throw ApiException.unprocessable("weak_password", "the new password must have 8 to 1024 characters");
+    }
+    String address = address(ctx);
+    String key = "user:" + p.userId();
+    throttle.check(key, address)
+        .compose(v -> auth.changePassword(p.userId(), current, next, sessions).recover(err -> {
+          if (err instanceof ApiException e && "wrong_password".equals(e.code())) {
+            return throttle.failed(key, address).compose(x -> Future.failedFuture(err));
+          }
+          return Future.failedFuture(err);
+        }))
+        .compose(sessions::open)
+        .onSuccess(issued -> answer(ctx, issued))
+        .onFailure(ctx::fail);
   }
 
   private void login(RoutingContext ctx) {
     JsonObject body = Bodies.object(ctx);
     String email = Bodies.string(body, "email", true);
     String password = Bodies.string(body, "password", true);
-    auth.login(email, password)
-        .onSuccess(r -> ctx.json(r))
+    String address = address(ctx);
+    throttle.check(email, address)
+        .compose(v -> auth.authenticate(email, password).recover(err -> {
+          if (err instanceof ApiException e && e.status() == 401) {
+            return throttle.failed(email, address).compose(lockMs -> Future.failedFuture(err));
+          }
+          return Future.failedFuture(err);
+        }))
+        .compose(user -> throttle.succeeded(email).compose(v -> sessions.open(user)))
+        .onSuccess(issued -> answer(ctx, issued))
         .onFailure(ctx::fail);
+  }
+
+  // The refresh token comes in the body (API clients) or in the cookie (the inbox); failures count
+  // against the client address like wrong passwords, so refresh tokens cannot be guessed either.
+  private void refresh(RoutingContext ctx) {
+    JsonObject body = ctx.body() == null || ctx.body().length() == 0 ? new JsonObject() : Bodies.object(ctx);
+    String token = Bodies.string(body, "refreshToken", false);
+    if (token == null && ctx.request().getCookie(COOKIE) != null) {
+      token = ctx.request().getCookie(COOKIE).getValue();
+    }
+    if (token == null) {
+      ctx.fail(ApiException.unauthorized("a refresh token is required"));
+      return;
+    }
+    String address = address(ctx);
+    String presented = token;
+    throttle.check("refresh:" + address, address)
+        .compose(v -> sessions.refresh(presented).recover(err -> {
+          if (err instanceof ApiException e && e.status() == 401) {
+            return throttle.failed("refresh:" + address, address).compose(x -> Future.failedFuture(err));
+          }
+          return Future.failedFuture(err);
+        }))
+        .onSuccess(issued -> answer(ctx, issued))
+        .onFailure(err -> {
+          if (err instanceof ApiException e && e.status() == 401) {
+            clearCookie(ctx);
+          }
+          ctx.fail(err);
+        });
+  }
+
+  private void logout(RoutingContext ctx) {
+    Principal p = Principal.of(ctx);
+    sessions.revoke(p.sessionId())
+        .onSuccess(v -> {
+          clearCookie(ctx);
+          ctx.response().setStatusCode(204).end();
+        })
+        .onFailure(ctx::fail);
+  }
+
+  private void answer(RoutingContext ctx, Sessions.Issued issued) {
+    ctx.response().addCookie(cookie(issued.refreshToken(), issued.maxAgeSeconds()));
+    ctx.json(issued.body());
+  }
+
+  private void clearCookie(RoutingContext ctx) {
+    ctx.response().addCookie(cookie("", 0));
+  }
+
+  private Cookie cookie(String value, long maxAge) {
+    return Cookie.cookie(COOKIE, value).setPath("/api/v1/auth").setHttpOnly(true).setSecure(secureCookie)
+        .setSameSite(CookieSameSite.STRICT).setMaxAge(maxAge);
+  }
+
+  private static String address(RoutingContext ctx) {
+    return ctx.request().remoteAddress() == null ? "unknown" : ctx.request().remoteAddress().host();
   }
 }

@@ -12,7 +12,8 @@ import io.vertx.ext.auth.jwt.JWTAuthOptions;
 /** Issues and verifies agents' HS256 JWTs (vertx-auth-jwt). */
 public final class Tokens {
 
-  public static final int TTL_SECONDS = 12 * 3600;
+  /** Access tokens are short-lived: a session lives on through its refresh token (Sessions). */
+  public static final int TTL_SECONDS = 15 * 60;
   private final JWTAuth jwt;
 
   public Tokens(Vertx vertx, String secret) {
@@ -29,6 +30,15 @@ public final class Tokens {
   }
 
   public String issue(long userId, long accountId, String role, String name, int ttlSeconds) {
+    return issue(userId, accountId, role, name, null, 0, ttlSeconds);
+  }
+
+  /**
+   * @param sessionId the sign-in this token belongs to (logout revokes it), or null for tokens the
+   *                  node makes for itself
+   * @param version   the user's token_version when issued: a later bump ends the token
+   */
+  public String issue(long userId, long accountId, String role, String name, String sessionId, int version, int ttlSeconds) {
     if (ttlSeconds <= 0) {
       // vertx-auth-jwt reads a non-positive lifetime as "never expires": refuse it
       throw new IllegalArgumentException("a token lifetime must be positive, got " + ttlSeconds);
@@ -37,12 +47,16 @@ public final class Tokens {
         .put("sub", String.valueOf(userId))
         .put("acc", String.valueOf(accountId))
         .put("role", role)
-        .put("name", name);
+        .put("name", name)
+        .put("ver", version);
+    if (sessionId != null) {
+      claims.put("sid", sessionId);
+    }
     return jwt.generateToken(claims, new JWTOptions().setAlgorithm("HS256").setExpiresInSeconds(ttlSeconds));
   }
 
   /** Verifies a raw token (signature and expiry), for the bridge's register frames. */
   public Future<Principal> verify(String token) {
-    return jwt.authenticate(new TokenCredentials(token)).map(user -> Principal.fromClaims(user.principal()));
+    return jwt.authenticate(new TokenCredentials(token)).map(Principal::of);
   }
 }

@@ -8,6 +8,7 @@ public class ApiException extends RuntimeException {
 
   private final int status;
   private final String code;
+  private long retryAfterSeconds = -1;
 
   public ApiException(int status, String code, String message) {
     super(message, null, false, false);
@@ -21,6 +22,17 @@ public class ApiException extends RuntimeException {
 
   public String code() {
     return code;
+  }
+
+  /** Asks the client to wait this long before trying again ({@code Retry-After}). */
+  public ApiException retryAfter(long seconds) {
+    this.retryAfterSeconds = seconds;
+    return this;
+  }
+
+  /** Seconds for {@code Retry-After}, or -1 for none. */
+  public long retryAfterSeconds() {
+    return retryAfterSeconds;
   }
 
   public static ApiException badRequest(String code, String message) {

@@ -24,17 +24,27 @@ public final class Ids {
     return id;
   }
 
+  /**
+   * A positive id in plain ASCII digits, or null. Other scripts' digits (which
+   * {@link Character#isDigit} accepts) and values past {@link Long#MAX_VALUE} are not ids, so they
+   * end as a 404 or 400 rather than an exception from {@link Long#parseLong}.
+   */
   public static Long tryParse(String raw) {
     if (raw == null || raw.isEmpty() || raw.length() > 19) {
       return null;
     }
     for (int i = 0; i < raw.length(); i++) {
-      if (!Character.isDigit(raw.charAt(i))) {
+      char c = raw.charAt(i);
+      if (c < '0' || c > '9') {
         return null;
       }
     }
-    long v = Long.parseLong(raw);
-    return v > 0 ? v : null;
+    try {
+      long v = Long.parseLong(raw);
+      return v > 0 ? v : null;
+    } catch (NumberFormatException e) {
+      return null;
+    }
   }
 
   public static String str(Long id) {

@@ -146,6 +146,12 @@ public final class ContactService {
     return names(ContactSql.FIELD_NAMES, accountId);
   }
 
+  /** The account's spelling of a label that matches {@code name} without regard to case, or {@code name}. */
+  public Future<String> canonicalLabel(long accountId, String name) {
+    return s.pool().preparedQuery(ContactSql.LABEL_SPELLING).execute(Tuple.of(accountId, name))
+        .map(rows -> rows.size() == 0 ? name : rows.iterator().next().getString(0));
+  }
+
   /** Every label used in the account. */
   public Future<JsonObject> labelNames(long accountId) {
     return names(ContactSql.LABEL_NAMES, accountId);

@@ -38,7 +38,12 @@ final class ContactSql {
   static final String ADD_LABEL = """
       INSERT INTO contact_labels (contact_id, account_id, name) VALUES ($1, $2, $3)
       ON CONFLICT (contact_id, name) DO NOTHING""";
-  static final String DELETE_LABEL = "DELETE FROM contact_labels WHERE contact_id = $1 AND account_id = $2 AND name = $3";
+  static final String DELETE_LABEL =
+      "DELETE FROM contact_labels WHERE contact_id = $1 AND account_id = $2 AND lower(name) = lower($3)";
+  // one spelling per label in an account (the least, where older data has several), so every
+  // contact shows and filters by the same one; contact_labels_account_lower_idx answers it
+  static final String LABEL_SPELLING =
+      "SELECT min(name) FROM contact_labels WHERE account_id = $1 AND lower(name) = lower($2) HAVING count(*) > 0";
 
   static final String TOUCH = "UPDATE contacts SET updated_at = now() WHERE id = $1";
 

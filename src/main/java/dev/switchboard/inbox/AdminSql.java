@@ -17,12 +17,18 @@ final class AdminSql {
   static final String CHANNELS = "SELECT " + CHANNEL_COLUMNS + " FROM channels WHERE account_id = $1 ORDER BY id";
   static final String CHANNEL = "SELECT " + CHANNEL_COLUMNS + " FROM channels WHERE id = $1 AND account_id = $2";
 
-  static final String USER_COLUMNS = "id, name, email, role, created_at";
+  static final String USER_COLUMNS = "id, name, email, role, active, created_at";
   static final String INSERT_USER = """
       INSERT INTO users (account_id, name, email, password_hash, role) VALUES ($1, $2, $3, $4, $5)
       ON CONFLICT ((lower(email))) DO NOTHING
       RETURNING """ + " " + USER_COLUMNS;
   static final String USERS = "SELECT " + USER_COLUMNS + " FROM users WHERE account_id = $1 ORDER BY id";
+
+  static final String USER_FOR_UPDATE = "SELECT " + USER_COLUMNS + " FROM users WHERE id = $1 AND account_id = $2 FOR UPDATE";
+  // every active admin of the account, locked, so two admins cannot demote each other at once
+  static final String ACTIVE_ADMINS = "SELECT id FROM users WHERE account_id = $1 AND role = 'admin' AND active ORDER BY id FOR UPDATE";
+  static final String UPDATE_USER =
+      "UPDATE users SET name = $3, role = $4, active = $5 WHERE id = $1 AND account_id = $2 RETURNING " + USER_COLUMNS;
 
   static final String USERS_IN_ACCOUNT = "SELECT id FROM users WHERE account_id = $1 AND id = ANY($2)";
   static final String INSERT_TEAM = "INSERT INTO teams (account_id, name) VALUES ($1, $2) RETURNING id";

@@ -2,10 +2,12 @@ package dev.switchboard.inbox;
 
 import dev.switchboard.auth.Passwords;
 import dev.switchboard.auth.Principal;
+import dev.switchboard.auth.Sessions;
 import dev.switchboard.common.ApiException;
 import dev.switchboard.common.Bodies;
 import dev.switchboard.common.Ids;
 import dev.switchboard.common.Services;
+import dev.switchboard.common.Text;
 import dev.switchboard.common.Times;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -22,14 +24,18 @@ import java.util.Set;
 public final class AgentRoutes {
 
   private final Services s;
+  private final Sessions sessions;
 
   public AgentRoutes(Services s) {
     this.s = s;
+    this.sessions = Sessions.of(s);
   }
 
   public void mount(Router api) {
     api.post("/agents").handler(this::createAgent);
     api.get("/agents").handler(this::listAgents);
+    api.patch("/agents/:id").handler(this::updateAgent);
+    api.delete("/agents/:id").handler(ctx -> changeAgent(ctx, new JsonObject().put("active", false)));
     api.post("/teams").handler(this::createTeam);
     api.get("/teams").handler(this::listTeams);
     api.get("/teams/:id").handler(this::getTeam);
@@ -38,7 +44,7 @@ public final class AgentRoutes {
   private void createAgent(RoutingContext ctx) {
     Principal p = Principal.of(ctx).requireAdmin();
     JsonObject body = Bodies.object(ctx);
-    String name = Bodies.string(body, "name", true).trim();
+    String name = Text.name(Bodies.string(body, "name", true), "name", Text.NAME_MAX);
     String email = Bodies.string(body, "email", true).trim();
     String password = Bodies.string(body, "password", true);
     String role = Bodies.string(body, "role", false);
@@ -46,14 +52,17 @@ public final class AgentRoutes {
     if (!"agent".equals(role) && !"admin".equals(role)) {
       throw ApiException.unprocessable("invalid_role", "role must be agent or admin");
     }
-    if (!email.matches("[^@\\s]+@[^@\\s]+")) {
+    if (email.length() > 254 || !email.matches("[^@\\s]+@[^@\\s]+")) {
       throw ApiException.unprocessable("invalid_email", "email is not an email address");
     }
     if (password.length() < 8) {
       throw ApiException.unprocessable("weak_password", "password must have at least 8 characters");
     }
+    if (password.length() > 1024) {
+      throw ApiException.unprocessable("invalid_password", "password must be at most 1024 characters");
+    }
     String finalRole = role;
-    Reply.created(ctx, s.vertx().executeBlocking(() -> Passwords.hash(password))
+    Reply.created(ctx, s.vertx().executeBlocking(() -> Passwords.hash(password, s.config().intOr("PASSWORD_ITERATIONS", Passwords.ITERATIONS)))
         .compose(hash -> s.pool().preparedQuery(AdminSql.INSERT_USER).execute(Tuple.of(p.accountId(), name, email, hash, finalRole)))
         .map(rows -> {
           if (rows.size() == 0) {
@@ -61,6 +70,51 @@ public final class AgentRoutes {
           }
           return agent(rows.iterator().next());
         }));
+  }
+
+  private void updateAgent(RoutingContext ctx) {
+    changeAgent(ctx, Bodies.object(ctx));
+  }
+
+  /**
+   * Renames, changes the role of, deactivates or reactivates an agent. A role change or a
+   * deactivation ends every session, token and bridge socket of theirs on every node at once;
+   * their conversations stay assigned (the list shows them deactivated). The account always keeps
+   * one active admin.
+   */
+  private void changeAgent(RoutingContext ctx, JsonObject body) {
+    Principal p = Principal.of(ctx).requireAdmin();
+    long id = Ids.parse(ctx.pathParam("id"), "agent");
+    String rawName = Bodies.string(body, "name", false);
+    String name = rawName == null ? null : Text.name(rawName, "name", Text.NAME_MAX);
+    String role = Bodies.string(body, "role", false);
+    if (role != null && !"agent".equals(role) && !"admin".equals(role)) {
+      throw ApiException.unprocessable("invalid_role", "role must be agent or admin");
+    }
+    Boolean active = Bodies.bool(body, "active");
+    int[] bumped = {-1};
+    Reply.ok(ctx, s.pool().withTransaction(tx -> tx.preparedQuery(AdminSql.ACTIVE_ADMINS).execute(Tuple.of(p.accountId()))
+        .compose(admins -> tx.preparedQuery(AdminSql.USER_FOR_UPDATE).execute(Tuple.of(id, p.accountId())).compose(rows -> {
+          if (rows.size() == 0) {
+            throw ApiException.notFound("agent");
+          }
+          Row before = rows.iterator().next();
+          String newRole = role == null ? before.getString("role") : role;
+          boolean newActive = active == null ? before.getBoolean("active") : active;
+          boolean wasActiveAdmin = "admin".equals(before.getString("role")) && before.getBoolean("active");
+          if (wasActiveAdmin && (!"admin".equals(newRole) || !newActive) && admins.size() <= 1) {
+            throw ApiException.conflict("last_admin", "the account's last active admin cannot be demoted or deactivated");
+          }
+          boolean accessChanged = !newRole.equals(before.getString("role")) || newActive != before.getBoolean("active");
+          return tx.preparedQuery(AdminSql.UPDATE_USER)
+              .execute(Tuple.of(id, p.accountId(), name == null ? before.getString("name") : name, newRole, newActive))
+              .compose(updated -> (accessChanged ? sessions.endAll(tx, id) : Future.succeededFuture(-1))
+                  .map(version -> {
+                    bumped[0] = version;
+                    return agent(updated.iterator().next());
+                  }));
+        })))
+        .compose(view -> bumped[0] < 0 ? Future.succeededFuture(view) : sessions.publish(id, bumped[0]).map(view)));
   }
 
   private void listAgents(RoutingContext ctx) {
@@ -75,7 +129,7 @@ public final class AgentRoutes {
   private void createTeam(RoutingContext ctx) {
     Principal p = Principal.of(ctx).requireAdmin();
     JsonObject body = Bodies.object(ctx);
-    String name = Bodies.string(body, "name", true).trim();
+    String name = Text.name(Bodies.string(body, "name", true), "name", Text.NAME_MAX);
     JsonArray members = Bodies.array(body, "memberIds", false);
     Set<Long> ids = new LinkedHashSet<>();
     if (members != null) {
@@ -147,6 +201,7 @@ public final class AgentRoutes {
         .put("name", r.getString("name"))
         .put("email", r.getString("email"))
         .put("role", r.getString("role"))
+        .put("active", r.getBoolean("active"))
         .put("createdAt", Times.iso(r.getOffsetDateTime("created_at")));
   }
 }

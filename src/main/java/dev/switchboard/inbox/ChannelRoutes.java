@@ -5,6 +5,7 @@ import dev.switchboard.common.ApiException;
 import dev.switchboard.common.Bodies;
 import dev.switchboard.common.Ids;
 import dev.switchboard.common.Services;
+import dev.switchboard.common.Text;
 import dev.switchboard.common.Times;
 import dev.switchboard.conversation.ConversationFilter;
 import io.vertx.core.json.JsonArray;
@@ -33,24 +34,34 @@ public final class ChannelRoutes {
     Principal p = Principal.of(ctx).requireAdmin();
     JsonObject body = Bodies.object(ctx);
     String platform = Bodies.string(body, "platform", true).trim().toLowerCase();
-    String name = Bodies.string(body, "name", true).trim();
-    String externalId = Bodies.string(body, "externalId", true).trim();
+    String name = Text.name(Bodies.string(body, "name", true), "name", Text.NAME_MAX);
+    String externalId = metaId(Bodies.string(body, "externalId", true), "externalId");
     String token = Bodies.string(body, "accessToken", true).trim();
     String wabaId = Bodies.string(body, "wabaId", false);
+    wabaId = wabaId == null || wabaId.isBlank() ? null : metaId(wabaId, "wabaId");
+    if (token.length() > 4096 || !token.chars().allMatch(c -> c > ' ' && c < 127)) {
+      throw ApiException.unprocessable("invalid_token", "accessToken must be a Graph API token (printable ASCII, at most 4096)");
+    }
     if (!ConversationFilter.PLATFORMS.contains(platform)) {
       throw ApiException.unprocessable("invalid_platform", "platform must be one of whatsapp, messenger, instagram");
     }
-    if (name.length() > 200) {
-      throw ApiException.unprocessable("invalid_name", "name must be at most 200 characters");
-    }
     Reply.created(ctx, s.pool().preparedQuery(AdminSql.INSERT_CHANNEL)
-        .execute(Tuple.of(p.accountId(), platform, name, externalId, token, wabaId == null || wabaId.isBlank() ? null : wabaId.trim()))
+        .execute(Tuple.of(p.accountId(), platform, name, externalId, token, wabaId))
         .map(rows -> {
           if (rows.size() == 0) {
             throw ApiException.conflict("channel_exists", "a " + platform + " channel with externalId " + externalId + " is already connected");
           }
           return view(rows.iterator().next());
         }));
+  }
+
+  /** Meta's phone-number, page, Instagram and WABA ids are decimal numbers. */
+  private static String metaId(String raw, String field) {
+    String id = raw.trim();
+    if (!id.matches("[0-9]{1,32}")) {
+      throw ApiException.unprocessable("invalid_external_id", field + " must be Meta's numeric id (1 to 32 digits)");
+    }
+    return id;
   }
 
   private void list(RoutingContext ctx) {

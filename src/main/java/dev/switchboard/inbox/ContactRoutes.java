@@ -5,6 +5,7 @@ import dev.switchboard.common.ApiException;
 import dev.switchboard.common.Bodies;
 import dev.switchboard.common.Ids;
 import dev.switchboard.common.Services;
+import dev.switchboard.common.Text;
 import dev.switchboard.conversation.ContactService;
 import dev.switchboard.conversation.Phones;
 import io.vertx.core.json.JsonObject;
@@ -42,7 +43,8 @@ public final class ContactRoutes {
     }
     long channelId = Ids.parseField(rawChannel instanceof String || rawChannel instanceof Number ? rawChannel : null, "channelId");
     String phone = Bodies.string(body, "phone", true);
-    String displayName = trimmedOrNull(Bodies.string(body, "displayName", false));
+    String rawName = Bodies.string(body, "displayName", false);
+    String displayName = rawName == null || Text.blank(rawName) ? null : Text.name(rawName, "displayName", Text.NAME_MAX);
     String waId = Phones.normalize(phone);
     if (waId == null) {
       throw ApiException.unprocessable("invalid_phone", "phone must be a number with its country code, like +1 415 555 0123");
@@ -65,12 +67,10 @@ public final class ContactRoutes {
     Principal p = Principal.of(ctx);
     long id = contactId(ctx);
     JsonObject body = Bodies.object(ctx);
-    String displayName = trimmedOrNull(Bodies.string(body, "displayName", false));
+    String rawName = Bodies.string(body, "displayName", false);
+    String displayName = rawName == null || Text.blank(rawName) ? null : Text.name(rawName, "displayName", Text.NAME_MAX);
     String email = trimmedOrNull(Bodies.string(body, "email", false));
     String phoneRaw = trimmedOrNull(Bodies.string(body, "phone", false));
-    if (displayName != null && displayName.length() > 200) {
-      throw ApiException.unprocessable("invalid_display_name", "displayName must be at most 200 characters");
-    }
     if (email != null && !email.matches("[^@\\s]+@[^@\\s]+")) {
       throw ApiException.unprocessable("invalid_email", "email is not an email address");
     }
@@ -116,7 +116,8 @@ public final class ContactRoutes {
     long id = contactId(ctx);
     JsonObject body = Bodies.object(ctx);
     String name = name(Bodies.string(body, "name", true), "label");
-    Reply.ok(ctx, contacts.addLabel(p.accountId(), id, name));
+    // "VIP" and "vip" are one label: the account's first spelling is kept
+    Reply.ok(ctx, contacts.canonicalLabel(p.accountId(), name).compose(label -> contacts.addLabel(p.accountId(), id, label)));
   }
 
   private void removeLabel(RoutingContext ctx) {
@@ -129,15 +130,12 @@ public final class ContactRoutes {
     return Ids.parse(ctx.pathParam("id"), "contact");
   }
 
-  /** Field and label names: trimmed, case kept, 1 to 100 characters, no braces (they delimit placeholders). */
+  /**
+   * Field and label names: normalised and trimmed (Text), case kept, labels at most 64 characters
+   * and fields 100, no braces (they delimit placeholders).
+   */
   static String name(String raw, String what) {
-    String n = raw == null ? "" : raw.trim();
-    if (n.isEmpty()) {
-      throw ApiException.unprocessable("invalid_name", "a " + what + " name must not be empty");
-    }
-    if (n.length() > ContactService.NAME_MAX) {
-      throw ApiException.unprocessable("invalid_name", "a " + what + " name must be at most " + ContactService.NAME_MAX + " characters");
-    }
+    String n = Text.name(raw, "a " + what + " name", "label".equals(what) ? Text.LABEL_MAX : ContactService.NAME_MAX);
     if (n.indexOf('{') >= 0 || n.indexOf('}') >= 0) {
       throw ApiException.unprocessable("invalid_name", "a " + what + " name must not contain { or }");
     }

@@ -1,6 +1,7 @@
 package dev.switchboard.inbox;
 
 import dev.switchboard.common.ApiException;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -13,6 +14,8 @@ import org.slf4j.LoggerFactory;
 public final class Errors {
 
   private static final Logger LOG = LoggerFactory.getLogger(Errors.class);
+  /** The most of a refused request's body that is read (and dropped) to keep its connection. */
+  private static final long DRAIN_MAX = 4L * 1024 * 1024;
 
   private Errors() {
   }
@@ -30,6 +33,9 @@ public final class Errors {
       status = e.status();
       code = e.code();
       message = e.getMessage();
+      if (e.retryAfterSeconds() >= 0) {
+        ctx.response().putHeader("Retry-After", String.valueOf(e.retryAfterSeconds()));
+      }
     } else if (f instanceof HttpException e) {
       status = e.getStatusCode();
       code = codeFor(status);
@@ -59,10 +65,30 @@ public final class Errors {
     if (status == 401) {
       ctx.response().putHeader("WWW-Authenticate", "Bearer");
     }
+    drainUnread(ctx.request());
     ctx.response()
         .setStatusCode(status)
         .putHeader("Content-Type", "application/json")
         .end(body(code, message).encode());
+  }
+
+  /**
+   * A request refused before its body was read (no token, a revoked session, a body over the
+   * limit) still has that body on the connection, paused: it is read and dropped so the next
+   * request on the connection is served, and past {@link #DRAIN_MAX} the connection is closed.
+   */
+  private static void drainUnread(HttpServerRequest request) {
+    if (request.isEnded()) {
+      return;
+    }
+    long[] seen = {0};
+    request.handler(chunk -> {
+      seen[0] += chunk.length();
+      if (seen[0] > DRAIN_MAX) {
+        request.connection().close();
+      }
+    });
+    request.resume();
   }
 
   public static JsonObject body(String code, String message) {

@@ -5,6 +5,7 @@ import dev.switchboard.common.ApiException;
 import dev.switchboard.common.Bodies;
 import dev.switchboard.common.Ids;
 import dev.switchboard.common.Services;
+import dev.switchboard.common.Text;
 import dev.switchboard.common.Times;
 import dev.switchboard.conversation.Placeholders;
 import io.vertx.core.json.JsonArray;
@@ -85,13 +86,10 @@ public final class SavedReplyRoutes {
   }
 
   private static Input input(JsonObject body) {
-    String title = Bodies.string(body, "title", true).trim();
-    String content = Bodies.string(body, "content", true);
-    if (title.length() > TITLE_MAX) {
-      throw ApiException.unprocessable("title_too_long", "title must be at most " + TITLE_MAX + " characters");
-    }
-    if (content.length() > CONTENT_MAX) {
-      throw ApiException.unprocessable("content_too_long", "content must be at most " + CONTENT_MAX + " characters");
+    String title = Text.name(Bodies.string(body, "title", true), "title", TITLE_MAX);
+    String content = Text.text(Bodies.string(body, "content", true), "content", CONTENT_MAX);
+    if (Text.blank(content)) {
+      throw ApiException.unprocessable("missing_field", "content must not be empty");
     }
     return new Input(title, content);
   }

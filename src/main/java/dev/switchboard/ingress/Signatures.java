@@ -8,7 +8,8 @@ import java.security.MessageDigest;
 
 /**
  * Checks Meta's {@code X-Hub-Signature-256: sha256=<hex>} over the exact request bytes, in
- * constant time. One instance per event loop (a {@link Mac} is not thread-safe).
+ * constant time. One instance per event loop (a {@link Mac} is not thread-safe); a request's
+ * body is hashed as it streams in through its own {@link Check}.
  */
 public final class Signatures {
 
@@ -31,23 +32,50 @@ public final class Signatures {
   }
 
   public boolean valid(byte[] body, String header) {
-    if (mac == null || header == null) {
-      return false;
+    Check check = start();
+    check.update(body, 0, body.length);
+    return check.matches(header);
+  }
+
+  /** A check for one request: feed it the body's chunks as they arrive, then ask {@link Check#matches}. */
+  public Check start() {
+    if (mac == null) {
+      return new Check(null);
     }
-    String h = header.trim();
-    if (!h.regionMatches(true, 0, PREFIX, 0, PREFIX.length())) {
-      return false;
+    try {
+      return new Check((Mac) mac.clone());
+    } catch (CloneNotSupportedException e) {
+      throw new IllegalStateException("HmacSHA256 cannot be cloned", e);
     }
-    byte[] given = parseHex(h.substring(PREFIX.length()));
-    if (given == null) {
-      return false;
+  }
+
+  /** The HMAC of one body so far; nothing of the body is kept. */
+  public static final class Check {
+    private final Mac mac;
+
+    private Check(Mac mac) {
+      this.mac = mac;
     }
-    byte[] expected;
-    synchronized (mac) {
-      expected = mac.doFinal(body);
+
+    public void update(byte[] bytes, int offset, int length) {
+      if (mac != null) {
+        mac.update(bytes, offset, length);
+      }
     }
-    // MessageDigest.isEqual does not stop at the first differing byte
-    return MessageDigest.isEqual(expected, given);
+
+    /** True when {@code header} is {@code sha256=<hex>} of every byte fed so far. */
+    public boolean matches(String header) {
+      if (mac == null || header == null) {
+        return false;
+      }
+      String h = header.trim();
+      if (!h.regionMatches(true, 0, PREFIX, 0, PREFIX.length())) {
+        return false;
+      }
+      byte[] given = parseHex(h.substring(PREFIX.length()));
+      // MessageDigest.isEqual does not stop at the first differing byte
+      return given != null && MessageDigest.isEqual(mac.doFinal(), given);
+    }
   }
 
   private static byte[] parseHex(String hex) {

@@ -20,10 +20,12 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.concurrent.TimeUnit;
 
 /**
- * {@code /webhooks/{platform}}: the GET verification handshake, and POST: size limit while the
- * body streams in, signature over the raw bytes, JSON check, durable group commit, then 200.
+ * {@code /webhooks/{platform}}: the GET verification handshake, and POST: size limit, memory
+ * budget and idle cut-off while the body streams in, signature over the raw bytes as they
+ * arrive, JSON check, durable group commit, then 200.
  * One instance per HTTP verticle, so its {@link GroupCommit} belongs to that event loop.
  */
 public final class WebhookRoutes {
@@ -37,6 +39,11 @@ public final class WebhookRoutes {
   private final byte[] verifyToken;
   private final Counter stored;
   private final Counter refused;
+  private final Counter busyRefused;
+  private final Counter idleClosed;
+  private final Vertx vertx;
+  private final PendingBodies pending;
+  private final long idleTimeoutMs;
 
   public WebhookRoutes(Vertx vertx, Services services) {
     this.services = services;
@@ -47,6 +54,13 @@ public final class WebhookRoutes {
     MeterRegistry m = services.metrics();
     this.stored = m == null ? null : Counter.builder("switchboard_webhooks_stored").register(m);
     this.refused = m == null ? null : Counter.builder("switchboard_webhooks_refused").register(m);
+    this.busyRefused = m == null ? null : Counter.builder("switchboard_webhooks_busy")
+        .description("webhooks refused with 503 because unverified bodies filled INGRESS_MAX_PENDING_BYTES").register(m);
+    this.idleClosed = m == null ? null : Counter.builder("switchboard_webhooks_idle_closed")
+        .description("webhook requests closed after INGRESS_IDLE_TIMEOUT_MS without a body byte").register(m);
+    this.vertx = vertx;
+    this.pending = PendingBodies.of(vertx, services.config().intOr("INGRESS_MAX_PENDING_BYTES", 64 * 1024 * 1024), m);
+    this.idleTimeoutMs = services.config().intOr("INGRESS_IDLE_TIMEOUT_MS", 10_000);
     this.commits = new GroupCommit(vertx, services.pool(), Bus.RAW_STORED,
         services.config().intOr("INGRESS_MAX_IN_FLIGHT", 4),
         services.config().intOr("INGRESS_MAX_BATCH", 512),
@@ -84,42 +98,111 @@ public final class WebhookRoutes {
       return;
     }
     String declared = req.getHeader(HttpHeaders.CONTENT_LENGTH);
-    if (declared != null) {
-      long n;
-      try {
-        n = Long.parseLong(declared.trim());
-      } catch (NumberFormatException e) {
-        n = -1;
-      }
-      if (n > maxBytes) {
-        tooLarge(ctx);
-        discard(ctx.request(), 0);
-        return;
-      }
+    if (declared != null && parse(declared) > maxBytes) {
+      tooLarge(ctx);
+      discard(req, 0);
+      return;
     }
-    // read by hand: a body larger than the limit is refused as it streams, never buffered whole
-    Buffer body = Buffer.buffer(declared != null ? (int) Math.min(Math.max(0, parse(declared)), maxBytes) : 4096);
-    boolean[] over = {false};
-    req.handler(chunk -> {
-      if (body.length() + chunk.length() > maxBytes) {
-        over[0] = true;
-        tooLarge(ctx);
-        discard(req, body.length() + chunk.length());
-        return;
-      }
-      body.appendBuffer(chunk);
-    });
-    req.exceptionHandler(err -> LOG.debug("webhook request failed while reading: {}", err.toString()));
-    req.endHandler(v -> {
-      if (!over[0]) {
-        accept(ctx, platform, body.getBytes());
-      }
-    });
-    req.resume();
+    if (pending.full()) {
+      busy(ctx);
+      return;
+    }
+    new Incoming(ctx, platform).start();
   }
 
-  private void accept(RoutingContext ctx, String platform, byte[] bytes) {
-    if (!signatures.valid(bytes, ctx.request().getHeader("X-Hub-Signature-256"))) {
+  /**
+   * One webhook body as it streams in: hashed chunk by chunk, kept in a buffer that grows only with
+   * the bytes that actually arrived (never sized from {@code Content-Length}), and counted against
+   * the node's {@link PendingBodies} budget until the signature has been checked. A sender that
+   * goes quiet for {@code INGRESS_IDLE_TIMEOUT_MS} is cut off. Runs on the verticle's event loop.
+   */
+  private final class Incoming {
+    private final RoutingContext ctx;
+    private final HttpServerRequest req;
+    private final String platform;
+    private final Signatures.Check check = signatures.start();
+    private final Buffer body = Buffer.buffer(1024);
+    private long held;
+    private long lastByteNanos = System.nanoTime();
+    private long timer = -1;
+    private boolean done;
+
+    Incoming(RoutingContext ctx, String platform) {
+      this.ctx = ctx;
+      this.req = ctx.request();
+      this.platform = platform;
+    }
+
+    void start() {
+      req.handler(this::chunk);
+      req.exceptionHandler(err -> {
+        LOG.debug("webhook request failed while reading: {}", err.toString());
+        finish();
+      });
+      req.endHandler(v -> end());
+      timer = vertx.setTimer(idleTimeoutMs, t -> idle());
+      req.resume();
+    }
+
+    private void chunk(Buffer chunk) {
+      if (done) {
+        return;
+      }
+      int n = chunk.length();
+      if (body.length() + n > maxBytes) {
+        long read = body.length() + (long) n;
+        finish();
+        tooLarge(ctx);
+        discard(req, read);
+        return;
+      }
+      if (!pending.take(n)) {
+        finish();
+        busy(ctx);
+        return;
+      }
+      held += n;
+      byte[] bytes = chunk.getBytes();
+      check.update(bytes, 0, n);
+      body.appendBytes(bytes);
+      lastByteNanos = System.nanoTime();
+    }
+
+    private void end() {
+      if (done) {
+        return;
+      }
+      finish();
+      accept(ctx, platform, body.getBytes(), check.matches(req.getHeader("X-Hub-Signature-256")));
+    }
+
+    private void idle() {
+      if (done) {
+        return;
+      }
+      long quietMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastByteNanos);
+      if (quietMs < idleTimeoutMs) {
+        timer = vertx.setTimer(idleTimeoutMs - quietMs, t -> idle());
+        return;
+      }
+      finish();
+      count(idleClosed);
+      closeAfter(ctx, 408, "request_timeout", "no body byte for " + idleTimeoutMs + " ms");
+    }
+
+    /** Gives the budget back and stops the idle timer; the request is no longer ours to read. */
+    private void finish() {
+      done = true;
+      if (timer >= 0) {
+        vertx.cancelTimer(timer);
+      }
+      pending.give(held);
+      held = 0;
+    }
+  }
+
+  private void accept(RoutingContext ctx, String platform, byte[] bytes, boolean signed) {
+    if (!signed) {
       count(refused);
       error(ctx, 401, "invalid_signature", "X-Hub-Signature-256 is missing or does not match the body");
       return;
@@ -149,6 +232,26 @@ public final class WebhookRoutes {
         error(ctx, 503, "unavailable", "the event could not be stored; retry shortly");
       }
     });
+  }
+
+  /** The node holds as many unverified bodies as it may: Meta retries a 503, an attacker waits. */
+  private void busy(RoutingContext ctx) {
+    count(busyRefused);
+    ctx.response().putHeader("Retry-After", "1");
+    closeAfter(ctx, 503, "busy", "too many webhook bodies in flight; retry shortly");
+  }
+
+  /** Answers, then closes the connection: the rest of the body is never read. */
+  private static void closeAfter(RoutingContext ctx, int status, String code, String message) {
+    if (ctx.response().ended()) {
+      ctx.request().connection().close();
+      return;
+    }
+    ctx.response().setStatusCode(status)
+        .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+        .putHeader(HttpHeaders.CONNECTION, "close")
+        .end(Errors.body(code, message).encode())
+        .onComplete(v -> ctx.request().connection().close());
   }
 
   private void tooLarge(RoutingContext ctx) {

@@ -7,6 +7,7 @@ import dev.switchboard.common.ApiException;
 import dev.switchboard.common.Bodies;
 import dev.switchboard.common.Ids;
 import dev.switchboard.common.Services;
+import dev.switchboard.common.Text;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -51,6 +52,9 @@ public final class SendRoutes {
       throw ApiException.badRequest("invalid_field", "type must be reply or note");
     }
     String text = Bodies.string(body, "text", false);
+    if ("note".equals(type) && text != null) {
+      text = Text.text(text, "text", Text.NOTE_MAX);
+    }
     List<Sender.Attachment> attachments = attachments(Bodies.array(body, "attachments", false));
     if ((text == null || text.isBlank()) && attachments.isEmpty()) {
       throw ApiException.badRequest("missing_field", "text is required (or at least one attachment)");

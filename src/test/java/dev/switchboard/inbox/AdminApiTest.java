@@ -16,13 +16,13 @@ class AdminApiTest extends InboxTestBase {
   @DisplayName("an admin connects a channel: 201 with its fields and never the access token; the list shows only the account's channels")
   void channels() {
     Http.Res r = a.admin().post("/api/v1/channels", new JsonObject().put("platform", "whatsapp").put("name", "Support line")
-        .put("externalId", "pnid-100").put("accessToken", "EAAG-secret-token").put("wabaId", "waba-1").put("extra", "ignored"));
+        .put("externalId", "100200300400").put("accessToken", "EAAG-secret-token").put("wabaId", "9100200300").put("extra", "ignored"));
     assertThat(r.status()).isEqualTo(201);
     JsonObject ch = r.json();
     assertThat(ch.getString("id")).matches("\\d+");
     assertThat(ch.getString("platform")).isEqualTo("whatsapp");
-    assertThat(ch.getString("externalId")).isEqualTo("pnid-100");
-    assertThat(ch.getString("wabaId")).isEqualTo("waba-1");
+    assertThat(ch.getString("externalId")).isEqualTo("100200300400");
+    assertThat(ch.getString("wabaId")).isEqualTo("9100200300");
     assertThat(ch.containsKey("needsAttention")).isTrue();
     assertThat(r.text()).doesNotContain("EAAG-secret-token");
 
@@ -31,12 +31,12 @@ class AdminApiTest extends InboxTestBase {
     assertThat(list.text()).doesNotContain("EAAG-secret-token").doesNotContain("token-");
     assertThat(list.items().stream().map(o -> ((JsonObject) o).getString("id"))).contains(ch.getString("id"), id(a.whatsapp()))
         .doesNotContain(id(b.whatsapp()));
-    assertThat(b.admin().get("/api/v1/channels").text()).doesNotContain("pnid-100");
+    assertThat(b.admin().get("/api/v1/channels").text()).doesNotContain("100200300400");
     assertThat(b.admin().get("/api/v1/channels/" + ch.getString("id")).status()).isEqualTo(404);
     assertThat(a.agent().get("/api/v1/channels/" + ch.getString("id")).json().getString("name")).isEqualTo("Support line");
 
     Http.Res dup = b.admin().post("/api/v1/channels", new JsonObject().put("platform", "whatsapp").put("name", "x")
-        .put("externalId", "pnid-100").put("accessToken", "t"));
+        .put("externalId", "100200300400").put("accessToken", "t"));
     assertThat(dup.status()).isEqualTo(409);
     assertThat(dup.errorCode()).isEqualTo("channel_exists");
   }
@@ -44,7 +44,7 @@ class AdminApiTest extends InboxTestBase {
   @Test
   @DisplayName("channel input is checked: agent 403, unknown platform 422, wrong types 400 naming the field")
   void channelInput() {
-    JsonObject ok = new JsonObject().put("platform", "messenger").put("name", "Page").put("externalId", "page-77").put("accessToken", "t");
+    JsonObject ok = new JsonObject().put("platform", "messenger").put("name", "Page").put("externalId", "7700770077").put("accessToken", "t");
     Http.Res agent = a.agent().post("/api/v1/channels", ok);
     assertThat(agent.status()).isEqualTo(403);
     assertThat(agent.errorCode()).isEqualTo("forbidden");
@@ -55,7 +55,7 @@ class AdminApiTest extends InboxTestBase {
     Http.Res missing = a.admin().post("/api/v1/channels", ok.copy().putNull("accessToken"));
     assertThat(missing.status()).isEqualTo(400);
     assertThat(missing.json().getJsonObject("error").getString("message")).contains("accessToken");
-    assertThat(Seed.scalar(db, "SELECT count(*) FROM channels WHERE external_id = 'page-77'")).isZero();
+    assertThat(Seed.scalar(db, "SELECT count(*) FROM channels WHERE external_id = '7700770077'")).isZero();
   }
 
   @Test

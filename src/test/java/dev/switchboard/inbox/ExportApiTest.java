@@ -137,4 +137,23 @@ class ExportApiTest extends InboxTestBase {
     eventually(() -> Seed.scalar(db, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state = 'idle in transaction'") == 0);
     assertThat(g.agent().get("/api/v1/conversations/" + conv).status()).isEqualTo(200);
   }
+
+  @Test
+  @DisplayName("formulas are defused in every column, not only the customer's: agent and channel names too")
+  void everyCellIsDefused() {
+    Party g = party("Kappa");
+    long c = thread(g, g.whatsapp(), "4950000077", "=cmd|' /C calc'!A0", "open", T0);
+    Seed.insert(db, "UPDATE conversations SET status = 'assigned', assignee_type = 'agent', assignee_id = ? WHERE id = ? RETURNING 1", g.agentId(), c);
+    Seed.insert(db, "UPDATE users SET name = '=HYPERLINK(\"http://evil.test\",\"x\")' WHERE id = ? RETURNING 1", g.agentId());
+    Seed.insert(db, "UPDATE channels SET name = '@SUM(1+1)' WHERE id = ? RETURNING 1", g.whatsapp());
+    message(g.accountId(), c, g.whatsapp(), "in", "incoming", "-2+3", T0);
+    CSVRecord row = csv(g.agent().post("/api/v1/conversations/export", new JsonObject().put("ids", new JsonArray().add(id(c))))).get(0);
+    assertThat(row.get(1)).isEqualTo("'@SUM(1+1)");
+    assertThat(row.get(3)).isEqualTo("'=cmd|' /C calc'!A0");
+    assertThat(row.get(7)).isEqualTo("'=HYPERLINK(\"http://evil.test\",\"x\")");
+    assertThat(row.get(12)).isEqualTo("'-2+3");
+    for (String cell : row.toList()) {
+      assertThat(cell).doesNotStartWith("=").doesNotStartWith("@").doesNotStartWith("+");
+    }
+  }
 }

@@ -56,6 +56,8 @@ public final class TestNode implements AutoCloseable {
         .put("HTTP_INSTANCES", 2)
         // profile lookups are Graph calls of their own; tests that count calls opt in explicitly
         .put("PROFILE_LOOKUP", 0)
+        // the seeded users' hashes are cheap too (Seed); production's cost would only slow the suite
+        .put("PASSWORD_ITERATIONS", 1_000)
         .mergeIn(overrides);
   }
 

@@ -1,5 +1,7 @@
 package dev.switchboard.inbox.live;
 
+import dev.switchboard.auth.Principal;
+import dev.switchboard.auth.Sessions;
 import dev.switchboard.common.Services;
 import dev.switchboard.inbox.Errors;
 import dev.switchboard.store.Bus;
@@ -18,6 +20,7 @@ import io.vertx.ext.web.handler.sockjs.SockJSSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -40,8 +43,14 @@ public final class LiveBridge {
   /** Close codes sent to refused or dropped sockets (SockJS/WebSocket application range). */
   public static final int CLOSE_BUDGET = 4001;
   public static final int CLOSE_SLOW = 4002;
+  public static final int CLOSE_REGISTER_TIMEOUT = 4003;
+  /** The socket's token expired, or its session was logged out, or its user's access changed. */
+  public static final int CLOSE_SESSION_ENDED = 4004;
+  /** How often registered sockets are checked against their tokens' expiry and revocations. */
+  static final long SWEEP_MS = 1_000;
 
   private final Services services;
+  private final Sessions sessions;
   private final Vertx vertx;
   private final BridgeStats stats;
   private final int maxQueueBytes;
@@ -54,13 +63,28 @@ public final class LiveBridge {
   // The sockets registered to each account on this event loop, and the account of each.
   private final Map<Long, Set<SockJSSocket>> byAccount = new HashMap<>();
   private final Map<SockJSSocket, Long> accountOf = new HashMap<>();
+  // Sockets that have not registered yet: their client address and their register deadline's timer.
+  private final Map<SockJSSocket, Unregistered> unregistered = new HashMap<>();
+  private final long registerTimeoutMs;
+
+  private record Unregistered(String address, long timer) {
+  }
+
+  // Whose token each admitted socket registered with: swept every second for expiry and revocation.
+  private final Map<SockJSSocket, Principal> holders = new HashMap<>();
+  private long sweepTimer = -1;
   private LiveHub.Sink sink;
 
-  public LiveBridge(Services services) {
+  public LiveBridge(Services services, Sessions sessions) {
     this.services = services;
+    this.sessions = sessions;
     this.vertx = services.vertx();
     this.maxQueueBytes = services.config().intOr("BRIDGE_MAX_QUEUE_BYTES", 64 * 1024);
-    this.stats = BridgeStats.of(vertx, maxConnections(services), services.metrics());
+    this.registerTimeoutMs = services.config().intOr("BRIDGE_REGISTER_TIMEOUT_MS", 5_000);
+    this.stats = BridgeStats.of(vertx, maxConnections(services),
+        services.config().intOr("BRIDGE_MAX_UNREGISTERED", 1_000),
+        services.config().intOr("BRIDGE_MAX_UNREGISTERED_PER_ADDRESS", 100),
+        services.metrics());
     Object origins = services.config().raw().getValue("BRIDGE_ALLOWED_ORIGIN");
     this.allowedOrigins = origins == null || origins.toString().isBlank() || "*".equals(origins.toString().trim())
         ? Set.of()
@@ -75,6 +99,8 @@ public final class LiveBridge {
 
   public void mount(Router root) {
     SockJSHandler sockJS = SockJSHandler.create(vertx, new SockJSHandlerOptions()
+        // the iframe fallback page loads the inbox's own vendored client, never a CDN's floating version
+        .setLibraryURL("/vendor/sockjs.min.js")
         .setRegisterWriteHandler(false)
         .setHeartbeatInterval(25_000));
     SockJSBridgeOptions options = new SockJSBridgeOptions()
@@ -91,10 +117,55 @@ public final class LiveBridge {
     root.route("/eventbus/*").subRouter(sockJS.bridge(options, this::handle));
     // the log's events arrive here, on this server instance's event loop (see LiveHub)
     sink = LiveHub.of(vertx).attach(vertx.getOrCreateContext(), this::deliver);
+    sweepTimer = vertx.setPeriodic(SWEEP_MS, t -> sweep());
+  }
+
+  /**
+   * Ends sockets whose token expired or was revoked (logout, role or password change,
+   * deactivation): one MGET for all of this event loop's sockets, every second, so a revocation
+   * reaches every node's sockets within about a second.
+   */
+  private void sweep() {
+    if (holders.isEmpty()) {
+      return;
+    }
+    long nowSeconds = services.clock().millis() / 1000;
+    List<SockJSSocket> sockets = new ArrayList<>(holders.size());
+    List<String> keys = new ArrayList<>(holders.size() * 2);
+    for (Map.Entry<SockJSSocket, Principal> e : new ArrayList<>(holders.entrySet())) {
+      if (e.getValue().expiresAt() <= nowSeconds) {
+        end(e.getKey(), "token_expired");
+        continue;
+      }
+      sockets.add(e.getKey());
+      keys.addAll(sessions.keys(e.getValue()));
+    }
+    if (keys.isEmpty()) {
+      return;
+    }
+    services.redis().api().mget(keys).onSuccess(values -> {
+      for (int i = 0; i < sockets.size(); i++) {
+        Principal p = holders.get(sockets.get(i));
+        if (p != null && !Sessions.stillValid(p, values.get(2 * i), values.get(2 * i + 1))) {
+          end(sockets.get(i), "session_ended");
+        }
+      }
+    });
+  }
+
+  private void end(SockJSSocket socket, String why) {
+    holders.remove(socket);
+    unlisten(socket);
+    socket.write(error(why));
+    socket.close(CLOSE_SESSION_ENDED, why);
   }
 
   /** Stops taking events from the hub (the server instance is going away). */
   public void close() {
+    if (sweepTimer >= 0) {
+      vertx.cancelTimer(sweepTimer);
+      sweepTimer = -1;
+    }
     if (sink != null) {
       LiveHub.of(vertx).detach(sink);
       sink = null;
@@ -125,6 +196,8 @@ public final class LiveBridge {
         if (open.remove(socket)) {
           stats.closed();
         }
+        holders.remove(socket);
+        leaveUnregistered(socket);
         unlisten(socket);
         dropping.remove(socket);
         inFlight.remove(socket);
@@ -148,21 +221,63 @@ public final class LiveBridge {
     }
   }
 
+  // A new socket takes no place in the connection budget until it registers with a valid token:
+  // until then it holds one of the few places for anonymous sockets, for BRIDGE_REGISTER_TIMEOUT_MS
+  // at most (pings do not extend it).
   private void created(BridgeEvent event, SockJSSocket socket) {
-    if (!stats.tryOpen()) {
-      if (stats.shouldLogRefusal(services.clock().millis())) {
-        // At most once a minute: a flood of refused sockets must not flood the log too.
-        LOG.warn("bridge connection budget ({}) spent: refusing new sockets ({} refused so far)", stats.maxConnections, stats.refused());
-      }
-      socket.write(error("connection_limit"));
-      socket.close(CLOSE_BUDGET, "connection limit reached");
+    String address = clientAddress(socket);
+    if (!stats.tryOpenUnregistered(address)) {
+      refuse(socket, "too many sockets that have not registered");
       event.complete(false);
       return;
     }
-    open.add(socket);
+    long timer = vertx.setTimer(registerTimeoutMs, t -> {
+      if (unregistered.remove(socket) != null) {
+        stats.closedUnregistered(address);
+        stats.registerTimeout();
+        socket.write(error("register_timeout"));
+        socket.close(CLOSE_REGISTER_TIMEOUT, "no register frame with a valid token in time");
+      }
+    });
+    unregistered.put(socket, new Unregistered(address, timer));
     inFlight.put(socket, new long[1]);
     socket.setWriteQueueMaxSize(maxQueueBytes);
     event.complete(true);
+  }
+
+  /** The socket proved its token: it moves from the anonymous places to the connection budget. */
+  private boolean admit(SockJSSocket socket) {
+    if (open.contains(socket)) {
+      return true;
+    }
+    if (!stats.tryOpen()) {
+      refuse(socket, "connection limit reached");
+      return false;
+    }
+    open.add(socket);
+    leaveUnregistered(socket);
+    return true;
+  }
+
+  private void leaveUnregistered(SockJSSocket socket) {
+    Unregistered u = unregistered.remove(socket);
+    if (u != null) {
+      vertx.cancelTimer(u.timer());
+      stats.closedUnregistered(u.address());
+    }
+  }
+
+  private void refuse(SockJSSocket socket, String why) {
+    if (stats.shouldLogRefusal(services.clock().millis())) {
+      // At most once a minute: a flood of refused sockets must not flood the log too.
+      LOG.warn("bridge refusing new sockets ({}; budget {}, {} refused so far)", why, stats.maxConnections, stats.refused());
+    }
+    socket.write(error("connection_limit"));
+    socket.close(CLOSE_BUDGET, why);
+  }
+
+  private static String clientAddress(SockJSSocket socket) {
+    return socket.remoteAddress() == null ? "unknown" : socket.remoteAddress().host();
   }
 
   // The register frame carries "authorization: Bearer <jwt>"; the address must be that token's account.
@@ -175,13 +290,19 @@ public final class LiveBridge {
       deny(event);
       return;
     }
-    services.tokens().verify(token).onComplete(ar -> {
-      if (ar.succeeded() && address.equals(Bus.accountAddress(ar.result().accountId()))) {
-        event.complete(true);
-      } else {
-        deny(event);
-      }
-    });
+    // a valid signature is not enough: the token's session must still be live (Sessions.check)
+    services.tokens().verify(token)
+        .compose(p -> sessions.check(p).map(p))
+        .onComplete(ar -> {
+          if (ar.failed() || !address.equals(Bus.accountAddress(ar.result().accountId()))) {
+            deny(event);
+          } else if (admit(event.socket())) {
+            holders.put(event.socket(), ar.result());
+            event.complete(true);
+          } else {
+            event.complete(false);
+          }
+        });
   }
 
   private void deny(BridgeEvent event) {

@@ -75,8 +75,17 @@ final class BridgeClient implements AutoCloseable {
   }
 
   static BridgeClient connect(Vertx vertx, int port, String origin) {
-    WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions()
-        .setMaxFrameSize(1 << 20).setMaxMessageSize(16 << 20));
+    return connect(vertx, port, origin, null);
+  }
+
+  /** @param localAddress the client's own address (another loopback address is another client), or null */
+  static BridgeClient connect(Vertx vertx, int port, String origin, String localAddress) {
+    WebSocketClientOptions clientOptions = new WebSocketClientOptions()
+        .setMaxFrameSize(1 << 20).setMaxMessageSize(16 << 20);
+    if (localAddress != null) {
+      clientOptions.setLocalAddress(localAddress);
+    }
+    WebSocketClient client = vertx.createWebSocketClient(clientOptions);
     WebSocketConnectOptions options = new WebSocketConnectOptions()
         .setHost("127.0.0.1").setPort(port).setURI("/eventbus/websocket");
     if (origin != null) {

@@ -25,6 +25,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class BridgeLimitsTest {
 
   static final int BUDGET = 3;
+  static final int ANONYMOUS_PER_ADDRESS = 4;
+  static final int REGISTER_TIMEOUT_MS = 3_000;
   static TestDb db;
   static TestNode node;
   static Vertx clients;
@@ -36,6 +38,8 @@ class BridgeLimitsTest {
     db = TestDb.create();
     node = TestNode.start(db, TestNode.newRedisPrefix(), new JsonObject()
         .put("BRIDGE_MAX_CONNECTIONS", BUDGET)
+        .put("BRIDGE_MAX_UNREGISTERED_PER_ADDRESS", ANONYMOUS_PER_ADDRESS)
+        .put("BRIDGE_REGISTER_TIMEOUT_MS", REGISTER_TIMEOUT_MS)
         .put("BRIDGE_MAX_QUEUE_BYTES", 32 * 1024));
     clients = Vertx.vertx();
     http = new Http(clients, node.baseUrl());
@@ -59,18 +63,26 @@ class BridgeLimitsTest {
   }
 
   @Test
-  @DisplayName("past BRIDGE_MAX_CONNECTIONS a new socket is closed at once with a reason and counted; a freed slot is usable again")
+  @DisplayName("past BRIDGE_MAX_CONNECTIONS registered sockets a new one is refused at register with a reason and counted; a freed slot is usable again")
   void connectionBudget() {
     eventually(() -> assertThat(stats().connections()).isZero());
+    String address = Bus.accountAddress(acme.accountId());
+    String token = token(node, acme.adminId(), acme.accountId());
     long refusedBefore = stats().refused();
     List<BridgeClient> held = new ArrayList<>();
     try {
       for (int i = 0; i < BUDGET; i++) {
-        held.add(BridgeClient.connect(clients, node.port()));
+        BridgeClient c = BridgeClient.connect(clients, node.port());
+        held.add(c);
+        c.register(address, token);
+        awaitRegistered(c, node, address);
       }
-      eventually(() -> assertThat(stats().connections()).isEqualTo(BUDGET));
+      assertThat(stats().connections()).isEqualTo(BUDGET);
 
       BridgeClient extra = BridgeClient.connect(clients, node.port());
+      // an open socket alone takes no place in the budget: only a valid register does
+      assertThat(stats().connections()).isEqualTo(BUDGET);
+      extra.register(address, token);
       assertThat(extra.awaitError().getString("body")).isEqualTo("connection_limit");
       extra.awaitClosed(Duration.ofSeconds(10));
       assertThat(extra.closeCode).isEqualTo((short) LiveBridge.CLOSE_BUDGET);
@@ -81,19 +93,66 @@ class BridgeLimitsTest {
           .contains("switchboard_bridge_refused_total " + (refusedBefore + 1) + ".0")
           .contains("switchboard_bridge_connections " + BUDGET + ".0");
 
-      // Those inside still work.
-      BridgeClient first = held.get(0);
-      first.register(Bus.accountAddress(acme.accountId()), token(node, acme.adminId(), acme.accountId()));
-      awaitRegistered(first, node, Bus.accountAddress(acme.accountId()));
-
       held.remove(0).close();
       eventually(() -> assertThat(stats().connections()).isEqualTo(BUDGET - 1));
       BridgeClient again = BridgeClient.connect(clients, node.port());
       held.add(again);
-      again.register(Bus.accountAddress(acme.accountId()), token(node, acme.adminId(), acme.accountId()));
-      awaitRegistered(again, node, Bus.accountAddress(acme.accountId()));
+      again.register(address, token);
+      awaitRegistered(again, node, address);
+      assertThat(stats().connections()).isEqualTo(BUDGET);
     } finally {
       held.forEach(BridgeClient::close);
+    }
+    eventually(() -> assertThat(stats().connections()).isZero());
+  }
+
+  @Test
+  @DisplayName("sockets that never register cannot lock agents out: they have their own cap per client address and are closed after the register timeout, pings or not")
+  void anonymousSocketsCannotLockAgentsOut() {
+    eventually(() -> assertThat(stats().unregistered()).isZero());
+    String address = Bus.accountAddress(acme.accountId());
+    String token = token(node, acme.adminId(), acme.accountId());
+    long timeoutsBefore = stats().registerTimeouts();
+    List<BridgeClient> anonymous = new ArrayList<>();
+    List<BridgeClient> agents = new ArrayList<>();
+    try {
+      // another loopback address is another client: the attacker
+      for (int i = 0; i < ANONYMOUS_PER_ADDRESS; i++) {
+        anonymous.add(BridgeClient.connect(clients, node.port(), null, "127.0.0.2"));
+      }
+      eventually(() -> assertThat(stats().unregistered()).isEqualTo(ANONYMOUS_PER_ADDRESS));
+      BridgeClient onePastTheCap = BridgeClient.connect(clients, node.port(), null, "127.0.0.2");
+      assertThat(onePastTheCap.awaitError().getString("body")).isEqualTo("connection_limit");
+      onePastTheCap.awaitClosed(Duration.ofSeconds(10));
+      onePastTheCap.close();
+
+      // every agent still gets in, up to the whole budget
+      for (int i = 0; i < BUDGET; i++) {
+        BridgeClient c = BridgeClient.connect(clients, node.port());
+        agents.add(c);
+        c.register(address, token);
+        awaitRegistered(c, node, address);
+      }
+      assertThat(stats().connections()).isEqualTo(BUDGET);
+
+      // pings keep a socket open but do not stand in for a register
+      long started = System.nanoTime();
+      BridgeClient pinging = anonymous.get(0);
+      while (!pinging.closed && System.nanoTime() - started < Duration.ofSeconds(15).toNanos()) {
+        pinging.write(new JsonObject().put("type", "ping"));
+        BridgeClient.pause(200);
+      }
+      for (BridgeClient c : anonymous) {
+        c.awaitClosed(Duration.ofSeconds(15));
+        assertThat(c.closeCode).isEqualTo((short) LiveBridge.CLOSE_REGISTER_TIMEOUT);
+      }
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThanOrEqualTo(Duration.ofMillis(REGISTER_TIMEOUT_MS - 1_000));
+      assertThat(stats().registerTimeouts()).isEqualTo(timeoutsBefore + ANONYMOUS_PER_ADDRESS);
+      eventually(() -> assertThat(stats().unregistered()).isZero());
+      assertThat(agents).allSatisfy(a -> assertThat(a.closed).isFalse());
+    } finally {
+      anonymous.forEach(BridgeClient::close);
+      agents.forEach(BridgeClient::close);
     }
     eventually(() -> assertThat(stats().connections()).isZero());
   }
