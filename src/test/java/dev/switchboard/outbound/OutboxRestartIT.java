@@ -26,7 +26,7 @@ import static dev.switchboard.outbound.SendSupport.uniqueUser;
 import static org.assertj.core.api.Assertions.assertThat;
 
 @DisplayName("Sends survive node stops and crashes, and bursts queue under the per-channel rate")
-class OutboxRestartTest {
+class OutboxRestartIT {
 
   static final String PHONE_ID = "118812345678901";
   static TestDb db;

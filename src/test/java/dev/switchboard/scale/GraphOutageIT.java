@@ -24,7 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** The Graph API down (503 from Meta) while agents keep replying. */
 @DisplayName("The Graph API down for a while")
-class GraphOutageTest {
+class GraphOutageIT {
 
   static TestDb db;
   static Vertx vertx;

@@ -33,7 +33,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @DisplayName("Two nodes behind nginx behave as one")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class LoadBalancedNodesTest {
+class LoadBalancedNodesIT {
 
   static final int WINDOW_SECONDS = 10;
 

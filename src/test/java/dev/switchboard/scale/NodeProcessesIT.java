@@ -46,7 +46,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @DisplayName("Node processes: a crash loses and doubles nothing, SIGTERM stops gracefully")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class NodeProcessesTest {
+class NodeProcessesIT {
 
   static TestDb db;
   static Vertx vertx;

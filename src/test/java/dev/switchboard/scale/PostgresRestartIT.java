@@ -29,7 +29,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** A private PostgreSQL stopped and started again under a running node (the shared one is never touched). */
 @DisplayName("PostgreSQL restarted under a running node")
-class PostgresRestartTest {
+class PostgresRestartIT {
 
   static PrivateServers.Postgres pg;
   static TestDb unused;

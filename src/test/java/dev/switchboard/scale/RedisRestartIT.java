@@ -22,7 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** A private redis-server killed and started again (empty) under a running node. */
 @DisplayName("Redis restarted under a running node")
-class RedisRestartTest {
+class RedisRestartIT {
 
   static final int WINDOW_SECONDS = 5;
   static TestDb db;

@@ -23,7 +23,7 @@ import static dev.switchboard.web.Browser.tid;
 import static org.assertj.core.api.Assertions.assertThat;
 
 @DisplayName("The web inbox, driven in headless Chromium against a real node")
-class InboxBrowserTest {
+class InboxBrowserIT {
 
   @RegisterExtension
   final ScreenshotOnFailure onFailure = new ScreenshotOnFailure(() -> page);

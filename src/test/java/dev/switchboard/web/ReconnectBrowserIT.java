@@ -17,7 +17,7 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 @DisplayName("A dropped live connection reconnects by itself and replays what it missed")
-class ReconnectBrowserTest {
+class ReconnectBrowserIT {
 
   @RegisterExtension
   final ScreenshotOnFailure onFailure = new ScreenshotOnFailure(() -> page);

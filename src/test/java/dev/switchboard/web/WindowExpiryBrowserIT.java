@@ -12,7 +12,7 @@ import java.time.Duration;
 import static org.assertj.core.api.Assertions.assertThat;
 
 @DisplayName("The reply-window countdown and the composer switching at expiry (windows shrunk to seconds)")
-class WindowExpiryBrowserTest {
+class WindowExpiryBrowserIT {
 
   @RegisterExtension
   final ScreenshotOnFailure onFailure = new ScreenshotOnFailure(() -> page);
