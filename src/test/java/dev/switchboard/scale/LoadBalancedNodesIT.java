@@ -3,6 +3,7 @@ package dev.switchboard.scale;
 import dev.switchboard.store.Bus;
 import dev.switchboard.support.FakeGraph;
 import dev.switchboard.support.Http;
+import dev.switchboard.support.Requires;
 import dev.switchboard.support.Seed;
 import dev.switchboard.support.TestDb;
 import dev.switchboard.support.TestNode;
@@ -10,13 +11,13 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,6 +36,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LoadBalancedNodesIT {
 
+  @RegisterExtension
+  static final Requires TOOL = Nginx.REQUIRED;
+
   static final int WINDOW_SECONDS = 10;
 
   static TestDb db;
@@ -52,7 +56,6 @@ class LoadBalancedNodesIT {
 
   @BeforeAll
   static void start() {
-    Assumptions.assumeTrue(Nginx.binary() != null, "nginx is not installed: run .ci/nginx (apt-get install nginx) to run the multi-node tests");
     db = TestDb.create();
     clients = Vertx.vertx();
     graph = FakeGraph.start(clients);

@@ -1,5 +1,6 @@
 package dev.switchboard.scale;
 
+import dev.switchboard.support.Requires;
 import dev.switchboard.support.TestNode;
 
 import java.io.IOException;
@@ -41,6 +42,9 @@ final class Nginx implements AutoCloseable {
     }
     return null;
   }
+
+  static final Requires REQUIRED = Requires.tool(binary() != null,
+      "nginx is not installed (/usr/sbin/nginx): run .ci/nginx (apt-get install nginx) to run the load-balanced multi-node tests");
 
   /** The config for these upstream ports, listening on {@code port}. */
   static String config(Path dir, int port, List<Integer> nodes) {

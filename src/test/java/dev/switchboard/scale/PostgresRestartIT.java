@@ -2,15 +2,16 @@ package dev.switchboard.scale;
 
 import dev.switchboard.auth.Passwords;
 import dev.switchboard.support.Http;
+import dev.switchboard.support.Requires;
 import dev.switchboard.support.TestDb;
 import dev.switchboard.support.TestNode;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -31,6 +32,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 @DisplayName("PostgreSQL restarted under a running node")
 class PostgresRestartIT {
 
+  @RegisterExtension
+  static final Requires TOOL = PrivateServers.POSTGRES_REQUIRED;
+
   static PrivateServers.Postgres pg;
   static TestDb unused;
   static String jdbc;
@@ -40,7 +44,6 @@ class PostgresRestartIT {
 
   @BeforeAll
   static void start() throws SQLException {
-    Assumptions.assumeTrue(PrivateServers.postgresAvailable(), "PostgreSQL 15 binaries are not installed: the restart test needs a private server");
     pg = PrivateServers.Postgres.create();
     String url = pg.createDatabase("restart_test");
     jdbc = "jdbc:postgresql://127.0.0.1:" + pg.port + "/restart_test";

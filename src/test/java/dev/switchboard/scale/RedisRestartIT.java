@@ -2,6 +2,7 @@ package dev.switchboard.scale;
 
 import dev.switchboard.store.Bus;
 import dev.switchboard.support.Http;
+import dev.switchboard.support.Requires;
 import dev.switchboard.support.Seed;
 import dev.switchboard.support.TestDb;
 import dev.switchboard.support.TestNode;
@@ -9,10 +10,10 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.List;
@@ -24,6 +25,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 @DisplayName("Redis restarted under a running node")
 class RedisRestartIT {
 
+  @RegisterExtension
+  static final Requires TOOL = PrivateServers.REDIS_REQUIRED;
+
   static final int WINDOW_SECONDS = 5;
   static TestDb db;
   static PrivateServers.Redis redis;
@@ -34,7 +38,6 @@ class RedisRestartIT {
 
   @BeforeAll
   static void start() {
-    Assumptions.assumeTrue(PrivateServers.redisAvailable(), "redis-server is not installed: the Redis restart test needs a private one");
     db = TestDb.create();
     redis = PrivateServers.Redis.start();
     node = TestNode.start(db, TestNode.newRedisPrefix(), new JsonObject()

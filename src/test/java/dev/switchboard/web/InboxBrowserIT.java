@@ -1,6 +1,7 @@
 package dev.switchboard.web;
 
 import dev.switchboard.support.FakeGraph;
+import dev.switchboard.support.Requires;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -24,6 +25,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 @DisplayName("The web inbox, driven in headless Chromium against a real node")
 class InboxBrowserIT {
+
+  @RegisterExtension
+  static final Requires CHROMIUM = Browser.REQUIRED;
 
   @RegisterExtension
   final ScreenshotOnFailure onFailure = new ScreenshotOnFailure(() -> page);

@@ -2,6 +2,7 @@ package dev.switchboard.web;
 
 import dev.switchboard.store.EventLog;
 import dev.switchboard.support.Http;
+import dev.switchboard.support.Requires;
 import dev.switchboard.support.TestNode;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
@@ -18,6 +19,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 @DisplayName("A dropped live connection reconnects by itself and replays what it missed")
 class ReconnectBrowserIT {
+
+  @RegisterExtension
+  static final Requires CHROMIUM = Browser.REQUIRED;
 
   @RegisterExtension
   final ScreenshotOnFailure onFailure = new ScreenshotOnFailure(() -> page);

@@ -1,5 +1,6 @@
 package dev.switchboard.web;
 
+import dev.switchboard.support.Requires;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -13,6 +14,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 @DisplayName("The reply-window countdown and the composer switching at expiry (windows shrunk to seconds)")
 class WindowExpiryBrowserIT {
+
+  @RegisterExtension
+  static final Requires CHROMIUM = Browser.REQUIRED;
 
   @RegisterExtension
   final ScreenshotOnFailure onFailure = new ScreenshotOnFailure(() -> page);

@@ -1,0 +1,61 @@
+package dev.switchboard.support;
+
+import org.junit.platform.engine.TestExecutionResult;
+import org.junit.platform.engine.support.descriptor.ClassSource;
+import org.junit.platform.engine.support.descriptor.MethodSource;
+import org.junit.platform.launcher.TestExecutionListener;
+import org.junit.platform.launcher.TestIdentifier;
+
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Prints why a test was skipped, on the Maven console. Surefire and failsafe only count skipped
+ * tests (and, with the plain report format, name them): the reason ends up in a report file no
+ * one opens. A skip must never look like a pass, so each one is printed as
+ * {@code [SKIPPED] <test>: <reason>}.
+ * <p>
+ * Written to the forked JVM's own stderr: surefire sends a test's System.out/err to the
+ * {@code -output.txt} files (redirectTestOutputToFile), but copies the fork's native stderr to
+ * the console. Registered through META-INF/services, so it runs for every test class.
+ */
+public final class SkipReasons implements TestExecutionListener {
+
+  private static final PrintStream CONSOLE =
+      new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
+
+  @Override
+  public void executionSkipped(TestIdentifier test, String reason) {
+    print(test, reason);
+  }
+
+  @Override
+  public void executionFinished(TestIdentifier test, TestExecutionResult result) {
+    if (result.getStatus() == TestExecutionResult.Status.ABORTED) {
+      print(test, result.getThrowable().map(Throwable::getMessage).orElse("aborted"));
+    }
+  }
+
+  private static void print(TestIdentifier test, String reason) {
+    CONSOLE.println(line(test, reason));
+  }
+
+  static String line(TestIdentifier test, String reason) {
+    return "[SKIPPED] " + name(test) + ": " + reason;
+  }
+
+  // the class, or class.method, as surefire names them
+  private static String name(TestIdentifier test) {
+    return test.getSource().map(s -> {
+      if (s instanceof MethodSource m) {
+        return m.getClassName() + "." + m.getMethodName();
+      }
+      if (s instanceof ClassSource c) {
+        return c.getClassName();
+      }
+      return test.getDisplayName();
+    }).orElse(test.getDisplayName());
+  }
+}
