@@ -7,14 +7,13 @@ import java.sql.Statement;
 import java.util.UUID;
 
 /**
- * A fresh PostgreSQL database per test class, created through the base database named by
- * {@code TEST_DATABASE_URL} (default: the switchboard role, which .ci/run gives CREATEDB); where
- * that does not answer, through an embedded PostgreSQL ({@link TestServers}).
+ * A fresh PostgreSQL database per test class, created through the base database
+ * {@link TestServers#postgres()} picks: {@code TEST_DATABASE_URL}, else the switchboard role, else
+ * the postgres superuser on loopback, else an embedded PostgreSQL.
  */
 public final class TestDb {
 
-  public static final String BASE_URL = TestServers.postgres(
-      env("TEST_DATABASE_URL", "postgresql://switchboard:switchboard@127.0.0.1:5432/switchboard"));
+  public static final String BASE_URL = TestServers.postgres();
 
   private final String name;
   private final String url;
