@@ -1,5 +1,6 @@
 package dev.switchboard.scale;
 
+import dev.switchboard.support.Await;
 import dev.switchboard.support.FakeGraph;
 import dev.switchboard.support.Http;
 import dev.switchboard.support.Seed;
@@ -82,7 +83,7 @@ class GraphOutageIT {
       Webhooks.Signed w = Webhooks.whatsappText(wa, "wamid.g-" + UUID.randomUUID(), "hi");
       assertThat(http.webhook("whatsapp", w.body(), w.signature()).status()).isEqualTo(200);
     }
-    Wait.eventually(Duration.ofSeconds(20), () -> assertThat(Seed.scalar(db, "SELECT count(*) FROM conversations")).isEqualTo(2));
+    Await.passes(Duration.ofSeconds(20), () -> assertThat(Seed.scalar(db, "SELECT count(*) FROM conversations")).isEqualTo(2));
     for (String wa : customers) {
       conversations.add(Seed.scalar(db, "SELECT cv.id FROM conversations cv JOIN contacts c ON c.id = cv.contact_id WHERE c.platform_user_id = ?", wa));
     }
@@ -97,13 +98,13 @@ class GraphOutageIT {
       }
     }
     // Meta is refusing: the first reply of each conversation is retried, the later ones wait behind it
-    Wait.until(Duration.ofSeconds(20), "several refused attempts", () -> graph.calls().size() >= 8);
+    Await.until("several refused attempts", Duration.ofSeconds(20), () -> graph.calls().size() >= 8);
     assertThat(delivered).isEmpty();
     assertThat(graph.calls()).allMatch(c -> c.body().contains("reply 1 to"));
     assertThat(Seed.scalar(db, "SELECT count(*) FROM messages WHERE type = 'reply' AND status = 'pending'")).isEqualTo(replies * 2L);
 
     graphUp.set(true);
-    Wait.eventually(Duration.ofSeconds(30), () ->
+    Await.passes(Duration.ofSeconds(30), () ->
         assertThat(Seed.scalar(db, "SELECT count(*) FROM messages WHERE type = 'reply' AND status = 'sent'")).isEqualTo(replies * 2L));
     assertThat(delivered).hasSize(replies * 2);
     for (int k = 0; k < conversations.size(); k++) {

@@ -1,6 +1,7 @@
 package dev.switchboard.scale;
 
 import dev.switchboard.store.Bus;
+import dev.switchboard.support.Await;
 import dev.switchboard.support.FakeGraph;
 import dev.switchboard.support.Http;
 import dev.switchboard.support.Requires;
@@ -123,7 +124,7 @@ class LoadBalancedNodesIT {
   }
 
   static void allProcessed() {
-    Wait.eventually(Duration.ofSeconds(30), () ->
+    Await.passes(Duration.ofSeconds(30), () ->
         assertThat(count("SELECT count(*) FROM raw_events WHERE status <> 'done'")).isZero());
   }
 
@@ -136,7 +137,7 @@ class LoadBalancedNodesIT {
     throughLb.ws.writeTextMessage(new JsonObject().put("type", "register").put("address", address)
         .put("headers", new JsonObject().put("authorization", "Bearer " + token)).encode()).await();
     String marker = "probe-" + UUID.randomUUID();
-    Wait.until(Duration.ofSeconds(10), "the balancer's socket registered", () -> {
+    Await.until("the balancer's socket registered", Duration.ofSeconds(10), () -> {
       a.vertx.eventBus().publish(address, new JsonObject().put("probe", marker));
       b.vertx.eventBus().publish(address, new JsonObject().put("probe", marker));
       return throughLb.frames.stream().anyMatch(f -> f.getValue("body") instanceof JsonObject x && marker.equals(x.getString("probe")));
@@ -160,7 +161,7 @@ class LoadBalancedNodesIT {
       post(w);
       post(w); // round-robin: the redelivery lands on the other node
       for (Sock s : socks) {
-        Wait.eventually(Duration.ofSeconds(20), () -> assertThat(created(s, wamid)).hasSize(1));
+        Await.passes(Duration.ofSeconds(20), () -> assertThat(created(s, wamid)).hasSize(1));
       }
       allProcessed();
       assertThat(count("SELECT count(*) FROM messages WHERE external_id = ?", wamid)).isEqualTo(1);
@@ -180,19 +181,19 @@ class LoadBalancedNodesIT {
   void changeOnOneNodeReachesTheOther() {
     String wamid = "wamid.patch-" + UUID.randomUUID();
     post(Webhooks.whatsappText(customer(), wamid, "please help"));
-    Wait.eventually(Duration.ofSeconds(20), () ->
+    Await.passes(Duration.ofSeconds(20), () ->
         assertThat(count("SELECT count(*) FROM messages WHERE external_id = ?", wamid)).isEqualTo(1));
     long conversation = count("SELECT conversation_id FROM messages WHERE external_id = ?", wamid);
     try (Sock onB = Sock.connect(clients, b.port()).register(b, address, token);
          Http onA = new Http(clients, a.baseUrl())) {
       Http.Res r = onA.as(token).patch("/api/v1/conversations/" + conversation, new JsonObject().put("status", "open"));
       assertThat(r.status()).as(r.text()).isEqualTo(200);
-      Wait.eventually(Duration.ofSeconds(20), () -> assertThat(onB.events(Bus.CONVERSATION_UPDATED))
+      Await.passes(Duration.ofSeconds(20), () -> assertThat(onB.events(Bus.CONVERSATION_UPDATED))
           .anyMatch(e -> e.getString("conversationId").equals(String.valueOf(conversation))
               && "open".equals(e.getJsonObject("data").getString("status"))));
       // and back through the balancer, read back through the balancer
       assertThat(lb.as(token).patch("/api/v1/conversations/" + conversation, new JsonObject().put("status", "closed")).status()).isEqualTo(200);
-      Wait.eventually(Duration.ofSeconds(20), () -> assertThat(onB.events(Bus.CONVERSATION_UPDATED))
+      Await.passes(Duration.ofSeconds(20), () -> assertThat(onB.events(Bus.CONVERSATION_UPDATED))
           .anyMatch(e -> "closed".equals(e.getJsonObject("data").getString("status"))));
       assertThat(lb.as(token).get("/api/v1/conversations/" + conversation).json().getString("status")).isEqualTo("closed");
     }
@@ -213,10 +214,10 @@ class LoadBalancedNodesIT {
       wamids.add(wamid);
       post(Webhooks.whatsappText(customer(), wamid, "what is the price?"));
     }
-    Wait.eventually(Duration.ofSeconds(30), () -> assertThat(count(
+    Await.passes(Duration.ofSeconds(30), () -> assertThat(count(
         "SELECT count(*) FROM messages WHERE type = 'bot' AND status = 'sent' AND text = 'Our prices start at 10'")).isEqualTo(n));
     allProcessed();
-    Wait.eventually(Duration.ofSeconds(10), () ->
+    Await.passes(Duration.ofSeconds(10), () ->
         assertThat(count("SELECT count(*) FROM messages WHERE type = 'bot' AND status = 'pending'")).isZero());
     List<String> sends = graph.calls("POST", "/" + Webhooks.PHONE_NUMBER_ID + "/messages").stream()
         .map(FakeGraph.Call::body).filter(body -> body.contains("Our prices start at 10")).toList();
@@ -252,13 +253,13 @@ class LoadBalancedNodesIT {
   @DisplayName("the Redis window timer fires each expiry once across the two nodes (counted in the event log)")
   void windowTimerFiresOnce() {
     List<Long> conversations = new ArrayList<>();
-    Wait.eventually(Duration.ofSeconds(20), () -> {
+    Await.passes(Duration.ofSeconds(20), () -> {
       conversations.clear();
       for (String wa : windowCustomers) {
         conversations.add(count("SELECT cv.id FROM conversations cv JOIN contacts c ON c.id = cv.contact_id WHERE c.platform_user_id = ?", wa));
       }
     });
-    Wait.eventually(Duration.ofSeconds(WINDOW_SECONDS + 20), () -> {
+    Await.passes(Duration.ofSeconds(WINDOW_SECONDS + 20), () -> {
       List<JsonObject> fired = windowEvents();
       for (long c : conversations) {
         assertThat(fired).as("window_changed for conversation %d", c)
@@ -266,7 +267,7 @@ class LoadBalancedNodesIT {
       }
     });
     // a few more polls of both nodes: nothing fires twice
-    Wait.pause(600);
+    Await.pause(600);
     List<JsonObject> fired = windowEvents();
     for (long c : conversations) {
       assertThat(fired).filteredOn(e -> e.getString("conversationId").equals(String.valueOf(c))).hasSize(1);

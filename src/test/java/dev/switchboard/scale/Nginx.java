@@ -1,5 +1,6 @@
 package dev.switchboard.scale;
 
+import dev.switchboard.support.Await;
 import dev.switchboard.support.Requires;
 import dev.switchboard.support.TestNode;
 
@@ -129,7 +130,7 @@ final class Nginx implements AutoCloseable {
       Process p = new ProcessBuilder(bin, "-c", conf.toString(), "-p", dir.toString(), "-e", dir.resolve("error.log").toString())
           .redirectErrorStream(true).redirectOutput(dir.resolve("stdout.log").toFile()).start();
       Nginx n = new Nginx(port, dir, p);
-      Wait.until(java.time.Duration.ofSeconds(10), "nginx listening on " + port, () -> {
+      Await.until("nginx listening on " + port, java.time.Duration.ofSeconds(10), () -> {
         if (!p.isAlive()) {
           throw new AssertionError("nginx exited: " + n.log());
         }

@@ -1,5 +1,6 @@
 package dev.switchboard.scale;
 
+import dev.switchboard.support.Await;
 import dev.switchboard.support.Fixtures;
 import dev.switchboard.support.TestDb;
 import dev.switchboard.support.TestNode;
@@ -90,7 +91,7 @@ final class NodeProcess implements AutoCloseable {
         Thread.currentThread().interrupt();
         throw new IllegalStateException(e);
       }
-      Wait.pause(100);
+      Await.pause(100);
     }
     throw new AssertionError("node " + name + " did not answer /health within " + timeout + ":\n" + tail());
   }

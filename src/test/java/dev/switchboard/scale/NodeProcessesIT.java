@@ -1,5 +1,6 @@
 package dev.switchboard.scale;
 
+import dev.switchboard.support.Await;
 import dev.switchboard.support.FakeGraph;
 import dev.switchboard.support.Http;
 import dev.switchboard.support.Requires;
@@ -135,7 +136,7 @@ class NodeProcessesIT {
             boolean ok = deliver(client, first, w);
             while (!ok) {
               retries.incrementAndGet();
-              Wait.pause(50);
+              Await.pause(50);
               ok = deliver(client, nginx.baseUrl(), w);
             }
             acked.incrementAndGet();
@@ -143,7 +144,7 @@ class NodeProcessesIT {
           return null;
         }));
       }
-      Wait.until(Duration.ofSeconds(60), "a third of the burst acknowledged", () -> acked.get() >= total / 3);
+      Await.until("a third of the burst acknowledged", Duration.ofSeconds(60), () -> acked.get() >= total / 3);
       a.kill();
       for (Future<?> f : running) {
         f.get();
@@ -153,7 +154,7 @@ class NodeProcessesIT {
     }
     assertThat(acked.get()).isEqualTo(total);
     assertThat(retries.get()).as("webhooks the sender had to send again").isPositive();
-    Wait.eventually(Duration.ofSeconds(40), () ->
+    Await.passes(Duration.ofSeconds(40), () ->
         assertThat(count("SELECT count(*) FROM raw_events WHERE status = 'pending'")).isZero());
     assertThat(count("SELECT count(*) FROM raw_events WHERE status <> 'done'")).as("failed raw events").isZero();
     assertThat(count("SELECT count(*) FROM messages WHERE external_id LIKE 'wamid.crash-%'")).isEqualTo(total);
@@ -186,7 +187,7 @@ class NodeProcessesIT {
     // a conversation with an open window, and an agent's reply whose Graph call takes 3 s
     Webhooks.Signed first = Webhooks.whatsappText("14155570001", "wamid.term-1-" + UUID.randomUUID(), "hello");
     assertThat(deliver(HttpClient.newHttpClient(), nginx.baseUrl(), first)).isTrue();
-    Wait.eventually(Duration.ofSeconds(20), () ->
+    Await.passes(Duration.ofSeconds(20), () ->
         assertThat(count("SELECT count(*) FROM messages WHERE external_id = ?", first.wamid())).isEqualTo(1));
     long conversation = count("SELECT conversation_id FROM messages WHERE external_id = ?", first.wamid());
     String token = login();
@@ -196,7 +197,7 @@ class NodeProcessesIT {
       assertThat(r.status()).as(r.text()).isEqualTo(201);
     }
     long reply = count("SELECT id FROM messages WHERE text = 'a slow reply'");
-    Wait.until(Duration.ofSeconds(20), "the slow Graph call to start", () ->
+    Await.until("the slow Graph call to start", Duration.ofSeconds(20), () ->
         graph.calls().stream().anyMatch(c -> c.body().contains("slow reply")));
 
     // a webhook half uploaded when SIGTERM arrives
@@ -209,10 +210,10 @@ class NodeProcessesIT {
           + "X-Hub-Signature-256: " + inFlight.signature() + "\r\nContent-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
       out.write(body, 0, body.length / 2);
       out.flush();
-      Wait.pause(200); // let the node read the headers: the request is in flight
+      Await.pause(200); // let the node read the headers: the request is in flight
 
       b.terminate();
-      Wait.until(Duration.ofSeconds(10), "the node to refuse new connections", () -> refuses(b.port));
+      Await.until("the node to refuse new connections", Duration.ofSeconds(10), () -> refuses(b.port));
       assertThat(b.process.isAlive()).as("still finishing its work").isTrue();
 
       out.write(body, body.length / 2, body.length - body.length / 2);

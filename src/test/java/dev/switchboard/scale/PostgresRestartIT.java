@@ -1,6 +1,7 @@
 package dev.switchboard.scale;
 
 import dev.switchboard.auth.Passwords;
+import dev.switchboard.support.Await;
 import dev.switchboard.support.Http;
 import dev.switchboard.support.Requires;
 import dev.switchboard.support.TestDb;
@@ -115,19 +116,19 @@ class PostgresRestartIT {
         } catch (RuntimeException e) {
           statuses.merge(-1, 1, Integer::sum);
         }
-        Wait.pause(10);
+        Await.pause(10);
       }
     }, "webhook-sender");
     sender.start();
     try {
-      Wait.until(Duration.ofSeconds(20), "webhooks acknowledged before the stop", () -> acknowledged.size() >= 10);
+      Await.until("webhooks acknowledged before the stop", Duration.ofSeconds(20), () -> acknowledged.size() >= 10);
       pg.stop();
       int ackedWhileUp = acknowledged.size();
-      Wait.until(Duration.ofSeconds(20), "503s while PostgreSQL is down", () -> statuses.getOrDefault(503, 0) >= 5);
+      Await.until("503s while PostgreSQL is down", Duration.ofSeconds(20), () -> statuses.getOrDefault(503, 0) >= 5);
       assertThat(http.get("/ready").status()).isEqualTo(503);
       int ackedAtRestart = acknowledged.size();
       pg.start();
-      Wait.until(Duration.ofSeconds(30), "webhooks acknowledged again", () -> acknowledged.size() >= ackedAtRestart + 10);
+      Await.until("webhooks acknowledged again", Duration.ofSeconds(30), () -> acknowledged.size() >= ackedAtRestart + 10);
       assertThat(ackedAtRestart - ackedWhileUp).as("acknowledged while PostgreSQL was stopped (in-flight at the stop at most)").isLessThanOrEqualTo(8);
     } finally {
       sending.set(false);
@@ -137,7 +138,7 @@ class PostgresRestartIT {
     assertThat(retryAfter).isNotEmpty().allMatch(v -> v.matches("\\d+"));
     assertThat(http.get("/ready").status()).isEqualTo(200);
 
-    Wait.eventually(Duration.ofSeconds(30), () ->
+    Await.passes(Duration.ofSeconds(30), () ->
         assertThat(scalar("SELECT count(*) FROM raw_events WHERE status <> 'done'")).isZero());
     for (String wamid : acknowledged) {
       assertThat(scalar("SELECT count(*) FROM messages WHERE external_id = ?", wamid)).as(wamid).isEqualTo(1);

@@ -1,5 +1,6 @@
 package dev.switchboard.scale;
 
+import dev.switchboard.support.Await;
 import dev.switchboard.support.Requires;
 import dev.switchboard.support.TestNode;
 
@@ -170,7 +171,7 @@ final class PrivateServers {
       } catch (IOException e) {
         throw new IllegalStateException("cannot start redis-server: " + e.getMessage(), e);
       }
-      Wait.until(Duration.ofSeconds(10), "redis-server on " + port, () -> dev.switchboard.demo.EmbeddedServers.ping(port));
+      Await.until("redis-server on " + port, Duration.ofSeconds(10), () -> dev.switchboard.demo.EmbeddedServers.ping(port));
     }
 
     /** Kills the server (its data is gone: no persistence). */

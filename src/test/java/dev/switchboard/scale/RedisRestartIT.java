@@ -1,6 +1,7 @@
 package dev.switchboard.scale;
 
 import dev.switchboard.store.Bus;
+import dev.switchboard.support.Await;
 import dev.switchboard.support.Http;
 import dev.switchboard.support.Requires;
 import dev.switchboard.support.Seed;
@@ -87,7 +88,7 @@ class RedisRestartIT {
     String token = node.node.services().tokens().issue(acme.adminId(), acme.accountId(), "admin", "Admin");
     try (Sock browser = Sock.connect(clients, node.port()).register(node, address, token)) {
       String before = post("14155580001", "before the restart");
-      Wait.eventually(Duration.ofSeconds(20), () -> assertThat(created(browser, before)).hasSize(1));
+      Await.passes(Duration.ofSeconds(20), () -> assertThat(created(browser, before)).hasSize(1));
       String cursor = created(browser, before).get(0).getString("id");
       long windowConversation = Seed.scalar(db, "SELECT conversation_id FROM messages WHERE external_id = ?", before);
 
@@ -96,9 +97,9 @@ class RedisRestartIT {
 
       // the node never restarts: stored webhooks produce events on the new Redis, pushed live
       String after = post("14155580002", "after the restart");
-      Wait.eventually(Duration.ofSeconds(30), () -> assertThat(created(browser, after)).hasSize(1));
+      Await.passes(Duration.ofSeconds(30), () -> assertThat(created(browser, after)).hasSize(1));
       String after2 = post("14155580003", "and another");
-      Wait.eventually(Duration.ofSeconds(20), () -> assertThat(created(browser, after2)).hasSize(1));
+      Await.passes(Duration.ofSeconds(20), () -> assertThat(created(browser, after2)).hasSize(1));
 
       // a browser that reconnects replays from the last id it saw (taken before the restart)
       Http.Res replay = http.as(token).get("/api/v1/events?after=" + cursor + "&limit=200");
@@ -108,7 +109,7 @@ class RedisRestartIT {
           .filter(e -> Bus.MESSAGE_CREATED.equals(e.getString("type")))
           .map(e -> e.getJsonObject("data").getString("externalId")).toList();
       assertThat(replayed).contains(after, after2).doesNotContain(before);
-      Wait.eventually(Duration.ofSeconds(10), () -> {
+      Await.passes(Duration.ofSeconds(10), () -> {
         List<String> live = browser.events().stream().map(e -> e.getString("id")).toList();
         for (Object o : items) {
           assertThat(live).as("every replayed event was also pushed live").contains(((JsonObject) o).getString("id"));
@@ -116,7 +117,7 @@ class RedisRestartIT {
       });
 
       // the timer scheduled before the restart was lost with Redis and is rebuilt from PostgreSQL
-      Wait.eventually(Duration.ofSeconds(WINDOW_SECONDS + 20), () -> assertThat(browser.events(Bus.WINDOW_CHANGED))
+      Await.passes(Duration.ofSeconds(WINDOW_SECONDS + 20), () -> assertThat(browser.events(Bus.WINDOW_CHANGED))
           .anyMatch(e -> e.getString("conversationId").equals(String.valueOf(windowConversation))));
       assertThat(browser.events(Bus.WINDOW_CHANGED))
           .filteredOn(e -> e.getString("conversationId").equals(String.valueOf(windowConversation))).hasSize(1);

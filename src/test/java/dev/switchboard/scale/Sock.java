@@ -1,5 +1,6 @@
 package dev.switchboard.scale;
 
+import dev.switchboard.support.Await;
 import dev.switchboard.support.TestNode;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocket;
@@ -47,7 +48,7 @@ final class Sock implements AutoCloseable {
         frames.removeIf(f -> f.getValue("body") instanceof JsonObject b && b.containsKey("probe"));
         return this;
       }
-      Wait.pause(20);
+      Await.pause(20);
     }
     throw new AssertionError("never registered for " + address + "; frames " + frames);
   }
