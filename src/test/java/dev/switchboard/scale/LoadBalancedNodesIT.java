@@ -2,6 +2,7 @@ package dev.switchboard.scale;
 
 import dev.switchboard.store.Bus;
 import dev.switchboard.support.Await;
+import dev.switchboard.support.BridgeClient;
 import dev.switchboard.support.FakeGraph;
 import dev.switchboard.support.Http;
 import dev.switchboard.support.Requires;
@@ -129,13 +130,12 @@ class LoadBalancedNodesIT {
   }
 
   /** A socket on each node and one through nginx, all registered for Acme. */
-  static List<Sock> sockets() {
-    Sock onA = Sock.connect(clients, a.port()).register(a, address, token);
-    Sock onB = Sock.connect(clients, b.port()).register(b, address, token);
-    Sock throughLb = Sock.connect(clients, nginx.port);
+  static List<BridgeClient> sockets() {
+    BridgeClient onA = BridgeClient.connect(clients, a.port()).registered(a, address, token);
+    BridgeClient onB = BridgeClient.connect(clients, b.port()).registered(b, address, token);
+    BridgeClient throughLb = BridgeClient.connect(clients, nginx.port);
     // ip_hash picks one node for the balancer's socket: probe on both
-    throughLb.ws.writeTextMessage(new JsonObject().put("type", "register").put("address", address)
-        .put("headers", new JsonObject().put("authorization", "Bearer " + token)).encode()).await();
+    throughLb.register(address, token);
     String marker = "probe-" + UUID.randomUUID();
     Await.until("the balancer's socket registered", Duration.ofSeconds(10), () -> {
       a.vertx.eventBus().publish(address, new JsonObject().put("probe", marker));
@@ -145,7 +145,7 @@ class LoadBalancedNodesIT {
     return List.of(onA, onB, throughLb);
   }
 
-  static List<JsonObject> created(Sock s, String wamid) {
+  static List<JsonObject> created(BridgeClient s, String wamid) {
     return s.events(Bus.MESSAGE_CREATED).stream()
         .filter(e -> wamid.equals(e.getJsonObject("data").getString("externalId"))).toList();
   }
@@ -154,24 +154,24 @@ class LoadBalancedNodesIT {
   @Order(1)
   @DisplayName("a webhook through the balancer (delivered twice, as Meta may) is stored once and pushed once to browsers on either node and through nginx")
   void webhookReachesEveryNodesBrowsers() {
-    List<Sock> socks = sockets();
+    List<BridgeClient> socks = sockets();
     try {
       String wamid = "wamid.lb-" + UUID.randomUUID();
       Webhooks.Signed w = Webhooks.whatsappText(customer(), wamid, "hi from the balancer");
       post(w);
       post(w); // round-robin: the redelivery lands on the other node
-      for (Sock s : socks) {
+      for (BridgeClient s : socks) {
         Await.passes(Duration.ofSeconds(20), () -> assertThat(created(s, wamid)).hasSize(1));
       }
       allProcessed();
       assertThat(count("SELECT count(*) FROM messages WHERE external_id = ?", wamid)).isEqualTo(1);
       assertThat(count("SELECT count(*) FROM raw_events")).as("both deliveries stored raw").isGreaterThanOrEqualTo(2);
       // a last look after everything settled: still one push each
-      for (Sock s : socks) {
+      for (BridgeClient s : socks) {
         assertThat(created(s, wamid)).hasSize(1);
       }
     } finally {
-      socks.forEach(Sock::close);
+      socks.forEach(BridgeClient::close);
     }
   }
 
@@ -184,7 +184,7 @@ class LoadBalancedNodesIT {
     Await.passes(Duration.ofSeconds(20), () ->
         assertThat(count("SELECT count(*) FROM messages WHERE external_id = ?", wamid)).isEqualTo(1));
     long conversation = count("SELECT conversation_id FROM messages WHERE external_id = ?", wamid);
-    try (Sock onB = Sock.connect(clients, b.port()).register(b, address, token);
+    try (BridgeClient onB = BridgeClient.connect(clients, b.port()).registered(b, address, token);
          Http onA = new Http(clients, a.baseUrl())) {
       Http.Res r = onA.as(token).patch("/api/v1/conversations/" + conversation, new JsonObject().put("status", "open"));
       assertThat(r.status()).as(r.text()).isEqualTo(200);

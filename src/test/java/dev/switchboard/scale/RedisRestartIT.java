@@ -2,6 +2,7 @@ package dev.switchboard.scale;
 
 import dev.switchboard.store.Bus;
 import dev.switchboard.support.Await;
+import dev.switchboard.support.BridgeClient;
 import dev.switchboard.support.Http;
 import dev.switchboard.support.Requires;
 import dev.switchboard.support.Seed;
@@ -77,7 +78,7 @@ class RedisRestartIT {
     return w.wamid();
   }
 
-  static List<JsonObject> created(Sock s, String wamid) {
+  static List<JsonObject> created(BridgeClient s, String wamid) {
     return s.events(Bus.MESSAGE_CREATED).stream().filter(e -> wamid.equals(e.getJsonObject("data").getString("externalId"))).toList();
   }
 
@@ -86,7 +87,7 @@ class RedisRestartIT {
   void redisRestart() {
     String address = Bus.accountAddress(acme.accountId());
     String token = node.node.services().tokens().issue(acme.adminId(), acme.accountId(), "admin", "Admin");
-    try (Sock browser = Sock.connect(clients, node.port()).register(node, address, token)) {
+    try (BridgeClient browser = BridgeClient.connect(clients, node.port()).registered(node, address, token)) {
       String before = post("14155580001", "before the restart");
       Await.passes(Duration.ofSeconds(20), () -> assertThat(created(browser, before)).hasSize(1));
       String cursor = created(browser, before).get(0).getString("id");

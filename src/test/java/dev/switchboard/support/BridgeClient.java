@@ -1,4 +1,4 @@
-package dev.switchboard.inbox.live;
+package dev.switchboard.support;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocket;
@@ -10,27 +10,27 @@ import io.vertx.core.json.JsonObject;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
 
 /**
- * A test client of the event-bus bridge: JSON frames in, JSON frames out, as vertx-eventbus.js
- * sends them, either over SockJS's raw WebSocket endpoint ({@code /eventbus/websocket}) or, like
- * a browser's SockJS client, over the SockJS WebSocket transport ({@code /eventbus/000/<session>/websocket},
- * frames wrapped as {@code a["..."]}).
+ * A browser's live connection, for tests: a client of the event-bus bridge, JSON frames in and
+ * out as vertx-eventbus.js sends them, either over SockJS's raw WebSocket endpoint
+ * ({@code /eventbus/websocket}) or, like a browser's SockJS client, over the SockJS WebSocket
+ * transport ({@code /eventbus/000/<session>/websocket}, frames wrapped as {@code a["..."]}).
+ * The one socket client of the tests.
  */
-final class BridgeClient implements AutoCloseable {
+public final class BridgeClient implements AutoCloseable {
 
-  final WebSocketClient client;
-  final WebSocket ws;
-  final List<JsonObject> frames = new CopyOnWriteArrayList<>();
-  volatile Short closeCode;
-  volatile boolean closed;
+  public final WebSocketClient client;
+  public final WebSocket ws;
+  public final List<JsonObject> frames = new CopyOnWriteArrayList<>();
+  public volatile Short closeCode;
+  public volatile boolean closed;
 
-  final boolean sockjs;
-  volatile Integer sockjsCloseCode;
+  public final boolean sockjs;
+  public volatile Integer sockjsCloseCode;
 
   private BridgeClient(WebSocketClient client, WebSocket ws, boolean sockjs) {
     this.client = client;
@@ -60,32 +60,34 @@ final class BridgeClient implements AutoCloseable {
   }
 
   /** A client speaking the SockJS WebSocket transport, as the browser's SockJS client does. */
-  static BridgeClient connectSockJS(Vertx vertx, int port) {
-    WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions()
-        .setMaxFrameSize(1 << 20).setMaxMessageSize(16 << 20));
-    String session = java.util.UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-    // Handlers are installed in the completion callback, on the socket's event loop, so no frame slips by.
-    return client.connect(new WebSocketConnectOptions()
-        .setHost("127.0.0.1").setPort(port).setURI("/eventbus/000/" + session + "/websocket"))
-        .map(ws -> new BridgeClient(client, ws, true)).await();
+  public static BridgeClient connectSockJS(Vertx vertx, int port) {
+    String session = UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    return open(vertx, new WebSocketConnectOptions()
+        .setHost("127.0.0.1").setPort(port).setURI("/eventbus/000/" + session + "/websocket"), true);
   }
 
-  static BridgeClient connect(Vertx vertx, int port) {
+  public static BridgeClient connect(Vertx vertx, int port) {
     return connect(vertx, port, null);
   }
 
-  static BridgeClient connect(Vertx vertx, int port, String origin) {
-    WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions()
-        .setMaxFrameSize(1 << 20).setMaxMessageSize(16 << 20));
+  public static BridgeClient connect(Vertx vertx, int port, String origin) {
     WebSocketConnectOptions options = new WebSocketConnectOptions()
         .setHost("127.0.0.1").setPort(port).setURI("/eventbus/websocket");
     if (origin != null) {
       options.addHeader("Origin", origin);
     }
-    return client.connect(options).map(ws -> new BridgeClient(client, ws, false)).await();
+    return open(vertx, options, false);
   }
 
-  BridgeClient register(String address, String token) {
+  private static BridgeClient open(Vertx vertx, WebSocketConnectOptions options, boolean sockjs) {
+    WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions()
+        .setMaxFrameSize(1 << 20).setMaxMessageSize(16 << 20));
+    // Handlers are installed in the completion callback, on the socket's event loop, so no frame slips by.
+    return client.connect(options).map(ws -> new BridgeClient(client, ws, sockjs)).await();
+  }
+
+  /** Sends a register frame; the bridge answers only a refusal, see {@link #registered}. */
+  public BridgeClient register(String address, String token) {
     JsonObject frame = new JsonObject().put("type", "register").put("address", address);
     if (token != null) {
       frame.put("headers", new JsonObject().put("authorization", "Bearer " + token));
@@ -93,57 +95,70 @@ final class BridgeClient implements AutoCloseable {
     return write(frame);
   }
 
-  BridgeClient write(JsonObject frame) {
+  /** Registers and waits until {@code node} really delivers to this client. */
+  public BridgeClient registered(TestNode node, String address, String token) {
+    register(address, token);
+    awaitRegistered(node, address);
+    return this;
+  }
+
+  /**
+   * Waits until the registration is in place on that node: a register frame is answered only on
+   * refusal, so probes are published on the node's bus until one comes through. The probes are
+   * then dropped from {@link #frames}.
+   */
+  public BridgeClient awaitRegistered(TestNode node, String address) {
+    String marker = "probe-" + UUID.randomUUID();
+    Await.until("registered for " + address + " (frames " + frames + ")", Duration.ofSeconds(10), () -> {
+      node.vertx.eventBus().publish(address, new JsonObject().put("probe", marker));
+      return frames.stream().anyMatch(f -> "rec".equals(f.getString("type"))
+          && f.getValue("body") instanceof JsonObject b && marker.equals(b.getString("probe")));
+    });
+    frames.removeIf(BridgeClient::isProbe);
+    return this;
+  }
+
+  public BridgeClient write(JsonObject frame) {
     ws.writeTextMessage(sockjs ? new JsonArray().add(frame.encode()).encode() : frame.encode()).await();
     return this;
   }
 
   /** The first frame matching, waiting up to the timeout. */
-  JsonObject await(Predicate<JsonObject> match, Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (System.nanoTime() < deadline) {
-      for (JsonObject f : frames) {
-        if (match.test(f)) {
-          return f;
-        }
-      }
-      pause(5);
-    }
-    throw new AssertionError(new TimeoutException("no matching frame within " + timeout + "; got " + frames));
+  public JsonObject await(Predicate<JsonObject> match, Duration timeout) {
+    return Await.value("a matching frame (got " + frames + ")", timeout,
+        () -> frames.stream().filter(match).findFirst().orElse(null));
   }
 
   /** The pushed event (the body of a "rec" frame) with this id. */
-  JsonObject awaitEvent(String id) {
+  public JsonObject awaitEvent(String id) {
     return await(f -> "rec".equals(f.getString("type")) && f.getValue("body") instanceof JsonObject b
         && id.equals(b.getString("id")), Duration.ofSeconds(10)).getJsonObject("body");
   }
 
-  JsonObject awaitError() {
+  public JsonObject awaitError() {
     return await(f -> "err".equals(f.getString("type")), Duration.ofSeconds(10));
   }
 
-  List<JsonObject> received() {
-    return frames.stream().filter(f -> "rec".equals(f.getString("type"))
-        && !(f.getValue("body") instanceof JsonObject b && b.containsKey("probe"))).toList();
+  /** The "rec" frames, probes left out. */
+  public List<JsonObject> received() {
+    return frames.stream().filter(f -> "rec".equals(f.getString("type")) && !isProbe(f)).toList();
   }
 
-  void awaitClosed(Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!closed) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("the server did not close the socket within " + timeout);
-      }
-      pause(5);
-    }
+  /** The pushed events: the bodies of {@link #received()}. */
+  public List<JsonObject> events() {
+    return received().stream().map(f -> f.getJsonObject("body")).toList();
   }
 
-  static void pause(long ms) {
-    try {
-      TimeUnit.MILLISECONDS.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+  public List<JsonObject> events(String type) {
+    return events().stream().filter(e -> type.equals(e.getString("type"))).toList();
+  }
+
+  public void awaitClosed(Duration timeout) {
+    Await.until("the server closing the socket", timeout, () -> closed);
+  }
+
+  private static boolean isProbe(JsonObject frame) {
+    return frame.getValue("body") instanceof JsonObject b && b.containsKey("probe");
   }
 
   @Override

@@ -1,7 +1,8 @@
 package dev.switchboard.inbox.live;
 
-import dev.switchboard.support.Await;
 import dev.switchboard.store.Bus;
+import dev.switchboard.support.Await;
+import dev.switchboard.support.BridgeClient;
 import dev.switchboard.support.Http;
 import dev.switchboard.support.Seed;
 import dev.switchboard.support.TestDb;
@@ -17,7 +18,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-import static dev.switchboard.inbox.live.LiveSupport.awaitRegistered;
 import static dev.switchboard.inbox.live.LiveSupport.token;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -84,14 +84,14 @@ class BridgeLimitsTest {
       // Those inside still work.
       BridgeClient first = held.get(0);
       first.register(Bus.accountAddress(acme.accountId()), token(node, acme.adminId(), acme.accountId()));
-      awaitRegistered(first, node, Bus.accountAddress(acme.accountId()));
+      first.awaitRegistered(node, Bus.accountAddress(acme.accountId()));
 
       held.remove(0).close();
       eventually(() -> assertThat(stats().connections()).isEqualTo(BUDGET - 1));
       BridgeClient again = BridgeClient.connect(clients, node.port());
       held.add(again);
       again.register(Bus.accountAddress(acme.accountId()), token(node, acme.adminId(), acme.accountId()));
-      awaitRegistered(again, node, Bus.accountAddress(acme.accountId()));
+      again.awaitRegistered(node, Bus.accountAddress(acme.accountId()));
     } finally {
       held.forEach(BridgeClient::close);
     }
@@ -106,7 +106,7 @@ class BridgeLimitsTest {
     long dropsBefore = stats().slowDrops();
     try (BridgeClient slow = BridgeClient.connectSockJS(clients, node.port())) {
       slow.register(address, token(node, acme.adminId(), acme.accountId()));
-      awaitRegistered(slow, node, address);
+      slow.awaitRegistered(node, address);
       slow.ws.pause();
       String big = "y".repeat(64 * 1024);
       int sent = 0;
@@ -114,7 +114,7 @@ class BridgeLimitsTest {
         for (int i = 0; i < 20; i++, sent++) {
           node.vertx.eventBus().publish(address, new JsonObject().put("id", "big-" + sent).put("data", big));
         }
-        BridgeClient.pause(5);
+        Await.pause(5);
       }
       assertThat(stats().slowDrops()).as("drops after %d events of 64 KiB", sent).isEqualTo(dropsBefore + 1);
       slow.ws.resume();
@@ -134,7 +134,7 @@ class BridgeLimitsTest {
     long dropsBefore = stats().slowDrops();
     try (BridgeClient slow = BridgeClient.connect(clients, node.port())) {
       slow.register(address, token);
-      awaitRegistered(slow, node, address);
+      slow.awaitRegistered(node, address);
 
       slow.ws.pause();
       String big = "x".repeat(64 * 1024);
@@ -144,7 +144,7 @@ class BridgeLimitsTest {
         for (int i = 0; i < 20; i++, sent++) {
           node.vertx.eventBus().publish(address, new JsonObject().put("id", "big-" + sent).put("data", big));
         }
-        BridgeClient.pause(5);
+        Await.pause(5);
       }
       assertThat(stats().slowDrops()).as("drops after %d events of 64 KiB", sent).isEqualTo(dropsBefore + 1);
       assertThat(http.get("/metrics").text()).contains("switchboard_bridge_slow_drops_total " + (dropsBefore + 1) + ".0");
@@ -161,7 +161,7 @@ class BridgeLimitsTest {
     // The page reconnects and is served again.
     try (BridgeClient again = BridgeClient.connect(clients, node.port())) {
       again.register(address, token);
-      awaitRegistered(again, node, address);
+      again.awaitRegistered(node, address);
       node.vertx.eventBus().publish(address, new JsonObject().put("id", "after-drop"));
       again.awaitEvent("after-drop");
       assertThat(again.closed).isFalse();
@@ -178,7 +178,7 @@ class BridgeLimitsTest {
     long dropsBefore = stats().slowDrops();
     try (BridgeClient slow = BridgeClient.connect(clients, node.port())) {
       slow.register(address, token);
-      awaitRegistered(slow, node, address);
+      slow.awaitRegistered(node, address);
       String first = log.append(acme.accountId(), Bus.CONVERSATION_UPDATED, 1L, new JsonObject().put("n", 0)).await().getString("id");
       assertThat(slow.awaitEvent(first).getString("type")).as("delivered while it reads").isEqualTo(Bus.CONVERSATION_UPDATED);
 
@@ -189,7 +189,7 @@ class BridgeLimitsTest {
         for (int i = 0; i < 20; i++, sent++) {
           log.append(acme.accountId(), Bus.CONVERSATION_UPDATED, 1L, new JsonObject().put("data", big)).await();
         }
-        BridgeClient.pause(5);
+        Await.pause(5);
       }
       assertThat(stats().slowDrops()).as("drops after %d logged events of 64 KiB", sent).isEqualTo(dropsBefore + 1);
       slow.ws.resume();
@@ -198,7 +198,7 @@ class BridgeLimitsTest {
     }
     try (BridgeClient again = BridgeClient.connect(clients, node.port())) {
       again.register(address, token);
-      awaitRegistered(again, node, address);
+      again.awaitRegistered(node, address);
       String next = log.append(acme.accountId(), Bus.CONVERSATION_UPDATED, 1L, new JsonObject().put("n", 1)).await().getString("id");
       again.awaitEvent(next);
       assertThat(again.closed).isFalse();
