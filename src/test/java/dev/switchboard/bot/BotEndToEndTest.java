@@ -2,11 +2,11 @@ package dev.switchboard.bot;
 
 import dev.switchboard.support.Await;
 import dev.switchboard.support.FakeGraph;
-import dev.switchboard.support.Fixtures;
 import dev.switchboard.support.Http;
 import dev.switchboard.support.Seed;
 import dev.switchboard.support.TestDb;
 import dev.switchboard.support.TestNode;
+import dev.switchboard.support.Webhooks;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -16,7 +16,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -131,14 +130,8 @@ class BotEndToEndTest {
 
   /** A customer's WhatsApp message from {@code from}; answers the wamid. */
   static String whatsapp(Http via, String fixture, String from, Instant at, Consumer<JsonObject> edit) {
-    JsonObject body = Fixtures.json(fixture);
-    JsonObject value = body.getJsonArray("entry").getJsonObject(0).getJsonArray("changes").getJsonObject(0).getJsonObject("value");
-    value.getJsonArray("contacts").getJsonObject(0).put("wa_id", from);
-    JsonObject m = value.getJsonArray("messages").getJsonObject(0);
-    String id = "wamid.t-" + UUID.randomUUID();
-    m.put("from", from).put("id", id).put("timestamp", String.valueOf(at.getEpochSecond()));
-    edit.accept(m);
-    post(via, "whatsapp", body);
+    String id = Webhooks.wamid();
+    Webhooks.post(via, "whatsapp", Webhooks.whatsappMessage(fixture, from, null, id, at, edit));
     return id;
   }
 
@@ -148,28 +141,13 @@ class BotEndToEndTest {
 
   /** A Messenger or Instagram event for {@code user}; answers the mid. */
   static String messaging(Http via, String platform, String fixture, String user, boolean echo, Consumer<JsonObject> edit) {
-    JsonObject body = Fixtures.json(fixture);
-    JsonObject entry = body.getJsonArray("entry").getJsonObject(0);
-    long now = Instant.now().toEpochMilli();
-    entry.put("time", now);
-    JsonObject m = entry.getJsonArray("messaging").getJsonObject(0);
-    m.getJsonObject(echo ? "recipient" : "sender").put("id", user);
-    m.put("timestamp", now);
-    JsonObject inner = m.containsKey("postback") ? m.getJsonObject("postback") : m.getJsonObject("message");
-    String mid = "m_t-" + UUID.randomUUID();
-    inner.put("mid", mid);
-    edit.accept(inner);
-    post(via, platform, body);
+    String mid = Webhooks.mid();
+    Webhooks.post(via, platform, Webhooks.messaging(fixture, user, mid, echo, edit));
     return mid;
   }
 
   static String messengerText(String user, String text) {
     return messaging(http, "messenger", "messenger_text.json", user, false, m -> m.put("text", text));
-  }
-
-  static void post(Http via, String platform, JsonObject body) {
-    Http.Res r = via.signedWebhook(platform, body.encode().getBytes(StandardCharsets.UTF_8));
-    assertThat(r.status()).as(r.text()).isEqualTo(200);
   }
 
   static String user() {
@@ -308,17 +286,12 @@ class BotEndToEndTest {
     flow("human", keyword("agent"), reply("A person will answer you shortly"), handoff());
     flow("any", new JsonObject().put("type", "any"), reply("bot here"));
     String from = user();
-    JsonObject body = Fixtures.json("whatsapp_text.json");
-    JsonObject value = body.getJsonArray("entry").getJsonObject(0).getJsonArray("changes").getJsonObject(0).getJsonObject("value");
-    value.getJsonArray("contacts").getJsonObject(0).put("wa_id", from);
-    JsonObject first = value.getJsonArray("messages").getJsonObject(0);
-    JsonObject second = first.copy();
-    String now = String.valueOf(Instant.now().getEpochSecond());
-    first.put("from", from).put("id", "wamid.t-" + UUID.randomUUID()).put("timestamp", now).getJsonObject("text").put("body", "agent please");
-    String secondId = "wamid.t-" + UUID.randomUUID();
-    second.put("from", from).put("id", secondId).put("timestamp", now).getJsonObject("text").put("body", "hello?");
-    value.getJsonArray("messages").add(second);
-    post(http, "whatsapp", body);
+    JsonObject body = Webhooks.whatsappTextBody(from, null, Webhooks.wamid(), "agent please");
+    String secondId = Webhooks.wamid();
+    JsonObject second = Webhooks.whatsappValue(body).getJsonArray("messages").getJsonObject(0).copy().put("id", secondId);
+    second.getJsonObject("text").put("body", "hello?");
+    Webhooks.whatsappValue(body).getJsonArray("messages").add(second);
+    Webhooks.post(http, "whatsapp", body);
     stored(secondId);
     assertThat(botTexts(from)).containsExactly("A person will answer you shortly");
     assertThat(status(from)).isEqualTo("open");
@@ -420,15 +393,10 @@ class BotEndToEndTest {
       for (int i = 0; i < 4; i++) {
         String user = user();
         users.add(user);
-        JsonObject body = Fixtures.json("messenger_text.json");
-        JsonObject entry = body.getJsonArray("entry").getJsonObject(0);
-        JsonObject m = entry.getJsonArray("messaging").getJsonObject(0);
-        m.getJsonObject("sender").put("id", user);
-        m.put("timestamp", Instant.now().toEpochMilli());
-        String mid = "m_t-" + UUID.randomUUID();
-        m.getJsonObject("message").put("mid", mid);
-        post(http, "messenger", body);
-        post(http2, "messenger", body);
+        String mid = Webhooks.mid();
+        JsonObject body = Webhooks.messaging("messenger_text.json", user, mid, false, m -> { });
+        Webhooks.post(http, "messenger", body);
+        Webhooks.post(http2, "messenger", body);
         stored(mid);
       }
       for (String user : users) {

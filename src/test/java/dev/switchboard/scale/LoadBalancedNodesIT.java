@@ -9,6 +9,7 @@ import dev.switchboard.support.Requires;
 import dev.switchboard.support.Seed;
 import dev.switchboard.support.TestDb;
 import dev.switchboard.support.TestNode;
+import dev.switchboard.support.Webhooks;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -77,7 +78,7 @@ class LoadBalancedNodesIT {
     nginx = Nginx.start(List.of(a.port(), b.port()));
     lb = new Http(clients, nginx.baseUrl());
     acme = Seed.account(db, "Acme");
-    Seed.channel(db, acme.accountId(), "whatsapp", Webhooks.PHONE_NUMBER_ID);
+    Seed.channel(db, acme.accountId(), "whatsapp", Webhooks.WA_PHONE_NUMBER_ID);
     address = Bus.accountAddress(acme.accountId());
     token = a.node.services().tokens().issue(acme.adminId(), acme.accountId(), "admin", "Admin");
 
@@ -219,7 +220,7 @@ class LoadBalancedNodesIT {
     allProcessed();
     Await.passes(Duration.ofSeconds(10), () ->
         assertThat(count("SELECT count(*) FROM messages WHERE type = 'bot' AND status = 'pending'")).isZero());
-    List<String> sends = graph.calls("POST", "/" + Webhooks.PHONE_NUMBER_ID + "/messages").stream()
+    List<String> sends = graph.calls("POST", "/" + Webhooks.WA_PHONE_NUMBER_ID + "/messages").stream()
         .map(FakeGraph.Call::body).filter(body -> body.contains("Our prices start at 10")).toList();
     assertThat(sends).as("Graph sends of the bot's reply").hasSize(n);
     // one reply per conversation, one per inbound message

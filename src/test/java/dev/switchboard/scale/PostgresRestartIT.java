@@ -6,6 +6,7 @@ import dev.switchboard.support.Http;
 import dev.switchboard.support.Requires;
 import dev.switchboard.support.TestDb;
 import dev.switchboard.support.TestNode;
+import dev.switchboard.support.Webhooks;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
@@ -60,7 +61,7 @@ class PostgresRestartIT {
     scalar("INSERT INTO users (account_id, name, email, password_hash, role) VALUES (?, 'Admin', 'admin@acme.test', ?, 'admin') RETURNING id",
         account, Passwords.hash("secret", 1_000));
     scalar("INSERT INTO channels (account_id, platform, name, external_id, access_token) VALUES (?, 'whatsapp', 'wa', ?, 't') RETURNING id",
-        account, Webhooks.PHONE_NUMBER_ID);
+        account, Webhooks.WA_PHONE_NUMBER_ID);
   }
 
   @AfterAll

@@ -4,6 +4,7 @@ import dev.switchboard.store.EventLog;
 import dev.switchboard.support.Http;
 import dev.switchboard.support.Requires;
 import dev.switchboard.support.TestNode;
+import dev.switchboard.support.Webhooks;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

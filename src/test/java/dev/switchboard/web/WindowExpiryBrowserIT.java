@@ -1,6 +1,7 @@
 package dev.switchboard.web;
 
 import dev.switchboard.support.Requires;
+import dev.switchboard.support.Webhooks;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
