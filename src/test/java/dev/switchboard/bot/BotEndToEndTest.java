@@ -3,6 +3,7 @@ package dev.switchboard.bot;
 import dev.switchboard.support.Await;
 import dev.switchboard.support.FakeGraph;
 import dev.switchboard.support.Http;
+import dev.switchboard.support.NodeExtension;
 import dev.switchboard.support.Seed;
 import dev.switchboard.support.TestDb;
 import dev.switchboard.support.TestNode;
@@ -10,11 +11,11 @@ import dev.switchboard.support.Webhooks;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -52,11 +53,14 @@ class BotEndToEndTest {
   static Seed.Account account;
   static long teamId;
 
+  @RegisterExtension
+  static final NodeExtension env = NodeExtension.builder().graph().settings(limits()).build();
+
   @BeforeAll
   static void start() {
-    db = TestDb.create();
-    vertx = Vertx.vertx();
-    graph = FakeGraph.start(vertx);
+    db = env.db();
+    vertx = env.vertx();
+    graph = env.graph();
     graph.respond("POST", "/" + WA_PHONE_ID + "/messages", c -> FakeGraph.Answer.json(200, new JsonObject()
         .put("messaging_product", "whatsapp")
         .put("messages", new JsonArray().add(new JsonObject().put("id", "wamid.out-" + UUID.randomUUID())))));
@@ -64,9 +68,9 @@ class BotEndToEndTest {
         .put("recipient_id", c.json().getJsonObject("recipient").getString("id"))
         .put("message_id", "m_out-" + UUID.randomUUID())));
     graph.respond("GET", "/", FakeGraph.Answer.ok("profile_response_messenger.json"));
-    prefix = TestNode.newRedisPrefix();
-    node = TestNode.start(db, prefix, settings());
-    http = new Http(node.vertx, node.baseUrl());
+    prefix = env.redisPrefix();
+    node = env.node();
+    http = env.http();
     account = Seed.account(db, "Acme");
     Seed.channel(db, account.accountId(), "whatsapp", WA_PHONE_ID);
     Seed.channel(db, account.accountId(), "messenger", PAGE_ID);
@@ -76,22 +80,18 @@ class BotEndToEndTest {
     admin = http.as(login.json().getString("token"));
   }
 
+  /** The settings of a second node on the same database and fake. */
   static JsonObject settings() {
+    return limits().put("GRAPH_API_URL", graph.url());
+  }
+
+  // every node of the class; the extension adds the fake's URL to its own
+  static JsonObject limits() {
     return new JsonObject()
-        .put("GRAPH_API_URL", graph.url())
         .put("BOT_MAX_REPLIES_PER_MINUTE", MAX_PER_MINUTE)
         .put("GRAPH_RETRY_BASE_MS", 50)
         .put("OUTBOUND_POLL_MS", 200)
         .put("PROCESSOR_SWEEP_MS", 200);
-  }
-
-  @AfterAll
-  static void stop() {
-    http.close();
-    node.close();
-    graph.close();
-    vertx.close().await();
-    db.drop();
   }
 
   @BeforeEach

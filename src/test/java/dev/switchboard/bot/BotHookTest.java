@@ -1,11 +1,12 @@
 package dev.switchboard.bot;
 
-import dev.switchboard.support.Await;
 import dev.switchboard.common.Services;
-import dev.switchboard.conversation.Inbound;
 import dev.switchboard.common.Times;
+import dev.switchboard.conversation.Inbound;
 import dev.switchboard.store.Bus;
+import dev.switchboard.support.Await;
 import dev.switchboard.support.FakeGraph;
+import dev.switchboard.support.NodeExtension;
 import dev.switchboard.support.Seed;
 import dev.switchboard.support.TestDb;
 import dev.switchboard.support.TestNode;
@@ -14,11 +15,11 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.SqlConnection;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -52,25 +53,20 @@ class BotHookTest {
   long contactId;
   long conversationId;
 
+  @RegisterExtension
+  static final NodeExtension env = NodeExtension.builder().graph().settings(new JsonObject().put("BOT_MAX_REPLIES_PER_MINUTE", 3)).build();
+
   @BeforeAll
   static void start() {
-    db = TestDb.create();
-    vertx = Vertx.vertx();
-    graph = FakeGraph.start(vertx);
+    db = env.db();
+    vertx = env.vertx();
+    graph = env.graph();
     graph.respond("POST", "/", FakeGraph.Answer.ok("send_response_whatsapp_text.json"));
-    node = TestNode.start(db, TestNode.newRedisPrefix(), new JsonObject().put("BOT_MAX_REPLIES_PER_MINUTE", 3).put("GRAPH_API_URL", graph.url()));
+    node = env.node();
     services = node.node.services();
     account = Seed.account(db, "Acme");
     channelId = Seed.channel(db, account.accountId(), "whatsapp", "wa-" + UUID.randomUUID());
     teamId = Seed.insert(db, "INSERT INTO teams (account_id, name) VALUES (?, ?) RETURNING id", account.accountId(), "Sales");
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
-    graph.close();
-    vertx.close().await();
-    db.drop();
   }
 
   @BeforeEach

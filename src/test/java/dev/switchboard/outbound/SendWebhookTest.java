@@ -3,6 +3,7 @@ package dev.switchboard.outbound;
 import dev.switchboard.support.FakeGraph.Answer;
 import dev.switchboard.support.FakeGraph;
 import dev.switchboard.support.Http;
+import dev.switchboard.support.NodeExtension;
 import dev.switchboard.support.Seed;
 import dev.switchboard.support.TestDb;
 import dev.switchboard.support.TestNode;
@@ -10,11 +11,11 @@ import dev.switchboard.support.Webhooks;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -40,29 +41,22 @@ class SendWebhookTest {
   static long whatsapp;
   static long messenger;
 
+  @RegisterExtension
+  static final NodeExtension env = NodeExtension.builder().graph().settings(new JsonObject()
+      .put("OUTBOUND_POLL_MS", 100)
+      .put("PROCESSOR_SWEEP_MS", 100)).build();
+
   @BeforeAll
   static void start() {
-    db = TestDb.create();
-    vertx = Vertx.vertx();
-    graph = FakeGraph.start(vertx);
-    node = TestNode.start(db, TestNode.newRedisPrefix(), new JsonObject()
-        .put("GRAPH_API_URL", graph.url())
-        .put("OUTBOUND_POLL_MS", 100)
-        .put("PROCESSOR_SWEEP_MS", 100));
+    db = env.db();
+    vertx = env.vertx();
+    graph = env.graph();
+    node = env.node();
     account = Seed.account(db, "Hooks Co");
     whatsapp = Seed.channel(db, account.accountId(), "whatsapp", PHONE_ID);
     messenger = Seed.channel(db, account.accountId(), "messenger", PAGE_ID);
-    http = new Http(node.vertx, node.baseUrl());
+    http = env.http();
     api = http.as(SendSupport.token(http, account));
-  }
-
-  @AfterAll
-  static void stop() {
-    http.close();
-    node.close();
-    graph.close();
-    vertx.close().await();
-    db.drop();
   }
 
   @BeforeEach
