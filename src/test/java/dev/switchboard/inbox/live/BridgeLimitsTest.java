@@ -4,15 +4,16 @@ import dev.switchboard.store.Bus;
 import dev.switchboard.support.Await;
 import dev.switchboard.support.BridgeClient;
 import dev.switchboard.support.Http;
+import dev.switchboard.support.NodeExtension;
 import dev.switchboard.support.Seed;
 import dev.switchboard.support.TestDb;
 import dev.switchboard.support.TestNode;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,23 +32,18 @@ class BridgeLimitsTest {
   static Http http;
   static Seed.Account acme;
 
+  @RegisterExtension
+  static final NodeExtension env = NodeExtension.builder().settings(new JsonObject()
+      .put("BRIDGE_MAX_CONNECTIONS", BUDGET)
+      .put("BRIDGE_MAX_QUEUE_BYTES", 32 * 1024)).account("Acme").build();
+
   @BeforeAll
   static void start() {
-    db = TestDb.create();
-    node = TestNode.start(db, TestNode.newRedisPrefix(), new JsonObject()
-        .put("BRIDGE_MAX_CONNECTIONS", BUDGET)
-        .put("BRIDGE_MAX_QUEUE_BYTES", 32 * 1024));
-    clients = Vertx.vertx();
-    http = new Http(clients, node.baseUrl());
-    acme = Seed.account(db, "Acme");
-  }
-
-  @AfterAll
-  static void stop() {
-    http.close();
-    clients.close().await();
-    node.close();
-    db.drop();
+    db = env.db();
+    node = env.node();
+    clients = env.vertx();
+    http = env.http();
+    acme = env.account();
   }
 
   static BridgeStats stats() {

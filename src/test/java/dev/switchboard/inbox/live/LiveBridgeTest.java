@@ -3,6 +3,7 @@ package dev.switchboard.inbox.live;
 import dev.switchboard.store.Bus;
 import dev.switchboard.support.Await;
 import dev.switchboard.support.BridgeClient;
+import dev.switchboard.support.NodeExtension;
 import dev.switchboard.support.Seed;
 import dev.switchboard.support.TestDb;
 import dev.switchboard.support.TestNode;
@@ -10,10 +11,10 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Response;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.List;
@@ -35,23 +36,18 @@ class LiveBridgeTest {
   static Seed.Account acme;
   static Seed.Account globex;
 
+  @RegisterExtension
+  static final NodeExtension env = NodeExtension.builder().settings(new JsonObject().put("NODE_ID", NODE_A)).account("Acme").build();
+
   @BeforeAll
   static void start() {
-    db = TestDb.create();
-    prefix = TestNode.newRedisPrefix();
-    nodeA = TestNode.start(db, prefix, new JsonObject().put("NODE_ID", NODE_A));
-    nodeB = TestNode.start(db, prefix, new JsonObject().put("NODE_ID", NODE_A.replace("live-a", "live-b")));
-    clients = Vertx.vertx();
-    acme = Seed.account(db, "Acme");
+    db = env.db();
+    prefix = env.redisPrefix();
+    nodeA = env.node();
+    nodeB = env.open(TestNode.start(db, prefix, new JsonObject().put("NODE_ID", NODE_A.replace("live-a", "live-b"))));
+    clients = env.vertx();
+    acme = env.account();
     globex = Seed.account(db, "Globex");
-  }
-
-  @AfterAll
-  static void stop() {
-    clients.close().await();
-    nodeB.close();
-    nodeA.close();
-    db.drop();
   }
 
   static String address(Seed.Account a) {
