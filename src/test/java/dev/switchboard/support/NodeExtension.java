@@ -128,7 +128,7 @@ public final class NodeExtension implements BeforeAllCallback, AfterAllCallback 
   }
 
   @Override
-  public void afterAll(ExtensionContext context) throws Exception {
+  public void afterAll(ExtensionContext context) {
     closeAll(null);
   }
 
