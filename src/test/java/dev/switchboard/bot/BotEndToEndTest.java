@@ -17,9 +17,6 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -163,29 +160,11 @@ class BotEndToEndTest {
   }
 
   static void exec(String sql, Object... args) throws Exception {
-    try (Connection c = db.connect(); PreparedStatement ps = c.prepareStatement(sql)) {
-      for (int i = 0; i < args.length; i++) {
-        ps.setObject(i + 1, args[i]);
-      }
-      ps.execute();
-    }
+    Seed.exec(db, sql, args);
   }
 
   static List<String> strings(String sql, Object... args) {
-    List<String> out = new ArrayList<>();
-    try (Connection c = db.connect(); PreparedStatement ps = c.prepareStatement(sql)) {
-      for (int i = 0; i < args.length; i++) {
-        ps.setObject(i + 1, args[i]);
-      }
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          out.add(rs.getString(1));
-        }
-      }
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
-    return out;
+    return Seed.strings(db, sql, args);
   }
 
   /** Waits until the processor stored the message: the bot ran in that same transaction. */

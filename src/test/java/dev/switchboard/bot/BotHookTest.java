@@ -21,9 +21,6 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -81,27 +78,11 @@ class BotHookTest {
   // --- helpers -------------------------------------------------------------------------------
 
   static void exec(String sql, Object... args) throws Exception {
-    try (Connection c = db.connect(); PreparedStatement ps = c.prepareStatement(sql)) {
-      for (int i = 0; i < args.length; i++) {
-        ps.setObject(i + 1, args[i]);
-      }
-      ps.execute();
-    }
+    Seed.exec(db, sql, args);
   }
 
   static List<String> strings(String sql, Object... args) throws Exception {
-    List<String> out = new ArrayList<>();
-    try (Connection c = db.connect(); PreparedStatement ps = c.prepareStatement(sql)) {
-      for (int i = 0; i < args.length; i++) {
-        ps.setObject(i + 1, args[i]);
-      }
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          out.add(rs.getString(1));
-        }
-      }
-    }
-    return out;
+    return Seed.strings(db, sql, args);
   }
 
   static void flow(String name, JsonObject trigger, JsonArray actions) throws Exception {

@@ -4,7 +4,6 @@ import dev.switchboard.support.Http;
 import dev.switchboard.support.NodeExtension;
 import dev.switchboard.support.TestDb;
 import dev.switchboard.support.TestNode;
-import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
