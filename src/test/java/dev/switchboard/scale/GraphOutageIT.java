@@ -3,6 +3,7 @@ package dev.switchboard.scale;
 import dev.switchboard.support.Await;
 import dev.switchboard.support.FakeGraph;
 import dev.switchboard.support.Http;
+import dev.switchboard.support.NodeExtension;
 import dev.switchboard.support.Seed;
 import dev.switchboard.support.TestDb;
 import dev.switchboard.support.TestNode;
@@ -10,10 +11,10 @@ import dev.switchboard.support.Webhooks;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -38,11 +39,19 @@ class GraphOutageIT {
   /** Texts Meta accepted, in the order it accepted them, with the recipient. */
   static final List<String[]> delivered = new CopyOnWriteArrayList<>();
 
+  @RegisterExtension
+  static final NodeExtension env = NodeExtension.builder().graph().settings(new JsonObject()
+      // GRAPH_MAX_ATTEMPTS left at its default: 10 attempts from a 20 ms base span at least ~5 s
+      // (at the default 500 ms base, at least ~90 s), longer than this outage
+      .put("GRAPH_RETRY_BASE_MS", 20)
+      .put("OUTBOUND_POLL_MS", 100)
+      .put("PROCESSOR_SWEEP_MS", 200)).build();
+
   @BeforeAll
   static void start() {
-    db = TestDb.create();
-    vertx = Vertx.vertx();
-    graph = FakeGraph.start(vertx);
+    db = env.db();
+    vertx = env.vertx();
+    graph = env.graph();
     graph.respond("POST", "/", c -> {
       if (!graphUp.get()) {
         return FakeGraph.Answer.json(503, new JsonObject().put("error", new JsonObject()
@@ -53,25 +62,10 @@ class GraphOutageIT {
       return FakeGraph.Answer.json(200, new JsonObject().put("messaging_product", "whatsapp")
           .put("messages", new JsonArray().add(new JsonObject().put("id", "wamid.out-" + UUID.randomUUID()))));
     });
-    node = TestNode.start(db, TestNode.newRedisPrefix(), new JsonObject()
-        .put("GRAPH_API_URL", graph.url())
-        // GRAPH_MAX_ATTEMPTS left at its default: 10 attempts from a 20 ms base span at least ~5 s
-        // (at the default 500 ms base, at least ~90 s), longer than this outage
-        .put("GRAPH_RETRY_BASE_MS", 20)
-        .put("OUTBOUND_POLL_MS", 100)
-        .put("PROCESSOR_SWEEP_MS", 200));
-    http = new Http(vertx, node.baseUrl());
+    node = env.node();
+    http = env.http();
     acme = Seed.account(db, "Acme");
     Seed.channel(db, acme.accountId(), "whatsapp", Webhooks.WA_PHONE_NUMBER_ID);
-  }
-
-  @AfterAll
-  static void stop() {
-    http.close();
-    node.close();
-    graph.close();
-    vertx.close().await();
-    db.drop();
   }
 
   @Test

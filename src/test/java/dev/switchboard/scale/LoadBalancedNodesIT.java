@@ -5,6 +5,7 @@ import dev.switchboard.support.Await;
 import dev.switchboard.support.BridgeClient;
 import dev.switchboard.support.FakeGraph;
 import dev.switchboard.support.Http;
+import dev.switchboard.support.NodeExtension;
 import dev.switchboard.support.Requires;
 import dev.switchboard.support.Seed;
 import dev.switchboard.support.TestDb;
@@ -13,7 +14,6 @@ import dev.switchboard.support.Webhooks;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.MethodOrderer;
@@ -57,15 +57,19 @@ class LoadBalancedNodesIT {
   static final List<String> windowCustomers = new ArrayList<>();
   static final AtomicLong customers = new AtomicLong(14_155_550_000L);
 
+  // two nodes behind nginx, started here
+  @RegisterExtension
+  static final NodeExtension env = NodeExtension.builder().graph().withoutNode().account("Acme").build();
+
   @BeforeAll
   static void start() {
-    db = TestDb.create();
-    clients = Vertx.vertx();
-    graph = FakeGraph.start(clients);
+    db = env.db();
+    clients = env.vertx();
+    graph = env.graph();
     AtomicLong wamids = new AtomicLong();
     graph.respond("POST", "/", c -> FakeGraph.Answer.json(200, new JsonObject().put("messaging_product", "whatsapp")
         .put("messages", new JsonArray().add(new JsonObject().put("id", "wamid.out-" + wamids.incrementAndGet() + "-" + UUID.randomUUID())))));
-    String prefix = TestNode.newRedisPrefix();
+    String prefix = env.redisPrefix();
     JsonObject settings = new JsonObject()
         .put("GRAPH_API_URL", graph.url())
         .put("WINDOW_STANDARD", "PT" + WINDOW_SECONDS + "S")
@@ -73,11 +77,11 @@ class LoadBalancedNodesIT {
         .put("WINDOW_TIMER_POLL_MS", 200)
         .put("OUTBOUND_POLL_MS", 200)
         .put("PROCESSOR_SWEEP_MS", 200);
-    a = TestNode.start(db, prefix, settings.copy().put("NODE_ID", "node-a"));
-    b = TestNode.start(db, prefix, settings.copy().put("NODE_ID", "node-b"));
-    nginx = Nginx.start(List.of(a.port(), b.port()));
-    lb = new Http(clients, nginx.baseUrl());
-    acme = Seed.account(db, "Acme");
+    a = env.open(TestNode.start(db, prefix, settings.copy().put("NODE_ID", "node-a")));
+    b = env.open(TestNode.start(db, prefix, settings.copy().put("NODE_ID", "node-b")));
+    nginx = env.open(Nginx.start(List.of(a.port(), b.port())));
+    lb = env.open(new Http(clients, nginx.baseUrl()));
+    acme = env.account();
     Seed.channel(db, acme.accountId(), "whatsapp", Webhooks.WA_PHONE_NUMBER_ID);
     address = Bus.accountAddress(acme.accountId());
     token = a.node.services().tokens().issue(acme.adminId(), acme.accountId(), "admin", "Admin");
@@ -87,28 +91,6 @@ class LoadBalancedNodesIT {
       String wa = customer();
       windowCustomers.add(wa);
       post(Webhooks.whatsappText(wa, "wamid.win-" + UUID.randomUUID(), "hello"));
-    }
-  }
-
-  @AfterAll
-  static void stop() {
-    if (nginx != null) {
-      nginx.close();
-    }
-    if (lb != null) {
-      lb.close();
-    }
-    if (a != null) {
-      a.close();
-    }
-    if (b != null) {
-      b.close();
-    }
-    if (clients != null) {
-      clients.close().await();
-    }
-    if (db != null) {
-      db.drop();
     }
   }
 
