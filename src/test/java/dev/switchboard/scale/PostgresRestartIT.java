@@ -3,13 +3,13 @@ package dev.switchboard.scale;
 import dev.switchboard.auth.Passwords;
 import dev.switchboard.support.Await;
 import dev.switchboard.support.Http;
+import dev.switchboard.support.NodeExtension;
 import dev.switchboard.support.Requires;
 import dev.switchboard.support.TestDb;
 import dev.switchboard.support.TestNode;
 import dev.switchboard.support.Webhooks;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -38,47 +38,32 @@ class PostgresRestartIT {
   static final Requires TOOL = PrivateServers.POSTGRES_REQUIRED;
 
   static PrivateServers.Postgres pg;
-  static TestDb unused;
   static String jdbc;
   static TestNode node;
   static Vertx clients;
   static Http http;
 
+  // the node runs on the private PostgreSQL, started here
+  @RegisterExtension
+  static final NodeExtension env = NodeExtension.builder().withoutNode().build();
+
   @BeforeAll
   static void start() throws SQLException {
-    pg = PrivateServers.Postgres.create();
+    pg = env.open(PrivateServers.Postgres.create());
     String url = pg.createDatabase("restart_test");
     jdbc = "jdbc:postgresql://127.0.0.1:" + pg.port + "/restart_test";
     // TestNode wants a TestDb for its defaults; the node uses the private server instead
-    unused = TestDb.create();
-    node = TestNode.start(unused, TestNode.newRedisPrefix(), new JsonObject()
+    node = env.open(TestNode.start(env.db(), env.redisPrefix(), new JsonObject()
         .put("DATABASE_URL", url)
         .put("DB_POOL_SIZE", 4)
-        .put("PROCESSOR_SWEEP_MS", 200));
-    clients = Vertx.vertx();
-    http = new Http(clients, node.baseUrl());
+        .put("PROCESSOR_SWEEP_MS", 200)));
+    clients = env.vertx();
+    http = env.open(new Http(clients, node.baseUrl()));
     long account = scalar("INSERT INTO accounts (name) VALUES ('Acme') RETURNING id");
     scalar("INSERT INTO users (account_id, name, email, password_hash, role) VALUES (?, 'Admin', 'admin@acme.test', ?, 'admin') RETURNING id",
         account, Passwords.hash("secret", 1_000));
     scalar("INSERT INTO channels (account_id, platform, name, external_id, access_token) VALUES (?, 'whatsapp', 'wa', ?, 't') RETURNING id",
         account, Webhooks.WA_PHONE_NUMBER_ID);
-  }
-
-  @AfterAll
-  static void stop() {
-    if (http != null) {
-      http.close();
-      clients.close().await();
-    }
-    if (node != null) {
-      node.close();
-    }
-    if (pg != null) {
-      pg.close();
-    }
-    if (unused != null) {
-      unused.drop();
-    }
   }
 
   static long scalar(String sql, Object... args) {

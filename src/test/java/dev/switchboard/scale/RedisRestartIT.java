@@ -4,6 +4,7 @@ import dev.switchboard.store.Bus;
 import dev.switchboard.support.Await;
 import dev.switchboard.support.BridgeClient;
 import dev.switchboard.support.Http;
+import dev.switchboard.support.NodeExtension;
 import dev.switchboard.support.Requires;
 import dev.switchboard.support.Seed;
 import dev.switchboard.support.TestDb;
@@ -12,7 +13,6 @@ import dev.switchboard.support.Webhooks;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -39,37 +39,24 @@ class RedisRestartIT {
   static Http http;
   static Seed.Account acme;
 
+  // the node runs on the private Redis, started here
+  @RegisterExtension
+  static final NodeExtension env = NodeExtension.builder().withoutNode().account("Acme").build();
+
   @BeforeAll
   static void start() {
-    db = TestDb.create();
-    redis = PrivateServers.Redis.start();
-    node = TestNode.start(db, TestNode.newRedisPrefix(), new JsonObject()
+    db = env.db();
+    redis = env.open(PrivateServers.Redis.start());
+    node = env.open(TestNode.start(db, env.redisPrefix(), new JsonObject()
         .put("REDIS_URL", redis.url())
         .put("WINDOW_STANDARD", "PT" + WINDOW_SECONDS + "S")
         .put("WINDOW_HUMAN_AGENT", "PT" + WINDOW_SECONDS + "S")
         .put("WINDOW_TIMER_POLL_MS", 200)
-        .put("PROCESSOR_SWEEP_MS", 200));
-    clients = Vertx.vertx();
-    http = new Http(clients, node.baseUrl());
-    acme = Seed.account(db, "Acme");
+        .put("PROCESSOR_SWEEP_MS", 200)));
+    clients = env.vertx();
+    http = env.open(new Http(clients, node.baseUrl()));
+    acme = env.account();
     Seed.channel(db, acme.accountId(), "whatsapp", Webhooks.WA_PHONE_NUMBER_ID);
-  }
-
-  @AfterAll
-  static void stop() {
-    if (http != null) {
-      http.close();
-      clients.close().await();
-    }
-    if (node != null) {
-      node.close();
-    }
-    if (redis != null) {
-      redis.close();
-    }
-    if (db != null) {
-      db.drop();
-    }
   }
 
   static String post(String waId, String text) {
