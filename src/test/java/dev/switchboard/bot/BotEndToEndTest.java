@@ -73,8 +73,7 @@ class BotEndToEndTest {
     Seed.channel(db, account.accountId(), "messenger", PAGE_ID);
     Seed.channel(db, account.accountId(), "instagram", IG_ID);
     teamId = Seed.insert(db, "INSERT INTO teams (account_id, name) VALUES (?, ?) RETURNING id", account.accountId(), "Support");
-    Http.Res login = http.post("/api/v1/auth/login", new JsonObject().put("email", account.adminEmail()).put("password", account.password()));
-    admin = http.as(login.json().getString("token"));
+    admin = http.as(http.login(account.adminEmail(), account.password()));
   }
 
   /** The settings of a second node on the same database and fake. */

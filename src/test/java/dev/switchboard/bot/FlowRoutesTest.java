@@ -58,9 +58,7 @@ class FlowRoutesTest {
   }
 
   static String login(String email, String password) {
-    Http.Res r = http.post("/api/v1/auth/login", new JsonObject().put("email", email).put("password", password));
-    assertThat(r.status()).isEqualTo(200);
-    return r.json().getString("token");
+    return http.login(email, password);
   }
 
   static JsonObject keywordFlow(String name) {

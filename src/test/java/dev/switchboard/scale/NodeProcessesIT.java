@@ -235,9 +235,7 @@ class NodeProcessesIT {
 
   static String login() {
     try (Http http = new Http(vertx, b.baseUrl())) {
-      Http.Res r = http.post("/api/v1/auth/login", new JsonObject().put("email", acme.adminEmail()).put("password", acme.password()));
-      assertThat(r.status()).as(r.text()).isEqualTo(200);
-      return r.json().getString("token");
+      return http.login(acme.adminEmail(), acme.password());
     }
   }
 

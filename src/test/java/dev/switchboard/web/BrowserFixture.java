@@ -73,8 +73,7 @@ final class BrowserFixture implements AutoCloseable {
       Seed.insert(db, "UPDATE channels SET waba_id = 'waba-1' WHERE id = ? RETURNING id", whatsapp);
       messenger = Seed.channel(db, account.accountId(), "messenger", Webhooks.PAGE_ID);
       instagram = Seed.channel(db, account.accountId(), "instagram", Webhooks.IG_ID);
-      adminToken = http.post("/api/v1/auth/login", new JsonObject().put("email", account.adminEmail()).put("password", account.password()))
-          .json().getString("token");
+      adminToken = http.login(account.adminEmail(), account.password());
     } catch (RuntimeException | Error e) {
       close();
       throw e;
