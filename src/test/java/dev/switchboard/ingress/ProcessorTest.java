@@ -283,10 +283,12 @@ class ProcessorTest {
     assertThat(new JsonObject((String) future.get("raw")).getJsonObject("hologram").getInteger("duration_ms")).isEqualTo(4200);
   }
 
+  // not due for an hour: the node's sender never claims a 'pending' one (it would try the real
+  // Graph API and mark it failed, under load before the statuses arrive), only statuses move it
   static long seedOutbound(long channelId, String customer, String externalId, String status, OffsetDateTime at) {
     long conv = conversationOf(channelId, customer);
-    return Seed.insert(db, "INSERT INTO messages (account_id, conversation_id, channel_id, direction, type, content_type, text, sender_type, status, external_id, platform_timestamp) "
-        + "VALUES (?, ?, ?, 'out', 'reply', 'text', 'our reply', 'agent', ?, ?, ?) RETURNING id",
+    return Seed.insert(db, "INSERT INTO messages (account_id, conversation_id, channel_id, direction, type, content_type, text, sender_type, status, external_id, platform_timestamp, next_attempt_at) "
+        + "VALUES (?, ?, ?, 'out', 'reply', 'text', 'our reply', 'agent', ?, ?, ?, now() + interval '1 hour') RETURNING id",
         account.accountId(), conv, channelId, status, externalId, at);
   }
 
