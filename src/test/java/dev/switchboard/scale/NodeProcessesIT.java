@@ -3,6 +3,7 @@ package dev.switchboard.scale;
 import dev.switchboard.support.Await;
 import dev.switchboard.support.FakeGraph;
 import dev.switchboard.support.Http;
+import dev.switchboard.support.NodeExtension;
 import dev.switchboard.support.Requires;
 import dev.switchboard.support.Seed;
 import dev.switchboard.support.TestDb;
@@ -11,7 +12,6 @@ import dev.switchboard.support.Webhooks;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.MethodOrderer;
@@ -62,47 +62,32 @@ class NodeProcessesIT {
   static Nginx nginx;
   static Seed.Account acme;
 
+  // the nodes are processes, started here
+  @RegisterExtension
+  static final NodeExtension env = NodeExtension.builder().graph().withoutNode().account("Acme").build();
+
   @BeforeAll
   static void start() {
-    db = TestDb.create();
-    vertx = Vertx.vertx();
-    graph = FakeGraph.start(vertx);
+    db = env.db();
+    vertx = env.vertx();
+    graph = env.graph();
     graph.respond("POST", "/", c -> new FakeGraph.Answer(200, new JsonObject().put("messaging_product", "whatsapp")
         .put("messages", new JsonArray().add(new JsonObject().put("id", "wamid.out-" + UUID.randomUUID()))).encode(),
         c.body().contains("slow reply") ? 3_000 : 0));
-    String prefix = TestNode.newRedisPrefix();
-    Map<String, String> env = Map.of(
+    String prefix = env.redisPrefix();
+    Map<String, String> settings = Map.of(
         "GRAPH_API_URL", graph.url(),
         "PROCESSOR_SWEEP_MS", "200",
         "PROCESSOR_BATCH", "50",
         "OUTBOUND_POLL_MS", "200",
         "GRAPH_TIMEOUT_MS", "8000");
-    a = NodeProcess.start("proc-a", db, TestNode.REDIS_URL, prefix, env);
-    b = NodeProcess.start("proc-b", db, TestNode.REDIS_URL, prefix, env);
+    a = env.open(NodeProcess.start("proc-a", db, TestNode.REDIS_URL, prefix, settings));
+    b = env.open(NodeProcess.start("proc-b", db, TestNode.REDIS_URL, prefix, settings));
     a.awaitReady(Duration.ofSeconds(90));
     b.awaitReady(Duration.ofSeconds(90));
-    nginx = Nginx.start(List.of(a.port, b.port));
-    acme = Seed.account(db, "Acme");
+    nginx = env.open(Nginx.start(List.of(a.port, b.port)));
+    acme = env.account();
     Seed.channel(db, acme.accountId(), "whatsapp", Webhooks.WA_PHONE_NUMBER_ID);
-  }
-
-  @AfterAll
-  static void stop() {
-    for (AutoCloseable c : new AutoCloseable[] {nginx, a, b, graph}) {
-      try {
-        if (c != null) {
-          c.close();
-        }
-      } catch (Exception ignored) {
-        // best effort
-      }
-    }
-    if (vertx != null) {
-      vertx.close().await();
-    }
-    if (db != null) {
-      db.drop();
-    }
   }
 
   static long count(String sql, Object... args) {

@@ -80,7 +80,7 @@ public final class NodeExtension implements BeforeAllCallback, AfterAllCallback 
       return this;
     }
 
-    /** Seeds an account with an admin ({@link Seed#account}) once the node has migrated the database. */
+    /** Seeds an account with an admin ({@link Seed#account}); the database has its schema from the start ({@link TestDb#create}). */
     public Builder account(String name) {
       this.account = name;
       return this;
