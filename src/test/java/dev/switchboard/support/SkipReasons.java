@@ -23,7 +23,8 @@ import java.nio.charset.StandardCharsets;
  */
 public final class SkipReasons implements TestExecutionListener {
 
-  private static final PrintStream CONSOLE =
+  /** The Maven console, from inside the forked test JVM (see the class comment). */
+  static final PrintStream CONSOLE =
       new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
 
   @Override

@@ -107,7 +107,9 @@ public final class TestServers {
       } catch (IOException e) {
         throw new IllegalStateException("cannot create a folder for the embedded test servers", e);
       }
-      System.err.println("tests: PostgreSQL or Redis named by the environment does not answer; starting embedded ones in " + embeddedDir);
+      // on the console, not in a test's output file: a run on embedded servers should say so
+      SkipReasons.CONSOLE.println("tests: starting an embedded PostgreSQL and Redis in " + embeddedDir
+          + " (none usable at TEST_DATABASE_URL/TEST_REDIS_URL or on 127.0.0.1, or TEST_EMBEDDED=always)");
       embedded = EmbeddedServers.start(EmbeddedServers.Options.scratch(embeddedDir));
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         embedded.close();
