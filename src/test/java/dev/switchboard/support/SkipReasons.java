@@ -10,6 +10,8 @@ import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * Prints why a test was skipped, on the Maven console. Surefire and failsafe only count skipped
@@ -39,8 +41,23 @@ public final class SkipReasons implements TestExecutionListener {
     }
   }
 
+  // every skip of this JVM, printed again as it exits: that lands just above surefire's Results
+  private static final List<String> SKIPS = new CopyOnWriteArrayList<>();
+
   private static void print(TestIdentifier test, String reason) {
-    CONSOLE.println(line(test, reason));
+    String line = line(test, reason);
+    CONSOLE.println(line);
+    synchronized (SKIPS) {
+      if (SKIPS.isEmpty()) {
+        Runtime.getRuntime().addShutdownHook(new Thread(SkipReasons::recap, "skip-reasons"));
+      }
+      SKIPS.add(line);
+    }
+  }
+
+  private static void recap() {
+    CONSOLE.println("[SKIPPED] " + SKIPS.size() + " skipped in this test JVM (a skipped class counts once), each with its reason:");
+    SKIPS.forEach(CONSOLE::println);
   }
 
   static String line(TestIdentifier test, String reason) {
