@@ -1,13 +1,14 @@
 package dev.switchboard.app;
 
 import dev.switchboard.support.Http;
+import dev.switchboard.support.NodeExtension;
 import dev.switchboard.support.TestDb;
 import dev.switchboard.support.TestNode;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -18,18 +19,14 @@ class SecurityHeadersTest {
   static TestNode node;
   static Http http;
 
+  @RegisterExtension
+  static final NodeExtension env = NodeExtension.builder().settings(new JsonObject().put("PUBLIC_URL", "https://inbox.example.test")).build();
+
   @BeforeAll
   static void start() {
-    db = TestDb.create();
-    node = TestNode.start(db, TestNode.newRedisPrefix(), new JsonObject().put("PUBLIC_URL", "https://inbox.example.test"));
-    http = new Http(node.vertx, node.baseUrl());
-  }
-
-  @AfterAll
-  static void stop() {
-    http.close();
-    node.close();
-    db.drop();
+    db = env.db();
+    node = env.node();
+    http = env.http();
   }
 
   @Test

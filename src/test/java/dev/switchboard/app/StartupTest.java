@@ -1,15 +1,16 @@
 package dev.switchboard.app;
 
 import dev.switchboard.support.Http;
+import dev.switchboard.support.NodeExtension;
 import dev.switchboard.support.Seed;
 import dev.switchboard.support.TestDb;
 import dev.switchboard.support.TestNode;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Clock;
 import java.util.Map;
@@ -24,19 +25,15 @@ class StartupTest {
   static TestNode node;
   static Http http;
 
+  @RegisterExtension
+  static final NodeExtension env = NodeExtension.builder().settings(new JsonObject()
+      .put("ADMIN_EMAIL", "boss@example.test").put("ADMIN_PASSWORD", "correct horse")).build();
+
   @BeforeAll
   static void start() {
-    db = TestDb.create();
-    node = TestNode.start(db, TestNode.newRedisPrefix(), new JsonObject()
-        .put("ADMIN_EMAIL", "boss@example.test").put("ADMIN_PASSWORD", "correct horse"));
-    http = new Http(node.vertx, node.baseUrl());
-  }
-
-  @AfterAll
-  static void stop() {
-    http.close();
-    node.close();
-    db.drop();
+    db = env.db();
+    node = env.node();
+    http = env.http();
   }
 
   @Test

@@ -2,24 +2,21 @@ package dev.switchboard.bot;
 
 import dev.switchboard.support.Await;
 import dev.switchboard.support.FakeGraph;
-import dev.switchboard.support.Fixtures;
 import dev.switchboard.support.Http;
+import dev.switchboard.support.NodeExtension;
 import dev.switchboard.support.Seed;
 import dev.switchboard.support.TestDb;
 import dev.switchboard.support.TestNode;
+import dev.switchboard.support.Webhooks;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -53,11 +50,14 @@ class BotEndToEndTest {
   static Seed.Account account;
   static long teamId;
 
+  @RegisterExtension
+  static final NodeExtension env = NodeExtension.builder().graph().settings(limits()).build();
+
   @BeforeAll
   static void start() {
-    db = TestDb.create();
-    vertx = Vertx.vertx();
-    graph = FakeGraph.start(vertx);
+    db = env.db();
+    vertx = env.vertx();
+    graph = env.graph();
     graph.respond("POST", "/" + WA_PHONE_ID + "/messages", c -> FakeGraph.Answer.json(200, new JsonObject()
         .put("messaging_product", "whatsapp")
         .put("messages", new JsonArray().add(new JsonObject().put("id", "wamid.out-" + UUID.randomUUID())))));
@@ -65,34 +65,29 @@ class BotEndToEndTest {
         .put("recipient_id", c.json().getJsonObject("recipient").getString("id"))
         .put("message_id", "m_out-" + UUID.randomUUID())));
     graph.respond("GET", "/", FakeGraph.Answer.ok("profile_response_messenger.json"));
-    prefix = TestNode.newRedisPrefix();
-    node = TestNode.start(db, prefix, settings());
-    http = new Http(node.vertx, node.baseUrl());
+    prefix = env.redisPrefix();
+    node = env.node();
+    http = env.http();
     account = Seed.account(db, "Acme");
     Seed.channel(db, account.accountId(), "whatsapp", WA_PHONE_ID);
     Seed.channel(db, account.accountId(), "messenger", PAGE_ID);
     Seed.channel(db, account.accountId(), "instagram", IG_ID);
     teamId = Seed.insert(db, "INSERT INTO teams (account_id, name) VALUES (?, ?) RETURNING id", account.accountId(), "Support");
-    Http.Res login = http.post("/api/v1/auth/login", new JsonObject().put("email", account.adminEmail()).put("password", account.password()));
-    admin = http.as(login.json().getString("token"));
+    admin = http.as(http.login(account.adminEmail(), account.password()));
   }
 
+  /** The settings of a second node on the same database and fake. */
   static JsonObject settings() {
+    return limits().put("GRAPH_API_URL", graph.url());
+  }
+
+  // every node of the class; the extension adds the fake's URL to its own
+  static JsonObject limits() {
     return new JsonObject()
-        .put("GRAPH_API_URL", graph.url())
         .put("BOT_MAX_REPLIES_PER_MINUTE", MAX_PER_MINUTE)
         .put("GRAPH_RETRY_BASE_MS", 50)
         .put("OUTBOUND_POLL_MS", 200)
         .put("PROCESSOR_SWEEP_MS", 200);
-  }
-
-  @AfterAll
-  static void stop() {
-    http.close();
-    node.close();
-    graph.close();
-    vertx.close().await();
-    db.drop();
   }
 
   @BeforeEach
@@ -131,14 +126,8 @@ class BotEndToEndTest {
 
   /** A customer's WhatsApp message from {@code from}; answers the wamid. */
   static String whatsapp(Http via, String fixture, String from, Instant at, Consumer<JsonObject> edit) {
-    JsonObject body = Fixtures.json(fixture);
-    JsonObject value = body.getJsonArray("entry").getJsonObject(0).getJsonArray("changes").getJsonObject(0).getJsonObject("value");
-    value.getJsonArray("contacts").getJsonObject(0).put("wa_id", from);
-    JsonObject m = value.getJsonArray("messages").getJsonObject(0);
-    String id = "wamid.t-" + UUID.randomUUID();
-    m.put("from", from).put("id", id).put("timestamp", String.valueOf(at.getEpochSecond()));
-    edit.accept(m);
-    post(via, "whatsapp", body);
+    String id = Webhooks.wamid();
+    Webhooks.post(via, "whatsapp", Webhooks.whatsappMessage(fixture, from, null, id, at, edit));
     return id;
   }
 
@@ -148,28 +137,13 @@ class BotEndToEndTest {
 
   /** A Messenger or Instagram event for {@code user}; answers the mid. */
   static String messaging(Http via, String platform, String fixture, String user, boolean echo, Consumer<JsonObject> edit) {
-    JsonObject body = Fixtures.json(fixture);
-    JsonObject entry = body.getJsonArray("entry").getJsonObject(0);
-    long now = Instant.now().toEpochMilli();
-    entry.put("time", now);
-    JsonObject m = entry.getJsonArray("messaging").getJsonObject(0);
-    m.getJsonObject(echo ? "recipient" : "sender").put("id", user);
-    m.put("timestamp", now);
-    JsonObject inner = m.containsKey("postback") ? m.getJsonObject("postback") : m.getJsonObject("message");
-    String mid = "m_t-" + UUID.randomUUID();
-    inner.put("mid", mid);
-    edit.accept(inner);
-    post(via, platform, body);
+    String mid = Webhooks.mid();
+    Webhooks.post(via, platform, Webhooks.messaging(fixture, user, mid, echo, edit));
     return mid;
   }
 
   static String messengerText(String user, String text) {
     return messaging(http, "messenger", "messenger_text.json", user, false, m -> m.put("text", text));
-  }
-
-  static void post(Http via, String platform, JsonObject body) {
-    Http.Res r = via.signedWebhook(platform, body.encode().getBytes(StandardCharsets.UTF_8));
-    assertThat(r.status()).as(r.text()).isEqualTo(200);
   }
 
   static String user() {
@@ -185,29 +159,11 @@ class BotEndToEndTest {
   }
 
   static void exec(String sql, Object... args) throws Exception {
-    try (Connection c = db.connect(); PreparedStatement ps = c.prepareStatement(sql)) {
-      for (int i = 0; i < args.length; i++) {
-        ps.setObject(i + 1, args[i]);
-      }
-      ps.execute();
-    }
+    Seed.exec(db, sql, args);
   }
 
   static List<String> strings(String sql, Object... args) {
-    List<String> out = new ArrayList<>();
-    try (Connection c = db.connect(); PreparedStatement ps = c.prepareStatement(sql)) {
-      for (int i = 0; i < args.length; i++) {
-        ps.setObject(i + 1, args[i]);
-      }
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          out.add(rs.getString(1));
-        }
-      }
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
-    return out;
+    return Seed.strings(db, sql, args);
   }
 
   /** Waits until the processor stored the message: the bot ran in that same transaction. */
@@ -308,17 +264,12 @@ class BotEndToEndTest {
     flow("human", keyword("agent"), reply("A person will answer you shortly"), handoff());
     flow("any", new JsonObject().put("type", "any"), reply("bot here"));
     String from = user();
-    JsonObject body = Fixtures.json("whatsapp_text.json");
-    JsonObject value = body.getJsonArray("entry").getJsonObject(0).getJsonArray("changes").getJsonObject(0).getJsonObject("value");
-    value.getJsonArray("contacts").getJsonObject(0).put("wa_id", from);
-    JsonObject first = value.getJsonArray("messages").getJsonObject(0);
-    JsonObject second = first.copy();
-    String now = String.valueOf(Instant.now().getEpochSecond());
-    first.put("from", from).put("id", "wamid.t-" + UUID.randomUUID()).put("timestamp", now).getJsonObject("text").put("body", "agent please");
-    String secondId = "wamid.t-" + UUID.randomUUID();
-    second.put("from", from).put("id", secondId).put("timestamp", now).getJsonObject("text").put("body", "hello?");
-    value.getJsonArray("messages").add(second);
-    post(http, "whatsapp", body);
+    JsonObject body = Webhooks.whatsappTextBody(from, null, Webhooks.wamid(), "agent please");
+    String secondId = Webhooks.wamid();
+    JsonObject second = Webhooks.whatsappValue(body).getJsonArray("messages").getJsonObject(0).copy().put("id", secondId);
+    second.getJsonObject("text").put("body", "hello?");
+    Webhooks.whatsappValue(body).getJsonArray("messages").add(second);
+    Webhooks.post(http, "whatsapp", body);
     stored(secondId);
     assertThat(botTexts(from)).containsExactly("A person will answer you shortly");
     assertThat(status(from)).isEqualTo("open");
@@ -420,15 +371,10 @@ class BotEndToEndTest {
       for (int i = 0; i < 4; i++) {
         String user = user();
         users.add(user);
-        JsonObject body = Fixtures.json("messenger_text.json");
-        JsonObject entry = body.getJsonArray("entry").getJsonObject(0);
-        JsonObject m = entry.getJsonArray("messaging").getJsonObject(0);
-        m.getJsonObject("sender").put("id", user);
-        m.put("timestamp", Instant.now().toEpochMilli());
-        String mid = "m_t-" + UUID.randomUUID();
-        m.getJsonObject("message").put("mid", mid);
-        post(http, "messenger", body);
-        post(http2, "messenger", body);
+        String mid = Webhooks.mid();
+        JsonObject body = Webhooks.messaging("messenger_text.json", user, mid, false, m -> { });
+        Webhooks.post(http, "messenger", body);
+        Webhooks.post(http2, "messenger", body);
         stored(mid);
       }
       for (String user : users) {

@@ -1,11 +1,12 @@
 package dev.switchboard.bot;
 
-import dev.switchboard.support.Await;
 import dev.switchboard.common.Services;
-import dev.switchboard.conversation.Inbound;
 import dev.switchboard.common.Times;
+import dev.switchboard.conversation.Inbound;
 import dev.switchboard.store.Bus;
+import dev.switchboard.support.Await;
 import dev.switchboard.support.FakeGraph;
+import dev.switchboard.support.NodeExtension;
 import dev.switchboard.support.Seed;
 import dev.switchboard.support.TestDb;
 import dev.switchboard.support.TestNode;
@@ -14,15 +15,12 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.SqlConnection;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -52,25 +50,20 @@ class BotHookTest {
   long contactId;
   long conversationId;
 
+  @RegisterExtension
+  static final NodeExtension env = NodeExtension.builder().graph().settings(new JsonObject().put("BOT_MAX_REPLIES_PER_MINUTE", 3)).build();
+
   @BeforeAll
   static void start() {
-    db = TestDb.create();
-    vertx = Vertx.vertx();
-    graph = FakeGraph.start(vertx);
+    db = env.db();
+    vertx = env.vertx();
+    graph = env.graph();
     graph.respond("POST", "/", FakeGraph.Answer.ok("send_response_whatsapp_text.json"));
-    node = TestNode.start(db, TestNode.newRedisPrefix(), new JsonObject().put("BOT_MAX_REPLIES_PER_MINUTE", 3).put("GRAPH_API_URL", graph.url()));
+    node = env.node();
     services = node.node.services();
     account = Seed.account(db, "Acme");
     channelId = Seed.channel(db, account.accountId(), "whatsapp", "wa-" + UUID.randomUUID());
     teamId = Seed.insert(db, "INSERT INTO teams (account_id, name) VALUES (?, ?) RETURNING id", account.accountId(), "Sales");
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
-    graph.close();
-    vertx.close().await();
-    db.drop();
   }
 
   @BeforeEach
@@ -85,27 +78,11 @@ class BotHookTest {
   // --- helpers -------------------------------------------------------------------------------
 
   static void exec(String sql, Object... args) throws Exception {
-    try (Connection c = db.connect(); PreparedStatement ps = c.prepareStatement(sql)) {
-      for (int i = 0; i < args.length; i++) {
-        ps.setObject(i + 1, args[i]);
-      }
-      ps.execute();
-    }
+    Seed.exec(db, sql, args);
   }
 
   static List<String> strings(String sql, Object... args) throws Exception {
-    List<String> out = new ArrayList<>();
-    try (Connection c = db.connect(); PreparedStatement ps = c.prepareStatement(sql)) {
-      for (int i = 0; i < args.length; i++) {
-        ps.setObject(i + 1, args[i]);
-      }
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          out.add(rs.getString(1));
-        }
-      }
-    }
-    return out;
+    return Seed.strings(db, sql, args);
   }
 
   static void flow(String name, JsonObject trigger, JsonArray actions) throws Exception {

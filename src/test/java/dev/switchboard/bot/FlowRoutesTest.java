@@ -1,16 +1,17 @@
 package dev.switchboard.bot;
 
 import dev.switchboard.support.Http;
+import dev.switchboard.support.NodeExtension;
 import dev.switchboard.support.Seed;
 import dev.switchboard.support.TestDb;
 import dev.switchboard.support.TestNode;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -29,11 +30,14 @@ class FlowRoutesTest {
   static long otherChannelId;
   static long otherTeamId;
 
+  @RegisterExtension
+  static final NodeExtension env = NodeExtension.builder().build();
+
   @BeforeAll
   static void start() {
-    db = TestDb.create();
-    node = TestNode.start(db, TestNode.newRedisPrefix(), new JsonObject());
-    http = new Http(node.vertx, node.baseUrl());
+    db = env.db();
+    node = env.node();
+    http = env.http();
     account = Seed.account(db, "Acme");
     Seed.user(db, account.accountId(), "Agent A", "agent@acme.test", "agent-pw", "agent");
     Seed.Account other = Seed.account(db, "Other");
@@ -46,13 +50,6 @@ class FlowRoutesTest {
     otherAdmin = http.as(login(other.adminEmail(), other.password()));
   }
 
-  @AfterAll
-  static void stop() {
-    http.close();
-    node.close();
-    db.drop();
-  }
-
   @BeforeEach
   void clean() throws Exception {
     try (var c = db.connect(); var st = c.createStatement()) {
@@ -61,9 +58,7 @@ class FlowRoutesTest {
   }
 
   static String login(String email, String password) {
-    Http.Res r = http.post("/api/v1/auth/login", new JsonObject().put("email", email).put("password", password));
-    assertThat(r.status()).isEqualTo(200);
-    return r.json().getString("token");
+    return http.login(email, password);
   }
 
   static JsonObject keywordFlow(String name) {

@@ -4,20 +4,21 @@ import dev.switchboard.support.Await;
 import dev.switchboard.support.FakeGraph;
 import dev.switchboard.support.Fixtures;
 import dev.switchboard.support.Http;
+import dev.switchboard.support.NodeExtension;
 import dev.switchboard.support.Seed;
 import dev.switchboard.support.TestDb;
 import dev.switchboard.support.TestNode;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.time.Duration;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.time.Duration;
 import java.util.function.Supplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -36,28 +37,21 @@ class ProfileNameHookTest {
   static TestNode node;
   static Http http;
 
+  @RegisterExtension
+  static final NodeExtension env = NodeExtension.builder().graph().settings(new JsonObject().put("PROFILE_LOOKUP", 1)).build();
+
   @BeforeAll
   static void start() {
-    db = TestDb.create();
-    vertx = Vertx.vertx();
-    graph = FakeGraph.start(vertx);
+    db = env.db();
+    vertx = env.vertx();
+    graph = env.graph();
     graph.respond("GET", "/" + PSID, FakeGraph.Answer.ok("profile_response_messenger.json"));
     graph.respond("GET", "/" + IGSID, FakeGraph.Answer.ok("profile_response_instagram.json"));
-    node = TestNode.start(db, TestNode.newRedisPrefix(), new JsonObject()
-        .put("GRAPH_API_URL", graph.url()).put("PROFILE_LOOKUP", 1));
+    node = env.node();
     Seed.Account account = Seed.account(db, "Profiles");
     Seed.channel(db, account.accountId(), "messenger", PAGE);
     Seed.channel(db, account.accountId(), "instagram", IG);
-    http = new Http(node.vertx, node.baseUrl());
-  }
-
-  @AfterAll
-  static void stop() {
-    http.close();
-    node.close();
-    graph.close();
-    vertx.close().await();
-    db.drop();
+    http = env.http();
   }
 
   @Test

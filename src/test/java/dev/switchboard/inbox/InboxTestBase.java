@@ -1,15 +1,16 @@
 package dev.switchboard.inbox;
 
-import dev.switchboard.support.Await;
 import dev.switchboard.auth.Tokens;
+import dev.switchboard.support.Await;
 import dev.switchboard.support.FakeGraph;
 import dev.switchboard.support.Http;
+import dev.switchboard.support.NodeExtension;
 import dev.switchboard.support.Seed;
 import dev.switchboard.support.TestDb;
 import dev.switchboard.support.TestNode;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -25,6 +26,11 @@ import java.util.function.BooleanSupplier;
  * PostgreSQL (the webhook processor is another part).
  */
 abstract class InboxTestBase {
+
+  @RegisterExtension
+  static final NodeExtension env = NodeExtension.builder().graph().settings(new JsonObject()
+      // a label on 2+ contacts counts as common here, so tests take both list query shapes
+      .put("LABEL_PROBE_MAX", 2).put("EXPORT_FETCH", 100).put("COUNT_CAP", 50)).build();
 
   static TestDb db;
   static TestNode node;
@@ -43,25 +49,14 @@ abstract class InboxTestBase {
 
   @BeforeAll
   static void startNode() {
-    db = TestDb.create();
-    graphVertx = io.vertx.core.Vertx.vertx();
-    graph = FakeGraph.start(graphVertx);
-    node = TestNode.start(db, TestNode.newRedisPrefix(), new JsonObject().put("GRAPH_API_URL", graph.url())
-        // a label on 2+ contacts counts as common here, so tests take both list query shapes
-        .put("LABEL_PROBE_MAX", 2).put("EXPORT_FETCH", 100).put("COUNT_CAP", 50));
-    http = new Http(node.vertx, node.baseUrl());
+    db = env.db();
+    graphVertx = env.vertx();
+    graph = env.graph();
+    node = env.node();
+    http = env.http();
     tokens = new Tokens(node.vertx, TestNode.JWT_SECRET);
     a = party("Alpha");
     b = party("Beta");
-  }
-
-  @AfterAll
-  static void stopNode() {
-    http.close();
-    graph.close();
-    graphVertx.close().await();
-    node.close();
-    db.drop();
   }
 
   static Party party(String name) {

@@ -1,6 +1,7 @@
 package dev.switchboard.ingress;
 
 import dev.switchboard.support.Await;
+import dev.switchboard.support.Seed;
 import dev.switchboard.support.TestDb;
 
 import java.sql.Connection;
@@ -60,14 +61,7 @@ final class Db {
   }
 
   static void execute(TestDb db, String sql, Object... args) {
-    try (Connection c = db.connect(); PreparedStatement ps = c.prepareStatement(sql)) {
-      for (int i = 0; i < args.length; i++) {
-        ps.setObject(i + 1, args[i]);
-      }
-      ps.execute();
-    } catch (SQLException e) {
-      throw new IllegalStateException(sql + ": " + e.getMessage(), e);
-    }
+    Seed.exec(db, sql, args);
   }
 
   /** Polls until the condition holds; fails with {@code what} after the deadline. */

@@ -3,14 +3,15 @@ package dev.switchboard.ingress;
 import dev.switchboard.support.Await;
 import dev.switchboard.support.Fixtures;
 import dev.switchboard.support.Http;
+import dev.switchboard.support.NodeExtension;
 import dev.switchboard.support.TestDb;
 import dev.switchboard.support.TestNode;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -38,21 +39,17 @@ class IngressBudgetTest {
   static TestNode node;
   static Http http;
 
+  @RegisterExtension
+  static final NodeExtension env = NodeExtension.builder().settings(new JsonObject()
+      .put("PROCESSOR_ENABLED", "false")
+      .put("INGRESS_MAX_PENDING_BYTES", BUDGET)
+      .put("INGRESS_IDLE_TIMEOUT_MS", IDLE_MS)).build();
+
   @BeforeAll
   static void start() {
-    db = TestDb.create();
-    node = TestNode.start(db, TestNode.newRedisPrefix(), new JsonObject()
-        .put("PROCESSOR_ENABLED", "false")
-        .put("INGRESS_MAX_PENDING_BYTES", BUDGET)
-        .put("INGRESS_IDLE_TIMEOUT_MS", IDLE_MS));
-    http = new Http(node.vertx, node.baseUrl());
-  }
-
-  @AfterAll
-  static void stop() {
-    http.close();
-    node.close();
-    db.drop();
+    db = env.db();
+    node = env.node();
+    http = env.http();
   }
 
   @BeforeEach

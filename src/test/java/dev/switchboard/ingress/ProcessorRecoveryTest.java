@@ -3,16 +3,17 @@ package dev.switchboard.ingress;
 import dev.switchboard.conversation.Inbound;
 import dev.switchboard.conversation.InboundHooks;
 import dev.switchboard.support.Http;
+import dev.switchboard.support.NodeExtension;
 import dev.switchboard.support.Seed;
 import dev.switchboard.support.TestDb;
 import dev.switchboard.support.TestNode;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.SqlConnection;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -30,19 +31,16 @@ class ProcessorRecoveryTest {
   static TestDb db;
   static String prefix;
 
+  // each test starts and kills its own nodes
+  @RegisterExtension
+  static final NodeExtension env = NodeExtension.builder().withoutNode().account("Acme").build();
+
   @BeforeAll
   static void start() {
-    db = TestDb.create();
-    prefix = TestNode.newRedisPrefix();
-    // migrate the database and seed the channel before any node stores events
-    TestNode.start(db, prefix, new JsonObject().put("PROCESSOR_ENABLED", "false")).close();
-    Seed.Account account = Seed.account(db, "Acme");
-    Seed.channel(db, account.accountId(), "messenger", PAGE);
-  }
-
-  @AfterAll
-  static void stop() {
-    db.drop();
+    db = env.db();
+    prefix = env.redisPrefix();
+    // the channel exists before any node stores events
+    Seed.channel(db, env.account().accountId(), "messenger", PAGE);
   }
 
   static byte[] messengerText(String tag, int i) {

@@ -2,6 +2,7 @@ package dev.switchboard.ingress;
 
 import dev.switchboard.support.Fixtures;
 import dev.switchboard.support.Http;
+import dev.switchboard.support.NodeExtension;
 import dev.switchboard.support.TestDb;
 import dev.switchboard.support.TestNode;
 import io.vertx.core.buffer.Buffer;
@@ -10,11 +11,11 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.charset.StandardCharsets;
 
@@ -28,20 +29,16 @@ class WebhookIngressTest {
   static TestNode node;
   static Http http;
 
+  @RegisterExtension
+  static final NodeExtension env = NodeExtension.builder().settings(new JsonObject()
+      .put("PROCESSOR_ENABLED", "false")
+      .put("WEBHOOK_MAX_BYTES", 4 * 1024 * 1024)).build();
+
   @BeforeAll
   static void start() {
-    db = TestDb.create();
-    node = TestNode.start(db, TestNode.newRedisPrefix(), new JsonObject()
-        .put("PROCESSOR_ENABLED", "false")
-        .put("WEBHOOK_MAX_BYTES", 4 * 1024 * 1024));
-    http = new Http(node.vertx, node.baseUrl());
-  }
-
-  @AfterAll
-  static void stop() {
-    http.close();
-    node.close();
-    db.drop();
+    db = env.db();
+    node = env.node();
+    http = env.http();
   }
 
   @BeforeEach

@@ -46,11 +46,7 @@ final class SendSupport {
   }
 
   static String token(Http http, Seed.Account account) {
-    Http.Res r = http.post("/api/v1/auth/login", new JsonObject().put("email", account.adminEmail()).put("password", account.password()));
-    if (r.status() != 200) {
-      throw new IllegalStateException("login failed: " + r.text());
-    }
-    return r.json().getString("token");
+    return http.login(account.adminEmail(), account.password());
   }
 
   /** Answers Graph sends with fresh ids, like Meta: wamid.* for WhatsApp, m_* / aWdf* for Messenger / Instagram. */

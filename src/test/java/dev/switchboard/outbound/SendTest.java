@@ -1,9 +1,10 @@
 package dev.switchboard.outbound;
 
-import dev.switchboard.support.FakeGraph;
 import dev.switchboard.support.FakeGraph.Answer;
+import dev.switchboard.support.FakeGraph;
 import dev.switchboard.support.Fixtures;
 import dev.switchboard.support.Http;
+import dev.switchboard.support.NodeExtension;
 import dev.switchboard.support.Seed;
 import dev.switchboard.support.TestDb;
 import dev.switchboard.support.TestNode;
@@ -12,11 +13,11 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -45,32 +46,25 @@ class SendTest {
   static long instagram;
   static MutableClock clock = new MutableClock(Instant.now());
 
+  @RegisterExtension
+  static final NodeExtension env = NodeExtension.builder().graph().settings(new JsonObject()
+      .put("GRAPH_RETRY_BASE_MS", 20)
+      .put("GRAPH_MAX_ATTEMPTS", 3)
+      .put("GRAPH_TIMEOUT_MS", 2000)
+      .put("OUTBOUND_POLL_MS", 100)).clock(clock).build();
+
   @BeforeAll
   static void start() {
-    db = TestDb.create();
-    vertx = Vertx.vertx();
-    graph = FakeGraph.start(vertx);
-    node = TestNode.start(db, TestNode.newRedisPrefix(), new JsonObject()
-        .put("GRAPH_API_URL", graph.url())
-        .put("GRAPH_RETRY_BASE_MS", 20)
-        .put("GRAPH_MAX_ATTEMPTS", 3)
-        .put("GRAPH_TIMEOUT_MS", 2000)
-        .put("OUTBOUND_POLL_MS", 100), clock);
+    db = env.db();
+    vertx = env.vertx();
+    graph = env.graph();
+    node = env.node();
     account = Seed.account(db, "Send Co");
     whatsapp = Seed.channel(db, account.accountId(), "whatsapp", PHONE_ID);
     Seed.insert(db, "UPDATE channels SET waba_id = '104857600123456' WHERE id = ? RETURNING id", whatsapp);
     messenger = Seed.channel(db, account.accountId(), "messenger", "361442187745120");
     instagram = Seed.channel(db, account.accountId(), "instagram", "17841400112233445");
-    http = new Http(node.vertx, node.baseUrl()).as(SendSupport.token(new Http(node.vertx, node.baseUrl()), account));
-  }
-
-  @AfterAll
-  static void stop() {
-    http.close();
-    node.close();
-    graph.close();
-    vertx.close().await();
-    db.drop();
+    http = env.http().as(SendSupport.token(env.http(), account));
   }
 
   @BeforeEach

@@ -1,22 +1,22 @@
 package dev.switchboard.outbound;
 
-import dev.switchboard.support.FakeGraph;
 import dev.switchboard.support.FakeGraph.Answer;
-import dev.switchboard.support.Fixtures;
+import dev.switchboard.support.FakeGraph;
 import dev.switchboard.support.Http;
+import dev.switchboard.support.NodeExtension;
 import dev.switchboard.support.Seed;
 import dev.switchboard.support.TestDb;
 import dev.switchboard.support.TestNode;
+import dev.switchboard.support.Webhooks;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 
@@ -41,29 +41,22 @@ class SendWebhookTest {
   static long whatsapp;
   static long messenger;
 
+  @RegisterExtension
+  static final NodeExtension env = NodeExtension.builder().graph().settings(new JsonObject()
+      .put("OUTBOUND_POLL_MS", 100)
+      .put("PROCESSOR_SWEEP_MS", 100)).build();
+
   @BeforeAll
   static void start() {
-    db = TestDb.create();
-    vertx = Vertx.vertx();
-    graph = FakeGraph.start(vertx);
-    node = TestNode.start(db, TestNode.newRedisPrefix(), new JsonObject()
-        .put("GRAPH_API_URL", graph.url())
-        .put("OUTBOUND_POLL_MS", 100)
-        .put("PROCESSOR_SWEEP_MS", 100));
+    db = env.db();
+    vertx = env.vertx();
+    graph = env.graph();
+    node = env.node();
     account = Seed.account(db, "Hooks Co");
     whatsapp = Seed.channel(db, account.accountId(), "whatsapp", PHONE_ID);
     messenger = Seed.channel(db, account.accountId(), "messenger", PAGE_ID);
-    http = new Http(node.vertx, node.baseUrl());
+    http = env.http();
     api = http.as(SendSupport.token(http, account));
-  }
-
-  @AfterAll
-  static void stop() {
-    http.close();
-    node.close();
-    graph.close();
-    vertx.close().await();
-    db.drop();
   }
 
   @BeforeEach
@@ -73,16 +66,11 @@ class SendWebhookTest {
   }
 
   static void webhook(String platform, JsonObject body) {
-    Http.Res r = http.signedWebhook(platform, body.encode().getBytes(StandardCharsets.UTF_8));
-    assertThat(r.status()).isEqualTo(200);
+    Webhooks.post(http, platform, body);
   }
 
   static JsonObject waStatus(String wamid, String status) {
-    JsonObject body = Fixtures.json("whatsapp_status_delivered.json");
-    JsonObject s = body.getJsonArray("entry").getJsonObject(0).getJsonArray("changes").getJsonObject(0)
-        .getJsonObject("value").getJsonArray("statuses").getJsonObject(0);
-    s.put("id", wamid).put("status", status).put("timestamp", String.valueOf(Instant.now().getEpochSecond()));
-    return body;
+    return Webhooks.whatsappStatus("whatsapp_status_delivered.json", wamid, null, status);
   }
 
   static long reply(long conversationId, String text) {
@@ -94,11 +82,7 @@ class SendWebhookTest {
   @Test
   @DisplayName("a customer's WhatsApp message opens the window (and schedules its timer); the reply goes out; statuses move it to read and never back")
   void whatsappRoundTrip() {
-    JsonObject inbound = Fixtures.json("whatsapp_text.json");
-    JsonObject value = inbound.getJsonArray("entry").getJsonObject(0).getJsonArray("changes").getJsonObject(0).getJsonObject("value");
-    value.getJsonArray("messages").getJsonObject(0).put("timestamp", String.valueOf(Instant.now().getEpochSecond()))
-        .put("id", "wamid.inbound-roundtrip");
-    webhook("whatsapp", inbound);
+    webhook("whatsapp", Webhooks.whatsappMessage("whatsapp_text.json", "14155550123", null, "wamid.inbound-roundtrip", Instant.now(), m -> { }));
     eventually(10_000, () -> Seed.scalar(db, "SELECT count(*) FROM conversations WHERE channel_id = ? AND last_inbound_at IS NOT NULL", whatsapp) == 1,
         () -> "the processor to store the conversation");
     long conv = Seed.scalar(db, "SELECT id FROM conversations WHERE channel_id = ?", whatsapp);
@@ -136,12 +120,7 @@ class SendWebhookTest {
   }
 
   static JsonObject echo(String customer, String mid) {
-    JsonObject body = Fixtures.json("messenger_echo.json");
-    JsonObject messaging = body.getJsonArray("entry").getJsonObject(0).getJsonArray("messaging").getJsonObject(0);
-    messaging.getJsonObject("recipient").put("id", customer);
-    messaging.put("timestamp", Instant.now().toEpochMilli());
-    messaging.getJsonObject("message").put("mid", mid);
-    return body;
+    return Webhooks.messaging("messenger_echo.json", customer, mid, true, m -> { });
   }
 
   @Test

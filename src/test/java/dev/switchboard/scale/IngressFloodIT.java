@@ -4,6 +4,7 @@ import dev.switchboard.support.Await;
 import dev.switchboard.support.Seed;
 import dev.switchboard.support.TestDb;
 import dev.switchboard.support.TestNode;
+import dev.switchboard.support.Webhooks;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
@@ -50,7 +51,7 @@ class IngressFloodIT {
     node = NodeProcess.start("flood", db, TestNode.REDIS_URL, TestNode.newRedisPrefix(),
         Map.of("INGRESS_IDLE_TIMEOUT_MS", "30000")).awaitReady(Duration.ofSeconds(60));
     acme = Seed.account(db, "Acme");
-    Seed.channel(db, acme.accountId(), "whatsapp", Webhooks.PHONE_NUMBER_ID);
+    Seed.channel(db, acme.accountId(), "whatsapp", Webhooks.WA_PHONE_NUMBER_ID);
   }
 
   @AfterAll

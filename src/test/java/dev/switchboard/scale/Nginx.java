@@ -1,5 +1,7 @@
 package dev.switchboard.scale;
 
+import dev.switchboard.support.Await;
+import dev.switchboard.support.Requires;
 import dev.switchboard.support.TestNode;
 
 import java.io.IOException;
@@ -41,6 +43,9 @@ final class Nginx implements AutoCloseable {
     }
     return null;
   }
+
+  static final Requires REQUIRED = Requires.tool(binary() != null,
+      "nginx is not installed (/usr/sbin/nginx): run .ci/nginx (apt-get install nginx) to run the load-balanced multi-node tests");
 
   /** The config for these upstream ports, listening on {@code port}. */
   static String config(Path dir, int port, List<Integer> nodes) {
@@ -125,7 +130,7 @@ final class Nginx implements AutoCloseable {
       Process p = new ProcessBuilder(bin, "-c", conf.toString(), "-p", dir.toString(), "-e", dir.resolve("error.log").toString())
           .redirectErrorStream(true).redirectOutput(dir.resolve("stdout.log").toFile()).start();
       Nginx n = new Nginx(port, dir, p);
-      Wait.until(java.time.Duration.ofSeconds(10), "nginx listening on " + port, () -> {
+      Await.until("nginx listening on " + port, java.time.Duration.ofSeconds(10), () -> {
         if (!p.isAlive()) {
           throw new AssertionError("nginx exited: " + n.log());
         }

@@ -166,7 +166,7 @@ public final class NodeProcess implements AutoCloseable {
         Thread.currentThread().interrupt();
         throw new IllegalStateException(e);
       }
-      Wait.pause(100);
+      Await.pause(100);
     }
     throw new AssertionError("node " + name + " did not answer /health within " + timeout + ":\n" + tail());
   }

@@ -1,5 +1,7 @@
 package dev.switchboard.scale;
 
+import dev.switchboard.support.Await;
+import dev.switchboard.support.Requires;
 import dev.switchboard.support.TestNode;
 
 import java.io.IOException;
@@ -27,6 +29,11 @@ final class PrivateServers {
   }
 
   static final Path PG_BIN = Path.of("/usr/lib/postgresql/15/bin");
+
+  static final Requires POSTGRES_REQUIRED = Requires.tool(postgresAvailable(),
+      "the PostgreSQL 15 server binaries are not installed (" + PG_BIN + "/initdb, pg_ctl): apt-get install postgresql-15 (.ci/run does)");
+  static final Requires REDIS_REQUIRED = Requires.tool(redisAvailable(),
+      "redis-server is not installed (/usr/bin or /usr/local/bin): apt-get install redis-server (.ci/run does)");
 
   static boolean postgresAvailable() {
     return Files.isExecutable(PG_BIN.resolve("initdb")) && Files.isExecutable(PG_BIN.resolve("pg_ctl"))
@@ -164,7 +171,7 @@ final class PrivateServers {
       } catch (IOException e) {
         throw new IllegalStateException("cannot start redis-server: " + e.getMessage(), e);
       }
-      Wait.until(Duration.ofSeconds(10), "redis-server on " + port, () -> dev.switchboard.demo.EmbeddedServers.ping(port));
+      Await.until("redis-server on " + port, Duration.ofSeconds(10), () -> dev.switchboard.demo.EmbeddedServers.ping(port));
     }
 
     /** Kills the server (its data is gone: no persistence). */

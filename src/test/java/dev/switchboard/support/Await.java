@@ -6,7 +6,8 @@ import java.util.function.Supplier;
 
 /**
  * Polling with a deadline, for state that has no event to await (rows in PostgreSQL, keys in
- * Redis, a page's DOM). Fails with an AssertionError naming what it waited for.
+ * Redis, a page's DOM, another process's port). Fails with an AssertionError naming what it
+ * waited for. The one polling helper of the tests.
  */
 public final class Await {
 
@@ -49,6 +50,14 @@ public final class Await {
         sleep(20);
       }
     }
+  }
+
+  /**
+   * A deliberate pause: pacing a sender, or giving a peer time to act when nothing it does can be
+   * observed. Never a wait for state: that is {@link #until} or {@link #passes}.
+   */
+  public static void pause(long ms) {
+    sleep(ms);
   }
 
   private static void sleep(long ms) {

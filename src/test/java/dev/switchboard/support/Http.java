@@ -73,6 +73,15 @@ public final class Http implements AutoCloseable {
     return new Res(r.statusCode(), r.bodyAsBuffer() == null ? Buffer.buffer() : r.bodyAsBuffer(), r);
   }
 
+  /** Signs in through {@code POST /api/v1/auth/login}; answers the token (an AssertionError when refused). */
+  public String login(String email, String password) {
+    Res r = post("/api/v1/auth/login", new JsonObject().put("email", email).put("password", password));
+    if (r.status() != 200) {
+      throw new AssertionError("login of " + email + " answered " + r.status() + ": " + r.text());
+    }
+    return r.json().getString("token");
+  }
+
   /** POSTs a webhook body with the given signature header (null: no header). */
   public Res webhook(String platform, byte[] body, String signature) {
     HttpRequest<Buffer> req = client.postAbs(base + "/webhooks/" + platform).putHeader("Content-Type", "application/json");

@@ -6,6 +6,8 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
 
 /** Rows for tests, written straight to the test database (blocking JDBC on the test thread). */
 public final class Seed {
@@ -38,17 +40,42 @@ public final class Seed {
   }
 
   public static long insert(TestDb db, String sql, Object... args) {
-    try (Connection c = db.connect(); PreparedStatement ps = c.prepareStatement(sql)) {
-      for (int i = 0; i < args.length; i++) {
-        ps.setObject(i + 1, args[i]);
-      }
-      try (ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        return rs.getLong(1);
+    try (Connection c = db.connect(); PreparedStatement ps = bind(c, sql, args); ResultSet rs = ps.executeQuery()) {
+      rs.next();
+      return rs.getLong(1);
+    } catch (SQLException e) {
+      throw new IllegalStateException(sql + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Runs a statement that returns nothing to read (DELETE, UPDATE without RETURNING, DDL). */
+  public static void exec(TestDb db, String sql, Object... args) {
+    try (Connection c = db.connect(); PreparedStatement ps = bind(c, sql, args)) {
+      ps.execute();
+    } catch (SQLException e) {
+      throw new IllegalStateException(sql + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The first column of every row, as text. */
+  public static List<String> strings(TestDb db, String sql, Object... args) {
+    List<String> out = new ArrayList<>();
+    try (Connection c = db.connect(); PreparedStatement ps = bind(c, sql, args); ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        out.add(rs.getString(1));
       }
     } catch (SQLException e) {
       throw new IllegalStateException(sql + ": " + e.getMessage(), e);
     }
+    return out;
+  }
+
+  private static PreparedStatement bind(Connection c, String sql, Object... args) throws SQLException {
+    PreparedStatement ps = c.prepareStatement(sql);
+    for (int i = 0; i < args.length; i++) {
+      ps.setObject(i + 1, args[i]);
+    }
+    return ps;
   }
 
   /** Runs a query returning one number (a count, an id). */

@@ -1,5 +1,6 @@
 package dev.switchboard.web;
 
+import dev.switchboard.support.Requires;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.NoSuchElementException;
@@ -35,6 +36,10 @@ public final class Browser implements AutoCloseable {
   static final String CHROMEDRIVER = System.getenv().getOrDefault("CHROMEDRIVER_BIN", "/usr/bin/chromedriver");
   static final Path SCREENSHOTS = Path.of("target", "screenshots");
   static final Duration WAIT = Duration.ofSeconds(15);
+
+  /** Every browser test class registers this: without Chromium and its driver it is skipped, or failed under CI. */
+  static final Requires REQUIRED = Requires.tool(Files.isExecutable(Path.of(CHROMIUM)) && Files.isExecutable(Path.of(CHROMEDRIVER)),
+      "Chromium and chromedriver are not installed (" + CHROMIUM + ", " + CHROMEDRIVER + "): run .ci/browser (apt-get install chromium chromium-driver)");
 
   public final ChromeDriver driver;
   public final Path downloads;

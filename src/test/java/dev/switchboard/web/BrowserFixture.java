@@ -3,9 +3,11 @@ package dev.switchboard.web;
 import dev.switchboard.support.Await;
 import dev.switchboard.support.FakeGraph;
 import dev.switchboard.support.Http;
+import dev.switchboard.support.NodeExtension;
 import dev.switchboard.support.Seed;
 import dev.switchboard.support.TestDb;
 import dev.switchboard.support.TestNode;
+import dev.switchboard.support.Webhooks;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -40,33 +42,42 @@ final class BrowserFixture implements AutoCloseable {
   final String adminToken;
   private final List<Browser> browsers = new ArrayList<>();
 
+  // the database, Vert.x, fake and client; the node is the fixture's, since ReconnectBrowserIT replaces it
+  private final NodeExtension env;
+
   BrowserFixture(JsonObject extraSettings) {
-    db = TestDb.create();
-    vertx = Vertx.vertx();
-    graph = FakeGraph.start(vertx);
-    // every send gets its own platform id, so (channel, external_id) never collides
-    graph.respond("POST", "/" + Webhooks.WA_PHONE_NUMBER_ID + "/messages", c -> FakeGraph.Answer.json(200, new JsonObject()
-        .put("messaging_product", "whatsapp")
-        .put("messages", new JsonArray().add(new JsonObject().put("id", "wamid.out-" + UUID.randomUUID())))));
-    graph.respond("POST", "/me/messages", c -> FakeGraph.Answer.json(200, new JsonObject()
-        .put("recipient_id", "x").put("message_id", "m_out-" + UUID.randomUUID())));
-    graph.respond("GET", "/waba-1/message_templates", FakeGraph.Answer.json(200, new JsonObject().put("data", new JsonArray()
-        .add(new JsonObject().put("name", "order_update").put("language", "en_US").put("status", "APPROVED").put("category", "UTILITY")
-            .put("components", new JsonArray().add(new JsonObject().put("type", "BODY").put("text", "Hello {{1}}, your order {{2}} is on its way.")))))));
-    redisPrefix = TestNode.newRedisPrefix();
-    overrides = new JsonObject().put("GRAPH_API_URL", graph.url()).put("GRAPH_RETRY_BASE_MS", 50).mergeIn(extraSettings);
-    node = TestNode.start(db, redisPrefix, overrides);
-    http = new Http(vertx, node.baseUrl());
-    account = Seed.account(db, "Acme");
-    agentId = Seed.user(db, account.accountId(), "Bea Agent", agentEmail, agentPassword, "agent");
-    teamId = Seed.insert(db, "INSERT INTO teams (account_id, name) VALUES (?, ?) RETURNING id", account.accountId(), "Support");
-    Seed.insert(db, "INSERT INTO team_members (team_id, user_id) VALUES (?, ?) RETURNING team_id", teamId, agentId);
-    whatsapp = Seed.channel(db, account.accountId(), "whatsapp", Webhooks.WA_PHONE_NUMBER_ID);
-    Seed.insert(db, "UPDATE channels SET waba_id = 'waba-1' WHERE id = ? RETURNING id", whatsapp);
-    messenger = Seed.channel(db, account.accountId(), "messenger", Webhooks.PAGE_ID);
-    instagram = Seed.channel(db, account.accountId(), "instagram", Webhooks.IG_ID);
-    adminToken = http.post("/api/v1/auth/login", new JsonObject().put("email", account.adminEmail()).put("password", account.password()))
-        .json().getString("token");
+    env = NodeExtension.builder().graph().withoutNode().account("Acme").build();
+    env.beforeAll(null);
+    try {
+      db = env.db();
+      vertx = env.vertx();
+      graph = env.graph();
+      // every send gets its own platform id, so (channel, external_id) never collides
+      graph.respond("POST", "/" + Webhooks.WA_PHONE_NUMBER_ID + "/messages", c -> FakeGraph.Answer.json(200, new JsonObject()
+          .put("messaging_product", "whatsapp")
+          .put("messages", new JsonArray().add(new JsonObject().put("id", "wamid.out-" + UUID.randomUUID())))));
+      graph.respond("POST", "/me/messages", c -> FakeGraph.Answer.json(200, new JsonObject()
+          .put("recipient_id", "x").put("message_id", "m_out-" + UUID.randomUUID())));
+      graph.respond("GET", "/waba-1/message_templates", FakeGraph.Answer.json(200, new JsonObject().put("data", new JsonArray()
+          .add(new JsonObject().put("name", "order_update").put("language", "en_US").put("status", "APPROVED").put("category", "UTILITY")
+              .put("components", new JsonArray().add(new JsonObject().put("type", "BODY").put("text", "Hello {{1}}, your order {{2}} is on its way.")))))));
+      redisPrefix = env.redisPrefix();
+      overrides = new JsonObject().put("GRAPH_API_URL", graph.url()).put("GRAPH_RETRY_BASE_MS", 50).mergeIn(extraSettings);
+      node = TestNode.start(db, redisPrefix, overrides);
+      http = env.open(new Http(vertx, node.baseUrl()));
+      account = env.account();
+      agentId = Seed.user(db, account.accountId(), "Bea Agent", agentEmail, agentPassword, "agent");
+      teamId = Seed.insert(db, "INSERT INTO teams (account_id, name) VALUES (?, ?) RETURNING id", account.accountId(), "Support");
+      Seed.insert(db, "INSERT INTO team_members (team_id, user_id) VALUES (?, ?) RETURNING team_id", teamId, agentId);
+      whatsapp = Seed.channel(db, account.accountId(), "whatsapp", Webhooks.WA_PHONE_NUMBER_ID);
+      Seed.insert(db, "UPDATE channels SET waba_id = 'waba-1' WHERE id = ? RETURNING id", whatsapp);
+      messenger = Seed.channel(db, account.accountId(), "messenger", Webhooks.PAGE_ID);
+      instagram = Seed.channel(db, account.accountId(), "instagram", Webhooks.IG_ID);
+      adminToken = http.login(account.adminEmail(), account.password());
+    } catch (RuntimeException | Error e) {
+      close();
+      throw e;
+    }
   }
 
   Http api() {
@@ -103,12 +114,12 @@ final class BrowserFixture implements AutoCloseable {
         // the next one still closes
       }
     }
-    http.close();
-    if (node != null) {
-      node.close();
+    try {
+      if (node != null) {
+        node.close();
+      }
+    } finally {
+      env.afterAll(null);
     }
-    graph.close();
-    vertx.close().await();
-    db.drop();
   }
 }

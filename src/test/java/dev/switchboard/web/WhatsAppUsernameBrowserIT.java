@@ -2,6 +2,7 @@ package dev.switchboard.web;
 
 import dev.switchboard.support.FakeGraph;
 import dev.switchboard.support.Fixtures;
+import dev.switchboard.support.Webhooks;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -1,15 +1,16 @@
 package dev.switchboard.window;
 
-import dev.switchboard.support.Await;
 import dev.switchboard.conversation.Inbound;
+import dev.switchboard.support.Await;
+import dev.switchboard.support.NodeExtension;
 import dev.switchboard.support.Seed;
 import dev.switchboard.support.TestDb;
 import dev.switchboard.support.TestNode;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -37,29 +38,21 @@ class WindowTimerTest {
     return new JsonObject().put("WINDOW_STANDARD", "PT1H").put("WINDOW_HUMAN_AGENT", "PT3H").put("WINDOW_TIMER_POLL_MS", 50);
   }
 
+  // two nodes on one clock, started here
+  @RegisterExtension
+  static final NodeExtension env = NodeExtension.builder().withoutNode().account("Timer Co").build();
+
   @BeforeAll
   static void start() {
-    db = TestDb.create();
-    prefix = TestNode.newRedisPrefix();
-    TestNode.start(db, prefix, settings(), clock).close();
-    account = Seed.account(db, "Timer Co");
+    db = env.db();
+    prefix = env.redisPrefix();
+    account = env.account();
     messenger = Seed.channel(db, account.accountId(), "messenger", "361442187745120");
     whatsapp = Seed.channel(db, account.accountId(), "whatsapp", "118812345678901");
     // written before the nodes start: only the start-up rebuild can schedule it
     seededConversation = conversation(messenger, clock.instant().minus(Duration.ofMinutes(30)));
-    a = TestNode.start(db, prefix, settings(), clock);
-    b = TestNode.start(db, prefix, settings(), clock);
-  }
-
-  @AfterAll
-  static void stop() {
-    if (a != null) {
-      a.close();
-    }
-    if (b != null) {
-      b.close();
-    }
-    db.drop();
+    a = env.open(TestNode.start(db, prefix, settings(), clock));
+    b = env.open(TestNode.start(db, prefix, settings(), clock));
   }
 
   static long conversation(long channelId, Instant lastInbound) {
@@ -78,6 +71,12 @@ class WindowTimerTest {
 
   static void eventually(Supplier<Boolean> condition, String what) {
     Await.until(what, Duration.ofSeconds(10), () -> condition.get());
+  }
+
+  // one read: the timer may claim the member between two
+  static boolean scoreIs(String member, long expected) {
+    Double score = score(member);
+    return score != null && score.longValue() == expected;
   }
 
   static Double score(String member) {
@@ -131,7 +130,7 @@ class WindowTimerTest {
     Instant second = clock.instant();
     Seed.insert(db, "UPDATE conversations SET last_inbound_at = ? WHERE id = ? RETURNING id", OffsetDateTime.ofInstant(second, ZoneOffset.UTC), conv);
     b.node.services().inboundHooks().afterCommit(List.of(inbound(conv, second)));
-    eventually(() -> score(conv + ":standard") != null && score(conv + ":standard").longValue() == second.plus(Duration.ofHours(1)).toEpochMilli(),
+    eventually(() -> scoreIs(conv + ":standard", second.plus(Duration.ofHours(1)).toEpochMilli()),
         "the expiry to move");
     clock.advance(Duration.ofMinutes(30));
     settle();
@@ -150,7 +149,7 @@ class WindowTimerTest {
     long conv = conversation(messenger, now);
     String key = a.node.services().redis().key("window:timers");
     a.node.services().redis().api().zadd(List.of(key, String.valueOf(now.minusSeconds(1).toEpochMilli()), conv + ":standard")).await();
-    eventually(() -> score(conv + ":standard") != null && score(conv + ":standard").longValue() == now.plus(Duration.ofHours(1)).toEpochMilli(),
+    eventually(() -> scoreIs(conv + ":standard", now.plus(Duration.ofHours(1)).toEpochMilli()),
         "the stale member to be rescheduled");
     settle();
     assertThat(fired(conv)).isEmpty();

@@ -1,23 +1,24 @@
 package dev.switchboard.inbox.live;
 
-import dev.switchboard.support.Await;
 import dev.switchboard.store.Bus;
+import dev.switchboard.support.Await;
+import dev.switchboard.support.BridgeClient;
 import dev.switchboard.support.Http;
+import dev.switchboard.support.NodeExtension;
 import dev.switchboard.support.Seed;
 import dev.switchboard.support.TestDb;
 import dev.switchboard.support.TestNode;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-import static dev.switchboard.inbox.live.LiveSupport.awaitRegistered;
 import static dev.switchboard.inbox.live.LiveSupport.token;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -33,25 +34,20 @@ class BridgeLimitsTest {
   static Http http;
   static Seed.Account acme;
 
+  @RegisterExtension
+  static final NodeExtension env = NodeExtension.builder().settings(new JsonObject()
+      .put("BRIDGE_MAX_CONNECTIONS", BUDGET)
+      .put("BRIDGE_MAX_UNREGISTERED_PER_ADDRESS", ANONYMOUS_PER_ADDRESS)
+      .put("BRIDGE_REGISTER_TIMEOUT_MS", REGISTER_TIMEOUT_MS)
+      .put("BRIDGE_MAX_QUEUE_BYTES", 32 * 1024)).account("Acme").build();
+
   @BeforeAll
   static void start() {
-    db = TestDb.create();
-    node = TestNode.start(db, TestNode.newRedisPrefix(), new JsonObject()
-        .put("BRIDGE_MAX_CONNECTIONS", BUDGET)
-        .put("BRIDGE_MAX_UNREGISTERED_PER_ADDRESS", ANONYMOUS_PER_ADDRESS)
-        .put("BRIDGE_REGISTER_TIMEOUT_MS", REGISTER_TIMEOUT_MS)
-        .put("BRIDGE_MAX_QUEUE_BYTES", 32 * 1024));
-    clients = Vertx.vertx();
-    http = new Http(clients, node.baseUrl());
-    acme = Seed.account(db, "Acme");
-  }
-
-  @AfterAll
-  static void stop() {
-    http.close();
-    clients.close().await();
-    node.close();
-    db.drop();
+    db = env.db();
+    node = env.node();
+    clients = env.vertx();
+    http = env.http();
+    acme = env.account();
   }
 
   static BridgeStats stats() {
@@ -75,7 +71,7 @@ class BridgeLimitsTest {
         BridgeClient c = BridgeClient.connect(clients, node.port());
         held.add(c);
         c.register(address, token);
-        awaitRegistered(c, node, address);
+        c.awaitRegistered(node, address);
       }
       assertThat(stats().connections()).isEqualTo(BUDGET);
 
@@ -98,7 +94,7 @@ class BridgeLimitsTest {
       BridgeClient again = BridgeClient.connect(clients, node.port());
       held.add(again);
       again.register(address, token);
-      awaitRegistered(again, node, address);
+      again.awaitRegistered(node, address);
       assertThat(stats().connections()).isEqualTo(BUDGET);
     } finally {
       held.forEach(BridgeClient::close);
@@ -131,7 +127,7 @@ class BridgeLimitsTest {
         BridgeClient c = BridgeClient.connect(clients, node.port());
         agents.add(c);
         c.register(address, token);
-        awaitRegistered(c, node, address);
+        c.awaitRegistered(node, address);
       }
       assertThat(stats().connections()).isEqualTo(BUDGET);
 
@@ -140,7 +136,7 @@ class BridgeLimitsTest {
       BridgeClient pinging = anonymous.get(0);
       while (!pinging.closed && System.nanoTime() - started < Duration.ofSeconds(15).toNanos()) {
         pinging.write(new JsonObject().put("type", "ping"));
-        BridgeClient.pause(200);
+        Await.pause(200);
       }
       for (BridgeClient c : anonymous) {
         c.awaitClosed(Duration.ofSeconds(15));
@@ -165,7 +161,7 @@ class BridgeLimitsTest {
     long dropsBefore = stats().slowDrops();
     try (BridgeClient slow = BridgeClient.connectSockJS(clients, node.port())) {
       slow.register(address, token(node, acme.adminId(), acme.accountId()));
-      awaitRegistered(slow, node, address);
+      slow.awaitRegistered(node, address);
       slow.ws.pause();
       String big = "y".repeat(64 * 1024);
       int sent = 0;
@@ -173,7 +169,7 @@ class BridgeLimitsTest {
         for (int i = 0; i < 20; i++, sent++) {
           node.vertx.eventBus().publish(address, new JsonObject().put("id", "big-" + sent).put("data", big));
         }
-        BridgeClient.pause(5);
+        Await.pause(5);
       }
       assertThat(stats().slowDrops()).as("drops after %d events of 64 KiB", sent).isEqualTo(dropsBefore + 1);
       slow.ws.resume();
@@ -193,7 +189,7 @@ class BridgeLimitsTest {
     long dropsBefore = stats().slowDrops();
     try (BridgeClient slow = BridgeClient.connect(clients, node.port())) {
       slow.register(address, token);
-      awaitRegistered(slow, node, address);
+      slow.awaitRegistered(node, address);
 
       slow.ws.pause();
       String big = "x".repeat(64 * 1024);
@@ -203,7 +199,7 @@ class BridgeLimitsTest {
         for (int i = 0; i < 20; i++, sent++) {
           node.vertx.eventBus().publish(address, new JsonObject().put("id", "big-" + sent).put("data", big));
         }
-        BridgeClient.pause(5);
+        Await.pause(5);
       }
       assertThat(stats().slowDrops()).as("drops after %d events of 64 KiB", sent).isEqualTo(dropsBefore + 1);
       assertThat(http.get("/metrics").text()).contains("switchboard_bridge_slow_drops_total " + (dropsBefore + 1) + ".0");
@@ -220,7 +216,7 @@ class BridgeLimitsTest {
     // The page reconnects and is served again.
     try (BridgeClient again = BridgeClient.connect(clients, node.port())) {
       again.register(address, token);
-      awaitRegistered(again, node, address);
+      again.awaitRegistered(node, address);
       node.vertx.eventBus().publish(address, new JsonObject().put("id", "after-drop"));
       again.awaitEvent("after-drop");
       assertThat(again.closed).isFalse();
@@ -237,7 +233,7 @@ class BridgeLimitsTest {
     long dropsBefore = stats().slowDrops();
     try (BridgeClient slow = BridgeClient.connect(clients, node.port())) {
       slow.register(address, token);
-      awaitRegistered(slow, node, address);
+      slow.awaitRegistered(node, address);
       String first = log.append(acme.accountId(), Bus.CONVERSATION_UPDATED, 1L, new JsonObject().put("n", 0)).await().getString("id");
       assertThat(slow.awaitEvent(first).getString("type")).as("delivered while it reads").isEqualTo(Bus.CONVERSATION_UPDATED);
 
@@ -248,7 +244,7 @@ class BridgeLimitsTest {
         for (int i = 0; i < 20; i++, sent++) {
           log.append(acme.accountId(), Bus.CONVERSATION_UPDATED, 1L, new JsonObject().put("data", big)).await();
         }
-        BridgeClient.pause(5);
+        Await.pause(5);
       }
       assertThat(stats().slowDrops()).as("drops after %d logged events of 64 KiB", sent).isEqualTo(dropsBefore + 1);
       slow.ws.resume();
@@ -257,7 +253,7 @@ class BridgeLimitsTest {
     }
     try (BridgeClient again = BridgeClient.connect(clients, node.port())) {
       again.register(address, token);
-      awaitRegistered(again, node, address);
+      again.awaitRegistered(node, address);
       String next = log.append(acme.accountId(), Bus.CONVERSATION_UPDATED, 1L, new JsonObject().put("n", 1)).await().getString("id");
       again.awaitEvent(next);
       assertThat(again.closed).isFalse();

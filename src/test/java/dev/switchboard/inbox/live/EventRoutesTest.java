@@ -3,15 +3,16 @@ package dev.switchboard.inbox.live;
 import dev.switchboard.store.Bus;
 import dev.switchboard.store.EventLog;
 import dev.switchboard.support.Http;
+import dev.switchboard.support.NodeExtension;
 import dev.switchboard.support.Seed;
 import dev.switchboard.support.TestDb;
 import dev.switchboard.support.TestNode;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -28,20 +29,16 @@ class EventRoutesTest {
   static Seed.Account acme;
   static Seed.Account globex;
 
+  @RegisterExtension
+  static final NodeExtension env = NodeExtension.builder().build();
+
   @BeforeAll
   static void start() {
-    db = TestDb.create();
-    node = TestNode.start(db, TestNode.newRedisPrefix(), new JsonObject());
-    http = new Http(node.vertx, node.baseUrl());
+    db = env.db();
+    node = env.node();
+    http = env.http();
     acme = Seed.account(db, "Acme");
     globex = Seed.account(db, "Globex");
-  }
-
-  @AfterAll
-  static void stop() {
-    http.close();
-    node.close();
-    db.drop();
   }
 
   static EventLog log() {

@@ -1,6 +1,9 @@
 package dev.switchboard.inbox.live;
 
 import dev.switchboard.store.Bus;
+import dev.switchboard.support.Await;
+import dev.switchboard.support.BridgeClient;
+import dev.switchboard.support.NodeExtension;
 import dev.switchboard.support.Seed;
 import dev.switchboard.support.TestDb;
 import dev.switchboard.support.TestNode;
@@ -8,16 +11,15 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Response;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import static dev.switchboard.inbox.live.LiveSupport.awaitRegistered;
 import static dev.switchboard.inbox.live.LiveSupport.token;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -34,23 +36,18 @@ class LiveBridgeTest {
   static Seed.Account acme;
   static Seed.Account globex;
 
+  @RegisterExtension
+  static final NodeExtension env = NodeExtension.builder().settings(new JsonObject().put("NODE_ID", NODE_A)).account("Acme").build();
+
   @BeforeAll
   static void start() {
-    db = TestDb.create();
-    prefix = TestNode.newRedisPrefix();
-    nodeA = TestNode.start(db, prefix, new JsonObject().put("NODE_ID", NODE_A));
-    nodeB = TestNode.start(db, prefix, new JsonObject().put("NODE_ID", NODE_A.replace("live-a", "live-b")));
-    clients = Vertx.vertx();
-    acme = Seed.account(db, "Acme");
+    db = env.db();
+    prefix = env.redisPrefix();
+    nodeA = env.node();
+    nodeB = env.open(TestNode.start(db, prefix, new JsonObject().put("NODE_ID", NODE_A.replace("live-a", "live-b"))));
+    clients = env.vertx();
+    acme = env.account();
     globex = Seed.account(db, "Globex");
-  }
-
-  @AfterAll
-  static void stop() {
-    clients.close().await();
-    nodeB.close();
-    nodeA.close();
-    db.drop();
   }
 
   static String address(Seed.Account a) {
@@ -69,8 +66,8 @@ class LiveBridgeTest {
          BridgeClient theirs = BridgeClient.connect(clients, nodeA.port())) {
       mine.register(address(acme), token(nodeA, acme.adminId(), acme.accountId()));
       theirs.register(address(globex), token(nodeA, globex.adminId(), globex.accountId()));
-      awaitRegistered(mine, nodeA, address(acme));
-      awaitRegistered(theirs, nodeA, address(globex));
+      mine.awaitRegistered(nodeA, address(acme));
+      theirs.awaitRegistered(nodeA, address(globex));
 
       JsonObject event = append(nodeA, acme, "hello acme");
       JsonObject pushed = mine.awaitEvent(event.getString("id"));
@@ -114,7 +111,7 @@ class LiveBridgeTest {
 
         // Nothing published there afterwards reaches the refused client (a permitted control does get it).
         control.register(address(acme), good);
-        awaitRegistered(control, nodeA, address(acme));
+        control.awaitRegistered(nodeA, address(acme));
         JsonObject event = append(nodeA, acme, "after refusal");
         control.awaitEvent(event.getString("id"));
         nodeA.vertx.eventBus().publish(c[0], new JsonObject().put("id", "direct"));
@@ -140,7 +137,7 @@ class LiveBridgeTest {
         assertThat(client.awaitError().getString("body")).as(frame.encode()).isIn("rejected", "access_denied");
       }
       client.register(address(acme), good);
-      awaitRegistered(client, nodeA, address(acme));
+      client.awaitRegistered(nodeA, address(acme));
       assertThat(client.closed).isFalse();
     }
   }
@@ -166,10 +163,7 @@ class LiveBridgeTest {
       }
       // The bus delivers in order: a marker published after the refusals arrives, the browser's frames never did.
       nodeA.vertx.eventBus().publish(address(acme), new JsonObject().put("fromBrowser", false));
-      long deadline = System.nanoTime() + 2_000_000_000L;
-      while (System.nanoTime() < deadline && seen.get() < 1) {
-        BridgeClient.pause(5);
-      }
+      Await.until("the marker published after the refusals", Duration.ofSeconds(2), () -> seen.get() >= 1);
       assertThat(seen.get()).isEqualTo(1);
     } finally {
       spy.unregister().await();
@@ -181,7 +175,7 @@ class LiveBridgeTest {
   void sockJSTransport() {
     try (BridgeClient browser = BridgeClient.connectSockJS(clients, nodeA.port())) {
       browser.register(address(acme), token(nodeA, acme.adminId(), acme.accountId()));
-      awaitRegistered(browser, nodeA, address(acme));
+      browser.awaitRegistered(nodeA, address(acme));
       JsonObject event = append(nodeA, acme, "via sockjs");
       assertThat(browser.awaitEvent(event.getString("id")).getJsonObject("data").getString("text")).isEqualTo("via sockjs");
       browser.register(address(globex), token(nodeA, acme.adminId(), acme.accountId()));
@@ -194,7 +188,7 @@ class LiveBridgeTest {
   void crossNode() {
     try (BridgeClient onB = BridgeClient.connect(clients, nodeB.port())) {
       onB.register(address(acme), token(nodeB, acme.adminId(), acme.accountId()));
-      awaitRegistered(onB, nodeB, address(acme));
+      onB.awaitRegistered(nodeB, address(acme));
       JsonObject event = append(nodeA, acme, "from A");
       assertThat(onB.awaitEvent(event.getString("id")).getJsonObject("data").getString("text")).isEqualTo("from A");
     }
@@ -205,7 +199,7 @@ class LiveBridgeTest {
   void fanoutSurvivesRedisDrop() {
     try (BridgeClient client = BridgeClient.connect(clients, nodeA.port())) {
       client.register(address(acme), token(nodeA, acme.adminId(), acme.accountId()));
-      awaitRegistered(client, nodeA, address(acme));
+      client.awaitRegistered(nodeA, address(acme));
       JsonObject before = append(nodeA, acme, "before");
       client.awaitEvent(before.getString("id"));
 
@@ -241,7 +235,10 @@ class LiveBridgeTest {
   void originIsChecked() {
     TestNode strict = TestNode.start(db, prefix, new JsonObject().put("BRIDGE_ALLOWED_ORIGIN", "https://inbox.example.test"));
     try {
-      assertThat(BridgeClient.connect(clients, strict.port(), "https://inbox.example.test").ws.isClosed()).isFalse();
+      // closed before the node stops: an open socket holds its graceful stop for the full timeout
+      try (BridgeClient allowed = BridgeClient.connect(clients, strict.port(), "https://inbox.example.test")) {
+        assertThat(allowed.ws.isClosed()).isFalse();
+      }
       org.assertj.core.api.Assertions.assertThatThrownBy(() -> BridgeClient.connect(clients, strict.port(), "https://evil.example.test"))
           .hasMessageContaining("403");
     } finally {

@@ -8,32 +8,10 @@ import io.vertx.ext.auth.PubSecKeyOptions;
 import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.ext.auth.jwt.JWTAuthOptions;
 
-import java.util.UUID;
-
 /** Helpers shared by the live-push tests. */
 final class LiveSupport {
 
   private LiveSupport() {
-  }
-
-  /**
-   * Waits until the client's registration is in place on that node: a register frame is answered
-   * only on refusal, so probes are published on the node's bus until one comes through.
-   */
-  static void awaitRegistered(BridgeClient client, TestNode node, String address) {
-    String marker = "probe-" + UUID.randomUUID();
-    long deadline = System.nanoTime() + 10_000_000_000L;
-    while (System.nanoTime() < deadline) {
-      node.vertx.eventBus().publish(address, new JsonObject().put("probe", marker));
-      for (JsonObject f : client.frames) {
-        if ("rec".equals(f.getString("type")) && f.getValue("body") instanceof JsonObject b && marker.equals(b.getString("probe"))) {
-          client.frames.removeIf(x -> x.getValue("body") instanceof JsonObject xb && xb.containsKey("probe"));
-          return;
-        }
-      }
-      BridgeClient.pause(20);
-    }
-    throw new AssertionError("the client never became registered for " + address + "; frames: " + client.frames);
   }
 
   /** A correctly signed token whose {@code exp} passed a minute ago. */

@@ -2,6 +2,7 @@ package dev.switchboard.inbox.live;
 
 import dev.switchboard.store.Bus;
 import dev.switchboard.support.Await;
+import dev.switchboard.support.BridgeClient;
 import dev.switchboard.support.Http;
 import dev.switchboard.support.Seed;
 import dev.switchboard.support.TestDb;
@@ -15,7 +16,6 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 
-import static dev.switchboard.inbox.live.LiveSupport.awaitRegistered;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -151,7 +151,7 @@ class SessionsTest {
     String address = Bus.accountAddress(acme.accountId());
     try (BridgeClient socket = BridgeClient.connect(clients, b.port())) {
       socket.register(address, s.getString("token"));
-      awaitRegistered(socket, b, address);
+      socket.awaitRegistered(b, address);
 
       JsonObject owner = login(httpB, acme.adminEmail(), acme.password());
       Http.Res off = httpA.as(owner.getString("token")).delete("/api/v1/agents/" + sam);
@@ -207,7 +207,7 @@ class SessionsTest {
     String address = Bus.accountAddress(acme.accountId());
     try (BridgeClient socket = BridgeClient.connect(clients, a.port())) {
       socket.register(address, shortLived);
-      awaitRegistered(socket, a, address);
+      socket.awaitRegistered(a, address);
       socket.awaitClosed(Duration.ofSeconds(6));
       assertThat(socket.closeCode).isEqualTo((short) LiveBridge.CLOSE_SESSION_ENDED);
     }

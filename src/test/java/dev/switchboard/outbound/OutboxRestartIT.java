@@ -1,19 +1,20 @@
 package dev.switchboard.outbound;
 
-import dev.switchboard.support.FakeGraph;
 import dev.switchboard.support.FakeGraph.Answer;
+import dev.switchboard.support.FakeGraph;
 import dev.switchboard.support.Http;
+import dev.switchboard.support.NodeExtension;
 import dev.switchboard.support.Seed;
 import dev.switchboard.support.TestDb;
 import dev.switchboard.support.TestNode;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -26,7 +27,7 @@ import static dev.switchboard.outbound.SendSupport.uniqueUser;
 import static org.assertj.core.api.Assertions.assertThat;
 
 @DisplayName("Sends survive node stops and crashes, and bursts queue under the per-channel rate")
-class OutboxRestartTest {
+class OutboxRestartIT {
 
   static final String PHONE_ID = "118812345678901";
   static TestDb db;
@@ -38,25 +39,21 @@ class OutboxRestartTest {
   static long messenger;
   final List<TestNode> nodes = new ArrayList<>();
 
+  // each test starts, stops and kills its own nodes
+  @RegisterExtension
+  static final NodeExtension env = NodeExtension.builder().graph().withoutNode().account("Restart Co").build();
+
   @BeforeAll
   static void setUp() {
-    db = TestDb.create();
-    vertx = Vertx.vertx();
-    graph = FakeGraph.start(vertx);
-    prefix = TestNode.newRedisPrefix();
-    // migrate once, then seed
-    TestNode.start(db, prefix, settings()).close();
-    account = Seed.account(db, "Restart Co");
+    db = env.db();
+    vertx = env.vertx();
+    graph = env.graph();
+    prefix = env.redisPrefix();
+    account = env.account();
     whatsapp = Seed.channel(db, account.accountId(), "whatsapp", PHONE_ID);
     messenger = Seed.channel(db, account.accountId(), "messenger", "361442187745120");
   }
 
-  @AfterAll
-  static void tearDown() {
-    graph.close();
-    vertx.close().await();
-    db.drop();
-  }
 
   @BeforeEach
   void reset() {

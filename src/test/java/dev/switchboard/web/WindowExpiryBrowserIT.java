@@ -1,5 +1,7 @@
 package dev.switchboard.web;
 
+import dev.switchboard.support.Requires;
+import dev.switchboard.support.Webhooks;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -12,7 +14,10 @@ import java.time.Duration;
 import static org.assertj.core.api.Assertions.assertThat;
 
 @DisplayName("The reply-window countdown and the composer switching at expiry (windows shrunk to seconds)")
-class WindowExpiryBrowserTest {
+class WindowExpiryBrowserIT {
+
+  @RegisterExtension
+  static final Requires CHROMIUM = Browser.REQUIRED;
 
   @RegisterExtension
   final ScreenshotOnFailure onFailure = new ScreenshotOnFailure(() -> page);

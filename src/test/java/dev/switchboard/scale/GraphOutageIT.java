@@ -1,17 +1,20 @@
 package dev.switchboard.scale;
 
+import dev.switchboard.support.Await;
 import dev.switchboard.support.FakeGraph;
 import dev.switchboard.support.Http;
+import dev.switchboard.support.NodeExtension;
 import dev.switchboard.support.Seed;
 import dev.switchboard.support.TestDb;
 import dev.switchboard.support.TestNode;
+import dev.switchboard.support.Webhooks;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,7 +27,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** The Graph API down (503 from Meta) while agents keep replying. */
 @DisplayName("The Graph API down for a while")
-class GraphOutageTest {
+class GraphOutageIT {
 
   static TestDb db;
   static Vertx vertx;
@@ -36,11 +39,19 @@ class GraphOutageTest {
   /** Texts Meta accepted, in the order it accepted them, with the recipient. */
   static final List<String[]> delivered = new CopyOnWriteArrayList<>();
 
+  @RegisterExtension
+  static final NodeExtension env = NodeExtension.builder().graph().settings(new JsonObject()
+      // GRAPH_MAX_ATTEMPTS left at its default: 10 attempts from a 20 ms base span at least ~5 s
+      // (at the default 500 ms base, at least ~90 s), longer than this outage
+      .put("GRAPH_RETRY_BASE_MS", 20)
+      .put("OUTBOUND_POLL_MS", 100)
+      .put("PROCESSOR_SWEEP_MS", 200)).build();
+
   @BeforeAll
   static void start() {
-    db = TestDb.create();
-    vertx = Vertx.vertx();
-    graph = FakeGraph.start(vertx);
+    db = env.db();
+    vertx = env.vertx();
+    graph = env.graph();
     graph.respond("POST", "/", c -> {
       if (!graphUp.get()) {
         return FakeGraph.Answer.json(503, new JsonObject().put("error", new JsonObject()
@@ -51,25 +62,10 @@ class GraphOutageTest {
       return FakeGraph.Answer.json(200, new JsonObject().put("messaging_product", "whatsapp")
           .put("messages", new JsonArray().add(new JsonObject().put("id", "wamid.out-" + UUID.randomUUID()))));
     });
-    node = TestNode.start(db, TestNode.newRedisPrefix(), new JsonObject()
-        .put("GRAPH_API_URL", graph.url())
-        // GRAPH_MAX_ATTEMPTS left at its default: 10 attempts from a 20 ms base span at least ~5 s
-        // (at the default 500 ms base, at least ~90 s), longer than this outage
-        .put("GRAPH_RETRY_BASE_MS", 20)
-        .put("OUTBOUND_POLL_MS", 100)
-        .put("PROCESSOR_SWEEP_MS", 200));
-    http = new Http(vertx, node.baseUrl());
+    node = env.node();
+    http = env.http();
     acme = Seed.account(db, "Acme");
-    Seed.channel(db, acme.accountId(), "whatsapp", Webhooks.PHONE_NUMBER_ID);
-  }
-
-  @AfterAll
-  static void stop() {
-    http.close();
-    node.close();
-    graph.close();
-    vertx.close().await();
-    db.drop();
+    Seed.channel(db, acme.accountId(), "whatsapp", Webhooks.WA_PHONE_NUMBER_ID);
   }
 
   @Test
@@ -82,7 +78,7 @@ class GraphOutageTest {
       Webhooks.Signed w = Webhooks.whatsappText(wa, "wamid.g-" + UUID.randomUUID(), "hi");
       assertThat(http.webhook("whatsapp", w.body(), w.signature()).status()).isEqualTo(200);
     }
-    Wait.eventually(Duration.ofSeconds(20), () -> assertThat(Seed.scalar(db, "SELECT count(*) FROM conversations")).isEqualTo(2));
+    Await.passes(Duration.ofSeconds(20), () -> assertThat(Seed.scalar(db, "SELECT count(*) FROM conversations")).isEqualTo(2));
     for (String wa : customers) {
       conversations.add(Seed.scalar(db, "SELECT cv.id FROM conversations cv JOIN contacts c ON c.id = cv.contact_id WHERE c.platform_user_id = ?", wa));
     }
@@ -97,13 +93,13 @@ class GraphOutageTest {
       }
     }
     // Meta is refusing: the first reply of each conversation is retried, the later ones wait behind it
-    Wait.until(Duration.ofSeconds(20), "several refused attempts", () -> graph.calls().size() >= 8);
+    Await.until("several refused attempts", Duration.ofSeconds(20), () -> graph.calls().size() >= 8);
     assertThat(delivered).isEmpty();
     assertThat(graph.calls()).allMatch(c -> c.body().contains("reply 1 to"));
     assertThat(Seed.scalar(db, "SELECT count(*) FROM messages WHERE type = 'reply' AND status = 'pending'")).isEqualTo(replies * 2L);
 
     graphUp.set(true);
-    Wait.eventually(Duration.ofSeconds(30), () ->
+    Await.passes(Duration.ofSeconds(30), () ->
         assertThat(Seed.scalar(db, "SELECT count(*) FROM messages WHERE type = 'reply' AND status = 'sent'")).isEqualTo(replies * 2L));
     assertThat(delivered).hasSize(replies * 2);
     for (int k = 0; k < conversations.size(); k++) {

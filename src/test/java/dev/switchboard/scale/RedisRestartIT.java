@@ -1,18 +1,22 @@
 package dev.switchboard.scale;
 
 import dev.switchboard.store.Bus;
+import dev.switchboard.support.Await;
+import dev.switchboard.support.BridgeClient;
 import dev.switchboard.support.Http;
+import dev.switchboard.support.NodeExtension;
+import dev.switchboard.support.Requires;
 import dev.switchboard.support.Seed;
 import dev.switchboard.support.TestDb;
 import dev.switchboard.support.TestNode;
+import dev.switchboard.support.Webhooks;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.List;
@@ -22,7 +26,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** A private redis-server killed and started again (empty) under a running node. */
 @DisplayName("Redis restarted under a running node")
-class RedisRestartTest {
+class RedisRestartIT {
+
+  @RegisterExtension
+  static final Requires TOOL = PrivateServers.REDIS_REQUIRED;
 
   static final int WINDOW_SECONDS = 5;
   static TestDb db;
@@ -32,38 +39,24 @@ class RedisRestartTest {
   static Http http;
   static Seed.Account acme;
 
+  // the node runs on the private Redis, started here
+  @RegisterExtension
+  static final NodeExtension env = NodeExtension.builder().withoutNode().account("Acme").build();
+
   @BeforeAll
   static void start() {
-    Assumptions.assumeTrue(PrivateServers.redisAvailable(), "redis-server is not installed: the Redis restart test needs a private one");
-    db = TestDb.create();
-    redis = PrivateServers.Redis.start();
-    node = TestNode.start(db, TestNode.newRedisPrefix(), new JsonObject()
+    db = env.db();
+    redis = env.open(PrivateServers.Redis.start());
+    node = env.open(TestNode.start(db, env.redisPrefix(), new JsonObject()
         .put("REDIS_URL", redis.url())
         .put("WINDOW_STANDARD", "PT" + WINDOW_SECONDS + "S")
         .put("WINDOW_HUMAN_AGENT", "PT" + WINDOW_SECONDS + "S")
         .put("WINDOW_TIMER_POLL_MS", 200)
-        .put("PROCESSOR_SWEEP_MS", 200));
-    clients = Vertx.vertx();
-    http = new Http(clients, node.baseUrl());
-    acme = Seed.account(db, "Acme");
-    Seed.channel(db, acme.accountId(), "whatsapp", Webhooks.PHONE_NUMBER_ID);
-  }
-
-  @AfterAll
-  static void stop() {
-    if (http != null) {
-      http.close();
-      clients.close().await();
-    }
-    if (node != null) {
-      node.close();
-    }
-    if (redis != null) {
-      redis.close();
-    }
-    if (db != null) {
-      db.drop();
-    }
+        .put("PROCESSOR_SWEEP_MS", 200)));
+    clients = env.vertx();
+    http = env.open(new Http(clients, node.baseUrl()));
+    acme = env.account();
+    Seed.channel(db, acme.accountId(), "whatsapp", Webhooks.WA_PHONE_NUMBER_ID);
   }
 
   static String post(String waId, String text) {
@@ -73,7 +66,7 @@ class RedisRestartTest {
     return w.wamid();
   }
 
-  static List<JsonObject> created(Sock s, String wamid) {
+  static List<JsonObject> created(BridgeClient s, String wamid) {
     return s.events(Bus.MESSAGE_CREATED).stream().filter(e -> wamid.equals(e.getJsonObject("data").getString("externalId"))).toList();
   }
 
@@ -82,9 +75,9 @@ class RedisRestartTest {
   void redisRestart() {
     String address = Bus.accountAddress(acme.accountId());
     String token = node.node.services().tokens().issue(acme.adminId(), acme.accountId(), "admin", "Admin");
-    try (Sock browser = Sock.connect(clients, node.port()).register(node, address, token)) {
+    try (BridgeClient browser = BridgeClient.connect(clients, node.port()).registered(node, address, token)) {
       String before = post("14155580001", "before the restart");
-      Wait.eventually(Duration.ofSeconds(20), () -> assertThat(created(browser, before)).hasSize(1));
+      Await.passes(Duration.ofSeconds(20), () -> assertThat(created(browser, before)).hasSize(1));
       String cursor = created(browser, before).get(0).getString("id");
       long windowConversation = Seed.scalar(db, "SELECT conversation_id FROM messages WHERE external_id = ?", before);
 
@@ -93,9 +86,9 @@ class RedisRestartTest {
 
       // the node never restarts: stored webhooks produce events on the new Redis, pushed live
       String after = post("14155580002", "after the restart");
-      Wait.eventually(Duration.ofSeconds(30), () -> assertThat(created(browser, after)).hasSize(1));
+      Await.passes(Duration.ofSeconds(30), () -> assertThat(created(browser, after)).hasSize(1));
       String after2 = post("14155580003", "and another");
-      Wait.eventually(Duration.ofSeconds(20), () -> assertThat(created(browser, after2)).hasSize(1));
+      Await.passes(Duration.ofSeconds(20), () -> assertThat(created(browser, after2)).hasSize(1));
 
       // a browser that reconnects replays from the last id it saw (taken before the restart)
       Http.Res replay = http.as(token).get("/api/v1/events?after=" + cursor + "&limit=200");
@@ -105,7 +98,7 @@ class RedisRestartTest {
           .filter(e -> Bus.MESSAGE_CREATED.equals(e.getString("type")))
           .map(e -> e.getJsonObject("data").getString("externalId")).toList();
       assertThat(replayed).contains(after, after2).doesNotContain(before);
-      Wait.eventually(Duration.ofSeconds(10), () -> {
+      Await.passes(Duration.ofSeconds(10), () -> {
         List<String> live = browser.events().stream().map(e -> e.getString("id")).toList();
         for (Object o : items) {
           assertThat(live).as("every replayed event was also pushed live").contains(((JsonObject) o).getString("id"));
@@ -113,7 +106,7 @@ class RedisRestartTest {
       });
 
       // the timer scheduled before the restart was lost with Redis and is rebuilt from PostgreSQL
-      Wait.eventually(Duration.ofSeconds(WINDOW_SECONDS + 20), () -> assertThat(browser.events(Bus.WINDOW_CHANGED))
+      Await.passes(Duration.ofSeconds(WINDOW_SECONDS + 20), () -> assertThat(browser.events(Bus.WINDOW_CHANGED))
           .anyMatch(e -> e.getString("conversationId").equals(String.valueOf(windowConversation))));
       assertThat(browser.events(Bus.WINDOW_CHANGED))
           .filteredOn(e -> e.getString("conversationId").equals(String.valueOf(windowConversation))).hasSize(1);

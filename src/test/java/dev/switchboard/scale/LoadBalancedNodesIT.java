@@ -1,22 +1,26 @@
 package dev.switchboard.scale;
 
 import dev.switchboard.store.Bus;
+import dev.switchboard.support.Await;
+import dev.switchboard.support.BridgeClient;
 import dev.switchboard.support.FakeGraph;
 import dev.switchboard.support.Http;
+import dev.switchboard.support.NodeExtension;
+import dev.switchboard.support.Requires;
 import dev.switchboard.support.Seed;
 import dev.switchboard.support.TestDb;
 import dev.switchboard.support.TestNode;
+import dev.switchboard.support.Webhooks;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,7 +37,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @DisplayName("Two nodes behind nginx behave as one")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class LoadBalancedNodesTest {
+class LoadBalancedNodesIT {
+
+  @RegisterExtension
+  static final Requires TOOL = Nginx.REQUIRED;
 
   static final int WINDOW_SECONDS = 10;
 
@@ -50,16 +57,19 @@ class LoadBalancedNodesTest {
   static final List<String> windowCustomers = new ArrayList<>();
   static final AtomicLong customers = new AtomicLong(14_155_550_000L);
 
+  // two nodes behind nginx, started here
+  @RegisterExtension
+  static final NodeExtension env = NodeExtension.builder().graph().withoutNode().account("Acme").build();
+
   @BeforeAll
   static void start() {
-    Assumptions.assumeTrue(Nginx.binary() != null, "nginx is not installed: run .ci/nginx (apt-get install nginx) to run the multi-node tests");
-    db = TestDb.create();
-    clients = Vertx.vertx();
-    graph = FakeGraph.start(clients);
+    db = env.db();
+    clients = env.vertx();
+    graph = env.graph();
     AtomicLong wamids = new AtomicLong();
     graph.respond("POST", "/", c -> FakeGraph.Answer.json(200, new JsonObject().put("messaging_product", "whatsapp")
         .put("messages", new JsonArray().add(new JsonObject().put("id", "wamid.out-" + wamids.incrementAndGet() + "-" + UUID.randomUUID())))));
-    String prefix = TestNode.newRedisPrefix();
+    String prefix = env.redisPrefix();
     JsonObject settings = new JsonObject()
         .put("GRAPH_API_URL", graph.url())
         .put("WINDOW_STANDARD", "PT" + WINDOW_SECONDS + "S")
@@ -67,12 +77,12 @@ class LoadBalancedNodesTest {
         .put("WINDOW_TIMER_POLL_MS", 200)
         .put("OUTBOUND_POLL_MS", 200)
         .put("PROCESSOR_SWEEP_MS", 200);
-    a = TestNode.start(db, prefix, settings.copy().put("NODE_ID", "node-a"));
-    b = TestNode.start(db, prefix, settings.copy().put("NODE_ID", "node-b"));
-    nginx = Nginx.start(List.of(a.port(), b.port()));
-    lb = new Http(clients, nginx.baseUrl());
-    acme = Seed.account(db, "Acme");
-    Seed.channel(db, acme.accountId(), "whatsapp", Webhooks.PHONE_NUMBER_ID);
+    a = env.open(TestNode.start(db, prefix, settings.copy().put("NODE_ID", "node-a")));
+    b = env.open(TestNode.start(db, prefix, settings.copy().put("NODE_ID", "node-b")));
+    nginx = env.open(Nginx.start(List.of(a.port(), b.port())));
+    lb = env.open(new Http(clients, nginx.baseUrl()));
+    acme = env.account();
+    Seed.channel(db, acme.accountId(), "whatsapp", Webhooks.WA_PHONE_NUMBER_ID);
     address = Bus.accountAddress(acme.accountId());
     token = a.node.services().tokens().issue(acme.adminId(), acme.accountId(), "admin", "Admin");
 
@@ -81,28 +91,6 @@ class LoadBalancedNodesTest {
       String wa = customer();
       windowCustomers.add(wa);
       post(Webhooks.whatsappText(wa, "wamid.win-" + UUID.randomUUID(), "hello"));
-    }
-  }
-
-  @AfterAll
-  static void stop() {
-    if (nginx != null) {
-      nginx.close();
-    }
-    if (lb != null) {
-      lb.close();
-    }
-    if (a != null) {
-      a.close();
-    }
-    if (b != null) {
-      b.close();
-    }
-    if (clients != null) {
-      clients.close().await();
-    }
-    if (db != null) {
-      db.drop();
     }
   }
 
@@ -120,20 +108,19 @@ class LoadBalancedNodesTest {
   }
 
   static void allProcessed() {
-    Wait.eventually(Duration.ofSeconds(30), () ->
+    Await.passes(Duration.ofSeconds(30), () ->
         assertThat(count("SELECT count(*) FROM raw_events WHERE status <> 'done'")).isZero());
   }
 
   /** A socket on each node and one through nginx, all registered for Acme. */
-  static List<Sock> sockets() {
-    Sock onA = Sock.connect(clients, a.port()).register(a, address, token);
-    Sock onB = Sock.connect(clients, b.port()).register(b, address, token);
-    Sock throughLb = Sock.connect(clients, nginx.port);
+  static List<BridgeClient> sockets() {
+    BridgeClient onA = BridgeClient.connect(clients, a.port()).registered(a, address, token);
+    BridgeClient onB = BridgeClient.connect(clients, b.port()).registered(b, address, token);
+    BridgeClient throughLb = BridgeClient.connect(clients, nginx.port);
     // ip_hash picks one node for the balancer's socket: probe on both
-    throughLb.ws.writeTextMessage(new JsonObject().put("type", "register").put("address", address)
-        .put("headers", new JsonObject().put("authorization", "Bearer " + token)).encode()).await();
+    throughLb.register(address, token);
     String marker = "probe-" + UUID.randomUUID();
-    Wait.until(Duration.ofSeconds(10), "the balancer's socket registered", () -> {
+    Await.until("the balancer's socket registered", Duration.ofSeconds(10), () -> {
       a.vertx.eventBus().publish(address, new JsonObject().put("probe", marker));
       b.vertx.eventBus().publish(address, new JsonObject().put("probe", marker));
       return throughLb.frames.stream().anyMatch(f -> f.getValue("body") instanceof JsonObject x && marker.equals(x.getString("probe")));
@@ -141,7 +128,7 @@ class LoadBalancedNodesTest {
     return List.of(onA, onB, throughLb);
   }
 
-  static List<JsonObject> created(Sock s, String wamid) {
+  static List<JsonObject> created(BridgeClient s, String wamid) {
     return s.events(Bus.MESSAGE_CREATED).stream()
         .filter(e -> wamid.equals(e.getJsonObject("data").getString("externalId"))).toList();
   }
@@ -150,24 +137,24 @@ class LoadBalancedNodesTest {
   @Order(1)
   @DisplayName("a webhook through the balancer (delivered twice, as Meta may) is stored once and pushed once to browsers on either node and through nginx")
   void webhookReachesEveryNodesBrowsers() {
-    List<Sock> socks = sockets();
+    List<BridgeClient> socks = sockets();
     try {
       String wamid = "wamid.lb-" + UUID.randomUUID();
       Webhooks.Signed w = Webhooks.whatsappText(customer(), wamid, "hi from the balancer");
       post(w);
       post(w); // round-robin: the redelivery lands on the other node
-      for (Sock s : socks) {
-        Wait.eventually(Duration.ofSeconds(20), () -> assertThat(created(s, wamid)).hasSize(1));
+      for (BridgeClient s : socks) {
+        Await.passes(Duration.ofSeconds(20), () -> assertThat(created(s, wamid)).hasSize(1));
       }
       allProcessed();
       assertThat(count("SELECT count(*) FROM messages WHERE external_id = ?", wamid)).isEqualTo(1);
       assertThat(count("SELECT count(*) FROM raw_events")).as("both deliveries stored raw").isGreaterThanOrEqualTo(2);
       // a last look after everything settled: still one push each
-      for (Sock s : socks) {
+      for (BridgeClient s : socks) {
         assertThat(created(s, wamid)).hasSize(1);
       }
     } finally {
-      socks.forEach(Sock::close);
+      socks.forEach(BridgeClient::close);
     }
   }
 
@@ -177,19 +164,19 @@ class LoadBalancedNodesTest {
   void changeOnOneNodeReachesTheOther() {
     String wamid = "wamid.patch-" + UUID.randomUUID();
     post(Webhooks.whatsappText(customer(), wamid, "please help"));
-    Wait.eventually(Duration.ofSeconds(20), () ->
+    Await.passes(Duration.ofSeconds(20), () ->
         assertThat(count("SELECT count(*) FROM messages WHERE external_id = ?", wamid)).isEqualTo(1));
     long conversation = count("SELECT conversation_id FROM messages WHERE external_id = ?", wamid);
-    try (Sock onB = Sock.connect(clients, b.port()).register(b, address, token);
+    try (BridgeClient onB = BridgeClient.connect(clients, b.port()).registered(b, address, token);
          Http onA = new Http(clients, a.baseUrl())) {
       Http.Res r = onA.as(token).patch("/api/v1/conversations/" + conversation, new JsonObject().put("status", "open"));
       assertThat(r.status()).as(r.text()).isEqualTo(200);
-      Wait.eventually(Duration.ofSeconds(20), () -> assertThat(onB.events(Bus.CONVERSATION_UPDATED))
+      Await.passes(Duration.ofSeconds(20), () -> assertThat(onB.events(Bus.CONVERSATION_UPDATED))
           .anyMatch(e -> e.getString("conversationId").equals(String.valueOf(conversation))
               && "open".equals(e.getJsonObject("data").getString("status"))));
       // and back through the balancer, read back through the balancer
       assertThat(lb.as(token).patch("/api/v1/conversations/" + conversation, new JsonObject().put("status", "closed")).status()).isEqualTo(200);
-      Wait.eventually(Duration.ofSeconds(20), () -> assertThat(onB.events(Bus.CONVERSATION_UPDATED))
+      Await.passes(Duration.ofSeconds(20), () -> assertThat(onB.events(Bus.CONVERSATION_UPDATED))
           .anyMatch(e -> "closed".equals(e.getJsonObject("data").getString("status"))));
       assertThat(lb.as(token).get("/api/v1/conversations/" + conversation).json().getString("status")).isEqualTo("closed");
     }
@@ -210,12 +197,12 @@ class LoadBalancedNodesTest {
       wamids.add(wamid);
       post(Webhooks.whatsappText(customer(), wamid, "what is the price?"));
     }
-    Wait.eventually(Duration.ofSeconds(30), () -> assertThat(count(
+    Await.passes(Duration.ofSeconds(30), () -> assertThat(count(
         "SELECT count(*) FROM messages WHERE type = 'bot' AND status = 'sent' AND text = 'Our prices start at 10'")).isEqualTo(n));
     allProcessed();
-    Wait.eventually(Duration.ofSeconds(10), () ->
+    Await.passes(Duration.ofSeconds(10), () ->
         assertThat(count("SELECT count(*) FROM messages WHERE type = 'bot' AND status = 'pending'")).isZero());
-    List<String> sends = graph.calls("POST", "/" + Webhooks.PHONE_NUMBER_ID + "/messages").stream()
+    List<String> sends = graph.calls("POST", "/" + Webhooks.WA_PHONE_NUMBER_ID + "/messages").stream()
         .map(FakeGraph.Call::body).filter(body -> body.contains("Our prices start at 10")).toList();
     assertThat(sends).as("Graph sends of the bot's reply").hasSize(n);
     // one reply per conversation, one per inbound message
@@ -249,13 +236,13 @@ class LoadBalancedNodesTest {
   @DisplayName("the Redis window timer fires each expiry once across the two nodes (counted in the event log)")
   void windowTimerFiresOnce() {
     List<Long> conversations = new ArrayList<>();
-    Wait.eventually(Duration.ofSeconds(20), () -> {
+    Await.passes(Duration.ofSeconds(20), () -> {
       conversations.clear();
       for (String wa : windowCustomers) {
         conversations.add(count("SELECT cv.id FROM conversations cv JOIN contacts c ON c.id = cv.contact_id WHERE c.platform_user_id = ?", wa));
       }
     });
-    Wait.eventually(Duration.ofSeconds(WINDOW_SECONDS + 20), () -> {
+    Await.passes(Duration.ofSeconds(WINDOW_SECONDS + 20), () -> {
       List<JsonObject> fired = windowEvents();
       for (long c : conversations) {
         assertThat(fired).as("window_changed for conversation %d", c)
@@ -263,7 +250,7 @@ class LoadBalancedNodesTest {
       }
     });
     // a few more polls of both nodes: nothing fires twice
-    Wait.pause(600);
+    Await.pause(600);
     List<JsonObject> fired = windowEvents();
     for (long c : conversations) {
       assertThat(fired).filteredOn(e -> e.getString("conversationId").equals(String.valueOf(c))).hasSize(1);

@@ -1,21 +1,24 @@
 package dev.switchboard.scale;
 
+import dev.switchboard.support.Await;
 import dev.switchboard.support.FakeGraph;
 import dev.switchboard.support.Http;
+import dev.switchboard.support.NodeExtension;
+import dev.switchboard.support.Requires;
 import dev.switchboard.support.Seed;
 import dev.switchboard.support.TestDb;
 import dev.switchboard.support.TestNode;
+import dev.switchboard.support.Webhooks;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -46,7 +49,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @DisplayName("Node processes: a crash loses and doubles nothing, SIGTERM stops gracefully")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class NodeProcessesTest {
+class NodeProcessesIT {
+
+  @RegisterExtension
+  static final Requires TOOL = Nginx.REQUIRED;
 
   static TestDb db;
   static Vertx vertx;
@@ -56,48 +62,32 @@ class NodeProcessesTest {
   static Nginx nginx;
   static Seed.Account acme;
 
+  // the nodes are processes, started here
+  @RegisterExtension
+  static final NodeExtension env = NodeExtension.builder().graph().withoutNode().account("Acme").build();
+
   @BeforeAll
   static void start() {
-    Assumptions.assumeTrue(Nginx.binary() != null, "nginx is not installed: run .ci/nginx (apt-get install nginx) to run the multi-node tests");
-    db = TestDb.create();
-    vertx = Vertx.vertx();
-    graph = FakeGraph.start(vertx);
+    db = env.db();
+    vertx = env.vertx();
+    graph = env.graph();
     graph.respond("POST", "/", c -> new FakeGraph.Answer(200, new JsonObject().put("messaging_product", "whatsapp")
         .put("messages", new JsonArray().add(new JsonObject().put("id", "wamid.out-" + UUID.randomUUID()))).encode(),
         c.body().contains("slow reply") ? 3_000 : 0));
-    String prefix = TestNode.newRedisPrefix();
-    Map<String, String> env = Map.of(
+    String prefix = env.redisPrefix();
+    Map<String, String> settings = Map.of(
         "GRAPH_API_URL", graph.url(),
         "PROCESSOR_SWEEP_MS", "200",
         "PROCESSOR_BATCH", "50",
         "OUTBOUND_POLL_MS", "200",
         "GRAPH_TIMEOUT_MS", "8000");
-    a = NodeProcess.start("proc-a", db, TestNode.REDIS_URL, prefix, env);
-    b = NodeProcess.start("proc-b", db, TestNode.REDIS_URL, prefix, env);
+    a = env.open(NodeProcess.start("proc-a", db, TestNode.REDIS_URL, prefix, settings));
+    b = env.open(NodeProcess.start("proc-b", db, TestNode.REDIS_URL, prefix, settings));
     a.awaitReady(Duration.ofSeconds(90));
     b.awaitReady(Duration.ofSeconds(90));
-    nginx = Nginx.start(List.of(a.port, b.port));
-    acme = Seed.account(db, "Acme");
-    Seed.channel(db, acme.accountId(), "whatsapp", Webhooks.PHONE_NUMBER_ID);
-  }
-
-  @AfterAll
-  static void stop() {
-    for (AutoCloseable c : new AutoCloseable[] {nginx, a, b, graph}) {
-      try {
-        if (c != null) {
-          c.close();
-        }
-      } catch (Exception ignored) {
-        // best effort
-      }
-    }
-    if (vertx != null) {
-      vertx.close().await();
-    }
-    if (db != null) {
-      db.drop();
-    }
+    nginx = env.open(Nginx.start(List.of(a.port, b.port)));
+    acme = env.account();
+    Seed.channel(db, acme.accountId(), "whatsapp", Webhooks.WA_PHONE_NUMBER_ID);
   }
 
   static long count(String sql, Object... args) {
@@ -132,7 +122,7 @@ class NodeProcessesTest {
             boolean ok = deliver(client, first, w);
             while (!ok) {
               retries.incrementAndGet();
-              Wait.pause(50);
+              Await.pause(50);
               ok = deliver(client, nginx.baseUrl(), w);
             }
             acked.incrementAndGet();
@@ -140,7 +130,7 @@ class NodeProcessesTest {
           return null;
         }));
       }
-      Wait.until(Duration.ofSeconds(60), "a third of the burst acknowledged", () -> acked.get() >= total / 3);
+      Await.until("a third of the burst acknowledged", Duration.ofSeconds(60), () -> acked.get() >= total / 3);
       a.kill();
       for (Future<?> f : running) {
         f.get();
@@ -150,7 +140,7 @@ class NodeProcessesTest {
     }
     assertThat(acked.get()).isEqualTo(total);
     assertThat(retries.get()).as("webhooks the sender had to send again").isPositive();
-    Wait.eventually(Duration.ofSeconds(40), () ->
+    Await.passes(Duration.ofSeconds(40), () ->
         assertThat(count("SELECT count(*) FROM raw_events WHERE status = 'pending'")).isZero());
     assertThat(count("SELECT count(*) FROM raw_events WHERE status <> 'done'")).as("failed raw events").isZero();
     assertThat(count("SELECT count(*) FROM messages WHERE external_id LIKE 'wamid.crash-%'")).isEqualTo(total);
@@ -183,7 +173,7 @@ class NodeProcessesTest {
     // a conversation with an open window, and an agent's reply whose Graph call takes 3 s
     Webhooks.Signed first = Webhooks.whatsappText("14155570001", "wamid.term-1-" + UUID.randomUUID(), "hello");
     assertThat(deliver(HttpClient.newHttpClient(), nginx.baseUrl(), first)).isTrue();
-    Wait.eventually(Duration.ofSeconds(20), () ->
+    Await.passes(Duration.ofSeconds(20), () ->
         assertThat(count("SELECT count(*) FROM messages WHERE external_id = ?", first.wamid())).isEqualTo(1));
     long conversation = count("SELECT conversation_id FROM messages WHERE external_id = ?", first.wamid());
     String token = login();
@@ -193,7 +183,7 @@ class NodeProcessesTest {
       assertThat(r.status()).as(r.text()).isEqualTo(201);
     }
     long reply = count("SELECT id FROM messages WHERE text = 'a slow reply'");
-    Wait.until(Duration.ofSeconds(20), "the slow Graph call to start", () ->
+    Await.until("the slow Graph call to start", Duration.ofSeconds(20), () ->
         graph.calls().stream().anyMatch(c -> c.body().contains("slow reply")));
 
     // a webhook half uploaded when SIGTERM arrives
@@ -206,10 +196,10 @@ class NodeProcessesTest {
           + "X-Hub-Signature-256: " + inFlight.signature() + "\r\nContent-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
       out.write(body, 0, body.length / 2);
       out.flush();
-      Wait.pause(200); // let the node read the headers: the request is in flight
+      Await.pause(200); // let the node read the headers: the request is in flight
 
       b.terminate();
-      Wait.until(Duration.ofSeconds(10), "the node to refuse new connections", () -> refuses(b.port));
+      Await.until("the node to refuse new connections", Duration.ofSeconds(10), () -> refuses(b.port));
       assertThat(b.process.isAlive()).as("still finishing its work").isTrue();
 
       out.write(body, body.length / 2, body.length - body.length / 2);
@@ -230,9 +220,7 @@ class NodeProcessesTest {
 
   static String login() {
     try (Http http = new Http(vertx, b.baseUrl())) {
-      Http.Res r = http.post("/api/v1/auth/login", new JsonObject().put("email", acme.adminEmail()).put("password", acme.password()));
-      assertThat(r.status()).as(r.text()).isEqualTo(200);
-      return r.json().getString("token");
+      return http.login(acme.adminEmail(), acme.password());
     }
   }
 

@@ -2,7 +2,9 @@ package dev.switchboard.web;
 
 import dev.switchboard.store.EventLog;
 import dev.switchboard.support.Http;
+import dev.switchboard.support.Requires;
 import dev.switchboard.support.TestNode;
+import dev.switchboard.support.Webhooks;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -17,7 +19,10 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 @DisplayName("A dropped live connection reconnects by itself and replays what it missed")
-class ReconnectBrowserTest {
+class ReconnectBrowserIT {
+
+  @RegisterExtension
+  static final Requires CHROMIUM = Browser.REQUIRED;
 
   @RegisterExtension
   final ScreenshotOnFailure onFailure = new ScreenshotOnFailure(() -> page);

@@ -36,7 +36,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * starts there): one start of both servers, a real node against them, and a clean stop.
  */
 @DisplayName("Embedded PostgreSQL and Redis run a real node")
-class EmbeddedServersTest {
+class EmbeddedServersIT {
 
   @TempDir
   static Path dir;

@@ -1,16 +1,19 @@
 package dev.switchboard.scale;
 
 import dev.switchboard.auth.Passwords;
+import dev.switchboard.support.Await;
 import dev.switchboard.support.Http;
+import dev.switchboard.support.NodeExtension;
+import dev.switchboard.support.Requires;
 import dev.switchboard.support.TestDb;
 import dev.switchboard.support.TestNode;
+import dev.switchboard.support.Webhooks;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -29,51 +32,38 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** A private PostgreSQL stopped and started again under a running node (the shared one is never touched). */
 @DisplayName("PostgreSQL restarted under a running node")
-class PostgresRestartTest {
+class PostgresRestartIT {
+
+  @RegisterExtension
+  static final Requires TOOL = PrivateServers.POSTGRES_REQUIRED;
 
   static PrivateServers.Postgres pg;
-  static TestDb unused;
   static String jdbc;
   static TestNode node;
   static Vertx clients;
   static Http http;
 
+  // the node runs on the private PostgreSQL, started here
+  @RegisterExtension
+  static final NodeExtension env = NodeExtension.builder().withoutNode().build();
+
   @BeforeAll
   static void start() throws SQLException {
-    Assumptions.assumeTrue(PrivateServers.postgresAvailable(), "PostgreSQL 15 binaries are not installed: the restart test needs a private server");
-    pg = PrivateServers.Postgres.create();
+    pg = env.open(PrivateServers.Postgres.create());
     String url = pg.createDatabase("restart_test");
     jdbc = "jdbc:postgresql://127.0.0.1:" + pg.port + "/restart_test";
     // TestNode wants a TestDb for its defaults; the node uses the private server instead
-    unused = TestDb.create();
-    node = TestNode.start(unused, TestNode.newRedisPrefix(), new JsonObject()
+    node = env.open(TestNode.start(env.db(), env.redisPrefix(), new JsonObject()
         .put("DATABASE_URL", url)
         .put("DB_POOL_SIZE", 4)
-        .put("PROCESSOR_SWEEP_MS", 200));
-    clients = Vertx.vertx();
-    http = new Http(clients, node.baseUrl());
+        .put("PROCESSOR_SWEEP_MS", 200)));
+    clients = env.vertx();
+    http = env.open(new Http(clients, node.baseUrl()));
     long account = scalar("INSERT INTO accounts (name) VALUES ('Acme') RETURNING id");
     scalar("INSERT INTO users (account_id, name, email, password_hash, role) VALUES (?, 'Admin', 'admin@acme.test', ?, 'admin') RETURNING id",
         account, Passwords.hash("secret", 1_000));
     scalar("INSERT INTO channels (account_id, platform, name, external_id, access_token) VALUES (?, 'whatsapp', 'wa', ?, 't') RETURNING id",
-        account, Webhooks.PHONE_NUMBER_ID);
-  }
-
-  @AfterAll
-  static void stop() {
-    if (http != null) {
-      http.close();
-      clients.close().await();
-    }
-    if (node != null) {
-      node.close();
-    }
-    if (pg != null) {
-      pg.close();
-    }
-    if (unused != null) {
-      unused.drop();
-    }
+        account, Webhooks.WA_PHONE_NUMBER_ID);
   }
 
   static long scalar(String sql, Object... args) {
@@ -112,19 +102,19 @@ class PostgresRestartTest {
         } catch (RuntimeException e) {
           statuses.merge(-1, 1, Integer::sum);
         }
-        Wait.pause(10);
+        Await.pause(10);
       }
     }, "webhook-sender");
     sender.start();
     try {
-      Wait.until(Duration.ofSeconds(20), "webhooks acknowledged before the stop", () -> acknowledged.size() >= 10);
+      Await.until("webhooks acknowledged before the stop", Duration.ofSeconds(20), () -> acknowledged.size() >= 10);
       pg.stop();
       int ackedWhileUp = acknowledged.size();
-      Wait.until(Duration.ofSeconds(20), "503s while PostgreSQL is down", () -> statuses.getOrDefault(503, 0) >= 5);
+      Await.until("503s while PostgreSQL is down", Duration.ofSeconds(20), () -> statuses.getOrDefault(503, 0) >= 5);
       assertThat(http.get("/ready").status()).isEqualTo(503);
       int ackedAtRestart = acknowledged.size();
       pg.start();
-      Wait.until(Duration.ofSeconds(30), "webhooks acknowledged again", () -> acknowledged.size() >= ackedAtRestart + 10);
+      Await.until("webhooks acknowledged again", Duration.ofSeconds(30), () -> acknowledged.size() >= ackedAtRestart + 10);
       assertThat(ackedAtRestart - ackedWhileUp).as("acknowledged while PostgreSQL was stopped (in-flight at the stop at most)").isLessThanOrEqualTo(8);
     } finally {
       sending.set(false);
@@ -134,7 +124,7 @@ class PostgresRestartTest {
     assertThat(retryAfter).isNotEmpty().allMatch(v -> v.matches("\\d+"));
     assertThat(http.get("/ready").status()).isEqualTo(200);
 
-    Wait.eventually(Duration.ofSeconds(30), () ->
+    Await.passes(Duration.ofSeconds(30), () ->
         assertThat(scalar("SELECT count(*) FROM raw_events WHERE status <> 'done'")).isZero());
     for (String wamid : acknowledged) {
       assertThat(scalar("SELECT count(*) FROM messages WHERE external_id = ?", wamid)).as(wamid).isEqualTo(1);

@@ -44,7 +44,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @DisplayName("The demo")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class DemoTest {
+class DemoIT {
 
   @TempDir
   static Path dir;

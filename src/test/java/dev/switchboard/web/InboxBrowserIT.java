@@ -1,6 +1,8 @@
 package dev.switchboard.web;
 
 import dev.switchboard.support.FakeGraph;
+import dev.switchboard.support.Requires;
+import dev.switchboard.support.Webhooks;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -23,7 +25,10 @@ import static dev.switchboard.web.Browser.tid;
 import static org.assertj.core.api.Assertions.assertThat;
 
 @DisplayName("The web inbox, driven in headless Chromium against a real node")
-class InboxBrowserTest {
+class InboxBrowserIT {
+
+  @RegisterExtension
+  static final Requires CHROMIUM = Browser.REQUIRED;
 
   @RegisterExtension
   final ScreenshotOnFailure onFailure = new ScreenshotOnFailure(() -> page);
