@@ -74,8 +74,10 @@ public final class EmbeddedServers implements AutoCloseable {
   private final Process redis;
   private final int redisPort;
   private final Process watchdog;
+  private final Path pgData;
 
-  private EmbeddedServers(EmbeddedPostgres postgres, Process redis, int redisPort, Process watchdog) {
+  private EmbeddedServers(EmbeddedPostgres postgres, Process redis, int redisPort, Process watchdog, Path pgData) {
+    this.pgData = pgData;
     this.postgres = postgres;
     this.redis = redis;
     this.redisPort = redisPort;
@@ -147,7 +149,7 @@ public final class EmbeddedServers implements AutoCloseable {
               + "; " + HOW_TO_POINT);
         }
       }
-      return new EmbeddedServers(pg, redis, redisPort, watchdog);
+      return new EmbeddedServers(pg, redis, redisPort, watchdog, pgData);
     } catch (RuntimeException e) {
       if (pg != null) {
         closeQuietly(pg);
@@ -454,9 +456,27 @@ public final class EmbeddedServers implements AutoCloseable {
     }
     if (postgres != null) {
       closeQuietly(postgres);
+      awaitPostmasterExit(pgData);
     }
     if (watchdog != null) {
       watchdog.destroy();
+    }
+  }
+
+  /**
+   * pg_ctl gives up waiting after a few seconds while a busy server may still be writing its
+   * shutdown checkpoint; the node exits only once the postmaster is gone (its pid file removed),
+   * so nothing of ours outlives it. Bounded: a server stuck past a minute is left to the watchdog.
+   */
+  private static void awaitPostmasterExit(Path pgData) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (Files.exists(pgData.resolve(PG_PID)) && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
     }
   }
 

@@ -310,6 +310,7 @@ class DemoIT {
   @Order(9)
   @DisplayName("in two browser tabs: what the customer types in the simulator appears live in the inbox, and the agent's reply reaches the simulator with its ticks moving to read")
   void inboxAndSimulatorInTwoTabs() {
+    Browser.REQUIRED.check();
     try (Browser inbox = new Browser("http://127.0.0.1:" + demo.port())) {
       inbox.login(DemoSeed.SAM_EMAIL, demo.seed().password());
       inbox.waitLive();

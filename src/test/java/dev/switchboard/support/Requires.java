@@ -1,5 +1,6 @@
 package dev.switchboard.support;
 
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.extension.ConditionEvaluationResult;
 import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -38,6 +39,20 @@ public final class Requires implements ExecutionCondition {
   public static boolean requireAll() {
     String v = System.getenv(REQUIRE_ALL);
     return v != null && !v.isBlank() && !v.equals("0") && !v.equalsIgnoreCase("false");
+  }
+
+  /**
+   * For one test of a class whose other tests need nothing: skips (aborts) that test unless the
+   * tool is present, or fails it under {@code REQUIRE_ALL_TESTS=1}.
+   */
+  public void check() {
+    if (present) {
+      return;
+    }
+    if (requireAll) {
+      throw new AssertionError(reason + " (" + REQUIRE_ALL + " is set, so a missing tool fails the run)");
+    }
+    Assumptions.abort(reason);
   }
 
   @Override

@@ -38,7 +38,7 @@ public final class Browser implements AutoCloseable {
   static final Duration WAIT = Duration.ofSeconds(15);
 
   /** Every browser test class registers this: without Chromium and its driver it is skipped, or failed under CI. */
-  static final Requires REQUIRED = Requires.tool(Files.isExecutable(Path.of(CHROMIUM)) && Files.isExecutable(Path.of(CHROMEDRIVER)),
+  public static final Requires REQUIRED = Requires.tool(Files.isExecutable(Path.of(CHROMIUM)) && Files.isExecutable(Path.of(CHROMEDRIVER)),
       "Chromium and chromedriver are not installed (" + CHROMIUM + ", " + CHROMEDRIVER + "): run .ci/browser (apt-get install chromium chromium-driver)");
 
   public final ChromeDriver driver;

@@ -2,6 +2,7 @@ package dev.switchboard.web;
 
 import dev.switchboard.support.FakeGraph;
 import dev.switchboard.support.Fixtures;
+import dev.switchboard.support.Requires;
 import dev.switchboard.support.Webhooks;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
@@ -16,6 +17,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 @DisplayName("The inbox with a WhatsApp customer known only by username, in headless Chromium")
 class WhatsAppUsernameBrowserIT {
+
+  @RegisterExtension
+  static final Requires CHROMIUM = Browser.REQUIRED;
 
   @RegisterExtension
   final ScreenshotOnFailure onFailure = new ScreenshotOnFailure(() -> page);
