@@ -101,6 +101,25 @@ function ticks(m) {
   }
 }
 
+/** "marketing_lite" → "Marketing lite": WhatsApp's pricing words as an agent reads them. */
+const pricingWord = (v) => { const w = String(v).replace(/_/g, ' ').toLowerCase(); return w[0].toUpperCase() + w.slice(1); };
+
+/**
+ * What WhatsApp said a sent message costs, as visible text beside the ticks ("Utility ·
+ * billable") so keyboard and screen-reader users get it without hovering; the pricing model
+ * and type, rarely needed, are in the screen-reader text and the tooltip.
+ */
+function pricingLine(m) {
+  const p = m.pricing;
+  if (!p || typeof p !== 'object' || m.direction === 'in') return null;
+  const billable = p.billable === true || p.billable === 'true' ? 'billable' : p.billable === false || p.billable === 'false' ? 'free' : null;
+  const short = [p.category ? pricingWord(p.category) : null, billable].filter(Boolean).join(' · ');
+  const more = [p.pricing_model ? `pricing model ${p.pricing_model}` : null, p.type ? `type ${String(p.type).replace(/_/g, ' ')}` : null].filter(Boolean).join(', ');
+  if (!short && !more) return null;
+  return h('span', { class: 'pricing', testid: 'message-pricing', title: ['WhatsApp pricing', short, more].filter(Boolean).join(' · ') },
+    h('span', { class: 'sr-only' }, 'WhatsApp pricing: '), short || more, short && more ? h('span', { class: 'sr-only' }, ` (${more})`) : null);
+}
+
 function attachmentView(a, m) {
   const url = a.url || a.link;
   const name = a.filename || a.caption || (a.mimeType || m.contentType || 'attachment');
@@ -150,7 +169,7 @@ function renderMessages(keepScroll) {
         m.type === 'template' ? h('span', { class: 'muted' }, '· template') : null),
       messageBody(m),
       (m.attachments || []).map((a) => attachmentView(a, m)),
-      h('div', { class: 'foot' }, h('span', { title: m.createdAt || '' }, fullTime(m.createdAt)), ticks(m)),
+      h('div', { class: 'foot' }, pricingLine(m), h('span', { title: m.createdAt || '' }, fullTime(m.createdAt)), ticks(m)),
       m.status === 'failed' && m.error ? h('div', { class: 'err', testid: 'message-error' },
         `Not delivered: ${m.error.message || m.error.code}${m.error.code && m.error.message ? ` (${m.error.code})` : ''}`,
         FAILURE_HINTS[m.error.code] ? ` — ${FAILURE_HINTS[m.error.code]}` : '') : null));

@@ -187,6 +187,17 @@
         }
         li.append(row);
       }
+      if (e.direction === 'out' && e.requestsPhone && !e.phoneShared) {
+        // WhatsApp's "request phone number": the customer may share it
+        const row = document.createElement('div');
+        row.className = 'choices';
+        const b = document.createElement('button');
+        b.type = 'button';
+        b.textContent = 'Share phone number';
+        b.addEventListener('click', () => sharePhone(e.id));
+        row.append(b);
+        li.append(row);
+      }
       list.append(li);
     }
     list.scrollTop = list.scrollHeight;
@@ -237,6 +248,20 @@
       $('send').disabled = false;
       renderMessages();
       $('text').focus();
+    }
+  }
+
+  async function sharePhone(requestId) {
+    try {
+      const r = await api('POST', '/share-phone', { customerId: state.selected.id, replyTo: requestId });
+      state.entries.set(r.item.id, r.item);
+      const request = state.entries.get(requestId);
+      if (request) request.phoneShared = true;
+    } catch (e) {
+      if (e.body && e.body.item) state.entries.set(e.body.item.id, e.body.item);
+      offline('Not delivered: ' + e.message);
+    } finally {
+      renderMessages();
     }
   }
 

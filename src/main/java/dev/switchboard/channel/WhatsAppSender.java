@@ -68,6 +68,25 @@ public final class WhatsAppSender implements Sender {
     return messages == null || messages.isEmpty() ? null : messages.getJsonObject(0).getString("id");
   }
 
+  /**
+   * The customer's BSUID from a send response to the phone {@code phone}: Meta answers
+   * {@code contacts[]} with the {@code input} we sent (or its {@code wa_id}) and, once the
+   * customer has one, their {@code user_id}. Null when absent or not a plausible BSUID.
+   */
+  public static String bsuidOf(JsonObject response, String phone) {
+    JsonArray contacts = response == null || !(response.getValue("contacts") instanceof JsonArray a) ? null : a;
+    if (contacts == null || phone == null) {
+      return null;
+    }
+    for (int i = 0; i < Math.min(contacts.size(), 10); i++) {
+      if (contacts.getValue(i) instanceof JsonObject c && (phone.equals(c.getValue("input")) || phone.equals(c.getValue("wa_id")))
+          && c.getValue("user_id") instanceof String userId && WaIds.isBsuid(userId)) {
+        return userId;
+      }
+    }
+    return null;
+  }
+
   private static JsonObject template(Template t) {
     JsonObject template = new JsonObject()
         .put("name", t.name())

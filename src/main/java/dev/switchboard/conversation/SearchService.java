@@ -15,7 +15,7 @@ import java.util.List;
  * The inbox search box: a phone number with its country code (any formatting), a name (case- and
  * accent-insensitive substring of the display or platform name or the WhatsApp username, on the
  * pg_trgm indexes over {@code sb_fold(...)}; {@code @robin} searches the username "robin"), or a
- * platform user id (wa_id, BSUID, PSID, IGSID). Answers conversations.
+ * platform user id (wa_id, BSUID, PSID, IGSID), or a WhatsApp parent BSUID. Answers conversations.
  */
 public final class SearchService {
 
@@ -32,6 +32,20 @@ public final class SearchService {
                             WHERE c.contact_id = m.id AND c.account_id = $1 OFFSET 0) cv
        ORDER BY cv.last_message_at DESC, cv.id DESC
        LIMIT $4""";
+
+  /**
+   * A parent BSUID ({@code US.ENT.…}): the conversations of every contact tied to it, one
+   * account at a time, on the partial index contacts_parent_bsuid_idx (V35).
+   */
+  static final String BY_PARENT = """
+      SELECT cv.id FROM contacts ct
+       CROSS JOIN LATERAL (SELECT c.id, c.last_message_at FROM conversations c
+                            WHERE c.contact_id = ct.id AND c.account_id = $1 OFFSET 0) cv
+       WHERE ct.account_id = $1 AND ct.parent_bsuid = $2
+       ORDER BY cv.last_message_at DESC, cv.id DESC
+       LIMIT $3""";
+
+  private static final java.util.regex.Pattern PARENT_BSUID = java.util.regex.Pattern.compile("[A-Za-z]{2}\\.ENT\\.[A-Za-z0-9]{1,128}");
 
   /**
    * A name substring or an exact platform id: a BitmapOr of the pg_trgm GIN index on
@@ -82,7 +96,7 @@ public final class SearchService {
     this.s = s;
   }
 
-  /** {@code {items: [conversation], kind: phone|name}}. */
+  /** {@code {items: [conversation], kind: phone|name|parentUserId}}. */
   public Future<JsonObject> search(long accountId, String rawQuery, int limit) {
     String q = rawQuery == null ? "" : rawQuery.trim();
     if (q.isEmpty()) {
@@ -103,6 +117,9 @@ public final class SearchService {
       }
       String[] phones = {digits, "+" + digits};
       ids = ids(BY_DIGITS, Tuple.of(accountId, phones, digits, limit));
+    } else if (PARENT_BSUID.matcher(q).matches()) {
+      kind = "parentUserId";
+      ids = ids(BY_PARENT, Tuple.of(accountId, q, limit));
     } else if (TRIGRAM.matcher(name).find()) {
       kind = "name";
       ids = ids(BY_NAME, Tuple.of(accountId, likeEscape(name), q, limit));

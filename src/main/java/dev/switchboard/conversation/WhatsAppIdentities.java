@@ -2,6 +2,7 @@ package dev.switchboard.conversation;
 
 import dev.switchboard.channel.PlatformEvent;
 import io.vertx.core.Future;
+import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
@@ -81,6 +82,23 @@ public final class WhatsAppIdentities {
 
   /** A merge of {@code loser} into {@code survivor}; conversations are reported so the inbox can follow. */
   public record Merge(long accountId, long survivor, long loser, Long survivingConversation, Long removedConversation) {
+  }
+
+  /** What learning an id outside a webhook changed: contacts (id to account) and merges. */
+  public record Learnt(Map<Long, Long> changed, List<Merge> merges) {
+  }
+
+  /**
+   * The phone {@code phone} belongs to {@code bsuid} (Meta said so answering a send): applied in
+   * its own transaction as a status naming both ids would be, so a contact holding either takes
+   * the other, two contacts holding one each merge, and nobody new is created.
+   */
+  public static Future<Learnt> learn(Pool pool, long accountId, long channelId, String phone, String bsuid) {
+    return pool.withTransaction(tx -> {
+      WhatsAppIdentities w = new WhatsAppIdentities(tx);
+      return w.apply(List.of(), List.of(new Change(accountId, channelId, new PlatformEvent.IdentityChange(null, null, bsuid, phone, null))))
+          .map(v -> new Learnt(new LinkedHashMap<>(w.changed), new ArrayList<>(w.merges)));
+    });
   }
 
   private final SqlConnection tx;

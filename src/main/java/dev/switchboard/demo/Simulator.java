@@ -184,13 +184,58 @@ public final class Simulator implements Shareable {
         .put("id", id).put("platform", c.platform()).put("channelId", c.channelId()).put("customerId", c.id())
         .put("direction", "in").put("kind", choice == null ? "text" : "choice").put("text", text).put("status", "sending")
         .put("at", at.toString()));
-    return postWebhook(c.platform(), payload).map(res -> {
+    return deliver(c.platform(), id, payload);
+  }
+
+  /** POSTs the customer's webhook; the entry {@code id} becomes {@code accepted}, or {@code refused} with the gateway's answer. */
+  private Future<JsonObject> deliver(String platform, String id, JsonObject payload) {
+    return postWebhook(platform, payload).map(res -> {
       JsonObject changes = new JsonObject().put("status", res.status() == 200 ? "accepted" : "refused");
       if (res.status() != 200) {
         changes.put("error", "the gateway answered " + res.status() + ": " + res.body());
       }
       return update(id, changes);
     });
+  }
+
+  /**
+   * The customer answers the gateway's "request phone number" ({@code request_contact_info},
+   * entry {@code requestId}) with "Share phone number": a {@code contacts} message whose card
+   * has {@code origin: contact_request} and the phone, as WhatsApp sends it. A username
+   * customer's phone is made up from its BSUID, so it is the same each time.
+   *
+   * @throws IllegalArgumentException when {@code requestId} is not such a request to this customer
+   */
+  public Future<JsonObject> sharePhone(Customer c, String requestId) {
+    Instant at = clock.instant();
+    JsonObject request = entry(requestId);
+    if (request == null || !Boolean.TRUE.equals(request.getBoolean("requestsPhone")) || !c.platform().equals(request.getString("platform"))
+        || !c.id().equals(request.getString("customerId"))) {
+      throw new IllegalArgumentException("no request for the phone number " + requestId + " to this customer");
+    }
+    String phone = phoneOf(c);
+    String id = newMessageId("whatsapp");
+    JsonObject card = new JsonObject()
+        .put("name", new JsonObject().put("formatted_name", c.name()).put("first_name", c.name()))
+        .put("phones", new JsonArray().add(new JsonObject().put("phone", "+" + phone).put("wa_id", phone).put("type", "MOBILE")))
+        .put("origin", "contact_request");
+    JsonObject message = whatsappFrom(c, id, at).put("type", "contacts").put("contacts", new JsonArray().add(card));
+    record(new JsonObject()
+        .put("id", id).put("platform", c.platform()).put("channelId", c.channelId()).put("customerId", c.id())
+        .put("direction", "in").put("kind", "contacts").put("text", "Shared phone number +" + phone).put("status", "sending")
+        .put("at", at.toString()));
+    update(requestId, new JsonObject().put("phoneShared", true));
+    return deliver(c.platform(), id, whatsappValue(c, message));
+  }
+
+  /** The customer's phone: its id when it is one, else digits made up from the BSUID (stable per customer). */
+  static String phoneOf(Customer c) {
+    return c.usernameOnly() ? "1555" + String.format("%07d", Math.floorMod(c.id().hashCode(), 10_000_000)) : c.id();
+  }
+
+  private synchronized JsonObject entry(String id) {
+    JsonObject e = id == null ? null : entries.get(id);
+    return e == null ? null : e.copy();
   }
 
   /** Same, at the current time with a fresh message id. */
@@ -203,9 +248,22 @@ public final class Simulator implements Shareable {
     return say(c, text, choice, replyTo, null, clock.instant());
   }
 
-  private JsonObject whatsappMessage(Customer c, String id, String text, String choice, String replyTo, Instant at) {
-    JsonObject message = new JsonObject()
+  /** A message of customer {@code c}: a username customer's carries only the BSUID. */
+  private static JsonObject whatsappFrom(Customer c, String id, Instant at) {
+    return new JsonObject()
         .put(c.usernameOnly() ? "from_user_id" : "from", c.id()).put("id", id).put("timestamp", String.valueOf(at.getEpochSecond()));
+  }
+
+  private static JsonObject whatsappValue(Customer c, JsonObject message) {
+    return whatsappEnvelope(new JsonObject()
+        .put("messaging_product", "whatsapp")
+        .put("metadata", new JsonObject().put("display_phone_number", "15550100200").put("phone_number_id", c.channelId()))
+        .put("contacts", new JsonArray().add(contact(c)))
+        .put("messages", new JsonArray().add(message)));
+  }
+
+  private JsonObject whatsappMessage(Customer c, String id, String text, String choice, String replyTo, Instant at) {
+    JsonObject message = whatsappFrom(c, id, at);
     if (choice == null) {
       message.put("type", "text").put("text", new JsonObject().put("body", text));
     } else {
@@ -216,12 +274,7 @@ public final class Simulator implements Shareable {
           .put("interactive", new JsonObject().put("type", kind)
               .put(kind, new JsonObject().put("id", choice).put("title", text)));
     }
-    JsonObject value = new JsonObject()
-        .put("messaging_product", "whatsapp")
-        .put("metadata", new JsonObject().put("display_phone_number", "15550100200").put("phone_number_id", c.channelId()))
-        .put("contacts", new JsonArray().add(contact(c)))
-        .put("messages", new JsonArray().add(message));
-    return whatsappEnvelope(value);
+    return whatsappValue(c, message);
   }
 
   /** The webhook's contacts[] entry: the phone, or (username user) the BSUID and the username. */
@@ -313,7 +366,13 @@ public final class Simulator implements Shareable {
     knownCustomer("whatsapp", phoneNumberId, waId);
     JsonObject entry = received("whatsapp", phoneNumberId, waId, id, type, text);
     if ("interactive".equals(type)) {
-      choices(entry.getString("id"), whatsappChoices(body.getJsonObject("interactive")));
+      JsonObject interactive = body.getJsonObject("interactive", new JsonObject());
+      if ("request_contact_info".equals(interactive.getString("type"))) {
+        // the page offers "Share phone number" (sharePhone)
+        update(entry.getString("id"), new JsonObject().put("requestsPhone", true));
+      } else {
+        choices(entry.getString("id"), whatsappChoices(interactive));
+      }
     }
     JsonObject message = new JsonObject().put("id", id);
     if ("template".equals(type)) {

@@ -68,6 +68,7 @@ public final class SimulatorRoutes {
     r.get("/api/customers").handler(this::customers);
     r.post("/api/customers").handler(this::newCustomer);
     r.post("/api/messages").handler(this::say);
+    r.post("/api/share-phone").handler(this::sharePhone);
     r.get("/api/feed").handler(this::feed);
     r.route("/api/*").handler(ctx -> ctx.fail(ApiException.notFound("route")));
 
@@ -242,14 +243,34 @@ public final class SimulatorRoutes {
     String replyTo = Bodies.string(body, "replyTo", false);
     customerFor(platform, customerId)
         .compose(c -> sim.say(c, text, choice, replyTo))
-        .onSuccess(entry -> {
-          if ("accepted".equals(entry.getString("status"))) {
-            json(ctx, 201, new JsonObject().put("item", entry));
-          } else {
-            json(ctx, 502, Errors.body("gateway_refused", entry.getString("error", "the gateway refused the webhook"))
-                .put("item", entry));
+        .onSuccess(entry -> accepted(ctx, entry))
+        .onFailure(ctx::fail);
+  }
+
+  /** 201 with the entry when the gateway took the webhook, else 502 with its answer. */
+  private static void accepted(RoutingContext ctx, JsonObject entry) {
+    if ("accepted".equals(entry.getString("status"))) {
+      json(ctx, 201, new JsonObject().put("item", entry));
+    } else {
+      json(ctx, 502, Errors.body("gateway_refused", entry.getString("error", "the gateway refused the webhook"))
+          .put("item", entry));
+    }
+  }
+
+  /** The customer answers a request for their phone number with "Share phone number". */
+  private void sharePhone(RoutingContext ctx) {
+    JsonObject body = Bodies.object(ctx);
+    String customerId = Bodies.string(body, "customerId", true);
+    String requestId = Bodies.string(body, "replyTo", true);
+    customerFor("whatsapp", customerId)
+        .compose(c -> {
+          try {
+            return sim.sharePhone(c, requestId);
+          } catch (IllegalArgumentException e) {
+            throw ApiException.unprocessable("no_phone_request", e.getMessage());
           }
         })
+        .onSuccess(entry -> accepted(ctx, entry))
         .onFailure(ctx::fail);
   }
 

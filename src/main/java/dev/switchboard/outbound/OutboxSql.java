@@ -69,7 +69,7 @@ final class OutboxSql {
          SET claimed_by = $1, claim_expires_at = now() + ($2 * interval '1 millisecond'), attempts = m.attempts + 1
         FROM (SELECT p.id, p.claimed_by AS previous_claim, ch.platform, ch.external_id AS channel_external_id,
                      ch.access_token, coalesce(ct.wa_id, ct.platform_user_id) AS platform_user_id, cv.last_inbound_at,
-                     cv.ad_referral_at
+                     cv.ad_referral_at, ct.bsuid AS contact_bsuid
                 FROM messages p
                 JOIN conversations cv ON cv.id = p.conversation_id
                 JOIN contacts ct ON ct.id = cv.contact_id
@@ -85,7 +85,7 @@ final class OutboxSql {
        WHERE m.id = c.id
       RETURNING m.id, m.account_id, m.conversation_id, m.channel_id, m.type, m.text, m.attachments, m.sender_type,
                 m.reply_to, m.send_spec, m.attempts, c.previous_claim, c.platform, c.channel_external_id,
-                c.access_token, c.platform_user_id, c.last_inbound_at, c.ad_referral_at
+                c.access_token, c.platform_user_id, c.last_inbound_at, c.ad_referral_at, c.contact_bsuid
       """;
 
   /** Hands a claim back without counting it as an attempt (rate limit, stop): due again after the delay. */

@@ -6,8 +6,12 @@ import dev.switchboard.channel.GraphErrors;
 import dev.switchboard.channel.Sender;
 import dev.switchboard.common.Services;
 import dev.switchboard.common.Times;
+import dev.switchboard.channel.WhatsAppSender;
+import dev.switchboard.conversation.InboundStore;
 import dev.switchboard.conversation.Views;
+import dev.switchboard.conversation.WhatsAppIdentities;
 import dev.switchboard.store.Bus;
+import dev.switchboard.store.EventLog;
 import dev.switchboard.window.WindowPolicy;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Metrics;
@@ -149,7 +153,8 @@ public final class OutboxVerticle extends VerticleBase {
   /** A claimed message with what sending it needs. */
   record Claim(long id, long accountId, long conversationId, long channelId, String type, String text, JsonArray attachments,
                String senderType, String replyTo, JsonObject spec, int attempts, String previousClaim, String platform,
-               String channelExternalId, String accessToken, String recipient, Instant lastInboundAt, Instant adReferralAt) {
+               String channelExternalId, String accessToken, String recipient, Instant lastInboundAt, Instant adReferralAt,
+               String contactBsuid) {
     static Claim of(Row r) {
       Object atts = r.getValue("attachments");
       Object spec = r.getValue("send_spec");
@@ -159,7 +164,7 @@ public final class OutboxVerticle extends VerticleBase {
           r.getString("previous_claim"), r.getString("platform"), r.getString("channel_external_id"), r.getString("access_token"),
           r.getString("platform_user_id"),
           r.getOffsetDateTime("last_inbound_at") == null ? null : r.getOffsetDateTime("last_inbound_at").toInstant(),
-          Times.instant(r.getOffsetDateTime("ad_referral_at")));
+          Times.instant(r.getOffsetDateTime("ad_referral_at")), r.getString("contact_bsuid"));
     }
   }
 
@@ -198,7 +203,7 @@ public final class OutboxVerticle extends VerticleBase {
           JsonObject body = sender.body(outgoing(c, messagingTag));
           return graph.post(sender.path(c.channelExternalId()), c.accessToken(), body)
               .compose(result -> result.ok()
-                  ? sent(c, sender.messageId(result.body()), messagingTag)
+                  ? sent(c, sender.messageId(result.body()), messagingTag).compose(v -> learnBsuid(c, result.body()))
                   : error(c, result.error(), messagingTag));
         });
   }
@@ -264,6 +269,52 @@ public final class OutboxVerticle extends VerticleBase {
   private Future<Void> sent(Claim c, String externalId, String tag) {
     count("sent", null);
     return recordSent(c, externalId, tag, 1).compose(view -> updated(c, view));
+  }
+
+  /**
+   * A send to a phone whose answer names the customer's BSUID: the contact keeps it, by the
+   * identity rules of webhooks (merging with a contact that already holds it), so replies and
+   * later webhooks that carry only the BSUID find this contact. A contact that has a BSUID keeps
+   * its own. Best effort: the next webhook naming both ids links them as well.
+   */
+  private Future<Void> learnBsuid(Claim c, JsonObject response) {
+    String bsuid = "whatsapp".equals(c.platform()) && c.contactBsuid() == null ? WhatsAppSender.bsuidOf(response, c.recipient()) : null;
+    if (bsuid == null) {
+      return Future.succeededFuture();
+    }
+    return WhatsAppIdentities.learn(services.pool(), c.accountId(), c.channelId(), c.recipient(), bsuid)
+        .compose(learnt -> identityEvents(c, learnt))
+        .onFailure(err -> LOG.warn("message {}: keeping the BSUID from the send response failed: {}", c.id(), err.toString()))
+        .otherwiseEmpty();
+  }
+
+  private Future<Void> identityEvents(Claim c, WhatsAppIdentities.Learnt learnt) {
+    List<EventLog.Pending> events = new ArrayList<>();
+    long conversation = c.conversationId();
+    for (WhatsAppIdentities.Merge m : learnt.merges()) {
+      if (m.removedConversation() != null) {
+        // the inbox drops the merged conversation and shows the surviving one
+        events.add(new EventLog.Pending(m.accountId(), Bus.CONVERSATION_MERGED, m.removedConversation(), new JsonObject()
+            .put("id", String.valueOf(m.removedConversation())).put("into", String.valueOf(m.survivingConversation()))));
+        if (m.removedConversation() == conversation && m.survivingConversation() != null) {
+          conversation = m.survivingConversation();
+        }
+      }
+    }
+    long conv = conversation;
+    Future<List<JsonObject>> convViews = learnt.merges().isEmpty() ? Future.succeededFuture(List.of())
+        : Views.conversations(services.pool(), List.of(conv), services.windows(), services.clock().instant());
+    return Future.all(convViews, InboundStore.contacts(services.pool(), learnt.changed().keySet())).compose(all -> {
+      List<EventLog.Pending> out = new ArrayList<>();
+      for (JsonObject v : convViews.result()) {
+        out.add(new EventLog.Pending(c.accountId(), Bus.CONVERSATION_UPDATED, conv, v));
+      }
+      out.addAll(events);
+      for (JsonObject contact : all.<List<JsonObject>>resultAt(1)) {
+        out.add(new EventLog.Pending(c.accountId(), Bus.CONTACT_UPDATED, conv, contact));
+      }
+      return services.events().appendAll(out);
+    }).mapEmpty();
   }
 
   // Meta has the message now: losing this update would let the lease expire and the message go out

@@ -341,6 +341,53 @@ class DemoIT {
     }
   }
 
+  @Test
+  @Order(10)
+  @DisplayName("a username customer asked for their phone taps \"Share phone number\" in the simulator page; the inbox API then shows the phone")
+  void usernameCustomerSharesPhone() {
+    String token = login(DemoSeed.SAM_EMAIL, demo.seed().password()).json().getString("token");
+    Http agent = http.as(token);
+    Http.Res added = http.post("/simulator/api/customers", new JsonObject()
+        .put("platform", "whatsapp").put("name", "Uma Username").put("username", "uma.demo"));
+    assertThat(added.status()).isEqualTo(201);
+    String bsuid = added.json().getString("id");
+    Http.Res said = http.post("/simulator/api/messages", new JsonObject()
+        .put("platform", "whatsapp").put("customerId", bsuid).put("text", "Can you call me?"));
+    assertThat(said.status()).isEqualTo(201);
+    String saidId = said.json().getJsonObject("item").getString("id");
+    String conversationId = eventually("Uma's conversation", () -> {
+      for (Object o : agent.get("/api/v1/search?q=" + bsuid).items()) {
+        return ((JsonObject) o).getString("id");
+      }
+      return null;
+    });
+    Http.Res asked = agent.post("/api/v1/conversations/" + conversationId + "/request-phone", null);
+    assertThat(asked.status()).as(asked.text()).isEqualTo(201);
+
+    // only the gateway's request can be answered with the phone
+    Http.Res notARequest = http.post("/simulator/api/share-phone", new JsonObject().put("customerId", bsuid).put("replyTo", saidId));
+    assertThat(notARequest.status()).isEqualTo(422);
+    assertThat(notARequest.errorCode()).isEqualTo("no_phone_request");
+
+    try (Browser page = new Browser("http://127.0.0.1:" + demo.port())) {
+      page.open("/simulator/#whatsapp:" + bsuid);
+      page.waitUntil("the request with its button", () -> page.all("#messages li.msg .choices button").stream()
+          .anyMatch(b -> b.getText().equals("Share phone number")));
+      page.all("#messages li.msg .choices button").stream().filter(b -> b.getText().equals("Share phone number")).findFirst()
+          .orElseThrow().click();
+      page.waitUntil("the shared phone accepted by the gateway", () -> page.all("#messages li.msg").stream()
+          .anyMatch(li -> li.getText().contains("Shared phone number +1555") && "accepted".equals(li.getAttribute("data-status"))));
+      page.waitUntil("no more button once shared", () -> page.all("#messages li.msg .choices button").isEmpty());
+    }
+    JsonObject contact = eventually("the phone on Uma's contact", () -> {
+      JsonObject c = agent.get("/api/v1/conversations/" + conversationId).json().getJsonObject("contact");
+      return c.getString("phone") != null ? c : null;
+    });
+    assertThat(contact.getString("phone")).matches("1555[0-9]{7}");
+    assertThat(contact.getString("userId")).isEqualTo(bsuid);
+    assertThat(contact.getString("username")).isEqualTo("uma.demo");
+  }
+
   private static boolean simulatorMessage(Browser b, String text, String status) {
     return b.all("#messages li.msg").stream().anyMatch(li ->
         li.findElement(By.cssSelector(".text")).getText().equals(text) && status.equals(li.getAttribute("data-status")));

@@ -1,5 +1,6 @@
 package dev.switchboard.inbox;
 
+import dev.switchboard.support.Http;
 import dev.switchboard.support.Seed;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -51,5 +52,42 @@ class SearchIdentityTest extends InboxTestBase {
     assertThat(search(a, "US.MU0001ROBIN")).isEmpty();
     assertThat(search(a, "@robin_sails")).allSatisfy(c -> assertThat(((JsonObject) c).getString("accountId"))
         .isEqualTo(String.valueOf(a.accountId())));
+  }
+
+  @Test
+  @DisplayName("a parent BSUID finds every conversation of contacts tied to it, newest first, only in the caller's account, on its index")
+  void byParentBsuid() throws Exception {
+    Party a = party("Nu");
+    Party other = party("Xi");
+    String parent = "US.ENT.NU00PARENT01";
+    long older = usernameCustomer(a, "US.NU0001CHILDA", "child_a", Instant.parse("2026-03-05T10:00:00Z"));
+    long newer = usernameCustomer(a, "US.NU0001CHILDB", "child_b", Instant.parse("2026-03-06T10:00:00Z"));
+    long unrelated = usernameCustomer(a, "US.NU0001OTHER", "other_c", Instant.parse("2026-03-07T10:00:00Z"));
+    long elsewhere = usernameCustomer(other, "US.XI0001CHILD", "child_x", Instant.parse("2026-03-07T10:00:00Z"));
+    for (long conv : new long[] {older, newer, elsewhere}) {
+      Seed.insert(db, "UPDATE contacts SET parent_bsuid = ? WHERE id = ? RETURNING 1", parent, contactOf(conv));
+    }
+    Seed.insert(db, "UPDATE contacts SET parent_bsuid = 'US.ENT.SOMEONEELSE' WHERE id = ? RETURNING 1", contactOf(unrelated));
+
+    Http.Res r = a.agent().get("/api/v1/search?q=" + parent);
+    assertThat(r.json().getString("kind")).isEqualTo("parentUserId");
+    assertThat(r.items().stream().map(o -> ((JsonObject) o).getString("id")).toList())
+        .containsExactly(String.valueOf(newer), String.valueOf(older));
+    assertThat(r.items().getJsonObject(0).getJsonObject("contact").getString("parentUserId")).isEqualTo(parent);
+    assertThat(search(other, parent)).hasSize(1);
+    assertThat(search(a, "US.ENT.NU00NOBODY")).isEmpty();
+
+    // the search's lookup (account and parent) can use the partial index; with a few rows the planner may prefer a scan
+    try (var c = db.connect(); var st = c.createStatement()) {
+      st.execute("SET enable_seqscan = off");
+      StringBuilder plan = new StringBuilder();
+      try (var rs = st.executeQuery("EXPLAIN SELECT id FROM contacts WHERE account_id = " + a.accountId()
+          + " AND parent_bsuid = '" + parent + "'")) {
+        while (rs.next()) {
+          plan.append(rs.getString(1)).append('\n');
+        }
+      }
+      assertThat(plan.toString()).contains("contacts_parent_bsuid_idx");
+    }
   }
 }

@@ -115,6 +115,73 @@ class WhatsAppBsuidSendTest {
         .getJsonArray("messages").getJsonObject(0).getString("id"));
   }
 
+  /** Graph's answer to a send to {@code phone}, naming the customer's BSUID as Meta does. */
+  static Answer answerWithBsuid(String phone, String bsuid) {
+    return Answer.json(200, new JsonObject().put("messaging_product", "whatsapp")
+        .put("contacts", new JsonArray().add(new JsonObject().put("input", phone).put("wa_id", phone).put("user_id", bsuid)))
+        .put("messages", new JsonArray().add(new JsonObject().put("id", "wamid.learn-" + UUID.randomUUID()))));
+  }
+
+  /** A reply to {@code conv} that Graph answers naming {@code bsuid} for {@code phone}, once sent. */
+  static long sentAnswering(long conv, String phone, String bsuid, String text) {
+    graph.enqueue("POST", "/" + PHONE_ID + "/messages", answerWithBsuid(phone, bsuid));
+    long id = reply(conv, text);
+    awaitStatus(db, id, "sent");
+    return id;
+  }
+
+  static long contactOf(long conv) {
+    return Seed.scalar(db, "SELECT contact_id FROM conversations WHERE id = ?", conv);
+  }
+
+  @Test
+  @DisplayName("a send to a phone whose answer names the BSUID: the contact keeps it (becomes its key) and the inbox hears contact.updated")
+  void sendResponseTeachesBsuid() {
+    String phone = freshPhone();
+    String bsuid = freshBsuid();
+    long conv = conversation(whatsapp, null, phone);
+    long contact = contactOf(conv);
+    sentAnswering(conv, phone, bsuid, "Your order is on its way.");
+    SendSupport.eventually(5_000, () -> Seed.scalar(db, "SELECT count(*) FROM contacts WHERE id = ? AND bsuid = ? AND platform_user_id = ? "
+        + "AND wa_id = ? AND phone = ?", contact, bsuid, bsuid, phone, phone) == 1, () -> "the BSUID on contact " + contact);
+    SendSupport.eventually(5_000, () -> SendSupport.events(node, account.accountId(), "contact.updated", conv).stream()
+        .anyMatch(e -> bsuid.equals(e.getJsonObject("data").getString("userId"))), () -> "contact.updated with the BSUID");
+    // replies still go to the phone; the next one's answer changes nothing
+    sentAnswering(conv, phone, bsuid, "again");
+    assertThat(sends().get(sends().size() - 1).json().getString("to")).isEqualTo(phone);
+    assertThat(Seed.scalar(db, "SELECT count(*) FROM contacts WHERE channel_id = ? AND (bsuid = ? OR wa_id = ?)", whatsapp, bsuid, phone)).isEqualTo(1);
+  }
+
+  @Test
+  @DisplayName("the BSUID from a send answer already has a contact: the two merge into the older one, never a duplicate")
+  void sendResponseMerges() {
+    String phone = freshPhone();
+    String bsuid = freshBsuid();
+    long older = conversation(whatsapp, bsuid, null);
+    long byPhone = conversation(whatsapp, null, phone);
+    long id = sentAnswering(byPhone, phone, bsuid, "Found you by phone");
+    SendSupport.eventually(5_000, () -> Seed.scalar(db, "SELECT count(*) FROM contacts WHERE channel_id = ? AND (bsuid = ? OR wa_id = ? "
+        + "OR platform_user_id IN (?, ?))", whatsapp, bsuid, phone, bsuid, phone) == 1, () -> "one contact");
+    assertThat(Seed.scalar(db, "SELECT count(*) FROM contacts WHERE bsuid = ? AND wa_id = ? AND id = ?", bsuid, phone, contactOf(older))).isEqualTo(1);
+    assertThat(Seed.scalar(db, "SELECT conversation_id FROM messages WHERE id = ?", id)).isEqualTo(older);
+    assertThat(Seed.scalar(db, "SELECT count(*) FROM conversations WHERE id = ?", byPhone)).isZero();
+    SendSupport.eventually(5_000, () -> SendSupport.events(node, account.accountId(), "conversation.merged", byPhone).stream()
+        .anyMatch(e -> String.valueOf(older).equals(e.getJsonObject("data").getString("into"))), () -> "conversation.merged");
+  }
+
+  @Test
+  @DisplayName("a contact that has a BSUID keeps it whatever a send answer says")
+  void sendResponseKeepsExistingBsuid() {
+    String phone = freshPhone();
+    String mine = freshBsuid();
+    long conv = conversation(whatsapp, mine, phone);
+    sentAnswering(conv, phone, freshBsuid(), "hello");
+    // the outbox finishes a batch (answers included) before claiming the next message: once that is sent, the first answer was handled
+    awaitStatus(db, reply(conv, "hello again"), "sent");
+    assertThat(Seed.scalar(db, "SELECT count(*) FROM contacts WHERE id = ? AND bsuid = ? AND platform_user_id = ?", contactOf(conv), mine, mine))
+        .isEqualTo(1);
+  }
+
   @Test
   @DisplayName("phone and BSUID known: the reply goes to the phone")
   void toPhone() {

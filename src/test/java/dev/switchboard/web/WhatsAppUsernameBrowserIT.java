@@ -84,6 +84,24 @@ class WhatsAppUsernameBrowserIT {
     assertThat(body.containsKey("to")).isFalse();
     assertThat(body.getJsonObject("interactive").getString("type")).isEqualTo("request_contact_info");
 
+    // WhatsApp's delivered status with pricing shows on the request in the thread, as text
+    String conv = f.conversationOf(BSUID);
+    String wamid = BrowserFixture.eventually("the request's platform id", () -> f.api().get("/api/v1/conversations/" + conv + "/messages").items()
+        .stream().map(JsonObject.class::cast).filter(m -> "out".equals(m.getString("direction")))
+        .map(m -> m.getString("externalId")).filter(java.util.Objects::nonNull).findFirst().orElse(null));
+    JsonObject delivered = Webhooks.whatsappStatus("whatsapp_status_delivered_pricing.json", wamid, null, null);
+    JsonObject status = Webhooks.whatsappValue(delivered).getJsonArray("statuses").getJsonObject(0);
+    status.remove("recipient_id");
+    status.put("recipient_user_id", BSUID);
+    Webhooks.whatsappValue(delivered).remove("contacts");
+    Webhooks.post(f.http, "whatsapp", delivered);
+    page.waitUntil("the pricing beside the ticks", () -> page.visible("message-pricing"));
+    var pricing = page.el("message-pricing");
+    assertThat(pricing.getText()).contains("Marketing lite · billable");
+    assertThat(pricing.getAttribute("textContent")).isEqualTo("WhatsApp pricing: Marketing lite · billable (pricing model PMP, type regular)");
+    assertThat(pricing.getAttribute("style")).isNullOrEmpty();
+    assertThat(page.css("[data-testid='message'][data-status='delivered']").findElements(Browser.tid("message-pricing"))).hasSize(1);
+
     Webhooks.post(f.http, "whatsapp", sample("whatsapp_contacts_contact_request.json"));
     page.waitUntil("the phone from the answer", () -> PHONE.equals(page.text("contact-phone")));
     page.waitUntil("no more request button", () -> !page.visible("request-phone"));
