@@ -43,7 +43,7 @@ public final class HttpVerticle extends VerticleBase {
     root.route().handler(new SecurityHeaders(config.raw().getString("PUBLIC_URL")));
 
     new OpsRoutes(services).mount(root);
-    // demo (issue 8): /simulator, only where `demo` registered a simulator on this Vert.x
+    // /simulator, only where `demo` registered a simulator on this Vert.x
     SimulatorRoutes.mount(root, services);
     Router api = Router.router(vertx);
     api.route().consumes("application/json").consumes("*/*");
@@ -68,10 +68,10 @@ public final class HttpVerticle extends VerticleBase {
     api.route().handler(ctx -> ctx.fail(ApiException.notFound("route")));
     root.route("/api/v1/*").subRouter(api);
 
-    // ingress (issue 2): /webhooks/{platform}
+    // ingress: /webhooks/{platform}
     new WebhookRoutes(vertx, services).mount(root);
 
-    // live (issue 6): /eventbus bridge and the web inbox at /
+    // live: /eventbus bridge and the web inbox at /
     bridge = new LiveBridge(services, sessions);
     bridge.mount(root);
     new WebRoutes(services).mount(root);
@@ -89,7 +89,7 @@ public final class HttpVerticle extends VerticleBase {
 
   /** The agents' API; each part mounts its own routes (all behind the bearer token). */
   private void mountApi(Router api) {
-    // inbox API (issue 3): channels, agents, teams, conversations, contacts, saved replies, search, export
+    // inbox API: channels, agents, teams, conversations, contacts, saved replies, search, export
     new dev.switchboard.inbox.ChannelRoutes(services).mount(api);
     new dev.switchboard.inbox.AgentRoutes(services).mount(api);
     new dev.switchboard.inbox.ExportRoutes(services).mount(api);
@@ -98,13 +98,13 @@ public final class HttpVerticle extends VerticleBase {
     new dev.switchboard.inbox.SavedReplyRoutes(services).mount(api);
     new dev.switchboard.inbox.SearchRoutes(services).mount(api);
 
-    // sending (issue 4): messages, templates
+    // sending: messages, templates
     new dev.switchboard.outbound.SendRoutes(services).mount(api);
 
-    // bot flows (issue 5)
+    // bot flows
     new dev.switchboard.bot.FlowRoutes(services).mount(api);
 
-    // live events (issue 6): GET /events
+    // live events: GET /events
     new EventRoutes(services).mount(api);
   }
 

@@ -117,19 +117,19 @@ public final class Node {
     if (services.config().intOr("PROFILE_LOOKUP", 1) != 0) {
       services.inboundHooks().register(new dev.switchboard.conversation.ProfileNameHook(services));
     }
-    // ingress (issue 2): processor and sweeper (PROCESSOR_ENABLED=false: a node that only stores webhooks)
+    // ingress: processor and sweeper (PROCESSOR_ENABLED=false: a node that only stores webhooks)
     if (!"false".equalsIgnoreCase(String.valueOf(services.config().raw().getValue("PROCESSOR_ENABLED", "true")))) {
       all.add(vertx.deployVerticle(new ProcessorVerticle(services)));
     }
 
-    // sending (issue 4): send pipeline, window timer
+    // sending: send pipeline, window timer
     all.add(vertx.deployVerticle(new dev.switchboard.outbound.OutboxVerticle(services)));
     all.add(vertx.deployVerticle(new dev.switchboard.window.WindowTimerVerticle(services)));
 
-    // bot (issue 5)
+    // bot
     all.add(vertx.deployVerticle(new dev.switchboard.bot.BotVerticle(services)));
 
-    // live (issue 6): event fan-out from the Redis log to the local event bus
+    // live: event fan-out from the Redis log to the local event bus
     all.add(vertx.deployVerticle(new EventFanoutVerticle(services)));
 
     return Future.all(all).onSuccess(cf -> all.forEach(f -> deployments.add(f.result()))).mapEmpty();
