@@ -454,12 +454,16 @@ public final class EmbeddedServers implements AutoCloseable {
         redis.destroyForcibly();
       }
     }
+    boolean pgStopped = true;
     if (postgres != null) {
       closeQuietly(postgres);
-      awaitPostmasterExit(pgData);
+      pgStopped = awaitPostmasterExit(pgData);
     }
-    if (watchdog != null) {
+    if (watchdog != null && pgStopped) {
       watchdog.destroy();
+    } else if (watchdog != null) {
+      // the watchdog stops it when this process exits and its pipe closes
+      System.err.println("switchboard: embedded PostgreSQL in " + pgData + " did not stop; it is stopped as this process exits");
     }
   }
 
@@ -467,24 +471,27 @@ public final class EmbeddedServers implements AutoCloseable {
    * pg_ctl gives up waiting after a few seconds while a busy server may still be writing its
    * shutdown checkpoint; the node exits only once the postmaster is gone (its pid file removed),
    * so nothing of ours outlives it. Bounded: a server stuck past a minute is left to the watchdog.
+   * True when it is gone.
    */
-  private static void awaitPostmasterExit(Path pgData) {
+  private static boolean awaitPostmasterExit(Path pgData) {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (Files.exists(pgData.resolve(PG_PID)) && System.nanoTime() < deadline) {
       try {
         Thread.sleep(50);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        return;
+        return false;
       }
     }
+    return !Files.exists(pgData.resolve(PG_PID));
   }
 
   private static void closeQuietly(EmbeddedPostgres pg) {
     try {
       pg.close();
-    } catch (IOException | RuntimeException ignored) {
-      // best effort at shutdown
+    } catch (IOException | RuntimeException e) {
+      // best effort at shutdown: the pid file tells whether it stopped all the same
+      System.err.println("switchboard: stopping embedded PostgreSQL failed: " + oneLine(e));
     }
   }
 
