@@ -1,5 +1,6 @@
 package dev.switchboard.ingress;
 
+import dev.switchboard.channel.WebhookParsers;
 import dev.switchboard.common.Services;
 import dev.switchboard.conversation.InboundStore;
 import dev.switchboard.conversation.InboundStore.Outcome;
@@ -7,6 +8,7 @@ import dev.switchboard.conversation.InboundStore.RawEvent;
 import dev.switchboard.conversation.Views;
 import dev.switchboard.store.Bus;
 import dev.switchboard.store.EventLog;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -18,6 +20,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Normalises stored webhooks (one per node). Claims pending raw rows with
@@ -60,6 +63,11 @@ public final class ProcessorVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    if (services.metrics() != null) {
+      // process-wide like the parsers' count; registering it again is a no-op
+      FunctionCounter.builder("switchboard_inbound_replaced_chars", WebhookParsers.REPLACED, AtomicLong::get)
+          .description("characters PostgreSQL refuses (NUL) replaced by U+FFFD in inbound webhooks").register(services.metrics());
+    }
     nudges = vertx.eventBus().localConsumer(Bus.RAW_STORED, m -> kick());
     sweeper = vertx.setPeriodic(sweepMs, t -> kick());
     kick();
