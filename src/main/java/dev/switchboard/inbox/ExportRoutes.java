@@ -147,15 +147,15 @@ public final class ExportRoutes {
       begin();
       String senderType = r.getString("sender_type");
       String senderName = r.getString("sender_name");
-      print(r.getLong("conversation_id"), cell(r.getString("channel_name")), r.getString("platform"),
-          cell(r.getString("display_name")), cell(r.getString("platform_name")), cell(r.getString("platform_user_id")),
+      print(r.getLong("conversation_id"), r.getString("channel_name"), r.getString("platform"),
+          r.getString("display_name"), r.getString("platform_name"), r.getString("platform_user_id"),
           r.getString("status"), r.getString("assignee_name"), Times.iso(r.getOffsetDateTime("created_at")),
           r.getString("direction"), senderType,
-          r.getString("type"), r.getString("text") != null ? cell(r.getString("text")) : "[" + r.getString("content_type") + "]",
-          cell(senderName), cell(r.getString("username")),
-          // what Meta said a sent WhatsApp message costs; its values come from outside, so guarded like text
-          cell(r.getString("pricing_category")), cell(r.getString("pricing_model")), cell(r.getString("pricing_type")),
-          cell(r.getString("pricing_billable")));
+          r.getString("type"), r.getString("text") != null ? r.getString("text") : "[" + r.getString("content_type") + "]",
+          senderName, r.getString("username"),
+          // what Meta said a sent WhatsApp message costs
+          r.getString("pricing_category"), r.getString("pricing_model"), r.getString("pricing_type"),
+          r.getString("pricing_billable"));
       count++;
       if (out.length() >= CHUNK) {
         flush();
