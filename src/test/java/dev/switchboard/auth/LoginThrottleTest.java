@@ -2,15 +2,16 @@ package dev.switchboard.auth;
 
 import dev.switchboard.app.Config;
 import dev.switchboard.support.Http;
+import dev.switchboard.support.NodeExtension;
 import dev.switchboard.support.Seed;
 import dev.switchboard.support.TestDb;
 import dev.switchboard.support.TestNode;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.Map;
 
@@ -28,28 +29,21 @@ class LoginThrottleTest {
   static Http httpA;
   static Http httpB;
 
+  @RegisterExtension
+  static final NodeExtension env = NodeExtension.builder().settings(new JsonObject()
+      // every test signs in from 127.0.0.1: the per-address limit has a test of its own
+      .put("PASSWORD_ITERATIONS", 2_000).put("LOGIN_MAX_FAILURES_PER_ADDRESS", 1_000)).build();
+
   @BeforeAll
   static void start() {
-    db = TestDb.create();
-    String prefix = TestNode.newRedisPrefix();
-    // every test signs in from 127.0.0.1: the per-address limit has a test of its own
-    JsonObject settings = new JsonObject().put("PASSWORD_ITERATIONS", 2_000).put("LOGIN_MAX_FAILURES_PER_ADDRESS", 1_000);
-    a = TestNode.start(db, prefix, settings);
-    b = TestNode.start(db, prefix, settings);
-    clients = Vertx.vertx();
-    httpA = new Http(clients, a.baseUrl());
-    httpB = new Http(clients, b.baseUrl());
+    db = env.db();
+    a = env.node();
+    b = env.anotherNode();
+    clients = env.vertx();
+    httpA = env.http();
+    httpB = env.open(new Http(clients, b.baseUrl()));
   }
 
-  @AfterAll
-  static void stop() {
-    httpA.close();
-    httpB.close();
-    clients.close().await();
-    b.close();
-    a.close();
-    db.drop();
-  }
 
   static String hashOf(long userId) {
     try (var c = db.connect(); var ps = c.prepareStatement("SELECT password_hash FROM users WHERE id = ?")) {

@@ -2,15 +2,16 @@ package dev.switchboard.ingress;
 
 import dev.switchboard.support.Fixtures;
 import dev.switchboard.support.Http;
+import dev.switchboard.support.NodeExtension;
 import dev.switchboard.support.Seed;
 import dev.switchboard.support.TestDb;
 import dev.switchboard.support.TestNode;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -39,21 +40,19 @@ class WhatsAppIdentityProcessorTest {
   static Seed.Account account;
   static long wa;
 
+  @RegisterExtension
+  static final NodeExtension env = NodeExtension.builder().settings(new JsonObject().put("PROCESSOR_SWEEP_MS", 200))
+      .account("Ids").build();
+
   @BeforeAll
   static void start() {
-    db = TestDb.create();
-    node = TestNode.start(db, TestNode.newRedisPrefix(), new JsonObject().put("PROCESSOR_SWEEP_MS", 200));
-    http = new Http(node.vertx, node.baseUrl());
-    account = Seed.account(db, "Ids");
+    db = env.db();
+    node = env.node();
+    http = env.http();
+    account = env.account();
     wa = Seed.channel(db, account.accountId(), "whatsapp", WA);
   }
 
-  @AfterAll
-  static void stop() {
-    http.close();
-    node.close();
-    db.drop();
-  }
 
   /** The ids of one test's customer: the samples' ids replaced by fresh ones. */
   record Person(String bsuid, String bsuid2, String phone, String phone2, String tag) {

@@ -39,6 +39,7 @@ public final class NodeExtension implements BeforeAllCallback, AfterAllCallback 
   private TestNode node;
   private Http http;
   private Seed.Account account;
+  private JsonObject nodeSettings;
 
   private NodeExtension(Builder b) {
     this.withGraph = b.graph;
@@ -113,6 +114,7 @@ public final class NodeExtension implements BeforeAllCallback, AfterAllCallback 
         overrides.put("GRAPH_API_URL", graph.url());
       }
       overrides.mergeIn(settings);
+      nodeSettings = overrides;
       redisPrefix = TestNode.newRedisPrefix();
       if (withNode) {
         node = open(TestNode.start(db, redisPrefix, overrides, clock));
@@ -130,6 +132,14 @@ public final class NodeExtension implements BeforeAllCallback, AfterAllCallback 
   @Override
   public void afterAll(ExtensionContext context) {
     closeAll(null);
+  }
+
+  /**
+   * Another node of the same deployment: the class's database, Redis prefix and settings, closed
+   * with the rest. For tests of what every node must see at once.
+   */
+  public TestNode anotherNode() {
+    return open(TestNode.start(db, redisPrefix, nodeSettings, clock));
   }
 
   /** Closes {@code resource} with the rest, before what was started earlier; returns it. */

@@ -4,15 +4,16 @@ import dev.switchboard.store.Bus;
 import dev.switchboard.support.Await;
 import dev.switchboard.support.BridgeClient;
 import dev.switchboard.support.Http;
+import dev.switchboard.support.NodeExtension;
 import dev.switchboard.support.Seed;
 import dev.switchboard.support.TestDb;
 import dev.switchboard.support.TestNode;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 
@@ -34,28 +35,21 @@ class SessionsTest {
   static Http httpB;
   static Seed.Account acme;
 
+  @RegisterExtension
+  static final NodeExtension env = NodeExtension.builder().settings(new JsonObject()
+      .put("REFRESH_REUSE_GRACE_MS", 0).put("LOGIN_MAX_FAILURES_PER_ADDRESS", 1_000)).build();
+
   @BeforeAll
   static void start() {
-    db = TestDb.create();
-    String prefix = TestNode.newRedisPrefix();
-    JsonObject settings = new JsonObject().put("REFRESH_REUSE_GRACE_MS", 0).put("LOGIN_MAX_FAILURES_PER_ADDRESS", 1_000);
-    a = TestNode.start(db, prefix, settings);
-    b = TestNode.start(db, prefix, settings);
-    clients = Vertx.vertx();
-    httpA = new Http(clients, a.baseUrl());
-    httpB = new Http(clients, b.baseUrl());
+    db = env.db();
+    a = env.node();
+    b = env.anotherNode();
+    clients = env.vertx();
+    httpA = env.http();
+    httpB = env.open(new Http(clients, b.baseUrl()));
     acme = Seed.account(db, "Acme");
   }
 
-  @AfterAll
-  static void stop() {
-    httpA.close();
-    httpB.close();
-    clients.close().await();
-    b.close();
-    a.close();
-    db.drop();
-  }
 
   static JsonObject login(Http http, String email, String password) {
     Http.Res r = http.post("/api/v1/auth/login", new JsonObject().put("email", email).put("password", password));
