@@ -29,6 +29,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The customer's side of the demo. Customers "type" here: each message becomes a webhook in
@@ -91,6 +92,9 @@ public final class Simulator implements Shareable {
   private final Map<String, JsonObject> entries = new LinkedHashMap<>();
   private long seq;
   private volatile boolean closed;
+
+  // receipts scheduled but not yet posted (or given up on)
+  private final AtomicInteger receiptsDue = new AtomicInteger();
 
   public Simulator(Vertx vertx, String gatewayUrl, String appSecret, Clock clock,
                    Duration deliveredAfter, Duration readAfter, Path stateFile) {
@@ -467,12 +471,22 @@ public final class Simulator implements Shareable {
         .put("at", clock.instant().toString()));
     if ("instagram".equals(platform)) {
       // Instagram has no delivery receipts, only "seen"
-      vertx.setTimer(readAfter.toMillis(), t -> acknowledge(entry, "read"));
+      receiptsDue.incrementAndGet();
+      vertx.setTimer(readAfter.toMillis(), t -> acknowledge(entry, "read").onComplete(r -> receiptsDue.decrementAndGet()));
     } else {
-      vertx.setTimer(deliveredAfter.toMillis(), t -> acknowledge(entry, "delivered")
-          .onComplete(d -> vertx.setTimer(Math.max(1, readAfter.minus(deliveredAfter).toMillis()), t2 -> acknowledge(entry, "read"))));
+      receiptsDue.addAndGet(2);
+      vertx.setTimer(deliveredAfter.toMillis(), t -> acknowledge(entry, "delivered").onComplete(d -> {
+        receiptsDue.decrementAndGet();
+        vertx.setTimer(Math.max(1, readAfter.minus(deliveredAfter).toMillis()),
+            t2 -> acknowledge(entry, "read").onComplete(r -> receiptsDue.decrementAndGet()));
+      }));
     }
     return entry;
+  }
+
+  /** True when no delivery or read receipt is still to be posted to the gateway. */
+  public boolean settled() {
+    return receiptsDue.get() == 0;
   }
 
   /** The customer's phone reports a sent message as delivered or read: a status webhook. */
