@@ -5,6 +5,8 @@ import dev.switchboard.auth.Passwords;
 import dev.switchboard.auth.Tokens;
 import dev.switchboard.common.Services;
 import dev.switchboard.conversation.InboundHooks;
+import dev.switchboard.events.EventPublisher;
+import dev.switchboard.events.EventRelayVerticle;
 import dev.switchboard.ingress.ProcessorVerticle;
 import dev.switchboard.inbox.live.EventFanoutVerticle;
 import dev.switchboard.window.WindowPolicy;
@@ -68,7 +70,7 @@ public final class Node {
         .setIdleTimeout(60)
         .setUserAgent("Switchboard/0.1"));
     Services services = new Services(vertx, config, pool, redis, events, tokens, graph, metrics, clock,
-        new WindowPolicy(config.windowStandard(), config.windowHumanAgent()), new InboundHooks());
+        new WindowPolicy(config.windowStandard(), config.windowHumanAgent()), new InboundHooks(), new EventPublisher(vertx));
     Node node = new Node(vertx, services);
 
     String pgWhere = Db.describe(config.databaseUrl());
@@ -114,6 +116,11 @@ public final class Node {
   /** Background parts: processor, sweeper, send pipeline, timers, event fan-out, bots. */
   private Future<Void> deployWorkers() {
     List<Future<String>> all = new ArrayList<>();
+    // events: the relay from the outbox to the log; first, so it is the last to stop
+    var config = services.config();
+    all.add(vertx.deployVerticle(new EventRelayVerticle(services.pool(), services.events(), services.publisher(), services.metrics(),
+        config.intOr("RELAY_BATCH", 1_000), config.intOr("RELAY_POLL_MS", 1_000), config.intOr("OUTBOX_RETENTION_MS", 600_000),
+        config.raw().getString("FAULT_POINT"))));
     if (services.config().intOr("PROFILE_LOOKUP", 1) != 0) {
       services.inboundHooks().register(new dev.switchboard.conversation.ProfileNameHook(services));
     }

@@ -4,8 +4,7 @@ import dev.switchboard.common.ApiException;
 import dev.switchboard.common.Services;
 import dev.switchboard.conversation.Inbound;
 import dev.switchboard.conversation.InboundHooks;
-import dev.switchboard.conversation.Views;
-import dev.switchboard.store.Bus;
+import dev.switchboard.conversation.TxEvents;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
@@ -25,7 +24,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -47,8 +45,6 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class BotHook implements InboundHooks.Hook {
 
   private static final Logger LOG = LoggerFactory.getLogger(BotHook.class);
-  /** Effects of transactions that never committed are forgotten after this long. */
-  private static final long PENDING_TTL_MS = 10 * 60_000;
 
   private final Services services;
   private final BotReplies replies;
@@ -57,32 +53,7 @@ public final class BotHook implements InboundHooks.Hook {
   private final Counter flowsRun;
   private final Counter repliesQueued;
   private final Counter repliesDropped;
-  /** What each evaluated message changed, by message id, until its transaction commits. */
-  private final Map<Long, Effects> pending = new ConcurrentHashMap<>();
-
   private record Cached(OffsetDateTime updatedAt, Flow flow) {
-  }
-
-  /** What the bot changed for one message, published once the transaction commits. */
-  private static final class Effects {
-    final long accountId;
-    final long conversationId;
-    final long contactId;
-    final long createdAt;
-    boolean conversationChanged;
-    boolean contactChanged;
-    final List<Object> replies = new ArrayList<>();
-
-    Effects(long accountId, long conversationId, long contactId, long createdAt) {
-      this.createdAt = createdAt;
-      this.accountId = accountId;
-      this.conversationId = conversationId;
-      this.contactId = contactId;
-    }
-
-    boolean any() {
-      return conversationChanged || contactChanged || !replies.isEmpty();
-    }
   }
 
   public BotHook(Services services, BotReplies replies) {
@@ -97,8 +68,7 @@ public final class BotHook implements InboundHooks.Hook {
   }
 
   @Override
-  public Future<Void> inTransaction(SqlConnection tx, List<Inbound> created) {
-    forgetAbandoned();
+  public Future<Void> inTransaction(TxEvents tx, List<Inbound> created) {
     // flows are read once per channel and batch: the batch's own transaction sees them consistently
     Map<Long, Future<List<Flow>>> flowsOfChannel = new HashMap<>();
     Promise<Void> done = Promise.promise();
@@ -110,7 +80,7 @@ public final class BotHook implements InboundHooks.Hook {
   // messages that all finish synchronously (no flows, not answerable) the chain completes
   // recursively and overflowed the event loop's stack, which wedged the processor for good
   // (found by bench/scale with 10,000 messages in one batch). Synchronous steps loop instead.
-  private void evaluateInOrder(Iterator<Inbound> it, SqlConnection tx, Map<Long, Future<List<Flow>>> flowsOfChannel, Promise<Void> done) {
+  private void evaluateInOrder(Iterator<Inbound> it, TxEvents tx, Map<Long, Future<List<Flow>>> flowsOfChannel, Promise<Void> done) {
     while (it.hasNext()) {
       Future<Void> step = evaluate(tx, it.next(), flowsOfChannel);
       if (step.isComplete()) {
@@ -132,19 +102,7 @@ public final class BotHook implements InboundHooks.Hook {
     done.complete();
   }
 
-  @Override
-  public void afterCommit(List<Inbound> created) {
-    Map<Long, List<Effects>> byConversation = new LinkedHashMap<>();
-    for (Inbound in : created) {
-      Effects e = pending.remove(in.messageId());
-      if (e != null) {
-        byConversation.computeIfAbsent(e.conversationId, k -> new ArrayList<>()).add(e);
-      }
-    }
-    byConversation.forEach((conversationId, effects) -> publish(effects));
-  }
-
-  private Future<Void> evaluate(SqlConnection tx, Inbound in, Map<Long, Future<List<Flow>>> flowsOfChannel) {
+  private Future<Void> evaluate(TxEvents tx, Inbound in, Map<Long, Future<List<Flow>>> flowsOfChannel) {
     if (!FlowEvaluator.answerable(in.contentType())) {
       return Future.succeededFuture();
     }
@@ -153,12 +111,12 @@ public final class BotHook implements InboundHooks.Hook {
       LOG.debug("bot: message {} is older than the automation window, not answered", in.messageId());
       return Future.succeededFuture();
     }
-    return flowsOfChannel.computeIfAbsent(in.channelId(), id -> runnableFlows(tx, in))
+    return flowsOfChannel.computeIfAbsent(in.channelId(), id -> runnableFlows(tx.conn(), in))
         .compose(flows -> flows.isEmpty() ? Future.succeededFuture() : decideAndApply(tx, in, flows));
   }
 
-  private Future<Void> decideAndApply(SqlConnection tx, Inbound in, List<Flow> flows) {
-    return tx.preparedQuery(BotSql.LOCK_CONVERSATION).execute(Tuple.of(in.conversationId())).compose(rows -> {
+  private Future<Void> decideAndApply(TxEvents tx, Inbound in, List<Flow> flows) {
+    return tx.conn().preparedQuery(BotSql.LOCK_CONVERSATION).execute(Tuple.of(in.conversationId())).compose(rows -> {
       if (rows.size() == 0) {
         return Future.succeededFuture();
       }
@@ -184,37 +142,32 @@ public final class BotHook implements InboundHooks.Hook {
     });
   }
 
-  private Future<Void> apply(SqlConnection tx, Inbound in, long contactId, FlowEvaluator.Decision d) {
+  private Future<Void> apply(TxEvents tx, Inbound in, long contactId, FlowEvaluator.Decision d) {
     LOG.info("bot: flow {} runs for message {} of conversation {}", d.flow().id(), in.messageId(), in.conversationId());
     flowsRun.increment();
     d.notes().stream().filter(n -> n.startsWith("reply skipped")).forEach(n -> repliesDropped.increment());
     d.notes().forEach(n -> LOG.warn("bot: flow {} for conversation {}: {}", d.flow().id(), in.conversationId(), n));
-    Effects effects = new Effects(in.accountId(), in.conversationId(), contactId, services.clock().millis());
     Future<Void> chain = Future.succeededFuture();
     for (Action a : d.actions()) {
-      chain = chain.compose(v -> apply(tx, in, contactId, a, effects));
+      chain = chain.compose(v -> apply(tx, in, contactId, a));
     }
-    return chain.andThen(ar -> {
-      if (ar.succeeded() && effects.any()) {
-        pending.put(in.messageId(), effects);
-      }
-    });
+    return chain;
   }
 
-  private Future<Void> apply(SqlConnection tx, Inbound in, long contactId, Action a, Effects effects) {
+  private Future<Void> apply(TxEvents tx, Inbound in, long contactId, Action a) {
     if (a instanceof Action.Label l) {
-      return tx.preparedQuery(BotSql.ADD_LABEL).execute(Tuple.of(contactId, in.accountId(), l.name()))
-          .compose(rows -> contactChanged(tx, contactId, rows.rowCount(), effects));
+      return tx.conn().preparedQuery(BotSql.ADD_LABEL).execute(Tuple.of(contactId, in.accountId(), l.name()))
+          .compose(rows -> contactChanged(tx, in, contactId, rows.rowCount()));
     }
     if (a instanceof Action.Field f) {
-      return tx.preparedQuery(BotSql.SET_FIELD).execute(Tuple.of(contactId, in.accountId(), f.name(), f.value()))
-          .compose(rows -> contactChanged(tx, contactId, rows.rowCount(), effects));
+      return tx.conn().preparedQuery(BotSql.SET_FIELD).execute(Tuple.of(contactId, in.accountId(), f.name(), f.value()))
+          .compose(rows -> contactChanged(tx, in, contactId, rows.rowCount()));
     }
     if (a instanceof Action.Handoff h) {
-      return handoff(tx, in, h, effects);
+      return handoff(tx, in, h);
     }
     if (a instanceof Action.Reply r) {
-      return tx.preparedQuery(BotSql.RECENT_BOT_REPLIES).execute(Tuple.of(in.conversationId())).compose(rows -> {
+      return tx.conn().preparedQuery(BotSql.RECENT_BOT_REPLIES).execute(Tuple.of(in.conversationId())).compose(rows -> {
         long recent = rows.iterator().next().getLong("n");
         if (recent >= maxRepliesPerMinute) {
           LOG.warn("bot: conversation {} already had {} bot replies in the last minute; reply not sent (loop guard)",
@@ -224,7 +177,6 @@ public final class BotHook implements InboundHooks.Hook {
         }
         return replies.enqueue(tx, in, r.text(), r.quickReplies())
             .map(queued -> {
-              effects.replies.add(queued);
               repliesQueued.increment();
               return (Void) null;
             })
@@ -241,29 +193,30 @@ public final class BotHook implements InboundHooks.Hook {
     return Future.succeededFuture();
   }
 
-  private Future<Void> contactChanged(SqlConnection tx, long contactId, int rowCount, Effects effects) {
+  // the conversation's view shows the contact's labels and fields, so both are published
+  private Future<Void> contactChanged(TxEvents tx, Inbound in, long contactId, int rowCount) {
     if (rowCount == 0) {
       return Future.succeededFuture();
     }
-    effects.contactChanged = true;
-    return tx.preparedQuery(BotSql.TOUCH_CONTACT).execute(Tuple.of(contactId)).mapEmpty();
+    tx.contactChanged(in.accountId(), contactId, in.conversationId()).conversationChanged(in.accountId(), in.conversationId());
+    return tx.conn().preparedQuery(BotSql.TOUCH_CONTACT).execute(Tuple.of(contactId)).mapEmpty();
   }
 
   // A team deleted since the flow was saved: the conversation still reaches humans, as Open.
-  private Future<Void> handoff(SqlConnection tx, Inbound in, Action.Handoff h, Effects effects) {
+  private Future<Void> handoff(TxEvents tx, Inbound in, Action.Handoff h) {
     Future<Long> team = h.teamId() == null ? Future.succeededFuture(null)
-        : tx.preparedQuery(BotSql.TEAM_OF_ACCOUNT).execute(Tuple.of(h.teamId(), in.accountId()))
+        : tx.conn().preparedQuery(BotSql.TEAM_OF_ACCOUNT).execute(Tuple.of(h.teamId(), in.accountId()))
             .map(rows -> rows.size() == 0 ? null : h.teamId());
     return team.compose(teamId -> {
       String status = teamId == null ? "open" : "assigned";
       String assigneeType = teamId == null ? null : "team";
-      return tx.preparedQuery(BotSql.HANDOFF).execute(Tuple.of(in.conversationId(), status, assigneeType, teamId))
+      return tx.conn().preparedQuery(BotSql.HANDOFF).execute(Tuple.of(in.conversationId(), status, assigneeType, teamId))
           .compose(rows -> {
             if (rows.rowCount() == 0) {
               return Future.succeededFuture();
             }
-            effects.conversationChanged = true;
-            return tx.preparedQuery(BotSql.HISTORY)
+            tx.conversationChanged(in.accountId(), in.conversationId());
+            return tx.conn().preparedQuery(BotSql.HISTORY)
                 .execute(Tuple.of(in.accountId(), in.conversationId(), status, assigneeType, teamId)).mapEmpty();
           });
     });
@@ -290,41 +243,5 @@ public final class BotHook implements InboundHooks.Hook {
       }
       return flows;
     });
-  }
-
-  private void publish(List<Effects> effects) {
-    Effects first = effects.get(0);
-    boolean conversation = effects.stream().anyMatch(e -> e.conversationChanged || e.contactChanged);
-    boolean contact = effects.stream().anyMatch(e -> e.contactChanged);
-    List<Object> queued = new ArrayList<>();
-    effects.forEach(e -> queued.addAll(e.replies));
-    if (!queued.isEmpty()) {
-      replies.afterCommit(queued);
-    }
-    Instant now = services.clock().instant();
-    List<Future<?>> appends = new ArrayList<>();
-    if (contact) {
-      appends.add(services.pool().preparedQuery(Views.CONTACT_SELECT + " WHERE ct.id = $1").execute(Tuple.of(first.contactId))
-          .compose(rows -> rows.size() == 0 ? Future.succeededFuture()
-              : services.events().append(first.accountId, Bus.CONTACT_UPDATED, first.conversationId,
-                  Views.contact(rows.iterator().next()).put("conversationId", String.valueOf(first.conversationId)))));
-    }
-    if (conversation) {
-      appends.add(Views.conversations(services.pool(), List.of(first.conversationId), services.windows(), now)
-          .compose(views -> views.isEmpty() ? Future.succeededFuture()
-              : services.events().append(first.accountId, Bus.CONVERSATION_UPDATED, first.conversationId, views.get(0))));
-    }
-    Future.join(appends).onFailure(err ->
-        LOG.warn("bot: events for conversation {} not appended: {}", first.conversationId, err.toString()));
-  }
-
-  private void forgetAbandoned() {
-    long cutoff = services.clock().millis() - PENDING_TTL_MS;
-    pending.values().removeIf(e -> e.createdAt < cutoff);
-  }
-
-  /** For tests: the events this hook still holds for uncommitted transactions. */
-  int pendingCount() {
-    return pending.size();
   }
 }

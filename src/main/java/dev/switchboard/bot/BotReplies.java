@@ -2,7 +2,7 @@ package dev.switchboard.bot;
 
 import dev.switchboard.conversation.Inbound;
 import io.vertx.core.Future;
-import io.vertx.sqlclient.SqlConnection;
+import dev.switchboard.conversation.TxEvents;
 
 import java.util.List;
 
@@ -14,13 +14,9 @@ import java.util.List;
 public interface BotReplies {
 
   /**
-   * Queues a bot reply in {@code tx}. Answers what {@link #afterCommit} needs to announce it, or
-   * fails with an {@link dev.switchboard.common.ApiException} when it may not be sent (window
-   * closed, text too long): the bot then carries on without it.
+   * Queues a bot reply in {@code tx}, with its events. Fails with an
+   * {@link dev.switchboard.common.ApiException} when it may not be sent (window closed, text too
+   * long): the bot then carries on without it.
    */
-  Future<Object> enqueue(SqlConnection tx, Inbound cause, String text, List<Action.QuickReply> quickReplies);
-
-  /** Called once the transaction that queued these replies committed (events, nudging the sender). */
-  default void afterCommit(List<Object> queued) {
-  }
+  Future<Void> enqueue(TxEvents tx, Inbound cause, String text, List<Action.QuickReply> quickReplies);
 }

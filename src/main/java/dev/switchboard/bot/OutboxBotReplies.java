@@ -5,9 +5,8 @@ import dev.switchboard.common.Services;
 import dev.switchboard.conversation.Inbound;
 import dev.switchboard.outbound.Outbox;
 import io.vertx.core.Future;
-import io.vertx.sqlclient.SqlConnection;
+import dev.switchboard.conversation.TxEvents;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /** Bot replies through the send pipeline's outbox: pending {@code bot} messages, automation window, never HUMAN_AGENT. */
@@ -20,15 +19,8 @@ public final class OutboxBotReplies implements BotReplies {
   }
 
   @Override
-  public Future<Object> enqueue(SqlConnection tx, Inbound cause, String text, List<Action.QuickReply> quickReplies) {
+  public Future<Void> enqueue(TxEvents tx, Inbound cause, String text, List<Action.QuickReply> quickReplies) {
     List<Sender.QuickReply> buttons = quickReplies.stream().map(q -> new Sender.QuickReply(q.title(), q.payload())).toList();
-    return outbox.enqueueBotReply(tx, cause.conversationId(), text, buttons).map(q -> (Object) q);
-  }
-
-  @Override
-  public void afterCommit(List<Object> queued) {
-    List<Outbox.Queued> list = new ArrayList<>();
-    queued.forEach(q -> list.add((Outbox.Queued) q));
-    outbox.published(list);
+    return outbox.enqueueBotReply(tx, cause.conversationId(), text, buttons);
   }
 }

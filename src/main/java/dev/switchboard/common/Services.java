@@ -3,6 +3,7 @@ package dev.switchboard.common;
 import dev.switchboard.app.Config;
 import dev.switchboard.auth.Tokens;
 import dev.switchboard.conversation.InboundHooks;
+import dev.switchboard.events.EventPublisher;
 import dev.switchboard.window.WindowPolicy;
 import dev.switchboard.store.EventLog;
 import dev.switchboard.store.RedisStore;
@@ -28,5 +29,6 @@ public record Services(
     MeterRegistry metrics,
     Clock clock,
     WindowPolicy windows,
-    InboundHooks inboundHooks) {
+    InboundHooks inboundHooks,
+    EventPublisher publisher) {
 }

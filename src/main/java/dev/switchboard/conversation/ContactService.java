@@ -2,7 +2,7 @@ package dev.switchboard.conversation;
 
 import dev.switchboard.common.ApiException;
 import dev.switchboard.common.Services;
-import dev.switchboard.store.Bus;
+import dev.switchboard.events.Event;
 import io.vertx.core.Future;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
@@ -10,6 +10,8 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,7 +35,11 @@ public final class ContactService {
 
   /** The contact view plus {@code conversationId}; 404 for another account's contact. */
   public Future<JsonObject> get(long accountId, long id) {
-    return s.pool().preparedQuery(ContactSql.GET).execute(Tuple.of(id, accountId)).map(rows -> {
+    return get(s.pool(), accountId, id);
+  }
+
+  private static Future<JsonObject> get(SqlClient sql, long accountId, long id) {
+    return sql.preparedQuery(ContactSql.GET).execute(Tuple.of(id, accountId)).map(rows -> {
       if (rows.size() == 0) {
         throw ApiException.notFound("contact");
       }
@@ -49,9 +55,9 @@ public final class ContactService {
   }
 
   public Future<JsonObject> patch(long accountId, long id, Edit e) {
-    return s.pool().preparedQuery(ContactSql.PATCH).execute(Tuple.of(id, accountId,
+    return TxEvents.inTransaction(s, ev -> ev.conn().preparedQuery(ContactSql.PATCH).execute(Tuple.of(id, accountId,
             e.displayNameGiven(), e.displayName(), e.emailGiven(), e.email(), e.phoneGiven(), e.phone()))
-        .compose(rows -> changed(accountId, id, rows.size()));
+        .compose(rows -> changed(ev, accountId, id, rows.size())));
   }
 
   /**
@@ -83,8 +89,9 @@ public final class ContactService {
           .recover(err -> Future.failedFuture(ApiException.badGateway("graph_unreachable",
               "the " + platform + " profile API did not answer: " + err.getMessage())))
           .map(resp -> profileName(platform, resp))
-          .compose(name -> s.pool().preparedQuery(ContactSql.SET_PLATFORM_NAME).execute(Tuple.of(id, accountId, name)))
-          .compose(u -> changed(accountId, id, u.size()));
+          .compose(name -> TxEvents.inTransaction(s, ev -> ev.conn().preparedQuery(ContactSql.SET_PLATFORM_NAME)
+              .execute(Tuple.of(id, accountId, name))
+              .compose(u -> changed(ev, accountId, id, u.size()))));
     });
   }
 
@@ -118,27 +125,28 @@ public final class ContactService {
 
   public Future<JsonObject> setField(long accountId, long id, String name, String value) {
     return owned(accountId, id)
-        .compose(v -> s.pool().withTransaction(c -> c.preparedQuery(ContactSql.SET_FIELD).execute(Tuple.of(id, accountId, name, value))
-            .compose(x -> c.preparedQuery(ContactSql.TOUCH).execute(Tuple.of(id)))))
-        .compose(x -> changed(accountId, id, 1));
+        .compose(v -> TxEvents.inTransaction(s, ev -> ev.conn().preparedQuery(ContactSql.SET_FIELD).execute(Tuple.of(id, accountId, name, value))
+            .compose(x -> ev.conn().preparedQuery(ContactSql.TOUCH).execute(Tuple.of(id)))
+            .compose(x -> changed(ev, accountId, id, 1))));
   }
 
   public Future<JsonObject> deleteField(long accountId, long id, String name) {
-    return owned(accountId, id)
-        .compose(v -> s.pool().preparedQuery(ContactSql.DELETE_FIELD).execute(Tuple.of(id, accountId, name)))
-        .compose(x -> x.rowCount() == 0 ? get(accountId, id) : changed(accountId, id, 1));
+    return change(accountId, id, ContactSql.DELETE_FIELD, name);
   }
 
   public Future<JsonObject> addLabel(long accountId, long id, String name) {
-    return owned(accountId, id)
-        .compose(v -> s.pool().preparedQuery(ContactSql.ADD_LABEL).execute(Tuple.of(id, accountId, name)))
-        .compose(x -> x.rowCount() == 0 ? get(accountId, id) : changed(accountId, id, 1));
+    return change(accountId, id, ContactSql.ADD_LABEL, name);
   }
 
   public Future<JsonObject> removeLabel(long accountId, long id, String name) {
+    return change(accountId, id, ContactSql.DELETE_LABEL, name);
+  }
+
+  // One statement ($1 contact, $2 account, $3 name) that changes nothing or the contact, with its event.
+  private Future<JsonObject> change(long accountId, long id, String sql, String name) {
     return owned(accountId, id)
-        .compose(v -> s.pool().preparedQuery(ContactSql.DELETE_LABEL).execute(Tuple.of(id, accountId, name)))
-        .compose(x -> x.rowCount() == 0 ? get(accountId, id) : changed(accountId, id, 1));
+        .compose(v -> TxEvents.inTransaction(s, ev -> ev.conn().preparedQuery(sql).execute(Tuple.of(id, accountId, name))
+            .compose(x -> x.rowCount() == 0 ? get(ev.conn(), accountId, id) : changed(ev, accountId, id, 1))));
   }
 
   /** Every custom field name used in the account. */
@@ -174,7 +182,12 @@ public final class ContactService {
    * wa_id) answers its conversation instead of a duplicate; ON CONFLICT settles concurrent calls.
    */
   public Future<Created> create(long accountId, long channelId, String waId, String displayName) {
-    return s.pool().withTransaction(c -> c.preparedQuery(ContactSql.CHANNEL).execute(Tuple.of(channelId, accountId))
+    return TxEvents.inTransaction(s, ev -> createIn(ev, accountId, channelId, waId, displayName));
+  }
+
+  private Future<Created> createIn(TxEvents ev, long accountId, long channelId, String waId, String displayName) {
+    SqlConnection c = ev.conn();
+    return c.preparedQuery(ContactSql.CHANNEL).execute(Tuple.of(channelId, accountId))
             .compose(ch -> {
               if (ch.size() == 0) {
                 return Future.failedFuture(ApiException.notFound("channel"));
@@ -194,18 +207,15 @@ public final class ContactService {
                 .map(r -> {
                   Row row = r.iterator().next();
                   return new long[] {contactId, row.getLong("id"), row.getBoolean("created") ? 1 : 0};
-                })))
+                }))
         .compose(ids -> {
           long contactId = ids[0];
           long conversationId = ids[1];
           boolean created = ids[2] == 1;
-          Future<?> event = created
-              ? new ConversationService(s).views(List.of(conversationId)).compose(v -> v.isEmpty() ? Future.succeededFuture()
-                  : s.events().append(accountId, Bus.CONVERSATION_CREATED, conversationId, v.get(0)))
-                  .onFailure(err -> LOG.warn("appending conversation.created failed: {}", err.toString()))
-                  .otherwiseEmpty()
-              : Future.succeededFuture();
-          return event.compose(x -> get(accountId, contactId)).map(contact -> new Created(contact, conversationId, created));
+          if (created) {
+            ev.conversationCreated(accountId, conversationId);
+          }
+          return get(c, accountId, contactId).map(contact -> new Created(contact, conversationId, created));
         });
   }
 
@@ -214,17 +224,15 @@ public final class ContactService {
         .compose(rows -> rows.size() == 1 ? Future.succeededFuture() : Future.failedFuture(ApiException.notFound("contact")));
   }
 
-  /** After a committed change: the contact as it is now, and a {@code contact.updated} event. */
-  private Future<JsonObject> changed(long accountId, long id, int rows) {
+  /** After a change in {@code ev}'s transaction: the contact as it is now, and its {@code contact.updated} event. */
+  private static Future<JsonObject> changed(TxEvents ev, long accountId, long id, int rows) {
     if (rows == 0) {
       return Future.failedFuture(ApiException.notFound("contact"));
     }
-    return get(accountId, id).compose(contact -> {
+    return get(ev.conn(), accountId, id).map(contact -> {
       Long conv = contact.getString("conversationId") == null ? null : Long.parseLong(contact.getString("conversationId"));
-      return s.events().append(accountId, Bus.CONTACT_UPDATED, conv, contact)
-          .onFailure(err -> LOG.warn("appending contact.updated for account {} failed: {}", accountId, err.toString()))
-          .otherwiseEmpty()
-          .map(contact);
+      ev.add(Event.contactUpdated(accountId, conv, contact));
+      return contact;
     });
   }
 

@@ -4,7 +4,6 @@ import dev.switchboard.common.ApiException;
 import dev.switchboard.common.Services;
 import dev.switchboard.common.Times;
 import dev.switchboard.store.Bus;
-import dev.switchboard.store.EventLog;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -172,12 +171,17 @@ public final class ConversationService {
 
   /**
    * Locks the conversations, refuses the whole request if one is not the account's or the rule
-   * does not apply to one, writes the new states and their history rows, commits, then appends a
-   * {@code conversation.updated} event for each conversation that changed.
+   * does not apply to one, writes the new states, their history rows and a
+   * {@code conversation.updated} event for each conversation that changed, and commits.
    */
   private Future<List<Long>> change(long accountId, long actorId, List<Long> ids, StatusChange change) {
     Long[] idArray = ids.toArray(new Long[0]);
-    return s.pool().withTransaction(conn -> checkAssignee(conn, accountId, change)
+    return TxEvents.inTransaction(s, ev -> changeIn(ev, accountId, actorId, ids, idArray, change));
+  }
+
+  private Future<List<Long>> changeIn(TxEvents ev, long accountId, long actorId, List<Long> ids, Long[] idArray, StatusChange change) {
+    SqlConnection conn = ev.conn();
+    return checkAssignee(conn, accountId, change)
             .compose(v -> conn.preparedQuery(ConversationSql.LOCK).execute(Tuple.of(idArray, accountId)))
             .compose(rows -> {
               if (rows.size() != ids.size()) {
@@ -196,8 +200,11 @@ public final class ConversationService {
                 }
               }
               return c.write(conn, accountId, actorId);
-            }))
-        .compose(changed -> publish(accountId, changed).map(changed));
+            })
+        .map(changed -> {
+          changed.forEach(id -> ev.conversationChanged(accountId, id));
+          return changed;
+        });
   }
 
   private Future<Void> checkAssignee(SqlConnection conn, long accountId, StatusChange change) {
@@ -268,17 +275,22 @@ public final class ConversationService {
     return type == null ? null : new JsonObject().put("type", type).put("id", String.valueOf(id)).put("name", name);
   }
 
-  /** Resets the unread count (the agent opened the conversation). */
+  /** Resets the unread count (the agent opened the conversation); answers the conversation as it is now. */
   public Future<JsonObject> markRead(long accountId, long id) {
-    return s.pool().preparedQuery(ConversationSql.MARK_READ).execute(Tuple.of(id, accountId))
-        .compose(rows -> rows.size() == 0
-            ? Future.failedFuture(ApiException.notFound("conversation"))
-            : publish(accountId, List.of(id)))
-        .map(l -> {
-          if (l.isEmpty()) {
+    return TxEvents.inTransaction(s, ev -> ev.conn().preparedQuery(ConversationSql.MARK_READ).execute(Tuple.of(id, accountId))
+        .map(rows -> {
+          if (rows.size() == 0) {
             throw ApiException.notFound("conversation");
           }
-          return l.get(0);
+          ev.conversationChanged(accountId, id);
+          return ev;
+        }))
+        .map(ev -> {
+          JsonObject view = ev.view(id);
+          if (view == null) {
+            throw ApiException.notFound("conversation");
+          }
+          return view;
         });
   }
 
@@ -326,26 +338,6 @@ public final class ConversationService {
   /** Conversation views in the order of {@code ids}. */
   public Future<List<JsonObject>> views(Collection<Long> ids) {
     return Views.conversations(s.pool(), ids, s.windows(), s.clock().instant());
-  }
-
-  /**
-   * Appends {@code conversation.updated} for each conversation (after its change committed) and
-   * answers their views. A Redis failure is logged, not reported: the change itself is durable.
-   */
-  public Future<List<JsonObject>> publish(long accountId, Collection<Long> ids) {
-    if (ids.isEmpty()) {
-      return Future.succeededFuture(List.of());
-    }
-    return views(ids).compose(views -> {
-      List<EventLog.Pending> events = new ArrayList<>();
-      for (JsonObject v : views) {
-        events.add(new EventLog.Pending(accountId, Bus.CONVERSATION_UPDATED, Long.parseLong(v.getString("id")), v));
-      }
-      return s.events().appendAll(events)
-          .onFailure(err -> LOG.warn("appending conversation.updated for account {} failed: {}", accountId, err.toString()))
-          .otherwiseEmpty()
-          .map(views);
-    });
   }
 
   /** The export's SQL and arguments: the messages of {@code ids}, or of every conversation the filter lists. */

@@ -1,7 +1,6 @@
 package dev.switchboard.conversation;
 
 import io.vertx.core.Future;
-import io.vertx.sqlclient.SqlConnection;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -16,7 +15,8 @@ public final class InboundHooks {
 
   /** A reaction to new inbound messages. */
   public interface Hook {
-    default Future<Void> inTransaction(SqlConnection tx, List<Inbound> created) {
+    /** Runs in the transaction that stores the messages; what it publishes goes into {@code tx}'s events. */
+    default Future<Void> inTransaction(TxEvents tx, List<Inbound> created) {
       return Future.succeededFuture();
     }
 
@@ -35,7 +35,7 @@ public final class InboundHooks {
   }
 
   /** Runs every hook in order inside the transaction; the first failure fails (and rolls back) the batch. */
-  public Future<Void> inTransaction(SqlConnection tx, List<Inbound> created) {
+  public Future<Void> inTransaction(TxEvents tx, List<Inbound> created) {
     Future<Void> chain = Future.succeededFuture();
     if (created.isEmpty()) {
       return chain;

@@ -6,8 +6,7 @@ import dev.switchboard.channel.PlatformEvent;
 import dev.switchboard.channel.WebhookParseException;
 import dev.switchboard.channel.WebhookParsers;
 import dev.switchboard.common.Times;
-import dev.switchboard.store.Bus;
-import dev.switchboard.store.EventLog;
+import dev.switchboard.events.Event;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
@@ -42,17 +41,8 @@ public final class InboundStore {
     }
   }
 
-  /** What a batch changed; events are appended after commit, conversation and contact views loaded then. */
-  public record Outcome(
-      int done,
-      int failed,
-      List<Inbound> inbound,
-      List<EventLog.Pending> messageEvents,
-      Map<Long, Long> createdConversations,
-      Map<Long, Long> updatedConversations,
-      Map<Long, Long> changedContacts,
-      Map<Long, Long> contactConversation,
-      List<WhatsAppIdentities.Merge> merges) {
+  /** What a batch stored: rows done and failed, and the new customer messages (for the hooks after the commit). */
+  public record Outcome(int done, int failed, List<Inbound> inbound) {
   }
 
   private record Channel(long id, long accountId, String platform) {
@@ -87,8 +77,12 @@ public final class InboundStore {
     this.hooks = hooks;
   }
 
-  /** Processes the rows in {@code tx}; a row that cannot be normalised is marked failed, not thrown. */
-  public Future<Outcome> process(SqlConnection tx, List<RawEvent> raws) {
+  /**
+   * Processes the rows in {@code events}' transaction and writes their events there; a row that
+   * cannot be normalised is marked failed, not thrown.
+   */
+  public Future<Outcome> process(TxEvents events, List<RawEvent> raws) {
+    SqlConnection tx = events.conn();
     List<RawEvent> ok = new ArrayList<>();
     Map<Long, List<ParsedEntry>> parsed = new HashMap<>();
     List<Long> failedIds = new ArrayList<>();
@@ -108,9 +102,12 @@ public final class InboundStore {
         .compose(v -> markFailed(tx, failedIds, failedErrors))
         .compose(v -> b.markDone())
         .compose(v -> markFailed(tx, new ArrayList<>(b.partlyFailed.keySet()), new ArrayList<>(b.partlyFailed.values())))
-        .compose(v -> hooks.inTransaction(tx, b.inbound))
-        .map(v -> new Outcome(ok.size(), failedIds.size(), b.inbound, b.messageEvents, b.createdConversations,
-            b.updatedConversations, b.changedContacts, b.contactConversation, b.merges));
+        .compose(v -> {
+          b.publishTo(events);
+          return hooks.inTransaction(events, b.inbound);
+        })
+        .compose(v -> events.write())
+        .map(v -> new Outcome(ok.size(), failedIds.size(), b.inbound));
   }
 
   /** Claims up to {@code limit} pending raw rows, oldest first; locked until {@code tx} ends. */
@@ -173,7 +170,7 @@ public final class InboundStore {
     final Map<String, Long> contactIds = new HashMap<>();
     final Map<String, ConvInfo> convByContactKey = new HashMap<>();
     final List<Inbound> inbound = new ArrayList<>();
-    final List<EventLog.Pending> messageEvents = new ArrayList<>();
+    final List<Event> messageEvents = new ArrayList<>();
     final Map<Long, Long> createdConversations = new LinkedHashMap<>();
     final Map<Long, Long> updatedConversations = new LinkedHashMap<>();
     final Map<Long, Long> changedContacts = new LinkedHashMap<>();
@@ -523,7 +520,7 @@ public final class InboundStore {
           unread.merge(convId, 1, Integer::sum);
         }
         JsonObject view = Views.message(r);
-        messageEvents.add(new EventLog.Pending(r.getLong("account_id"), Bus.MESSAGE_CREATED, convId, view));
+        messageEvents.add(Event.messageCreated(r.getLong("account_id"), convId, view));
       }
       if (times.isEmpty()) {
         return Future.succeededFuture();
@@ -763,6 +760,20 @@ public final class InboundStore {
       });
     }
 
+    /** Hands what this batch changed to the transaction's events. */
+    void publishTo(TxEvents events) {
+      createdConversations.forEach((conv, account) -> events.conversationCreated(account, conv));
+      events.addAll(messageEvents);
+      updatedConversations.forEach((conv, account) -> events.conversationChanged(account, conv));
+      for (WhatsAppIdentities.Merge m : merges) {
+        if (m.removedConversation() != null && m.survivingConversation() != null) {
+          // the inbox drops the merged conversation (it is gone) and shows the surviving one
+          events.merged(m.accountId(), m.removedConversation(), m.survivingConversation());
+        }
+      }
+      changedContacts.forEach((contact, account) -> events.contactChanged(account, contact, contactConversation.get(contact)));
+    }
+
     private void updatedMessages(RowSet<Row> rows) {
       for (Row r : rows) {
         JsonObject view = Views.message(r);
@@ -770,7 +781,7 @@ public final class InboundStore {
         if (deleted != null) {
           view.put("deletedAt", Times.iso(deleted));
         }
-        messageEvents.add(new EventLog.Pending(r.getLong("account_id"), Bus.MESSAGE_UPDATED, r.getLong("conversation_id"), view));
+        messageEvents.add(Event.messageUpdated(r.getLong("account_id"), r.getLong("conversation_id"), view));
       }
     }
 

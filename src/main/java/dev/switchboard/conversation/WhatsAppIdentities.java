@@ -84,21 +84,34 @@ public final class WhatsAppIdentities {
   public record Merge(long accountId, long survivor, long loser, Long survivingConversation, Long removedConversation) {
   }
 
-  /** What learning an id outside a webhook changed: contacts (id to account) and merges. */
-  public record Learnt(Map<Long, Long> changed, List<Merge> merges) {
-  }
-
   /**
    * The phone {@code phone} belongs to {@code bsuid} (Meta said so answering a send): applied in
-   * its own transaction as a status naming both ids would be, so a contact holding either takes
-   * the other, two contacts holding one each merge, and nobody new is created.
+   * {@code events}' transaction as a status naming both ids would be, so a contact holding either
+   * takes the other, two contacts holding one each merge, and nobody new is created. Publishes the
+   * merges, the surviving conversation and the changed contacts, naming {@code conversationId} (the
+   * conversation the send belongs to) or what it merged into.
    */
-  public static Future<Learnt> learn(Pool pool, long accountId, long channelId, String phone, String bsuid) {
-    return pool.withTransaction(tx -> {
-      WhatsAppIdentities w = new WhatsAppIdentities(tx);
-      return w.apply(List.of(), List.of(new Change(accountId, channelId, new PlatformEvent.IdentityChange(null, null, bsuid, phone, null))))
-          .map(v -> new Learnt(new LinkedHashMap<>(w.changed), new ArrayList<>(w.merges)));
-    });
+  public static Future<Void> learn(TxEvents events, long accountId, long channelId, String phone, String bsuid, long conversationId) {
+    WhatsAppIdentities w = new WhatsAppIdentities(events.conn());
+    return w.apply(List.of(), List.of(new Change(accountId, channelId, new PlatformEvent.IdentityChange(null, null, bsuid, phone, null))))
+        .map(v -> {
+          long conversation = conversationId;
+          for (Merge m : w.merges) {
+            if (m.removedConversation() != null && m.survivingConversation() != null) {
+              events.merged(m.accountId(), m.removedConversation(), m.survivingConversation());
+              if (m.removedConversation() == conversation) {
+                conversation = m.survivingConversation();
+              }
+            }
+          }
+          if (!w.merges.isEmpty()) {
+            events.conversationChanged(accountId, conversation);
+          }
+          for (Map.Entry<Long, Long> changed : w.changed.entrySet()) {
+            events.contactChanged(changed.getValue(), changed.getKey(), conversation);
+          }
+          return null;
+        });
   }
 
   private final SqlConnection tx;

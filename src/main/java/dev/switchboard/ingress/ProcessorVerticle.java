@@ -5,15 +5,13 @@ import dev.switchboard.common.Services;
 import dev.switchboard.conversation.InboundStore;
 import dev.switchboard.conversation.InboundStore.Outcome;
 import dev.switchboard.conversation.InboundStore.RawEvent;
-import dev.switchboard.conversation.Views;
+import dev.switchboard.conversation.TxEvents;
 import dev.switchboard.store.Bus;
-import dev.switchboard.store.EventLog;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,9 +30,12 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class ProcessorVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(ProcessorVerticle.class);
+  /** The fault-injection point of the crash tests: after a batch commits, before anything else. */
+  static final String FAULT_AFTER_COMMIT = "processor-after-commit";
 
   private final Services services;
   private final InboundStore store;
+  private final String fault;
   private final int batchSize;
   private final long sweepMs;
   private MessageConsumer<Object> nudges;
@@ -44,17 +45,11 @@ public final class ProcessorVerticle extends VerticleBase {
   private boolean again;
   private boolean stopping;
   private Promise<Void> idle;
-  /**
-   * The events and hooks of committed batches, chained in commit order. A batch's database work
-   * overlaps the previous batch's appends, but a batch does not finish (and so the next one does
-   * not start) until the appends before its own are done: at most one batch's events are in
-   * flight behind the database, and they reach the log in commit order.
-   */
-  private Future<Void> eventTail = Future.succeededFuture();
 
   public ProcessorVerticle(Services services) {
     this.services = services;
     this.store = new InboundStore(services.inboundHooks());
+    this.fault = services.config().raw().getString("FAULT_POINT");
     this.batchSize = Math.max(1, services.config().intOr("PROCESSOR_BATCH", 500));
     this.sweepMs = Math.max(50, services.config().intOr("PROCESSOR_SWEEP_MS", 1000));
     // more than one batch at a time lets PostgreSQL use more than one core (one backend per transaction)
@@ -80,10 +75,10 @@ public final class ProcessorVerticle extends VerticleBase {
     vertx.cancelTimer(sweeper);
     Future<Void> unregistered = nudges.unregister();
     if (inFlight == 0) {
-      return Future.join(unregistered, eventTail);
+      return unregistered;
     }
     idle = Promise.promise();
-    return Future.join(unregistered, idle.future().compose(v -> eventTail));
+    return Future.join(unregistered, idle.future());
   }
 
   /**
@@ -129,19 +124,20 @@ public final class ProcessorVerticle extends VerticleBase {
   private Future<Integer> batch() {
     List<RawEvent> claimed = new ArrayList<>();
     long t0 = System.nanoTime();
-    return services.pool().withTransaction(tx -> InboundStore.claim(tx, batchSize)
-            .compose(rows -> {
-              claimed.addAll(rows);
-              return claimed.isEmpty() ? Future.succeededFuture((Outcome) null) : store.process(tx, claimed);
-            }))
+    TxEvents[] events = new TxEvents[1];
+    return services.pool().withTransaction(tx -> {
+          events[0] = new TxEvents(services, tx);
+          return InboundStore.claim(tx, batchSize).compose(rows -> {
+            claimed.addAll(rows);
+            return claimed.isEmpty() ? Future.succeededFuture((Outcome) null) : store.process(events[0], claimed);
+          });
+        })
         .compose(outcome -> {
           if (outcome != null) {
             if (LOG.isDebugEnabled()) {
               LOG.debug("batch of {} raw events committed in {} ms", claimed.size(), (System.nanoTime() - t0) / 1_000_000);
             }
-            Future<Void> before = eventTail;
-            eventTail = before.transform(v -> afterCommit(outcome));
-            return before.map(claimed.size());
+            afterCommit(events[0], outcome);
           }
           return Future.succeededFuture(claimed.size());
         }, err -> {
@@ -159,11 +155,15 @@ public final class ProcessorVerticle extends VerticleBase {
       return Future.succeededFuture();
     }
     long id = ids.get(i);
-    return services.pool().withTransaction(tx -> InboundStore.claimOne(tx, id)
-            .compose(one -> one.isEmpty() ? Future.succeededFuture((Outcome) null) : store.process(tx, one)))
+    TxEvents[] events = new TxEvents[1];
+    return services.pool().withTransaction(tx -> {
+          events[0] = new TxEvents(services, tx);
+          return InboundStore.claimOne(tx, id)
+              .compose(one -> one.isEmpty() ? Future.succeededFuture((Outcome) null) : store.process(events[0], one));
+        })
         .compose(outcome -> {
           if (outcome != null) {
-            eventTail = eventTail.transform(v -> afterCommit(outcome));
+            afterCommit(events[0], outcome);
           }
           return Future.<Void>succeededFuture();
         }, err -> {
@@ -208,70 +208,22 @@ public final class ProcessorVerticle extends VerticleBase {
     return false;
   }
 
-  private void runHooks(Outcome o) {
+  /**
+   * The batch is durable, its events with it: wake the relay (and the send pipeline for bot
+   * replies), then the hooks that act after the commit.
+   */
+  private void afterCommit(TxEvents events, Outcome o) {
+    if (FAULT_AFTER_COMMIT.equals(fault)) {
+      // a crash test kills the node here: stored, events written, nothing relayed by this node
+      System.out.println("FAULT POINT " + FAULT_AFTER_COMMIT + " reached");
+      System.out.flush();
+      return;
+    }
+    events.committed();
     try {
       services.inboundHooks().afterCommit(o.inbound());
     } catch (RuntimeException e) {
       LOG.warn("an inbound hook failed after commit: {}", e.toString());
     }
-  }
-
-  /** Events, then hooks, once the batch is durable; failures here lose nothing stored. */
-  // Completes (never fails) once the batch's events are appended and its hooks ran. Chained on
-  // eventTail, and the batch after next waits for it: without that back-pressure, at ~10,000
-  // messages/s batches committed faster than their events could be appended, and the appends piled
-  // up in memory (past the Redis client's wait queue they were lost; found by bench/scale).
-  // Unclaimed rows wait durably in raw_events. Letting one batch's database work overlap the
-  // previous batch's appends cut a cycle from commit + append to the longer of the two.
-  private Future<Void> afterCommit(Outcome o) {
-    EventLog events = services.events();
-    List<Long> convIds = new ArrayList<>(o.createdConversations().keySet());
-    convIds.addAll(o.updatedConversations().keySet());
-    Future<List<JsonObject>> convViews = Views.conversations(services.pool(), convIds, services.windows(), services.clock().instant());
-    Future<List<JsonObject>> contactViews = o.changedContacts().isEmpty() ? Future.succeededFuture(List.of())
-        : InboundStore.contacts(services.pool(), o.changedContacts().keySet());
-    Promise<Void> appended = Promise.promise();
-    Future.join(convViews, contactViews).onComplete(ar -> {
-      List<EventLog.Pending> first = new ArrayList<>();
-      List<EventLog.Pending> last = new ArrayList<>();
-      if (convViews.succeeded()) {
-        for (JsonObject c : convViews.result()) {
-          long id = Long.parseLong(c.getString("id"));
-          long account = Long.parseLong(c.getString("accountId"));
-          if (o.createdConversations().containsKey(id)) {
-            first.add(new EventLog.Pending(account, Bus.CONVERSATION_CREATED, id, c));
-          } else {
-            last.add(new EventLog.Pending(account, Bus.CONVERSATION_UPDATED, id, c));
-          }
-        }
-      } else {
-        LOG.warn("could not load conversation views for events: {}", convViews.cause().toString());
-      }
-      for (var m : o.merges()) {
-        if (m.removedConversation() != null) {
-          // the inbox drops the merged conversation (it is gone) and shows the surviving one
-          last.add(new EventLog.Pending(m.accountId(), Bus.CONVERSATION_MERGED, m.removedConversation(), new JsonObject()
-              .put("id", String.valueOf(m.removedConversation())).put("into", String.valueOf(m.survivingConversation()))));
-        }
-      }
-      if (contactViews.succeeded()) {
-        for (JsonObject c : contactViews.result()) {
-          long id = Long.parseLong(c.getString("id"));
-          Long account = o.changedContacts().get(id);
-          last.add(new EventLog.Pending(account, Bus.CONTACT_UPDATED, o.contactConversation().get(id), c));
-        }
-      }
-      // conversations first, then their messages, then the rest: a client never sees a message of a conversation it does not know
-      events.appendAll(first)
-          .compose(v -> events.appendAll(o.messageEvents()))
-          .compose(v -> events.appendAll(last))
-          .onFailure(err -> LOG.warn("appending events failed: {}", err.toString()))
-          // hooks after our events: a bot reply's message.created follows its conversation's events
-          .onComplete(v -> {
-            runHooks(o);
-            appended.complete();
-          });
-    });
-    return appended.future();
   }
 }

@@ -5,7 +5,9 @@ import dev.switchboard.common.ApiException;
 import dev.switchboard.common.Services;
 import dev.switchboard.common.Times;
 import dev.switchboard.conversation.Placeholders;
+import dev.switchboard.conversation.TxEvents;
 import dev.switchboard.conversation.Views;
+import dev.switchboard.events.Event;
 import dev.switchboard.store.Bus;
 import dev.switchboard.window.WindowPolicy;
 import io.vertx.core.Future;
@@ -62,13 +64,12 @@ public final class Outbox {
   }
 
   /**
-   * Bot API: inserts a pending bot message in the caller's transaction (automation window:
-   * never HUMAN_AGENT). Fails with 422 {@code window_closed} / {@code template_required} /
-   * {@code missing_field} / {@code text_too_long}; the caller rolls back or carries on. After
-   * the caller commits it must call {@link #published(List)} so events go out and the pipeline
-   * is nudged (the periodic poll would find the message anyway).
+   * Bot API: inserts a pending bot message, and its events, in the caller's transaction (automation
+   * window: never HUMAN_AGENT). Fails with 422 {@code window_closed} / {@code template_required} /
+   * {@code missing_field} / {@code text_too_long}; the caller rolls back or carries on.
    */
-  public Future<Queued> enqueueBotReply(SqlConnection tx, long conversationId, String text, List<Sender.QuickReply> quickReplies) {
+  public Future<Void> enqueueBotReply(TxEvents events, long conversationId, String text, List<Sender.QuickReply> quickReplies) {
+    SqlConnection tx = events.conn();
     return target(tx, conversationId, null).compose(t -> {
       String rendered = render(text, t.fields());
       checkText(t.platform(), rendered, false);
@@ -80,39 +81,22 @@ public final class Outbox {
         spec = new JsonObject().put("quickReplies", qrs);
       }
       return insert(tx, t, "bot", "text", rendered, new JsonArray(), "bot", null, "pending", spec)
-          .compose(m -> touch(tx, t.id()).map(v -> new Queued(t.accountId(), t.id(), m)));
+          .compose(m -> touch(tx, t.id()).map(v -> {
+            publish(events, List.of(new Queued(t.accountId(), t.id(), m)));
+            return (Void) null;
+          }));
     });
   }
 
-  /** Publishes message.created and conversation.updated for committed messages, and nudges the pipeline. */
-  public Future<Void> published(List<Queued> queued) {
-    if (queued.isEmpty()) {
-      return Future.succeededFuture();
-    }
-    List<Future<JsonObject>> appends = new ArrayList<>();
-    Map<Long, Long> conversations = new HashMap<>();
-    boolean pending = false;
+  /** message.created for each new message and conversation.updated for its conversation, in {@code events}' transaction. */
+  private static void publish(TxEvents events, List<Queued> queued) {
     for (Queued q : queued) {
-      appends.add(services.events().append(q.accountId(), Bus.MESSAGE_CREATED, q.conversationId(), q.message()));
-      conversations.put(q.conversationId(), q.accountId());
-      pending |= "pending".equals(q.message().getString("status"));
+      events.add(Event.messageCreated(q.accountId(), q.conversationId(), q.message()))
+          .conversationChanged(q.accountId(), q.conversationId());
+      if ("pending".equals(q.message().getString("status"))) {
+        events.outboundQueued();
+      }
     }
-    if (pending) {
-      services.vertx().eventBus().publish(Bus.OUTBOUND_PENDING, null);
-    }
-    Future<Void> convs = Views.conversations(services.pool(), conversations.keySet(), services.windows(), services.clock().instant())
-        .compose(views -> {
-          List<Future<JsonObject>> more = new ArrayList<>();
-          for (JsonObject v : views) {
-            more.add(services.events().append(conversations.get(Long.parseLong(v.getString("id"))), Bus.CONVERSATION_UPDATED,
-                Long.parseLong(v.getString("id")), v));
-          }
-          return Future.join(more).mapEmpty();
-        });
-    return Future.join(Future.join(appends), convs)
-        .onFailure(err -> LOG.warn("events for {} new messages not all appended: {}", queued.size(), err.toString()))
-        .<Void>mapEmpty()
-        .otherwiseEmpty();
   }
 
   /** An agent's reply or note (the API path): idempotent by key, window-checked, split per Graph call. */
@@ -203,11 +187,12 @@ public final class Outbox {
         });
   }
 
-  // Runs the insert in a transaction guarded by the idempotency key; publishes after commit.
+  // Runs the insert in a transaction guarded by the idempotency key, its events with it.
   private Future<Posted> keyed(long accountId, long conversationId, String key,
                                Function<SqlConnection, Future<List<Queued>>> work) {
     Instant now = services.clock().instant();
-    return services.pool().withTransaction(tx -> {
+    return TxEvents.inTransaction(services, events -> {
+      SqlConnection tx = events.conn();
       Future<Boolean> taken = key == null ? Future.succeededFuture(true)
           : tx.preparedQuery(OutboxSql.TAKE_KEY).execute(Tuple.of(accountId, key, conversationId, Times.utc(now)))
               .map(rows -> rows.size() > 0);
@@ -216,18 +201,19 @@ public final class Outbox {
           return replay(tx, accountId, conversationId, key);
         }
         return work.apply(tx).compose(list -> {
+          publish(events, list);
           Future<Void> remember = key == null ? Future.succeededFuture()
               : tx.preparedQuery(OutboxSql.SET_KEY_MESSAGE)
                   .execute(Tuple.of(accountId, key, Long.parseLong(list.get(0).message().getString("id")))).mapEmpty();
           return remember.map(v -> new Fresh(list));
         });
       });
-    }).compose(result -> {
+    }).map(result -> {
       if (result instanceof Fresh f) {
-        return published(f.queued()).map(v -> new Posted(f.queued().get(0).message(),
-            f.queued().subList(1, f.queued().size()).stream().map(Queued::message).toList(), false));
+        return new Posted(f.queued().get(0).message(),
+            f.queued().subList(1, f.queued().size()).stream().map(Queued::message).toList(), false);
       }
-      return Future.succeededFuture((Posted) result);
+      return (Posted) result;
     });
   }
 

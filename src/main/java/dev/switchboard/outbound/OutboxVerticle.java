@@ -7,11 +7,11 @@ import dev.switchboard.channel.Sender;
 import dev.switchboard.common.Services;
 import dev.switchboard.common.Times;
 import dev.switchboard.channel.WhatsAppSender;
-import dev.switchboard.conversation.InboundStore;
+import dev.switchboard.conversation.TxEvents;
 import dev.switchboard.conversation.Views;
 import dev.switchboard.conversation.WhatsAppIdentities;
 import dev.switchboard.store.Bus;
-import dev.switchboard.store.EventLog;
+import dev.switchboard.events.Event;
 import dev.switchboard.window.WindowPolicy;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Metrics;
@@ -23,6 +23,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -268,7 +269,7 @@ public final class OutboxVerticle extends VerticleBase {
   // Drops an echo of this send stored first (the webhook won the race), then records the id: one message.
   private Future<Void> sent(Claim c, String externalId, String tag) {
     count("sent", null);
-    return recordSent(c, externalId, tag, 1).compose(view -> updated(c, view));
+    return recordSent(c, externalId, tag, 1).mapEmpty();
   }
 
   /**
@@ -282,39 +283,10 @@ public final class OutboxVerticle extends VerticleBase {
     if (bsuid == null) {
       return Future.succeededFuture();
     }
-    return WhatsAppIdentities.learn(services.pool(), c.accountId(), c.channelId(), c.recipient(), bsuid)
-        .compose(learnt -> identityEvents(c, learnt))
+    return TxEvents.inTransaction(services, events ->
+            WhatsAppIdentities.learn(events, c.accountId(), c.channelId(), c.recipient(), bsuid, c.conversationId()))
         .onFailure(err -> LOG.warn("message {}: keeping the BSUID from the send response failed: {}", c.id(), err.toString()))
         .otherwiseEmpty();
-  }
-
-  private Future<Void> identityEvents(Claim c, WhatsAppIdentities.Learnt learnt) {
-    List<EventLog.Pending> events = new ArrayList<>();
-    long conversation = c.conversationId();
-    for (WhatsAppIdentities.Merge m : learnt.merges()) {
-      if (m.removedConversation() != null) {
-        // the inbox drops the merged conversation and shows the surviving one
-        events.add(new EventLog.Pending(m.accountId(), Bus.CONVERSATION_MERGED, m.removedConversation(), new JsonObject()
-            .put("id", String.valueOf(m.removedConversation())).put("into", String.valueOf(m.survivingConversation()))));
-        if (m.removedConversation() == conversation && m.survivingConversation() != null) {
-          conversation = m.survivingConversation();
-        }
-      }
-    }
-    long conv = conversation;
-    Future<List<JsonObject>> convViews = learnt.merges().isEmpty() ? Future.succeededFuture(List.of())
-        : Views.conversations(services.pool(), List.of(conv), services.windows(), services.clock().instant());
-    return Future.all(convViews, InboundStore.contacts(services.pool(), learnt.changed().keySet())).compose(all -> {
-      List<EventLog.Pending> out = new ArrayList<>();
-      for (JsonObject v : convViews.result()) {
-        out.add(new EventLog.Pending(c.accountId(), Bus.CONVERSATION_UPDATED, conv, v));
-      }
-      out.addAll(events);
-      for (JsonObject contact : all.<List<JsonObject>>resultAt(1)) {
-        out.add(new EventLog.Pending(c.accountId(), Bus.CONTACT_UPDATED, conv, contact));
-      }
-      return services.events().appendAll(out);
-    }).mapEmpty();
   }
 
   // Meta has the message now: losing this update would let the lease expire and the message go out
@@ -333,14 +305,16 @@ public final class OutboxVerticle extends VerticleBase {
   }
 
   private Future<JsonObject> markSent(Claim c, String externalId, String tag, int tries) {
-    return services.pool().withTransaction(tx -> {
+    return TxEvents.inTransaction(services, events -> {
+      SqlConnection tx = events.conn();
       Future<?> echo = externalId == null ? Future.succeededFuture()
           : tx.preparedQuery(OutboxSql.DELETE_ECHO).execute(Tuple.of(c.channelId(), externalId, c.id()));
       return echo.compose(v -> tx.preparedQuery(OutboxSql.MARK_SENT).execute(Tuple.of(c.id(), externalId, tag)))
           .map(rows -> rows.size() == 0 ? null : Views.message(rows.iterator().next()))
           .compose(view -> view == null || externalId == null || !"whatsapp".equals(c.platform())
               ? Future.succeededFuture(view)
-              : earlyStatuses(tx, c.id(), externalId, view));
+              : earlyStatuses(tx, c.id(), externalId, view))
+          .map(view -> updated(events, c, view));
     }).recover(err -> {
       // an echo inserted between our DELETE and UPDATE trips the unique key: delete it again
       if (tries > 1 && err instanceof PgException pg && "23505".equals(pg.getSqlState())) {
@@ -351,7 +325,7 @@ public final class OutboxVerticle extends VerticleBase {
   }
 
   // A status webhook that beat this transaction was kept as a dead letter: apply it now, by the processor's rules.
-  private static Future<JsonObject> earlyStatuses(io.vertx.sqlclient.SqlConnection tx, long messageId, String wamid, JsonObject view) {
+  private static Future<JsonObject> earlyStatuses(SqlConnection tx, long messageId, String wamid, JsonObject view) {
     return tx.preparedQuery(OutboxSql.EARLY_STATUSES).execute(Tuple.of(wamid)).compose(rows -> {
       if (rows.size() == 0) {
         return Future.succeededFuture(view);
@@ -395,37 +369,38 @@ public final class OutboxVerticle extends VerticleBase {
   private Future<Void> failed(Claim c, String code, String message, String tag) {
     LOG.info("message {} of conversation {} failed: {} {}", c.id(), c.conversationId(), code, message);
     count("failed", code);
-    return services.pool().preparedQuery(OutboxSql.MARK_FAILED).execute(Tuple.of(c.id(), code, message, tag))
-        .map(rows -> rows.size() == 0 ? null : Views.message(rows.iterator().next()))
-        .compose(view -> updated(c, view));
+    return TxEvents.inTransaction(services, events -> events.conn().preparedQuery(OutboxSql.MARK_FAILED)
+        .execute(Tuple.of(c.id(), code, message, tag))
+        .map(rows -> {
+          updated(events, c, rows.size() == 0 ? null : Views.message(rows.iterator().next()));
+          return (Void) null;
+        }));
   }
 
   private Future<Void> needsAttention(Claim c, String reason) {
-    return services.pool().preparedQuery(OutboxSql.CHANNEL_NEEDS_ATTENTION).execute(Tuple.of(c.channelId(), reason))
-        .compose(rows -> {
+    return TxEvents.inTransaction(services, events -> events.conn().preparedQuery(OutboxSql.CHANNEL_NEEDS_ATTENTION)
+        .execute(Tuple.of(c.channelId(), reason))
+        .map(rows -> {
           LOG.warn("channel {} needs attention: its access token was refused", c.channelId());
-          if (rows.size() == 0) {
-            return Future.succeededFuture();
+          if (rows.size() > 0) {
+            Row r = rows.iterator().next();
+            events.add(Event.channelUpdated(c.accountId(), new JsonObject().put("id", String.valueOf(r.getLong("id")))
+                .put("platform", r.getString("platform")).put("name", r.getString("name"))
+                .put("externalId", r.getString("external_id")).put("needsAttention", r.getString("needs_attention"))));
           }
-          Row r = rows.iterator().next();
-          JsonObject channel = new JsonObject().put("id", String.valueOf(r.getLong("id"))).put("platform", r.getString("platform"))
-              .put("name", r.getString("name")).put("externalId", r.getString("external_id"))
-              .put("needsAttention", r.getString("needs_attention"));
-          return services.events().append(c.accountId(), Bus.CHANNEL_UPDATED, null, channel).mapEmpty();
-        });
+          return (Void) null;
+        }));
   }
 
   private Future<Void> release(Claim c, long delayMs) {
     return services.pool().preparedQuery(OutboxSql.RELEASE).execute(Tuple.of(c.id(), owner, delayMs)).mapEmpty();
   }
 
-  private Future<Void> updated(Claim c, JsonObject view) {
-    if (view == null) {
-      return Future.succeededFuture();
+  /** message.updated with the message's new state, in {@code events}' transaction. */
+  private static JsonObject updated(TxEvents events, Claim c, JsonObject view) {
+    if (view != null) {
+      events.add(Event.messageUpdated(c.accountId(), c.conversationId(), view));
     }
-    return services.events().append(c.accountId(), Bus.MESSAGE_UPDATED, c.conversationId(), view)
-        .onFailure(err -> LOG.warn("message.updated for {} not appended: {}", c.id(), err.toString()))
-        .<Void>mapEmpty()
-        .otherwiseEmpty();
+    return view;
   }
 }

@@ -39,6 +39,40 @@ public final class EventLog {
       """;
   private static final int MAX_PER_CALL = 200;
 
+  // The relay's append, in the order of the outbox's positions and never twice: KEYS[3] holds the
+  // last position the log holds. A position at or below it is already here (skipped); the next one
+  // is appended; one further on means positions are missing in between, so the call stops and the
+  // caller fetches them first. ARGV[3], when set, moves the last position forward past rows the
+  // outbox no longer keeps. The first event appended to a log that had no position at all (new, or
+  // lost with its Redis) is recorded in KEYS[4]: cursors from before it cannot be replayed.
+  // KEYS: global stream, append counts, last position, reset mark, then one account stream per event;
+  // ARGV: global length, account length, rebase, then position and body per event.
+  private static final String RELAY = """
+      local raw = redis.call('GET', KEYS[3])
+      local last = tonumber(raw or '0')
+      local fresh = (raw == false)
+      if ARGV[3] ~= '' then
+        local r = tonumber(ARGV[3])
+        if r > last then last = r end
+      end
+      local appended = 0
+      for i = 5, #KEYS do
+        local j = 4 + 2 * (i - 5)
+        local pos = tonumber(ARGV[j])
+        if pos > last + 1 then break end
+        if pos == last + 1 then
+          local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[j + 1])
+          redis.call('XADD', KEYS[i], 'MAXLEN', '~', ARGV[2], id, 'e', ARGV[j + 1])
+          redis.call('HINCRBY', KEYS[2], KEYS[i], 1)
+          if fresh and appended == 0 then redis.call('SET', KEYS[4], id) end
+          last = pos
+          appended = appended + 1
+        end
+      end
+      if appended > 0 or ARGV[3] ~= '' then redis.call('SET', KEYS[3], string.format('%d', last)) end
+      return {string.format('%d', last), appended}
+      """;
+
   private final RedisStore redis;
   private final int globalMaxLen;
   private final int accountMaxLen;
@@ -60,6 +94,55 @@ public final class EventLog {
 
   public String accountKey(long accountId) {
     return redis.key("events:acct:" + accountId);
+  }
+
+  /** The last outbox position the log holds (a string: 0 when none). */
+  public String positionKey() {
+    return redis.key("events:relayed");
+  }
+
+  /** The id of the first event of a log that restarted empty; older cursors cannot be replayed. */
+  public String resetKey() {
+    return redis.key("events:reset");
+  }
+
+  /** The last outbox position the log holds; 0 for a log that holds none (new, or lost). */
+  public Future<Long> position() {
+    return redis.api().get(positionKey()).map(r -> r == null ? 0L : r.toLong());
+  }
+
+  /**
+   * Appends outbox rows in position order, skipping positions the log already holds and stopping
+   * at the first missing one. {@code rebase}: positions up to it are taken as held (the outbox no
+   * longer has them). Answers the last position the log holds afterwards and how many were appended.
+   */
+  public Future<Relayed> relay(List<Positioned> rows, Long rebase) {
+    List<String> args = new ArrayList<>(rows.size() * 3 + 9);
+    args.add(RELAY);
+    args.add(String.valueOf(rows.size() + 4));
+    args.add(globalKey());
+    args.add(countsKey());
+    args.add(positionKey());
+    args.add(resetKey());
+    for (Positioned p : rows) {
+      args.add(accountKey(p.accountId()));
+    }
+    args.add(String.valueOf(globalMaxLen));
+    args.add(String.valueOf(accountMaxLen));
+    args.add(rebase == null ? "" : String.valueOf(rebase));
+    for (Positioned p : rows) {
+      args.add(String.valueOf(p.pos()));
+      args.add(p.body());
+    }
+    return redis.api().eval(args).map(r -> new Relayed(Long.parseLong(r.get(0).toString()), r.get(1).toInteger()));
+  }
+
+  /** An outbox row with its position: what {@link #relay} appends. */
+  public record Positioned(long pos, long accountId, String body) {
+  }
+
+  /** After a relay call: the last position the log holds, and how many events this call appended. */
+  public record Relayed(long last, int appended) {
   }
 
   /** Appends an event and answers it with its id set. */
@@ -137,7 +220,12 @@ public final class EventLog {
   private Future<Void> checkRetained(String key, String afterId) {
     Future<Response> info = redis.api().xinfo(List.of("STREAM", key)).recover(err -> Future.succeededFuture(null));
     Future<Response> count = redis.api().hget(countsKey(), key).recover(err -> Future.succeededFuture(null));
-    return Future.all(info, count).compose(cf -> {
+    Future<Response> reset = redis.api().get(resetKey());
+    return Future.all(info, count, reset).compose(cf -> {
+      // the log restarted empty after this cursor (its Redis lost the data): the client reloads
+      if (reset.result() != null && compareIds(afterId, reset.result().toString()) < 0) {
+        return Future.failedFuture(new GoneException(afterId));
+      }
       Response i = info.result();
       if (i == null) {
         return Future.succeededFuture();

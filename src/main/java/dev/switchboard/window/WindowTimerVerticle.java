@@ -5,7 +5,8 @@ import dev.switchboard.common.Times;
 import dev.switchboard.conversation.Inbound;
 import dev.switchboard.conversation.InboundHooks;
 import dev.switchboard.conversation.Views;
-import dev.switchboard.store.Bus;
+import dev.switchboard.conversation.TxEvents;
+import dev.switchboard.events.Event;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
@@ -17,6 +18,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The reply-window timer on every node: (re)schedules expiries when a customer writes, fires
@@ -152,25 +154,27 @@ public final class WindowTimerVerticle extends VerticleBase {
   }
 
   // PostgreSQL decides: a customer who wrote again since moved the expiry; then reschedule instead.
+  // The read and the event share a transaction, so the event is in the outbox exactly when it fired.
   private Future<Void> fire(WindowTimer.Expiry e, Instant now) {
-    return services.pool().preparedQuery(Views.CONVERSATION_SELECT + " WHERE cv.id = $1").execute(Tuple.of(e.conversationId()))
-        .compose(rows -> {
-          if (rows.size() == 0) {
-            return Future.succeededFuture();
-          }
-          Row r = rows.iterator().next();
-          Instant lastInbound = r.getOffsetDateTime("last_inbound_at") == null ? null : r.getOffsetDateTime("last_inbound_at").toInstant();
-          List<WindowTimer.Expiry> current = timer.expiries(e.conversationId(), r.getString("platform"), lastInbound,
-              Times.instant(r.getOffsetDateTime("ad_referral_at")), now);
-          for (WindowTimer.Expiry c : current) {
-            if (c.kind() == e.kind()) {
-              return timer.schedule(List.of(c));
-            }
-          }
-          JsonObject view = Views.conversation(r, services.windows(), now);
-          long accountId = r.getLong("account_id");
-          return services.events().append(accountId, Bus.WINDOW_CHANGED, e.conversationId(), view.put("windowExpired", e.kind().name()))
-              .mapEmpty();
-        });
+    return TxEvents.inTransaction(services, ev -> ev.conn().preparedQuery(Views.CONVERSATION_SELECT + " WHERE cv.id = $1")
+            .execute(Tuple.of(e.conversationId()))
+            .map(rows -> {
+              if (rows.size() == 0) {
+                return Optional.<WindowTimer.Expiry>empty();
+              }
+              Row r = rows.iterator().next();
+              Instant lastInbound = r.getOffsetDateTime("last_inbound_at") == null ? null : r.getOffsetDateTime("last_inbound_at").toInstant();
+              List<WindowTimer.Expiry> current = timer.expiries(e.conversationId(), r.getString("platform"), lastInbound,
+                  Times.instant(r.getOffsetDateTime("ad_referral_at")), now);
+              for (WindowTimer.Expiry c : current) {
+                if (c.kind() == e.kind()) {
+                  return Optional.of(c);
+                }
+              }
+              JsonObject view = Views.conversation(r, services.windows(), now).put("windowExpired", e.kind().name());
+              ev.add(Event.windowChanged(r.getLong("account_id"), e.conversationId(), view));
+              return Optional.<WindowTimer.Expiry>empty();
+            }))
+        .compose(later -> later.isPresent() ? timer.schedule(List.of(later.get())) : Future.succeededFuture());
   }
 }

@@ -3,6 +3,7 @@ package dev.switchboard.bot;
 import dev.switchboard.common.Services;
 import dev.switchboard.common.Times;
 import dev.switchboard.conversation.Inbound;
+import dev.switchboard.conversation.TxEvents;
 import dev.switchboard.store.Bus;
 import dev.switchboard.support.Await;
 import dev.switchboard.support.FakeGraph;
@@ -119,7 +120,7 @@ class BotHookTest {
   /** What the processor does: the hooks inside its transaction, then after commit. */
   static void deliver(Inbound... created) {
     List<Inbound> list = List.of(created);
-    services.pool().withTransaction(tx -> services.inboundHooks().inTransaction(tx, list)).await();
+    TxEvents.inTransaction(services, tx -> services.inboundHooks().inTransaction(tx, list)).await();
     services.inboundHooks().afterCommit(list);
   }
 
@@ -257,7 +258,7 @@ class BotHookTest {
   void rollback() throws Exception {
     flow("human", keyword("agent"), new JsonArray().add(reply("Connecting")).add(new JsonObject().put("type", "handoff")));
     Inbound in = text("agent please");
-    assertThatThrownBy(() -> services.pool().withTransaction(tx -> services.inboundHooks().inTransaction(tx, List.of(in))
+    assertThatThrownBy(() -> TxEvents.inTransaction(services, tx -> services.inboundHooks().inTransaction(tx, List.of(in))
         .compose(v -> Future.failedFuture(new IllegalStateException("processor failed later")))).await())
         .hasMessageContaining("processor failed later");
     assertThat(botReplies()).isEmpty();
@@ -272,13 +273,13 @@ class BotHookTest {
   @DisplayName("a failing bot write fails the processor's transaction whole: nothing half-applied, the processor retries")
   void failureRollsBackWhole() throws Exception {
     flow("lead", keyword("quote"), new JsonArray().add(new JsonObject().put("type", "label").put("name", "lead")).add(reply("x")));
-    BotHook failing = new BotHook(services, (tx, cause, t, q) -> tx.query("SELECT 1/0").execute().map(r -> (Object) 1L));
+    BotHook failing = new BotHook(services, (tx, cause, t, q) -> tx.conn().query("SELECT 1/0").execute().mapEmpty());
     Inbound in = text("quote please");
-    assertThatThrownBy(() -> services.pool().withTransaction((SqlConnection tx) -> tx.query("UPDATE conversations SET unread_count = 42 WHERE id = " + conversationId).execute()
+    assertThatThrownBy(() -> TxEvents.inTransaction(services, tx -> tx.conn().query("UPDATE conversations SET unread_count = 42 WHERE id = " + conversationId).execute()
         .compose(v -> failing.inTransaction(tx, List.of(in)))).await());
     assertThat(strings("SELECT unread_count FROM conversations WHERE id = ?", conversationId)).containsExactly("0");
     assertThat(strings("SELECT name FROM contact_labels WHERE contact_id = ?", contactId)).isEmpty();
-    assertThat(failing.pendingCount()).isZero();
+    assertThat(events("conversation.updated")).isEmpty();
     deliver(in);
     assertThat(strings("SELECT name FROM contact_labels WHERE contact_id = ?", contactId)).containsExactly("lead");
     assertThat(botReplies()).containsExactly("x");

@@ -53,7 +53,7 @@ class ProcessorRecoveryTest {
     List<Inbound> seen = new CopyOnWriteArrayList<>();
     node.node.services().inboundHooks().register(new InboundHooks.Hook() {
       @Override
-      public Future<Void> inTransaction(SqlConnection tx, List<Inbound> created) {
+      public Future<Void> inTransaction(dev.switchboard.conversation.TxEvents tx, List<Inbound> created) {
         seen.addAll(created);
         return Future.succeededFuture();
       }

@@ -64,7 +64,7 @@ class ProcessorTest {
     ig = Seed.channel(db, account.accountId(), "instagram", IG);
     node.node.services().inboundHooks().register(new InboundHooks.Hook() {
       @Override
-      public io.vertx.core.Future<Void> inTransaction(io.vertx.sqlclient.SqlConnection tx, List<Inbound> created) {
+      public io.vertx.core.Future<Void> inTransaction(dev.switchboard.conversation.TxEvents tx, List<Inbound> created) {
         if (created.stream().anyMatch(i -> "poison pill".equals(i.text()))) {
           return io.vertx.core.Future.failedFuture(new IllegalStateException("a hook refuses the poison pill"));
         }

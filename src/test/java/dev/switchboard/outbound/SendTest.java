@@ -1,5 +1,6 @@
 package dev.switchboard.outbound;
 
+import dev.switchboard.conversation.TxEvents;
 import dev.switchboard.support.FakeGraph.Answer;
 import dev.switchboard.support.FakeGraph;
 import dev.switchboard.support.Fixtures;
@@ -224,24 +225,29 @@ class SendTest {
     long waFresh = conversation(db, account.accountId(), whatsapp, uniqueUser(), ago(Duration.ofHours(1)));
     var services = node.node.services();
     Outbox outbox = new Outbox(services);
-    List<Outbox.Queued> queued = services.pool().withTransaction(tx -> outbox.enqueueBotReply(tx, fresh, "Continue?",
+    TxEvents.inTransaction(services, tx -> outbox.enqueueBotReply(tx, fresh, "Continue?",
             List.of(new dev.switchboard.channel.Sender.QuickReply("Yes", "YES"), new dev.switchboard.channel.Sender.QuickReply("No", "NO")))
-        .compose(q1 -> outbox.enqueueBotReply(tx, waFresh, "Pick one", List.of(new dev.switchboard.channel.Sender.QuickReply("Sales", "SALES")))
-            .map(q2 -> List.of(q1, q2))))
+        .compose(v -> outbox.enqueueBotReply(tx, waFresh, "Pick one", List.of(new dev.switchboard.channel.Sender.QuickReply("Sales", "SALES")))))
         .await();
-    outbox.published(queued).await();
-    long botMsg = Long.parseLong(queued.get(0).message().getString("id"));
-    assertThat(queued.get(0).message().getString("type")).isEqualTo("bot");
-    assertThat(queued.get(0).message().getString("senderType")).isEqualTo("bot");
+    long botMsg = count("SELECT id FROM messages WHERE conversation_id = ? AND sender_type = 'bot'", fresh);
+    long waMsg = count("SELECT id FROM messages WHERE conversation_id = ? AND sender_type = 'bot'", waFresh);
+    // committed with their events: both message.created are in the log when the transaction answers
+    assertThat(events(node, account.accountId(), "message.created", waFresh)).hasSize(1);
+    List<JsonObject> createdEvents = events(node, account.accountId(), "message.created", fresh);
+    assertThat(createdEvents).hasSize(1);
+    JsonObject created = createdEvents.get(0).getJsonObject("data");
+    assertThat(created.getString("id")).isEqualTo(String.valueOf(botMsg));
+    assertThat(created.getString("type")).isEqualTo("bot");
+    assertThat(created.getString("senderType")).isEqualTo("bot");
     awaitStatus(db, botMsg, "sent");
-    awaitStatus(db, Long.parseLong(queued.get(1).message().getString("id")), "sent");
+    awaitStatus(db, waMsg, "sent");
     JsonObject sent = graph.calls("POST", "/me/messages").get(0).json();
     assertThat(sent.getString("messaging_type")).isEqualTo("RESPONSE");
     assertThat(sent.getJsonObject("message").getJsonArray("quick_replies")).hasSize(2);
     JsonObject wa = graph.calls("POST", "/" + PHONE_ID).get(0).json();
     assertThat(wa.getJsonObject("interactive").getString("type")).isEqualTo("button");
 
-    Throwable refused = services.pool().withTransaction(tx -> outbox.enqueueBotReply(tx, late, "too late", List.of()))
+    Throwable refused = TxEvents.inTransaction(services, tx -> outbox.enqueueBotReply(tx, late, "too late", List.of()))
         .map(q -> (Throwable) null).otherwise(err -> err).await();
     assertThat(refused).isInstanceOf(dev.switchboard.common.ApiException.class);
     assertThat(((dev.switchboard.common.ApiException) refused).code()).isEqualTo("window_closed");

@@ -1,0 +1,179 @@
+package dev.switchboard.conversation;
+
+import dev.switchboard.common.Services;
+import dev.switchboard.events.Event;
+import dev.switchboard.store.Bus;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.SqlConnection;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * The events of one transaction, collected while it runs and written to the event outbox just
+ * before it commits ({@link #write}). Conversations and contacts are only marked as changed; their
+ * views are read once, at the end, inside the transaction, so each event shows the state this
+ * transaction commits and a conversation changed five times in a batch is published once.
+ *
+ * <p>The order a client sees: conversations created, then the events added here in their order
+ * (messages and their updates), then conversations updated, conversations merged, contacts updated.
+ * So a client never sees a message of a conversation it does not know.
+ */
+public final class TxEvents {
+
+  private final Services services;
+  private final SqlConnection conn;
+  private final Map<Long, Long> created = new LinkedHashMap<>();
+  private final Map<Long, Long> changed = new LinkedHashMap<>();
+  private final List<Event> events = new ArrayList<>();
+  private final List<Event> merges = new ArrayList<>();
+  private final Map<Long, long[]> contacts = new LinkedHashMap<>();
+  private final Map<Long, JsonObject> views = new LinkedHashMap<>();
+  private boolean outbound;
+  private boolean written;
+
+  public TxEvents(Services services, SqlConnection conn) {
+    this.services = services;
+    this.conn = conn;
+  }
+
+  /**
+   * Runs {@code work} in a transaction whose events commit with it. After the commit it wakes the
+   * send pipeline when a message to send was queued, and answers once the relay has put the
+   * events in the log: whoever reads {@code /events} after the answer finds them.
+   */
+  public static <T> Future<T> inTransaction(Services services, Function<TxEvents, Future<T>> work) {
+    TxEvents[] holder = new TxEvents[1];
+    return services.pool().withTransaction(conn -> {
+      TxEvents ev = new TxEvents(services, conn);
+      holder[0] = ev;
+      return work.apply(ev).compose(result -> ev.write().map(result));
+    }).compose(r -> {
+      TxEvents ev = holder[0];
+      ev.nudgeOutbound();
+      return ev.isEmpty() ? Future.succeededFuture(r) : services.publisher().relayed().map(r);
+    });
+  }
+
+  public SqlConnection conn() {
+    return conn;
+  }
+
+  /** A conversation this transaction inserted: {@code conversation.created} with its view. */
+  public TxEvents conversationCreated(long accountId, long conversationId) {
+    created.put(conversationId, accountId);
+    changed.remove(conversationId);
+    return this;
+  }
+
+  /** A conversation this transaction changed: one {@code conversation.updated} with its final view. */
+  public TxEvents conversationChanged(long accountId, long conversationId) {
+    if (!created.containsKey(conversationId)) {
+      changed.put(conversationId, accountId);
+    }
+    return this;
+  }
+
+  /** A contact this transaction changed: {@code contact.updated}, naming its conversation when known. */
+  public TxEvents contactChanged(long accountId, long contactId, Long conversationId) {
+    long[] prior = contacts.get(contactId);
+    contacts.put(contactId, new long[] {accountId, conversationId != null ? conversationId : prior != null ? prior[1] : -1});
+    return this;
+  }
+
+  /** Two conversations became one. */
+  public TxEvents merged(long accountId, long removed, long into) {
+    merges.add(Event.conversationMerged(accountId, removed, into));
+    changed.remove(removed);
+    created.remove(removed);
+    return this;
+  }
+
+  /** An event whose data this transaction already holds (a message and its updates), in order. */
+  public TxEvents add(Event event) {
+    events.add(event);
+    return this;
+  }
+
+  public TxEvents addAll(List<Event> more) {
+    events.addAll(more);
+    return this;
+  }
+
+  /** A message waits for the send pipeline: it is nudged after the commit. */
+  public TxEvents outboundQueued() {
+    outbound = true;
+    return this;
+  }
+
+  public boolean isEmpty() {
+    return created.isEmpty() && changed.isEmpty() && events.isEmpty() && merges.isEmpty() && contacts.isEmpty();
+  }
+
+  /** The conversation views the events carry, by id (after {@link #write}). */
+  public JsonObject view(long conversationId) {
+    return views.get(conversationId);
+  }
+
+  /** Reads the views in this transaction and writes every event to the outbox. Once. */
+  public Future<Void> write() {
+    if (written) {
+      return Future.failedFuture(new IllegalStateException("events already written"));
+    }
+    written = true;
+    if (isEmpty()) {
+      return Future.succeededFuture();
+    }
+    List<Long> convIds = new ArrayList<>(created.keySet());
+    convIds.addAll(changed.keySet());
+    Future<List<JsonObject>> convViews = Views.conversations(conn, convIds, services.windows(), services.clock().instant());
+    Future<List<JsonObject>> contactViews = contacts.isEmpty() ? Future.succeededFuture(List.of())
+        : InboundStore.contacts(conn, contacts.keySet());
+    return convViews.compose(cv -> contactViews.compose(ct -> {
+      List<Event> first = new ArrayList<>();
+      List<Event> last = new ArrayList<>();
+      for (JsonObject v : cv) {
+        long id = Long.parseLong(v.getString("id"));
+        long account = Long.parseLong(v.getString("accountId"));
+        views.put(id, v);
+        if (created.containsKey(id)) {
+          first.add(Event.conversationCreated(account, id, v));
+        } else {
+          last.add(Event.conversationUpdated(account, id, v));
+        }
+      }
+      last.addAll(merges);
+      for (JsonObject c : ct) {
+        long[] at = contacts.get(Long.parseLong(c.getString("id")));
+        Long conversation = at[1] < 0 ? null : at[1];
+        if (conversation != null) {
+          c.put("conversationId", String.valueOf(conversation));
+        }
+        last.add(Event.contactUpdated(at[0], conversation, c));
+      }
+      List<Event> all = new ArrayList<>(first.size() + events.size() + last.size());
+      all.addAll(first);
+      all.addAll(events);
+      all.addAll(last);
+      return services.publisher().write(conn, all);
+    }));
+  }
+
+  /** After the commit: wakes the relay, and the send pipeline when something waits to be sent. */
+  public void committed() {
+    if (!isEmpty()) {
+      services.publisher().committed();
+    }
+    nudgeOutbound();
+  }
+
+  private void nudgeOutbound() {
+    if (outbound) {
+      services.vertx().eventBus().publish(Bus.OUTBOUND_PENDING, null);
+    }
+  }
+}

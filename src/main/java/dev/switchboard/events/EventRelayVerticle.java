@@ -1,0 +1,329 @@
+package dev.switchboard.events;
+
+import dev.switchboard.store.EventLog;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.Tuple;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Moves committed events from the PostgreSQL outbox to the Redis log, one per node.
+ *
+ * <p>A round takes the lock on {@code event_relay}, gives the oldest unpositioned rows the next
+ * positions and commits; then appends them to the log, which keeps the last position it holds
+ * and takes positions only in order (see {@link EventLog#relay}). So any node may append any
+ * positioned rows: a relay that finds positions missing before its own (another node died between
+ * its commit and its append, or Redis lost data) appends those from the outbox first, and an append
+ * that arrives late changes nothing. Every {@code RELAY_POLL_MS} each node also compares the two
+ * positions, so a log that fell behind (a crash, a Redis restart or flush) is brought back to where
+ * PostgreSQL is without waiting for new events. Relayed rows are kept {@code OUTBOX_RETENTION_MS},
+ * then deleted.
+ */
+public final class EventRelayVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(EventRelayVerticle.class);
+  private static final int PRUNE_CHUNK = 10_000;
+
+  private final Pool pool;
+  private final EventLog log;
+  private final EventPublisher publisher;
+  /** Callers waiting until what they committed is relayed (see EventPublisher#relayed). */
+  private final Queue<Promise<Void>> waiting = new ConcurrentLinkedQueue<>();
+  private final MeterRegistry metrics;
+  private final int batch;
+  private final long pollMs;
+  private final long retentionMs;
+  private final String fault;
+
+  private MessageConsumer<Object> wake;
+  private long poll = -1;
+  private long pruneTimer = -1;
+  private boolean running;
+  private boolean again;
+  private boolean stopping;
+  private boolean frozen;
+  private Future<Void> current = Future.succeededFuture();
+  private final AtomicLong behind = new AtomicLong();
+  private Timer lag;
+  private Counter relayed;
+  private Counter refilled;
+  private long lastFailureLog;
+
+  /**
+   * @param fault a fault-injection point for crash tests, or null: {@code relay-after-claim} stops
+   *              this relay for good right after its first positions commit, before the append;
+   *              with {@code processor-after-commit} (the processor's point) this node never relays.
+   */
+  public EventRelayVerticle(Pool pool, EventLog log, EventPublisher publisher, MeterRegistry metrics, int batch, long pollMs,
+                            long retentionMs, String fault) {
+    this.pool = pool;
+    this.log = log;
+    this.publisher = publisher;
+    this.metrics = metrics;
+    this.batch = batch;
+    this.pollMs = pollMs;
+    this.retentionMs = retentionMs;
+    this.fault = fault;
+  }
+
+  @Override
+  public Future<?> start() {
+    if (metrics != null) {
+      lag = Timer.builder("switchboard_event_relay_lag")
+          .description("from an event's insert into the outbox to its append to the log")
+          .publishPercentiles(0.5, 0.99)
+          .register(metrics);
+      relayed = Counter.builder("switchboard_events_relayed_total").description("events appended to the log by this node").register(metrics);
+      refilled = Counter.builder("switchboard_events_refilled_total")
+          .description("events appended from the outbox to a log that had fallen behind (a crashed relay, a Redis that lost data)")
+          .register(metrics);
+      Gauge.builder("switchboard_event_relay_behind", behind, AtomicLong::get)
+          .description("positions PostgreSQL has handed out that the log did not hold at the last check")
+          .register(metrics);
+    }
+    if ("processor-after-commit".equals(fault)) {
+      LOG.warn("FAULT_POINT={}: this node relays no events", fault);
+      return Future.succeededFuture();
+    }
+    wake = vertx.eventBus().localConsumer(EventPublisher.COMMITTED, m -> kick());
+    publisher.attach(this);
+    poll = vertx.setPeriodic(pollMs, pollMs, t -> check());
+    pruneTimer = vertx.setPeriodic(Math.max(1_000, Math.min(retentionMs, 30_000)), t -> prune());
+    check();
+    return wake.completion();
+  }
+
+  /** Finishes the round in flight; rows not yet relayed wait in PostgreSQL for any node. */
+  @Override
+  public Future<?> stop() {
+    stopping = true;
+    vertx.cancelTimer(poll);
+    vertx.cancelTimer(pruneTimer);
+    releaseWaiting(waiting.size());
+    Future<Void> unregister = wake == null ? Future.succeededFuture() : wake.unregister();
+    return Future.join(unregister, frozen ? Future.succeededFuture() : current.otherwiseEmpty());
+  }
+
+  /** From any thread: {@code done} completes after a round that started later has emptied the outbox, or failed. */
+  void await(Promise<Void> done) {
+    if (stopping || frozen) {
+      done.tryComplete();
+      return;
+    }
+    waiting.add(done);
+    context.runOnContext(v -> kick());
+  }
+
+  /** Relays what is committed, again and again while there is more. */
+  private void kick() {
+    if (stopping || frozen) {
+      releaseWaiting(waiting.size());
+      return;
+    }
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    again = false;
+    int waiters = waiting.size();
+    current = round().transform(ar -> {
+      running = false;
+      if (ar.failed()) {
+        failed("relaying events", ar.cause());
+        releaseWaiting(waiters);
+        return Future.succeededFuture();
+      }
+      boolean more = ar.result();
+      if (!more) {
+        // nothing was left behind this round: what its waiters committed before it is in the log
+        releaseWaiting(waiters);
+      }
+      if (more || again) {
+        vertx.runOnContext(v -> kick());
+      }
+      return Future.succeededFuture();
+    });
+  }
+
+  private void releaseWaiting(int n) {
+    for (int i = 0; i < n; i++) {
+      Promise<Void> p = waiting.poll();
+      if (p == null) {
+        return;
+      }
+      p.tryComplete();
+    }
+  }
+
+  /** One round: claim positions, append them; answers whether a full batch was claimed. */
+  private Future<Boolean> round() {
+    return claim().compose(rows -> {
+      if (rows.isEmpty()) {
+        return Future.succeededFuture(false);
+      }
+      if ("relay-after-claim".equals(fault)) {
+        frozen = true;
+        releaseWaiting(waiting.size());
+        System.out.println("FAULT POINT relay-after-claim reached: positions " + rows.get(0).getLong("pos")
+            + ".." + rows.get(rows.size() - 1).getLong("pos") + " committed, not appended");
+        System.out.flush();
+        return Future.succeededFuture(false);
+      }
+      return append(rows).map(rows.size() >= batch);
+    });
+  }
+
+  private Future<List<Row>> claim() {
+    return pool.withTransaction(tx -> tx.query(EventSql.LOCK_RELAY).execute()
+        .compose(locked -> tx.preparedQuery(EventSql.CLAIM).execute(Tuple.of(locked.iterator().next().getLong(0), batch)))
+        .map(EventRelayVerticle::list));
+  }
+
+  /** Appends rows that carry positions; fills the log's gap before them first. */
+  private Future<Void> append(List<Row> rows) {
+    long first = rows.get(0).getLong("pos");
+    return log.relay(positioned(rows), null).compose(r -> {
+      measure(rows, r.appended(), relayed);
+      if (r.last() >= first - 1) {
+        return Future.succeededFuture();
+      }
+      // positions before ours are missing from the log: append them, then ours
+      return fill(r.last(), first - 1).compose(v -> log.relay(positioned(rows), null)).map(again -> {
+        measure(rows, again.appended(), relayed);
+        return null;
+      });
+    });
+  }
+
+  /** Every poll: relay what is pending, and bring a log that fell behind back to PostgreSQL. */
+  private void check() {
+    if (stopping || frozen) {
+      return;
+    }
+    Future.all(pool.query(EventSql.LAST_POS).execute(), log.position()).onComplete(ar -> {
+      if (ar.failed()) {
+        failed("checking the event log's position", ar.cause());
+        return;
+      }
+      long pg = ar.result().<RowSet<Row>>resultAt(0).iterator().next().getLong(0);
+      long redis = ar.result().<Long>resultAt(1);
+      behind.set(Math.max(0, pg - redis));
+      if (redis < pg && !running) {
+        running = true;
+        current = fill(redis, pg).transform(f -> {
+          running = false;
+          if (f.failed()) {
+            failed("refilling the event log", f.cause());
+          }
+          kick();
+          return Future.succeededFuture();
+        });
+      } else {
+        kick();
+      }
+    });
+  }
+
+  /**
+   * Appends the outbox's positions after {@code from} up to {@code to}, in chunks. Positions the
+   * outbox no longer has (pruned after their retention) are skipped over: the log restarts after them.
+   */
+  private Future<Void> fill(long from, long to) {
+    if (from >= to || stopping) {
+      return Future.succeededFuture();
+    }
+    return pool.preparedQuery(EventSql.RANGE).execute(Tuple.of(from, to, batch)).compose(found -> {
+      List<Row> rows = list(found);
+      if (rows.isEmpty()) {
+        LOG.warn("event log: positions {}..{} are no longer in the outbox; the log continues after them", from + 1, to);
+        return log.relay(List.of(), to).mapEmpty();
+      }
+      long first = rows.get(0).getLong("pos");
+      Long rebase = null;
+      if (first > from + 1) {
+        LOG.warn("event log: positions {}..{} are no longer in the outbox; the log continues after them", from + 1, first - 1);
+        rebase = first - 1;
+      } else {
+        LOG.info("event log: appending positions {}..{} that it was missing", first, rows.get(rows.size() - 1).getLong("pos"));
+      }
+      return log.relay(positioned(rows), rebase).compose(r -> {
+        measure(rows, r.appended(), refilled);
+        if (r.last() < rows.get(rows.size() - 1).getLong("pos")) {
+          // someone else moved the log meanwhile, or it lost data again: start over from where it is
+          return r.last() <= from ? Future.succeededFuture() : fill(r.last(), to);
+        }
+        return fill(r.last(), to);
+      });
+    });
+  }
+
+  /** Deletes relayed rows older than the retention, in chunks. */
+  private void prune() {
+    if (stopping || frozen) {
+      return;
+    }
+    log.position()
+        .compose(last -> pruneChunk(last))
+        .onFailure(err -> failed("pruning the event outbox", err));
+  }
+
+  private Future<Void> pruneChunk(long last) {
+    return pool.preparedQuery(EventSql.PRUNE).execute(Tuple.of(last, retentionMs, PRUNE_CHUNK))
+        .compose(r -> r.rowCount() >= PRUNE_CHUNK && !stopping ? pruneChunk(last) : Future.succeededFuture());
+  }
+
+  private void measure(List<Row> rows, int appended, Counter counter) {
+    if (appended <= 0 || metrics == null) {
+      return;
+    }
+    counter.increment(appended);
+    long now = System.currentTimeMillis();
+    // the appended ones are the last `appended` of the rows (the earlier ones the log already held)
+    for (int i = rows.size() - appended; i < rows.size(); i++) {
+      OffsetDateTime at = rows.get(i).getOffsetDateTime("created_at");
+      lag.record(Duration.ofMillis(Math.max(0, now - at.toInstant().toEpochMilli())));
+    }
+  }
+
+  private void failed(String what, Throwable err) {
+    long now = System.currentTimeMillis();
+    // once every 10 s at most: while a server is away every poll fails the same way
+    if (now - lastFailureLog > 10_000) {
+      lastFailureLog = now;
+      LOG.warn("{} failed, retrying: {}", what, err.toString());
+    }
+  }
+
+  private static List<Row> list(RowSet<Row> rows) {
+    List<Row> out = new ArrayList<>(rows.size());
+    rows.forEach(out::add);
+    return out;
+  }
+
+  private static List<EventLog.Positioned> positioned(List<Row> rows) {
+    List<EventLog.Positioned> out = new ArrayList<>(rows.size());
+    for (Row r : rows) {
+      out.add(new EventLog.Positioned(r.getLong("pos"), r.getLong("account_id"), r.getString("body")));
+    }
+    return out;
+  }
+}

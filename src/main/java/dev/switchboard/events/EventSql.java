@@ -1,0 +1,46 @@
+package dev.switchboard.events;
+
+/** The event outbox's statements (tables event_outbox and event_relay). */
+final class EventSql {
+
+  private EventSql() {
+  }
+
+  // WITH ORDINALITY + ORDER BY: the rows take their seq in the order the transaction published them
+  static final String INSERT = """
+      INSERT INTO event_outbox (account_id, body)
+      SELECT a, b FROM unnest($1::bigint[], $2::text[]) WITH ORDINALITY AS e(a, b, n) ORDER BY n""";
+
+  /** Taken first in the relay's transaction: one relay at a time hands out positions. */
+  static final String LOCK_RELAY = "SELECT last_pos FROM event_relay WHERE id = 1 FOR UPDATE";
+
+  /**
+   * Gives the oldest committed rows without a position the next positions after $1 (the locked
+   * last_pos), in seq order, and moves last_pos past them. $2: at most this many.
+   */
+  static final String CLAIM = """
+      WITH c AS (
+        SELECT seq, row_number() OVER (ORDER BY seq) AS rn
+        FROM event_outbox WHERE pos IS NULL ORDER BY seq LIMIT $2
+      ), u AS (
+        UPDATE event_outbox o SET pos = $1 + c.rn FROM c WHERE o.seq = c.seq
+        RETURNING o.pos, o.account_id, o.body, o.created_at
+      ), s AS (
+        UPDATE event_relay SET last_pos = $1 + (SELECT count(*) FROM c) WHERE id = 1
+      )
+      SELECT pos, account_id, body, created_at FROM u ORDER BY pos""";
+
+  static final String LAST_POS = "SELECT last_pos FROM event_relay WHERE id = 1";
+
+  /** Positioned rows after $1 up to $2, in order: what a log that fell behind is missing. */
+  static final String RANGE = """
+      SELECT pos, account_id, body, created_at FROM event_outbox
+      WHERE pos > $1 AND pos <= $2 ORDER BY pos LIMIT $3""";
+
+  /** Relayed rows (at or below $1, the log's last position) older than $2 ms; at most $3 a time. */
+  static final String PRUNE = """
+      DELETE FROM event_outbox WHERE seq IN (
+        SELECT seq FROM event_outbox
+        WHERE pos IS NOT NULL AND pos <= $1 AND created_at < clock_timestamp() - $2 * interval '1 millisecond'
+        ORDER BY pos LIMIT $3)""";
+}

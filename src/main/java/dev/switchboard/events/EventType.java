@@ -1,0 +1,25 @@
+package dev.switchboard.events;
+
+/** Every type of event the log carries, with the name clients see ({@code type} at GET /events and on the bridge). */
+public enum EventType {
+  MESSAGE_CREATED("message.created"),
+  MESSAGE_UPDATED("message.updated"),
+  CONVERSATION_CREATED("conversation.created"),
+  CONVERSATION_UPDATED("conversation.updated"),
+  /** Two records of one WhatsApp customer became one: the conversation {@code id} went into {@code into}. */
+  CONVERSATION_MERGED("conversation.merged"),
+  CONVERSATION_WINDOW_CHANGED("conversation.window_changed"),
+  CONTACT_UPDATED("contact.updated"),
+  CHANNEL_UPDATED("channel.updated");
+
+  private final String wire;
+
+  EventType(String wire) {
+    this.wire = wire;
+  }
+
+  /** The name on the wire. */
+  public String wire() {
+    return wire;
+  }
+}
