@@ -119,7 +119,8 @@ public final class Node {
     // events: the relay from the outbox to the log; first, so it is the last to stop
     var config = services.config();
     all.add(vertx.deployVerticle(new EventRelayVerticle(services.pool(), services.events(), services.publisher(), services.metrics(),
-        config.intOr("RELAY_BATCH", 1_000), config.intOr("RELAY_POLL_MS", 1_000), config.intOr("OUTBOX_RETENTION_MS", 600_000),
+        config.intOr("RELAY_BATCH", 1_000), Math.max(10, config.intOr("RELAY_POLL_MS", 1_000)),
+        Math.max(0, config.intOr("OUTBOX_RETENTION_MS", 600_000)), Math.max(100, config.intOr("OUTBOX_PRUNE_MS", 30_000)),
         config.raw().getString("FAULT_POINT"))));
     if (services.config().intOr("PROFILE_LOOKUP", 1) != 0) {
       services.inboundHooks().register(new dev.switchboard.conversation.ProfileNameHook(services));

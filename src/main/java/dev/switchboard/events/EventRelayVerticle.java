@@ -51,6 +51,7 @@ public final class EventRelayVerticle extends VerticleBase {
   private final int batch;
   private final long pollMs;
   private final long retentionMs;
+  private final long pruneMs;
   private final String fault;
 
   private MessageConsumer<Object> wake;
@@ -73,7 +74,7 @@ public final class EventRelayVerticle extends VerticleBase {
    *              with {@code processor-after-commit} (the processor's point) this node never relays.
    */
   public EventRelayVerticle(Pool pool, EventLog log, EventPublisher publisher, MeterRegistry metrics, int batch, long pollMs,
-                            long retentionMs, String fault) {
+                            long retentionMs, long pruneMs, String fault) {
     this.pool = pool;
     this.log = log;
     this.publisher = publisher;
@@ -81,6 +82,7 @@ public final class EventRelayVerticle extends VerticleBase {
     this.batch = batch;
     this.pollMs = pollMs;
     this.retentionMs = retentionMs;
+    this.pruneMs = pruneMs;
     this.fault = fault;
   }
 
@@ -106,7 +108,7 @@ public final class EventRelayVerticle extends VerticleBase {
     wake = vertx.eventBus().localConsumer(EventPublisher.COMMITTED, m -> kick());
     publisher.attach(this);
     poll = vertx.setPeriodic(pollMs, pollMs, t -> check());
-    pruneTimer = vertx.setPeriodic(Math.max(1_000, Math.min(retentionMs, 30_000)), t -> prune());
+    pruneTimer = vertx.setPeriodic(pruneMs, t -> prune());
     check();
     return wake.completion();
   }
@@ -201,13 +203,13 @@ public final class EventRelayVerticle extends VerticleBase {
   /** Appends rows that carry positions; fills the log's gap before them first. */
   private Future<Void> append(List<Row> rows) {
     long first = rows.get(0).getLong("pos");
-    return log.relay(positioned(rows), null).compose(r -> {
+    return log.relay(positioned(rows), null, false).compose(r -> {
       measure(rows, r.appended(), relayed);
       if (r.last() >= first - 1) {
         return Future.succeededFuture();
       }
       // positions before ours are missing from the log: append them, then ours
-      return fill(r.last(), first - 1).compose(v -> log.relay(positioned(rows), null)).map(again -> {
+      return fill(r.last(), first - 1).compose(v -> log.relay(positioned(rows), null, false)).map(again -> {
         measure(rows, again.appended(), relayed);
         return null;
       });
@@ -228,6 +230,9 @@ public final class EventRelayVerticle extends VerticleBase {
       long redis = ar.result().<Long>resultAt(1);
       behind.set(Math.max(0, pg - redis));
       if (redis < pg && !running) {
+        if (redis == 0) {
+          LOG.warn("event log: the log holds no position while PostgreSQL handed out {}; refilling it from the outbox", pg);
+        }
         running = true;
         current = fill(redis, pg).transform(f -> {
           running = false;
@@ -251,11 +256,13 @@ public final class EventRelayVerticle extends VerticleBase {
     if (from >= to || stopping) {
       return Future.succeededFuture();
     }
+    // a log with no position at all while positions were handed out: its Redis lost the log
+    boolean lost = from == 0;
     return pool.preparedQuery(EventSql.RANGE).execute(Tuple.of(from, to, batch)).compose(found -> {
       List<Row> rows = list(found);
       if (rows.isEmpty()) {
         LOG.warn("event log: positions {}..{} are no longer in the outbox; the log continues after them", from + 1, to);
-        return log.relay(List.of(), to).mapEmpty();
+        return log.relay(List.of(), to, false).mapEmpty();
       }
       long first = rows.get(0).getLong("pos");
       Long rebase = null;
@@ -265,7 +272,7 @@ public final class EventRelayVerticle extends VerticleBase {
       } else {
         LOG.info("event log: appending positions {}..{} that it was missing", first, rows.get(rows.size() - 1).getLong("pos"));
       }
-      return log.relay(positioned(rows), rebase).compose(r -> {
+      return log.relay(positioned(rows), rebase, lost).compose(r -> {
         measure(rows, r.appended(), refilled);
         if (r.last() < rows.get(rows.size() - 1).getLong("pos")) {
           // someone else moved the log meanwhile, or it lost data again: start over from where it is

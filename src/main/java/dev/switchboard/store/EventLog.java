@@ -43,28 +43,26 @@ public final class EventLog {
   // last position the log holds. A position at or below it is already here (skipped); the next one
   // is appended; one further on means positions are missing in between, so the call stops and the
   // caller fetches them first. ARGV[3], when set, moves the last position forward past rows the
-  // outbox no longer keeps. The first event appended to a log that had no position at all (new, or
-  // lost with its Redis) is recorded in KEYS[4]: cursors from before it cannot be replayed.
+  // outbox no longer keeps. ARGV[4] = 1: the log lost events (its Redis lost data), so the id of the
+  // first event appended now is recorded in KEYS[4] and cursors from before it answer "gone".
   // KEYS: global stream, append counts, last position, reset mark, then one account stream per event;
-  // ARGV: global length, account length, rebase, then position and body per event.
+  // ARGV: global length, account length, rebase, reset, then position and body per event.
   private static final String RELAY = """
-      local raw = redis.call('GET', KEYS[3])
-      local last = tonumber(raw or '0')
-      local fresh = (raw == false)
+      local last = tonumber(redis.call('GET', KEYS[3]) or '0')
       if ARGV[3] ~= '' then
         local r = tonumber(ARGV[3])
         if r > last then last = r end
       end
       local appended = 0
       for i = 5, #KEYS do
-        local j = 4 + 2 * (i - 5)
+        local j = 5 + 2 * (i - 5)
         local pos = tonumber(ARGV[j])
         if pos > last + 1 then break end
         if pos == last + 1 then
           local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[j + 1])
           redis.call('XADD', KEYS[i], 'MAXLEN', '~', ARGV[2], id, 'e', ARGV[j + 1])
           redis.call('HINCRBY', KEYS[2], KEYS[i], 1)
-          if fresh and appended == 0 then redis.call('SET', KEYS[4], id) end
+          if ARGV[4] == '1' and appended == 0 then redis.call('SET', KEYS[4], id) end
           last = pos
           appended = appended + 1
         end
@@ -114,10 +112,11 @@ public final class EventLog {
   /**
    * Appends outbox rows in position order, skipping positions the log already holds and stopping
    * at the first missing one. {@code rebase}: positions up to it are taken as held (the outbox no
-   * longer has them). Answers the last position the log holds afterwards and how many were appended.
+   * longer has them). {@code lost}: the log lost events, so cursors from before these cannot be
+   * replayed. Answers the last position the log holds afterwards and how many were appended.
    */
-  public Future<Relayed> relay(List<Positioned> rows, Long rebase) {
-    List<String> args = new ArrayList<>(rows.size() * 3 + 9);
+  public Future<Relayed> relay(List<Positioned> rows, Long rebase, boolean lost) {
+    List<String> args = new ArrayList<>(rows.size() * 3 + 10);
     args.add(RELAY);
     args.add(String.valueOf(rows.size() + 4));
     args.add(globalKey());
@@ -130,6 +129,7 @@ public final class EventLog {
     args.add(String.valueOf(globalMaxLen));
     args.add(String.valueOf(accountMaxLen));
     args.add(rebase == null ? "" : String.valueOf(rebase));
+    args.add(lost ? "1" : "0");
     for (Positioned p : rows) {
       args.add(String.valueOf(p.pos()));
       args.add(p.body());
