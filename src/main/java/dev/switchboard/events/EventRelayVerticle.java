@@ -226,6 +226,9 @@ public final class EventRelayVerticle extends VerticleBase {
         failed("checking the event log's position", ar.cause());
         return;
       }
+      if (stopping || frozen) {
+        return;
+      }
       long pg = ar.result().<RowSet<Row>>resultAt(0).iterator().next().getLong(0);
       long redis = ar.result().<Long>resultAt(1);
       behind.set(Math.max(0, pg - redis));
@@ -253,7 +256,7 @@ public final class EventRelayVerticle extends VerticleBase {
    * outbox no longer has (pruned after their retention) are skipped over: the log restarts after them.
    */
   private Future<Void> fill(long from, long to) {
-    if (from >= to || stopping) {
+    if (from >= to || stopping || frozen) {
       return Future.succeededFuture();
     }
     // a log with no position at all while positions were handed out: its Redis lost the log
