@@ -23,6 +23,15 @@ class VerifiedChannelsTest extends InboxTestBase {
     return String.valueOf(IDS.incrementAndGet());
   }
 
+  /** A WhatsApp number in its WABA, both owned (in the fake) by its own token. */
+  record Owned(String phone, String waba, String token) {
+    static Owned number() {
+      Owned o = new Owned(metaId(), metaId(), "EAAG-wa-" + metaId());
+      graph.ownsWhatsApp(o.token(), o.waba(), o.phone());
+      return o;
+    }
+  }
+
   static JsonObject whatsapp(String phone, String waba, String token) {
     return new JsonObject().put("platform", "whatsapp").put("name", "Support").put("externalId", phone)
         .put("wabaId", waba).put("accessToken", token);
@@ -44,10 +53,10 @@ class VerifiedChannelsTest extends InboxTestBase {
   @Test
   @DisplayName("WhatsApp: the number and its WABA are read with the token, the WABA is subscribed, the answer shows the webhook URL and verify token")
   void whatsappOwned() {
-    String phone = metaId();
-    String waba = metaId();
-    String token = "EAAG-wa-" + phone;
-    graph.ownsWhatsApp(token, waba, phone);
+    Owned owned = Owned.number();
+    String phone = owned.phone();
+    String waba = owned.waba();
+    String token = owned.token();
     Http.Res r = a.admin().post("/api/v1/channels", whatsapp(phone, waba, token));
     assertThat(r.status()).as(r.text()).isEqualTo(201);
     JsonObject webhook = r.json().getJsonObject("webhook");
@@ -75,12 +84,10 @@ class VerifiedChannelsTest extends InboxTestBase {
   @Test
   @DisplayName("WhatsApp: a number the token cannot read is 422 channel_not_owned with Meta's message; nothing stored, nothing subscribed")
   void whatsappUnowned() {
-    String mine = metaId();
-    String waba = metaId();
-    String token = "EAAG-wa-" + mine;
-    graph.ownsWhatsApp(token, waba, mine);
+    Owned mine = Owned.number();
+    String waba = mine.waba();
     String theirs = metaId();
-    Http.Res r = a.admin().post("/api/v1/channels", whatsapp(theirs, waba, token));
+    Http.Res r = a.admin().post("/api/v1/channels", whatsapp(theirs, waba, mine.token()));
     notOwned(r);
     assertThat(r.json().getJsonObject("error").getString("message"))
         .contains("Object with ID '" + theirs + "' does not exist, cannot be loaded due to missing permissions");
