@@ -1,6 +1,9 @@
 package dev.switchboard.app;
 
+import dev.switchboard.inbox.live.LiveBridge;
+import dev.switchboard.store.Bus;
 import dev.switchboard.support.Await;
+import dev.switchboard.support.BridgeClient;
 import dev.switchboard.support.Http;
 import dev.switchboard.support.NodeExtension;
 import dev.switchboard.support.Seed;
@@ -124,12 +127,19 @@ class AccountsCommandTest {
     String bystanderToken = http.login(bystander.adminEmail(), bystander.password());
     assertThat(http.as(token).get("/api/v1/channels").status()).isEqualTo(200);
     assertThat(other.as(token).get("/api/v1/channels").status()).isEqualTo(200);
+    String address = Bus.accountAddress(acme.accountId());
+    try (BridgeClient socket = BridgeClient.connect(env.vertx(), env.node().port())) {
+      socket.register(address, token);
+      socket.awaitRegistered(env.node(), address);
 
-    Run disabled = accounts("disable", "--id", String.valueOf(acme.accountId()));
-    assertThat(disabled.code()).as(disabled.err()).isZero();
-    assertThat(disabled.out()).contains("disabled");
-    Await.until("the token is refused on both nodes", Duration.ofSeconds(1),
-        () -> http.as(token).get("/api/v1/channels").status() == 401 && other.as(token).get("/api/v1/channels").status() == 401);
+      Run disabled = accounts("disable", "--id", String.valueOf(acme.accountId()));
+      assertThat(disabled.code()).as(disabled.err()).isZero();
+      assertThat(disabled.out()).contains("disabled");
+      Await.until("the token is refused on both nodes", Duration.ofSeconds(1),
+          () -> http.as(token).get("/api/v1/channels").status() == 401 && other.as(token).get("/api/v1/channels").status() == 401);
+      socket.awaitClosed(Duration.ofSeconds(3));
+      assertThat(socket.closeCode).isEqualTo((short) LiveBridge.CLOSE_SESSION_ENDED);
+    }
     Http.Res relogin = login(other, acme.adminEmail(), acme.password());
     assertThat(relogin.status()).isEqualTo(401);
     assertThat(relogin.text()).doesNotContain("disabled");
