@@ -10,6 +10,8 @@ PORT=${PORT:-18080}
 DB=${BENCH_DB:-switchboard_bench_live}
 export JWT_SECRET=${JWT_SECRET:-bench-jwt-secret-0123456789-0123456789}
 export REDIS_PREFIX=${REDIS_PREFIX:-bench:$RANDOM:}
+# the node serves /metrics on its main port only to this token
+export METRICS_TOKEN=${METRICS_TOKEN:-bench-metrics-token-0123456789}
 [ -f target/switchboard.jar ] || mvn -B -q package -DskipTests
 
 psql -h 127.0.0.1 -U switchboard -d switchboard -tAc "SELECT 1 FROM pg_database WHERE datname='$DB'" | grep -q 1 \
@@ -25,4 +27,4 @@ for _ in $(seq 1 60); do curl -fs "http://127.0.0.1:$PORT/health" >/dev/null && 
 
 SERVER_PID=$NODE PORT=$PORT java -Xmx3g -cp target/switchboard.jar bench/live/BridgeBench.java
 echo "node: $(grep -c WARN target/bench-live-node.log || true) WARN lines in target/bench-live-node.log"
-curl -s "http://127.0.0.1:$PORT/metrics" | grep -E '^switchboard_(bridge|fanout)|^jvm_memory_used_bytes.*heap' || true
+curl -s -H "Authorization: Bearer $METRICS_TOKEN" "http://127.0.0.1:$PORT/metrics" | grep -E '^switchboard_(bridge|fanout)|^jvm_memory_used_bytes.*heap' || true

@@ -1,5 +1,6 @@
 package dev.switchboard.app;
 
+import dev.switchboard.common.ClientAddress;
 import io.vertx.core.json.JsonObject;
 
 import java.io.IOException;
@@ -52,8 +53,8 @@ public record Config(
       "INGRESS_MAX_PENDING_BYTES", "INGRESS_IDLE_TIMEOUT_MS", "BRIDGE_REGISTER_TIMEOUT_MS", "BRIDGE_MAX_UNREGISTERED",
       "BRIDGE_MAX_UNREGISTERED_PER_ADDRESS", "LOGIN_MAX_FAILURES", "LOGIN_MAX_FAILURES_PER_ADDRESS", "LOGIN_WINDOW_SECONDS",
       "PASSWORD_ITERATIONS", "PUBLIC_URL", "ACCESS_TOKEN_SECONDS", "SESSION_DAYS",
-      "REFRESH_REUSE_GRACE_MS", "FANOUT_BLOCK_MS", "FANOUT_BATCH", "RELAY_BATCH", "RELAY_POLL_MS", "OUTBOX_RETENTION_MS", "OUTBOX_PRUNE_MS",
-      "FAULT_POINT"
+      "REFRESH_REUSE_GRACE_MS", "BIND_ADDRESS", "TRUSTED_PROXIES", "METRICS_TOKEN", "METRICS_PORT", "METRICS_BIND_ADDRESS",
+      "FANOUT_BLOCK_MS", "FANOUT_BATCH", "RELAY_BATCH", "RELAY_POLL_MS", "OUTBOX_RETENTION_MS", "OUTBOX_PRUNE_MS", "FAULT_POINT"
   };
 
   private static final JsonObject DEFAULTS = new JsonObject()
@@ -110,6 +111,7 @@ public record Config(
     String redisUrl = string(c, "REDIS_URL");
     checkUri("REDIS_URL", redisUrl, "redis", "rediss");
     String nodeId = string(c, "NODE_ID");
+    checkNetwork(c);
     return new Config(
         integer(c, "HTTP_PORT", 0, 65535),
         databaseUrl,
@@ -129,6 +131,56 @@ public record Config(
         string(c, "WEB_ROOT"),
         nodeId != null ? nodeId : UUID.randomUUID().toString().substring(0, 8),
         c.copy());
+  }
+
+  /** The address the HTTP server listens on ({@code BIND_ADDRESS}, every interface by default). */
+  public String bindAddress() {
+    String v = string(raw, "BIND_ADDRESS");
+    return v == null ? "0.0.0.0" : v;
+  }
+
+  /** Who the client is behind {@code TRUSTED_PROXIES} (checked at load). */
+  public ClientAddress clientAddress() {
+    return ClientAddress.parse(string(raw, "TRUSTED_PROXIES"));
+  }
+
+  /** {@code METRICS_TOKEN}, or null: then {@code /metrics} is not served on the main port. */
+  public String metricsToken() {
+    return string(raw, "METRICS_TOKEN");
+  }
+
+  /** {@code METRICS_PORT} for a server of its own that only serves {@code /metrics}; null when unset. */
+  public Integer metricsPort() {
+    return string(raw, "METRICS_PORT") == null ? null : integer(raw, "METRICS_PORT", 0, 65535);
+  }
+
+  /** Where the metrics server listens: loopback unless {@code METRICS_BIND_ADDRESS} says otherwise. */
+  public String metricsBindAddress() {
+    String v = string(raw, "METRICS_BIND_ADDRESS");
+    return v == null ? "127.0.0.1" : v;
+  }
+
+  // Addresses are literals (a host name would be resolved once, at a moment nobody chose), proxies
+  // are ranges, and a metrics token is long enough not to be guessed.
+  private static void checkNetwork(JsonObject c) {
+    for (String key : new String[] {"BIND_ADDRESS", "METRICS_BIND_ADDRESS"}) {
+      String v = string(c, key);
+      if (v != null && io.netty.util.NetUtil.createByteArrayFromIpAddressString(v) == null) {
+        throw new ConfigException(key + " must be an IP address such as 0.0.0.0 or 127.0.0.1, got '" + v + "'");
+      }
+    }
+    try {
+      ClientAddress.parse(string(c, "TRUSTED_PROXIES"));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("TRUSTED_PROXIES: " + e.getMessage());
+    }
+    String token = string(c, "METRICS_TOKEN");
+    if (token != null && token.length() < 16) {
+      throw new ConfigException("METRICS_TOKEN must be at least 16 characters (a random string such as `openssl rand -hex 16`)");
+    }
+    if (string(c, "METRICS_PORT") != null) {
+      integer(c, "METRICS_PORT", 0, 65535);
+    }
   }
 
   /** An optional integer setting with a default, for parts that add their own knobs. */

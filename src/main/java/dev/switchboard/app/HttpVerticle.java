@@ -80,6 +80,7 @@ public final class HttpVerticle extends VerticleBase {
     api.route().failureHandler(Errors::handle);
 
     server = vertx.createHttpServer(new HttpServerOptions()
+        .setHost(config.bindAddress())
         .setPort(config.httpPort())
         .setCompressionSupported(true)
         .setTcpNoDelay(true)

@@ -33,6 +33,7 @@ public final class Main {
   private static final String USAGE = """
       usage: java -jar switchboard.jar [--data DIR] [--port N] [--help]
              java -jar switchboard.jar demo [--help]
+             java -jar switchboard.jar accounts create|list|disable|enable [--help]
         --data DIR  where the embedded PostgreSQL and Redis keep their data, used for each of
                     DATABASE_URL and REDIS_URL that is not set (default ~/.switchboard or SWITCHBOARD_DATA_DIR)
         --port N    the HTTP port (default HTTP_PORT or 8080; 0 picks a free one)
@@ -49,6 +50,11 @@ public final class Main {
   public static void main(String[] args) {
     if (args.length > 0 && args[0].equals("demo")) {
       DemoMain.main(Arrays.copyOfRange(args, 1, args.length));
+      return;
+    }
+    if (args.length > 0 && args[0].equals("accounts")) {
+      System.exit(AccountsCommand.run(Arrays.copyOfRange(args, 1, args.length), System.getenv(), Path.of("conf", "config.json"),
+          System.out, System.err));
       return;
     }
     Map<String, String> env = System.getenv();

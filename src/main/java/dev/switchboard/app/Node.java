@@ -41,6 +41,7 @@ public final class Node {
   private final Services services;
   private final List<String> deployments = new ArrayList<>();
   private int port;
+  private io.vertx.core.http.HttpServer metricsServer;
   private boolean adminCreated;
 
   private Node(Vertx vertx, Services services) {
@@ -108,9 +109,39 @@ public final class Node {
           return v;
         }, new DeploymentOptions().setInstances(instances))
         .onSuccess(deployments::add)
+        .compose(id -> startMetricsServer())
         .compose(id -> deployWorkers())
         .onSuccess(v -> port = servers.get(0).port())
         .mapEmpty();
+  }
+
+  /**
+   * {@code METRICS_PORT}: a server of its own that answers only {@code GET /metrics} (and the
+   * token when one is set), on loopback unless METRICS_BIND_ADDRESS opens it wider, so a scraper
+   * on the host or a sidecar reads metrics without the main port serving them to anyone.
+   */
+  private Future<Void> startMetricsServer() {
+    Config config = services.config();
+    if (config.metricsPort() == null) {
+      return Future.succeededFuture();
+    }
+    io.vertx.ext.web.Router router = io.vertx.ext.web.Router.router(vertx);
+    router.route().handler(new SecurityHeaders(null));
+    new dev.switchboard.inbox.OpsRoutes(services).mountMetrics(router);
+    router.route().handler(ctx -> ctx.fail(dev.switchboard.common.ApiException.notFound("route")));
+    router.route().failureHandler(dev.switchboard.inbox.Errors::handle);
+    return vertx.createHttpServer(new io.vertx.core.http.HttpServerOptions()
+            .setHost(config.metricsBindAddress()).setPort(config.metricsPort()).setIdleTimeout(60))
+        .requestHandler(router).listen()
+        .recover(err -> Future.failedFuture(new StartupException("cannot listen for metrics on "
+            + config.metricsBindAddress() + ":" + config.metricsPort() + " (METRICS_PORT): " + oneLine(err))))
+        .onSuccess(server -> metricsServer = server)
+        .mapEmpty();
+  }
+
+  /** The metrics server's port, or -1 without METRICS_PORT. */
+  public int metricsPort() {
+    return metricsServer == null ? -1 : metricsServer.actualPort();
   }
 
   /** Background parts: processor, sweeper, send pipeline, timers, event fan-out, bots. */
@@ -172,7 +203,8 @@ public final class Node {
     String http = deployments.get(0);
     List<String> workers = new ArrayList<>(deployments.subList(1, deployments.size()));
     deployments.clear();
-    return vertx.undeploy(http).otherwise((Void) null)
+    Future<Void> metrics = metricsServer == null ? Future.succeededFuture() : metricsServer.close().otherwise((Void) null);
+    return metrics.compose(v -> vertx.undeploy(http)).otherwise((Void) null)
         .compose(v -> {
           List<Future<Void>> undeploys = new ArrayList<>();
           for (int i = workers.size() - 1; i >= 0; i--) {

@@ -2,6 +2,7 @@ package dev.switchboard.auth;
 
 import dev.switchboard.common.ApiException;
 import dev.switchboard.common.Bodies;
+import dev.switchboard.common.ClientAddress;
 import dev.switchboard.common.Services;
 import io.vertx.core.Future;
 import io.vertx.core.http.Cookie;
@@ -24,10 +25,12 @@ public final class AuthRoutes {
   private final LoginThrottle throttle;
   private final Sessions sessions;
   private final boolean secureCookie;
+  private final ClientAddress clients;
 
   public AuthRoutes(Services s, Sessions sessions) {
     this.auth = new AuthService(s.vertx(), s.pool(), s.config().intOr("PASSWORD_ITERATIONS", Passwords.ITERATIONS));
     this.sessions = sessions;
+    this.clients = s.config().clientAddress();
     String publicUrl = s.config().raw().getString("PUBLIC_URL");
     this.secureCookie = publicUrl != null && publicUrl.trim().toLowerCase(java.util.Locale.ROOT).startsWith("https:");
     this.throttle = new LoginThrottle(s.redis(),
@@ -143,7 +146,7 @@ public final class AuthRoutes {
         .setSameSite(CookieSameSite.STRICT).setMaxAge(maxAge);
   }
 
-  private static String address(RoutingContext ctx) {
-    return ctx.request().remoteAddress() == null ? "unknown" : ctx.request().remoteAddress().host();
+  private String address(RoutingContext ctx) {
+    return clients.of(ctx.request().remoteAddress(), ctx.request().headers());
   }
 }

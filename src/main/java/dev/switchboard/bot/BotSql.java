@@ -26,8 +26,11 @@ final class BotSql {
        WHERE conversation_id = $1 AND sender_type = 'bot' AND created_at > now() - interval '1 minute'
       """;
 
+  // the account's spelling of the label when it has one, as the API's label route does: a flow
+  // adding "vip" where agents use "VIP" must not start a second label
   static final String ADD_LABEL = """
-      INSERT INTO contact_labels (contact_id, account_id, name) VALUES ($1, $2, $3)
+      INSERT INTO contact_labels (contact_id, account_id, name)
+      SELECT $1, $2, coalesce((SELECT min(name) FROM contact_labels WHERE account_id = $2 AND lower(name) = lower($3)), $3)
       ON CONFLICT (contact_id, name) DO NOTHING
       """;
 

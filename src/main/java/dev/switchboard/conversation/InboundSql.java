@@ -32,10 +32,11 @@ final class InboundSql {
       """;
 
   static final String CHANNELS = """
-      SELECT c.id, c.account_id, c.platform, c.external_id
+      SELECT c.id, c.account_id, c.platform, c.external_id, a.disabled_at IS NOT NULL AS held
         FROM channels c
         JOIN UNNEST($1::text[], $2::text[]) AS k(platform, external_id)
           ON c.platform = k.platform AND c.external_id = k.external_id
+        JOIN accounts a ON a.id = c.account_id
       """;
 
   /**

@@ -45,6 +45,12 @@ public final class InboundStore {
   public record Outcome(int done, int failed, List<Inbound> inbound) {
   }
 
+  /**
+   * The dead-letter reason of an entry for a disabled account's channel; enabling the account
+   * puts those entries' raw events back to pending ({@code accounts enable}).
+   */
+  public static final String HELD = "account_disabled";
+
   private record Channel(long id, long accountId, String platform) {
   }
 
@@ -150,6 +156,8 @@ public final class InboundStore {
     final List<RawEvent> raws;
     final Map<Long, List<ParsedEntry>> parsed;
     final Map<String, Channel> channelsByKey = new HashMap<>();
+    /** Channels of disabled accounts: their entries are held, not processed. */
+    final Set<String> heldKeys = new HashSet<>();
     final List<Dead> dead = new ArrayList<>();
     final List<Msg> messages = new ArrayList<>();
     final List<Ctx> statusCtx = new ArrayList<>();
@@ -204,8 +212,12 @@ public final class InboundStore {
       }
       return tx.preparedQuery(InboundSql.CHANNELS).execute(Tuple.of(platforms, (Object) ids)).map(rows -> {
         for (Row r : rows) {
-          channelsByKey.put(r.getString("platform") + "\n" + r.getString("external_id"),
-              new Channel(r.getLong("id"), r.getLong("account_id"), r.getString("platform")));
+          String key = r.getString("platform") + "\n" + r.getString("external_id");
+          if (r.getBoolean("held")) {
+            heldKeys.add(key);
+          } else {
+            channelsByKey.put(key, new Channel(r.getLong("id"), r.getLong("account_id"), r.getString("platform")));
+          }
         }
         return null;
       });
@@ -238,7 +250,12 @@ public final class InboundStore {
       int order = 0;
       for (RawEvent raw : raws) {
         for (ParsedEntry entry : parsed.get(raw.id())) {
-          Channel ch = entry.channelExternalId() == null ? null : channelsByKey.get(raw.platform() + "\n" + entry.channelExternalId());
+          String key = raw.platform() + "\n" + entry.channelExternalId();
+          if (entry.channelExternalId() != null && heldKeys.contains(key)) {
+            dead.add(new Dead(raw.id(), raw.platform(), entry.channelExternalId(), HELD, entry.json()));
+            continue;
+          }
+          Channel ch = entry.channelExternalId() == null ? null : channelsByKey.get(key);
           if (ch == null) {
             dead.add(new Dead(raw.id(), raw.platform(), entry.channelExternalId(),
                 "unknown channel: no " + raw.platform() + " channel with external id " + entry.channelExternalId(), entry.json()));

@@ -14,6 +14,13 @@ final class AdminSql {
       VALUES ($1, $2, $3, $4, $5, $6)
       ON CONFLICT (platform, external_id) DO NOTHING
       RETURNING """ + " " + CHANNEL_COLUMNS;
+  static final String CHANNEL_OF_ACCOUNT = "SELECT id FROM channels WHERE account_id = $1 AND platform = $2 AND external_id = $3";
+  /** A new name and/or a new (proven) token; a new token clears needs_attention. */
+  static final String UPDATE_CHANNEL = """
+      UPDATE channels SET name = coalesce($3, name), access_token = coalesce($4, access_token),
+        needs_attention = CASE WHEN $4::text IS NULL THEN needs_attention END
+      WHERE id = $1 AND account_id = $2
+      RETURNING """ + " " + CHANNEL_COLUMNS;
   static final String CHANNELS = "SELECT " + CHANNEL_COLUMNS + " FROM channels WHERE account_id = $1 ORDER BY id";
   static final String CHANNEL = "SELECT " + CHANNEL_COLUMNS + " FROM channels WHERE id = $1 AND account_id = $2";
 

@@ -1,6 +1,8 @@
 package dev.switchboard.inbox;
 
 import dev.switchboard.auth.Principal;
+import dev.switchboard.channel.ChannelOwnership;
+import dev.switchboard.channel.GraphClient;
 import dev.switchboard.common.ApiException;
 import dev.switchboard.common.Bodies;
 import dev.switchboard.common.Ids;
@@ -8,6 +10,7 @@ import dev.switchboard.common.Services;
 import dev.switchboard.common.Text;
 import dev.switchboard.common.Times;
 import dev.switchboard.conversation.ConversationFilter;
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -15,17 +18,26 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 
-/** {@code POST /channels} (admin), {@code GET /channels}, {@code GET /channels/{id}}. The access token never leaves. */
+/**
+ * {@code POST /channels} and {@code PATCH /channels/{id}} (admin), {@code GET /channels},
+ * {@code GET /channels/{id}}. A channel is stored only once the Graph API confirms that its
+ * access token owns the id ({@link ChannelOwnership}); the app is then subscribed to its webhooks.
+ * The access token never leaves; admins see where Meta must send the webhooks.
+ */
 public final class ChannelRoutes {
 
   private final Services s;
+  private final ChannelOwnership ownership;
 
   public ChannelRoutes(Services s) {
     this.s = s;
+    this.ownership = new ChannelOwnership(new GraphClient(s.graph(), s.config().graphApiUrl(),
+        s.config().intOr("GRAPH_TIMEOUT_MS", 10_000)));
   }
 
   public void mount(Router api) {
     api.post("/channels").handler(this::create);
+    api.patch("/channels/:id").handler(this::update);
     api.get("/channels").handler(this::list);
     api.get("/channels/:id").handler(this::get);
   }
@@ -36,23 +48,101 @@ public final class ChannelRoutes {
     String platform = Bodies.string(body, "platform", true).trim().toLowerCase();
     String name = Text.name(Bodies.string(body, "name", true), "name", Text.NAME_MAX);
     String externalId = metaId(Bodies.string(body, "externalId", true), "externalId");
-    String token = Bodies.string(body, "accessToken", true).trim();
+    String token = accessToken(Bodies.string(body, "accessToken", true));
     String wabaId = Bodies.string(body, "wabaId", false);
     wabaId = wabaId == null || wabaId.isBlank() ? null : metaId(wabaId, "wabaId");
-    if (token.length() > 4096 || !token.chars().allMatch(c -> c > ' ' && c < 127)) {
-      throw ApiException.unprocessable("invalid_token", "accessToken must be a Graph API token (printable ASCII, at most 4096)");
-    }
     if (!ConversationFilter.PLATFORMS.contains(platform)) {
       throw ApiException.unprocessable("invalid_platform", "platform must be one of whatsapp, messenger, instagram");
     }
-    Reply.created(ctx, s.pool().preparedQuery(AdminSql.INSERT_CHANNEL)
-        .execute(Tuple.of(p.accountId(), platform, name, externalId, token, wabaId))
-        .map(rows -> {
-          if (rows.size() == 0) {
-            throw ApiException.conflict("channel_exists", "a " + platform + " channel with externalId " + externalId + " is already connected");
+    if ("whatsapp".equals(platform) && wabaId == null) {
+      throw ApiException.unprocessable("invalid_waba_id", "a WhatsApp channel needs wabaId: the WhatsApp Business Account that holds the number");
+    }
+    String waba = "messenger".equals(platform) || "instagram".equals(platform) ? null : wabaId;
+    // One's own duplicate is said plainly; whether another account holds the id is never said.
+    Reply.created(ctx, s.pool().preparedQuery(AdminSql.CHANNEL_OF_ACCOUNT).execute(Tuple.of(p.accountId(), platform, externalId))
+        .compose(mine -> {
+          if (mine.size() > 0) {
+            return Future.failedFuture(ApiException.conflict("channel_exists",
+                "this account already has the " + platform + " channel " + externalId));
           }
-          return view(rows.iterator().next());
+          return ownership.verify(platform, externalId, waba, token);
+        })
+        .compose(proof -> s.pool().preparedQuery(AdminSql.INSERT_CHANNEL)
+            .execute(Tuple.of(p.accountId(), platform, name, externalId, token, waba)))
+        .compose(rows -> {
+          if (rows.size() == 0) {
+            // only someone whose token Meta has just confirmed gets this far: the same code as any unowned id
+            return Future.failedFuture(ChannelOwnership.notOwned("the id is already connected elsewhere"));
+          }
+          return subscribed(ctx, rows.iterator().next(), token);
         }));
+  }
+
+  // A new name needs no proof; a new access token is proven like a new channel, then replaces the
+  // old one, clears needsAttention and subscribes again.
+  private void update(RoutingContext ctx) {
+    Principal p = Principal.of(ctx).requireAdmin();
+    long id = Ids.parse(ctx.pathParam("id"), "channel");
+    JsonObject body = Bodies.object(ctx);
+    String rawName = Bodies.string(body, "name", false);
+    String name = rawName == null ? null : Text.name(rawName, "name", Text.NAME_MAX);
+    String rawToken = Bodies.string(body, "accessToken", false);
+    String token = rawToken == null ? null : accessToken(rawToken);
+    Reply.ok(ctx, s.pool().preparedQuery(AdminSql.CHANNEL).execute(Tuple.of(id, p.accountId())).compose(rows -> {
+      if (rows.size() == 0) {
+        return Future.failedFuture(ApiException.notFound("channel"));
+      }
+      Row current = rows.iterator().next();
+      Future<?> proven = token == null ? Future.succeededFuture()
+          : ownership.verify(current.getString("platform"), current.getString("external_id"), current.getString("waba_id"), token);
+      return proven
+          .compose(v -> s.pool().preparedQuery(AdminSql.UPDATE_CHANNEL).execute(Tuple.of(id, p.accountId(), name, token)))
+          .compose(updated -> {
+            if (updated.size() == 0) {
+              return Future.failedFuture(ApiException.notFound("channel"));
+            }
+            Row row = updated.iterator().next();
+            return token == null ? Future.succeededFuture(withWebhook(view(row), row.getString("platform"), null, p))
+                : subscribed(ctx, row, token);
+          });
+    }));
+  }
+
+  private Future<JsonObject> subscribed(RoutingContext ctx, Row row, String token) {
+    String platform = row.getString("platform");
+    return ownership.subscribe(platform, row.getString("external_id"), row.getString("waba_id"), token)
+        .map(problem -> withWebhook(view(row), platform, problem == null ? "subscribed" : problem, Principal.of(ctx)));
+  }
+
+  /**
+   * What to paste into the Meta app's webhook settings: the callback URL and the verify token
+   * (admins only). {@code subscription} is "subscribed", Meta's reason it was not, or null (not tried now).
+   */
+  private JsonObject withWebhook(JsonObject view, String platform, String subscription, Principal p) {
+    if (!p.isAdmin()) {
+      return view;
+    }
+    String publicUrl = s.config().raw().getString("PUBLIC_URL");
+    String path = "/webhooks/" + platform;
+    JsonObject webhook = new JsonObject()
+        .put("path", path)
+        .put("url", publicUrl == null || publicUrl.isBlank() ? null : publicUrl.trim().replaceAll("/+$", "") + path)
+        .put("verifyToken", s.config().metaVerifyToken());
+    if (subscription != null) {
+      webhook.put("subscribed", "subscribed".equals(subscription));
+      if (!"subscribed".equals(subscription)) {
+        webhook.put("subscribeError", subscription);
+      }
+    }
+    return view.put("webhook", webhook);
+  }
+
+  private static String accessToken(String raw) {
+    String token = raw.trim();
+    if (token.isEmpty() || token.length() > 4096 || !token.chars().allMatch(c -> c > ' ' && c < 127)) {
+      throw ApiException.unprocessable("invalid_token", "accessToken must be a Graph API token (printable ASCII, at most 4096)");
+    }
+    return token;
   }
 
   /** Meta's phone-number, page, Instagram and WABA ids are decimal numbers. */
@@ -68,7 +158,7 @@ public final class ChannelRoutes {
     Principal p = Principal.of(ctx);
     Reply.ok(ctx, s.pool().preparedQuery(AdminSql.CHANNELS).execute(Tuple.of(p.accountId())).map(rows -> {
       JsonArray items = new JsonArray();
-      rows.forEach(r -> items.add(view(r)));
+      rows.forEach(r -> items.add(withWebhook(view(r), r.getString("platform"), null, p)));
       return new JsonObject().put("items", items);
     }));
   }
@@ -80,7 +170,8 @@ public final class ChannelRoutes {
       if (rows.size() == 0) {
         throw ApiException.notFound("channel");
       }
-      return view(rows.iterator().next());
+      Row r = rows.iterator().next();
+      return withWebhook(view(r), r.getString("platform"), null, p);
     }));
   }
 

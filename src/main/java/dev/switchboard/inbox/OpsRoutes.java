@@ -1,5 +1,6 @@
 package dev.switchboard.inbox;
 
+import dev.switchboard.common.ApiException;
 import dev.switchboard.common.Services;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
@@ -8,7 +9,15 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 
-/** {@code /health} (alive), {@code /ready} (PostgreSQL and Redis answer), {@code /metrics} (Prometheus). */
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+
+/**
+ * {@code /health} (alive), {@code /ready} (PostgreSQL and Redis answer), {@code /metrics}
+ * (Prometheus). Metrics name accounts' volumes and the node's internals, so the main port serves
+ * them only to {@code Authorization: Bearer <METRICS_TOKEN>}; without a token they are served
+ * only on {@code METRICS_PORT} (see {@link #mountMetrics}), or not at all.
+ */
 public final class OpsRoutes {
 
   private final Services s;
@@ -22,8 +31,44 @@ public final class OpsRoutes {
         .putHeader("Content-Type", "application/json")
         .end("{\"status\":\"up\"}"));
     root.get("/ready").handler(this::ready);
-    if (s.metrics() instanceof PrometheusMeterRegistry prometheus) {
-      root.get("/metrics").handler(PrometheusScrapingHandler.create(prometheus));
+    String token = s.config().metricsToken();
+    if (token == null) {
+      root.get("/metrics").handler(ctx -> ctx.fail(new ApiException(404, "not_found",
+          "metrics are served with METRICS_TOKEN or on METRICS_PORT")));
+    } else {
+      mountMetrics(root);
+    }
+  }
+
+  /** {@code GET /metrics}, behind the bearer token when METRICS_TOKEN is set. */
+  public void mountMetrics(Router router) {
+    if (!(s.metrics() instanceof PrometheusMeterRegistry prometheus)) {
+      return;
+    }
+    byte[] expected = digest(s.config().metricsToken());
+    if (expected != null) {
+      router.get("/metrics").handler(ctx -> {
+        String header = ctx.request().getHeader("Authorization");
+        String presented = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : null;
+        // digests of equal length, compared in constant time: neither the token nor its length leaks
+        if (presented == null || !MessageDigest.isEqual(expected, digest(presented))) {
+          ctx.fail(ApiException.unauthorized("metrics need Authorization: Bearer <METRICS_TOKEN>"));
+          return;
+        }
+        ctx.next();
+      });
+    }
+    router.get("/metrics").handler(PrometheusScrapingHandler.create(prometheus));
+  }
+
+  private static byte[] digest(String token) {
+    if (token == null) {
+      return null;
+    }
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
     }
   }
 

@@ -50,7 +50,7 @@ class StartupTest {
   @DisplayName("/metrics serves Prometheus text with Vert.x HTTP server metrics")
   void metrics() {
     http.get("/health");
-    Http.Res m = http.get("/metrics");
+    Http.Res m = http.metrics();
     assertThat(m.status()).isEqualTo(200);
     assertThat(m.text()).contains("vertx_http_server_requests_total");
   }

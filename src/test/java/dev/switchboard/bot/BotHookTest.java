@@ -218,6 +218,18 @@ class BotHookTest {
   }
 
   @Test
+  @DisplayName("a label action reuses the account's spelling: a flow adding \"vip\" where agents use \"VIP\" adds VIP")
+  void labelSpelling() throws Exception {
+    long other = Seed.insert(db, "INSERT INTO contacts (account_id, channel_id, platform_user_id, display_name) VALUES (?, ?, ?, ?) RETURNING id",
+        account.accountId(), channelId, "u-" + UUID.randomUUID(), "Earlier");
+    exec("INSERT INTO contact_labels (contact_id, account_id, name) VALUES (?, ?, 'VIP')", other, account.accountId());
+    flow("vip", keyword("gold"), new JsonArray().add(new JsonObject().put("type", "label").put("name", "vip")));
+    deliver(text("gold member here"));
+    assertThat(strings("SELECT name FROM contact_labels WHERE contact_id = ?", contactId)).containsExactly("VIP");
+    assertThat(strings("SELECT DISTINCT name FROM contact_labels WHERE account_id = ?", account.accountId())).containsExactly("VIP");
+  }
+
+  @Test
   @DisplayName("payload and first_message triggers run from what the processor passes")
   void payloadAndFirst() throws Exception {
     flow("refund", new JsonObject().put("type", "payload").put("payloads", new JsonArray().add("refund_request")),

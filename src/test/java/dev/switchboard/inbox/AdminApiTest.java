@@ -15,6 +15,7 @@ class AdminApiTest extends InboxTestBase {
   @Test
   @DisplayName("an admin connects a channel: 201 with its fields and never the access token; the list shows only the account's channels")
   void channels() {
+    graph.ownsWhatsApp("EAAG-secret-token", "9100200300", "100200300400");
     Http.Res r = a.admin().post("/api/v1/channels", new JsonObject().put("platform", "whatsapp").put("name", "Support line")
         .put("externalId", "100200300400").put("accessToken", "EAAG-secret-token").put("wabaId", "9100200300").put("extra", "ignored"));
     assertThat(r.status()).isEqualTo(201);
@@ -35,10 +36,11 @@ class AdminApiTest extends InboxTestBase {
     assertThat(b.admin().get("/api/v1/channels/" + ch.getString("id")).status()).isEqualTo(404);
     assertThat(a.agent().get("/api/v1/channels/" + ch.getString("id")).json().getString("name")).isEqualTo("Support line");
 
+    // another account's id answers like any id its token does not own (VerifiedChannelsTest)
     Http.Res dup = b.admin().post("/api/v1/channels", new JsonObject().put("platform", "whatsapp").put("name", "x")
-        .put("externalId", "100200300400").put("accessToken", "t"));
-    assertThat(dup.status()).isEqualTo(409);
-    assertThat(dup.errorCode()).isEqualTo("channel_exists");
+        .put("externalId", "100200300400").put("wabaId", "9100200300").put("accessToken", "t"));
+    assertThat(dup.status()).isEqualTo(422);
+    assertThat(dup.errorCode()).isEqualTo("channel_not_owned");
   }
 
   @Test

@@ -30,7 +30,9 @@ abstract class InboxTestBase {
   @RegisterExtension
   static final NodeExtension env = NodeExtension.builder().graph().settings(new JsonObject()
       // a label on 2+ contacts counts as common here, so tests take both list query shapes
-      .put("LABEL_PROBE_MAX", 2).put("EXPORT_FETCH", 100).put("COUNT_CAP", 50)).build();
+      .put("LABEL_PROBE_MAX", 2).put("EXPORT_FETCH", 100).put("COUNT_CAP", 50)
+      // where a channel's answer tells the admin to point Meta's webhooks
+      .put("PUBLIC_URL", "https://inbox.example.test")).build();
 
   static TestDb db;
   static TestNode node;

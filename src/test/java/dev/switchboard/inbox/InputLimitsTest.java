@@ -30,7 +30,9 @@ class InputLimitsTest extends InboxTestBase {
     Http.Res team = g.admin().post("/api/v1/teams", new JsonObject().put("name", "  Caf\u0065\u0301 crew "));
     assertThat(team.status()).isEqualTo(201);
     assertThat(team.json().getString("name")).isEqualTo("Caf\u00E9 crew");
-    JsonObject channel = new JsonObject().put("platform", "whatsapp").put("name", "Support").put("accessToken", "EAAG-token");
+    JsonObject channel = new JsonObject().put("platform", "whatsapp").put("name", "Support").put("accessToken", "EAAG-token")
+        .put("wabaId", "5550001");
+    graph.ownsWhatsApp("EAAG-token", "5550001", "1098765432");
     refused(g.admin().post("/api/v1/channels", channel.copy().put("externalId", "1".repeat(10_000))), "invalid_external_id");
     refused(g.admin().post("/api/v1/channels", channel.copy().put("externalId", "<script>")), "invalid_external_id");
     refused(g.admin().post("/api/v1/channels", channel.copy().put("externalId", "1234").put("accessToken", "a b")), "invalid_token");

@@ -50,6 +50,6 @@ class RefusedCharactersTest {
     assertThat(Seed.scalar(env.db(), "SELECT count(*) FROM contacts WHERE display_name = ? OR platform_name = ?",
         "Null\uFFFDName", "Null\uFFFDName")).isEqualTo(1);
     assertThat(WebhookParsers.REPLACED.get() - before).isGreaterThanOrEqualTo(2);
-    assertThat(env.http().get("/metrics").text()).contains("switchboard_inbound_replaced_chars_total");
+    assertThat(env.http().metrics().text()).contains("switchboard_inbound_replaced_chars_total");
   }
 }

@@ -127,7 +127,7 @@ class IngressFloodIT {
   /** The sum of every sample whose name and labels match {@code regex} (label values may hold spaces). */
   static double metricSum(HttpClient client, String regex) {
     try {
-      String text = get(client, "/metrics", null);
+      String text = get(client, "/metrics", TestNode.METRICS_TOKEN);
       Matcher m = Pattern.compile("(?m)^" + regex + " ([0-9.eE+-]+)$").matcher(text);
       double sum = 0;
       boolean found = false;

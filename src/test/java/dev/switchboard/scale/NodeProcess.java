@@ -50,7 +50,8 @@ public final class NodeProcess implements AutoCloseable {
         "META_APP_SECRET", Fixtures.APP_SECRET,
         "META_VERIFY_TOKEN", TestNode.VERIFY_TOKEN,
         "NODE_ID", name,
-        "HTTP_INSTANCES", "1"));
+        "HTTP_INSTANCES", "1",
+        "METRICS_TOKEN", TestNode.METRICS_TOKEN));
     env.putAll(extra);
     return launch(name, port, List.of(), env, null, System.getProperty("java.class.path"));
   }

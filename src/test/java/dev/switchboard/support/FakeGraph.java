@@ -52,6 +52,10 @@ public final class FakeGraph implements AutoCloseable {
   private final LinkedBlockingQueue<Call> arrivals = new LinkedBlockingQueue<>();
   private final Map<String, Deque<Answer>> queued = new ConcurrentHashMap<>();
   private final Map<String, Function<Call, Answer>> defaults = new ConcurrentHashMap<>();
+  /** What each access token may see: object id to the object Graph answers for it. */
+  private final Map<String, Map<String, JsonObject>> owned = new ConcurrentHashMap<>();
+  /** A WABA's phone-number ids, in the order Graph lists them. */
+  private final Map<String, List<String>> wabaNumbers = new ConcurrentHashMap<>();
 
   private FakeGraph(Vertx vertx) {
     this.vertx = vertx;
@@ -85,6 +89,31 @@ public final class FakeGraph implements AutoCloseable {
     return respond(method, pathPrefix, c -> answer);
   }
 
+  /**
+   * The token may manage this WhatsApp Business Account and its phone number: {@code GET
+   * /{phone-number-id}}, {@code GET /{waba-id}/phone_numbers} and {@code POST
+   * /{waba-id}/subscribed_apps} answer for it as Graph does; with any other token they answer
+   * Graph's error for an object the token cannot see.
+   */
+  public FakeGraph ownsWhatsApp(String token, String wabaId, String phoneNumberId) {
+    Map<String, JsonObject> mine = owned.computeIfAbsent(token, k -> new ConcurrentHashMap<>());
+    mine.put(wabaId, new JsonObject().put("id", wabaId).put("name", "WABA " + wabaId));
+    mine.put(phoneNumberId, new JsonObject().put("verified_name", "Number " + phoneNumberId)
+        .put("display_phone_number", "+1 555-01" + phoneNumberId.substring(Math.max(0, phoneNumberId.length() - 2)))
+        .put("quality_rating", "GREEN").put("id", phoneNumberId));
+    List<String> numbers = wabaNumbers.computeIfAbsent(wabaId, k -> new CopyOnWriteArrayList<>());
+    if (!numbers.contains(phoneNumberId)) {
+      numbers.add(phoneNumberId);
+    }
+    return this;
+  }
+
+  /** The (page) token may manage this Facebook Page or Instagram professional account. */
+  public FakeGraph ownsPage(String token, String id, String name) {
+    owned.computeIfAbsent(token, k -> new ConcurrentHashMap<>()).put(id, new JsonObject().put("name", name).put("id", id));
+    return this;
+  }
+
   public List<Call> calls() {
     return new ArrayList<>(calls);
   }
@@ -103,6 +132,8 @@ public final class FakeGraph implements AutoCloseable {
     arrivals.clear();
     queued.clear();
     defaults.clear();
+    owned.clear();
+    wabaNumbers.clear();
   }
 
   private void handle(HttpServerRequest req) {
@@ -184,9 +215,105 @@ public final class FakeGraph implements AutoCloseable {
     if (bestDefault != null) {
       return defaults.get(bestDefault).apply(call);
     }
+    Answer asset = asset(call);
+    if (asset != null) {
+      return asset;
+    }
     return new Answer(400, new JsonObject().put("error", new JsonObject()
         .put("message", "Unsupported request - method type: " + call.method().toLowerCase())
         .put("type", "GraphMethodException").put("code", 100)).encode(), 0);
+  }
+
+  private static final java.util.regex.Pattern OBJECT = java.util.regex.Pattern.compile("/([0-9]+)(/phone_numbers|/subscribed_apps)?");
+
+  /** Reads and subscriptions on the objects registered with {@link #ownsWhatsApp} and {@link #ownsPage}. */
+  private Answer asset(Call call) {
+    java.util.regex.Matcher m = OBJECT.matcher(call.path());
+    if (!m.matches()) {
+      return null;
+    }
+    String id = m.group(1);
+    String edge = m.group(2);
+    String auth = call.headers().get("authorization");
+    String token = auth != null && auth.startsWith("Bearer ") ? auth.substring(7) : null;
+    Map<String, JsonObject> mine = token == null ? null : owned.get(token);
+    if (mine == null) {
+      // Graph's answer to a token it never issued
+      return new Answer(400, new JsonObject().put("error", new JsonObject()
+          .put("message", "Invalid OAuth access token - Cannot parse access token")
+          .put("type", "OAuthException").put("code", 190).put("fbtrace_id", "AbCdEfGh012")).encode(), 0);
+    }
+    JsonObject object = mine.get(id);
+    boolean get = "GET".equals(call.method());
+    boolean post = "POST".equals(call.method());
+    if (object == null || !(get || (post && "/subscribed_apps".equals(edge)))) {
+      return unknownObject(call.method(), id);
+    }
+    if (edge == null && get) {
+      return Answer.json(200, fields(object, query(call, "fields")));
+    }
+    if ("/phone_numbers".equals(edge) && get) {
+      List<String> numbers = wabaNumbers.getOrDefault(id, List.of());
+      int limit = Integer.parseInt(query(call, "limit") == null ? "25" : query(call, "limit"));
+      int from = query(call, "after") == null ? 0 : Integer.parseInt(new String(java.util.Base64.getDecoder().decode(query(call, "after"))));
+      io.vertx.core.json.JsonArray data = new io.vertx.core.json.JsonArray();
+      for (int i = from; i < Math.min(numbers.size(), from + limit); i++) {
+        data.add(fields(mine.getOrDefault(numbers.get(i), new JsonObject().put("id", numbers.get(i))), query(call, "fields")));
+      }
+      JsonObject body = new JsonObject().put("data", data);
+      if (!data.isEmpty()) {
+        JsonObject cursors = new JsonObject()
+            .put("before", java.util.Base64.getEncoder().encodeToString(String.valueOf(from).getBytes()))
+            .put("after", java.util.Base64.getEncoder().encodeToString(String.valueOf(from + data.size()).getBytes()));
+        JsonObject paging = new JsonObject().put("cursors", cursors);
+        if (from + data.size() < numbers.size()) {
+          paging.put("next", url() + "/" + id + "/phone_numbers?limit=" + limit + "&after=" + cursors.getString("after"));
+        }
+        body.put("paging", paging);
+      }
+      return Answer.json(200, body);
+    }
+    if ("/subscribed_apps".equals(edge) && post) {
+      return Answer.json(200, new JsonObject().put("success", true));
+    }
+    return unknownObject(call.method(), id);
+  }
+
+  /** Graph's error for an id that does not exist or that the token may not see (code 100, subcode 33). */
+  public static Answer unknownObject(String method, String id) {
+    return new Answer(400, new JsonObject().put("error", new JsonObject()
+        .put("message", "Unsupported " + method.toLowerCase() + " request. Object with ID '" + id + "' does not exist, "
+            + "cannot be loaded due to missing permissions, or does not support this operation. "
+            + "Please read the Graph API documentation at https://developers.facebook.com/docs/graph-api")
+        .put("type", "GraphMethodException").put("code", 100).put("error_subcode", 33)
+        .put("fbtrace_id", "AxYz0123456")).encode(), 0);
+  }
+
+  private static JsonObject fields(JsonObject object, String fields) {
+    if (fields == null) {
+      return object.copy();
+    }
+    JsonObject out = new JsonObject();
+    for (String f : fields.split(",")) {
+      if (object.containsKey(f.trim())) {
+        out.put(f.trim(), object.getValue(f.trim()));
+      }
+    }
+    // Graph always answers the id
+    return out.put("id", object.getValue("id"));
+  }
+
+  private static String query(Call call, String name) {
+    if (call.query() == null) {
+      return null;
+    }
+    for (String pair : call.query().split("&")) {
+      int eq = pair.indexOf('=');
+      if (eq > 0 && pair.substring(0, eq).equals(name)) {
+        return java.net.URLDecoder.decode(pair.substring(eq + 1), java.nio.charset.StandardCharsets.UTF_8);
+      }
+    }
+    return null;
   }
 
   private static boolean matches(String key, Call call) {

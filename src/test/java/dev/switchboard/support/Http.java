@@ -82,6 +82,11 @@ public final class Http implements AutoCloseable {
     return r.json().getString("token");
   }
 
+  /** {@code GET /metrics} with the test nodes' METRICS_TOKEN. */
+  public Res metrics() {
+    return send(HttpMethod.GET, "/metrics", null, java.util.Map.of("Authorization", "Bearer " + TestNode.METRICS_TOKEN));
+  }
+
   /** POSTs a webhook body with the given signature header (null: no header). */
   public Res webhook(String platform, byte[] body, String signature) {
     HttpRequest<Buffer> req = client.postAbs(base + "/webhooks/" + platform).putHeader("Content-Type", "application/json");

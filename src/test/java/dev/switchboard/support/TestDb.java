@@ -65,6 +65,12 @@ public final class TestDb {
     return template;
   }
 
+  /** Migrates this database up to {@code version} (inclusive), or to the latest with null: for tests of one migration's data. */
+  public void migrate(String version) {
+    var config = Flyway.configure().dataSource(jdbc(url), user(), password()).locations("classpath:db/migration");
+    (version == null ? config : config.target(version)).load().migrate();
+  }
+
   /** {@code postgresql://...} for the node's DATABASE_URL. */
   public String url() {
     return url;

@@ -23,6 +23,8 @@ public final class TestNode implements AutoCloseable {
 
   public static final String JWT_SECRET = "test-jwt-secret-0123456789-0123456789";
   public static final String VERIFY_TOKEN = "my-verify-token";
+  /** Every test node serves /metrics on its main port to this bearer token ({@link Http#metrics()}). */
+  public static final String METRICS_TOKEN = "test-metrics-token-0123456789";
   /** {@code TEST_REDIS_URL} (default 127.0.0.1:6379), or an embedded Redis where that does not answer. */
   public static final String REDIS_URL = TestServers.redis(TestDb.env("TEST_REDIS_URL", "redis://127.0.0.1:6379"));
 
@@ -53,6 +55,7 @@ public final class TestNode implements AutoCloseable {
         .put("JWT_SECRET", JWT_SECRET)
         .put("META_APP_SECRET", Fixtures.APP_SECRET)
         .put("META_VERIFY_TOKEN", VERIFY_TOKEN)
+        .put("METRICS_TOKEN", METRICS_TOKEN)
         .put("HTTP_INSTANCES", 2)
         // profile lookups are Graph calls of their own; tests that count calls opt in explicitly
         .put("PROFILE_LOOKUP", 0)

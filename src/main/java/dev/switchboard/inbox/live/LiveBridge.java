@@ -51,6 +51,7 @@ public final class LiveBridge {
 
   private final Services services;
   private final Sessions sessions;
+  private final dev.switchboard.common.ClientAddress clients;
   private final Vertx vertx;
   private final BridgeStats stats;
   private final int maxQueueBytes;
@@ -78,6 +79,7 @@ public final class LiveBridge {
   public LiveBridge(Services services, Sessions sessions) {
     this.services = services;
     this.sessions = sessions;
+    this.clients = services.config().clientAddress();
     this.vertx = services.vertx();
     this.maxQueueBytes = services.config().intOr("BRIDGE_MAX_QUEUE_BYTES", 64 * 1024);
     this.registerTimeoutMs = services.config().intOr("BRIDGE_REGISTER_TIMEOUT_MS", 5_000);
@@ -276,8 +278,8 @@ public final class LiveBridge {
     socket.close(CLOSE_BUDGET, why);
   }
 
-  private static String clientAddress(SockJSSocket socket) {
-    return socket.remoteAddress() == null ? "unknown" : socket.remoteAddress().host();
+  private String clientAddress(SockJSSocket socket) {
+    return clients.of(socket.remoteAddress(), socket.headers());
   }
 
   // The register frame carries "authorization: Bearer <jwt>"; the address must be that token's account.

@@ -85,7 +85,7 @@ class BridgeLimitsTest {
       extra.close();
       assertThat(stats().refused()).isEqualTo(refusedBefore + 1);
       assertThat(stats().connections()).isEqualTo(BUDGET);
-      assertThat(http.get("/metrics").text())
+      assertThat(http.metrics().text())
           .contains("switchboard_bridge_refused_total " + (refusedBefore + 1) + ".0")
           .contains("switchboard_bridge_connections " + BUDGET + ".0");
 
@@ -202,7 +202,7 @@ class BridgeLimitsTest {
         Await.pause(5);
       }
       assertThat(stats().slowDrops()).as("drops after %d events of 64 KiB", sent).isEqualTo(dropsBefore + 1);
-      assertThat(http.get("/metrics").text()).contains("switchboard_bridge_slow_drops_total " + (dropsBefore + 1) + ".0");
+      assertThat(http.metrics().text()).contains("switchboard_bridge_slow_drops_total " + (dropsBefore + 1) + ".0");
 
       slow.ws.resume();
       slow.awaitClosed(Duration.ofSeconds(20));

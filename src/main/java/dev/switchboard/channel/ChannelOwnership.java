@@ -1,0 +1,118 @@
+package dev.switchboard.channel;
+
+import dev.switchboard.common.ApiException;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Proves with the Graph API that a channel's access token owns the id an admin enters, before the
+ * channel is stored: whoever stores an id receives its customers, so a claim is not enough.
+ * <ul>
+ *   <li>WhatsApp: {@code GET /{phone-number-id}} must answer that number, and the WABA's
+ *       {@code GET /{waba-id}/phone_numbers} must list it (the token could otherwise name a WABA
+ *       it manages beside a number of someone else's).</li>
+ *   <li>Messenger and Instagram: {@code GET /{id}?fields=id,name} with the page token must answer
+ *       that id.</li>
+ * </ul>
+ * Then the app is subscribed to the WABA's or page's webhooks ({@code POST .../subscribed_apps}).
+ */
+public final class ChannelOwnership {
+
+  /** Messenger Platform page fields the gateway reads (messages, echoes, postbacks, referrals, receipts). */
+  static final String PAGE_FIELDS = "messages,message_echoes,messaging_postbacks,messaging_referrals,message_deliveries,message_reads";
+  /** Instagram messaging fields (Instagram API with Instagram Login names them per account). */
+  static final String INSTAGRAM_FIELDS = "messages,messaging_postbacks,messaging_seen,messaging_referral";
+  /** A WABA rarely has more than a handful of numbers; past this many pages the number is not looked for further. */
+  private static final int MAX_PAGES = 20;
+
+  private final GraphClient graph;
+
+  public ChannelOwnership(GraphClient graph) {
+    this.graph = graph;
+  }
+
+  /** What Graph says about the object: its name (a page's, or a number's verified name). */
+  public record Proof(String name) {
+  }
+
+  /** Succeeds when the token owns the id; else fails with 422 {@code channel_not_owned} (Meta's message) or 502. */
+  public Future<Proof> verify(String platform, String externalId, String wabaId, String token) {
+    if ("whatsapp".equals(platform)) {
+      return graph.get("/" + externalId + "?fields=id,display_phone_number,verified_name", token)
+          .compose(r -> sameId(r, externalId))
+          .compose(number -> listed(wabaId, externalId, token, null, 0)
+              .map(v -> new Proof(number.getString("verified_name"))));
+    }
+    return graph.get("/" + externalId + "?fields=id,name", token)
+        .compose(r -> sameId(r, externalId))
+        .map(page -> new Proof(page.getString("name")));
+  }
+
+  /**
+   * Subscribes the app to the object's webhooks. Never fails: answers null on success, else the
+   * reason, which the channel's answer shows so the admin can subscribe in Meta's settings instead.
+   */
+  public Future<String> subscribe(String platform, String externalId, String wabaId, String token) {
+    String path = switch (platform) {
+      case "whatsapp" -> "/" + wabaId + "/subscribed_apps";
+      case "messenger" -> "/" + externalId + "/subscribed_apps?subscribed_fields=" + PAGE_FIELDS;
+      default -> "/" + externalId + "/subscribed_apps?subscribed_fields=" + INSTAGRAM_FIELDS;
+    };
+    return graph.post(path, token, new JsonObject()).map(r -> {
+      if (!r.ok()) {
+        return r.error().message();
+      }
+      return Boolean.TRUE.equals(r.body().getValue("success")) ? null : "Graph did not confirm the subscription";
+    });
+  }
+
+  private static Future<JsonObject> sameId(GraphClient.Result r, String id) {
+    if (!r.ok()) {
+      return Future.failedFuture(refusal(r.error()));
+    }
+    if (!id.equals(String.valueOf(r.body().getValue("id")))) {
+      return Future.failedFuture(notOwned("Graph answered another object for id " + id));
+    }
+    return Future.succeededFuture(r.body());
+  }
+
+  // Follows the WABA's pages of numbers until the number is found (Graph pages by cursor).
+  private Future<Void> listed(String wabaId, String number, String token, String after, int page) {
+    String path = "/" + wabaId + "/phone_numbers?fields=id&limit=100"
+        + (after == null ? "" : "&after=" + URLEncoder.encode(after, StandardCharsets.UTF_8));
+    return graph.get(path, token).compose(r -> {
+      if (!r.ok()) {
+        return Future.failedFuture(refusal(r.error()));
+      }
+      JsonArray data = r.body().getJsonArray("data", new JsonArray());
+      for (int i = 0; i < data.size(); i++) {
+        if (data.getValue(i) instanceof JsonObject n && number.equals(String.valueOf(n.getValue("id")))) {
+          return Future.succeededFuture();
+        }
+      }
+      JsonObject paging = r.body().getJsonObject("paging");
+      String next = paging == null || paging.getString("next") == null || paging.getJsonObject("cursors") == null
+          ? null : paging.getJsonObject("cursors").getString("after");
+      if (next != null && page + 1 < MAX_PAGES) {
+        return listed(wabaId, number, token, next, page + 1);
+      }
+      return Future.failedFuture(notOwned("phone number " + number + " is not a number of WhatsApp Business Account " + wabaId));
+    });
+  }
+
+  /** Meta could not be asked (no answer, 5xx, a rate limit): nothing is proven either way. */
+  private static ApiException refusal(GraphErrors.GraphError e) {
+    if (e.kind() == GraphErrors.Kind.RETRY) {
+      return new ApiException(502, "graph_unavailable", "the Graph API could not confirm the channel now: " + e.message());
+    }
+    return notOwned(e.message());
+  }
+
+  public static ApiException notOwned(String metaMessage) {
+    return ApiException.unprocessable("channel_not_owned", "Meta does not confirm that this access token owns the id: " + metaMessage);
+  }
+}
