@@ -14,7 +14,11 @@ export JWT_SECRET=bench-jwt-secret-0123456789-0123456789 META_APP_SECRET=test_ap
 export REDIS_PREFIX="scale:$RANDOM:" DATABASE_URL="postgresql://switchboard:switchboard@127.0.0.1:5432/$DB"
 # named explicitly: a node with no REDIS_URL would run an embedded Redis of its own
 export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379}
-[ -f target/switchboard.jar ] || mvn -B -q package -DskipTests
+# JAR: another build to compare with (a checkout of an earlier commit, built the same way)
+JAR=${JAR:-target/switchboard.jar}
+[ -f "$JAR" ] || mvn -B -q package -DskipTests
+# /metrics answers only with this token (the relay's lag is read from it at the end)
+export METRICS_TOKEN=${METRICS_TOKEN:-bench-metrics-token-0123456789}
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || .ci/nginx
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
@@ -33,7 +37,7 @@ PORTS=()
 for n in $(seq 1 "$NODES"); do
   port=$((18080 + n)); PORTS+=("$port")
   HTTP_PORT=$port NODE_ID="scale-$n" HTTP_INSTANCES=${HTTP_INSTANCES:-2} \
-    java -Xms"$HEAP" -Xmx"$HEAP" -XX:+UseG1GC ${NODE_OPTS//\{n\}/$n} -jar target/switchboard.jar > "target/bench-scale-node$n.log" 2>&1 &
+    java -Xms"$HEAP" -Xmx"$HEAP" -XX:+UseG1GC ${NODE_OPTS//\{n\}/$n} -jar "$JAR" > "target/bench-scale-node$n.log" 2>&1 &
   PIDS+=($!)
   # one at a time: the first migrates the fresh database
   for _ in $(seq 1 90); do curl -fs "http://127.0.0.1:$port/health" >/dev/null && break; sleep 1; done
@@ -50,11 +54,16 @@ if [ "$LB" = 1 ]; then
 fi
 WS=$(printf '127.0.0.1:%s,' "${PORTS[@]}"); WS=${WS%,}
 
-java -cp target/switchboard.jar bench/scale/ScaleBench.java seed --db "$DATABASE_URL" >/dev/null
+java -cp "$JAR" bench/scale/ScaleBench.java seed --db "$DATABASE_URL" >/dev/null
 echo "nodes $NODES, LB $LB, webhooks to $URL, sockets on $WS, load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 # WARMUP seconds at the same rate first, in the same client process and left out of the figures:
 # a cold node JIT-compiles for its first seconds, and so does the client (a separate warm-up process
 # warmed only the node: the measured client's own start-up showed up as a 0.5-1 s ingress tail)
-java -Xmx2g ${CLIENT_OPTS:-} -cp target/switchboard.jar bench/scale/ScaleBench.java run --url "$URL" --ws "$WS" \
+java -Xmx2g ${CLIENT_OPTS:-} -cp "$JAR" bench/scale/ScaleBench.java run --url "$URL" --ws "$WS" \
   --rate "$RATE" --seconds "$DURATION" --warmup "${WARMUP:-10}" --per-webhook "$PER" --db "$DATABASE_URL" --jwt-secret "$JWT_SECRET"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+# the event relay's lag (outbox insert -> log append) over the run, per node, where the build has it
+for port in "${PORTS[@]}"; do
+  curl -fs -H "Authorization: Bearer $METRICS_TOKEN" "http://127.0.0.1:$port/metrics" \
+    | grep -E '^switchboard_event_relay_lag_seconds(\{quantile|_max|_count)' | sed "s/^/node :$port /" || true
+done

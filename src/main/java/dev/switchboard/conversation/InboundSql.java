@@ -25,6 +25,9 @@ final class InboundSql {
          FOR UPDATE SKIP LOCKED
       """;
 
+  /** A raw row as it is (any status). */
+  static final String RAW_BY_ID = "SELECT id, platform, body, received_at FROM raw_events WHERE id = $1";
+
   static final String CLAIM_ONE = """
       SELECT id, platform, body, received_at FROM raw_events
        WHERE id = $1 AND status = 'pending'

@@ -41,8 +41,11 @@ public final class InboundStore {
     }
   }
 
-  /** What a batch stored: rows done and failed, and the new customer messages (for the hooks after the commit). */
-  public record Outcome(int done, int failed, List<Inbound> inbound) {
+  /**
+   * What a batch stored: rows done and failed, the new customer messages (for the hooks after the
+   * commit), and the items it could not read (for the one-item pass, which marks its row itself).
+   */
+  public record Outcome(int done, int failed, List<Inbound> inbound, List<String> unreadable) {
   }
 
   /**
@@ -113,7 +116,50 @@ public final class InboundStore {
           return hooks.inTransaction(events, b.inbound);
         })
         .compose(v -> events.write())
-        .map(v -> new Outcome(ok.size(), failedIds.size(), b.inbound));
+        .map(v -> new Outcome(ok.size(), failedIds.size(), b.inbound, List.copyOf(b.partlyFailed.values())));
+  }
+
+  /** A raw row whatever its status; empty when there is none. */
+  public static Future<List<RawEvent>> raw(SqlClient sql, long id) {
+    return sql.preparedQuery(InboundSql.RAW_BY_ID).execute(Tuple.of(id)).map(InboundStore::raws);
+  }
+
+  /** The items of a raw row, each one entry with one of its events (an entry with none counts once). */
+  public static List<ParsedEntry> items(RawEvent raw) {
+    List<ParsedEntry> out = new ArrayList<>();
+    for (ParsedEntry e : WebhookParsers.parse(raw.platform(), raw.body())) {
+      if (e.events().isEmpty()) {
+        out.add(e);
+      }
+      for (PlatformEvent ev : e.events()) {
+        out.add(new ParsedEntry(e.channelExternalId(), e.json(), List.of(ev)));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Stores one item of a raw row (see {@link #items}) in {@code events}' transaction, without
+   * marking the row: the last pass over a row that failed as a whole, so one item the database
+   * refuses costs only itself. The caller marks the row once every item had its turn.
+   */
+  public Future<Outcome> processItem(TxEvents events, RawEvent raw, ParsedEntry item) {
+    Batch b = new Batch(events.conn(), List.of(raw), Map.of(raw.id(), List.of(item)));
+    return b.channels()
+        .compose(v -> b.run())
+        .compose(v -> {
+          b.publishTo(events);
+          return hooks.inTransaction(events, b.inbound);
+        })
+        .compose(v -> events.write())
+        .map(v -> new Outcome(0, 0, b.inbound, List.copyOf(b.partlyFailed.values())));
+  }
+
+  /** Marks a row done, or failed with {@code error} when some of its items could not be stored. */
+  public static Future<Void> finish(SqlConnection tx, long rawId, String error) {
+    return error == null
+        ? tx.preparedQuery(InboundSql.MARK_DONE).execute(Tuple.of((Object) new Long[] {rawId})).mapEmpty()
+        : markFailed(tx, List.of(rawId), List.of(error));
   }
 
   /** Claims up to {@code limit} pending raw rows, oldest first; locked until {@code tx} ends. */

@@ -2,6 +2,7 @@ package dev.switchboard.ingress;
 
 import dev.switchboard.channel.WebhookParsers;
 import dev.switchboard.common.Services;
+import dev.switchboard.channel.ParsedEntry;
 import dev.switchboard.conversation.InboundStore;
 import dev.switchboard.conversation.InboundStore.Outcome;
 import dev.switchboard.conversation.InboundStore.RawEvent;
@@ -18,6 +19,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
+import io.micrometer.core.instrument.Counter;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -36,6 +38,7 @@ public final class ProcessorVerticle extends VerticleBase {
   private final Services services;
   private final InboundStore store;
   private final String fault;
+  private final Counter itemsRefused;
   private final int batchSize;
   private final long sweepMs;
   private MessageConsumer<Object> nudges;
@@ -50,6 +53,9 @@ public final class ProcessorVerticle extends VerticleBase {
     this.services = services;
     this.store = new InboundStore(services.inboundHooks());
     this.fault = services.config().raw().getString("FAULT_POINT");
+    this.itemsRefused = Counter.builder("switchboard_inbound_items_refused_total")
+        .description("items of a webhook (one event of one entry) that could not be stored; their neighbours were")
+        .register(services.metrics() != null ? services.metrics() : io.micrometer.core.instrument.Metrics.globalRegistry);
     this.batchSize = Math.max(1, services.config().intOr("PROCESSOR_BATCH", 500));
     this.sweepMs = Math.max(50, services.config().intOr("PROCESSOR_SWEEP_MS", 1000));
     // more than one batch at a time lets PostgreSQL use more than one core (one backend per transaction)
@@ -171,10 +177,70 @@ public final class ProcessorVerticle extends VerticleBase {
             // left pending: the sweeper retries it
             return Future.failedFuture(err);
           }
-          LOG.warn("raw event {} cannot be processed, marking it failed: {}", id, err.getMessage());
-          return services.pool().withTransaction(tx -> InboundStore.markFailed(tx, List.of(id), List.of(err.getMessage())));
+          LOG.warn("raw event {} cannot be processed as a whole ({}); storing its items one by one", id, err.getMessage());
+          return itemByItem(id);
         })
         .compose(v -> oneByOne(ids, i + 1));
+  }
+
+  /**
+   * The last pass over a raw row that failed alone: each of its items (one event of one entry) in
+   * a transaction of its own, so an item the database or a hook refuses costs only itself. The row
+   * ends done, or failed naming every item that could not be stored (the others are stored). If
+   * the database goes away meanwhile the row stays pending: stored items are not stored twice.
+   */
+  private Future<Void> itemByItem(long id) {
+    return InboundStore.raw(services.pool(), id).compose(found -> {
+      if (found.isEmpty()) {
+        return Future.succeededFuture();
+      }
+      RawEvent raw = found.get(0);
+      List<ParsedEntry> items;
+      try {
+        items = InboundStore.items(raw);
+      } catch (RuntimeException e) {
+        return services.pool().withTransaction(tx -> InboundStore.markFailed(tx, List.of(id), List.of(String.valueOf(e.getMessage()))));
+      }
+      List<String> problems = new ArrayList<>();
+      return item(raw, items, 0, problems).compose(v -> {
+        String error = problems.isEmpty() ? null
+            : problems.size() + " of " + items.size() + " items not stored: " + String.join("; ", problems);
+        if (error != null) {
+          LOG.warn("raw event {}: {}", id, error);
+          itemsRefused.increment(problems.size());
+        }
+        return services.pool().withTransaction(tx -> InboundStore.finish(tx, id, error));
+      });
+    });
+  }
+
+  private Future<Void> item(RawEvent raw, List<ParsedEntry> items, int i, List<String> problems) {
+    if (i >= items.size()) {
+      return Future.succeededFuture();
+    }
+    TxEvents[] events = new TxEvents[1];
+    return services.pool().withTransaction(tx -> {
+          events[0] = new TxEvents(services, tx);
+          return InboundStore.claimOne(tx, raw.id()).compose(one -> one.isEmpty()
+              ? Future.failedFuture(new IllegalStateException("raw event " + raw.id() + " is no longer pending"))
+              : store.processItem(events[0], raw, items.get(i)));
+        })
+        .compose(outcome -> {
+          afterCommit(events[0], outcome);
+          problems.addAll(outcome.unreadable());
+          return Future.<Void>succeededFuture();
+        }, err -> {
+          if (!isSqlError(err) || isRetryable(err)) {
+            return Future.failedFuture(err);
+          }
+          problems.add("item " + (i + 1) + " (" + describe(items.get(i)) + "): " + err.getMessage());
+          return Future.succeededFuture();
+        })
+        .compose(v -> item(raw, items, i + 1, problems));
+  }
+
+  private static String describe(ParsedEntry item) {
+    return item.events().isEmpty() ? "entry " + item.channelExternalId() : item.events().get(0).getClass().getSimpleName().toLowerCase();
   }
 
   /**

@@ -458,6 +458,34 @@ class ProcessorTest {
   }
 
   @Test
+  @DisplayName("one item of a delivery that cannot be stored costs only itself: its neighbours in the same entry and in the next entry are stored and pushed")
+  void oneBadItemNeverCostsItsNeighbours() {
+    String run = java.util.UUID.randomUUID().toString().substring(0, 8);
+    String event = "{\"sender\":{\"id\":\"psid-items-" + run + "\"},\"recipient\":{\"id\":\"" + PAGE + "\"},\"timestamp\":1767612345000,"
+        + "\"message\":{\"mid\":\"m_items_" + run + "_%d\",\"text\":\"%s\"}}";
+    // entry 1: the refused item between two good ones; entry 2: one good item
+    byte[] body = ("{\"object\":\"page\",\"entry\":["
+        + "{\"id\":\"" + PAGE + "\",\"time\":1,\"messaging\":[" + String.format(event, 1, "neighbour before") + ","
+        + String.format(event, 2, "poison pill") + "," + String.format(event, 3, "neighbour after") + "]},"
+        + "{\"id\":\"" + PAGE + "\",\"time\":1,\"messaging\":[" + String.format(event, 4, "next entry") + "]}]}")
+        .getBytes(StandardCharsets.UTF_8);
+    assertThat(http.signedWebhook("messenger", body).status()).isEqualTo(200);
+    Db.drained(db);
+    assertThat(Db.count(db, "SELECT count(*) FROM messages WHERE external_id LIKE 'm_items_" + run + "_%'")).isEqualTo(3);
+    assertThat(Db.count(db, "SELECT count(*) FROM messages WHERE external_id = 'm_items_" + run + "_2'")).isZero();
+    Map<String, Object> raw = Db.one(db, "SELECT status, error FROM raw_events WHERE body LIKE '%m_items_" + run + "%'");
+    assertThat(raw.get("status")).isEqualTo("failed");
+    assertThat((String) raw.get("error")).contains("1 of 4 items not stored").contains("item 2").contains("poison pill");
+    // the stored ones went out as events, each once
+    Db.eventually("the neighbours' message.created", () -> node.node.services().events().read(account.accountId(), null, 10_000).await().stream()
+        .filter(e -> "message.created".equals(e.getString("type")))
+        .map(e -> e.getJsonObject("data").getString("text"))
+        .filter(t -> t != null && (t.startsWith("neighbour") || t.equals("next entry")))
+        .sorted().toList().equals(List.of("neighbour after", "neighbour before", "next entry")));
+    Db.execute(db, "DELETE FROM raw_events WHERE status = 'failed'");
+  }
+
+  @Test
   @DisplayName("JSON that cannot be normalised is kept raw and marked failed with the error, without blocking the events around it")
   void failedNormalisation() {
     byte[] bad = "{\"object\":\"page\",\"entry\":[{\"id\":\"1\"}]}".getBytes(StandardCharsets.UTF_8);
