@@ -1,5 +1,6 @@
 package dev.switchboard.app;
 
+import dev.switchboard.config.Config;
 import dev.switchboard.auth.AuthRoutes;
 import dev.switchboard.auth.Sessions;
 import dev.switchboard.common.ApiException;
@@ -40,7 +41,7 @@ public final class HttpVerticle extends VerticleBase {
   public Future<?> start() {
     Config config = services.config();
     Router root = Router.router(vertx);
-    root.route().handler(new SecurityHeaders(config.raw().getString("PUBLIC_URL")));
+    root.route().handler(new SecurityHeaders(config.http().publicUrl()));
 
     new OpsRoutes(services).mount(root);
     // /simulator, only where `demo` registered a simulator on this Vert.x

@@ -1,5 +1,6 @@
 package dev.switchboard.app;
 
+import dev.switchboard.config.Config;
 import dev.switchboard.auth.Passwords;
 import dev.switchboard.demo.DemoMain;
 import dev.switchboard.demo.EmbeddedServers;

@@ -1,7 +1,7 @@
 package dev.switchboard.app;
 
+import dev.switchboard.config.Config;
 import dev.switchboard.auth.AuthService;
-import dev.switchboard.auth.Passwords;
 import dev.switchboard.auth.Tokens;
 import dev.switchboard.common.Services;
 import dev.switchboard.conversation.InboundHooks;
@@ -59,12 +59,12 @@ public final class Node {
     if (config.metaAppSecret() == null) {
       LOG.warn("META_APP_SECRET is not set: every webhook POST will be refused");
     }
-    Pool pool = Db.pool(vertx, config.databaseUrl(), config.intOr("DB_POOL_SIZE", 16));
+    Pool pool = Db.pool(vertx, config.databaseUrl(), config.store().dbPoolSize());
     RedisStore redis = new RedisStore(vertx, config.redisUrl(), config.redisPrefix());
-    EventLog events = new EventLog(redis, config.intOr("EVENT_LOG_MAXLEN", 1_000_000), config.intOr("EVENT_LOG_ACCOUNT_MAXLEN", 100_000));
+    EventLog events = new EventLog(redis, config.events().logMaxlen(), config.events().accountMaxlen());
     Tokens tokens = new Tokens(vertx, config.jwtSecret());
     WebClient graph = WebClient.create(vertx, new WebClientOptions()
-        .setConnectTimeout(config.intOr("GRAPH_TIMEOUT_MS", 10_000))
+        .setConnectTimeout(config.graph().timeoutMs())
         .setIdleTimeout(60)
         .setUserAgent("Switchboard/0.1"));
     Services services = new Services(vertx, config, pool, redis, events, tokens, graph, metrics, clock,
@@ -81,7 +81,7 @@ public final class Node {
         .compose(v -> Migrations.run(vertx, config.databaseUrl())
             .recover(err -> Future.failedFuture(new StartupException(
                 "migrating PostgreSQL at " + pgWhere + " failed: " + oneLine(err)))))
-        .compose(n -> new AuthService(vertx, pool, config.intOr("PASSWORD_ITERATIONS", Passwords.ITERATIONS)).seedAdmin(config.adminEmail(), config.adminPassword()))
+        .compose(n -> new AuthService(vertx, pool, config.auth().passwordIterations()).seedAdmin(config.adminEmail(), config.adminPassword()))
         .compose(created -> {
           node.adminCreated = created;
           return node.deployAll();
@@ -96,7 +96,7 @@ public final class Node {
   }
 
   private Future<Void> deployAll() {
-    int instances = services.config().intOr("HTTP_INSTANCES", Runtime.getRuntime().availableProcessors());
+    int instances = services.config().http().instances();
     List<HttpVerticle> servers = new ArrayList<>();
     return vertx.deployVerticle(() -> {
           HttpVerticle v = new HttpVerticle(services);
@@ -114,11 +114,11 @@ public final class Node {
   /** Background parts: processor, sweeper, send pipeline, timers, event fan-out, bots. */
   private Future<Void> deployWorkers() {
     List<Future<String>> all = new ArrayList<>();
-    if (services.config().intOr("PROFILE_LOOKUP", 1) != 0) {
+    if (services.config().processor().profileLookup()) {
       services.inboundHooks().register(new dev.switchboard.conversation.ProfileNameHook(services));
     }
     // ingress: processor and sweeper (PROCESSOR_ENABLED=false: a node that only stores webhooks)
-    if (!"false".equalsIgnoreCase(String.valueOf(services.config().raw().getValue("PROCESSOR_ENABLED", "true")))) {
+    if (services.config().processor().enabled()) {
       all.add(vertx.deployVerticle(new ProcessorVerticle(services)));
     }
 

@@ -26,14 +26,14 @@ public final class AuthRoutes {
   private final boolean secureCookie;
 
   public AuthRoutes(Services s, Sessions sessions) {
-    this.auth = new AuthService(s.vertx(), s.pool(), s.config().intOr("PASSWORD_ITERATIONS", Passwords.ITERATIONS));
+    this.auth = new AuthService(s.vertx(), s.pool(), s.config().auth().passwordIterations());
     this.sessions = sessions;
-    String publicUrl = s.config().raw().getString("PUBLIC_URL");
+    String publicUrl = s.config().http().publicUrl();
     this.secureCookie = publicUrl != null && publicUrl.trim().toLowerCase(java.util.Locale.ROOT).startsWith("https:");
     this.throttle = new LoginThrottle(s.redis(),
-        s.config().intOr("LOGIN_MAX_FAILURES", 5),
-        s.config().intOr("LOGIN_MAX_FAILURES_PER_ADDRESS", 20),
-        s.config().intOr("LOGIN_WINDOW_SECONDS", 900),
+        s.config().auth().loginMaxFailures(),
+        s.config().auth().loginMaxFailuresPerAddress(),
+        s.config().auth().loginWindowSeconds(),
         s.metrics());
   }
 

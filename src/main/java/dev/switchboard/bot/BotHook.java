@@ -88,7 +88,7 @@ public final class BotHook implements InboundHooks.Hook {
   public BotHook(Services services, BotReplies replies) {
     this.services = services;
     this.replies = replies;
-    this.maxRepliesPerMinute = services.config().intOr("BOT_MAX_REPLIES_PER_MINUTE", 5);
+    this.maxRepliesPerMinute = services.config().bot().maxRepliesPerMinute();
     MeterRegistry registry = services.metrics() != null ? services.metrics() : Metrics.globalRegistry;
     this.flowsRun = Counter.builder("switchboard_bot_flows_run").description("bot flows whose trigger matched").register(registry);
     this.repliesQueued = Counter.builder("switchboard_bot_replies_queued").description("bot replies queued for sending").register(registry);

@@ -1,6 +1,6 @@
 package dev.switchboard.common;
 
-import dev.switchboard.app.Config;
+import dev.switchboard.config.Config;
 import dev.switchboard.auth.Tokens;
 import dev.switchboard.conversation.InboundHooks;
 import dev.switchboard.window.WindowPolicy;

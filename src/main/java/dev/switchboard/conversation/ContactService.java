@@ -78,7 +78,7 @@ public final class ContactService {
       return s.graph().getAbs(url)
           .addQueryParam("fields", fields)
           .putHeader("Authorization", "Bearer " + r.getString("access_token"))
-          .timeout(s.config().intOr("GRAPH_TIMEOUT_MS", 10_000))
+          .timeout(s.config().graph().timeoutMs())
           .send()
           .recover(err -> Future.failedFuture(ApiException.badGateway("graph_unreachable",
               "the " + platform + " profile API did not answer: " + err.getMessage())))

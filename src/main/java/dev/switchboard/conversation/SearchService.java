@@ -125,7 +125,7 @@ public final class SearchService {
       ids = ids(BY_NAME, Tuple.of(accountId, likeEscape(name), q, limit));
     } else {
       kind = "name";
-      int window = s.config().intOr("SEARCH_SHORT_WINDOW", 2_000);
+      int window = s.config().inbox().searchShortWindow();
       ids = ids(BY_SHORT_NAME, Tuple.of(accountId, likeEscape(name), q, limit, window));
     }
     return ids.compose(list -> new ConversationService(s).views(list))

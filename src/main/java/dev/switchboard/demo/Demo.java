@@ -1,6 +1,6 @@
 package dev.switchboard.demo;
 
-import dev.switchboard.app.Config;
+import dev.switchboard.config.Config;
 import dev.switchboard.app.Launch;
 import dev.switchboard.app.Node;
 import io.vertx.core.Future;

@@ -1,6 +1,6 @@
 package dev.switchboard.demo;
 
-import dev.switchboard.app.Config;
+import dev.switchboard.config.Config;
 import dev.switchboard.auth.Passwords;
 import dev.switchboard.auth.Tokens;
 import dev.switchboard.store.Db;

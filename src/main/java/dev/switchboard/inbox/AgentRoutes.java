@@ -62,7 +62,7 @@ public final class AgentRoutes {
       throw ApiException.unprocessable("invalid_password", "password must be at most 1024 characters");
     }
     String finalRole = role;
-    Reply.created(ctx, s.vertx().executeBlocking(() -> Passwords.hash(password, s.config().intOr("PASSWORD_ITERATIONS", Passwords.ITERATIONS)))
+    Reply.created(ctx, s.vertx().executeBlocking(() -> Passwords.hash(password, s.config().auth().passwordIterations()))
         .compose(hash -> s.pool().preparedQuery(AdminSql.INSERT_USER).execute(Tuple.of(p.accountId(), name, email, hash, finalRole)))
         .map(rows -> {
           if (rows.size() == 0) {

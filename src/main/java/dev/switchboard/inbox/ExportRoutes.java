@@ -48,7 +48,7 @@ public final class ExportRoutes {
   public ExportRoutes(Services s) {
     this.s = s;
     this.conversations = new ConversationService(s);
-    this.fetch = s.config().intOr("EXPORT_FETCH", 500);
+    this.fetch = s.config().inbox().exportFetch();
   }
 
   public void mount(Router api) {

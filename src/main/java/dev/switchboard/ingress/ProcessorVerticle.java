@@ -55,10 +55,10 @@ public final class ProcessorVerticle extends VerticleBase {
   public ProcessorVerticle(Services services) {
     this.services = services;
     this.store = new InboundStore(services.inboundHooks());
-    this.batchSize = Math.max(1, services.config().intOr("PROCESSOR_BATCH", 500));
-    this.sweepMs = Math.max(50, services.config().intOr("PROCESSOR_SWEEP_MS", 1000));
+    this.batchSize = services.config().processor().batch();
+    this.sweepMs = services.config().processor().sweepMs();
     // more than one batch at a time lets PostgreSQL use more than one core (one backend per transaction)
-    this.concurrency = Math.max(1, services.config().intOr("PROCESSOR_CONCURRENCY", 1));
+    this.concurrency = services.config().processor().concurrency();
   }
 
   @Override

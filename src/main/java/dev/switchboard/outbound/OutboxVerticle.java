@@ -64,19 +64,18 @@ public final class OutboxVerticle extends VerticleBase {
 
   public OutboxVerticle(Services services) {
     this.services = services;
-    var config = services.config();
-    int timeoutMs = config.intOr("GRAPH_TIMEOUT_MS", 10_000);
-    this.graph = new GraphClient(services.graph(), config.graphApiUrl(), timeoutMs);
-    this.limiter = new RateLimiter(services.redis(), config.intOr("SEND_RATE_WHATSAPP", 80), config.intOr("SEND_RATE_DEFAULT", 40));
-    this.owner = config.nodeId() + "/" + UUID.randomUUID().toString().substring(0, 8);
+    var graphConfig = services.config().graph();
+    var config = services.config().outbox();
+    int timeoutMs = graphConfig.timeoutMs();
+    this.graph = new GraphClient(services.graph(), graphConfig.apiUrl(), timeoutMs);
+    this.limiter = new RateLimiter(services.redis(), config.sendRateWhatsapp(), config.sendRateDefault());
+    this.owner = services.config().nodeId() + "/" + UUID.randomUUID().toString().substring(0, 8);
     // the lease outlives the Graph timeout, so a live node always records its result before anyone may re-claim
-    this.leaseMs = Math.max(config.intOr("OUTBOUND_LEASE_MS", 60_000), 2L * timeoutMs + 1_000);
-    this.pollMs = config.intOr("OUTBOUND_POLL_MS", 1_000);
-    this.batch = config.intOr("OUTBOUND_BATCH", 32);
-    // 10: with the 500 ms base, doubling and the 60 s cap (jittered to 50-100 %), retries span at
-    // least ~90 s, so a Graph outage of a minute delays replies instead of failing them (5 gave ~4-8 s)
-    this.maxAttempts = Math.max(1, config.intOr("GRAPH_MAX_ATTEMPTS", 10));
-    this.retryBaseMs = Math.max(1, config.intOr("GRAPH_RETRY_BASE_MS", 500));
+    this.leaseMs = Math.max(config.leaseMs(), 2L * timeoutMs + 1_000);
+    this.pollMs = config.pollMs();
+    this.batch = config.batch();
+    this.maxAttempts = graphConfig.maxAttempts();
+    this.retryBaseMs = graphConfig.retryBaseMs();
     this.registry = services.metrics() != null ? services.metrics() : Metrics.globalRegistry;
     this.inDoubt = Counter.builder("switchboard_outbound_in_doubt_total")
         .description("claims taken over after a lease expired: the earlier send may have reached Meta")

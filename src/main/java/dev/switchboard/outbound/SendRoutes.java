@@ -33,7 +33,7 @@ public final class SendRoutes {
     this.services = services;
     this.outbox = new Outbox(services);
     this.templates = new Templates(services, new GraphClient(services.graph(), services.config().graphApiUrl(),
-        services.config().intOr("GRAPH_TIMEOUT_MS", 10_000)));
+        services.config().graph().timeoutMs()));
   }
 
   public void mount(Router api) {

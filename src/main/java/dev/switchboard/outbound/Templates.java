@@ -24,7 +24,7 @@ final class Templates {
   Templates(Services services, GraphClient graph) {
     this.services = services;
     this.graph = graph;
-    this.cacheSeconds = Math.max(1, services.config().intOr("TEMPLATE_CACHE_SECONDS", 60));
+    this.cacheSeconds = services.config().outbox().templateCacheSeconds();
   }
 
   /** The approved templates ({name, language, status, body}) of one WhatsApp channel. */

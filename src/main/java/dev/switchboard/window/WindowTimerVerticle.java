@@ -53,7 +53,7 @@ public final class WindowTimerVerticle extends VerticleBase {
   public WindowTimerVerticle(Services services) {
     this.services = services;
     this.timer = new WindowTimer(services.redis(), services.windows());
-    this.pollMs = services.config().intOr("WINDOW_TIMER_POLL_MS", 1_000);
+    this.pollMs = services.config().window().timerPollMs();
   }
 
   @Override
