@@ -8,6 +8,7 @@ import dev.switchboard.conversation.InboundStore.RawEvent;
 import dev.switchboard.conversation.Views;
 import dev.switchboard.store.Bus;
 import dev.switchboard.store.EventLog;
+import dev.switchboard.store.Unavailable;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -179,24 +180,11 @@ public final class ProcessorVerticle extends VerticleBase {
 
   /**
    * A failure that one event can cause (an SQL error, a hook's error), worth retrying event by
-   * event, as opposed to the database being away: connection loss, pool time-outs, a closed
-   * pool, or PostgreSQL refusing work (SQLSTATE classes 08 connection, 53 resources, 57 operator
-   * intervention such as a restart). Then nothing is marked and the sweeper tries again.
+   * event, as opposed to the database being away ({@link Unavailable}): then nothing is marked
+   * and the sweeper tries again.
    */
   private static boolean isSqlError(Throwable err) {
-    if (err instanceof PgException pg) {
-      String state = String.valueOf(pg.getSqlState());
-      return !(state.startsWith("08") || state.startsWith("53") || state.startsWith("57"));
-    }
-    for (Throwable t = err; t != null; t = t.getCause()) {
-      String name = t.getClass().getName();
-      String message = String.valueOf(t.getMessage());
-      if (t instanceof java.net.ConnectException || name.contains("Closed") || name.contains("Timeout")
-          || name.contains("ConnectionPoolTooBusy") || message.contains("closed") || message.contains("Connection refused")) {
-        return false;
-      }
-    }
-    return true;
+    return !Unavailable.is(err);
   }
 
   /** Deadlocks, serialisation failures, lock time-outs: the event is fine, only the moment was not. */
