@@ -1,5 +1,6 @@
 package dev.switchboard.conversation;
 
+import dev.switchboard.channel.GraphErrors;
 import dev.switchboard.common.ApiException;
 import dev.switchboard.common.Services;
 import dev.switchboard.store.Bus;
@@ -96,10 +97,7 @@ public final class ContactService {
       body = null;
     }
     if (resp.statusCode() / 100 != 2 || body == null || body.containsKey("error")) {
-      JsonObject error = body == null ? null : body.getJsonObject("error");
-      String message = error != null && error.getString("message") != null ? error.getString("message")
-          : "the profile API answered " + resp.statusCode();
-      throw ApiException.badGateway("graph_error", message);
+      throw ApiException.badGateway("graph_error", GraphErrors.classify(resp.statusCode(), resp.bodyAsString()).message());
     }
     String name;
     if ("messenger".equals(platform)) {

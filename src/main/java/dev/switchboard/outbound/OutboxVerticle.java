@@ -256,7 +256,7 @@ public final class OutboxVerticle extends VerticleBase {
         return failed(c, e.reasonCode(), reason + " (gave up after " + c.attempts() + " attempts)", tag);
       }
       case TOKEN -> {
-        return failed(c, e.reasonCode(), e.message(), tag).compose(v -> needsAttention(c, e.message()));
+        return failed(c, e.reasonCode(), e.message(), tag).compose(v -> ChannelAttention.tokenRefused(services, c.channelId(), e.message()));
       }
       default -> {
         return failed(c, e.reasonCode(), reason, tag);
@@ -397,21 +397,6 @@ public final class OutboxVerticle extends VerticleBase {
     return services.pool().preparedQuery(OutboxSql.MARK_FAILED).execute(Tuple.of(c.id(), code, message, tag))
         .map(rows -> rows.size() == 0 ? null : Views.message(rows.iterator().next()))
         .compose(view -> updated(c, view));
-  }
-
-  private Future<Void> needsAttention(Claim c, String reason) {
-    return services.pool().preparedQuery(OutboxSql.CHANNEL_NEEDS_ATTENTION).execute(Tuple.of(c.channelId(), reason))
-        .compose(rows -> {
-          LOG.warn("channel {} needs attention: its access token was refused", c.channelId());
-          if (rows.size() == 0) {
-            return Future.succeededFuture();
-          }
-          Row r = rows.iterator().next();
-          JsonObject channel = new JsonObject().put("id", String.valueOf(r.getLong("id"))).put("platform", r.getString("platform"))
-              .put("name", r.getString("name")).put("externalId", r.getString("external_id"))
-              .put("needsAttention", r.getString("needs_attention"));
-          return services.events().append(c.accountId(), Bus.CHANNEL_UPDATED, null, channel).mapEmpty();
-        });
   }
 
   private Future<Void> release(Claim c, long delayMs) {
