@@ -30,14 +30,6 @@ public final class WindowTimerVerticle extends VerticleBase {
   private static final int REBUILD_PAGE = 1_000;
   private static final int CLAIM_MAX = 200;
 
-  // conversations whose human-agent (longest) window may still be open, in id pages
-  private static final String OPEN_WINDOWS = """
-      SELECT cv.id, cv.last_inbound_at, cv.ad_referral_at, ch.platform
-        FROM conversations cv JOIN channels ch ON ch.id = cv.channel_id
-       WHERE cv.last_inbound_at > $1 AND cv.id > $2
-       ORDER BY cv.id LIMIT $3
-      """;
-
   private final Services services;
   private final WindowTimer timer;
   private final long pollMs;
@@ -89,7 +81,7 @@ public final class WindowTimerVerticle extends VerticleBase {
   private Future<Integer> rebuild(long afterId, int count) {
     Instant now = services.clock().instant();
     Instant oldest = now.minus(services.windows().humanAgent());
-    return services.pool().preparedQuery(OPEN_WINDOWS).execute(Tuple.of(Times.utc(oldest), afterId, REBUILD_PAGE)).compose(rows -> {
+    return services.pool().preparedQuery(WindowSql.OPEN_WINDOWS).execute(Tuple.of(Times.utc(oldest), afterId, REBUILD_PAGE)).compose(rows -> {
       List<WindowTimer.Expiry> expiries = new ArrayList<>();
       long last = afterId;
       for (Row r : rows) {
@@ -153,7 +145,7 @@ public final class WindowTimerVerticle extends VerticleBase {
 
   // PostgreSQL decides: a customer who wrote again since moved the expiry; then reschedule instead.
   private Future<Void> fire(WindowTimer.Expiry e, Instant now) {
-    return services.pool().preparedQuery(Views.CONVERSATION_SELECT + " WHERE cv.id = $1").execute(Tuple.of(e.conversationId()))
+    return services.pool().preparedQuery(WindowSql.CONVERSATION).execute(Tuple.of(e.conversationId()))
         .compose(rows -> {
           if (rows.size() == 0) {
             return Future.succeededFuture();
