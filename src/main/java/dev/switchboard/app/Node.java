@@ -129,7 +129,7 @@ public final class Node {
     // bot
     all.add(vertx.deployVerticle(new dev.switchboard.bot.BotVerticle(services)));
 
-    // live: event fan-out from the Redis log to the local event bus
+    // live: each node reads the Redis event log and hands every event to its own sockets (LiveHub)
     all.add(vertx.deployVerticle(new EventFanoutVerticle(services)));
 
     return Future.all(all).onSuccess(cf -> all.forEach(f -> deployments.add(f.result()))).mapEmpty();
@@ -199,9 +199,5 @@ public final class Node {
     public StartupException(String message) {
       super(message, null, false, false);
     }
-  }
-
-  static JsonObject describe(Config c) {
-    return new JsonObject().put("port", c.httpPort()).put("node", c.nodeId());
   }
 }

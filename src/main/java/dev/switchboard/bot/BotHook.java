@@ -107,9 +107,9 @@ public final class BotHook implements InboundHooks.Hook {
   }
 
   // One message after the other, in order. Not a chain of compose(): with a batch of thousands of
-  // messages that all finish synchronously (no flows, not answerable) the chain completes
-  // recursively and overflowed the event loop's stack, which wedged the processor for good
-  // (found by bench/scale with 10,000 messages in one batch). Synchronous steps loop instead.
+  // messages that all finish synchronously (no flows, not answerable) such a chain completes
+  // recursively and overflows the event loop's stack, wedging the processor. Synchronous steps
+  // loop instead.
   private void evaluateInOrder(Iterator<Inbound> it, SqlConnection tx, Map<Long, Future<List<Flow>>> flowsOfChannel, Promise<Void> done) {
     while (it.hasNext()) {
       Future<Void> step = evaluate(tx, it.next(), flowsOfChannel);

@@ -35,9 +35,9 @@ final class SearchSql {
    * the query is folded by the same sb_fold. The matching contacts' ids are collected first
    * (an InitPlan) and their conversations read with one index-only scan of
    * conversations_contact_idx in key order, never by scanning every conversation of the account
-   * (a common surname, ~1,200 contacts: 7.5 ms, against 10 ms for a nested loop per contact). The
-   * pattern is folded once, in its own InitPlan: in a generic plan {@code sb_fold($2)} is not a
-   * constant, and PostgreSQL ran unaccent again for every candidate row it rechecked (7.3 -> 5.5 ms).
+   * (cheaper than a nested loop per contact for a common surname). The pattern is folded once, in
+   * its own InitPlan: in a generic plan {@code sb_fold($2)} is not a constant, and PostgreSQL would
+   * run unaccent again for every candidate row it rechecks.
    */
   static final String BY_NAME = """
       SELECT c.id FROM conversations c
@@ -51,11 +51,10 @@ final class SearchSql {
 
   /**
    * A name query pg_trgm cannot index ("jo", "a b", "%"): no run of three letters or digits, so no
-   * trigram to look up, and the GIN index would hand back every contact (2.8 s for a one-letter
-   * query at a million contacts). Such a query is matched against the most recent
-   * {@code SEARCH_SHORT_WINDOW} (2,000) conversations instead, newest first, stopping at the page's
-   * end: a short query matches often, so it usually stops early; at worst it reads the window
-   * (a query matching nothing: 23 ms p95 with a window of 5,000 at a million conversations, so 2,000).
+   * trigram to look up, and the GIN index would hand back every contact (seconds at a million
+   * contacts). Such a query is matched against the most recent {@code SEARCH_SHORT_WINDOW}
+   * conversations instead, newest first, stopping at the page's end: a short query matches often,
+   * so it usually stops early; at worst it reads the window (docs/inbox-bench.md has the figures).
    */
   static final String BY_SHORT_NAME = """
       SELECT r.id FROM (

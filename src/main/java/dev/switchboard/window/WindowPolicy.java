@@ -99,22 +99,6 @@ public final class WindowPolicy {
     return Decision.CLOSED;
   }
 
-  /** When the decision for this sender next changes (null: it never will without a new inbound message). */
-  public Instant nextChange(String platform, Sender sender, Instant lastInboundAt, Instant now) {
-    if (lastInboundAt == null) {
-      return null;
-    }
-    Instant a = lastInboundAt.plus(standard);
-    if (now.isBefore(a)) {
-      return a;
-    }
-    Instant h = lastInboundAt.plus(humanAgent);
-    if (!isWhatsApp(platform) && sender == Sender.AGENT && now.isBefore(h)) {
-      return h;
-    }
-    return null;
-  }
-
   private static boolean isWhatsApp(String platform) {
     return "whatsapp".equals(platform);
   }

@@ -70,7 +70,6 @@ class WindowPolicyTest {
     assertThat(POLICY.decide("instagram", Sender.BOT, null, now)).isEqualTo(Decision.CLOSED);
     assertThat(POLICY.view("whatsapp", null, now)).isEqualTo(new WindowPolicy.View(null, null, true));
     assertThat(POLICY.view("messenger", null, now)).isEqualTo(new WindowPolicy.View(null, null, false));
-    assertThat(POLICY.nextChange("messenger", Sender.AGENT, null, now)).isNull();
   }
 
   @Test
@@ -83,16 +82,6 @@ class WindowPolicyTest {
     assertThat(POLICY.view("messenger", LAST, LAST.plus(STANDARD)))
         .isEqualTo(new WindowPolicy.View(LAST.plus(HUMAN), LAST.plus(STANDARD), false));
     assertThat(POLICY.view("instagram", LAST, LAST.plus(HUMAN)).templateRequired()).isFalse();
-  }
-
-  @Test
-  @DisplayName("the next change is the standard expiry, then (human on Messenger/Instagram) the human-agent expiry, then none")
-  void nextChange() {
-    assertThat(POLICY.nextChange("messenger", Sender.AGENT, LAST, LAST)).isEqualTo(LAST.plus(STANDARD));
-    assertThat(POLICY.nextChange("messenger", Sender.AGENT, LAST, LAST.plus(STANDARD))).isEqualTo(LAST.plus(HUMAN));
-    assertThat(POLICY.nextChange("messenger", Sender.BOT, LAST, LAST.plus(STANDARD))).isNull();
-    assertThat(POLICY.nextChange("whatsapp", Sender.AGENT, LAST, LAST.plus(STANDARD))).isNull();
-    assertThat(POLICY.nextChange("instagram", Sender.AGENT, LAST, LAST.plus(HUMAN))).isNull();
   }
 
   @Test
