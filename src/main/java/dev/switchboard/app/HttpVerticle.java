@@ -6,7 +6,7 @@ import dev.switchboard.auth.Sessions;
 import dev.switchboard.common.ApiException;
 import dev.switchboard.common.Services;
 import dev.switchboard.demo.SimulatorRoutes;
-import dev.switchboard.inbox.Errors;
+import dev.switchboard.http.Errors;
 import dev.switchboard.inbox.OpsRoutes;
 import dev.switchboard.ingress.WebhookRoutes;
 import dev.switchboard.inbox.live.EventRoutes;

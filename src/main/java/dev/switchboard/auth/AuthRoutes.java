@@ -1,7 +1,7 @@
 package dev.switchboard.auth;
 
 import dev.switchboard.common.ApiException;
-import dev.switchboard.common.Bodies;
+import dev.switchboard.http.Bodies;
 import dev.switchboard.common.Services;
 import io.vertx.core.Future;
 import io.vertx.core.http.Cookie;

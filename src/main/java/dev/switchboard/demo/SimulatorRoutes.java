@@ -2,9 +2,9 @@ package dev.switchboard.demo;
 
 import dev.switchboard.channel.whatsapp.WaIds;
 import dev.switchboard.common.ApiException;
-import dev.switchboard.common.Bodies;
+import dev.switchboard.http.Bodies;
 import dev.switchboard.common.Services;
-import dev.switchboard.inbox.Errors;
+import dev.switchboard.http.Errors;
 import dev.switchboard.inbox.WebRoutes;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;

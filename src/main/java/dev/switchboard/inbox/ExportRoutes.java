@@ -1,7 +1,7 @@
 package dev.switchboard.inbox;
 
 import dev.switchboard.auth.Principal;
-import dev.switchboard.common.Bodies;
+import dev.switchboard.http.Bodies;
 import dev.switchboard.common.Services;
 import dev.switchboard.common.Times;
 import dev.switchboard.conversation.ConversationFilter;

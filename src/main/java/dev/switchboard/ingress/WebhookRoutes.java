@@ -2,7 +2,7 @@ package dev.switchboard.ingress;
 
 import dev.switchboard.channel.WebhookParsers;
 import dev.switchboard.common.Services;
-import dev.switchboard.inbox.Errors;
+import dev.switchboard.http.Errors;
 import dev.switchboard.store.Bus;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -4,7 +4,7 @@ import dev.switchboard.auth.Principal;
 import dev.switchboard.channel.GraphClient;
 import dev.switchboard.channel.Sender;
 import dev.switchboard.common.ApiException;
-import dev.switchboard.common.Bodies;
+import dev.switchboard.http.Bodies;
 import dev.switchboard.common.Ids;
 import dev.switchboard.common.Services;
 import dev.switchboard.common.Text;

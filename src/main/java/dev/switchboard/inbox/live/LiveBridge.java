@@ -4,7 +4,7 @@ import dev.switchboard.auth.Principal;
 import dev.switchboard.auth.Sessions;
 import dev.switchboard.common.Services;
 import dev.switchboard.config.Config;
-import dev.switchboard.inbox.Errors;
+import dev.switchboard.http.Errors;
 import dev.switchboard.store.Bus;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;

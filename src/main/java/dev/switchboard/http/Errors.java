@@ -1,4 +1,4 @@
-package dev.switchboard.inbox;
+package dev.switchboard.http;
 
 import dev.switchboard.common.ApiException;
 import dev.switchboard.store.Unavailable;
