@@ -2,12 +2,12 @@ package dev.switchboard.app;
 
 import dev.switchboard.config.Config;
 import dev.switchboard.auth.AuthService;
-import dev.switchboard.auth.Tokens;
+import dev.switchboard.common.Tokens;
 import dev.switchboard.common.Services;
-import dev.switchboard.conversation.InboundHooks;
+import dev.switchboard.common.InboundHooks;
 import dev.switchboard.ingress.ProcessorVerticle;
 import dev.switchboard.inbox.live.EventFanoutVerticle;
-import dev.switchboard.window.WindowPolicy;
+import dev.switchboard.common.WindowPolicy;
 import dev.switchboard.store.Db;
 import dev.switchboard.store.EventLog;
 import dev.switchboard.store.Migrations;

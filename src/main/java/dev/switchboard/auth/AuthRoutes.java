@@ -1,5 +1,6 @@
 package dev.switchboard.auth;
 
+import dev.switchboard.common.Principal;
 import dev.switchboard.common.ApiException;
 import dev.switchboard.http.Bodies;
 import dev.switchboard.common.Services;

@@ -1,5 +1,7 @@
 package dev.switchboard.auth;
 
+import dev.switchboard.common.Principal;
+import dev.switchboard.common.Tokens;
 import dev.switchboard.common.ApiException;
 import dev.switchboard.store.RedisStore;
 import io.vertx.core.Future;

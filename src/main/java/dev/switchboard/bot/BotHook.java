@@ -2,8 +2,8 @@ package dev.switchboard.bot;
 
 import dev.switchboard.common.ApiException;
 import dev.switchboard.common.Services;
-import dev.switchboard.conversation.Inbound;
-import dev.switchboard.conversation.InboundHooks;
+import dev.switchboard.common.Inbound;
+import dev.switchboard.common.InboundHooks;
 import dev.switchboard.conversation.Views;
 import dev.switchboard.store.Bus;
 import io.micrometer.core.instrument.Counter;

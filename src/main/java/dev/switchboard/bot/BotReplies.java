@@ -1,6 +1,6 @@
 package dev.switchboard.bot;
 
-import dev.switchboard.conversation.Inbound;
+import dev.switchboard.common.Inbound;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.SqlConnection;
 

@@ -2,7 +2,7 @@ package dev.switchboard.bot;
 
 import dev.switchboard.channel.Sender;
 import dev.switchboard.common.Services;
-import dev.switchboard.conversation.Inbound;
+import dev.switchboard.common.Inbound;
 import dev.switchboard.outbound.Outbox;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.SqlConnection;

@@ -1,9 +1,6 @@
 package dev.switchboard.common;
 
 import dev.switchboard.config.Config;
-import dev.switchboard.auth.Tokens;
-import dev.switchboard.conversation.InboundHooks;
-import dev.switchboard.window.WindowPolicy;
 import dev.switchboard.store.EventLog;
 import dev.switchboard.store.RedisStore;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -1,5 +1,6 @@
 package dev.switchboard.conversation;
 
+import dev.switchboard.common.Phones;
 import dev.switchboard.common.ApiException;
 import dev.switchboard.common.Services;
 import io.vertx.core.Future;

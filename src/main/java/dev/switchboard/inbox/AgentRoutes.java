@@ -2,7 +2,7 @@ package dev.switchboard.inbox;
 
 import dev.switchboard.http.Reply;
 import dev.switchboard.auth.Passwords;
-import dev.switchboard.auth.Principal;
+import dev.switchboard.common.Principal;
 import dev.switchboard.auth.Sessions;
 import dev.switchboard.common.ApiException;
 import dev.switchboard.http.Bodies;

@@ -1,7 +1,7 @@
 package dev.switchboard.inbox;
 
 import dev.switchboard.http.Reply;
-import dev.switchboard.auth.Principal;
+import dev.switchboard.common.Principal;
 import dev.switchboard.common.ApiException;
 import dev.switchboard.http.Bodies;
 import dev.switchboard.common.Ids;

@@ -1,7 +1,7 @@
 package dev.switchboard.inbox;
 
 import dev.switchboard.http.Reply;
-import dev.switchboard.auth.Principal;
+import dev.switchboard.common.Principal;
 import dev.switchboard.http.Bodies;
 import dev.switchboard.common.Services;
 import dev.switchboard.conversation.SearchService;

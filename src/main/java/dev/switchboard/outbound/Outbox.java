@@ -7,7 +7,7 @@ import dev.switchboard.common.Times;
 import dev.switchboard.conversation.Placeholders;
 import dev.switchboard.conversation.Views;
 import dev.switchboard.store.Bus;
-import dev.switchboard.window.WindowPolicy;
+import dev.switchboard.common.WindowPolicy;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

@@ -12,7 +12,7 @@ import dev.switchboard.conversation.Views;
 import dev.switchboard.conversation.WhatsAppIdentities;
 import dev.switchboard.store.Bus;
 import dev.switchboard.store.EventLog;
-import dev.switchboard.window.WindowPolicy;
+import dev.switchboard.common.WindowPolicy;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Metrics;
 import io.vertx.core.Future;

@@ -1,6 +1,6 @@
 package dev.switchboard.outbound;
 
-import dev.switchboard.auth.Principal;
+import dev.switchboard.common.Principal;
 import dev.switchboard.channel.GraphClient;
 import dev.switchboard.channel.Sender;
 import dev.switchboard.common.ApiException;

@@ -1,7 +1,7 @@
 package dev.switchboard.ingress;
 
-import dev.switchboard.conversation.Inbound;
-import dev.switchboard.conversation.InboundHooks;
+import dev.switchboard.common.Inbound;
+import dev.switchboard.common.InboundHooks;
 import dev.switchboard.support.Http;
 import dev.switchboard.support.NodeExtension;
 import dev.switchboard.support.Seed;

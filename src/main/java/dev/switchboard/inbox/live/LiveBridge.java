@@ -1,6 +1,6 @@
 package dev.switchboard.inbox.live;
 
-import dev.switchboard.auth.Principal;
+import dev.switchboard.common.Principal;
 import dev.switchboard.auth.Sessions;
 import dev.switchboard.common.Services;
 import dev.switchboard.config.Config;

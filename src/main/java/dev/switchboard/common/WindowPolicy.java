@@ -1,4 +1,4 @@
-package dev.switchboard.window;
+package dev.switchboard.common;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -45,7 +45,7 @@ public final class WindowPolicy {
   }
 
   /** When the standard window ends (for this platform, this last inbound and ad referral). */
-  Instant standardEnd(String platform, Instant lastInboundAt, Instant adReferralAt) {
+  public Instant standardEnd(String platform, Instant lastInboundAt, Instant adReferralAt) {
     Instant end = lastInboundAt.plus(standard);
     if (adReferralAt != null && !isWhatsApp(platform)) {
       Instant ad = adReferralAt.plus(AD_REFERRAL);

@@ -1,4 +1,4 @@
-package dev.switchboard.conversation;
+package dev.switchboard.common;
 
 import io.vertx.core.Future;
 import io.vertx.sqlclient.SqlConnection;

@@ -1,4 +1,4 @@
-package dev.switchboard.auth;
+package dev.switchboard.common;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
