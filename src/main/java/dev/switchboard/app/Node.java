@@ -6,6 +6,7 @@ import dev.switchboard.common.Tokens;
 import dev.switchboard.common.Services;
 import dev.switchboard.common.InboundHooks;
 import dev.switchboard.ingress.ProcessorVerticle;
+import dev.switchboard.launch.StartupException;
 import dev.switchboard.inbox.live.EventFanoutVerticle;
 import dev.switchboard.common.WindowPolicy;
 import dev.switchboard.store.Db;
@@ -194,10 +195,4 @@ public final class Node {
     return url.replaceAll("//[^@/]*@", "//***@");
   }
 
-  /** A start-up failure; its message is printed as one line and the process exits. */
-  public static final class StartupException extends RuntimeException {
-    public StartupException(String message) {
-      super(message, null, false, false);
-    }
-  }
 }

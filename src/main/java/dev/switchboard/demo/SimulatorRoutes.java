@@ -5,6 +5,7 @@ import dev.switchboard.common.ApiException;
 import dev.switchboard.http.Bodies;
 import dev.switchboard.common.Services;
 import dev.switchboard.http.Errors;
+import dev.switchboard.http.ExtraRoutes;
 import dev.switchboard.inbox.WebRoutes;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -26,12 +27,17 @@ import java.util.Set;
  * registered a {@link Simulator} on this Vert.x instance; a production node has none, so
  * nothing here exists there.
  */
-public final class SimulatorRoutes {
+public final class SimulatorRoutes implements ExtraRoutes {
 
   private static final Set<String> PLATFORMS = Set.of("whatsapp", "messenger", "instagram");
 
   private final Services s;
   private final Simulator sim;
+
+  /** The instance {@link java.util.ServiceLoader} makes; it mounts a fresh one per server. */
+  public SimulatorRoutes() {
+    this(null, null);
+  }
 
   private SimulatorRoutes(Services s, Simulator sim) {
     this.s = s;
@@ -39,10 +45,11 @@ public final class SimulatorRoutes {
   }
 
   /** Mounts the simulator if the demo registered one; otherwise does nothing. */
-  public static void mount(Router root, Services services) {
-    Simulator sim = Simulator.lookup(services.vertx());
-    if (sim != null) {
-      new SimulatorRoutes(services, sim).mountOn(root);
+  @Override
+  public void mount(Router root, Services services) {
+    Simulator registered = Simulator.lookup(services.vertx());
+    if (registered != null) {
+      new SimulatorRoutes(services, registered).mountOn(root);
     }
   }
 

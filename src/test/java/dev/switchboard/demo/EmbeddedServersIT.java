@@ -1,5 +1,6 @@
 package dev.switchboard.demo;
 
+import dev.switchboard.embedded.EmbeddedServers;
 import dev.switchboard.config.Config;
 import dev.switchboard.app.Main;
 import dev.switchboard.app.Node;
