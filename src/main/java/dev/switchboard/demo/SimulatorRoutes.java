@@ -69,7 +69,7 @@ public final class SimulatorRoutes implements ExtraRoutes {
       }
     });
     r.get("/graph/:version/:userId").handler(this::profile);
-    r.route("/graph/*").handler(ctx -> answer(ctx, Simulator.graphError(400,
+    r.route("/graph/*").handler(ctx -> answer(ctx, GraphStandIn.error(400,
         "Unsupported " + ctx.request().method().name().toLowerCase() + " request.", 100)));
 
     r.get("/api/customers").handler(this::customers);
@@ -132,7 +132,7 @@ public final class SimulatorRoutes implements ExtraRoutes {
             }
           }
           if ("whatsapp".equals(platform)) {
-            answer(ctx, Simulator.graphError(400, "(#100) A WhatsApp token cannot send to /me/messages.", 100));
+            answer(ctx, GraphStandIn.error(400, "(#100) A WhatsApp token cannot send to /me/messages.", 100));
             return;
           }
           answer(ctx, sim.graphSend(platform, pageId, body));
@@ -159,7 +159,7 @@ public final class SimulatorRoutes implements ExtraRoutes {
     String auth = ctx.request().getHeader("Authorization");
     String token = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7).trim() : null;
     if (token == null || token.isEmpty()) {
-      answer(ctx, Simulator.graphError(400, "An active access token must be used to query information about the current user.", 2500));
+      answer(ctx, GraphStandIn.error(400, "An active access token must be used to query information about the current user.", 2500));
       return null;
     }
     return token;
@@ -174,7 +174,7 @@ public final class SimulatorRoutes implements ExtraRoutes {
     } catch (RuntimeException ignored) {
       // answered below, as Graph does
     }
-    answer(ctx, Simulator.graphError(400, "(#100) The request body must be JSON.", 100));
+    answer(ctx, GraphStandIn.error(400, "(#100) The request body must be JSON.", 100));
     return null;
   }
 
