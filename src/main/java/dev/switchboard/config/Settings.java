@@ -127,6 +127,15 @@ public final class Settings {
   private Settings() {
   }
 
+  /** The default of an integer setting, for code that needs it without a configuration at hand. */
+  public static int defaultInteger(String key) {
+    Setting s = ALL.get(key);
+    if (s == null || s.kind() != Kind.INTEGER || s.fallback() == null) {
+      throw new IllegalArgumentException(key + " is not an integer setting with a fixed default");
+    }
+    return (Integer) s.fallback();
+  }
+
   /** Every setting, in the order of {@code docs/configuration.md}'s sections. */
   public static Map<String, Setting> all() {
     return Collections.unmodifiableMap(ALL);

@@ -69,6 +69,13 @@ class ConfigTest {
     assertThat(blank.graphApiUrl()).isEqualTo("http://g");
   }
 
+  @Test
+  void codeThatNeedsADefaultReadsItFromTheTable() {
+    assertThat(dev.switchboard.common.Tokens.TTL_SECONDS).isEqualTo(Config.load(null, Map.of(), new JsonObject()).auth().accessTokenSeconds());
+    assertThat(dev.switchboard.auth.Passwords.ITERATIONS).isEqualTo(600_000);
+    assertThatThrownBy(() -> Settings.defaultInteger("HTTP_INSTANCES")).isInstanceOf(IllegalArgumentException.class);
+  }
+
   /** Each documented row: its section, the keys it names, and its cells. */
   record Row(String section, List<String> keys, List<String> cells) {
   }
