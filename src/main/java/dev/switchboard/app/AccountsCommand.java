@@ -4,7 +4,8 @@ import dev.switchboard.auth.Accounts;
 import dev.switchboard.auth.AuthService;
 import dev.switchboard.auth.Passwords;
 import dev.switchboard.auth.Sessions;
-import dev.switchboard.auth.Tokens;
+import dev.switchboard.common.Tokens;
+import dev.switchboard.config.Config;
 import dev.switchboard.common.ApiException;
 import dev.switchboard.common.Text;
 import dev.switchboard.store.Db;
@@ -82,7 +83,7 @@ public final class AccountsCommand {
       pool = Db.pool(vertx, config.databaseUrl(), 2);
       redis = config.redisUrl() == null ? null : new RedisStore(vertx, config.redisUrl(), config.redisPrefix());
       Launch.await(Migrations.run(vertx, config.databaseUrl()), 120);
-      AuthService auth = new AuthService(vertx, pool, config.intOr("PASSWORD_ITERATIONS", Passwords.ITERATIONS));
+      AuthService auth = new AuthService(vertx, pool, config.auth().passwordIterations());
       Sessions sessions = new Sessions(pool, redis, new Tokens(vertx, config.jwtSecret()), 0, Duration.ZERO, Duration.ZERO,
           Clock.systemUTC());
       Accounts accounts = new Accounts(pool, auth, sessions);

@@ -1,11 +1,12 @@
 package dev.switchboard.app;
 
+import dev.switchboard.config.Config;
 import dev.switchboard.auth.AuthRoutes;
 import dev.switchboard.auth.Sessions;
 import dev.switchboard.common.ApiException;
 import dev.switchboard.common.Services;
-import dev.switchboard.demo.SimulatorRoutes;
-import dev.switchboard.inbox.Errors;
+import dev.switchboard.http.Errors;
+import dev.switchboard.http.ExtraRoutes;
 import dev.switchboard.inbox.OpsRoutes;
 import dev.switchboard.ingress.WebhookRoutes;
 import dev.switchboard.inbox.live.EventRoutes;
@@ -18,6 +19,8 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.JWTAuthHandler;
+
+import java.util.ServiceLoader;
 
 /**
  * One HTTP server instance (one per event loop): operations endpoints, webhook ingress, the
@@ -40,11 +43,11 @@ public final class HttpVerticle extends VerticleBase {
   public Future<?> start() {
     Config config = services.config();
     Router root = Router.router(vertx);
-    root.route().handler(new SecurityHeaders(config.raw().getString("PUBLIC_URL")));
+    root.route().handler(new SecurityHeaders(config.http().publicUrl()));
 
     new OpsRoutes(services).mount(root);
-    // /simulator, only where `demo` registered a simulator on this Vert.x
-    SimulatorRoutes.mount(root, services);
+    // routes of commands beside the node (the demo's /simulator), found on the class path
+    ServiceLoader.load(ExtraRoutes.class).forEach(extra -> extra.mount(root, services));
     Router api = Router.router(vertx);
     api.route().consumes("application/json").consumes("*/*");
     // the sign-in is the one route open to anyone, so its body is read under a small limit of its own

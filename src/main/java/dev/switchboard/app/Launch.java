@@ -1,6 +1,11 @@
 package dev.switchboard.app;
 
-import dev.switchboard.demo.EmbeddedServers;
+import dev.switchboard.config.Config;
+import dev.switchboard.common.Services;
+import dev.switchboard.embedded.EmbeddedServers;
+import dev.switchboard.launch.Launcher;
+import dev.switchboard.launch.Running;
+import dev.switchboard.launch.StartupException;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
@@ -16,9 +21,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.HexFormat;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 
@@ -28,7 +30,7 @@ import java.util.function.Function;
  * whatever asks: the node (in-flight work finishes), its Vert.x, then Redis, then PostgreSQL.
  * Started and stopped from plain threads, never an event loop.
  */
-public final class Launch implements AutoCloseable {
+public final class Launch implements Running {
 
   private static final Logger LOG = LoggerFactory.getLogger(Launch.class);
 
@@ -64,7 +66,7 @@ public final class Launch implements AutoCloseable {
   /**
    * Creates Vert.x, runs {@code beforeNode} on it (the demo deploys its simulator there), and
    * starts the node. On failure it stops whatever it started, {@code servers} included, and
-   * throws: {@link Node.StartupException} with a one-line message, or another runtime exception.
+   * throws: {@link StartupException} with a one-line message, or another runtime exception.
    */
   public static Launch start(EmbeddedServers servers, Config config, Function<Vertx, Future<?>> beforeNode) {
     Vertx vertx = null;
@@ -87,16 +89,26 @@ public final class Launch implements AutoCloseable {
     return node;
   }
 
+  @Override
+  public int port() {
+    return node.port();
+  }
+
+  @Override
+  public Services services() {
+    return node.services();
+  }
+
+  @Override
   public Vertx vertx() {
     return vertx;
   }
 
-  /** The embedded servers, or null when both DATABASE_URL and REDIS_URL named real ones. */
+  @Override
   public EmbeddedServers servers() {
     return servers;
   }
 
-  /** Stops, once, in order: the node, Vert.x, Redis, PostgreSQL. */
   @Override
   public void close() {
     if (closed.compareAndSet(false, true)) {
@@ -127,6 +139,7 @@ public final class Launch implements AutoCloseable {
    * shutdown hook would still run, but the process would exit 143 or 130, which supervisors
    * report as a failure. {@code announce} runs first, once (a line on the console).
    */
+  @Override
   public void closeOnSignals(Runnable announce) {
     AtomicBoolean announced = new AtomicBoolean();
     Runnable stop = () -> {
@@ -170,25 +183,25 @@ public final class Launch implements AutoCloseable {
       }
       return secret;
     } catch (IOException e) {
-      throw new Node.StartupException("cannot keep the JWT secret in " + file + ": " + e.getMessage());
+      throw new StartupException("cannot keep the JWT secret in " + file + ": " + e.getMessage());
     }
   }
 
   /** Waits on a plain thread for a future. */
   public static <T> T await(Future<T> f, int seconds) {
-    try {
-      return f.toCompletionStage().toCompletableFuture().get(seconds, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof RuntimeException re) {
-        throw re;
-      }
-      throw new IllegalStateException(cause);
-    } catch (TimeoutException e) {
-      throw new IllegalStateException("timed out after " + seconds + " s", e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted", e);
+    return Running.await(f, seconds);
+  }
+
+  /** How commands outside the app (the demo) start a node; registered in META-INF/services. */
+  public static final class Provider implements Launcher {
+    @Override
+    public JsonObject embeddedSettings(EmbeddedServers servers, Path dataDir, Config configured) {
+      return Launch.embeddedSettings(servers, dataDir, configured);
+    }
+
+    @Override
+    public Running start(EmbeddedServers servers, Config config, Function<Vertx, Future<?>> beforeNode) {
+      return Launch.start(servers, config, beforeNode);
     }
   }
 }

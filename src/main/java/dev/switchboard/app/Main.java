@@ -1,8 +1,10 @@
 package dev.switchboard.app;
 
+import dev.switchboard.config.Config;
 import dev.switchboard.auth.Passwords;
-import dev.switchboard.demo.DemoMain;
-import dev.switchboard.demo.EmbeddedServers;
+import dev.switchboard.embedded.EmbeddedServers;
+import dev.switchboard.launch.Command;
+import dev.switchboard.launch.StartupException;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -17,6 +19,7 @@ import org.slf4j.LoggerFactory;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.ServiceLoader;
 
 /**
  * {@code java -jar target/switchboard.jar [--data DIR] [--port N] [--help]}: loads the config and
@@ -48,9 +51,13 @@ public final class Main {
   }
 
   public static void main(String[] args) {
-    if (args.length > 0 && args[0].equals("demo")) {
-      DemoMain.main(Arrays.copyOfRange(args, 1, args.length));
-      return;
+    if (args.length > 0 && !args[0].startsWith("-")) {
+      for (Command command : ServiceLoader.load(Command.class)) {
+        if (command.name().equals(args[0])) {
+          command.main(Arrays.copyOfRange(args, 1, args.length));
+          return;
+        }
+      }
     }
     if (args.length > 0 && args[0].equals("accounts")) {
       System.exit(AccountsCommand.run(Arrays.copyOfRange(args, 1, args.length), System.getenv(), Path.of("conf", "config.json"),
@@ -111,7 +118,7 @@ public final class Main {
       } else if (a.dataDir() != null) {
         LOG.warn("--data is not used: DATABASE_URL and REDIS_URL name the servers");
       }
-    } catch (EmbeddedServers.EmbeddedException | Node.StartupException | Config.ConfigException e) {
+    } catch (EmbeddedServers.EmbeddedException | StartupException | Config.ConfigException e) {
       if (servers != null) {
         servers.close();
       }
@@ -122,7 +129,7 @@ public final class Main {
     try {
       launch = Launch.start(servers, config, null);
     } catch (RuntimeException e) {
-      fail(1, e instanceof Node.StartupException ? e.getMessage() : Node.oneLine(e));
+      fail(1, e instanceof StartupException ? e.getMessage() : Node.oneLine(e));
       return;
     }
     launch.closeOnSignals(() -> LOG.info("stopping: finishing in-flight work{}",

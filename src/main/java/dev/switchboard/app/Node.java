@@ -1,15 +1,16 @@
 package dev.switchboard.app;
 
+import dev.switchboard.config.Config;
 import dev.switchboard.auth.AuthService;
-import dev.switchboard.auth.Passwords;
-import dev.switchboard.auth.Tokens;
+import dev.switchboard.common.Tokens;
 import dev.switchboard.common.Services;
-import dev.switchboard.conversation.InboundHooks;
+import dev.switchboard.common.InboundHooks;
 import dev.switchboard.events.EventPublisher;
 import dev.switchboard.events.EventRelayVerticle;
 import dev.switchboard.ingress.ProcessorVerticle;
+import dev.switchboard.launch.StartupException;
 import dev.switchboard.inbox.live.EventFanoutVerticle;
-import dev.switchboard.window.WindowPolicy;
+import dev.switchboard.common.WindowPolicy;
 import dev.switchboard.store.Db;
 import dev.switchboard.store.EventLog;
 import dev.switchboard.store.Migrations;
@@ -62,12 +63,12 @@ public final class Node {
     if (config.metaAppSecret() == null) {
       LOG.warn("META_APP_SECRET is not set: every webhook POST will be refused");
     }
-    Pool pool = Db.pool(vertx, config.databaseUrl(), config.intOr("DB_POOL_SIZE", 16));
+    Pool pool = Db.pool(vertx, config.databaseUrl(), config.store().dbPoolSize());
     RedisStore redis = new RedisStore(vertx, config.redisUrl(), config.redisPrefix());
-    EventLog events = new EventLog(redis, config.intOr("EVENT_LOG_MAXLEN", 1_000_000), config.intOr("EVENT_LOG_ACCOUNT_MAXLEN", 100_000));
+    EventLog events = new EventLog(redis, config.events().logMaxlen(), config.events().accountMaxlen());
     Tokens tokens = new Tokens(vertx, config.jwtSecret());
     WebClient graph = WebClient.create(vertx, new WebClientOptions()
-        .setConnectTimeout(config.intOr("GRAPH_TIMEOUT_MS", 10_000))
+        .setConnectTimeout(config.graph().timeoutMs())
         .setIdleTimeout(60)
         .setUserAgent("Switchboard/0.1"));
     Services services = new Services(vertx, config, pool, redis, events, tokens, graph, metrics, clock,
@@ -84,7 +85,7 @@ public final class Node {
         .compose(v -> Migrations.run(vertx, config.databaseUrl())
             .recover(err -> Future.failedFuture(new StartupException(
                 "migrating PostgreSQL at " + pgWhere + " failed: " + oneLine(err)))))
-        .compose(n -> new AuthService(vertx, pool, config.intOr("PASSWORD_ITERATIONS", Passwords.ITERATIONS)).seedAdmin(config.adminEmail(), config.adminPassword()))
+        .compose(n -> new AuthService(vertx, pool, config.auth().passwordIterations()).seedAdmin(config.adminEmail(), config.adminPassword()))
         .compose(created -> {
           node.adminCreated = created;
           return node.deployAll();
@@ -99,7 +100,7 @@ public final class Node {
   }
 
   private Future<Void> deployAll() {
-    int instances = services.config().intOr("HTTP_INSTANCES", Runtime.getRuntime().availableProcessors());
+    int instances = services.config().http().instances();
     List<HttpVerticle> servers = new ArrayList<>();
     return vertx.deployVerticle(() -> {
           HttpVerticle v = new HttpVerticle(services);
@@ -129,7 +130,7 @@ public final class Node {
     router.route().handler(new SecurityHeaders(null));
     new dev.switchboard.inbox.OpsRoutes(services).mountMetrics(router);
     router.route().handler(ctx -> ctx.fail(dev.switchboard.common.ApiException.notFound("route")));
-    router.route().failureHandler(dev.switchboard.inbox.Errors::handle);
+    router.route().failureHandler(dev.switchboard.http.Errors::handle);
     return vertx.createHttpServer(new io.vertx.core.http.HttpServerOptions()
             .setHost(config.metricsBindAddress()).setPort(config.metricsPort()).setIdleTimeout(60))
         .requestHandler(router).listen()
@@ -148,16 +149,14 @@ public final class Node {
   private Future<Void> deployWorkers() {
     List<Future<String>> all = new ArrayList<>();
     // events: the relay from the outbox to the log; first, so it is the last to stop
-    var config = services.config();
+    var events = services.config().events();
     all.add(vertx.deployVerticle(new EventRelayVerticle(services.pool(), services.events(), services.publisher(), services.metrics(),
-        config.intOr("RELAY_BATCH", 1_000), Math.max(10, config.intOr("RELAY_POLL_MS", 1_000)),
-        Math.max(0, config.intOr("OUTBOX_RETENTION_MS", 600_000)), Math.max(100, config.intOr("OUTBOX_PRUNE_MS", 30_000)),
-        config.raw().getString("FAULT_POINT"))));
-    if (services.config().intOr("PROFILE_LOOKUP", 1) != 0) {
+        events.relayBatch(), events.relayPollMs(), events.outboxRetentionMs(), events.outboxPruneMs(), events.faultPoint())));
+    if (services.config().processor().profileLookup()) {
       services.inboundHooks().register(new dev.switchboard.conversation.ProfileNameHook(services));
     }
     // ingress: processor and sweeper (PROCESSOR_ENABLED=false: a node that only stores webhooks)
-    if (!"false".equalsIgnoreCase(String.valueOf(services.config().raw().getValue("PROCESSOR_ENABLED", "true")))) {
+    if (services.config().processor().enabled()) {
       all.add(vertx.deployVerticle(new ProcessorVerticle(services)));
     }
 
@@ -168,7 +167,7 @@ public final class Node {
     // bot
     all.add(vertx.deployVerticle(new dev.switchboard.bot.BotVerticle(services)));
 
-    // live: event fan-out from the Redis log to the local event bus
+    // live: each node reads the Redis event log and hands every event to its own sockets (LiveHub)
     all.add(vertx.deployVerticle(new EventFanoutVerticle(services)));
 
     return Future.all(all).onSuccess(cf -> all.forEach(f -> deployments.add(f.result()))).mapEmpty();
@@ -234,14 +233,4 @@ public final class Node {
     return url.replaceAll("//[^@/]*@", "//***@");
   }
 
-  /** A start-up failure; its message is printed as one line and the process exits. */
-  public static final class StartupException extends RuntimeException {
-    public StartupException(String message) {
-      super(message, null, false, false);
-    }
-  }
-
-  static JsonObject describe(Config c) {
-    return new JsonObject().put("port", c.httpPort()).put("node", c.nodeId());
-  }
 }

@@ -1,8 +1,9 @@
 package dev.switchboard.auth;
 
+import dev.switchboard.common.Principal;
 import dev.switchboard.common.ApiException;
-import dev.switchboard.common.Bodies;
-import dev.switchboard.common.ClientAddress;
+import dev.switchboard.http.Bodies;
+import dev.switchboard.config.ClientAddress;
 import dev.switchboard.common.Services;
 import io.vertx.core.Future;
 import io.vertx.core.http.Cookie;
@@ -28,15 +29,15 @@ public final class AuthRoutes {
   private final ClientAddress clients;
 
   public AuthRoutes(Services s, Sessions sessions) {
-    this.auth = new AuthService(s.vertx(), s.pool(), s.config().intOr("PASSWORD_ITERATIONS", Passwords.ITERATIONS));
+    this.auth = new AuthService(s.vertx(), s.pool(), s.config().auth().passwordIterations());
     this.sessions = sessions;
     this.clients = s.config().clientAddress();
-    String publicUrl = s.config().raw().getString("PUBLIC_URL");
+    String publicUrl = s.config().http().publicUrl();
     this.secureCookie = publicUrl != null && publicUrl.trim().toLowerCase(java.util.Locale.ROOT).startsWith("https:");
     this.throttle = new LoginThrottle(s.redis(),
-        s.config().intOr("LOGIN_MAX_FAILURES", 5),
-        s.config().intOr("LOGIN_MAX_FAILURES_PER_ADDRESS", 20),
-        s.config().intOr("LOGIN_WINDOW_SECONDS", 900),
+        s.config().auth().loginMaxFailures(),
+        s.config().auth().loginMaxFailuresPerAddress(),
+        s.config().auth().loginWindowSeconds(),
         s.metrics());
   }
 

@@ -1,5 +1,6 @@
 package dev.switchboard.auth;
 
+import dev.switchboard.config.Settings;
 import javax.crypto.SecretKeyFactory;
 import javax.crypto.spec.PBEKeySpec;
 import java.security.GeneralSecurityException;
@@ -14,10 +15,10 @@ import java.util.Base64;
 public final class Passwords {
 
   /**
-   * OWASP's current guidance for PBKDF2-HMAC-SHA256 (about 0.3 s of one core here), run off the
-   * event loop. Hashes made with fewer are re-made at their owner's next sign-in.
+   * PASSWORD_ITERATIONS' default: OWASP's current guidance for PBKDF2-HMAC-SHA256 (about 0.3 s of
+   * one core), run off the event loop. Hashes made with fewer are re-made at their owner's next sign-in.
    */
-  public static final int ITERATIONS = 600_000;
+  public static final int ITERATIONS = Settings.defaultInteger("PASSWORD_ITERATIONS");
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private Passwords() {

@@ -1,5 +1,7 @@
 package dev.switchboard.auth;
 
+import dev.switchboard.common.Principal;
+import dev.switchboard.common.Tokens;
 import dev.switchboard.common.ApiException;
 import dev.switchboard.store.RedisStore;
 import io.vertx.core.Future;
@@ -64,9 +66,9 @@ public final class Sessions {
 
   /** The node's sessions: ACCESS_TOKEN_SECONDS (900), SESSION_DAYS (30), REFRESH_REUSE_GRACE_MS (10,000). */
   public static Sessions of(dev.switchboard.common.Services s) {
-    return new Sessions(s.pool(), s.redis(), s.tokens(), s.config().intOr("ACCESS_TOKEN_SECONDS", Tokens.TTL_SECONDS),
-        Duration.ofDays(s.config().intOr("SESSION_DAYS", 30)),
-        Duration.ofMillis(s.config().intOr("REFRESH_REUSE_GRACE_MS", 10_000)), s.clock());
+    return new Sessions(s.pool(), s.redis(), s.tokens(), s.config().auth().accessTokenSeconds(),
+        Duration.ofDays(s.config().auth().sessionDays()),
+        Duration.ofMillis(s.config().auth().refreshReuseGraceMs()), s.clock());
   }
 
   /** What a sign-in or a refresh answers, and the refresh token for the cookie. */

@@ -2,9 +2,9 @@ package dev.switchboard.bot;
 
 import dev.switchboard.common.ApiException;
 import dev.switchboard.common.Services;
-import dev.switchboard.conversation.Inbound;
-import dev.switchboard.conversation.InboundHooks;
-import dev.switchboard.conversation.TxEvents;
+import dev.switchboard.common.Inbound;
+import dev.switchboard.common.InboundHooks;
+import dev.switchboard.common.TxChanges;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
@@ -59,7 +59,7 @@ public final class BotHook implements InboundHooks.Hook {
   public BotHook(Services services, BotReplies replies) {
     this.services = services;
     this.replies = replies;
-    this.maxRepliesPerMinute = services.config().intOr("BOT_MAX_REPLIES_PER_MINUTE", 5);
+    this.maxRepliesPerMinute = services.config().bot().maxRepliesPerMinute();
     MeterRegistry registry = services.metrics() != null ? services.metrics() : Metrics.globalRegistry;
     this.flowsRun = Counter.builder("switchboard_bot_flows_run").description("bot flows whose trigger matched").register(registry);
     this.repliesQueued = Counter.builder("switchboard_bot_replies_queued").description("bot replies queued for sending").register(registry);
@@ -68,7 +68,7 @@ public final class BotHook implements InboundHooks.Hook {
   }
 
   @Override
-  public Future<Void> inTransaction(TxEvents tx, List<Inbound> created) {
+  public Future<Void> inTransaction(TxChanges tx, List<Inbound> created) {
     // flows are read once per channel and batch: the batch's own transaction sees them consistently
     Map<Long, Future<List<Flow>>> flowsOfChannel = new HashMap<>();
     Promise<Void> done = Promise.promise();
@@ -77,10 +77,10 @@ public final class BotHook implements InboundHooks.Hook {
   }
 
   // One message after the other, in order. Not a chain of compose(): with a batch of thousands of
-  // messages that all finish synchronously (no flows, not answerable) the chain completes
-  // recursively and overflowed the event loop's stack, which wedged the processor for good
-  // (found by bench/scale with 10,000 messages in one batch). Synchronous steps loop instead.
-  private void evaluateInOrder(Iterator<Inbound> it, TxEvents tx, Map<Long, Future<List<Flow>>> flowsOfChannel, Promise<Void> done) {
+  // messages that all finish synchronously (no flows, not answerable) such a chain completes
+  // recursively and overflows the event loop's stack, wedging the processor. Synchronous steps
+  // loop instead.
+  private void evaluateInOrder(Iterator<Inbound> it, TxChanges tx, Map<Long, Future<List<Flow>>> flowsOfChannel, Promise<Void> done) {
     while (it.hasNext()) {
       Future<Void> step = evaluate(tx, it.next(), flowsOfChannel);
       if (step.isComplete()) {
@@ -102,7 +102,7 @@ public final class BotHook implements InboundHooks.Hook {
     done.complete();
   }
 
-  private Future<Void> evaluate(TxEvents tx, Inbound in, Map<Long, Future<List<Flow>>> flowsOfChannel) {
+  private Future<Void> evaluate(TxChanges tx, Inbound in, Map<Long, Future<List<Flow>>> flowsOfChannel) {
     if (!FlowEvaluator.answerable(in.contentType())) {
       return Future.succeededFuture();
     }
@@ -115,7 +115,7 @@ public final class BotHook implements InboundHooks.Hook {
         .compose(flows -> flows.isEmpty() ? Future.succeededFuture() : decideAndApply(tx, in, flows));
   }
 
-  private Future<Void> decideAndApply(TxEvents tx, Inbound in, List<Flow> flows) {
+  private Future<Void> decideAndApply(TxChanges tx, Inbound in, List<Flow> flows) {
     return tx.conn().preparedQuery(BotSql.LOCK_CONVERSATION).execute(Tuple.of(in.conversationId())).compose(rows -> {
       if (rows.size() == 0) {
         return Future.succeededFuture();
@@ -142,7 +142,7 @@ public final class BotHook implements InboundHooks.Hook {
     });
   }
 
-  private Future<Void> apply(TxEvents tx, Inbound in, long contactId, FlowEvaluator.Decision d) {
+  private Future<Void> apply(TxChanges tx, Inbound in, long contactId, FlowEvaluator.Decision d) {
     LOG.info("bot: flow {} runs for message {} of conversation {}", d.flow().id(), in.messageId(), in.conversationId());
     flowsRun.increment();
     d.notes().stream().filter(n -> n.startsWith("reply skipped")).forEach(n -> repliesDropped.increment());
@@ -154,7 +154,7 @@ public final class BotHook implements InboundHooks.Hook {
     return chain;
   }
 
-  private Future<Void> apply(TxEvents tx, Inbound in, long contactId, Action a) {
+  private Future<Void> apply(TxChanges tx, Inbound in, long contactId, Action a) {
     if (a instanceof Action.Label l) {
       return tx.conn().preparedQuery(BotSql.ADD_LABEL).execute(Tuple.of(contactId, in.accountId(), l.name()))
           .compose(rows -> contactChanged(tx, in, contactId, rows.rowCount()));
@@ -194,7 +194,7 @@ public final class BotHook implements InboundHooks.Hook {
   }
 
   // the conversation's view shows the contact's labels and fields, so both are published
-  private Future<Void> contactChanged(TxEvents tx, Inbound in, long contactId, int rowCount) {
+  private Future<Void> contactChanged(TxChanges tx, Inbound in, long contactId, int rowCount) {
     if (rowCount == 0) {
       return Future.succeededFuture();
     }
@@ -203,7 +203,7 @@ public final class BotHook implements InboundHooks.Hook {
   }
 
   // A team deleted since the flow was saved: the conversation still reaches humans, as Open.
-  private Future<Void> handoff(TxEvents tx, Inbound in, Action.Handoff h) {
+  private Future<Void> handoff(TxChanges tx, Inbound in, Action.Handoff h) {
     Future<Long> team = h.teamId() == null ? Future.succeededFuture(null)
         : tx.conn().preparedQuery(BotSql.TEAM_OF_ACCOUNT).execute(Tuple.of(h.teamId(), in.accountId()))
             .map(rows -> rows.size() == 0 ? null : h.teamId());

@@ -1,8 +1,8 @@
 package dev.switchboard.bot;
 
-import dev.switchboard.conversation.Inbound;
+import dev.switchboard.common.Inbound;
 import io.vertx.core.Future;
-import dev.switchboard.conversation.TxEvents;
+import dev.switchboard.common.TxChanges;
 
 import java.util.List;
 
@@ -18,5 +18,5 @@ public interface BotReplies {
    * {@link dev.switchboard.common.ApiException} when it may not be sent (window closed, text too
    * long): the bot then carries on without it.
    */
-  Future<Void> enqueue(TxEvents tx, Inbound cause, String text, List<Action.QuickReply> quickReplies);
+  Future<Void> enqueue(TxChanges tx, Inbound cause, String text, List<Action.QuickReply> quickReplies);
 }

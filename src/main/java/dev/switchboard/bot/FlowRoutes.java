@@ -1,7 +1,7 @@
 package dev.switchboard.bot;
 
-import dev.switchboard.auth.Principal;
-import dev.switchboard.common.Bodies;
+import dev.switchboard.common.Principal;
+import dev.switchboard.http.Bodies;
 import dev.switchboard.common.Ids;
 import dev.switchboard.common.Services;
 import io.vertx.core.json.JsonArray;

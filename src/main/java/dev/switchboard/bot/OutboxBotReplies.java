@@ -2,10 +2,10 @@ package dev.switchboard.bot;
 
 import dev.switchboard.channel.Sender;
 import dev.switchboard.common.Services;
-import dev.switchboard.conversation.Inbound;
+import dev.switchboard.common.Inbound;
 import dev.switchboard.outbound.Outbox;
 import io.vertx.core.Future;
-import dev.switchboard.conversation.TxEvents;
+import dev.switchboard.common.TxChanges;
 
 import java.util.List;
 
@@ -19,7 +19,7 @@ public final class OutboxBotReplies implements BotReplies {
   }
 
   @Override
-  public Future<Void> enqueue(TxEvents tx, Inbound cause, String text, List<Action.QuickReply> quickReplies) {
+  public Future<Void> enqueue(TxChanges tx, Inbound cause, String text, List<Action.QuickReply> quickReplies) {
     List<Sender.QuickReply> buttons = quickReplies.stream().map(q -> new Sender.QuickReply(q.title(), q.payload())).toList();
     return outbox.enqueueBotReply(tx, cause.conversationId(), text, buttons);
   }

@@ -1,10 +1,7 @@
 package dev.switchboard.common;
 
-import dev.switchboard.app.Config;
-import dev.switchboard.auth.Tokens;
-import dev.switchboard.conversation.InboundHooks;
+import dev.switchboard.config.Config;
 import dev.switchboard.events.EventPublisher;
-import dev.switchboard.window.WindowPolicy;
 import dev.switchboard.store.EventLog;
 import dev.switchboard.store.RedisStore;
 import io.micrometer.core.instrument.MeterRegistry;

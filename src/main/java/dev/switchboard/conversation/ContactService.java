@@ -1,5 +1,6 @@
 package dev.switchboard.conversation;
 
+import dev.switchboard.channel.GraphErrors;
 import dev.switchboard.common.ApiException;
 import dev.switchboard.common.Services;
 import dev.switchboard.events.Event;
@@ -84,7 +85,7 @@ public final class ContactService {
       return s.graph().getAbs(url)
           .addQueryParam("fields", fields)
           .putHeader("Authorization", "Bearer " + r.getString("access_token"))
-          .timeout(s.config().intOr("GRAPH_TIMEOUT_MS", 10_000))
+          .timeout(s.config().graph().timeoutMs())
           .send()
           .recover(err -> Future.failedFuture(ApiException.badGateway("graph_unreachable",
               "the " + platform + " profile API did not answer: " + err.getMessage())))
@@ -103,10 +104,7 @@ public final class ContactService {
       body = null;
     }
     if (resp.statusCode() / 100 != 2 || body == null || body.containsKey("error")) {
-      JsonObject error = body == null ? null : body.getJsonObject("error");
-      String message = error != null && error.getString("message") != null ? error.getString("message")
-          : "the profile API answered " + resp.statusCode();
-      throw ApiException.badGateway("graph_error", message);
+      throw ApiException.badGateway("graph_error", GraphErrors.classify(resp.statusCode(), resp.bodyAsString()).message());
     }
     String name;
     if ("messenger".equals(platform)) {

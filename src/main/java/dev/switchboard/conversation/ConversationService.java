@@ -76,7 +76,7 @@ public final class ConversationService {
    * numbers are lower bounds; {@code all} is their sum.
    */
   public Future<JsonObject> counts(long accountId, ConversationFilter filter) {
-    int cap = s.config().intOr("COUNT_CAP", 10_000);
+    int cap = s.config().inbox().countCap();
     if (filter.label() != null) {
       return countsByLabel(accountId, filter, cap);
     }
@@ -104,7 +104,7 @@ public final class ConversationService {
    * what those contacts hold, a lower bound, and flagged {@code capped}.
    */
   private Future<JsonObject> countsByLabel(long accountId, ConversationFilter filter, int cap) {
-    int bound = s.config().intOr("LABEL_PROBE_MAX", 5000);
+    int bound = s.config().inbox().labelProbeMax();
     ConversationFilter.Where w = filter.where(accountId, false, ConversationFilter.LabelMode.IN_FROM);
     w.args().add(filter.label());
     String sql = String.format(ConversationSql.COUNT_BY_LABEL, w.args().size(), bound, w.sql());
@@ -145,7 +145,7 @@ public final class ConversationService {
     if (filter.label() == null) {
       return Future.succeededFuture(false);
     }
-    int bound = s.config().intOr("LABEL_PROBE_MAX", 5000);
+    int bound = s.config().inbox().labelProbeMax();
     return s.pool().preparedQuery(ConversationSql.LABEL_USES).execute(Tuple.of(accountId, filter.label(), bound))
         .map(rows -> rows.iterator().next().getLong(0) < bound);
   }

@@ -1,5 +1,7 @@
 package dev.switchboard.conversation;
 
+import dev.switchboard.common.InboundHooks;
+import dev.switchboard.common.Inbound;
 import dev.switchboard.channel.FailureReasons;
 import dev.switchboard.channel.ParsedEntry;
 import dev.switchboard.channel.PlatformEvent;

@@ -1,5 +1,7 @@
 package dev.switchboard.conversation;
 
+import dev.switchboard.common.InboundHooks;
+import dev.switchboard.common.Inbound;
 import dev.switchboard.common.Services;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,7 +1,7 @@
 package dev.switchboard.conversation;
 
 import dev.switchboard.common.ApiException;
-import dev.switchboard.common.Bodies;
+import dev.switchboard.http.Bodies;
 import dev.switchboard.common.Ids;
 import io.vertx.core.json.JsonObject;
 

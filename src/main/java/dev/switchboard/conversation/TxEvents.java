@@ -1,6 +1,7 @@
 package dev.switchboard.conversation;
 
 import dev.switchboard.common.Services;
+import dev.switchboard.common.TxChanges;
 import dev.switchboard.events.Event;
 import dev.switchboard.store.Bus;
 import io.vertx.core.Future;
@@ -23,7 +24,7 @@ import java.util.function.Function;
  * (messages and their updates), then conversations updated, conversations merged, contacts updated.
  * So a client never sees a message of a conversation it does not know.
  */
-public final class TxEvents {
+public final class TxEvents implements TxChanges {
 
   private final Services services;
   private final SqlConnection conn;
@@ -59,6 +60,7 @@ public final class TxEvents {
     });
   }
 
+  @Override
   public SqlConnection conn() {
     return conn;
   }
@@ -71,6 +73,7 @@ public final class TxEvents {
   }
 
   /** A conversation this transaction changed: one {@code conversation.updated} with its final view. */
+  @Override
   public TxEvents conversationChanged(long accountId, long conversationId) {
     if (!created.containsKey(conversationId)) {
       changed.put(conversationId, accountId);
@@ -79,6 +82,7 @@ public final class TxEvents {
   }
 
   /** A contact this transaction changed: {@code contact.updated}, naming its conversation when known. */
+  @Override
   public TxEvents contactChanged(long accountId, long contactId, Long conversationId) {
     long[] prior = contacts.get(contactId);
     contacts.put(contactId, new long[] {accountId, conversationId != null ? conversationId : prior != null ? prior[1] : -1});
@@ -94,6 +98,7 @@ public final class TxEvents {
   }
 
   /** An event whose data this transaction already holds (a message and its updates), in order. */
+  @Override
   public TxEvents add(Event event) {
     events.add(event);
     return this;
@@ -105,6 +110,7 @@ public final class TxEvents {
   }
 
   /** A message waits for the send pipeline: it is nudged after the commit. */
+  @Override
   public TxEvents outboundQueued() {
     outbound = true;
     return this;

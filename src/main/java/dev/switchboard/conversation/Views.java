@@ -1,7 +1,7 @@
 package dev.switchboard.conversation;
 
 import dev.switchboard.common.Times;
-import dev.switchboard.window.WindowPolicy;
+import dev.switchboard.common.WindowPolicy;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

@@ -1,8 +1,10 @@
 package dev.switchboard.demo;
 
-import dev.switchboard.app.Config;
-import dev.switchboard.app.Launch;
-import dev.switchboard.app.Node;
+import dev.switchboard.embedded.EmbeddedServers;
+import dev.switchboard.config.Config;
+import dev.switchboard.launch.Launcher;
+import dev.switchboard.launch.Running;
+import dev.switchboard.launch.StartupException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -39,13 +41,13 @@ public final class Demo implements AutoCloseable {
     }
   }
 
-  private final Launch launch;
+  private final Running launch;
   private final Simulator simulator;
   private final Config config;
   private final DemoSeed.Result seed;
   private final Path dataDir;
 
-  private Demo(Launch launch, Simulator simulator, Config config, DemoSeed.Result seed, Path dataDir) {
+  private Demo(Running launch, Simulator simulator, Config config, DemoSeed.Result seed, Path dataDir) {
     this.launch = launch;
     this.simulator = simulator;
     this.config = config;
@@ -55,23 +57,24 @@ public final class Demo implements AutoCloseable {
 
   /**
    * Starts everything and seeds; throws {@link EmbeddedServers.EmbeddedException} or
-   * {@link Node.StartupException} (one-line messages) and then leaves nothing running.
+   * {@link StartupException} (one-line messages) and then leaves nothing running.
    */
   public static Demo start(Options o) {
     Path dataDir = o.dataDir().toAbsolutePath();
     EmbeddedServers servers = EmbeddedServers.start(EmbeddedServers.Options.demo(dataDir));
-    Launch launch = null;
+    Launcher launcher = Launcher.find();
+    Running launch = null;
     try {
-      Config config = config(o, servers, dataDir);
+      Config config = config(o, launcher, servers, dataDir);
       Clock clock = Clock.systemUTC();
       Simulator[] simulator = new Simulator[1];
       // before the node: its HTTP verticles mount /simulator only when they find the simulator
-      launch = Launch.start(servers, config, vertx -> {
+      launch = launcher.start(servers, config, vertx -> {
         simulator[0] = new Simulator(vertx, "http://127.0.0.1:" + config.httpPort(), config.metaAppSecret(), clock,
             Duration.ofMillis(700), Duration.ofMillis(2_000), dataDir.resolve("simulator.json"));
         return vertx.deployVerticle(new SimulatorVerticle(simulator[0]));
       });
-      DemoSeed.Result seed = new DemoSeed(config, simulator[0], clock, launch.node().services().tokens()).run();
+      DemoSeed.Result seed = new DemoSeed(config, simulator[0], clock, launch.services().tokens()).run();
       return new Demo(launch, simulator[0], config, seed, dataDir);
     } catch (RuntimeException e) {
       if (launch != null) {
@@ -83,10 +86,10 @@ public final class Demo implements AutoCloseable {
     }
   }
 
-  private static Config config(Options o, EmbeddedServers servers, Path dataDir) {
+  private static Config config(Options o, Launcher launcher, EmbeddedServers servers, Path dataDir) {
     Map<String, String> env = o.env();
     Config configured = Config.load(o.configFile(), env, new JsonObject());
-    JsonObject overrides = Launch.embeddedSettings(servers, dataDir, configured)
+    JsonObject overrides = launcher.embeddedSettings(servers, dataDir, configured)
         .put("META_APP_SECRET", orDefault(env.get("META_APP_SECRET"), APP_SECRET))
         .put("META_VERIFY_TOKEN", orDefault(env.get("META_VERIFY_TOKEN"), VERIFY_TOKEN))
         // the demo seeds its own account and admin
@@ -107,15 +110,11 @@ public final class Demo implements AutoCloseable {
   }
 
   public int port() {
-    return launch.node().port();
+    return launch.port();
   }
 
   public String baseUrl() {
     return "http://localhost:" + port();
-  }
-
-  public Node node() {
-    return launch.node();
   }
 
   public Vertx vertx() {
@@ -142,7 +141,7 @@ public final class Demo implements AutoCloseable {
     return launch.servers();
   }
 
-  /** Stops on SIGTERM and Ctrl+C (exit 0) and at JVM exit, in order; see {@link Launch#closeOnSignals}. */
+  /** Stops on SIGTERM and Ctrl+C (exit 0) and at JVM exit, in order; see {@link Running#closeOnSignals}. */
   void closeOnSignals(Runnable announce) {
     launch.closeOnSignals(announce);
   }
@@ -154,6 +153,6 @@ public final class Demo implements AutoCloseable {
   }
 
   static <T> T await(Future<T> f) {
-    return Launch.await(f, 60);
+    return Running.await(f, 60);
   }
 }

@@ -1,7 +1,10 @@
 package dev.switchboard.demo;
 
-import dev.switchboard.app.Config;
-import dev.switchboard.app.Node;
+import dev.switchboard.embedded.EmbeddedServers;
+import dev.switchboard.config.Config;
+
+import dev.switchboard.launch.Command;
+import dev.switchboard.launch.StartupException;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -25,6 +28,19 @@ public final class DemoMain {
       """.formatted(Demo.SHORT_STANDARD, Demo.SHORT_HUMAN_AGENT);
 
   private DemoMain() {
+  }
+
+  /** {@code demo} as a command of the jar (registered in META-INF/services). */
+  public static final class AsCommand implements Command {
+    @Override
+    public String name() {
+      return "demo";
+    }
+
+    @Override
+    public void main(String[] args) {
+      DemoMain.main(args);
+    }
   }
 
   public static void main(String[] args) {
@@ -66,7 +82,7 @@ public final class DemoMain {
     Demo demo;
     try {
       demo = Demo.start(new Demo.Options(dataDir, port, shortWindows, Path.of("conf", "config.json"), env));
-    } catch (EmbeddedServers.EmbeddedException | Node.StartupException | Config.ConfigException e) {
+    } catch (EmbeddedServers.EmbeddedException | StartupException | Config.ConfigException e) {
       System.err.println("switchboard demo: cannot start: " + e.getMessage());
       System.exit(1);
       return;

@@ -1,8 +1,8 @@
 package dev.switchboard.demo;
 
-import dev.switchboard.app.Config;
+import dev.switchboard.config.Config;
 import dev.switchboard.auth.Passwords;
-import dev.switchboard.auth.Tokens;
+import dev.switchboard.common.Tokens;
 import dev.switchboard.store.Db;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;

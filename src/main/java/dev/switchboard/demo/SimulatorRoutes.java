@@ -2,9 +2,10 @@ package dev.switchboard.demo;
 
 import dev.switchboard.channel.whatsapp.WaIds;
 import dev.switchboard.common.ApiException;
-import dev.switchboard.common.Bodies;
+import dev.switchboard.http.Bodies;
 import dev.switchboard.common.Services;
-import dev.switchboard.inbox.Errors;
+import dev.switchboard.http.Errors;
+import dev.switchboard.http.ExtraRoutes;
 import dev.switchboard.inbox.WebRoutes;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -26,12 +27,17 @@ import java.util.Set;
  * registered a {@link Simulator} on this Vert.x instance; a production node has none, so
  * nothing here exists there.
  */
-public final class SimulatorRoutes {
+public final class SimulatorRoutes implements ExtraRoutes {
 
   private static final Set<String> PLATFORMS = Set.of("whatsapp", "messenger", "instagram");
 
   private final Services s;
   private final Simulator sim;
+
+  /** The instance {@link java.util.ServiceLoader} makes; it mounts a fresh one per server. */
+  public SimulatorRoutes() {
+    this(null, null);
+  }
 
   private SimulatorRoutes(Services s, Simulator sim) {
     this.s = s;
@@ -39,10 +45,11 @@ public final class SimulatorRoutes {
   }
 
   /** Mounts the simulator if the demo registered one; otherwise does nothing. */
-  public static void mount(Router root, Services services) {
-    Simulator sim = Simulator.lookup(services.vertx());
-    if (sim != null) {
-      new SimulatorRoutes(services, sim).mountOn(root);
+  @Override
+  public void mount(Router root, Services services) {
+    Simulator registered = Simulator.lookup(services.vertx());
+    if (registered != null) {
+      new SimulatorRoutes(services, registered).mountOn(root);
     }
   }
 
@@ -62,7 +69,7 @@ public final class SimulatorRoutes {
       }
     });
     r.get("/graph/:version/:userId").handler(this::profile);
-    r.route("/graph/*").handler(ctx -> answer(ctx, Simulator.graphError(400,
+    r.route("/graph/*").handler(ctx -> answer(ctx, GraphStandIn.error(400,
         "Unsupported " + ctx.request().method().name().toLowerCase() + " request.", 100)));
 
     r.get("/api/customers").handler(this::customers);
@@ -125,7 +132,7 @@ public final class SimulatorRoutes {
             }
           }
           if ("whatsapp".equals(platform)) {
-            answer(ctx, Simulator.graphError(400, "(#100) A WhatsApp token cannot send to /me/messages.", 100));
+            answer(ctx, GraphStandIn.error(400, "(#100) A WhatsApp token cannot send to /me/messages.", 100));
             return;
           }
           answer(ctx, sim.graphSend(platform, pageId, body));
@@ -152,7 +159,7 @@ public final class SimulatorRoutes {
     String auth = ctx.request().getHeader("Authorization");
     String token = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7).trim() : null;
     if (token == null || token.isEmpty()) {
-      answer(ctx, Simulator.graphError(400, "An active access token must be used to query information about the current user.", 2500));
+      answer(ctx, GraphStandIn.error(400, "An active access token must be used to query information about the current user.", 2500));
       return null;
     }
     return token;
@@ -167,7 +174,7 @@ public final class SimulatorRoutes {
     } catch (RuntimeException ignored) {
       // answered below, as Graph does
     }
-    answer(ctx, Simulator.graphError(400, "(#100) The request body must be JSON.", 100));
+    answer(ctx, GraphStandIn.error(400, "(#100) The request body must be JSON.", 100));
     return null;
   }
 

@@ -1,10 +1,11 @@
 package dev.switchboard.inbox;
 
+import dev.switchboard.http.Reply;
 import dev.switchboard.auth.Passwords;
-import dev.switchboard.auth.Principal;
+import dev.switchboard.common.Principal;
 import dev.switchboard.auth.Sessions;
 import dev.switchboard.common.ApiException;
-import dev.switchboard.common.Bodies;
+import dev.switchboard.http.Bodies;
 import dev.switchboard.common.Ids;
 import dev.switchboard.common.Services;
 import dev.switchboard.common.Text;
@@ -62,7 +63,7 @@ public final class AgentRoutes {
       throw ApiException.unprocessable("invalid_password", "password must be at most 1024 characters");
     }
     String finalRole = role;
-    Reply.created(ctx, s.vertx().executeBlocking(() -> Passwords.hash(password, s.config().intOr("PASSWORD_ITERATIONS", Passwords.ITERATIONS)))
+    Reply.created(ctx, s.vertx().executeBlocking(() -> Passwords.hash(password, s.config().auth().passwordIterations()))
         .compose(hash -> s.pool().preparedQuery(AdminSql.INSERT_USER).execute(Tuple.of(p.accountId(), name, email, hash, finalRole)))
         .map(rows -> {
           if (rows.size() == 0) {

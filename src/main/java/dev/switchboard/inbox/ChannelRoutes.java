@@ -1,10 +1,11 @@
 package dev.switchboard.inbox;
 
-import dev.switchboard.auth.Principal;
+import dev.switchboard.http.Reply;
+import dev.switchboard.common.Principal;
 import dev.switchboard.channel.ChannelOwnership;
 import dev.switchboard.channel.GraphClient;
 import dev.switchboard.common.ApiException;
-import dev.switchboard.common.Bodies;
+import dev.switchboard.http.Bodies;
 import dev.switchboard.common.Ids;
 import dev.switchboard.common.Services;
 import dev.switchboard.common.Text;
@@ -32,7 +33,7 @@ public final class ChannelRoutes {
   public ChannelRoutes(Services s) {
     this.s = s;
     this.ownership = new ChannelOwnership(new GraphClient(s.graph(), s.config().graphApiUrl(),
-        s.config().intOr("GRAPH_TIMEOUT_MS", 10_000)));
+        s.config().graph().timeoutMs()));
   }
 
   public void mount(Router api) {
@@ -122,7 +123,7 @@ public final class ChannelRoutes {
     if (!p.isAdmin()) {
       return view;
     }
-    String publicUrl = s.config().raw().getString("PUBLIC_URL");
+    String publicUrl = s.config().http().publicUrl();
     String path = "/webhooks/" + platform;
     JsonObject webhook = new JsonObject()
         .put("path", path)

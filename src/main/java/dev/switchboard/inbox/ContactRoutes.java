@@ -1,13 +1,14 @@
 package dev.switchboard.inbox;
 
-import dev.switchboard.auth.Principal;
+import dev.switchboard.http.Reply;
+import dev.switchboard.common.Principal;
 import dev.switchboard.common.ApiException;
-import dev.switchboard.common.Bodies;
+import dev.switchboard.http.Bodies;
 import dev.switchboard.common.Ids;
 import dev.switchboard.common.Services;
 import dev.switchboard.common.Text;
 import dev.switchboard.conversation.ContactService;
-import dev.switchboard.conversation.Phones;
+import dev.switchboard.common.Phones;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;

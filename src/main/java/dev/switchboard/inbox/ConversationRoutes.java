@@ -1,8 +1,9 @@
 package dev.switchboard.inbox;
 
-import dev.switchboard.auth.Principal;
+import dev.switchboard.http.Reply;
+import dev.switchboard.common.Principal;
 import dev.switchboard.common.ApiException;
-import dev.switchboard.common.Bodies;
+import dev.switchboard.http.Bodies;
 import dev.switchboard.common.Ids;
 import dev.switchboard.common.Services;
 import dev.switchboard.conversation.ConversationFilter;

@@ -1,7 +1,7 @@
 package dev.switchboard.inbox;
 
-import dev.switchboard.auth.Principal;
-import dev.switchboard.common.Bodies;
+import dev.switchboard.common.Principal;
+import dev.switchboard.http.Bodies;
 import dev.switchboard.common.Services;
 import dev.switchboard.common.Times;
 import dev.switchboard.conversation.ConversationFilter;
@@ -48,7 +48,7 @@ public final class ExportRoutes {
   public ExportRoutes(Services s) {
     this.s = s;
     this.conversations = new ConversationService(s);
-    this.fetch = s.config().intOr("EXPORT_FETCH", 500);
+    this.fetch = s.config().inbox().exportFetch();
   }
 
   public void mount(Router api) {

@@ -1,8 +1,9 @@
 package dev.switchboard.inbox;
 
-import dev.switchboard.auth.Principal;
+import dev.switchboard.http.Reply;
+import dev.switchboard.common.Principal;
 import dev.switchboard.common.ApiException;
-import dev.switchboard.common.Bodies;
+import dev.switchboard.http.Bodies;
 import dev.switchboard.common.Ids;
 import dev.switchboard.common.Services;
 import dev.switchboard.common.Text;
@@ -21,13 +22,6 @@ public final class SavedReplyRoutes {
   static final int TITLE_MAX = 200;
   static final int CONTENT_MAX = 4096;
 
-  private static final String COLUMNS = "id, title, content, created_at, updated_at";
-  private static final String LIST = "SELECT " + COLUMNS + " FROM saved_replies WHERE account_id = $1 ORDER BY lower(title), id";
-  private static final String GET = "SELECT " + COLUMNS + " FROM saved_replies WHERE id = $1 AND account_id = $2";
-  private static final String INSERT = "INSERT INTO saved_replies (account_id, title, content) VALUES ($1, $2, $3) RETURNING " + COLUMNS;
-  private static final String UPDATE =
-      "UPDATE saved_replies SET title = $3, content = $4, updated_at = now() WHERE id = $1 AND account_id = $2 RETURNING " + COLUMNS;
-  private static final String DELETE = "DELETE FROM saved_replies WHERE id = $1 AND account_id = $2";
 
   private final Services s;
 
@@ -45,7 +39,7 @@ public final class SavedReplyRoutes {
 
   private void list(RoutingContext ctx) {
     Principal p = Principal.of(ctx);
-    Reply.ok(ctx, s.pool().preparedQuery(LIST).execute(Tuple.of(p.accountId())).map(rows -> {
+    Reply.ok(ctx, s.pool().preparedQuery(SavedReplySql.LIST).execute(Tuple.of(p.accountId())).map(rows -> {
       JsonArray items = new JsonArray();
       rows.forEach(r -> items.add(view(r)));
       return new JsonObject().put("items", items);
@@ -55,26 +49,26 @@ public final class SavedReplyRoutes {
   private void get(RoutingContext ctx) {
     Principal p = Principal.of(ctx);
     long id = Ids.parse(ctx.pathParam("id"), "saved reply");
-    Reply.ok(ctx, s.pool().preparedQuery(GET).execute(Tuple.of(id, p.accountId())).map(SavedReplyRoutes::one));
+    Reply.ok(ctx, s.pool().preparedQuery(SavedReplySql.GET).execute(Tuple.of(id, p.accountId())).map(SavedReplyRoutes::one));
   }
 
   private void create(RoutingContext ctx) {
     Principal p = Principal.of(ctx);
     Input in = input(Bodies.object(ctx));
-    Reply.created(ctx, s.pool().preparedQuery(INSERT).execute(Tuple.of(p.accountId(), in.title(), in.content())).map(SavedReplyRoutes::one));
+    Reply.created(ctx, s.pool().preparedQuery(SavedReplySql.INSERT).execute(Tuple.of(p.accountId(), in.title(), in.content())).map(SavedReplyRoutes::one));
   }
 
   private void update(RoutingContext ctx) {
     Principal p = Principal.of(ctx);
     long id = Ids.parse(ctx.pathParam("id"), "saved reply");
     Input in = input(Bodies.object(ctx));
-    Reply.ok(ctx, s.pool().preparedQuery(UPDATE).execute(Tuple.of(id, p.accountId(), in.title(), in.content())).map(SavedReplyRoutes::one));
+    Reply.ok(ctx, s.pool().preparedQuery(SavedReplySql.UPDATE).execute(Tuple.of(id, p.accountId(), in.title(), in.content())).map(SavedReplyRoutes::one));
   }
 
   private void delete(RoutingContext ctx) {
     Principal p = Principal.of(ctx);
     long id = Ids.parse(ctx.pathParam("id"), "saved reply");
-    Reply.noContent(ctx, s.pool().preparedQuery(DELETE).execute(Tuple.of(id, p.accountId())).map(rows -> {
+    Reply.noContent(ctx, s.pool().preparedQuery(SavedReplySql.DELETE).execute(Tuple.of(id, p.accountId())).map(rows -> {
       if (rows.rowCount() == 0) {
         throw ApiException.notFound("saved reply");
       }

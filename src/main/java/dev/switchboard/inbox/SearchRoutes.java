@@ -1,7 +1,8 @@
 package dev.switchboard.inbox;
 
-import dev.switchboard.auth.Principal;
-import dev.switchboard.common.Bodies;
+import dev.switchboard.http.Reply;
+import dev.switchboard.common.Principal;
+import dev.switchboard.http.Bodies;
 import dev.switchboard.common.Services;
 import dev.switchboard.conversation.SearchService;
 import io.vertx.ext.web.Router;

@@ -1,6 +1,6 @@
 package dev.switchboard.inbox;
 
-import dev.switchboard.app.Config;
+import dev.switchboard.config.Config;
 import dev.switchboard.common.ApiException;
 import dev.switchboard.common.Services;
 import io.vertx.ext.web.Router;

@@ -86,9 +86,4 @@ public final class GroupCommit {
       flush();
     });
   }
-
-  /** Bodies waiting for an insert slot (a gauge). */
-  public int queued() {
-    return queue.size();
-  }
 }

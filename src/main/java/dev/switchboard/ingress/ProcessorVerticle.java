@@ -8,6 +8,7 @@ import dev.switchboard.conversation.InboundStore.Outcome;
 import dev.switchboard.conversation.InboundStore.RawEvent;
 import dev.switchboard.conversation.TxEvents;
 import dev.switchboard.store.Bus;
+import dev.switchboard.store.Unavailable;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -52,14 +53,14 @@ public final class ProcessorVerticle extends VerticleBase {
   public ProcessorVerticle(Services services) {
     this.services = services;
     this.store = new InboundStore(services.inboundHooks());
-    this.fault = services.config().raw().getString("FAULT_POINT");
+    this.fault = services.config().events().faultPoint();
     this.itemsRefused = Counter.builder("switchboard_inbound_items_refused_total")
         .description("items of a webhook (one event of one entry) that could not be stored; their neighbours were")
         .register(services.metrics() != null ? services.metrics() : io.micrometer.core.instrument.Metrics.globalRegistry);
-    this.batchSize = Math.max(1, services.config().intOr("PROCESSOR_BATCH", 500));
-    this.sweepMs = Math.max(50, services.config().intOr("PROCESSOR_SWEEP_MS", 1000));
+    this.batchSize = services.config().processor().batch();
+    this.sweepMs = services.config().processor().sweepMs();
     // more than one batch at a time lets PostgreSQL use more than one core (one backend per transaction)
-    this.concurrency = Math.max(1, services.config().intOr("PROCESSOR_CONCURRENCY", 1));
+    this.concurrency = services.config().processor().concurrency();
   }
 
   @Override
@@ -245,24 +246,11 @@ public final class ProcessorVerticle extends VerticleBase {
 
   /**
    * A failure that one event can cause (an SQL error, a hook's error), worth retrying event by
-   * event, as opposed to the database being away: connection loss, pool time-outs, a closed
-   * pool, or PostgreSQL refusing work (SQLSTATE classes 08 connection, 53 resources, 57 operator
-   * intervention such as a restart). Then nothing is marked and the sweeper tries again.
+   * event, as opposed to the database being away ({@link Unavailable}): then nothing is marked
+   * and the sweeper tries again.
    */
   private static boolean isSqlError(Throwable err) {
-    if (err instanceof PgException pg) {
-      String state = String.valueOf(pg.getSqlState());
-      return !(state.startsWith("08") || state.startsWith("53") || state.startsWith("57"));
-    }
-    for (Throwable t = err; t != null; t = t.getCause()) {
-      String name = t.getClass().getName();
-      String message = String.valueOf(t.getMessage());
-      if (t instanceof java.net.ConnectException || name.contains("Closed") || name.contains("Timeout")
-          || name.contains("ConnectionPoolTooBusy") || message.contains("closed") || message.contains("Connection refused")) {
-        return false;
-      }
-    }
-    return true;
+    return !Unavailable.is(err);
   }
 
   /** Deadlocks, serialisation failures, lock time-outs: the event is fine, only the moment was not. */

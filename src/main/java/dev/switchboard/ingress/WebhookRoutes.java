@@ -2,7 +2,7 @@ package dev.switchboard.ingress;
 
 import dev.switchboard.channel.WebhookParsers;
 import dev.switchboard.common.Services;
-import dev.switchboard.inbox.Errors;
+import dev.switchboard.http.Errors;
 import dev.switchboard.store.Bus;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -59,11 +59,11 @@ public final class WebhookRoutes {
     this.idleClosed = m == null ? null : Counter.builder("switchboard_webhooks_idle_closed")
         .description("webhook requests closed after INGRESS_IDLE_TIMEOUT_MS without a body byte").register(m);
     this.vertx = vertx;
-    this.pending = PendingBodies.of(vertx, services.config().intOr("INGRESS_MAX_PENDING_BYTES", 64 * 1024 * 1024), m);
-    this.idleTimeoutMs = services.config().intOr("INGRESS_IDLE_TIMEOUT_MS", 10_000);
+    this.pending = PendingBodies.of(vertx, services.config().ingress().maxPendingBytes(), m);
+    this.idleTimeoutMs = services.config().ingress().idleTimeoutMs();
     this.commits = new GroupCommit(vertx, services.pool(), Bus.RAW_STORED,
-        services.config().intOr("INGRESS_MAX_IN_FLIGHT", 4),
-        services.config().intOr("INGRESS_MAX_BATCH", 512),
+        services.config().ingress().maxInFlight(),
+        services.config().ingress().maxBatch(),
         Math.max(maxBytes, 16L * 1024 * 1024),
         m == null ? null : Counter.builder("switchboard_raw_inserts").description("group-commit INSERT statements").register(m));
   }

@@ -5,11 +5,12 @@ import dev.switchboard.common.ApiException;
 import dev.switchboard.common.Services;
 import dev.switchboard.common.Times;
 import dev.switchboard.conversation.Placeholders;
+import dev.switchboard.common.TxChanges;
 import dev.switchboard.conversation.TxEvents;
 import dev.switchboard.conversation.Views;
 import dev.switchboard.events.Event;
 import dev.switchboard.store.Bus;
-import dev.switchboard.window.WindowPolicy;
+import dev.switchboard.common.WindowPolicy;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -68,7 +69,7 @@ public final class Outbox {
    * window: never HUMAN_AGENT). Fails with 422 {@code window_closed} / {@code template_required} /
    * {@code missing_field} / {@code text_too_long}; the caller rolls back or carries on.
    */
-  public Future<Void> enqueueBotReply(TxEvents events, long conversationId, String text, List<Sender.QuickReply> quickReplies) {
+  public Future<Void> enqueueBotReply(TxChanges events, long conversationId, String text, List<Sender.QuickReply> quickReplies) {
     SqlConnection tx = events.conn();
     return target(tx, conversationId, null).compose(t -> {
       String rendered = render(text, t.fields());
@@ -89,7 +90,7 @@ public final class Outbox {
   }
 
   /** message.created for each new message and conversation.updated for its conversation, in {@code events}' transaction. */
-  private static void publish(TxEvents events, List<Queued> queued) {
+  private static void publish(TxChanges events, List<Queued> queued) {
     for (Queued q : queued) {
       events.add(Event.messageCreated(q.accountId(), q.conversationId(), q.message()))
           .conversationChanged(q.accountId(), q.conversationId());

@@ -12,7 +12,7 @@ import dev.switchboard.conversation.Views;
 import dev.switchboard.conversation.WhatsAppIdentities;
 import dev.switchboard.store.Bus;
 import dev.switchboard.events.Event;
-import dev.switchboard.window.WindowPolicy;
+import dev.switchboard.common.WindowPolicy;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Metrics;
 import io.vertx.core.Future;
@@ -65,19 +65,18 @@ public final class OutboxVerticle extends VerticleBase {
 
   public OutboxVerticle(Services services) {
     this.services = services;
-    var config = services.config();
-    int timeoutMs = config.intOr("GRAPH_TIMEOUT_MS", 10_000);
-    this.graph = new GraphClient(services.graph(), config.graphApiUrl(), timeoutMs);
-    this.limiter = new RateLimiter(services.redis(), config.intOr("SEND_RATE_WHATSAPP", 80), config.intOr("SEND_RATE_DEFAULT", 40));
-    this.owner = config.nodeId() + "/" + UUID.randomUUID().toString().substring(0, 8);
+    var graphConfig = services.config().graph();
+    var config = services.config().outbox();
+    int timeoutMs = graphConfig.timeoutMs();
+    this.graph = new GraphClient(services.graph(), graphConfig.apiUrl(), timeoutMs);
+    this.limiter = new RateLimiter(services.redis(), config.sendRateWhatsapp(), config.sendRateDefault());
+    this.owner = services.config().nodeId() + "/" + UUID.randomUUID().toString().substring(0, 8);
     // the lease outlives the Graph timeout, so a live node always records its result before anyone may re-claim
-    this.leaseMs = Math.max(config.intOr("OUTBOUND_LEASE_MS", 60_000), 2L * timeoutMs + 1_000);
-    this.pollMs = config.intOr("OUTBOUND_POLL_MS", 1_000);
-    this.batch = config.intOr("OUTBOUND_BATCH", 32);
-    // 10: with the 500 ms base, doubling and the 60 s cap (jittered to 50-100 %), retries span at
-    // least ~90 s, so a Graph outage of a minute delays replies instead of failing them (5 gave ~4-8 s)
-    this.maxAttempts = Math.max(1, config.intOr("GRAPH_MAX_ATTEMPTS", 10));
-    this.retryBaseMs = Math.max(1, config.intOr("GRAPH_RETRY_BASE_MS", 500));
+    this.leaseMs = Math.max(config.leaseMs(), 2L * timeoutMs + 1_000);
+    this.pollMs = config.pollMs();
+    this.batch = config.batch();
+    this.maxAttempts = graphConfig.maxAttempts();
+    this.retryBaseMs = graphConfig.retryBaseMs();
     this.registry = services.metrics() != null ? services.metrics() : Metrics.globalRegistry;
     this.inDoubt = Counter.builder("switchboard_outbound_in_doubt_total")
         .description("claims taken over after a lease expired: the earlier send may have reached Meta")
@@ -258,7 +257,7 @@ public final class OutboxVerticle extends VerticleBase {
         return failed(c, e.reasonCode(), reason + " (gave up after " + c.attempts() + " attempts)", tag);
       }
       case TOKEN -> {
-        return failed(c, e.reasonCode(), e.message(), tag).compose(v -> needsAttention(c, e.message()));
+        return failed(c, e.reasonCode(), e.message(), tag).compose(v -> ChannelAttention.tokenRefused(services, c.channelId(), e.message()));
       }
       default -> {
         return failed(c, e.reasonCode(), reason, tag);
@@ -373,21 +372,6 @@ public final class OutboxVerticle extends VerticleBase {
         .execute(Tuple.of(c.id(), code, message, tag))
         .map(rows -> {
           updated(events, c, rows.size() == 0 ? null : Views.message(rows.iterator().next()));
-          return (Void) null;
-        }));
-  }
-
-  private Future<Void> needsAttention(Claim c, String reason) {
-    return TxEvents.inTransaction(services, events -> events.conn().preparedQuery(OutboxSql.CHANNEL_NEEDS_ATTENTION)
-        .execute(Tuple.of(c.channelId(), reason))
-        .map(rows -> {
-          LOG.warn("channel {} needs attention: its access token was refused", c.channelId());
-          if (rows.size() > 0) {
-            Row r = rows.iterator().next();
-            events.add(Event.channelUpdated(c.accountId(), new JsonObject().put("id", String.valueOf(r.getLong("id")))
-                .put("platform", r.getString("platform")).put("name", r.getString("name"))
-                .put("externalId", r.getString("external_id")).put("needsAttention", r.getString("needs_attention"))));
-          }
           return (Void) null;
         }));
   }

@@ -1,10 +1,10 @@
 package dev.switchboard.outbound;
 
-import dev.switchboard.auth.Principal;
+import dev.switchboard.common.Principal;
 import dev.switchboard.channel.GraphClient;
 import dev.switchboard.channel.Sender;
 import dev.switchboard.common.ApiException;
-import dev.switchboard.common.Bodies;
+import dev.switchboard.http.Bodies;
 import dev.switchboard.common.Ids;
 import dev.switchboard.common.Services;
 import dev.switchboard.common.Text;
@@ -33,7 +33,7 @@ public final class SendRoutes {
     this.services = services;
     this.outbox = new Outbox(services);
     this.templates = new Templates(services, new GraphClient(services.graph(), services.config().graphApiUrl(),
-        services.config().intOr("GRAPH_TIMEOUT_MS", 10_000)));
+        services.config().graph().timeoutMs()));
   }
 
   public void mount(Router api) {

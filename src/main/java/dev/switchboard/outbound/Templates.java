@@ -1,12 +1,12 @@
 package dev.switchboard.outbound;
 
 import dev.switchboard.channel.GraphClient;
+import dev.switchboard.channel.GraphErrors;
 import dev.switchboard.common.ApiException;
 import dev.switchboard.common.Services;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.sqlclient.Tuple;
 
 import java.util.List;
 import java.util.regex.Matcher;
@@ -24,7 +24,7 @@ final class Templates {
   Templates(Services services, GraphClient graph) {
     this.services = services;
     this.graph = graph;
-    this.cacheSeconds = Math.max(1, services.config().intOr("TEMPLATE_CACHE_SECONDS", 60));
+    this.cacheSeconds = services.config().outbox().templateCacheSeconds();
   }
 
   /** The approved templates ({name, language, status, body}) of one WhatsApp channel. */
@@ -45,9 +45,8 @@ final class Templates {
   private Future<JsonArray> fetch(long channelId, String wabaId, String accessToken, String key) {
     return graph.templates(wabaId, accessToken).compose(result -> {
       if (!result.ok()) {
-        if (result.error().code() != null && result.error().code() == 190) {
-          return services.pool().preparedQuery("UPDATE channels SET needs_attention = $2 WHERE id = $1")
-              .execute(Tuple.of(channelId, result.error().message()))
+        if (result.error().kind() == GraphErrors.Kind.TOKEN) {
+          return ChannelAttention.tokenRefused(services, channelId, result.error().message())
               .transform(v -> Future.failedFuture(ApiException.badGateway("channel_token_invalid", result.error().message())));
         }
         return Future.failedFuture(ApiException.badGateway("graph_error", "the Graph API refused the template list: "

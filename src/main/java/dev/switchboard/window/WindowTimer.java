@@ -1,5 +1,6 @@
 package dev.switchboard.window;
 
+import dev.switchboard.common.WindowPolicy;
 import dev.switchboard.store.RedisStore;
 import io.vertx.core.Future;
 import io.vertx.redis.client.Response;

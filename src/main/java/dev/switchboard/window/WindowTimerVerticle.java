@@ -2,8 +2,8 @@ package dev.switchboard.window;
 
 import dev.switchboard.common.Services;
 import dev.switchboard.common.Times;
-import dev.switchboard.conversation.Inbound;
-import dev.switchboard.conversation.InboundHooks;
+import dev.switchboard.common.Inbound;
+import dev.switchboard.common.InboundHooks;
 import dev.switchboard.conversation.Views;
 import dev.switchboard.conversation.TxEvents;
 import dev.switchboard.events.Event;
@@ -32,14 +32,6 @@ public final class WindowTimerVerticle extends VerticleBase {
   private static final int REBUILD_PAGE = 1_000;
   private static final int CLAIM_MAX = 200;
 
-  // conversations whose human-agent (longest) window may still be open, in id pages
-  private static final String OPEN_WINDOWS = """
-      SELECT cv.id, cv.last_inbound_at, cv.ad_referral_at, ch.platform
-        FROM conversations cv JOIN channels ch ON ch.id = cv.channel_id
-       WHERE cv.last_inbound_at > $1 AND cv.id > $2
-       ORDER BY cv.id LIMIT $3
-      """;
-
   private final Services services;
   private final WindowTimer timer;
   private final long pollMs;
@@ -55,7 +47,7 @@ public final class WindowTimerVerticle extends VerticleBase {
   public WindowTimerVerticle(Services services) {
     this.services = services;
     this.timer = new WindowTimer(services.redis(), services.windows());
-    this.pollMs = services.config().intOr("WINDOW_TIMER_POLL_MS", 1_000);
+    this.pollMs = services.config().window().timerPollMs();
   }
 
   @Override
@@ -91,7 +83,7 @@ public final class WindowTimerVerticle extends VerticleBase {
   private Future<Integer> rebuild(long afterId, int count) {
     Instant now = services.clock().instant();
     Instant oldest = now.minus(services.windows().humanAgent());
-    return services.pool().preparedQuery(OPEN_WINDOWS).execute(Tuple.of(Times.utc(oldest), afterId, REBUILD_PAGE)).compose(rows -> {
+    return services.pool().preparedQuery(WindowSql.OPEN_WINDOWS).execute(Tuple.of(Times.utc(oldest), afterId, REBUILD_PAGE)).compose(rows -> {
       List<WindowTimer.Expiry> expiries = new ArrayList<>();
       long last = afterId;
       for (Row r : rows) {
@@ -156,7 +148,7 @@ public final class WindowTimerVerticle extends VerticleBase {
   // PostgreSQL decides: a customer who wrote again since moved the expiry; then reschedule instead.
   // The read and the event share a transaction, so the event is in the outbox exactly when it fired.
   private Future<Void> fire(WindowTimer.Expiry e, Instant now) {
-    return TxEvents.inTransaction(services, ev -> ev.conn().preparedQuery(Views.CONVERSATION_SELECT + " WHERE cv.id = $1")
+    return TxEvents.inTransaction(services, ev -> ev.conn().preparedQuery(WindowSql.CONVERSATION)
             .execute(Tuple.of(e.conversationId()))
             .map(rows -> {
               if (rows.size() == 0) {

@@ -1,5 +1,6 @@
 package dev.switchboard.app;
 
+import dev.switchboard.config.Config;
 import dev.switchboard.support.Http;
 import dev.switchboard.support.NodeExtension;
 import dev.switchboard.support.Seed;

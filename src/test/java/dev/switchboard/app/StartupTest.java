@@ -1,5 +1,7 @@
 package dev.switchboard.app;
 
+import dev.switchboard.launch.StartupException;
+import dev.switchboard.config.Config;
 import dev.switchboard.support.Http;
 import dev.switchboard.support.NodeExtension;
 import dev.switchboard.support.Seed;
@@ -108,7 +110,7 @@ class StartupTest {
       Config config = Config.load(null, Map.of(), TestNode.settings(db, "x:", new JsonObject()
           .put("DATABASE_URL", "postgresql://switchboard:switchboard@127.0.0.1:1/nowhere")));
       assertThatThrownBy(() -> Node.start(vertx, config, null, Clock.systemUTC()).await())
-          .isInstanceOf(Node.StartupException.class)
+          .isInstanceOf(StartupException.class)
           .hasMessageStartingWith("PostgreSQL is unreachable at 127.0.0.1:1/nowhere");
     } finally {
       vertx.close().await();
@@ -123,7 +125,7 @@ class StartupTest {
       Config config = Config.load(null, Map.of(), TestNode.settings(db, "x:", new JsonObject()
           .put("REDIS_URL", "redis://127.0.0.1:1")));
       assertThatThrownBy(() -> Node.start(vertx, config, null, Clock.systemUTC()).await())
-          .isInstanceOf(Node.StartupException.class)
+          .isInstanceOf(StartupException.class)
           .hasMessageStartingWith("Redis is unreachable at redis://127.0.0.1:1");
     } finally {
       vertx.close().await();

@@ -1,6 +1,6 @@
 package dev.switchboard.auth;
 
-import dev.switchboard.app.Config;
+import dev.switchboard.config.Config;
 import dev.switchboard.support.Http;
 import dev.switchboard.support.NodeExtension;
 import dev.switchboard.support.Seed;

@@ -2,7 +2,7 @@ package dev.switchboard.bot;
 
 import dev.switchboard.common.Services;
 import dev.switchboard.common.Times;
-import dev.switchboard.conversation.Inbound;
+import dev.switchboard.common.Inbound;
 import dev.switchboard.conversation.TxEvents;
 import dev.switchboard.store.Bus;
 import dev.switchboard.support.Await;

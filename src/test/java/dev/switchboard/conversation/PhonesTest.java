@@ -1,5 +1,6 @@
 package dev.switchboard.conversation;
 
+import dev.switchboard.common.Phones;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 

@@ -1,6 +1,7 @@
 package dev.switchboard.demo;
 
-import dev.switchboard.app.Config;
+import dev.switchboard.embedded.EmbeddedServers;
+import dev.switchboard.config.Config;
 import dev.switchboard.app.Main;
 import dev.switchboard.app.Node;
 import dev.switchboard.store.EventLog;

@@ -1,6 +1,6 @@
 package dev.switchboard.inbox;
 
-import dev.switchboard.auth.Tokens;
+import dev.switchboard.common.Tokens;
 import dev.switchboard.support.Await;
 import dev.switchboard.support.FakeGraph;
 import dev.switchboard.support.Http;

@@ -53,7 +53,7 @@ class AdReferralProcessorTest {
     java.util.Map<String, Object> conv = Db.one(db, "SELECT cv.id, cv.ad_referral_at FROM conversations cv JOIN contacts ct ON ct.id = cv.contact_id "
         + "WHERE ct.platform_user_id = '7423918830169999'");
     assertThat(((OffsetDateTime) conv.get("ad_referral_at")).toInstant().toEpochMilli()).isEqualTo(now);
-    String token = new dev.switchboard.auth.Tokens(node.vertx, TestNode.JWT_SECRET).issue(account.adminId(), account.accountId(), "admin", "Admin");
+    String token = new dev.switchboard.common.Tokens(node.vertx, TestNode.JWT_SECRET).issue(account.adminId(), account.accountId(), "admin", "Admin");
     JsonObject view = http.as(token).get("/api/v1/conversations/" + conv.get("id")).json();
     Instant automation = Instant.parse(view.getJsonObject("window").getString("automationExpiresAt"));
     assertThat(automation).isEqualTo(Instant.ofEpochMilli(now).plus(Duration.ofDays(7)));

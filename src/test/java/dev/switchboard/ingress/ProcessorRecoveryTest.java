@@ -1,7 +1,7 @@
 package dev.switchboard.ingress;
 
-import dev.switchboard.conversation.Inbound;
-import dev.switchboard.conversation.InboundHooks;
+import dev.switchboard.common.Inbound;
+import dev.switchboard.common.InboundHooks;
 import dev.switchboard.support.Http;
 import dev.switchboard.support.NodeExtension;
 import dev.switchboard.support.Seed;
@@ -53,7 +53,7 @@ class ProcessorRecoveryTest {
     List<Inbound> seen = new CopyOnWriteArrayList<>();
     node.node.services().inboundHooks().register(new InboundHooks.Hook() {
       @Override
-      public Future<Void> inTransaction(dev.switchboard.conversation.TxEvents tx, List<Inbound> created) {
+      public Future<Void> inTransaction(dev.switchboard.common.TxChanges tx, List<Inbound> created) {
         seen.addAll(created);
         return Future.succeededFuture();
       }

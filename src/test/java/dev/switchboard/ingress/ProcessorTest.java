@@ -1,7 +1,7 @@
 package dev.switchboard.ingress;
 
-import dev.switchboard.conversation.Inbound;
-import dev.switchboard.conversation.InboundHooks;
+import dev.switchboard.common.Inbound;
+import dev.switchboard.common.InboundHooks;
 import dev.switchboard.support.Fixtures;
 import dev.switchboard.support.Http;
 import dev.switchboard.support.NodeExtension;
@@ -64,7 +64,7 @@ class ProcessorTest {
     ig = Seed.channel(db, account.accountId(), "instagram", IG);
     node.node.services().inboundHooks().register(new InboundHooks.Hook() {
       @Override
-      public io.vertx.core.Future<Void> inTransaction(dev.switchboard.conversation.TxEvents tx, List<Inbound> created) {
+      public io.vertx.core.Future<Void> inTransaction(dev.switchboard.common.TxChanges tx, List<Inbound> created) {
         if (created.stream().anyMatch(i -> "poison pill".equals(i.text()))) {
           return io.vertx.core.Future.failedFuture(new IllegalStateException("a hook refuses the poison pill"));
         }

@@ -315,7 +315,7 @@ class WhatsAppIdentityProcessorTest {
   }
 
   static String login() {
-    return new dev.switchboard.auth.Tokens(node.vertx, TestNode.JWT_SECRET).issue(account.adminId(), account.accountId(), "admin", "Admin");
+    return new dev.switchboard.common.Tokens(node.vertx, TestNode.JWT_SECRET).issue(account.adminId(), account.accountId(), "admin", "Admin");
   }
 
   @Test

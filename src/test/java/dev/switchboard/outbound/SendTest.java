@@ -364,6 +364,24 @@ class SendTest {
   }
 
   @Test
+  @DisplayName("an invalid token (190) on the template list marks the channel as needing attention and tells the inbox, as a send does")
+  void templateTokenInvalid() {
+    long channel = Seed.channel(db, account.accountId(), "whatsapp", "999000222");
+    Seed.insert(db, "UPDATE channels SET waba_id = '555000222' WHERE id = ? RETURNING id", channel);
+    graph.enqueue("GET", "/555000222/message_templates", Answer.fixture(401, "error_whatsapp_190_invalid_token.json"));
+    Http.Res list = http.get("/api/v1/channels/" + channel + "/templates");
+    assertThat(list.status()).isEqualTo(502);
+    assertThat(list.errorCode()).isEqualTo("channel_token_invalid");
+    assertThat(count("SELECT count(*) FROM channels WHERE id = ? AND needs_attention LIKE '%Invalid OAuth access token%'", channel))
+        .isEqualTo(1);
+    boolean told = http.get("/api/v1/events?limit=200").items().stream().map(o -> (JsonObject) o)
+        .anyMatch(e -> "channel.updated".equals(e.getString("type"))
+            && String.valueOf(channel).equals(e.getJsonObject("data").getString("id"))
+            && e.getJsonObject("data").getString("needsAttention").contains("Invalid OAuth access token"));
+    assertThat(told).as("channel.updated for the channel in the event log").isTrue();
+  }
+
+  @Test
   @DisplayName("the same Idempotency-Key twice answers the same message (201 then 200) and sends once")
   void idempotency() {
     long conv = conversation(db, account.accountId(), whatsapp, uniqueUser(), ago(Duration.ofMinutes(3)));

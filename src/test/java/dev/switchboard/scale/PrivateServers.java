@@ -171,7 +171,7 @@ final class PrivateServers {
       } catch (IOException e) {
         throw new IllegalStateException("cannot start redis-server: " + e.getMessage(), e);
       }
-      Await.until("redis-server on " + port, Duration.ofSeconds(10), () -> dev.switchboard.demo.EmbeddedServers.ping(port));
+      Await.until("redis-server on " + port, Duration.ofSeconds(10), () -> dev.switchboard.embedded.EmbeddedServers.ping(port));
     }
 
     /** Kills the server (its data is gone: no persistence). */

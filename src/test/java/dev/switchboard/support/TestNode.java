@@ -1,6 +1,6 @@
 package dev.switchboard.support;
 
-import dev.switchboard.app.Config;
+import dev.switchboard.config.Config;
 import dev.switchboard.app.Main;
 import dev.switchboard.app.Node;
 import io.micrometer.prometheusmetrics.PrometheusConfig;

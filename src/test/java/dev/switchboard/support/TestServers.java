@@ -1,6 +1,6 @@
 package dev.switchboard.support;
 
-import dev.switchboard.demo.EmbeddedServers;
+import dev.switchboard.embedded.EmbeddedServers;
 
 import java.io.IOException;
 import java.io.OutputStream;

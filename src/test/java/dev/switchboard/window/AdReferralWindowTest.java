@@ -1,7 +1,8 @@
 package dev.switchboard.window;
 
-import dev.switchboard.window.WindowPolicy.Decision;
-import dev.switchboard.window.WindowPolicy.Sender;
+import dev.switchboard.common.WindowPolicy;
+import dev.switchboard.common.WindowPolicy.Decision;
+import dev.switchboard.common.WindowPolicy.Sender;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

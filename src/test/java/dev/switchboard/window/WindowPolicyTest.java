@@ -1,7 +1,8 @@
 package dev.switchboard.window;
 
-import dev.switchboard.window.WindowPolicy.Decision;
-import dev.switchboard.window.WindowPolicy.Sender;
+import dev.switchboard.common.WindowPolicy;
+import dev.switchboard.common.WindowPolicy.Decision;
+import dev.switchboard.common.WindowPolicy.Sender;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -70,7 +71,6 @@ class WindowPolicyTest {
     assertThat(POLICY.decide("instagram", Sender.BOT, null, now)).isEqualTo(Decision.CLOSED);
     assertThat(POLICY.view("whatsapp", null, now)).isEqualTo(new WindowPolicy.View(null, null, true));
     assertThat(POLICY.view("messenger", null, now)).isEqualTo(new WindowPolicy.View(null, null, false));
-    assertThat(POLICY.nextChange("messenger", Sender.AGENT, null, now)).isNull();
   }
 
   @Test
@@ -83,16 +83,6 @@ class WindowPolicyTest {
     assertThat(POLICY.view("messenger", LAST, LAST.plus(STANDARD)))
         .isEqualTo(new WindowPolicy.View(LAST.plus(HUMAN), LAST.plus(STANDARD), false));
     assertThat(POLICY.view("instagram", LAST, LAST.plus(HUMAN)).templateRequired()).isFalse();
-  }
-
-  @Test
-  @DisplayName("the next change is the standard expiry, then (human on Messenger/Instagram) the human-agent expiry, then none")
-  void nextChange() {
-    assertThat(POLICY.nextChange("messenger", Sender.AGENT, LAST, LAST)).isEqualTo(LAST.plus(STANDARD));
-    assertThat(POLICY.nextChange("messenger", Sender.AGENT, LAST, LAST.plus(STANDARD))).isEqualTo(LAST.plus(HUMAN));
-    assertThat(POLICY.nextChange("messenger", Sender.BOT, LAST, LAST.plus(STANDARD))).isNull();
-    assertThat(POLICY.nextChange("whatsapp", Sender.AGENT, LAST, LAST.plus(STANDARD))).isNull();
-    assertThat(POLICY.nextChange("instagram", Sender.AGENT, LAST, LAST.plus(HUMAN))).isNull();
   }
 
   @Test

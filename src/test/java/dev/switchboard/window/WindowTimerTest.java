@@ -1,6 +1,6 @@
 package dev.switchboard.window;
 
-import dev.switchboard.conversation.Inbound;
+import dev.switchboard.common.Inbound;
 import dev.switchboard.support.Await;
 import dev.switchboard.support.NodeExtension;
 import dev.switchboard.support.Seed;

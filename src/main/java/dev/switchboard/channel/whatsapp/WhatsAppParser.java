@@ -356,7 +356,7 @@ public final class WhatsAppParser {
         if (WaIds.isPhone(waId)) {
           return waId;
         }
-        String digits = dev.switchboard.conversation.Phones.normalize(Json.str(p, "phone"));
+        String digits = dev.switchboard.common.Phones.normalize(Json.str(p, "phone"));
         if (digits != null) {
           return digits;
         }

@@ -48,8 +48,8 @@ public final class EventFanoutVerticle extends VerticleBase {
 
   public EventFanoutVerticle(Services services) {
     this.services = services;
-    this.blockMs = services.config().intOr("FANOUT_BLOCK_MS", 2_000);
-    this.batch = services.config().intOr("FANOUT_BATCH", 500);
+    this.blockMs = services.config().fanout().blockMs();
+    this.batch = services.config().fanout().batch();
   }
 
   /** The Redis client name of a node's fan-out connection (visible in CLIENT LIST). */

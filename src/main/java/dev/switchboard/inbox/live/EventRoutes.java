@@ -1,8 +1,8 @@
 package dev.switchboard.inbox.live;
 
-import dev.switchboard.auth.Principal;
+import dev.switchboard.common.Principal;
 import dev.switchboard.common.ApiException;
-import dev.switchboard.common.Bodies;
+import dev.switchboard.http.Bodies;
 import dev.switchboard.common.Services;
 import dev.switchboard.store.EventLog;
 import io.vertx.core.Future;

@@ -1,9 +1,10 @@
 package dev.switchboard.inbox.live;
 
-import dev.switchboard.auth.Principal;
+import dev.switchboard.common.Principal;
 import dev.switchboard.auth.Sessions;
 import dev.switchboard.common.Services;
-import dev.switchboard.inbox.Errors;
+import dev.switchboard.config.Config;
+import dev.switchboard.http.Errors;
 import dev.switchboard.store.Bus;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -38,8 +39,6 @@ public final class LiveBridge {
 
   private static final Logger LOG = LoggerFactory.getLogger(LiveBridge.class);
 
-  /** Measured heap per idle registered bridge socket (see docs/live.md), used for the default budget. */
-  public static final int BYTES_PER_CONNECTION = 20_000;
   /** Close codes sent to refused or dropped sockets (SockJS/WebSocket application range). */
   public static final int CLOSE_BUDGET = 4001;
   public static final int CLOSE_SLOW = 4002;
@@ -51,7 +50,7 @@ public final class LiveBridge {
 
   private final Services services;
   private final Sessions sessions;
-  private final dev.switchboard.common.ClientAddress clients;
+  private final dev.switchboard.config.ClientAddress clients;
   private final Vertx vertx;
   private final BridgeStats stats;
   private final int maxQueueBytes;
@@ -81,22 +80,15 @@ public final class LiveBridge {
     this.sessions = sessions;
     this.clients = services.config().clientAddress();
     this.vertx = services.vertx();
-    this.maxQueueBytes = services.config().intOr("BRIDGE_MAX_QUEUE_BYTES", 64 * 1024);
-    this.registerTimeoutMs = services.config().intOr("BRIDGE_REGISTER_TIMEOUT_MS", 5_000);
-    this.stats = BridgeStats.of(vertx, maxConnections(services),
-        services.config().intOr("BRIDGE_MAX_UNREGISTERED", 1_000),
-        services.config().intOr("BRIDGE_MAX_UNREGISTERED_PER_ADDRESS", 100),
-        services.metrics());
-    Object origins = services.config().raw().getValue("BRIDGE_ALLOWED_ORIGIN");
-    this.allowedOrigins = origins == null || origins.toString().isBlank() || "*".equals(origins.toString().trim())
+    Config.Bridge config = services.config().bridge();
+    this.maxQueueBytes = config.maxQueueBytes();
+    this.registerTimeoutMs = config.registerTimeoutMs();
+    this.stats = BridgeStats.of(vertx, config.maxConnections(), config.maxUnregistered(),
+        config.maxUnregisteredPerAddress(), services.metrics());
+    String origins = config.allowedOrigin();
+    this.allowedOrigins = origins == null || "*".equals(origins)
         ? Set.of()
-        : Set.copyOf(Arrays.stream(origins.toString().split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList());
-  }
-
-  /** BRIDGE_MAX_CONNECTIONS, or half the maximum heap divided by the measured cost of one socket. */
-  static int maxConnections(Services services) {
-    long byHeap = Runtime.getRuntime().maxMemory() / 2 / BYTES_PER_CONNECTION;
-    return services.config().intOr("BRIDGE_MAX_CONNECTIONS", (int) Math.max(100, Math.min(Integer.MAX_VALUE, byHeap)));
+        : Set.copyOf(Arrays.stream(origins.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList());
   }
 
   public void mount(Router root) {
@@ -111,7 +103,7 @@ public final class LiveBridge {
         .setInboundPermitteds(List.of())
         .setMaxHandlersPerSocket(4)
         .setMaxAddressLength(64)
-        .setPingTimeout(services.config().intOr("BRIDGE_PING_TIMEOUT_MS", 30_000));
+        .setPingTimeout(services.config().bridge().pingTimeoutMs());
     root.route("/eventbus/*").handler(this::checkOrigin);
     // SockJS's HTTP fallbacks (xhr_send, jsonp_send) read their frames from the routing context's
     // body: without a BodyHandler every POST of a browser that cannot use WebSocket failed with 500.

@@ -3,8 +3,8 @@ package dev.switchboard.inbox.live;
 /**
  * One event of the log on its way from the fan-out to the bridge sockets (through LiveHub), as the
  * JSON text it was stored as (with its id added): never parsed, copied or re-encoded on the way.
- * On the event bus it was deep-copied for every socket registered to the account and encoded again
- * by the bridge; at 10,000 messages/s that was a third of the node's CPU in bench/scale.
+ * The event bus would deep-copy it for every socket registered to the account and the bridge would
+ * encode it again, which at thousands of messages a second is a large share of a node's CPU.
  * Immutable, so every bridge event loop shares the same instance.
  *
  * @param id        the stream entry id (also the event's {@code id})

@@ -1,6 +1,6 @@
 package dev.switchboard.jmh;
 
-import dev.switchboard.window.WindowPolicy;
+import dev.switchboard.common.WindowPolicy;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;

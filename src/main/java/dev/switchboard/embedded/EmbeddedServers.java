@@ -1,4 +1,4 @@
-package dev.switchboard.demo;
+package dev.switchboard.embedded;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import redis.embedded.core.ExecutableProvider;
@@ -517,7 +517,7 @@ public final class EmbeddedServers implements AutoCloseable {
     }
   }
 
-  static String oneLine(Throwable err) {
+  public static String oneLine(Throwable err) {
     Throwable root = err;
     while (root.getCause() != null && root.getCause() != root) {
       root = root.getCause();

@@ -1,6 +1,5 @@
-package dev.switchboard.auth;
+package dev.switchboard.common;
 
-import dev.switchboard.common.ApiException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.User;
 import io.vertx.ext.web.RoutingContext;

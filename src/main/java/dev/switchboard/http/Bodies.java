@@ -1,5 +1,7 @@
-package dev.switchboard.common;
+package dev.switchboard.http;
 
+import dev.switchboard.common.ApiException;
+import dev.switchboard.common.Ids;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

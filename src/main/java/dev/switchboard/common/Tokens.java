@@ -1,5 +1,6 @@
-package dev.switchboard.auth;
+package dev.switchboard.common;
 
+import dev.switchboard.config.Settings;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -13,7 +14,7 @@ import io.vertx.ext.auth.jwt.JWTAuthOptions;
 public final class Tokens {
 
   /** Access tokens are short-lived: a session lives on through its refresh token (Sessions). */
-  public static final int TTL_SECONDS = 15 * 60;
+  public static final int TTL_SECONDS = Settings.defaultInteger("ACCESS_TOKEN_SECONDS");
   private final JWTAuth jwt;
 
   public Tokens(Vertx vertx, String secret) {

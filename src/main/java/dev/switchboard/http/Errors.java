@@ -1,6 +1,7 @@
-package dev.switchboard.inbox;
+package dev.switchboard.http;
 
 import dev.switchboard.common.ApiException;
+import dev.switchboard.store.Unavailable;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
@@ -51,7 +52,7 @@ public final class Errors {
     } else if (f == null && status > 0) {
       code = codeFor(status);
       message = messageFor(status);
-    } else if (isUnavailable(f)) {
+    } else if (Unavailable.is(f)) {
       status = 503;
       code = "unavailable";
       message = "a dependency is unavailable; retry shortly";
@@ -93,17 +94,6 @@ public final class Errors {
 
   public static JsonObject body(String code, String message) {
     return new JsonObject().put("error", new JsonObject().put("code", code).put("message", message));
-  }
-
-  private static boolean isUnavailable(Throwable f) {
-    for (Throwable t = f; t != null; t = t.getCause()) {
-      String name = t.getClass().getName();
-      if (t instanceof java.net.ConnectException || name.contains("Closed") || name.contains("NoStackTraceTimeout")
-          || name.endsWith("ConnectionPoolTooBusyException") || name.contains("ConnectException")) {
-        return true;
-      }
-    }
-    return false;
   }
 
   private static String codeFor(int status) {

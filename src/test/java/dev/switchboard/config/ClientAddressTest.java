@@ -1,4 +1,4 @@
-package dev.switchboard.common;
+package dev.switchboard.config;
 
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;

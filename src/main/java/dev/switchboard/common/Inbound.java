@@ -1,4 +1,4 @@
-package dev.switchboard.conversation;
+package dev.switchboard.common;
 
 import java.time.Instant;
 

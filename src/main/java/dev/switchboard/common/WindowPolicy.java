@@ -1,4 +1,4 @@
-package dev.switchboard.window;
+package dev.switchboard.common;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -45,7 +45,7 @@ public final class WindowPolicy {
   }
 
   /** When the standard window ends (for this platform, this last inbound and ad referral). */
-  Instant standardEnd(String platform, Instant lastInboundAt, Instant adReferralAt) {
+  public Instant standardEnd(String platform, Instant lastInboundAt, Instant adReferralAt) {
     Instant end = lastInboundAt.plus(standard);
     if (adReferralAt != null && !isWhatsApp(platform)) {
       Instant ad = adReferralAt.plus(AD_REFERRAL);
@@ -97,22 +97,6 @@ public final class WindowPolicy {
       return Decision.HUMAN_AGENT_TAG;
     }
     return Decision.CLOSED;
-  }
-
-  /** When the decision for this sender next changes (null: it never will without a new inbound message). */
-  public Instant nextChange(String platform, Sender sender, Instant lastInboundAt, Instant now) {
-    if (lastInboundAt == null) {
-      return null;
-    }
-    Instant a = lastInboundAt.plus(standard);
-    if (now.isBefore(a)) {
-      return a;
-    }
-    Instant h = lastInboundAt.plus(humanAgent);
-    if (!isWhatsApp(platform) && sender == Sender.AGENT && now.isBefore(h)) {
-      return h;
-    }
-    return null;
   }
 
   private static boolean isWhatsApp(String platform) {

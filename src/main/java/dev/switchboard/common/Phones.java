@@ -1,4 +1,4 @@
-package dev.switchboard.conversation;
+package dev.switchboard.common;
 
 /**
  * Phone numbers as WhatsApp identifies people: E.164 digits without the plus ({@code wa_id}).

@@ -1,4 +1,4 @@
-package dev.switchboard.common;
+package dev.switchboard.config;
 
 import io.netty.util.NetUtil;
 import io.vertx.core.MultiMap;

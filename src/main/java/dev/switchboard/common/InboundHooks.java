@@ -1,4 +1,4 @@
-package dev.switchboard.conversation;
+package dev.switchboard.common;
 
 import io.vertx.core.Future;
 
@@ -16,7 +16,7 @@ public final class InboundHooks {
   /** A reaction to new inbound messages. */
   public interface Hook {
     /** Runs in the transaction that stores the messages; what it publishes goes into {@code tx}'s events. */
-    default Future<Void> inTransaction(TxEvents tx, List<Inbound> created) {
+    default Future<Void> inTransaction(TxChanges tx, List<Inbound> created) {
       return Future.succeededFuture();
     }
 
@@ -35,7 +35,7 @@ public final class InboundHooks {
   }
 
   /** Runs every hook in order inside the transaction; the first failure fails (and rolls back) the batch. */
-  public Future<Void> inTransaction(TxEvents tx, List<Inbound> created) {
+  public Future<Void> inTransaction(TxChanges tx, List<Inbound> created) {
     Future<Void> chain = Future.succeededFuture();
     if (created.isEmpty()) {
       return chain;

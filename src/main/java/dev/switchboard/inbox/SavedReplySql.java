@@ -1,0 +1,16 @@
+package dev.switchboard.inbox;
+
+/** The SQL of saved replies (an account's canned answers); every statement is scoped to the account. */
+final class SavedReplySql {
+
+  static final String COLUMNS = "id, title, content, created_at, updated_at";
+  static final String LIST = "SELECT " + COLUMNS + " FROM saved_replies WHERE account_id = $1 ORDER BY lower(title), id";
+  static final String GET = "SELECT " + COLUMNS + " FROM saved_replies WHERE id = $1 AND account_id = $2";
+  static final String INSERT = "INSERT INTO saved_replies (account_id, title, content) VALUES ($1, $2, $3) RETURNING " + COLUMNS;
+  static final String UPDATE =
+      "UPDATE saved_replies SET title = $3, content = $4, updated_at = now() WHERE id = $1 AND account_id = $2 RETURNING " + COLUMNS;
+  static final String DELETE = "DELETE FROM saved_replies WHERE id = $1 AND account_id = $2";
+
+  private SavedReplySql() {
+  }
+}
