@@ -119,12 +119,8 @@ final class InboundSql {
       RETURNING c.id, c.status, c.last_inbound_at
       """;
 
-  /** Whether status {@code u.status} moves message {@code m} forward (the rule of {@link #APPLY_STATUSES}). */
-  private static final String FORWARD = """
-      (CASE WHEN u.status = 'failed' THEN m.status IN ('pending', 'sent')
-            ELSE m.status IN ('pending', 'sent', 'delivered')
-             AND array_position(ARRAY['pending', 'sent', 'delivered', 'read'], u.status)
-               > array_position(ARRAY['pending', 'sent', 'delivered', 'read'], m.status) END)""";
+  /** Whether status {@code u.status} moves message {@code m} forward (the rule of {@link MessageStatus}). */
+  private static final String FORWARD = MessageStatus.movesForwardSql("m.status", "u.status");
 
   /**
    * Statuses only move forward: pending < sent < delivered < read. {@code failed} overrides

@@ -652,7 +652,7 @@ public final class InboundStore {
       for (int i = 0; i < statuses.size(); i++) {
         String k = statusCtx.get(i).channel().id() + "\n" + statuses.get(i).externalId();
         Integer cur = best.get(k);
-        if (cur == null || wins(statuses.get(cur).status(), statuses.get(i).status())) {
+        if (cur == null || MessageStatus.moves(statuses.get(cur).status(), statuses.get(i).status())) {
           best.put(k, i);
         }
       }
@@ -712,17 +712,6 @@ public final class InboundStore {
       return null;
     }
 
-    /** Whether status {@code next} replaces {@code cur} (the SQL rule, for statuses within one batch). */
-    static boolean wins(String cur, String next) {
-      if ("failed".equals(cur)) {
-        return false;
-      }
-      if ("failed".equals(next)) {
-        return "pending".equals(cur) || "sent".equals(cur);
-      }
-      List<String> order = List.of("pending", "sent", "delivered", "read");
-      return order.indexOf(next) > order.indexOf(cur);
-    }
 
     private Future<Void> watermarks() {
       if (watermarks.isEmpty()) {

@@ -7,6 +7,7 @@ import dev.switchboard.channel.Sender;
 import dev.switchboard.common.Services;
 import dev.switchboard.common.Times;
 import dev.switchboard.channel.WhatsAppSender;
+import dev.switchboard.conversation.MessageStatus;
 import dev.switchboard.conversation.TxEvents;
 import dev.switchboard.conversation.Views;
 import dev.switchboard.conversation.WhatsAppIdentities;
@@ -350,18 +351,13 @@ public final class OutboxVerticle extends VerticleBase {
     });
   }
 
-  /** Statuses only move forward (sent < delivered < read); failed replaces sent only. */
+  /** The best of the statuses that arrived before the send was recorded, by {@link MessageStatus}. */
   record EarlyStatus(String status, String code, String message) {
-    private static final List<String> ORDER = List.of("sent", "delivered", "read");
-
     EarlyStatus then(String next, String nextCode, String nextMessage) {
-      if (next == null || "failed".equals(status)) {
+      if (!MessageStatus.moves(status, next)) {
         return this;
       }
-      if ("failed".equals(next)) {
-        return "sent".equals(status) ? new EarlyStatus("failed", nextCode, nextMessage) : this;
-      }
-      return ORDER.indexOf(next) > ORDER.indexOf(status) ? new EarlyStatus(next, code, message) : this;
+      return "failed".equals(next) ? new EarlyStatus(next, nextCode, nextMessage) : new EarlyStatus(next, code, message);
     }
   }
 
