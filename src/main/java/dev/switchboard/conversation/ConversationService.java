@@ -39,11 +39,11 @@ public final class ConversationService {
    * the label's contacts when fewer than LABEL_PROBE_MAX carry it, and otherwise walks the list
    * index checking each conversation: either way a page costs about sqrt(limit x conversations) rows.
    */
-  public Future<JsonObject> list(long accountId, ConversationFilter filter, int limit, ListCursor cursor) {
-    return rareLabel(accountId, filter).compose(rare -> list(accountId, filter, limit, cursor, rare));
+  public Future<JsonObject> list(long accountId, long reader, ConversationFilter filter, int limit, ListCursor cursor) {
+    return rareLabel(accountId, filter).compose(rare -> list(accountId, reader, filter, limit, cursor, rare));
   }
 
-  private Future<JsonObject> list(long accountId, ConversationFilter filter, int limit, ListCursor cursor, boolean rareLabel) {
+  private Future<JsonObject> list(long accountId, long reader, ConversationFilter filter, int limit, ListCursor cursor, boolean rareLabel) {
     ConversationFilter.Where w = filter.where(accountId, true,
         rareLabel ? ConversationFilter.LabelMode.IN_FROM : ConversationFilter.LabelMode.PROBE_PER_ROW);
     if (cursor != null) {
@@ -66,7 +66,7 @@ public final class ConversationService {
         next = new ListCursor(r.getOffsetDateTime("last_message_at"), r.getLong("id"));
       }
       String nextCursor = rows.size() > limit && next != null ? next.encode() : null;
-      return views(ids).map(items -> new JsonObject().put("items", new JsonArray(items)).put("nextCursor", nextCursor));
+      return views(ids, reader).map(items -> new JsonObject().put("items", new JsonArray(items)).put("nextCursor", nextCursor));
     });
   }
 
@@ -152,7 +152,12 @@ public final class ConversationService {
   }
 
   public Future<JsonObject> get(long accountId, long id) {
-    return requireOwned(accountId, id).compose(v -> views(List.of(id))).map(l -> {
+    return get(accountId, null, id);
+  }
+
+  /** One conversation, its unread count as agent {@code reader} sees it. */
+  public Future<JsonObject> get(long accountId, Long reader, long id) {
+    return requireOwned(accountId, id).compose(v -> views(List.of(id), reader)).map(l -> {
       if (l.isEmpty()) {
         throw ApiException.notFound("conversation");
       }
@@ -162,7 +167,7 @@ public final class ConversationService {
 
   /** Applies one change; answers the conversation as it is now. */
   public Future<JsonObject> update(long accountId, long actorId, long id, StatusChange change) {
-    return change(accountId, actorId, List.of(id), change).compose(changed -> get(accountId, id));
+    return change(accountId, actorId, List.of(id), change).compose(changed -> get(accountId, actorId, id));
   }
 
   /** Applies one change to many conversations in one transaction; answers how many changed. */
@@ -268,18 +273,41 @@ public final class ConversationService {
     return type == null ? null : new JsonObject().put("type", type).put("id", String.valueOf(id)).put("name", name);
   }
 
-  /** Resets the unread count (the agent opened the conversation). */
-  public Future<JsonObject> markRead(long accountId, long id) {
-    return s.pool().preparedQuery(ConversationSql.MARK_READ).execute(Tuple.of(id, accountId))
-        .compose(rows -> rows.size() == 0
-            ? Future.failedFuture(ApiException.notFound("conversation"))
-            : publish(accountId, List.of(id)))
-        .map(l -> {
-          if (l.isEmpty()) {
-            throw ApiException.notFound("conversation");
+  /**
+   * Marks the conversation read for one agent up to {@code messageId} (a message of it), or up to
+   * its newest message; a mark never moves back. Answers the conversation as the agent sees it now and
+   * appends {@code conversation.read}, which keeps the agent's other tabs in step.
+   */
+  public Future<JsonObject> markRead(long accountId, long agentId, long id, Long messageId) {
+    return requireOwned(accountId, id)
+        .compose(v -> s.pool().preparedQuery(ConversationSql.MARK_READ).execute(Tuple.of(id, agentId, accountId, messageId)))
+        .compose(rows -> {
+          // nothing written: the mark was already there or later, or the message is not this conversation's
+          if (messageId != null && rows.size() == 0) {
+            return s.pool().preparedQuery(ConversationSql.MESSAGE_OF).execute(Tuple.of(messageId, id))
+                .compose(found -> found.size() == 0
+                    ? Future.failedFuture(ApiException.unprocessable("unknown_message", "message " + messageId + " is not in this conversation"))
+                    : Future.<Void>succeededFuture());
           }
-          return l.get(0);
-        });
+          return Future.<Void>succeededFuture();
+        })
+        .compose(v -> get(accountId, agentId, id))
+        .compose(view -> publishRead(accountId, agentId, view).map(view));
+  }
+
+  /**
+   * The one place a {@code conversation.read} event is appended: who read, up to which message.
+   * A Redis failure is logged, not reported: the mark itself is durable.
+   */
+  private Future<Void> publishRead(long accountId, long agentId, JsonObject view) {
+    JsonObject data = new JsonObject()
+        .put("conversationId", view.getString("id"))
+        .put("agentId", String.valueOf(agentId))
+        .put("lastReadMessageId", view.getString("lastReadMessageId"));
+    return s.events().append(accountId, Bus.CONVERSATION_READ, Long.parseLong(view.getString("id")), data)
+        .onFailure(err -> LOG.warn("appending conversation.read for account {} failed: {}", accountId, err.toString()))
+        .<Void>mapEmpty()
+        .otherwiseEmpty();
   }
 
   /** {@code {items, nextCursor}}: the page of messages before {@code before} (a message id), oldest first. */
@@ -325,7 +353,12 @@ public final class ConversationService {
 
   /** Conversation views in the order of {@code ids}. */
   public Future<List<JsonObject>> views(Collection<Long> ids) {
-    return Views.conversations(s.pool(), ids, s.windows(), s.clock().instant());
+    return views(ids, null);
+  }
+
+  /** The same, unread counts as agent {@code reader} sees them (null: as no agent does). */
+  public Future<List<JsonObject>> views(Collection<Long> ids, Long reader) {
+    return Views.conversations(s.pool(), ids, reader, s.windows(), s.clock().instant());
   }
 
   /**

@@ -97,7 +97,7 @@ public final class SearchService {
   }
 
   /** {@code {items: [conversation], kind: phone|name|parentUserId}}. */
-  public Future<JsonObject> search(long accountId, String rawQuery, int limit) {
+  public Future<JsonObject> search(long accountId, long reader, String rawQuery, int limit) {
     String q = rawQuery == null ? "" : rawQuery.trim();
     if (q.isEmpty()) {
       return Future.failedFuture(ApiException.badRequest("missing_field", "q is required"));
@@ -128,7 +128,7 @@ public final class SearchService {
       int window = s.config().intOr("SEARCH_SHORT_WINDOW", 2_000);
       ids = ids(BY_SHORT_NAME, Tuple.of(accountId, likeEscape(name), q, limit, window));
     }
-    return ids.compose(list -> new ConversationService(s).views(list))
+    return ids.compose(list -> new ConversationService(s).views(list, reader))
         .map(items -> new JsonObject().put("items", new JsonArray(items)).put("kind", kind));
   }
 

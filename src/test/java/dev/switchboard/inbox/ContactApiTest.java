@@ -163,6 +163,12 @@ class ContactApiTest extends InboxTestBase {
         .isEqualTo("whatsapp_only");
     assertThat(a.agent().post("/api/v1/contacts", new JsonObject().put("channelId", id(a.whatsapp())).put("phone", "555-0123")).errorCode())
         .isEqualTo("invalid_phone");
+    // digits alone do not say where the country code ends: refused with the hint, nothing stored
+    Http.Res bare = a.agent().post("/api/v1/contacts", new JsonObject().put("channelId", id(a.whatsapp())).put("phone", "4155550999"));
+    assertThat(bare.status()).isEqualTo(422);
+    assertThat(bare.errorCode()).isEqualTo("invalid_phone");
+    assertThat(bare.json().getJsonObject("error").getString("message")).contains("country code").contains("+");
+    assertThat(Seed.scalar(db, "SELECT count(*) FROM contacts WHERE platform_user_id = '4155550999'")).isZero();
     assertThat(a.agent().post("/api/v1/contacts", new JsonObject().put("channelId", id(a.whatsapp())).put("phone", 14155550123L)).status())
         .isEqualTo(400);
     assertThat(a.agent().post("/api/v1/contacts", new JsonObject().put("phone", "+14155550123")).status()).isEqualTo(400);
