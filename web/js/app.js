@@ -563,7 +563,6 @@ export function renderList() {
     return h('div', {
       class: `conv${c.id === S.selectedId ? ' active' : ''}${unread ? ' unread' : ''}`, testid: 'conv-item',
       role: 'option', tabindex: '0', 'aria-selected': c.id === S.selectedId ? 'true' : 'false',
-      'aria-label': `${name}${unread ? `, ${c.unreadCount} unread` : ''}`,
       dataset: { id: c.id, status: c.status },
       onkeydown: (e) => { if (e.key === 'Enter' && !S.selectMode) { e.preventDefault(); open(); } },
       onclick: (e) => {
@@ -589,7 +588,7 @@ export function renderList() {
         handle && handle !== name ? h('span', { testid: 'conv-username' }, handle) : null,
         h('span', { class: 'channel' }, c.channelName || platformName(c.platform)))),
     unread ? h('span', { class: 'unread-count', testid: 'conv-unread', title: `${c.unreadCount} unread` },
-      c.unreadCount >= 100 ? '99+' : String(c.unreadCount)) : null);
+      c.unreadCount >= 100 ? '99+' : String(c.unreadCount), h('span', { class: 'sr-only' }, ' unread')) : null);
   });
   if (!rows.length) rows.push(h('div', { class: 'list-empty', testid: 'list-empty' }, S.search ? searchEmptyText() : 'No conversations here.'));
   if (S.nextCursor) rows.push(h('div', { class: 'list-more' }, S.loadingMore ? 'Loading…' : 'Scroll for more'));

@@ -40,11 +40,17 @@ export function mount(el, ...children) {
 
 export const $ = (sel, root = document) => root.querySelector(sel);
 
-/** Up to two letters or digits from the first and last words that have one ("Omar H. (refund)" → "OH"). */
+/**
+ * Two letters from the first and last words that begin with a letter or digit: "Omar H. (refund)"
+ * is "OH" (a remark in brackets is not a name); a name of symbols only gives its first letter, or "?".
+ */
 export function initials(name) {
-  const words = String(name || '').trim().split(/\s+/)
-    .map((w) => (w.match(/[\p{L}\p{N}]/u) || [])[0]).filter(Boolean);
-  if (!words.length) return '?';
+  const all = String(name || '').trim().split(/\s+/).filter(Boolean);
+  const words = all.filter((w) => /^[\p{L}\p{N}]/u.test(w)).map((w) => [...w][0]);
+  if (!words.length) {
+    const any = String(name || '').match(/[\p{L}\p{N}]/u);
+    return any ? any[0].toUpperCase() : '?';
+  }
   return (words[0] + (words.length > 1 ? words[words.length - 1] : '')).toUpperCase();
 }
 
