@@ -484,7 +484,7 @@ function renderListActions() {
   }
   const n = S.checked.size;
   mount(el,
-    h('input', { type: 'checkbox', testid: 'check-all', title: 'Select all', checked: n > 0 && n === S.order.length, onchange: (e) => {
+    h('input', { type: 'checkbox', testid: 'check-all', title: 'Select all', 'aria-label': 'Select all', checked: n > 0 && n === S.order.length, onchange: (e) => {
       if (e.target.checked) S.order.forEach((id) => S.checked.add(id)); else S.checked.clear();
       renderListActions(); renderList();
     } }),

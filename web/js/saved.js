@@ -16,7 +16,7 @@ export function insertAtCursor(textarea, snippet) {
 
 /** A dropdown of the account's custom field names; choosing one calls onPick(name). */
 export function fieldSelect(onPick, testid) {
-  const select = h('select', { testid, class: 'btn-sm', title: 'Insert a custom field' },
+  const select = h('select', { testid, class: 'btn-sm', title: 'Insert a custom field', 'aria-label': 'Insert a custom field' },
     h('option', { value: '' }, '{ } Insert field'),
     S.fields.map((f) => h('option', { value: f }, f)));
   select.addEventListener('change', () => {

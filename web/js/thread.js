@@ -300,7 +300,7 @@ export function renderComposer() {
   const renderAttachments = () => mount(attachList, composer.attachments.map((a, i) => h('span', { class: 'chip', testid: 'attachment-chip' }, a.filename || a.url,
     h('button', { title: 'Remove', onclick: () => { composer.attachments.splice(i, 1); renderAttachments(); } }, '×'))));
   renderAttachments();
-  const urlInput = h('input', { type: 'url', placeholder: 'https://… attachment URL', testid: 'attach-url', class: 'grow' });
+  const urlInput = h('input', { type: 'url', placeholder: 'https://… attachment URL', testid: 'attach-url', class: 'grow', 'aria-label': 'Attachment URL' });
   const attachRow = h('div', { class: 'row', hidden: true, testid: 'attach-row' }, urlInput,
     h('button', { class: 'btn btn-sm', testid: 'attach-add', onclick: () => {
       const url = urlInput.value.trim();

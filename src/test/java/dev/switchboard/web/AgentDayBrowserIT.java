@@ -112,6 +112,16 @@ class AgentDayBrowserIT {
     assertThat(((Number) m.get("bw")).longValue()).as("body scrollWidth at " + where).isLessThanOrEqualTo(iw);
   }
 
+  /** A screenshot of one part of the page (small enough for docs/img), next to the others in target/screenshots. */
+  static void shot(Browser b, String selector, String name) {
+    try {
+      java.nio.file.Files.createDirectories(Browser.SCREENSHOTS);
+      java.nio.file.Files.write(Browser.SCREENSHOTS.resolve(name + ".png"), b.css(selector).getScreenshotAs(org.openqa.selenium.OutputType.BYTES));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   static String rowText(Browser b, String name, String testId) {
     return b.waitFor(testId + " of " + name, () -> {
       List<WebElement> found = b.conversation(name).findElements(tid(testId));
@@ -347,6 +357,7 @@ class AgentDayBrowserIT {
     page.waitUntil("the assignee", () -> rowText(page, c.name(), "conv-assignee").equals("→ Bea Agent"));
     page.waitUntil("the unread count", () -> rowText(page, c.name(), "conv-unread").matches("[1-9]"));
     page.screenshot("agent-07-row-preview");
+    shot(page, "#list-pane", "agent-07-list-pane");
   }
 
   // ---------- 8. the address bar ----------
@@ -464,6 +475,7 @@ class AgentDayBrowserIT {
     page.waitUntil("the kept draft", () -> page.visible("kept-draft-text"));
     assertThat(page.text("kept-draft-text")).isEqualTo("half a reply for Dora and more");
     page.screenshot("agent-10-kept-draft");
+    shot(page, "#composer", "agent-10-composer");
     page.click("draft-as-note");
     page.waitUntil("the note", () -> page.all("[data-testid='message'][data-type='note'] [data-testid='message-text']").stream()
         .anyMatch(e -> e.getText().equals("half a reply for Dora and more")));
