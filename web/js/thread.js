@@ -398,6 +398,12 @@ function keptDraft(draft, c) {
           toast('Saved as a private note');
         } catch (e) { toast(e.message); }
       } }, 'Send as a private note'),
+      h('button', { class: 'btn btn-sm', testid: 'draft-to-param', title: 'Put the text into the first empty template parameter', onclick: () => {
+        const empty = [...document.querySelectorAll('#composer [data-testid=template-param]')].find((x) => !x.value.trim());
+        if (!empty) { toast('This template has no empty parameter'); return; }
+        empty.value = draft.replace(/\s+/g, ' ').trim();
+        empty.focus();
+      } }, 'Use as template parameter'),
       h('button', { class: 'btn btn-sm', testid: 'draft-discard', onclick: () => { writeDraft(c.id, ''); box.remove(); } }, 'Discard')));
   return box;
 }

@@ -107,7 +107,9 @@ final class ConversationSql {
   static final String LIST_ORDER = " ORDER BY cv.last_message_at DESC, cv.id DESC LIMIT ";
 
   /**
-   * The export: one row per message, conversations in list order, messages oldest first. The
+   * The export: one row per message, conversations in list order, messages oldest first; a
+   * conversation without messages (a contact added by hand, never written to) is one row with
+   * empty message columns. The
    * conversations come from a WHERE on {@code cv} appended by the caller; the messages of each are
    * read through messages_conversation_idx, so PostgreSQL only sorts within one conversation.
    */
@@ -124,7 +126,7 @@ final class ConversationSql {
         FROM conversations cv
         JOIN channels ch ON ch.id = cv.channel_id
         JOIN contacts ct ON ct.id = cv.contact_id
-        JOIN messages m ON m.conversation_id = cv.id
+        LEFT JOIN messages m ON m.conversation_id = cv.id
        WHERE\s""";
   static final String EXPORT_ORDER = " ORDER BY cv.last_message_at DESC, cv.id DESC, m.created_at, m.id";
 }

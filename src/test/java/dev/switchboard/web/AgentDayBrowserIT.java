@@ -476,6 +476,9 @@ class AgentDayBrowserIT {
     assertThat(page.text("kept-draft-text")).isEqualTo("half a reply for Dora and more");
     page.screenshot("agent-10-kept-draft");
     shot(page, "#composer", "agent-10-composer");
+    page.waitUntil("the template's parameters", () -> page.visible("template-param"));
+    page.click("draft-to-param");
+    assertThat(page.all("[data-testid='template-param']").get(0).getAttribute("value")).isEqualTo("half a reply for Dora and more");
     page.click("draft-as-note");
     page.waitUntil("the note", () -> page.all("[data-testid='message'][data-type='note'] [data-testid='message-text']").stream()
         .anyMatch(e -> e.getText().equals("half a reply for Dora and more")));
