@@ -188,6 +188,8 @@ class AgentDayBrowserIT {
     assertThat(b.visible("conversation-list")).isTrue();
     assertThat(b.visible("thread-empty")).as("the thread is a view of its own").isFalse();
     noSideways(b, label + " list");
+    assertThat(inViewport(b, "logout")).as("Log out in view").isTrue();
+    assertThat(inViewport(b, "new-contact-button")).as("Add new contact in view").isTrue();
     b.screenshot("agent-02-" + label + "-list");
 
     b.openConversation(c.name());
@@ -196,6 +198,7 @@ class AgentDayBrowserIT {
     assertThat(inViewport(b, "composer-text")).as("composer in view").isTrue();
     assertThat(inViewport(b, "send-button")).as("Send in view").isTrue();
     assertThat(inViewport(b, "back-to-list")).as("back button in view").isTrue();
+    assertThat(inViewport(b, "status-button")).as("the status menu in view").isTrue();
     noSideways(b, label + " thread");
     b.screenshot("agent-02-" + label + "-thread");
 
