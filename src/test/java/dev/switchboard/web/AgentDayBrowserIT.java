@@ -286,6 +286,20 @@ class AgentDayBrowserIT {
         && rowText(beaTab, c.name(), "conv-preview").contains("second question"));
     page.waitUntil("the admin still has two unread", () -> rowText(page, c.name(), "conv-unread").equals("2"));
 
+    // a tab in the background marks nothing read; coming back to it reads what arrived meanwhile
+    bea.js("""
+        Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+        document.dispatchEvent(new Event('visibilitychange'));""");
+    writes(c, "third question, while Bea looks elsewhere");
+    bea.waitUntil("the message in the hidden tab", () -> bea.all("[data-testid='message-text']").stream().anyMatch(e -> e.getText().contains("third question")));
+    beaTab.waitUntil("unread for Bea while hidden", () -> rowText(beaTab, c.name(), "conv-unread").equals("1"));
+    assertThat(agentApi.get("/api/v1/conversations/" + conv).json().getInteger("unreadCount")).isEqualTo(1);
+    bea.js("""
+        Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'visible' });
+        document.dispatchEvent(new Event('visibilitychange'));""");
+    beaTab.waitUntil("read once Bea looks again", () -> rowText(beaTab, c.name(), "conv-unread").isEmpty());
+    assertThat(agentApi.get("/api/v1/conversations/" + conv).json().getInteger("unreadCount")).isZero();
+
     // assigned to Bea: what Bea has read is what everyone sees
     f.api().patch("/api/v1/conversations/" + conv, new JsonObject().put("assignee", new JsonObject().put("type", "agent").put("id", String.valueOf(f.agentId))));
     page.waitUntil("the admin sees Bea's reading", () -> rowText(page, c.name(), "conv-unread").isEmpty());
@@ -412,6 +426,8 @@ class AgentDayBrowserIT {
 
     page.css("body").sendKeys("j");
     page.waitUntil("a row focused", () -> "conv-item".equals(page.js("return document.activeElement.dataset.testid")));
+    // the keyboard's place is drawn
+    assertThat(page.js("return getComputedStyle(document.activeElement).outlineStyle")).isEqualTo("solid");
     String first = (String) page.js("return document.activeElement.dataset.id");
     page.driver.switchTo().activeElement().sendKeys(Keys.ARROW_DOWN);
     String second = (String) page.js("return document.activeElement.dataset.id");
