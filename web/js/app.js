@@ -1,17 +1,21 @@
 // The inbox: login, the conversation list (left), the conversation (middle), the contact (right),
 // all kept current by live events. State lives in `S`; each pane has a render function.
 
-import { h, mount, clear, $, initials, platformName, platformMark, shortTime, fullTime, duration, toast, contactLabel } from './dom.js';
+import { h, mount, clear, $, initials, platformName, platformMark, relativeTime, absoluteTime, preview, toast, contactLabel } from './dom.js';
 import { api, query, enc, adopt, endSession, refreshSession, whenRefreshed, whenUnauthorized, ApiError } from './api.js';
 import { Live } from './live.js';
-import { renderThread, renderWindowBar, tickWindow } from './thread.js';
+import { renderThread, renderWindowBar, tickWindow, setComposerMode } from './thread.js';
 import { renderContact } from './contact.js';
 import { openNewContact } from './newcontact.js';
+import { openNotifySettings, onMessageEvent } from './notify.js';
 
 // where earlier versions kept the session; boot() clears it
 const SESSION_KEY = 'switchboard.session';
 const PAGE = 30;
 const STATUSES = [['open', 'Open'], ['assigned', 'Assigned'], ['closed', 'Closed'], ['all', 'Show All']];
+// "Mine" is every conversation assigned to the agent; "Unassigned" is the Open tab (a conversation
+// is Assigned exactly when it has an assignee), one click away under its everyday name
+const TAB_KEYS = ['open', 'assigned', 'closed', 'all', 'mine'];
 
 /** Everything the page knows. */
 export const S = {
@@ -20,7 +24,9 @@ export const S = {
   convs: new Map(), order: [], nextCursor: null, loadingMore: false, listGen: 0,
   counts: {}, selectedId: null, messages: [], selectMode: false, checked: new Set(),
   channels: [], agents: [], teams: [], fields: [], labels: [], savedReplies: [],
-  readUpTo: new Map(), live: null, online: false,
+  live: null, online: false,
+  // which pane a narrow screen shows: 'list', 'thread' or 'contact' (wide screens show all three)
+  view: 'list',
 };
 window.__switchboard = S; // handy when debugging in the console, and for the browser tests
 
@@ -70,14 +76,19 @@ function startSession(token, user) {
   S.token = token; S.user = user;
   $('#login').hidden = true;
   $('#app').hidden = false;
+  const fromUrl = readUrl();
+  if (fromUrl) Object.assign(S, { tab: fromUrl.tab, platform: fromUrl.platform, channelId: fromUrl.channelId, assignee: fromUrl.assignee, search: fromUrl.search });
+  setView('list');
   $('#agent-name').textContent = user.name;
   $('#agent-avatar').textContent = initials(user.name);
   $('[data-testid=logout]').onclick = () => logout();
+  $('[data-testid=notify-settings]').onclick = (e) => openNotifySettings(e.currentTarget);
   renderListPane();
   renderThreadPane();
   renderContactPane();
   loadReference();
   reloadLists();
+  if (fromUrl && fromUrl.id) openConversation(fromUrl.id); else writeUrl(true);
   S.live = new Live({
     accountId: user.accountId, token,
     onEvent: onEvent,
@@ -124,7 +135,8 @@ export async function refreshNames() {
 // ---------- the list ----------
 
 function listParams() {
-  const p = { status: S.tab, platform: S.platform, channelId: S.channelId };
+  const p = { status: S.tab === 'mine' ? 'all' : S.tab, platform: S.platform, channelId: S.channelId };
+  if (S.tab === 'mine') p.assigneeId = S.user.id;
   if (S.assignee) {
     const [type, id] = S.assignee.split(':');
     p[type === 'team' ? 'teamId' : 'assigneeId'] = id;
@@ -185,8 +197,12 @@ export function loadCounts() {
   clearTimeout(countsTimer);
   countsTimer = setTimeout(async () => {
     try {
-      const r = await api.get(`/conversations/counts${query({ ...listParams(), status: undefined })}`);
+      const params = { ...listParams(), status: undefined, assigneeId: S.tab === 'mine' ? undefined : listParams().assigneeId };
+      const mine = S.assignee ? null : api.get(`/conversations/counts${query({ ...params, assigneeId: S.user.id })}`).catch(() => null);
+      const r = await api.get(`/conversations/counts${query(params)}`);
       S.counts = (r && (r.counts || r)) || {};
+      const m = mine && await mine;
+      if (m) { S.counts.mine = m.all; S.counts.capped = { ...(S.counts.capped || {}), mine: m.capped && m.capped.all }; }
     } catch (e) { /* the tabs keep their last numbers */ }
     renderCounts();
   }, 120);
@@ -195,7 +211,9 @@ export function loadCounts() {
 /** Whether a conversation belongs in the list as filtered now. */
 function matches(c) {
   if (S.search) return S.convs.has(c.id);
-  if (S.tab !== 'all' && c.status !== S.tab) return false;
+  if (S.tab === 'mine') {
+    if (!c.assignee || c.assignee.type !== 'agent' || String(c.assignee.id) !== String(S.user.id)) return false;
+  } else if (S.tab !== 'all' && c.status !== S.tab) return false;
   if (S.platform && c.platform !== S.platform) return false;
   if (S.channelId && String(c.channelId) !== String(S.channelId)) return false;
   if (S.assignee) {
@@ -209,6 +227,17 @@ function newestFirst(a, b) {
   const ta = Date.parse(a.lastMessageAt || a.createdAt || 0) || 0;
   const tb = Date.parse(b.lastMessageAt || b.createdAt || 0) || 0;
   return tb - ta || Number(b.id) - Number(a.id);
+}
+
+/**
+ * A conversation view from an event: events are not written for one agent, so an unassigned
+ * conversation's unread count in it is nobody's. The agent's own count is kept and fetched again.
+ */
+function fromEvent(c) {
+  if (c.readBy && c.readBy !== null) return c;
+  const old = S.convs.get(c.id) || (S.current && S.current.id === c.id ? S.current : null);
+  refreshConversation(c.id);
+  return old ? { ...c, unreadCount: old.unreadCount, readBy: old.readBy, lastReadMessageId: old.lastReadMessageId } : c;
 }
 
 /** Puts a fresh conversation view into the list (or takes it out), keeping newest first. */
@@ -241,10 +270,11 @@ export function currentConversation() {
 
 function renderListPane() {
   const pane = $('#list-pane');
-  const platformSelect = h('select', { testid: 'platform-select', class: 'grow', onchange: (e) => {
+  const platformSelect = h('select', { testid: 'platform-select', class: 'grow', 'aria-label': 'Platform or channel', onchange: (e) => {
     const v = e.target.value;
     if (v.startsWith('ch:')) { S.channelId = v.slice(3); S.platform = ''; } else { S.platform = v; S.channelId = ''; }
     S.checked.clear();
+    writeUrl();
     reloadLists();
   } },
   h('option', { value: '' }, 'All platforms'),
@@ -252,22 +282,24 @@ function renderListPane() {
   S.channels.length ? h('optgroup', { label: 'Channels' },
     S.channels.map((ch) => h('option', { value: `ch:${ch.id}`, selected: String(S.channelId) === String(ch.id) }, `${ch.name} (${platformName(ch.platform)})`))) : null);
 
-  const searchInput = h('input', { type: 'search', placeholder: 'Search phone (+country code), name, @username or user ID', testid: 'search-input', value: S.search });
+  const searchInput = h('input', { type: 'search', placeholder: 'Search phone (+country code), name, @username or user ID', testid: 'search-input', value: S.search,
+    'aria-label': 'Search conversations (press / to focus)' });
   let searchTimer = null;
   searchInput.addEventListener('input', () => {
     clearTimeout(searchTimer);
-    searchTimer = setTimeout(() => { S.search = searchInput.value.trim(); reloadLists(); renderFilterSummary(); }, 250);
+    searchTimer = setTimeout(() => { S.search = searchInput.value.trim(); writeUrl(true); reloadLists(); renderFilterSummary(); }, 250);
   });
 
   mount(pane,
     h('div', { class: 'list-head' },
       h('div', { class: 'search' }, searchInput),
-      h('div', { class: 'tabs', id: 'tabs' }),
+      h('div', { class: 'tabs', id: 'tabs', role: 'tablist', 'aria-label': 'Conversation status' }),
+      h('div', { class: 'quick-views', id: 'quick-views' }),
       h('div', { class: 'row' }, platformSelect,
         h('span', { class: 'anchor' }, h('button', { class: 'btn', testid: 'filter-button', onclick: (e) => openFilter(e.currentTarget) }, 'Filter'))),
       h('div', { class: 'filter-summary', id: 'filter-summary', testid: 'filter-summary' }),
       h('div', { class: 'list-actions', id: 'list-actions' })),
-    h('div', { class: 'conv-list', testid: 'conversation-list', id: 'conv-list', onscroll: (e) => {
+    h('div', { class: 'conv-list', testid: 'conversation-list', id: 'conv-list', role: 'listbox', 'aria-label': 'Conversations', onscroll: (e) => {
       const el = e.currentTarget;
       if (el.scrollTop + el.clientHeight > el.scrollHeight - 120) loadMore();
     } }));
@@ -277,13 +309,91 @@ function renderListPane() {
   renderList();
 }
 
+export function selectTab(key) {
+  S.tab = key; S.checked.clear(); S.search = '';
+  const si = $('[data-testid=search-input]'); if (si) si.value = '';
+  writeUrl();
+  renderCounts(); renderFilterSummary(); reloadLists();
+}
+
 function renderCounts() {
   const tabs = $('#tabs');
   if (!tabs) return;
   mount(tabs, STATUSES.map(([key, label]) => h('button', {
-    class: `tab${S.tab === key ? ' active' : ''}`, testid: `tab-${key}`,
-    onclick: () => { S.tab = key; S.checked.clear(); S.search = ''; const si = $('[data-testid=search-input]'); if (si) si.value = ''; renderCounts(); renderFilterSummary(); reloadLists(); },
+    class: `tab${S.tab === key ? ' active' : ''}`, testid: `tab-${key}`, role: 'tab', 'aria-selected': S.tab === key ? 'true' : 'false',
+    onclick: () => selectTab(key),
   }, label, h('span', { class: 'count', testid: `count-${key}` }, countText(key)))));
+  const quick = $('#quick-views');
+  if (quick) {
+    mount(quick,
+      h('button', { class: `chip-btn${S.tab === 'mine' ? ' active' : ''}`, testid: 'view-mine', 'aria-pressed': S.tab === 'mine' ? 'true' : 'false',
+        title: 'Conversations assigned to me', onclick: () => selectTab('mine') }, 'Mine ', h('span', { class: 'count', testid: 'count-mine' }, countText('mine'))),
+      h('button', { class: `chip-btn${S.tab === 'open' ? ' active' : ''}`, testid: 'view-unassigned', 'aria-pressed': S.tab === 'open' ? 'true' : 'false',
+        title: 'Open conversations: waiting for a human, assigned to no one', onclick: () => selectTab('open') }, 'Unassigned ', h('span', { class: 'count' }, countText('open'))));
+  }
+}
+
+// ---------- narrow screens and the address bar ----------
+
+/** Which pane a narrow screen shows ('list', 'thread', 'contact'); wide screens show all three. */
+export function setView(v) {
+  S.view = v;
+  const app = $('#app');
+  if (app) app.dataset.view = v;
+}
+
+/** "#/open/123?platform=whatsapp": the tab, the open conversation and the filters. */
+function urlFor() {
+  const p = new URLSearchParams();
+  if (S.platform) p.set('platform', S.platform);
+  if (S.channelId) p.set('channelId', S.channelId);
+  if (S.assignee) p.set('assignee', S.assignee);
+  if (S.search) p.set('q', S.search);
+  const q = p.toString();
+  return `#/${S.tab}${S.selectedId ? `/${S.selectedId}` : ''}${q ? `?${q}` : ''}`;
+}
+
+let applyingUrl = false;
+/** Records the page's state in the address bar: a new history entry, or (replace) the current one. */
+export function writeUrl(replace) {
+  if (applyingUrl || !S.user) return;
+  const url = urlFor();
+  if (location.hash === url) return;
+  if (replace) history.replaceState(null, '', url); else history.pushState(null, '', url);
+}
+
+function readUrl() {
+  const m = /^#\/([a-z]+)(?:\/(\d{1,19}))?(?:\?(.*))?$/.exec(location.hash || '');
+  if (!m) return null;
+  const p = new URLSearchParams(m[3] || '');
+  return {
+    tab: TAB_KEYS.includes(m[1]) ? m[1] : 'open', id: m[2] || null, platform: p.get('platform') || '',
+    channelId: p.get('channelId') || '', assignee: p.get('assignee') || '', search: p.get('q') || '',
+  };
+}
+
+/** Back and forward: the page becomes what the address says. */
+window.addEventListener('popstate', () => {
+  const u = readUrl();
+  if (!u || !S.user) return;
+  applyingUrl = true;
+  try {
+    const listChanged = u.tab !== S.tab || u.platform !== S.platform || u.channelId !== S.channelId || u.assignee !== S.assignee || u.search !== S.search;
+    Object.assign(S, { tab: u.tab, platform: u.platform, channelId: u.channelId, assignee: u.assignee, search: u.search });
+    if (listChanged) { renderListPane(); reloadLists(); }
+    if (u.id && u.id !== S.selectedId) openConversation(u.id);
+    else if (!u.id && S.selectedId) closeConversation();
+  } finally {
+    applyingUrl = false;
+  }
+});
+
+/** Back to the list: no conversation open. */
+export function closeConversation() {
+  S.selectedId = null; S.current = null; S.messages = [];
+  setView('list');
+  writeUrl();
+  renderList(); renderThreadPane(); renderContactPane();
 }
 
 /** "–" before the first answer; a lower bound (past COUNT_CAP, or a common label's sample) gets a "+". */
@@ -352,12 +462,12 @@ function openFilter(anchor) {
     h('label', {}, 'Channel', channel),
     h('label', {}, 'Assignee', assignee),
     h('div', { class: 'row' },
-      h('button', { class: 'btn btn-sm', testid: 'filter-clear', onclick: () => { S.channelId = ''; S.assignee = ''; closePopover(); renderListPane(); reloadLists(); } }, 'Clear'),
+      h('button', { class: 'btn btn-sm', testid: 'filter-clear', onclick: () => { S.channelId = ''; S.assignee = ''; closePopover(); writeUrl(); renderListPane(); reloadLists(); } }, 'Clear'),
       h('span', { class: 'spacer' }),
       h('button', { class: 'btn btn-primary btn-sm', testid: 'filter-apply', onclick: () => {
         S.channelId = channel.value; S.assignee = assignee.value;
         if (S.channelId) S.platform = '';
-        closePopover(); renderListPane(); reloadLists();
+        closePopover(); writeUrl(); renderListPane(); reloadLists();
       } }, 'Apply')),
   ]);
 }
@@ -374,7 +484,7 @@ function renderListActions() {
   }
   const n = S.checked.size;
   mount(el,
-    h('input', { type: 'checkbox', testid: 'check-all', title: 'Select all', checked: n > 0 && n === S.order.length, onchange: (e) => {
+    h('input', { type: 'checkbox', testid: 'check-all', title: 'Select all', 'aria-label': 'Select all', checked: n > 0 && n === S.order.length, onchange: (e) => {
       if (e.target.checked) S.order.forEach((id) => S.checked.add(id)); else S.checked.clear();
       renderListActions(); renderList();
     } }),
@@ -422,24 +532,39 @@ async function exportCsv(ids) {
   } catch (e) { toast(e.message); }
 }
 
+/** Whether the agent is looking at this conversation now (open, and the tab visible). */
+export function watching(id) {
+  return id === S.selectedId && document.visibilityState === 'visible';
+}
+
 function isUnread(c) {
-  if (!c.unreadCount) return false;
-  const seen = S.readUpTo.get(c.id);
-  return !(seen && c.lastMessageAt && Date.parse(seen) >= Date.parse(c.lastMessageAt)) && c.id !== S.selectedId;
+  return c.unreadCount > 0 && !watching(c.id);
+}
+
+/** "(3) Switchboard": how many listed conversations have messages the agent has not read. */
+export function renderTitle() {
+  let n = 0;
+  for (const c of S.convs.values()) if (isUnread(c)) n++;
+  const title = n ? `(${n}) Switchboard` : 'Switchboard';
+  if (document.title !== title) document.title = title;
 }
 
 export function renderList() {
   const list = $('#conv-list');
   if (!list) return;
   const scroll = list.scrollTop;
+  const focusedId = document.activeElement && document.activeElement.dataset && list.contains(document.activeElement) ? document.activeElement.dataset.id : null;
   const rows = S.order.map((id) => S.convs.get(id)).filter(Boolean).map((c) => {
     const name = c.contact ? contactLabel(c.contact) : `#${c.id}`;
     // a WhatsApp customer without a phone is known by their username
     const handle = c.contact && !c.contact.phone && c.contact.username ? `@${c.contact.username}` : null;
     const unread = isUnread(c);
+    const open = () => openConversation(c.id);
     return h('div', {
       class: `conv${c.id === S.selectedId ? ' active' : ''}${unread ? ' unread' : ''}`, testid: 'conv-item',
+      role: 'option', tabindex: '0', 'aria-selected': c.id === S.selectedId ? 'true' : 'false',
       dataset: { id: c.id, status: c.status },
+      onkeydown: (e) => { if (e.key === 'Enter' && !S.selectMode) { e.preventDefault(); open(); } },
       onclick: (e) => {
         if (S.selectMode) {
           // the checkbox has already flipped when its click reaches the row; a click elsewhere flips it here
@@ -448,26 +573,40 @@ export function renderList() {
           renderListActions(); renderList();
           return;
         }
-        openConversation(c.id);
+        open();
       },
     },
-    S.selectMode ? h('input', { type: 'checkbox', testid: 'conv-check', checked: S.checked.has(c.id) }) : null,
+    S.selectMode ? h('input', { type: 'checkbox', testid: 'conv-check', checked: S.checked.has(c.id), 'aria-label': `Select ${name}` }) : null,
     platformMark(c.platform),
     h('div', { class: 'body' },
-      h('div', { class: 'top' }, h('span', { class: 'name', testid: 'conv-name' }, name), h('span', { class: 'time' }, shortTime(c.lastMessageAt))),
+      h('div', { class: 'top' }, h('span', { class: 'name', testid: 'conv-name' }, name),
+        h('span', { class: 'time', testid: 'conv-time', title: absoluteTime(c.lastMessageAt) }, relativeTime(c.lastMessageAt))),
+      h('div', { class: `preview${c.lastMessage && c.lastMessage.type === 'note' ? ' is-note' : ''}`, testid: 'conv-preview' }, preview(c.lastMessage)),
       h('div', { class: 'sub' },
         h('span', { class: `badge status-${c.status}`, testid: 'conv-status' }, c.status),
-        c.assignee ? h('span', { testid: 'conv-assignee' }, `→ ${c.assignee.name || c.assignee.id}`) : null,
+        c.assignee ? h('span', { class: 'assignee', testid: 'conv-assignee' }, `→ ${c.assignee.name || c.assignee.id}`) : null,
         handle && handle !== name ? h('span', { testid: 'conv-username' }, handle) : null,
-        h('span', {}, c.channelName || platformName(c.platform)))),
-    unread ? h('span', { class: 'unread-dot', testid: 'conv-unread', title: `${c.unreadCount} unread` }) : null);
+        h('span', { class: 'channel' }, c.channelName || platformName(c.platform)))),
+    unread ? h('span', { class: 'unread-count', testid: 'conv-unread', title: `${c.unreadCount} unread` },
+      c.unreadCount >= 100 ? '99+' : String(c.unreadCount), h('span', { class: 'sr-only' }, ' unread')) : null);
   });
-  if (!rows.length) rows.push(h('div', { class: 'list-empty', testid: 'list-empty' }, S.search ? 'No conversation matches this search.' : 'No conversations here.'));
+  if (!rows.length) rows.push(h('div', { class: 'list-empty', testid: 'list-empty' }, S.search ? searchEmptyText() : 'No conversations here.'));
   if (S.nextCursor) rows.push(h('div', { class: 'list-more' }, S.loadingMore ? 'Loading…' : 'Scroll for more'));
   mount(list, rows);
   list.scrollTop = scroll;
+  if (focusedId) { const again = list.querySelector(`[data-id="${CSS.escape(focusedId)}"]`); if (again) again.focus(); }
+  renderTitle();
   // a short first page that does not fill the pane cannot be scrolled: fetch the next one now
   if (S.nextCursor && !S.loadingMore && list.scrollHeight <= list.clientHeight + 10) loadMore();
+}
+
+/** A search that found nothing; digits without a country code get a hint. */
+function searchEmptyText() {
+  const q = S.search.trim();
+  if (/^[\d\s().\-/]{6,}$/.test(q) && !q.startsWith('+') && !q.startsWith('00')) {
+    return 'No conversation matches this number. Phone numbers are stored with their country code: try +1 415 555 0123 or 0044 20 7946 0958.';
+  }
+  return 'No conversation matches this search.';
 }
 
 // ---------- the open conversation ----------
@@ -475,6 +614,8 @@ export function renderList() {
 export async function openConversation(id, keepScroll) {
   const changed = S.selectedId !== id;
   S.selectedId = id;
+  if (changed || S.view === 'list') setView('thread');
+  writeUrl();
   if (changed) { S.messages = []; S.current = S.convs.get(id) || null; S.olderAvailable = false; }
   renderList();
   renderThreadPane();
@@ -488,10 +629,8 @@ export async function openConversation(id, keepScroll) {
     S.current = conv;
     S.messages = (msgs && msgs.items) || [];
     S.olderAvailable = S.messages.length >= 100;
-    if (conv.lastMessageAt) S.readUpTo.set(id, conv.lastMessageAt);
-    // the unread mark is the account's (every agent sees it go), so tell the server it was read
-    if (conv.unreadCount) api.post(`/conversations/${enc(id)}/read`).then((c) => { if (c && c.id) upsertConversation(c); }).catch(() => {});
     if (S.convs.has(id)) S.convs.set(id, conv);
+    markSeen();
     renderList();
     renderThreadPane(keepScroll);
     renderContactPane();
@@ -529,9 +668,34 @@ export function upsertMessage(m) {
     S.messages.push(m);
     S.messages.sort((a, b) => (Date.parse(a.createdAt) - Date.parse(b.createdAt)) || (Number(a.id) - Number(b.id)));
   }
-  if (S.current && m.createdAt) S.readUpTo.set(m.conversationId, m.createdAt);
   renderThreadPane(false);
+  // a customer message arriving into the conversation the agent is looking at is read
+  if (i < 0 && m.direction === 'in') markSeen();
 }
+
+let seenTimer = null;
+/**
+ * Tells the server the agent has read the open conversation up to its newest message shown,
+ * when the tab is visible and the agent's mark is behind (one request per burst of arrivals).
+ */
+export function markSeen() {
+  clearTimeout(seenTimer);
+  seenTimer = setTimeout(() => {
+    const id = S.selectedId;
+    const c = currentConversation();
+    const last = S.messages.length ? S.messages[S.messages.length - 1] : null;
+    if (!id || !c || !last || !watching(id)) return;
+    if (String(c.readBy) === String(S.user.id) && c.lastReadMessageId === last.id && !c.unreadCount) return;
+    api.post(`/conversations/${enc(id)}/read`, { messageId: last.id })
+      .then((v) => { if (v && v.id) upsertConversation(v); })
+      .catch(() => {});
+  }, 150);
+}
+document.addEventListener('visibilitychange', () => {
+  // a hidden tab marks nothing read; coming back to it reads what arrived meanwhile
+  if (document.visibilityState === 'visible') markSeen();
+  if (S.user) renderList();
+});
 
 const STATUS_RANK = { pending: 0, sent: 1, delivered: 2, read: 3, failed: 4 };
 function isOlder(incoming, known) {
@@ -572,7 +736,7 @@ function onEvent(ev) {
       if (m && convId === S.selectedId) upsertMessage({ ...m, conversationId: String(m.conversationId || convId) });
       else if (!m && convId === S.selectedId) openConversation(convId, true);
       if (ev.type === 'message.created' || !m) refreshConversation(convId);
-      if (ev.type === 'message.created') loadCounts();
+      if (ev.type === 'message.created') { loadCounts(); onMessageEvent(convId, m); }
       break;
     }
     case 'contact.updated': {
@@ -587,6 +751,12 @@ function onEvent(ev) {
       refreshNames();
       break;
     }
+    case 'conversation.read': {
+      // this agent read it in another tab, or the agent whose reading counts for everyone did
+      const c = convId ? (S.convs.get(convId) || (convId === S.selectedId ? currentConversation() : null)) : null;
+      if (c && (String(data.agentId) === String(S.user.id) || String(c.readBy) === String(data.agentId))) refreshConversation(convId);
+      break;
+    }
     case 'conversation.merged': {
       // two records of one WhatsApp customer became one: this conversation is gone, its messages are in `into`
       const into = data.into ? String(data.into) : null;
@@ -599,10 +769,48 @@ function onEvent(ev) {
     default: {
       // conversation.created / conversation.updated / conversation.window_changed and anything newer
       const c = isConversation(data.conversation) ? data.conversation : isConversation(data) ? data : null;
-      if (c) upsertConversation(c); else if (convId) refreshConversation(convId);
+      if (c) upsertConversation(fromEvent(c)); else if (convId) refreshConversation(convId);
       loadCounts();
     }
   }
 }
+
+// ---------- keyboard ----------
+
+/** Moves the focus along the list's rows (j/k, arrows); the first move focuses the open or first row. */
+function moveRow(step) {
+  const rows = [...document.querySelectorAll('#conv-list [data-testid=conv-item]')];
+  if (!rows.length) return;
+  const at = rows.indexOf(document.activeElement);
+  const from = at >= 0 ? at : rows.findIndex((r) => r.dataset.id === S.selectedId);
+  const next = rows[Math.max(0, Math.min(rows.length - 1, from < 0 ? 0 : from + step))];
+  next.focus();
+  next.scrollIntoView({ block: 'nearest' });
+}
+
+document.addEventListener('keydown', (e) => {
+  if (e.key === 'Escape') {
+    // the innermost thing open closes: a menu, then a dialog
+    const root = document.getElementById('modal-root');
+    if (popover) { closePopover(); e.preventDefault(); return; }
+    if (root && root.firstChild) { const cancel = root.querySelector('[data-testid=modal-cancel]'); if (cancel) cancel.click(); else mount(root); e.preventDefault(); return; }
+    return;
+  }
+  if (!S.user || e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return;
+  const t = e.target;
+  if (t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT' || t.isContentEditable)) return;
+  if (document.getElementById('modal-root').firstChild) return;
+  const inList = t && t.closest && t.closest('#conv-list');
+  switch (e.key) {
+    case '/': { const si = $('[data-testid=search-input]'); if (si) { e.preventDefault(); setView('list'); si.focus(); } break; }
+    case 'j': moveRow(1); break;
+    case 'k': moveRow(-1); break;
+    case 'ArrowDown': if (inList) { e.preventDefault(); moveRow(1); } break;
+    case 'ArrowUp': if (inList) { e.preventDefault(); moveRow(-1); } break;
+    case 'r': e.preventDefault(); setComposerMode('reply'); break;
+    case 'n': e.preventDefault(); setComposerMode('note'); break;
+    default:
+  }
+});
 
 boot();

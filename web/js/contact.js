@@ -3,7 +3,7 @@
 
 import { h, mount, initials, platformName, toast, contactLabel } from './dom.js';
 import { api, enc } from './api.js';
-import { S, currentConversation, refreshConversation, refreshNames } from './app.js';
+import { S, currentConversation, refreshConversation, refreshNames, setView } from './app.js';
 
 let editingName = false;
 let lastContactId = null;
@@ -49,14 +49,18 @@ export function renderContact(pane) {
   const conv = currentConversation();
   if (!pane) return;
   if (!conv || !conv.contact) {
+    pane.dataset.contact = '';
     mount(pane, h('div', { class: 'thread-empty', style: 'padding:30px;text-align:center' }, 'Contact details appear here.'));
     return;
   }
   const ct = conv.contact;
   if (ct.id !== lastContactId) { editingName = false; lastContactId = ct.id; }
-  // keep what the agent is typing when a live update re-renders the pane
+  // keep what the agent is typing when a live update re-renders the pane, but only for the
+  // contact it was typed for: another contact's pane starts from that contact's stored values
   const typing = {};
-  for (const el of pane.querySelectorAll('input[data-testid]')) {
+  const sameContact = pane.dataset.contact === String(ct.id);
+  pane.dataset.contact = String(ct.id);
+  for (const el of sameContact ? pane.querySelectorAll('input[data-testid]') : []) {
     // a field value is kept only while it is being edited (differs from what the server said)
     if (el.dataset.testid === 'field-value' && el.value === el.dataset.orig) continue;
     typing[el.dataset.testid + (el.dataset.name || '')] = el.value;
@@ -68,12 +72,22 @@ export function renderContact(pane) {
 
   let nameBlock;
   if (editingName) {
-    const input = h('input', { testid: 'contact-name-input', value: ct.displayName || '' });
+    const input = h('input', { testid: 'contact-name-input', value: ct.displayName || '', 'aria-label': 'Display name' });
+    const fallback = ct.platformName || ct.phone || (ct.username ? `@${ct.username}` : '') || ct.platformUserId || '';
+    const note = h('span', { class: 'muted field-note', testid: 'contact-name-note', hidden: true }, '');
+    // an empty name is a choice to show the platform's name: said before it is saved, not after
+    const showNote = () => {
+      const empty = !input.value.trim();
+      note.hidden = !empty;
+      note.textContent = empty ? `Without a display name, “${fallback}” (from ${platformName(ct.platform)}) is shown.` : '';
+    };
+    input.addEventListener('input', showNote);
     const save = async () => { if (await call(api.patch(base, { displayName: input.value.trim() }))) { editingName = false; renderContact(pane); } };
     input.addEventListener('keydown', (e) => { if (e.key === 'Enter') save(); if (e.key === 'Escape') { editingName = false; renderContact(pane); } });
-    nameBlock = h('div', { class: 'row' }, input,
+    nameBlock = h('div', { class: 'name-edit' }, h('div', { class: 'row' }, input,
       h('button', { class: 'btn btn-primary btn-sm', testid: 'contact-save', onclick: save }, 'Save'),
-      h('button', { class: 'btn btn-sm', testid: 'contact-cancel', onclick: () => { editingName = false; renderContact(pane); } }, 'Cancel'));
+      h('button', { class: 'btn btn-sm', testid: 'contact-cancel', onclick: () => { editingName = false; renderContact(pane); } }, 'Cancel')), note);
+    showNote();
     setTimeout(() => input.focus(), 0);
   } else {
     nameBlock = h('div', { class: 'row' }, h('span', { class: 'dn', testid: 'contact-display-name' }, display),
@@ -83,7 +97,7 @@ export function renderContact(pane) {
   const canRefresh = ct.platform !== 'whatsapp';
   const fieldNames = Object.keys(ct.fields || {}).sort();
   const fieldRows = fieldNames.map((name) => {
-    const value = h('input', { testid: 'field-value', dataset: { name, orig: ct.fields[name] }, value: ct.fields[name] });
+    const value = h('input', { testid: 'field-value', dataset: { name, orig: ct.fields[name] }, value: ct.fields[name], 'aria-label': `Value of ${name}` });
     const saveField = () => {
       if (value.value === ct.fields[name]) return;
       value.dataset.orig = value.value; // what the server is about to say
@@ -95,8 +109,8 @@ export function renderContact(pane) {
       h('button', { class: 'btn-icon', testid: 'field-save', dataset: { name }, title: 'Save value', onclick: saveField }, '✓'),
       h('button', { class: 'btn-icon', testid: 'field-remove', dataset: { name }, title: 'Remove field', onclick: () => call(api.del(`${base}/fields/${enc(name)}`)) }, '×'));
   });
-  const newName = h('input', { testid: 'field-name-input', placeholder: 'Field name', list: 'field-names' });
-  const newValue = h('input', { testid: 'field-value-input', placeholder: 'Value' });
+  const newName = h('input', { testid: 'field-name-input', placeholder: 'Field name', list: 'field-names', 'aria-label': 'New field name' });
+  const newValue = h('input', { testid: 'field-value-input', placeholder: 'Value', 'aria-label': 'New field value' });
   const addField = async () => {
     const name = newName.value.trim();
     if (!name) { newName.focus(); return; }
@@ -110,7 +124,7 @@ export function renderContact(pane) {
   };
   newValue.addEventListener('keydown', (e) => { if (e.key === 'Enter') addField(); });
 
-  const labelInput = h('input', { testid: 'label-input', placeholder: 'Add a label', list: 'label-names' });
+  const labelInput = h('input', { testid: 'label-input', placeholder: 'Add a label', list: 'label-names', 'aria-label': 'Add a label' });
   const addLabel = async () => {
     const name = labelInput.value.trim();
     if (!name) return;
@@ -120,6 +134,7 @@ export function renderContact(pane) {
   labelInput.addEventListener('keydown', (e) => { if (e.key === 'Enter') addLabel(); });
 
   mount(pane,
+    h('div', { class: 'narrow-only pane-back' }, h('button', { class: 'btn btn-sm', testid: 'back-to-thread', onclick: () => setView('thread') }, '← Conversation')),
     h('div', { class: 'contact-head' },
       h('span', { class: 'avatar' }, initials(display)),
       nameBlock,

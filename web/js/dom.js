@@ -40,9 +40,18 @@ export function mount(el, ...children) {
 
 export const $ = (sel, root = document) => root.querySelector(sel);
 
+/**
+ * Two letters from the first and last words that begin with a letter or digit: "Omar H. (refund)"
+ * is "OH" (a remark in brackets is not a name); a name of symbols only gives its first letter, or "?".
+ */
 export function initials(name) {
-  const parts = String(name || '?').trim().split(/\s+/).filter(Boolean);
-  return ((parts[0] || '?')[0] + (parts.length > 1 ? parts[parts.length - 1][0] : '')).toUpperCase();
+  const all = String(name || '').trim().split(/\s+/).filter(Boolean);
+  const words = all.filter((w) => /^[\p{L}\p{N}]/u.test(w)).map((w) => [...w][0]);
+  if (!words.length) {
+    const any = String(name || '').match(/[\p{L}\p{N}]/u);
+    return any ? any[0].toUpperCase() : '?';
+  }
+  return (words[0] + (words.length > 1 ? words[words.length - 1] : '')).toUpperCase();
 }
 
 const PLATFORM_NAMES = { whatsapp: 'WhatsApp', messenger: 'Messenger', instagram: 'Instagram' };
@@ -52,9 +61,51 @@ export const platformName = (p) => PLATFORM_NAMES[p] || p || '';
 /** How a contact is named: the agents' name, the platform's, the phone, the WhatsApp username, the platform id. */
 export function contactLabel(ct) {
   if (!ct) return '';
-  return ct.displayName || ct.platformName || ct.phone || (ct.username ? `@${ct.username}` : '') || ct.platformUserId || '';
+  return (ct.displayName && ct.displayName.trim()) || ct.platformName || ct.phone || (ct.username ? `@${ct.username}` : '') || ct.platformUserId || '';
 }
 export const platformMark = (p) => h('span', { class: `plat plat-${p}`, title: platformName(p) }, PLATFORM_MARKS[p] || '?');
+
+/** How long ago, for the list: "now", "5 m", "3 h", "2 d", then the date. */
+export function relativeTime(iso, now = Date.now()) {
+  if (!iso) return '';
+  const ms = now - Date.parse(iso);
+  if (Number.isNaN(ms)) return '';
+  const m = Math.floor(ms / 60000);
+  if (m < 1) return 'now';
+  if (m < 60) return `${m} m`;
+  const hrs = Math.floor(m / 60);
+  if (hrs < 24) return `${hrs} h`;
+  const d = Math.floor(hrs / 24);
+  if (d < 7) return `${d} d`;
+  return new Date(iso).toLocaleDateString([], { month: 'short', day: 'numeric' });
+}
+
+/** An absolute date and time for tooltips. */
+export function absoluteTime(iso) {
+  return iso ? new Date(iso).toLocaleString([], { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' }) : '';
+}
+
+const MEDIA = {
+  image: '📷 Photo', video: '🎥 Video', audio: '🎤 Audio', voice: '🎤 Voice message', document: '📄 Document', file: '📄 File',
+  sticker: '🏷 Sticker', location: '📍 Location', contacts: '👤 Contact card', reaction: '👍 Reaction', story_mention: '📣 Story mention',
+  interactive: '🔘 Button reply', button: '🔘 Button reply', template: '📋 Template',
+};
+
+/** One line for a list row: what the newest message says, notes and media named as such. */
+export function preview(m) {
+  if (!m) return 'No messages yet';
+  if (m.deleted) return 'Message deleted';
+  let what = m.text && m.text.trim() ? m.text.replace(/\s+/g, ' ').trim() : '';
+  if (!what) {
+    const mime = String(m.mimeType || '');
+    what = MEDIA[m.contentType] || (mime.startsWith('image/') ? MEDIA.image : mime.startsWith('video/') ? MEDIA.video
+      : mime.startsWith('audio/') ? MEDIA.audio : m.attachments ? MEDIA.file : `[${m.contentType || 'message'}]`);
+  } else if (MEDIA[m.contentType] && m.contentType !== 'template' && m.contentType !== 'interactive' && m.contentType !== 'button') {
+    what = `${MEDIA[m.contentType]}: ${what}`;
+  }
+  if (m.type === 'note') return `Note: ${what}`;
+  return m.direction === 'out' ? `↪ ${what}` : what;
+}
 
 export function shortTime(iso) {
   if (!iso) return '';

@@ -8,10 +8,12 @@ import { templatePicker } from './templates.js';
 /** A modal with a body and a primary button; onOk(close) decides when to close. */
 export function openModal(title, body, onOk, okLabel, okTestid) {
   const root = document.getElementById('modal-root');
-  const close = () => mount(root);
+  const opener = document.activeElement;
+  const close = () => { mount(root); if (opener && opener.focus && document.contains(opener)) opener.focus(); };
   const ok = okLabel ? h('button', { class: 'btn btn-primary', testid: okTestid, onclick: () => onOk(close) }, okLabel) : null;
-  const modal = h('div', { class: 'modal', testid: 'modal', role: 'dialog' },
-    h('h2', {}, title), body,
+  const titleId = `modal-title-${Date.now()}`;
+  const modal = h('div', { class: 'modal', testid: 'modal', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': titleId },
+    h('h2', { id: titleId }, title), body,
     h('div', { class: 'buttons' }, h('button', { class: 'btn', testid: 'modal-cancel', onclick: close }, okLabel ? 'Cancel' : 'Close'), ok));
   mount(root, h('div', { class: 'modal-back', onmousedown: (e) => { if (e.target === e.currentTarget) close(); } }, modal));
   return { modal, close };
@@ -27,14 +29,31 @@ export function openNewContact() {
   const { modal, close } = openModal('Add new contact', [
     h('p', { class: 'muted', style: 'margin:0;font-size:13px' }, `Start a ${platformName('whatsapp')} conversation: the first message must be an approved template.`),
     h('label', {}, 'WhatsApp channel', channel),
-    h('label', {}, 'Phone number (with country code)', phone),
+    h('label', {}, 'Phone number (with country code, + or 00)', phone),
     h('label', {}, 'Name', name),
     error,
   ], async () => {
     error.hidden = true;
+    const number = phone.value.trim();
+    // the server refuses the same; saying it here keeps the agent in the form
+    if (!/^(\+|00)/.test(number)) {
+      error.textContent = 'Start the number with its country code: + or 00, like +1 415 555 0123 or 0044 20 7946 0958.';
+      error.hidden = false;
+      phone.setAttribute('aria-invalid', 'true');
+      phone.focus();
+      return;
+    }
+    phone.setAttribute('aria-invalid', 'false');
     try {
-      const r = await api.post('/contacts', { channelId: channel.value, phone: phone.value.trim(), displayName: name.value.trim() || undefined });
+      const r = await api.post('/contacts', { channelId: channel.value, phone: number, displayName: name.value.trim() || undefined });
       const convId = String(r.conversationId);
+      if (!r.created) {
+        // a known number: its conversation as it is (an open window means a free-form reply)
+        close();
+        toast('This number is already a contact: its conversation is open.');
+        openConversation(convId);
+        return;
+      }
       // step 2: the template that opens the conversation
       mount(modal, h('h2', {}, `Send a template to ${name.value.trim() || phone.value.trim()}`),
         templatePicker(channel.value, async (tpl) => {

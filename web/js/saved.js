@@ -16,7 +16,7 @@ export function insertAtCursor(textarea, snippet) {
 
 /** A dropdown of the account's custom field names; choosing one calls onPick(name). */
 export function fieldSelect(onPick, testid) {
-  const select = h('select', { testid, class: 'btn-sm', title: 'Insert a custom field' },
+  const select = h('select', { testid, class: 'btn-sm', title: 'Insert a custom field', 'aria-label': 'Insert a custom field' },
     h('option', { value: '' }, '{ } Insert field'),
     S.fields.map((f) => h('option', { value: f }, f)));
   select.addEventListener('change', () => {
@@ -27,13 +27,14 @@ export function fieldSelect(onPick, testid) {
 }
 
 export function openSavedReplies(anchor, onPick) {
-  const filter = h('input', { placeholder: 'Find a saved reply…', testid: 'saved-reply-filter' });
+  const filter = h('input', { placeholder: 'Find a saved reply…', testid: 'saved-reply-filter', 'aria-label': 'Find a saved reply' });
   const list = h('div', { style: 'display:flex;flex-direction:column;max-height:260px;overflow-y:auto;width:300px' });
   const show = () => {
     const q = filter.value.toLowerCase();
     const items = S.savedReplies.filter((r) => !q || r.title.toLowerCase().includes(q) || r.content.toLowerCase().includes(q));
     mount(list, items.length ? items.map((r) => h('button', { class: 'sr-item', testid: 'saved-reply-item', dataset: { id: r.id }, onclick: () => { closePopover(); onPick(r.content); } },
-      h('span', { class: 't' }, r.title), h('span', { class: 'c' }, r.content))) : h('div', { class: 'muted', style: 'padding:8px' }, 'No saved replies yet.'));
+      h('span', { class: 't' }, r.title), h('span', { class: 'c' }, r.content)))
+      : h('div', { class: 'muted', style: 'padding:8px', testid: 'saved-reply-empty' }, S.savedReplies.length ? `No saved reply matches “${filter.value}”.` : 'No saved replies yet.'));
   };
   filter.addEventListener('input', show);
   show();

@@ -1,9 +1,9 @@
 // The middle pane: header with the status button, messages, the reply-window countdown and the
 // composer. Built once per opened conversation, then updated part by part so typing is never lost.
 
-import { h, mount, $, initials, platformName, platformMark, fullTime, duration, toast, contactLabel } from './dom.js';
+import { h, mount, $, platformName, platformMark, fullTime, absoluteTime, duration, toast, contactLabel } from './dom.js';
 import { api, enc } from './api.js';
-import { S, currentConversation, upsertConversation, upsertMessage, openPopover, closePopover, loadOlder, loadCounts, activeAgents } from './app.js';
+import { S, currentConversation, upsertConversation, upsertMessage, openPopover, closePopover, loadOlder, loadCounts, activeAgents, setView, closeConversation } from './app.js';
 import { templatePicker } from './templates.js';
 import { openSavedReplies, fieldSelect, insertAtCursor } from './saved.js';
 
@@ -17,6 +17,7 @@ export function renderThread(pane, keepScroll, headOnly) {
     return;
   }
   if (pane.dataset.conv !== S.selectedId) {
+    saveDraft();
     pane.dataset.conv = S.selectedId;
     composer.mode = 'reply'; composer.attachments = []; composer.kind = null; composer.convId = S.selectedId;
     mount(pane,
@@ -43,14 +44,17 @@ function renderHead() {
   if (!el || !c) return;
   const statusLabel = c.status === 'assigned' && c.assignee ? `Assigned · ${c.assignee.name || c.assignee.id}` : c.status[0].toUpperCase() + c.status.slice(1);
   mount(el,
+    h('button', { class: 'btn-icon narrow-only', testid: 'back-to-list', title: 'Back to the list', 'aria-label': 'Back to the list',
+      onclick: () => closeConversation() }, '←'),
     platformMark(c.platform),
-    h('div', {},
+    h('div', { class: 'head-text' },
       h('div', { class: 'title', testid: 'thread-title' }, contactName(c)),
       h('div', { class: 'subtitle' }, `${platformName(c.platform)} · ${c.channelName || 'channel ' + c.channelId}`,
         c.contact && !c.contact.phone && c.contact.username ? h('span', { testid: 'thread-username' }, ` · @${c.contact.username}`) : null)),
     h('span', { class: 'spacer' }),
+    h('button', { class: 'btn btn-sm narrow-only', testid: 'show-contact', title: 'Contact details', onclick: () => setView('contact') }, 'Contact'),
     h('span', { class: 'anchor' },
-      h('button', { class: `btn status-${c.status}`, testid: 'status-button', dataset: { status: c.status }, onclick: (e) => openStatusMenu(e.currentTarget, c) },
+      h('button', { class: `btn status-${c.status}`, testid: 'status-button', 'aria-haspopup': 'menu', dataset: { status: c.status }, onclick: (e) => openStatusMenu(e.currentTarget, c) },
         h('span', { testid: 'thread-status' }, statusLabel), ' ▾')));
 }
 
@@ -148,6 +152,21 @@ function messageBody(m) {
   return null;
 }
 
+/** When the message was written: the customer's (or platform's) send time when known, else when it was stored. */
+function shownTime(m) {
+  return m.platformTimestamp || m.createdAt;
+}
+
+/** The exact time, and when Switchboard received it if that is over a minute later or earlier. */
+function timeTooltip(m) {
+  const sent = shownTime(m);
+  const sentText = `${m.direction === 'in' ? 'Sent by the customer' : 'Sent'} ${absoluteTime(sent)}`;
+  if (m.platformTimestamp && m.createdAt && Math.abs(Date.parse(m.createdAt) - Date.parse(m.platformTimestamp)) > 60000) {
+    return `${sentText}\nReceived ${absoluteTime(m.createdAt)}`;
+  }
+  return sentText;
+}
+
 function renderMessages(keepScroll) {
   const el = $('#messages');
   const c = currentConversation();
@@ -158,8 +177,9 @@ function renderMessages(keepScroll) {
   if (S.olderAvailable) items.push(h('button', { class: 'btn btn-sm', style: 'align-self:center', onclick: () => loadOlder() }, 'Load earlier messages'));
   let lastDay = '';
   for (const m of S.messages) {
-    const day = m.createdAt ? new Date(m.createdAt).toDateString() : '';
-    if (day && day !== lastDay) { items.push(h('div', { class: 'day' }, new Date(m.createdAt).toLocaleDateString([], { weekday: 'short', month: 'short', day: 'numeric' }))); lastDay = day; }
+    const at = shownTime(m);
+    const day = at ? new Date(at).toDateString() : '';
+    if (day && day !== lastDay) { items.push(h('div', { class: 'day' }, new Date(at).toLocaleDateString([], { weekday: 'short', month: 'short', day: 'numeric' }))); lastDay = day; }
     const note = m.type === 'note';
     const cls = `msg ${m.direction === 'in' ? 'in' : 'out'}${note ? ' note' : ''}${m.senderType === 'bot' ? ' bot' : ''}`;
     items.push(h('div', { class: cls, testid: 'message', dataset: { id: m.id, type: m.type || '', direction: m.direction || '', status: m.status || '' } },
@@ -169,7 +189,7 @@ function renderMessages(keepScroll) {
         m.type === 'template' ? h('span', { class: 'muted' }, '· template') : null),
       messageBody(m),
       (m.attachments || []).map((a) => attachmentView(a, m)),
-      h('div', { class: 'foot' }, pricingLine(m), h('span', { title: m.createdAt || '' }, fullTime(m.createdAt)), ticks(m)),
+      h('div', { class: 'foot' }, pricingLine(m), h('span', { class: 'when', testid: 'message-time', title: timeTooltip(m) }, fullTime(at)), ticks(m)),
       m.status === 'failed' && m.error ? h('div', { class: 'err', testid: 'message-error' },
         `Not delivered: ${m.error.message || m.error.code}${m.error.code && m.error.message ? ` (${m.error.code})` : ''}`,
         FAILURE_HINTS[m.error.code] ? ` — ${FAILURE_HINTS[m.error.code]}` : '') : null));
@@ -231,6 +251,8 @@ export function renderComposer() {
   const kind = composerKind(c);
   const old = el.querySelector('textarea');
   const keptText = old ? old.value : '';
+  // the window can close while the agent types: what they typed outlives the textarea
+  if (old && keptText.trim()) writeDraft(c.id, keptText);
   composer.kind = kind;
   el.classList.toggle('note-mode', kind === 'note');
 
@@ -239,10 +261,15 @@ export function renderComposer() {
     h('button', { class: composer.mode === 'note' ? 'active' : '', testid: 'mode-note', onclick: () => { composer.mode = 'note'; renderComposer(); } }, 'Private Note'));
 
   if (kind === 'template') {
+    const draft = keptText || readDraft(c.id);
+    const neverWrote = !c.lastInboundAt;
     mount(el, h('div', { class: 'toolbar' }, toggle),
       h('div', { class: 'template-only', testid: 'composer-template-only' },
         h('strong', {}, 'Template only'),
-        h('span', {}, 'The 24-hour window for this WhatsApp conversation is closed. Send an approved template to reach the customer; the window reopens when they answer.'),
+        h('span', { testid: 'template-reason' }, neverWrote
+          ? 'This customer has not written yet, so WhatsApp allows only an approved template as the first message. Their answer opens a 24-hour window for free-form replies.'
+          : 'The 24-hour window for this WhatsApp conversation is closed. Send an approved template to reach the customer; the window reopens when they answer.'),
+        draft ? keptDraft(draft, c) : null,
         templatePicker(c.channelId, async (tpl) => {
           const m = await api.post(`/conversations/${enc(c.id)}/template`, tpl, { 'Idempotency-Key': crypto.randomUUID() });
           upsertMessage(m);
@@ -258,14 +285,22 @@ export function renderComposer() {
     return;
   }
 
-  const text = h('textarea', { testid: 'composer-text', placeholder: kind === 'note' ? 'Write a private note (only your team sees it)…' : 'Type a reply… use {{field}} for custom fields', value: keptText });
-  text.addEventListener('keydown', (e) => { if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) send(); });
+  const text = h('textarea', { testid: 'composer-text', 'aria-label': kind === 'note' ? 'Private note' : 'Reply',
+    placeholder: kind === 'note' ? 'Write a private note (only your team sees it)…' : 'Type a reply… use {{field}} for custom fields',
+    value: keptText || readDraft(c.id) });
+  text.addEventListener('keydown', (e) => {
+    if (e.key !== 'Enter' || e.isComposing) return;
+    // Enter sends and Shift+Enter breaks the line, or the other way round (the agent's setting); Ctrl/⌘+Enter always sends
+    const sends = e.ctrlKey || e.metaKey || (enterSends() ? !e.shiftKey : e.shiftKey);
+    if (sends) { e.preventDefault(); send(); }
+  });
+  text.addEventListener('input', () => writeDraft(c.id, text.value));
   const error = h('div', { class: 'error', testid: 'composer-error', hidden: true });
   const attachList = h('div', { class: 'attach-list', testid: 'attachments' });
   const renderAttachments = () => mount(attachList, composer.attachments.map((a, i) => h('span', { class: 'chip', testid: 'attachment-chip' }, a.filename || a.url,
     h('button', { title: 'Remove', onclick: () => { composer.attachments.splice(i, 1); renderAttachments(); } }, '×'))));
   renderAttachments();
-  const urlInput = h('input', { type: 'url', placeholder: 'https://… attachment URL', testid: 'attach-url', class: 'grow' });
+  const urlInput = h('input', { type: 'url', placeholder: 'https://… attachment URL', testid: 'attach-url', class: 'grow', 'aria-label': 'Attachment URL' });
   const attachRow = h('div', { class: 'row', hidden: true, testid: 'attach-row' }, urlInput,
     h('button', { class: 'btn btn-sm', testid: 'attach-add', onclick: () => {
       const url = urlInput.value.trim();
@@ -285,6 +320,7 @@ export function renderComposer() {
       // one key per click: a retried request is answered with the same message, never sent twice
       const m = await api.post(`/conversations/${enc(c.id)}/messages`, body, { 'Idempotency-Key': crypto.randomUUID() });
       text.value = '';
+      writeDraft(c.id, '');
       composer.attachments = [];
       renderAttachments();
       upsertMessage(m);
@@ -303,5 +339,71 @@ export function renderComposer() {
       fieldSelect((name) => insertAtCursor(text, `{{${name}}}`), 'field-insert'),
       h('button', { class: 'btn btn-sm', testid: 'attach-button', onclick: () => { attachRow.hidden = !attachRow.hidden; if (!attachRow.hidden) urlInput.focus(); } }, '+ Attach')),
     text, attachRow, attachList, error,
-    h('div', { class: 'sendrow' }, h('span', { class: 'muted', style: 'font-size:12px' }, kind === 'note' ? 'Only visible to your team' : 'Ctrl+Enter to send'), h('span', { class: 'spacer' }), sendBtn));
+    h('div', { class: 'sendrow' },
+      h('span', { class: 'muted hint', testid: 'send-hint' }, `${kind === 'note' ? 'Only visible to your team · ' : ''}${enterSends() ? 'Enter to send, Shift+Enter for a new line' : 'Shift+Enter to send, Enter for a new line'}`),
+      h('label', { class: 'muted hint enter-setting' }, h('input', { type: 'checkbox', testid: 'enter-sends', checked: enterSends(),
+        onchange: (e) => { localStorage.setItem(ENTER_KEY, e.target.checked ? 'send' : 'newline'); renderComposer(); } }), ' Enter sends'),
+      h('span', { class: 'spacer' }), sendBtn));
+}
+
+// ---------- drafts and composer settings ----------
+
+const ENTER_KEY = 'switchboard.enter';
+/** Whether Enter sends (the default) or breaks the line; a per-browser setting. */
+function enterSends() {
+  return localStorage.getItem(ENTER_KEY) !== 'newline';
+}
+
+const draftKey = (id) => `switchboard.draft.${id}`;
+/** A conversation's unsent text, kept for this browser tab across switches and reloads. */
+export function readDraft(id) {
+  try { return sessionStorage.getItem(draftKey(id)) || ''; } catch (e) { return ''; }
+}
+function writeDraft(id, value) {
+  try {
+    if (value && value.trim()) sessionStorage.setItem(draftKey(id), value); else sessionStorage.removeItem(draftKey(id));
+  } catch (e) { /* storage full or disabled: the draft lives only in the textarea */ }
+}
+/** Keeps what is in the composer before it is replaced by another conversation's. */
+function saveDraft() {
+  const ta = document.querySelector('#composer textarea');
+  if (ta && composer.convId) writeDraft(composer.convId, ta.value);
+}
+
+/** Switches the composer between a reply and a private note (the r and n keys). */
+export function setComposerMode(mode) {
+  if (!currentConversation() || composer.mode === mode) return;
+  saveDraft();
+  composer.mode = mode;
+  renderComposer();
+  const ta = document.querySelector('#composer textarea');
+  if (ta) ta.focus();
+}
+
+/**
+ * The text an agent was typing when the window closed: kept, and sendable as a private note
+ * (or copied into a template parameter) instead of being lost.
+ */
+function keptDraft(draft, c) {
+  const box = h('div', { class: 'kept-draft', testid: 'kept-draft' },
+    h('span', {}, 'Your unsent text is kept:'),
+    h('div', { class: 'tpl-body', testid: 'kept-draft-text' }, draft),
+    h('div', { class: 'row' },
+      h('button', { class: 'btn btn-sm', testid: 'draft-as-note', onclick: async () => {
+        try {
+          const m = await api.post(`/conversations/${enc(c.id)}/messages`, { type: 'note', text: draft }, { 'Idempotency-Key': crypto.randomUUID() });
+          writeDraft(c.id, '');
+          upsertMessage(m);
+          box.remove();
+          toast('Saved as a private note');
+        } catch (e) { toast(e.message); }
+      } }, 'Send as a private note'),
+      h('button', { class: 'btn btn-sm', testid: 'draft-to-param', title: 'Put the text into the first empty template parameter', onclick: () => {
+        const empty = [...document.querySelectorAll('#composer [data-testid=template-param]')].find((x) => !x.value.trim());
+        if (!empty) { toast('This template has no empty parameter'); return; }
+        empty.value = draft.replace(/\s+/g, ' ').trim();
+        empty.focus();
+      } }, 'Use as template parameter'),
+      h('button', { class: 'btn btn-sm', testid: 'draft-discard', onclick: () => { writeDraft(c.id, ''); box.remove(); } }, 'Discard')));
+  return box;
 }

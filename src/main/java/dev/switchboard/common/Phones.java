@@ -41,6 +41,20 @@ public final class Phones {
     return d;
   }
 
+  /**
+   * The digits of a number an agent types for a new contact: only with its country code marked
+   * by a leading {@code +} or {@code 00}. "4155550999" is refused, since the digits alone cannot
+   * say whether 415 is a country code or an area code, and WhatsApp would never reach that guess.
+   */
+  public static String withCountryCode(String raw) {
+    String s = raw == null ? "" : raw.trim();
+    return s.startsWith("+") || s.startsWith("00") ? normalize(s) : null;
+  }
+
+  /** What an agent is told when a number lacks its country code. */
+  public static final String COUNTRY_CODE_HINT =
+      "the number needs its country code, starting with + or 00, like +1 415 555 0123 or 0044 20 7946 0958";
+
   /** Whether {@code q} looks like a phone number (digits with phone punctuation), as search reads it. */
   public static boolean looksLikePhone(String q) {
     return q != null && q.trim().matches("\\+?[\\d\\s().\\-/\u00a0]{6,}") && q.chars().filter(Character::isDigit).count() >= 6;

@@ -1,6 +1,7 @@
 package dev.switchboard.conversation;
 
 import dev.switchboard.common.ApiException;
+import dev.switchboard.events.Event;
 import dev.switchboard.common.Services;
 import dev.switchboard.common.Times;
 import dev.switchboard.store.Bus;
@@ -38,11 +39,11 @@ public final class ConversationService {
    * the label's contacts when fewer than LABEL_PROBE_MAX carry it, and otherwise walks the list
    * index checking each conversation: either way a page costs about sqrt(limit x conversations) rows.
    */
-  public Future<JsonObject> list(long accountId, ConversationFilter filter, int limit, ListCursor cursor) {
-    return rareLabel(accountId, filter).compose(rare -> list(accountId, filter, limit, cursor, rare));
+  public Future<JsonObject> list(long accountId, long reader, ConversationFilter filter, int limit, ListCursor cursor) {
+    return rareLabel(accountId, filter).compose(rare -> list(accountId, reader, filter, limit, cursor, rare));
   }
 
-  private Future<JsonObject> list(long accountId, ConversationFilter filter, int limit, ListCursor cursor, boolean rareLabel) {
+  private Future<JsonObject> list(long accountId, long reader, ConversationFilter filter, int limit, ListCursor cursor, boolean rareLabel) {
     ConversationFilter.Where w = filter.where(accountId, true,
         rareLabel ? ConversationFilter.LabelMode.IN_FROM : ConversationFilter.LabelMode.PROBE_PER_ROW);
     if (cursor != null) {
@@ -65,7 +66,7 @@ public final class ConversationService {
         next = new ListCursor(r.getOffsetDateTime("last_message_at"), r.getLong("id"));
       }
       String nextCursor = rows.size() > limit && next != null ? next.encode() : null;
-      return views(ids).map(items -> new JsonObject().put("items", new JsonArray(items)).put("nextCursor", nextCursor));
+      return views(ids, reader).map(items -> new JsonObject().put("items", new JsonArray(items)).put("nextCursor", nextCursor));
     });
   }
 
@@ -151,7 +152,12 @@ public final class ConversationService {
   }
 
   public Future<JsonObject> get(long accountId, long id) {
-    return requireOwned(accountId, id).compose(v -> views(List.of(id))).map(l -> {
+    return get(accountId, null, id);
+  }
+
+  /** One conversation, its unread count as agent {@code reader} sees it. */
+  public Future<JsonObject> get(long accountId, Long reader, long id) {
+    return requireOwned(accountId, id).compose(v -> views(List.of(id), reader)).map(l -> {
       if (l.isEmpty()) {
         throw ApiException.notFound("conversation");
       }
@@ -161,7 +167,7 @@ public final class ConversationService {
 
   /** Applies one change; answers the conversation as it is now. */
   public Future<JsonObject> update(long accountId, long actorId, long id, StatusChange change) {
-    return change(accountId, actorId, List.of(id), change).compose(changed -> get(accountId, id));
+    return change(accountId, actorId, List.of(id), change).compose(changed -> get(accountId, actorId, id));
   }
 
   /** Applies one change to many conversations in one transaction; answers how many changed. */
@@ -275,23 +281,36 @@ public final class ConversationService {
     return type == null ? null : new JsonObject().put("type", type).put("id", String.valueOf(id)).put("name", name);
   }
 
-  /** Resets the unread count (the agent opened the conversation); answers the conversation as it is now. */
-  public Future<JsonObject> markRead(long accountId, long id) {
-    return TxEvents.inTransaction(s, ev -> ev.conn().preparedQuery(ConversationSql.MARK_READ).execute(Tuple.of(id, accountId))
-        .map(rows -> {
-          if (rows.size() == 0) {
+  /**
+   * Marks the conversation read for one agent up to {@code messageId} (a message of it), or up to
+   * its newest message; a mark never moves back. Answers the conversation as the agent sees it now
+   * and publishes {@code conversation.read} with the mark, which keeps the agent's other tabs in step.
+   */
+  public Future<JsonObject> markRead(long accountId, long agentId, long id, Long messageId) {
+    return requireOwned(accountId, id).compose(v -> TxEvents.inTransaction(s, ev -> ev.conn().preparedQuery(ConversationSql.MARK_READ)
+        .execute(Tuple.of(id, agentId, accountId, messageId))
+        .compose(rows -> {
+          // nothing written: the mark was already there or later, or the message is not this conversation's
+          if (messageId != null && rows.size() == 0) {
+            return ev.conn().preparedQuery(ConversationSql.MESSAGE_OF).execute(Tuple.of(messageId, id))
+                .compose(found -> found.size() == 0
+                    ? Future.failedFuture(ApiException.unprocessable("unknown_message", "message " + messageId + " is not in this conversation"))
+                    : Future.<Void>succeededFuture());
+          }
+          return Future.<Void>succeededFuture();
+        })
+        .compose(x -> Views.conversations(ev.conn(), List.of(id), agentId, s.windows(), s.clock().instant()))
+        .map(views -> {
+          if (views.isEmpty()) {
             throw ApiException.notFound("conversation");
           }
-          ev.conversationChanged(accountId, id);
-          return ev;
-        }))
-        .map(ev -> {
-          JsonObject view = ev.view(id);
-          if (view == null) {
-            throw ApiException.notFound("conversation");
-          }
+          JsonObject view = views.get(0);
+          ev.add(Event.conversationRead(accountId, id, new JsonObject()
+              .put("conversationId", view.getString("id"))
+              .put("agentId", String.valueOf(agentId))
+              .put("lastReadMessageId", view.getString("lastReadMessageId"))));
           return view;
-        });
+        })));
   }
 
   /** {@code {items, nextCursor}}: the page of messages before {@code before} (a message id), oldest first. */
@@ -337,7 +356,12 @@ public final class ConversationService {
 
   /** Conversation views in the order of {@code ids}. */
   public Future<List<JsonObject>> views(Collection<Long> ids) {
-    return Views.conversations(s.pool(), ids, s.windows(), s.clock().instant());
+    return views(ids, null);
+  }
+
+  /** The same, unread counts as agent {@code reader} sees them (null: as no agent does). */
+  public Future<List<JsonObject>> views(Collection<Long> ids, Long reader) {
+    return Views.conversations(s.pool(), ids, reader, s.windows(), s.clock().instant());
   }
 
   /** The export's SQL and arguments: the messages of {@code ids}, or of every conversation the filter lists. */

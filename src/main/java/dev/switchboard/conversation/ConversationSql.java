@@ -45,8 +45,25 @@ final class ConversationSql {
        ORDER BY h.id
        LIMIT $3""";
 
-  static final String MARK_READ =
-      "UPDATE conversations SET unread_count = 0 WHERE id = $1 AND account_id = $2 RETURNING id";
+  /**
+   * Agent {@code $2}'s read mark on conversation {@code $1}: message {@code $4}, or the newest when
+   * null. Moves only forward, so a late request from a stale tab never marks read messages unread.
+   */
+  static final String MARK_READ = """
+      INSERT INTO conversation_reads (conversation_id, user_id, account_id, last_read_message_id, last_read_at)
+      SELECT m.conversation_id, $2, $3, m.id, m.created_at
+        FROM messages m
+       WHERE m.conversation_id = $1 AND ($4::bigint IS NULL OR m.id = $4)
+       ORDER BY m.created_at DESC, m.id DESC
+       LIMIT 1
+      ON CONFLICT (conversation_id, user_id) DO UPDATE
+         SET last_read_message_id = excluded.last_read_message_id, last_read_at = excluded.last_read_at, updated_at = now()
+       WHERE (conversation_reads.last_read_at, conversation_reads.last_read_message_id)
+             < (excluded.last_read_at, excluded.last_read_message_id)
+      RETURNING conversation_id""";
+
+  static final String MESSAGE_OF = "SELECT 1 FROM messages WHERE id = $1 AND conversation_id = $2";
+
 
   /** Newest first (then reversed): the page of messages just before {@code $2} (a message id), or the newest. */
   static final String MESSAGES = "SELECT " + Views.MESSAGE_COLUMNS + """
@@ -90,7 +107,9 @@ final class ConversationSql {
   static final String LIST_ORDER = " ORDER BY cv.last_message_at DESC, cv.id DESC LIMIT ";
 
   /**
-   * The export: one row per message, conversations in list order, messages oldest first. The
+   * The export: one row per message, conversations in list order, messages oldest first; a
+   * conversation without messages (a contact added by hand, never written to) is one row with
+   * empty message columns. The
    * conversations come from a WHERE on {@code cv} appended by the caller; the messages of each are
    * read through messages_conversation_idx, so PostgreSQL only sorts within one conversation.
    */
@@ -107,7 +126,7 @@ final class ConversationSql {
         FROM conversations cv
         JOIN channels ch ON ch.id = cv.channel_id
         JOIN contacts ct ON ct.id = cv.contact_id
-        JOIN messages m ON m.conversation_id = cv.id
+        LEFT JOIN messages m ON m.conversation_id = cv.id
        WHERE\s""";
   static final String EXPORT_ORDER = " ORDER BY cv.last_message_at DESC, cv.id DESC, m.created_at, m.id";
 }

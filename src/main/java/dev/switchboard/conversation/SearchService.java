@@ -31,7 +31,7 @@ public final class SearchService {
   }
 
   /** {@code {items: [conversation], kind: phone|name|parentUserId}}. */
-  public Future<JsonObject> search(long accountId, String rawQuery, int limit) {
+  public Future<JsonObject> search(long accountId, long reader, String rawQuery, int limit) {
     String q = rawQuery == null ? "" : rawQuery.trim();
     if (q.isEmpty()) {
       return Future.failedFuture(ApiException.badRequest("missing_field", "q is required"));
@@ -62,7 +62,7 @@ public final class SearchService {
       int window = s.config().inbox().searchShortWindow();
       ids = ids(SearchSql.BY_SHORT_NAME, Tuple.of(accountId, likeEscape(name), q, limit, window));
     }
-    return ids.compose(list -> new ConversationService(s).views(list))
+    return ids.compose(list -> new ConversationService(s).views(list, reader))
         .map(items -> new JsonObject().put("items", new JsonArray(items)).put("kind", kind));
   }
 

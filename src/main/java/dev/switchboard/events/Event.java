@@ -41,6 +41,11 @@ public record Event(long accountId, EventType type, Long conversationId, JsonObj
     return new Event(accountId, EventType.CONVERSATION_WINDOW_CHANGED, conversationId, conversation);
   }
 
+  /** {@code data}: {@code conversationId}, {@code agentId}, {@code lastReadMessageId}. */
+  public static Event conversationRead(long accountId, long conversationId, JsonObject data) {
+    return new Event(accountId, EventType.CONVERSATION_READ, conversationId, data);
+  }
+
   public static Event contactUpdated(long accountId, Long conversationId, JsonObject contact) {
     return new Event(accountId, EventType.CONTACT_UPDATED, conversationId, contact);
   }

@@ -9,6 +9,8 @@ public enum EventType {
   /** Two records of one WhatsApp customer became one: the conversation {@code id} went into {@code into}. */
   CONVERSATION_MERGED("conversation.merged"),
   CONVERSATION_WINDOW_CHANGED("conversation.window_changed"),
+  /** An agent read a conversation up to a message: the agent's other tabs follow. */
+  CONVERSATION_READ("conversation.read"),
   CONTACT_UPDATED("contact.updated"),
   CHANNEL_UPDATED("channel.updated");
 

@@ -46,9 +46,9 @@ public final class ContactRoutes {
     String phone = Bodies.string(body, "phone", true);
     String rawName = Bodies.string(body, "displayName", false);
     String displayName = rawName == null || Text.blank(rawName) ? null : Text.name(rawName, "displayName", Text.NAME_MAX);
-    String waId = Phones.normalize(phone);
+    String waId = Phones.withCountryCode(phone);
     if (waId == null) {
-      throw ApiException.unprocessable("invalid_phone", "phone must be a number with its country code, like +1 415 555 0123");
+      throw ApiException.unprocessable("invalid_phone", Phones.COUNTRY_CODE_HINT);
     }
     contacts.create(p.accountId(), channelId, waId, displayName).onSuccess(c -> {
       ctx.response().setStatusCode(c.created() ? 201 : 200);
@@ -77,9 +77,9 @@ public final class ContactRoutes {
     }
     String phone = null;
     if (phoneRaw != null) {
-      phone = Phones.normalize(phoneRaw);
+      phone = Phones.withCountryCode(phoneRaw);
       if (phone == null) {
-        throw ApiException.unprocessable("invalid_phone", "phone must be a number with its country code, like +1 415 555 0123");
+        throw ApiException.unprocessable("invalid_phone", Phones.COUNTRY_CODE_HINT);
       }
     }
     Reply.ok(ctx, contacts.patch(p.accountId(), id, new ContactService.Edit(

@@ -42,7 +42,7 @@ public final class ConversationRoutes {
     ConversationFilter filter = ConversationFilter.fromQuery(ctx.queryParams());
     int limit = Bodies.limit(ctx);
     ListCursor cursor = ListCursor.decode(ctx.queryParams().get("cursor"));
-    Reply.ok(ctx, conversations.list(p.accountId(), filter, limit, cursor));
+    Reply.ok(ctx, conversations.list(p.accountId(), p.userId(), filter, limit, cursor));
   }
 
   private void counts(RoutingContext ctx) {
@@ -52,7 +52,7 @@ public final class ConversationRoutes {
 
   private void get(RoutingContext ctx) {
     Principal p = Principal.of(ctx);
-    Reply.ok(ctx, conversations.get(p.accountId(), Ids.parse(ctx.pathParam("id"), "conversation")));
+    Reply.ok(ctx, conversations.get(p.accountId(), p.userId(), Ids.parse(ctx.pathParam("id"), "conversation")));
   }
 
   private void patch(RoutingContext ctx) {
@@ -84,7 +84,14 @@ public final class ConversationRoutes {
 
   private void read(RoutingContext ctx) {
     Principal p = Principal.of(ctx);
-    Reply.ok(ctx, conversations.markRead(p.accountId(), Ids.parse(ctx.pathParam("id"), "conversation")));
+    long id = Ids.parse(ctx.pathParam("id"), "conversation");
+    // an empty body (or none) reads up to the newest message; {"messageId"} up to that one
+    io.vertx.core.buffer.Buffer raw0 = ctx.body() == null ? null : ctx.body().buffer();
+    String text = raw0 == null ? "" : raw0.toString().trim();
+    JsonObject body = text.isEmpty() || "null".equals(text) ? new JsonObject() : Bodies.object(ctx);
+    Object raw = body.getValue("messageId");
+    Long messageId = raw == null ? null : Ids.parseField(raw instanceof String || raw instanceof Number ? raw : null, "messageId");
+    Reply.ok(ctx, conversations.markRead(p.accountId(), p.userId(), id, messageId));
   }
 
   private void messages(RoutingContext ctx) {

@@ -151,7 +151,7 @@ public final class ExportRoutes {
           r.getString("display_name"), r.getString("platform_name"), r.getString("platform_user_id"),
           r.getString("status"), r.getString("assignee_name"), Times.iso(r.getOffsetDateTime("created_at")),
           r.getString("direction"), senderType,
-          r.getString("type"), r.getString("text") != null ? r.getString("text") : "[" + r.getString("content_type") + "]",
+          r.getString("type"), messageText(r),
           senderName, r.getString("username"),
           // what Meta said a sent WhatsApp message costs
           r.getString("pricing_category"), r.getString("pricing_model"), r.getString("pricing_type"),
@@ -164,6 +164,13 @@ public final class ExportRoutes {
           response.drainHandler(v -> rows.resume());
         }
       }
+    }
+
+    /** The text, "[image]" for a message without one, nothing for a conversation without messages. */
+    private static String messageText(Row r) {
+      String text = r.getString("text");
+      String contentType = r.getString("content_type");
+      return text != null ? text : contentType == null ? "" : "[" + contentType + "]";
     }
 
     // Every text cell is defused, whoever wrote it: customers, agents (names) and admins (teams, channels).

@@ -55,14 +55,16 @@ public final class SavedReplyRoutes {
   private void create(RoutingContext ctx) {
     Principal p = Principal.of(ctx);
     Input in = input(Bodies.object(ctx));
-    Reply.created(ctx, s.pool().preparedQuery(SavedReplySql.INSERT).execute(Tuple.of(p.accountId(), in.title(), in.content())).map(SavedReplyRoutes::one));
+    Reply.created(ctx, knownFields(p.accountId(), in.content())
+        .compose(v -> s.pool().preparedQuery(SavedReplySql.INSERT).execute(Tuple.of(p.accountId(), in.title(), in.content()))).map(SavedReplyRoutes::one));
   }
 
   private void update(RoutingContext ctx) {
     Principal p = Principal.of(ctx);
     long id = Ids.parse(ctx.pathParam("id"), "saved reply");
     Input in = input(Bodies.object(ctx));
-    Reply.ok(ctx, s.pool().preparedQuery(SavedReplySql.UPDATE).execute(Tuple.of(id, p.accountId(), in.title(), in.content())).map(SavedReplyRoutes::one));
+    Reply.ok(ctx, knownFields(p.accountId(), in.content())
+        .compose(v -> s.pool().preparedQuery(SavedReplySql.UPDATE).execute(Tuple.of(id, p.accountId(), in.title(), in.content()))).map(SavedReplyRoutes::one));
   }
 
   private void delete(RoutingContext ctx) {
@@ -74,6 +76,27 @@ public final class SavedReplyRoutes {
       }
       return rows;
     }));
+  }
+
+  private static final String KNOWN_FIELDS = "SELECT DISTINCT name FROM contact_fields WHERE account_id = $1 AND name = ANY($2)";
+
+  /**
+   * Every {{field}} the content names must be a field some contact of the account has: a typo
+   * found when the reply is saved, not when an agent sends it to a customer. 422 unknown_field.
+   */
+  private io.vertx.core.Future<Void> knownFields(long accountId, String content) {
+    java.util.List<String> names = Placeholders.names(content);
+    if (names.isEmpty()) {
+      return io.vertx.core.Future.succeededFuture();
+    }
+    return s.pool().preparedQuery(KNOWN_FIELDS).execute(Tuple.of(accountId, (Object) names.toArray(new String[0]))).compose(rows -> {
+      java.util.Set<String> known = new java.util.HashSet<>();
+      rows.forEach(r -> known.add(r.getString(0)));
+      java.util.List<String> unknown = names.stream().filter(n -> !known.contains(n)).map(n -> "{{" + n + "}}").toList();
+      return unknown.isEmpty() ? io.vertx.core.Future.<Void>succeededFuture()
+          : io.vertx.core.Future.failedFuture(ApiException.unprocessable("unknown_field",
+              "no contact has the field " + String.join(", ", unknown) + "; add it to a contact first, or fix the name"));
+    });
   }
 
   private record Input(String title, String content) {

@@ -23,6 +23,6 @@ public final class SearchRoutes {
 
   private void search(RoutingContext ctx) {
     Principal p = Principal.of(ctx);
-    Reply.ok(ctx, search.search(p.accountId(), ctx.queryParams().get("q"), Bodies.limit(ctx)));
+    Reply.ok(ctx, search.search(p.accountId(), p.userId(), ctx.queryParams().get("q"), Bodies.limit(ctx)));
   }
 }

@@ -70,7 +70,11 @@ final class Templates {
     throw ApiException.unprocessable("template_not_found", "no approved template " + name + " in " + language);
   }
 
-  /** The body with {{1}}, {{2}}... replaced by the parameters; their count must match. */
+  /**
+   * The body with {{1}}, {{2}}... replaced by the parameters. Their count must match the
+   * template's, and none may be blank (the customer would read "Your order  has shipped"):
+   * otherwise 422 invalid_parameters naming which.
+   */
   static String render(String body, List<String> parameters) {
     if (body == null) {
       return null;
@@ -82,6 +86,15 @@ final class Templates {
     }
     if (needed != parameters.size()) {
       throw ApiException.unprocessable("invalid_parameters", "the template needs " + needed + " parameters, got " + parameters.size());
+    }
+    List<String> blank = new java.util.ArrayList<>();
+    for (int i = 0; i < parameters.size(); i++) {
+      if (parameters.get(i) == null || parameters.get(i).isBlank()) {
+        blank.add("{{" + (i + 1) + "}}");
+      }
+    }
+    if (!blank.isEmpty()) {
+      throw ApiException.unprocessable("invalid_parameters", "template parameter " + String.join(", ", blank) + " must not be empty");
     }
     m.reset();
     StringBuilder out = new StringBuilder();

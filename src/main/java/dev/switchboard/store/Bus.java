@@ -14,6 +14,8 @@ public final class Bus {
   public static final String CONTACT_UPDATED = "contact.updated";
   /** Two records of one WhatsApp customer became one: the conversation {@code id} went into {@code into}. */
   public static final String CONVERSATION_MERGED = "conversation.merged";
+  /** An agent read a conversation up to a message (their other tabs follow). */
+  public static final String CONVERSATION_READ = "conversation.read";
   public static final String WINDOW_CHANGED = "conversation.window_changed";
   public static final String CHANNEL_UPDATED = "channel.updated";
 

@@ -54,7 +54,7 @@ class EmbeddedModeIT extends EmbeddedProcessBase {
     assertThat(http.get("/ready").status()).isEqualTo(200);
     Http.Res page = http.get("/");
     assertThat(page.status()).isEqualTo(200);
-    assertThat(page.text()).contains("<title>Switchboard Inbox</title>");
+    assertThat(page.text()).contains("<title>Switchboard</title>");
     assertThat(http.get("/vendor/vertx-eventbus.js").text()).contains("EventBus");
     assertThat(http.get("/simulator/").status()).as("no simulator outside demo").isEqualTo(404);
 

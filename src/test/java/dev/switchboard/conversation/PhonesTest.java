@@ -32,6 +32,17 @@ class PhonesTest {
   }
 
   @Test
+  @DisplayName("a new contact's number needs its country code marked by + or 00")
+  void withCountryCode() {
+    assertThat(Phones.withCountryCode("+1 415 555 0999")).isEqualTo("14155550999");
+    assertThat(Phones.withCountryCode(" 0044 20 7946 0958")).isEqualTo("442079460958");
+    assertThat(Phones.withCountryCode("4155550999")).isNull();
+    assertThat(Phones.withCountryCode("14155550999")).isNull();
+    assertThat(Phones.withCountryCode("+0 415")).isNull();
+    assertThat(Phones.withCountryCode(null)).isNull();
+  }
+
+  @Test
   @DisplayName("search reads digits with phone punctuation as a phone number, anything else as a name or id")
   void looksLikePhone() {
     assertThat(Phones.looksLikePhone("+55 (11) 98765-4321")).isTrue();

@@ -33,7 +33,7 @@ class DemoProcessIT extends EmbeddedProcessBase {
     node = start();
     try (Http http = http()) {
       assertThat(http.get("/ready").status()).isEqualTo(200);
-      assertThat(http.get("/").text()).contains("<title>Switchboard Inbox</title>");
+      assertThat(http.get("/").text()).contains("<title>Switchboard</title>");
       Http.Res simulator = http.get("/simulator/");
       assertThat(simulator.status()).isEqualTo(200);
       assertThat(simulator.text()).contains("Customer simulator");

@@ -163,6 +163,12 @@ class ContactApiTest extends InboxTestBase {
         .isEqualTo("whatsapp_only");
     assertThat(a.agent().post("/api/v1/contacts", new JsonObject().put("channelId", id(a.whatsapp())).put("phone", "555-0123")).errorCode())
         .isEqualTo("invalid_phone");
+    // digits alone do not say where the country code ends: refused with the hint, nothing stored
+    Http.Res bare = a.agent().post("/api/v1/contacts", new JsonObject().put("channelId", id(a.whatsapp())).put("phone", "4155550999"));
+    assertThat(bare.status()).isEqualTo(422);
+    assertThat(bare.errorCode()).isEqualTo("invalid_phone");
+    assertThat(bare.json().getJsonObject("error").getString("message")).contains("country code").contains("+");
+    assertThat(Seed.scalar(db, "SELECT count(*) FROM contacts WHERE platform_user_id = '4155550999'")).isZero();
     assertThat(a.agent().post("/api/v1/contacts", new JsonObject().put("channelId", id(a.whatsapp())).put("phone", 14155550123L)).status())
         .isEqualTo(400);
     assertThat(a.agent().post("/api/v1/contacts", new JsonObject().put("phone", "+14155550123")).status()).isEqualTo(400);
@@ -176,6 +182,17 @@ class ContactApiTest extends InboxTestBase {
   @Test
   @DisplayName("saved replies: create, list, edit, delete per account, with the placeholders they use")
   void savedReplies() {
+    long holder = contact(a.accountId(), a.whatsapp(), "fields-holder", "Holder", null, null);
+    Seed.insert(db, "INSERT INTO contact_fields (contact_id, account_id, name, value) VALUES (?, ?, 'membership', 'gold'), (?, ?, 'tier', '2') RETURNING 1",
+        holder, a.accountId(), holder, a.accountId());
+    // a field no contact has is a typo found now, not when an agent sends the reply
+    Http.Res typo = a.agent().post("/api/v1/saved-replies", new JsonObject().put("title", "Typo").put("content", "Hi {{membership}}, {{membrship}}"));
+    assertThat(typo.status()).isEqualTo(422);
+    assertThat(typo.errorCode()).isEqualTo("unknown_field");
+    assertThat(typo.json().getJsonObject("error").getString("message")).contains("{{membrship}}").doesNotContain("{{membership}}");
+    // field names are the account's own: B has no "membership"
+    assertThat(b.agent().post("/api/v1/saved-replies", new JsonObject().put("title", "M").put("content", "{{membership}}")).errorCode())
+        .isEqualTo("unknown_field");
     Http.Res created = a.agent().post("/api/v1/saved-replies", new JsonObject().put("title", "Membership").put("content", "Hi! You are {{ membership }}."));
     assertThat(created.status()).isEqualTo(201);
     JsonObject reply = created.json();
@@ -187,6 +204,7 @@ class ContactApiTest extends InboxTestBase {
 
     JsonObject edited = a.agent().put(path, new JsonObject().put("title", "Tier").put("content", "Your tier: {{tier}}")).json();
     assertThat(edited.getString("content")).isEqualTo("Your tier: {{tier}}");
+    assertThat(a.agent().put(path, new JsonObject().put("title", "Tier").put("content", "Your tier: {{tire}}")).errorCode()).isEqualTo("unknown_field");
     assertThat(b.agent().put(path, new JsonObject().put("title", "x").put("content", "y")).status()).isEqualTo(404);
     assertThat(b.agent().delete(path).status()).isEqualTo(404);
     assertThat(b.agent().get(path).status()).isEqualTo(404);

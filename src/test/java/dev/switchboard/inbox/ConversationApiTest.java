@@ -301,22 +301,25 @@ class ConversationApiTest extends InboxTestBase {
     Party g = party("Eta");
     long conv = thread(g, g.whatsapp(), "4940000000", "Reader", "open", T0);
     assertThat(g.agent().get("/api/v1/conversations/" + conv).json().getInteger("unreadCount")).isEqualTo(2);
+    // the customer's message the count stands for: reading marks up to it
+    message(g.accountId(), conv, g.whatsapp(), "in", "incoming", "unread", T0.minusSeconds(60));
     assertThat(b.agent().post("/api/v1/conversations/" + conv + "/read", null).status()).isEqualTo(404);
     JsonObject read = g.agent().post("/api/v1/conversations/" + conv + "/read", null).json();
     assertThat(read.getInteger("unreadCount")).isZero();
-    assertThat(events(g.accountId()).stream().anyMatch(e -> "conversation.updated".equals(e.getString("type")))).isTrue();
+    assertThat(events(g.accountId()).stream().anyMatch(e -> "conversation.read".equals(e.getString("type")))).isTrue();
 
+    long pager = thread(g, g.whatsapp(), "4940000009", "Pager", "open", T0);
     List<String> msgs = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
-      msgs.add(id(message(g.accountId(), conv, g.whatsapp(), i % 2 == 0 ? "in" : "out", i % 2 == 0 ? "incoming" : "reply", "m" + i, T0.plusSeconds(i))));
+      msgs.add(id(message(g.accountId(), pager, g.whatsapp(), i % 2 == 0 ? "in" : "out", i % 2 == 0 ? "incoming" : "reply", "m" + i, T0.plusSeconds(i))));
     }
-    String path = "/api/v1/conversations/" + conv + "/messages";
+    String path = "/api/v1/conversations/" + pager + "/messages";
     Http.Res newest = g.agent().get(path + "?limit=2");
     assertThat(ids(newest)).containsExactly(msgs.get(3), msgs.get(4));
     JsonObject m4 = newest.items().getJsonObject(1);
     assertThat(m4.getString("text")).isEqualTo("m4");
     assertThat(m4.getString("direction")).isEqualTo("in");
-    assertThat(m4.getString("conversationId")).isEqualTo(id(conv));
+    assertThat(m4.getString("conversationId")).isEqualTo(id(pager));
     Http.Res older = g.agent().get(path + "?limit=2&before=" + newest.json().getString("nextCursor"));
     assertThat(ids(older)).containsExactly(msgs.get(1), msgs.get(2));
     Http.Res oldest = g.agent().get(path + "?limit=2&before=" + older.json().getString("nextCursor"));
@@ -326,5 +329,54 @@ class ConversationApiTest extends InboxTestBase {
     assertThat(b.agent().get(path).status()).isEqualTo(404);
     assertThat(g.agent().get(path + "?before=xyz").status()).isEqualTo(400);
     assertThat(g.agent().get("/api/v1/conversations/0/messages").status()).isEqualTo(404);
+  }
+
+  @Test
+  @DisplayName("read marks are per agent: unassigned, each agent's own unread; assigned, the assignee's for everyone; a mark never moves back")
+  void readStatePerAgent() {
+    Party g = party("Theta");
+    long other = Seed.user(db, g.accountId(), "Agent Two", "two+" + System.nanoTime() + "@theta.test", "agent-password", "agent");
+    Http two = http.as(tokens.issue(other, g.accountId(), "agent", "Agent Two"));
+    long conv = thread(g, g.whatsapp(), "4950000001", "Reads", "open", T0);
+    Seed.insert(db, "UPDATE conversations SET unread_count = 0 WHERE id = ? RETURNING id", conv);
+    long m1 = message(g.accountId(), conv, g.whatsapp(), "in", "incoming", "first", T0);
+    long m2 = message(g.accountId(), conv, g.whatsapp(), "in", "incoming", "second", T0.plusSeconds(1));
+    long m3 = message(g.accountId(), conv, g.whatsapp(), "in", "incoming", "third", T0.plusSeconds(2));
+    String path = "/api/v1/conversations/" + conv;
+
+    JsonObject upTo1 = g.agent().post(path + "/read", new JsonObject().put("messageId", id(m1))).json();
+    assertThat(upTo1.getInteger("unreadCount")).isEqualTo(2);
+    assertThat(upTo1.getString("lastReadMessageId")).isEqualTo(id(m1));
+    assertThat(upTo1.getJsonObject("lastMessage").getString("text")).isEqualTo("third");
+    // the other agent has no mark: they see the account's counter, not the first agent's reading
+    assertThat(two.get(path).json().getInteger("unreadCount")).isZero();
+    assertThat(two.post(path + "/read", new JsonObject().put("messageId", id(m2))).json().getInteger("unreadCount")).isEqualTo(1);
+    assertThat(g.agent().get(path).json().getInteger("unreadCount")).isEqualTo(2);
+    // the list shows the same count as the single fetch, per agent
+    JsonObject listed = g.agent().get("/api/v1/conversations?status=open").items().stream().map(JsonObject.class::cast)
+        .filter(c -> c.getString("id").equals(id(conv))).findFirst().orElseThrow();
+    assertThat(listed.getInteger("unreadCount")).isEqualTo(2);
+
+    // a stale tab's older mark does not move the mark back
+    assertThat(two.post(path + "/read", new JsonObject().put("messageId", id(m1))).json().getString("lastReadMessageId")).isEqualTo(id(m2));
+    // assigned to the first agent: their unread is what everyone sees
+    g.admin().patch(path, new JsonObject().put("assignee", new JsonObject().put("type", "agent").put("id", id(g.agentId()))));
+    assertThat(two.get(path).json().getInteger("unreadCount")).isEqualTo(2);
+    assertThat(two.get(path).json().getString("readBy")).isEqualTo(id(g.agentId()));
+    g.agent().post(path + "/read", null);
+    assertThat(two.get(path).json().getInteger("unreadCount")).isZero();
+    assertThat(g.agent().get(path).json().getString("lastReadMessageId")).isEqualTo(id(m3));
+
+    List<JsonObject> reads = events(g.accountId()).stream().filter(e -> "conversation.read".equals(e.getString("type"))).toList();
+    assertThat(reads).hasSize(4);
+    assertThat(reads.get(3).getString("conversationId")).isEqualTo(id(conv));
+    assertThat(reads.get(3).getJsonObject("data").getString("agentId")).isEqualTo(id(g.agentId()));
+    assertThat(reads.get(3).getJsonObject("data").getString("lastReadMessageId")).isEqualTo(id(m3));
+
+    long elsewhere = thread(g, g.whatsapp(), "4950000002", "Elsewhere", "open", T0);
+    long foreign = message(g.accountId(), elsewhere, g.whatsapp(), "in", "incoming", "x", T0);
+    assertThat(g.agent().post(path + "/read", new JsonObject().put("messageId", id(foreign))).errorCode()).isEqualTo("unknown_message");
+    assertThat(g.agent().post(path + "/read", new JsonObject().put("messageId", "abc")).status()).isEqualTo(400);
+    assertThat(b.agent().post(path + "/read", new JsonObject().put("messageId", id(m1))).status()).isEqualTo(404);
   }
 }

@@ -94,6 +94,22 @@ class ExportApiTest extends InboxTestBase {
   }
 
   @Test
+  @DisplayName("a conversation without messages is exported too, as one row with empty message columns")
+  void conversationsWithoutMessages() {
+    Party g = party("Iota");
+    long silent = thread(g, g.whatsapp(), "4950000111", "Never wrote", "closed", T0.plusSeconds(30));
+    long talked = thread(g, g.whatsapp(), "4950000112", "Wrote once", "closed", T0);
+    message(g.accountId(), talked, g.whatsapp(), "in", "incoming", "hi", T0);
+    List<CSVRecord> all = csv(g.agent().post("/api/v1/conversations/export", new JsonObject()));
+    assertThat(all).extracting(r -> r.get(0)).containsExactly(id(silent), id(talked));
+    assertThat(all.get(0).get(3)).isEqualTo("Never wrote");
+    assertThat(all.get(0).get(8)).isEmpty();
+    assertThat(all.get(0).get(9)).isEmpty();
+    assertThat(all.get(0).get(12)).isEmpty();
+    assertThat(all.get(1).get(12)).isEqualTo("hi");
+  }
+
+  @Test
   @DisplayName("formulas are defused in every column, not only the customer's: agent and channel names too")
   void everyCellIsDefused() {
     Party g = party("Kappa");

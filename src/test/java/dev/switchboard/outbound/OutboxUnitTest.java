@@ -48,6 +48,8 @@ class OutboxUnitTest {
     assertThat(Templates.render("No parameters", List.of())).isEqualTo("No parameters");
     assertThatThrownBy(() -> Templates.render("Order {{1}}", List.of())).isInstanceOf(ApiException.class)
         .extracting(e -> ((ApiException) e).code()).isEqualTo("invalid_parameters");
+    assertThatThrownBy(() -> Templates.render("Hi {{1}}, order {{2}} and {{3}}", List.of("Ann", "", " ")))
+        .isInstanceOf(ApiException.class).hasMessageContaining("{{2}}, {{3}}").hasMessageNotContaining("{{1}}");
     JsonArray list = new JsonArray().add(new JsonObject().put("name", "a").put("language", "en").put("body", "x"));
     assertThat(Templates.find(list, "a", "en").getString("body")).isEqualTo("x");
     assertThatThrownBy(() -> Templates.find(list, "a", "de")).isInstanceOf(ApiException.class);

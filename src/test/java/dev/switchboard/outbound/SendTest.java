@@ -288,6 +288,14 @@ class SendTest {
         .errorCode()).isEqualTo("template_not_found");
     assertThat(http.post("/api/v1/conversations/" + conv + "/template", new JsonObject().put("name", "order_update").put("language", "en_US"))
         .errorCode()).isEqualTo("invalid_parameters");
+    // a blank parameter would reach the customer as "Your order  is on its way.": refused, naming which
+    int sends = graph.calls("POST", "/" + PHONE_ID).size();
+    Http.Res blank = http.post("/api/v1/conversations/" + conv + "/template",
+        new JsonObject().put("name", "order_update").put("language", "en_US").put("parameters", new JsonArray().add("  ")));
+    assertThat(blank.status()).isEqualTo(422);
+    assertThat(blank.errorCode()).isEqualTo("invalid_parameters");
+    assertThat(blank.json().getJsonObject("error").getString("message")).contains("{{1}}");
+    assertThat(graph.calls("POST", "/" + PHONE_ID)).hasSize(sends);
   }
 
   @Test

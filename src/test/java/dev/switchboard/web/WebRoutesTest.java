@@ -34,7 +34,7 @@ class WebRoutesTest {
     Http.Res r = http.get("/");
     assertThat(r.status()).isEqualTo(200);
     assertThat(r.header("Content-Type")).startsWith("text/html");
-    assertThat(r.text()).contains("<title>Switchboard Inbox</title>").contains("js/app.js");
+    assertThat(r.text()).contains("<title>Switchboard</title>").contains("js/app.js");
     assertThat(r.header("Cache-Control")).isNull();
   }
 
@@ -47,6 +47,10 @@ class WebRoutesTest {
     assertThat(http.get("/vendor/vertx-eventbus.js").text()).contains("EventBus");
     assertThat(http.get("/vendor/sockjs.min.js").status()).isEqualTo(200);
     assertThat(http.get("/app.css").header("Content-Type")).startsWith("text/css");
+    // browsers ask for /favicon.ico whether or not a page names it
+    Http.Res icon = http.get("/favicon.ico");
+    assertThat(icon.status()).isEqualTo(200);
+    assertThat(icon.header("Content-Type")).contains("icon");
   }
 
   @Test

@@ -1,0 +1,620 @@
+package dev.switchboard.web;
+
+import dev.switchboard.support.Http;
+import dev.switchboard.support.Requires;
+import dev.switchboard.support.Seed;
+import dev.switchboard.support.Webhooks;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.Keys;
+import org.openqa.selenium.WebElement;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static dev.switchboard.web.Browser.tid;
+import static org.assertj.core.api.Assertions.assertThat;
+
+@DisplayName("An agent's day in the web inbox: edits, widths, read state, times, previews, keyboard, drafts, notifications, accessibility")
+class AgentDayBrowserIT {
+
+  @RegisterExtension
+  static final Requires CHROMIUM = Browser.REQUIRED;
+
+  @RegisterExtension
+  final ScreenshotOnFailure onFailure = new ScreenshotOnFailure(() -> page);
+
+  static BrowserFixture f;
+  static Browser page;
+  static Http agentApi;
+  static final AtomicInteger seq = new AtomicInteger();
+
+  @BeforeAll
+  static void start() {
+    f = new BrowserFixture(new JsonObject());
+    page = f.browser().login(f.account.adminEmail(), f.account.password());
+    agentApi = f.http.as(f.http.login(f.agentEmail, f.agentPassword));
+  }
+
+  @AfterAll
+  static void stop() {
+    if (f != null) {
+      f.close();
+    }
+  }
+
+  @BeforeEach
+  void freshPage() {
+    page.open("/");
+    page.waitUntil("the inbox", () -> page.visible("agent-name"));
+    page.waitLive();
+  }
+
+  record Customer(String waId, String name) {
+  }
+
+  static Customer customer(String name) {
+    int n = seq.incrementAndGet();
+    return new Customer("1415666" + String.format("%04d", n), name + " " + n);
+  }
+
+  static String writes(Customer c, String text) {
+    Webhooks.whatsappText(f.http, c.waId(), c.name(), text);
+    return f.conversationOf(c.waId());
+  }
+
+  static String contactOf(String conv) {
+    return f.api().get("/api/v1/conversations/" + conv).json().getJsonObject("contact").getString("id");
+  }
+
+  static String field(String contactId, String name) {
+    return f.api().get("/api/v1/contacts/" + contactId).json().getJsonObject("fields").getString(name);
+  }
+
+  static int waSends() {
+    return f.graph.calls("POST", "/" + Webhooks.WA_PHONE_NUMBER_ID + "/messages").size();
+  }
+
+  /** A browser of the given size, signed in. */
+  static Browser sized(int width, int height, String email, String password) {
+    Browser b = f.browser();
+    b.driver.manage().window().setSize(new Dimension(width, height));
+    return b.login(email, password);
+  }
+
+  /** Whether the element is drawn and wholly inside the viewport (nothing to scroll to reach it). */
+  static boolean inViewport(Browser b, String testId) {
+    return Boolean.TRUE.equals(b.js("""
+        const el = [...document.querySelectorAll(`[data-testid='${arguments[0]}']`)].find((e) => e.offsetParent !== null);
+        if (!el) return false;
+        const r = el.getBoundingClientRect();
+        return r.width > 0 && r.height > 0 && r.top >= 0 && r.left >= 0 && r.bottom <= window.innerHeight && r.right <= window.innerWidth;""", testId));
+  }
+
+  /** Nothing on the page is wider than the window: no sideways scrolling. */
+  static void noSideways(Browser b, String where) {
+    @SuppressWarnings("unchecked")
+    Map<String, Object> m = (Map<String, Object>) b.js("return {sw: document.documentElement.scrollWidth, bw: document.body.scrollWidth, iw: window.innerWidth};");
+    long iw = ((Number) m.get("iw")).longValue();
+    assertThat(((Number) m.get("sw")).longValue()).as("document scrollWidth at " + where).isLessThanOrEqualTo(iw);
+    assertThat(((Number) m.get("bw")).longValue()).as("body scrollWidth at " + where).isLessThanOrEqualTo(iw);
+  }
+
+  /** A screenshot of one part of the page (small enough for docs/img), next to the others in target/screenshots. */
+  static void shot(Browser b, String selector, String name) {
+    try {
+      java.nio.file.Files.createDirectories(Browser.SCREENSHOTS);
+      java.nio.file.Files.write(Browser.SCREENSHOTS.resolve(name + ".png"), b.css(selector).getScreenshotAs(org.openqa.selenium.OutputType.BYTES));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static String rowText(Browser b, String name, String testId) {
+    return b.waitFor(testId + " of " + name, () -> {
+      List<WebElement> found = b.conversation(name).findElements(tid(testId));
+      String text = found.isEmpty() ? "" : found.get(0).getText();
+      // the badge's number, without the words said only to screen readers
+      return "conv-unread".equals(testId) ? text.replaceAll("[^0-9+]", "") : text;
+    });
+  }
+
+  // ---------- 1. field edits stay with their contact ----------
+
+  @Test
+  @DisplayName("an unsaved field edit is not carried to the next contact, and ✓ there saves nothing of it")
+  void fieldEditStaysWithItsContact() {
+    Customer omar = customer("Omar Fields");
+    Customer dana = customer("Dana Fields");
+    String omarConv = writes(omar, "Hi from Omar");
+    String danaConv = writes(dana, "Hi from Dana");
+    String omarId = contactOf(omarConv);
+    String danaId = contactOf(danaConv);
+    f.api().put("/api/v1/contacts/" + omarId + "/fields/membership", new JsonObject().put("value", "silver"));
+    f.api().put("/api/v1/contacts/" + danaId + "/fields/membership", new JsonObject().put("value", "gold"));
+    page.click("tab-all");
+    page.openConversation(omar.name());
+    page.waitUntil("Omar's field", () -> "silver".equals(page.css("[data-testid='field-value'][data-name='membership']").getAttribute("value")));
+    page.typeCss("[data-testid='field-value'][data-name='membership']", "platinum");
+    page.waitUntil("the edit typed", () -> "platinum".equals(page.css("[data-testid='field-value'][data-name='membership']").getAttribute("value")));
+    page.screenshot("agent-01-field-typed");
+
+    page.openConversation(dana.name());
+    page.waitUntil("Dana's stored value", () -> "gold".equals(page.css("[data-testid='field-value'][data-name='membership']").getAttribute("value")));
+    page.clickCss("[data-testid='field-save'][data-name='membership']");
+    page.screenshot("agent-01-field-other-contact");
+    assertThat(field(danaId, "membership")).isEqualTo("gold");
+
+    page.openConversation(omar.name());
+    page.waitUntil("Omar's stored value", () -> "silver".equals(page.css("[data-testid='field-value'][data-name='membership']").getAttribute("value")));
+    assertThat(field(omarId, "membership")).isEqualTo("silver");
+  }
+
+  // ---------- 2. narrow screens ----------
+
+  @Test
+  @DisplayName("at 390×844 the list, the thread and the contact are stacked views with back buttons; composer and Send in view; nothing scrolls sideways")
+  void phoneLayout() {
+    stacked(390, 844, "phone");
+  }
+
+  @Test
+  @DisplayName("at 768×1024 the same stacked views")
+  void tabletLayout() {
+    stacked(768, 1024, "tablet");
+  }
+
+  private void stacked(int width, int height, String label) {
+    Customer c = customer("Narrow " + label);
+    String conv = writes(c, "A long question that would need the thread to be wider than a phone to fit on a single line of text, surely?");
+    f.api().put("/api/v1/contacts/" + contactOf(conv) + "/fields/order", new JsonObject().put("value", "#A-1042-ZX-99872-LONG-ORDER-REFERENCE"));
+    Browser b = sized(width, height, f.agentEmail, f.agentPassword);
+    b.waitLive();
+    assertThat(((Number) b.js("return window.innerWidth")).intValue()).isLessThanOrEqualTo(width);
+    b.click("tab-all");
+    b.conversation(c.name());
+    assertThat(b.visible("conversation-list")).isTrue();
+    assertThat(b.visible("thread-empty")).as("the thread is a view of its own").isFalse();
+    noSideways(b, label + " list");
+    assertThat(inViewport(b, "logout")).as("Log out in view").isTrue();
+    assertThat(inViewport(b, "new-contact-button")).as("Add new contact in view").isTrue();
+    b.screenshot("agent-02-" + label + "-list");
+
+    b.openConversation(c.name());
+    b.waitUntil("the composer", () -> b.visible("composer-text"));
+    assertThat(b.visible("conversation-list")).as("the list is hidden behind the thread").isFalse();
+    assertThat(inViewport(b, "composer-text")).as("composer in view").isTrue();
+    assertThat(inViewport(b, "send-button")).as("Send in view").isTrue();
+    assertThat(inViewport(b, "back-to-list")).as("back button in view").isTrue();
+    assertThat(inViewport(b, "status-button")).as("the status menu in view").isTrue();
+    noSideways(b, label + " thread");
+    b.screenshot("agent-02-" + label + "-thread");
+
+    b.click("show-contact");
+    b.waitUntil("the contact view", () -> b.visible("fields-section"));
+    assertThat(b.visible("composer-text")).isFalse();
+    assertThat(inViewport(b, "back-to-thread")).isTrue();
+    noSideways(b, label + " contact");
+    b.screenshot("agent-02-" + label + "-contact");
+
+    b.click("back-to-thread");
+    b.waitUntil("the thread again", () -> b.visible("composer-text"));
+    b.click("back-to-list");
+    b.waitUntil("the list again", () -> b.visible("conversation-list") && !b.visible("composer-text"));
+    // the page is not stuck: its panes scroll, the body does not hide what is below
+    noSideways(b, label + " back on the list");
+  }
+
+  // ---------- 3. template parameters ----------
+
+  @Test
+  @DisplayName("a template with a blank parameter is refused in the page, naming it, and nothing is sent; a brand-new contact is told why only templates go")
+  void templateNeedsEveryParameter() {
+    int before = waSends();
+    page.click("new-contact-button");
+    page.type("nc-phone", "+4915119" + String.format("%05d", seq.incrementAndGet()));
+    page.type("nc-name", "Tina Template");
+    page.click("nc-submit");
+    page.waitUntil("the template picker", () -> page.visible("template-select"));
+    List<WebElement> params = page.all("[data-testid='template-param']");
+    assertThat(params).hasSize(2);
+    params.get(0).sendKeys("Tina");
+    params.get(1).sendKeys("   ");
+    page.click("template-send");
+    page.waitUntil("the refusal", () -> page.visible("template-error"));
+    assertThat(page.text("template-error")).contains("{{2}}").doesNotContain("{{1}}");
+    page.screenshot("agent-03-template-blank");
+    assertThat(waSends()).isEqualTo(before);
+
+    page.click("nc-skip");
+    page.waitUntil("the new conversation", () -> page.visible("thread-title") && page.text("thread-title").equals("Tina Template"));
+    page.waitUntil("the template-only composer", () -> page.visible("template-reason"));
+    assertThat(page.text("template-reason")).contains("has not written yet").doesNotContain("closed");
+  }
+
+  // ---------- 4. read state ----------
+
+  @Test
+  @DisplayName("read state per agent: opening reads, a reload keeps it, a message into the open visible thread is read, another tab of the agent follows, the assignee's reading counts for everyone")
+  void readStateAcrossAgents() {
+    Customer c = customer("Rita Read");
+    String conv = writes(c, "first question");
+    Browser bea = sized(1440, 900, f.agentEmail, f.agentPassword);
+    bea.waitLive();
+    bea.click("tab-all");
+    page.click("tab-all");
+    page.waitUntil("the admin's unread badge", () -> rowText(page, c.name(), "conv-unread").equals("1"));
+    bea.waitUntil("Bea's unread badge", () -> rowText(bea, c.name(), "conv-unread").equals("1"));
+    page.waitUntil("the count in the title", () -> page.driver.getTitle().matches("\\(\\d+\\) Switchboard"));
+    int listedUnread = page.all("[data-testid='conv-item'] [data-testid='conv-unread']").size();
+    assertThat(page.driver.getTitle()).isEqualTo("(" + listedUnread + ") Switchboard");
+    page.screenshot("agent-04-unread-row");
+
+    bea.openConversation(c.name());
+    bea.waitUntil("Bea's read mark", () -> agentApi.get("/api/v1/conversations/" + conv).json().getInteger("unreadCount") == 0);
+    // the list alone (the address would reopen the conversation, which is read while on screen)
+    bea.open("/#/all");
+    bea.waitLive();
+    bea.click("tab-all");
+    bea.waitUntil("the row after a reload", () -> bea.conversation(c.name()) != null);
+    assertThat(rowText(bea, c.name(), "conv-unread")).as("read stays read after a reload").isEmpty();
+    // unassigned: the admin's own reading counts for the admin
+    assertThat(rowText(page, c.name(), "conv-unread")).isEqualTo("1");
+
+    // a second tab of Bea's, on the list; the first has the conversation open and visible
+    Browser beaTab = sized(1440, 900, f.agentEmail, f.agentPassword);
+    beaTab.waitLive();
+    beaTab.click("tab-all");
+    bea.openConversation(c.name());
+    writes(c, "second question, while Bea is reading");
+    bea.waitUntil("the message in Bea's thread", () -> bea.all("[data-testid='message-text']").stream().anyMatch(e -> e.getText().contains("second question")));
+    bea.waitUntil("read by being on screen", () -> agentApi.get("/api/v1/conversations/" + conv).json().getInteger("unreadCount") == 0
+        && agentApi.get("/api/v1/conversations/" + conv).json().getJsonObject("lastMessage").getString("text").contains("second question"));
+    beaTab.waitUntil("the other tab in step", () -> rowText(beaTab, c.name(), "conv-unread").isEmpty()
+        && rowText(beaTab, c.name(), "conv-preview").contains("second question"));
+    page.waitUntil("the admin still has two unread", () -> rowText(page, c.name(), "conv-unread").equals("2"));
+
+    // a tab in the background marks nothing read; coming back to it reads what arrived meanwhile
+    bea.js("""
+        Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+        document.dispatchEvent(new Event('visibilitychange'));""");
+    writes(c, "third question, while Bea looks elsewhere");
+    bea.waitUntil("the message in the hidden tab", () -> bea.all("[data-testid='message-text']").stream().anyMatch(e -> e.getText().contains("third question")));
+    beaTab.waitUntil("unread for Bea while hidden", () -> rowText(beaTab, c.name(), "conv-unread").equals("1"));
+    assertThat(agentApi.get("/api/v1/conversations/" + conv).json().getInteger("unreadCount")).isEqualTo(1);
+    bea.js("""
+        Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'visible' });
+        document.dispatchEvent(new Event('visibilitychange'));""");
+    beaTab.waitUntil("read once Bea looks again", () -> rowText(beaTab, c.name(), "conv-unread").isEmpty());
+    assertThat(agentApi.get("/api/v1/conversations/" + conv).json().getInteger("unreadCount")).isZero();
+
+    // assigned to Bea: what Bea has read is what everyone sees
+    f.api().patch("/api/v1/conversations/" + conv, new JsonObject().put("assignee", new JsonObject().put("type", "agent").put("id", String.valueOf(f.agentId))));
+    page.waitUntil("the admin sees Bea's reading", () -> rowText(page, c.name(), "conv-unread").isEmpty());
+    page.screenshot("agent-04-read-by-assignee");
+  }
+
+  // ---------- 5. times ----------
+
+  @Test
+  @DisplayName("a bubble shows when the customer sent the message, the receive time in its tooltip; the list says how long ago")
+  void sendTimes() {
+    Customer c = customer("Tom Times");
+    Instant sent = Instant.now().minus(Duration.ofHours(3));
+    Webhooks.post(f.http, "whatsapp", Webhooks.whatsappMessage("whatsapp_text.json", c.waId(), c.name(), Webhooks.wamid(), sent,
+        m -> m.getJsonObject("text").put("body", "sent three hours ago")));
+    String conv = f.conversationOf(c.waId());
+    page.click("tab-all");
+    page.openConversation(c.name());
+    WebElement time = page.css("[data-testid='message'] [data-testid='message-time']");
+    String expected = (String) page.js("return new Date(arguments[0]).toLocaleString([], { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });",
+        sent.toString());
+    assertThat(time.getText()).isEqualTo(expected);
+    assertThat(time.getAttribute("title")).contains("Sent by the customer").contains("Received");
+    assertThat(f.api().get("/api/v1/conversations/" + conv + "/messages").items().getJsonObject(0).getString("platformTimestamp")).isNotNull();
+    String ago = rowText(page, c.name(), "conv-time");
+    assertThat(ago).matches("now|\\d+ [mhd]");
+    assertThat(page.conversation(c.name()).findElement(tid("conv-time")).getAttribute("title")).isNotBlank();
+    page.screenshot("agent-05-times");
+  }
+
+  // ---------- 6. adding a contact ----------
+
+  @Test
+  @DisplayName("a number without country code is refused with a hint; a known number opens its conversation with its open window")
+  void addContactChecksTheNumber() {
+    page.click("new-contact-button");
+    page.type("nc-phone", "4155550999");
+    page.click("nc-submit");
+    page.waitUntil("the hint", () -> page.visible("nc-error"));
+    assertThat(page.text("nc-error")).contains("country code").contains("+");
+    assertThat(page.visible("template-select")).isFalse();
+    page.screenshot("agent-06-no-country-code");
+    page.el("nc-phone").sendKeys(Keys.ESCAPE);
+    page.waitUntil("the dialog closed by Escape", () -> !page.visible("modal"));
+
+    Customer c = customer("Known Kim");
+    writes(c, "I am already here");
+    page.click("new-contact-button");
+    page.type("nc-phone", "+" + c.waId());
+    page.click("nc-submit");
+    page.waitUntil("the existing conversation", () -> page.visible("thread-title") && page.text("thread-title").equals(c.name()));
+    assertThat(page.visible("modal")).isFalse();
+    page.waitUntil("a free-form reply (the window is open)", () -> page.visible("composer-text"));
+    assertThat(page.visible("composer-template-only")).isFalse();
+  }
+
+  // ---------- 7. list rows ----------
+
+  @Test
+  @DisplayName("a row previews the last message in one line (notes marked, photos named), with its unread count and assignee")
+  void rowPreview() {
+    Customer c = customer("Pia Preview");
+    String conv = writes(c, "Where is my parcel?\nIt was due on Monday.");
+    page.click("tab-all");
+    page.waitUntil("the text preview", () -> rowText(page, c.name(), "conv-preview").equals("Where is my parcel? It was due on Monday."));
+    f.api().post("/api/v1/conversations/" + conv + "/messages", new JsonObject().put("type", "note").put("text", "Checked with the courier"));
+    page.waitUntil("the note preview", () -> rowText(page, c.name(), "conv-preview").equals("Note: Checked with the courier"));
+    Webhooks.post(f.http, "whatsapp", Webhooks.whatsappMessage("whatsapp_image.json", c.waId(), c.name(), Webhooks.wamid(), Instant.now(), m -> {
+    }));
+    page.waitUntil("the photo preview", () -> rowText(page, c.name(), "conv-preview").startsWith("📷 Photo"));
+    f.api().patch("/api/v1/conversations/" + conv, new JsonObject().put("assignee", new JsonObject().put("type", "agent").put("id", String.valueOf(f.agentId))));
+    page.waitUntil("the assignee", () -> rowText(page, c.name(), "conv-assignee").equals("→ Bea Agent"));
+    page.waitUntil("the unread count", () -> rowText(page, c.name(), "conv-unread").matches("[1-9]"));
+    page.screenshot("agent-07-row-preview");
+    shot(page, "#list-pane", "agent-07-list-pane");
+  }
+
+  // ---------- 8. the address bar ----------
+
+  @Test
+  @DisplayName("the tab, filter and open conversation live in the URL: reload and back/forward work; Mine is one click")
+  void urlState() {
+    Customer c = customer("Uma Url");
+    String conv = writes(c, "remember me");
+    page.click("tab-all");
+    new org.openqa.selenium.support.ui.Select(page.el("platform-select")).selectByValue("whatsapp");
+    page.openConversation(c.name());
+    page.waitUntil("the address", () -> page.driver.getCurrentUrl().endsWith("#/all/" + conv + "?platform=whatsapp"));
+    page.driver.navigate().refresh();
+    page.waitUntil("the conversation after a reload", () -> page.visible("thread-title") && page.text("thread-title").equals(c.name()));
+    assertThat(page.el("tab-all").getAttribute("class")).contains("active");
+    page.driver.navigate().back();
+    page.waitUntil("no conversation after Back", () -> page.visible("thread-empty"));
+    assertThat(page.driver.getCurrentUrl()).endsWith("#/all?platform=whatsapp");
+    page.driver.navigate().forward();
+    page.waitUntil("the conversation after Forward", () -> page.visible("thread-title") && page.text("thread-title").equals(c.name()));
+
+    f.api().patch("/api/v1/conversations/" + conv, new JsonObject().put("assignee", new JsonObject().put("type", "agent").put("id", String.valueOf(f.account.adminId()))));
+    String me = page.text("agent-name");
+    page.click("view-mine");
+    page.waitUntil("Mine in the address", () -> page.driver.getCurrentUrl().contains("#/mine"));
+    page.waitUntil("only mine", () -> page.listed(c.name()) && page.all("[data-testid='conv-item']").stream()
+        .allMatch(e -> !e.findElements(tid("conv-assignee")).isEmpty() && e.findElement(tid("conv-assignee")).getText().equals("→ " + me)));
+    page.screenshot("agent-08-mine");
+    page.click("view-unassigned");
+    page.waitUntil("the Open tab", () -> page.el("tab-open").getAttribute("class").contains("active"));
+  }
+
+  // ---------- 9. keyboard ----------
+
+  @Test
+  @DisplayName("keyboard: / searches, j/k and arrows move along rows, Enter opens, Escape closes menus, r/n switch, Enter sends and Shift+Enter breaks the line")
+  void keyboard() {
+    Customer a = customer("Kay Keys");
+    Customer b = customer("Kim Keys");
+    writes(a, "first");
+    writes(b, "second");
+    page.click("tab-all");
+    page.conversation(a.name());
+    page.conversation(b.name());
+    page.css("body").sendKeys("/");
+    page.waitUntil("search focused", () -> "search-input".equals(page.js("return document.activeElement.dataset.testid")));
+    page.el("search-input").sendKeys(Keys.TAB);
+
+    page.css("body").sendKeys("j");
+    page.waitUntil("a row focused", () -> "conv-item".equals(page.js("return document.activeElement.dataset.testid")));
+    // the keyboard's place is drawn
+    assertThat(page.js("return getComputedStyle(document.activeElement).outlineStyle")).isEqualTo("solid");
+    String first = (String) page.js("return document.activeElement.dataset.id");
+    page.driver.switchTo().activeElement().sendKeys(Keys.ARROW_DOWN);
+    String second = (String) page.js("return document.activeElement.dataset.id");
+    assertThat(second).isNotEqualTo(first);
+    page.driver.switchTo().activeElement().sendKeys("k");
+    assertThat(page.js("return document.activeElement.dataset.id")).isEqualTo(first);
+    page.driver.switchTo().activeElement().sendKeys(Keys.ENTER);
+    page.waitUntil("the focused row opened", () -> first.equals(page.js("return window.__switchboard.selectedId")) && page.visible("composer-text"));
+    page.screenshot("agent-09-keyboard-focus");
+
+    page.click("filter-button");
+    page.waitUntil("the filter menu", () -> page.visible("filter-apply"));
+    page.css("body").sendKeys(Keys.ESCAPE);
+    page.waitUntil("the menu closed by Escape", () -> !page.visible("filter-apply"));
+
+    page.js("document.activeElement.blur()");
+    page.css("body").sendKeys("n");
+    page.waitUntil("note mode", () -> page.el("composer").getAttribute("class").contains("note-mode"));
+    page.js("document.activeElement.blur()");
+    page.css("body").sendKeys("r");
+    page.waitUntil("reply mode", () -> !page.el("composer").getAttribute("class").contains("note-mode"));
+
+    WebElement text = page.el("composer-text");
+    text.sendKeys("line one");
+    text.sendKeys(Keys.chord(Keys.SHIFT, Keys.ENTER));
+    text.sendKeys("line two");
+    assertThat(page.el("composer-text").getAttribute("value")).isEqualTo("line one\nline two");
+    int before = waSends();
+    page.el("composer-text").sendKeys(Keys.ENTER);
+    page.waitUntil("sent by Enter", () -> page.all("[data-testid='message-text']").stream().anyMatch(e -> e.getText().equals("line one\nline two")));
+    BrowserFixture.eventually("the send", () -> waSends() > before ? true : null);
+
+    // the other way round, by the agent's choice
+    page.click("enter-sends");
+    page.el("composer-text").sendKeys("a", Keys.ENTER, "b");
+    assertThat(page.el("composer-text").getAttribute("value")).isEqualTo("a\nb");
+    page.click("enter-sends");
+  }
+
+  // ---------- 10. drafts ----------
+
+  @Test
+  @DisplayName("a draft stays with its conversation across switches and a reload; when the window closes while typing it is kept and sent as a note")
+  void drafts() {
+    Customer a = customer("Dora Draft");
+    Customer b = customer("Dirk Draft");
+    String convA = writes(a, "hello");
+    writes(b, "hello too");
+    page.click("tab-all");
+    page.openConversation(a.name());
+    page.el("composer-text").sendKeys("half a reply for Dora");
+    page.openConversation(b.name());
+    assertThat(page.el("composer-text").getAttribute("value")).isEmpty();
+    page.openConversation(a.name());
+    page.waitUntil("Dora's draft back", () -> "half a reply for Dora".equals(page.el("composer-text").getAttribute("value")));
+    page.driver.navigate().refresh();
+    page.waitUntil("the draft after a reload", () -> page.visible("composer-text") && "half a reply for Dora".equals(page.el("composer-text").getAttribute("value")));
+
+    // the customer's window ends a few seconds from now, while the agent is still typing
+    Seed.insert(f.db, "UPDATE conversations SET last_inbound_at = now() - interval '24 hours' + interval '3 seconds' WHERE id = ? RETURNING id", Long.parseLong(convA));
+    f.api().patch("/api/v1/conversations/" + convA, new JsonObject().put("status", "open"));
+    page.el("composer-text").sendKeys(" and more");
+    page.waitUntil("the window closed", () -> page.visible("composer-template-only"));
+    page.waitUntil("the kept draft", () -> page.visible("kept-draft-text"));
+    assertThat(page.text("kept-draft-text")).isEqualTo("half a reply for Dora and more");
+    page.screenshot("agent-10-kept-draft");
+    shot(page, "#composer", "agent-10-composer");
+    page.waitUntil("the template's parameters", () -> page.visible("template-param"));
+    page.click("draft-to-param");
+    assertThat(page.all("[data-testid='template-param']").get(0).getAttribute("value")).isEqualTo("half a reply for Dora and more");
+    page.click("draft-as-note");
+    page.waitUntil("the note", () -> page.all("[data-testid='message'][data-type='note'] [data-testid='message-text']").stream()
+        .anyMatch(e -> e.getText().equals("half a reply for Dora and more")));
+    assertThat(page.visible("kept-draft")).isFalse();
+  }
+
+  // ---------- 11. notifications ----------
+
+  @Test
+  @DisplayName("opt-in notifications for new customer messages in open unassigned conversations; quiet for the conversation on screen")
+  void notifications() {
+    Browser b = sized(1440, 900, f.agentEmail, f.agentPassword);
+    b.waitLive();
+    // the page's Notification is replaced by a recorder: headless Chromium shows no desktop
+    b.js("""
+        window.__notes = [];
+        window.Notification = class { constructor(title, o) { window.__notes.push({ title, body: o.body }); } close() {} };
+        window.Notification.permission = 'granted';
+        window.Notification.requestPermission = () => Promise.resolve('granted');""");
+    b.click("notify-settings");
+    b.click("notify-desktop");
+    b.waitUntil("switched on", () -> "on".equals(b.js("return localStorage.getItem('switchboard.notify.desktop')")));
+    b.screenshot("agent-11-notify-settings");
+    b.css("body").sendKeys(Keys.ESCAPE);
+
+    Customer c = customer("Nora Notify");
+    String conv = writes(c, "anyone there?");
+    f.api().patch("/api/v1/conversations/" + conv, new JsonObject().put("status", "open"));
+    Webhooks.whatsappText(f.http, c.waId(), c.name(), "hello? still waiting");
+    b.waitUntil("a notification", () -> ((Number) b.js("return window.__notes.filter((n) => n.body.includes('still waiting')).length")).intValue() == 1);
+    assertThat(b.js("return window.__notes.find((n) => n.body.includes('still waiting')).title")).isEqualTo(c.name());
+
+    b.click("tab-open");
+    b.openConversation(c.name());
+    Webhooks.whatsappText(f.http, c.waId(), c.name(), "now you see me");
+    b.waitUntil("the message on screen", () -> b.all("[data-testid='message-text']").stream().anyMatch(e -> e.getText().equals("now you see me")));
+    // the notification handler has had the event; the open visible conversation stays quiet
+    b.waitUntil("the row updated", () -> rowText(b, c.name(), "conv-preview").equals("now you see me"));
+    assertThat(((Number) b.js("return window.__notes.filter((n) => n.body.includes('now you see me')).length")).intValue()).isZero();
+  }
+
+  // ---------- 12. accessibility ----------
+
+  static String axeSource() {
+    try (var in = AgentDayBrowserIT.class.getResourceAsStream("/axe/axe.min.js")) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** axe-core's serious and critical violations on the page as it is now, as "rule: targets" lines. */
+  @SuppressWarnings("unchecked")
+  static List<String> axe(Browser b) {
+    b.js(axeSource());
+    Object result = b.driver.executeAsyncScript("""
+        const done = arguments[arguments.length - 1];
+        axe.run(document, { resultTypes: ['violations'] }).then((r) => done(r.violations
+          .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+          .map((v) => v.id + ': ' + v.nodes.map((n) => n.target.join(' ')).slice(0, 5).join(', '))))
+          .catch((e) => done(['axe failed: ' + e]));""");
+    return (List<String>) result;
+  }
+
+  @Test
+  @DisplayName("axe-core finds no serious or critical violation on the login, inbox, conversation and contact views")
+  void accessibility() {
+    Browser b = f.browser();
+    b.open("/");
+    b.waitUntil("the login form", () -> b.visible("login-submit"));
+    assertThat(axe(b)).as("login").isEmpty();
+    b.screenshot("agent-12-axe-login");
+    b.login(f.agentEmail, f.agentPassword);
+    b.waitLive();
+    Customer c = customer("Ava Axe");
+    writes(c, "Is this accessible?");
+    b.click("tab-all");
+    b.conversation(c.name());
+    assertThat(axe(b)).as("inbox").isEmpty();
+    b.openConversation(c.name());
+    b.waitUntil("the composer", () -> b.visible("composer-text"));
+    assertThat(axe(b)).as("conversation and contact").isEmpty();
+    b.screenshot("agent-12-axe-conversation");
+    b.driver.manage().window().setSize(new Dimension(390, 844));
+    b.waitUntil("the stacked thread", () -> b.visible("show-contact"));
+    b.click("show-contact");
+    b.waitUntil("the contact view", () -> b.visible("fields-section"));
+    assertThat(axe(b)).as("contact view").isEmpty();
+    b.screenshot("agent-12-axe-contact");
+  }
+
+  // ---------- 13. smaller items ----------
+
+  @Test
+  @DisplayName("avatars take letters only (\"Omar H. (refund)\" is OH); an empty display name says what shows instead; saved replies tell none from no match")
+  void smallerItems() {
+    Customer c = new Customer("1415667" + String.format("%04d", seq.incrementAndGet()), "Omar H. (refund)");
+    writes(c, "refund please");
+    page.click("tab-all");
+    page.openConversation(c.name());
+    page.waitUntil("the avatar", () -> page.css(".contact-head .avatar").getText().equals("OH"));
+
+    page.click("contact-edit");
+    page.el("contact-name-input").clear();
+    page.el("contact-name-input").sendKeys("x", Keys.BACK_SPACE);
+    page.waitUntil("the fallback said", () -> page.visible("contact-name-note"));
+    assertThat(page.text("contact-name-note")).contains(c.name()).contains("WhatsApp");
+    page.click("contact-cancel");
+
+    page.click("saved-replies-button");
+    page.type("saved-reply-filter", "zzz-no-such-reply");
+    page.waitUntil("the empty filter", () -> page.visible("saved-reply-empty"));
+    boolean any = !f.api().get("/api/v1/saved-replies").items().isEmpty();
+    assertThat(page.text("saved-reply-empty")).isEqualTo(any ? "No saved reply matches “zzz-no-such-reply”." : "No saved replies yet.");
+    page.css("body").sendKeys(Keys.ESCAPE);
+
+    page.type("search-input", "4155550999");
+    page.waitUntil("the search hint", () -> page.visible("list-empty") && page.text("list-empty").contains("country code"));
+  }
+}
