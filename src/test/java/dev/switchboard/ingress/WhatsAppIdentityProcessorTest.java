@@ -41,7 +41,9 @@ class WhatsAppIdentityProcessorTest {
   static long wa;
 
   @RegisterExtension
-  static final NodeExtension env = NodeExtension.builder().settings(new JsonObject().put("PROCESSOR_SWEEP_MS", 200))
+  // the send pipeline never polls here: the tests seed outbound messages (some pending) only to apply statuses to them
+  static final NodeExtension env = NodeExtension.builder().settings(new JsonObject().put("PROCESSOR_SWEEP_MS", 200)
+          .put("OUTBOUND_POLL_MS", 3_600_000))
       .account("Ids").build();
 
   @BeforeAll
