@@ -24,6 +24,9 @@ public final class EventPublisher {
   /** The local event-bus address that wakes the relay. */
   public static final String COMMITTED = "switchboard.events.committed";
 
+  /** How long an answer waits for its events to reach the log at most. */
+  static final long WAIT_MS = 1_000;
+
   private final Vertx vertx;
   private volatile EventRelayVerticle relay;
 
@@ -57,8 +60,9 @@ public final class EventPublisher {
 
   /**
    * Wakes this node's relay and completes (never fails) once it has relayed everything committed
-   * before this call, or could not: so an API call answers after its events are in the log, and a
-   * client that reads {@code /events} after the answer finds them. On the caller's context.
+   * before this call, or could not, or after {@link #WAIT_MS}: so an API call answers after its
+   * events are in the log, and a client that reads {@code /events} after the answer finds them.
+   * On the caller's context.
    */
   public Future<Void> relayed() {
     EventRelayVerticle r = relay;
@@ -68,12 +72,19 @@ public final class EventPublisher {
     }
     Promise<Void> done = Promise.promise();
     r.await(done);
+    // a relay working through a backlog (a burst of webhooks) must not hold an agent's answer for
+    // long: after WAIT_MS the answer goes, and the events follow with the backlog
+    long timer = vertx.setTimer(WAIT_MS, t -> done.tryComplete());
     Context caller = Vertx.currentContext();
-    if (caller == null) {
-      return done.future();
-    }
     Promise<Void> back = Promise.promise();
-    done.future().onComplete(ar -> caller.runOnContext(v -> back.complete()));
+    done.future().onComplete(ar -> {
+      vertx.cancelTimer(timer);
+      if (caller == null) {
+        back.tryComplete();
+      } else {
+        caller.runOnContext(v -> back.tryComplete());
+      }
+    });
     return back.future();
   }
 }
