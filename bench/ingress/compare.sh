@@ -2,7 +2,8 @@
 # Ingress ratio with the processor (and so the event outbox and its relay) running, for one or
 # more builds side by side, alternating: wrk on /health, then on signed webhooks, 10 s each, a
 # fresh database per run; then the node drains the backlog and the relay's lag is read from
-# /metrics. Usage (repository root): bench/ingress/compare.sh JAR [JAR ...]   ROUNDS=2 by default.
+# /metrics. Usage (repository root): bench/ingress/compare.sh JAR [JAR ...]   ROUNDS=2 by default;
+# PROCESSOR_ENABLED=false measures durable ingress alone (the figure of record in benchmarks.md).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROUNDS=${ROUNDS:-2}
@@ -27,7 +28,7 @@ for round in $(seq 1 "$ROUNDS"); do
     hooks=$(wrk -t2 -c64 -d10s --latency -s bench/ingress/wrk/webhook.lua "http://127.0.0.1:$PORT" -- "$WORK/wrk" \
       | awk '/Requests\/sec/{r=$2} / 50%/{p50=$2} / 99%/{p99=$2} /Non-2xx/{e=$NF} END{print r, p50, p99, (e==""?0:e)}')
     # the backlog drains: every stored message's events relayed
-    for _ in $(seq 1 120); do
+    [ "${PROCESSOR_ENABLED:-true}" = false ] || for _ in $(seq 1 120); do
       pending=$(psql -h 127.0.0.1 -U switchboard -d $DB -Atc "SELECT count(*) FROM raw_events WHERE status = 'pending'")
       [ "$pending" = 0 ] && break; sleep 1
     done

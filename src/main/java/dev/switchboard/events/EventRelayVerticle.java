@@ -67,6 +67,8 @@ public final class EventRelayVerticle extends VerticleBase {
   private Counter relayed;
   private Counter refilled;
   private long lastFailureLog;
+  /** The log was set back to PostgreSQL's position: the next append marks where it restarted. */
+  private boolean restarted;
 
   /**
    * @param fault a fault-injection point for crash tests, or null: {@code relay-after-claim} stops
@@ -203,7 +205,11 @@ public final class EventRelayVerticle extends VerticleBase {
   /** Appends rows that carry positions; fills the log's gap before them first. */
   private Future<Void> append(List<Row> rows) {
     long first = rows.get(0).getLong("pos");
-    return log.relay(positioned(rows), null, false).compose(r -> {
+    boolean mark = restarted;
+    return log.relay(positioned(rows), null, mark).compose(r -> {
+      if (mark && r.appended() > 0) {
+        restarted = false;
+      }
       measure(rows, r.appended(), relayed);
       if (r.last() >= first - 1) {
         return Future.succeededFuture();
@@ -221,7 +227,10 @@ public final class EventRelayVerticle extends VerticleBase {
     if (stopping || frozen) {
       return;
     }
-    Future.all(pool.query(EventSql.LAST_POS).execute(), log.position()).onComplete(ar -> {
+    // Redis first: positions only grow in PostgreSQL, so a log position read earlier can exceed the
+    // database's only when the two really disagree
+    log.position().compose(r -> pool.query(EventSql.LAST_POS).execute()
+        .map(rows -> new long[] {rows.iterator().next().getLong(0), r})).onComplete(ar -> {
       if (ar.failed()) {
         failed("checking the event log's position", ar.cause());
         return;
@@ -229,9 +238,35 @@ public final class EventRelayVerticle extends VerticleBase {
       if (stopping || frozen) {
         return;
       }
-      long pg = ar.result().<RowSet<Row>>resultAt(0).iterator().next().getLong(0);
-      long redis = ar.result().<Long>resultAt(1);
+      long pg = ar.result()[0];
+      long redis = ar.result()[1];
       behind.set(Math.max(0, pg - redis));
+      if (redis > pg && !running) {
+        // The log holds positions PostgreSQL has not handed out (Redis is read first and PostgreSQL
+        // never goes back, so this is no race): the database was restored from a backup or replaced
+        // under this Redis. New events would take positions the log believes it holds and be skipped.
+        // Which of the retained positions the log really holds is unknown, so it restarts before the
+        // oldest one: every retained event is appended again (at least once rather than lost), and
+        // the restart is marked so older cursors answer 410 and pages reload.
+        running = true;
+        current = pool.query(EventSql.FIRST_POS).execute()
+            .compose(rows -> {
+              Long first = rows.iterator().next().getLong(0);
+              long at = first == null ? pg : first - 1;
+              LOG.warn("event log: it holds position {} but PostgreSQL has handed out only {}; the log restarts at {}", redis, pg, at);
+              return log.restartAt(at);
+            })
+            .transform(r -> {
+              running = false;
+              if (r.succeeded()) {
+                restarted = true;
+              } else {
+                failed("restarting the event log's position", r.cause());
+              }
+              return Future.succeededFuture();
+            });
+        return;
+      }
       if (redis < pg && !running) {
         if (redis == 0) {
           LOG.warn("event log: the log holds no position while PostgreSQL handed out {}; refilling it from the outbox", pg);
@@ -259,8 +294,9 @@ public final class EventRelayVerticle extends VerticleBase {
     if (from >= to || stopping || frozen) {
       return Future.succeededFuture();
     }
-    // a log with no position at all while positions were handed out: its Redis lost the log
-    boolean lost = from == 0;
+    // a log with no position at all while positions were handed out (its Redis lost the log), or
+    // one set back under a restored database: cursors from before cannot be replayed
+    boolean lost = from == 0 || restarted;
     return pool.preparedQuery(EventSql.RANGE).execute(Tuple.of(from, to, batch)).compose(found -> {
       List<Row> rows = list(found);
       if (rows.isEmpty()) {
@@ -276,6 +312,9 @@ public final class EventRelayVerticle extends VerticleBase {
         LOG.info("event log: appending positions {}..{} that it was missing", first, rows.get(rows.size() - 1).getLong("pos"));
       }
       return log.relay(positioned(rows), rebase, lost).compose(r -> {
+        if (lost && r.appended() > 0) {
+          restarted = false;
+        }
         measure(rows, r.appended(), refilled);
         if (r.last() < rows.get(rows.size() - 1).getLong("pos")) {
           // someone else moved the log meanwhile, or it lost data again: start over from where it is

@@ -32,6 +32,9 @@ final class EventSql {
 
   static final String LAST_POS = "SELECT last_pos FROM event_relay WHERE id = 1";
 
+  /** The oldest position the outbox still holds (null: none). */
+  static final String FIRST_POS = "SELECT min(pos) FROM event_outbox WHERE pos IS NOT NULL";
+
   /** Positioned rows after $1 up to $2, in order: what a log that fell behind is missing. */
   static final String RANGE = """
       SELECT pos, account_id, body, created_at FROM event_outbox

@@ -137,6 +137,14 @@ public final class EventLog {
     return redis.api().eval(args).map(r -> new Relayed(Long.parseLong(r.get(0).toString()), r.get(1).toInteger()));
   }
 
+  /**
+   * Sets the last position the log holds back to {@code pos}: PostgreSQL hands out positions the
+   * log thinks it holds (the database was restored or replaced under a Redis that kept its log).
+   */
+  public Future<Void> restartAt(long pos) {
+    return redis.api().set(List.of(positionKey(), String.valueOf(pos))).mapEmpty();
+  }
+
   /** An outbox row with its position: what {@link #relay} appends. */
   public record Positioned(long pos, long accountId, String body) {
   }

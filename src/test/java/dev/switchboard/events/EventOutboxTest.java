@@ -236,6 +236,28 @@ class EventOutboxTest {
   }
 
   @Test
+  @DisplayName("a database restored under a Redis that kept a later log: new events are not skipped, the log restarts and old cursors answer 410")
+  void databaseRestoredUnderTheLog() {
+    text("14155550501", "restore test: before");
+    Await.until("the first message's event", Duration.ofSeconds(10), () -> events().stream()
+        .anyMatch(e -> "restore test: before".equals(e.getJsonObject("data").getString("text"))));
+    List<JsonObject> old = events();
+    String cursor = old.get(old.size() - 1).getString("id");
+    // what a restore from last night's backup looks like to the relay: the log is ahead of the database
+    long pg = Seed.scalar(db, "SELECT last_pos FROM event_relay");
+    log().restartAt(pg + 1_000).await();
+
+    text("14155550502", "restore test: after");
+    Await.passes(Duration.ofSeconds(20), () -> {
+      assertThat(events().stream().filter(e -> "message.created".equals(e.getString("type")))
+          .map(e -> e.getJsonObject("data").getString("text")).toList()).contains("restore test: after");
+      assertThat(log().position().await()).isEqualTo(Seed.scalar(db, "SELECT last_pos FROM event_relay"));
+    });
+    String token = node.node.services().tokens().issue(acme.adminId(), acme.accountId(), "admin", "Admin");
+    assertThat(http.as(token).get("/api/v1/events?after=" + cursor).status()).as("a cursor from before the restart").isEqualTo(410);
+  }
+
+  @Test
   @DisplayName("pruning deletes relayed rows past the retention, never rows the log does not hold yet")
   void pruning() throws Exception {
     text("14155550401", "to be pruned");
