@@ -197,6 +197,11 @@ final class InboundSql {
       SELECT r, p, e, re, pl::jsonb FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[]) AS t(r, p, e, re, pl)
       """;
 
+  static final String EARLY_STATUSES = """
+      INSERT INTO early_statuses (raw_event_id, channel_id, wamid, payload)
+      SELECT r, c, w, p::jsonb FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::text[]) AS t(r, c, w, p)
+      """;
+
   static final String MARK_DONE = """
       UPDATE raw_events SET status = 'done', processed_at = now(), attempts = attempts + 1, error = NULL
        WHERE id = ANY($1::bigint[])

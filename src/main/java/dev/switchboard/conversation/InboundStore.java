@@ -77,6 +77,10 @@ public final class InboundStore {
   private record Dead(long rawId, String platform, String externalId, String reason, JsonObject payload) {
   }
 
+  /** A WhatsApp status for a wamid no message has yet. */
+  private record Early(long rawId, long channelId, String wamid, JsonObject payload) {
+  }
+
   private record ConvInfo(long id, long accountId, String status, OffsetDateTime lastInboundBefore, boolean inserted) {
   }
 
@@ -207,6 +211,7 @@ public final class InboundStore {
     /** Channels of disabled accounts: their entries are held, not processed. */
     final Set<String> heldKeys = new HashSet<>();
     final List<Dead> dead = new ArrayList<>();
+    final List<Early> early = new ArrayList<>();
     final List<Msg> messages = new ArrayList<>();
     final List<Ctx> statusCtx = new ArrayList<>();
     final List<PlatformEvent.Status> statuses = new ArrayList<>();
@@ -688,17 +693,34 @@ public final class InboundStore {
                 if (i != null) {
                   Ctx c = statusCtx.get(i);
                   PlatformEvent.Status s = statuses.get(i);
-                  dead.add(new Dead(c.raw().id(), c.raw().platform(), c.channel().platform().equals("whatsapp") ? s.externalId() : null,
-                      "status '" + s.status() + "' for an unknown message " + s.externalId(),
-                      new JsonObject().put("id", s.externalId()).put("status", s.status())
-                          .put("timestamp", Times.iso(s.timestamp())).put("errorCode", s.errorCode())
-                          .put("errorMessage", FailureReasons.describe(s.errorCode(), s.errorMessage()))
-                          .put("pricing", s.pricing())));
+                  JsonObject payload = new JsonObject().put("id", s.externalId()).put("status", s.status())
+                      .put("timestamp", Times.iso(s.timestamp())).put("errorCode", s.errorCode())
+                      .put("errorMessage", FailureReasons.describe(s.errorCode(), s.errorMessage()))
+                      .put("pricing", s.pricing());
+                  if (c.channel().platform().equals("whatsapp")) {
+                    // most likely one of our sends whose wamid is not recorded yet: the send applies it
+                    early.add(new Early(c.raw().id(), c.channel().id(), s.externalId(), payload));
+                  } else {
+                    dead.add(new Dead(c.raw().id(), c.raw().platform(), null,
+                        "status '" + s.status() + "' for an unknown message " + s.externalId(), payload));
+                  }
                 }
               }
               return null;
-            });
+            }).compose(v -> earlyStatuses());
           });
+    }
+
+    private Future<Void> earlyStatuses() {
+      if (early.isEmpty()) {
+        return Future.succeededFuture();
+      }
+      Long[] raw = early.stream().map(Early::rawId).toArray(Long[]::new);
+      Long[] ch = early.stream().map(Early::channelId).toArray(Long[]::new);
+      String[] wamid = early.stream().map(Early::wamid).toArray(String[]::new);
+      String[] payload = early.stream().map(e -> e.payload().encode()).toArray(String[]::new);
+      early.clear();
+      return tx.preparedQuery(InboundSql.EARLY_STATUSES).execute(Tuple.of(raw, ch, wamid, payload)).mapEmpty();
     }
 
     /** The pricing any status of this message in the batch carried (the winning one may have none). */

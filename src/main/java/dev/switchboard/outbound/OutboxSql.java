@@ -118,13 +118,14 @@ final class OutboxSql {
       RETURNING""" + " " + Views.MESSAGE_COLUMNS;
 
   /** Statuses of this wamid that arrived before we knew it (kept by the processor as dead letters). */
+  /** Statuses that arrived before this send's wamid was recorded ($2: its channel; null for rows kept before channels were). */
   static final String EARLY_STATUSES = """
-      SELECT id, payload FROM dead_letters
-       WHERE platform = 'whatsapp' AND external_id = $1 AND payload ? 'status'
+      SELECT id, payload FROM early_statuses
+       WHERE wamid = $1 AND (channel_id = $2 OR channel_id IS NULL)
        ORDER BY id
       """;
 
-  static final String DELETE_DEAD_LETTERS = "DELETE FROM dead_letters WHERE id = ANY($1)";
+  static final String DELETE_EARLY_STATUSES = "DELETE FROM early_statuses WHERE id = ANY($1)";
 
   /** Applies an early status on top of 'sent' (one row, inside the transaction that set the wamid). */
   static final String APPLY_EARLY_STATUS = """

@@ -313,7 +313,7 @@ public final class OutboxVerticle extends VerticleBase {
           .map(rows -> rows.size() == 0 ? null : Views.message(rows.iterator().next()))
           .compose(view -> view == null || externalId == null || !"whatsapp".equals(c.platform())
               ? Future.succeededFuture(view)
-              : earlyStatuses(tx, c.id(), externalId, view))
+              : earlyStatuses(tx, c.id(), c.channelId(), externalId, view))
           .map(view -> updated(events, c, view));
     }).recover(err -> {
       // an echo inserted between our DELETE and UPDATE trips the unique key: delete it again
@@ -324,9 +324,9 @@ public final class OutboxVerticle extends VerticleBase {
     });
   }
 
-  // A status webhook that beat this transaction was kept as a dead letter: apply it now, by the processor's rules.
-  private static Future<JsonObject> earlyStatuses(SqlConnection tx, long messageId, String wamid, JsonObject view) {
-    return tx.preparedQuery(OutboxSql.EARLY_STATUSES).execute(Tuple.of(wamid)).compose(rows -> {
+  // A status webhook that beat this transaction was kept in early_statuses: apply it now, by the MessageStatus rule.
+  private static Future<JsonObject> earlyStatuses(SqlConnection tx, long messageId, long channelId, String wamid, JsonObject view) {
+    return tx.preparedQuery(OutboxSql.EARLY_STATUSES).execute(Tuple.of(wamid, channelId)).compose(rows -> {
       if (rows.size() == 0) {
         return Future.succeededFuture(view);
       }
@@ -343,7 +343,7 @@ public final class OutboxVerticle extends VerticleBase {
       }
       EarlyStatus finalStatus = best;
       JsonObject finalPricing = pricing;
-      return tx.preparedQuery(OutboxSql.DELETE_DEAD_LETTERS).execute(Tuple.of((Object) ids.toArray(new Long[0])))
+      return tx.preparedQuery(OutboxSql.DELETE_EARLY_STATUSES).execute(Tuple.of((Object) ids.toArray(new Long[0])))
           .compose(v -> "sent".equals(finalStatus.status()) && finalPricing == null ? Future.succeededFuture(view)
               : tx.preparedQuery(OutboxSql.APPLY_EARLY_STATUS)
                   .execute(Tuple.of(messageId, finalStatus.status(), finalStatus.code(), finalStatus.message(), finalPricing))

@@ -112,10 +112,11 @@ class SendWebhookTest {
     long m = reply(conv, "racing my own status");
     assertThat(graph.next(5000)).isNotNull();
     webhook("whatsapp", waStatus("wamid.early-status", "delivered"));
-    eventually(5_000, () -> Seed.scalar(db, "SELECT count(*) FROM dead_letters WHERE external_id = 'wamid.early-status'") == 1,
+    eventually(5_000, () -> Seed.scalar(db, "SELECT count(*) FROM early_statuses WHERE wamid = 'wamid.early-status'") == 1,
         () -> "the early status to be kept");
     awaitStatus(db, m, "delivered");
     assertThat(row(db, m).getString("external_id")).isEqualTo("wamid.early-status");
+    assertThat(Seed.scalar(db, "SELECT count(*) FROM early_statuses WHERE wamid = 'wamid.early-status'")).isZero();
     assertThat(Seed.scalar(db, "SELECT count(*) FROM dead_letters WHERE external_id = 'wamid.early-status'")).isZero();
   }
 

@@ -335,6 +335,6 @@ class WhatsAppBsuidSendTest {
     }
     SendSupport.eventually(10_000, () -> Seed.scalar(db, "SELECT count(*) FROM messages WHERE id = ? AND status = 'sent' "
         + "AND pricing->>'category' = 'service'", id) == 1, () -> "pricing on " + row(db, id));
-    assertThat(Seed.scalar(db, "SELECT count(*) FROM dead_letters WHERE external_id = ?", wamid)).isZero();
+    assertThat(Seed.scalar(db, "SELECT count(*) FROM early_statuses WHERE wamid = ?", wamid)).isZero();
   }
 }
