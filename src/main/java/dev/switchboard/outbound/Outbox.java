@@ -177,8 +177,7 @@ public final class Outbox {
 
   /** The channel of one of the account's conversations (id, platform, waba_id, access_token); 404 if none. */
   Future<Row> channelOfConversation(long accountId, long conversationId) {
-    return services.pool().preparedQuery("SELECT ch.id, ch.platform, ch.waba_id, ch.access_token FROM conversations cv "
-            + "JOIN channels ch ON ch.id = cv.channel_id WHERE cv.id = $1 AND cv.account_id = $2")
+    return services.pool().preparedQuery(OutboxSql.CHANNEL_OF_CONVERSATION)
         .execute(Tuple.of(conversationId, accountId))
         .map(rows -> {
           if (rows.size() == 0) {

@@ -118,6 +118,12 @@ final class OutboxSql {
       RETURNING""" + " " + Views.MESSAGE_COLUMNS;
 
   /** Statuses of this wamid that arrived before we knew it (kept by the processor as dead letters). */
+  /** The channel of one of the account's conversations ($1 conversation, $2 account). */
+  static final String CHANNEL_OF_CONVERSATION = """
+      SELECT ch.id, ch.platform, ch.waba_id, ch.access_token FROM conversations cv
+        JOIN channels ch ON ch.id = cv.channel_id
+       WHERE cv.id = $1 AND cv.account_id = $2""";
+
   /** Statuses that arrived before this send's wamid was recorded ($2: its channel; null for rows kept before channels were). */
   static final String EARLY_STATUSES = """
       SELECT id, payload FROM early_statuses
