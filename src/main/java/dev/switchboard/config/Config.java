@@ -50,7 +50,8 @@ public record Config(
   /** Tokens, sessions, sign-in throttling and the first admin. */
   public record Auth(String jwtSecret, boolean jwtSecretGenerated, String adminEmail, String adminPassword,
                      int accessTokenSeconds, int sessionDays, int refreshReuseGraceMs, int loginMaxFailures,
-                     int loginMaxFailuresPerAddress, int loginWindowSeconds, int passwordIterations) {
+                     int loginMaxFailuresPerAddress, int loginWindowSeconds, int passwordIterations,
+                     int apiKeyRatePerMinute) {
   }
 
   /** Webhook ingress: signatures, sizes, group commit. */
@@ -184,7 +185,8 @@ public record Config(
         new Store(v.text("DATABASE_URL"), v.text("REDIS_URL"), v.integer("DB_POOL_SIZE"), v.text("REDIS_PREFIX")),
         new Auth(jwt, generated, v.text("ADMIN_EMAIL"), v.text("ADMIN_PASSWORD"), v.integer("ACCESS_TOKEN_SECONDS"),
             v.integer("SESSION_DAYS"), v.integer("REFRESH_REUSE_GRACE_MS"), v.integer("LOGIN_MAX_FAILURES"),
-            v.integer("LOGIN_MAX_FAILURES_PER_ADDRESS"), v.integer("LOGIN_WINDOW_SECONDS"), v.integer("PASSWORD_ITERATIONS")),
+            v.integer("LOGIN_MAX_FAILURES_PER_ADDRESS"), v.integer("LOGIN_WINDOW_SECONDS"), v.integer("PASSWORD_ITERATIONS"),
+            v.integer("API_KEY_RATE_PER_MINUTE")),
         new Ingress(v.text("META_APP_SECRET"), v.text("META_VERIFY_TOKEN"), v.integer("WEBHOOK_MAX_BYTES"),
             v.integer("INGRESS_MAX_IN_FLIGHT"), v.integer("INGRESS_MAX_BATCH"), v.integer("INGRESS_MAX_PENDING_BYTES"),
             v.integer("INGRESS_IDLE_TIMEOUT_MS")),

@@ -78,6 +78,7 @@ public final class Settings {
     integer("LOGIN_MAX_FAILURES_PER_ADDRESS", 20, 1, 1_000_000);
     integer("LOGIN_WINDOW_SECONDS", 900, 1, 86_400);
     integer("PASSWORD_ITERATIONS", 600_000, 1_000, 10_000_000);
+    integer("API_KEY_RATE_PER_MINUTE", 600, 1, 1_000_000);
     // webhook ingress
     text("META_APP_SECRET", null);
     text("META_VERIFY_TOKEN", null);
