@@ -123,6 +123,9 @@ public final class HttpVerticle extends VerticleBase {
     // bot flows
     new dev.switchboard.bot.FlowRoutes(services).mount(api);
 
+    // integrations: outgoing webhook endpoints (API keys are mounted with the authentication)
+    new dev.switchboard.integrations.WebhookEndpointRoutes(services).mount(api);
+
     // live events: GET /events
     new EventRoutes(services).mount(api);
   }

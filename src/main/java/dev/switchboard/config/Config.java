@@ -33,11 +33,16 @@ public record Config(
     Window window,
     Bot bot,
     Events events,
+    Outgoing outgoing,
     Bridge bridge,
     Fanout fanout,
     Inbox inbox,
     Network network,
     String nodeId) {
+
+  /** Outgoing webhooks: who may be called, and how deliveries are retried. */
+  public record Outgoing(boolean allowPrivate, int retryBaseMs, int retryHorizonMs, int timeoutMs, int pollMs, int leaseMs) {
+  }
 
   /** HTTP servers. */
   public record Http(int port, int instances, int apiMaxBytes, String webRoot, String publicUrl) {
@@ -200,6 +205,9 @@ public record Config(
         new Bot(v.integer("BOT_MAX_REPLIES_PER_MINUTE")),
         new Events(v.integer("EVENT_LOG_MAXLEN"), v.integer("EVENT_LOG_ACCOUNT_MAXLEN"), v.integer("RELAY_BATCH"),
             v.integer("RELAY_POLL_MS"), v.integer("OUTBOX_RETENTION_MS"), v.integer("OUTBOX_PRUNE_MS"), fault),
+        new Outgoing(v.flag("OUTGOING_WEBHOOKS_ALLOW_PRIVATE"), v.integer("OUTGOING_WEBHOOK_RETRY_BASE_MS"),
+            v.integer("OUTGOING_WEBHOOK_RETRY_HORIZON_MS"), v.integer("OUTGOING_WEBHOOK_TIMEOUT_MS"),
+            v.integer("OUTGOING_WEBHOOK_POLL_MS"), v.integer("OUTGOING_WEBHOOK_LEASE_MS")),
         new Bridge(v.integer("BRIDGE_MAX_CONNECTIONS"), v.integer("BRIDGE_MAX_QUEUE_BYTES"), v.text("BRIDGE_ALLOWED_ORIGIN"),
             v.integer("BRIDGE_PING_TIMEOUT_MS"), v.integer("BRIDGE_REGISTER_TIMEOUT_MS"), v.integer("BRIDGE_MAX_UNREGISTERED"),
             v.integer("BRIDGE_MAX_UNREGISTERED_PER_ADDRESS")),

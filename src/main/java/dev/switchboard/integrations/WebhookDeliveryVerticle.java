@@ -1,0 +1,266 @@
+package dev.switchboard.integrations;
+
+import dev.switchboard.common.Services;
+import dev.switchboard.common.Times;
+import dev.switchboard.config.Config;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Delivers the event outbox to outgoing webhook endpoints, on every node.
+ *
+ * <p>Each endpoint has a cursor over the outbox's positions ({@code event_outbox.pos}: dense, in
+ * commit order). A node leases an endpoint that has positions to read, delivers its events one
+ * at a time in position order, and moves the cursor past each one only after a 2xx; so an
+ * endpoint receives the events in the order they committed (and those of one conversation in
+ * their order), each at least once: a node that dies mid-delivery leaves the cursor where it was
+ * and its lease runs out. A failure (not 2xx, a timeout, a refused connection) stops that
+ * endpoint until its retry time, doubling from {@code OUTGOING_WEBHOOK_RETRY_BASE_MS} with
+ * jitter; after {@code OUTGOING_WEBHOOK_RETRY_HORIZON_MS} of failures the endpoint is disabled.
+ * Endpoints are worked independently, at most {@link #MAX_ACTIVE} at once per node, so a slow or
+ * dead one holds only its own turn.
+ */
+public final class WebhookDeliveryVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(WebhookDeliveryVerticle.class);
+  /** Endpoints one node works at once. */
+  static final int MAX_ACTIVE = 64;
+  /** Events delivered to one endpoint per lease before it goes back to the pool (fairness between nodes). */
+  static final int PER_LEASE = 200;
+  /** The most of an answer kept in the delivery log; the rest is read no further than {@link #READ_MAX}. */
+  static final int RESPONSE_KEPT = 1024;
+  static final int READ_MAX = 64 * 1024;
+  static final long MAX_BACKOFF_MS = 3_600_000;
+
+  private final Services s;
+  private final Config.Outgoing conf;
+  private final String owner;
+  private HttpClient client;
+  private long poll = -1;
+  private long prune = -1;
+  private int active;
+  private boolean claiming;
+  private boolean stopping;
+
+  public WebhookDeliveryVerticle(Services s) {
+    this.s = s;
+    this.conf = s.config().outgoing();
+    this.owner = s.config().nodeId() + "-" + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  @Override
+  public Future<?> start() {
+    client = vertx.createHttpClient(new HttpClientOptions()
+        .setConnectTimeout(conf.timeoutMs())
+        .setIdleTimeout(60)
+        .setKeepAlive(true)
+        .setForceSni(true));
+    poll = vertx.setPeriodic(conf.pollMs(), t -> claim());
+    prune = vertx.setPeriodic(3_600_000, t -> s.pool().query(WebhookSql.PRUNE_LOG).execute()
+        .onFailure(err -> LOG.warn("pruning the webhook delivery log failed: {}", err.toString())));
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<?> stop() {
+    stopping = true;
+    vertx.cancelTimer(poll);
+    vertx.cancelTimer(prune);
+    return client.close();
+  }
+
+  private void claim() {
+    if (claiming || stopping || active >= MAX_ACTIVE) {
+      return;
+    }
+    claiming = true;
+    s.pool().preparedQuery(WebhookSql.CLAIM).execute(Tuple.of(owner, conf.leaseMs(), MAX_ACTIVE - active))
+        .onComplete(ar -> {
+          claiming = false;
+          if (ar.failed()) {
+            LOG.warn("claiming webhook endpoints failed: {}", ar.cause().toString());
+            return;
+          }
+          for (Row r : ar.result()) {
+            active++;
+            Endpoint e = Endpoint.of(r);
+            work(e, 0).onComplete(done -> {
+              active--;
+              if (done.failed()) {
+                LOG.warn("webhook endpoint {}: {}", e.id(), done.cause().toString());
+                s.pool().preparedQuery(WebhookSql.RELEASE).execute(Tuple.of(e.id(), owner));
+              }
+            });
+          }
+        });
+  }
+
+  private record Endpoint(long id, long accountId, String url, List<String> events, String secret, String previousSecret,
+                          long cursor, int attempts, OffsetDateTime failingSince) {
+    static Endpoint of(Row r) {
+      return new Endpoint(r.getLong("id"), r.getLong("account_id"), r.getString("url"), List.of(r.getArrayOfStrings("events")),
+          r.getString("secret"), r.getString("previous_secret"), r.getLong("cursor_pos"), r.getInteger("attempts"),
+          r.getOffsetDateTime("failing_since"));
+    }
+
+    Endpoint at(long pos) {
+      return new Endpoint(id, accountId, url, events, secret, previousSecret, pos, 0, null);
+    }
+  }
+
+  /** Delivers the endpoint's next events until none is left, one fails, or the lease's share is done. */
+  private Future<Void> work(Endpoint e, int done) {
+    if (stopping || done >= PER_LEASE) {
+      return release(e);
+    }
+    return s.pool().query(WebhookSql.LAST_POS).execute().compose(rows -> {
+      long last = rows.iterator().next().getLong(0);
+      boolean all = e.events().contains("*");
+      return s.pool().preparedQuery(WebhookSql.NEXT)
+          .execute(Tuple.of(e.accountId(), e.cursor(), last, all, e.events().toArray(new String[0])))
+          .compose(next -> {
+            if (next.size() == 0) {
+              // nothing of this endpoint's up to the newest position: the cursor passes the others' events
+              return s.pool().preparedQuery(WebhookSql.ADVANCE).execute(Tuple.of(e.id(), owner, last, conf.leaseMs()))
+                  .compose(v -> release(e));
+            }
+            Row row = next.iterator().next();
+            long pos = row.getLong("pos");
+            JsonObject stored = new JsonObject(row.getString("body"));
+            JsonObject payload = new JsonObject()
+                .put("id", String.valueOf(pos))
+                .put("type", stored.getString("type"))
+                .put("accountId", stored.getString("accountId"))
+                .put("conversationId", stored.getString("conversationId"))
+                .put("createdAt", Times.iso(row.getOffsetDateTime("created_at")))
+                .put("data", stored.getJsonObject("data"));
+            return deliver(e, payload).compose(result -> record(e, pos, payload, result)
+                .compose(ok -> ok ? work(e.at(pos), done + 1) : Future.<Void>succeededFuture()));
+          });
+    });
+  }
+
+  private Future<Void> release(Endpoint e) {
+    return s.pool().preparedQuery(WebhookSql.RELEASE).execute(Tuple.of(e.id(), owner)).mapEmpty();
+  }
+
+  /** One attempt's outcome: a status (0 when none came) or an error, its latency and the start of the answer. */
+  record Attempt(int status, String error, long latencyMs, String response) {
+    boolean ok() {
+      return status >= 200 && status < 300;
+    }
+  }
+
+  /** Writes the attempt to the log and moves the cursor (success) or schedules the retry (failure); answers success. */
+  private Future<Boolean> record(Endpoint e, long pos, JsonObject payload, Attempt a) {
+    return s.pool().withTransaction(tx -> {
+      Future<?> update;
+      if (a.ok()) {
+        update = tx.preparedQuery(WebhookSql.ADVANCE).execute(Tuple.of(e.id(), owner, pos, conf.leaseMs()));
+      } else {
+        OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+        OffsetDateTime since = e.failingSince() == null ? now : e.failingSince();
+        boolean give = !since.plusNanos(conf.retryHorizonMs() * 1_000_000L).isAfter(now);
+        String reason = give ? "deliveries failed for " + (conf.retryHorizonMs() / 1000) + " s; the last: "
+            + (a.error() != null ? a.error() : "HTTP " + a.status()) : null;
+        update = tx.preparedQuery(WebhookSql.FAILED).execute(Tuple.of(e.id(), owner,
+            give ? null : now.plusNanos(backoffMs(e.attempts()) * 1_000_000L), reason));
+        if (give) {
+          LOG.warn("webhook endpoint {} of account {} disabled: {}", e.id(), e.accountId(), reason);
+        }
+      }
+      return update.compose(v -> tx.preparedQuery(WebhookSql.LOG).execute(Tuple.from(new Object[] {
+          e.id(), e.accountId(), String.valueOf(pos), payload.getString("type"), e.attempts() + 1, a.ok(),
+          a.status() == 0 ? null : a.status(), a.error(), (int) Math.min(Integer.MAX_VALUE, a.latencyMs()), a.response()})));
+    }).map(v -> a.ok());
+  }
+
+  /** The wait before retry number {@code attempts + 1}: base × 2^attempts, at most an hour, plus up to 20 % jitter. */
+  long backoffMs(int attempts) {
+    long wait = Math.min(MAX_BACKOFF_MS, (long) conf.retryBaseMs() << Math.min(attempts, 20));
+    return wait + ThreadLocalRandom.current().nextLong(wait / 5 + 1);
+  }
+
+  /** POSTs the event to the address the URL resolves to now, checked again (DNS rebinding). */
+  private Future<Attempt> deliver(Endpoint e, JsonObject payload) {
+    long started = System.nanoTime();
+    URI uri = URI.create(e.url());
+    byte[] body = payload.encode().getBytes(StandardCharsets.UTF_8);
+    long timestamp = System.currentTimeMillis() / 1000;
+    HttpClientRequest[] sent = new HttpClientRequest[1];
+    return UrlGuard.resolve(vertx, uri, conf.allowPrivate())
+        .compose(addr -> client.request(new RequestOptions()
+            .setMethod(HttpMethod.POST)
+            .setAbsoluteURI(e.url())
+            .setServer(SocketAddress.inetSocketAddress(UrlGuard.port(uri), addr.getHostAddress()))
+            .setFollowRedirects(false)
+            .setIdleTimeout(conf.timeoutMs())))
+        .compose(req -> {
+          sent[0] = req;
+          req.putHeader("Content-Type", "application/json")
+              .putHeader("User-Agent", "Switchboard-Webhooks/1")
+              .putHeader("Switchboard-Event-Id", payload.getString("id"))
+              .putHeader("Switchboard-Timestamp", String.valueOf(timestamp))
+              .putHeader("Switchboard-Signature", Signatures.header(e.secret(), e.previousSecret(), timestamp, body));
+          return req.send(Buffer.buffer(body));
+        })
+        .compose(resp -> {
+          Promise<Attempt> p = Promise.promise();
+          Buffer kept = Buffer.buffer();
+          long[] seen = {0};
+          resp.handler(chunk -> {
+            seen[0] += chunk.length();
+            if (kept.length() < RESPONSE_KEPT) {
+              kept.appendBuffer(chunk.slice(0, Math.min(chunk.length(), RESPONSE_KEPT - kept.length())));
+            }
+            if (seen[0] > READ_MAX) {
+              // the rest of an oversized answer is not read: the status is all that counts
+              resp.request().reset();
+              p.tryComplete(attempt(resp.statusCode(), null, started, kept));
+            }
+          });
+          resp.exceptionHandler(err -> p.tryComplete(attempt(resp.statusCode(), null, started, kept)));
+          resp.endHandler(v -> p.tryComplete(attempt(resp.statusCode(), null, started, kept)));
+          return p.future();
+        })
+        .timeout(conf.timeoutMs(), TimeUnit.MILLISECONDS)
+        .recover(err -> {
+          if (sent[0] != null) {
+            sent[0].reset();
+          }
+          String why = err instanceof java.util.concurrent.TimeoutException || err instanceof io.vertx.core.http.StreamResetException
+              ? "no answer within " + conf.timeoutMs() + " ms"
+              : err instanceof dev.switchboard.common.ApiException api ? api.getMessage()
+              : err.getClass().getSimpleName() + (err.getMessage() == null ? "" : ": " + err.getMessage());
+          return Future.succeededFuture(new Attempt(0, why.length() > 500 ? why.substring(0, 500) : why,
+              (System.nanoTime() - started) / 1_000_000, null));
+        });
+  }
+
+  private static Attempt attempt(int status, String error, long started, Buffer kept) {
+    String text = new String(kept.getBytes(), StandardCharsets.UTF_8).replace("\u0000", "");
+    return new Attempt(status, error, (System.nanoTime() - started) / 1_000_000, text);
+  }
+}
