@@ -57,6 +57,10 @@ public final class WebhookDeliveryVerticle extends VerticleBase {
   private final Services s;
   private final Config.Outgoing conf;
   private final String owner;
+  /** The lease: never shorter than two delivery timeouts, so a delivery in flight outlives no lease. */
+  private final long leaseMs;
+  /** Endpoints this node is working: never claimed twice, even when a lease ran out meanwhile. */
+  private final java.util.Set<Long> working = new java.util.HashSet<>();
   private HttpClient client;
   private long poll = -1;
   private long prune = -1;
@@ -68,6 +72,7 @@ public final class WebhookDeliveryVerticle extends VerticleBase {
     this.s = s;
     this.conf = s.config().outgoing();
     this.owner = s.config().nodeId() + "-" + UUID.randomUUID().toString().substring(0, 8);
+    this.leaseMs = Math.max(conf.leaseMs(), 2L * conf.timeoutMs());
   }
 
   @Override
@@ -96,7 +101,7 @@ public final class WebhookDeliveryVerticle extends VerticleBase {
       return;
     }
     claiming = true;
-    s.pool().preparedQuery(WebhookSql.CLAIM).execute(Tuple.of(owner, conf.leaseMs(), MAX_ACTIVE - active))
+    s.pool().preparedQuery(WebhookSql.CLAIM).execute(Tuple.of(owner, leaseMs, MAX_ACTIVE - active, working.toArray(new Long[0])))
         .onComplete(ar -> {
           claiming = false;
           if (ar.failed()) {
@@ -106,8 +111,10 @@ public final class WebhookDeliveryVerticle extends VerticleBase {
           for (Row r : ar.result()) {
             active++;
             Endpoint e = Endpoint.of(r);
+            working.add(e.id());
             work(e, 0).onComplete(done -> {
               active--;
+              working.remove(e.id());
               if (done.failed()) {
                 LOG.warn("webhook endpoint {}: {}", e.id(), done.cause().toString());
                 s.pool().preparedQuery(WebhookSql.RELEASE).execute(Tuple.of(e.id(), owner));
@@ -143,7 +150,7 @@ public final class WebhookDeliveryVerticle extends VerticleBase {
           .compose(next -> {
             if (next.size() == 0) {
               // nothing of this endpoint's up to the newest position: the cursor passes the others' events
-              return s.pool().preparedQuery(WebhookSql.ADVANCE).execute(Tuple.of(e.id(), owner, last, conf.leaseMs()))
+              return s.pool().preparedQuery(WebhookSql.ADVANCE).execute(Tuple.of(e.id(), owner, last, leaseMs))
                   .compose(v -> release(e));
             }
             Row row = next.iterator().next();
@@ -178,7 +185,7 @@ public final class WebhookDeliveryVerticle extends VerticleBase {
     return s.pool().withTransaction(tx -> {
       Future<?> update;
       if (a.ok()) {
-        update = tx.preparedQuery(WebhookSql.ADVANCE).execute(Tuple.of(e.id(), owner, pos, conf.leaseMs()));
+        update = tx.preparedQuery(WebhookSql.ADVANCE).execute(Tuple.of(e.id(), owner, pos, leaseMs));
       } else {
         OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
         OffsetDateTime since = e.failingSince() == null ? now : e.failingSince();
