@@ -45,7 +45,7 @@ final class EventSql {
       DELETE FROM event_outbox WHERE seq IN (
         SELECT seq FROM event_outbox
         WHERE pos IS NOT NULL AND pos <= $1
-          AND pos <= COALESCE((SELECT min(cursor_pos) FROM webhook_endpoints WHERE disabled_at IS NULL), $1)
+          AND pos <= COALESCE((SELECT min(cursor_pos) FROM webhook_endpoints WHERE disabled_at IS NULL), pos)
           AND created_at < clock_timestamp() - $2 * interval '1 millisecond'
         ORDER BY pos LIMIT $3)""";
 }
