@@ -1,32 +1,22 @@
 package dev.switchboard.integrations;
 
 import dev.switchboard.common.Services;
-import dev.switchboard.common.Times;
 import dev.switchboard.config.Config;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpClientRequest;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.net.SocketAddress;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Delivers the event outbox to outgoing webhook endpoints, on every node.
@@ -49,9 +39,6 @@ public final class WebhookDeliveryVerticle extends VerticleBase {
   static final int MAX_ACTIVE = 64;
   /** Events delivered to one endpoint per lease before it goes back to the pool (fairness between nodes). */
   static final int PER_LEASE = 200;
-  /** The most of an answer kept in the delivery log; the rest is read no further than {@link #READ_MAX}. */
-  static final int RESPONSE_KEPT = 1024;
-  static final int READ_MAX = 64 * 1024;
   static final long MAX_BACKOFF_MS = 3_600_000;
 
   private final Services s;
@@ -62,6 +49,7 @@ public final class WebhookDeliveryVerticle extends VerticleBase {
   /** Endpoints this node is working: never claimed twice, even when a lease ran out meanwhile. */
   private final java.util.Set<Long> working = new java.util.HashSet<>();
   private HttpClient client;
+  private WebhookSender sender;
   private long poll = -1;
   private long prune = -1;
   private int active;
@@ -82,6 +70,7 @@ public final class WebhookDeliveryVerticle extends VerticleBase {
         .setIdleTimeout(60)
         .setKeepAlive(true)
         .setForceSni(true));
+    sender = new WebhookSender(vertx, client, conf);
     poll = vertx.setPeriodic(conf.pollMs(), t -> claim());
     prune = vertx.setPeriodic(3_600_000, t -> s.pool().query(WebhookSql.PRUNE_LOG).execute()
         .onFailure(err -> LOG.warn("pruning the webhook delivery log failed: {}", err.toString())));
@@ -155,15 +144,8 @@ public final class WebhookDeliveryVerticle extends VerticleBase {
             }
             Row row = next.iterator().next();
             long pos = row.getLong("pos");
-            JsonObject stored = new JsonObject(row.getString("body"));
-            JsonObject payload = new JsonObject()
-                .put("id", String.valueOf(pos))
-                .put("type", stored.getString("type"))
-                .put("accountId", stored.getString("accountId"))
-                .put("conversationId", stored.getString("conversationId"))
-                .put("createdAt", Times.iso(row.getOffsetDateTime("created_at")))
-                .put("data", stored.getJsonObject("data"));
-            return deliver(e, payload).compose(result -> record(e, pos, payload, result)
+            JsonObject payload = WebhookSender.payload(pos, row.getString("body"), row.getOffsetDateTime("created_at"));
+            return sender.deliver(e.url(), e.secret(), e.previousSecret(), payload).compose(result -> record(e, pos, payload, result)
                 .compose(ok -> ok ? work(e.at(pos), done + 1) : Future.<Void>succeededFuture()));
           });
     });
@@ -173,15 +155,8 @@ public final class WebhookDeliveryVerticle extends VerticleBase {
     return s.pool().preparedQuery(WebhookSql.RELEASE).execute(Tuple.of(e.id(), owner)).mapEmpty();
   }
 
-  /** One attempt's outcome: a status (0 when none came) or an error, its latency and the start of the answer. */
-  record Attempt(int status, String error, long latencyMs, String response) {
-    boolean ok() {
-      return status >= 200 && status < 300;
-    }
-  }
-
   /** Writes the attempt to the log and moves the cursor (success) or schedules the retry (failure); answers success. */
-  private Future<Boolean> record(Endpoint e, long pos, JsonObject payload, Attempt a) {
+  private Future<Boolean> record(Endpoint e, long pos, JsonObject payload, WebhookSender.Attempt a) {
     return s.pool().withTransaction(tx -> {
       Future<?> update;
       if (a.ok()) {
@@ -198,9 +173,7 @@ public final class WebhookDeliveryVerticle extends VerticleBase {
           LOG.warn("webhook endpoint {} of account {} disabled: {}", e.id(), e.accountId(), reason);
         }
       }
-      return update.compose(v -> tx.preparedQuery(WebhookSql.LOG).execute(Tuple.from(new Object[] {
-          e.id(), e.accountId(), String.valueOf(pos), payload.getString("type"), e.attempts() + 1, a.ok(),
-          a.status() == 0 ? null : a.status(), a.error(), (int) Math.min(Integer.MAX_VALUE, a.latencyMs()), a.response()})));
+      return update.compose(v -> WebhookSender.log(tx, e.id(), e.accountId(), payload, e.attempts() + 1, a));
     }).map(v -> a.ok());
   }
 
@@ -208,66 +181,5 @@ public final class WebhookDeliveryVerticle extends VerticleBase {
   long backoffMs(int attempts) {
     long wait = Math.min(MAX_BACKOFF_MS, (long) conf.retryBaseMs() << Math.min(attempts, 20));
     return wait + ThreadLocalRandom.current().nextLong(wait / 5 + 1);
-  }
-
-  /** POSTs the event to the address the URL resolves to now, checked again (DNS rebinding). */
-  private Future<Attempt> deliver(Endpoint e, JsonObject payload) {
-    long started = System.nanoTime();
-    URI uri = URI.create(e.url());
-    byte[] body = payload.encode().getBytes(StandardCharsets.UTF_8);
-    long timestamp = System.currentTimeMillis() / 1000;
-    HttpClientRequest[] sent = new HttpClientRequest[1];
-    return UrlGuard.resolve(vertx, uri, conf.allowPrivate())
-        .compose(addr -> client.request(new RequestOptions()
-            .setMethod(HttpMethod.POST)
-            .setAbsoluteURI(e.url())
-            .setServer(SocketAddress.inetSocketAddress(UrlGuard.port(uri), addr.getHostAddress()))
-            .setFollowRedirects(false)
-            .setIdleTimeout(conf.timeoutMs())))
-        .compose(req -> {
-          sent[0] = req;
-          req.putHeader("Content-Type", "application/json")
-              .putHeader("User-Agent", "Switchboard-Webhooks/1")
-              .putHeader("Switchboard-Event-Id", payload.getString("id"))
-              .putHeader("Switchboard-Timestamp", String.valueOf(timestamp))
-              .putHeader("Switchboard-Signature", Signatures.header(e.secret(), e.previousSecret(), timestamp, body));
-          return req.send(Buffer.buffer(body));
-        })
-        .compose(resp -> {
-          Promise<Attempt> p = Promise.promise();
-          Buffer kept = Buffer.buffer();
-          long[] seen = {0};
-          resp.handler(chunk -> {
-            seen[0] += chunk.length();
-            if (kept.length() < RESPONSE_KEPT) {
-              kept.appendBuffer(chunk.slice(0, Math.min(chunk.length(), RESPONSE_KEPT - kept.length())));
-            }
-            if (seen[0] > READ_MAX) {
-              // the rest of an oversized answer is not read: the status is all that counts
-              resp.request().reset();
-              p.tryComplete(attempt(resp.statusCode(), null, started, kept));
-            }
-          });
-          resp.exceptionHandler(err -> p.tryComplete(attempt(resp.statusCode(), null, started, kept)));
-          resp.endHandler(v -> p.tryComplete(attempt(resp.statusCode(), null, started, kept)));
-          return p.future();
-        })
-        .timeout(conf.timeoutMs(), TimeUnit.MILLISECONDS)
-        .recover(err -> {
-          if (sent[0] != null) {
-            sent[0].reset();
-          }
-          String why = err instanceof java.util.concurrent.TimeoutException || err instanceof io.vertx.core.http.StreamResetException
-              ? "no answer within " + conf.timeoutMs() + " ms"
-              : err instanceof dev.switchboard.common.ApiException api ? api.getMessage()
-              : err.getClass().getSimpleName() + (err.getMessage() == null ? "" : ": " + err.getMessage());
-          return Future.succeededFuture(new Attempt(0, why.length() > 500 ? why.substring(0, 500) : why,
-              (System.nanoTime() - started) / 1_000_000, null));
-        });
-  }
-
-  private static Attempt attempt(int status, String error, long started, Buffer kept) {
-    String text = new String(kept.getBytes(), StandardCharsets.UTF_8).replace("\u0000", "");
-    return new Attempt(status, error, (System.nanoTime() - started) / 1_000_000, text);
   }
 }

@@ -38,10 +38,13 @@ public final class WebhookEndpointRoutes {
 
   private final Services s;
   private final boolean allowPrivate;
+  private final WebhookSender sender;
 
   public WebhookEndpointRoutes(Services s) {
     this.s = s;
     this.allowPrivate = s.config().outgoing().allowPrivate();
+    this.sender = new WebhookSender(s.vertx(), s.vertx().createHttpClient(new io.vertx.core.http.HttpClientOptions()
+        .setConnectTimeout(s.config().outgoing().timeoutMs()).setForceSni(true)), s.config().outgoing());
   }
 
   public void mount(Router api) {
@@ -66,6 +69,7 @@ public final class WebhookEndpointRoutes {
     });
     api.post("/webhook-endpoints/:id/rotate-secret").handler(this::rotate);
     api.get("/webhook-endpoints/:id/deliveries").handler(this::deliveries);
+    api.post("/webhook-endpoints/:id/deliveries/:delivery/resend").handler(this::resend);
   }
 
   private void create(RoutingContext ctx) {
@@ -137,6 +141,37 @@ public final class WebhookEndpointRoutes {
           }
           return new JsonObject().put("items", items)
               .put("nextCursor", items.size() == limit ? items.getJsonObject(items.size() - 1).getString("id") : null);
+        }));
+  }
+
+  /**
+   * Sends a logged event again, now, outside the endpoint's queue (its cursor does not move); the
+   * attempt is logged like the others. 410 {@code event_gone} once the outbox no longer holds it.
+   */
+  private void resend(RoutingContext ctx) {
+    Principal p = Principal.of(ctx).requireAdmin();
+    long id = id(ctx);
+    long delivery = Ids.parse(ctx.pathParam("delivery"), "delivery");
+    Reply.ok(ctx, s.pool().preparedQuery(WebhookSql.FOR_RESEND).execute(Tuple.of(delivery, id, p.accountId()))
+        .compose(rows -> {
+          if (rows.size() == 0) {
+            return Future.failedFuture(ApiException.notFound("delivery"));
+          }
+          Row d = rows.iterator().next();
+          long pos = Long.parseLong(d.getString("event_id"));
+          return s.pool().preparedQuery(WebhookSql.EVENT).execute(Tuple.of(pos, p.accountId())).compose(events -> {
+            if (events.size() == 0) {
+              return Future.failedFuture(ApiException.gone("event_gone", "event " + pos + " is no longer kept; it cannot be sent again"));
+            }
+            Row ev = events.iterator().next();
+            JsonObject payload = WebhookSender.payload(pos, ev.getString("body"), ev.getOffsetDateTime("created_at"));
+            int attempt = (int) (d.getLong("tried") + 1);
+            return sender.deliver(d.getString("url"), d.getString("secret"), d.getString("previous_secret"), payload)
+                .compose(a -> WebhookSender.log(s.pool(), id, p.accountId(), payload, attempt, a)
+                    .map(v -> new JsonObject().put("eventId", payload.getString("id")).put("attempt", attempt).put("ok", a.ok())
+                        .put("statusCode", a.status() == 0 ? null : a.status()).put("error", a.error())
+                        .put("latencyMs", a.latencyMs()).put("response", a.response())));
+          });
         }));
   }
 

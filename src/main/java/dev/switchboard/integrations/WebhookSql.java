@@ -93,6 +93,17 @@ final class WebhookSql {
       INSERT INTO webhook_deliveries (endpoint_id, account_id, event_id, event_type, attempt, ok, status_code, error, latency_ms, response)
       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)""";
 
+  /** A logged delivery of endpoint $2 (account $3) to send again: the endpoint's current secrets, how often it was tried. */
+  static final String FOR_RESEND = """
+      SELECT d.event_id, e.url, e.secret,
+             CASE WHEN e.previous_until > now() THEN e.previous_secret END AS previous_secret,
+             (SELECT count(*) FROM webhook_deliveries x WHERE x.endpoint_id = d.endpoint_id AND x.event_id = d.event_id) AS tried
+        FROM webhook_deliveries d
+        JOIN webhook_endpoints e ON e.id = d.endpoint_id
+       WHERE d.id = $1 AND d.endpoint_id = $2 AND d.account_id = $3""";
+
+  static final String EVENT = "SELECT pos, body, created_at FROM event_outbox WHERE pos = $1 AND account_id = $2";
+
   /** The delivery log is kept 7 days. */
   static final String PRUNE_LOG = """
       DELETE FROM webhook_deliveries WHERE id IN (

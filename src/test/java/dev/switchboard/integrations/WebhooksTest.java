@@ -228,6 +228,37 @@ class WebhooksTest {
   }
 
   @Test
+  void anAdminResendsAnEventFromTheLog() {
+    JsonObject e = register(a, "/resend", "*");
+    flip(a, conversation(a), 1);
+    String deliveries = "/api/v1/webhook-endpoints/" + e.getString("id") + "/deliveries";
+    Await.until("logged", WAIT, () -> a.admin().get(deliveries).items().size() == 1);
+    JsonObject first = a.admin().get(deliveries).items().getJsonObject(0);
+    String resend = deliveries + "/" + first.getString("id") + "/resend";
+
+    // not another account's, nor through another endpoint
+    assertEquals(404, b.admin().post(resend, new JsonObject()).status());
+    Http.Res r = a.admin().post(resend, new JsonObject());
+    assertEquals(200, r.status(), r.text());
+    assertTrue(r.json().getBoolean("ok"));
+    assertEquals(2, r.json().getInteger("attempt"));
+    assertEquals(first.getString("eventId"), r.json().getString("eventId"));
+
+    List<Receiver.Hit> hits = receiver.at("/resend");
+    assertEquals(2, hits.size());
+    assertEquals(hits.get(0).eventId(), hits.get(1).eventId());
+    assertEquals(hits.get(0).body(), hits.get(1).body());
+    assertTrue(Receiver.verifies(hits.get(1), e.getString("secret")));
+    assertEquals(2, a.admin().get(deliveries).items().size());
+
+    // an event the outbox no longer keeps cannot be sent again
+    Seed.exec(db, "DELETE FROM event_outbox WHERE pos = ?", Long.parseLong(first.getString("eventId")));
+    Http.Res gone = a.admin().post(resend, new JsonObject());
+    assertEquals(410, gone.status(), gone.text());
+    assertEquals("event_gone", gone.errorCode());
+  }
+
+  @Test
   void registrationsAreChecked() {
     for (JsonObject bad : List.of(
         new JsonObject().put("url", "ftp://example.com/x").put("events", new JsonArray().add("*")),
