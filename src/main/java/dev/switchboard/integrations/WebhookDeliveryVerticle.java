@@ -2,12 +2,15 @@ package dev.switchboard.integrations;
 
 import dev.switchboard.common.Services;
 import dev.switchboard.config.Config;
+import dev.switchboard.conversation.TxEvents;
+import dev.switchboard.events.Event;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -157,7 +160,9 @@ public final class WebhookDeliveryVerticle extends VerticleBase {
 
   /** Writes the attempt to the log and moves the cursor (success) or schedules the retry (failure); answers success. */
   private Future<Boolean> record(Endpoint e, long pos, JsonObject payload, WebhookSender.Attempt a) {
-    return s.pool().withTransaction(tx -> {
+    // a disabling commits with its webhook_endpoint.disabled event, which tells the account's admins
+    return TxEvents.inTransaction(s, ev -> {
+      SqlConnection tx = ev.conn();
       Future<?> update;
       if (a.ok()) {
         update = tx.preparedQuery(WebhookSql.ADVANCE).execute(Tuple.of(e.id(), owner, pos, leaseMs));
@@ -171,6 +176,7 @@ public final class WebhookDeliveryVerticle extends VerticleBase {
             give ? null : now.plusNanos(backoffMs(e.attempts()) * 1_000_000L), reason));
         if (give) {
           LOG.warn("webhook endpoint {} of account {} disabled: {}", e.id(), e.accountId(), reason);
+          ev.add(Event.webhookEndpointDisabled(e.accountId(), e.id(), e.url(), reason));
         }
       }
       return update.compose(v -> WebhookSender.log(tx, e.id(), e.accountId(), payload, e.attempts() + 1, a));

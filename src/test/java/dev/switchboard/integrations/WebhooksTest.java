@@ -197,6 +197,16 @@ class WebhooksTest {
     Await.until("disabled", WAIT, () -> "disabled".equals(endpoint(a, dead).getString("status")));
     JsonObject view = endpoint(a, dead);
     assertTrue(view.getString("disabledReason").contains("HTTP 503"), view.encode());
+    // the admins are told through the account's live log
+    JsonObject told = null;
+    for (Object o : a.admin().get("/api/v1/events?limit=200").items()) {
+      JsonObject ev = (JsonObject) o;
+      if ("webhook_endpoint.disabled".equals(ev.getString("type")) && dead.getString("id").equals(ev.getJsonObject("data").getString("id"))) {
+        told = ev;
+      }
+    }
+    assertNotNull(told, "a webhook_endpoint.disabled event");
+    assertEquals(view.getString("disabledReason"), told.getJsonObject("data").getString("reason"));
     int attempts = receiver.at("/dead").size();
     assertTrue(attempts >= 3, "retried before giving up: " + attempts);
     assertEquals(200, a.admin().patch("/api/v1/conversations/" + conv, new JsonObject().put("status", "closed")).status());
