@@ -88,6 +88,16 @@ class WebhooksTest {
     return statuses;
   }
 
+  static JsonObject disabledEvent(String endpointId) {
+    for (Object o : a.admin().get("/api/v1/events?limit=200").items()) {
+      JsonObject ev = (JsonObject) o;
+      if ("webhook_endpoint.disabled".equals(ev.getString("type")) && endpointId.equals(ev.getJsonObject("data").getString("id"))) {
+        return ev;
+      }
+    }
+    return null;
+  }
+
   static JsonObject endpoint(Party p, JsonObject e) {
     return p.admin().get("/api/v1/webhook-endpoints/" + e.getString("id")).json();
   }
@@ -197,15 +207,8 @@ class WebhooksTest {
     Await.until("disabled", WAIT, () -> "disabled".equals(endpoint(a, dead).getString("status")));
     JsonObject view = endpoint(a, dead);
     assertTrue(view.getString("disabledReason").contains("HTTP 503"), view.encode());
-    // the admins are told through the account's live log
-    JsonObject told = null;
-    for (Object o : a.admin().get("/api/v1/events?limit=200").items()) {
-      JsonObject ev = (JsonObject) o;
-      if ("webhook_endpoint.disabled".equals(ev.getString("type")) && dead.getString("id").equals(ev.getJsonObject("data").getString("id"))) {
-        told = ev;
-      }
-    }
-    assertNotNull(told, "a webhook_endpoint.disabled event");
+    // the admins are told through the account's live log (the relay appends it just after the commit)
+    JsonObject told = Await.value("a webhook_endpoint.disabled event", WAIT, () -> disabledEvent(dead.getString("id")));
     assertEquals(view.getString("disabledReason"), told.getJsonObject("data").getString("reason"));
     int attempts = receiver.at("/dead").size();
     assertTrue(attempts >= 3, "retried before giving up: " + attempts);
@@ -219,6 +222,19 @@ class WebhooksTest {
     assertEquals("enabled", enabled.json().getString("status"));
     flip(a, conv, 1);  // closed -> open
     Await.until("delivered again", WAIT, () -> receiver.at("/dead").size() > attempts);
+  }
+
+  @Test
+  void aHangingEndpointHoldsOnlyItsOwnQueue() {
+    receiver.rule("/hang", n -> 0);
+    register(a, "/hang", "*");
+    register(a, "/quick", "*");
+    long conv = conversation(a);
+    flip(a, conv, 3);
+    Await.until("the quick endpoint's three events", WAIT, () -> receiver.distinctIds("/quick").size() == 3);
+    // meanwhile the hanging one is still on its first event: nothing overtakes it
+    assertEquals(1, receiver.distinctIds("/hang").size(), receiver.at("/hang").toString());
+    assertEquals(receiver.distinctIds("/quick").get(0), receiver.distinctIds("/hang").get(0));
   }
 
   @Test
