@@ -1,6 +1,7 @@
 package dev.switchboard.auth;
 
 import dev.switchboard.common.Tokens;
+import dev.switchboard.support.Await;
 import dev.switchboard.support.Http;
 import dev.switchboard.support.NodeExtension;
 import dev.switchboard.support.Seed;
@@ -13,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
@@ -100,7 +102,7 @@ class ApiKeysTest {
     assertNull(listed.getValue("lastUsedAt"));
 
     assertEquals(200, as(key).get("/api/v1/conversations").status());
-    dev.switchboard.support.Await.until("last use recorded", java.time.Duration.ofSeconds(5),
+    Await.until("last use recorded", Duration.ofSeconds(5),
         () -> find(a.admin().get("/api/v1/api-keys").items(), key.getString("id")).getValue("lastUsedAt") != null);
   }
 
