@@ -1,6 +1,9 @@
 package dev.switchboard.app;
 
 import dev.switchboard.config.Config;
+import dev.switchboard.auth.ApiKeyRoutes;
+import dev.switchboard.auth.ApiKeys;
+import dev.switchboard.auth.ApiScopes;
 import dev.switchboard.auth.AuthRoutes;
 import dev.switchboard.auth.Sessions;
 import dev.switchboard.common.ApiException;
@@ -62,11 +65,23 @@ public final class HttpVerticle extends VerticleBase {
       ctx.request().pause();
       ctx.next();
     });
-    api.route().handler(JWTAuthHandler.create(services.tokens().provider()));
+    // a bearer that is an API key (sbk_...) is looked up as one, never read as a JWT
+    ApiKeys keys = ApiKeys.of(services);
+    JWTAuthHandler jwt = JWTAuthHandler.create(services.tokens().provider());
+    api.route().handler(ctx -> {
+      if (ApiKeys.presented(ctx)) {
+        keys.authenticate(ctx);
+      } else {
+        jwt.handle(ctx);
+      }
+    });
     // a logged-out session or a user whose role, password or status changed ends here, on every node
     api.route().handler(sessions.guard());
+    // a key calls only the routes its scopes name
+    api.route().handler(ApiScopes::check);
     api.route().handler(BodyHandler.create(false).setBodyLimit(config.apiMaxBytes()));
     auth.mountAuthenticated(api);
+    new ApiKeyRoutes(keys).mount(api);
     mountApi(api);
     api.route().handler(ctx -> ctx.fail(ApiException.notFound("route")));
     root.route("/api/v1/*").subRouter(api);
@@ -107,6 +122,9 @@ public final class HttpVerticle extends VerticleBase {
 
     // bot flows
     new dev.switchboard.bot.FlowRoutes(services).mount(api);
+
+    // integrations: outgoing webhook endpoints (API keys are mounted with the authentication)
+    new dev.switchboard.integrations.WebhookEndpointRoutes(services).mount(api);
 
     // live events: GET /events
     new EventRoutes(services).mount(api);

@@ -164,6 +164,9 @@ public final class Node {
     all.add(vertx.deployVerticle(new dev.switchboard.outbound.OutboxVerticle(services)));
     all.add(vertx.deployVerticle(new dev.switchboard.window.WindowTimerVerticle(services)));
 
+    // outgoing webhooks: every node delivers, endpoints leased one node at a time
+    all.add(vertx.deployVerticle(new dev.switchboard.integrations.WebhookDeliveryVerticle(services)));
+
     // bot
     all.add(vertx.deployVerticle(new dev.switchboard.bot.BotVerticle(services)));
 

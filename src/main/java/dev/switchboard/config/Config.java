@@ -33,11 +33,16 @@ public record Config(
     Window window,
     Bot bot,
     Events events,
+    Outgoing outgoing,
     Bridge bridge,
     Fanout fanout,
     Inbox inbox,
     Network network,
     String nodeId) {
+
+  /** Outgoing webhooks: who may be called, and how deliveries are retried. */
+  public record Outgoing(boolean allowPrivate, int retryBaseMs, int retryHorizonMs, int timeoutMs, int pollMs, int leaseMs) {
+  }
 
   /** HTTP servers. */
   public record Http(int port, int instances, int apiMaxBytes, String webRoot, String publicUrl) {
@@ -50,7 +55,8 @@ public record Config(
   /** Tokens, sessions, sign-in throttling and the first admin. */
   public record Auth(String jwtSecret, boolean jwtSecretGenerated, String adminEmail, String adminPassword,
                      int accessTokenSeconds, int sessionDays, int refreshReuseGraceMs, int loginMaxFailures,
-                     int loginMaxFailuresPerAddress, int loginWindowSeconds, int passwordIterations) {
+                     int loginMaxFailuresPerAddress, int loginWindowSeconds, int passwordIterations,
+                     int apiKeyRatePerMinute) {
   }
 
   /** Webhook ingress: signatures, sizes, group commit. */
@@ -184,7 +190,8 @@ public record Config(
         new Store(v.text("DATABASE_URL"), v.text("REDIS_URL"), v.integer("DB_POOL_SIZE"), v.text("REDIS_PREFIX")),
         new Auth(jwt, generated, v.text("ADMIN_EMAIL"), v.text("ADMIN_PASSWORD"), v.integer("ACCESS_TOKEN_SECONDS"),
             v.integer("SESSION_DAYS"), v.integer("REFRESH_REUSE_GRACE_MS"), v.integer("LOGIN_MAX_FAILURES"),
-            v.integer("LOGIN_MAX_FAILURES_PER_ADDRESS"), v.integer("LOGIN_WINDOW_SECONDS"), v.integer("PASSWORD_ITERATIONS")),
+            v.integer("LOGIN_MAX_FAILURES_PER_ADDRESS"), v.integer("LOGIN_WINDOW_SECONDS"), v.integer("PASSWORD_ITERATIONS"),
+            v.integer("API_KEY_RATE_PER_MINUTE")),
         new Ingress(v.text("META_APP_SECRET"), v.text("META_VERIFY_TOKEN"), v.integer("WEBHOOK_MAX_BYTES"),
             v.integer("INGRESS_MAX_IN_FLIGHT"), v.integer("INGRESS_MAX_BATCH"), v.integer("INGRESS_MAX_PENDING_BYTES"),
             v.integer("INGRESS_IDLE_TIMEOUT_MS")),
@@ -198,6 +205,9 @@ public record Config(
         new Bot(v.integer("BOT_MAX_REPLIES_PER_MINUTE")),
         new Events(v.integer("EVENT_LOG_MAXLEN"), v.integer("EVENT_LOG_ACCOUNT_MAXLEN"), v.integer("RELAY_BATCH"),
             v.integer("RELAY_POLL_MS"), v.integer("OUTBOX_RETENTION_MS"), v.integer("OUTBOX_PRUNE_MS"), fault),
+        new Outgoing(v.flag("OUTGOING_WEBHOOKS_ALLOW_PRIVATE"), v.integer("OUTGOING_WEBHOOK_RETRY_BASE_MS"),
+            v.integer("OUTGOING_WEBHOOK_RETRY_HORIZON_MS"), v.integer("OUTGOING_WEBHOOK_TIMEOUT_MS"),
+            v.integer("OUTGOING_WEBHOOK_POLL_MS"), v.integer("OUTGOING_WEBHOOK_LEASE_MS")),
         new Bridge(v.integer("BRIDGE_MAX_CONNECTIONS"), v.integer("BRIDGE_MAX_QUEUE_BYTES"), v.text("BRIDGE_ALLOWED_ORIGIN"),
             v.integer("BRIDGE_PING_TIMEOUT_MS"), v.integer("BRIDGE_REGISTER_TIMEOUT_MS"), v.integer("BRIDGE_MAX_UNREGISTERED"),
             v.integer("BRIDGE_MAX_UNREGISTERED_PER_ADDRESS")),

@@ -78,6 +78,7 @@ public final class Settings {
     integer("LOGIN_MAX_FAILURES_PER_ADDRESS", 20, 1, 1_000_000);
     integer("LOGIN_WINDOW_SECONDS", 900, 1, 86_400);
     integer("PASSWORD_ITERATIONS", 600_000, 1_000, 10_000_000);
+    integer("API_KEY_RATE_PER_MINUTE", 600, 1, 1_000_000);
     // webhook ingress
     text("META_APP_SECRET", null);
     text("META_VERIFY_TOKEN", null);
@@ -107,6 +108,13 @@ public final class Settings {
     duration("WINDOW_STANDARD", Duration.ofHours(24), "`PT24H`");
     duration("WINDOW_HUMAN_AGENT", Duration.ofDays(7), "`P7D`");
     integer("WINDOW_TIMER_POLL_MS", 1000, 10, 3_600_000);
+    // outgoing webhooks
+    flag("OUTGOING_WEBHOOKS_ALLOW_PRIVATE", false);
+    integer("OUTGOING_WEBHOOK_RETRY_BASE_MS", 10_000, 10, 3_600_000);
+    integer("OUTGOING_WEBHOOK_RETRY_HORIZON_MS", 86_400_000, 1000, Integer.MAX_VALUE);
+    integer("OUTGOING_WEBHOOK_TIMEOUT_MS", 10_000, 100, 600_000);
+    integer("OUTGOING_WEBHOOK_POLL_MS", 500, 10, 3_600_000);
+    integer("OUTGOING_WEBHOOK_LEASE_MS", 60_000, 1000, 86_400_000);
     // bot
     integer("BOT_MAX_REPLIES_PER_MINUTE", 5, 1, 10_000);
     // live push

@@ -1,5 +1,6 @@
 package dev.switchboard.conversation;
 
+import dev.switchboard.common.Actor;
 import dev.switchboard.common.ApiException;
 import dev.switchboard.events.Event;
 import dev.switchboard.common.Services;
@@ -166,13 +167,13 @@ public final class ConversationService {
   }
 
   /** Applies one change; answers the conversation as it is now. */
-  public Future<JsonObject> update(long accountId, long actorId, long id, StatusChange change) {
-    return change(accountId, actorId, List.of(id), change).compose(changed -> get(accountId, actorId, id));
+  public Future<JsonObject> update(long accountId, long readerId, Actor actor, long id, StatusChange change) {
+    return change(accountId, actor, List.of(id), change).compose(changed -> get(accountId, readerId, id));
   }
 
   /** Applies one change to many conversations in one transaction; answers how many changed. */
-  public Future<Integer> bulk(long accountId, long actorId, Collection<Long> ids, StatusChange change) {
-    return change(accountId, actorId, new ArrayList<>(new LinkedHashSet<>(ids)), change).map(List::size);
+  public Future<Integer> bulk(long accountId, Actor actor, Collection<Long> ids, StatusChange change) {
+    return change(accountId, actor, new ArrayList<>(new LinkedHashSet<>(ids)), change).map(List::size);
   }
 
   /**
@@ -180,12 +181,12 @@ public final class ConversationService {
    * does not apply to one, writes the new states, their history rows and a
    * {@code conversation.updated} event for each conversation that changed, and commits.
    */
-  private Future<List<Long>> change(long accountId, long actorId, List<Long> ids, StatusChange change) {
+  private Future<List<Long>> change(long accountId, Actor actor, List<Long> ids, StatusChange change) {
     Long[] idArray = ids.toArray(new Long[0]);
-    return TxEvents.inTransaction(s, ev -> changeIn(ev, accountId, actorId, ids, idArray, change));
+    return TxEvents.inTransaction(s, ev -> changeIn(ev, accountId, actor, ids, idArray, change));
   }
 
-  private Future<List<Long>> changeIn(TxEvents ev, long accountId, long actorId, List<Long> ids, Long[] idArray, StatusChange change) {
+  private Future<List<Long>> changeIn(TxEvents ev, long accountId, Actor actor, List<Long> ids, Long[] idArray, StatusChange change) {
     SqlConnection conn = ev.conn();
     return checkAssignee(conn, accountId, change)
             .compose(v -> conn.preparedQuery(ConversationSql.LOCK).execute(Tuple.of(idArray, accountId)))
@@ -205,7 +206,7 @@ public final class ConversationService {
                   c.add(cid, from, to);
                 }
               }
-              return c.write(conn, accountId, actorId);
+              return c.write(conn, accountId, actor);
             })
         .map(changed -> {
           changed.forEach(id -> ev.conversationChanged(accountId, id));
@@ -236,7 +237,7 @@ public final class ConversationService {
       to.add(t);
     }
 
-    Future<List<Long>> write(SqlConnection conn, long accountId, long actorId) {
+    Future<List<Long>> write(SqlConnection conn, long accountId, Actor actor) {
       if (ids.isEmpty()) {
         return Future.succeededFuture(List.of());
       }
@@ -249,7 +250,7 @@ public final class ConversationService {
       Long[] fromId = from.stream().map(StatusChange.State::assigneeId).toArray(Long[]::new);
       return conn.preparedQuery(ConversationSql.UPDATE_MANY).execute(Tuple.of(id, toStatus, toType, toId, accountId))
           .compose(u -> conn.preparedQuery(ConversationSql.INSERT_HISTORY).execute(Tuple.from(List.of(
-              accountId, "agent", actorId, id, fromStatus, toStatus, fromType, fromId, toType, toId))))
+              accountId, actor.type(), actor.id(), id, fromStatus, toStatus, fromType, fromId, toType, toId))))
           .map(List.copyOf(ids));
     }
   }

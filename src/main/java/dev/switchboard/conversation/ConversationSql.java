@@ -31,7 +31,7 @@ final class ConversationSql {
              AS v(id, fs, ts, fat, fai, tat, tai)""";
 
   static final String HISTORY = """
-      SELECT h.id, h.actor_type, h.actor_id, u.name AS actor_name, h.from_status, h.to_status,
+      SELECT h.id, h.actor_type, h.actor_id, COALESCE(u.name, 'API: ' || k.name) AS actor_name, h.from_status, h.to_status,
              h.from_assignee_type, h.from_assignee_id,
              CASE h.from_assignee_type WHEN 'agent' THEN (SELECT name FROM users WHERE id = h.from_assignee_id)
                                        WHEN 'team' THEN (SELECT name FROM teams WHERE id = h.from_assignee_id) END AS from_assignee_name,
@@ -41,6 +41,7 @@ final class ConversationSql {
              h.created_at
         FROM conversation_history h
         LEFT JOIN users u ON h.actor_type = 'agent' AND u.id = h.actor_id
+        LEFT JOIN api_keys k ON h.actor_type = 'api' AND k.id = h.actor_id
        WHERE h.conversation_id = $1 AND h.account_id = $2
        ORDER BY h.id
        LIMIT $3""";
@@ -119,7 +120,8 @@ final class ConversationSql {
              CASE cv.assignee_type WHEN 'agent' THEN (SELECT u.name FROM users u WHERE u.id = cv.assignee_id)
                                    WHEN 'team' THEN (SELECT t.name FROM teams t WHERE t.id = cv.assignee_id) END AS assignee_name,
              m.created_at, m.direction, m.sender_type,
-             CASE WHEN m.sender_type = 'agent' THEN (SELECT u.name FROM users u WHERE u.id = m.sender_id) END AS sender_name,
+             CASE m.sender_type WHEN 'agent' THEN (SELECT u.name FROM users u WHERE u.id = m.sender_id)
+                                WHEN 'api' THEN (SELECT 'API: ' || k.name FROM api_keys k WHERE k.id = m.sender_id) END AS sender_name,
              m.type, m.content_type, m.text, ct.username,
              m.pricing->>'category' AS pricing_category, m.pricing->>'pricing_model' AS pricing_model,
              m.pricing->>'type' AS pricing_type, m.pricing->>'billable' AS pricing_billable

@@ -54,6 +54,12 @@ public record Event(long accountId, EventType type, Long conversationId, JsonObj
     return new Event(accountId, EventType.CHANNEL_UPDATED, null, channel);
   }
 
+  /** {@code data}: the endpoint's {@code id}, {@code url} and the {@code reason} it was disabled. */
+  public static Event webhookEndpointDisabled(long accountId, long endpointId, String url, String reason) {
+    return new Event(accountId, EventType.WEBHOOK_ENDPOINT_DISABLED, null,
+        new JsonObject().put("id", String.valueOf(endpointId)).put("url", url).put("reason", reason));
+  }
+
   /** The stored form: what the log keeps and /events answers (without the log's {@code id}). */
   public String encode() {
     return new JsonObject()

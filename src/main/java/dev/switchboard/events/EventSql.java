@@ -40,10 +40,15 @@ final class EventSql {
       SELECT pos, account_id, body, created_at FROM event_outbox
       WHERE pos > $1 AND pos <= $2 ORDER BY pos LIMIT $3""";
 
-  /** Relayed rows (at or below $1, the log's last position) older than $2 ms; at most $3 a time. */
+  /**
+   * Relayed rows (at or below $1, the log's last position) older than $2 ms; at most $3 a time.
+   * A row an enabled outgoing webhook endpoint has not read yet (after its cursor) stays.
+   */
   static final String PRUNE = """
       DELETE FROM event_outbox WHERE seq IN (
         SELECT seq FROM event_outbox
-        WHERE pos IS NOT NULL AND pos <= $1 AND created_at < clock_timestamp() - $2 * interval '1 millisecond'
+        WHERE pos IS NOT NULL AND pos <= $1
+          AND pos <= COALESCE((SELECT min(cursor_pos) FROM webhook_endpoints WHERE disabled_at IS NULL), pos)
+          AND created_at < clock_timestamp() - $2 * interval '1 millisecond'
         ORDER BY pos LIMIT $3)""";
 }

@@ -12,7 +12,9 @@ public enum EventType {
   /** An agent read a conversation up to a message: the agent's other tabs follow. */
   CONVERSATION_READ("conversation.read"),
   CONTACT_UPDATED("contact.updated"),
-  CHANNEL_UPDATED("channel.updated");
+  CHANNEL_UPDATED("channel.updated"),
+  /** An outgoing webhook endpoint failed past the retry horizon and was disabled: the admins are told. */
+  WEBHOOK_ENDPOINT_DISABLED("webhook_endpoint.disabled");
 
   private final String wire;
 

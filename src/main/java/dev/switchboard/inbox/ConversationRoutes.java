@@ -59,7 +59,7 @@ public final class ConversationRoutes {
     Principal p = Principal.of(ctx);
     long id = Ids.parse(ctx.pathParam("id"), "conversation");
     StatusChange change = StatusChange.from(Bodies.object(ctx));
-    Reply.ok(ctx, conversations.update(p.accountId(), p.userId(), id, change));
+    Reply.ok(ctx, conversations.update(p.accountId(), p.userId(), p.actor(), id, change));
   }
 
   private void bulk(RoutingContext ctx) {
@@ -74,7 +74,7 @@ public final class ConversationRoutes {
     }
     List<Long> ids = Bodies.ids(raw, "ids", "conversation");
     StatusChange change = StatusChange.from(body);
-    Reply.ok(ctx, conversations.bulk(p.accountId(), p.userId(), ids, change).map(n -> new JsonObject().put("updated", n)));
+    Reply.ok(ctx, conversations.bulk(p.accountId(), p.actor(), ids, change).map(n -> new JsonObject().put("updated", n)));
   }
 
   private void history(RoutingContext ctx) {

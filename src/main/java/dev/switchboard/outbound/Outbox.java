@@ -1,5 +1,6 @@
 package dev.switchboard.outbound;
 
+import dev.switchboard.common.Actor;
 import dev.switchboard.channel.Sender;
 import dev.switchboard.common.ApiException;
 import dev.switchboard.common.Services;
@@ -101,14 +102,14 @@ public final class Outbox {
   }
 
   /** An agent's reply or note (the API path): idempotent by key, window-checked, split per Graph call. */
-  Future<Posted> post(long accountId, long userId, long conversationId, String type, String text,
+  Future<Posted> post(long accountId, Actor actor, long conversationId, String type, String text,
                       List<Sender.Attachment> attachments, String idempotencyKey) {
     return keyed(accountId, conversationId, idempotencyKey, tx -> target(tx, conversationId, accountId).compose(t -> {
       if ("note".equals(type)) {
         JsonArray atts = new JsonArray();
         attachments.forEach(a -> atts.add(a.toJson()));
         String contentType = attachments.isEmpty() ? "text" : attachments.get(0).kind();
-        return insert(tx, t, "note", contentType, text, atts, "agent", userId, null, null)
+        return insert(tx, t, "note", contentType, text, atts, actor.type(), actor.id(), null, null)
             .compose(m -> touch(tx, t.id()).map(v -> List.of(new Queued(t.accountId(), t.id(), m))));
       }
       String rendered = render(text, t.fields());
@@ -120,7 +121,7 @@ public final class Outbox {
         chain = chain.compose(list -> {
           JsonArray atts = u.attachment() == null ? new JsonArray() : new JsonArray().add(u.attachment().toJson());
           String contentType = u.attachment() == null ? "text" : u.attachment().kind();
-          return insert(tx, t, "reply", contentType, u.text(), atts, "agent", userId, "pending", null)
+          return insert(tx, t, "reply", contentType, u.text(), atts, actor.type(), actor.id(), "pending", null)
               .map(m -> {
                 list.add(new Queued(t.accountId(), t.id(), m));
                 return list;
@@ -132,7 +133,7 @@ public final class Outbox {
   }
 
   /** A WhatsApp template (allowed whatever the window): stored with its rendered body, then sent. */
-  Future<Posted> postTemplate(long accountId, long userId, long conversationId, Sender.Template template, String renderedBody,
+  Future<Posted> postTemplate(long accountId, Actor actor, long conversationId, Sender.Template template, String renderedBody,
                               boolean needsPhone, String idempotencyKey) {
     return keyed(accountId, conversationId, idempotencyKey, tx -> target(tx, conversationId, accountId).compose(t -> {
       if (!"whatsapp".equals(t.platform())) {
@@ -145,7 +146,7 @@ public final class Outbox {
       }
       JsonObject spec = new JsonObject().put("template", new JsonObject().put("name", template.name())
           .put("language", template.language()).put("parameters", new JsonArray(new ArrayList<>(template.parameters()))));
-      return insert(tx, t, "template", "text", renderedBody, new JsonArray(), "agent", userId, "pending", spec)
+      return insert(tx, t, "template", "text", renderedBody, new JsonArray(), actor.type(), actor.id(), "pending", spec)
           .compose(m -> touch(tx, t.id()).map(v -> List.of(new Queued(t.accountId(), t.id(), m))));
     }));
   }
@@ -158,7 +159,7 @@ public final class Outbox {
    * for a customer known only by username. The answer (a shared contact card) fills the
    * contact's phone in the processor. An ordinary message: the 24-hour window applies.
    */
-  Future<Posted> postPhoneRequest(long accountId, long userId, long conversationId, String text, String idempotencyKey) {
+  Future<Posted> postPhoneRequest(long accountId, Actor actor, long conversationId, String text, String idempotencyKey) {
     return keyed(accountId, conversationId, idempotencyKey, tx -> target(tx, conversationId, accountId).compose(t -> {
       if (!"whatsapp".equals(t.platform())) {
         throw ApiException.unprocessable("unsupported_platform", "a phone number can only be requested on WhatsApp conversations");
@@ -169,7 +170,7 @@ public final class Outbox {
       String prompt = text == null || text.isBlank() ? PHONE_REQUEST_TEXT : text;
       checkText(t.platform(), prompt, false);
       checkWindow(t, WindowPolicy.Sender.AGENT);
-      return insert(tx, t, "reply", "request_contact_info", prompt, new JsonArray(), "agent", userId, "pending",
+      return insert(tx, t, "reply", "request_contact_info", prompt, new JsonArray(), actor.type(), actor.id(), "pending",
           new JsonObject().put("requestContactInfo", true))
           .compose(m -> touch(tx, t.id()).map(v -> List.of(new Queued(t.accountId(), t.id(), m))));
     }));

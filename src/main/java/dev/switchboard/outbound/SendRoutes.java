@@ -59,7 +59,7 @@ public final class SendRoutes {
     if ((text == null || text.isBlank()) && attachments.isEmpty()) {
       throw ApiException.badRequest("missing_field", "text is required (or at least one attachment)");
     }
-    outbox.post(p.accountId(), p.userId(), conversationId, type, text, attachments, key(ctx))
+    outbox.post(p.accountId(), p.actor(), conversationId, type, text, attachments, key(ctx))
         .onSuccess(posted -> answer(ctx, posted))
         .onFailure(ctx::fail);
   }
@@ -86,7 +86,7 @@ public final class SendRoutes {
         .compose(list -> {
           JsonObject t = Templates.find(list, name, language);
           String rendered = Templates.render(t.getString("body"), parameters);
-          return outbox.postTemplate(p.accountId(), p.userId(), conversationId, new Sender.Template(name, language, parameters),
+          return outbox.postTemplate(p.accountId(), p.actor(), conversationId, new Sender.Template(name, language, parameters),
               rendered, t.getBoolean("needsPhone", false), key);
         })
         .onSuccess(posted -> answer(ctx, posted))
@@ -99,7 +99,7 @@ public final class SendRoutes {
     // the body is optional: an empty POST asks with the default prompt
     JsonObject body = ctx.body() == null || ctx.body().length() <= 0 ? new JsonObject() : Bodies.object(ctx);
     String text = Bodies.string(body, "text", false);
-    outbox.postPhoneRequest(p.accountId(), p.userId(), conversationId, text, key(ctx))
+    outbox.postPhoneRequest(p.accountId(), p.actor(), conversationId, text, key(ctx))
         .onSuccess(posted -> answer(ctx, posted))
         .onFailure(ctx::fail);
   }

@@ -1,0 +1,233 @@
+package dev.switchboard.auth;
+
+import dev.switchboard.common.ApiException;
+import dev.switchboard.common.Principal;
+import dev.switchboard.common.Services;
+import dev.switchboard.common.Times;
+import dev.switchboard.store.RedisStore;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * API keys: a system's bearer for {@code /api/v1}, {@code sbk_} and 43 base64url characters (256
+ * random bits). Only the SHA-256 of the secret is stored: a random 256-bit secret cannot be found
+ * from its hash by guessing, so a slow password hash would add cost per request and no safety,
+ * and a plain digest lets each request find its key through a unique index.
+ * <p>
+ * A node keeps a key it has read for {@link #CACHE_SECONDS}; every request also asks Redis, in one
+ * script, whether the key was revoked ({@code apikey:revoked:<id>}, set by a revocation on any
+ * node and kept longer than any node's copy) and counts it against the key's
+ * {@code API_KEY_RATE_PER_MINUTE}. PostgreSQL is the truth and answers when Redis cannot.
+ */
+public final class ApiKeys {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ApiKeys.class);
+  private static final SecureRandom RANDOM = new SecureRandom();
+  public static final String PREFIX = "sbk_";
+  public static final List<String> SCOPES = List.of("read", "write", "send");
+  /** Live keys per account: enough for every system a business connects, bounded all the same. */
+  static final int MAX_PER_ACCOUNT = 100;
+  static final int NAME_MAX = 100;
+  /** How long a node trusts its copy of a key; the revocation flag outlives it. */
+  static final int CACHE_SECONDS = 30;
+  private static final int CACHE_MAX = 10_000;
+
+  // KEYS[1] revoked flag, KEYS[2] this minute's count; ARGV[1] limit, ARGV[2] window ms.
+  // Answers -1 for a revoked key, else the ms until the window ends when over the limit, else 0.
+  private static final String ADMIT = """
+      if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
+      local n = redis.call('INCR', KEYS[2])
+      if n == 1 then redis.call('PEXPIRE', KEYS[2], ARGV[2]) end
+      if n > tonumber(ARGV[1]) then return math.max(redis.call('PTTL', KEYS[2]), 1) end
+      return 0
+      """;
+
+  private final Pool pool;
+  private final RedisStore redis;
+  private final int perMinute;
+  private final Map<String, Cached> cache = new ConcurrentHashMap<>();
+
+  private record Cached(Principal caller, long loadedAt, long touchedAt) {
+  }
+
+  public ApiKeys(Pool pool, RedisStore redis, int perMinute) {
+    this.pool = pool;
+    this.redis = redis;
+    this.perMinute = perMinute;
+  }
+
+  public static ApiKeys of(Services s) {
+    return new ApiKeys(s.pool(), s.redis(), s.config().auth().apiKeyRatePerMinute());
+  }
+
+  /** True when the request's bearer is an API key (it is then never read as a JWT). */
+  public static boolean presented(RoutingContext ctx) {
+    String h = ctx.request().getHeader("Authorization");
+    return h != null && h.regionMatches(true, 0, "Bearer " + PREFIX, 0, 7 + PREFIX.length());
+  }
+
+  /** Makes a key; the answer carries the secret, which is never shown again. */
+  public Future<JsonObject> create(Principal admin, String name, List<String> scopes) {
+    byte[] secret = new byte[32];
+    RANDOM.nextBytes(secret);
+    String token = PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
+    return pool.withTransaction(tx -> tx.preparedQuery("SELECT pg_advisory_xact_lock(hashtext('api_keys'), $1::int)")
+        .execute(Tuple.of((int) admin.accountId()))
+        .compose(v -> tx.preparedQuery(ApiKeySql.COUNT_LIVE).execute(Tuple.of(admin.accountId())))
+        .compose(rows -> {
+          if (rows.iterator().next().getLong(0) >= MAX_PER_ACCOUNT) {
+            return Future.failedFuture(ApiException.unprocessable("too_many_keys",
+                "an account has at most " + MAX_PER_ACCOUNT + " API keys; revoke one first"));
+          }
+          return tx.preparedQuery(ApiKeySql.INSERT).execute(Tuple.of(admin.accountId(), name,
+              scopes.toArray(new String[0]), Buffer.buffer(Sessions.sha256(secret)), admin.userId()));
+        }))
+        .map(rows -> view(rows.iterator().next()).put("secret", token));
+  }
+
+  /** The account's live keys (never their secrets). */
+  public Future<JsonObject> list(long accountId) {
+    return pool.preparedQuery(ApiKeySql.LIST).execute(Tuple.of(accountId)).map(rows -> {
+      JsonArray items = new JsonArray();
+      rows.forEach(r -> items.add(view(r)));
+      return new JsonObject().put("items", items);
+    });
+  }
+
+  /**
+   * Revokes a key of the account: the row first (the truth), then the flag every node reads on
+   * every request, so the key answers 401 at once everywhere. 404 for a key of another account.
+   */
+  public Future<Void> revoke(long accountId, long id) {
+    return pool.preparedQuery(ApiKeySql.REVOKE).execute(Tuple.of(id, accountId)).compose(rows -> {
+      if (rows.size() == 0) {
+        return Future.failedFuture(ApiException.notFound("API key"));
+      }
+      cache.values().removeIf(c -> c.caller().apiKeyId() == id);
+      return redis.api().set(List.of(revokedKey(id), "1", "EX", String.valueOf(CACHE_SECONDS + 60))).mapEmpty();
+    });
+  }
+
+  /** The handler in place of the JWT check for a key's request: 401 unknown or revoked, 429 over its rate. */
+  public void authenticate(RoutingContext ctx) {
+    byte[] hash = hashOf(ctx.request().getHeader("Authorization").substring(7).trim());
+    if (hash == null) {
+      ctx.fail(ApiException.unauthorized("the API key is not valid"));
+      return;
+    }
+    String cacheKey = HexFormat.of().formatHex(hash);
+    long now = System.currentTimeMillis();
+    Cached c = cache.get(cacheKey);
+    Future<Cached> found = c != null && now - c.loadedAt() < CACHE_SECONDS * 1000L
+        ? Future.succeededFuture(c)
+        : load(cacheKey, hash, now);
+    found.compose(k -> k == null
+            ? Future.failedFuture(ApiException.unauthorized("the API key is not valid or was revoked"))
+            : admit(k.caller()).map(k))
+        .onSuccess(k -> {
+          touch(cacheKey, k, now);
+          ctx.put(Principal.API_KEY_CALLER, k.caller());
+          ctx.next();
+        })
+        .onFailure(ctx::fail);
+  }
+
+  private Future<Cached> load(String cacheKey, byte[] hash, long now) {
+    return pool.preparedQuery(ApiKeySql.BY_HASH).execute(Tuple.of(Buffer.buffer(hash))).map(rows -> {
+      if (rows.size() == 0) {
+        cache.remove(cacheKey);
+        return null;
+      }
+      Row r = rows.iterator().next();
+      Principal caller = Principal.ofApiKey(r.getLong("id"), r.getLong("account_id"), r.getString("name"),
+          List.of(r.getArrayOfStrings("scopes")));
+      if (cache.size() >= CACHE_MAX) {
+        cache.clear();
+      }
+      Cached fresh = new Cached(caller, now, 0);
+      cache.put(cacheKey, fresh);
+      return fresh;
+    });
+  }
+
+  // Revoked on any node, or over its rate: one Redis round trip. A Redis that does not answer in
+  // time is passed over for PostgreSQL's revocation, and the rate is not counted meanwhile.
+  private Future<Void> admit(Principal caller) {
+    long id = caller.apiKeyId();
+    return redis.api().eval(List.of(ADMIT, "2", revokedKey(id), redis.key("apikey:rate:" + id),
+            String.valueOf(perMinute), "60000"))
+        .timeout(2, TimeUnit.SECONDS)
+        .map(r -> r == null ? 0L : r.toLong())
+        .recover(err -> {
+          LOG.debug("API key check falls back on PostgreSQL: {}", err.toString());
+          return pool.preparedQuery(ApiKeySql.REVOKED).execute(Tuple.of(id))
+              .map(rows -> rows.size() == 0 || rows.iterator().next().getBoolean(0) ? -1L : 0L);
+        })
+        .compose(ms -> {
+          if (ms < 0) {
+            return Future.failedFuture(ApiException.unauthorized("the API key was revoked"));
+          }
+          if (ms > 0) {
+            long seconds = Math.max(1, (ms + 999) / 1000);
+            return Future.failedFuture(new ApiException(429, "rate_limited",
+                "this API key made more than " + perMinute + " requests this minute; retry in " + seconds + " s")
+                .retryAfter(seconds));
+          }
+          return Future.succeededFuture();
+        });
+  }
+
+  // last use, written at most once a minute per key on this node (the SQL also skips a fresh one)
+  private void touch(String cacheKey, Cached k, long now) {
+    if (now - k.touchedAt() < 60_000) {
+      return;
+    }
+    cache.computeIfPresent(cacheKey, (h, c) -> new Cached(c.caller(), c.loadedAt(), now));
+    pool.preparedQuery(ApiKeySql.TOUCH).execute(Tuple.of(k.caller().apiKeyId()))
+        .onFailure(err -> LOG.debug("last use of API key {} not written: {}", k.caller().apiKeyId(), err.toString()));
+  }
+
+  private String revokedKey(long id) {
+    return redis.key("apikey:revoked:" + id);
+  }
+
+  /** The SHA-256 of a well-formed key's secret, or null. */
+  static byte[] hashOf(String token) {
+    if (token.length() != PREFIX.length() + 43 || !token.startsWith(PREFIX)) {
+      return null;
+    }
+    try {
+      byte[] secret = Base64.getUrlDecoder().decode(token.substring(PREFIX.length()).getBytes(StandardCharsets.US_ASCII));
+      return secret.length == 32 ? Sessions.sha256(secret) : null;
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+
+  private static JsonObject view(Row r) {
+    return new JsonObject()
+        .put("id", String.valueOf(r.getLong("id")))
+        .put("name", r.getString("name"))
+        .put("scopes", new JsonArray(new ArrayList<>(List.of(r.getArrayOfStrings("scopes")))))
+        .put("createdAt", Times.iso(r.getOffsetDateTime("created_at")))
+        .put("lastUsedAt", Times.iso(r.getOffsetDateTime("last_used_at")));
+  }
+}

@@ -1,0 +1,191 @@
+package dev.switchboard.integrations;
+
+import dev.switchboard.common.Services;
+import dev.switchboard.config.Config;
+import dev.switchboard.conversation.TxEvents;
+import dev.switchboard.events.Event;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Delivers the event outbox to outgoing webhook endpoints, on every node.
+ *
+ * <p>Each endpoint has a cursor over the outbox's positions ({@code event_outbox.pos}: dense, in
+ * commit order). A node leases an endpoint that has positions to read, delivers its events one
+ * at a time in position order, and moves the cursor past each one only after a 2xx; so an
+ * endpoint receives the events in the order they committed (and those of one conversation in
+ * their order), each at least once: a node that dies mid-delivery leaves the cursor where it was
+ * and its lease runs out. A failure (not 2xx, a timeout, a refused connection) stops that
+ * endpoint until its retry time, doubling from {@code OUTGOING_WEBHOOK_RETRY_BASE_MS} with
+ * jitter; after {@code OUTGOING_WEBHOOK_RETRY_HORIZON_MS} of failures the endpoint is disabled.
+ * Endpoints are worked independently, at most {@link #MAX_ACTIVE} at once per node, so a slow or
+ * dead one holds only its own turn.
+ */
+public final class WebhookDeliveryVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(WebhookDeliveryVerticle.class);
+  /** Endpoints one node works at once. */
+  static final int MAX_ACTIVE = 64;
+  /** Events delivered to one endpoint per lease before it goes back to the pool (fairness between nodes). */
+  static final int PER_LEASE = 200;
+  static final long MAX_BACKOFF_MS = 3_600_000;
+
+  private final Services s;
+  private final Config.Outgoing conf;
+  private final String owner;
+  /** The lease: never shorter than two delivery timeouts, so a delivery in flight outlives no lease. */
+  private final long leaseMs;
+  /** Endpoints this node is working: never claimed twice, even when a lease ran out meanwhile. */
+  private final java.util.Set<Long> working = new java.util.HashSet<>();
+  private HttpClient client;
+  private WebhookSender sender;
+  private long poll = -1;
+  private long prune = -1;
+  private int active;
+  private boolean claiming;
+  private boolean stopping;
+
+  public WebhookDeliveryVerticle(Services s) {
+    this.s = s;
+    this.conf = s.config().outgoing();
+    this.owner = s.config().nodeId() + "-" + UUID.randomUUID().toString().substring(0, 8);
+    this.leaseMs = Math.max(conf.leaseMs(), 2L * conf.timeoutMs());
+  }
+
+  @Override
+  public Future<?> start() {
+    client = vertx.createHttpClient(new HttpClientOptions()
+        .setConnectTimeout(conf.timeoutMs())
+        .setIdleTimeout(60)
+        .setKeepAlive(true)
+        .setForceSni(true));
+    sender = new WebhookSender(vertx, client, conf);
+    poll = vertx.setPeriodic(conf.pollMs(), t -> claim());
+    prune = vertx.setPeriodic(3_600_000, t -> s.pool().query(WebhookSql.PRUNE_LOG).execute()
+        .onFailure(err -> LOG.warn("pruning the webhook delivery log failed: {}", err.toString())));
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<?> stop() {
+    stopping = true;
+    vertx.cancelTimer(poll);
+    vertx.cancelTimer(prune);
+    return client.close();
+  }
+
+  private void claim() {
+    if (claiming || stopping || active >= MAX_ACTIVE) {
+      return;
+    }
+    claiming = true;
+    s.pool().preparedQuery(WebhookSql.CLAIM).execute(Tuple.of(owner, leaseMs, MAX_ACTIVE - active, working.toArray(new Long[0])))
+        .onComplete(ar -> {
+          claiming = false;
+          if (ar.failed()) {
+            LOG.warn("claiming webhook endpoints failed: {}", ar.cause().toString());
+            return;
+          }
+          for (Row r : ar.result()) {
+            active++;
+            Endpoint e = Endpoint.of(r);
+            working.add(e.id());
+            work(e, 0).onComplete(done -> {
+              active--;
+              working.remove(e.id());
+              if (done.failed()) {
+                LOG.warn("webhook endpoint {}: {}", e.id(), done.cause().toString());
+                s.pool().preparedQuery(WebhookSql.RELEASE).execute(Tuple.of(e.id(), owner));
+              }
+            });
+          }
+        });
+  }
+
+  private record Endpoint(long id, long accountId, String url, List<String> events, String secret, String previousSecret,
+                          long cursor, int attempts, OffsetDateTime failingSince) {
+    static Endpoint of(Row r) {
+      return new Endpoint(r.getLong("id"), r.getLong("account_id"), r.getString("url"), List.of(r.getArrayOfStrings("events")),
+          r.getString("secret"), r.getString("previous_secret"), r.getLong("cursor_pos"), r.getInteger("attempts"),
+          r.getOffsetDateTime("failing_since"));
+    }
+
+    Endpoint at(long pos) {
+      return new Endpoint(id, accountId, url, events, secret, previousSecret, pos, 0, null);
+    }
+  }
+
+  /** Delivers the endpoint's next events until none is left, one fails, or the lease's share is done. */
+  private Future<Void> work(Endpoint e, int done) {
+    if (stopping || done >= PER_LEASE) {
+      return release(e);
+    }
+    return s.pool().query(WebhookSql.LAST_POS).execute().compose(rows -> {
+      long last = rows.iterator().next().getLong(0);
+      boolean all = e.events().contains("*");
+      return s.pool().preparedQuery(WebhookSql.NEXT)
+          .execute(Tuple.of(e.accountId(), e.cursor(), last, all, e.events().toArray(new String[0])))
+          .compose(next -> {
+            if (next.size() == 0) {
+              // nothing of this endpoint's up to the newest position: the cursor passes the others' events
+              return s.pool().preparedQuery(WebhookSql.ADVANCE).execute(Tuple.of(e.id(), owner, last, leaseMs))
+                  .compose(v -> release(e));
+            }
+            Row row = next.iterator().next();
+            long pos = row.getLong("pos");
+            JsonObject payload = WebhookSender.payload(pos, row.getString("body"), row.getOffsetDateTime("created_at"));
+            return sender.deliver(e.url(), e.secret(), e.previousSecret(), payload).compose(result -> record(e, pos, payload, result)
+                .compose(ok -> ok ? work(e.at(pos), done + 1) : Future.<Void>succeededFuture()));
+          });
+    });
+  }
+
+  private Future<Void> release(Endpoint e) {
+    return s.pool().preparedQuery(WebhookSql.RELEASE).execute(Tuple.of(e.id(), owner)).mapEmpty();
+  }
+
+  /** Writes the attempt to the log and moves the cursor (success) or schedules the retry (failure); answers success. */
+  private Future<Boolean> record(Endpoint e, long pos, JsonObject payload, WebhookSender.Attempt a) {
+    // a disabling commits with its webhook_endpoint.disabled event, which tells the account's admins
+    return TxEvents.inTransaction(s, ev -> {
+      SqlConnection tx = ev.conn();
+      Future<?> update;
+      if (a.ok()) {
+        update = tx.preparedQuery(WebhookSql.ADVANCE).execute(Tuple.of(e.id(), owner, pos, leaseMs));
+      } else {
+        OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+        OffsetDateTime since = e.failingSince() == null ? now : e.failingSince();
+        boolean give = !since.plusNanos(conf.retryHorizonMs() * 1_000_000L).isAfter(now);
+        String reason = give ? "deliveries failed for " + (conf.retryHorizonMs() / 1000) + " s; the last: "
+            + (a.error() != null ? a.error() : "HTTP " + a.status()) : null;
+        update = tx.preparedQuery(WebhookSql.FAILED).execute(Tuple.of(e.id(), owner,
+            give ? null : now.plusNanos(backoffMs(e.attempts()) * 1_000_000L), reason));
+        if (give) {
+          LOG.warn("webhook endpoint {} of account {} disabled: {}", e.id(), e.accountId(), reason);
+          ev.add(Event.webhookEndpointDisabled(e.accountId(), e.id(), e.url(), reason));
+        }
+      }
+      return update.compose(v -> WebhookSender.log(tx, e.id(), e.accountId(), payload, e.attempts() + 1, a));
+    }).map(v -> a.ok());
+  }
+
+  /** The wait before retry number {@code attempts + 1}: base × 2^attempts, at most an hour, plus up to 20 % jitter. */
+  long backoffMs(int attempts) {
+    long wait = Math.min(MAX_BACKOFF_MS, (long) conf.retryBaseMs() << Math.min(attempts, 20));
+    return wait + ThreadLocalRandom.current().nextLong(wait / 5 + 1);
+  }
+}

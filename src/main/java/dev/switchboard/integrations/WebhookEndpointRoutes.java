@@ -1,0 +1,223 @@
+package dev.switchboard.integrations;
+
+import dev.switchboard.common.ApiException;
+import dev.switchboard.common.Ids;
+import dev.switchboard.common.Principal;
+import dev.switchboard.common.Services;
+import dev.switchboard.common.Text;
+import dev.switchboard.common.Times;
+import dev.switchboard.events.EventType;
+import dev.switchboard.http.Bodies;
+import dev.switchboard.http.Reply;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+
+import java.net.URI;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * {@code /webhook-endpoints}: an admin registers the URLs that receive the account's events,
+ * rotates their signing secrets, re-enables a disabled one and reads each one's delivery log.
+ */
+public final class WebhookEndpointRoutes {
+
+  /** Endpoints per account. */
+  static final int MAX_PER_ACCOUNT = 20;
+  static final int DESCRIPTION_MAX = 500;
+  /** How long the old secret keeps signing after a rotation, so receivers can switch without a gap. */
+  static final long ROTATION_OVERLAP_HOURS = 24;
+
+  private final Services s;
+  private final boolean allowPrivate;
+  private final WebhookSender sender;
+
+  public WebhookEndpointRoutes(Services s) {
+    this.s = s;
+    this.allowPrivate = s.config().outgoing().allowPrivate();
+    this.sender = new WebhookSender(s.vertx(), s.vertx().createHttpClient(new io.vertx.core.http.HttpClientOptions()
+        .setConnectTimeout(s.config().outgoing().timeoutMs()).setForceSni(true)), s.config().outgoing());
+  }
+
+  public void mount(Router api) {
+    api.post("/webhook-endpoints").handler(this::create);
+    api.get("/webhook-endpoints").handler(ctx -> {
+      Principal p = Principal.of(ctx).requireAdmin();
+      Reply.ok(ctx, s.pool().preparedQuery(WebhookSql.LIST).execute(Tuple.of(p.accountId())).map(rows -> {
+        JsonArray items = new JsonArray();
+        rows.forEach(r -> items.add(view(r)));
+        return new JsonObject().put("items", items);
+      }));
+    });
+    api.get("/webhook-endpoints/:id").handler(ctx -> {
+      Principal p = Principal.of(ctx).requireAdmin();
+      Reply.ok(ctx, one(p.accountId(), id(ctx)));
+    });
+    api.patch("/webhook-endpoints/:id").handler(this::patch);
+    api.delete("/webhook-endpoints/:id").handler(ctx -> {
+      Principal p = Principal.of(ctx).requireAdmin();
+      Reply.noContent(ctx, s.pool().preparedQuery(WebhookSql.DELETE).execute(Tuple.of(id(ctx), p.accountId()))
+          .compose(rows -> rows.size() == 0 ? Future.failedFuture(ApiException.notFound("webhook endpoint")) : Future.succeededFuture()));
+    });
+    api.post("/webhook-endpoints/:id/rotate-secret").handler(this::rotate);
+    api.get("/webhook-endpoints/:id/deliveries").handler(this::deliveries);
+    api.post("/webhook-endpoints/:id/deliveries/:delivery/resend").handler(this::resend);
+  }
+
+  private void create(RoutingContext ctx) {
+    Principal p = Principal.of(ctx).requireAdmin();
+    JsonObject body = Bodies.object(ctx);
+    URI url = UrlGuard.parse(Bodies.string(body, "url", true), allowPrivate);
+    List<String> events = events(Bodies.array(body, "events", true));
+    String description = Bodies.string(body, "description", false);
+    String desc = description == null ? "" : Text.text(description, "description", DESCRIPTION_MAX);
+    String secret = Signatures.newSecret();
+    Reply.created(ctx, UrlGuard.resolve(s.vertx(), url, allowPrivate)
+        .compose(addr -> s.pool().withTransaction(tx -> tx.preparedQuery("SELECT pg_advisory_xact_lock(hashtext('webhook_endpoints'), $1::int)")
+            .execute(Tuple.of((int) p.accountId()))
+            .compose(v -> tx.preparedQuery(WebhookSql.COUNT).execute(Tuple.of(p.accountId())))
+            .compose(rows -> rows.iterator().next().getLong(0) >= MAX_PER_ACCOUNT
+                ? Future.failedFuture(ApiException.unprocessable("too_many_endpoints",
+                    "an account has at most " + MAX_PER_ACCOUNT + " webhook endpoints"))
+                : tx.preparedQuery(WebhookSql.INSERT).execute(Tuple.of(p.accountId(), url.toString(),
+                    events.toArray(new String[0]), desc, secret)))))
+        .map(rows -> view(rows.iterator().next()).put("secret", secret)));
+  }
+
+  /** {@code {"enabled": true}} puts a disabled endpoint back to work, from the newest event. */
+  private void patch(RoutingContext ctx) {
+    Principal p = Principal.of(ctx).requireAdmin();
+    long id = id(ctx);
+    Boolean enabled = Bodies.bool(Bodies.object(ctx), "enabled");
+    if (!Boolean.TRUE.equals(enabled)) {
+      throw ApiException.badRequest("invalid_field", "only {\"enabled\": true} can be changed");
+    }
+    Reply.ok(ctx, one(p.accountId(), id)
+        .compose(v -> s.pool().preparedQuery(WebhookSql.ENABLE).execute(Tuple.of(id, p.accountId())))
+        .compose(v -> one(p.accountId(), id)));
+  }
+
+  private void rotate(RoutingContext ctx) {
+    Principal p = Principal.of(ctx).requireAdmin();
+    long id = id(ctx);
+    String secret = Signatures.newSecret();
+    OffsetDateTime until = OffsetDateTime.now(ZoneOffset.UTC).plusHours(ROTATION_OVERLAP_HOURS);
+    Reply.ok(ctx, s.pool().preparedQuery(WebhookSql.ROTATE).execute(Tuple.of(id, p.accountId(), secret, until))
+        .compose(rows -> rows.size() == 0 ? Future.failedFuture(ApiException.notFound("webhook endpoint"))
+            : Future.succeededFuture(new JsonObject().put("id", String.valueOf(id)).put("secret", secret)
+                .put("previousSecretValidUntil", Times.iso(until)))));
+  }
+
+  private void deliveries(RoutingContext ctx) {
+    Principal p = Principal.of(ctx).requireAdmin();
+    long id = id(ctx);
+    int limit = Bodies.limit(ctx);
+    String before = ctx.queryParams().get("before");
+    Long beforeId = before == null ? null : Ids.parse(before, "delivery");
+    Reply.ok(ctx, one(p.accountId(), id)
+        .compose(v -> s.pool().preparedQuery(WebhookSql.DELIVERIES).execute(Tuple.of(id, p.accountId(), beforeId, limit)))
+        .map(rows -> {
+          JsonArray items = new JsonArray();
+          for (Row r : rows) {
+            items.add(new JsonObject()
+                .put("id", String.valueOf(r.getLong("id")))
+                .put("eventId", r.getString("event_id"))
+                .put("eventType", r.getString("event_type"))
+                .put("attempt", r.getInteger("attempt"))
+                .put("ok", r.getBoolean("ok"))
+                .put("statusCode", r.getInteger("status_code"))
+                .put("error", r.getString("error"))
+                .put("latencyMs", r.getInteger("latency_ms"))
+                .put("response", r.getString("response"))
+                .put("createdAt", Times.iso(r.getOffsetDateTime("created_at"))));
+          }
+          return new JsonObject().put("items", items)
+              .put("nextCursor", items.size() == limit ? items.getJsonObject(items.size() - 1).getString("id") : null);
+        }));
+  }
+
+  /**
+   * Sends a logged event again, now, outside the endpoint's queue (its cursor does not move); the
+   * attempt is logged like the others. 410 {@code event_gone} once the outbox no longer holds it.
+   */
+  private void resend(RoutingContext ctx) {
+    Principal p = Principal.of(ctx).requireAdmin();
+    long id = id(ctx);
+    long delivery = Ids.parse(ctx.pathParam("delivery"), "delivery");
+    Reply.ok(ctx, s.pool().preparedQuery(WebhookSql.FOR_RESEND).execute(Tuple.of(delivery, id, p.accountId()))
+        .compose(rows -> {
+          if (rows.size() == 0) {
+            return Future.failedFuture(ApiException.notFound("delivery"));
+          }
+          Row d = rows.iterator().next();
+          long pos = Long.parseLong(d.getString("event_id"));
+          return s.pool().preparedQuery(WebhookSql.EVENT).execute(Tuple.of(pos, p.accountId())).compose(events -> {
+            if (events.size() == 0) {
+              return Future.failedFuture(ApiException.gone("event_gone", "event " + pos + " is no longer kept; it cannot be sent again"));
+            }
+            Row ev = events.iterator().next();
+            JsonObject payload = WebhookSender.payload(pos, ev.getString("body"), ev.getOffsetDateTime("created_at"));
+            int attempt = (int) (d.getLong("tried") + 1);
+            return sender.deliver(d.getString("url"), d.getString("secret"), d.getString("previous_secret"), payload)
+                .compose(a -> WebhookSender.log(s.pool(), id, p.accountId(), payload, attempt, a)
+                    .map(v -> new JsonObject().put("eventId", payload.getString("id")).put("attempt", attempt).put("ok", a.ok())
+                        .put("statusCode", a.status() == 0 ? null : a.status()).put("error", a.error())
+                        .put("latencyMs", a.latencyMs()).put("response", a.response())));
+          });
+        }));
+  }
+
+  private Future<JsonObject> one(long accountId, long id) {
+    return s.pool().preparedQuery(WebhookSql.GET).execute(Tuple.of(id, accountId)).compose(rows -> rows.size() == 0
+        ? Future.failedFuture(ApiException.notFound("webhook endpoint"))
+        : Future.succeededFuture(view(rows.iterator().next())));
+  }
+
+  private static long id(RoutingContext ctx) {
+    return Ids.parse(ctx.pathParam("id"), "webhook endpoint");
+  }
+
+  /** {@code ["*"]}, or one or more event types, each once. */
+  static List<String> events(JsonArray raw) {
+    List<String> known = Arrays.stream(EventType.values()).map(EventType::wire).toList();
+    if (raw.isEmpty() || raw.size() > known.size()) {
+      throw ApiException.badRequest("invalid_field", "events must be [\"*\"] or a list of event types");
+    }
+    List<String> out = new ArrayList<>();
+    for (Object v : raw) {
+      if (!(v instanceof String t) || !(known.contains(t) || "*".equals(t)) || out.contains(t)) {
+        throw ApiException.badRequest("invalid_field", "events must be [\"*\"] or event types among " + known + ", each once");
+      }
+      out.add(t);
+    }
+    if (out.contains("*") && out.size() > 1) {
+      throw ApiException.badRequest("invalid_field", "events is either [\"*\"] or a list of types, not both");
+    }
+    return out;
+  }
+
+  private static JsonObject view(Row r) {
+    boolean disabled = r.getOffsetDateTime("disabled_at") != null;
+    boolean failing = r.getOffsetDateTime("failing_since") != null;
+    return new JsonObject()
+        .put("id", String.valueOf(r.getLong("id")))
+        .put("url", r.getString("url"))
+        .put("events", new JsonArray(new ArrayList<>(List.of(r.getArrayOfStrings("events")))))
+        .put("description", r.getString("description"))
+        .put("status", disabled ? "disabled" : failing ? "failing" : "enabled")
+        .put("disabledAt", Times.iso(r.getOffsetDateTime("disabled_at")))
+        .put("disabledReason", r.getString("disabled_reason"))
+        .put("failingSince", Times.iso(r.getOffsetDateTime("failing_since")))
+        .put("failedAttempts", r.getInteger("attempts"))
+        .put("nextAttemptAt", Times.iso(r.getOffsetDateTime("next_attempt_at")))
+        .put("createdAt", Times.iso(r.getOffsetDateTime("created_at")));
+  }
+}

@@ -1,0 +1,127 @@
+package dev.switchboard.integrations;
+
+import dev.switchboard.common.Times;
+import dev.switchboard.config.Config;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.Tuple;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.OffsetDateTime;
+import java.util.concurrent.TimeUnit;
+
+/** One signed POST of an event to an endpoint, bounded in time and in what it reads back; and its log row. */
+final class WebhookSender {
+
+  /** The most of an answer kept in the delivery log; the rest is read no further than {@link #READ_MAX}. */
+  static final int RESPONSE_KEPT = 1024;
+  static final int READ_MAX = 64 * 1024;
+
+  private final Vertx vertx;
+  private final HttpClient client;
+  private final Config.Outgoing conf;
+
+  WebhookSender(Vertx vertx, HttpClient client, Config.Outgoing conf) {
+    this.vertx = vertx;
+    this.client = client;
+    this.conf = conf;
+  }
+
+  /** What is POSTed for the outbox row at {@code pos}: {@code {id, type, accountId, conversationId, createdAt, data}}. */
+  static JsonObject payload(long pos, String storedBody, OffsetDateTime createdAt) {
+    JsonObject stored = new JsonObject(storedBody);
+    return new JsonObject()
+        .put("id", String.valueOf(pos))
+        .put("type", stored.getString("type"))
+        .put("accountId", stored.getString("accountId"))
+        .put("conversationId", stored.getString("conversationId"))
+        .put("createdAt", Times.iso(createdAt))
+        .put("data", stored.getJsonObject("data"));
+  }
+
+  /** Writes one attempt to the delivery log. */
+  static Future<Void> log(SqlClient sql, long endpointId, long accountId, JsonObject payload, int attempt, Attempt a) {
+    return sql.preparedQuery(WebhookSql.LOG).execute(Tuple.from(new Object[] {
+        endpointId, accountId, payload.getString("id"), payload.getString("type"), attempt, a.ok(),
+        a.status() == 0 ? null : a.status(), a.error(), (int) Math.min(Integer.MAX_VALUE, a.latencyMs()), a.response()}))
+        .mapEmpty();
+  }
+
+  /** One attempt's outcome: a status (0 when none came) or an error, its latency and the start of the answer. */
+  record Attempt(int status, String error, long latencyMs, String response) {
+    boolean ok() {
+      return status >= 200 && status < 300;
+    }
+  }
+
+  /** POSTs the event to the address the URL resolves to now, checked again (DNS rebinding). */
+  Future<Attempt> deliver(String url, String secret, String previousSecret, JsonObject payload) {
+    long started = System.nanoTime();
+    URI uri = URI.create(url);
+    byte[] body = payload.encode().getBytes(StandardCharsets.UTF_8);
+    long timestamp = System.currentTimeMillis() / 1000;
+    HttpClientRequest[] sent = new HttpClientRequest[1];
+    return UrlGuard.resolve(vertx, uri, conf.allowPrivate())
+        .compose(addr -> client.request(new RequestOptions()
+            .setMethod(HttpMethod.POST)
+            .setAbsoluteURI(url)
+            .setServer(SocketAddress.inetSocketAddress(UrlGuard.port(uri), addr.getHostAddress()))
+            .setFollowRedirects(false)
+            .setIdleTimeout(conf.timeoutMs())))
+        .compose(req -> {
+          sent[0] = req;
+          req.putHeader("Content-Type", "application/json")
+              .putHeader("User-Agent", "Switchboard-Webhooks/1")
+              .putHeader("Switchboard-Event-Id", payload.getString("id"))
+              .putHeader("Switchboard-Timestamp", String.valueOf(timestamp))
+              .putHeader("Switchboard-Signature", Signatures.header(secret, previousSecret, timestamp, body));
+          return req.send(Buffer.buffer(body));
+        })
+        .compose(resp -> {
+          Promise<Attempt> p = Promise.promise();
+          Buffer kept = Buffer.buffer();
+          long[] seen = {0};
+          resp.handler(chunk -> {
+            seen[0] += chunk.length();
+            if (kept.length() < RESPONSE_KEPT) {
+              kept.appendBuffer(chunk.slice(0, Math.min(chunk.length(), RESPONSE_KEPT - kept.length())));
+            }
+            if (seen[0] > READ_MAX) {
+              // the rest of an oversized answer is not read: the status is all that counts
+              resp.request().reset();
+              p.tryComplete(attempt(resp.statusCode(), null, started, kept));
+            }
+          });
+          resp.exceptionHandler(err -> p.tryComplete(attempt(resp.statusCode(), null, started, kept)));
+          resp.endHandler(v -> p.tryComplete(attempt(resp.statusCode(), null, started, kept)));
+          return p.future();
+        })
+        .timeout(conf.timeoutMs(), TimeUnit.MILLISECONDS)
+        .recover(err -> {
+          if (sent[0] != null) {
+            sent[0].reset();
+          }
+          String why = err instanceof java.util.concurrent.TimeoutException || err instanceof io.vertx.core.http.StreamResetException
+              ? "no answer within " + conf.timeoutMs() + " ms"
+              : err instanceof dev.switchboard.common.ApiException api ? api.getMessage()
+              : err.getClass().getSimpleName() + (err.getMessage() == null ? "" : ": " + err.getMessage());
+          return Future.succeededFuture(new Attempt(0, why.length() > 500 ? why.substring(0, 500) : why,
+              (System.nanoTime() - started) / 1_000_000, null));
+        });
+  }
+
+  private static Attempt attempt(int status, String error, long started, Buffer kept) {
+    String text = new String(kept.getBytes(), StandardCharsets.UTF_8).replace("\u0000", "");
+    return new Attempt(status, error, (System.nanoTime() - started) / 1_000_000, text);
+  }
+}

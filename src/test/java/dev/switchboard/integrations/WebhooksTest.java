@@ -1,0 +1,307 @@
+package dev.switchboard.integrations;
+
+import dev.switchboard.common.Tokens;
+import dev.switchboard.support.Await;
+import dev.switchboard.support.Http;
+import dev.switchboard.support.NodeExtension;
+import dev.switchboard.support.Seed;
+import dev.switchboard.support.TestDb;
+import dev.switchboard.support.TestNode;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Outgoing webhooks against a real local receiver: signatures, order, retries, disabling, the log, rotation. */
+class WebhooksTest {
+
+  static final Duration WAIT = Duration.ofSeconds(15);
+
+  @RegisterExtension
+  static final NodeExtension env = NodeExtension.builder().settings(new JsonObject()
+      .put("OUTGOING_WEBHOOKS_ALLOW_PRIVATE", true)
+      .put("OUTGOING_WEBHOOK_RETRY_BASE_MS", 100)
+      .put("OUTGOING_WEBHOOK_RETRY_HORIZON_MS", 3000)
+      .put("OUTGOING_WEBHOOK_TIMEOUT_MS", 1000)
+      .put("OUTGOING_WEBHOOK_POLL_MS", 50)).build();
+
+  static TestDb db;
+  static Http http;
+  static Receiver receiver;
+  static Party a;
+  static Party b;
+
+  record Party(long accountId, long channel, Http admin) {
+  }
+
+  @BeforeAll
+  static void start() {
+    db = env.db();
+    http = env.http();
+    receiver = env.open(new Receiver(env.vertx()));
+    Tokens tokens = new Tokens(env.node().vertx, TestNode.JWT_SECRET);
+    a = party("Alpha", tokens);
+    b = party("Beta", tokens);
+  }
+
+  static Party party(String name, Tokens tokens) {
+    Seed.Account acc = Seed.account(db, name);
+    long channel = Seed.channel(db, acc.accountId(), "whatsapp", "wa-" + UUID.randomUUID().toString().substring(0, 6));
+    return new Party(acc.accountId(), channel, http.as(tokens.issue(acc.adminId(), acc.accountId(), "admin", "Admin " + name)));
+  }
+
+  static long conversation(Party p) {
+    long contact = Seed.insert(db, "INSERT INTO contacts (account_id, channel_id, platform_user_id, display_name) "
+        + "VALUES (?, ?, ?, 'Customer') RETURNING id", p.accountId(), p.channel(), UUID.randomUUID().toString());
+    return Seed.insert(db, "INSERT INTO conversations (account_id, channel_id, contact_id, status, last_message_at) "
+        + "VALUES (?, ?, ?, 'closed', now()) RETURNING id", p.accountId(), p.channel(), contact);
+  }
+
+  static JsonObject register(Party p, String path, String... events) {
+    Http.Res r = p.admin().post("/api/v1/webhook-endpoints", new JsonObject().put("url", receiver.url(path))
+        .put("events", new JsonArray(List.of(events))).put("description", "test " + path));
+    assertEquals(201, r.status(), r.text());
+    return r.json();
+  }
+
+  /** Alternates the conversation's status n times: n conversation.updated events, in this order. */
+  static List<String> flip(Party p, long conversation, int n) {
+    List<String> statuses = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      String status = i % 2 == 0 ? "open" : "closed";
+      Http.Res r = p.admin().patch("/api/v1/conversations/" + conversation, new JsonObject().put("status", status));
+      assertEquals(200, r.status(), r.text());
+      statuses.add(status);
+    }
+    return statuses;
+  }
+
+  static JsonObject disabledEvent(String endpointId) {
+    for (Object o : a.admin().get("/api/v1/events?limit=200").items()) {
+      JsonObject ev = (JsonObject) o;
+      if ("webhook_endpoint.disabled".equals(ev.getString("type")) && endpointId.equals(ev.getJsonObject("data").getString("id"))) {
+        return ev;
+      }
+    }
+    return null;
+  }
+
+  static JsonObject endpoint(Party p, JsonObject e) {
+    return p.admin().get("/api/v1/webhook-endpoints/" + e.getString("id")).json();
+  }
+
+  @Test
+  void eventsArriveSignedAndInOrder() {
+    JsonObject e = register(a, "/ordered", "*");
+    String secret = e.getString("secret");
+    assertTrue(secret.startsWith("whsec_"), secret);
+    assertNull(a.admin().get("/api/v1/webhook-endpoints").items().getJsonObject(0).getValue("secret"));
+    long conv = conversation(a);
+    List<String> statuses = flip(a, conv, 6);
+
+    Await.until("six deliveries", WAIT, () -> receiver.distinctIds("/ordered").size() >= 6);
+    List<Receiver.Hit> hits = receiver.at("/ordered");
+    long previous = -1;
+    List<String> seen = new ArrayList<>();
+    for (Receiver.Hit h : hits) {
+      assertTrue(Receiver.verifies(h, secret), "signature of " + h.body());
+      assertFalse(Receiver.verifies(h, secret + "x"));
+      assertTrue(Math.abs(System.currentTimeMillis() / 1000 - Long.parseLong(h.timestamp())) < 300);
+      JsonObject body = h.json();
+      assertEquals(h.eventId(), body.getString("id"));
+      assertEquals(String.valueOf(a.accountId()), body.getString("accountId"));
+      assertNotNull(body.getString("createdAt"));
+      assertEquals("conversation.updated", body.getString("type"));
+      long id = Long.parseLong(body.getString("id"));
+      assertTrue(id > previous, "ids increase: " + id + " after " + previous);
+      previous = id;
+      seen.add(body.getJsonObject("data").getString("status"));
+    }
+    assertEquals(statuses, seen);
+    // every attempt is in the log (written once the answer is in)
+    String deliveries = "/api/v1/webhook-endpoints/" + e.getString("id") + "/deliveries";
+    Await.until("six log rows", WAIT, () -> a.admin().get(deliveries).items().size() == 6);
+    JsonArray log = a.admin().get(deliveries).items();
+    assertTrue(log.getJsonObject(0).getBoolean("ok"));
+    assertEquals(200, log.getJsonObject(0).getInteger("statusCode"));
+    assertEquals("answer 6", log.getJsonObject(0).getString("response"));
+  }
+
+  @Test
+  void anEndpointGetsOnlyItsAccountAndItsTypes() {
+    register(a, "/messages-only", "message.created");
+    JsonObject bAll = register(b, "/beta-all", "*");
+    long conv = conversation(a);
+    flip(a, conv, 2);
+    Http.Res note = a.admin().post("/api/v1/conversations/" + conv + "/messages", new JsonObject().put("type", "note").put("text", "hello"));
+    assertEquals(201, note.status(), note.text());
+    Await.until("the note's event", WAIT, () -> !receiver.at("/messages-only").isEmpty());
+    // the account's later change proves the endpoint read past what it skipped
+    long bConv = conversation(b);
+    flip(b, bConv, 1);
+    Await.until("beta's event", WAIT, () -> !receiver.at("/beta-all").isEmpty());
+    for (Receiver.Hit h : receiver.at("/messages-only")) {
+      assertEquals("message.created", h.json().getString("type"));
+      assertEquals("hello", h.json().getJsonObject("data").getString("text"));
+    }
+    assertEquals(1, receiver.distinctIds("/messages-only").size());
+    for (Receiver.Hit h : receiver.at("/beta-all")) {
+      assertEquals(String.valueOf(b.accountId()), h.json().getString("accountId"));
+    }
+    // another account's endpoint is not found, not listed
+    assertEquals(404, a.admin().get("/api/v1/webhook-endpoints/" + bAll.getString("id")).status());
+    assertEquals(404, a.admin().delete("/api/v1/webhook-endpoints/" + bAll.getString("id")).status());
+    assertEquals(404, a.admin().get("/api/v1/webhook-endpoints/" + bAll.getString("id") + "/deliveries").status());
+  }
+
+  @Test
+  void failuresAreRetriedAndTheNextEventWaitsItsTurn() {
+    // two 500s, then a request left unanswered past the timeout, then success
+    receiver.rule("/flaky", n -> n <= 2 ? 500 : n == 3 ? 0 : 200);
+    JsonObject e = register(a, "/flaky", "conversation.updated");
+    long conv = conversation(a);
+    flip(a, conv, 2);
+    String deliveries = "/api/v1/webhook-endpoints/" + e.getString("id") + "/deliveries";
+    Await.until("both events logged", WAIT, () -> a.admin().get(deliveries).items().size() >= 5);
+    List<Receiver.Hit> hits = receiver.at("/flaky");
+    String first = hits.get(0).eventId();
+    for (int i = 0; i < 4; i++) {
+      assertEquals(first, hits.get(i).eventId(), "attempt " + (i + 1) + " is the first event again");
+    }
+    assertTrue(Long.parseLong(hits.get(4).eventId()) > Long.parseLong(first));
+    JsonArray log = a.admin().get(deliveries).items();
+    // newest first: the second event, then the first's success, timeout and two 500s
+    assertEquals(5, log.size(), log.encode());
+    assertTrue(log.getJsonObject(1).getBoolean("ok"));
+    assertEquals(4, log.getJsonObject(1).getInteger("attempt"));
+    assertFalse(log.getJsonObject(2).getBoolean("ok"));
+    assertNull(log.getJsonObject(2).getValue("statusCode"));
+    assertTrue(log.getJsonObject(2).getString("error").contains("no answer"), log.getJsonObject(2).encode());
+    assertEquals(500, log.getJsonObject(3).getInteger("statusCode"));
+    assertEquals(500, log.getJsonObject(4).getInteger("statusCode"));
+    assertEquals("enabled", endpoint(a, e).getString("status"));
+  }
+
+  @Test
+  void anEndpointFailingPastTheHorizonIsDisabledAndCanBeEnabledAgain() {
+    receiver.rule("/dead", n -> 503);
+    receiver.rule("/alive", n -> 200);
+    JsonObject dead = register(a, "/dead", "*");
+    register(a, "/alive", "*");
+    long conv = conversation(a);
+    flip(a, conv, 1);
+    // a dead endpoint does not hold up a live one
+    Await.until("the live endpoint's delivery", WAIT, () -> !receiver.at("/alive").isEmpty());
+    Await.until("disabled", WAIT, () -> "disabled".equals(endpoint(a, dead).getString("status")));
+    JsonObject view = endpoint(a, dead);
+    assertTrue(view.getString("disabledReason").contains("HTTP 503"), view.encode());
+    // the admins are told through the account's live log (the relay appends it just after the commit)
+    JsonObject told = Await.value("a webhook_endpoint.disabled event", WAIT, () -> disabledEvent(dead.getString("id")));
+    assertEquals(view.getString("disabledReason"), told.getJsonObject("data").getString("reason"));
+    int attempts = receiver.at("/dead").size();
+    assertTrue(attempts >= 3, "retried before giving up: " + attempts);
+    assertEquals(200, a.admin().patch("/api/v1/conversations/" + conv, new JsonObject().put("status", "closed")).status());
+    Await.until("the live endpoint's second delivery", WAIT, () -> receiver.distinctIds("/alive").size() >= 2);
+    assertEquals(attempts, receiver.at("/dead").size(), "a disabled endpoint is not called");
+
+    receiver.rule("/dead", n -> 200);
+    Http.Res enabled = a.admin().patch("/api/v1/webhook-endpoints/" + dead.getString("id"), new JsonObject().put("enabled", true));
+    assertEquals(200, enabled.status(), enabled.text());
+    assertEquals("enabled", enabled.json().getString("status"));
+    flip(a, conv, 1);  // closed -> open
+    Await.until("delivered again", WAIT, () -> receiver.at("/dead").size() > attempts);
+  }
+
+  @Test
+  void aHangingEndpointHoldsOnlyItsOwnQueue() {
+    receiver.rule("/hang", n -> 0);
+    register(a, "/hang", "*");
+    register(a, "/quick", "*");
+    long conv = conversation(a);
+    flip(a, conv, 3);
+    Await.until("the quick endpoint's three events", WAIT, () -> receiver.distinctIds("/quick").size() == 3);
+    // meanwhile the hanging one is still on its first event: nothing overtakes it
+    assertEquals(1, receiver.distinctIds("/hang").size(), receiver.at("/hang").toString());
+    assertEquals(receiver.distinctIds("/quick").get(0), receiver.distinctIds("/hang").get(0));
+  }
+
+  @Test
+  void duringARotationBothSecretsSign() {
+    JsonObject e = register(a, "/rotating", "*");
+    String old = e.getString("secret");
+    Http.Res rotated = a.admin().post("/api/v1/webhook-endpoints/" + e.getString("id") + "/rotate-secret", new JsonObject());
+    assertEquals(200, rotated.status(), rotated.text());
+    String fresh = rotated.json().getString("secret");
+    assertFalse(fresh.equals(old));
+    flip(a, conversation(a), 1);
+    Await.until("delivery", WAIT, () -> !receiver.at("/rotating").isEmpty());
+    Receiver.Hit h = receiver.at("/rotating").get(0);
+    assertEquals(2, h.signature().split(",").length, h.signature());
+    assertTrue(Receiver.verifies(h, fresh));
+    assertTrue(Receiver.verifies(h, old));
+  }
+
+  @Test
+  void anAdminResendsAnEventFromTheLog() {
+    JsonObject e = register(a, "/resend", "*");
+    flip(a, conversation(a), 1);
+    String deliveries = "/api/v1/webhook-endpoints/" + e.getString("id") + "/deliveries";
+    Await.until("logged", WAIT, () -> a.admin().get(deliveries).items().size() == 1);
+    JsonObject first = a.admin().get(deliveries).items().getJsonObject(0);
+    String resend = deliveries + "/" + first.getString("id") + "/resend";
+
+    // not another account's, nor through another endpoint
+    assertEquals(404, b.admin().post(resend, new JsonObject()).status());
+    Http.Res r = a.admin().post(resend, new JsonObject());
+    assertEquals(200, r.status(), r.text());
+    assertTrue(r.json().getBoolean("ok"));
+    assertEquals(2, r.json().getInteger("attempt"));
+    assertEquals(first.getString("eventId"), r.json().getString("eventId"));
+
+    List<Receiver.Hit> hits = receiver.at("/resend");
+    assertEquals(2, hits.size());
+    assertEquals(hits.get(0).eventId(), hits.get(1).eventId());
+    assertEquals(hits.get(0).body(), hits.get(1).body());
+    assertTrue(Receiver.verifies(hits.get(1), e.getString("secret")));
+    assertEquals(2, a.admin().get(deliveries).items().size());
+
+    // an event the outbox no longer keeps cannot be sent again
+    Seed.exec(db, "DELETE FROM event_outbox WHERE pos = ?", Long.parseLong(first.getString("eventId")));
+    Http.Res gone = a.admin().post(resend, new JsonObject());
+    assertEquals(410, gone.status(), gone.text());
+    assertEquals("event_gone", gone.errorCode());
+  }
+
+  @Test
+  void registrationsAreChecked() {
+    for (JsonObject bad : List.of(
+        new JsonObject().put("url", "ftp://example.com/x").put("events", new JsonArray().add("*")),
+        new JsonObject().put("url", "https://user:pw@example.com/x").put("events", new JsonArray().add("*")),
+        new JsonObject().put("url", "not a url").put("events", new JsonArray().add("*")))) {
+      Http.Res r = a.admin().post("/api/v1/webhook-endpoints", bad);
+      assertEquals(422, r.status(), bad.encode() + ": " + r.text());
+      assertEquals("invalid_url", r.errorCode());
+    }
+    for (JsonArray events : List.of(new JsonArray(), new JsonArray().add("nope"), new JsonArray().add("*").add("message.created"))) {
+      Http.Res r = a.admin().post("/api/v1/webhook-endpoints", new JsonObject().put("url", receiver.url("/x")).put("events", events));
+      assertEquals(400, r.status(), events.encode() + ": " + r.text());
+    }
+    Tokens tokens = new Tokens(env.node().vertx, TestNode.JWT_SECRET);
+    long agent = Seed.user(db, a.accountId(), "Agent", "agent+" + UUID.randomUUID().toString().substring(0, 6) + "@x.test", "pw-123456789", "agent");
+    Http asAgent = http.as(tokens.issue(agent, a.accountId(), "agent", "Agent"));
+    assertEquals(403, asAgent.post("/api/v1/webhook-endpoints", new JsonObject().put("url", receiver.url("/x")).put("events", new JsonArray().add("*"))).status());
+    assertEquals(403, asAgent.get("/api/v1/webhook-endpoints").status());
+  }
+}
