@@ -1,5 +1,7 @@
 package dev.switchboard.outbound;
 
+import dev.switchboard.common.Backoff;
+
 import dev.switchboard.channel.FailureReasons;
 import dev.switchboard.channel.GraphClient;
 import dev.switchboard.channel.GraphErrors;

@@ -251,8 +251,13 @@ class ProcessorTest {
     assertThat(image.get("content_type")).isEqualTo("image");
     assertThat(image.get("text")).isEqualTo("The box arrived damaged");
     JsonObject att = new JsonArray((String) image.get("attachments")).getJsonObject(0);
-    assertThat(att.getString("mediaId")).isEqualTo("1298745530012345");
+    // WhatsApp's id is kept for the fetch; mediaId is Switchboard's once the bytes are kept
+    assertThat(att.getString("metaMediaId")).isEqualTo("1298745530012345");
+    assertThat(att.containsKey("mediaId")).isFalse();
+    assertThat(att.getString("status")).isEqualTo("pending");
     assertThat(att.getString("mimeType")).isEqualTo("image/jpeg");
+    assertThat(Db.count(db, "SELECT count(*) FROM media_fetches WHERE message_id = " + image.get("id") + " AND idx = 0 AND status = 'pending'"))
+        .isEqualTo(1);
 
     Map<String, Object> doc = message(wa, firstId("whatsapp_document.json", "messages"));
     assertThat(doc.get("content_type")).isEqualTo("document");
