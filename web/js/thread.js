@@ -124,9 +124,86 @@ function pricingLine(m) {
     h('span', { class: 'sr-only' }, 'WhatsApp pricing: '), short || more, short && more ? h('span', { class: 'sr-only' }, ` (${more})`) : null);
 }
 
+/** Signed media links by media id: {url, until}; one request per media while its link is fresh. */
+const mediaLinks = new Map();
+
+/** Calls use(url) with a signed link of kept media, at once when one is cached and fresh. */
+function withMediaLink(id, use) {
+  const cached = mediaLinks.get(id);
+  if (cached && cached.url && cached.until > Date.now() + 60000) { use(cached.url); return; }
+  let pending = cached && cached.pending;
+  if (!pending) {
+    pending = api.get(`/media/${enc(id)}/link`).then((r) => {
+      mediaLinks.set(id, { url: r.url, until: Date.parse(r.expiresAt) });
+      return r.url;
+    }, (e) => { mediaLinks.delete(id); throw e; });
+    mediaLinks.set(id, { pending });
+  }
+  pending.then(use, () => {});
+}
+
+function sizeText(n) {
+  if (n == null) return '';
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${Math.round(n / 1024)} KB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** What kind of player a kept attachment gets, from its stored type. */
+function mediaKind(a, m) {
+  const mime = a.mimeType || '';
+  if (/^image\/(jpeg|png|gif|webp)$/.test(mime)) return 'image';
+  if (mime.startsWith('audio/')) return 'audio';
+  if (/^video\/(mp4|3gpp|webm|quicktime)$/.test(mime)) return 'video';
+  return 'file';
+}
+
+/** The large view of a photo: a modal dialog, closed by Esc, its button or a click beside the image. */
+function openLightbox(url, name) {
+  const dlg = h('dialog', { class: 'lightbox', testid: 'lightbox', 'aria-label': name },
+    h('button', { class: 'btn btn-sm lightbox-close', onclick: () => dlg.close() }, 'Close'),
+    h('img', { src: url, alt: name }));
+  dlg.addEventListener('click', (e) => { if (e.target === dlg) dlg.close(); });
+  dlg.addEventListener('close', () => dlg.remove());
+  document.body.appendChild(dlg);
+  dlg.showModal();
+}
+
+function keptMedia(a, m, name) {
+  const id = a.mediaId;
+  const kind = mediaKind(a, m);
+  const box = h('div', { class: `attachment media media-${kind}`, testid: 'message-media', dataset: { mediaId: id, kind } });
+  if (kind === 'image') {
+    const img = h('img', { class: 'thumb', alt: name, testid: 'media-image' });
+    const open = h('button', { class: 'thumb-button', title: 'Open large', 'aria-label': `Open ${name} large` }, img);
+    withMediaLink(id, (url) => { img.src = url; open.onclick = () => openLightbox(url, name); });
+    mount(box, open, a.caption && m.text !== a.caption ? h('div', { class: 'muted' }, a.caption) : null);
+  } else if (kind === 'audio' || kind === 'video') {
+    const player = h(kind, { controls: true, preload: 'metadata', testid: `media-${kind}`, 'aria-label': name });
+    withMediaLink(id, (url) => { player.src = url; });
+    mount(box, a.voice ? h('span', { class: 'muted' }, 'Voice message ') : null, player);
+  } else {
+    const link = h('a', { class: 'btn btn-sm', testid: 'media-download', download: a.filename || '', rel: 'noopener' }, 'Download');
+    withMediaLink(id, (url) => { link.href = url; });
+    mount(box, '▤ ', h('span', { class: 'doc-name', testid: 'media-name' }, a.filename || name), ' ',
+      h('span', { class: 'muted', testid: 'media-size' }, sizeText(a.size)), ' ', link);
+  }
+  return box;
+}
+
+const MEDIA_WORD = { image: 'Photo', video: 'Video', audio: 'Audio', document: 'Document', file: 'File', sticker: 'Sticker', story: 'Story', story_mention: 'Story', animated_image: 'GIF', share: 'Shared post' };
+
 function attachmentView(a, m) {
   const url = a.url || a.link;
   const name = a.filename || a.caption || (a.mimeType || m.contentType || 'attachment');
+  if (a.status === 'pending') {
+    return h('div', { class: 'attachment media-loading', testid: 'media-loading', role: 'status' }, `Loading ${(MEDIA_WORD[a.type] || 'media').toLowerCase()}…`);
+  }
+  if (a.status === 'failed') {
+    return h('div', { class: 'attachment media-failed', testid: 'media-failed' },
+      `⚠ ${MEDIA_WORD[a.type] || 'Media'} not available: ${a.reason || 'download failed'}`);
+  }
+  if (a.status === 'ready' && a.mediaId) return keptMedia(a, m, name);
   if (url && /^https?:/i.test(url) && ((a.mimeType || '').startsWith('image/') || m.contentType === 'image' || m.contentType === 'sticker')) {
     return h('div', { class: 'attachment', testid: 'message-attachment' }, h('a', { href: url, target: '_blank', rel: 'noopener noreferrer' }, h('img', { src: url, alt: name })));
   }

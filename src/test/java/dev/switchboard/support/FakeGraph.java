@@ -67,6 +67,8 @@ public final class FakeGraph implements AutoCloseable {
   private final Map<String, Media> media = new ConcurrentHashMap<>();
   /** Download links Meta no longer serves (WhatsApp media ids, CDN paths). */
   private final java.util.Set<String> expired = ConcurrentHashMap.newKeySet();
+  /** WhatsApp media whose download answers only after this many ms (a slow CDN). */
+  private final Map<String, Long> slow = new ConcurrentHashMap<>();
   /** Messenger and Instagram CDN files by path. */
   private final Map<String, Media> cdn = new ConcurrentHashMap<>();
 
@@ -137,6 +139,12 @@ public final class FakeGraph implements AutoCloseable {
     return this;
   }
 
+  /** The media's download answers after {@code delayMs}, as a slow CDN does. */
+  public FakeGraph slow(String mediaId, long delayMs) {
+    slow.put(mediaId, delayMs);
+    return this;
+  }
+
   /** The media's download link answers 404 from now on, as Meta's does once it expired. */
   public FakeGraph expire(String mediaIdOrCdnPath) {
     expired.add(mediaIdOrCdnPath);
@@ -173,7 +181,13 @@ public final class FakeGraph implements AutoCloseable {
       if (m == null || expired.contains(mid) || auth == null || !auth.equals("Bearer " + m.token())) {
         req.response().setStatusCode(404).putHeader("Content-Type", "text/html").end("<html><body>Not Found</body></html>");
       } else {
-        req.response().putHeader("Content-Type", m.mimeType()).end(Buffer.buffer(m.bytes()));
+        Runnable send = () -> req.response().putHeader("Content-Type", m.mimeType()).end(Buffer.buffer(m.bytes()));
+        Long delay = slow.get(mid);
+        if (delay != null) {
+          vertx.setTimer(delay, t -> send.run());
+        } else {
+          send.run();
+        }
       }
       return true;
     }
@@ -227,6 +241,7 @@ public final class FakeGraph implements AutoCloseable {
     wabaNumbers.clear();
     media.clear();
     expired.clear();
+    slow.clear();
     cdn.clear();
   }
 
