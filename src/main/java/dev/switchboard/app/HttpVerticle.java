@@ -67,6 +67,8 @@ public final class HttpVerticle extends VerticleBase {
     api.route().handler(JWTAuthHandler.create(services.tokens().provider()));
     // a logged-out session or a user whose role, password or status changed ends here, on every node
     api.route().handler(sessions.guard());
+    // a media upload streams into the store: it is read before the body handler would buffer it
+    media.mountUpload(api);
     api.route().handler(BodyHandler.create(false).setBodyLimit(config.apiMaxBytes()));
     auth.mountAuthenticated(api);
     mountApi(api);

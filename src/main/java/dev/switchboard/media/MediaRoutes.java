@@ -44,9 +44,87 @@ public final class MediaRoutes {
     api.get("/media/:id/link").handler(this::link);
   }
 
+  /**
+   * {@code POST /media?platform=}: a multipart upload whose file part is streamed into the store
+   * as it arrives, never held whole. Mounted after the token check and before the API's body
+   * handler, which would buffer it.
+   */
+  public void mountUpload(Router api) {
+    api.post("/media").handler(this::upload);
+  }
+
   /** The signed-URL route, outside the API's token check. */
   public void mountSigned(Router root) {
     root.get("/media/:id").handler(this::signed);
+  }
+
+  private void upload(RoutingContext ctx) {
+    Principal p = Principal.of(ctx);
+    String platform = ctx.queryParams().get("platform");
+    if (!MediaLimits.known(platform)) {
+      ctx.request().resume();
+      ctx.fail(ApiException.badRequest("bad_platform", "platform must be whatsapp, messenger or instagram: the limits are the platform's"));
+      return;
+    }
+    String type = ctx.request().getHeader(HttpHeaders.CONTENT_TYPE);
+    if (type == null || !type.toLowerCase(java.util.Locale.ROOT).startsWith("multipart/form-data")) {
+      ctx.request().resume();
+      ctx.fail(ApiException.badRequest("bad_request", "send the file as multipart/form-data, in a part named file"));
+      return;
+    }
+    long maxBytes = services.config().media().maxBytes();
+    long cap = MediaLimits.largest(platform, maxBytes);
+    var req = ctx.request();
+    boolean[] started = {false};
+    req.setExpectMultipart(true);
+    req.uploadHandler(part -> {
+      if (started[0] || !"file".equals(part.name())) {
+        // one file per request; other parts are read and dropped
+        part.handler(b -> { });
+        return;
+      }
+      started[0] = true;
+      store.put(p.accountId(), part, null, cap, null, (mime, size) -> MediaLimits.check(platform, mime, size, maxBytes))
+          .onComplete(ar -> {
+            if (ctx.response().ended() || ctx.failed()) {
+              return;
+            }
+            if (ar.succeeded()) {
+              MediaStore.Blob b = ar.result();
+              ctx.response().setStatusCode(201);
+              ctx.json(new JsonObject().put("id", String.valueOf(b.id())).put("mimeType", b.mimeType()).put("size", b.size())
+                  .put("sha256", b.sha256()).put("filename", safeName(part.filename())));
+            } else if (ar.cause() instanceof MediaException e) {
+              // the rest of an oversized body is not read: the connection closes after the answer
+              ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
+              ctx.fail("too_large".equals(e.code())
+                  ? ApiException.unprocessable("media_too_large", MediaLimits.tooLarge(platform, null, cap).getMessage())
+                  : ApiException.unprocessable(e.code(), e.getMessage()));
+            } else {
+              ctx.fail(ar.cause());
+            }
+          });
+    });
+    req.endHandler(v -> {
+      if (!started[0] && !ctx.response().ended()) {
+        ctx.fail(ApiException.badRequest("bad_request", "no file: send it in a multipart part named file"));
+      }
+    });
+    req.exceptionHandler(err -> {
+      if (!ctx.response().ended() && !ctx.failed()) {
+        ctx.fail(err);
+      }
+    });
+    req.resume();
+  }
+
+  /** The file's name as the client gave it, without any path, bounded; null when none. */
+  static String safeName(String name) {
+    if (name == null) {
+      return null;
+    }
+    String base = name.substring(Math.max(name.lastIndexOf('/'), name.lastIndexOf('\\')) + 1).replaceAll("[\\p{Cntrl}\"]", "").strip();
+    return base.isEmpty() ? null : base.length() > 200 ? base.substring(0, 200) : base;
   }
 
   private void get(RoutingContext ctx) {

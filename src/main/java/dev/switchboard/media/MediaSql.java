@@ -12,7 +12,7 @@ final class MediaSql {
   static final String CHUNK = "INSERT INTO media_chunks (media_id, seq, data) VALUES ($1, $2, $3)";
 
   /** Seals a written blob; the unique (account, sha256) index refuses a second copy of the same bytes. */
-  static final String SEAL = "UPDATE media SET sha256 = $2, size = $3 WHERE id = $1";
+  static final String SEAL = "UPDATE media SET sha256 = $2, size = $3, mime_type = $4 WHERE id = $1";
 
   static final String BY_SHA = "SELECT id, account_id, sha256, size, mime_type FROM media WHERE account_id = $1 AND sha256 = $2";
 

@@ -24,6 +24,21 @@ public interface MediaStore {
    */
   Future<Blob> put(long accountId, ReadStream<Buffer> body, String mimeType, long maxBytes, String expectedSha256);
 
+  /**
+   * Decides, once the whole body is read and before it is kept, whether it may be: answers the
+   * refusal, or null to keep it. {@code mimeType} is the one kept (sniffed when none was given).
+   */
+  @FunctionalInterface
+  interface Admit {
+    MediaException check(String mimeType, long size);
+  }
+
+  /**
+   * As {@link #put(long, ReadStream, String, long, String)}; a null {@code mimeType} is sniffed
+   * from the first bytes, and {@code admit} may refuse the file before it is kept (nothing is).
+   */
+  Future<Blob> put(long accountId, ReadStream<Buffer> body, String mimeType, long maxBytes, String expectedSha256, Admit admit);
+
   /** The account's blob with this id; null when there is none (or it is another account's). */
   Future<Blob> find(long accountId, long id);
 

@@ -30,6 +30,9 @@ public final class PgMediaStore implements MediaStore {
   /** Bytes per chunk row: large enough that a 100 MiB file is 400 rows, small enough to hold one in memory. */
   public static final int CHUNK = 256 * 1024;
 
+  /** Bytes kept for sniffing: enough for every signature {@link MediaTypes#sniff} knows. */
+  private static final int HEAD = 512;
+
   private final Pool pool;
 
   public PgMediaStore(Pool pool) {
@@ -48,19 +51,31 @@ public final class PgMediaStore implements MediaStore {
 
   @Override
   public Future<Blob> put(long accountId, ReadStream<Buffer> body, String mimeType, long maxBytes, String expectedSha256) {
+    return put(accountId, body, mimeType, maxBytes, expectedSha256, null);
+  }
+
+  @Override
+  public Future<Blob> put(long accountId, ReadStream<Buffer> body, String givenType, long maxBytes, String expectedSha256,
+                          Admit admit) {
     body.pause();
-    return pool.withTransaction(conn -> conn.preparedQuery(MediaSql.NEW_BLOB).execute(Tuple.of(accountId, mimeType))
+    return pool.withTransaction(conn -> conn.preparedQuery(MediaSql.NEW_BLOB)
+            .execute(Tuple.of(accountId, givenType == null ? MediaTypes.OCTET : givenType))
             .compose(rows -> {
               long id = rows.iterator().next().getLong("id");
               return new Writer(conn, id, maxBytes).consume(body).compose(w -> {
                 String sha = HexFormat.of().formatHex(w.digest.digest());
+                String mimeType = givenType != null ? givenType : MediaTypes.sniff(w.head.getBytes());
+                MediaException refused = admit == null ? null : admit.check(mimeType, w.size);
+                if (refused != null) {
+                  return Future.failedFuture(refused);
+                }
                 if (expectedSha256 != null && !sameSha(sha, expectedSha256)) {
                   return Future.failedFuture(new MediaException("checksum",
                       "checksum mismatch (expected " + expectedSha256 + ", got " + sha + ")", true));
                 }
                 return conn.preparedQuery(MediaSql.BY_SHA).execute(Tuple.of(accountId, sha)).compose(existing -> existing.size() > 0
                     ? Future.<Blob>failedFuture(new AlreadyKept(sha))
-                    : conn.preparedQuery(MediaSql.SEAL).execute(Tuple.of(id, sha, w.size))
+                    : conn.preparedQuery(MediaSql.SEAL).execute(Tuple.of(id, sha, w.size, mimeType))
                         .map(v -> new Blob(id, accountId, sha, w.size, mimeType)));
               });
             }))
@@ -148,6 +163,8 @@ public final class PgMediaStore implements MediaStore {
     final MessageDigest digest;
     final Promise<Writer> done = Promise.promise();
     Buffer pending = Buffer.buffer();
+    /** The first bytes, for sniffing the type. */
+    final Buffer head = Buffer.buffer();
     long size;
     int seq;
     Future<Void> tail = Future.succeededFuture();
@@ -175,6 +192,9 @@ public final class PgMediaStore implements MediaStore {
           return;
         }
         digest.update(buf.getBytes());
+        if (head.length() < HEAD) {
+          head.appendBuffer(buf.slice(0, Math.min(buf.length(), HEAD - head.length())));
+        }
         pending.appendBuffer(buf);
         while (pending.length() >= CHUNK) {
           Buffer chunk = pending.getBuffer(0, CHUNK);
