@@ -2,7 +2,7 @@
 // composer. Built once per opened conversation, then updated part by part so typing is never lost.
 
 import { h, mount, $, platformName, platformMark, fullTime, absoluteTime, duration, toast, contactLabel } from './dom.js';
-import { api, enc } from './api.js';
+import { api, enc, getToken } from './api.js';
 import { S, currentConversation, upsertConversation, upsertMessage, openPopover, closePopover, loadOlder, loadCounts, activeAgents, setView, closeConversation } from './app.js';
 import { templatePicker } from './templates.js';
 import { openSavedReplies, fieldSelect, insertAtCursor } from './saved.js';
@@ -326,6 +326,8 @@ export function renderComposer() {
   const c = currentConversation();
   if (!el || !c) return;
   const kind = composerKind(c);
+  // only a composer that can send takes dropped files (set again below)
+  el.ondragover = el.ondragleave = el.ondrop = null;
   const old = el.querySelector('textarea');
   const keptText = old ? old.value : '';
   // the window can close while the agent types: what they typed outlives the textarea
@@ -374,9 +376,31 @@ export function renderComposer() {
   text.addEventListener('input', () => writeDraft(c.id, text.value));
   const error = h('div', { class: 'error', testid: 'composer-error', hidden: true });
   const attachList = h('div', { class: 'attach-list', testid: 'attachments' });
-  const renderAttachments = () => mount(attachList, composer.attachments.map((a, i) => h('span', { class: 'chip', testid: 'attachment-chip' }, a.filename || a.url,
-    h('button', { title: 'Remove', onclick: () => { composer.attachments.splice(i, 1); renderAttachments(); } }, '×'))));
+  const renderAttachments = () => mount(attachList, composer.attachments.map((a, i) => h('span', {
+    class: `chip${a.error ? ' chip-error' : ''}`, testid: a.error ? 'attachment-error' : 'attachment-chip', title: a.error || '' },
+  a.filename || a.url, a.uploading ? ' (uploading…)' : '', a.error ? ` — ${a.error}` : '',
+  h('button', { title: 'Remove', 'aria-label': `Remove ${a.filename || a.url}`, onclick: () => { composer.attachments.splice(i, 1); renderAttachments(); } }, '×'))));
   renderAttachments();
+  // files from the picker or dropped on the composer: each uploads at once (streamed, typed and
+  // checked by the server for this platform); a refusal stays on its chip and is never sent
+  const uploadFile = async (file) => {
+    const item = { filename: file.name, uploading: true };
+    composer.attachments.push(item);
+    renderAttachments();
+    try {
+      const form = new FormData();
+      form.append('file', file, file.name);
+      const res = await fetch(`/api/v1/media?platform=${enc(c.platform)}`, { method: 'POST', headers: { Authorization: `Bearer ${getToken()}` }, body: form });
+      const j = await res.json().catch(() => null);
+      if (!res.ok) throw new Error((j && j.error && j.error.message) || `upload failed (${res.status})`);
+      Object.assign(item, { mediaId: j.id, mimeType: j.mimeType, uploading: false });
+    } catch (e) {
+      Object.assign(item, { uploading: false, error: e.message || 'upload failed' });
+    }
+    renderAttachments();
+  };
+  const fileInput = h('input', { type: 'file', multiple: true, hidden: true, testid: 'file-input', 'aria-label': 'Attach files',
+    onchange: (e) => { [...e.target.files].forEach(uploadFile); e.target.value = ''; } });
   const urlInput = h('input', { type: 'url', placeholder: 'https://… attachment URL', testid: 'attach-url', class: 'grow', 'aria-label': 'Attachment URL' });
   const attachRow = h('div', { class: 'row', hidden: true, testid: 'attach-row' }, urlInput,
     h('button', { class: 'btn btn-sm', testid: 'attach-add', onclick: () => {
@@ -389,8 +413,11 @@ export function renderComposer() {
 
   async function send() {
     const body = { type: kind === 'note' ? 'note' : 'reply', text: text.value };
-    if (!body.text.trim() && !composer.attachments.length) { error.textContent = 'Write something first.'; error.hidden = false; return; }
-    if (composer.attachments.length) body.attachments = composer.attachments.slice();
+    if (composer.attachments.some((a) => a.uploading)) { error.textContent = 'Wait for the files to finish uploading.'; error.hidden = false; return; }
+    const ready = composer.attachments.filter((a) => !a.error)
+      .map((a) => (a.mediaId ? { mediaId: a.mediaId, filename: a.filename } : { url: a.url, mimeType: a.mimeType, filename: a.filename }));
+    if (!body.text.trim() && !ready.length) { error.textContent = 'Write something first.'; error.hidden = false; return; }
+    if (ready.length) body.attachments = ready;
     error.hidden = true;
     sendBtn.disabled = true;
     try {
@@ -409,11 +436,20 @@ export function renderComposer() {
     }
   }
 
+  el.ondragover = (e) => { if (e.dataTransfer && [...e.dataTransfer.types].includes('Files')) { e.preventDefault(); el.classList.add('dropping'); } };
+  el.ondragleave = () => el.classList.remove('dropping');
+  el.ondrop = (e) => {
+    if (!e.dataTransfer || !e.dataTransfer.files.length) return;
+    e.preventDefault();
+    el.classList.remove('dropping');
+    [...e.dataTransfer.files].forEach(uploadFile);
+  };
   mount(el,
     h('div', { class: 'toolbar' }, toggle,
       h('span', { class: 'spacer' }),
       h('span', { class: 'anchor' }, h('button', { class: 'btn btn-sm', testid: 'saved-replies-button', onclick: (e) => openSavedReplies(e.currentTarget, (content) => insertAtCursor(text, content)) }, '★ Saved replies')),
       fieldSelect((name) => insertAtCursor(text, `{{${name}}}`), 'field-insert'),
+      h('button', { class: 'btn btn-sm', testid: 'file-button', onclick: () => fileInput.click() }, '+ File'), fileInput,
       h('button', { class: 'btn btn-sm', testid: 'attach-button', onclick: () => { attachRow.hidden = !attachRow.hidden; if (!attachRow.hidden) urlInput.focus(); } }, '+ Attach')),
     text, attachRow, attachList, error,
     h('div', { class: 'sendrow' },

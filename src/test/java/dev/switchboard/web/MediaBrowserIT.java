@@ -133,4 +133,47 @@ class MediaBrowserIT {
     assertThat(page.text("media-failed")).contains("expired at Meta");
     page.screenshot("media-04-thread");
   }
+
+  @Test
+  @DisplayName("a PDF dropped on the composer uploads and is sent to WhatsApp by id; an SVG from the file picker is refused on its own chip")
+  void sendFiles() throws IOException {
+    f.graph.respond("POST", "/" + Webhooks.WA_PHONE_NUMBER_ID + "/media",
+        dev.switchboard.support.FakeGraph.Answer.ok("upload_response_whatsapp_media.json"));
+    page.open("/");
+    page.waitUntil("the inbox", () -> page.visible("agent-name"));
+    page.waitLive();
+    Webhooks.whatsappText(f.http, "14155557002", "Noor Files", "Can you send the invoice?");
+    page.click("tab-all");
+    page.waitUntil("the customer in the list", () -> page.listed("Noor Files"));
+    page.openConversation("Noor Files");
+    page.waitUntil("the composer", () -> page.visible("file-button"));
+
+    page.js("const dt = new DataTransfer();"
+        + "dt.items.add(new File(['%PDF-1.4\\n1 0 obj <<>> endobj\\n%%EOF\\n'], 'invoice-1042.pdf', {type: 'application/pdf'}));"
+        + "document.querySelector('#composer').dispatchEvent(new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true}));");
+    page.waitUntil("the uploaded file's chip", () -> page.all("[data-testid='attachment-chip']").stream()
+        .anyMatch(e -> e.getText().startsWith("invoice-1042.pdf") && !e.getText().contains("uploading")));
+
+    java.nio.file.Path svg = java.nio.file.Files.createTempFile("logo", ".svg");
+    java.nio.file.Files.writeString(svg, "<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>");
+    page.driver.findElement(Browser.tid("file-input")).sendKeys(svg.toString());
+    page.waitUntil("the refused file's chip", () -> page.visible("attachment-error"));
+    assertThat(page.text("attachment-error")).contains("does not take image/svg+xml");
+    page.screenshot("media-05-composer");
+
+    page.type("composer-text", "Here it is");
+    page.click("send-button");
+    var sends = page.waitFor("the document at the Graph API", () -> {
+      var c = f.graph.calls("POST", "/" + Webhooks.WA_PHONE_NUMBER_ID + "/messages").stream()
+          .filter(x -> x.body().contains("\"document\"")).toList();
+      return c.isEmpty() ? null : c;
+    });
+    JsonObject doc = sends.get(0).json().getJsonObject("document");
+    assertThat(doc.getString("id")).isEqualTo("1402938475610293");
+    assertThat(doc.getString("filename")).isEqualTo("invoice-1042.pdf");
+    assertThat(f.graph.calls("POST", "/" + Webhooks.WA_PHONE_NUMBER_ID + "/media").get(0).body()).contains("%PDF-1.4");
+    page.waitUntil("the sent document in the thread", () -> page.all("[data-testid='media-name']").stream()
+        .anyMatch(e -> e.getText().equals("invoice-1042.pdf")));
+    java.nio.file.Files.deleteIfExists(svg);
+  }
 }
