@@ -2,7 +2,7 @@
 // composer. Built once per opened conversation, then updated part by part so typing is never lost.
 
 import { h, mount, $, platformName, platformMark, fullTime, absoluteTime, duration, toast, contactLabel } from './dom.js';
-import { api, enc } from './api.js';
+import { api, enc, getToken } from './api.js';
 import { S, currentConversation, upsertConversation, upsertMessage, openPopover, closePopover, loadOlder, loadCounts, activeAgents, setView, closeConversation } from './app.js';
 import { templatePicker } from './templates.js';
 import { openSavedReplies, fieldSelect, insertAtCursor } from './saved.js';
@@ -124,9 +124,86 @@ function pricingLine(m) {
     h('span', { class: 'sr-only' }, 'WhatsApp pricing: '), short || more, short && more ? h('span', { class: 'sr-only' }, ` (${more})`) : null);
 }
 
+/** Signed media links by media id: {url, until}; one request per media while its link is fresh. */
+const mediaLinks = new Map();
+
+/** Calls use(url) with a signed link of kept media, at once when one is cached and fresh. */
+function withMediaLink(id, use) {
+  const cached = mediaLinks.get(id);
+  if (cached && cached.url && cached.until > Date.now() + 60000) { use(cached.url); return; }
+  let pending = cached && cached.pending;
+  if (!pending) {
+    pending = api.get(`/media/${enc(id)}/link`).then((r) => {
+      mediaLinks.set(id, { url: r.url, until: Date.parse(r.expiresAt) });
+      return r.url;
+    }, (e) => { mediaLinks.delete(id); throw e; });
+    mediaLinks.set(id, { pending });
+  }
+  pending.then(use, () => {});
+}
+
+function sizeText(n) {
+  if (n == null) return '';
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${Math.round(n / 1024)} KB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** What kind of player a kept attachment gets, from its stored type. */
+function mediaKind(a, m) {
+  const mime = a.mimeType || '';
+  if (/^image\/(jpeg|png|gif|webp)$/.test(mime)) return 'image';
+  if (mime.startsWith('audio/')) return 'audio';
+  if (/^video\/(mp4|3gpp|webm|quicktime)$/.test(mime)) return 'video';
+  return 'file';
+}
+
+/** The large view of a photo: a modal dialog, closed by Esc, its button or a click beside the image. */
+function openLightbox(url, name) {
+  const dlg = h('dialog', { class: 'lightbox', testid: 'lightbox', 'aria-label': name },
+    h('button', { class: 'btn btn-sm lightbox-close', onclick: () => dlg.close() }, 'Close'),
+    h('img', { src: url, alt: name }));
+  dlg.addEventListener('click', (e) => { if (e.target === dlg) dlg.close(); });
+  dlg.addEventListener('close', () => dlg.remove());
+  document.body.appendChild(dlg);
+  dlg.showModal();
+}
+
+function keptMedia(a, m, name) {
+  const id = a.mediaId;
+  const kind = mediaKind(a, m);
+  const box = h('div', { class: `attachment media media-${kind}`, testid: 'message-media', dataset: { mediaId: id, kind } });
+  if (kind === 'image') {
+    const img = h('img', { class: 'thumb', alt: name, testid: 'media-image' });
+    const open = h('button', { class: 'thumb-button', title: 'Open large', 'aria-label': `Open ${name} large` }, img);
+    withMediaLink(id, (url) => { img.src = url; open.onclick = () => openLightbox(url, name); });
+    mount(box, open, a.caption && m.text !== a.caption ? h('div', { class: 'muted' }, a.caption) : null);
+  } else if (kind === 'audio' || kind === 'video') {
+    const player = h(kind, { controls: true, preload: 'metadata', testid: `media-${kind}`, 'aria-label': name });
+    withMediaLink(id, (url) => { player.src = url; });
+    mount(box, a.voice ? h('span', { class: 'muted' }, 'Voice message ') : null, player);
+  } else {
+    const link = h('a', { class: 'btn btn-sm', testid: 'media-download', download: a.filename || '', rel: 'noopener' }, 'Download');
+    withMediaLink(id, (url) => { link.href = url; });
+    mount(box, '▤ ', h('span', { class: 'doc-name', testid: 'media-name' }, a.filename || name), ' ',
+      h('span', { class: 'muted', testid: 'media-size' }, sizeText(a.size)), ' ', link);
+  }
+  return box;
+}
+
+const MEDIA_WORD = { image: 'Photo', video: 'Video', audio: 'Audio', document: 'Document', file: 'File', sticker: 'Sticker', story: 'Story', story_mention: 'Story', animated_image: 'GIF', share: 'Shared post' };
+
 function attachmentView(a, m) {
   const url = a.url || a.link;
   const name = a.filename || a.caption || (a.mimeType || m.contentType || 'attachment');
+  if (a.status === 'pending') {
+    return h('div', { class: 'attachment media-loading', testid: 'media-loading', role: 'status' }, `Loading ${(MEDIA_WORD[a.type] || 'media').toLowerCase()}…`);
+  }
+  if (a.status === 'failed') {
+    return h('div', { class: 'attachment media-failed', testid: 'media-failed' },
+      `⚠ ${MEDIA_WORD[a.type] || 'Media'} not available: ${a.reason || 'download failed'}`);
+  }
+  if (a.status === 'ready' && a.mediaId) return keptMedia(a, m, name);
   if (url && /^https?:/i.test(url) && ((a.mimeType || '').startsWith('image/') || m.contentType === 'image' || m.contentType === 'sticker')) {
     return h('div', { class: 'attachment', testid: 'message-attachment' }, h('a', { href: url, target: '_blank', rel: 'noopener noreferrer' }, h('img', { src: url, alt: name })));
   }
@@ -249,6 +326,8 @@ export function renderComposer() {
   const c = currentConversation();
   if (!el || !c) return;
   const kind = composerKind(c);
+  // only a composer that can send takes dropped files (set again below)
+  el.ondragover = el.ondragleave = el.ondrop = null;
   const old = el.querySelector('textarea');
   const keptText = old ? old.value : '';
   // the window can close while the agent types: what they typed outlives the textarea
@@ -297,9 +376,31 @@ export function renderComposer() {
   text.addEventListener('input', () => writeDraft(c.id, text.value));
   const error = h('div', { class: 'error', testid: 'composer-error', hidden: true });
   const attachList = h('div', { class: 'attach-list', testid: 'attachments' });
-  const renderAttachments = () => mount(attachList, composer.attachments.map((a, i) => h('span', { class: 'chip', testid: 'attachment-chip' }, a.filename || a.url,
-    h('button', { title: 'Remove', onclick: () => { composer.attachments.splice(i, 1); renderAttachments(); } }, '×'))));
+  const renderAttachments = () => mount(attachList, composer.attachments.map((a, i) => h('span', {
+    class: `chip${a.error ? ' chip-error' : ''}`, testid: a.error ? 'attachment-error' : 'attachment-chip', title: a.error || '' },
+  a.filename || a.url, a.uploading ? ' (uploading…)' : '', a.error ? ` — ${a.error}` : '',
+  h('button', { title: 'Remove', 'aria-label': `Remove ${a.filename || a.url}`, onclick: () => { composer.attachments.splice(i, 1); renderAttachments(); } }, '×'))));
   renderAttachments();
+  // files from the picker or dropped on the composer: each uploads at once (streamed, typed and
+  // checked by the server for this platform); a refusal stays on its chip and is never sent
+  const uploadFile = async (file) => {
+    const item = { filename: file.name, uploading: true };
+    composer.attachments.push(item);
+    renderAttachments();
+    try {
+      const form = new FormData();
+      form.append('file', file, file.name);
+      const res = await fetch(`/api/v1/media?platform=${enc(c.platform)}`, { method: 'POST', headers: { Authorization: `Bearer ${getToken()}` }, body: form });
+      const j = await res.json().catch(() => null);
+      if (!res.ok) throw new Error((j && j.error && j.error.message) || `upload failed (${res.status})`);
+      Object.assign(item, { mediaId: j.id, mimeType: j.mimeType, uploading: false });
+    } catch (e) {
+      Object.assign(item, { uploading: false, error: e.message || 'upload failed' });
+    }
+    renderAttachments();
+  };
+  const fileInput = h('input', { type: 'file', multiple: true, hidden: true, testid: 'file-input', 'aria-label': 'Attach files',
+    onchange: (e) => { [...e.target.files].forEach(uploadFile); e.target.value = ''; } });
   const urlInput = h('input', { type: 'url', placeholder: 'https://… attachment URL', testid: 'attach-url', class: 'grow', 'aria-label': 'Attachment URL' });
   const attachRow = h('div', { class: 'row', hidden: true, testid: 'attach-row' }, urlInput,
     h('button', { class: 'btn btn-sm', testid: 'attach-add', onclick: () => {
@@ -312,8 +413,11 @@ export function renderComposer() {
 
   async function send() {
     const body = { type: kind === 'note' ? 'note' : 'reply', text: text.value };
-    if (!body.text.trim() && !composer.attachments.length) { error.textContent = 'Write something first.'; error.hidden = false; return; }
-    if (composer.attachments.length) body.attachments = composer.attachments.slice();
+    if (composer.attachments.some((a) => a.uploading)) { error.textContent = 'Wait for the files to finish uploading.'; error.hidden = false; return; }
+    const ready = composer.attachments.filter((a) => !a.error)
+      .map((a) => (a.mediaId ? { mediaId: a.mediaId, filename: a.filename } : { url: a.url, mimeType: a.mimeType, filename: a.filename }));
+    if (!body.text.trim() && !ready.length) { error.textContent = 'Write something first.'; error.hidden = false; return; }
+    if (ready.length) body.attachments = ready;
     error.hidden = true;
     sendBtn.disabled = true;
     try {
@@ -332,11 +436,20 @@ export function renderComposer() {
     }
   }
 
+  el.ondragover = (e) => { if (e.dataTransfer && [...e.dataTransfer.types].includes('Files')) { e.preventDefault(); el.classList.add('dropping'); } };
+  el.ondragleave = () => el.classList.remove('dropping');
+  el.ondrop = (e) => {
+    if (!e.dataTransfer || !e.dataTransfer.files.length) return;
+    e.preventDefault();
+    el.classList.remove('dropping');
+    [...e.dataTransfer.files].forEach(uploadFile);
+  };
   mount(el,
     h('div', { class: 'toolbar' }, toggle,
       h('span', { class: 'spacer' }),
       h('span', { class: 'anchor' }, h('button', { class: 'btn btn-sm', testid: 'saved-replies-button', onclick: (e) => openSavedReplies(e.currentTarget, (content) => insertAtCursor(text, content)) }, '★ Saved replies')),
       fieldSelect((name) => insertAtCursor(text, `{{${name}}}`), 'field-insert'),
+      h('button', { class: 'btn btn-sm', testid: 'file-button', onclick: () => fileInput.click() }, '+ File'), fileInput,
       h('button', { class: 'btn btn-sm', testid: 'attach-button', onclick: () => { attachRow.hidden = !attachRow.hidden; if (!attachRow.hidden) urlInput.focus(); } }, '+ Attach')),
     text, attachRow, attachList, error,
     h('div', { class: 'sendrow' },

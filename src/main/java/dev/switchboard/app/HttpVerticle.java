@@ -37,6 +37,7 @@ public final class HttpVerticle extends VerticleBase {
   private final Services services;
   private HttpServer server;
   private LiveBridge bridge;
+  private dev.switchboard.media.MediaRoutes media;
 
   public HttpVerticle(Services services) {
     this.services = services;
@@ -46,6 +47,7 @@ public final class HttpVerticle extends VerticleBase {
   public Future<?> start() {
     Config config = services.config();
     Router root = Router.router(vertx);
+    media = new dev.switchboard.media.MediaRoutes(services, new dev.switchboard.media.PgMediaStore(services.pool()));
     root.route().handler(new SecurityHeaders(config.http().publicUrl()));
 
     new OpsRoutes(services).mount(root);
@@ -79,6 +81,8 @@ public final class HttpVerticle extends VerticleBase {
     api.route().handler(sessions.guard());
     // a key calls only the routes its scopes name
     api.route().handler(ApiScopes::check);
+    // a media upload streams into the store: it is read before the body handler would buffer it
+    media.mountUpload(api);
     api.route().handler(BodyHandler.create(false).setBodyLimit(config.apiMaxBytes()));
     auth.mountAuthenticated(api);
     new ApiKeyRoutes(keys).mount(api);
@@ -92,6 +96,8 @@ public final class HttpVerticle extends VerticleBase {
     // live: /eventbus bridge and the web inbox at /
     bridge = new LiveBridge(services, sessions);
     bridge.mount(root);
+    // signed media links for <img>, <audio>, <video> (no bearer token): GET /media/{id}?a=&e=&s=
+    media.mountSigned(root);
     new WebRoutes(services).mount(root);
 
     root.route().failureHandler(Errors::handle);
@@ -128,6 +134,9 @@ public final class HttpVerticle extends VerticleBase {
 
     // live events: GET /events
     new EventRoutes(services).mount(api);
+
+    // media: GET /media/{id}, GET /media/{id}/link
+    media.mount(api);
   }
 
   /** Graceful: stop accepting connections, let in-flight requests finish (bounded), then close. */

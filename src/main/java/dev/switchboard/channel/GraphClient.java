@@ -38,6 +38,16 @@ public final class GraphClient {
         .otherwise(err -> new Result(null, GraphErrors.noAnswer(err)));
   }
 
+  /** {@code POST path} with a multipart form (WhatsApp's media upload). */
+  public Future<Result> postForm(String path, String accessToken, io.vertx.ext.web.multipart.MultipartForm form) {
+    return client.postAbs(baseUrl + path)
+        .bearerTokenAuthentication(accessToken)
+        .timeout(timeoutMs)
+        .sendMultipartForm(form)
+        .map(GraphClient::result)
+        .otherwise(err -> new Result(null, GraphErrors.noAnswer(err)));
+  }
+
   /** {@code GET path?query}. */
   public Future<Result> get(String pathAndQuery, String accessToken) {
     return client.getAbs(baseUrl + pathAndQuery)

@@ -58,8 +58,21 @@ public interface Sender {
     }
   }
 
-  /** A file by URL; {@code kind} is image, video, audio or document. */
-  record Attachment(String url, String mimeType, String filename) {
+  /**
+   * A file by URL, or by {@code mediaId}: media kept by Switchboard (an agent's upload), which
+   * the pipeline uploads to the platform at send time, answering {@code platformMediaId} (the id
+   * the send names). {@code kind} is image, video, audio or document.
+   */
+  record Attachment(String url, String mimeType, String filename, String mediaId, String platformMediaId) {
+    public Attachment(String url, String mimeType, String filename) {
+      this(url, mimeType, filename, null, null);
+    }
+
+    /** The same file, uploaded to the platform as {@code id}. */
+    public Attachment uploaded(String id) {
+      return new Attachment(url, mimeType, filename, mediaId, id);
+    }
+
     public String kind() {
       return kindOf(mimeType);
     }
@@ -79,11 +92,15 @@ public interface Sender {
     }
 
     public JsonObject toJson() {
-      return new JsonObject().put("url", url).put("mimeType", mimeType).put("filename", filename);
+      JsonObject j = new JsonObject().put("url", url).put("mimeType", mimeType).put("filename", filename);
+      if (mediaId != null) {
+        j.put("mediaId", mediaId).put("status", "ready");
+      }
+      return j;
     }
 
     public static Attachment fromJson(JsonObject j) {
-      return new Attachment(j.getString("url"), j.getString("mimeType"), j.getString("filename"));
+      return new Attachment(j.getString("url"), j.getString("mimeType"), j.getString("filename"), j.getString("mediaId"), null);
     }
   }
 

@@ -46,7 +46,10 @@ public final class WhatsAppSender implements Sender {
     }
     if (m.attachment() != null) {
       String kind = m.attachment().kind();
-      JsonObject media = new JsonObject().put("link", m.attachment().url());
+      // an uploaded file goes by the id WhatsApp gave it, a public one by its link
+      JsonObject media = m.attachment().platformMediaId() != null
+          ? new JsonObject().put("id", m.attachment().platformMediaId())
+          : new JsonObject().put("link", m.attachment().url());
       if ("document".equals(kind) && m.attachment().filename() != null) {
         media.put("filename", m.attachment().filename());
       }

@@ -37,6 +37,7 @@ public record Config(
     Bridge bridge,
     Fanout fanout,
     Inbox inbox,
+    Media media,
     Network network,
     String nodeId) {
 
@@ -113,6 +114,14 @@ public record Config(
 
   /** The agents' list, count, search and export queries. */
   public record Inbox(int countCap, int labelProbeMax, int searchShortWindow, int exportFetch) {
+  }
+
+  /**
+   * Media: the largest file kept, the fetch queue's workers, lease and retries, the idle timeout
+   * of a download, and how long a signed media URL lives.
+   */
+  public record Media(int maxBytes, int fetchConcurrency, int fetchPollMs, int fetchLeaseMs, int fetchMaxAttempts,
+                      int fetchRetryBaseMs, int fetchTimeoutMs, int urlSeconds) {
   }
 
   /** Loads defaults, {@code conf/config.json} (if present), then the process environment. */
@@ -214,6 +223,9 @@ public record Config(
         new Fanout(v.integer("FANOUT_BLOCK_MS"), v.integer("FANOUT_BATCH")),
         new Inbox(v.integer("COUNT_CAP"), v.integer("LABEL_PROBE_MAX"), v.integer("SEARCH_SHORT_WINDOW"),
             v.integer("EXPORT_FETCH")),
+        new Media(v.integer("MEDIA_MAX_BYTES"), v.integer("MEDIA_FETCH_CONCURRENCY"), v.integer("MEDIA_FETCH_POLL_MS"),
+            v.integer("MEDIA_FETCH_LEASE_MS"), v.integer("MEDIA_FETCH_MAX_ATTEMPTS"), v.integer("MEDIA_FETCH_RETRY_BASE_MS"),
+            v.integer("MEDIA_FETCH_TIMEOUT_MS"), v.integer("MEDIA_URL_SECONDS")),
         new Network(v.text("BIND_ADDRESS"), clients, metricsToken, v.integerOrNull("METRICS_PORT"), v.text("METRICS_BIND_ADDRESS")),
         v.text("NODE_ID"));
   }

@@ -135,6 +135,15 @@ public final class Settings {
     integer("BRIDGE_MAX_UNREGISTERED_PER_ADDRESS", 100, 1, Integer.MAX_VALUE);
     integer("FANOUT_BLOCK_MS", 2_000, 10, 60_000);
     integer("FANOUT_BATCH", 500, 1, 100_000);
+    // media
+    integer("MEDIA_MAX_BYTES", 100 * 1024 * 1024, 1024, Integer.MAX_VALUE);
+    integer("MEDIA_FETCH_CONCURRENCY", 4, 1, 256);
+    integer("MEDIA_FETCH_POLL_MS", 1000, 10, 3_600_000);
+    integer("MEDIA_FETCH_LEASE_MS", 600_000, 1000, 86_400_000);
+    integer("MEDIA_FETCH_MAX_ATTEMPTS", 6, 1, 1000);
+    integer("MEDIA_FETCH_RETRY_BASE_MS", 2000, 1, 3_600_000);
+    integer("MEDIA_FETCH_TIMEOUT_MS", 30_000, 100, 3_600_000);
+    integer("MEDIA_URL_SECONDS", 600, 10, 86_400);
     // inbox API
     integer("COUNT_CAP", 10_000, 1, 10_000_000);
     integer("LABEL_PROBE_MAX", 5000, 1, 10_000_000);

@@ -107,6 +107,15 @@ final class InboundSql {
       ON CONFLICT (channel_id, external_id) WHERE external_id IS NOT NULL DO NOTHING
       RETURNING """ + " " + Views.MESSAGE_COLUMNS;
 
+  /** One fetch per attachment the processor marked {@code status: pending}; {@code idx} is its place in the array. */
+  static final String ENQUEUE_MEDIA = """
+      INSERT INTO media_fetches (account_id, message_id, idx)
+      SELECT m.account_id, m.id, (a.ord - 1)::int
+        FROM messages m, jsonb_array_elements(m.attachments) WITH ORDINALITY AS a(att, ord)
+       WHERE m.id = ANY($1::bigint[]) AND a.att->>'status' = 'pending'
+      ON CONFLICT (message_id, idx) DO NOTHING
+      """;
+
   /** Times never move backwards (GREATEST ignores NULL). */
   static final String UPDATE_CONVERSATIONS = """
       UPDATE conversations c

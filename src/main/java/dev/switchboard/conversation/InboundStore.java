@@ -45,9 +45,10 @@ public final class InboundStore {
 
   /**
    * What a batch stored: rows done and failed, the new customer messages (for the hooks after the
-   * commit), and the items it could not read (for the one-item pass, which marks its row itself).
+   * commit), the items it could not read (for the one-item pass, which marks its row itself) and
+   * how many messages it queued media downloads for (to wake the fetcher).
    */
-  public record Outcome(int done, int failed, List<Inbound> inbound, List<String> unreadable) {
+  public record Outcome(int done, int failed, List<Inbound> inbound, List<String> unreadable, int mediaQueued) {
   }
 
   /**
@@ -122,7 +123,7 @@ public final class InboundStore {
           return hooks.inTransaction(events, b.inbound);
         })
         .compose(v -> events.write())
-        .map(v -> new Outcome(ok.size(), failedIds.size(), b.inbound, List.copyOf(b.partlyFailed.values())));
+        .map(v -> new Outcome(ok.size(), failedIds.size(), b.inbound, List.copyOf(b.partlyFailed.values()), b.withMedia.size()));
   }
 
   /** A raw row whatever its status; empty when there is none. */
@@ -158,7 +159,7 @@ public final class InboundStore {
           return hooks.inTransaction(events, b.inbound);
         })
         .compose(v -> events.write())
-        .map(v -> new Outcome(0, 0, b.inbound, List.copyOf(b.partlyFailed.values())));
+        .map(v -> new Outcome(0, 0, b.inbound, List.copyOf(b.partlyFailed.values()), b.withMedia.size()));
   }
 
   /** Marks a row done, or failed with {@code error} when some of its items could not be stored. */
@@ -232,6 +233,8 @@ public final class InboundStore {
     final Map<String, ConvInfo> convByContactKey = new HashMap<>();
     final List<Inbound> inbound = new ArrayList<>();
     final List<Event> messageEvents = new ArrayList<>();
+    /** Messages this batch inserted with attachments to fetch. */
+    final List<Long> withMedia = new ArrayList<>();
     final Map<Long, Long> createdConversations = new LinkedHashMap<>();
     final Map<Long, Long> updatedConversations = new LinkedHashMap<>();
     final Map<Long, Long> changedContacts = new LinkedHashMap<>();
@@ -281,6 +284,7 @@ public final class InboundStore {
       return timed("contacts", this::contacts)
           .compose(v -> timed("conversations", this::conversations))
           .compose(v -> timed("messages", this::insertMessages))
+          .compose(v -> timed("media", this::enqueueMedia))
           .compose(v -> timed("statuses", this::statuses))
           .compose(v -> timed("watermarks", this::watermarks))
           .compose(v -> timed("deletions", this::deletions))
@@ -534,7 +538,7 @@ public final class InboundStore {
         ty[i] = e.echo() ? "echo" : "incoming";
         ct[i] = e.contentType();
         tx2[i] = e.text();
-        att[i] = e.attachments() == null ? "[]" : e.attachments().encode();
+        att[i] = e.attachments() == null ? "[]" : MediaMarks.pending(m.ctx().channel().platform(), e.echo(), e.attachments()).encode();
         rw[i] = e.raw() == null ? null : e.raw().encode();
         st[i] = e.echo() ? "external" : "contact";
         s[i] = e.echo() ? "sent" : "received";
@@ -550,6 +554,14 @@ public final class InboundStore {
       return tx.preparedQuery(InboundSql.INSERT_MESSAGES)
           .execute(Tuple.from(new Object[] {a, cv, ch, d, ty, ct, tx2, att, rw, st, s, ext, rt, ts, pl}))
           .compose(rows -> afterInsert(rows, byExt));
+    }
+
+    /** Queues the download of every attachment marked pending; the fetcher of any node does it after the commit. */
+    private Future<Void> enqueueMedia() {
+      if (withMedia.isEmpty()) {
+        return Future.succeededFuture();
+      }
+      return tx.preparedQuery(InboundSql.ENQUEUE_MEDIA).execute(Tuple.of((Object) withMedia.toArray(new Long[0]))).mapEmpty();
     }
 
     private ConvInfo conv(Msg m) {
@@ -591,6 +603,9 @@ public final class InboundStore {
         }
         JsonObject view = Views.message(r);
         messageEvents.add(Event.messageCreated(r.getLong("account_id"), convId, view));
+        if (MediaMarks.hasPending(view.getJsonArray("attachments"))) {
+          withMedia.add(r.getLong("id"));
+        }
       }
       if (times.isEmpty()) {
         return Future.succeededFuture();

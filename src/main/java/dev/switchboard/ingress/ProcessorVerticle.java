@@ -274,6 +274,9 @@ public final class ProcessorVerticle extends VerticleBase {
       return;
     }
     events.committed();
+    if (o.mediaQueued() > 0) {
+      vertx.eventBus().send(Bus.MEDIA_PENDING, null);
+    }
     try {
       services.inboundHooks().afterCommit(o.inbound());
     } catch (RuntimeException e) {

@@ -1,6 +1,7 @@
 package dev.switchboard.outbound;
 
 import dev.switchboard.common.Actor;
+import dev.switchboard.media.MediaLimits;
 import dev.switchboard.channel.Sender;
 import dev.switchboard.common.ApiException;
 import dev.switchboard.common.Services;
@@ -55,6 +56,10 @@ public final class Outbox {
                 Instant lastInboundAt, Map<String, String> fields, String waId, Instant adReferralAt) {
   }
 
+  /** A conversation to send to, with the request's attachments as they will be stored. */
+  private record Resolved(Target target, List<Sender.Attachment> attachments) {
+  }
+
   /** One Graph-sized piece of a request: a text, or one attachment (with the text as caption). */
   record Unit(String text, Sender.Attachment attachment) {
   }
@@ -103,8 +108,11 @@ public final class Outbox {
 
   /** An agent's reply or note (the API path): idempotent by key, window-checked, split per Graph call. */
   Future<Posted> post(long accountId, Actor actor, long conversationId, String type, String text,
-                      List<Sender.Attachment> attachments, String idempotencyKey) {
-    return keyed(accountId, conversationId, idempotencyKey, tx -> target(tx, conversationId, accountId).compose(t -> {
+                      List<Sender.Attachment> given, String idempotencyKey) {
+    return keyed(accountId, conversationId, idempotencyKey, tx -> target(tx, conversationId, accountId)
+        .compose(target -> kept(tx, target, given).map(list -> new Resolved(target, list))).compose(resolved -> {
+      Target t = resolved.target();
+      List<Sender.Attachment> attachments = resolved.attachments();
       if ("note".equals(type)) {
         JsonArray atts = new JsonArray();
         attachments.forEach(a -> atts.add(a.toJson()));
@@ -130,6 +138,44 @@ public final class Outbox {
       }
       return chain.compose(list -> touch(tx, t.id()).map(v -> list));
     }));
+  }
+
+  /**
+   * Uploaded attachments ({@code mediaId}) with their stored type: the account's own media only
+   * (422 {@code unknown_media}), of a type and size the platform takes (422
+   * {@code unsupported_media} / {@code media_too_large}). WhatsApp only: Messenger's upload API
+   * and Instagram's signed URLs are not built, so those ask for a URL (422).
+   */
+  private Future<List<Sender.Attachment>> kept(SqlConnection tx, Target t, List<Sender.Attachment> attachments) {
+    Future<List<Sender.Attachment>> chain = Future.succeededFuture(new ArrayList<>());
+    for (int i = 0; i < attachments.size(); i++) {
+      Sender.Attachment a = attachments.get(i);
+      int index = i;
+      chain = chain.compose(list -> {
+        if (a.mediaId() == null) {
+          list.add(a);
+          return Future.succeededFuture(list);
+        }
+        if (!"whatsapp".equals(t.platform())) {
+          return Future.failedFuture(ApiException.unprocessable("unsupported_media",
+              "uploaded files can be sent to WhatsApp only for now; give " + t.platform() + " an https URL"));
+        }
+        return tx.preparedQuery(OutboxSql.KEPT_MEDIA).execute(Tuple.of(Long.parseLong(a.mediaId()), t.accountId())).compose(rows -> {
+          if (rows.size() == 0) {
+            return Future.failedFuture(ApiException.unprocessable("unknown_media",
+                "attachments[" + index + "].mediaId names no media of this account"));
+          }
+          Row r = rows.iterator().next();
+          var refused = MediaLimits.check(t.platform(), r.getString("mime_type"), r.getLong("size"), services.config().media().maxBytes());
+          if (refused != null) {
+            return Future.failedFuture(ApiException.unprocessable(refused.code(), refused.getMessage()));
+          }
+          list.add(new Sender.Attachment(null, r.getString("mime_type"), a.filename(), a.mediaId(), null));
+          return Future.succeededFuture(list);
+        });
+      });
+    }
+    return chain;
   }
 
   /** A WhatsApp template (allowed whatever the window): stored with its rendered body, then sent. */

@@ -64,6 +64,9 @@ final class OutboxSql {
    * claiming are skipped; an expired lease is claimable again. {@code previous_claim} is set
    * when this claim takes over an expired lease (the send may or may not have happened).
    */
+  /** Kept media of the account (sealed), for a reply that attaches an upload. */
+  static final String KEPT_MEDIA = "SELECT mime_type, size FROM media WHERE id = $1 AND account_id = $2 AND sha256 IS NOT NULL";
+
   static final String CLAIM = """
       UPDATE messages m
          SET claimed_by = $1, claim_expires_at = now() + ($2 * interval '1 millisecond'), attempts = m.attempts + 1

@@ -155,6 +155,15 @@ public final class SendRoutes {
       if (!(raw.getValue(i) instanceof JsonObject a)) {
         throw ApiException.badRequest("invalid_field", "attachments[" + i + "] must be an object");
       }
+      if (a.containsKey("mediaId")) {
+        // an upload (POST /media): its type and size are the store's, checked when the reply is queued
+        String id = Bodies.string(a, "mediaId", true);
+        if (Ids.tryParse(id) == null) {
+          throw ApiException.badRequest("invalid_field", "attachments[" + i + "].mediaId must be the id POST /media answered");
+        }
+        out.add(new Sender.Attachment(null, null, Bodies.string(a, "filename", false), id, null));
+        continue;
+      }
       String url = Bodies.string(a, "url", true);
       if (!url.startsWith("https://") && !url.startsWith("http://")) {
         throw ApiException.badRequest("invalid_field", "attachments[" + i + "].url must be an http(s) URL");

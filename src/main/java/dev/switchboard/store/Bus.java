@@ -30,4 +30,6 @@ public final class Bus {
   public static final String RAW_STORED = "switchboard.raw.stored";
   /** Nudges the send pipeline: pending outbound messages were committed. */
   public static final String OUTBOUND_PENDING = "switchboard.outbound.pending";
+  /** Local nudge: media downloads were queued (the processor committed messages with attachments). */
+  public static final String MEDIA_PENDING = "switchboard.media.pending";
 }

@@ -253,8 +253,18 @@ class ProcessorTest {
     assertThat(image.get("content_type")).isEqualTo("image");
     assertThat(image.get("text")).isEqualTo("The box arrived damaged");
     JsonObject att = new JsonArray((String) image.get("attachments")).getJsonObject(0);
-    assertThat(att.getString("mediaId")).isEqualTo("1298745530012345");
+    // WhatsApp's id is kept for the fetch; mediaId is Switchboard's once the bytes are kept
+    assertThat(att.getString("metaMediaId")).isEqualTo("1298745530012345");
+    assertThat(att.containsKey("mediaId")).isFalse();
+    // queued with the message; this node's fetcher may already be at it (this class has no Graph fake)
+    assertThat(att.getString("status")).isIn("pending", "failed");
     assertThat(att.getString("mimeType")).isEqualTo("image/jpeg");
+    assertThat(Db.count(db, "SELECT count(*) FROM media_fetches WHERE message_id = " + image.get("id") + " AND idx = 0")).isEqualTo(1);
+    // a document is queued too; an interactive reply has nothing to fetch
+    assertThat(Db.count(db, "SELECT count(*) FROM media_fetches f JOIN messages m ON m.id = f.message_id WHERE m.external_id = ?",
+        firstId("whatsapp_document.json", "messages"))).isEqualTo(1);
+    assertThat(Db.count(db, "SELECT count(*) FROM media_fetches f JOIN messages m ON m.id = f.message_id WHERE m.external_id = ?",
+        firstId("whatsapp_interactive_button_reply.json", "messages"))).isZero();
 
     Map<String, Object> doc = message(wa, firstId("whatsapp_document.json", "messages"));
     assertThat(doc.get("content_type")).isEqualTo("document");

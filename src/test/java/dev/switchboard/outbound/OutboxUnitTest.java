@@ -1,5 +1,7 @@
 package dev.switchboard.outbound;
 
+import dev.switchboard.common.Backoff;
+
 import dev.switchboard.channel.Sender;
 import dev.switchboard.common.ApiException;
 import io.vertx.core.json.JsonArray;

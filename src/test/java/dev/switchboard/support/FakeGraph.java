@@ -57,6 +57,21 @@ public final class FakeGraph implements AutoCloseable {
   /** A WABA's phone-number ids, in the order Graph lists them. */
   private final Map<String, List<String>> wabaNumbers = new ConcurrentHashMap<>();
 
+  /**
+   * A WhatsApp media object: what {@code GET /{media-id}} announces (sha256, file_size) may be set
+   * apart from the bytes the download URL serves, to play a corrupted or growing download.
+   */
+  public record Media(String token, byte[] bytes, String mimeType, String sha256, long fileSize) {
+  }
+
+  private final Map<String, Media> media = new ConcurrentHashMap<>();
+  /** Download links Meta no longer serves (WhatsApp media ids, CDN paths). */
+  private final java.util.Set<String> expired = ConcurrentHashMap.newKeySet();
+  /** WhatsApp media whose download answers only after this many ms (a slow CDN). */
+  private final Map<String, Long> slow = new ConcurrentHashMap<>();
+  /** Messenger and Instagram CDN files by path. */
+  private final Map<String, Media> cdn = new ConcurrentHashMap<>();
+
   private FakeGraph(Vertx vertx) {
     this.vertx = vertx;
     this.server = vertx.createHttpServer().requestHandler(this::handle);
@@ -114,6 +129,96 @@ public final class FakeGraph implements AutoCloseable {
     return this;
   }
 
+  /** A WhatsApp media object the token may read, announced with the bytes' own sha256 and size. */
+  public FakeGraph media(String token, String mediaId, byte[] bytes, String mimeType) {
+    return media(mediaId, new Media(token, bytes, mimeType, sha256Hex(bytes), bytes.length));
+  }
+
+  public FakeGraph media(String mediaId, Media m) {
+    media.put(mediaId, m);
+    return this;
+  }
+
+  /** The media's download answers after {@code delayMs}, as a slow CDN does. */
+  public FakeGraph slow(String mediaId, long delayMs) {
+    slow.put(mediaId, delayMs);
+    return this;
+  }
+
+  /** The media's download link answers 404 from now on, as Meta's does once it expired. */
+  public FakeGraph expire(String mediaIdOrCdnPath) {
+    expired.add(mediaIdOrCdnPath);
+    return this;
+  }
+
+  /** A file on the Messenger/Instagram CDN; answers its URL (signed-looking, as Meta's are). */
+  public String cdnFile(String name, byte[] bytes, String mimeType) {
+    cdn.put("/cdn/v/t1.15752-9/" + name, new Media(null, bytes, mimeType, null, bytes.length));
+    return "http://127.0.0.1:" + server.actualPort() + "/cdn/v/t1.15752-9/" + name + "?_nc_cat=1&oh=00_fake&oe=69AB1234";
+  }
+
+  public static String sha256Hex(byte[] bytes) {
+    try {
+      return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * Media as Meta serves it: {@code GET /{media-id}} with a token that may read it answers the
+   * media URL object (else Graph's unknown-object error); the URL, fetched with that token as
+   * bearer, answers the bytes with their type, and 404 once expired or without the token.
+   * Messenger/Instagram CDN links need no token and answer 403 once expired (their signature
+   * ran out). False for other requests.
+   */
+  private boolean serveMedia(HttpServerRequest req, Call call) {
+    String raw = req.path();
+    if (raw.startsWith("/whatsapp_business/attachments")) {
+      String mid = query(call, "mid");
+      Media m = mid == null ? null : media.get(mid);
+      String auth = call.headers().get("authorization");
+      if (m == null || expired.contains(mid) || auth == null || !auth.equals("Bearer " + m.token())) {
+        req.response().setStatusCode(404).putHeader("Content-Type", "text/html").end("<html><body>Not Found</body></html>");
+      } else {
+        Runnable send = () -> req.response().putHeader("Content-Type", m.mimeType()).end(Buffer.buffer(m.bytes()));
+        Long delay = slow.get(mid);
+        if (delay != null) {
+          vertx.setTimer(delay, t -> send.run());
+        } else {
+          send.run();
+        }
+      }
+      return true;
+    }
+    if (raw.startsWith("/cdn/")) {
+      Media m = cdn.get(raw);
+      if (m == null || expired.contains(raw)) {
+        req.response().setStatusCode(403).putHeader("Content-Type", "text/plain").end("URL signature expired");
+      } else {
+        req.response().putHeader("Content-Type", m.mimeType()).end(Buffer.buffer(m.bytes()));
+      }
+      return true;
+    }
+    java.util.regex.Matcher id = OBJECT.matcher(call.path());
+    Media m = "GET".equals(call.method()) && id.matches() && id.group(2) == null ? media.get(id.group(1)) : null;
+    if (m == null) {
+      return false;
+    }
+    String auth = call.headers().get("authorization");
+    Answer a;
+    if (!("Bearer " + m.token()).equals(auth)) {
+      a = unknownObject("GET", id.group(1));
+    } else {
+      a = Answer.json(200, new JsonObject().put("messaging_product", "whatsapp")
+          .put("url", "http://127.0.0.1:" + server.actualPort() + "/whatsapp_business/attachments/?mid=" + id.group(1)
+              + "&ext=1767612701&hash=ATv_FAKEHASH")
+          .put("mime_type", m.mimeType()).put("sha256", m.sha256()).put("file_size", m.fileSize()).put("id", id.group(1)));
+    }
+    req.response().setStatusCode(a.status()).putHeader("Content-Type", "application/json").end(a.body());
+    return true;
+  }
+
   public List<Call> calls() {
     return new ArrayList<>(calls);
   }
@@ -134,6 +239,10 @@ public final class FakeGraph implements AutoCloseable {
     defaults.clear();
     owned.clear();
     wabaNumbers.clear();
+    media.clear();
+    expired.clear();
+    slow.clear();
+    cdn.clear();
   }
 
   private void handle(HttpServerRequest req) {
@@ -144,6 +253,9 @@ public final class FakeGraph implements AutoCloseable {
       Call call = new Call(req.method().name(), path, req.query(), headers, buf.toString());
       calls.add(call);
       arrivals.add(call);
+      if (serveMedia(req, call)) {
+        return;
+      }
       Answer refused = whatsappAddressing(call);
       Answer a = refused != null ? refused : pick(call);
       Runnable reply = () -> req.response().setStatusCode(a.status())

@@ -1,16 +1,16 @@
-package dev.switchboard.outbound;
+package dev.switchboard.common;
 
 import java.util.concurrent.ThreadLocalRandom;
 
-/** Exponential backoff with jitter for Graph retries: base * 2^(attempt-1), capped, then 50-100% of it. */
-final class Backoff {
+/** Exponential backoff with jitter for retries (sends, media downloads): base * 2^(attempt-1), capped, then 50-100% of it. */
+public final class Backoff {
 
-  static final long MAX_MS = 60_000;
+  public static final long MAX_MS = 60_000;
 
   private Backoff() {
   }
 
-  static long delayMs(long baseMs, int attempt) {
+  public static long delayMs(long baseMs, int attempt) {
     long exp = baseMs << Math.min(Math.max(attempt - 1, 0), 20);
     long capped = Math.min(Math.max(exp, 1), MAX_MS);
     // jitter spreads retries of a burst that failed together (nodes retrying in lockstep re-trigger the limit)

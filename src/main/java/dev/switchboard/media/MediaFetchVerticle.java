@@ -1,0 +1,261 @@
+package dev.switchboard.media;
+
+import dev.switchboard.channel.GraphClient;
+import dev.switchboard.channel.GraphErrors;
+import dev.switchboard.common.Backoff;
+import dev.switchboard.common.Services;
+import dev.switchboard.config.Config;
+import dev.switchboard.conversation.TxEvents;
+import dev.switchboard.conversation.Views;
+import dev.switchboard.events.Event;
+import dev.switchboard.store.Bus;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * The media fetcher, one per node: claims due rows of the {@code media_fetches} queue with a
+ * lease (FOR UPDATE SKIP LOCKED, so every node works on it and each row goes to one), downloads
+ * the bytes outside any transaction of the processor, keeps them in the {@link MediaStore} and,
+ * in the transaction that records the result, marks the message's attachment {@code ready} or
+ * {@code failed} and publishes {@code message.updated}. Retryable failures (5xx, no answer, a
+ * checksum mismatch) back off and stay pending; after {@code MEDIA_FETCH_MAX_ATTEMPTS} they fail.
+ */
+public final class MediaFetchVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(MediaFetchVerticle.class);
+
+  /** What the inbox shows when Meta no longer has the file (the id or CDN link expired). */
+  public static final String EXPIRED = "expired at Meta";
+
+  private final Services services;
+  private final Config.Media config;
+  private final MediaStore store;
+  private final GraphClient graph;
+  private final String owner;
+  private HttpClient http;
+  private MessageConsumer<Object> consumer;
+  private long timer = -1;
+  private boolean stopping;
+  private boolean again;
+  private Future<Void> loop;
+
+  public MediaFetchVerticle(Services services, MediaStore store) {
+    this.services = services;
+    this.config = services.config().media();
+    this.store = store;
+    var g = services.config().graph();
+    this.graph = new GraphClient(services.graph(), g.apiUrl(), g.timeoutMs());
+    this.owner = services.config().nodeId() + "/media/" + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  @Override
+  public Future<?> start() {
+    http = vertx.createHttpClient(new HttpClientOptions()
+        .setConnectTimeout(config.fetchTimeoutMs())
+        .setIdleTimeout(config.fetchTimeoutMs())
+        .setIdleTimeoutUnit(java.util.concurrent.TimeUnit.MILLISECONDS)
+        .setTrustAll(false)
+        .setMaxRedirects(5));
+    consumer = vertx.eventBus().localConsumer(Bus.MEDIA_PENDING, m -> drain());
+    timer = vertx.setPeriodic(config.fetchPollMs(), config.fetchPollMs(), t -> drain());
+    drain();
+    return consumer.completion();
+  }
+
+  /** Lets the downloads in flight finish or fail (their leases hand unfinished ones to any node), claims nothing new. */
+  @Override
+  public Future<?> stop() {
+    stopping = true;
+    vertx.cancelTimer(timer);
+    Future<Void> current = loop == null ? Future.succeededFuture() : loop;
+    return Future.join(consumer.unregister(), current.otherwiseEmpty()).compose(v -> http.close());
+  }
+
+  private void drain() {
+    if (stopping) {
+      return;
+    }
+    if (loop != null && !loop.isComplete()) {
+      again = true;
+      return;
+    }
+    again = false;
+    Promise<Void> done = Promise.promise();
+    loop = done.future();
+    services.pool().preparedQuery(MediaSql.CLAIM)
+        .execute(Tuple.of(owner, config.fetchLeaseMs(), config.fetchConcurrency()))
+        .compose(rows -> {
+          List<Future<Void>> all = new ArrayList<>();
+          for (Row r : rows) {
+            Claim c = Claim.of(r);
+            all.add(fetch(c).recover(err -> {
+              LOG.warn("media fetch {}: bookkeeping failed, the lease hands it back: {}", c.id(), err.toString());
+              return Future.succeededFuture();
+            }));
+          }
+          return Future.join(all).map(v -> rows.size());
+        })
+        .onComplete(ar -> {
+          done.complete();
+          if (ar.failed()) {
+            LOG.warn("media fetch claim failed: {}", ar.cause().toString());
+          } else if (!stopping && (again || ar.result() >= config.fetchConcurrency())) {
+            vertx.runOnContext(v -> drain());
+          }
+        });
+  }
+
+  /** A claimed download. */
+  record Claim(long id, long accountId, long messageId, int idx, int attempts, long conversationId, JsonObject attachment,
+               String platform, String token) {
+    static Claim of(Row r) {
+      Object a = r.getValue("attachment");
+      return new Claim(r.getLong("id"), r.getLong("account_id"), r.getLong("message_id"), r.getInteger("idx"),
+          r.getInteger("attempts"), r.getLong("conversation_id"), a instanceof JsonObject o ? o : new JsonObject(),
+          r.getString("platform"), r.getString("access_token"));
+    }
+  }
+
+  /** Where the bytes are and what Meta said about them. */
+  record Source(String url, String bearer, String mimeType, String sha256, Long size) {
+  }
+
+  private Future<Void> fetch(Claim c) {
+    return source(c)
+        .compose(src -> download(c, src))
+        .compose(blob -> ready(c, blob))
+        .recover(err -> {
+          MediaException e = err instanceof MediaException m ? m
+              : new MediaException("unavailable", "download failed: " + (err.getMessage() == null ? err.getClass().getSimpleName() : err.getMessage()), true);
+          if (e.retryable() && c.attempts() < config.fetchMaxAttempts()) {
+            long delay = Backoff.delayMs(config.fetchRetryBaseMs(), c.attempts());
+            LOG.info("media fetch {} (message {}): attempt {} failed ({}), retrying in {} ms", c.id(), c.messageId(), c.attempts(),
+                e.getMessage(), delay);
+            return services.pool().preparedQuery(MediaSql.RETRY_LATER).execute(Tuple.of(c.id(), owner, e.getMessage(), delay)).mapEmpty();
+          }
+          LOG.info("media fetch {} (message {}) failed: {}", c.id(), c.messageId(), e.getMessage());
+          return failed(c, e.getMessage());
+        });
+  }
+
+  /** WhatsApp: ask Graph for the media's URL, type, sha256 and size. Messenger, Instagram: the CDN URL of the webhook. */
+  private Future<Source> source(Claim c) {
+    JsonObject a = c.attachment();
+    if (!"whatsapp".equals(c.platform())) {
+      String url = a.getString("url");
+      if (url == null) {
+        return Future.failedFuture(new MediaException("expired", "no URL to download", false));
+      }
+      return Future.succeededFuture(new Source(url, null, null, null, null));
+    }
+    String metaId = a.getString("metaMediaId");
+    if (metaId == null || !metaId.matches("[0-9A-Za-z_.-]{1,128}")) {
+      return Future.failedFuture(new MediaException("expired", "no media id from WhatsApp", false));
+    }
+    return graph.get("/" + metaId, c.token()).compose(r -> {
+      if (!r.ok()) {
+        GraphErrors.GraphError e = r.error();
+        if (e.kind() == GraphErrors.Kind.RETRY) {
+          return Future.failedFuture(new MediaException("unavailable", e.message(), true));
+        }
+        // Graph keeps media 30 days; after that (or for an id it never had) it answers "object does not exist"
+        return Future.failedFuture(new MediaException("expired", e.kind() == GraphErrors.Kind.TOKEN
+            ? "the channel's token was refused: " + e.message() : EXPIRED, false));
+      }
+      JsonObject b = r.body();
+      String url = b.getValue("url") instanceof String u ? u : null;
+      if (url == null) {
+        return Future.failedFuture(new MediaException("expired", EXPIRED, false));
+      }
+      Long size = b.getValue("file_size") instanceof Number n ? n.longValue() : null;
+      String sha = b.getValue("sha256") instanceof String s && !s.isBlank() ? s : a.getString("sha256");
+      String mime = b.getValue("mime_type") instanceof String m ? m : null;
+      return Future.succeededFuture(new Source(url, c.token(), mime, sha, size));
+    });
+  }
+
+  private Future<MediaStore.Blob> download(Claim c, Source src) {
+    long limit = config.maxBytes();
+    if (src.size() != null && src.size() > limit) {
+      return Future.failedFuture(MediaException.tooLarge(limit));
+    }
+    RequestOptions req;
+    try {
+      req = new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(src.url()).setFollowRedirects(true)
+          .setConnectTimeout(config.fetchTimeoutMs()).setIdleTimeout(config.fetchTimeoutMs());
+    } catch (RuntimeException e) {
+      return Future.failedFuture(new MediaException("expired", "not a URL: " + e.getMessage(), false));
+    }
+    if (src.bearer() != null) {
+      req.putHeader("Authorization", "Bearer " + src.bearer());
+    }
+    // what WhatsApp announced is the most the download may bring (a longer body is not the file)
+    long max = src.size() != null ? Math.min(limit, src.size()) : limit;
+    return http.request(req).compose(r -> r.send()).compose(resp -> {
+      int st = resp.statusCode();
+      if (st / 100 != 2) {
+        resp.request().reset();
+        // an expired CDN link answers 403 (signature expired) or 404/410
+        boolean gone = st == 403 || st == 404 || st == 410;
+        return Future.failedFuture(new MediaException(gone ? "expired" : "unavailable",
+            gone ? EXPIRED : "download answered HTTP " + st, !gone));
+      }
+      String length = resp.getHeader("Content-Length");
+      if (length != null && length.matches("[0-9]{1,19}") && Long.parseLong(length) > max) {
+        resp.request().reset();
+        return Future.failedFuture(MediaException.tooLarge(limit));
+      }
+      String mime = MediaTypes.clean(src.mimeType() != null ? src.mimeType() : resp.getHeader("Content-Type"));
+      return store.put(c.accountId(), resp, mime, max, src.sha256())
+          .onFailure(err -> resp.request().reset());
+    }).recover(err -> {
+      if (err instanceof MediaException m && "too_large".equals(m.code())) {
+        return Future.failedFuture(MediaException.tooLarge(limit));
+      }
+      return Future.failedFuture(err);
+    });
+  }
+
+  private Future<Void> ready(Claim c, MediaStore.Blob blob) {
+    JsonObject patch = new JsonObject().put("status", "ready").put("mediaId", String.valueOf(blob.id()))
+        .put("mimeType", blob.mimeType()).put("size", blob.size());
+    return record(c, "done", null, patch);
+  }
+
+  private Future<Void> failed(Claim c, String reason) {
+    return record(c, "failed", reason, new JsonObject().put("status", "failed").put("reason", reason));
+  }
+
+  /** Ends the fetch and updates the attachment in one transaction, with its message.updated. */
+  private Future<Void> record(Claim c, String status, String error, JsonObject patch) {
+    return TxEvents.inTransaction(services, events -> events.conn().preparedQuery(MediaSql.FINISH)
+        .execute(Tuple.of(c.id(), owner, status, error))
+        .compose(held -> held.size() == 0
+            // the lease ran out and another node has it now: its result counts
+            ? Future.succeededFuture()
+            : events.conn().preparedQuery(MediaSql.PATCH_ATTACHMENT + Views.MESSAGE_COLUMNS)
+                .execute(Tuple.of(c.messageId(), c.idx(), patch))
+                .map(rows -> {
+                  for (Row r : rows) {
+                    events.add(Event.messageUpdated(c.accountId(), c.conversationId(), Views.message(r)));
+                  }
+                  return null;
+                }))
+        .mapEmpty());
+  }
+}

@@ -1,0 +1,179 @@
+package dev.switchboard.web;
+
+import dev.switchboard.support.Requires;
+import dev.switchboard.support.Webhooks;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import javax.imageio.ImageIO;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@DisplayName("Customers' media in the inbox, in headless Chromium")
+class MediaBrowserIT {
+
+  @RegisterExtension
+  static final Requires CHROMIUM = Browser.REQUIRED;
+
+  @RegisterExtension
+  final ScreenshotOnFailure onFailure = new ScreenshotOnFailure(() -> page);
+
+  static final String TOKEN = "token-" + Webhooks.WA_PHONE_NUMBER_ID;
+  static BrowserFixture f;
+  static Browser page;
+
+  @BeforeAll
+  static void start() {
+    f = new BrowserFixture(new JsonObject().put("MEDIA_FETCH_POLL_MS", 50).put("MEDIA_FETCH_MAX_ATTEMPTS", 1));
+    page = f.browser().login(f.account.adminEmail(), f.account.password());
+  }
+
+  @AfterAll
+  static void stop() {
+    if (f != null) {
+      f.close();
+    }
+  }
+
+  /** A real PNG (a product photo stand-in), so the browser decodes it. */
+  static byte[] png(int w, int hgt) {
+    BufferedImage img = new BufferedImage(w, hgt, BufferedImage.TYPE_INT_RGB);
+    Graphics2D g = img.createGraphics();
+    g.setColor(new Color(0xE8, 0xED, 0xFF));
+    g.fillRect(0, 0, w, hgt);
+    g.setColor(new Color(0x3B, 0x5B, 0xDB));
+    g.fillRect(w / 6, hgt / 4, w * 2 / 3, hgt / 2);
+    g.setColor(Color.RED);
+    g.drawLine(w / 6, hgt / 4, w * 5 / 6, hgt * 3 / 4);
+    g.dispose();
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try {
+      ImageIO.write(img, "png", out);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toByteArray();
+  }
+
+  static void whatsappMedia(String from, String name, String type, String mediaId, String mime, String filename) {
+    JsonObject body = Webhooks.whatsappMessage("whatsapp_image.json", from, name, Webhooks.wamid(), Instant.now(), m -> {
+      JsonObject media = m.remove("image") instanceof JsonObject o ? o : new JsonObject();
+      media.put("id", mediaId).put("mime_type", mime);
+      if (!"image".equals(type)) {
+        media.remove("caption");
+      }
+      if (filename != null) {
+        media.put("filename", filename);
+      }
+      if ("audio".equals(type)) {
+        media.put("voice", true);
+      }
+      m.put("type", type).put(type, media);
+    });
+    Webhooks.post(f.http, "whatsapp", body);
+  }
+
+  @Test
+  @DisplayName("a customer's photo shows Loading…, then the thumbnail live, opening large; a voice note gets a player, a PDF a card, an expired one a clear failure")
+  void inboundMedia() {
+    page.open("/");
+    page.waitUntil("the inbox", () -> page.visible("agent-name"));
+    page.waitLive();
+    byte[] photo = png(640, 400);
+    f.graph.media(TOKEN, "7000000000001", photo, "image/png").slow("7000000000001", 2_500);
+    whatsappMedia("14155557001", "Mara Photo", "image", "7000000000001", "image/png", null);
+    page.click("tab-all");
+    page.waitUntil("the customer in the list", () -> page.listed("Mara Photo"));
+    page.openConversation("Mara Photo");
+    page.waitUntil("Loading… while the download runs", () -> page.visible("media-loading"));
+    assertThat(page.text("media-loading")).startsWith("Loading");
+    page.screenshot("media-01-loading");
+
+    // ready arrives as message.updated: the thumbnail appears without a reload, decoded by the browser
+    page.waitUntil("the decoded thumbnail", () -> Boolean.TRUE.equals(page.js(
+        "const i = document.querySelector(\"[data-testid='media-image']\"); return !!i && i.complete && i.naturalWidth === 640;")));
+    assertThat(page.visible("media-loading")).isFalse();
+    String src = page.el("media-image").getAttribute("src");
+    assertThat(src).contains("/media/").contains("&s=");
+    page.screenshot("media-02-photo");
+    page.click("media-image");
+    page.waitUntil("the lightbox", () -> page.visible("lightbox"));
+    assertThat(page.js("return document.querySelector(\"[data-testid='lightbox'] img\").naturalWidth")).isEqualTo(640L);
+    page.screenshot("media-03-lightbox");
+    page.js("document.querySelector(\"[data-testid='lightbox']\").close()");
+    page.waitUntil("the lightbox closed", () -> !page.visible("lightbox"));
+
+    f.graph.media(TOKEN, "7000000000002", new byte[] {'O', 'g', 'g', 'S', 0, 2, 0, 0}, "audio/ogg");
+    whatsappMedia("14155557001", "Mara Photo", "audio", "7000000000002", "audio/ogg; codecs=opus", null);
+    page.waitUntil("the voice note's player", () -> page.visible("media-audio")
+        && String.valueOf(page.el("media-audio").getAttribute("src")).contains("/media/"));
+
+    byte[] pdf = "%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    f.graph.media(TOKEN, "7000000000003", pdf, "application/pdf");
+    whatsappMedia("14155557001", "Mara Photo", "document", "7000000000003", "application/pdf", "invoice-1042.pdf");
+    page.waitUntil("the document card", () -> page.visible("media-download")
+        && String.valueOf(page.el("media-download").getAttribute("href")).contains("/media/"));
+    assertThat(page.text("media-name")).isEqualTo("invoice-1042.pdf");
+    assertThat(page.text("media-size")).isEqualTo(pdf.length + " B");
+
+    f.graph.media(TOKEN, "7000000000004", photo, "image/png").expire("7000000000004");
+    whatsappMedia("14155557001", "Mara Photo", "image", "7000000000004", "image/png", null);
+    page.waitUntil("the failed photo", () -> page.visible("media-failed"));
+    assertThat(page.text("media-failed")).contains("expired at Meta");
+    page.screenshot("media-04-thread");
+  }
+
+  @Test
+  @DisplayName("a PDF dropped on the composer uploads and is sent to WhatsApp by id; an SVG from the file picker is refused on its own chip")
+  void sendFiles() throws IOException {
+    f.graph.respond("POST", "/" + Webhooks.WA_PHONE_NUMBER_ID + "/media",
+        dev.switchboard.support.FakeGraph.Answer.ok("upload_response_whatsapp_media.json"));
+    page.open("/");
+    page.waitUntil("the inbox", () -> page.visible("agent-name"));
+    page.waitLive();
+    Webhooks.whatsappText(f.http, "14155557002", "Noor Files", "Can you send the invoice?");
+    page.click("tab-all");
+    page.waitUntil("the customer in the list", () -> page.listed("Noor Files"));
+    page.openConversation("Noor Files");
+    page.waitUntil("the composer", () -> page.visible("file-button"));
+
+    page.js("const dt = new DataTransfer();"
+        + "dt.items.add(new File(['%PDF-1.4\\n1 0 obj <<>> endobj\\n%%EOF\\n'], 'invoice-1042.pdf', {type: 'application/pdf'}));"
+        + "document.querySelector('#composer').dispatchEvent(new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true}));");
+    page.waitUntil("the uploaded file's chip", () -> page.all("[data-testid='attachment-chip']").stream()
+        .anyMatch(e -> e.getText().startsWith("invoice-1042.pdf") && !e.getText().contains("uploading")));
+
+    java.nio.file.Path svg = java.nio.file.Files.createTempFile("logo", ".svg");
+    java.nio.file.Files.writeString(svg, "<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>");
+    page.driver.findElement(Browser.tid("file-input")).sendKeys(svg.toString());
+    page.waitUntil("the refused file's chip", () -> page.visible("attachment-error"));
+    assertThat(page.text("attachment-error")).contains("does not take image/svg+xml");
+    page.screenshot("media-05-composer");
+
+    page.type("composer-text", "Here it is");
+    page.click("send-button");
+    var sends = page.waitFor("the document at the Graph API", () -> {
+      var c = f.graph.calls("POST", "/" + Webhooks.WA_PHONE_NUMBER_ID + "/messages").stream()
+          .filter(x -> x.body().contains("\"document\"")).toList();
+      return c.isEmpty() ? null : c;
+    });
+    JsonObject doc = sends.get(0).json().getJsonObject("document");
+    assertThat(doc.getString("id")).isEqualTo("1402938475610293");
+    assertThat(doc.getString("filename")).isEqualTo("invoice-1042.pdf");
+    assertThat(f.graph.calls("POST", "/" + Webhooks.WA_PHONE_NUMBER_ID + "/media").get(0).body()).contains("%PDF-1.4");
+    page.waitUntil("the sent document in the thread", () -> page.all("[data-testid='media-name']").stream()
+        .anyMatch(e -> e.getText().equals("invoice-1042.pdf")));
+    java.nio.file.Files.deleteIfExists(svg);
+  }
+}
