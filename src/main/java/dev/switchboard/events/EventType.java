@@ -12,7 +12,9 @@ public enum EventType {
   /** An agent read a conversation up to a message: the agent's other tabs follow. */
   CONVERSATION_READ("conversation.read"),
   CONTACT_UPDATED("contact.updated"),
-  CHANNEL_UPDATED("channel.updated");
+  CHANNEL_UPDATED("channel.updated"),
+  /** An admin renamed, merged or deleted a label or a field name on every contact of the account. */
+  NAMES_CHANGED("names.changed");
 
   private final String wire;
 
