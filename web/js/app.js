@@ -795,6 +795,13 @@ function onEvent(ev) {
       refreshNames();
       break;
     }
+    case 'names.changed': {
+      // a label or field renamed, merged or deleted on every contact: names, rows and the open contact are read again
+      refreshNames();
+      reloadLists(true);
+      if (S.settings === 'labels' || S.settings === 'fields') renderSettings(S.settings);
+      break;
+    }
     case 'conversation.read': {
       // this agent read it in another tab, or the agent whose reading counts for everyone did
       const c = convId ? (S.convs.get(convId) || (convId === S.selectedId ? currentConversation() : null)) : null;

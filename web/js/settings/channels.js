@@ -1,7 +1,7 @@
 // Settings → Channels: the account's channels, connecting one per platform (the server proves the
 // token with the Graph API first), where Meta must send the webhooks, rename and a new token.
 
-import { h, mount, toast, platformName, platformMark, absoluteTime } from '../dom.js';
+import { h, mount, toast, platformName, platformMark, absoluteTime, relativeTime } from '../dom.js';
 import { api, enc } from '../api.js';
 import { loadReference } from '../app.js';
 import { openModal } from '../newcontact.js';
@@ -82,7 +82,9 @@ function channelCard(ch) {
           ch.wabaId ? ` · WABA ${ch.wabaId}` : '')),
       statusBadge(ch)),
     ch.needsAttention ? h('p', { class: 'blocked', testid: 'channel-attention' }, `Meta said: ${ch.needsAttention}. Give the channel a new token to reconnect it.`) : null,
-    h('p', { class: 'muted set-hint' }, 'Connected ', h('time', { datetime: ch.createdAt, title: absoluteTime(ch.createdAt) }, absoluteTime(ch.createdAt))),
+    h('p', { class: 'muted set-hint' }, 'Connected ', h('time', { datetime: ch.createdAt }, absoluteTime(ch.createdAt)), ' · Last webhook received: ',
+      ch.lastWebhookAt ? h('time', { datetime: ch.lastWebhookAt, testid: 'channel-last-webhook', title: absoluteTime(ch.lastWebhookAt) }, `${relativeTime(ch.lastWebhookAt)}${relativeTime(ch.lastWebhookAt) === 'now' ? '' : ' ago'}`)
+        : h('span', { testid: 'channel-last-webhook' }, 'none yet')),
     h('details', { class: 'set-details' }, h('summary', { testid: 'webhook-toggle' }, 'Webhook settings for Meta'), webhookBlock(ch)),
     h('div', { class: 'set-actions' },
       h('button', { class: 'btn btn-sm', testid: 'channel-rename', onclick: () => openRename(ch) }, 'Rename'),

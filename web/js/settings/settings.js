@@ -1,5 +1,5 @@
-// The settings area, at #/settings/<section>: admins manage channels, agents, teams and saved
-// replies; everyone has their profile. Each section renders itself into the content pane and
+// The settings area, at #/settings/<section>: admins manage channels, agents, teams, saved
+// replies, labels, custom fields and bot flows; everyone has their profile. Each section renders itself into the content pane and
 // reads what it shows from the API again, so two admins' pages meet at the server.
 
 import { h, mount, $ } from '../dom.js';
@@ -8,6 +8,8 @@ import { renderChannels } from './channels.js';
 import { renderAgents, renderTeams } from './people.js';
 import { renderSavedReplies } from './replies.js';
 import { renderProfile } from './profile.js';
+import { renderLabels, renderFields } from './names.js';
+import { renderFlows } from './flows.js';
 
 /** [key, name shown, admins only, render(into)] in the order of the menu. */
 const SECTIONS = [
@@ -15,6 +17,9 @@ const SECTIONS = [
   ['agents', 'Agents', true, renderAgents],
   ['teams', 'Teams', true, renderTeams],
   ['saved-replies', 'Saved replies', true, renderSavedReplies],
+  ['labels', 'Labels', true, renderLabels],
+  ['fields', 'Custom fields', true, renderFields],
+  ['flows', 'Bot flows', true, renderFlows],
   ['profile', 'Profile', false, renderProfile],
 ];
 
