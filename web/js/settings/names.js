@@ -5,7 +5,7 @@
 import { h, mount, toast } from '../dom.js';
 import { api, enc } from '../api.js';
 import { openModal } from '../newcontact.js';
-import { field, errorLine } from './settings.js';
+import { field, errorLine, confirmDelete } from './settings.js';
 
 const KINDS = {
   labels: { one: 'label', intro: 'Labels group contacts; agents add them in the contact pane and filter the list by them. A name differing only in case is the same label.' },
@@ -32,7 +32,7 @@ async function renderNames(into, kind) {
       h('div', { class: 'set-card-title', testid: `${one}-name` }, n.name),
       h('div', { class: 'muted set-hint', testid: `${one}-count` }, `${n.contacts} contact${n.contacts === 1 ? '' : 's'}`)),
     h('button', { class: 'btn btn-sm', testid: `${one}-rename`, 'aria-label': `Rename ${n.name}`, onclick: () => openRename(kind, n, items, again) }, 'Rename'),
-    h('button', { class: 'btn btn-sm', testid: `${one}-delete`, 'aria-label': `Delete ${n.name}`, onclick: () => openDelete(kind, n, again) }, 'Delete')))
+    h('button', { class: 'btn btn-sm', testid: `${one}-delete`, 'aria-label': `Delete ${n.name}`, onclick: () => confirmDelete(`Delete ${one} “${n.name}”?`, `It is removed from ${n.contacts} contact${n.contacts === 1 ? '' : 's'}. This cannot be undone.`, `/${kind}/${enc(n.name)}`, again, `${one}-delete-confirm`) }, 'Delete')))
     : h('p', { class: 'muted' }, `No ${one} is in use.`));
 }
 
@@ -63,16 +63,4 @@ function openRename(kind, n, items, done) {
   }, 'Rename', `${one}-rename-save`);
   name.addEventListener('input', () => { asked = null; modal.querySelector(`[data-testid=${one}-rename-save]`).textContent = 'Rename'; });
   name.select();
-}
-
-function openDelete(kind, n, done) {
-  const { one } = KINDS[kind];
-  const error = errorLine(`${one}-delete-error`);
-  openModal(`Delete ${one} “${n.name}”?`, h('div', {},
-    h('p', {}, `It is removed from ${n.contacts} contact${n.contacts === 1 ? '' : 's'}. This cannot be undone.`), error), async (close) => {
-    try {
-      await api.del(`/${kind}/${enc(n.name)}`);
-      close(); toast(`Deleted “${n.name}”`); done();
-    } catch (e) { error.show(e.message); }
-  }, 'Delete', `${one}-delete-confirm`);
 }

@@ -1,5 +1,6 @@
 // Settings → Agents and Teams: create agents with a first password, change their role, deactivate
-// and reactivate them (the account keeps one active admin); create teams from the agents.
+// and reactivate them (the account keeps one active admin); create teams, rename them and set
+// their members.
 
 import { h, mount, toast, initials } from '../dom.js';
 import { api, enc } from '../api.js';
@@ -90,7 +91,7 @@ export async function renderTeams(into) {
   const list = h('div', { class: 'set-list', testid: 'team-list' }, h('p', { class: 'muted' }, 'Loading…'));
   mount(into,
     h('p', { class: 'muted' }, 'A team is a group conversations can be assigned to.'),
-    h('div', { class: 'set-actions' }, h('button', { class: 'btn btn-primary', testid: 'team-new', onclick: () => openNewTeam(() => renderTeams(into)) }, 'Create team')),
+    h('div', { class: 'set-actions' }, h('button', { class: 'btn btn-primary', testid: 'team-new', onclick: () => openTeam(null, () => renderTeams(into)) }, 'Create team')),
     list);
   let teams; let agents;
   try {
@@ -100,28 +101,33 @@ export async function renderTeams(into) {
     return;
   }
   const nameOf = (id) => (agents.find((a) => String(a.id) === String(id)) || { name: `agent ${id}` }).name;
-  mount(list, teams.length ? teams.map((t) => h('article', { class: 'set-card', testid: 'team-row', dataset: { id: t.id } },
-    h('div', { class: 'set-card-title', testid: 'team-name' }, t.name),
-    h('div', { class: 'muted set-hint', testid: 'team-members' },
-      t.memberIds.length ? t.memberIds.map(nameOf).join(', ') : 'No members')))
+  mount(list, teams.length ? teams.map((t) => h('article', { class: 'set-card set-row', testid: 'team-row', dataset: { id: t.id, name: t.name } },
+    h('div', { class: 'grow' },
+      h('div', { class: 'set-card-title', testid: 'team-name' }, t.name),
+      h('div', { class: 'muted set-hint', testid: 'team-members' },
+        t.memberIds.length ? t.memberIds.map(nameOf).join(', ') : 'No members')),
+    h('button', { class: 'btn btn-sm', testid: 'team-edit', 'aria-label': `Edit ${t.name}`, onclick: () => openTeam(t, () => renderTeams(into)) }, 'Edit')))
     : h('p', { class: 'muted' }, 'No team yet.'));
 }
 
-async function openNewTeam(done) {
-  const agents = ((await api.get('/agents')).items || []).filter((a) => a.active);
-  const name = h('input', { testid: 'nt-name', maxlength: 200, autocomplete: 'off' });
-  const boxes = agents.map((a) => h('input', { type: 'checkbox', value: a.id, testid: 'nt-member', dataset: { email: a.email } }));
+/** Creates a team (team null) or renames it and sets its members. */
+async function openTeam(team, done) {
+  const agents = ((await api.get('/agents')).items || []).filter((a) => a.active || (team && team.memberIds.includes(String(a.id))));
+  const name = h('input', { testid: 'nt-name', maxlength: 200, autocomplete: 'off', value: team ? team.name : '' });
+  const boxes = agents.map((a) => h('input', { type: 'checkbox', value: a.id, testid: 'nt-member', dataset: { email: a.email },
+    checked: !!team && team.memberIds.includes(String(a.id)) }));
   const error = errorLine('nt-error');
-  openModal('Create team', h('div', { class: 'set-form' },
+  openModal(team ? `Edit team “${team.name}”` : 'Create team', h('div', { class: 'set-form' },
     field('Name', name),
     h('fieldset', { class: 'set-fieldset' }, h('legend', {}, 'Members'),
       agents.map((a, i) => h('label', { class: 'check' }, boxes[i], ` ${a.name}`))),
     error), async (close) => {
     if (!name.value.trim()) { error.show('A name is needed.'); return; }
+    const body = { name: name.value.trim(), memberIds: boxes.filter((b) => b.checked).map((b) => b.value) };
     try {
-      await api.post('/teams', { name: name.value.trim(), memberIds: boxes.filter((b) => b.checked).map((b) => b.value) });
-      close(); toast('Team created'); loadReference(); done();
+      if (team) await api.patch(`/teams/${enc(team.id)}`, body); else await api.post('/teams', body);
+      close(); toast(team ? 'Team saved' : 'Team created'); loadReference(); done();
     } catch (e) { error.show(e.message); }
-  }, 'Create', 'nt-save');
+  }, team ? 'Save' : 'Create', 'nt-save');
   name.focus();
 }

@@ -2,8 +2,10 @@
 // replies, labels, custom fields and bot flows; everyone has their profile. Each section renders itself into the content pane and
 // reads what it shows from the API again, so two admins' pages meet at the server.
 
-import { h, mount, $ } from '../dom.js';
+import { h, mount, $, toast } from '../dom.js';
+import { api } from '../api.js';
 import { S } from '../app.js';
+import { openModal } from '../newcontact.js';
 import { renderChannels } from './channels.js';
 import { renderAgents, renderTeams } from './people.js';
 import { renderSavedReplies } from './replies.js';
@@ -85,4 +87,15 @@ export function errorLine(testid) {
   const el = h('p', { class: 'error', testid, role: 'alert', hidden: true });
   el.show = (text) => { el.textContent = text; el.hidden = !text; };
   return el;
+}
+
+/** "Delete X?" with what it means; on Delete, DELETE path, then done() (the dialog stays with the server's refusal). */
+export function confirmDelete(title, consequence, path, done, testid) {
+  const error = errorLine(`${testid}-error`);
+  openModal(title, h('div', {}, h('p', {}, consequence), error), async (close) => {
+    try {
+      await api.del(path);
+      close(); toast('Deleted'); done();
+    } catch (e) { error.show(e.message); }
+  }, 'Delete', testid);
 }

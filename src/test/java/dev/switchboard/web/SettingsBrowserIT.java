@@ -3,6 +3,7 @@ package dev.switchboard.web;
 import dev.switchboard.support.Http;
 import dev.switchboard.support.Requires;
 import dev.switchboard.support.Seed;
+import dev.switchboard.support.Webhooks;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
@@ -68,16 +69,21 @@ class SettingsBrowserIT {
         .filter(c -> c.findElement(tid("channel-external-id")).getText().equals(externalId)).findFirst().orElse(null));
   }
 
+  /** Opens Connect WhatsApp on the admin's page and fills it in, not yet sent. */
+  static void fillWhatsApp(String name, String phoneNumberId, String wabaId, String token) {
+    section(page, "channels");
+    page.click("connect-whatsapp");
+    page.type("cc-name", name);
+    page.type("cc-externalId", phoneNumberId);
+    page.type("cc-wabaId", wabaId);
+    page.type("cc-accessToken", token);
+  }
+
   @Test
   @DisplayName("an admin connects a WhatsApp number that Meta confirms and sees the webhook URL and verify token to paste into Meta")
   void connectWhatsApp() {
     f.graph.ownsWhatsApp("EAAG-good-token", "555000111", "777000111");
-    section(page, "channels");
-    page.click("connect-whatsapp");
-    page.type("cc-name", "Front desk");
-    page.type("cc-externalId", "777000111");
-    page.type("cc-wabaId", "555000111");
-    page.type("cc-accessToken", "EAAG-good-token");
+    fillWhatsApp("Front desk", "777000111", "555000111", "EAAG-good-token");
     page.screenshot("settings-01-connect-form");
     page.click("cc-save");
     page.waitUntil("the connected dialog", () -> page.visible("connected"));
@@ -102,12 +108,7 @@ class SettingsBrowserIT {
   @DisplayName("a token Meta refuses shows Meta's own message in plain words, and no channel is stored")
   void refusedToken() {
     f.graph.ownsWhatsApp("EAAG-owner-token", "555000222", "777000222");
-    section(page, "channels");
-    page.click("connect-whatsapp");
-    page.type("cc-name", "Someone else's number");
-    page.type("cc-externalId", "777000222");
-    page.type("cc-wabaId", "555000222");
-    page.type("cc-accessToken", "EAAG-not-issued");
+    fillWhatsApp("Someone else's number", "777000222", "555000222", "EAAG-not-issued");
     page.click("cc-save");
     String error = page.waitFor("the refusal", () -> page.visible("cc-error") ? page.text("cc-error") : null);
     assertThat(error).startsWith("Meta refused").contains("Invalid OAuth access token");
@@ -138,6 +139,23 @@ class SettingsBrowserIT {
     page.click("rotate-save");
     page.waitUntil("the dialog closed", () -> !page.visible("rotate-token"));
     assertThat(Seed.strings(f.db, "SELECT access_token FROM channels WHERE id = ?", Long.parseLong(id))).containsExactly("EAAG-rotate-2");
+  }
+
+  @Test
+  @DisplayName("a channel shows when its last webhook was received: none before the first delivery, then a time")
+  void lastWebhook() {
+    // other tests here write to the fixture's WhatsApp number: this one starts from a channel never written to
+    Seed.exec(f.db, "UPDATE channels SET last_webhook_at = NULL WHERE id = ?", f.whatsapp);
+    section(page, "channels");
+    assertThat(channelCard(page, Webhooks.WA_PHONE_NUMBER_ID).findElement(tid("channel-last-webhook")).getText()).isEqualTo("none yet");
+    Webhooks.whatsappText(f.http, "14155550999", "Hook Customer", "hello");
+    String first = BrowserFixture.eventually("the channel's last webhook", () -> f.api().get("/api/v1/channels/" + f.whatsapp).json().getString("lastWebhookAt"));
+    // a delivery within the minute does not write the channel row again
+    Webhooks.whatsappText(f.http, "14155550998", "Hook Customer 2", "hello again");
+    f.conversationOf("14155550998");
+    assertThat(f.api().get("/api/v1/channels/" + f.whatsapp).json().getString("lastWebhookAt")).isEqualTo(first);
+    section(page, "channels");
+    assertThat(channelCard(page, Webhooks.WA_PHONE_NUMBER_ID).findElement(tid("channel-last-webhook")).getText()).isEqualTo("now");
   }
 
   @Test
@@ -188,7 +206,7 @@ class SettingsBrowserIT {
   }
 
   @Test
-  @DisplayName("a team is created with members picked from the agents")
+  @DisplayName("a team is created with members picked from the agents, then renamed with other members")
   void createTeam() {
     section(page, "teams");
     page.click("team-new");
@@ -201,6 +219,21 @@ class SettingsBrowserIT {
     JsonArray members = f.api().get("/api/v1/teams").items().stream().map(o -> (JsonObject) o)
         .filter(t -> "Billing".equals(t.getString("name"))).findFirst().orElseThrow().getJsonArray("memberIds");
     assertThat(members).containsExactly(String.valueOf(f.agentId));
+
+    row.findElement(tid("team-edit")).click();
+    page.type("nt-name", "Billing EU");
+    page.css("[data-testid='nt-member'][data-email='" + f.agentEmail + "']").click();
+    page.css("[data-testid='nt-member'][data-email='" + f.account.adminEmail() + "']").click();
+    page.click("nt-save");
+    page.waitUntil("the renamed team", () -> page.all("[data-testid='team-row'][data-name='Billing EU'] [data-testid='team-members']").stream()
+        .anyMatch(e -> e.getText().equals("Admin Acme")));
+    String teamId = f.api().get("/api/v1/teams").items().stream().map(o -> (JsonObject) o)
+        .filter(t -> "Billing EU".equals(t.getString("name"))).findFirst().orElseThrow().getString("id");
+    assertThat(f.api().get("/api/v1/teams/" + teamId).json().getJsonArray("memberIds")).containsExactly(String.valueOf(f.account.adminId()));
+    long stranger = Seed.user(f.db, Seed.account(f.db, "Elsewhere").accountId(), "Stranger", "stranger@elsewhere.test", "stranger-pw", "agent");
+    assertThat(f.api().patch("/api/v1/teams/" + teamId, new JsonObject().put("memberIds", new JsonArray().add(String.valueOf(stranger)))).status())
+        .as("another account's user").isEqualTo(422);
+    assertThat(f.api().patch("/api/v1/teams/" + teamId, new JsonObject().put("name", " ")).status()).isEqualTo(422);
   }
 
   @Test
@@ -224,6 +257,76 @@ class SettingsBrowserIT {
   }
 
   @Test
+  @DisplayName("two labels merged in Settings (asked first) change live in an agent's open conversation, and the counts follow")
+  void mergeLabelsLive() {
+    Webhooks.whatsappText(f.http, "14155550777", "Lena Labels", "hello");
+    String conv = f.conversationOf("14155550777");
+    String contact = f.api().get("/api/v1/conversations/" + conv).json().getJsonObject("contact").getString("id");
+    f.api().post("/api/v1/contacts/" + contact + "/labels", new JsonObject().put("name", "prospect"));
+    Webhooks.whatsappText(f.http, "14155550778", "Lou Labels", "hi");
+    String other = f.api().get("/api/v1/conversations/" + f.conversationOf("14155550778")).json().getJsonObject("contact").getString("id");
+    f.api().post("/api/v1/contacts/" + other + "/labels", new JsonObject().put("name", "Lead"));
+
+    Browser bea = f.browser().login(f.agentEmail, f.agentPassword);
+    bea.waitLive();
+    bea.click("tab-all");
+    bea.openConversation("Lena Labels");
+    bea.waitUntil("Lena's label", () -> !bea.all("[data-testid='label-chip'][data-name='prospect']").isEmpty());
+
+    section(page, "labels");
+    page.css("[data-testid='label-row'][data-name='prospect'] [data-testid='label-rename']").click();
+    page.type("label-new-name", "lead");
+    page.click("label-rename-save");
+    assertThat(page.waitFor("the question", () -> page.visible("label-rename-error") ? page.text("label-rename-error") : null))
+        .contains("“Lead” exists already").contains("Merge");
+    assertThat(Seed.strings(f.db, "SELECT name FROM contact_labels WHERE contact_id = ?", Long.parseLong(contact))).as("nothing merged before the answer").containsExactly("prospect");
+    page.screenshot("settings-05-merge-asked");
+    page.click("label-rename-save");
+    page.waitUntil("the merged count", () -> page.all("[data-testid='label-row'][data-name='prospect']").isEmpty()
+        && page.css("[data-testid='label-row'][data-name='Lead'] [data-testid='label-count']").getText().equals("2 contacts"));
+
+    bea.waitUntil("the merged label live in the agent's page", () -> !bea.all("[data-testid='label-chip'][data-name='Lead']").isEmpty()
+        && bea.all("[data-testid='label-chip'][data-name='prospect']").isEmpty());
+  }
+
+  @Test
+  @DisplayName("a keyword flow is written in the editor (the server's refusal shown), tested in the panel, switched off, and then answers a Closed conversation")
+  void botFlow() {
+    section(page, "flows");
+    page.click("flow-new");
+    page.type("flow-json", "{\"name\": \"Hours\", \"trigger\": {\"type\": \"keyword\", \"keywords\": []}, \"actions\": []}");
+    page.click("flow-save");
+    assertThat(page.waitFor("the refusal", () -> page.visible("flow-error") ? page.text("flow-error") : null)).startsWith("The server refused the flow:");
+    page.type("flow-json", new JsonObject().put("name", "Hours")
+        .put("trigger", new JsonObject().put("type", "keyword").put("keywords", new JsonArray().add("horaires")))
+        .put("actions", new JsonArray().add(new JsonObject().put("type", "reply").put("text", "Open 9 to 5.")).add(new JsonObject().put("type", "label").put("name", "hours"))).encode());
+    page.click("flow-save");
+    page.waitUntil("the flow listed", () -> !page.all("[data-testid='flow-row'][data-name='Hours']").isEmpty());
+
+    page.type("flow-test-text", "Quels sont vos HORAIRES ?");
+    page.click("flow-test-run");
+    page.waitUntil("the flow that would run", () -> page.visible("flow-test-flow") && page.text("flow-test-flow").equals("Hours"));
+    assertThat(page.all("[data-testid='flow-test-action']").stream().map(WebElement::getText).toList())
+        .containsExactly("Reply: “Open 9 to 5.”", "Add label “hours”");
+    page.screenshot("settings-06-flow-test");
+
+    page.css("[data-testid='flow-row'][data-name='Hours'] [data-testid='flow-enabled']").click();
+    page.waitUntil("switched off", () -> Seed.strings(f.db, "SELECT enabled::text FROM flows WHERE name = 'Hours'").equals(List.of("false")));
+    page.click("flow-test-run");
+    page.waitUntil("no flow", () -> page.visible("flow-test-none"));
+    page.css("[data-testid='flow-row'][data-name='Hours'] [data-testid='flow-enabled']").click();
+    page.waitUntil("switched on", () -> Seed.strings(f.db, "SELECT enabled::text FROM flows WHERE name = 'Hours'").equals(List.of("true")));
+
+    // the bot itself: a Closed conversation gets the reply the panel showed
+    Webhooks.whatsappText(f.http, "14155550666", "Bo Bot", "hello");
+    String conv = f.conversationOf("14155550666");
+    f.api().patch("/api/v1/conversations/" + conv, new JsonObject().put("status", "closed"));
+    Webhooks.whatsappText(f.http, "14155550666", "Bo Bot", "horaires?");
+    BrowserFixture.eventually("the bot's reply", () -> f.graph.calls("POST", "/" + Webhooks.WA_PHONE_NUMBER_ID + "/messages").stream()
+        .filter(c -> c.body().contains("Open 9 to 5.")).findFirst().orElse(null));
+  }
+
+  @Test
   @DisplayName("an agent sees Profile, not Settings, lands on their profile from an admin's address, and gets 403 from every admin route")
   void agentIsKeptOut() {
     Browser bea = f.browser().login(f.agentEmail, f.agentPassword);
@@ -244,6 +347,9 @@ class SettingsBrowserIT {
     assertThat(agent.patch("/api/v1/agents/" + f.agentId, new JsonObject().put("role", "admin")).status()).isEqualTo(403);
     assertThat(agent.delete("/api/v1/agents/" + f.agentId).status()).isEqualTo(403);
     assertThat(agent.post("/api/v1/teams", new JsonObject().put("name", "x")).status()).isEqualTo(403);
+    assertThat(agent.patch("/api/v1/teams/" + f.teamId, new JsonObject().put("name", "x")).status()).isEqualTo(403);
+    assertThat(agent.post("/api/v1/flows/test", new JsonObject().put("text", "x").put("channelId", String.valueOf(f.whatsapp))).status()).isEqualTo(403);
+    assertThat(agent.get("/api/v1/labels/usage").status()).isEqualTo(403);
     assertThat(Seed.strings(f.db, "SELECT name FROM channels WHERE id = ?", f.whatsapp)).doesNotContain("hijacked");
     assertThat(Seed.strings(f.db, "SELECT role FROM users WHERE id = ?", f.agentId)).containsExactly("agent");
   }
@@ -274,7 +380,7 @@ class SettingsBrowserIT {
       if (size[0] == 1280) {
         b.login(f.account.adminEmail(), f.account.password());
       }
-      for (String key : List.of("channels", "agents", "teams", "saved-replies", "profile")) {
+      for (String key : List.of("channels", "agents", "teams", "saved-replies", "labels", "fields", "flows", "profile")) {
         b.open("/#/settings/" + key);
         b.waitUntil("section " + key, () -> b.visible("settings-" + key) && b.all(".set-body .muted").stream().noneMatch(e -> e.getText().equals("Loading…")));
         assertThat(axe(b)).as(key + " at " + size[0]).isEmpty();
