@@ -86,9 +86,34 @@ function channelCard(ch) {
       ch.lastWebhookAt ? h('time', { datetime: ch.lastWebhookAt, testid: 'channel-last-webhook', title: absoluteTime(ch.lastWebhookAt) }, `${relativeTime(ch.lastWebhookAt)}${relativeTime(ch.lastWebhookAt) === 'now' ? '' : ' ago'}`)
         : h('span', { testid: 'channel-last-webhook' }, 'none yet')),
     h('details', { class: 'set-details' }, h('summary', { testid: 'webhook-toggle' }, 'Webhook settings for Meta'), webhookBlock(ch)),
+    ch.platform === 'whatsapp' ? templatesBlock(ch) : null,
     h('div', { class: 'set-actions' },
       h('button', { class: 'btn btn-sm', testid: 'channel-rename', onclick: () => openRename(ch) }, 'Rename'),
       h('button', { class: 'btn btn-sm', testid: 'channel-rotate', onclick: () => openRotate(ch) }, 'New access token')));
+}
+
+/** A WhatsApp channel's approved templates, read-only, fetched when opened (Graph is asked, through the server's cache). */
+function templatesBlock(ch) {
+  const body = h('div', { class: 'set-list', testid: 'channel-templates' });
+  const details = h('details', { class: 'set-details' }, h('summary', { testid: 'templates-toggle' }, 'Approved templates'), body);
+  details.addEventListener('toggle', async () => {
+    if (!details.open) return;
+    mount(body, h('p', { class: 'muted set-hint' }, 'Loading…'));
+    try {
+      const items = ((await api.get(`/channels/${enc(ch.id)}/templates`)).items || [])
+        .filter((t) => !t.status || String(t.status).toUpperCase() === 'APPROVED');
+      mount(body, items.length ? items.map((t) => {
+        const params = new Set(String(t.body || '').match(/\{\{\s*\d+\s*\}\}/g) || []).size;
+        return h('div', { class: 'tpl-item', testid: 'template-item', dataset: { name: t.name } },
+          h('div', {}, h('strong', {}, t.name), ` · ${t.language}${t.category ? ` · ${t.category}` : ''} · `,
+            h('span', { testid: 'template-params' }, `${params} parameter${params === 1 ? '' : 's'}`)),
+          h('div', { class: 'tpl-body' }, t.body || ''));
+      }) : h('p', { class: 'muted set-hint' }, 'No approved template: they are made and approved in WhatsApp Manager.'));
+    } catch (e) {
+      mount(body, h('p', { class: 'error' }, e.message));
+    }
+  });
+  return details;
 }
 
 /** Meta's refusal, in words an owner can act on. */

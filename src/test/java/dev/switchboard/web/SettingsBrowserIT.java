@@ -11,6 +11,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.WebElement;
 
@@ -156,6 +157,18 @@ class SettingsBrowserIT {
     assertThat(f.api().get("/api/v1/channels/" + f.whatsapp).json().getString("lastWebhookAt")).isEqualTo(first);
     section(page, "channels");
     assertThat(channelCard(page, Webhooks.WA_PHONE_NUMBER_ID).findElement(tid("channel-last-webhook")).getText()).isEqualTo("now");
+  }
+
+  @Test
+  @DisplayName("a WhatsApp channel lists its approved templates, read-only, with their number of parameters")
+  void templates() {
+    section(page, "channels");
+    channelCard(page, Webhooks.WA_PHONE_NUMBER_ID).findElement(tid("templates-toggle")).click();
+    WebElement item = page.waitFor("the template", () -> channelCard(page, Webhooks.WA_PHONE_NUMBER_ID).findElements(By.cssSelector("[data-testid='template-item'][data-name='order_update']"))
+        .stream().findFirst().orElse(null));
+    assertThat(item.getText()).contains("en_US").contains("Hello {{1}}, your order {{2}} is on its way.");
+    assertThat(item.findElement(tid("template-params")).getText()).isEqualTo("2 parameters");
+    assertThat(channelCard(page, Webhooks.PAGE_ID).findElements(tid("templates-toggle"))).as("Messenger has no templates").isEmpty();
   }
 
   @Test
