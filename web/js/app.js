@@ -8,6 +8,7 @@ import { renderThread, renderWindowBar, tickWindow, setComposerMode } from './th
 import { renderContact } from './contact.js';
 import { openNewContact } from './newcontact.js';
 import { openNotifySettings, onMessageEvent } from './notify.js';
+import { renderSettings, settingsHome } from './settings/settings.js';
 
 // where earlier versions kept the session; boot() clears it
 const SESSION_KEY = 'switchboard.session';
@@ -27,6 +28,8 @@ export const S = {
   live: null, online: false,
   // which pane a narrow screen shows: 'list', 'thread' or 'contact' (wide screens show all three)
   view: 'list',
+  // the settings section shown instead of the inbox (#/settings/<section>), or null
+  settings: null, inboxHash: null,
 };
 window.__switchboard = S; // handy when debugging in the console, and for the browser tests
 
@@ -76,6 +79,13 @@ function startSession(token, user) {
   S.token = token; S.user = user;
   $('#login').hidden = true;
   $('#app').hidden = false;
+  const settingsLink = $('[data-testid=settings-link]');
+  settingsLink.textContent = user.role === 'admin' ? 'Settings' : 'Profile';
+  settingsLink.href = settingsHome();
+  settingsLink.onclick = (e) => {
+    // the address is already there: the section is drawn again rather than nothing happening
+    if (S.settings !== null && location.hash === settingsLink.getAttribute('href')) { e.preventDefault(); renderSettings(S.settings); }
+  };
   const fromUrl = readUrl();
   if (fromUrl) Object.assign(S, { tab: fromUrl.tab, platform: fromUrl.platform, channelId: fromUrl.channelId, assignee: fromUrl.assignee, search: fromUrl.search });
   setView('list');
@@ -88,7 +98,8 @@ function startSession(token, user) {
   renderContactPane();
   loadReference();
   reloadLists();
-  if (fromUrl && fromUrl.id) openConversation(fromUrl.id); else writeUrl(true);
+  if (fromUrl && fromUrl.id) openConversation(fromUrl.id); else if (settingsKey() === null) writeUrl(true);
+  applyRoute();
   S.live = new Live({
     accountId: user.accountId, token,
     onEvent: onEvent,
@@ -111,7 +122,9 @@ async function logout(tellServer = true) {
   if (S.live) S.live.stop();
   S.live = null;
   clearInterval(S.ticker);
-  Object.assign(S, { user: null, token: null, selectedId: null, messages: [], convs: new Map(), order: [] });
+  Object.assign(S, { user: null, token: null, selectedId: null, messages: [], convs: new Map(), order: [], settings: null });
+  $('#settings').hidden = true;
+  $('.panes').hidden = false;
   showLogin();
 }
 
@@ -356,7 +369,7 @@ function urlFor() {
 let applyingUrl = false;
 /** Records the page's state in the address bar: a new history entry, or (replace) the current one. */
 export function writeUrl(replace) {
-  if (applyingUrl || !S.user) return;
+  if (applyingUrl || !S.user || S.settings) return;
   const url = urlFor();
   if (location.hash === url) return;
   if (replace) history.replaceState(null, '', url); else history.pushState(null, '', url);
@@ -372,8 +385,38 @@ function readUrl() {
   };
 }
 
+/** "#/settings/agents" → "agents"; "#/settings" → ""; anything else → null. */
+function settingsKey() {
+  const m = /^#\/settings(?:\/([a-z-]{1,40}))?\/?$/.exec(location.hash || '');
+  return m ? (m[1] || '') : null;
+}
+
+/** Shows the settings section the address names, or the inbox again when it names none. */
+function applyRoute() {
+  if (!S.user) return;
+  const key = settingsKey();
+  if (key !== null) {
+    if (S.settings === key) return;
+    if (S.settings === null) S.inboxHash = urlFor();
+    S.settings = key;
+    closePopover();
+    $('.panes').hidden = true;
+    $('#settings').hidden = false;
+    renderSettings(key);
+    const title = $('#settings-title');
+    if (title) { title.tabIndex = -1; title.focus(); }
+  } else if (S.settings !== null) {
+    S.settings = null;
+    $('#settings').hidden = true;
+    $('.panes').hidden = false;
+    renderTitle();
+  }
+}
+window.addEventListener('hashchange', applyRoute);
+
 /** Back and forward: the page becomes what the address says. */
 window.addEventListener('popstate', () => {
+  applyRoute();
   const u = readUrl();
   if (!u || !S.user) return;
   applyingUrl = true;
@@ -543,6 +586,7 @@ function isUnread(c) {
 
 /** "(3) Switchboard": how many listed conversations have messages the agent has not read. */
 export function renderTitle() {
+  if (S.settings !== null) return; // the settings area names its section
   let n = 0;
   for (const c of S.convs.values()) if (isUnread(c)) n++;
   const title = n ? `(${n}) Switchboard` : 'Switchboard';
@@ -751,6 +795,13 @@ function onEvent(ev) {
       refreshNames();
       break;
     }
+    case 'names.changed': {
+      // a label or field renamed, merged or deleted on every contact: names, rows and the open contact are read again
+      refreshNames();
+      reloadLists(true);
+      if (S.settings === 'labels' || S.settings === 'fields') renderSettings(S.settings);
+      break;
+    }
     case 'conversation.read': {
       // this agent read it in another tab, or the agent whose reading counts for everyone did
       const c = convId ? (S.convs.get(convId) || (convId === S.selectedId ? currentConversation() : null)) : null;
@@ -796,7 +847,7 @@ document.addEventListener('keydown', (e) => {
     if (root && root.firstChild) { const cancel = root.querySelector('[data-testid=modal-cancel]'); if (cancel) cancel.click(); else mount(root); e.preventDefault(); return; }
     return;
   }
-  if (!S.user || e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return;
+  if (!S.user || S.settings !== null || e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return;
   const t = e.target;
   if (t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT' || t.isContentEditable)) return;
   if (document.getElementById('modal-root').firstChild) return;

@@ -120,6 +120,7 @@ public final class HttpVerticle extends VerticleBase {
     new dev.switchboard.inbox.ExportRoutes(services).mount(api);
     new dev.switchboard.inbox.ConversationRoutes(services).mount(api);
     new dev.switchboard.inbox.ContactRoutes(services).mount(api);
+    new dev.switchboard.inbox.NameRoutes(services).mount(api);
     new dev.switchboard.inbox.SavedReplyRoutes(services).mount(api);
     new dev.switchboard.inbox.SearchRoutes(services).mount(api);
 

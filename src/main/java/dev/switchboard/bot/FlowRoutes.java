@@ -1,5 +1,6 @@
 package dev.switchboard.bot;
 
+import dev.switchboard.common.ApiException;
 import dev.switchboard.common.Principal;
 import dev.switchboard.http.Bodies;
 import dev.switchboard.common.Ids;
@@ -12,6 +13,9 @@ import io.vertx.ext.web.RoutingContext;
 /** {@code /api/v1/flows}: every agent may read the account's flows; only admins change them. */
 public final class FlowRoutes {
 
+  /** A WhatsApp text's limit. */
+  static final int TEST_TEXT_MAX = 4096;
+
   private final FlowService flows;
 
   public FlowRoutes(Services s) {
@@ -21,6 +25,7 @@ public final class FlowRoutes {
   public void mount(Router api) {
     api.get("/flows").handler(this::list);
     api.post("/flows").handler(this::create);
+    api.post("/flows/test").handler(this::test);
     api.get("/flows/:id").handler(this::get);
     api.put("/flows/:id").handler(this::update);
     api.delete("/flows/:id").handler(this::delete);
@@ -45,6 +50,28 @@ public final class FlowRoutes {
     flows.create(p.accountId(), body)
         .onSuccess(f -> ctx.response().setStatusCode(201).putHeader("Content-Type", "application/json").end(f.encode()))
         .onFailure(ctx::fail);
+  }
+
+  // A dry run: the customer text is bounded like a message's, the payload like a button's.
+  private void test(RoutingContext ctx) {
+    Principal p = Principal.of(ctx).requireAdmin();
+    JsonObject body = Bodies.object(ctx);
+    String text = Bodies.string(body, "text", true);
+    if (text.length() > TEST_TEXT_MAX) {
+      throw ApiException.unprocessable("text_too_long", "text must be at most " + TEST_TEXT_MAX + " characters");
+    }
+    Object rawChannel = body.getValue("channelId");
+    if (!(rawChannel instanceof String) && !(rawChannel instanceof Number)) {
+      throw ApiException.badRequest("missing_field", "channelId is required");
+    }
+    long channelId = Ids.parseField(rawChannel, "channelId");
+    String payload = Bodies.string(body, "payload", false);
+    if (payload != null && payload.length() > FlowJson.MAX_PAYLOAD) {
+      throw ApiException.unprocessable("payload_too_long", "payload must be at most " + FlowJson.MAX_PAYLOAD + " characters");
+    }
+    Boolean first = Bodies.bool(body, "firstMessage");
+    flows.test(p.accountId(), channelId, text, payload == null || payload.isEmpty() ? null : payload, Boolean.TRUE.equals(first))
+        .onSuccess(ctx::json).onFailure(ctx::fail);
   }
 
   private void update(RoutingContext ctx) {

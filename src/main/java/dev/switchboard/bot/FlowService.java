@@ -31,6 +31,36 @@ public final class FlowService {
     });
   }
 
+  /**
+   * What the bot would do with a customer's text on a channel, evaluated by {@link FlowEvaluator}
+   * as for a Closed conversation of a contact without fields or labels; nothing is sent or stored.
+   * A stored flow that no longer parses is skipped, as the bot skips it.
+   */
+  public Future<JsonObject> test(long accountId, long channelId, String text, String payload, boolean firstMessage) {
+    return pool.preparedQuery(FlowSql.CHANNEL_OF_ACCOUNT).execute(Tuple.of(channelId, accountId)).compose(ch -> {
+      if (ch.size() == 0) {
+        return Future.failedFuture(ApiException.notFound("channel"));
+      }
+      return pool.preparedQuery(FlowSql.RUNNABLE).execute(Tuple.of(accountId, channelId));
+    }).map(rows -> {
+      List<Flow> flows = new ArrayList<>();
+      for (Row r : rows) {
+        try {
+          flows.add(FlowSql.flow(r));
+        } catch (RuntimeException unreadable) {
+          // the bot logs and skips it too
+        }
+      }
+      FlowEvaluator.Message m = new FlowEvaluator.Message(channelId, "text", text, payload, firstMessage);
+      return FlowEvaluator.evaluate(m, FlowEvaluator.BOT_STATUS, java.util.Map.of(), java.util.Set.of(), flows)
+          .map(d -> new JsonObject()
+              .put("flow", new JsonObject().put("id", String.valueOf(d.flow().id())).put("name", d.flow().name()))
+              .put("actions", FlowJson.toJson(d.actions()))
+              .put("notes", new JsonArray(d.notes())))
+          .orElse(new JsonObject().putNull("flow").put("actions", new JsonArray()).put("notes", new JsonArray()));
+    });
+  }
+
   public Future<JsonObject> get(long accountId, long id) {
     return pool.preparedQuery(FlowSql.GET).execute(Tuple.of(id, accountId)).map(rows -> FlowSql.view(one(rows)));
   }

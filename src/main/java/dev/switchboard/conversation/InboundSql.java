@@ -34,12 +34,27 @@ final class InboundSql {
          FOR UPDATE SKIP LOCKED
       """;
 
+  /*
+   * The batch's channels; each one's last_webhook_at moves forward as well, at most once a minute,
+   * and only where no other transaction holds the row (SKIP LOCKED): two nodes' batches never wait
+   * for, or deadlock on, each other for this.
+   */
   static final String CHANNELS = """
-      SELECT c.id, c.account_id, c.platform, c.external_id, a.disabled_at IS NOT NULL AS held
-        FROM channels c
-        JOIN UNNEST($1::text[], $2::text[]) AS k(platform, external_id)
-          ON c.platform = k.platform AND c.external_id = k.external_id
-        JOIN accounts a ON a.id = c.account_id
+      WITH found AS (
+        SELECT c.id, c.account_id, c.platform, c.external_id, a.disabled_at IS NOT NULL AS held
+          FROM channels c
+          JOIN UNNEST($1::text[], $2::text[]) AS k(platform, external_id)
+            ON c.platform = k.platform AND c.external_id = k.external_id
+          JOIN accounts a ON a.id = c.account_id
+      ), stale AS (
+        SELECT c.id FROM channels c
+         WHERE c.id IN (SELECT id FROM found)
+           AND (c.last_webhook_at IS NULL OR c.last_webhook_at < now() - interval '1 minute')
+         ORDER BY c.id FOR UPDATE SKIP LOCKED
+      ), touched AS (
+        UPDATE channels c SET last_webhook_at = now() FROM stale WHERE c.id = stale.id
+      )
+      SELECT id, account_id, platform, external_id, held FROM found
       """;
 
   /**

@@ -60,6 +60,11 @@ public record Event(long accountId, EventType type, Long conversationId, JsonObj
         new JsonObject().put("id", String.valueOf(endpointId)).put("url", url).put("reason", reason));
   }
 
+  /** {@code kind} "label" or "field"; {@code to} the new name (a merge target), or null when deleted. */
+  public static Event namesChanged(long accountId, String kind, String from, String to) {
+    return new Event(accountId, EventType.NAMES_CHANGED, null, new JsonObject().put("kind", kind).put("from", from).put("to", to));
+  }
+
   /** The stored form: what the log keeps and /events answers (without the log's {@code id}). */
   public String encode() {
     return new JsonObject()

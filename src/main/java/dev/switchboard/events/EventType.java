@@ -14,7 +14,9 @@ public enum EventType {
   CONTACT_UPDATED("contact.updated"),
   CHANNEL_UPDATED("channel.updated"),
   /** An outgoing webhook endpoint failed past the retry horizon and was disabled: the admins are told. */
-  WEBHOOK_ENDPOINT_DISABLED("webhook_endpoint.disabled");
+  WEBHOOK_ENDPOINT_DISABLED("webhook_endpoint.disabled"),
+  /** An admin renamed, merged or deleted a label or a field name on every contact of the account. */
+  NAMES_CHANGED("names.changed");
 
   private final String wire;
 

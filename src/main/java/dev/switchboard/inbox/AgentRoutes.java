@@ -24,6 +24,9 @@ import java.util.Set;
 /** Agents and teams: admins create them, everyone lists them (to pick an assignee). */
 public final class AgentRoutes {
 
+  /** Bounds a team body: more members than any account has agents is a mistake. */
+  static final int MAX_MEMBERS = 1000;
+
   private final Services s;
   private final Sessions sessions;
 
@@ -38,6 +41,7 @@ public final class AgentRoutes {
     api.patch("/agents/:id").handler(this::updateAgent);
     api.delete("/agents/:id").handler(ctx -> changeAgent(ctx, new JsonObject().put("active", false)));
     api.post("/teams").handler(this::createTeam);
+    api.patch("/teams/:id").handler(this::updateTeam);
     api.get("/teams").handler(this::listTeams);
     api.get("/teams/:id").handler(this::getTeam);
   }
@@ -131,9 +135,50 @@ public final class AgentRoutes {
     Principal p = Principal.of(ctx).requireAdmin();
     JsonObject body = Bodies.object(ctx);
     String name = Text.name(Bodies.string(body, "name", true), "name", Text.NAME_MAX);
-    JsonArray members = Bodies.array(body, "memberIds", false);
+    Long[] memberIds = memberIds(Bodies.array(body, "memberIds", false));
+    Reply.created(ctx, s.pool().withTransaction(c -> members(c, p.accountId(), memberIds)
+            .compose(v -> c.preparedQuery(AdminSql.INSERT_TEAM).execute(Tuple.of(p.accountId(), name)))
+            .compose(t -> {
+              long teamId = t.iterator().next().getLong("id");
+              return c.preparedQuery(AdminSql.INSERT_MEMBERS).execute(Tuple.of(teamId, (Object) memberIds)).map(teamId);
+            }))
+        .compose(teamId -> teams(p.accountId(), teamId))
+        .map(items -> items.getJsonObject(0)));
+  }
+
+  /** Renames a team and/or replaces its members (the whole list), in one transaction. */
+  private void updateTeam(RoutingContext ctx) {
+    Principal p = Principal.of(ctx).requireAdmin();
+    long id = Ids.parse(ctx.pathParam("id"), "team");
+    JsonObject body = Bodies.object(ctx);
+    String rawName = Bodies.string(body, "name", false);
+    String name = rawName == null ? null : Text.name(rawName, "name", Text.NAME_MAX);
+    JsonArray rawMembers = Bodies.array(body, "memberIds", false);
+    Long[] memberIds = rawMembers == null ? null : memberIds(rawMembers);
+    Reply.ok(ctx, s.pool().withTransaction(c -> c.preparedQuery(AdminSql.RENAME_TEAM).execute(Tuple.of(id, p.accountId(), name))
+            .compose(rows -> {
+              if (rows.size() == 0) {
+                return Future.failedFuture(ApiException.notFound("team"));
+              }
+              if (memberIds == null) {
+                return Future.succeededFuture();
+              }
+              return members(c, p.accountId(), memberIds)
+                  .compose(v -> c.preparedQuery(AdminSql.DELETE_MEMBERS).execute(Tuple.of(id)))
+                  .compose(v -> c.preparedQuery(AdminSql.INSERT_MEMBERS).execute(Tuple.of(id, (Object) memberIds)))
+                  .mapEmpty();
+            }))
+        .compose(v -> teams(p.accountId(), id))
+        .map(items -> items.getJsonObject(0)));
+  }
+
+  /** A body's member ids, each an id, without repeats. */
+  private static Long[] memberIds(JsonArray members) {
     Set<Long> ids = new LinkedHashSet<>();
     if (members != null) {
+      if (members.size() > MAX_MEMBERS) {
+        throw ApiException.unprocessable("too_many_members", "a team has at most " + MAX_MEMBERS + " members");
+      }
       for (int i = 0; i < members.size(); i++) {
         Object v = members.getValue(i);
         if (!(v instanceof String) && !(v instanceof Number)) {
@@ -146,23 +191,20 @@ public final class AgentRoutes {
         ids.add(id);
       }
     }
-    Long[] memberIds = ids.toArray(new Long[0]);
-    Reply.created(ctx, s.pool().withTransaction(c -> c.preparedQuery(AdminSql.USERS_IN_ACCOUNT).execute(Tuple.of(p.accountId(), (Object) memberIds))
-            .compose(found -> {
-              if (found.size() != memberIds.length) {
-                Set<Long> known = new LinkedHashSet<>();
-                found.forEach(r -> known.add(r.getLong("id")));
-                Long bad = ids.stream().filter(i -> !known.contains(i)).findFirst().orElse(null);
-                return Future.failedFuture(ApiException.unprocessable("unknown_member", "user " + bad + " is not an agent of this account"));
-              }
-              return c.preparedQuery(AdminSql.INSERT_TEAM).execute(Tuple.of(p.accountId(), name));
-            })
-            .compose(t -> {
-              long teamId = t.iterator().next().getLong("id");
-              return c.preparedQuery(AdminSql.INSERT_MEMBERS).execute(Tuple.of(teamId, (Object) memberIds)).map(teamId);
-            }))
-        .compose(teamId -> teams(p.accountId(), teamId))
-        .map(items -> items.getJsonObject(0)));
+    return ids.toArray(new Long[0]);
+  }
+
+  /** Fails with 422 unless every id is a user of the account. */
+  private static Future<Void> members(io.vertx.sqlclient.SqlConnection c, long accountId, Long[] memberIds) {
+    return c.preparedQuery(AdminSql.USERS_IN_ACCOUNT).execute(Tuple.of(accountId, (Object) memberIds)).compose(found -> {
+      if (found.size() == memberIds.length) {
+        return Future.succeededFuture();
+      }
+      Set<Long> known = new LinkedHashSet<>();
+      found.forEach(r -> known.add(r.getLong("id")));
+      Long bad = java.util.Arrays.stream(memberIds).filter(i -> !known.contains(i)).findFirst().orElse(null);
+      return Future.failedFuture(ApiException.unprocessable("unknown_member", "user " + bad + " is not an agent of this account"));
+    });
   }
 
   private void listTeams(RoutingContext ctx) {

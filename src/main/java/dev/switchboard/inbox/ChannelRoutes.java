@@ -184,6 +184,8 @@ public final class ChannelRoutes {
         .put("externalId", r.getString("external_id"))
         .put("wabaId", r.getString("waba_id"))
         .put("needsAttention", r.getString("needs_attention"))
-        .put("createdAt", Times.iso(r.getOffsetDateTime("created_at")));
+        .put("createdAt", Times.iso(r.getOffsetDateTime("created_at")))
+        // when the processor last stored a delivery for it, to the minute; null before the first
+        .put("lastWebhookAt", Times.iso(r.getOffsetDateTime("last_webhook_at")));
   }
 }

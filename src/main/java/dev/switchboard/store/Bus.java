@@ -18,6 +18,7 @@ public final class Bus {
   public static final String CONVERSATION_READ = "conversation.read";
   public static final String WINDOW_CHANGED = "conversation.window_changed";
   public static final String CHANNEL_UPDATED = "channel.updated";
+  public static final String NAMES_CHANGED = "names.changed";
 
   // local event-bus addresses
   /** The address a browser registers for its account's events (the log's events reach it through LiveHub). */

@@ -209,4 +209,39 @@ class FlowRoutesTest {
     assertThat(r.errorCode()).isEqualTo("invalid_flow");
     assertThat(r.json().getJsonObject("error").getString("message")).contains(message);
   }
+
+  @Test
+  @DisplayName("POST /flows/test names the flow that would run and its actions, sends and stores nothing, checks its inputs and is admin-only")
+  void dryRun() {
+    JsonObject disabled = keywordFlow("Off").put("enabled", false).put("trigger", new JsonObject().put("type", "any"));
+    admin.post("/api/v1/flows", disabled);
+    String prices = admin.post("/api/v1/flows", keywordFlow("Prices").put("channelId", String.valueOf(channelId))).json().getString("id");
+    admin.post("/api/v1/flows", new JsonObject().put("name", "Catch-all").put("trigger", new JsonObject().put("type", "any"))
+        .put("actions", new JsonArray().add(new JsonObject().put("type", "reply").put("text", "Thanks, we will answer soon."))));
+    long before = Seed.scalar(db, "SELECT count(*) FROM messages");
+
+    JsonObject hit = admin.post("/api/v1/flows/test", new JsonObject().put("text", "What are your OPENING HOURS?").put("channelId", String.valueOf(channelId))).json();
+    assertThat(hit.getJsonObject("flow").getString("id")).isEqualTo(prices);
+    assertThat(hit.getJsonObject("flow").getString("name")).isEqualTo("Prices");
+    // the reply needs {{tier}}, which the test contact does not have: it is left out and said why
+    assertThat(hit.getJsonArray("actions").stream().map(o -> ((JsonObject) o).getString("type")).toList()).containsExactly("label", "field", "handoff");
+    assertThat(hit.getJsonArray("notes").getString(0)).startsWith("reply skipped");
+
+    JsonObject other = admin.post("/api/v1/flows/test", new JsonObject().put("text", "hello").put("channelId", channelId)).json();
+    assertThat(other.getJsonObject("flow").getString("name")).as("the first enabled match, in order").isEqualTo("Catch-all");
+    assertThat(other.getJsonArray("actions").getJsonObject(0).getString("text")).isEqualTo("Thanks, we will answer soon.");
+    assertThat(Seed.scalar(db, "SELECT count(*) FROM messages")).as("nothing sent or stored").isEqualTo(before);
+
+    admin.delete("/api/v1/flows/" + prices);
+    admin.put("/api/v1/flows/" + admin.get("/api/v1/flows").items().getJsonObject(1).getString("id"), new JsonObject().put("enabled", false));
+    JsonObject none = admin.post("/api/v1/flows/test", new JsonObject().put("text", "price").put("channelId", String.valueOf(channelId))).json();
+    assertThat(none.getValue("flow")).isNull();
+    assertThat(none.getJsonArray("actions")).isEmpty();
+
+    assertThat(admin.post("/api/v1/flows/test", new JsonObject().put("text", "x").put("channelId", String.valueOf(otherChannelId))).status())
+        .as("another account's channel").isEqualTo(404);
+    assertThat(admin.post("/api/v1/flows/test", new JsonObject().put("text", "x".repeat(4097)).put("channelId", String.valueOf(channelId))).status()).isEqualTo(422);
+    assertThat(admin.post("/api/v1/flows/test", new JsonObject().put("text", "x")).status()).isEqualTo(400);
+    assertThat(agent.post("/api/v1/flows/test", new JsonObject().put("text", "x").put("channelId", String.valueOf(channelId))).status()).isEqualTo(403);
+  }
 }

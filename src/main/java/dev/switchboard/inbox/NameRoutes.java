@@ -1,0 +1,123 @@
+package dev.switchboard.inbox;
+
+import dev.switchboard.common.ApiException;
+import dev.switchboard.common.Principal;
+import dev.switchboard.common.Services;
+import dev.switchboard.conversation.TxEvents;
+import dev.switchboard.events.Event;
+import dev.switchboard.http.Bodies;
+import dev.switchboard.http.Reply;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+
+/**
+ * Admins' account-wide label and field names: {@code GET /labels/usage} and {@code /fields/usage}
+ * (each name with its number of contacts), {@code PATCH /labels/{name}} and {@code /fields/{name}}
+ * (rename; into a name in use it is a merge), {@code DELETE} (off every contact). Each change is
+ * one transaction with one {@code names.changed} event, however many contacts it touches: every
+ * open inbox reloads its names and the contact it shows.
+ */
+public final class NameRoutes {
+
+  private final Services s;
+
+  public NameRoutes(Services s) {
+    this.s = s;
+  }
+
+  public void mount(Router api) {
+    for (Kind kind : Kind.values()) {
+      api.get("/" + kind.path + "/usage").handler(ctx -> usage(ctx, kind));
+      api.patch("/" + kind.path + "/:name").handler(ctx -> rename(ctx, kind));
+      api.delete("/" + kind.path + "/:name").handler(ctx -> delete(ctx, kind));
+    }
+  }
+
+  /** The two kinds of name: their path, the word ContactRoutes.name checks them as, and their SQL. */
+  private enum Kind {
+    LABEL("labels", "label", NameSql.LABEL_USAGE, NameSql.LABEL_DROP_DOUBLES, NameSql.LABEL_RENAME, NameSql.LABEL_DELETE),
+    FIELD("fields", "field", NameSql.FIELD_USAGE, NameSql.FIELD_DROP_DOUBLES, NameSql.FIELD_RENAME, NameSql.FIELD_DELETE);
+
+    final String path;
+    final String word;
+    final String usage;
+    final String dropDoubles;
+    final String rename;
+    final String delete;
+
+    Kind(String path, String word, String usage, String dropDoubles, String rename, String delete) {
+      this.path = path;
+      this.word = word;
+      this.usage = usage;
+      this.dropDoubles = dropDoubles;
+      this.rename = rename;
+      this.delete = delete;
+    }
+
+    /** Whether two names are one: labels regardless of case, fields exactly. */
+    boolean same(String a, String b) {
+      return this == LABEL ? a.equalsIgnoreCase(b) : a.equals(b);
+    }
+  }
+
+  private void usage(RoutingContext ctx, Kind kind) {
+    Principal p = Principal.of(ctx).requireAdmin();
+    Reply.ok(ctx, s.pool().preparedQuery(kind.usage).execute(Tuple.of(p.accountId())).map(rows -> {
+      JsonArray items = new JsonArray();
+      rows.forEach(r -> items.add(new JsonObject().put("name", r.getString("name")).put("contacts", r.getLong("contacts"))));
+      return new JsonObject().put("items", items);
+    }));
+  }
+
+  private void rename(RoutingContext ctx, Kind kind) {
+    Principal p = Principal.of(ctx).requireAdmin();
+    String from = ContactRoutes.name(ctx.pathParam("name"), kind.word);
+    String to = ContactRoutes.name(Bodies.string(Bodies.object(ctx), "name", true), kind.word);
+    Reply.ok(ctx, TxEvents.inTransaction(s, ev -> target(ev.conn(), kind, p.accountId(), from, to).compose(target -> {
+      boolean merge = !kind.same(from, to) && target.existing();
+      Future<Integer> doubles = merge
+          ? ev.conn().preparedQuery(kind.dropDoubles).execute(Tuple.of(p.accountId(), from, target.name())).map(r -> r.rowCount())
+          : Future.succeededFuture(0);
+      return doubles.compose(dropped -> ev.conn().preparedQuery(kind.rename).execute(Tuple.of(p.accountId(), from, target.name()))
+          .map(renamed -> {
+            int contacts = dropped + renamed.rowCount();
+            if (contacts == 0) {
+              throw ApiException.notFound(kind.word);
+            }
+            ev.add(Event.namesChanged(p.accountId(), kind.word, from, target.name()));
+            return new JsonObject().put("name", target.name()).put("merged", merge).put("contacts", contacts);
+          }));
+    })));
+  }
+
+  /** The name a rename writes, and whether it is in use already: a label takes the account's spelling. */
+  private record Target(String name, boolean existing) {
+  }
+
+  private static Future<Target> target(SqlConnection c, Kind kind, long accountId, String from, String to) {
+    if (kind.same(from, to)) {
+      // "vip" to "VIP" respells the label; a field renamed to itself changes nothing but is answered
+      return Future.succeededFuture(new Target(to, true));
+    }
+    String sql = kind == Kind.LABEL ? NameSql.LABEL_SPELLING : NameSql.FIELD_EXISTS;
+    return c.preparedQuery(sql).execute(Tuple.of(accountId, to)).map(rows -> rows.size() == 0 ? new Target(to, false)
+        : new Target(kind == Kind.LABEL ? rows.iterator().next().getString("name") : to, true));
+  }
+
+  private void delete(RoutingContext ctx, Kind kind) {
+    Principal p = Principal.of(ctx).requireAdmin();
+    String name = ContactRoutes.name(ctx.pathParam("name"), kind.word);
+    Reply.ok(ctx, TxEvents.inTransaction(s, ev -> ev.conn().preparedQuery(kind.delete).execute(Tuple.of(p.accountId(), name)).map(rows -> {
+      if (rows.rowCount() == 0) {
+        throw ApiException.notFound(kind.word);
+      }
+      ev.add(Event.namesChanged(p.accountId(), kind.word, name, null));
+      return new JsonObject().put("contacts", rows.rowCount());
+    })));
+  }
+}

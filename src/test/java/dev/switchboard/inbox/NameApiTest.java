@@ -1,0 +1,116 @@
+package dev.switchboard.inbox;
+
+import dev.switchboard.store.Bus;
+import dev.switchboard.support.Seed;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@DisplayName("Admins rename, merge and delete label and field names on every contact, in one transaction with one event")
+class NameApiTest extends InboxTestBase {
+
+  static long contactWith(Party p, String id) {
+    return contact(p.accountId(), p.whatsapp(), id, null, null, null);
+  }
+
+  static void label(long contactId, long accountId, String name) {
+    Seed.exec(db, "INSERT INTO contact_labels (contact_id, account_id, name) VALUES (?, ?, ?)", contactId, accountId, name);
+  }
+
+  static List<String> labels(long contactId) {
+    return Seed.strings(db, "SELECT name FROM contact_labels WHERE contact_id = ? ORDER BY name", contactId);
+  }
+
+  /** A marker in the account's log; the names.changed events after it. */
+  static String marker(Party p) {
+    return node.node.services().events().append(p.accountId(), Bus.CONVERSATION_UPDATED, 1L, new JsonObject()).await().getString("id");
+  }
+
+  static List<JsonObject> namesChanged(Party p, String after) {
+    JsonArray items = p.admin().get("/api/v1/events?after=" + after).items();
+    return items.stream().map(o -> (JsonObject) o).filter(e -> "names.changed".equals(e.getString("type"))).toList();
+  }
+
+  @Test
+  @DisplayName("a label renamed into one in use merges: contacts with both keep one, the account's spelling wins, usage counts follow, one event")
+  void mergeLabels() {
+    long one = contactWith(a, "nm-1");
+    long two = contactWith(a, "nm-2");
+    long three = contactWith(a, "nm-3");
+    long other = contactWith(b, "nm-b");
+    label(one, a.accountId(), "Gold");
+    label(two, a.accountId(), "Gold");
+    label(two, a.accountId(), "VIP");
+    label(three, a.accountId(), "VIP");
+    label(other, b.accountId(), "Gold");
+    String mark = marker(a);
+
+    JsonObject r = a.admin().patch("/api/v1/labels/gold", new JsonObject().put("name", "vip")).json();
+    assertThat(r.getString("name")).as("the account's spelling of the target").isEqualTo("VIP");
+    assertThat(r.getBoolean("merged")).isTrue();
+    assertThat(r.getInteger("contacts")).isEqualTo(2);
+    assertThat(labels(one)).containsExactly("VIP");
+    assertThat(labels(two)).containsExactly("VIP");
+    assertThat(labels(three)).containsExactly("VIP");
+    assertThat(labels(other)).as("another account's label").containsExactly("Gold");
+
+    JsonArray usage = a.admin().get("/api/v1/labels/usage").items();
+    assertThat(usage.stream().map(o -> (JsonObject) o).filter(u -> u.getString("name").equals("VIP")).findFirst().orElseThrow().getLong("contacts")).isEqualTo(3L);
+    assertThat(usage.stream().map(o -> ((JsonObject) o).getString("name"))).doesNotContain("Gold");
+
+    List<JsonObject> events = namesChanged(a, mark);
+    assertThat(events).hasSize(1);
+    assertThat(events.get(0).getJsonObject("data").getMap()).containsEntry("kind", "label").containsEntry("from", "gold").containsEntry("to", "VIP");
+    assertThat(namesChanged(b, marker(b))).isEmpty();
+  }
+
+  @Test
+  @DisplayName("a label is respelled, then deleted from every contact; an unknown name is 404")
+  void respellAndDeleteLabel() {
+    long one = contactWith(a, "nd-1");
+    label(one, a.accountId(), "late payer");
+    JsonObject r = a.admin().patch("/api/v1/labels/late%20payer", new JsonObject().put("name", "Late payer")).json();
+    assertThat(r.getBoolean("merged")).isFalse();
+    assertThat(labels(one)).containsExactly("Late payer");
+    assertThat(a.admin().delete("/api/v1/labels/LATE%20PAYER").json().getInteger("contacts")).isEqualTo(1);
+    assertThat(labels(one)).isEmpty();
+    assertThat(a.admin().delete("/api/v1/labels/late%20payer").status()).isEqualTo(404);
+    assertThat(a.admin().patch("/api/v1/labels/nobody-has-this", new JsonObject().put("name", "x")).status()).isEqualTo(404);
+  }
+
+  @Test
+  @DisplayName("a field renamed into one in use keeps the target's value where a contact has both; delete removes the value everywhere")
+  void mergeAndDeleteFields() {
+    long one = contactWith(a, "nf-1");
+    long two = contactWith(a, "nf-2");
+    Seed.exec(db, "INSERT INTO contact_fields (contact_id, account_id, name, value) VALUES (?, ?, 'tier', 'gold'), (?, ?, 'tier', 'silver'), (?, ?, 'level', 'kept')",
+        one, a.accountId(), two, a.accountId(), two, a.accountId());
+    JsonObject r = a.admin().patch("/api/v1/fields/tier", new JsonObject().put("name", "level")).json();
+    assertThat(r.getBoolean("merged")).isTrue();
+    assertThat(Seed.strings(db, "SELECT name || '=' || value FROM contact_fields WHERE contact_id = ?", one)).containsExactly("level=gold");
+    assertThat(Seed.strings(db, "SELECT name || '=' || value FROM contact_fields WHERE contact_id = ?", two)).containsExactly("level=kept");
+    assertThat(a.admin().delete("/api/v1/fields/level").json().getInteger("contacts")).isEqualTo(2);
+    assertThat(Seed.strings(db, "SELECT name FROM contact_fields WHERE contact_id IN (?, ?)", one, two)).isEmpty();
+  }
+
+  @Test
+  @DisplayName("names are checked like a contact's (no braces, bounded), and agents get 403 on every route")
+  void inputsAndAccess() {
+    assertThat(a.admin().patch("/api/v1/labels/x", new JsonObject().put("name", "{{x}}")).status()).isEqualTo(422);
+    assertThat(a.admin().patch("/api/v1/labels/x", new JsonObject().put("name", "x".repeat(65))).status()).isEqualTo(422);
+    assertThat(a.admin().patch("/api/v1/fields/x", new JsonObject()).status()).isEqualTo(400);
+    long one = contactWith(a, "na-1");
+    label(one, a.accountId(), "kept");
+    for (String kind : List.of("labels", "fields")) {
+      assertThat(a.agent().get("/api/v1/" + kind + "/usage").status()).isEqualTo(403);
+      assertThat(a.agent().patch("/api/v1/" + kind + "/kept", new JsonObject().put("name", "gone")).status()).isEqualTo(403);
+      assertThat(a.agent().delete("/api/v1/" + kind + "/kept").status()).isEqualTo(403);
+    }
+    assertThat(labels(one)).containsExactly("kept");
+  }
+}

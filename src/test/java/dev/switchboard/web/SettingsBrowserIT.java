@@ -1,0 +1,424 @@
+package dev.switchboard.web;
+
+import dev.switchboard.support.Http;
+import dev.switchboard.support.Requires;
+import dev.switchboard.support.Seed;
+import dev.switchboard.support.Webhooks;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.WebElement;
+
+import java.util.List;
+
+import static dev.switchboard.web.Browser.tid;
+import static org.assertj.core.api.Assertions.assertThat;
+
+@DisplayName("The admin's console: channels, agents, teams, saved replies and the profile under #/settings")
+class SettingsBrowserIT {
+
+  @RegisterExtension
+  static final Requires CHROMIUM = Browser.REQUIRED;
+
+  @RegisterExtension
+  final ScreenshotOnFailure onFailure = new ScreenshotOnFailure(() -> page);
+
+  static BrowserFixture f;
+  static Browser page;
+
+  @BeforeAll
+  static void start() {
+    f = new BrowserFixture(new JsonObject());
+    page = f.browser().login(f.account.adminEmail(), f.account.password());
+  }
+
+  @AfterAll
+  static void stop() {
+    if (f != null) {
+      f.close();
+    }
+  }
+
+  /** The admin's page on a settings section, drawn. */
+  static void section(Browser b, String key) {
+    b.click("settings-link");
+    b.click("settings-nav-" + key);
+    b.waitUntil("section " + key, () -> b.visible("settings-" + key));
+  }
+
+  /** Drawn elements that reach past the window's right edge, named for the failure message. */
+  @SuppressWarnings("unchecked")
+  static List<String> overflowing(Browser b) {
+    return (List<String>) b.js("""
+        return [...document.querySelectorAll('body *')].filter((e) => e.offsetParent !== null && e.getBoundingClientRect().right > window.innerWidth + 0.5)
+          .slice(0, 8).map((e) => e.tagName + '.' + e.className + '[' + (e.dataset.testid || '') + '] right=' + Math.round(e.getBoundingClientRect().right));""");
+  }
+
+  static List<String> axe(Browser b) {
+    return AgentDayBrowserIT.axe(b);
+  }
+
+  /** The card of the channel with this external id, once the list shows it. */
+  static WebElement channelCard(Browser b, String externalId) {
+    return b.waitFor("channel " + externalId, () -> b.all("[data-testid='channel-card']").stream()
+        .filter(c -> c.findElement(tid("channel-external-id")).getText().equals(externalId)).findFirst().orElse(null));
+  }
+
+  /** Opens Connect WhatsApp on the admin's page and fills it in, not yet sent. */
+  static void fillWhatsApp(String name, String phoneNumberId, String wabaId, String token) {
+    section(page, "channels");
+    page.click("connect-whatsapp");
+    page.type("cc-name", name);
+    page.type("cc-externalId", phoneNumberId);
+    page.type("cc-wabaId", wabaId);
+    page.type("cc-accessToken", token);
+  }
+
+  @Test
+  @DisplayName("an admin connects a WhatsApp number that Meta confirms and sees the webhook URL and verify token to paste into Meta")
+  void connectWhatsApp() {
+    f.graph.ownsWhatsApp("EAAG-good-token", "555000111", "777000111");
+    fillWhatsApp("Front desk", "777000111", "555000111", "EAAG-good-token");
+    page.screenshot("settings-01-connect-form");
+    page.click("cc-save");
+    page.waitUntil("the connected dialog", () -> page.visible("connected"));
+    String url = page.css("[data-testid='connected'] [data-testid='webhook-url']").getAttribute("value");
+    String verify = page.css("[data-testid='connected'] [data-testid='verify-token']").getAttribute("value");
+    assertThat(url).endsWith("/webhooks/whatsapp").startsWith("http");
+    JsonObject stored = f.api().get("/api/v1/channels").items().stream().map(o -> (JsonObject) o)
+        .filter(c -> "777000111".equals(c.getString("externalId"))).findFirst().orElseThrow();
+    assertThat(stored.getString("name")).isEqualTo("Front desk");
+    assertThat(stored.getString("wabaId")).isEqualTo("555000111");
+    assertThat(verify).isNotBlank().isEqualTo(stored.getJsonObject("webhook").getString("verifyToken"));
+    assertThat(f.graph.calls("POST", "/555000111/subscribed_apps")).as("the app is subscribed to the WABA").isNotEmpty();
+    page.screenshot("settings-02-connected");
+    page.click("modal-cancel");
+
+    WebElement card = channelCard(page, "777000111");
+    assertThat(card.findElement(tid("channel-name")).getText()).isEqualTo("Front desk");
+    assertThat(card.findElement(tid("channel-status")).getText()).isEqualToIgnoringCase("Connected");
+  }
+
+  @Test
+  @DisplayName("a token Meta refuses shows Meta's own message in plain words, and no channel is stored")
+  void refusedToken() {
+    f.graph.ownsWhatsApp("EAAG-owner-token", "555000222", "777000222");
+    fillWhatsApp("Someone else's number", "777000222", "555000222", "EAAG-not-issued");
+    page.click("cc-save");
+    String error = page.waitFor("the refusal", () -> page.visible("cc-error") ? page.text("cc-error") : null);
+    assertThat(error).startsWith("Meta refused").contains("Invalid OAuth access token");
+    page.screenshot("settings-03-refused");
+    assertThat(Seed.scalar(f.db, "SELECT count(*) FROM channels WHERE external_id = ?", "777000222")).isZero();
+    page.click("modal-cancel");
+  }
+
+  @Test
+  @DisplayName("a channel is renamed, and a new token is checked with Meta before it replaces the old one")
+  void renameAndRotate() {
+    f.graph.ownsWhatsApp("EAAG-rotate-1", "555000333", "777000333");
+    String id = f.api().post("/api/v1/channels", new JsonObject().put("platform", "whatsapp").put("name", "Sales")
+        .put("externalId", "777000333").put("wabaId", "555000333").put("accessToken", "EAAG-rotate-1")).json().getString("id");
+    section(page, "channels");
+    channelCard(page, "777000333").findElement(tid("channel-rename")).click();
+    page.type("rename-input", "Sales EU");
+    page.click("rename-save");
+    page.waitUntil("the new name", () -> channelCard(page, "777000333").findElement(tid("channel-name")).getText().equals("Sales EU"));
+
+    channelCard(page, "777000333").findElement(tid("channel-rotate")).click();
+    page.type("rotate-token", "EAAG-wrong");
+    page.click("rotate-save");
+    assertThat(page.waitFor("the refusal", () -> page.visible("rotate-error") ? page.text("rotate-error") : null)).startsWith("Meta refused");
+    assertThat(Seed.strings(f.db, "SELECT access_token FROM channels WHERE id = ?", Long.parseLong(id))).containsExactly("EAAG-rotate-1");
+    f.graph.ownsWhatsApp("EAAG-rotate-2", "555000333", "777000333");
+    page.type("rotate-token", "EAAG-rotate-2");
+    page.click("rotate-save");
+    page.waitUntil("the dialog closed", () -> !page.visible("rotate-token"));
+    assertThat(Seed.strings(f.db, "SELECT access_token FROM channels WHERE id = ?", Long.parseLong(id))).containsExactly("EAAG-rotate-2");
+  }
+
+  @Test
+  @DisplayName("a channel shows when its last webhook was received: none before the first delivery, then a time")
+  void lastWebhook() {
+    // other tests here write to the fixture's WhatsApp number: this one starts from a channel never written to
+    Seed.exec(f.db, "UPDATE channels SET last_webhook_at = NULL WHERE id = ?", f.whatsapp);
+    section(page, "channels");
+    assertThat(channelCard(page, Webhooks.WA_PHONE_NUMBER_ID).findElement(tid("channel-last-webhook")).getText()).isEqualTo("none yet");
+    Webhooks.whatsappText(f.http, "14155550999", "Hook Customer", "hello");
+    String first = BrowserFixture.eventually("the channel's last webhook", () -> f.api().get("/api/v1/channels/" + f.whatsapp).json().getString("lastWebhookAt"));
+    // a delivery within the minute does not write the channel row again
+    Webhooks.whatsappText(f.http, "14155550998", "Hook Customer 2", "hello again");
+    f.conversationOf("14155550998");
+    assertThat(f.api().get("/api/v1/channels/" + f.whatsapp).json().getString("lastWebhookAt")).isEqualTo(first);
+    section(page, "channels");
+    assertThat(channelCard(page, Webhooks.WA_PHONE_NUMBER_ID).findElement(tid("channel-last-webhook")).getText()).isEqualTo("now");
+  }
+
+  @Test
+  @DisplayName("a WhatsApp channel lists its approved templates, read-only, with their number of parameters")
+  void templates() {
+    section(page, "channels");
+    channelCard(page, Webhooks.WA_PHONE_NUMBER_ID).findElement(tid("templates-toggle")).click();
+    WebElement item = page.waitFor("the template", () -> channelCard(page, Webhooks.WA_PHONE_NUMBER_ID).findElements(By.cssSelector("[data-testid='template-item'][data-name='order_update']"))
+        .stream().findFirst().orElse(null));
+    assertThat(item.getText()).contains("en_US").contains("Hello {{1}}, your order {{2}} is on its way.");
+    assertThat(item.findElement(tid("template-params")).getText()).isEqualTo("2 parameters");
+    assertThat(channelCard(page, Webhooks.PAGE_ID).findElements(tid("templates-toggle"))).as("Messenger has no templates").isEmpty();
+  }
+
+  @Test
+  @DisplayName("a channel Meta flagged shows Needs attention with Meta's error")
+  void needsAttention() {
+    long id = Seed.channel(f.db, f.account.accountId(), "messenger", "990000444");
+    Seed.exec(f.db, "UPDATE channels SET needs_attention = ? WHERE id = ?", "Error validating access token: Session has expired", id);
+    section(page, "channels");
+    WebElement card = channelCard(page, "990000444");
+    assertThat(card.findElement(tid("channel-status")).getText()).isEqualToIgnoringCase("Needs attention");
+    assertThat(card.findElement(tid("channel-attention")).getText()).contains("Session has expired");
+  }
+
+  @Test
+  @DisplayName("an admin adds an agent who can then sign in; the last admin cannot demote themselves")
+  void createAgentWhoLogsIn() {
+    section(page, "agents");
+    page.click("agent-new");
+    page.type("na-name", "Cleo New");
+    page.type("na-email", "cleo@acme.test");
+    page.type("na-password", "cleo-first-pass");
+    page.screenshot("settings-04-add-agent");
+    page.click("na-save");
+    page.waitUntil("Cleo in the list", () -> page.all("[data-testid='agent-row']").stream().anyMatch(r -> "cleo@acme.test".equals(r.getAttribute("data-email"))));
+
+    Browser cleo = f.browser().login("cleo@acme.test", "cleo-first-pass");
+    assertThat(cleo.text("agent-name")).isEqualTo("Cleo New");
+    assertThat(cleo.text("settings-link")).isEqualTo("Profile");
+
+    // the fixture's account has one admin: demoting them is refused with a sentence saying why
+    WebElement adminRow = page.css("[data-testid='agent-row'][data-email='" + f.account.adminEmail() + "']");
+    new org.openqa.selenium.support.ui.Select(adminRow.findElement(tid("agent-role"))).selectByValue("agent");
+    assertThat(page.waitFor("the refusal", () -> page.visible("agent-error") ? page.text("agent-error") : null)).contains("at least one active admin");
+    assertThat(f.api().get("/api/v1/agents").items().stream().map(o -> (JsonObject) o)
+        .filter(a -> f.account.adminEmail().equals(a.getString("email"))).findFirst().orElseThrow().getString("role")).isEqualTo("admin");
+    page.waitUntil("the menu shows the stored role", () -> "admin".equals(
+        page.css("[data-testid='agent-row'][data-email='" + f.account.adminEmail() + "'] [data-testid='agent-role']").getAttribute("value")));
+  }
+
+  @Test
+  @DisplayName("an agent is deactivated from Settings and can no longer sign in")
+  void deactivate() {
+    Seed.user(f.db, f.account.accountId(), "Dan Leaving", "dan@acme.test", "dan-password", "agent");
+    section(page, "agents");
+    page.css("[data-testid='agent-row'][data-email='dan@acme.test'] [data-testid='agent-deactivate']").click();
+    page.waitUntil("Dan deactivated", () -> !page.all("[data-testid='agent-row'][data-email='dan@acme.test'] [data-testid='agent-reactivate']").isEmpty());
+    assertThat(f.http.post("/api/v1/auth/login", new JsonObject().put("email", "dan@acme.test").put("password", "dan-password")).status()).isEqualTo(401);
+  }
+
+  @Test
+  @DisplayName("a team is created with members picked from the agents, then renamed with other members")
+  void createTeam() {
+    section(page, "teams");
+    page.click("team-new");
+    page.type("nt-name", "Billing");
+    page.css("[data-testid='nt-member'][data-email='" + f.agentEmail + "']").click();
+    page.click("nt-save");
+    WebElement row = page.waitFor("the team", () -> page.all("[data-testid='team-row']").stream()
+        .filter(r -> r.findElement(tid("team-name")).getText().equals("Billing")).findFirst().orElse(null));
+    assertThat(row.findElement(tid("team-members")).getText()).isEqualTo("Bea Agent");
+    JsonArray members = f.api().get("/api/v1/teams").items().stream().map(o -> (JsonObject) o)
+        .filter(t -> "Billing".equals(t.getString("name"))).findFirst().orElseThrow().getJsonArray("memberIds");
+    assertThat(members).containsExactly(String.valueOf(f.agentId));
+
+    row.findElement(tid("team-edit")).click();
+    page.type("nt-name", "Billing EU");
+    page.css("[data-testid='nt-member'][data-email='" + f.agentEmail + "']").click();
+    page.css("[data-testid='nt-member'][data-email='" + f.account.adminEmail() + "']").click();
+    page.click("nt-save");
+    page.waitUntil("the renamed team", () -> page.all("[data-testid='team-row'][data-name='Billing EU'] [data-testid='team-members']").stream()
+        .anyMatch(e -> e.getText().equals("Admin Acme")));
+    String teamId = f.api().get("/api/v1/teams").items().stream().map(o -> (JsonObject) o)
+        .filter(t -> "Billing EU".equals(t.getString("name"))).findFirst().orElseThrow().getString("id");
+    assertThat(f.api().get("/api/v1/teams/" + teamId).json().getJsonArray("memberIds")).containsExactly(String.valueOf(f.account.adminId()));
+    long stranger = Seed.user(f.db, Seed.account(f.db, "Elsewhere").accountId(), "Stranger", "stranger@elsewhere.test", "stranger-pw", "agent");
+    assertThat(f.api().patch("/api/v1/teams/" + teamId, new JsonObject().put("memberIds", new JsonArray().add(String.valueOf(stranger)))).status())
+        .as("another account's user").isEqualTo(422);
+    assertThat(f.api().patch("/api/v1/teams/" + teamId, new JsonObject().put("name", " ")).status()).isEqualTo(422);
+  }
+
+  @Test
+  @DisplayName("a saved reply is created, edited and deleted")
+  void savedReplies() {
+    section(page, "saved-replies");
+    page.click("sr-new");
+    page.type("sre-title", "Opening hours");
+    page.type("sre-content", "We open at 9.");
+    page.click("sre-save");
+    page.waitUntil("the reply", () -> page.all("[data-testid='sr-row-title']").stream().anyMatch(e -> e.getText().equals("Opening hours")));
+    page.click("sr-edit");
+    page.type("sre-content", "We open at 8.");
+    page.click("sre-save");
+    page.waitUntil("the edit", () -> page.all("[data-testid='sr-row-content']").stream().anyMatch(e -> e.getText().equals("We open at 8.")));
+    assertThat(Seed.strings(f.db, "SELECT content FROM saved_replies WHERE title = 'Opening hours'")).containsExactly("We open at 8.");
+    page.click("sr-delete");
+    page.click("srd-confirm");
+    page.waitUntil("the reply gone", () -> page.all("[data-testid='sr-row-title']").isEmpty());
+    assertThat(Seed.strings(f.db, "SELECT content FROM saved_replies WHERE title = 'Opening hours'")).isEmpty();
+  }
+
+  @Test
+  @DisplayName("two labels merged in Settings (asked first) change live in an agent's open conversation, and the counts follow")
+  void mergeLabelsLive() {
+    Webhooks.whatsappText(f.http, "14155550777", "Lena Labels", "hello");
+    String conv = f.conversationOf("14155550777");
+    String contact = f.api().get("/api/v1/conversations/" + conv).json().getJsonObject("contact").getString("id");
+    f.api().post("/api/v1/contacts/" + contact + "/labels", new JsonObject().put("name", "prospect"));
+    Webhooks.whatsappText(f.http, "14155550778", "Lou Labels", "hi");
+    String other = f.api().get("/api/v1/conversations/" + f.conversationOf("14155550778")).json().getJsonObject("contact").getString("id");
+    f.api().post("/api/v1/contacts/" + other + "/labels", new JsonObject().put("name", "Lead"));
+
+    Browser bea = f.browser().login(f.agentEmail, f.agentPassword);
+    bea.waitLive();
+    bea.click("tab-all");
+    bea.openConversation("Lena Labels");
+    bea.waitUntil("Lena's label", () -> !bea.all("[data-testid='label-chip'][data-name='prospect']").isEmpty());
+
+    section(page, "labels");
+    page.css("[data-testid='label-row'][data-name='prospect'] [data-testid='label-rename']").click();
+    page.type("label-new-name", "lead");
+    page.click("label-rename-save");
+    assertThat(page.waitFor("the question", () -> page.visible("label-rename-error") ? page.text("label-rename-error") : null))
+        .contains("“Lead” exists already").contains("Merge");
+    assertThat(Seed.strings(f.db, "SELECT name FROM contact_labels WHERE contact_id = ?", Long.parseLong(contact))).as("nothing merged before the answer").containsExactly("prospect");
+    page.screenshot("settings-05-merge-asked");
+    page.click("label-rename-save");
+    page.waitUntil("the merged count", () -> page.all("[data-testid='label-row'][data-name='prospect']").isEmpty()
+        && page.css("[data-testid='label-row'][data-name='Lead'] [data-testid='label-count']").getText().equals("2 contacts"));
+
+    bea.waitUntil("the merged label live in the agent's page", () -> !bea.all("[data-testid='label-chip'][data-name='Lead']").isEmpty()
+        && bea.all("[data-testid='label-chip'][data-name='prospect']").isEmpty());
+  }
+
+  @Test
+  @DisplayName("a keyword flow is written in the editor (the server's refusal shown), tested in the panel, switched off, and then answers a Closed conversation")
+  void botFlow() {
+    section(page, "flows");
+    page.click("flow-new");
+    page.type("flow-json", "{\"name\": \"Hours\", \"trigger\": {\"type\": \"keyword\", \"keywords\": []}, \"actions\": []}");
+    page.click("flow-save");
+    assertThat(page.waitFor("the refusal", () -> page.visible("flow-error") ? page.text("flow-error") : null)).startsWith("The server refused the flow:");
+    page.type("flow-json", new JsonObject().put("name", "Hours")
+        .put("trigger", new JsonObject().put("type", "keyword").put("keywords", new JsonArray().add("horaires")))
+        .put("actions", new JsonArray().add(new JsonObject().put("type", "reply").put("text", "Open 9 to 5.")).add(new JsonObject().put("type", "label").put("name", "hours"))).encode());
+    page.click("flow-save");
+    page.waitUntil("the flow listed", () -> !page.all("[data-testid='flow-row'][data-name='Hours']").isEmpty());
+
+    page.type("flow-test-text", "Quels sont vos HORAIRES ?");
+    page.click("flow-test-run");
+    page.waitUntil("the flow that would run", () -> page.visible("flow-test-flow") && page.text("flow-test-flow").equals("Hours"));
+    assertThat(page.all("[data-testid='flow-test-action']").stream().map(WebElement::getText).toList())
+        .containsExactly("Reply: “Open 9 to 5.”", "Add label “hours”");
+    page.screenshot("settings-06-flow-test");
+
+    page.css("[data-testid='flow-row'][data-name='Hours'] [data-testid='flow-enabled']").click();
+    page.waitUntil("switched off", () -> Seed.strings(f.db, "SELECT enabled::text FROM flows WHERE name = 'Hours'").equals(List.of("false")));
+    page.click("flow-test-run");
+    page.waitUntil("no flow", () -> page.visible("flow-test-none"));
+    page.css("[data-testid='flow-row'][data-name='Hours'] [data-testid='flow-enabled']").click();
+    page.waitUntil("switched on", () -> Seed.strings(f.db, "SELECT enabled::text FROM flows WHERE name = 'Hours'").equals(List.of("true")));
+
+    // the bot itself: a Closed conversation gets the reply the panel showed
+    Webhooks.whatsappText(f.http, "14155550666", "Bo Bot", "hello");
+    String conv = f.conversationOf("14155550666");
+    f.api().patch("/api/v1/conversations/" + conv, new JsonObject().put("status", "closed"));
+    Webhooks.whatsappText(f.http, "14155550666", "Bo Bot", "horaires?");
+    BrowserFixture.eventually("the bot's reply", () -> f.graph.calls("POST", "/" + Webhooks.WA_PHONE_NUMBER_ID + "/messages").stream()
+        .filter(c -> c.body().contains("Open 9 to 5.")).findFirst().orElse(null));
+  }
+
+  @Test
+  @DisplayName("an agent sees Profile, not Settings, lands on their profile from an admin's address, and gets 403 from every admin route")
+  void agentIsKeptOut() {
+    Browser bea = f.browser().login(f.agentEmail, f.agentPassword);
+    assertThat(bea.text("settings-link")).isEqualTo("Profile");
+    bea.click("settings-link");
+    bea.waitUntil("the profile", () -> bea.visible("settings-profile"));
+    assertThat(bea.visible("settings-nav-channels")).isFalse();
+    assertThat(bea.visible("settings-nav-agents")).isFalse();
+    bea.open("/#/settings/channels");
+    bea.waitUntil("the profile instead", () -> bea.visible("settings-profile"));
+    assertThat(bea.visible("connect-whatsapp")).isFalse();
+
+    Http agent = f.http.as(f.http.login(f.agentEmail, f.agentPassword));
+    JsonObject channel = new JsonObject().put("platform", "messenger").put("name", "x").put("externalId", "123").put("accessToken", "t");
+    assertThat(agent.post("/api/v1/channels", channel).status()).isEqualTo(403);
+    assertThat(agent.patch("/api/v1/channels/" + f.whatsapp, new JsonObject().put("name", "hijacked")).status()).isEqualTo(403);
+    assertThat(agent.post("/api/v1/agents", new JsonObject().put("name", "x").put("email", "x@acme.test").put("password", "12345678")).status()).isEqualTo(403);
+    assertThat(agent.patch("/api/v1/agents/" + f.agentId, new JsonObject().put("role", "admin")).status()).isEqualTo(403);
+    assertThat(agent.delete("/api/v1/agents/" + f.agentId).status()).isEqualTo(403);
+    assertThat(agent.post("/api/v1/teams", new JsonObject().put("name", "x")).status()).isEqualTo(403);
+    assertThat(agent.patch("/api/v1/teams/" + f.teamId, new JsonObject().put("name", "x")).status()).isEqualTo(403);
+    assertThat(agent.post("/api/v1/flows/test", new JsonObject().put("text", "x").put("channelId", String.valueOf(f.whatsapp))).status()).isEqualTo(403);
+    assertThat(agent.get("/api/v1/labels/usage").status()).isEqualTo(403);
+    assertThat(Seed.strings(f.db, "SELECT name FROM channels WHERE id = ?", f.whatsapp)).doesNotContain("hijacked");
+    assertThat(Seed.strings(f.db, "SELECT role FROM users WHERE id = ?", f.agentId)).containsExactly("agent");
+  }
+
+  @Test
+  @DisplayName("an agent changes their password under Profile and signs in with the new one")
+  void changePassword() {
+    Seed.user(f.db, f.account.accountId(), "Pia Pw", "pia@acme.test", "pia-old-pass", "agent");
+    Browser pia = f.browser().login("pia@acme.test", "pia-old-pass");
+    pia.click("settings-link");
+    pia.type("pw-current", "wrong-pass");
+    pia.type("pw-new", "pia-new-pass");
+    pia.type("pw-again", "pia-new-pass");
+    pia.click("pw-save");
+    assertThat(pia.waitFor("the refusal", () -> pia.visible("pw-error") ? pia.text("pw-error") : null)).isEqualTo("The current password is wrong.");
+    pia.type("pw-current", "pia-old-pass");
+    pia.click("pw-save");
+    pia.waitUntil("the form cleared", () -> pia.el("pw-current").getAttribute("value").isEmpty());
+    assertThat(f.http.post("/api/v1/auth/login", new JsonObject().put("email", "pia@acme.test").put("password", "pia-new-pass")).status()).isEqualTo(200);
+  }
+
+  @Test
+  @DisplayName("every settings section: no serious or critical axe-core violation and nothing sideways at 360 px and at desktop width")
+  void accessibilityAndWidths() {
+    Browser b = f.browser();
+    for (int[] size : new int[][] {{1280, 900}, {360, 740}}) {
+      b.driver.manage().window().setSize(new Dimension(size[0], size[1]));
+      if (size[0] == 1280) {
+        b.login(f.account.adminEmail(), f.account.password());
+      }
+      for (String key : List.of("channels", "agents", "teams", "saved-replies", "labels", "fields", "flows", "profile")) {
+        b.open("/#/settings/" + key);
+        b.waitUntil("section " + key, () -> b.visible("settings-" + key) && b.all(".set-body .muted").stream().noneMatch(e -> e.getText().equals("Loading…")));
+        assertThat(axe(b)).as(key + " at " + size[0]).isEmpty();
+        assertThat(overflowing(b)).as("elements wider than the window, " + key + " at " + size[0]).isEmpty();
+        AgentDayBrowserIT.noSideways(b, key + " at " + size[0]);
+        b.screenshot("settings-" + size[0] + "-" + key);
+      }
+      b.open("/#/settings/channels");
+      b.click("connect-whatsapp");
+      assertThat(axe(b)).as("connect dialog at " + size[0]).isEmpty();
+      b.screenshot("settings-" + size[0] + "-connect");
+      b.click("modal-cancel");
+    }
+  }
+
+  @Test
+  @DisplayName("Settings is reached by keyboard from the top bar, and ← Inbox brings the inbox back")
+  void keyboard() {
+    page.open("/");
+    page.waitUntil("the inbox", () -> page.visible("conversation-list"));
+    page.el("settings-link").sendKeys(org.openqa.selenium.Keys.ENTER);
+    page.waitUntil("channels", () -> page.visible("settings-channels"));
+    assertThat(page.js("return document.activeElement.id")).isEqualTo("settings-title");
+    assertThat(page.visible("conversation-list")).isFalse();
+    page.el("settings-back").sendKeys(org.openqa.selenium.Keys.ENTER);
+    page.waitUntil("the inbox again", () -> page.visible("conversation-list") && !page.visible("settings-channels"));
+  }
+}

@@ -1,0 +1,66 @@
+// Settings → Labels and Custom fields: every name in use with its number of contacts; rename
+// (into a name in use it is a merge, asked first) and delete from every contact. The server does
+// each in one transaction and tells every open inbox (names.changed).
+
+import { h, mount, toast } from '../dom.js';
+import { api, enc } from '../api.js';
+import { openModal } from '../newcontact.js';
+import { field, errorLine, confirmDelete } from './settings.js';
+
+const KINDS = {
+  labels: { one: 'label', intro: 'Labels group contacts; agents add them in the contact pane and filter the list by them. A name differing only in case is the same label.' },
+  fields: { one: 'field', intro: 'Custom fields hold a value per contact; saved replies and templates insert them as {{name}}. A renamed field is not renamed inside saved replies.' },
+};
+
+export const renderLabels = (into) => renderNames(into, 'labels');
+export const renderFields = (into) => renderNames(into, 'fields');
+
+async function renderNames(into, kind) {
+  const { one, intro } = KINDS[kind];
+  const list = h('div', { class: 'set-list', testid: `${one}-list` }, h('p', { class: 'muted' }, 'Loading…'));
+  mount(into, h('p', { class: 'muted' }, intro), list);
+  let items;
+  try {
+    items = (await api.get(`/${kind}/usage`)).items || [];
+  } catch (e) {
+    mount(list, h('p', { class: 'error' }, e.message));
+    return;
+  }
+  const again = () => renderNames(into, kind);
+  mount(list, items.length ? items.map((n) => h('article', { class: 'set-card set-row', testid: `${one}-row`, dataset: { name: n.name } },
+    h('div', { class: 'grow' },
+      h('div', { class: 'set-card-title', testid: `${one}-name` }, n.name),
+      h('div', { class: 'muted set-hint', testid: `${one}-count` }, `${n.contacts} contact${n.contacts === 1 ? '' : 's'}`)),
+    h('button', { class: 'btn btn-sm', testid: `${one}-rename`, 'aria-label': `Rename ${n.name}`, onclick: () => openRename(kind, n, items, again) }, 'Rename'),
+    h('button', { class: 'btn btn-sm', testid: `${one}-delete`, 'aria-label': `Delete ${n.name}`, onclick: () => confirmDelete(`Delete ${one} “${n.name}”?`, `It is removed from ${n.contacts} contact${n.contacts === 1 ? '' : 's'}. This cannot be undone.`, `/${kind}/${enc(n.name)}`, again, `${one}-delete-confirm`) }, 'Delete')))
+    : h('p', { class: 'muted' }, `No ${one} is in use.`));
+}
+
+function openRename(kind, n, items, done) {
+  const { one } = KINDS[kind];
+  const name = h('input', { testid: `${one}-new-name`, value: n.name, maxlength: kind === 'labels' ? 64 : 100, autocomplete: 'off' });
+  const error = errorLine(`${one}-rename-error`);
+  const same = (a, b) => (kind === 'labels' ? a.toLowerCase() === b.toLowerCase() : a === b);
+  let asked = null;
+  const { modal } = openModal(`Rename ${one} “${n.name}”`, h('div', { class: 'set-form' }, field('New name', name), error), async (close) => {
+    const to = name.value.trim();
+    if (!to) { error.show('A name is needed.'); return; }
+    if (/[{}]/.test(to)) { error.show('A name cannot contain { or }.'); return; }
+    const into = items.find((x) => x !== n && same(x.name, to) && !same(n.name, to));
+    if (into && asked !== to) {
+      // a merge cannot be undone: the first click says so, the second does it
+      asked = to;
+      error.show(`“${into.name}” exists already (${into.contacts} contact${into.contacts === 1 ? '' : 's'}). Merge “${n.name}” into it? Contacts with both keep ${kind === 'labels' ? 'one' : `their “${into.name}” value`}. Press Merge to go on.`);
+      modal.querySelector(`[data-testid=${one}-rename-save]`).textContent = 'Merge';
+      return;
+    }
+    try {
+      const r = await api.patch(`/${kind}/${enc(n.name)}`, { name: to });
+      close();
+      toast(r.merged ? `Merged into “${r.name}” (${r.contacts} contacts)` : `Renamed to “${r.name}”`);
+      done();
+    } catch (e) { error.show(e.message); }
+  }, 'Rename', `${one}-rename-save`);
+  name.addEventListener('input', () => { asked = null; modal.querySelector(`[data-testid=${one}-rename-save]`).textContent = 'Rename'; });
+  name.select();
+}

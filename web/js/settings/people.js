@@ -1,0 +1,133 @@
+// Settings → Agents and Teams: create agents with a first password, change their role, deactivate
+// and reactivate them (the account keeps one active admin); create teams, rename them and set
+// their members.
+
+import { h, mount, toast, initials } from '../dom.js';
+import { api, enc } from '../api.js';
+import { S, loadReference } from '../app.js';
+import { openModal } from '../newcontact.js';
+import { field, errorLine } from './settings.js';
+
+/** The server's refusals, said as what to do next. */
+function plain(e) {
+  if (e.code === 'last_admin') return 'The account needs at least one active admin: make another agent an admin first.';
+  if (e.code === 'email_taken') return 'Someone already signs in with this email.';
+  return e.message;
+}
+
+// ---------- agents ----------
+
+/** notice: a refusal to show above the list (the list is drawn again so the menus show what is stored). */
+export async function renderAgents(into, notice) {
+  const list = h('div', { class: 'set-list', testid: 'agent-list' }, h('p', { class: 'muted' }, 'Loading…'));
+  const error = errorLine('agent-error');
+  mount(into,
+    h('p', { class: 'muted' }, 'Agents answer conversations; admins also manage these settings. A role change or a deactivation signs the person out everywhere at once.'),
+    h('div', { class: 'set-actions' }, h('button', { class: 'btn btn-primary', testid: 'agent-new', onclick: () => openNewAgent(() => renderAgents(into)) }, 'Add agent')),
+    error, list);
+  error.show(notice || '');
+  let agents;
+  try {
+    agents = (await api.get('/agents')).items || [];
+  } catch (e) {
+    error.show(e.message);
+    return;
+  }
+  const change = async (a, patch, done) => {
+    try {
+      await api.patch(`/agents/${enc(a.id)}`, patch);
+      toast(done);
+      loadReference();
+      renderAgents(into);
+    } catch (e) {
+      renderAgents(into, plain(e));
+    }
+  };
+  mount(list, agents.map((a) => {
+    const role = h('select', { testid: 'agent-role', 'aria-label': `Role of ${a.name}`, disabled: !a.active,
+      onchange: (e) => change(a, { role: e.target.value }, `${a.name} is now ${e.target.value === 'admin' ? 'an admin' : 'an agent'}`) },
+    h('option', { value: 'agent', selected: a.role === 'agent' }, 'Agent'),
+    h('option', { value: 'admin', selected: a.role === 'admin' }, 'Admin'));
+    return h('article', { class: `set-card set-row${a.active ? '' : ' inactive'}`, testid: 'agent-row', dataset: { id: a.id, email: a.email } },
+      h('span', { class: 'avatar', 'aria-hidden': 'true' }, initials(a.name)),
+      h('div', { class: 'grow' },
+        h('div', { class: 'set-card-title', testid: 'agent-row-name' }, a.name, String(a.id) === String(S.user.id) ? ' (you)' : ''),
+        h('div', { class: 'muted set-hint' }, a.email, a.active ? '' : ' · deactivated')),
+      role,
+      a.active
+        ? h('button', { class: 'btn btn-sm', testid: 'agent-deactivate', onclick: () => change(a, { active: false }, `${a.name} is deactivated`) }, 'Deactivate')
+        : h('button', { class: 'btn btn-sm', testid: 'agent-reactivate', onclick: () => change(a, { active: true }, `${a.name} is active again`) }, 'Reactivate'));
+  }));
+}
+
+function openNewAgent(done) {
+  const name = h('input', { testid: 'na-name', maxlength: 200, autocomplete: 'off' });
+  const email = h('input', { testid: 'na-email', type: 'email', maxlength: 254, autocomplete: 'off' });
+  const password = h('input', { testid: 'na-password', type: 'password', minlength: 8, maxlength: 1024, autocomplete: 'new-password' });
+  const role = h('select', { testid: 'na-role' }, h('option', { value: 'agent' }, 'Agent'), h('option', { value: 'admin' }, 'Admin'));
+  const error = errorLine('na-error');
+  openModal('Add agent', h('div', { class: 'set-form' },
+    field('Name', name), field('Email (they sign in with it)', email),
+    field('First password', password, 'At least 8 characters; give it to them privately. They can change it under Profile.'),
+    field('Role', role), error), async (close) => {
+    error.show('');
+    if (!name.value.trim() || !email.value.trim()) { error.show('A name and an email are needed.'); return; }
+    if (!/^[^@\s]+@[^@\s]+$/.test(email.value.trim())) { error.show('That is not an email address.'); return; }
+    if (password.value.length < 8) { error.show('The password needs at least 8 characters.'); return; }
+    try {
+      await api.post('/agents', { name: name.value.trim(), email: email.value.trim(), password: password.value, role: role.value });
+      close();
+      toast(`${name.value.trim()} can sign in now`);
+      loadReference();
+      done();
+    } catch (e) { error.show(plain(e)); }
+  }, 'Add agent', 'na-save');
+  name.focus();
+}
+
+// ---------- teams ----------
+
+export async function renderTeams(into) {
+  const list = h('div', { class: 'set-list', testid: 'team-list' }, h('p', { class: 'muted' }, 'Loading…'));
+  mount(into,
+    h('p', { class: 'muted' }, 'A team is a group conversations can be assigned to.'),
+    h('div', { class: 'set-actions' }, h('button', { class: 'btn btn-primary', testid: 'team-new', onclick: () => openTeam(null, () => renderTeams(into)) }, 'Create team')),
+    list);
+  let teams; let agents;
+  try {
+    [teams, agents] = await Promise.all([api.get('/teams'), api.get('/agents')]).then((rs) => rs.map((r) => r.items || []));
+  } catch (e) {
+    mount(list, h('p', { class: 'error' }, e.message));
+    return;
+  }
+  const nameOf = (id) => (agents.find((a) => String(a.id) === String(id)) || { name: `agent ${id}` }).name;
+  mount(list, teams.length ? teams.map((t) => h('article', { class: 'set-card set-row', testid: 'team-row', dataset: { id: t.id, name: t.name } },
+    h('div', { class: 'grow' },
+      h('div', { class: 'set-card-title', testid: 'team-name' }, t.name),
+      h('div', { class: 'muted set-hint', testid: 'team-members' },
+        t.memberIds.length ? t.memberIds.map(nameOf).join(', ') : 'No members')),
+    h('button', { class: 'btn btn-sm', testid: 'team-edit', 'aria-label': `Edit ${t.name}`, onclick: () => openTeam(t, () => renderTeams(into)) }, 'Edit')))
+    : h('p', { class: 'muted' }, 'No team yet.'));
+}
+
+/** Creates a team (team null) or renames it and sets its members. */
+async function openTeam(team, done) {
+  const agents = ((await api.get('/agents')).items || []).filter((a) => a.active || (team && team.memberIds.includes(String(a.id))));
+  const name = h('input', { testid: 'nt-name', maxlength: 200, autocomplete: 'off', value: team ? team.name : '' });
+  const boxes = agents.map((a) => h('input', { type: 'checkbox', value: a.id, testid: 'nt-member', dataset: { email: a.email },
+    checked: !!team && team.memberIds.includes(String(a.id)) }));
+  const error = errorLine('nt-error');
+  openModal(team ? `Edit team “${team.name}”` : 'Create team', h('div', { class: 'set-form' },
+    field('Name', name),
+    h('fieldset', { class: 'set-fieldset' }, h('legend', {}, 'Members'),
+      agents.map((a, i) => h('label', { class: 'check' }, boxes[i], ` ${a.name}`))),
+    error), async (close) => {
+    if (!name.value.trim()) { error.show('A name is needed.'); return; }
+    const body = { name: name.value.trim(), memberIds: boxes.filter((b) => b.checked).map((b) => b.value) };
+    try {
+      if (team) await api.patch(`/teams/${enc(team.id)}`, body); else await api.post('/teams', body);
+      close(); toast(team ? 'Team saved' : 'Team created'); loadReference(); done();
+    } catch (e) { error.show(e.message); }
+  }, team ? 'Save' : 'Create', 'nt-save');
+  name.focus();
+}

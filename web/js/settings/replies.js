@@ -1,0 +1,58 @@
+// Settings → Saved replies: find, create, edit and delete the account's saved replies, with
+// {{field}} inserted from the field names in use (the server refuses names nobody uses).
+
+import { h, mount, toast } from '../dom.js';
+import { api, enc } from '../api.js';
+import { S, loadReference } from '../app.js';
+import { openModal } from '../newcontact.js';
+import { insertAtCursor, fieldSelect } from '../saved.js';
+import { field, errorLine, confirmDelete } from './settings.js';
+
+export async function renderSavedReplies(into) {
+  const search = h('input', { type: 'search', testid: 'sr-search', placeholder: 'Find by title or text', 'aria-label': 'Find a saved reply' });
+  const list = h('div', { class: 'set-list', testid: 'sr-list' }, h('p', { class: 'muted' }, 'Loading…'));
+  mount(into,
+    h('p', { class: 'muted' }, 'Agents insert these from the composer. {{field}} is filled in from the contact\'s custom field when the message is sent.'),
+    h('div', { class: 'set-actions' }, search,
+      h('button', { class: 'btn btn-primary', testid: 'sr-new', onclick: () => openEditor(null, () => renderSavedReplies(into)) }, 'New saved reply')),
+    list);
+  let items;
+  try {
+    items = (await api.get('/saved-replies')).items || [];
+  } catch (e) {
+    mount(list, h('p', { class: 'error' }, e.message));
+    return;
+  }
+  const show = () => {
+    const q = search.value.trim().toLowerCase();
+    const shown = items.filter((r) => !q || r.title.toLowerCase().includes(q) || r.content.toLowerCase().includes(q));
+    mount(list, shown.length ? shown.map((r) => h('article', { class: 'set-card', testid: 'sr-row', dataset: { id: r.id } },
+      h('div', { class: 'set-card-title', testid: 'sr-row-title' }, r.title),
+      h('div', { class: 'sr-content', testid: 'sr-row-content' }, r.content),
+      h('div', { class: 'set-actions' },
+        h('button', { class: 'btn btn-sm', testid: 'sr-edit', 'aria-label': `Edit ${r.title}`, onclick: () => openEditor(r, () => renderSavedReplies(into)) }, 'Edit'),
+        h('button', { class: 'btn btn-sm', testid: 'sr-delete', 'aria-label': `Delete ${r.title}`, onclick: () => confirmDelete(`Delete “${r.title}”?`, 'Agents can no longer insert it. Messages already sent keep their text.', `/saved-replies/${enc(r.id)}`, () => { S.savedReplies = S.savedReplies.filter((x) => x.id !== r.id); renderSavedReplies(into); }, 'srd-confirm') }, 'Delete'))))
+      : h('p', { class: 'muted' }, items.length ? 'No saved reply matches.' : 'No saved reply yet.'));
+  };
+  search.addEventListener('input', show);
+  show();
+}
+
+function openEditor(r, done) {
+  const title = h('input', { testid: 'sre-title', maxlength: 200, value: r ? r.title : '' });
+  const content = h('textarea', { testid: 'sre-content', rows: 6, maxlength: 4096 });
+  content.value = r ? r.content : '';
+  const error = errorLine('sre-error');
+  openModal(r ? `Edit “${r.title}”` : 'New saved reply', h('div', { class: 'set-form' },
+    field('Title', title), field('Text', content),
+    h('div', { class: 'row' }, fieldSelect((name) => insertAtCursor(content, `{{${name}}}`), 'sre-field')),
+    error), async (close) => {
+    if (!title.value.trim() || !content.value.trim()) { error.show('A title and a text are needed.'); return; }
+    const body = { title: title.value.trim(), content: content.value };
+    try {
+      if (r) await api.put(`/saved-replies/${enc(r.id)}`, body); else await api.post('/saved-replies', body);
+      close(); toast('Saved reply saved'); loadReference(); done();
+    } catch (e) { error.show(e.message); }
+  }, 'Save', 'sre-save');
+  title.focus();
+}

@@ -1,0 +1,101 @@
+// The settings area, at #/settings/<section>: admins manage channels, agents, teams, saved
+// replies, labels, custom fields and bot flows; everyone has their profile. Each section renders itself into the content pane and
+// reads what it shows from the API again, so two admins' pages meet at the server.
+
+import { h, mount, $, toast } from '../dom.js';
+import { api } from '../api.js';
+import { S } from '../app.js';
+import { openModal } from '../newcontact.js';
+import { renderChannels } from './channels.js';
+import { renderAgents, renderTeams } from './people.js';
+import { renderSavedReplies } from './replies.js';
+import { renderProfile } from './profile.js';
+import { renderLabels, renderFields } from './names.js';
+import { renderFlows } from './flows.js';
+
+/** [key, name shown, admins only, render(into)] in the order of the menu. */
+const SECTIONS = [
+  ['channels', 'Channels', true, renderChannels],
+  ['agents', 'Agents', true, renderAgents],
+  ['teams', 'Teams', true, renderTeams],
+  ['saved-replies', 'Saved replies', true, renderSavedReplies],
+  ['labels', 'Labels', true, renderLabels],
+  ['fields', 'Custom fields', true, renderFields],
+  ['flows', 'Bot flows', true, renderFlows],
+  ['profile', 'Profile', false, renderProfile],
+];
+
+export const isAdmin = () => !!(S.user && S.user.role === 'admin');
+
+/** The section a key names for this user: an agent asking for an admin's section gets their profile. */
+export function sectionFor(key) {
+  const allowed = SECTIONS.filter((s) => !s[2] || isAdmin());
+  return allowed.find((s) => s[0] === key) || allowed[0];
+}
+
+/** Where the top bar's Settings (admins) or Profile (agents) link goes. */
+export const settingsHome = () => (isAdmin() ? '#/settings/channels' : '#/settings/profile');
+
+/** Draws the settings area for a section key; the caller has hidden the inbox. */
+export function renderSettings(key) {
+  const root = $('#settings');
+  const [current, title, , render] = sectionFor(key);
+  const nav = h('nav', { class: 'set-nav', 'aria-label': 'Settings sections' },
+    h('a', { class: 'set-back', href: S.inboxHash || '#/open', testid: 'settings-back' }, '← Inbox'),
+    SECTIONS.filter((s) => !s[2] || isAdmin()).map(([k, name]) => h('a', {
+      href: `#/settings/${k}`, class: `set-link${k === current ? ' active' : ''}`, testid: `settings-nav-${k}`,
+      'aria-current': k === current ? 'page' : null,
+      // the section already shown is read again from the server (another admin may have changed it)
+      onclick: (e) => { if (location.hash === `#/settings/${k}`) { e.preventDefault(); renderSettings(k); } },
+    }, name)));
+  const body = h('div', { class: 'set-body', testid: `settings-${current}` });
+  mount(root, nav, h('section', { class: 'set-main', 'aria-labelledby': 'settings-title' },
+    h('h1', { id: 'settings-title', class: 'set-title' }, title), body));
+  document.title = `${title} · Settings · Switchboard`;
+  render(body);
+}
+
+/** A copyable value: the text in a read-only box and a Copy button that says when it worked. */
+export function copyable(label, value, testid) {
+  const box = h('input', { class: 'copy-value', readonly: true, value, testid, 'aria-label': label });
+  const said = h('span', { class: 'muted copy-said', role: 'status' });
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(value);
+    } catch (e) {
+      // without clipboard permission the selection is copied the older way
+      box.select();
+      document.execCommand('copy');
+    }
+    said.textContent = 'Copied';
+    setTimeout(() => { said.textContent = ''; }, 2000);
+  };
+  return h('div', { class: 'copy-row' },
+    h('span', { class: 'copy-label' }, label),
+    h('div', { class: 'row' }, box, h('button', { class: 'btn btn-sm', testid: `${testid}-copy`, 'aria-label': `Copy ${label}`, onclick: copy }, 'Copy'), said));
+}
+
+/** A labelled input whose id ties the label to it (axe wants every field named). */
+export function field(label, input, hint) {
+  const id = input.id || `f-${Math.random().toString(36).slice(2, 9)}`;
+  input.id = id;
+  return h('div', { class: 'set-field' }, h('label', { for: id }, label), input, hint ? h('span', { class: 'muted set-hint' }, hint) : null);
+}
+
+/** An error line for a form, hidden until show(text). */
+export function errorLine(testid) {
+  const el = h('p', { class: 'error', testid, role: 'alert', hidden: true });
+  el.show = (text) => { el.textContent = text; el.hidden = !text; };
+  return el;
+}
+
+/** "Delete X?" with what it means; on Delete, DELETE path, then done() (the dialog stays with the server's refusal). */
+export function confirmDelete(title, consequence, path, done, testid) {
+  const error = errorLine(`${testid}-error`);
+  openModal(title, h('div', {}, h('p', {}, consequence), error), async (close) => {
+    try {
+      await api.del(path);
+      close(); toast('Deleted'); done();
+    } catch (e) { error.show(e.message); }
+  }, 'Delete', testid);
+}
