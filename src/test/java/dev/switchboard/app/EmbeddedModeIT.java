@@ -201,10 +201,13 @@ class EmbeddedModeIT extends EmbeddedProcessBase {
   }
 
   /** The embedded PostgreSQL and Redis of the data folder (the postmaster and redis-server). */
+  // One entry per server: a backend PostgreSQL has just forked shows the postmaster's command line
+  // for a moment, before it names itself, so processes are told apart by command line.
   private static List<Processes.Info> servers() {
     return Processes.under(data).stream()
         .filter(p -> p.commandLine().contains("redis-server") || p.commandLine().matches(".*/postgres -D .*"))
-        .toList();
+        .collect(Collectors.toMap(Processes.Info::commandLine, p -> p, (a, b) -> a.pid() < b.pid() ? a : b, java.util.LinkedHashMap::new))
+        .values().stream().toList();
   }
 
   private static void assertSameData(Http http) {
