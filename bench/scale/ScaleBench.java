@@ -85,6 +85,10 @@ public class ScaleBench {
         st.execute("INSERT INTO channels (account_id, platform, name, external_id, access_token) "
             + "SELECT max(id), 'whatsapp', 'Scale bench', '" + PHONE_ID + "', 'token' FROM accounts");
       }
+      // the browsers' agent: a token must name a real, active user of the account and its token_version
+      st.execute("INSERT INTO users (account_id, name, email, password_hash, role) "
+          + "SELECT account_id, 'Scale bench agent', 'scale-bench-agent@example.test', 'not-a-password', 'agent' FROM channels "
+          + "WHERE platform = 'whatsapp' AND external_id = '" + PHONE_ID + "' ON CONFLICT DO NOTHING");
       System.out.println(scalar(c, "SELECT account_id FROM channels WHERE platform = 'whatsapp' AND external_id = '" + PHONE_ID + "'"));
     }
   }
@@ -204,7 +208,14 @@ public class ScaleBench {
 
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(Integer.parseInt(opt("client-threads", "1"))));
     JWTAuth jwt = JWTAuth.create(vertx, new JWTAuthOptions().addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(jwtSecret)));
-    String token = jwt.generateToken(new JsonObject().put("sub", "1").put("acc", String.valueOf(account)).put("role", "agent").put("name", "bench"),
+    long agent;
+    int version;
+    try (Connection c = jdbc()) {
+      agent = scalar(c, "SELECT id FROM users WHERE lower(email) = 'scale-bench-agent@example.test'");
+      version = (int) scalar(c, "SELECT token_version FROM users WHERE id = " + agent);
+    }
+    String token = jwt.generateToken(new JsonObject().put("sub", String.valueOf(agent)).put("acc", String.valueOf(account)).put("role", "agent")
+            .put("name", "bench").put("ver", version),
         new JWTOptions().setAlgorithm("HS256").setExpiresInSeconds(3600));
 
     // send time per webhook (ns), message index -> webhook index = i / per
