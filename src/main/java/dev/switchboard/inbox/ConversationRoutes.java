@@ -21,8 +21,10 @@ import java.util.List;
 public final class ConversationRoutes {
 
   private final ConversationService conversations;
+  private final ReadSide<ConversationService> reads;
 
   public ConversationRoutes(Services s) {
+    this.reads = new ReadSide<>(s, ConversationService::new);
     this.conversations = new ConversationService(s);
   }
 
@@ -42,12 +44,13 @@ public final class ConversationRoutes {
     ConversationFilter filter = ConversationFilter.fromQuery(ctx.queryParams());
     int limit = Bodies.limit(ctx);
     ListCursor cursor = ListCursor.decode(ctx.queryParams().get("cursor"));
-    Reply.ok(ctx, conversations.list(p.accountId(), p.userId(), filter, limit, cursor));
+    Reply.ok(ctx, reads.forCaller(p).compose(on -> on.list(p.accountId(), p.userId(), filter, limit, cursor)));
   }
 
   private void counts(RoutingContext ctx) {
     Principal p = Principal.of(ctx);
-    Reply.ok(ctx, conversations.counts(p.accountId(), ConversationFilter.fromQuery(ctx.queryParams())));
+    ConversationFilter filter = ConversationFilter.fromQuery(ctx.queryParams());
+    Reply.ok(ctx, reads.forCaller(p).compose(on -> on.counts(p.accountId(), filter)));
   }
 
   private void get(RoutingContext ctx) {
