@@ -19,7 +19,8 @@ import java.util.regex.Pattern;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Two nodes with DATABASE_READ_URL on a hot standby of their primary. The standby's replay is
+ * Two nodes with DATABASE_READ_URL on a hot standby of their primary (both URLs in the multi-host
+ * form naming both servers, so each pool must pick by role). The standby's replay is
  * paused, so it lags for certain: what a read shows says which server answered it. A fresh
  * caller's lists, counts, search and export miss what only the primary holds (they come from the
  * standby); an agent who has just changed a conversation sees the change at once, on either node,
@@ -45,12 +46,16 @@ class ReadReplicaIT {
   @BeforeAll
   static void start() {
     primary = env.open(PrivateServers.Postgres.create());
-    String url = primary.createDatabase("replica_test");
+    primary.createDatabase("replica_test");
     jdbc = "jdbc:postgresql://127.0.0.1:" + primary.port + "/replica_test";
     standby = env.open(PrivateServers.Postgres.standbyOf(primary));
+    // both URLs name both servers, each with the wrong one first: the primary pool must pass over
+    // the standby (in recovery), the read pool over the writable primary (prefer-standby)
+    String both = "127.0.0.1:" + primary.port + ",127.0.0.1:" + standby.port;
+    String bothReversed = "127.0.0.1:" + standby.port + ",127.0.0.1:" + primary.port;
     JsonObject settings = new JsonObject()
-        .put("DATABASE_URL", url)
-        .put("DATABASE_READ_URL", standby.url("replica_test"))
+        .put("DATABASE_URL", "postgresql://postgres@" + bothReversed + "/replica_test?target_session_attrs=read-write")
+        .put("DATABASE_READ_URL", "postgresql://postgres@" + both + "/replica_test")
         .put("READ_YOUR_WRITES_MS", WINDOW_MS)
         .put("DB_POOL_SIZE", 4)
         .put("PROCESSOR_SWEEP_MS", 200);
