@@ -100,19 +100,6 @@ public final class PgHosts implements Supplier<Future<SqlConnectOptions>> {
     return probe().map(this::pick);
   }
 
-  /** Forgets the last answer: the next connection probes again (after a connection error). */
-  public void forget() {
-    chosen.set(null);
-  }
-
-  /** Probes now and answers {@code host:port} of the host the next connection would use. */
-  public Future<String> current() {
-    return probe().map(c -> {
-      PgConnectOptions o = (PgConnectOptions) pick(c);
-      return o.getHost() + ":" + o.getPort();
-    });
-  }
-
   private SqlConnectOptions pick(Chosen c) {
     int i = c.fit().get(Math.floorMod(spread.getAndIncrement(), c.fit().size()));
     return hosts.get(i);

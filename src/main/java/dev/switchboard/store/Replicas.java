@@ -57,7 +57,10 @@ public final class Replicas {
     Gauge.builder("switchboard_db_replica_lag_seconds", r.lag, AtomicReference::get)
         .description("how far the read pool's server is behind the primary (0 when it has replayed all it received, NaN when unknown)")
         .register(metrics);
-    r.lagTimer = vertx.setPeriodic(LAG_POLL_MS, id -> r.readLag());
+    r.lagTimer = vertx.setPeriodic(LAG_POLL_MS, id -> {
+      r.readLag();
+      r.forgetOld();
+    });
     return r;
   }
 
@@ -88,6 +91,12 @@ public final class Replicas {
     return redis.client().send(Request.cmd(Command.EXISTS).arg(key(caller)))
         .map(r -> r != null && r.toInteger() > 0 ? primary : reads)
         .otherwise(primary);
+  }
+
+  /** Marks past the window, of callers who wrote and did not read since. */
+  private void forgetOld() {
+    long now = System.currentTimeMillis();
+    recent.values().removeIf(at -> now - at >= windowMs);
   }
 
   /** {@code caller} changed something now: their reads go to the primary for the window. */
