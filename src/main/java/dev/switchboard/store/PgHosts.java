@@ -26,15 +26,20 @@ import java.util.function.Supplier;
  * connection, so a pool whose connections died with a failed primary reconnects to the promoted
  * one within about a second, without a restart. A running primary never turns read-only without
  * a restart (which closes its connections), so a connection checked writable stays so. Which host
- * is promoted is the failover manager's decision; this only finds it.
+ * is promoted is the failover manager's decision; this only finds it (the first host to answer
+ * writable is taken, so a dead former primary that times out delays no connection).
  */
 public final class PgHosts implements Supplier<Future<SqlConnectOptions>> {
 
   private static final Logger LOG = LoggerFactory.getLogger(PgHosts.class);
   /** How long a probed answer is reused for the next connections. */
   static final long CONFIRM_MS = 500;
-  /** A host that does not answer within this is passed over (a dead machine rather than a refusal). */
-  static final int PROBE_TIMEOUT_MS = 3_000;
+  /**
+   * A host that does not answer within this is passed over (a dead machine rather than a
+   * refusal). Generous: a node's first connections also load the client's classes, which on a
+   * busy machine has taken over 3 s.
+   */
+  static final int PROBE_TIMEOUT_MS = 10_000;
 
   /** What the pool wants, as libpq's {@code target_session_attrs}. */
   public enum Want {
@@ -140,34 +145,58 @@ public final class PgHosts implements Supplier<Future<SqlConnectOptions>> {
       roles.add(role(host));
     }
     // every host in parallel: a dead one costs at most PROBE_TIMEOUT_MS, not one time-out per host
-    return Future.join(roles).transform(ignored -> {
-      List<Integer> primaries = new ArrayList<>();
-      List<Integer> standbys = new ArrayList<>();
-      List<Integer> answering = new ArrayList<>();
-      StringBuilder why = new StringBuilder();
-      for (int i = 0; i < hosts.size(); i++) {
-        Future<Role> r = roles.get(i);
-        String name = hosts.get(i).getHost() + ":" + hosts.get(i).getPort();
-        if (r.failed()) {
-          why.append(why.isEmpty() ? "" : "; ").append(name).append(": ").append(oneLine(r.cause()));
-          continue;
+    Future<Chosen> all = Future.join(roles).transform(ignored -> summary(roles));
+    if (want != Want.PRIMARY) {
+      return all;
+    }
+    // the primary is taken as soon as one host says it is writable: a dead former primary that
+    // does not even refuse (a machine gone) must not hold every new connection for its time-out
+    Promise<Chosen> first = Promise.promise();
+    for (int i = 0; i < roles.size(); i++) {
+      int host = i;
+      roles.get(i).onSuccess(role -> {
+        if (role == Role.PRIMARY) {
+          first.tryComplete(new Chosen(List.of(host), System.currentTimeMillis()));
         }
-        answering.add(i);
-        (r.result() == Role.PRIMARY ? primaries : standbys).add(i);
-        why.append(why.isEmpty() ? "" : "; ").append(name).append(": ").append(r.result() == Role.PRIMARY ? "writable" : "read-only");
+      });
+    }
+    all.onComplete(ar -> {
+      if (ar.succeeded()) {
+        first.tryComplete(ar.result());
+      } else {
+        first.tryFail(ar.cause());
       }
-      List<Integer> fit = switch (want) {
-        // two writable hosts (a split brain the manager has not fenced yet): the first in the URL's order
-        case PRIMARY -> primaries.isEmpty() ? primaries : List.of(primaries.get(0));
-        case STANDBY -> standbys;
-        case PREFER_STANDBY -> standbys.isEmpty() ? primaries : standbys;
-        case ANY -> answering.isEmpty() ? answering : List.of(answering.get(0));
-      };
-      if (fit.isEmpty()) {
-        return Future.failedFuture(new NoHostException("no PostgreSQL host is " + wanted() + " (" + why + ")"));
-      }
-      return Future.succeededFuture(new Chosen(List.copyOf(fit), System.currentTimeMillis()));
     });
+    return first.future();
+  }
+
+  /** What every host answered, and the hosts that fit; failed when none fits. */
+  private Future<Chosen> summary(List<Future<Role>> roles) {
+    List<Integer> primaries = new ArrayList<>();
+    List<Integer> standbys = new ArrayList<>();
+    List<Integer> answering = new ArrayList<>();
+    StringBuilder why = new StringBuilder();
+    for (int i = 0; i < hosts.size(); i++) {
+      Future<Role> r = roles.get(i);
+      String name = hosts.get(i).getHost() + ":" + hosts.get(i).getPort();
+      if (r.failed()) {
+        why.append(why.isEmpty() ? "" : "; ").append(name).append(": ").append(oneLine(r.cause()));
+        continue;
+      }
+      answering.add(i);
+      (r.result() == Role.PRIMARY ? primaries : standbys).add(i);
+      why.append(why.isEmpty() ? "" : "; ").append(name).append(": ").append(r.result() == Role.PRIMARY ? "writable" : "read-only");
+    }
+    List<Integer> fit = switch (want) {
+      case PRIMARY -> primaries.isEmpty() ? primaries : List.of(primaries.get(0));
+      case STANDBY -> standbys;
+      case PREFER_STANDBY -> standbys.isEmpty() ? primaries : standbys;
+      case ANY -> answering.isEmpty() ? answering : List.of(answering.get(0));
+    };
+    if (fit.isEmpty()) {
+      return Future.failedFuture(new NoHostException("no PostgreSQL host is " + wanted() + " (" + why + ")"));
+    }
+    return Future.succeededFuture(new Chosen(List.copyOf(fit), System.currentTimeMillis()));
   }
 
   private String wanted() {
