@@ -39,7 +39,16 @@ public record Config(
     Inbox inbox,
     Media media,
     Network network,
+    Presence presence,
     String nodeId) {
+
+  /**
+   * Presence (online after a bridge socket registers, offline this long after the last one
+   * closed; each node's leases live {@code nodeTtlMs}), collision activity, and the auto-assigner.
+   */
+  public record Presence(int offlineAfterMs, int nodeTtlMs, int sweepMs, int activityThrottleMs,
+                         int assignPollMs, int assignRetryMs, int assignBatch) {
+  }
 
   /** Outgoing webhooks: who may be called, and how deliveries are retried. */
   public record Outgoing(boolean allowPrivate, int retryBaseMs, int retryHorizonMs, int timeoutMs, int pollMs, int leaseMs) {
@@ -227,6 +236,8 @@ public record Config(
             v.integer("MEDIA_FETCH_LEASE_MS"), v.integer("MEDIA_FETCH_MAX_ATTEMPTS"), v.integer("MEDIA_FETCH_RETRY_BASE_MS"),
             v.integer("MEDIA_FETCH_TIMEOUT_MS"), v.integer("MEDIA_URL_SECONDS")),
         new Network(v.text("BIND_ADDRESS"), clients, metricsToken, v.integerOrNull("METRICS_PORT"), v.text("METRICS_BIND_ADDRESS")),
+        new Presence(v.integer("PRESENCE_OFFLINE_AFTER_MS"), v.integer("PRESENCE_NODE_TTL_MS"), v.integer("PRESENCE_SWEEP_MS"),
+            v.integer("ACTIVITY_THROTTLE_MS"), v.integer("ASSIGN_POLL_MS"), v.integer("ASSIGN_RETRY_MS"), v.integer("ASSIGN_BATCH")),
         v.text("NODE_ID"));
   }
 
