@@ -71,7 +71,7 @@ public final class Assigner {
         .compose(v -> c.preparedQuery(AssignSql.ACCOUNT_SETTING).execute(Tuple.of(accountId)))
         .compose(rows -> {
           ctx.account = rows.size() == 0 ? null : AutoAssign.stored(rows.iterator().next().getValue("auto_assign"));
-          return c.preparedQuery(AssignSql.TEAMS).execute(Tuple.of(accountId, teamIds));
+          return c.preparedQuery(AssignSql.TEAMS).execute(Tuple.of(accountId, (Object) teamIds));
         })
         .compose(rows -> {
           for (Row r : rows) {

@@ -115,8 +115,10 @@ class PresenceTest {
     BridgeClient socket = BridgeClient.connect(env.vertx(), doomed.port()).registered(doomed, Bus.accountAddress(acc.accountId()), token);
     awaitPresence(watcher, bo, "online");
     // a crash: the node's Redis and PostgreSQL go before anything on the way down could reach them
+    // (its Vert.x then winds down in the background; nothing it does reaches Redis any more)
     doomed.node.services().redis().close();
-    doomed.kill();
+    doomed.node.services().pool().close();
+    doomed.vertx.close();
     long killed = System.nanoTime();
     awaitPresence(watcher, bo, "offline");
     long ms = (System.nanoTime() - killed) / 1_000_000;
