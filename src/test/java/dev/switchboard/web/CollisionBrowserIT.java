@@ -81,4 +81,39 @@ class CollisionBrowserIT {
     bea.driver.manage().window().setSize(new Dimension(1440, 900));
     assertThat(AgentDayBrowserIT.axe(admin)).as("the inbox with a colleague's mark").isEmpty();
   }
+
+  @Test
+  @DisplayName("Settings > Teams: auto-assignment for the whole account and for a team")
+  void autoAssignControls() {
+    SettingsBrowserIT.section(admin, "teams");
+    admin.waitUntil("the account card", () -> admin.visible("aa-account-on"));
+    admin.el("aa-account-on").click();
+    new org.openqa.selenium.support.ui.Select(admin.el("aa-account-mode")).selectByValue("least_busy");
+    admin.el("aa-account-capacity").clear();
+    admin.type("aa-account-capacity", "3");
+    admin.click("aa-account-save");
+    admin.waitUntil("saved", () -> admin.text("aa-account-result").contains("on"));
+    JsonObject account = f.api().get("/api/v1/account").json().getJsonObject("autoAssign");
+    assertThat(account.getString("mode")).isEqualTo("least_busy");
+    assertThat(account.getInteger("capacity")).isEqualTo(3);
+    assertThat(account.getBoolean("onlyAvailable")).isTrue();
+
+    admin.css("[data-testid='team-row'][data-name='Support'] [data-testid='team-edit']").click();
+    admin.waitUntil("the team's controls", () -> admin.visible("nt-aa-on"));
+    admin.el("nt-aa-on").click();
+    admin.el("nt-aa-only-available").click();
+    assertThat(AgentDayBrowserIT.axe(admin)).as("the team dialog").isEmpty();
+    admin.screenshot("collision-05-team-auto-assign");
+    admin.click("nt-save");
+    admin.waitUntil("the team row says so", () -> admin.all("[data-testid='team-row'][data-name='Support'] [data-testid='team-auto-assign']")
+        .stream().anyMatch(e -> e.getText().contains("in turn, at most 5 each")));
+    JsonObject team = f.api().get("/api/v1/teams/" + f.teamId).json().getJsonObject("autoAssign");
+    assertThat(team.getString("mode")).isEqualTo("round_robin");
+    assertThat(team.getBoolean("onlyAvailable")).isFalse();
+    assertThat(AgentDayBrowserIT.axe(admin)).as("Settings > Teams").isEmpty();
+    admin.screenshot("collision-06-teams-auto-assign");
+    // off again, so the other test's conversations stay where the agents put them
+    assertThat(f.api().patch("/api/v1/account", new JsonObject().putNull("autoAssign")).status()).isEqualTo(200);
+    assertThat(f.api().patch("/api/v1/teams/" + f.teamId, new JsonObject().putNull("autoAssign")).status()).isEqualTo(200);
+  }
 }
