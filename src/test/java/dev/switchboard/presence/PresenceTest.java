@@ -101,7 +101,7 @@ class PresenceTest {
     socket.close();
     awaitPresence(watcher, ana, "offline");
     assertEquals("offline", listed(env.http(), ana).getString("presence"));
-    assertEquals(1, watcher.events("agent.presence").stream()
+    assertEquals(1, watcher.ephemeral("agent.presence").stream()
         .filter(e -> String.valueOf(ana).equals(e.getJsonObject("agent").getString("id")) && "offline".equals(e.getJsonObject("agent").getString("presence")))
         .count(), "one offline transition, whichever node saw it");
   }
@@ -181,8 +181,8 @@ class PresenceTest {
       // another account cannot signal on this conversation, and its sockets saw nothing of it
       assertEquals(404, http.as(strangerToken).post(path, new JsonObject().put("kind", "viewing")).status());
       assertEquals(422, http.as(token).post(path, new JsonObject().put("kind", "dancing")).status());
-      assertTrue(outsider.events().stream().noneMatch(e -> String.valueOf(conv).equals(e.getString("conversationId"))),
-          "nothing of another account: " + outsider.events());
+      assertTrue(outsider.ephemeral(null).stream().noneMatch(e -> String.valueOf(conv).equals(e.getString("conversationId"))),
+          "nothing of another account: " + outsider.ephemeral(null));
       // never stored: the log has none of them
       List<String> stored = Seed.strings(env.db(), "SELECT body FROM event_outbox WHERE body LIKE '%conversation.typing%' OR body LIKE '%conversation.viewing%' OR body LIKE '%agent.presence%'");
       assertTrue(stored.isEmpty(), "stored: " + stored);
