@@ -30,7 +30,7 @@ start() {
 A=$(start $PORT_A)
 for _ in $(seq 1 90); do curl -fs "http://127.0.0.1:$PORT_A/health" >/dev/null && break; sleep 1; done
 B=$(start $PORT_B)
-trap 'kill $A $B 2>/dev/null; wait $A $B 2>/dev/null; redis-cli --scan --pattern "${REDIS_PREFIX}*" | xargs -r redis-cli del >/dev/null' EXIT
+trap 'kill $A $B 2>/dev/null; wait $A $B 2>/dev/null || true; redis-cli --scan --pattern "${REDIS_PREFIX}*" | xargs -r redis-cli del >/dev/null' EXIT
 for _ in $(seq 1 90); do curl -fs "http://127.0.0.1:$PORT_B/health" >/dev/null && break; sleep 1; done
 
 # one account, its agents (available; onlyAvailable false, so no sockets are needed), a channel,

@@ -45,8 +45,19 @@ public final class Assigner {
   }
 
   public Future<Round> round() {
+    // the events commit with the assignments; nobody waits for them to reach the log (no API answer
+    // hangs on a round), so the relay is only woken after the commit
+    TxEvents[] holder = new TxEvents[1];
+    return s.pool().withTransaction(conn -> {
+      TxEvents ev = new TxEvents(s, conn);
+      holder[0] = ev;
+      return claimAndAssign(ev).compose(round -> ev.write().map(round));
+    }).onSuccess(round -> holder[0].committed());
+  }
+
+  private Future<Round> claimAndAssign(TxEvents ev) {
     var config = s.config().presence();
-    return TxEvents.inTransaction(s, ev -> ev.conn().preparedQuery(AssignSql.CLAIM)
+    return ev.conn().preparedQuery(AssignSql.CLAIM)
         .execute(Tuple.of(config.assignRetryMs(), config.assignBatch()))
         .compose(rows -> {
           Map<Long, List<Waiting>> byAccount = new TreeMap<>();
@@ -60,7 +71,7 @@ public final class Assigner {
             chain = chain.compose(n -> account(ev, e.getKey(), e.getValue()).map(k -> n + k));
           }
           return chain.map(assigned -> new Round(rows.size(), assigned));
-        }));
+        });
   }
 
   private Future<Integer> account(TxEvents ev, long accountId, List<Waiting> waiting) {

@@ -201,6 +201,44 @@ class AutoAssignTest {
   }
 
   @Test
+  void rowsHeldByARoundThatDiesAreAssignedOnceByTheOthers() throws Exception {
+    Seed.Account acc = Seed.account(env.db(), "Crash");
+    Seed.exec(env.db(), "UPDATE users SET availability = 'away' WHERE id = ?", acc.adminId());
+    long ana = agent(acc.accountId(), "Ana");
+    String anaToken = tokens.issue(ana, acc.accountId(), "agent", "Ana");
+    // Ana is away: the five wait (tried once, nobody to take them)
+    assertEquals(200, env.http().as(anaToken).put("/api/v1/me/presence", new JsonObject().put("availability", "away")).status());
+    Seed.exec(env.db(), "UPDATE accounts SET auto_assign = '{\"mode\": \"round_robin\", \"capacity\": 50, \"onlyAvailable\": false}' WHERE id = ?",
+        acc.accountId());
+    openConversations(acc.accountId(), channel(acc.accountId()), 5);
+    Await.until("the five tried", Duration.ofSeconds(20), () ->
+        count("SELECT count(*) FROM assign_queue WHERE account_id = ? AND tried_at IS NOT NULL", acc.accountId()) == 5);
+    try (java.sql.Connection held = env.db().connect()) {
+      // a round that claimed them and dies before committing: its row locks are its claim
+      held.setAutoCommit(false);
+      try (var ps = held.prepareStatement("SELECT conversation_id FROM assign_queue WHERE account_id = ? FOR UPDATE")) {
+        ps.setLong(1, acc.accountId());
+        try (var rs = ps.executeQuery()) {
+          int n = 0;
+          while (rs.next()) {
+            n++;
+          }
+          assertEquals(5, n);
+        }
+      }
+      // Ana comes back: the nodes assign what nobody holds, and skip what is held
+      assertEquals(200, env.http().as(anaToken).put("/api/v1/me/presence", new JsonObject().put("availability", "available")).status());
+      openConversations(acc.accountId(), channel(acc.accountId()), 3);
+      Await.until("the free ones assigned", Duration.ofSeconds(20), () -> loads(acc.accountId()).getOrDefault(ana, 0L) == 3);
+      assertEquals(5, count("SELECT count(*) FROM assign_queue WHERE account_id = ?", acc.accountId()), "the held rows were skipped");
+      held.rollback();
+    }
+    Await.until("the held ones assigned after the crash", Duration.ofSeconds(20), () -> loads(acc.accountId()).getOrDefault(ana, 0L) == 8);
+    assertEquals(8, count("SELECT count(DISTINCT conversation_id) FROM conversation_history WHERE account_id = ? AND actor_type = 'system'", acc.accountId()));
+    assertEquals(8, count("SELECT count(*) FROM conversation_history WHERE account_id = ? AND actor_type = 'system'", acc.accountId()));
+  }
+
+  @Test
   void settingsAreBoundedAndAdminsOnly() {
     Seed.Account acc = Seed.account(env.db(), "Bounds");
     Seed.Account stranger = Seed.account(env.db(), "Elsewhere");
