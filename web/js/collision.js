@@ -143,13 +143,18 @@ export function newerReplyDialog(reply, sendAnyway) {
 
 // ---------- the agent's own availability (top bar) ----------
 
-/** The agent's own Available / Away switch. */
+/** The agent's own Available / Away switch in the top bar (Profile has one too, for phones). */
 export function renderPresenceControl() {
   const el = $('#presence-control');
   if (!el || !S.user) return;
+  mount(el, availabilitySelect('availability'));
+}
+
+/** A select that sets the agent's availability (PUT /me/presence). */
+export function availabilitySelect(testid) {
   const me = S.agents.find((a) => String(a.id) === String(S.user.id));
   const availability = (me && me.availability) || S.user.availability || 'available';
-  const select = h('select', { testid: 'availability', 'aria-label': 'Your availability',
+  const select = h('select', { testid, 'aria-label': 'Your availability',
     onchange: async (e) => {
       try {
         const view = await api.put('/me/presence', { availability: e.target.value });
@@ -159,7 +164,7 @@ export function renderPresenceControl() {
     } },
   h('option', { value: 'available', selected: availability === 'available' }, 'Available'),
   h('option', { value: 'away', selected: availability === 'away' }, 'Away'));
-  mount(el, select);
+  return select;
 }
 
 // ---------- auto-assignment settings ----------
