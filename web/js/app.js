@@ -9,7 +9,7 @@ import { renderContact } from './contact.js';
 import { openNewContact } from './newcontact.js';
 import { openNotifySettings, onMessageEvent } from './notify.js';
 import { renderSettings, settingsHome } from './settings/settings.js';
-import { onEphemeral, presenceDot, renderPresenceControl } from './collision.js';
+import { onEphemeral, presenceDot, renderPresenceControl, reloadAgents } from './collision.js';
 
 // where earlier versions kept the session; boot() clears it
 const SESSION_KEY = 'switchboard.session';
@@ -105,9 +105,9 @@ function startSession(token, user) {
     accountId: user.accountId, token,
     onEvent: onEvent,
     onEphemeral,
-    // presence is not replayed: the agents' list (with presence) is read again instead
-    onResync: () => { reloadLists(true); loadReference(); },
-    onState: (online) => { S.online = online; $('[data-testid=offline-indicator]').hidden = online; },
+    onResync: () => reloadLists(true),
+    // presence is not replayed: on every (re)connect the agents (with their presence) are read again
+    onState: (online) => { S.online = online; $('[data-testid=offline-indicator]').hidden = online; if (online) reloadAgents(); },
     onRefused: (m) => toast(`Live updates refused: ${m}`),
   });
   $('[data-testid=offline-indicator]').hidden = false;

@@ -25,6 +25,14 @@ export function presenceDot(a) {
     h('span', { class: 'sr-only' }, ` (${state})`));
 }
 
+/** Reads the agents again (their presence is not replayed after a reconnect). */
+export async function reloadAgents() {
+  try {
+    const r = await api.get('/agents');
+    if (r && r.items) { S.agents = r.items; renderList(); renderPresenceControl(); }
+  } catch (e) { /* the next connect tries again */ }
+}
+
 /** Bridge events without an id: presence, viewing, typing. */
 export function onEphemeral(ev) {
   switch (ev.type) {
