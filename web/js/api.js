@@ -81,11 +81,14 @@ async function request(method, path, body, extraHeaders, raw, retried) {
   if (!res.ok) {
     let code = `http_${res.status}`;
     let message = `Request failed (${res.status})`;
+    let detail = null;
     try {
       const j = await res.json();
-      if (j && j.error) { code = j.error.code || code; message = j.error.message || message; }
+      if (j && j.error) { code = j.error.code || code; message = j.error.message || message; detail = j.error; }
     } catch (e) { /* not JSON */ }
-    throw new ApiError(res.status, code, message);
+    const failure = new ApiError(res.status, code, message);
+    failure.detail = detail; // the whole error object (e.g. 409 newer_reply's `reply`)
+    throw failure;
   }
   if (raw) return res;
   if (res.status === 204) return null;

@@ -9,6 +9,7 @@ import { renderContact } from './contact.js';
 import { openNewContact } from './newcontact.js';
 import { openNotifySettings, onMessageEvent } from './notify.js';
 import { renderSettings, settingsHome } from './settings/settings.js';
+import { onEphemeral, presenceDot, renderPresenceControl, reloadAgents } from './collision.js';
 
 // where earlier versions kept the session; boot() clears it
 const SESSION_KEY = 'switchboard.session';
@@ -103,8 +104,10 @@ function startSession(token, user) {
   S.live = new Live({
     accountId: user.accountId, token,
     onEvent: onEvent,
+    onEphemeral,
     onResync: () => reloadLists(true),
-    onState: (online) => { S.online = online; $('[data-testid=offline-indicator]').hidden = online; },
+    // presence is not replayed: on every (re)connect the agents (with their presence) are read again
+    onState: (online) => { S.online = online; $('[data-testid=offline-indicator]').hidden = online; if (online) reloadAgents(); },
     onRefused: (m) => toast(`Live updates refused: ${m}`),
   });
   $('[data-testid=offline-indicator]').hidden = false;
@@ -133,6 +136,7 @@ export async function loadReference() {
   const grab = (p) => api.get(p).then((r) => (r && r.items) || []).catch(() => []);
   [S.channels, S.agents, S.teams, S.fields, S.labels, S.savedReplies] = await Promise.all([
     grab('/channels'), grab('/agents'), grab('/teams'), grab('/fields'), grab('/labels'), grab('/saved-replies')]);
+  renderPresenceControl();
   renderListPane();
   renderThreadPane();
   renderContactPane();
@@ -555,7 +559,7 @@ function openActions(anchor) {
     h('button', { class: 'menu-item', testid: 'bulk-open', onclick: () => bulk({ status: 'open' }, 'set to Open') }, 'Set to Open'),
     h('button', { class: 'menu-item', testid: 'bulk-closed', onclick: () => bulk({ status: 'closed' }, 'set to Closed') }, 'Set to Closed'),
     S.agents.length || S.teams.length ? h('div', { class: 'menu-sep' }, 'Assign to') : null,
-    activeAgents().map((a) => h('button', { class: 'menu-item', testid: `bulk-assign-agent-${a.id}`, onclick: () => bulk({ assignee: { type: 'agent', id: a.id } }, `assigned to ${a.name}`) }, a.name)),
+    activeAgents().map((a) => h('button', { class: 'menu-item', testid: `bulk-assign-agent-${a.id}`, onclick: () => bulk({ assignee: { type: 'agent', id: a.id } }, `assigned to ${a.name}`) }, presenceDot(a), a.name)),
     S.teams.map((t) => h('button', { class: 'menu-item', testid: `bulk-assign-team-${t.id}`, onclick: () => bulk({ assignee: { type: 'team', id: t.id } }, `assigned to ${t.name}`) }, `Team: ${t.name}`)),
     h('div', { class: 'menu-sep' }, 'Export'),
     h('button', { class: 'menu-item', testid: 'bulk-export', onclick: () => { closePopover(); exportCsv(ids); } }, 'Export to CSV'),
@@ -629,6 +633,7 @@ export function renderList() {
       h('div', { class: 'sub' },
         h('span', { class: `badge status-${c.status}`, testid: 'conv-status' }, c.status),
         c.assignee ? h('span', { class: 'assignee', testid: 'conv-assignee' }, `→ ${c.assignee.name || c.assignee.id}`) : null,
+        c.assignee && c.assignee.type === 'agent' ? presenceDot(S.agents.find((a) => String(a.id) === String(c.assignee.id))) : null,
         handle && handle !== name ? h('span', { testid: 'conv-username' }, handle) : null,
         h('span', { class: 'channel' }, c.channelName || platformName(c.platform)))),
     unread ? h('span', { class: 'unread-count', testid: 'conv-unread', title: `${c.unreadCount} unread` },

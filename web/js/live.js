@@ -86,6 +86,11 @@ export class Live {
   }
 
   receive(event) {
+    // presence, viewing and typing carry no id: never stored, never replayed, applied at once
+    if (event && event.id === undefined && event.type && this.opts.onEphemeral) {
+      try { this.opts.onEphemeral(event); } catch (e) { console.error('event handler failed', e); }
+      return;
+    }
     if (!event || event.id === undefined) return;
     if (this.replaying) {
       this.buffer.push(event);

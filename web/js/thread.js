@@ -6,10 +6,12 @@ import { api, enc, getToken } from './api.js';
 import { S, currentConversation, upsertConversation, upsertMessage, openPopover, closePopover, loadOlder, loadCounts, activeAgents, setView, closeConversation } from './app.js';
 import { templatePicker } from './templates.js';
 import { openSavedReplies, fieldSelect, insertAtCursor } from './saved.js';
+import { presenceDot, viewingChanged, renderPeers, typed, draftStarted, basedOn, draftSent, newerReplyDialog } from './collision.js';
 
 const composer = { mode: 'reply', attachments: [], kind: null, convId: null };
 
 export function renderThread(pane, keepScroll, headOnly) {
+  viewingChanged(S.selectedId);
   if (!S.selectedId) {
     pane.dataset.conv = '';
     mount(pane, h('div', { class: 'thread-empty', testid: 'thread-empty' },
@@ -22,12 +24,14 @@ export function renderThread(pane, keepScroll, headOnly) {
     composer.mode = 'reply'; composer.attachments = []; composer.kind = null; composer.convId = S.selectedId;
     mount(pane,
       h('div', { class: 'thread-head', id: 'thread-head', testid: 'thread-head' }),
+      h('div', { class: 'peers', id: 'peers', testid: 'collision-peers', role: 'status', 'aria-live': 'polite', hidden: true }),
       h('div', { class: 'messages', id: 'messages', testid: 'messages' }),
       h('div', { class: 'windowbar', id: 'windowbar', testid: 'window-bar' }),
       h('div', { class: 'composer', id: 'composer', testid: 'composer' }));
     keepScroll = false;
   }
   renderHead();
+  renderPeers();
   if (!headOnly) renderMessages(keepScroll);
   renderWindowBar();
   // rebuilt only when what it can do changes, so a send in flight keeps its textarea
@@ -68,7 +72,7 @@ function openStatusMenu(anchor, c) {
   };
   openPopover(anchor, [
     h('div', { class: 'menu-sep' }, 'Assign to agent'),
-    activeAgents().map((a) => h('button', { class: 'menu-item', testid: `status-assign-agent-${a.id}`, onclick: () => patch({ assignee: { type: 'agent', id: a.id } }) }, a.name)),
+    activeAgents().map((a) => h('button', { class: 'menu-item', testid: `status-assign-agent-${a.id}`, onclick: () => patch({ assignee: { type: 'agent', id: a.id } }) }, presenceDot(a), a.name)),
     S.teams.length ? h('div', { class: 'menu-sep' }, 'Assign to team') : null,
     S.teams.map((t) => h('button', { class: 'menu-item', testid: `status-assign-team-${t.id}`, onclick: () => patch({ assignee: { type: 'team', id: t.id } }) }, t.name)),
     h('div', { class: 'menu-sep' }, 'Status'),
@@ -373,7 +377,10 @@ export function renderComposer() {
     const sends = e.ctrlKey || e.metaKey || (enterSends() ? !e.shiftKey : e.shiftKey);
     if (sends) { e.preventDefault(); send(); }
   });
-  text.addEventListener('input', () => writeDraft(c.id, text.value));
+  text.addEventListener('input', () => {
+    if (text.value) { draftStarted(c.id); typed(c.id, kind === 'note' ? 'note' : 'reply'); }
+    writeDraft(c.id, text.value);
+  });
   const error = h('div', { class: 'error', testid: 'composer-error', hidden: true });
   const attachList = h('div', { class: 'attach-list', testid: 'attachments' });
   const renderAttachments = () => mount(attachList, composer.attachments.map((a, i) => h('span', {
@@ -411,8 +418,10 @@ export function renderComposer() {
     } }, 'Add'));
   const sendBtn = h('button', { class: 'btn btn-primary', testid: 'send-button', onclick: () => send() }, kind === 'note' ? 'Add note' : 'Send');
 
-  async function send() {
+  async function send(force) {
     const body = { type: kind === 'note' ? 'note' : 'reply', text: text.value };
+    // collision control: the server refuses (409 newer_reply) if someone else replied after this base
+    if (body.type === 'reply') { const base = basedOn(c.id); if (base) body.basedOnMessageId = base; if (force === true) body.force = true; }
     if (composer.attachments.some((a) => a.uploading)) { error.textContent = 'Wait for the files to finish uploading.'; error.hidden = false; return; }
     const ready = composer.attachments.filter((a) => !a.error)
       .map((a) => (a.mediaId ? { mediaId: a.mediaId, filename: a.filename } : { url: a.url, mimeType: a.mimeType, filename: a.filename }));
@@ -425,10 +434,15 @@ export function renderComposer() {
       const m = await api.post(`/conversations/${enc(c.id)}/messages`, body, { 'Idempotency-Key': crypto.randomUUID() });
       text.value = '';
       writeDraft(c.id, '');
+      draftSent(c.id);
       composer.attachments = [];
       renderAttachments();
       upsertMessage(m);
     } catch (e) {
+      if (e.code === 'newer_reply' && e.detail && e.detail.reply) {
+        newerReplyDialog(e.detail.reply, () => send(true));
+        return;
+      }
       error.textContent = e.code === 'missing_field' ? `${e.message}` : e.code === 'window_closed' || e.code === 'template_required' ? `Cannot send: ${e.message}` : e.message;
       error.hidden = false;
     } finally {

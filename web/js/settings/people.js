@@ -7,6 +7,7 @@ import { api, enc } from '../api.js';
 import { S, loadReference } from '../app.js';
 import { openModal } from '../newcontact.js';
 import { field, errorLine } from './settings.js';
+import { presenceDot, autoAssignFields, accountAutoAssign } from '../collision.js';
 
 /** The server's refusals, said as what to do next. */
 function plain(e) {
@@ -51,7 +52,7 @@ export async function renderAgents(into, notice) {
     return h('article', { class: `set-card set-row${a.active ? '' : ' inactive'}`, testid: 'agent-row', dataset: { id: a.id, email: a.email } },
       h('span', { class: 'avatar', 'aria-hidden': 'true' }, initials(a.name)),
       h('div', { class: 'grow' },
-        h('div', { class: 'set-card-title', testid: 'agent-row-name' }, a.name, String(a.id) === String(S.user.id) ? ' (you)' : ''),
+        h('div', { class: 'set-card-title', testid: 'agent-row-name' }, presenceDot(a), a.name, String(a.id) === String(S.user.id) ? ' (you)' : ''),
         h('div', { class: 'muted set-hint' }, a.email, a.active ? '' : ' · deactivated')),
       role,
       a.active
@@ -89,10 +90,13 @@ function openNewAgent(done) {
 
 export async function renderTeams(into) {
   const list = h('div', { class: 'set-list', testid: 'team-list' }, h('p', { class: 'muted' }, 'Loading…'));
+  const account = h('div', { class: 'set-list', testid: 'aa-account-card' });
   mount(into,
     h('p', { class: 'muted' }, 'A team is a group conversations can be assigned to.'),
+    account,
     h('div', { class: 'set-actions' }, h('button', { class: 'btn btn-primary', testid: 'team-new', onclick: () => openTeam(null, () => renderTeams(into)) }, 'Create team')),
     list);
+  accountAutoAssign(account);
   let teams; let agents;
   try {
     [teams, agents] = await Promise.all([api.get('/teams'), api.get('/agents')]).then((rs) => rs.map((r) => r.items || []));
@@ -105,7 +109,10 @@ export async function renderTeams(into) {
     h('div', { class: 'grow' },
       h('div', { class: 'set-card-title', testid: 'team-name' }, t.name),
       h('div', { class: 'muted set-hint', testid: 'team-members' },
-        t.memberIds.length ? t.memberIds.map(nameOf).join(', ') : 'No members')),
+        t.memberIds.length ? t.memberIds.map(nameOf).join(', ') : 'No members'),
+      h('div', { class: 'muted set-hint', testid: 'team-auto-assign' }, t.autoAssign
+        ? `Auto-assigned ${t.autoAssign.mode === 'least_busy' ? 'least busy first' : 'in turn'}, at most ${t.autoAssign.capacity} each`
+        : 'Not auto-assigned')),
     h('button', { class: 'btn btn-sm', testid: 'team-edit', 'aria-label': `Edit ${t.name}`, onclick: () => openTeam(t, () => renderTeams(into)) }, 'Edit')))
     : h('p', { class: 'muted' }, 'No team yet.'));
 }
@@ -117,13 +124,17 @@ async function openTeam(team, done) {
   const boxes = agents.map((a) => h('input', { type: 'checkbox', value: a.id, testid: 'nt-member', dataset: { email: a.email },
     checked: !!team && team.memberIds.includes(String(a.id)) }));
   const error = errorLine('nt-error');
+  // a new team gets its auto-assignment once it exists (Edit)
+  const auto = team ? autoAssignFields(team.autoAssign, 'nt-aa') : null;
   openModal(team ? `Edit team “${team.name}”` : 'Create team', h('div', { class: 'set-form' },
     field('Name', name),
     h('fieldset', { class: 'set-fieldset' }, h('legend', {}, 'Members'),
       agents.map((a, i) => h('label', { class: 'check' }, boxes[i], ` ${a.name}`))),
+    auto ? auto.el : null,
     error), async (close) => {
     if (!name.value.trim()) { error.show('A name is needed.'); return; }
     const body = { name: name.value.trim(), memberIds: boxes.filter((b) => b.checked).map((b) => b.value) };
+    if (auto) body.autoAssign = auto.value();
     try {
       if (team) await api.patch(`/teams/${enc(team.id)}`, body); else await api.post('/teams', body);
       close(); toast(team ? 'Team saved' : 'Team created'); loadReference(); done();

@@ -5,6 +5,7 @@ import { h, mount, toast } from '../dom.js';
 import { api, adopt } from '../api.js';
 import { S } from '../app.js';
 import { field, errorLine } from './settings.js';
+import { availabilitySelect } from '../collision.js';
 
 export function renderProfile(into) {
   const current = h('input', { type: 'password', testid: 'pw-current', autocomplete: 'current-password', maxlength: 1024 });
@@ -36,6 +37,7 @@ export function renderProfile(into) {
     h('div', { class: 'set-card', testid: 'profile-card' },
       h('div', { class: 'set-card-title', testid: 'profile-name' }, S.user.name),
       h('div', { class: 'muted set-hint' }, S.user.email || '', ' · ', S.user.role === 'admin' ? 'Admin' : 'Agent'),
-      h('p', { class: 'muted set-hint' }, 'An admin changes names under Settings → Agents.')),
+      h('p', { class: 'muted set-hint' }, 'An admin changes names under Settings → Agents.'),
+      field('Availability (Away: auto-assignment passes you over)', availabilitySelect('profile-availability'))),
     form);
 }

@@ -125,6 +125,8 @@ public final class HttpVerticle extends VerticleBase {
     new dev.switchboard.inbox.NameRoutes(services).mount(api);
     new dev.switchboard.inbox.SavedReplyRoutes(services).mount(api);
     new dev.switchboard.inbox.SearchRoutes(services).mount(api);
+    new dev.switchboard.presence.PresenceRoutes(services).mount(api);
+    new dev.switchboard.assign.AssignRoutes(services).mount(api);
 
     // sending: messages, templates
     new dev.switchboard.outbound.SendRoutes(services).mount(api);

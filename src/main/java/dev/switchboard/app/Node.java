@@ -181,6 +181,10 @@ public final class Node {
 
     // live: each node reads the Redis event log and hands every event to its own sockets (LiveHub)
     all.add(vertx.deployVerticle(new EventFanoutVerticle(services)));
+    // presence leases, ephemeral events (presence, viewing, typing), auto-assignment
+    all.add(vertx.deployVerticle(new dev.switchboard.presence.PresenceVerticle(services)));
+    all.add(vertx.deployVerticle(new dev.switchboard.inbox.live.EphemeralVerticle(services)));
+    all.add(vertx.deployVerticle(new dev.switchboard.assign.AssignVerticle(services)));
 
     return Future.all(all).onSuccess(cf -> all.forEach(f -> deployments.add(f.result()))).mapEmpty();
   }

@@ -30,6 +30,18 @@ public class ApiException extends RuntimeException {
     return this;
   }
 
+  private io.vertx.core.json.JsonObject details;
+
+  /** Fields added to the error object beside code and message (e.g. the newer reply of a 409). */
+  public ApiException with(io.vertx.core.json.JsonObject extra) {
+    this.details = extra;
+    return this;
+  }
+
+  public io.vertx.core.json.JsonObject details() {
+    return details;
+  }
+
   /** Seconds for {@code Retry-After}, or -1 for none. */
   public long retryAfterSeconds() {
     return retryAfterSeconds;

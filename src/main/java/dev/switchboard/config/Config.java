@@ -40,7 +40,16 @@ public record Config(
     Media media,
     Network network,
     Replicas replicas,
+    Presence presence,
     String nodeId) {
+
+  /**
+   * Presence (online after a bridge socket registers, offline this long after the last one
+   * closed; each node's leases live {@code nodeTtlMs}), collision activity, and the auto-assigner.
+   */
+  public record Presence(int offlineAfterMs, int nodeTtlMs, int sweepMs, int activityThrottleMs,
+                         int assignPollMs, int assignRetryMs, int assignBatch) {
+  }
 
   /**
    * Hot standbys for the inbox's reads: {@code readUrl} null reads everything from the primary; a
@@ -236,6 +245,8 @@ public record Config(
             v.integer("MEDIA_FETCH_TIMEOUT_MS"), v.integer("MEDIA_URL_SECONDS")),
         new Network(v.text("BIND_ADDRESS"), clients, metricsToken, v.integerOrNull("METRICS_PORT"), v.text("METRICS_BIND_ADDRESS")),
         new Replicas(v.text("DATABASE_READ_URL"), v.integer("READ_YOUR_WRITES_MS")),
+        new Presence(v.integer("PRESENCE_OFFLINE_AFTER_MS"), v.integer("PRESENCE_NODE_TTL_MS"), v.integer("PRESENCE_SWEEP_MS"),
+            v.integer("ACTIVITY_THROTTLE_MS"), v.integer("ASSIGN_POLL_MS"), v.integer("ASSIGN_RETRY_MS"), v.integer("ASSIGN_BATCH")),
         v.text("NODE_ID"));
   }
 

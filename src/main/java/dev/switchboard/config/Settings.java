@@ -135,6 +135,14 @@ public final class Settings {
     integer("BRIDGE_MAX_UNREGISTERED_PER_ADDRESS", 100, 1, Integer.MAX_VALUE);
     integer("FANOUT_BLOCK_MS", 2_000, 10, 60_000);
     integer("FANOUT_BATCH", 500, 1, 100_000);
+    // presence and auto-assignment
+    integer("PRESENCE_OFFLINE_AFTER_MS", 60_000, 0, 86_400_000);
+    integer("PRESENCE_NODE_TTL_MS", 15_000, 300, 3_600_000);
+    integer("PRESENCE_SWEEP_MS", 1_000, 10, 600_000);
+    integer("ACTIVITY_THROTTLE_MS", 2_000, 0, 60_000);
+    integer("ASSIGN_POLL_MS", 250, 10, 600_000);
+    integer("ASSIGN_RETRY_MS", 10_000, 100, 86_400_000);
+    integer("ASSIGN_BATCH", 200, 1, 10_000);
     // media
     integer("MEDIA_MAX_BYTES", 100 * 1024 * 1024, 1024, Integer.MAX_VALUE);
     integer("MEDIA_FETCH_CONCURRENCY", 4, 1, 256);

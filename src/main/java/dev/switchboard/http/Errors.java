@@ -67,10 +67,14 @@ public final class Errors {
       ctx.response().putHeader("WWW-Authenticate", "Bearer");
     }
     drainUnread(ctx.request());
+    JsonObject body = body(code, message);
+    if (f instanceof ApiException e && e.details() != null) {
+      body.getJsonObject("error").mergeIn(e.details());
+    }
     ctx.response()
         .setStatusCode(status)
         .putHeader("Content-Type", "application/json")
-        .end(body(code, message).encode());
+        .end(body.encode());
   }
 
   /**

@@ -29,7 +29,7 @@ final class AdminSql {
       INSERT INTO users (account_id, name, email, password_hash, role) VALUES ($1, $2, $3, $4, $5)
       ON CONFLICT ((lower(email))) DO NOTHING
       RETURNING """ + " " + USER_COLUMNS;
-  static final String USERS = "SELECT " + USER_COLUMNS + " FROM users WHERE account_id = $1 ORDER BY id";
+  static final String USERS = "SELECT " + USER_COLUMNS + ", availability FROM users WHERE account_id = $1 ORDER BY id";
 
   static final String USER_FOR_UPDATE = "SELECT " + USER_COLUMNS + " FROM users WHERE id = $1 AND account_id = $2 FOR UPDATE";
   // every active admin of the account, locked, so two admins cannot demote each other at once
@@ -43,7 +43,7 @@ final class AdminSql {
   static final String DELETE_MEMBERS = "DELETE FROM team_members WHERE team_id = $1";
   static final String INSERT_MEMBERS = "INSERT INTO team_members (team_id, user_id) SELECT $1, unnest($2::bigint[]) ON CONFLICT DO NOTHING";
   static final String TEAMS = """
-      SELECT t.id, t.name, t.created_at,
+      SELECT t.id, t.name, t.created_at, t.auto_assign,
              coalesce((SELECT jsonb_agg(m.user_id::text ORDER BY m.user_id) FROM team_members m WHERE m.team_id = t.id), '[]'::jsonb) AS member_ids
         FROM teams t WHERE t.account_id = $1 AND ($2::bigint IS NULL OR t.id = $2) ORDER BY t.id""";
 }

@@ -124,11 +124,14 @@ public final class AgentRoutes {
 
   private void listAgents(RoutingContext ctx) {
     Principal p = Principal.of(ctx);
-    Reply.ok(ctx, s.pool().preparedQuery(AdminSql.USERS).execute(Tuple.of(p.accountId())).map(rows -> {
-      JsonArray items = new JsonArray();
-      rows.forEach(r -> items.add(agent(r)));
-      return new JsonObject().put("items", items);
-    }));
+    // presence beside each agent: online from Redis (shared by all nodes), availability their own choice
+    Reply.ok(ctx, s.pool().preparedQuery(AdminSql.USERS).execute(Tuple.of(p.accountId()))
+        .compose(rows -> dev.switchboard.presence.Presence.of(s).online(p.accountId()).map(online -> {
+          JsonArray items = new JsonArray();
+          rows.forEach(r -> items.add(agent(r).mergeIn(dev.switchboard.presence.Presence.view(r.getLong("id"),
+              online.contains(r.getLong("id")), r.getString("availability")).copy().put("id", String.valueOf(r.getLong("id"))))));
+          return new JsonObject().put("items", items);
+        })));
   }
 
   private void createTeam(RoutingContext ctx) {
@@ -155,11 +158,15 @@ public final class AgentRoutes {
     String name = rawName == null ? null : Text.name(rawName, "name", Text.NAME_MAX);
     JsonArray rawMembers = Bodies.array(body, "memberIds", false);
     Long[] memberIds = rawMembers == null ? null : memberIds(rawMembers);
+    dev.switchboard.assign.AssignRoutes.check(body);
     Reply.ok(ctx, s.pool().withTransaction(c -> c.preparedQuery(AdminSql.RENAME_TEAM).execute(Tuple.of(id, p.accountId(), name))
             .compose(rows -> {
               if (rows.size() == 0) {
                 return Future.failedFuture(ApiException.notFound("team"));
               }
+              return dev.switchboard.assign.AssignRoutes.setTeam(c, p.accountId(), id, body);
+            })
+            .compose(set -> {
               if (memberIds == null) {
                 return Future.succeededFuture();
               }
@@ -232,6 +239,7 @@ public final class AgentRoutes {
             .put("id", String.valueOf(r.getLong("id")))
             .put("name", r.getString("name"))
             .put("memberIds", members instanceof JsonArray a ? a : new JsonArray())
+            .put("autoAssign", dev.switchboard.assign.AutoAssign.json(dev.switchboard.assign.AutoAssign.stored(r.getValue("auto_assign"))))
             .put("createdAt", Times.iso(r.getOffsetDateTime("created_at"))));
       }
       return items;

@@ -109,7 +109,14 @@ public final class Outbox {
   /** An agent's reply or note (the API path): idempotent by key, window-checked, split per Graph call. */
   Future<Posted> post(long accountId, Actor actor, long conversationId, String type, String text,
                       List<Sender.Attachment> given, String idempotencyKey) {
+    return post(accountId, actor, conversationId, type, text, given, idempotencyKey, null);
+  }
+
+  /** The same, refused with 409 {@code newer_reply} when someone else replied after {@code basedOn} (see NewerReply). */
+  Future<Posted> post(long accountId, Actor actor, long conversationId, String type, String text,
+                      List<Sender.Attachment> given, String idempotencyKey, Long basedOn) {
     return keyed(accountId, conversationId, idempotencyKey, tx -> target(tx, conversationId, accountId)
+        .compose(target -> NewerReply.check(tx, target.id(), "reply".equals(type) ? basedOn : null, actor).map(target))
         .compose(target -> kept(tx, target, given).map(list -> new Resolved(target, list))).compose(resolved -> {
       Target t = resolved.target();
       List<Sender.Attachment> attachments = resolved.attachments();

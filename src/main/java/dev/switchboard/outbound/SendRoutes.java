@@ -59,7 +59,7 @@ public final class SendRoutes {
     if ((text == null || text.isBlank()) && attachments.isEmpty()) {
       throw ApiException.badRequest("missing_field", "text is required (or at least one attachment)");
     }
-    outbox.post(p.accountId(), p.actor(), conversationId, type, text, attachments, key(ctx))
+    outbox.post(p.accountId(), p.actor(), conversationId, type, text, attachments, key(ctx), basedOn(body))
         .onSuccess(posted -> answer(ctx, posted))
         .onFailure(ctx::fail);
   }
@@ -130,6 +130,21 @@ public final class SendRoutes {
     }
     ctx.response().setStatusCode(posted.replayed() ? 200 : 201);
     ctx.json(out);
+  }
+
+  /** {@code basedOnMessageId} unless {@code force: true} (then the agent chose to send anyway). */
+  private static Long basedOn(JsonObject body) {
+    String raw = body.getValue("basedOnMessageId") instanceof Number n ? String.valueOf(n.longValue())
+        : Bodies.string(body, "basedOnMessageId", false);
+    Boolean force = Bodies.bool(body, "force");
+    if (raw == null || Boolean.TRUE.equals(force)) {
+      return null;
+    }
+    Long id = Ids.tryParse(raw);
+    if (id == null) {
+      throw ApiException.badRequest("invalid_field", "basedOnMessageId must be a message id");
+    }
+    return id;
   }
 
   private static String key(RoutingContext ctx) {

@@ -152,9 +152,19 @@ public final class BridgeClient implements AutoCloseable {
     return await(f -> "err".equals(f.getString("type")), Duration.ofSeconds(10));
   }
 
-  /** The "rec" frames, probes left out. */
+  /** The "rec" frames of the log's events: probes and ephemeral events (no id) left out. */
   public List<JsonObject> received() {
-    return frames.stream().filter(f -> "rec".equals(f.getString("type")) && !isProbe(f)).toList();
+    return frames.stream().filter(f -> "rec".equals(f.getString("type")) && !isProbe(f) && !isEphemeral(f)).toList();
+  }
+
+  /** Pushed events that are never stored (presence, viewing, typing: no id), apart from {@link #received()}. */
+  public List<JsonObject> ephemeral(String type) {
+    return frames.stream().filter(f -> "rec".equals(f.getString("type")) && isEphemeral(f))
+        .map(f -> f.getJsonObject("body")).filter(b -> type == null || type.equals(b.getString("type"))).toList();
+  }
+
+  private static boolean isEphemeral(JsonObject frame) {
+    return frame.getValue("body") instanceof JsonObject b && !b.containsKey("id") && !b.containsKey("probe") && b.containsKey("type");
   }
 
   /** The pushed events: the bodies of {@link #received()}. */

@@ -74,10 +74,12 @@ public final class LiveBridge {
   private final Map<SockJSSocket, Principal> holders = new HashMap<>();
   private long sweepTimer = -1;
   private LiveHub.Sink sink;
+  private final dev.switchboard.presence.Presence presence;
 
   public LiveBridge(Services services, Sessions sessions) {
     this.services = services;
     this.sessions = sessions;
+    this.presence = dev.switchboard.presence.Presence.of(services);
     this.clients = services.config().clientAddress();
     this.vertx = services.vertx();
     Config.Bridge config = services.config().bridge();
@@ -148,10 +150,18 @@ public final class LiveBridge {
   }
 
   private void end(SockJSSocket socket, String why) {
-    holders.remove(socket);
+    left(socket);
     unlisten(socket);
     socket.write(error(why));
     socket.close(CLOSE_SESSION_ENDED, why);
+  }
+
+  /** The socket's holder no longer counts towards their presence on this node. */
+  private void left(SockJSSocket socket) {
+    Principal gone = holders.remove(socket);
+    if (gone != null) {
+      presence.closed(gone.accountId(), gone.userId());
+    }
   }
 
   /** Stops taking events from the hub (the server instance is going away). */
@@ -190,7 +200,7 @@ public final class LiveBridge {
         if (open.remove(socket)) {
           stats.closed();
         }
-        holders.remove(socket);
+        left(socket);
         leaveUnregistered(socket);
         unlisten(socket);
         dropping.remove(socket);
@@ -291,7 +301,9 @@ public final class LiveBridge {
           if (ar.failed() || !address.equals(Bus.accountAddress(ar.result().accountId()))) {
             deny(event);
           } else if (admit(event.socket())) {
-            holders.put(event.socket(), ar.result());
+            if (holders.put(event.socket(), ar.result()) == null) {
+              presence.opened(ar.result().accountId(), ar.result().userId());
+            }
             event.complete(true);
           } else {
             event.complete(false);

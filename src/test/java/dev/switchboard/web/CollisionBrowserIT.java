@@ -1,0 +1,119 @@
+package dev.switchboard.web;
+
+import dev.switchboard.support.Requires;
+import dev.switchboard.support.Webhooks;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.openqa.selenium.Dimension;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@DisplayName("Seeing colleagues: presence beside names, viewing and typing between two browsers, the newer-reply dialog")
+class CollisionBrowserIT {
+
+  @RegisterExtension
+  static final Requires CHROMIUM = Browser.REQUIRED;
+
+  @RegisterExtension
+  final ScreenshotOnFailure onFailure = new ScreenshotOnFailure(() -> bea);
+
+  static BrowserFixture f;
+  static Browser admin;
+  static Browser bea;
+
+  @BeforeAll
+  static void start() {
+    f = new BrowserFixture(new JsonObject());
+    admin = f.browser().login(f.account.adminEmail(), f.account.password());
+    admin.waitLive();
+    bea = f.browser().login(f.agentEmail, f.agentPassword);
+    bea.waitLive();
+  }
+
+  @AfterAll
+  static void stop() {
+    if (f != null) {
+      f.close();
+    }
+  }
+
+  @Test
+  @DisplayName("Two agents on one conversation: each sees the other viewing and typing; the second sender is asked first")
+  void viewingTypingAndTheNewerReplyDialog() {
+    Webhooks.whatsappText(f.http, "14155558101", "Cleo Collide", "is anyone there?");
+    f.conversationOf("14155558101");
+    for (Browser b : new Browser[] {admin, bea}) {
+      b.click("tab-all");
+      b.openConversation("Cleo Collide");
+      b.waitUntil("the reply composer", () -> b.visible("composer-text"));
+    }
+    admin.waitUntil("Bea viewing", () -> admin.visible("peer-viewing") && admin.text("peer-viewing").contains("Bea Agent is viewing"));
+    // Bea is online: the admin's assignee picker shows it beside her name
+    admin.click("status-button");
+    admin.waitUntil("Bea online in the picker", () -> "online".equals(admin.css("[data-testid='status-assign-agent-" + f.agentId
+        + "'] [data-testid='presence-dot']").getAttribute("data-state")));
+    admin.screenshot("collision-01-assignee-presence");
+    admin.click("status-cancel");
+
+    bea.type("composer-text", "Hello Cleo, let me check");
+    admin.waitUntil("Bea typing", () -> admin.visible("peer-typing") && admin.text("peer-typing").contains("Bea Agent is typing a reply"));
+    admin.screenshot("collision-02-peer-typing");
+
+    // the admin answers first; Bea's send is stopped with the admin's reply shown
+    admin.type("composer-text", "Admin was first");
+    admin.click("send-button");
+    admin.waitUntil("the admin's reply stored", () -> admin.text("messages").contains("Admin was first"));
+    bea.click("send-button");
+    bea.waitUntil("the newer-reply dialog", () -> bea.visible("newer-reply"));
+    assertThat(bea.text("newer-reply-text")).contains("Admin was first");
+    assertThat(bea.text("newer-reply")).contains("Admin");
+    assertThat(AgentDayBrowserIT.axe(bea)).as("the newer-reply dialog").isEmpty();
+    bea.screenshot("collision-03-newer-reply-dialog");
+    bea.driver.manage().window().setSize(new Dimension(360, 780));
+    bea.screenshot("collision-04-newer-reply-dialog-360");
+    bea.click("send-anyway");
+    bea.waitUntil("Bea's reply sent anyway", () -> bea.text("messages").contains("Hello Cleo, let me check"));
+    assertThat(bea.visible("newer-reply")).isFalse();
+    bea.driver.manage().window().setSize(new Dimension(1440, 900));
+    assertThat(AgentDayBrowserIT.axe(admin)).as("the inbox with a colleague's mark").isEmpty();
+  }
+
+  @Test
+  @DisplayName("Settings > Teams: auto-assignment for the whole account and for a team")
+  void autoAssignControls() {
+    SettingsBrowserIT.section(admin, "teams");
+    admin.waitUntil("the account card", () -> admin.visible("aa-account-on"));
+    admin.el("aa-account-on").click();
+    new org.openqa.selenium.support.ui.Select(admin.el("aa-account-mode")).selectByValue("least_busy");
+    admin.el("aa-account-capacity").clear();
+    admin.type("aa-account-capacity", "3");
+    admin.click("aa-account-save");
+    admin.waitUntil("saved", () -> admin.text("aa-account-result").contains("on"));
+    JsonObject account = f.api().get("/api/v1/account").json().getJsonObject("autoAssign");
+    assertThat(account.getString("mode")).isEqualTo("least_busy");
+    assertThat(account.getInteger("capacity")).isEqualTo(3);
+    assertThat(account.getBoolean("onlyAvailable")).isTrue();
+
+    admin.css("[data-testid='team-row'][data-name='Support'] [data-testid='team-edit']").click();
+    admin.waitUntil("the team's controls", () -> admin.visible("nt-aa-on"));
+    admin.el("nt-aa-on").click();
+    admin.el("nt-aa-only-available").click();
+    assertThat(AgentDayBrowserIT.axe(admin)).as("the team dialog").isEmpty();
+    admin.screenshot("collision-05-team-auto-assign");
+    admin.click("nt-save");
+    admin.waitUntil("the team row says so", () -> admin.all("[data-testid='team-row'][data-name='Support'] [data-testid='team-auto-assign']")
+        .stream().anyMatch(e -> e.getText().contains("in turn, at most 5 each")));
+    JsonObject team = f.api().get("/api/v1/teams/" + f.teamId).json().getJsonObject("autoAssign");
+    assertThat(team.getString("mode")).isEqualTo("round_robin");
+    assertThat(team.getBoolean("onlyAvailable")).isFalse();
+    assertThat(AgentDayBrowserIT.axe(admin)).as("Settings > Teams").isEmpty();
+    admin.screenshot("collision-06-teams-auto-assign");
+    // off again, so the other test's conversations stay where the agents put them
+    assertThat(f.api().patch("/api/v1/account", new JsonObject().putNull("autoAssign")).status()).isEqualTo(200);
+    assertThat(f.api().patch("/api/v1/teams/" + f.teamId, new JsonObject().putNull("autoAssign")).status()).isEqualTo(200);
+  }
+}
