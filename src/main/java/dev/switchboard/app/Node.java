@@ -164,7 +164,7 @@ public final class Node {
     all.add(vertx.deployVerticle(new dev.switchboard.outbound.OutboxVerticle(services)));
     // media: every node downloads queued attachments into the shared store
     all.add(vertx.deployVerticle(new dev.switchboard.media.MediaFetchVerticle(services,
-        new dev.switchboard.media.PgMediaStore(services.pool()))));
+        dev.switchboard.media.MediaStores.of(services))));
     all.add(vertx.deployVerticle(new dev.switchboard.window.WindowTimerVerticle(services)));
 
     // outgoing webhooks: every node delivers, endpoints leased one node at a time

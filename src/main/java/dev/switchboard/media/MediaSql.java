@@ -20,6 +20,8 @@ final class MediaSql {
       SELECT id, account_id, sha256, size, mime_type FROM media WHERE id = $1 AND account_id = $2 AND sha256 IS NOT NULL
       """;
 
+  static final String DELETE = "DELETE FROM media WHERE id = $1 AND account_id = $2";
+
   static final String READ_CHUNK = "SELECT data FROM media_chunks WHERE media_id = $1 AND seq = $2";
 
   /**

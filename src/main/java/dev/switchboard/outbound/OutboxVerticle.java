@@ -3,7 +3,7 @@ package dev.switchboard.outbound;
 import dev.switchboard.common.Backoff;
 import dev.switchboard.media.BufferSink;
 import dev.switchboard.media.MediaStore;
-import dev.switchboard.media.PgMediaStore;
+import dev.switchboard.media.MediaStores;
 import io.vertx.ext.web.multipart.MultipartForm;
 
 import dev.switchboard.channel.FailureReasons;
@@ -77,7 +77,7 @@ public final class OutboxVerticle extends VerticleBase {
     var config = services.config().outbox();
     int timeoutMs = graphConfig.timeoutMs();
     this.graph = new GraphClient(services.graph(), graphConfig.apiUrl(), timeoutMs);
-    this.media = new PgMediaStore(services.pool());
+    this.media = MediaStores.of(services);
     this.limiter = new RateLimiter(services.redis(), config.sendRateWhatsapp(), config.sendRateDefault());
     this.owner = services.config().nodeId() + "/" + UUID.randomUUID().toString().substring(0, 8);
     // the lease outlives the Graph timeout, so a live node always records its result before anyone may re-claim
