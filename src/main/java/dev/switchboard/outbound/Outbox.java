@@ -143,8 +143,8 @@ public final class Outbox {
   /**
    * Uploaded attachments ({@code mediaId}) with their stored type: the account's own media only
    * (422 {@code unknown_media}), of a type and size the platform takes (422
-   * {@code unsupported_media} / {@code media_too_large}). WhatsApp only: Messenger's upload API
-   * and Instagram's signed URLs are not built, so those ask for a URL (422).
+   * {@code unsupported_media} / {@code media_too_large}). Instagram fetches files from a URL, so
+   * an installation without {@code PUBLIC_URL} asks for one (422).
    */
   private Future<List<Sender.Attachment>> kept(SqlConnection tx, Target t, List<Sender.Attachment> attachments) {
     Future<List<Sender.Attachment>> chain = Future.succeededFuture(new ArrayList<>());
@@ -156,9 +156,9 @@ public final class Outbox {
           list.add(a);
           return Future.succeededFuture(list);
         }
-        if (!"whatsapp".equals(t.platform())) {
+        if ("instagram".equals(t.platform()) && services.config().publicUrl() == null) {
           return Future.failedFuture(ApiException.unprocessable("unsupported_media",
-              "uploaded files can be sent to WhatsApp only for now; give " + t.platform() + " an https URL"));
+              "Instagram downloads files from a public URL: this installation has no PUBLIC_URL, so give an https URL"));
         }
         return tx.preparedQuery(OutboxSql.KEPT_MEDIA).execute(Tuple.of(Long.parseLong(a.mediaId()), t.accountId())).compose(rows -> {
           if (rows.size() == 0) {

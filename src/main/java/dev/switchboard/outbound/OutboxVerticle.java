@@ -1,10 +1,7 @@
 package dev.switchboard.outbound;
 
 import dev.switchboard.common.Backoff;
-import dev.switchboard.media.BufferSink;
-import dev.switchboard.media.MediaStore;
 import dev.switchboard.media.MediaStores;
-import io.vertx.ext.web.multipart.MultipartForm;
 
 import dev.switchboard.channel.FailureReasons;
 import dev.switchboard.channel.GraphClient;
@@ -54,7 +51,7 @@ public final class OutboxVerticle extends VerticleBase {
   private final Services services;
   private final GraphClient graph;
   private final RateLimiter limiter;
-  private final MediaStore media;
+  private final MediaHandOff handOff;
   private final String owner;
   private final long leaseMs;
   private final long pollMs;
@@ -77,7 +74,7 @@ public final class OutboxVerticle extends VerticleBase {
     var config = services.config().outbox();
     int timeoutMs = graphConfig.timeoutMs();
     this.graph = new GraphClient(services.graph(), graphConfig.apiUrl(), timeoutMs);
-    this.media = MediaStores.of(services);
+    this.handOff = new MediaHandOff(services, graph, MediaStores.of(services));
     this.limiter = new RateLimiter(services.redis(), config.sendRateWhatsapp(), config.sendRateDefault());
     this.owner = services.config().nodeId() + "/" + UUID.randomUUID().toString().substring(0, 8);
     // the lease outlives the Graph timeout, so a live node always records its result before anyone may re-claim
@@ -211,9 +208,9 @@ public final class OutboxVerticle extends VerticleBase {
           Sender sender = Sender.of(c.platform());
           Sender.Outgoing out = outgoing(c, messagingTag);
           if (out.attachment() != null && out.attachment().mediaId() != null) {
-            // an agent's upload: WhatsApp gets the file first and the message names it by WhatsApp's id
-            return uploadToWhatsApp(c, out.attachment()).compose(up -> !up.ok() ? error(c, up.error(), messagingTag)
-                : deliver(c, sender, withAttachment(out, out.attachment().uploaded(up.body().getString("id"))), messagingTag));
+            // an agent's upload: the platform gets the file first and the message names it
+            return handOff.prepare(c, out.attachment()).compose(r -> r.error() != null ? error(c, r.error(), messagingTag)
+                : deliver(c, sender, withAttachment(out, r.attachment()), messagingTag));
           }
           return deliver(c, sender, out, messagingTag);
         });
@@ -224,25 +221,6 @@ public final class OutboxVerticle extends VerticleBase {
         .compose(result -> result.ok()
             ? sent(c, sender.messageId(result.body()), messagingTag).compose(v -> learnBsuid(c, result.body()))
             : error(c, result.error(), messagingTag));
-  }
-
-  /**
-   * {@code POST /{phone-number-id}/media} (multipart: messaging_product, type, file) with the
-   * kept bytes; answers Graph's result, whose {@code id} the send names. Media gone from the
-   * store (or an answer without an id) fails the message.
-   */
-  private Future<GraphClient.Result> uploadToWhatsApp(Claim c, Sender.Attachment a) {
-    return media.find(c.accountId(), Long.parseLong(a.mediaId())).compose(blob -> {
-      if (blob == null) {
-        return Future.succeededFuture(new GraphClient.Result(null, new GraphErrors.GraphError(GraphErrors.Kind.PERMANENT, 0, null, null,
-            "the attached media is no longer kept")));
-      }
-      return BufferSink.read(media, blob).compose(bytes -> graph.postForm("/" + c.channelExternalId() + "/media", c.accessToken(),
-          MultipartForm.create().attribute("messaging_product", "whatsapp").attribute("type", blob.mimeType())
-              .binaryFileUpload("file", a.filename() == null ? "file" : a.filename(), bytes, blob.mimeType())));
-    }).map(r -> r.ok() && r.body().getString("id") == null
-        ? new GraphClient.Result(null, new GraphErrors.GraphError(GraphErrors.Kind.RETRY, 200, null, null, "media upload answered no id"))
-        : r);
   }
 
   private static Sender.Outgoing withAttachment(Sender.Outgoing o, Sender.Attachment a) {
