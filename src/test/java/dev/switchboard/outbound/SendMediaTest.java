@@ -121,11 +121,7 @@ class SendMediaTest {
   @DisplayName("Messenger: the file goes to POST /me/message_attachments with the page token, then the message names its attachment_id")
   void messengerAttachment() {
     byte[] png = png(2_000);
-    String mediaId = upload("messenger", "label.png", png, token);
-    long conv = conversation(db, account.accountId(), messenger, uniqueUser(), Instant.now().minus(Duration.ofMinutes(5)));
-    Http.Res r = http.post("/api/v1/conversations/" + conv + "/messages", reply("", mediaId));
-    assertThat(r.status()).as(r.text()).isEqualTo(201);
-    awaitStatus(db, Long.parseLong(r.json().getString("id")), "sent");
+    String mediaId = sendUpload("messenger", "label.png", png, messenger);
 
     List<FakeGraph.Call> uploads = graph.calls("POST", "/me/message_attachments");
     assertThat(uploads).hasSize(1);
@@ -145,11 +141,7 @@ class SendMediaTest {
   @DisplayName("Instagram: the message carries a signed, expiring link under PUBLIC_URL that serves the file without a token")
   void instagramSignedLink() {
     byte[] png = png(3_000);
-    String mediaId = upload("instagram", "photo.png", png, token);
-    long conv = conversation(db, account.accountId(), instagram, uniqueUser(), Instant.now().minus(Duration.ofMinutes(5)));
-    Http.Res r = http.post("/api/v1/conversations/" + conv + "/messages", reply("", mediaId));
-    assertThat(r.status()).as(r.text()).isEqualTo(201);
-    awaitStatus(db, Long.parseLong(r.json().getString("id")), "sent");
+    String mediaId = sendUpload("instagram", "photo.png", png, instagram);
 
     JsonObject sent = graph.calls("POST", "/me/messages").stream().map(FakeGraph.Call::json)
         .filter(j -> j.getJsonObject("message").containsKey("attachment")
@@ -165,6 +157,16 @@ class SendMediaTest {
     assertThat(file.header("Content-Type")).isEqualTo("image/png");
     // a link with its signature changed serves nothing
     assertThat(env.http().get(url.substring(PUBLIC.length()).replace("&s=", "&s=x")).status()).isEqualTo(403);
+  }
+
+  /** Uploads the file for {@code platform}, replies with it on a new conversation of {@code channel}, waits until sent. */
+  static String sendUpload(String platform, String filename, byte[] bytes, long channel) {
+    String mediaId = upload(platform, filename, bytes, token);
+    long conv = conversation(db, account.accountId(), channel, uniqueUser(), Instant.now().minus(Duration.ofMinutes(5)));
+    Http.Res r = http.post("/api/v1/conversations/" + conv + "/messages", reply("", mediaId));
+    assertThat(r.status()).as(r.text()).isEqualTo(201);
+    awaitStatus(db, Long.parseLong(r.json().getString("id")), "sent");
+    return mediaId;
   }
 
   static byte[] png(int size) {
