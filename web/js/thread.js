@@ -203,6 +203,10 @@ function attachmentView(a, m) {
     return h('div', { class: 'attachment media-failed', testid: 'media-failed' },
       `⚠ ${MEDIA_WORD[a.type] || 'Media'} not available: ${a.reason || 'download failed'}`);
   }
+  if (a.status === 'expired') {
+    return h('div', { class: 'attachment media-expired', testid: 'media-expired' },
+      `${MEDIA_WORD[a.type] || MEDIA_WORD[mediaKind(a, m)] || 'Media'} no longer kept: ${a.reason || 'expired'}`);
+  }
   if (a.status === 'ready' && a.mediaId) return keptMedia(a, m, name);
   if (url && /^https?:/i.test(url) && ((a.mimeType || '').startsWith('image/') || m.contentType === 'image' || m.contentType === 'sticker')) {
     return h('div', { class: 'attachment', testid: 'message-attachment' }, h('a', { href: url, target: '_blank', rel: 'noopener noreferrer' }, h('img', { src: url, alt: name })));

@@ -95,7 +95,10 @@ final class BlobPut {
             }
             // the same bytes were kept before (or by a put that committed first): one copy per account
             return race ? Future.failedFuture(new MediaException("unavailable", "stored concurrently, try again", true))
-                : pool.preparedQuery(MediaSql.BY_SHA).execute(Tuple.of(accountId, sha)).map(BlobPut::one);
+                : pool.preparedQuery(MediaSql.TOUCH_BY_SHA).execute(Tuple.of(accountId, sha)).compose(rows -> rows.size() > 0
+                    ? Future.succeededFuture(one(rows))
+                    // the kept copy was swept meanwhile: the next try keeps these bytes anew
+                    : Future.failedFuture(new MediaException("unavailable", "the kept copy was just removed, try again", true)));
           });
         });
   }
@@ -115,10 +118,10 @@ final class BlobPut {
   }
 
   static MediaStore.Blob one(RowSet<Row> rows) {
-    if (rows.size() == 0) {
-      return null;
-    }
-    Row r = rows.iterator().next();
+    return rows.size() == 0 ? null : blob(rows.iterator().next());
+  }
+
+  static MediaStore.Blob blob(Row r) {
     return new MediaStore.Blob(r.getLong("id"), r.getLong("account_id"), r.getString("sha256"), r.getLong("size"),
         r.getString("mime_type"));
   }

@@ -250,11 +250,11 @@ public final class MediaFetchVerticle extends VerticleBase {
             ? Future.succeededFuture()
             : events.conn().preparedQuery(MediaSql.PATCH_ATTACHMENT + Views.MESSAGE_COLUMNS)
                 .execute(Tuple.of(c.messageId(), c.idx(), patch))
-                .map(rows -> {
+                .compose(rows -> {
                   for (Row r : rows) {
                     events.add(Event.messageUpdated(c.accountId(), c.conversationId(), Views.message(r)));
                   }
-                  return null;
+                  return "done".equals(status) ? MediaRefs.record(events.conn(), c.messageId()) : Future.<Void>succeededFuture();
                 }))
         .mapEmpty());
   }

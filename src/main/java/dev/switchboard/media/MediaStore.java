@@ -47,6 +47,12 @@ public interface MediaStore {
   /** Removes the blob and its bytes; its id is then found nowhere. */
   Future<Void> delete(Blob blob);
 
+  /**
+   * Removes the bytes of blobs whose rows were deleted (and committed) already: nothing for
+   * bytes kept in PostgreSQL (their rows went with the blob's), the objects for S3.
+   */
+  Future<Void> removeBytes(java.util.List<Blob> blobs);
+
   /** Writes bytes {@code [from, to)} of the blob to {@code out}, waiting for it to drain; does not end it. */
   Future<Void> read(Blob blob, long from, long to, WriteStream<Buffer> out);
 }

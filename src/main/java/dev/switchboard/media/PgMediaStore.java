@@ -68,6 +68,11 @@ public final class PgMediaStore implements MediaStore {
   }
 
   @Override
+  public Future<Void> removeBytes(java.util.List<Blob> blobs) {
+    return Future.succeededFuture();
+  }
+
+  @Override
   public Future<Void> read(Blob blob, long from, long to, WriteStream<Buffer> out) {
     if (from >= to) {
       return Future.succeededFuture();

@@ -11,6 +11,7 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -72,9 +73,20 @@ public final class S3MediaStore implements MediaStore {
 
   @Override
   public Future<Void> delete(Blob blob) {
-    return blocking(() -> s3.deleteObject(b -> b.bucket(bucket).key(key(blob.accountId(), blob.id()))))
-        .compose(v -> pool.preparedQuery(MediaSql.DELETE).execute(Tuple.of(blob.id(), blob.accountId())))
-        .mapEmpty();
+    // the row first: a blob whose row is gone is never served, and an object left by a crash is only garbage
+    return pool.preparedQuery(MediaSql.DELETE).execute(Tuple.of(blob.id(), blob.accountId()))
+        .compose(v -> removeBytes(List.of(blob)));
+  }
+
+  @Override
+  public Future<Void> removeBytes(List<Blob> blobs) {
+    if (blobs.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    // one DeleteObjects per call; the sweep hands at most a batch (S3 takes up to 1,000 keys)
+    List<ObjectIdentifier> keys = blobs.stream()
+        .map(b -> ObjectIdentifier.builder().key(key(b.accountId(), b.id())).build()).toList();
+    return blocking(() -> s3.deleteObjects(b -> b.bucket(bucket).delete(d -> d.objects(keys).quiet(true)))).mapEmpty();
   }
 
   @Override

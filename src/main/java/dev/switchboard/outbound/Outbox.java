@@ -2,6 +2,7 @@ package dev.switchboard.outbound;
 
 import dev.switchboard.common.Actor;
 import dev.switchboard.media.MediaLimits;
+import dev.switchboard.media.MediaRefs;
 import dev.switchboard.channel.Sender;
 import dev.switchboard.common.ApiException;
 import dev.switchboard.common.Services;
@@ -303,7 +304,10 @@ public final class Outbox {
     return tx.preparedQuery(OutboxSql.INSERT_MESSAGE)
         .execute(Tuple.tuple(List.of(t.accountId(), t.id(), t.channelId(), type, contentType)).addValue(text).addValue(attachments)
             .addValue(senderType).addValue(senderId).addValue(status).addValue(spec))
-        .map(rows -> Views.message(rows.iterator().next()));
+        .map(rows -> Views.message(rows.iterator().next()))
+        // an upload named by the message: referenced, so retention counts from now and expiry marks it
+        .compose(m -> MediaRefs.namesKept(attachments)
+            ? MediaRefs.record(tx, Long.parseLong(m.getString("id"))).map(m) : Future.succeededFuture(m));
   }
 
   private static Future<Void> touch(SqlConnection tx, long conversationId) {

@@ -76,9 +76,16 @@ class MediaStoreContractTest {
     Handler<Void> end;
     int maxQueued;
 
+    final Vertx on;
+
     Generated(long size, long seed) {
+      this(size, seed, vertx);
+    }
+
+    Generated(long size, long seed, Vertx on) {
       this.size = size;
       this.random = new Random(seed);
+      this.on = on;
     }
 
     static byte[] all(long size, long seed) {
@@ -133,7 +140,7 @@ class MediaStoreContractTest {
       paused = false;
       if (!scheduled) {
         scheduled = true;
-        vertx.runOnContext(v -> pump());
+        on.runOnContext(v -> pump());
       }
       return this;
     }
