@@ -1,6 +1,7 @@
 package dev.switchboard.outbound;
 
 import dev.switchboard.common.Backoff;
+import dev.switchboard.common.LeasedLoop;
 import dev.switchboard.media.MediaStores;
 
 import dev.switchboard.channel.FailureReasons;
@@ -20,7 +21,6 @@ import dev.switchboard.common.WindowPolicy;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Metrics;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
@@ -64,9 +64,7 @@ public final class OutboxVerticle extends VerticleBase {
   private MessageConsumer<Object> consumer;
   private long timer = -1;
   private long keySweep = -1;
-  private boolean stopping;
-  private boolean again;
-  private Future<Void> loop;
+  private LeasedLoop<Row> loop;
 
   public OutboxVerticle(Services services) {
     this.services = services;
@@ -91,51 +89,20 @@ public final class OutboxVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    consumer = vertx.eventBus().localConsumer(Bus.OUTBOUND_PENDING, m -> drain());
-    timer = vertx.setPeriodic(pollMs, pollMs, t -> drain());
+    loop = new LeasedLoop<>(vertx, "send", this::claim, r -> send(Claim.of(r)), r -> r.getLong("id"), batch);
+    consumer = vertx.eventBus().localConsumer(Bus.OUTBOUND_PENDING, m -> loop.nudge());
+    timer = vertx.setPeriodic(pollMs, pollMs, t -> loop.nudge());
     keySweep = vertx.setPeriodic(600_000, t -> expireKeys());
-    drain();
+    loop.nudge();
     return consumer.completion();
   }
 
   /** Finishes the batch in flight (each send completes or times out and is recorded), claims nothing new. */
   @Override
   public Future<?> stop() {
-    stopping = true;
     vertx.cancelTimer(timer);
     vertx.cancelTimer(keySweep);
-    Future<Void> current = loop == null ? Future.succeededFuture() : loop;
-    return Future.join(consumer.unregister(), current.otherwiseEmpty());
-  }
-
-  private void drain() {
-    if (stopping) {
-      return;
-    }
-    if (loop != null && !loop.isComplete()) {
-      again = true;
-      return;
-    }
-    again = false;
-    Promise<Void> done = Promise.promise();
-    loop = done.future();
-    claim().compose(rows -> {
-      List<Future<Void>> sends = new ArrayList<>();
-      for (Row r : rows) {
-        sends.add(send(Claim.of(r)).recover(err -> {
-          LOG.warn("message {}: send bookkeeping failed, the lease will hand it back: {}", r.getLong("id"), err.toString());
-          return Future.succeededFuture();
-        }));
-      }
-      return Future.join(sends).map(cf -> rows.size());
-    }).onComplete(ar -> {
-      done.complete();
-      if (ar.failed()) {
-        LOG.warn("outbox claim failed: {}", ar.cause().toString());
-      } else if (!stopping && (again || ar.result() >= batch)) {
-        vertx.runOnContext(v -> drain());
-      }
-    });
+    return Future.join(consumer.unregister(), loop.stop());
   }
 
   private void expireKeys() {
@@ -175,7 +142,7 @@ public final class OutboxVerticle extends VerticleBase {
   }
 
   private Future<Void> send(Claim c) {
-    if (stopping) {
+    if (loop.stopping()) {
       return release(c, 0);
     }
     if (c.previousClaim() != null) {
