@@ -198,7 +198,7 @@ function locationView(a) {
   const lon = Number(a.longitude ?? (a.payload && a.payload.coordinates && a.payload.coordinates.long));
   const known = Number.isFinite(lat) && Number.isFinite(lon) && Math.abs(lat) <= 90 && Math.abs(lon) <= 180;
   const label = [a.name, a.address].filter(Boolean).join(' · ') || (known ? `${lat.toFixed(5)}, ${lon.toFixed(5)}` : 'Location');
-  return h('div', { class: 'attachment location', testid: 'message-location' }, '📍 ', h('span', {}, label), ' ',
+  return h('div', { class: 'attachment location', testid: 'message-location' }, h('span', { class: 'muted' }, 'Location: '), h('span', {}, label), ' ',
     known ? h('a', { class: 'btn btn-sm', testid: 'location-link', target: '_blank', rel: 'noopener noreferrer',
       href: `https://www.openstreetmap.org/?mlat=${lat}&mlon=${lon}#map=16/${lat}/${lon}` }, 'Open map') : null);
 }
@@ -210,7 +210,7 @@ function contactCards(list) {
     const phones = (c.phones || []).filter((p) => p && p.phone).slice(0, 5);
     const emails = (c.emails || []).filter((e) => e && e.email).slice(0, 5);
     return h('div', { class: 'contact-card', testid: 'contact-card' },
-      h('div', { class: 'contact-card-name' }, '👤 ', name),
+      h('div', { class: 'contact-card-name' }, name),
       c.org && c.org.company ? h('div', { class: 'muted' }, c.org.company) : null,
       phones.map((p) => h('div', {}, h('a', { href: `tel:${String(p.phone).replace(/[^0-9+]/g, '')}` }, p.phone), p.type ? h('span', { class: 'muted' }, ` ${p.type}`) : null)),
       emails.map((e) => h('div', {}, h('a', { href: `mailto:${encodeURIComponent(e.email).replace('%40', '@')}` }, e.email))));
