@@ -15,6 +15,8 @@ import software.amazon.awssdk.services.s3.S3ClientBuilder;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** The node's media store, as {@code MEDIA_STORE} names it. */
 public final class MediaStores {
@@ -27,8 +29,15 @@ public final class MediaStores {
     if (!"s3".equals(media.store())) {
       return new PgMediaStore(services.pool());
     }
-    return new S3MediaStore(services.vertx(), services.pool(), client(media.s3()), media.s3().bucket());
+    return new S3MediaStore(services.vertx(), services.pool(), CLIENTS.computeIfAbsent(media.s3(), MediaStores::client),
+        media.s3().bucket());
   }
+
+  /**
+   * One client per S3 configuration in the process: the node's parts (every HTTP verticle, the
+   * fetcher, the send pipeline) share its connections. Clients live as long as the process.
+   */
+  private static final Map<Config.S3, S3Client> CLIENTS = new ConcurrentHashMap<>();
 
   /**
    * An S3 client for the settings. Checksums only where the API requires them: several
