@@ -134,4 +134,31 @@ class MediaS3NodeTest {
     assertThat(sweep(pg)).isEqualTo(1);
     assertThat(Seed.scalar(db, "SELECT count(*) FROM media_chunks WHERE media_id = ?", blob.id())).isZero();
   }
+
+  @Test
+  @DisplayName("an upload streams into the bucket; without PUBLIC_URL an Instagram reply with it is 422 unsupported_media saying why")
+  void uploadAndInstagramWithoutPublicUrl() {
+    long ig = Seed.channel(db, acme.accountId(), "instagram", "17841400008460077");
+    byte[] png = MediaFetchTest.bytes(5_000, 9);
+    var client = io.vertx.ext.web.client.WebClient.create(env.vertx());
+    var up = client.postAbs(env.node().baseUrl() + "/api/v1/media?platform=instagram").bearerTokenAuthentication(token)
+        .sendMultipartForm(io.vertx.ext.web.multipart.MultipartForm.create()
+            .binaryFileUpload("file", "photo.jpg", io.vertx.core.buffer.Buffer.buffer(png), "application/octet-stream"))
+        .await();
+    client.close();
+    assertThat(up.statusCode()).as(up.bodyAsString()).isEqualTo(201);
+    String mediaId = up.bodyAsJsonObject().getString("id");
+    assertThat(env.s3().keys("media/")).contains(S3MediaStore.key(acme.accountId(), Long.parseLong(mediaId)));
+    assertThat(http.as(token).get("/api/v1/media/" + mediaId).body().getBytes()).isEqualTo(png);
+
+    long contact = Seed.insert(db, "INSERT INTO contacts (account_id, channel_id, platform_user_id, display_name) VALUES (?, ?, ?, ?) RETURNING id",
+        acme.accountId(), ig, "igsid-77", "Ines");
+    long conversation = Seed.insert(db, "INSERT INTO conversations (account_id, channel_id, contact_id, last_inbound_at) VALUES (?, ?, ?, now()) RETURNING id",
+        acme.accountId(), ig, contact);
+    Http.Res r = http.as(token).post("/api/v1/conversations/" + conversation + "/messages", new JsonObject().put("type", "reply")
+        .put("text", "").put("attachments", new JsonArray().add(new JsonObject().put("mediaId", mediaId))));
+    assertThat(r.status()).isEqualTo(422);
+    assertThat(r.errorCode()).isEqualTo("unsupported_media");
+    assertThat(r.json().getJsonObject("error").getString("message")).contains("PUBLIC_URL");
+  }
 }
