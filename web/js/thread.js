@@ -178,7 +178,8 @@ function keptMedia(a, m, name) {
   const kind = mediaKind(a, m);
   const box = h('div', { class: `attachment media media-${kind}`, testid: 'message-media', dataset: { mediaId: id, kind } });
   if (kind === 'image') {
-    const img = h('img', { class: 'thumb', alt: name, testid: 'media-image' });
+    // stickers are small by nature (WhatsApp's are 512 px WebP with transparency): shown at sticker size, no frame
+    const img = h('img', { class: a.type === 'sticker' ? 'thumb sticker' : 'thumb', alt: name, testid: 'media-image' });
     const open = h('button', { class: 'thumb-button', title: 'Open large', 'aria-label': `Open ${name} large` }, img);
     withMediaLink(id, (url) => { img.src = url; open.onclick = () => openLightbox(url, name); });
     mount(box, open, a.caption && m.text !== a.caption ? h('div', { class: 'muted' }, a.caption) : null);
@@ -195,6 +196,31 @@ function keptMedia(a, m, name) {
   return box;
 }
 
+/** A shared location: its name and address, and a map link (OpenStreetMap: no key, no tracking script in the inbox). */
+function locationView(a) {
+  const lat = Number(a.latitude ?? (a.payload && a.payload.coordinates && a.payload.coordinates.lat));
+  const lon = Number(a.longitude ?? (a.payload && a.payload.coordinates && a.payload.coordinates.long));
+  const known = Number.isFinite(lat) && Number.isFinite(lon) && Math.abs(lat) <= 90 && Math.abs(lon) <= 180;
+  const label = [a.name, a.address].filter(Boolean).join(' · ') || (known ? `${lat.toFixed(5)}, ${lon.toFixed(5)}` : 'Location');
+  return h('div', { class: 'attachment location', testid: 'message-location' }, h('span', { class: 'muted' }, 'Location: '), h('span', {}, label), ' ',
+    known ? h('a', { class: 'btn btn-sm', testid: 'location-link', target: '_blank', rel: 'noopener noreferrer',
+      href: `https://www.openstreetmap.org/?mlat=${lat}&mlon=${lon}#map=16/${lat}/${lon}` }, 'Open map') : null);
+}
+
+/** Shared contacts (WhatsApp's contacts message) as cards: name, phones to call, e-mail addresses. */
+function contactCards(list) {
+  return h('div', { class: 'attachment contacts' }, list.slice(0, 20).map((c) => {
+    const name = (c.name && (c.name.formatted_name || [c.name.first_name, c.name.last_name].filter(Boolean).join(' '))) || 'Contact';
+    const phones = (c.phones || []).filter((p) => p && p.phone).slice(0, 5);
+    const emails = (c.emails || []).filter((e) => e && e.email).slice(0, 5);
+    return h('div', { class: 'contact-card', testid: 'contact-card' },
+      h('div', { class: 'contact-card-name' }, name),
+      c.org && c.org.company ? h('div', { class: 'muted' }, c.org.company) : null,
+      phones.map((p) => h('div', {}, h('a', { href: `tel:${String(p.phone).replace(/[^0-9+]/g, '')}` }, p.phone), p.type ? h('span', { class: 'muted' }, ` ${p.type}`) : null)),
+      emails.map((e) => h('div', {}, h('a', { href: `mailto:${encodeURIComponent(e.email).replace('%40', '@')}` }, e.email))));
+  }));
+}
+
 const MEDIA_WORD = { image: 'Photo', video: 'Video', audio: 'Audio', document: 'Document', file: 'File', sticker: 'Sticker', story: 'Story', story_mention: 'Story', animated_image: 'GIF', share: 'Shared post' };
 
 function attachmentView(a, m) {
@@ -207,7 +233,13 @@ function attachmentView(a, m) {
     return h('div', { class: 'attachment media-failed', testid: 'media-failed' },
       `⚠ ${MEDIA_WORD[a.type] || 'Media'} not available: ${a.reason || 'download failed'}`);
   }
+  if (a.status === 'expired') {
+    return h('div', { class: 'attachment media-expired', testid: 'media-expired' },
+      `${MEDIA_WORD[a.type] || MEDIA_WORD[mediaKind(a, m)] || 'Media'} no longer kept: ${a.reason || 'expired'}`);
+  }
   if (a.status === 'ready' && a.mediaId) return keptMedia(a, m, name);
+  if (a.type === 'location') return locationView(a);
+  if (a.type === 'contacts') return contactCards(a.contacts || []);
   if (url && /^https?:/i.test(url) && ((a.mimeType || '').startsWith('image/') || m.contentType === 'image' || m.contentType === 'sticker')) {
     return h('div', { class: 'attachment', testid: 'message-attachment' }, h('a', { href: url, target: '_blank', rel: 'noopener noreferrer' }, h('img', { src: url, alt: name })));
   }
@@ -381,17 +413,32 @@ export function renderComposer() {
     if (text.value) { draftStarted(c.id); typed(c.id, kind === 'note' ? 'note' : 'reply'); }
     writeDraft(c.id, text.value);
   });
+  // a pasted screenshot or copied image uploads like a dropped file; pasted text stays text
+  text.addEventListener('paste', (e) => {
+    const files = [...((e.clipboardData && e.clipboardData.files) || [])].filter((f) => f.type.startsWith('image/'));
+    if (!files.length) return;
+    e.preventDefault();
+    const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-');
+    files.forEach((f, i) => uploadFile(f.name && f.name !== 'image.png' ? f
+      : new File([f], `pasted-${stamp}${i ? `-${i}` : ''}.${(f.type.split('/')[1] || 'png').replace('jpeg', 'jpg')}`, { type: f.type })));
+  });
   const error = h('div', { class: 'error', testid: 'composer-error', hidden: true });
   const attachList = h('div', { class: 'attach-list', testid: 'attachments' });
+  // a picked, dropped or pasted image shows as a thumbnail from the agent's own copy (an object
+  // URL, freed when the chip goes), so the agent sees what will be sent before sending it
+  const forget = (a) => { if (a.preview) URL.revokeObjectURL(a.preview); };
   const renderAttachments = () => mount(attachList, composer.attachments.map((a, i) => h('span', {
-    class: `chip${a.error ? ' chip-error' : ''}`, testid: a.error ? 'attachment-error' : 'attachment-chip', title: a.error || '' },
+    class: `chip${a.error ? ' chip-error' : ''}${a.preview ? ' chip-preview' : ''}`, testid: a.error ? 'attachment-error' : 'attachment-chip', title: a.error || '' },
+  a.preview ? h('img', { class: 'attach-preview', src: a.preview, alt: `Preview of ${a.filename}`, testid: 'attachment-preview' }) : null,
   a.filename || a.url, a.uploading ? ' (uploading…)' : '', a.error ? ` — ${a.error}` : '',
-  h('button', { title: 'Remove', 'aria-label': `Remove ${a.filename || a.url}`, onclick: () => { composer.attachments.splice(i, 1); renderAttachments(); } }, '×'))));
+  h('button', { title: 'Remove', testid: 'attachment-remove', 'aria-label': `Remove ${a.filename || a.url}`,
+    onclick: () => { forget(a); composer.attachments.splice(i, 1); renderAttachments(); } }, '×'))));
   renderAttachments();
   // files from the picker or dropped on the composer: each uploads at once (streamed, typed and
   // checked by the server for this platform); a refusal stays on its chip and is never sent
   const uploadFile = async (file) => {
-    const item = { filename: file.name, uploading: true };
+    const item = { filename: file.name, uploading: true,
+      preview: /^image\/(png|jpeg|gif|webp)$/.test(file.type) ? URL.createObjectURL(file) : null };
     composer.attachments.push(item);
     renderAttachments();
     try {
@@ -435,6 +482,7 @@ export function renderComposer() {
       text.value = '';
       writeDraft(c.id, '');
       draftSent(c.id);
+      composer.attachments.forEach(forget);
       composer.attachments = [];
       renderAttachments();
       upsertMessage(m);

@@ -47,7 +47,7 @@ public final class HttpVerticle extends VerticleBase {
   public Future<?> start() {
     Config config = services.config();
     Router root = Router.router(vertx);
-    media = new dev.switchboard.media.MediaRoutes(services, new dev.switchboard.media.PgMediaStore(services.pool()));
+    media = new dev.switchboard.media.MediaRoutes(services, dev.switchboard.media.MediaStores.of(services));
     root.route().handler(new SecurityHeaders(config.http().publicUrl()));
 
     new OpsRoutes(services).mount(root);

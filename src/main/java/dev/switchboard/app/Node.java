@@ -169,8 +169,9 @@ public final class Node {
     // sending: send pipeline, window timer
     all.add(vertx.deployVerticle(new dev.switchboard.outbound.OutboxVerticle(services)));
     // media: every node downloads queued attachments into the shared store
-    all.add(vertx.deployVerticle(new dev.switchboard.media.MediaFetchVerticle(services,
-        new dev.switchboard.media.PgMediaStore(services.pool()))));
+    var mediaStore = dev.switchboard.media.MediaStores.of(services);
+    all.add(vertx.deployVerticle(new dev.switchboard.media.MediaFetchVerticle(services, mediaStore)));
+    all.add(vertx.deployVerticle(new dev.switchboard.media.MediaRetentionVerticle(services, mediaStore)));
     all.add(vertx.deployVerticle(new dev.switchboard.window.WindowTimerVerticle(services)));
 
     // outgoing webhooks: every node delivers, endpoints leased one node at a time

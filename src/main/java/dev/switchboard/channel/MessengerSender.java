@@ -36,7 +36,9 @@ public final class MessengerSender implements Sender {
       String kind = m.attachment().kind();
       message.put("attachment", new JsonObject()
           .put("type", "document".equals(kind) ? "file" : kind)
-          .put("payload", new JsonObject().put("url", m.attachment().url()).put("is_reusable", true)));
+          .put("payload", m.attachment().platformMediaId() != null
+              ? new JsonObject().put("attachment_id", m.attachment().platformMediaId())
+              : new JsonObject().put("url", m.attachment().url()).put("is_reusable", true)));
     } else {
       message.put("text", m.text());
     }

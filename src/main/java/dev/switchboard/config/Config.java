@@ -138,7 +138,13 @@ public record Config(
    * of a download, and how long a signed media URL lives.
    */
   public record Media(int maxBytes, int fetchConcurrency, int fetchPollMs, int fetchLeaseMs, int fetchMaxAttempts,
-                      int fetchRetryBaseMs, int fetchTimeoutMs, int urlSeconds) {
+                      int fetchRetryBaseMs, int fetchTimeoutMs, int urlSeconds, int retentionDays, int retentionSweepMs,
+                      String store, S3 s3) {
+  }
+
+  /** The S3-compatible media store ({@code MEDIA_STORE=s3}); null credentials: the SDK's default chain. */
+  public record S3(String endpoint, String bucket, String region, String accessKeyId, String secretAccessKey,
+                   boolean pathStyle) {
   }
 
   /** Loads defaults, {@code conf/config.json} (if present), then the process environment. */
@@ -205,6 +211,15 @@ public record Config(
     if (fault != null && !List.of("processor-after-commit", "relay-after-claim").contains(fault)) {
       errors.add("FAULT_POINT must be processor-after-commit or relay-after-claim, got '" + fault + "'");
     }
+    String mediaStore = v.text("MEDIA_STORE");
+    if (!List.of("postgres", "s3").contains(mediaStore)) {
+      errors.add("MEDIA_STORE must be postgres or s3, got '" + mediaStore + "'");
+    } else if (mediaStore.equals("s3") && v.text("S3_BUCKET") == null) {
+      errors.add("MEDIA_STORE=s3 needs S3_BUCKET");
+    }
+    if ((v.text("S3_ACCESS_KEY_ID") == null) != (v.text("S3_SECRET_ACCESS_KEY") == null)) {
+      errors.add("S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY are set together (or neither, for the SDK's default credentials)");
+    }
     if (!errors.isEmpty()) {
       throw new ConfigException(errors.size() == 1 ? errors.get(0)
           : errors.size() + " bad settings: " + String.join("; ", errors));
@@ -242,7 +257,10 @@ public record Config(
             v.integer("EXPORT_FETCH")),
         new Media(v.integer("MEDIA_MAX_BYTES"), v.integer("MEDIA_FETCH_CONCURRENCY"), v.integer("MEDIA_FETCH_POLL_MS"),
             v.integer("MEDIA_FETCH_LEASE_MS"), v.integer("MEDIA_FETCH_MAX_ATTEMPTS"), v.integer("MEDIA_FETCH_RETRY_BASE_MS"),
-            v.integer("MEDIA_FETCH_TIMEOUT_MS"), v.integer("MEDIA_URL_SECONDS")),
+            v.integer("MEDIA_FETCH_TIMEOUT_MS"), v.integer("MEDIA_URL_SECONDS"), v.integer("MEDIA_RETENTION_DAYS"),
+            v.integer("MEDIA_RETENTION_SWEEP_MS"), mediaStore,
+            new S3(v.text("S3_ENDPOINT"), v.text("S3_BUCKET"), v.text("S3_REGION"), v.text("S3_ACCESS_KEY_ID"),
+                v.text("S3_SECRET_ACCESS_KEY"), v.flag("S3_PATH_STYLE"))),
         new Network(v.text("BIND_ADDRESS"), clients, metricsToken, v.integerOrNull("METRICS_PORT"), v.text("METRICS_BIND_ADDRESS")),
         new Replicas(v.text("DATABASE_READ_URL"), v.integer("READ_YOUR_WRITES_MS")),
         new Presence(v.integer("PRESENCE_OFFLINE_AFTER_MS"), v.integer("PRESENCE_NODE_TTL_MS"), v.integer("PRESENCE_SWEEP_MS"),

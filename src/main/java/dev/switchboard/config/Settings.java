@@ -152,6 +152,15 @@ public final class Settings {
     integer("MEDIA_FETCH_RETRY_BASE_MS", 2000, 1, 3_600_000);
     integer("MEDIA_FETCH_TIMEOUT_MS", 30_000, 100, 3_600_000);
     integer("MEDIA_URL_SECONDS", 600, 10, 86_400);
+    integer("MEDIA_RETENTION_DAYS", 0, 0, 36_500);
+    integer("MEDIA_RETENTION_SWEEP_MS", 3_600_000, 1000, 86_400_000);
+    text("MEDIA_STORE", "postgres");
+    url("S3_ENDPOINT", "https", "http");
+    text("S3_BUCKET", null);
+    text("S3_REGION", "us-east-1");
+    text("S3_ACCESS_KEY_ID", null);
+    text("S3_SECRET_ACCESS_KEY", null);
+    flag("S3_PATH_STYLE", false);
     // inbox API
     integer("COUNT_CAP", 10_000, 1, 10_000_000);
     integer("LABEL_PROBE_MAX", 5000, 1, 10_000_000);

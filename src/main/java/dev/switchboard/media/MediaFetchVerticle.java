@@ -3,6 +3,7 @@ package dev.switchboard.media;
 import dev.switchboard.channel.GraphClient;
 import dev.switchboard.channel.GraphErrors;
 import dev.switchboard.common.Backoff;
+import dev.switchboard.common.LeasedLoop;
 import dev.switchboard.common.Services;
 import dev.switchboard.config.Config;
 import dev.switchboard.conversation.TxEvents;
@@ -10,7 +11,6 @@ import dev.switchboard.conversation.Views;
 import dev.switchboard.events.Event;
 import dev.switchboard.store.Bus;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpClient;
@@ -50,9 +50,7 @@ public final class MediaFetchVerticle extends VerticleBase {
   private HttpClient http;
   private MessageConsumer<Object> consumer;
   private long timer = -1;
-  private boolean stopping;
-  private boolean again;
-  private Future<Void> loop;
+  private LeasedLoop<Claim> loop;
 
   public MediaFetchVerticle(Services services, MediaStore store) {
     this.services = services;
@@ -71,52 +69,27 @@ public final class MediaFetchVerticle extends VerticleBase {
         .setIdleTimeoutUnit(java.util.concurrent.TimeUnit.MILLISECONDS)
         .setTrustAll(false)
         .setMaxRedirects(5));
-    consumer = vertx.eventBus().localConsumer(Bus.MEDIA_PENDING, m -> drain());
-    timer = vertx.setPeriodic(config.fetchPollMs(), config.fetchPollMs(), t -> drain());
-    drain();
+    loop = new LeasedLoop<>(vertx, "media fetch", this::claim, this::fetch, Claim::id, config.fetchConcurrency());
+    consumer = vertx.eventBus().localConsumer(Bus.MEDIA_PENDING, m -> loop.nudge());
+    timer = vertx.setPeriodic(config.fetchPollMs(), config.fetchPollMs(), t -> loop.nudge());
+    loop.nudge();
     return consumer.completion();
   }
 
   /** Lets the downloads in flight finish or fail (their leases hand unfinished ones to any node), claims nothing new. */
   @Override
   public Future<?> stop() {
-    stopping = true;
     vertx.cancelTimer(timer);
-    Future<Void> current = loop == null ? Future.succeededFuture() : loop;
-    return Future.join(consumer.unregister(), current.otherwiseEmpty()).compose(v -> http.close());
+    return Future.join(consumer.unregister(), loop.stop()).compose(v -> http.close());
   }
 
-  private void drain() {
-    if (stopping) {
-      return;
-    }
-    if (loop != null && !loop.isComplete()) {
-      again = true;
-      return;
-    }
-    again = false;
-    Promise<Void> done = Promise.promise();
-    loop = done.future();
-    services.pool().preparedQuery(MediaSql.CLAIM)
+  private Future<List<Claim>> claim() {
+    return services.pool().preparedQuery(MediaSql.CLAIM)
         .execute(Tuple.of(owner, config.fetchLeaseMs(), config.fetchConcurrency()))
-        .compose(rows -> {
-          List<Future<Void>> all = new ArrayList<>();
-          for (Row r : rows) {
-            Claim c = Claim.of(r);
-            all.add(fetch(c).recover(err -> {
-              LOG.warn("media fetch {}: bookkeeping failed, the lease hands it back: {}", c.id(), err.toString());
-              return Future.succeededFuture();
-            }));
-          }
-          return Future.join(all).map(v -> rows.size());
-        })
-        .onComplete(ar -> {
-          done.complete();
-          if (ar.failed()) {
-            LOG.warn("media fetch claim failed: {}", ar.cause().toString());
-          } else if (!stopping && (again || ar.result() >= config.fetchConcurrency())) {
-            vertx.runOnContext(v -> drain());
-          }
+        .map(rows -> {
+          List<Claim> claims = new ArrayList<>();
+          rows.forEach(r -> claims.add(Claim.of(r)));
+          return claims;
         });
   }
 
@@ -250,11 +223,11 @@ public final class MediaFetchVerticle extends VerticleBase {
             ? Future.succeededFuture()
             : events.conn().preparedQuery(MediaSql.PATCH_ATTACHMENT + Views.MESSAGE_COLUMNS)
                 .execute(Tuple.of(c.messageId(), c.idx(), patch))
-                .map(rows -> {
+                .compose(rows -> {
                   for (Row r : rows) {
                     events.add(Event.messageUpdated(c.accountId(), c.conversationId(), Views.message(r)));
                   }
-                  return null;
+                  return "done".equals(status) ? MediaRefs.record(events.conn(), c.messageId()) : Future.<Void>succeededFuture();
                 }))
         .mapEmpty());
   }

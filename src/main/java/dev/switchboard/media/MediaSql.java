@@ -16,9 +16,54 @@ final class MediaSql {
 
   static final String BY_SHA = "SELECT id, account_id, sha256, size, mime_type FROM media WHERE account_id = $1 AND sha256 = $2";
 
+  /** The kept copy of bytes stored again: used now, so retention starts over. */
+  static final String TOUCH_BY_SHA = """
+      UPDATE media SET used_at = now() WHERE account_id = $1 AND sha256 = $2 RETURNING id, account_id, sha256, size, mime_type
+      """;
+
+  /** The message's attachments naming kept blobs of its account: referenced, and those blobs used now. */
+  static final String RECORD_REFS = """
+      WITH refs AS (
+        INSERT INTO media_refs (message_id, idx, media_id)
+        SELECT m.id, (x.o - 1)::int, b.id
+          FROM messages m
+         CROSS JOIN LATERAL jsonb_array_elements(m.attachments) WITH ORDINALITY AS x(a, o)
+          JOIN media b ON b.account_id = m.account_id AND (x.a ->> 'mediaId') ~ '^[0-9]{1,18}$'
+                      AND b.id = (x.a ->> 'mediaId')::bigint
+         WHERE m.id = $1
+        ON CONFLICT (message_id, idx) DO UPDATE SET media_id = EXCLUDED.media_id
+        RETURNING media_id)
+      UPDATE media SET used_at = now() WHERE id IN (SELECT media_id FROM refs)
+      """;
+
+  /** Blobs unused for {@code $1} days, locked for the sweep (another node's sweep skips them). */
+  static final String SWEEP_CLAIM = """
+      SELECT id, account_id, sha256, size, mime_type FROM media
+       WHERE sha256 IS NOT NULL AND used_at < now() - ($1 * interval '1 day')
+       ORDER BY used_at
+       LIMIT $2
+         FOR UPDATE SKIP LOCKED
+      """;
+
+  /** Marks every attachment naming one of the blobs {@code $1} expired; answers the changed messages. */
+  static final String EXPIRE_ATTACHMENTS = """
+      UPDATE messages m
+         SET attachments = (SELECT jsonb_agg(CASE WHEN r.media_id IS NULL THEN x.a
+                                                  ELSE x.a || jsonb_build_object('status', 'expired', 'reason', $2::text) END
+                                             ORDER BY x.o)
+                              FROM jsonb_array_elements(m.attachments) WITH ORDINALITY AS x(a, o)
+                              LEFT JOIN media_refs r ON r.message_id = m.id AND r.idx = x.o - 1 AND r.media_id = ANY($1)),
+             updated_at = now()
+       WHERE m.id IN (SELECT message_id FROM media_refs WHERE media_id = ANY($1))
+      RETURNING\s""";
+
+  static final String DELETE_MANY = "DELETE FROM media WHERE id = ANY($1)";
+
   static final String FIND = """
       SELECT id, account_id, sha256, size, mime_type FROM media WHERE id = $1 AND account_id = $2 AND sha256 IS NOT NULL
       """;
+
+  static final String DELETE = "DELETE FROM media WHERE id = $1 AND account_id = $2";
 
   static final String READ_CHUNK = "SELECT data FROM media_chunks WHERE media_id = $1 AND seq = $2";
 

@@ -22,7 +22,9 @@ public interface MediaStore {
    * ({@code checksum}) when {@code expectedSha256} (hex or base64; null: not checked) does not
    * match; nothing is kept then. The caller stops the source after a failure.
    */
-  Future<Blob> put(long accountId, ReadStream<Buffer> body, String mimeType, long maxBytes, String expectedSha256);
+  default Future<Blob> put(long accountId, ReadStream<Buffer> body, String mimeType, long maxBytes, String expectedSha256) {
+    return put(accountId, body, mimeType, maxBytes, expectedSha256, null);
+  }
 
   /**
    * Decides, once the whole body is read and before it is kept, whether it may be: answers the
@@ -41,6 +43,15 @@ public interface MediaStore {
 
   /** The account's blob with this id; null when there is none (or it is another account's). */
   Future<Blob> find(long accountId, long id);
+
+  /** Removes the blob and its bytes; its id is then found nowhere. */
+  Future<Void> delete(Blob blob);
+
+  /**
+   * Removes the bytes of blobs whose rows were deleted (and committed) already: nothing for
+   * bytes kept in PostgreSQL (their rows went with the blob's), the objects for S3.
+   */
+  Future<Void> removeBytes(java.util.List<Blob> blobs);
 
   /** Writes bytes {@code [from, to)} of the blob to {@code out}, waiting for it to drain; does not end it. */
   Future<Void> read(Blob blob, long from, long to, WriteStream<Buffer> out);

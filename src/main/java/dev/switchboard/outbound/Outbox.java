@@ -2,6 +2,7 @@ package dev.switchboard.outbound;
 
 import dev.switchboard.common.Actor;
 import dev.switchboard.media.MediaLimits;
+import dev.switchboard.media.MediaRefs;
 import dev.switchboard.channel.Sender;
 import dev.switchboard.common.ApiException;
 import dev.switchboard.common.Services;
@@ -150,8 +151,8 @@ public final class Outbox {
   /**
    * Uploaded attachments ({@code mediaId}) with their stored type: the account's own media only
    * (422 {@code unknown_media}), of a type and size the platform takes (422
-   * {@code unsupported_media} / {@code media_too_large}). WhatsApp only: Messenger's upload API
-   * and Instagram's signed URLs are not built, so those ask for a URL (422).
+   * {@code unsupported_media} / {@code media_too_large}). Instagram fetches files from a URL, so
+   * an installation without {@code PUBLIC_URL} asks for one (422).
    */
   private Future<List<Sender.Attachment>> kept(SqlConnection tx, Target t, List<Sender.Attachment> attachments) {
     Future<List<Sender.Attachment>> chain = Future.succeededFuture(new ArrayList<>());
@@ -163,9 +164,9 @@ public final class Outbox {
           list.add(a);
           return Future.succeededFuture(list);
         }
-        if (!"whatsapp".equals(t.platform())) {
+        if ("instagram".equals(t.platform()) && services.config().publicUrl() == null) {
           return Future.failedFuture(ApiException.unprocessable("unsupported_media",
-              "uploaded files can be sent to WhatsApp only for now; give " + t.platform() + " an https URL"));
+              "Instagram downloads files from a public URL: this installation has no PUBLIC_URL, so give an https URL"));
         }
         return tx.preparedQuery(OutboxSql.KEPT_MEDIA).execute(Tuple.of(Long.parseLong(a.mediaId()), t.accountId())).compose(rows -> {
           if (rows.size() == 0) {
@@ -310,7 +311,10 @@ public final class Outbox {
     return tx.preparedQuery(OutboxSql.INSERT_MESSAGE)
         .execute(Tuple.tuple(List.of(t.accountId(), t.id(), t.channelId(), type, contentType)).addValue(text).addValue(attachments)
             .addValue(senderType).addValue(senderId).addValue(status).addValue(spec))
-        .map(rows -> Views.message(rows.iterator().next()));
+        .map(rows -> Views.message(rows.iterator().next()))
+        // an upload named by the message: referenced, so retention counts from now and expiry marks it
+        .compose(m -> MediaRefs.namesKept(attachments)
+            ? MediaRefs.record(tx, Long.parseLong(m.getString("id"))).map(m) : Future.succeededFuture(m));
   }
 
   private static Future<Void> touch(SqlConnection tx, long conversationId) {

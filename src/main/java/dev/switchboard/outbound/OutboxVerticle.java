@@ -1,10 +1,8 @@
 package dev.switchboard.outbound;
 
 import dev.switchboard.common.Backoff;
-import dev.switchboard.media.BufferSink;
-import dev.switchboard.media.MediaStore;
-import dev.switchboard.media.PgMediaStore;
-import io.vertx.ext.web.multipart.MultipartForm;
+import dev.switchboard.common.LeasedLoop;
+import dev.switchboard.media.MediaStores;
 
 import dev.switchboard.channel.FailureReasons;
 import dev.switchboard.channel.GraphClient;
@@ -23,7 +21,6 @@ import dev.switchboard.common.WindowPolicy;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Metrics;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
@@ -54,7 +51,7 @@ public final class OutboxVerticle extends VerticleBase {
   private final Services services;
   private final GraphClient graph;
   private final RateLimiter limiter;
-  private final MediaStore media;
+  private final MediaHandOff handOff;
   private final String owner;
   private final long leaseMs;
   private final long pollMs;
@@ -67,9 +64,7 @@ public final class OutboxVerticle extends VerticleBase {
   private MessageConsumer<Object> consumer;
   private long timer = -1;
   private long keySweep = -1;
-  private boolean stopping;
-  private boolean again;
-  private Future<Void> loop;
+  private LeasedLoop<Row> loop;
 
   public OutboxVerticle(Services services) {
     this.services = services;
@@ -77,7 +72,7 @@ public final class OutboxVerticle extends VerticleBase {
     var config = services.config().outbox();
     int timeoutMs = graphConfig.timeoutMs();
     this.graph = new GraphClient(services.graph(), graphConfig.apiUrl(), timeoutMs);
-    this.media = new PgMediaStore(services.pool());
+    this.handOff = new MediaHandOff(services, graph, MediaStores.of(services));
     this.limiter = new RateLimiter(services.redis(), config.sendRateWhatsapp(), config.sendRateDefault());
     this.owner = services.config().nodeId() + "/" + UUID.randomUUID().toString().substring(0, 8);
     // the lease outlives the Graph timeout, so a live node always records its result before anyone may re-claim
@@ -94,51 +89,20 @@ public final class OutboxVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    consumer = vertx.eventBus().localConsumer(Bus.OUTBOUND_PENDING, m -> drain());
-    timer = vertx.setPeriodic(pollMs, pollMs, t -> drain());
+    loop = new LeasedLoop<>(vertx, "send", this::claim, r -> send(Claim.of(r)), r -> r.getLong("id"), batch);
+    consumer = vertx.eventBus().localConsumer(Bus.OUTBOUND_PENDING, m -> loop.nudge());
+    timer = vertx.setPeriodic(pollMs, pollMs, t -> loop.nudge());
     keySweep = vertx.setPeriodic(600_000, t -> expireKeys());
-    drain();
+    loop.nudge();
     return consumer.completion();
   }
 
   /** Finishes the batch in flight (each send completes or times out and is recorded), claims nothing new. */
   @Override
   public Future<?> stop() {
-    stopping = true;
     vertx.cancelTimer(timer);
     vertx.cancelTimer(keySweep);
-    Future<Void> current = loop == null ? Future.succeededFuture() : loop;
-    return Future.join(consumer.unregister(), current.otherwiseEmpty());
-  }
-
-  private void drain() {
-    if (stopping) {
-      return;
-    }
-    if (loop != null && !loop.isComplete()) {
-      again = true;
-      return;
-    }
-    again = false;
-    Promise<Void> done = Promise.promise();
-    loop = done.future();
-    claim().compose(rows -> {
-      List<Future<Void>> sends = new ArrayList<>();
-      for (Row r : rows) {
-        sends.add(send(Claim.of(r)).recover(err -> {
-          LOG.warn("message {}: send bookkeeping failed, the lease will hand it back: {}", r.getLong("id"), err.toString());
-          return Future.succeededFuture();
-        }));
-      }
-      return Future.join(sends).map(cf -> rows.size());
-    }).onComplete(ar -> {
-      done.complete();
-      if (ar.failed()) {
-        LOG.warn("outbox claim failed: {}", ar.cause().toString());
-      } else if (!stopping && (again || ar.result() >= batch)) {
-        vertx.runOnContext(v -> drain());
-      }
-    });
+    return Future.join(consumer.unregister(), loop.stop());
   }
 
   private void expireKeys() {
@@ -178,7 +142,7 @@ public final class OutboxVerticle extends VerticleBase {
   }
 
   private Future<Void> send(Claim c) {
-    if (stopping) {
+    if (loop.stopping()) {
       return release(c, 0);
     }
     if (c.previousClaim() != null) {
@@ -211,9 +175,9 @@ public final class OutboxVerticle extends VerticleBase {
           Sender sender = Sender.of(c.platform());
           Sender.Outgoing out = outgoing(c, messagingTag);
           if (out.attachment() != null && out.attachment().mediaId() != null) {
-            // an agent's upload: WhatsApp gets the file first and the message names it by WhatsApp's id
-            return uploadToWhatsApp(c, out.attachment()).compose(up -> !up.ok() ? error(c, up.error(), messagingTag)
-                : deliver(c, sender, withAttachment(out, out.attachment().uploaded(up.body().getString("id"))), messagingTag));
+            // an agent's upload: the platform gets the file first and the message names it
+            return handOff.prepare(c, out.attachment()).compose(r -> r.error() != null ? error(c, r.error(), messagingTag)
+                : deliver(c, sender, withAttachment(out, r.attachment()), messagingTag));
           }
           return deliver(c, sender, out, messagingTag);
         });
@@ -224,25 +188,6 @@ public final class OutboxVerticle extends VerticleBase {
         .compose(result -> result.ok()
             ? sent(c, sender.messageId(result.body()), messagingTag).compose(v -> learnBsuid(c, result.body()))
             : error(c, result.error(), messagingTag));
-  }
-
-  /**
-   * {@code POST /{phone-number-id}/media} (multipart: messaging_product, type, file) with the
-   * kept bytes; answers Graph's result, whose {@code id} the send names. Media gone from the
-   * store (or an answer without an id) fails the message.
-   */
-  private Future<GraphClient.Result> uploadToWhatsApp(Claim c, Sender.Attachment a) {
-    return media.find(c.accountId(), Long.parseLong(a.mediaId())).compose(blob -> {
-      if (blob == null) {
-        return Future.succeededFuture(new GraphClient.Result(null, new GraphErrors.GraphError(GraphErrors.Kind.PERMANENT, 0, null, null,
-            "the attached media is no longer kept")));
-      }
-      return BufferSink.read(media, blob).compose(bytes -> graph.postForm("/" + c.channelExternalId() + "/media", c.accessToken(),
-          MultipartForm.create().attribute("messaging_product", "whatsapp").attribute("type", blob.mimeType())
-              .binaryFileUpload("file", a.filename() == null ? "file" : a.filename(), bytes, blob.mimeType())));
-    }).map(r -> r.ok() && r.body().getString("id") == null
-        ? new GraphClient.Result(null, new GraphErrors.GraphError(GraphErrors.Kind.RETRY, 200, null, null, "media upload answered no id"))
-        : r);
   }
 
   private static Sender.Outgoing withAttachment(Sender.Outgoing o, Sender.Attachment a) {

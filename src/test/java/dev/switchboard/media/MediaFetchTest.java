@@ -84,15 +84,20 @@ class MediaFetchTest {
 
   /** Posts WhatsApp's image webhook for {@code phoneNumberId} naming {@code mediaId}; answers the message's external id. */
   static String whatsappImage(String phoneNumberId, String mediaId) {
+    String wamid = "wamid.media" + IDS.incrementAndGet();
+    post("whatsapp", whatsappImageHook(phoneNumberId, mediaId, wamid));
+    return wamid;
+  }
+
+  /** WhatsApp's image webhook for {@code phoneNumberId}: message {@code wamid} naming {@code mediaId}. */
+  static JsonObject whatsappImageHook(String phoneNumberId, String mediaId, String wamid) {
     JsonObject hook = Fixtures.json("whatsapp_image.json");
     JsonObject value = hook.getJsonArray("entry").getJsonObject(0).getJsonArray("changes").getJsonObject(0).getJsonObject("value");
     value.getJsonObject("metadata").put("phone_number_id", phoneNumberId);
     JsonObject msg = value.getJsonArray("messages").getJsonObject(0);
-    String wamid = "wamid.media" + IDS.incrementAndGet();
     msg.put("id", wamid);
     msg.getJsonObject("image").put("id", mediaId);
-    post("whatsapp", hook);
-    return wamid;
+    return hook;
   }
 
   /** Posts Messenger's image webhook whose attachment is {@code url}; answers the mid. */

@@ -14,31 +14,36 @@ import io.vertx.core.streams.WriteStream;
 import io.vertx.core.AsyncResult;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.security.MessageDigest;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Random;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * What every {@link MediaStore} must do, run against the PostgreSQL store on a real database:
- * streaming puts and ranged reads of files many chunks long, one copy per account, refusals that
- * keep nothing.
+ * What every {@link MediaStore} must do, run against both stores: PostgreSQL on a real database,
+ * S3 against a real S3 API server (S3Proxy on a folder): streaming puts and ranged reads of
+ * files many chunks (or parts) long, one copy per account, refusals that keep nothing, deletion.
  */
-@DisplayName("The PostgreSQL media store keeps the contract of MediaStore")
+@DisplayName("Both media stores keep the contract of MediaStore")
 class MediaStoreContractTest {
 
   @RegisterExtension
-  static final NodeExtension env = NodeExtension.builder().account("Acme").build();
+  static final NodeExtension env = NodeExtension.builder().account("Acme").s3().build();
 
   static Vertx vertx;
   static TestDb db;
   static MediaStore store;
+  static PgMediaStore pg;
+  static S3MediaStore s3;
   static long acme;
   static long other;
 
@@ -46,9 +51,18 @@ class MediaStoreContractTest {
   static void start() {
     vertx = env.node().node.services().vertx();
     db = env.db();
-    store = new PgMediaStore(env.node().node.services().pool());
+    pg = new PgMediaStore(env.node().node.services().pool());
+    s3 = (S3MediaStore) MediaStores.of(env.node().node.services());
     acme = env.account().accountId();
     other = Seed.account(db, "Other").accountId();
+  }
+
+  static Stream<Arguments> stores() {
+    return Stream.of(Arguments.of("postgres"), Arguments.of("s3"));
+  }
+
+  static void use(String name) {
+    store = name.equals("s3") ? s3 : pg;
   }
 
   /** {@code size} pseudo-random bytes from {@code seed}, emitted in odd-sized buffers, honouring pause and resume. */
@@ -62,9 +76,16 @@ class MediaStoreContractTest {
     Handler<Void> end;
     int maxQueued;
 
+    final Vertx on;
+
     Generated(long size, long seed) {
+      this(size, seed, vertx);
+    }
+
+    Generated(long size, long seed, Vertx on) {
       this.size = size;
       this.random = new Random(seed);
+      this.on = on;
     }
 
     static byte[] all(long size, long seed) {
@@ -119,7 +140,7 @@ class MediaStoreContractTest {
       paused = false;
       if (!scheduled) {
         scheduled = true;
-        vertx.runOnContext(v -> pump());
+        on.runOnContext(v -> pump());
       }
       return this;
     }
@@ -208,53 +229,90 @@ class MediaStoreContractTest {
     }
   }
 
-  @Test
-  @DisplayName("a 12 MB file streams in as 256 KiB chunks and reads back whole and by ranges, across chunk edges, waiting for drain")
-  void largeFileInAndOut() {
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("stores")
+  @DisplayName("a 12 MB file streams in chunk by chunk (256 KiB rows, 8 MiB parts) and reads back whole and by ranges, across edges, waiting for drain")
+  void largeFileInAndOut(String name) {
+    use(name);
     long size = 12L * 1024 * 1024 + 12_345;
-    byte[] expected = Generated.all(size, 11);
-    MediaStore.Blob b = put(acme, size, 11, 100L * 1024 * 1024, sha(expected));
+    // each store its own bytes: the index is shared, so the same bytes would be one blob
+    long seed = name.equals("s3") ? 21 : 11;
+    byte[] expected = Generated.all(size, seed);
+    MediaStore.Blob b = put(acme, size, seed, 100L * 1024 * 1024, sha(expected));
     assertThat(b.size()).isEqualTo(size);
     assertThat(b.sha256()).isEqualTo(sha(expected));
     assertThat(b.mimeType()).isEqualTo("application/pdf");
-    assertThat(Seed.scalar(db, "SELECT count(*) FROM media_chunks WHERE media_id = ?", b.id())).isEqualTo(49);
-    assertThat(Seed.scalar(db, "SELECT count(*) FROM media_chunks WHERE media_id = ? AND length(data) <> ?", b.id(), PgMediaStore.CHUNK))
-        .isEqualTo(1);
+    if (store == pg) {
+      assertThat(Seed.scalar(db, "SELECT count(*) FROM media_chunks WHERE media_id = ?", b.id())).isEqualTo(49);
+      assertThat(Seed.scalar(db, "SELECT count(*) FROM media_chunks WHERE media_id = ? AND length(data) <> ?", b.id(), PgMediaStore.CHUNK))
+          .isEqualTo(1);
+    } else {
+      assertThat(env.s3().keys("media/" + acme + "/")).contains(S3MediaStore.key(acme, b.id()));
+      assertThat(Seed.scalar(db, "SELECT count(*) FROM media_chunks WHERE media_id = ?", b.id())).isZero();
+      assertThat(env.s3().openUploads()).isZero();
+    }
     assertThat(read(b, 0, size)).isEqualTo(expected);
-    long edge = PgMediaStore.CHUNK * 7L;
+    long edge = store == pg ? PgMediaStore.CHUNK * 7L : S3MediaStore.PART;
     assertThat(read(b, edge - 3, edge + 5)).isEqualTo(java.util.Arrays.copyOfRange(expected, (int) edge - 3, (int) edge + 5));
     assertThat(read(b, size - 1, size)).containsExactly(expected[(int) size - 1]);
     assertThat(store.find(acme, b.id()).await()).isEqualTo(b);
     assertThat(store.find(other, b.id()).await()).isNull();
   }
 
-  @Test
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("stores")
   @DisplayName("the same bytes twice for one account are one blob; for another account, another; sha256 given in base64 is checked too")
-  void oncePerAccount() {
-    byte[] bytes = Generated.all(300_000, 12);
+  void oncePerAccount(String name) {
+    use(name);
+    long seed = name.equals("s3") ? 22 : 12;
+    byte[] bytes = Generated.all(300_000, seed);
     String base64 = Base64.getEncoder().encodeToString(HexFormat.of().parseHex(sha(bytes)));
-    MediaStore.Blob first = put(acme, 300_000, 12, 1_000_000, null);
-    MediaStore.Blob again = put(acme, 300_000, 12, 1_000_000, base64);
-    MediaStore.Blob theirs = put(other, 300_000, 12, 1_000_000, sha(bytes));
+    MediaStore.Blob first = put(acme, 300_000, seed, 1_000_000, null);
+    MediaStore.Blob again = put(acme, 300_000, seed, 1_000_000, base64);
+    MediaStore.Blob theirs = put(other, 300_000, seed, 1_000_000, sha(bytes));
     assertThat(again.id()).isEqualTo(first.id());
     assertThat(theirs.id()).isNotEqualTo(first.id());
     assertThat(theirs.accountId()).isEqualTo(other);
     assertThat(Seed.scalar(db, "SELECT count(*) FROM media WHERE sha256 = ?", sha(bytes))).isEqualTo(2);
-    assertThat(Seed.scalar(db, "SELECT count(*) FROM media_chunks c JOIN media m ON m.id = c.media_id WHERE m.sha256 = ?", sha(bytes)))
-        .isEqualTo(4);
+    if (store == pg) {
+      assertThat(Seed.scalar(db, "SELECT count(*) FROM media_chunks c JOIN media m ON m.id = c.media_id WHERE m.sha256 = ?", sha(bytes)))
+          .isEqualTo(4);
+    } else {
+      // the second copy's object was written, then removed when its row turned out to be a duplicate
+      assertThat(env.s3().keys("media/" + acme + "/")).contains(S3MediaStore.key(acme, first.id()))
+          .filteredOn(k -> !k.equals(S3MediaStore.key(acme, first.id()))).noneMatch(k -> k.endsWith("/" + (first.id() + 1)));
+      assertThat(env.s3().keys("media/" + other + "/")).containsExactly(S3MediaStore.key(other, theirs.id()));
+    }
+    assertThat(read(again, 0, 300_000)).isEqualTo(bytes);
+    assertThat(read(theirs, 0, 300_000)).isEqualTo(bytes);
+    store.delete(theirs).await();
+    assertThat(store.find(other, theirs.id()).await()).isNull();
+    assertThat(store.find(acme, first.id()).await()).isEqualTo(first);
+    if (store == s3) {
+      assertThat(env.s3().keys("media/" + other + "/")).isEmpty();
+    }
   }
 
-  @Test
-  @DisplayName("over the limit or with another sha256: refused, and neither a blob nor a chunk is left")
-  void refusalsKeepNothing() {
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("stores")
+  @DisplayName("over the limit or with another sha256: refused, and neither a blob, a chunk, an object nor an open upload is left")
+  void refusalsKeepNothing(String name) {
+    use(name);
     long before = Seed.scalar(db, "SELECT count(*) FROM media_chunks");
-    assertThatThrownBy(() -> put(acme, 600_000, 13, 500_000, null))
+    int objects = env.s3().keys("media/").size();
+    long big = store == s3 ? S3MediaStore.PART * 2L + 5 : 600_000;
+    assertThatThrownBy(() -> put(acme, big, 13, big - 1, null))
         .isInstanceOfSatisfying(MediaException.class, e -> {
           assertThat(e.code()).isEqualTo("too_large");
           assertThat(e.retryable()).isFalse();
         });
     assertThatThrownBy(() -> put(acme, 100_000, 14, 500_000, FakeGraph.sha256Hex(new byte[] {1})))
         .isInstanceOfSatisfying(MediaException.class, e -> assertThat(e.code()).isEqualTo("checksum"));
+    // a checksum found wrong after a multipart upload had parts: the upload is aborted
+    assertThatThrownBy(() -> put(acme, S3MediaStore.PART + 7, 15, S3MediaStore.PART * 3L, FakeGraph.sha256Hex(new byte[] {1})))
+        .isInstanceOfSatisfying(MediaException.class, e -> assertThat(e.code()).isEqualTo("checksum"));
+    assertThat(env.s3().keys("media/")).hasSize(objects);
+    assertThat(env.s3().openUploads()).isZero();
     assertThat(Seed.scalar(db, "SELECT count(*) FROM media_chunks")).isEqualTo(before);
     assertThat(Seed.scalar(db, "SELECT count(*) FROM media WHERE sha256 IS NULL")).isZero();
   }

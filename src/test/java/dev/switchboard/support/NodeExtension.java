@@ -26,6 +26,7 @@ import java.util.Deque;
 public final class NodeExtension implements BeforeAllCallback, AfterAllCallback {
 
   private final boolean withGraph;
+  private final boolean withS3;
   private final boolean withNode;
   private final JsonObject settings;
   private final Clock clock;
@@ -35,6 +36,7 @@ public final class NodeExtension implements BeforeAllCallback, AfterAllCallback 
   private TestDb db;
   private Vertx vertx;
   private FakeGraph graph;
+  private S3Server s3;
   private String redisPrefix;
   private TestNode node;
   private Http http;
@@ -43,6 +45,7 @@ public final class NodeExtension implements BeforeAllCallback, AfterAllCallback 
 
   private NodeExtension(Builder b) {
     this.withGraph = b.graph;
+    this.withS3 = b.s3;
     this.withNode = b.node;
     this.settings = b.settings;
     this.clock = b.clock;
@@ -56,6 +59,7 @@ public final class NodeExtension implements BeforeAllCallback, AfterAllCallback 
   /** How the class's node is set up. */
   public static final class Builder {
     private boolean graph;
+    private boolean s3;
     private boolean node = true;
     private final JsonObject settings = new JsonObject();
     private Clock clock = Clock.systemUTC();
@@ -67,6 +71,12 @@ public final class NodeExtension implements BeforeAllCallback, AfterAllCallback 
     /** Starts the Graph API fake and points GRAPH_API_URL at it. */
     public Builder graph() {
       this.graph = true;
+      return this;
+    }
+
+    /** Starts an S3 API server (S3Proxy) and keeps the node's media in its bucket ({@code MEDIA_STORE=s3}). */
+    public Builder s3() {
+      this.s3 = true;
       return this;
     }
 
@@ -112,6 +122,10 @@ public final class NodeExtension implements BeforeAllCallback, AfterAllCallback 
       if (withGraph) {
         graph = open(FakeGraph.start(vertx));
         overrides.put("GRAPH_API_URL", graph.url());
+      }
+      if (withS3) {
+        s3 = open(S3Server.start());
+        overrides.mergeIn(s3.settings());
       }
       overrides.mergeIn(settings);
       nodeSettings = overrides;
@@ -186,6 +200,11 @@ public final class NodeExtension implements BeforeAllCallback, AfterAllCallback 
 
   public FakeGraph graph() {
     return graph;
+  }
+
+  /** The S3 API server of {@link Builder#s3()}; null without it. */
+  public S3Server s3() {
+    return s3;
   }
 
   public String redisPrefix() {

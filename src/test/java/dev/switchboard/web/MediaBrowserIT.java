@@ -171,9 +171,81 @@ class MediaBrowserIT {
     JsonObject doc = sends.get(0).json().getJsonObject("document");
     assertThat(doc.getString("id")).isEqualTo("1402938475610293");
     assertThat(doc.getString("filename")).isEqualTo("invoice-1042.pdf");
-    assertThat(f.graph.calls("POST", "/" + Webhooks.WA_PHONE_NUMBER_ID + "/media").get(0).body()).contains("%PDF-1.4");
+    assertThat(f.graph.calls("POST", "/" + Webhooks.WA_PHONE_NUMBER_ID + "/media")).anyMatch(c -> c.body().contains("%PDF-1.4"));
     page.waitUntil("the sent document in the thread", () -> page.all("[data-testid='media-name']").stream()
         .anyMatch(e -> e.getText().equals("invoice-1042.pdf")));
     java.nio.file.Files.deleteIfExists(svg);
+  }
+
+  @Test
+  @DisplayName("a pasted image previews on its chip, × removes it, pasted again it is sent; a sticker shows small, a location with a map link, shared contacts as cards")
+  void pasteAndSmallerKinds() {
+    f.graph.respond("POST", "/" + Webhooks.WA_PHONE_NUMBER_ID + "/media",
+        dev.switchboard.support.FakeGraph.Answer.ok("upload_response_whatsapp_media.json"));
+    page.open("/");
+    page.waitUntil("the inbox", () -> page.visible("agent-name"));
+    page.waitLive();
+    Webhooks.whatsappText(f.http, "14155557003", "Lin Paste", "Here is where I am");
+    page.click("tab-all");
+    page.waitUntil("the customer in the list", () -> page.listed("Lin Paste"));
+    page.openConversation("Lin Paste");
+    page.waitUntil("the composer", () -> page.visible("composer-text"));
+
+    String png = java.util.Base64.getEncoder().encodeToString(png(640, 400));
+    String paste = "const bytes = Uint8Array.from(atob('" + png + "'), (c) => c.charCodeAt(0));"
+        + "const dt = new DataTransfer(); dt.items.add(new File([bytes], 'image.png', {type: 'image/png'}));"
+        + "document.querySelector(\"[data-testid='composer-text']\").dispatchEvent("
+        + "new ClipboardEvent('paste', {clipboardData: dt, bubbles: true, cancelable: true}));";
+    page.js(paste);
+    page.waitUntil("the decoded preview on an uploaded chip", () -> Boolean.TRUE.equals(page.js(
+        "const i = document.querySelector(\"[data-testid='attachment-preview']\");"
+            + "return !!i && i.complete && i.naturalWidth === 640 && !i.parentElement.textContent.includes('uploading');")));
+    assertThat(page.text("attachment-chip")).startsWith("pasted-").contains(".png");
+    page.screenshot("media-06-paste-preview");
+    page.click("attachment-remove");
+    page.waitUntil("no chip left", () -> page.all("[data-testid='attachment-chip']").isEmpty());
+    assertThat(page.js("return document.querySelector(\"[data-testid='composer-text']\").value")).isEqualTo("");
+
+    page.js(paste);
+    page.waitUntil("the uploaded chip", () -> page.all("[data-testid='attachment-chip']").stream()
+        .anyMatch(e -> e.getText().startsWith("pasted-") && !e.getText().contains("uploading")));
+    page.click("send-button");
+    var sends = page.waitFor("the image at the Graph API", () -> {
+      var c = f.graph.calls("POST", "/" + Webhooks.WA_PHONE_NUMBER_ID + "/messages").stream()
+          .filter(x -> x.body().contains("\"image\"") && x.body().contains("1402938475610293")).toList();
+      return c.isEmpty() ? null : c;
+    });
+    assertThat(sends).hasSize(1);
+    assertThat(page.all("[data-testid='attachment-chip']")).isEmpty();
+
+    f.graph.media(TOKEN, "7000000000009", png(512, 512), "image/png");
+    whatsappMedia("14155557003", "Lin Paste", "sticker", "7000000000009", "image/png", null);
+    JsonObject location = Webhooks.whatsappMessage("whatsapp_image.json", "14155557003", "Lin Paste", Webhooks.wamid(), Instant.now(),
+        m -> m.put("type", "location").put("location", new JsonObject().put("latitude", 52.520008).put("longitude", 13.404954)
+            .put("name", "Pickup point").put("address", "Alexanderplatz 1, Berlin")));
+    location.getJsonArray("entry").getJsonObject(0).getJsonArray("changes").getJsonObject(0).getJsonObject("value")
+        .getJsonArray("messages").getJsonObject(0).remove("image");
+    Webhooks.post(f.http, "whatsapp", location);
+    JsonObject contacts = Webhooks.whatsappMessage("whatsapp_image.json", "14155557003", "Lin Paste", Webhooks.wamid(), Instant.now(),
+        m -> m.put("type", "contacts").put("contacts", new io.vertx.core.json.JsonArray().add(new JsonObject()
+            .put("name", new JsonObject().put("formatted_name", "Sam Courier").put("first_name", "Sam"))
+            .put("phones", new io.vertx.core.json.JsonArray().add(new JsonObject().put("phone", "+49 30 1234567").put("type", "WORK")))
+            .put("emails", new io.vertx.core.json.JsonArray().add(new JsonObject().put("email", "sam@example.com"))))));
+    contacts.getJsonArray("entry").getJsonObject(0).getJsonArray("changes").getJsonObject(0).getJsonObject("value")
+        .getJsonArray("messages").getJsonObject(0).remove("image");
+    Webhooks.post(f.http, "whatsapp", contacts);
+
+    page.waitUntil("the map link", () -> page.visible("location-link"));
+    assertThat(page.el("location-link").getAttribute("href"))
+        .isEqualTo("https://www.openstreetmap.org/?mlat=52.520008&mlon=13.404954#map=16/52.520008/13.404954");
+    assertThat(page.text("message-location")).contains("Pickup point").contains("Alexanderplatz 1, Berlin");
+    page.waitUntil("the contact card", () -> page.visible("contact-card"));
+    assertThat(page.text("contact-card")).contains("Sam Courier").contains("+49 30 1234567").contains("sam@example.com");
+    page.waitUntil("the sticker, decoded", () -> Boolean.TRUE.equals(page.js(
+        "const i = document.querySelector(\"img.sticker\"); return !!i && i.complete && i.naturalWidth === 512;")));
+    assertThat((Long) page.js("return Math.round(document.querySelector('img.sticker').getBoundingClientRect().width)"))
+        .isLessThanOrEqualTo(128L);
+    page.screenshot("media-07-sticker-location-contacts");
+    assertThat(AgentDayBrowserIT.axe(page)).as("conversation with media").isEmpty();
   }
 }
