@@ -10,6 +10,8 @@ import dev.switchboard.conversation.ConversationFilter;
 import dev.switchboard.conversation.ConversationService;
 import dev.switchboard.conversation.ListCursor;
 import dev.switchboard.conversation.StatusChange;
+import dev.switchboard.conversation.WindowCursor;
+import dev.switchboard.conversation.WorkQueue;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -21,9 +23,13 @@ import java.util.List;
 public final class ConversationRoutes {
 
   private final ConversationService conversations;
+  private final WorkQueue queue;
+  private final QueueRoutes queueRoutes;
 
   public ConversationRoutes(Services s) {
     this.conversations = new ConversationService(s);
+    this.queue = new WorkQueue(s);
+    this.queueRoutes = new QueueRoutes(s);
   }
 
   public void mount(Router api) {
@@ -35,12 +41,17 @@ public final class ConversationRoutes {
     api.get("/conversations/:id/history").handler(this::history);
     api.post("/conversations/:id/read").handler(this::read);
     api.get("/conversations/:id/messages").handler(this::messages);
+    queueRoutes.mount(api);
   }
 
   private void list(RoutingContext ctx) {
     Principal p = Principal.of(ctx);
     ConversationFilter filter = ConversationFilter.fromQuery(ctx.queryParams());
     int limit = Bodies.limit(ctx);
+    if (QueueRoutes.windowSort(ctx)) {
+      Reply.ok(ctx, queue.list(p.accountId(), p.userId(), filter, limit, WindowCursor.decode(ctx.queryParams().get("cursor"))));
+      return;
+    }
     ListCursor cursor = ListCursor.decode(ctx.queryParams().get("cursor"));
     Reply.ok(ctx, conversations.list(p.accountId(), p.userId(), filter, limit, cursor));
   }
