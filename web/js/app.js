@@ -636,10 +636,10 @@ export function renderList() {
       h('div', { class: `preview${c.lastMessage && c.lastMessage.type === 'note' ? ' is-note' : ''}`, testid: 'conv-preview' }, preview(c.lastMessage)),
       h('div', { class: 'sub' },
         h('span', { class: `badge status-${c.status}`, testid: 'conv-status' }, c.status),
+        rowCountdown(c), rowSnoozed(c),
         c.assignee ? h('span', { class: 'assignee', testid: 'conv-assignee' }, `→ ${c.assignee.name || c.assignee.id}`) : null,
         handle && handle !== name ? h('span', { testid: 'conv-username' }, handle) : null,
-        h('span', { class: 'channel' }, c.channelName || platformName(c.platform)),
-        rowCountdown(c), rowSnoozed(c))),
+        h('span', { class: 'channel' }, c.channelName || platformName(c.platform)))),
     unread ? h('span', { class: 'unread-count', testid: 'conv-unread', title: `${c.unreadCount} unread` },
       c.unreadCount >= 100 ? '99+' : String(c.unreadCount), h('span', { class: 'sr-only' }, ' unread')) : null);
   });
