@@ -133,12 +133,16 @@ public final class WindowTimerVerticle extends VerticleBase {
     }
     firing = true;
     Instant now = services.clock().instant();
+    boolean[] full = {false};
     rebuildIfLost()
         .compose(v -> timer.claimDue(now.toEpochMilli(), CLAIM_MAX))
         .compose(due -> {
+          full[0] = due.size() == CLAIM_MAX;
           List<Future<Void>> all = new ArrayList<>();
           for (WindowTimer.Expiry e : due) {
             all.add(fire(e, now).recover(err -> {
+              // what failed is due again at once: wait for the next poll rather than spin on it
+              full[0] = false;
               // put it back so another tick (or node) fires it
               LOG.warn("window timer: conversation {} not fired, retrying: {}", e.conversationId(), err.toString());
               return timer.schedule(List.of(e));
@@ -150,6 +154,9 @@ public final class WindowTimerVerticle extends VerticleBase {
           firing = false;
           if (ar.failed()) {
             LOG.warn("window timer: claiming due expiries failed: {}", ar.cause().toString());
+          } else if (full[0]) {
+            // more may be due (a burst of snoozes ending together): take the next batch now, not a poll later
+            fireDue();
           }
         });
   }
