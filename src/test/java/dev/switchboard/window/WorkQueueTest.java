@@ -186,6 +186,19 @@ class WorkQueueTest {
 
     customerWrites(webhooksB, wa, "thanks, one more thing");
     assertThat(conversation(agentA, id).getBoolean("needsReply")).isTrue();
+
+    // Messenger: the stored deadline is the human-agent window's, as the rule (WindowPolicy) says
+    String psid = "7423918830" + (100_000 + Math.floorMod(UUID.randomUUID().getLeastSignificantBits(), 899_999L));
+    Webhooks.socialText(webhooksA, "messenger", psid, "hello from messenger");
+    long fb = Await.value("the Messenger conversation", Duration.ofSeconds(10), () -> {
+      List<String> ids = Seed.strings(db, "SELECT cv.id::text FROM conversations cv JOIN contacts ct ON ct.id = cv.contact_id WHERE ct.platform_user_id = ?", psid);
+      return ids.isEmpty() ? null : Long.parseLong(ids.get(0));
+    });
+    JsonObject fv = conversation(agentA, fb);
+    assertThat(fv.getBoolean("needsReply")).isTrue();
+    Instant human = Instant.parse(fv.getJsonObject("window").getString("humanExpiresAt"));
+    assertThat(human).isAfter(Instant.parse(fv.getJsonObject("window").getString("automationExpiresAt")));
+    assertThat(Seed.strings(db, "SELECT reply_deadline = ?::timestamptz FROM conversations WHERE id = ?", utc(human), fb)).containsExactly("t");
   }
 
   @Test
