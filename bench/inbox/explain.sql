@@ -97,4 +97,5 @@ EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) EXECUTE w_count_open(:account, 'open');
 \echo '== sort=window&assigneeId, first part (conversations_assignee_deadline_idx, V48)'
 PREPARE w_mine(bigint, bigint, timestamptz) AS SELECT cv.id, cv.reply_deadline AS at FROM conversations cv
  WHERE cv.account_id = $1 AND cv.assignee_type = 'agent' AND cv.assignee_id = $2 AND cv.reply_deadline > $3 ORDER BY cv.reply_deadline, cv.id LIMIT 51;
-EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) EXECUTE w_mine(:account, (SELECT assignee_id FROM conversations WHERE account_id = :account AND assignee_type = 'agent' LIMIT 1), now());
+SELECT assignee_id AS mine FROM conversations WHERE account_id = :account AND assignee_type = 'agent' LIMIT 1 \gset
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) EXECUTE w_mine(:account, :mine, now());
