@@ -5,6 +5,9 @@
 #   snooze wake:     conversation_history.created_at (the waking transaction's start) - snoozed_until
 #   window warning:  event_outbox.created_at (the event row written) - (expiresAt - WINDOW_WARN_BEFORE)
 # The timers are armed the way a node start or a lost Redis arms them: the rebuild from PostgreSQL.
+# All $ARMED are seeded days ahead and armed by the nodes' start; then the first $DUE are moved to
+# start $LEAD seconds later and the timer marker is deleted, so a node rebuilds the set (the path
+# taken when Redis loses it) while the other $((ARMED)) stay armed.
 # Not part of `mvn verify`. From the repository root: `bash bench/timers/run.sh`.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -14,7 +17,7 @@ DB=${BENCH_DB:-sb_bench_timers}
 ARMED=${ARMED:-100000}
 DUE=${DUE:-10000}
 SPREAD=${SPREAD:-100}
-LEAD=${LEAD:-60}
+LEAD=${LEAD:-20}
 NODES=${NODES:-2}
 POLL=${POLL:-1000}
 HEAP=${HEAP:--Xmx256m}
@@ -33,7 +36,7 @@ start_node() {
   local port
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   DATABASE_URL="$PG/$DB" REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379} HTTP_PORT=$port ADMIN_EMAIL=$EMAIL ADMIN_PASSWORD=bench-password \
-    REDIS_PREFIX="$PREFIX" WINDOW_TIMER_POLL_MS=$POLL WINDOW_WARN_BEFORE=PT1H \
+    REDIS_PREFIX="$PREFIX" WINDOW_TIMER_POLL_MS=$POLL WINDOW_WARN_BEFORE=PT1H DB_POOL_SIZE=${DB_POOL_SIZE:-8} \
     JWT_SECRET=bench-jwt-secret-0123456789-0123456789 java $HEAP -jar "$JAR" > "$OUT/node-$1.log" 2>&1 &
   NODE_PIDS+=($!)
   for i in $(seq 1 180); do
@@ -49,25 +52,37 @@ start_node 0
 kill "${NODE_PIDS[0]}"; wait "${NODE_PIDS[0]}" 2>/dev/null || true; NODE_PIDS=()
 ACCOUNT=$(psql -At "$PG/$DB" -c "SELECT account_id FROM users WHERE email = '$EMAIL'")
 HALF=$((DUE / 2))
-echo "seeding $ARMED timers ($DUE due over ${SPREAD}s, starting ${LEAD}s after the seed)"
+echo "seeding $ARMED timers, all days ahead"
 psql -q "$PG/$DB" <<SQL
 INSERT INTO channels (account_id, platform, name, external_id, access_token) VALUES ($ACCOUNT, 'whatsapp', 'bench', 'bench-timers', 't');
 INSERT INTO contacts (account_id, channel_id, platform_user_id)
 SELECT $ACCOUNT, (SELECT id FROM channels WHERE external_id = 'bench-timers'), 'u' || i FROM generate_series(1, $ARMED) i;
--- odd rows snoozed, even rows waiting for a reply; the first $DUE fall due in the run, the rest days later
+-- odd rows snoozed, even rows waiting for a reply, all days ahead for now
 INSERT INTO conversations (account_id, channel_id, contact_id, status, needs_reply, reply_deadline, snoozed_until)
 SELECT $ACCOUNT, ct.channel_id, ct.id, 'open', n % 2 = 0,
-       CASE WHEN n % 2 = 0 THEN CASE WHEN n <= $DUE THEN at + interval '1 hour' ELSE now() + interval '2 days' + n * interval '1 second' END END,
-       CASE WHEN n % 2 = 1 THEN CASE WHEN n <= $DUE THEN at ELSE now() + interval '2 days' + n * interval '1 second' END END
-  FROM (SELECT id, channel_id, row_number() OVER (ORDER BY id) AS n FROM contacts WHERE account_id = $ACCOUNT) ct,
-       LATERAL (SELECT now() + interval '$LEAD seconds' + (ct.n * $SPREAD::float / $DUE) * interval '1 second' AS at) t;
+       CASE WHEN n % 2 = 0 THEN now() + interval '2 days' + n * interval '1 second' END,
+       CASE WHEN n % 2 = 1 THEN now() + interval '2 days' + n * interval '1 second' END
+  FROM (SELECT id, channel_id, row_number() OVER (ORDER BY id) AS n FROM contacts WHERE account_id = $ACCOUNT) ct;
 VACUUM ANALYZE conversations;
 SQL
 for n in $(seq 1 "$NODES"); do start_node "$n"; done
-echo "$NODES node(s) ready at $(date -u +%T); waiting for the $DUE firings"
-for i in $(seq 1 $((LEAD + SPREAD + 240))); do
+armed=$(redis-cli -u "${REDIS_URL:-redis://127.0.0.1:6379}" ZCARD "${PREFIX}window:timers")
+echo "$NODES node(s) ready at $(date -u +%T), $armed timers armed; moving $DUE of them to ${LEAD}s from now, over ${SPREAD}s"
+psql -q "$PG/$DB" <<SQL
+WITH d AS (SELECT id, row_number() OVER (ORDER BY id) AS n FROM conversations WHERE account_id = $ACCOUNT ORDER BY id LIMIT $DUE)
+UPDATE conversations c
+   SET reply_deadline = CASE WHEN c.needs_reply THEN t.at + interval '1 hour' END,
+       snoozed_until = CASE WHEN NOT c.needs_reply THEN t.at END
+  FROM d, LATERAL (SELECT clock_timestamp() + interval '$LEAD seconds' + (d.n * $SPREAD::float / $DUE) * interval '1 second' AS at) t
+ WHERE c.id = d.id;
+SQL
+# what a Redis that lost the timers looks like to the nodes: the next poll of one of them rebuilds the set
+redis-cli -u "${REDIS_URL:-redis://127.0.0.1:6379}" DEL "${PREFIX}window:timers:built" > /dev/null
+echo "rebuild asked at $(date -u +%T); waiting for the $DUE firings"
+for i in $(seq 1 $((LEAD + SPREAD + 300))); do
+  # a shared PostgreSQL may refuse a connection now and then: ask again next second
   fired=$(psql -At "$PG/$DB" -c "SELECT (SELECT count(*) FROM conversation_history WHERE action = 'woke')
-    + (SELECT count(*) FROM event_outbox WHERE body LIKE '{\"type\":\"conversation.window_expiring\"%')")
+    + (SELECT count(*) FROM event_outbox WHERE body LIKE '{\"type\":\"conversation.window_expiring\"%')" 2>/dev/null || echo 0)
   [ "$fired" -ge "$DUE" ] && break
   sleep 1
 done
@@ -85,6 +100,7 @@ SELECT kind, count(*) AS fired, round(percentile_cont(0.5) WITHIN GROUP (ORDER B
        round(min(ms)::numeric, 1) AS min_ms
   FROM late GROUP BY ROLLUP (kind) ORDER BY kind;
 SELECT (SELECT count(*) FROM conversation_history WHERE action = 'woke') AS woke_rows,
+       (SELECT count(*) FROM conversations WHERE snoozed_until IS NOT NULL OR reply_deadline > now()) AS still_armed_in_pg,
        (SELECT count(DISTINCT conversation_id) FROM conversation_history WHERE action = 'woke') AS woke_conversations,
        (SELECT count(*) FROM event_outbox WHERE body LIKE '{"type":"conversation.window_expiring"%') AS warnings,
        (SELECT count(*) FROM conversations WHERE warned_deadline IS NOT NULL) AS warned_conversations;
