@@ -373,6 +373,14 @@ class WorkQueueTest {
     assertThat(Seed.strings(db, "SELECT actor_type || ':' || actor_id || ':' || reason FROM conversation_history WHERE conversation_id = ? AND action = 'woke'", id))
         .containsExactly("agent:" + agentId + ":unsnoozed");
 
+    // an API key snoozes with the write scope (recorded as the key), not with read only
+    Http admin = webhooksA.as(new Tokens(env.vertx(), TestNode.JWT_SECRET).issue(env.account().adminId(), accountId, "admin", "Admin"));
+    String writer = admin.post("/api/v1/api-keys", new JsonObject().put("name", "crm").put("scopes", new JsonArray().add("write"))).json().getString("secret");
+    String reader = admin.post("/api/v1/api-keys", new JsonObject().put("name", "bi").put("scopes", new JsonArray().add("read"))).json().getString("secret");
+    assertThat(webhooksA.as(reader).post(path, new JsonObject().put("until", now.plusSeconds(3600).toString())).errorCode()).isEqualTo("insufficient_scope");
+    assertThat(webhooksA.as(writer).post(path, new JsonObject().put("until", now.plusSeconds(3600).toString())).status()).isEqualTo(200);
+    assertThat(Seed.strings(db, "SELECT actor_type FROM conversation_history WHERE conversation_id = ? AND action = 'snoozed' ORDER BY id DESC LIMIT 1", id))
+        .containsExactly("api");
     assertThat(agentA.post(path, new JsonObject().put("until", now.plusSeconds(3600).toString())).status()).isEqualTo(200);
     Http.Res closed = agentA.patch("/api/v1/conversations/" + id, new JsonObject().put("status", "closed"));
     assertThat(closed.json().getString("snoozedUntil")).as("closing clears the snooze").isNull();
