@@ -81,6 +81,8 @@ public final class HttpVerticle extends VerticleBase {
     api.route().handler(sessions.guard());
     // a key calls only the routes its scopes name
     api.route().handler(ApiScopes::check);
+    // a caller's changes send their next reads to the primary for READ_YOUR_WRITES_MS
+    api.route().handler(dev.switchboard.inbox.ReadSide.recordWrites(services));
     // a media upload streams into the store: it is read before the body handler would buffer it
     media.mountUpload(api);
     api.route().handler(BodyHandler.create(false).setBodyLimit(config.apiMaxBytes()));

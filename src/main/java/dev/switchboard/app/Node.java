@@ -15,6 +15,7 @@ import dev.switchboard.store.Db;
 import dev.switchboard.store.EventLog;
 import dev.switchboard.store.Migrations;
 import dev.switchboard.store.RedisStore;
+import dev.switchboard.store.Replicas;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -71,8 +72,12 @@ public final class Node {
         .setConnectTimeout(config.graph().timeoutMs())
         .setIdleTimeout(60)
         .setUserAgent("Switchboard/0.1"));
+    Replicas replicas = config.replicas().readUrl() == null ? Replicas.none(pool)
+        : Replicas.of(vertx, pool, config.replicas().readUrl(), config.store().dbPoolSize(), redis,
+            config.replicas().readYourWritesMs(), metrics);
     Services services = new Services(vertx, config, pool, redis, events, tokens, graph, metrics, clock,
-        new WindowPolicy(config.windowStandard(), config.windowHumanAgent()), new InboundHooks(), new EventPublisher(vertx));
+        new WindowPolicy(config.windowStandard(), config.windowHumanAgent()), new InboundHooks(), new EventPublisher(vertx),
+        replicas);
     Node node = new Node(vertx, services);
 
     String pgWhere = Db.describe(config.databaseUrl());
@@ -93,6 +98,7 @@ public final class Node {
         .map(v -> node)
         .recover(err -> {
           pool.close();
+          replicas.close();
           redis.close();
           graph.close();
           return Future.failedFuture(err);
@@ -217,6 +223,7 @@ public final class Node {
           }
           return Future.join(undeploys);
         })
+        .eventually(() -> services.replicas().close())
         .eventually(() -> services.pool().close())
         .eventually(() -> {
           services.redis().close();

@@ -4,6 +4,7 @@ import dev.switchboard.config.Config;
 import dev.switchboard.events.EventPublisher;
 import dev.switchboard.store.EventLog;
 import dev.switchboard.store.RedisStore;
+import dev.switchboard.store.Replicas;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.client.WebClient;
@@ -27,5 +28,12 @@ public record Services(
     Clock clock,
     WindowPolicy windows,
     InboundHooks inboundHooks,
-    EventPublisher publisher) {
+    EventPublisher publisher,
+    Replicas replicas) {
+
+  /** The same parts reading from {@code other} (the read pool): for queries that only read. */
+  public Services onPool(Pool other) {
+    return new Services(vertx, config, other, redis, events, tokens, graph, metrics, clock, windows, inboundHooks,
+        publisher, replicas);
+  }
 }

@@ -39,7 +39,15 @@ public record Config(
     Inbox inbox,
     Media media,
     Network network,
+    Replicas replicas,
     String nodeId) {
+
+  /**
+   * Hot standbys for the inbox's reads: {@code readUrl} null reads everything from the primary; a
+   * caller who changed something in the last {@code readYourWritesMs} reads from the primary.
+   */
+  public record Replicas(String readUrl, int readYourWritesMs) {
+  }
 
   /** Outgoing webhooks: who may be called, and how deliveries are retried. */
   public record Outgoing(boolean allowPrivate, int retryBaseMs, int retryHorizonMs, int timeoutMs, int pollMs, int leaseMs) {
@@ -227,6 +235,7 @@ public record Config(
             v.integer("MEDIA_FETCH_LEASE_MS"), v.integer("MEDIA_FETCH_MAX_ATTEMPTS"), v.integer("MEDIA_FETCH_RETRY_BASE_MS"),
             v.integer("MEDIA_FETCH_TIMEOUT_MS"), v.integer("MEDIA_URL_SECONDS")),
         new Network(v.text("BIND_ADDRESS"), clients, metricsToken, v.integerOrNull("METRICS_PORT"), v.text("METRICS_BIND_ADDRESS")),
+        new Replicas(v.text("DATABASE_READ_URL"), v.integer("READ_YOUR_WRITES_MS")),
         v.text("NODE_ID"));
   }
 

@@ -150,6 +150,9 @@ public final class Settings {
     integer("LABEL_PROBE_MAX", 5000, 1, 10_000_000);
     integer("SEARCH_SHORT_WINDOW", 2_000, 1, 10_000_000);
     integer("EXPORT_FETCH", 500, 1, 100_000);
+    // read replicas
+    url("DATABASE_READ_URL", "postgresql", "postgres");
+    integer("READ_YOUR_WRITES_MS", 2_000, 0, 600_000);
   }
 
   private Settings() {

@@ -23,12 +23,14 @@ import java.util.List;
 public final class ConversationRoutes {
 
   private final ConversationService conversations;
-  private final WorkQueue queue;
+  private final ReadSide<ConversationService> reads;
+  private final ReadSide<WorkQueue> queueReads;
   private final QueueRoutes queueRoutes;
 
   public ConversationRoutes(Services s) {
+    this.reads = new ReadSide<>(s, ConversationService::new);
     this.conversations = new ConversationService(s);
-    this.queue = new WorkQueue(s);
+    this.queueReads = new ReadSide<>(s, WorkQueue::new);
     this.queueRoutes = new QueueRoutes(s);
   }
 
@@ -49,16 +51,18 @@ public final class ConversationRoutes {
     ConversationFilter filter = ConversationFilter.fromQuery(ctx.queryParams());
     int limit = Bodies.limit(ctx);
     if (QueueRoutes.windowSort(ctx)) {
-      Reply.ok(ctx, queue.list(p.accountId(), p.userId(), filter, limit, WindowCursor.decode(ctx.queryParams().get("cursor"))));
+      WindowCursor at = WindowCursor.decode(ctx.queryParams().get("cursor"));
+      Reply.ok(ctx, queueReads.forCaller(p).compose(on -> on.list(p.accountId(), p.userId(), filter, limit, at)));
       return;
     }
     ListCursor cursor = ListCursor.decode(ctx.queryParams().get("cursor"));
-    Reply.ok(ctx, conversations.list(p.accountId(), p.userId(), filter, limit, cursor));
+    Reply.ok(ctx, reads.forCaller(p).compose(on -> on.list(p.accountId(), p.userId(), filter, limit, cursor)));
   }
 
   private void counts(RoutingContext ctx) {
     Principal p = Principal.of(ctx);
-    Reply.ok(ctx, conversations.counts(p.accountId(), ConversationFilter.fromQuery(ctx.queryParams())));
+    ConversationFilter filter = ConversationFilter.fromQuery(ctx.queryParams());
+    Reply.ok(ctx, reads.forCaller(p).compose(on -> on.counts(p.accountId(), filter)));
   }
 
   private void get(RoutingContext ctx) {

@@ -17,6 +17,7 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowStream;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Transaction;
+import io.vertx.sqlclient.Pool;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVPrinter;
 import org.slf4j.Logger;
@@ -64,11 +65,11 @@ public final class ExportRoutes {
         ids == null ? ConversationFilter.fromJson(body) : null);
     // as with bulk changes, another account's ids are refused, not silently left out of the file
     Future<Void> owned = ids == null ? Future.succeededFuture() : conversations.requireAllOwned(p.accountId(), ids);
-    owned.onFailure(ctx::fail).onSuccess(v -> stream(ctx, q));
+    owned.compose(v -> ReadSide.poolForCaller(s, p)).onFailure(ctx::fail).onSuccess(pool -> stream(ctx, pool, q));
   }
 
-  private void stream(RoutingContext ctx, ConversationService.Query q) {
-    s.pool().getConnection()
+  private void stream(RoutingContext ctx, Pool pool, ConversationService.Query q) {
+    pool.getConnection()
         .onFailure(ctx::fail)
         .onSuccess(conn -> conn.begin()
             .compose(tx -> conn.prepare(q.sql()).map(ps -> {

@@ -11,10 +11,10 @@ import io.vertx.ext.web.RoutingContext;
 /** {@code GET /search?q=}: phone, name or platform user id; answers conversations. */
 public final class SearchRoutes {
 
-  private final SearchService search;
+  private final ReadSide<SearchService> search;
 
   public SearchRoutes(Services s) {
-    this.search = new SearchService(s);
+    this.search = new ReadSide<>(s, SearchService::new);
   }
 
   public void mount(Router api) {
@@ -23,6 +23,8 @@ public final class SearchRoutes {
 
   private void search(RoutingContext ctx) {
     Principal p = Principal.of(ctx);
-    Reply.ok(ctx, search.search(p.accountId(), p.userId(), ctx.queryParams().get("q"), Bodies.limit(ctx)));
+    String q = ctx.queryParams().get("q");
+    int limit = Bodies.limit(ctx);
+    Reply.ok(ctx, search.forCaller(p).compose(on -> on.search(p.accountId(), p.userId(), q, limit)));
   }
 }

@@ -22,13 +22,14 @@ public final class Unavailable {
   /**
    * True for a lost or refused connection, a time-out, a closed pool, and PostgreSQL refusing
    * work (SQLSTATE classes 08 connection, 53 resources, 57 operator intervention such as a
-   * restart), anywhere in the cause chain.
+   * restart, and 25006 a write on a server that is no longer the primary), anywhere in the cause chain.
    */
   public static boolean is(Throwable err) {
     for (Throwable t = err; t != null; t = t.getCause()) {
       if (t instanceof PgException pg) {
         String state = String.valueOf(pg.getSqlState());
-        return state.startsWith("08") || state.startsWith("53") || state.startsWith("57");
+        // 25006: a write reached a read-only server (a primary restarted as a standby by a failover)
+        return state.startsWith("08") || state.startsWith("53") || state.startsWith("57") || state.equals("25006");
       }
       if (t instanceof ConnectException || t instanceof ClosedChannelException || t instanceof ClosedConnectionException
           || t instanceof HttpClosedException || t instanceof TimeoutException) {

@@ -1,6 +1,5 @@
 package dev.switchboard.scale;
 
-import dev.switchboard.auth.Passwords;
 import dev.switchboard.support.Await;
 import dev.switchboard.support.Http;
 import dev.switchboard.support.NodeExtension;
@@ -15,10 +14,6 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
@@ -59,25 +54,11 @@ class PostgresRestartIT {
         .put("PROCESSOR_SWEEP_MS", 200)));
     clients = env.vertx();
     http = env.open(new Http(clients, node.baseUrl()));
-    long account = scalar("INSERT INTO accounts (name) VALUES ('Acme') RETURNING id");
-    scalar("INSERT INTO users (account_id, name, email, password_hash, role) VALUES (?, 'Admin', 'admin@acme.test', ?, 'admin') RETURNING id",
-        account, Passwords.hash("secret", 1_000));
-    scalar("INSERT INTO channels (account_id, platform, name, external_id, access_token) VALUES (?, 'whatsapp', 'wa', ?, 't') RETURNING id",
-        account, Webhooks.WA_PHONE_NUMBER_ID);
+    PrivateServers.seedAccount(jdbc, "admin@acme.test");
   }
 
   static long scalar(String sql, Object... args) {
-    try (Connection c = DriverManager.getConnection(jdbc, "postgres", null); PreparedStatement ps = c.prepareStatement(sql)) {
-      for (int i = 0; i < args.length; i++) {
-        ps.setObject(i + 1, args[i]);
-      }
-      try (ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        return rs.getLong(1);
-      }
-    } catch (SQLException e) {
-      throw new IllegalStateException(sql + ": " + e.getMessage(), e);
-    }
+    return PrivateServers.scalar(jdbc, sql, args);
   }
 
   @Test

@@ -69,12 +69,7 @@ final class PrivateServers {
 
     static Postgres create() {
       try {
-        Path dir = Files.createTempDirectory("switchboard-private-pg");
-        dir.toFile().setReadable(true, false);
-        dir.toFile().setExecutable(true, false);
-        if (isRoot()) {
-          run(List.of("chown", "postgres", dir.toString()));
-        }
+        Path dir = ownedTempDir("switchboard-private-pg");
         Postgres pg = new Postgres(dir, TestNode.freePort());
         pg.asOwner(List.of(PG_BIN.resolve("initdb").toString(), "-D", dir.resolve("data").toString(),
             "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync"));
@@ -91,6 +86,28 @@ final class PrivateServers {
       } catch (IOException e) {
         throw new IllegalStateException("cannot create a private PostgreSQL: " + e.getMessage(), e);
       }
+    }
+
+    /**
+     * A hot standby of {@code primary} streaming from it (a base backup with {@code -R}), on a
+     * port of its own; {@link #url} names the same database on it.
+     */
+    static Postgres standbyOf(Postgres primary) {
+      try {
+        Path dir = ownedTempDir("switchboard-private-standby");
+        Postgres standby = new Postgres(dir, TestNode.freePort());
+        standby.asOwner(List.of(PG_BIN.resolve("pg_basebackup").toString(), "-h", "127.0.0.1", "-p", String.valueOf(primary.port),
+            "-U", "postgres", "-D", dir.resolve("data").toString(), "-R", "--checkpoint=fast", "-X", "stream", "--no-sync"));
+        standby.start();
+        return standby;
+      } catch (IOException e) {
+        throw new IllegalStateException("cannot create a standby: " + e.getMessage(), e);
+      }
+    }
+
+    /** {@code postgresql://} URL of database {@code name} on this server. */
+    String url(String name) {
+      return "postgresql://postgres@127.0.0.1:" + port + "/" + name;
     }
 
     /** {@code postgresql://} URL of a new database on this server. */
@@ -194,6 +211,41 @@ final class PrivateServers {
         kill();
       }
     }
+  }
+
+  /** A temp folder the PostgreSQL processes may write: owned by the postgres OS user when we are root. */
+  static Path ownedTempDir(String prefix) throws IOException {
+    Path dir = Files.createTempDirectory(prefix);
+    dir.toFile().setReadable(true, false);
+    dir.toFile().setExecutable(true, false);
+    if (isRoot()) {
+      run(List.of("chown", "postgres", dir.toString()));
+    }
+    return dir;
+  }
+
+  /** The first value of {@code sql}'s first row, as the postgres superuser over JDBC. */
+  static long scalar(String jdbcUrl, String sql, Object... args) {
+    try (Connection c = DriverManager.getConnection(jdbcUrl, "postgres", null); java.sql.PreparedStatement ps = c.prepareStatement(sql)) {
+      for (int i = 0; i < args.length; i++) {
+        ps.setObject(i + 1, args[i]);
+      }
+      try (java.sql.ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException(sql + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Account "Acme", its admin {@code email} (password "secret") and the WhatsApp channel of {@code Webhooks}. */
+  static void seedAccount(String jdbcUrl, String email) {
+    long account = scalar(jdbcUrl, "INSERT INTO accounts (name) VALUES ('Acme') RETURNING id");
+    scalar(jdbcUrl, "INSERT INTO users (account_id, name, email, password_hash, role) VALUES (?, 'Admin', ?, ?, 'admin') RETURNING id",
+        account, email, dev.switchboard.auth.Passwords.hash("secret", 1_000));
+    scalar(jdbcUrl, "INSERT INTO channels (account_id, platform, name, external_id, access_token) VALUES (?, 'whatsapp', 'wa', ?, 't') RETURNING id",
+        account, dev.switchboard.support.Webhooks.WA_PHONE_NUMBER_ID);
   }
 
   static void run(List<String> cmd) {

@@ -21,6 +21,8 @@ class UnavailableTest {
     assertThat(Unavailable.is(new PgException("terminating connection due to administrator command", "FATAL", "57P01", null))).isTrue();
     assertThat(Unavailable.is(new PgException("too many connections", "FATAL", "53300", null))).isTrue();
     assertThat(Unavailable.is(new RuntimeException(new PgException("connection failure", "FATAL", "08006", null)))).isTrue();
+    // a write that reached a server a failover turned into a standby
+    assertThat(Unavailable.is(new PgException("cannot execute INSERT in a read-only transaction", "ERROR", "25006", null))).isTrue();
     assertThat(Unavailable.is(new PgException("duplicate key", "ERROR", "23505", null))).isFalse();
     assertThat(Unavailable.is(new IllegalArgumentException("bad input"))).isFalse();
     assertThat(Unavailable.is(new IllegalStateException(new ConnectException("Connection refused")))).isTrue();
