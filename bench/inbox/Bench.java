@@ -67,7 +67,20 @@ public class Bench {
     run("list status=assigned&teamId", n, i -> list + "&status=assigned&teamId=" + ids.get("team"));
     String deep = cursorAfter(list + "&status=closed", 20);
     run("list status=closed, page 21 (cursor)", n, i -> list + "&status=closed&cursor=" + deep);
-    // each answer is three capped counts (open, assigned, closed) run side by side
+    // the work queue (V47): needs a reply first by deadline, then the rest by activity
+    for (String tab : List.of("all", "open", "assigned")) {
+      run("list sort=window status=" + tab, n, i -> list + "&sort=window&status=" + tab);
+    }
+    run("list sort=window&expiringWithin=PT1H", n, i -> list + "&sort=window&expiringWithin=PT1H");
+    run("list sort=window&status=open&expiringWithin=PT4H", n, i -> list + "&sort=window&status=open&expiringWithin=PT4H");
+    run("list sort=window&platform=messenger", n, i -> list + "&sort=window&platform=messenger");
+    run("list sort=window&label=vip", n, i -> list + "&sort=window&label=vip");
+    run("list sort=window&assigneeId", n, i -> list + "&sort=window&assigneeId=" + ids.get("agent"));
+    String deepWindow = cursorAfter(list + "&sort=window&status=open", 20);
+    run("list sort=window&status=open, page 21 (cursor)", n, i -> list + "&sort=window&status=open&cursor=" + deepWindow);
+    run("list status=snoozed", n, i -> list + "&status=snoozed");
+    run("tab counts expiringWithin=PT1H", n, i -> "/api/v1/conversations/counts?expiringWithin=PT1H");
+    // each answer is four capped counts (open, assigned, closed, snoozed) run side by side
     run("tab counts (all filters off)", n, i -> "/api/v1/conversations/counts");
     for (String p : new String[] {"whatsapp", "messenger", "instagram"}) {
       run("tab counts platform=" + p, n, i -> "/api/v1/conversations/counts?platform=" + p);

@@ -61,3 +61,41 @@ SELECT cv.id FROM (
  CROSS JOIN LATERAL (SELECT c.id, c.last_message_at FROM conversations c WHERE c.contact_id = m.id AND c.account_id = $1 OFFSET 0) cv
  ORDER BY cv.last_message_at DESC, cv.id DESC LIMIT $4;
 EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) EXECUTE s_phone(:account, ARRAY[:'phone', '+' || :'phone'], :'phone', 50);
+
+-- the work queue (V47)
+\echo '== sort=window, first part: needs a reply, soonest deadline first (conversations_deadline_idx)'
+PREPARE w_needs(bigint, timestamptz) AS SELECT cv.id, cv.reply_deadline AS at FROM conversations cv
+ WHERE cv.account_id = $1 AND cv.reply_deadline > $2 ORDER BY cv.reply_deadline, cv.id LIMIT 51;
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) EXECUTE w_needs(:account, now());
+
+\echo '== sort=window&status=open, first part (snoozed ones left out)'
+PREPARE w_needs_open(bigint, text, timestamptz) AS SELECT cv.id, cv.reply_deadline AS at FROM conversations cv
+ WHERE cv.account_id = $1 AND cv.status = $2 AND cv.snoozed_until IS NULL AND cv.reply_deadline > $3 ORDER BY cv.reply_deadline, cv.id LIMIT 51;
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) EXECUTE w_needs_open(:account, 'open', now());
+
+\echo '== sort=window&status=open, second part: the rest by activity (covering status index)'
+PREPARE w_rest_open(bigint, text, timestamptz) AS SELECT cv.id, cv.last_message_at AS at FROM conversations cv
+ WHERE cv.account_id = $1 AND cv.status = $2 AND cv.snoozed_until IS NULL AND (cv.reply_deadline IS NULL OR cv.reply_deadline <= $3)
+ ORDER BY cv.last_message_at DESC, cv.id DESC LIMIT 51;
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) EXECUTE w_rest_open(:account, 'open', now());
+
+\echo '== expiringWithin=PT1H'
+PREPARE w_expiring(bigint, timestamptz, timestamptz) AS SELECT cv.id, cv.reply_deadline AS at FROM conversations cv
+ WHERE cv.account_id = $1 AND cv.reply_deadline > $2 AND cv.reply_deadline <= $3 AND cv.reply_deadline > $2 ORDER BY cv.reply_deadline, cv.id LIMIT 51;
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) EXECUTE w_expiring(:account, now(), now() + interval '1 hour');
+
+\echo '== status=snoozed (conversations_snoozed_idx)'
+PREPARE w_snoozed(bigint) AS SELECT cv.id, cv.last_message_at FROM conversations cv
+ WHERE cv.account_id = $1 AND cv.snoozed_until IS NOT NULL ORDER BY cv.last_message_at DESC, cv.id DESC LIMIT 51;
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) EXECUTE w_snoozed(:account);
+
+\echo '== tab count open (capped; snoozed ones left out, index-only)'
+PREPARE w_count_open(bigint, text) AS SELECT count(*) FROM (SELECT cv.id, cv.last_message_at FROM conversations cv
+ WHERE cv.account_id = $1 AND cv.status = $2 AND cv.snoozed_until IS NULL LIMIT 10000) x;
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) EXECUTE w_count_open(:account, 'open');
+
+\echo '== sort=window&assigneeId, first part (conversations_assignee_deadline_idx, V48)'
+PREPARE w_mine(bigint, bigint, timestamptz) AS SELECT cv.id, cv.reply_deadline AS at FROM conversations cv
+ WHERE cv.account_id = $1 AND cv.assignee_type = 'agent' AND cv.assignee_id = $2 AND cv.reply_deadline > $3 ORDER BY cv.reply_deadline, cv.id LIMIT 51;
+SELECT assignee_id AS mine FROM conversations WHERE account_id = :account AND assignee_type = 'agent' LIMIT 1 \gset
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) EXECUTE w_mine(:account, :mine, now());

@@ -19,7 +19,8 @@ EMAIL=bench@bench.test
 PASSWORD=bench-password
 mkdir -p "$OUT"
 
-[ -f target/switchboard.jar ] || mvn -B -q -o package -DskipTests
+JAR=${JAR:-target/switchboard.jar}
+[ -f "$JAR" ] || mvn -B -q -o package -DskipTests
 
 if [ -z "${SKIP_SEED:-}" ]; then
   psql -q "$PG/switchboard" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
@@ -27,7 +28,7 @@ fi
 
 echo "starting a node on :$PORT ($HEAP) against $DB"
 DATABASE_URL="$PG/$DB" REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379} HTTP_PORT=$PORT ADMIN_EMAIL=$EMAIL ADMIN_PASSWORD=$PASSWORD REDIS_PREFIX="sbbench:$DB:" \
-  JWT_SECRET=bench-jwt-secret-0123456789-0123456789 java $HEAP -jar target/switchboard.jar > "$OUT/node.log" 2>&1 &
+  JWT_SECRET=bench-jwt-secret-0123456789-0123456789 java $HEAP -jar "$JAR" > "$OUT/node.log" 2>&1 &
 NODE=$!
 trap 'kill $NODE 2>/dev/null || true; wait $NODE 2>/dev/null || true' EXIT
 for i in $(seq 1 120); do

@@ -64,19 +64,32 @@ SELECT id, :account, CASE WHEN id % 100 < 5 THEN 'vip' WHEN id % 100 = 5 THEN 'w
 INSERT INTO contact_fields (contact_id, account_id, name, value)
 SELECT id, :account, 'order num', (id * 37 % 100000000)::text FROM contacts WHERE account_id = :account AND id % 10 = 0;
 
--- :per messages per conversation, the last one at last_message_at
+-- :per messages per conversation, the last one at last_message_at; customer and agent take turns,
+-- so about half of the conversations end with the customer's message (they need a reply)
 INSERT INTO messages (account_id, conversation_id, channel_id, direction, type, content_type, text, sender_type, status, created_at)
 SELECT :account, cv.id, cv.channel_id,
-       CASE WHEN k % 2 = 1 THEN 'in' ELSE 'out' END,
-       CASE WHEN k % 2 = 1 THEN 'incoming' ELSE 'reply' END,
+       CASE WHEN (k + cv.id) % 2 = 1 THEN 'in' ELSE 'out' END,
+       CASE WHEN (k + cv.id) % 2 = 1 THEN 'incoming' ELSE 'reply' END,
        'text',
-       CASE WHEN k % 2 = 1 THEN 'Hello, I have a question about order ' || (cv.id * k % 100000) || ', can you help?'
+       CASE WHEN (k + cv.id) % 2 = 1 THEN 'Hello, I have a question about order ' || (cv.id * k % 100000) || ', can you help?'
             ELSE 'Sure, let me check order ' || (cv.id * k % 100000) || ' for you.' END,
-       CASE WHEN k % 2 = 1 THEN 'contact' ELSE 'agent' END,
-       CASE WHEN k % 2 = 1 THEN 'received' ELSE 'read' END,
+       CASE WHEN (k + cv.id) % 2 = 1 THEN 'contact' ELSE 'agent' END,
+       CASE WHEN (k + cv.id) % 2 = 1 THEN 'received' ELSE 'read' END,
        cv.last_message_at - (:per - k) * interval '3 minutes'
   FROM conversations cv, generate_series(1, :per) k
  WHERE cv.account_id = :account;
+
+-- the work queue's columns as the write paths keep them (V47; default windows: WhatsApp 24 h,
+-- Messenger and Instagram 7 days for humans), and 1 % of the open conversations snoozed
+UPDATE conversations cv
+   SET needs_reply = true,
+       reply_deadline = CASE WHEN ch.platform = 'whatsapp' THEN cv.last_inbound_at + interval '24 hours'
+                             ELSE cv.last_inbound_at + interval '7 days' END
+  FROM channels ch
+ WHERE ch.id = cv.channel_id AND cv.account_id = :account
+   AND (SELECT m.direction = 'in' FROM messages m WHERE m.conversation_id = cv.id ORDER BY m.created_at DESC, m.id DESC LIMIT 1);
+UPDATE conversations SET snoozed_until = now() + (1 + id % 30) * interval '1 day'
+ WHERE account_id = :account AND status = 'open' AND id % 20 = 7;
 
 CREATE INDEX contacts_search_name_trgm ON contacts USING gin (search_name gin_trgm_ops);
 VACUUM ANALYZE contacts;

@@ -10,6 +10,7 @@ import { openNewContact } from './newcontact.js';
 import { openNotifySettings, onMessageEvent } from './notify.js';
 import { renderSettings, settingsHome } from './settings/settings.js';
 import { onEphemeral, presenceDot, renderPresenceControl, reloadAgents } from './collision.js';
+import { queueParams, queueMatches, byDeadline, queueChips, expiringCount, rowCountdown, rowSnoozed, tickCountdowns, onWindowExpiring } from './queue.js';
 
 // where earlier versions kept the session; boot() clears it
 const SESSION_KEY = 'switchboard.session';
@@ -17,7 +18,7 @@ const PAGE = 30;
 const STATUSES = [['open', 'Open'], ['assigned', 'Assigned'], ['closed', 'Closed'], ['all', 'Show All']];
 // "Mine" is every conversation assigned to the agent; "Unassigned" is the Open tab (a conversation
 // is Assigned exactly when it has an assignee), one click away under its everyday name
-const TAB_KEYS = ['open', 'assigned', 'closed', 'all', 'mine'];
+const TAB_KEYS = ['open', 'assigned', 'closed', 'all', 'mine', 'expiring', 'snoozed'];
 
 /** Everything the page knows. */
 export const S = {
@@ -113,7 +114,7 @@ function startSession(token, user) {
   $('[data-testid=offline-indicator]').hidden = false;
   try { S.live.start(); } catch (e) { console.warn('live updates unavailable', e); }
   clearInterval(S.ticker);
-  S.ticker = setInterval(() => tickWindow(), 1000);
+  S.ticker = setInterval(() => { tickWindow(); tickCountdowns(); }, 1000);
 }
 
 /** Signs out: the server ends the session (its tokens, its refresh cookie) unless it already had. */
@@ -154,6 +155,7 @@ export async function refreshNames() {
 function listParams() {
   const p = { status: S.tab === 'mine' ? 'all' : S.tab, platform: S.platform, channelId: S.channelId };
   if (S.tab === 'mine') p.assigneeId = S.user.id;
+  Object.assign(p, queueParams(S.tab));
   if (S.assignee) {
     const [type, id] = S.assignee.split(':');
     p[type === 'team' ? 'teamId' : 'assigneeId'] = id;
@@ -214,12 +216,15 @@ export function loadCounts() {
   clearTimeout(countsTimer);
   countsTimer = setTimeout(async () => {
     try {
-      const params = { ...listParams(), status: undefined, assigneeId: S.tab === 'mine' ? undefined : listParams().assigneeId };
+      const params = { ...listParams(), status: undefined, sort: undefined, expiringWithin: undefined, assigneeId: S.tab === 'mine' ? undefined : listParams().assigneeId };
+      const expiring = expiringCount(params);
       const mine = S.assignee ? null : api.get(`/conversations/counts${query({ ...params, assigneeId: S.user.id })}`).catch(() => null);
       const r = await api.get(`/conversations/counts${query(params)}`);
       S.counts = (r && (r.counts || r)) || {};
       const m = mine && await mine;
       if (m) { S.counts.mine = m.all; S.counts.capped = { ...(S.counts.capped || {}), mine: m.capped && m.capped.all }; }
+      const x = await expiring;
+      if (x) { S.counts.expiring = x.n; S.counts.capped = { ...(S.counts.capped || {}), expiring: x.capped }; }
     } catch (e) { /* the tabs keep their last numbers */ }
     renderCounts();
   }, 120);
@@ -230,7 +235,8 @@ function matches(c) {
   if (S.search) return S.convs.has(c.id);
   if (S.tab === 'mine') {
     if (!c.assignee || c.assignee.type !== 'agent' || String(c.assignee.id) !== String(S.user.id)) return false;
-  } else if (S.tab !== 'all' && c.status !== S.tab) return false;
+  } else if (!['all', 'expiring', 'snoozed'].includes(S.tab) && c.status !== S.tab) return false;
+  if (!queueMatches(c, S.tab)) return false;
   if (S.platform && c.platform !== S.platform) return false;
   if (S.channelId && String(c.channelId) !== String(S.channelId)) return false;
   if (S.assignee) {
@@ -263,7 +269,8 @@ export function upsertConversation(c) {
   if (matches(c)) {
     S.convs.set(c.id, c);
     if (!known) S.order.push(c.id);
-    S.order.sort((x, y) => newestFirst(S.convs.get(x), S.convs.get(y)));
+    const order = S.tab === 'expiring' ? byDeadline : newestFirst;
+    S.order.sort((x, y) => order(S.convs.get(x), S.convs.get(y)));
     // a conversation that now sorts below the loaded page belongs to a later page
     if (!known && S.nextCursor && S.order[S.order.length - 1] === c.id) {
       S.order.pop(); S.convs.delete(c.id);
@@ -346,7 +353,8 @@ function renderCounts() {
       h('button', { class: `chip-btn${S.tab === 'mine' ? ' active' : ''}`, testid: 'view-mine', 'aria-pressed': S.tab === 'mine' ? 'true' : 'false',
         title: 'Conversations assigned to me', onclick: () => selectTab('mine') }, 'Mine ', h('span', { class: 'count', testid: 'count-mine' }, countText('mine'))),
       h('button', { class: `chip-btn${S.tab === 'open' ? ' active' : ''}`, testid: 'view-unassigned', 'aria-pressed': S.tab === 'open' ? 'true' : 'false',
-        title: 'Open conversations: waiting for a human, assigned to no one', onclick: () => selectTab('open') }, 'Unassigned ', h('span', { class: 'count' }, countText('open'))));
+        title: 'Open conversations: waiting for a human, assigned to no one', onclick: () => selectTab('open') }, 'Unassigned ', h('span', { class: 'count' }, countText('open'))),
+      ...queueChips(selectTab, countText));
   }
 }
 
@@ -632,6 +640,7 @@ export function renderList() {
       h('div', { class: `preview${c.lastMessage && c.lastMessage.type === 'note' ? ' is-note' : ''}`, testid: 'conv-preview' }, preview(c.lastMessage)),
       h('div', { class: 'sub' },
         h('span', { class: `badge status-${c.status}`, testid: 'conv-status' }, c.status),
+        rowCountdown(c), rowSnoozed(c),
         c.assignee ? h('span', { class: 'assignee', testid: 'conv-assignee' }, `→ ${c.assignee.name || c.assignee.id}`) : null,
         c.assignee && c.assignee.type === 'agent' ? presenceDot(S.agents.find((a) => String(a.id) === String(c.assignee.id))) : null,
         handle && handle !== name ? h('span', { testid: 'conv-username' }, handle) : null,
@@ -819,6 +828,11 @@ function onEvent(ev) {
       if (convId) { S.convs.delete(convId); S.order = S.order.filter((x) => x !== convId); renderList(); }
       if (into) refreshConversation(into);
       if (convId && convId === S.selectedId && into) openConversation(into);
+      loadCounts();
+      break;
+    }
+    case 'conversation.window_expiring': {
+      if (isConversation(data)) onWindowExpiring(fromEvent(data)); else if (convId) refreshConversation(convId);
       loadCounts();
       break;
     }

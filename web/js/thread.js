@@ -5,6 +5,7 @@ import { h, mount, $, platformName, platformMark, fullTime, absoluteTime, durati
 import { api, enc, getToken } from './api.js';
 import { S, currentConversation, upsertConversation, upsertMessage, openPopover, closePopover, loadOlder, loadCounts, activeAgents, setView, closeConversation } from './app.js';
 import { templatePicker } from './templates.js';
+import { snoozeButton } from './queue.js';
 import { openSavedReplies, fieldSelect, insertAtCursor } from './saved.js';
 import { presenceDot, viewingChanged, renderPeers, typed, draftStarted, basedOn, draftSent, newerReplyDialog } from './collision.js';
 
@@ -57,6 +58,7 @@ function renderHead() {
         c.contact && !c.contact.phone && c.contact.username ? h('span', { testid: 'thread-username' }, ` · @${c.contact.username}`) : null)),
     h('span', { class: 'spacer' }),
     h('button', { class: 'btn btn-sm narrow-only', testid: 'show-contact', title: 'Contact details', onclick: () => setView('contact') }, 'Contact'),
+    snoozeButton(c),
     h('span', { class: 'anchor' },
       h('button', { class: `btn status-${c.status}`, testid: 'status-button', 'aria-haspopup': 'menu', dataset: { status: c.status }, onclick: (e) => openStatusMenu(e.currentTarget, c) },
         h('span', { testid: 'thread-status' }, statusLabel), ' ▾')));

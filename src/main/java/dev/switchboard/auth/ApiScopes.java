@@ -32,6 +32,8 @@ public final class ApiScopes {
       rule(HttpMethod.GET, "/channels/" + ID + "/templates", "read"),
       rule(HttpMethod.PATCH, "/conversations/" + ID, "write"),
       rule(HttpMethod.POST, "/conversations/bulk", "write"),
+      rule(HttpMethod.POST, "/conversations/" + ID + "/snooze", "write"),
+      rule(HttpMethod.DELETE, "/conversations/" + ID + "/snooze", "write"),
       rule(HttpMethod.POST, "/contacts", "write"),
       rule(HttpMethod.PATCH, "/contacts/" + ID, "write"),
       rule(HttpMethod.POST, "/contacts/" + ID + "/(refresh-name|labels)", "write"),

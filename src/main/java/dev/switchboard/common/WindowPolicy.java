@@ -78,6 +78,23 @@ public final class WindowPolicy {
     return new View(automation.isAfter(human) ? automation : human, automation, false);
   }
 
+  /**
+   * The human-reply deadline ({@link View#humanExpiresAt}) as an SQL expression over the given
+   * columns, for the deadline PostgreSQL stores and sorts by ({@code conversations.reply_deadline}):
+   * the same rule as {@link #view}, with this policy's durations. NULL without a last inbound.
+   */
+  public String humanDeadlineSql(String platform, String lastInboundAt, String adReferralAt) {
+    String std = lastInboundAt + " + " + interval(standard);
+    return "CASE WHEN " + lastInboundAt + " IS NULL THEN NULL"
+        + " WHEN " + platform + " = 'whatsapp' THEN " + std
+        + " ELSE greatest(" + std + ", " + adReferralAt + " + " + interval(AD_REFERRAL) + ", "
+        + lastInboundAt + " + " + interval(humanAgent) + ") END";
+  }
+
+  private static String interval(Duration d) {
+    return "interval '" + d.toMillis() + " milliseconds'";
+  }
+
   public Decision decide(String platform, Sender sender, Instant lastInboundAt, Instant now) {
     return decide(platform, sender, lastInboundAt, null, now);
   }

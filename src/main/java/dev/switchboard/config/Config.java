@@ -96,7 +96,7 @@ public record Config(
   }
 
   /** Reply windows and their timer. */
-  public record Window(Duration standard, Duration humanAgent, int timerPollMs) {
+  public record Window(Duration standard, Duration humanAgent, int timerPollMs, Duration warnBefore) {
   }
 
   /** Bots. */
@@ -242,7 +242,7 @@ public record Config(
             v.integer("GRAPH_TIMEOUT_MS"), v.integer("GRAPH_MAX_ATTEMPTS"), v.integer("GRAPH_RETRY_BASE_MS")),
         new Outbox(v.integer("SEND_RATE_WHATSAPP"), v.integer("SEND_RATE_DEFAULT"), v.integer("OUTBOUND_POLL_MS"),
             v.integer("OUTBOUND_LEASE_MS"), v.integer("OUTBOUND_BATCH"), v.integer("TEMPLATE_CACHE_SECONDS")),
-        new Window(standard, human, v.integer("WINDOW_TIMER_POLL_MS")),
+        new Window(standard, human, v.integer("WINDOW_TIMER_POLL_MS"), v.duration("WINDOW_WARN_BEFORE")),
         new Bot(v.integer("BOT_MAX_REPLIES_PER_MINUTE")),
         new Events(v.integer("EVENT_LOG_MAXLEN"), v.integer("EVENT_LOG_ACCOUNT_MAXLEN"), v.integer("RELAY_BATCH"),
             v.integer("RELAY_POLL_MS"), v.integer("OUTBOX_RETENTION_MS"), v.integer("OUTBOX_PRUNE_MS"), fault),

@@ -108,6 +108,7 @@ public final class Settings {
     duration("WINDOW_STANDARD", Duration.ofHours(24), "`PT24H`");
     duration("WINDOW_HUMAN_AGENT", Duration.ofDays(7), "`P7D`");
     integer("WINDOW_TIMER_POLL_MS", 1000, 10, 3_600_000);
+    duration("WINDOW_WARN_BEFORE", Duration.ofHours(1), "`PT1H`");
     // outgoing webhooks
     flag("OUTGOING_WEBHOOKS_ALLOW_PRIVATE", false);
     integer("OUTGOING_WEBHOOK_RETRY_BASE_MS", 10_000, 10, 3_600_000);

@@ -5,6 +5,10 @@ import dev.switchboard.common.Ids;
 import io.vertx.core.MultiMap;
 import io.vertx.core.json.JsonObject;
 
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -14,13 +18,22 @@ import java.util.function.Function;
  * The conversation list's filters ({@code GET /conversations} in docs/openapi.yaml), shared by the list, the
  * tab counts and the CSV export. Turned into a WHERE clause whose parameters start at {@code $1 = account}.
  */
-public record ConversationFilter(String status, String platform, Long channelId, Long assigneeId, Long teamId, String label) {
+public record ConversationFilter(String status, String platform, Long channelId, Long assigneeId, Long teamId, String label,
+                                 Duration expiringWithin, Instant now) {
 
   public static final Set<String> STATUSES = Set.of("open", "assigned", "closed");
+  /** The list's tabs: the statuses, and the snoozed conversations (which leave Open and Assigned while snoozed). */
+  public static final Set<String> TABS = Set.of("open", "assigned", "closed", "snoozed");
+  /** The longest {@code expiringWithin}: no reply window is longer. */
+  public static final Duration EXPIRING_MAX = Duration.ofDays(30);
+
+  public ConversationFilter(String status, String platform, Long channelId, Long assigneeId, Long teamId, String label) {
+    this(status, platform, channelId, assigneeId, teamId, label, null, null);
+  }
   public static final Set<String> PLATFORMS = Set.of("whatsapp", "messenger", "instagram");
 
   public static ConversationFilter all() {
-    return new ConversationFilter("all", null, null, null, null, null);
+    return new ConversationFilter("all", null, null, null, null, null, null, null);
   }
 
   /** From query parameters; a malformed value answers 400 naming the parameter. */
@@ -48,8 +61,8 @@ public record ConversationFilter(String status, String platform, Long channelId,
       status = "all";
     }
     status = status.toLowerCase();
-    if (!"all".equals(status) && !STATUSES.contains(status)) {
-      throw ApiException.badRequest("invalid_field", "status must be one of open, assigned, closed, all");
+    if (!"all".equals(status) && !TABS.contains(status)) {
+      throw ApiException.badRequest("invalid_field", "status must be one of open, assigned, closed, snoozed, all");
     }
     String platform = blankToNull(get.apply("platform"));
     if (platform != null) {
@@ -59,7 +72,25 @@ public record ConversationFilter(String status, String platform, Long channelId,
       }
     }
     return new ConversationFilter(status, platform,
-        id(get, "channelId"), id(get, "assigneeId"), id(get, "teamId"), blankToNull(get.apply("label")));
+        id(get, "channelId"), id(get, "assigneeId"), id(get, "teamId"), blankToNull(get.apply("label")),
+        expiring(blankToNull(get.apply("expiringWithin"))), null);
+  }
+
+  /** An ISO-8601 duration, more than zero and at most EXPIRING_MAX; anything else answers 400 naming it. */
+  static Duration expiring(String raw) {
+    if (raw == null) {
+      return null;
+    }
+    Duration d;
+    try {
+      d = raw.length() > 32 ? null : Duration.parse(raw);
+    } catch (RuntimeException e) {
+      d = null;
+    }
+    if (d == null || d.isNegative() || d.isZero() || d.compareTo(EXPIRING_MAX) > 0) {
+      throw ApiException.badRequest("invalid_field", "expiringWithin must be an ISO-8601 duration above zero and at most P30D, like PT1H");
+    }
+    return d;
   }
 
   private static Long id(Function<String, String> get, String name) {
@@ -72,7 +103,12 @@ public record ConversationFilter(String status, String platform, Long channelId,
   }
 
   public ConversationFilter withStatus(String s) {
-    return new ConversationFilter(s, platform, channelId, assigneeId, teamId, label);
+    return new ConversationFilter(s, platform, channelId, assigneeId, teamId, label, expiringWithin, now);
+  }
+
+  /** The same filter with the moment {@code expiringWithin} and sort=window count from (the node's clock). */
+  public ConversationFilter at(Instant t) {
+    return new ConversationFilter(status, platform, channelId, assigneeId, teamId, label, expiringWithin, t);
   }
 
   /**
@@ -95,8 +131,18 @@ public record ConversationFilter(String status, String platform, Long channelId,
 
   public Where where(long accountId, boolean withStatus, LabelMode labelMode) {
     Where w = new Where(new StringBuilder("cv.account_id = $1"), new ArrayList<>(List.of(accountId)));
-    if (withStatus && !"all".equals(status)) {
+    if (withStatus && "snoozed".equals(status)) {
+      w.and("cv.snoozed_until IS NOT NULL");
+    } else if (withStatus && ("open".equals(status) || "assigned".equals(status))) {
+      // a snoozed conversation keeps its status but leaves these tabs until it wakes
+      w.and("cv.status = $? AND cv.snoozed_until IS NULL", status);
+    } else if (withStatus && !"all".equals(status)) {
       w.and("cv.status = $?", status);
+    }
+    if (expiringWithin != null) {
+      // still answerable, and no longer than that (conversations that need no reply have no deadline)
+      OffsetDateTime from = (now == null ? Instant.now() : now).atOffset(ZoneOffset.UTC);
+      w.and("cv.reply_deadline > $? AND cv.reply_deadline <= $?", from, from.plus(expiringWithin));
     }
     if (platform != null) {
       // ANY(ARRAY(...)): the platform's channel ids are read once (an InitPlan) and checked as a

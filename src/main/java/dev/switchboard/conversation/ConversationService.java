@@ -41,7 +41,9 @@ public final class ConversationService {
    * index checking each conversation: either way a page costs about sqrt(limit x conversations) rows.
    */
   public Future<JsonObject> list(long accountId, long reader, ConversationFilter filter, int limit, ListCursor cursor) {
-    return rareLabel(accountId, filter).compose(rare -> list(accountId, reader, filter, limit, cursor, rare));
+    filter = filter.at(s.clock().instant());
+    ConversationFilter f = filter;
+    return rareLabel(accountId, f).compose(rare -> list(accountId, reader, f, limit, cursor, rare));
   }
 
   private Future<JsonObject> list(long accountId, long reader, ConversationFilter filter, int limit, ListCursor cursor, boolean rareLabel) {
@@ -77,7 +79,8 @@ public final class ConversationService {
    * hundreds of milliseconds, and past the cap the inbox shows "10,000+". {@code capped} says which
    * numbers are lower bounds; {@code all} is their sum.
    */
-  public Future<JsonObject> counts(long accountId, ConversationFilter filter) {
+  public Future<JsonObject> counts(long accountId, ConversationFilter unclocked) {
+    ConversationFilter filter = unclocked.at(s.clock().instant());
     int cap = s.config().inbox().countCap();
     if (filter.label() != null) {
       return countsByLabel(accountId, filter, cap);
@@ -95,7 +98,7 @@ public final class ConversationService {
     });
   }
 
-  private static final List<String> TABS = List.of("open", "assigned", "closed");
+  private static final List<String> TABS = List.of("open", "assigned", "closed", "snoozed");
 
   /**
    * Tab counts under a label filter: one pass over the label's contacts, grouped by status. A tab
@@ -111,7 +114,7 @@ public final class ConversationService {
     w.args().add(filter.label());
     String sql = String.format(ConversationSql.COUNT_BY_LABEL, w.args().size(), bound, w.sql());
     Future<JsonObject> counted = s.pool().preparedQuery(sql).execute(Tuple.wrap(w.args())).map(rows -> {
-      JsonObject out = new JsonObject().put("open", 0L).put("assigned", 0L).put("closed", 0L);
+      JsonObject out = new JsonObject().put("open", 0L).put("assigned", 0L).put("closed", 0L).put("snoozed", 0L);
       for (Row r : rows) {
         out.put(r.getString("status"), r.getLong("n"));
       }
@@ -272,7 +275,10 @@ public final class ConversationService {
                 .put("toStatus", r.getString("to_status"))
                 .put("fromAssignee", assignee(r.getString("from_assignee_type"), r.getLong("from_assignee_id"), r.getString("from_assignee_name")))
                 .put("toAssignee", assignee(r.getString("to_assignee_type"), r.getLong("to_assignee_id"), r.getString("to_assignee_name")))
-                .put("createdAt", Times.iso(r.getOffsetDateTime("created_at"))));
+                .put("createdAt", Times.iso(r.getOffsetDateTime("created_at")))
+                .put("action", r.getString("action"))
+                .put("snoozedUntil", Times.iso(r.getOffsetDateTime("snoozed_until")))
+                .put("reason", r.getString("reason")));
           }
           return new JsonObject().put("items", items);
         });

@@ -19,7 +19,9 @@ final class ConversationSql {
   /** One statement for one or many conversations: rows of (id, status, assignee_type, assignee_id). */
   static final String UPDATE_MANY = """
       UPDATE conversations c
-         SET status = v.status, assignee_type = v.atype, assignee_id = v.aid, updated_at = now()
+         SET status = v.status, assignee_type = v.atype, assignee_id = v.aid, updated_at = now(),
+             snoozed_until = CASE WHEN v.status = 'closed' THEN NULL ELSE c.snoozed_until END,
+             snooze_mark = CASE WHEN v.status = 'closed' THEN NULL ELSE c.snooze_mark END
         FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[]) AS v(id, status, atype, aid)
        WHERE c.id = v.id AND c.account_id = $5""";
 
@@ -38,7 +40,7 @@ final class ConversationSql {
              h.to_assignee_type, h.to_assignee_id,
              CASE h.to_assignee_type WHEN 'agent' THEN (SELECT name FROM users WHERE id = h.to_assignee_id)
                                      WHEN 'team' THEN (SELECT name FROM teams WHERE id = h.to_assignee_id) END AS to_assignee_name,
-             h.created_at
+             h.created_at, h.action, h.snoozed_until, h.reason
         FROM conversation_history h
         LEFT JOIN users u ON h.actor_type = 'agent' AND u.id = h.actor_id
         LEFT JOIN api_keys k ON h.actor_type = 'api' AND k.id = h.actor_id
@@ -79,7 +81,8 @@ final class ConversationSql {
    * contact's conversation is then index-only. {@code c.*} would visit the heap for each one.
    */
   private static final String BY_CONTACT_COLUMNS =
-      "c.id, c.account_id, c.contact_id, c.last_message_at, c.status, c.channel_id, c.assignee_type, c.assignee_id";
+      "c.id, c.account_id, c.contact_id, c.last_message_at, c.status, c.channel_id, c.assignee_type, c.assignee_id, "
+          + "c.snoozed_until, c.reply_deadline";
   static final String LIST_SELECT = "SELECT cv.id, cv.last_message_at FROM conversations cv WHERE ";
   /**
    * The list for a rare label: start from the label's contacts (contact_labels_account_name_idx)
@@ -97,12 +100,12 @@ final class ConversationSql {
    * of them) grouped by status. {@code %1$d} is the label's parameter number.
    */
   static final String COUNT_BY_LABEL = """
-      SELECT cv.status, count(*) AS n
+      SELECT CASE WHEN cv.snoozed_until IS NULL THEN cv.status ELSE 'snoozed' END AS status, count(*) AS n
         FROM (SELECT l.contact_id FROM contact_labels l WHERE l.account_id = $1 AND l.name = $%1$d LIMIT %2$d) lc
        CROSS JOIN LATERAL (SELECT\s""" + BY_CONTACT_COLUMNS + """
                              FROM conversations c WHERE c.contact_id = lc.contact_id OFFSET 0) cv
        WHERE %3$s
-       GROUP BY cv.status""";
+       GROUP BY 1""";
   /** How many contacts carry a label, counted up to a bound. */
   static final String LABEL_USES = "SELECT count(*) FROM (SELECT 1 FROM contact_labels WHERE account_id = $1 AND name = $2 LIMIT $3) x";
   static final String LIST_ORDER = " ORDER BY cv.last_message_at DESC, cv.id DESC LIMIT ";

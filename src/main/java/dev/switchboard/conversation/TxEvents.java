@@ -136,7 +136,8 @@ public final class TxEvents implements TxChanges {
     }
     List<Long> convIds = new ArrayList<>(created.keySet());
     convIds.addAll(changed.keySet());
-    Future<List<JsonObject>> convViews = Views.conversations(conn, convIds, services.windows(), services.clock().instant());
+    Future<List<JsonObject>> convViews = ReplyState.refresh(conn, convIds, services.windows())
+        .compose(v -> Views.conversations(conn, convIds, services.windows(), services.clock().instant()));
     Future<List<JsonObject>> contactViews = contacts.isEmpty() ? Future.succeededFuture(List.of())
         : InboundStore.contacts(conn, contacts.keySet());
     return convViews.compose(cv -> contactViews.compose(ct -> {

@@ -43,6 +43,7 @@ public final class Views {
     return """
       SELECT cv.id, cv.account_id, cv.status, cv.assignee_type, cv.assignee_id, cv.last_message_at,
              cv.last_inbound_at, cv.unread_count, cv.created_at, cv.channel_id, cv.ad_referral_at,
+             cv.needs_reply, cv.snoozed_until,
              ch.platform, ch.name AS channel_name,
              ct.id AS contact_id, ct.platform_user_id, ct.display_name, ct.platform_name, ct.phone, ct.email,
              ct.bsuid, ct.parent_bsuid, ct.username,
@@ -154,6 +155,8 @@ public final class Views {
         .put("lastMessageAt", Times.iso(r.getOffsetDateTime("last_message_at")))
         .put("lastInboundAt", Times.iso(lastInbound))
         .put("createdAt", Times.iso(r.getOffsetDateTime("created_at")))
+        .put("needsReply", r.getBoolean("needs_reply"))
+        .put("snoozedUntil", Times.iso(r.getOffsetDateTime("snoozed_until")))
         .put("window", new JsonObject()
             .put("humanExpiresAt", Times.iso(w.humanExpiresAt()))
             .put("automationExpiresAt", Times.iso(w.automationExpiresAt()))

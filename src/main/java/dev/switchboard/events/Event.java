@@ -41,6 +41,11 @@ public record Event(long accountId, EventType type, Long conversationId, JsonObj
     return new Event(accountId, EventType.CONVERSATION_WINDOW_CHANGED, conversationId, conversation);
   }
 
+  /** The conversation view with {@code expiresAt}: the human-reply deadline it warns of. */
+  public static Event windowExpiring(long accountId, long conversationId, JsonObject conversation) {
+    return new Event(accountId, EventType.CONVERSATION_WINDOW_EXPIRING, conversationId, conversation);
+  }
+
   /** {@code data}: {@code conversationId}, {@code agentId}, {@code lastReadMessageId}. */
   public static Event conversationRead(long accountId, long conversationId, JsonObject data) {
     return new Event(accountId, EventType.CONVERSATION_READ, conversationId, data);

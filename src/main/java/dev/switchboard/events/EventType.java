@@ -9,6 +9,8 @@ public enum EventType {
   /** Two records of one WhatsApp customer became one: the conversation {@code id} went into {@code into}. */
   CONVERSATION_MERGED("conversation.merged"),
   CONVERSATION_WINDOW_CHANGED("conversation.window_changed"),
+  /** A conversation that needs a reply reaches WINDOW_WARN_BEFORE before its human-reply deadline (once per deadline). */
+  CONVERSATION_WINDOW_EXPIRING("conversation.window_expiring"),
   /** An agent read a conversation up to a message: the agent's other tabs follow. */
   CONVERSATION_READ("conversation.read"),
   CONTACT_UPDATED("contact.updated"),

@@ -10,6 +10,8 @@ import dev.switchboard.conversation.ConversationFilter;
 import dev.switchboard.conversation.ConversationService;
 import dev.switchboard.conversation.ListCursor;
 import dev.switchboard.conversation.StatusChange;
+import dev.switchboard.conversation.WindowCursor;
+import dev.switchboard.conversation.WorkQueue;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -22,10 +24,14 @@ public final class ConversationRoutes {
 
   private final ConversationService conversations;
   private final ReadSide<ConversationService> reads;
+  private final ReadSide<WorkQueue> queueReads;
+  private final QueueRoutes queueRoutes;
 
   public ConversationRoutes(Services s) {
     this.reads = new ReadSide<>(s, ConversationService::new);
     this.conversations = new ConversationService(s);
+    this.queueReads = new ReadSide<>(s, WorkQueue::new);
+    this.queueRoutes = new QueueRoutes(s);
   }
 
   public void mount(Router api) {
@@ -37,12 +43,18 @@ public final class ConversationRoutes {
     api.get("/conversations/:id/history").handler(this::history);
     api.post("/conversations/:id/read").handler(this::read);
     api.get("/conversations/:id/messages").handler(this::messages);
+    queueRoutes.mount(api);
   }
 
   private void list(RoutingContext ctx) {
     Principal p = Principal.of(ctx);
     ConversationFilter filter = ConversationFilter.fromQuery(ctx.queryParams());
     int limit = Bodies.limit(ctx);
+    if (QueueRoutes.windowSort(ctx)) {
+      WindowCursor at = WindowCursor.decode(ctx.queryParams().get("cursor"));
+      Reply.ok(ctx, queueReads.forCaller(p).compose(on -> on.list(p.accountId(), p.userId(), filter, limit, at)));
+      return;
+    }
     ListCursor cursor = ListCursor.decode(ctx.queryParams().get("cursor"));
     Reply.ok(ctx, reads.forCaller(p).compose(on -> on.list(p.accountId(), p.userId(), filter, limit, cursor)));
   }

@@ -11,14 +11,17 @@ import java.util.List;
 
 /**
  * The window expiries in one Redis sorted set ({@code window:timers}), scored by expiry (epoch
- * ms), member {@code <conversationId>:standard} or {@code <conversationId>:human}. Scheduling
+ * ms), member {@code <conversationId>:<kind>} ({@link Kind}). Scheduling
  * again overwrites the score; {@link #claimDue} removes and answers due members in one script,
  * so each expiry is handed to exactly one node.
  */
 public final class WindowTimer {
 
-  /** Which window of a conversation expires. */
-  public enum Kind { standard, human }
+  /**
+   * What falls due: a window of a conversation expires ({@code standard}, {@code human}), the
+   * warning before its human-reply deadline ({@code warn}), or its snooze ends ({@code snooze}).
+   */
+  public enum Kind { standard, human, warn, snooze }
 
   /** One expiry. */
   public record Expiry(long conversationId, Kind kind, long atMs) {

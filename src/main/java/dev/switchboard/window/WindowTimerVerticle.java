@@ -23,7 +23,7 @@ import java.util.Optional;
 /**
  * The reply-window timer on every node: (re)schedules expiries when a customer writes, fires
  * each due expiry on exactly one node ({@code conversation.window_changed} with the
- * conversation view), and rebuilds the set from PostgreSQL at start-up so losing Redis loses
+ * conversation view; the work queue's warnings and snooze ends go to {@link QueueTimers}), and rebuilds the set from PostgreSQL at start-up so losing Redis loses
  * nothing but the pushes that fell due while it was gone.
  */
 public final class WindowTimerVerticle extends VerticleBase {
@@ -34,6 +34,7 @@ public final class WindowTimerVerticle extends VerticleBase {
 
   private final Services services;
   private final WindowTimer timer;
+  private final QueueTimers queue;
   private final long pollMs;
   private final InboundHooks.Hook hook = new InboundHooks.Hook() {
     @Override
@@ -47,13 +48,14 @@ public final class WindowTimerVerticle extends VerticleBase {
   public WindowTimerVerticle(Services services) {
     this.services = services;
     this.timer = new WindowTimer(services.redis(), services.windows());
+    this.queue = new QueueTimers(services);
     this.pollMs = services.config().window().timerPollMs();
   }
 
   @Override
   public Future<?> start() {
     services.inboundHooks().register(hook);
-    return rebuild(0L, 0)
+    return rebuild(0L, 0).compose(n -> queue.rebuild().map(q -> n + q))
         .compose(n -> services.redis().api().set(List.of(builtKey(), services.config().nodeId())).map(n))
         .onSuccess(n -> {
           LOG.info("window timer: {} expiries scheduled from PostgreSQL", n);
@@ -73,6 +75,13 @@ public final class WindowTimerVerticle extends VerticleBase {
     List<WindowTimer.Expiry> expiries = new ArrayList<>();
     for (Inbound i : created) {
       expiries.addAll(timer.expiries(i.conversationId(), i.platform(), i.lastInboundAt(), now));
+      if (i.lastInboundAt() != null) {
+        WindowTimer.Expiry warn = queue.warning(i.conversationId(),
+            services.windows().view(i.platform(), i.lastInboundAt(), now).humanExpiresAt(), now);
+        if (warn != null) {
+          expiries.add(warn);
+        }
+      }
     }
     // the hook runs on the processor's thread: hop onto this verticle's context
     context.runOnContext(v -> timer.schedule(expiries)
@@ -110,7 +119,7 @@ public final class WindowTimerVerticle extends VerticleBase {
         return Future.succeededFuture();
       }
       LOG.warn("window timer: Redis lost the timers (restarted or flushed); rebuilding them from PostgreSQL");
-      return rebuild(0L, 0)
+      return rebuild(0L, 0).compose(n -> queue.rebuild().map(q -> n + q))
           .onSuccess(n -> LOG.info("window timer: {} expiries rescheduled from PostgreSQL", n))
           // let this or another node try again at the next poll
           .recover(err -> services.redis().api().del(List.of(builtKey())).transform(x -> Future.failedFuture(err)))
@@ -124,12 +133,16 @@ public final class WindowTimerVerticle extends VerticleBase {
     }
     firing = true;
     Instant now = services.clock().instant();
+    boolean[] full = {false};
     rebuildIfLost()
         .compose(v -> timer.claimDue(now.toEpochMilli(), CLAIM_MAX))
         .compose(due -> {
+          full[0] = due.size() == CLAIM_MAX;
           List<Future<Void>> all = new ArrayList<>();
           for (WindowTimer.Expiry e : due) {
             all.add(fire(e, now).recover(err -> {
+              // what failed is due again at once: wait for the next poll rather than spin on it
+              full[0] = false;
               // put it back so another tick (or node) fires it
               LOG.warn("window timer: conversation {} not fired, retrying: {}", e.conversationId(), err.toString());
               return timer.schedule(List.of(e));
@@ -141,6 +154,9 @@ public final class WindowTimerVerticle extends VerticleBase {
           firing = false;
           if (ar.failed()) {
             LOG.warn("window timer: claiming due expiries failed: {}", ar.cause().toString());
+          } else if (full[0]) {
+            // more may be due (a burst of snoozes ending together): take the next batch now, not a poll later
+            fireDue();
           }
         });
   }
@@ -148,6 +164,9 @@ public final class WindowTimerVerticle extends VerticleBase {
   // PostgreSQL decides: a customer who wrote again since moved the expiry; then reschedule instead.
   // The read and the event share a transaction, so the event is in the outbox exactly when it fired.
   private Future<Void> fire(WindowTimer.Expiry e, Instant now) {
+    if (e.kind() == WindowTimer.Kind.warn || e.kind() == WindowTimer.Kind.snooze) {
+      return queue.fire(e, now).compose(later -> later.isPresent() ? timer.schedule(List.of(later.get())) : Future.succeededFuture());
+    }
     return TxEvents.inTransaction(services, ev -> ev.conn().preparedQuery(WindowSql.CONVERSATION)
             .execute(Tuple.of(e.conversationId()))
             .map(rows -> {

@@ -68,7 +68,7 @@ class ConversationApiTest extends InboxTestBase {
     assertThat(ids(ag.get("/api/v1/conversations?label=solo&status=open"))).isEmpty();
     assertThat(ids(ag.get("/api/v1/conversations?label=solo&assigneeId=" + g.agentId()))).containsExactly(id(toAgent));
     JsonObject soloCounts = ag.get("/api/v1/conversations/counts?label=solo").json();
-    assertThat(soloCounts.copy().put("capped", null)).isEqualTo(new JsonObject().put("open", 0).put("assigned", 1).put("closed", 0).put("all", 1).put("capped", null));
+    assertThat(soloCounts.copy().put("capped", null)).isEqualTo(new JsonObject().put("open", 0).put("assigned", 1).put("closed", 0).put("snoozed", 0).put("all", 1).put("capped", null));
     assertThat(soloCounts.getJsonObject("capped").getBoolean("all")).as("a rare label's counts are exact").isFalse();
     assertThat(ag.get("/api/v1/conversations/counts?label=solo&platform=messenger&assigneeId=" + g.agentId()).json().getInteger("assigned")).isEqualTo(1);
     assertThat(ag.get("/api/v1/conversations/counts?label=solo&platform=whatsapp").json().getInteger("all")).isZero();
@@ -80,15 +80,15 @@ class ConversationApiTest extends InboxTestBase {
     assertThat(ids(ag.get("/api/v1/conversations?status=assigned&platform=messenger&assigneeId=" + g.agentId()))).containsExactly(id(toAgent));
 
     JsonObject all = ag.get("/api/v1/conversations/counts").json();
-    assertThat(all.copy().put("capped", null)).isEqualTo(new JsonObject().put("open", 1).put("assigned", 2).put("closed", 3).put("all", 6).put("capped", null));
-    assertThat(all.getJsonObject("capped")).isEqualTo(new JsonObject().put("open", false).put("assigned", false).put("closed", false).put("all", false));
+    assertThat(all.copy().put("capped", null)).isEqualTo(new JsonObject().put("open", 1).put("assigned", 2).put("closed", 3).put("snoozed", 0).put("all", 6).put("capped", null));
+    assertThat(all.getJsonObject("capped")).isEqualTo(new JsonObject().put("open", false).put("assigned", false).put("closed", false).put("snoozed", false).put("all", false));
     JsonObject wa = ag.get("/api/v1/conversations/counts?platform=whatsapp&status=closed").json();
-    assertThat(wa.copy().put("capped", null)).isEqualTo(new JsonObject().put("open", 1).put("assigned", 0).put("closed", 2).put("all", 3).put("capped", null));
+    assertThat(wa.copy().put("capped", null)).isEqualTo(new JsonObject().put("open", 1).put("assigned", 0).put("closed", 2).put("snoozed", 0).put("all", 3).put("capped", null));
     JsonObject vipCounts = ag.get("/api/v1/conversations/counts?label=vip").json();
-    assertThat(vipCounts.copy().put("capped", null)).isEqualTo(new JsonObject().put("open", 0).put("assigned", 0).put("closed", 2).put("all", 2).put("capped", null));
+    assertThat(vipCounts.copy().put("capped", null)).isEqualTo(new JsonObject().put("open", 0).put("assigned", 0).put("closed", 2).put("snoozed", 0).put("all", 2).put("capped", null));
     // a common label (here: on LABEL_PROBE_MAX = 2 contacts or more) is counted over that many of its
     // contacts only: lower bounds, and said so
-    assertThat(vipCounts.getJsonObject("capped")).isEqualTo(new JsonObject().put("open", true).put("assigned", true).put("closed", true).put("all", true));
+    assertThat(vipCounts.getJsonObject("capped")).isEqualTo(new JsonObject().put("open", true).put("assigned", true).put("closed", true).put("snoozed", true).put("all", true));
     for (long c : new long[] {open, toTeam, closedWa}) {
       label(g.accountId(), contactOf(c), "trio");
     }
@@ -129,7 +129,7 @@ class ConversationApiTest extends InboxTestBase {
     assertThat(counts.getInteger("closed")).isEqualTo(50);
     assertThat(counts.getInteger("open")).isEqualTo(3);
     assertThat(counts.getInteger("all")).isEqualTo(53);
-    assertThat(counts.getJsonObject("capped")).isEqualTo(new JsonObject().put("open", false).put("assigned", false).put("closed", true).put("all", true));
+    assertThat(counts.getJsonObject("capped")).isEqualTo(new JsonObject().put("open", false).put("assigned", false).put("closed", true).put("snoozed", false).put("all", true));
   }
 
   @Test

@@ -16,6 +16,10 @@ public final class MutableClock extends Clock {
     this.now = new AtomicReference<>(start);
   }
 
+  public void set(Instant t) {
+    now.set(t);
+  }
+
   public void advance(Duration d) {
     now.updateAndGet(t -> t.plus(d));
   }
