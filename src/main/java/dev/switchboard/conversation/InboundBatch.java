@@ -252,7 +252,7 @@ final class InboundBatch {
   }
 
   private Future<Void> statuses() {
-    List<StatusRow> rows = InboundPlan.statusRows(routed.statuses());
+    List<StatusRow> rows = InboundUpdates.statusRows(routed.statuses());
     if (rows.isEmpty()) {
       return Future.succeededFuture();
     }
@@ -269,7 +269,7 @@ final class InboundBatch {
           return tx.preparedQuery(InboundSql.UNKNOWN_MESSAGES).execute(Tuple.of(channels, (Object) ids)).compose(unknown -> {
             Set<String> keys = new HashSet<>();
             unknown.forEach(r -> keys.add(InboundPlan.key(r.getLong("channel_id"), r.getString("external_id"))));
-            InboundPlan.Unmatched u = InboundPlan.unmatched(rows, keys);
+            InboundUpdates.Unmatched u = InboundUpdates.unmatched(rows, keys);
             unmatchedDead.addAll(u.dead());
             return earlyStatuses(u.early());
           });
@@ -286,7 +286,7 @@ final class InboundBatch {
   }
 
   private Future<Void> watermarks() {
-    List<WatermarkRow> rows = InboundPlan.watermarkRows(routed.watermarks());
+    List<WatermarkRow> rows = InboundUpdates.watermarkRows(routed.watermarks());
     return rows.isEmpty() ? Future.succeededFuture()
         : updating(InboundSql.APPLY_WATERMARKS, Tuple.of(col(rows, WatermarkRow::channelId, Long[]::new),
             col(rows, WatermarkRow::uid, String[]::new), col(rows, WatermarkRow::delivered, OffsetDateTime[]::new),
@@ -294,14 +294,14 @@ final class InboundBatch {
   }
 
   private Future<Void> deletions() {
-    List<DeletionRow> rows = InboundPlan.deletionRows(routed.deletions());
+    List<DeletionRow> rows = InboundUpdates.deletionRows(routed.deletions());
     return rows.isEmpty() ? Future.succeededFuture()
         : updating(InboundSql.DELETE_MESSAGES, Tuple.of(col(rows, DeletionRow::channelId, Long[]::new),
             (Object) col(rows, DeletionRow::externalId, String[]::new)));
   }
 
   private Future<Void> unreacts() {
-    List<UnreactRow> rows = InboundPlan.unreactRows(routed.unreacts());
+    List<UnreactRow> rows = InboundUpdates.unreactRows(routed.unreacts());
     // the unreact's own time is not known: every earlier reaction of the customer to that message goes
     return rows.isEmpty() ? Future.succeededFuture()
         : updating(InboundSql.UNREACT, Tuple.of(col(rows, UnreactRow::channelId, Long[]::new), col(rows, UnreactRow::uid, String[]::new),
@@ -316,7 +316,7 @@ final class InboundBatch {
   }
 
   private Future<Void> adReferrals() {
-    List<AdReferralRow> rows = InboundPlan.adReferralRows(routed.adReferrals());
+    List<AdReferralRow> rows = InboundUpdates.adReferralRows(routed.adReferrals());
     if (rows.isEmpty()) {
       return Future.succeededFuture();
     }

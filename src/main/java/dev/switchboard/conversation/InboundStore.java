@@ -22,8 +22,9 @@ import java.util.Map;
 
 /**
  * Turns claimed raw webhook rows into contacts, conversations and messages inside the caller's
- * transaction, set-based: each step is one statement over the whole batch. Answers what changed,
- * so the caller can run the after-commit work (hooks, events).
+ * transaction: parses them, has {@link InboundBatch} run the batch's {@link InboundPlan} (one
+ * set-based statement per step), hands what changed to the transaction's events and the hooks,
+ * and marks the rows. Answers what it stored, so the caller can run the after-commit work.
  */
 public final class InboundStore {
 

@@ -200,13 +200,13 @@ class InboundPlanTest {
             new PlatformEvent.Status("w2", "delivered", T0, null, null),
             new PlatformEvent.Status("w2", "failed", T0, "131047", "Re-engagement message"))),
         b, List.of(entry("page-1", new PlatformEvent.Status("m9", "read", T0, null, null)))), Set.of());
-    List<StatusRow> rows = InboundPlan.statusRows(r.statuses());
+    List<StatusRow> rows = InboundUpdates.statusRows(r.statuses());
     assertThat(rows).extracting(StatusRow::externalId, StatusRow::status, StatusRow::pricing).containsExactly(
         org.assertj.core.groups.Tuple.tuple("w1", "read", pricing.encode()),
         org.assertj.core.groups.Tuple.tuple("w2", "delivered", null),
         org.assertj.core.groups.Tuple.tuple("m9", "read", null));
 
-    InboundPlan.Unmatched u = InboundPlan.unmatched(rows, Set.of(InboundPlan.key(8, "w2"), InboundPlan.key(7, "m9")));
+    InboundUpdates.Unmatched u = InboundUpdates.unmatched(rows, Set.of(InboundPlan.key(8, "w2"), InboundPlan.key(7, "m9")));
     assertThat(u.early()).extracting(InboundRows.Early::rawId, InboundRows.Early::channelId, InboundRows.Early::wamid)
         .containsExactly(org.assertj.core.groups.Tuple.tuple(1L, 8L, "w2"));
     assertThat(u.early().get(0).payload().getString("status")).isEqualTo("delivered");
@@ -227,13 +227,13 @@ class InboundPlanTest {
         new PlatformEvent.AdReferral("u2", T0.plusSeconds(600)),
         new PlatformEvent.Deletion("u1", "m1"),
         new PlatformEvent.Unreact("u1", "m2"));
-    assertThat(InboundPlan.watermarkRows(r.watermarks())).containsExactly(
+    assertThat(InboundUpdates.watermarkRows(r.watermarks())).containsExactly(
         new InboundRows.WatermarkRow(7, "u1", utc(T0.plusSeconds(9)), utc(T0.plusSeconds(3))),
         new InboundRows.WatermarkRow(7, "u2", null, utc(T0)));
-    assertThat(InboundPlan.adReferralRows(r.adReferrals())).containsExactly(
+    assertThat(InboundUpdates.adReferralRows(r.adReferrals())).containsExactly(
         new InboundRows.AdReferralRow(7, "u1", utc(T0.plusSeconds(10))), new InboundRows.AdReferralRow(7, "u2", utc(received)));
-    assertThat(InboundPlan.deletionRows(r.deletions())).containsExactly(new InboundRows.DeletionRow(7, "m1"));
-    assertThat(InboundPlan.unreactRows(r.unreacts())).containsExactly(new InboundRows.UnreactRow(7, "u1", "m2"));
+    assertThat(InboundUpdates.deletionRows(r.deletions())).containsExactly(new InboundRows.DeletionRow(7, "m1"));
+    assertThat(InboundUpdates.unreactRows(r.unreacts())).containsExactly(new InboundRows.UnreactRow(7, "u1", "m2"));
   }
 
   static OffsetDateTime utc(Instant t) {
