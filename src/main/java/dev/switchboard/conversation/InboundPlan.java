@@ -207,17 +207,20 @@ final class InboundPlan {
    * arrival, so a thread reads in the customer's order.
    */
   static List<MessageRow> messageRows(List<Msg> messages, Map<String, Long> contactIds, Map<String, Conversation> conversations) {
-    List<Msg> ordered = new ArrayList<>(messages);
-    Map<Msg, Long> convOf = new HashMap<>();
-    for (Msg m : ordered) {
-      convOf.put(m, conversations.get(conversationKey(m.channelId(), contactOf(m, contactIds))).id());
+    record Placed(Msg m, long conversationId) {
     }
-    ordered.sort(Comparator.comparingLong((Msg m) -> convOf.get(m)).thenComparing(Msg::effectiveTime).thenComparingInt(Msg::order));
+    List<Placed> ordered = new ArrayList<>(messages.size());
+    for (Msg m : messages) {
+      ordered.add(new Placed(m, conversations.get(conversationKey(m.channelId(), contactOf(m, contactIds))).id()));
+    }
+    ordered.sort(Comparator.comparingLong(Placed::conversationId).thenComparing(p -> p.m().effectiveTime())
+        .thenComparingInt(p -> p.m().order()));
     List<MessageRow> rows = new ArrayList<>(ordered.size());
-    for (Msg m : ordered) {
+    for (Placed p : ordered) {
+      Msg m = p.m();
       PlatformEvent.Message e = m.event();
       boolean echo = e.echo();
-      rows.add(new MessageRow(m.accountId(), convOf.get(m), m.channelId(), echo ? "out" : "in", echo ? "echo" : "incoming",
+      rows.add(new MessageRow(m.accountId(), p.conversationId(), m.channelId(), echo ? "out" : "in", echo ? "echo" : "incoming",
           e.contentType(), e.text(),
           e.attachments() == null ? "[]" : MediaMarks.pending(m.ctx().channel().platform(), echo, e.attachments()).encode(),
           e.raw() == null ? null : e.raw().encode(), echo ? "external" : "contact", echo ? "sent" : "received",
