@@ -4,6 +4,10 @@
 # fresh database per run; then the node drains the backlog and the relay's lag is read from
 # /metrics. Usage (repository root): bench/ingress/compare.sh JAR [JAR ...]   ROUNDS=2 by default;
 # PROCESSOR_ENABLED=false measures durable ingress alone (the figure of record in benchmarks.md).
+# MODE=processor measures the processor alone: MESSAGES (30,000) WhatsApp text webhooks from 3,000
+# customers are put in raw_events in one transaction (as if received), and the time from its commit
+# until the node has processed the last row gives messages/s; the messages stored must equal
+# MESSAGES (exactly once). Ingress plays no part, so a slow machine's HTTP cannot hide the processor.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROUNDS=${ROUNDS:-2}
@@ -12,18 +16,40 @@ PORT=8099
 export JWT_SECRET=bench-secret-bench-secret-bench-secret META_APP_SECRET=test_app_secret_0123456789abcdef
 export METRICS_TOKEN=bench-metrics-token-0123456789 HTTP_PORT=$PORT
 export DATABASE_URL=postgresql://switchboard:switchboard@127.0.0.1:5432/$DB REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379}
-command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)" >&2; exit 1; }
+MODE=${MODE:-ratio}
 WORK=$(mktemp -d)
 trap 'kill $NODE 2>/dev/null || true; rm -rf "$WORK"' EXIT
-python3 bench/ingress/wrk/gen.py "$WORK/wrk" 2 150000 >/dev/null
+if [ "$MODE" != processor ]; then
+  command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)" >&2; exit 1; }
+  python3 bench/ingress/wrk/gen.py "$WORK/wrk" 2 150000 >/dev/null
+fi
 for round in $(seq 1 "$ROUNDS"); do
   for jar in "$@"; do
     psql -h 127.0.0.1 -U switchboard -d switchboard -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
     export REDIS_PREFIX="ingress:$RANDOM:"
     java -Xms1g -Xmx1g -jar "$jar" > "$WORK/node.log" 2>&1 &
     NODE=$!
-    for _ in $(seq 1 90); do curl -fs "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 1; done
+    for _ in $(seq 1 300); do curl -fs "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 1; done
     java -cp "$jar" bench/ingress/IngressBench.java seed --db "$DATABASE_URL" >/dev/null
+    if [ "$MODE" = processor ]; then
+      n=${MESSAGES:-30000}
+      psql -h 127.0.0.1 -U switchboard -d $DB -qAt -c "INSERT INTO raw_events (platform, body) SELECT 'whatsapp',
+        '{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"104857600123456\",\"changes\":[{\"value\":{\"messaging_product\":\"whatsapp\",'
+        || '\"metadata\":{\"display_phone_number\":\"15550100200\",\"phone_number_id\":\"100000000000001\"},'
+        || '\"contacts\":[{\"profile\":{\"name\":\"Bench Customer ' || (i % 3000) || '\"},\"wa_id\":\"' || (4915100000000 + i % 3000) || '\"}],'
+        || '\"messages\":[{\"from\":\"' || (4915100000000 + i % 3000) || '\",\"id\":\"wamid.proc-' || i || '\",\"timestamp\":\"'
+        || extract(epoch FROM now())::bigint || '\",\"type\":\"text\",\"text\":{\"body\":\"Hello, this is benchmark message number '
+        || i || ' asking about order #' || (1000 + i % 9000) || '. Is it shipped yet?\"}}]},\"field\":\"messages\"}]}]}'
+        FROM generate_series(1, $n) i"
+      t0=$(date +%s.%N)
+      until [ "$(psql -h 127.0.0.1 -U switchboard -d $DB -Atc "SELECT count(*) FROM raw_events WHERE status = 'pending'")" = 0 ]; do sleep 0.2; done
+      t1=$(date +%s.%N)
+      stored=$(psql -h 127.0.0.1 -U switchboard -d $DB -Atc "SELECT count(*) FROM messages")
+      echo "round $round $(basename "$jar"): $n webhooks processed in $(python3 -c "print(round($t1 - $t0, 2))") s = $(python3 -c "print(round($n / ($t1 - $t0)))") messages/s; $stored stored (expected $n)"
+      kill $NODE; wait $NODE 2>/dev/null || true
+      redis-cli --scan --pattern "${REDIS_PREFIX}*" | xargs -r redis-cli del >/dev/null || true
+      continue
+    fi
     health=$(wrk -t2 -c64 -d10s --latency "http://127.0.0.1:$PORT/health" | awk '/Requests\/sec/{print $2} / 99%/{p=$2} END{print p}' | paste -sd' ')
     hooks=$(wrk -t2 -c64 -d10s --latency -s bench/ingress/wrk/webhook.lua "http://127.0.0.1:$PORT" -- "$WORK/wrk" \
       | awk '/Requests\/sec/{r=$2} / 50%/{p50=$2} / 99%/{p99=$2} /Non-2xx/{e=$NF} END{print r, p50, p99, (e==""?0:e)}')

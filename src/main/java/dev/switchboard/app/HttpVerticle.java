@@ -100,7 +100,7 @@ public final class HttpVerticle extends VerticleBase {
     bridge.mount(root);
     // signed media links for <img>, <audio>, <video> (no bearer token): GET /media/{id}?a=&e=&s=
     media.mountSigned(root);
-    new WebRoutes(services).mount(root);
+    new WebRoutes(config).mount(root);
 
     root.route().failureHandler(Errors::handle);
     api.route().failureHandler(Errors::handle);
@@ -123,7 +123,7 @@ public final class HttpVerticle extends VerticleBase {
     new dev.switchboard.inbox.ConversationRoutes(services).mount(api);
     new dev.switchboard.inbox.ContactRoutes(services).mount(api);
     new dev.switchboard.inbox.NameRoutes(services).mount(api);
-    new dev.switchboard.inbox.SavedReplyRoutes(services).mount(api);
+    new dev.switchboard.inbox.SavedReplyRoutes(services.pool()).mount(api);
     new dev.switchboard.inbox.SearchRoutes(services).mount(api);
     new dev.switchboard.presence.PresenceRoutes(services).mount(api);
     new dev.switchboard.assign.AssignRoutes(services).mount(api);
@@ -132,13 +132,13 @@ public final class HttpVerticle extends VerticleBase {
     new dev.switchboard.outbound.SendRoutes(services).mount(api);
 
     // bot flows
-    new dev.switchboard.bot.FlowRoutes(services).mount(api);
+    new dev.switchboard.bot.FlowRoutes(services.pool()).mount(api);
 
     // integrations: outgoing webhook endpoints (API keys are mounted with the authentication)
     new dev.switchboard.integrations.WebhookEndpointRoutes(services).mount(api);
 
     // live events: GET /events
-    new EventRoutes(services).mount(api);
+    new EventRoutes(services.events(), services.redis()).mount(api);
 
     // media: GET /media/{id}, GET /media/{id}/link
     media.mount(api);

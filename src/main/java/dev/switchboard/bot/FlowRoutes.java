@@ -4,11 +4,11 @@ import dev.switchboard.common.ApiException;
 import dev.switchboard.common.Principal;
 import dev.switchboard.http.Bodies;
 import dev.switchboard.common.Ids;
-import dev.switchboard.common.Services;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.sqlclient.Pool;
 
 /** {@code /api/v1/flows}: every agent may read the account's flows; only admins change them. */
 public final class FlowRoutes {
@@ -18,8 +18,8 @@ public final class FlowRoutes {
 
   private final FlowService flows;
 
-  public FlowRoutes(Services s) {
-    this.flows = new FlowService(s.pool());
+  public FlowRoutes(Pool pool) {
+    this.flows = new FlowService(pool);
   }
 
   public void mount(Router api) {

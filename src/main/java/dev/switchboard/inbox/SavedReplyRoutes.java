@@ -5,7 +5,6 @@ import dev.switchboard.common.Principal;
 import dev.switchboard.common.ApiException;
 import dev.switchboard.http.Bodies;
 import dev.switchboard.common.Ids;
-import dev.switchboard.common.Services;
 import dev.switchboard.common.Text;
 import dev.switchboard.common.Times;
 import dev.switchboard.conversation.Placeholders;
@@ -13,6 +12,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 
@@ -23,10 +23,10 @@ public final class SavedReplyRoutes {
   static final int CONTENT_MAX = 4096;
 
 
-  private final Services s;
+  private final Pool pool;
 
-  public SavedReplyRoutes(Services s) {
-    this.s = s;
+  public SavedReplyRoutes(Pool pool) {
+    this.pool = pool;
   }
 
   public void mount(Router api) {
@@ -39,7 +39,7 @@ public final class SavedReplyRoutes {
 
   private void list(RoutingContext ctx) {
     Principal p = Principal.of(ctx);
-    Reply.ok(ctx, s.pool().preparedQuery(SavedReplySql.LIST).execute(Tuple.of(p.accountId())).map(rows -> {
+    Reply.ok(ctx, pool.preparedQuery(SavedReplySql.LIST).execute(Tuple.of(p.accountId())).map(rows -> {
       JsonArray items = new JsonArray();
       rows.forEach(r -> items.add(view(r)));
       return new JsonObject().put("items", items);
@@ -49,14 +49,14 @@ public final class SavedReplyRoutes {
   private void get(RoutingContext ctx) {
     Principal p = Principal.of(ctx);
     long id = Ids.parse(ctx.pathParam("id"), "saved reply");
-    Reply.ok(ctx, s.pool().preparedQuery(SavedReplySql.GET).execute(Tuple.of(id, p.accountId())).map(SavedReplyRoutes::one));
+    Reply.ok(ctx, pool.preparedQuery(SavedReplySql.GET).execute(Tuple.of(id, p.accountId())).map(SavedReplyRoutes::one));
   }
 
   private void create(RoutingContext ctx) {
     Principal p = Principal.of(ctx);
     Input in = input(Bodies.object(ctx));
     Reply.created(ctx, knownFields(p.accountId(), in.content())
-        .compose(v -> s.pool().preparedQuery(SavedReplySql.INSERT).execute(Tuple.of(p.accountId(), in.title(), in.content()))).map(SavedReplyRoutes::one));
+        .compose(v -> pool.preparedQuery(SavedReplySql.INSERT).execute(Tuple.of(p.accountId(), in.title(), in.content()))).map(SavedReplyRoutes::one));
   }
 
   private void update(RoutingContext ctx) {
@@ -64,13 +64,13 @@ public final class SavedReplyRoutes {
     long id = Ids.parse(ctx.pathParam("id"), "saved reply");
     Input in = input(Bodies.object(ctx));
     Reply.ok(ctx, knownFields(p.accountId(), in.content())
-        .compose(v -> s.pool().preparedQuery(SavedReplySql.UPDATE).execute(Tuple.of(id, p.accountId(), in.title(), in.content()))).map(SavedReplyRoutes::one));
+        .compose(v -> pool.preparedQuery(SavedReplySql.UPDATE).execute(Tuple.of(id, p.accountId(), in.title(), in.content()))).map(SavedReplyRoutes::one));
   }
 
   private void delete(RoutingContext ctx) {
     Principal p = Principal.of(ctx);
     long id = Ids.parse(ctx.pathParam("id"), "saved reply");
-    Reply.noContent(ctx, s.pool().preparedQuery(SavedReplySql.DELETE).execute(Tuple.of(id, p.accountId())).map(rows -> {
+    Reply.noContent(ctx, pool.preparedQuery(SavedReplySql.DELETE).execute(Tuple.of(id, p.accountId())).map(rows -> {
       if (rows.rowCount() == 0) {
         throw ApiException.notFound("saved reply");
       }
@@ -89,7 +89,7 @@ public final class SavedReplyRoutes {
     if (names.isEmpty()) {
       return io.vertx.core.Future.succeededFuture();
     }
-    return s.pool().preparedQuery(KNOWN_FIELDS).execute(Tuple.of(accountId, (Object) names.toArray(new String[0]))).compose(rows -> {
+    return pool.preparedQuery(KNOWN_FIELDS).execute(Tuple.of(accountId, (Object) names.toArray(new String[0]))).compose(rows -> {
       java.util.Set<String> known = new java.util.HashSet<>();
       rows.forEach(r -> known.add(r.getString(0)));
       java.util.List<String> unknown = names.stream().filter(n -> !known.contains(n)).map(n -> "{{" + n + "}}").toList();

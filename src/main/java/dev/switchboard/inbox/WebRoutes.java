@@ -2,7 +2,6 @@ package dev.switchboard.inbox;
 
 import dev.switchboard.config.Config;
 import dev.switchboard.common.ApiException;
-import dev.switchboard.common.Services;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.FileSystemAccess;
 import io.vertx.ext.web.handler.StaticHandler;
@@ -19,10 +18,10 @@ public final class WebRoutes {
   /** Where the build puts {@code web/} on the class path (see the pom's resources). */
   public static final String CLASS_PATH_ROOT = "dev/switchboard/webroot";
 
-  private final Services s;
+  private final Config config;
 
-  public WebRoutes(Services s) {
-    this.s = s;
+  public WebRoutes(Config config) {
+    this.config = config;
   }
 
   public void mount(Router root) {
@@ -30,7 +29,7 @@ public final class WebRoutes {
     // SimulatorRoutes, mounted earlier, serves it
     root.route("/simulator*").handler(ctx -> ctx.fail(ApiException.notFound("page")));
     // GET and HEAD only; anything else falls through to the 404
-    root.route().handler(files(s.config(), ""));
+    root.route().handler(files(config, ""));
   }
 
   /**

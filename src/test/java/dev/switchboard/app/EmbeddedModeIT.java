@@ -45,10 +45,14 @@ class EmbeddedModeIT extends EmbeddedProcessBase {
   static String token;
   static String replyId;
 
+  // Each start of the main command costs seconds (a JVM, PostgreSQL and Redis): every start is
+  // checked as far as it allows, ends the way the next test needs, and the next start checks that
+  // the data survived that ending. So the tests run in this order and each relies on the one before.
+
   @Test
   @Order(1)
-  @DisplayName("first start: /ready, the inbox at / from any folder, a printed admin who signs in, and a row written")
-  void firstStart() {
+  @DisplayName("first start: /ready, the inbox at / from any folder, a printed admin who signs in, and a row written; SIGTERM: exit 0, and no PostgreSQL, Redis or watchdog of that folder is left")
+  void firstStartThenSigterm() {
     node = start();
     Http http = http();
     assertThat(http.get("/ready").status()).isEqualTo(200);
@@ -75,42 +79,40 @@ class EmbeddedModeIT extends EmbeddedProcessBase {
     assertThat(reply.status()).isEqualTo(201);
     replyId = reply.json().getString("id");
     assertThat(data.resolve("jwt-secret")).isRegularFile();
-  }
 
-  @Test
-  @Order(2)
-  @DisplayName("SIGTERM: exit 0, and no PostgreSQL, Redis or watchdog of that folder is left")
-  void sigterm() {
-    node = start();
     assertThat(servers()).hasSize(2);
     assertStopsCleanly("TERM");
     assertThat(node.output()).contains("stopping: finishing in-flight work, then the embedded Redis and PostgreSQL");
   }
 
   @Test
-  @Order(3)
-  @DisplayName("a restart keeps the data: no new password, the same sign-in, old tokens valid, the row there")
-  void restartKeepsData() {
+  @Order(2)
+  @DisplayName("a restart keeps the data: no new password, the same sign-in, old tokens valid, the row there; Ctrl+C: the servers are out of the terminal's reach, the node stops them in order and exits 0")
+  void restartKeepsDataThenCtrlC() {
     node = start();
     assertThat(node.output()).doesNotContain(password).contains("Sign in    " + email);
     assertSameData(http());
+    long group = Processes.under(data).stream().filter(p -> p.pid() == node.pid()).findFirst().orElseThrow().processGroup();
+    // a terminal sends SIGINT to its whole foreground process group: the servers must not be in it
+    assertThat(servers()).hasSize(2).allSatisfy(p -> assertThat(p.processGroup()).isNotEqualTo(group));
+    assertStopsCleanly("INT");
+  }
+
+  @Test
+  @Order(3)
+  @DisplayName("after Ctrl+C the next start is on the same data; SIGKILL: the watchdog stops the orphaned servers")
+  void sigkill() {
+    node = start();
+    assertSameData(http());
+    killAndAwaitWatchdog();
   }
 
   @Test
   @Order(4)
-  @DisplayName("SIGKILL: the watchdog stops the orphaned servers; the next start is on the same data")
-  void sigkill() {
-    node = start();
-    killAndAwaitWatchdog();
-    node = start();
-    assertSameData(http());
-  }
-
-  @Test
-  @Order(5)
-  @DisplayName("SIGKILL of node and watchdog: the next start stops the left-over servers, then runs on the same data")
+  @DisplayName("after SIGKILL the next start is on the same data; SIGKILL of node and watchdog: the next start stops the left-over servers, then runs on the same data")
   void leftoversStoppedByNextStart() {
     node = start();
+    assertSameData(http());
     long javaPid = node.pid();
     List<Processes.Info> watchdog = Processes.under(data).stream()
         .filter(p -> p.commandLine().contains("switchboard-watchdog")).toList();
@@ -127,18 +129,7 @@ class EmbeddedModeIT extends EmbeddedProcessBase {
   }
 
   @Test
-  @Order(6)
-  @DisplayName("Ctrl+C: the servers are out of the terminal's reach; the node stops them in order and exits 0")
-  void ctrlC() {
-    node = start();
-    long group = Processes.under(data).stream().filter(p -> p.pid() == node.pid()).findFirst().orElseThrow().processGroup();
-    // a terminal sends SIGINT to its whole foreground process group: the servers must not be in it
-    assertThat(servers()).hasSize(2).allSatisfy(p -> assertThat(p.processGroup()).isNotEqualTo(group));
-    assertStopsCleanly("INT");
-  }
-
-  @Test
-  @Order(7)
+  @Order(5)
   @DisplayName("a DATABASE_URL that does not answer: exit 1 with one line naming it; no fallback to embedded")
   void unreachablePostgres() {
     int nothing = TestNode.freePort();
@@ -151,7 +142,7 @@ class EmbeddedModeIT extends EmbeddedProcessBase {
   }
 
   @Test
-  @Order(8)
+  @Order(6)
   @DisplayName("a REDIS_URL that does not answer: exit 1 with one line naming it")
   void unreachableRedis() {
     int nothing = TestNode.freePort();
@@ -167,7 +158,7 @@ class EmbeddedModeIT extends EmbeddedProcessBase {
   }
 
   @Test
-  @Order(9)
+  @Order(7)
   @DisplayName("a build without embedded servers and no URLs: exit 1 with one line saying to set both")
   void productionBuildNeedsUrls() {
     // the class path of a -Pproduction jar: everything but the embedded servers' libraries
@@ -182,7 +173,7 @@ class EmbeddedModeIT extends EmbeddedProcessBase {
   }
 
   @Test
-  @Order(10)
+  @Order(8)
   @DisplayName("only REDIS_URL set: PostgreSQL alone runs embedded, on the same data; Redis is the one named")
   void onlyPostgresEmbedded() {
     node = NodeProcess.embedded("postgres-only", data, List.of(), Map.of(

@@ -4,6 +4,7 @@ import org.flywaydb.core.Flyway;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.UUID;
@@ -25,10 +26,14 @@ public final class TestDb {
     this.url = BASE_URL.substring(0, BASE_URL.lastIndexOf('/') + 1) + name;
   }
 
-  // Every test database is a copy of one template migrated once per JVM: CREATE DATABASE ...
-  // TEMPLATE takes a fraction of a second where each class running the migrations took seconds.
-  // A node started on the copy finds its schema current.
+  // Every test database is a copy of one migrated template: CREATE DATABASE ... TEMPLATE takes a
+  // fraction of a second where running the migrations took seconds. The template is named by a
+  // hash of the migration files and kept on the server, so the test JVMs of one run (and the next
+  // runs, until a migration changes) migrate it once between them. A node started on a copy finds
+  // its schema current.
   private static String template;
+  /** The advisory lock under which one JVM at a time creates a missing template. */
+  private static final long TEMPLATE_LOCK = 0x5357_5450_4c00L;
 
   /** A fresh database with the current schema. */
   public static TestDb create() {
@@ -50,19 +55,53 @@ public final class TestDb {
 
   private static synchronized String template() {
     if (template == null) {
-      TestDb tpl = createEmpty();
-      Flyway.configure().dataSource(jdbc(tpl.url), user(), password())
-          .locations("classpath:db/migration").load().migrate();
-      template = tpl.name;
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      String name = "sb_tpl_" + migrationsHash();
+      try (Connection c = DriverManager.getConnection(jdbc(BASE_URL), user(), password()); Statement st = c.createStatement()) {
+        st.execute("SELECT pg_advisory_lock(" + TEMPLATE_LOCK + ")");
         try {
-          tpl.drop();
-        } catch (RuntimeException ignored) {
-          // the server may be gone first (the embedded one stops in its own hook); .ci/run drops leftovers
+          boolean exists;
+          try (ResultSet rs = st.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + name + "'")) {
+            exists = rs.next();
+          }
+          if (!exists) {
+            // migrated under another name and renamed when complete: a JVM killed half-way leaves no template that lacks tables
+            TestDb tpl = new TestDb(name + "_new");
+            tpl.drop();
+            admin("CREATE DATABASE " + tpl.name);
+            Flyway.configure().dataSource(jdbc(tpl.url), user(), password())
+                .locations("classpath:db/migration").load().migrate();
+            admin("ALTER DATABASE " + tpl.name + " RENAME TO " + name);
+          }
+        } finally {
+          st.execute("SELECT pg_advisory_unlock(" + TEMPLATE_LOCK + ")");
         }
-      }, "test-db-template-drop"));
+      } catch (SQLException e) {
+        throw new IllegalStateException("test database template " + name + ": " + e.getMessage(), e);
+      }
+      template = name;
     }
     return template;
+  }
+
+  /** The first 12 hex digits of a SHA-256 over the migration files' names and contents, in name order. */
+  static String migrationsHash() {
+    try {
+      java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+      java.net.URL dir = TestDb.class.getResource("/db/migration");
+      if (dir == null || !"file".equals(dir.getProtocol())) {
+        // migrations inside a jar: no cheap way to list them, so this JVM's own template
+        return UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+      }
+      try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.list(java.nio.file.Path.of(dir.toURI()))) {
+        for (java.nio.file.Path f : files.sorted().toList()) {
+          sha.update(f.getFileName().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+          sha.update(java.nio.file.Files.readAllBytes(f));
+        }
+      }
+      return java.util.HexFormat.of().formatHex(sha.digest()).substring(0, 12);
+    } catch (java.io.IOException | java.net.URISyntaxException | java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** Migrates this database up to {@code version} (inclusive), or to the latest with null: for tests of one migration's data. */

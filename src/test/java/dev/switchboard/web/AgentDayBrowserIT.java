@@ -6,6 +6,7 @@ import dev.switchboard.support.Seed;
 import dev.switchboard.support.Webhooks;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -55,6 +56,12 @@ class AgentDayBrowserIT {
     }
   }
 
+  /** The browsers a test opened serve the next test (signed out, blank): Chromium starts once per class, not per test. */
+  @AfterEach
+  void giveBackBrowsers() {
+    f.endTest();
+  }
+
   @BeforeEach
   void freshPage() {
     page.open("/");
@@ -89,7 +96,7 @@ class AgentDayBrowserIT {
 
   /** A browser of the given size, signed in. */
   static Browser sized(int width, int height, String email, String password) {
-    Browser b = f.browser();
+    Browser b = f.fresh();
     b.driver.manage().window().setSize(new Dimension(width, height));
     return b.login(email, password);
   }
@@ -565,7 +572,7 @@ class AgentDayBrowserIT {
   @Test
   @DisplayName("axe-core finds no serious or critical violation on the login, inbox, conversation and contact views")
   void accessibility() {
-    Browser b = f.browser();
+    Browser b = f.fresh();
     b.open("/");
     b.waitUntil("the login form", () -> b.visible("login-submit"));
     assertThat(axe(b)).as("login").isEmpty();

@@ -72,6 +72,21 @@ public final class Browser implements AutoCloseable {
     driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(20));
   }
 
+  /**
+   * As a new browser would be for the next test, without starting Chromium again: signed out
+   * (every cookie cleared, the refresh cookie's path included, and both storages cleared on a
+   * page of the node that runs no script, so nothing writes them back on the way out),
+   * 1440×900, on a blank page.
+   */
+  public Browser reset() {
+    driver.get(base + "/health");
+    js("localStorage.clear(); sessionStorage.clear();");
+    driver.executeCdpCommand("Network.clearBrowserCookies", Map.of());
+    driver.manage().window().setSize(new org.openqa.selenium.Dimension(1440, 900));
+    driver.get("about:blank");
+    return this;
+  }
+
   public Browser open(String path) {
     driver.get(base + path);
     return this;

@@ -41,6 +41,8 @@ final class BrowserFixture implements AutoCloseable {
   final long instagram;
   final String adminToken;
   private final List<Browser> browsers = new ArrayList<>();
+  private final java.util.Deque<Browser> idle = new java.util.ArrayDeque<>();
+  private final List<Browser> lent = new ArrayList<>();
 
   // the database, Vert.x, fake and client; the node is the fixture's, since ReconnectBrowserIT replaces it
   private final NodeExtension env;
@@ -84,10 +86,33 @@ final class BrowserFixture implements AutoCloseable {
     return http.as(adminToken);
   }
 
+  /** A browser for the whole class. */
   Browser browser() {
     Browser b = new Browser(node.baseUrl());
     browsers.add(b);
     return b;
+  }
+
+  /**
+   * A browser for the running test only, as if new (see {@link Browser#reset}): Chromium starts
+   * once and serves the class's tests in turn. The class gives them back with {@link #endTest}
+   * after each test.
+   */
+  Browser fresh() {
+    Browser b = idle.poll();
+    if (b == null) {
+      b = browser();
+    } else {
+      b.reset();
+    }
+    lent.add(b);
+    return b;
+  }
+
+  /** The browsers lent to the test that ended are free for the next. */
+  void endTest() {
+    idle.addAll(lent);
+    lent.clear();
   }
 
   /** The conversation id of a platform user, once the processor has stored it. */

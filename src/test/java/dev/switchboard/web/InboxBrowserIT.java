@@ -5,6 +5,7 @@ import dev.switchboard.support.Requires;
 import dev.switchboard.support.Webhooks;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -48,6 +49,12 @@ class InboxBrowserIT {
     if (f != null) {
       f.close();
     }
+  }
+
+  /** The browsers a test opened serve the next test (signed out, blank): Chromium starts once per class, not per test. */
+  @AfterEach
+  void giveBackBrowsers() {
+    f.endTest();
   }
 
   @BeforeEach
@@ -98,7 +105,7 @@ class InboxBrowserIT {
   @Test
   @DisplayName("an agent signs in, sees their name, and logs out; a wrong password is refused")
   void login() {
-    Browser b = f.browser();
+    Browser b = f.fresh();
     b.open("/");
     b.type("login-email", f.agentEmail);
     b.type("login-password", "wrong");
@@ -113,7 +120,6 @@ class InboxBrowserIT {
     b.waitLive();
     b.click("logout");
     b.waitUntil("the login form", () -> b.visible("login-submit"));
-    b.close();
   }
 
   @Test
@@ -256,7 +262,7 @@ class InboxBrowserIT {
   void statusAndAssignmentLive() {
     Customer c = customer("Ola Status");
     writes(c, "I need a human");
-    Browser bea = f.browser().login(f.agentEmail, f.agentPassword);
+    Browser bea = f.fresh().login(f.agentEmail, f.agentPassword);
     bea.waitLive();
     bea.click("tab-all");
     bea.openConversation(c.name());
@@ -284,7 +290,6 @@ class InboxBrowserIT {
     page.click("status-button");
     page.click("status-cancel");
     assertThat(page.text("thread-status")).isEqualTo("Assigned · Support");
-    bea.close();
   }
 
   @Test

@@ -7,6 +7,7 @@ import dev.switchboard.support.Webhooks;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -43,6 +44,12 @@ class SettingsBrowserIT {
     if (f != null) {
       f.close();
     }
+  }
+
+  /** The browsers a test opened serve the next test (signed out, blank): Chromium starts once per class, not per test. */
+  @AfterEach
+  void giveBackBrowsers() {
+    f.endTest();
   }
 
   /** The admin's page on a settings section, drawn. */
@@ -194,7 +201,7 @@ class SettingsBrowserIT {
     page.click("na-save");
     page.waitUntil("Cleo in the list", () -> page.all("[data-testid='agent-row']").stream().anyMatch(r -> "cleo@acme.test".equals(r.getAttribute("data-email"))));
 
-    Browser cleo = f.browser().login("cleo@acme.test", "cleo-first-pass");
+    Browser cleo = f.fresh().login("cleo@acme.test", "cleo-first-pass");
     assertThat(cleo.text("agent-name")).isEqualTo("Cleo New");
     assertThat(cleo.text("settings-link")).isEqualTo("Profile");
 
@@ -280,7 +287,7 @@ class SettingsBrowserIT {
     String other = f.api().get("/api/v1/conversations/" + f.conversationOf("14155550778")).json().getJsonObject("contact").getString("id");
     f.api().post("/api/v1/contacts/" + other + "/labels", new JsonObject().put("name", "Lead"));
 
-    Browser bea = f.browser().login(f.agentEmail, f.agentPassword);
+    Browser bea = f.fresh().login(f.agentEmail, f.agentPassword);
     bea.waitLive();
     bea.click("tab-all");
     bea.openConversation("Lena Labels");
@@ -342,7 +349,7 @@ class SettingsBrowserIT {
   @Test
   @DisplayName("an agent sees Profile, not Settings, lands on their profile from an admin's address, and gets 403 from every admin route")
   void agentIsKeptOut() {
-    Browser bea = f.browser().login(f.agentEmail, f.agentPassword);
+    Browser bea = f.fresh().login(f.agentEmail, f.agentPassword);
     assertThat(bea.text("settings-link")).isEqualTo("Profile");
     bea.click("settings-link");
     bea.waitUntil("the profile", () -> bea.visible("settings-profile"));
@@ -371,7 +378,7 @@ class SettingsBrowserIT {
   @DisplayName("an agent changes their password under Profile and signs in with the new one")
   void changePassword() {
     Seed.user(f.db, f.account.accountId(), "Pia Pw", "pia@acme.test", "pia-old-pass", "agent");
-    Browser pia = f.browser().login("pia@acme.test", "pia-old-pass");
+    Browser pia = f.fresh().login("pia@acme.test", "pia-old-pass");
     pia.click("settings-link");
     pia.type("pw-current", "wrong-pass");
     pia.type("pw-new", "pia-new-pass");
@@ -387,7 +394,7 @@ class SettingsBrowserIT {
   @Test
   @DisplayName("every settings section: no serious or critical axe-core violation and nothing sideways at 360 px and at desktop width")
   void accessibilityAndWidths() {
-    Browser b = f.browser();
+    Browser b = f.fresh();
     for (int[] size : new int[][] {{1280, 900}, {360, 740}}) {
       b.driver.manage().window().setSize(new Dimension(size[0], size[1]));
       if (size[0] == 1280) {

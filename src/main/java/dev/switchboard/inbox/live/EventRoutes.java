@@ -3,8 +3,8 @@ package dev.switchboard.inbox.live;
 import dev.switchboard.common.Principal;
 import dev.switchboard.common.ApiException;
 import dev.switchboard.http.Bodies;
-import dev.switchboard.common.Services;
 import dev.switchboard.store.EventLog;
+import dev.switchboard.store.RedisStore;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -24,10 +24,12 @@ public final class EventRoutes {
   // A stream id: milliseconds, optionally "-sequence".
   private static final Pattern EVENT_ID = Pattern.compile("\\d{1,19}(-\\d{1,19})?");
 
-  private final Services s;
+  private final EventLog events;
+  private final RedisStore redis;
 
-  public EventRoutes(Services s) {
-    this.s = s;
+  public EventRoutes(EventLog events, RedisStore redis) {
+    this.events = events;
+    this.redis = redis;
   }
 
   public void mount(Router api) {
@@ -41,7 +43,7 @@ public final class EventRoutes {
       throw ApiException.badRequest("invalid_field", "after must be an event id like 1700000000000-0");
     }
     int limit = Bodies.limit(ctx);
-    EventLog log = s.events();
+    EventLog log = events;
     Future<List<JsonObject>> items = log.read(who.accountId(), after == null ? null : after.trim(), limit);
     Future<String> newest = items.compose(v -> newestId(who.accountId()));
     newest
@@ -61,8 +63,8 @@ public final class EventRoutes {
   }
 
   private Future<String> newestId(long accountId) {
-    return s.redis().api()
-        .xrevrange(List.of(s.events().accountKey(accountId), "+", "-", "COUNT", "1"))
+    return redis.api()
+        .xrevrange(List.of(events.accountKey(accountId), "+", "-", "COUNT", "1"))
         .map(r -> {
           List<JsonObject> newest = EventLog.parseEntries(r);
           return newest.isEmpty() ? "0-0" : newest.get(0).getString("id");
