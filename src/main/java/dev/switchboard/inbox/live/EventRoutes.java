@@ -43,7 +43,7 @@ public final class EventRoutes {
     int limit = Bodies.limit(ctx);
     EventLog log = s.events();
     Future<List<JsonObject>> items = log.read(who.accountId(), after == null ? null : after.trim(), limit);
-    Future<String> newest = items.compose(v -> newestId(who.accountId()));
+    Future<String> newest = items.compose(v -> log.newestId(who.accountId()));
     newest
         .onSuccess(last -> {
           List<JsonObject> list = items.result();
@@ -58,14 +58,5 @@ public final class EventRoutes {
         .onFailure(err -> ctx.fail(err instanceof EventLog.GoneException
             ? ApiException.gone("events_gone", err.getMessage() + "; reload the lists")
             : err));
-  }
-
-  private Future<String> newestId(long accountId) {
-    return s.redis().api()
-        .xrevrange(List.of(s.events().accountKey(accountId), "+", "-", "COUNT", "1"))
-        .map(r -> {
-          List<JsonObject> newest = EventLog.parseEntries(r);
-          return newest.isEmpty() ? "0-0" : newest.get(0).getString("id");
-        });
   }
 }
