@@ -129,9 +129,13 @@ public final class EventLog {
     return tag(partitionOf(accountId)) + ":acct:" + accountId;
   }
 
-  /** The partition's mark: its outbox rows up to this position are in the log (0 when none). */
+  /**
+   * The partition's mark: its outbox rows up to this position are in the log (0 when none). The
+   * name holds the partition count: after a change of {@code REDIS_LOG_PARTITIONS} accounts sit in
+   * other partitions, so no old mark holds and every partition is refilled and marked reset.
+   */
   public String positionKey(int partition) {
-    return tag(partition) + ":relayed";
+    return tag(partition) + ":relayed:" + partitions;
   }
 
   /** The id of the first event of a partition's log that restarted; older cursors cannot be replayed. */

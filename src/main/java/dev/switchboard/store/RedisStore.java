@@ -85,10 +85,15 @@ public final class RedisStore {
   public RedisStore(Vertx vertx, Setup setup, String prefix) {
     this.setup = setup;
     this.prefix = prefix;
-    this.client = Redis.createClient(vertx, setup.options(16, false));
+    this.client = create(vertx, setup, 16, false);
     this.api = RedisAPI.api(client);
-    this.replicaClient = setup.standalone() ? client : Redis.createClient(vertx, setup.options(4, true));
+    this.replicaClient = setup.standalone() ? client : create(vertx, setup, 4, true);
     this.replicaApi = setup.standalone() ? api : RedisAPI.api(replicaClient);
+  }
+
+  private static Redis create(Vertx vertx, Setup setup, int poolSize, boolean replicaReads) {
+    Redis pooled = Redis.createClient(vertx, setup.options(poolSize, replicaReads));
+    return "cluster".equals(setup.mode()) ? new HeldConnection(pooled) : pooled;
   }
 
   /**
@@ -104,11 +109,6 @@ public final class RedisStore {
 
   public RedisAPI api() {
     return api;
-  }
-
-  /** The raw client, for connections that need their own handler (blocking reads). */
-  public Redis client() {
-    return client;
   }
 
   /**

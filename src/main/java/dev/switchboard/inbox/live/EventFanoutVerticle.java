@@ -18,6 +18,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Reads every partition of the event log once per node (one XREAD BLOCK per partition, each on a
@@ -128,7 +129,8 @@ public final class EventFanoutVerticle extends VerticleBase {
     // Its own client and connection: a blocking XREAD must never hold one of the shared pool's slots.
     // A fresh client per connection, so a killed connection can never be handed back by a pool.
     private Future<RedisConnection> connect() {
-      client = Redis.createClient(vertx, services.redis().setup().options(1, replica).setMaxPoolWaiting(4));
+      // a pool of more than one: a cluster client takes one connection to find the slots and another to serve
+      client = Redis.createClient(vertx, services.redis().setup().options(4, replica).setMaxPoolWaiting(16));
       return client.connect()
           .compose(c -> c.send(Request.cmd(Command.CLIENT).arg("SETNAME").arg(connectionName(services.config().nodeId(), partition)))
               // the name only helps an operator (and a test) find the connection
@@ -149,7 +151,10 @@ public final class EventFanoutVerticle extends VerticleBase {
       ready
           .compose(rc -> rc.send(Request.cmd(Command.XREAD)
               .arg("COUNT").arg(batch).arg("BLOCK").arg(blockMs)
-              .arg("STREAMS").arg(key).arg(lastId)))
+              .arg("STREAMS").arg(key).arg(lastId))
+              // a read that outlives its BLOCK by 2 s hangs on a server that died or changed role
+              // without the connection noticing: it is dropped and the reader connects again
+              .timeout(blockMs + 2_000L, TimeUnit.MILLISECONDS))
           .onSuccess(r -> {
             backoffMs = BACKOFF_MIN_MS;
             lastId = publish(entries(r), lastId);
