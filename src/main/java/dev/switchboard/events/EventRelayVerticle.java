@@ -21,6 +21,7 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -41,6 +42,7 @@ public final class EventRelayVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(EventRelayVerticle.class);
   private static final int PRUNE_CHUNK = 10_000;
+  private static final long ROUND_TIMEOUT_S = 30;
 
   private final Pool pool;
   private final EventLog log;
@@ -149,7 +151,8 @@ public final class EventRelayVerticle extends VerticleBase {
     running = true;
     again = false;
     int waiters = waiting.size();
-    current = round().transform(ar -> {
+    // a round that never ends (a request to a Redis server that died unanswered) must not stop the relay
+    current = round().timeout(ROUND_TIMEOUT_S, TimeUnit.SECONDS).transform(ar -> {
       running = false;
       if (ar.failed()) {
         failed("relaying events", ar.cause());
@@ -274,7 +277,7 @@ public final class EventRelayVerticle extends VerticleBase {
           LOG.warn("event log: a partition of the log holds no position while PostgreSQL handed out {}; refilling it from the outbox", pg);
         }
         running = true;
-        current = fill(redis, pg).transform(f -> {
+        current = fill(redis, pg).timeout(ROUND_TIMEOUT_S, TimeUnit.SECONDS).transform(f -> {
           running = false;
           if (f.failed()) {
             failed("refilling the event log", f.cause());

@@ -30,7 +30,8 @@ final class HeldConnection implements Redis {
   @Override
   public synchronized Future<RedisConnection> connect() {
     if (held == null) {
-      Future<RedisConnection> connecting = client.connect();
+      // a cluster connects to every master: one that is dead but still in the slot map can hold it
+      Future<RedisConnection> connecting = client.connect().timeout(TIMEOUT_S, TimeUnit.SECONDS);
       held = connecting;
       connecting.onSuccess(c -> c.exceptionHandler(err -> drop(connecting)))
           .onFailure(err -> drop(connecting));
