@@ -5,6 +5,7 @@
 #   NODES=1 RATE=1000 DURATION=20 bench/scale/run.sh                  # push latency, one node
 #   NODES=2 RATE=1000 DURATION=20 bench/scale/run.sh                  # push latency, two nodes behind nginx
 #   NODES=1 RATE=10000 DURATION=60 PER_WEBHOOK=10 bench/scale/run.sh  # sustained end to end
+#   REDIS_MODE=cluster NODES=1 RATE=1000 DURATION=20 bench/scale/run.sh # on a Redis Cluster of its own
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 NODE_OPTS=${NODE_OPTS:-}; NODES=${NODES:-1}; RATE=${RATE:-1000}; DURATION=${DURATION:-20}; PER=${PER_WEBHOOK:-1}
@@ -13,6 +14,11 @@ HEAP=${HEAP:-1g}
 export JWT_SECRET=bench-jwt-secret-0123456789-0123456789 META_APP_SECRET=test_app_secret_0123456789abcdef
 export REDIS_PREFIX="scale:$RANDOM:" DATABASE_URL="postgresql://switchboard:switchboard@127.0.0.1:5432/$DB"
 # named explicitly: a node with no REDIS_URL would run an embedded Redis of its own
+# REDIS_MODE=cluster without REDIS_URL: a six-process Redis Cluster of its own (bench/redis/cluster.sh)
+export REDIS_MODE=${REDIS_MODE:-standalone}
+if [ "$REDIS_MODE" = cluster ] && [ -z "${REDIS_URL:-}" ]; then
+  CLUSTER_DIR=$(mktemp -d); REDIS_URL=$(bench/redis/cluster.sh start "$CLUSTER_DIR")
+fi
 export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379}
 # JAR: another build to compare with (a checkout of an earlier commit, built the same way)
 JAR=${JAR:-target/switchboard.jar}
@@ -28,7 +34,8 @@ PIDS=()
 cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  redis-cli --scan --pattern "${REDIS_PREFIX}*" | xargs -r redis-cli del >/dev/null || true
+  if [ -n "${CLUSTER_DIR:-}" ]; then bench/redis/cluster.sh stop "$CLUSTER_DIR"; else
+    redis-cli --scan --pattern "${REDIS_PREFIX}*" | xargs -r redis-cli del >/dev/null || true; fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -55,7 +62,7 @@ fi
 WS=$(printf '127.0.0.1:%s,' "${PORTS[@]}"); WS=${WS%,}
 
 java -cp "$JAR" bench/scale/ScaleBench.java seed --db "$DATABASE_URL" >/dev/null
-echo "nodes $NODES, LB $LB, webhooks to $URL, sockets on $WS, load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "redis $REDIS_MODE, nodes $NODES, LB $LB, webhooks to $URL, sockets on $WS, load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 # WARMUP seconds at the same rate first, in the same client process and left out of the figures:
 # a cold node JIT-compiles for its first seconds, and so does the client (a separate warm-up process
 # warmed only the node: the measured client's own start-up showed up as a 0.5-1 s ingress tail)

@@ -81,7 +81,7 @@ public final class AccountsCommand {
     RedisStore redis = null;
     try {
       pool = Db.pool(vertx, config.databaseUrl(), 2);
-      redis = config.redisUrl() == null ? null : new RedisStore(vertx, config.redisUrl(), config.redisPrefix());
+      redis = config.redisUrl() == null ? null : new RedisStore(vertx, Node.redisSetup(config), config.redisPrefix());
       Launch.await(Migrations.run(vertx, config.databaseUrl()), 120);
       AuthService auth = new AuthService(vertx, pool, config.auth().passwordIterations());
       Sessions sessions = new Sessions(pool, redis, new Tokens(vertx, config.jwtSecret()), 0, Duration.ZERO, Duration.ZERO,

@@ -138,7 +138,7 @@ public final class HttpVerticle extends VerticleBase {
     new dev.switchboard.integrations.WebhookEndpointRoutes(services).mount(api);
 
     // live events: GET /events
-    new EventRoutes(services.events(), services.redis()).mount(api);
+    new EventRoutes(services.events()).mount(api);
 
     // media: GET /media/{id}, GET /media/{id}/link
     media.mount(api);

@@ -65,8 +65,9 @@ public final class Node {
       LOG.warn("META_APP_SECRET is not set: every webhook POST will be refused");
     }
     Pool pool = Db.pool(vertx, config.databaseUrl(), config.store().dbPoolSize());
-    RedisStore redis = new RedisStore(vertx, config.redisUrl(), config.redisPrefix());
-    EventLog events = new EventLog(redis, config.events().logMaxlen(), config.events().accountMaxlen());
+    RedisStore redis = new RedisStore(vertx, redisSetup(config), config.redisPrefix());
+    EventLog events = new EventLog(redis, config.events().logMaxlen(), config.events().accountMaxlen(),
+        config.events().logPartitions());
     Tokens tokens = new Tokens(vertx, config.jwtSecret());
     WebClient graph = WebClient.create(vertx, new WebClientOptions()
         .setConnectTimeout(config.graph().timeoutMs())
@@ -245,6 +246,11 @@ public final class Node {
     }
     String m = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
     return m.replace('\n', ' ').trim();
+  }
+
+  /** How this node reaches Redis (REDIS_MODE, REDIS_URL, REDIS_MASTER_NAME). */
+  static RedisStore.Setup redisSetup(Config config) {
+    return new RedisStore.Setup(config.store().redisMode(), config.redisUrl(), config.store().redisMasterName());
   }
 
   private static String redactedRedis(String url) {

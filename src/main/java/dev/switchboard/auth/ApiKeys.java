@@ -33,7 +33,7 @@ import java.util.concurrent.TimeUnit;
  * and a plain digest lets each request find its key through a unique index.
  * <p>
  * A node keeps a key it has read for {@link #CACHE_SECONDS}; every request also asks Redis, in one
- * script, whether the key was revoked ({@code apikey:revoked:<id>}, set by a revocation on any
+ * script, whether the key was revoked ({@code apikey:{<id>}:revoked}, set by a revocation on any
  * node and kept longer than any node's copy) and counts it against the key's
  * {@code API_KEY_RATE_PER_MINUTE}. PostgreSQL is the truth and answers when Redis cannot.
  */
@@ -172,7 +172,7 @@ public final class ApiKeys {
   // time is passed over for PostgreSQL's revocation, and the rate is not counted meanwhile.
   private Future<Void> admit(Principal caller) {
     long id = caller.apiKeyId();
-    return redis.api().eval(List.of(ADMIT, "2", revokedKey(id), redis.key("apikey:rate:" + id),
+    return redis.api().eval(List.of(ADMIT, "2", revokedKey(id), rateKey(id),
             String.valueOf(perMinute), "60000"))
         .timeout(2, TimeUnit.SECONDS)
         .map(r -> r == null ? 0L : r.toLong())
@@ -205,8 +205,13 @@ public final class ApiKeys {
         .onFailure(err -> LOG.debug("last use of API key {} not written: {}", k.caller().apiKeyId(), err.toString()));
   }
 
+  // one hash tag per key id: the admit script reads both keys, so they share a Redis Cluster slot
   private String revokedKey(long id) {
-    return redis.key("apikey:revoked:" + id);
+    return redis.key("apikey:{" + id + "}:revoked");
+  }
+
+  private String rateKey(long id) {
+    return redis.key("apikey:{" + id + "}:rate");
   }
 
   /** The SHA-256 of a well-formed key's secret, or null. */

@@ -98,12 +98,13 @@ public final class LoginThrottle {
         .retryAfter(seconds);
   }
 
+  // one hash tag per e-mail or address: the failure script touches both keys, so they share a slot
   private String countKey(String kind, String value) {
-    return redis.key("login:fail:" + kind + ":" + digest(value));
+    return redis.key("login:{" + kind + ":" + digest(value) + "}:fail");
   }
 
   private String lockKey(String kind, String value) {
-    return redis.key("login:lock:" + kind + ":" + digest(value));
+    return redis.key("login:{" + kind + ":" + digest(value) + "}:lock");
   }
 
   // Keys carry a digest: e-mails and addresses stay out of Redis's key space and their length is bounded.

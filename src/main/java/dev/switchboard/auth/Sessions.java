@@ -174,7 +174,7 @@ public final class Sessions {
   public Future<Void> check(Principal p) {
     List<String> keys = new ArrayList<>(List.of(versionKey(p.userId()), revokedKey(p.sessionId() == null ? "-" : p.sessionId())));
     // a Redis that does not answer in time is passed over for PostgreSQL, never waited on
-    return redis.api().mget(keys).timeout(2, TimeUnit.SECONDS)
+    return redis.getAll(keys).timeout(2, TimeUnit.SECONDS)
         .compose(r -> {
           boolean revoked = r.get(1) != null;
           Response cached = r.get(0);

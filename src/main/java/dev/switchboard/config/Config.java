@@ -67,7 +67,8 @@ public record Config(
   }
 
   /** PostgreSQL and Redis. */
-  public record Store(String databaseUrl, String redisUrl, int dbPoolSize, String redisPrefix) {
+  public record Store(String databaseUrl, String redisUrl, int dbPoolSize, String redisPrefix, String redisMode,
+                      String redisMasterName) {
   }
 
   /** Tokens, sessions, sign-in throttling and the first admin. */
@@ -107,7 +108,7 @@ public record Config(
    * The Redis event log and the relay that fills it from the outbox; {@code faultPoint} is for the
    * crash tests only (see docs/configuration.md).
    */
-  public record Events(int logMaxlen, int accountMaxlen, int relayBatch, int relayPollMs, int outboxRetentionMs,
+  public record Events(int logMaxlen, int accountMaxlen, int logPartitions, int relayBatch, int relayPollMs, int outboxRetentionMs,
                        int outboxPruneMs, String faultPoint) {
   }
 
@@ -207,6 +208,8 @@ public record Config(
     if (metricsToken != null && metricsToken.length() < 16) {
       errors.add("METRICS_TOKEN must be at least 16 characters (a random string such as `openssl rand -hex 16`)");
     }
+    errors.addAll(RedisSettings.problems(v.text("REDIS_MODE"), v.text("REDIS_URL"), v.text("REDIS_MASTER_NAME"),
+        v.text("REDIS_PREFIX")));
     String fault = v.text("FAULT_POINT");
     if (fault != null && !List.of("processor-after-commit", "relay-after-claim").contains(fault)) {
       errors.add("FAULT_POINT must be processor-after-commit or relay-after-claim, got '" + fault + "'");
@@ -228,7 +231,8 @@ public record Config(
     return new Config(
         new Http(v.integer("HTTP_PORT"), v.integer("HTTP_INSTANCES"), v.integer("API_MAX_BYTES"), v.text("WEB_ROOT"),
             v.text("PUBLIC_URL")),
-        new Store(v.text("DATABASE_URL"), v.text("REDIS_URL"), v.integer("DB_POOL_SIZE"), v.text("REDIS_PREFIX")),
+        new Store(v.text("DATABASE_URL"), v.text("REDIS_URL"), v.integer("DB_POOL_SIZE"), v.text("REDIS_PREFIX"),
+            v.text("REDIS_MODE"), v.text("REDIS_MASTER_NAME")),
         new Auth(jwt, generated, v.text("ADMIN_EMAIL"), v.text("ADMIN_PASSWORD"), v.integer("ACCESS_TOKEN_SECONDS"),
             v.integer("SESSION_DAYS"), v.integer("REFRESH_REUSE_GRACE_MS"), v.integer("LOGIN_MAX_FAILURES"),
             v.integer("LOGIN_MAX_FAILURES_PER_ADDRESS"), v.integer("LOGIN_WINDOW_SECONDS"), v.integer("PASSWORD_ITERATIONS"),
@@ -244,7 +248,8 @@ public record Config(
             v.integer("OUTBOUND_LEASE_MS"), v.integer("OUTBOUND_BATCH"), v.integer("TEMPLATE_CACHE_SECONDS")),
         new Window(standard, human, v.integer("WINDOW_TIMER_POLL_MS"), v.duration("WINDOW_WARN_BEFORE")),
         new Bot(v.integer("BOT_MAX_REPLIES_PER_MINUTE")),
-        new Events(v.integer("EVENT_LOG_MAXLEN"), v.integer("EVENT_LOG_ACCOUNT_MAXLEN"), v.integer("RELAY_BATCH"),
+        new Events(v.integer("EVENT_LOG_MAXLEN"), v.integer("EVENT_LOG_ACCOUNT_MAXLEN"), v.integer("REDIS_LOG_PARTITIONS"),
+            v.integer("RELAY_BATCH"),
             v.integer("RELAY_POLL_MS"), v.integer("OUTBOX_RETENTION_MS"), v.integer("OUTBOX_PRUNE_MS"), fault),
         new Outgoing(v.flag("OUTGOING_WEBHOOKS_ALLOW_PRIVATE"), v.integer("OUTGOING_WEBHOOK_RETRY_BASE_MS"),
             v.integer("OUTGOING_WEBHOOK_RETRY_HORIZON_MS"), v.integer("OUTGOING_WEBHOOK_TIMEOUT_MS"),

@@ -61,9 +61,11 @@ public final class Settings {
     add(new Setting("METRICS_BIND_ADDRESS", Kind.TEXT, "127.0.0.1", null, "`127.0.0.1`", 0, 0, List.of()));
     // storage
     url("DATABASE_URL", "postgresql", "postgres");
-    url("REDIS_URL", "redis", "rediss");
+    text("REDIS_URL", null);
     integer("DB_POOL_SIZE", 16, 1, 1000);
     text("REDIS_PREFIX", "sb:");
+    text("REDIS_MODE", "standalone");
+    text("REDIS_MASTER_NAME", null);
     add(new Setting("NODE_ID", Kind.TEXT, null, () -> UUID.randomUUID().toString().substring(0, 8),
         "8 random hex characters per start", 0, 0, List.of()));
     // sign-in
@@ -121,6 +123,7 @@ public final class Settings {
     // live push
     integer("EVENT_LOG_MAXLEN", 1_000_000, 1000, Integer.MAX_VALUE);
     integer("EVENT_LOG_ACCOUNT_MAXLEN", 100_000, 100, Integer.MAX_VALUE);
+    integer("REDIS_LOG_PARTITIONS", 16, 1, 1024);
     integer("RELAY_BATCH", 1_000, 1, 100_000);
     integer("RELAY_POLL_MS", 1_000, 10, 3_600_000);
     integer("OUTBOX_RETENTION_MS", 600_000, 0, Integer.MAX_VALUE);

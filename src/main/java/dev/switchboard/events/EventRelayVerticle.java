@@ -21,6 +21,7 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -41,6 +42,7 @@ public final class EventRelayVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(EventRelayVerticle.class);
   private static final int PRUNE_CHUNK = 10_000;
+  private static final long ROUND_TIMEOUT_S = 30;
 
   private final Pool pool;
   private final EventLog log;
@@ -149,7 +151,8 @@ public final class EventRelayVerticle extends VerticleBase {
     running = true;
     again = false;
     int waiters = waiting.size();
-    current = round().transform(ar -> {
+    // a round that never ends (a request to a Redis server that died unanswered) must not stop the relay
+    current = round().timeout(ROUND_TIMEOUT_S, TimeUnit.SECONDS).transform(ar -> {
       running = false;
       if (ar.failed()) {
         failed("relaying events", ar.cause());
@@ -202,20 +205,21 @@ public final class EventRelayVerticle extends VerticleBase {
         .map(EventRelayVerticle::list));
   }
 
-  /** Appends rows that carry positions; fills the log's gap before them first. */
+  /** Appends rows that carry positions (a run of consecutive positions); fills gaps before them first. */
   private Future<Void> append(List<Row> rows) {
     long first = rows.get(0).getLong("pos");
+    long end = rows.get(rows.size() - 1).getLong("pos");
     boolean mark = restarted;
-    return log.relay(positioned(rows), null, mark).compose(r -> {
+    return log.relay(first - 1, end, positioned(rows), null, mark).compose(r -> {
       if (mark && r.appended() > 0) {
         restarted = false;
       }
       measure(rows, r.appended(), relayed);
-      if (r.last() >= first - 1) {
+      if (r.last() >= end) {
         return Future.succeededFuture();
       }
-      // positions before ours are missing from the log: append them, then ours
-      return fill(r.last(), first - 1).compose(v -> log.relay(positioned(rows), null, false)).map(again -> {
+      // a partition lacks positions before ours: append those, then ours
+      return fill(r.last(), first - 1).compose(v -> log.relay(first - 1, end, positioned(rows), null, false)).map(again -> {
         measure(rows, again.appended(), relayed);
         return null;
       });
@@ -229,8 +233,8 @@ public final class EventRelayVerticle extends VerticleBase {
     }
     // Redis first: positions only grow in PostgreSQL, so a log position read earlier can exceed the
     // database's only when the two really disagree
-    log.position().compose(r -> pool.query(EventSql.LAST_POS).execute()
-        .map(rows -> new long[] {rows.iterator().next().getLong(0), r})).onComplete(ar -> {
+    log.positions().compose(marks -> pool.query(EventSql.LAST_POS).execute()
+        .map(rows -> new long[] {rows.iterator().next().getLong(0), EventLog.lowest(marks), highest(marks)})).onComplete(ar -> {
       if (ar.failed()) {
         failed("checking the event log's position", ar.cause());
         return;
@@ -240,8 +244,9 @@ public final class EventRelayVerticle extends VerticleBase {
       }
       long pg = ar.result()[0];
       long redis = ar.result()[1];
+      long ahead = ar.result()[2];
       behind.set(Math.max(0, pg - redis));
-      if (redis > pg && !running) {
+      if (ahead > pg && !running) {
         // The log holds positions PostgreSQL has not handed out (Redis is read first and PostgreSQL
         // never goes back, so this is no race): the database was restored from a backup or replaced
         // under this Redis. New events would take positions the log believes it holds and be skipped.
@@ -253,7 +258,7 @@ public final class EventRelayVerticle extends VerticleBase {
             .compose(rows -> {
               Long first = rows.iterator().next().getLong(0);
               long at = first == null ? pg : first - 1;
-              LOG.warn("event log: it holds position {} but PostgreSQL has handed out only {}; the log restarts at {}", redis, pg, at);
+              LOG.warn("event log: it holds position {} but PostgreSQL has handed out only {}; the log restarts at {}", ahead, pg, at);
               return log.restartAt(at);
             })
             .transform(r -> {
@@ -269,10 +274,10 @@ public final class EventRelayVerticle extends VerticleBase {
       }
       if (redis < pg && !running) {
         if (redis == 0) {
-          LOG.warn("event log: the log holds no position while PostgreSQL handed out {}; refilling it from the outbox", pg);
+          LOG.warn("event log: a partition of the log holds no position while PostgreSQL handed out {}; refilling it from the outbox", pg);
         }
         running = true;
-        current = fill(redis, pg).transform(f -> {
+        current = fill(redis, pg).timeout(ROUND_TIMEOUT_S, TimeUnit.SECONDS).transform(f -> {
           running = false;
           if (f.failed()) {
             failed("refilling the event log", f.cause());
@@ -287,40 +292,43 @@ public final class EventRelayVerticle extends VerticleBase {
   }
 
   /**
-   * Appends the outbox's positions after {@code from} up to {@code to}, in chunks. Positions the
-   * outbox no longer has (pruned after their retention) are skipped over: the log restarts after them.
+   * Appends the outbox's positions after {@code from} up to {@code to}, in chunks, to every
+   * partition whose mark is in that range. Positions the outbox no longer has (pruned after their
+   * retention) are skipped over: the log restarts after them.
    */
   private Future<Void> fill(long from, long to) {
     if (from >= to || stopping || frozen) {
       return Future.succeededFuture();
     }
-    // a log with no position at all while positions were handed out (its Redis lost the log), or
-    // one set back under a restored database: cursors from before cannot be replayed
-    boolean lost = from == 0 || restarted;
+    boolean lost = restarted;
     return pool.preparedQuery(EventSql.RANGE).execute(Tuple.of(from, to, batch)).compose(found -> {
       List<Row> rows = list(found);
       if (rows.isEmpty()) {
         LOG.warn("event log: positions {}..{} are no longer in the outbox; the log continues after them", from + 1, to);
-        return log.relay(List.of(), to, false).mapEmpty();
+        return log.relay(from, to, List.of(), to, false).mapEmpty();
       }
       long first = rows.get(0).getLong("pos");
+      // a short answer holds every row up to `to`; a full one those up to its last row
+      long end = rows.size() < batch ? to : rows.get(rows.size() - 1).getLong("pos");
       Long rebase = null;
       if (first > from + 1) {
         LOG.warn("event log: positions {}..{} are no longer in the outbox; the log continues after them", from + 1, first - 1);
         rebase = first - 1;
-      } else {
-        LOG.info("event log: appending positions {}..{} that it was missing", first, rows.get(rows.size() - 1).getLong("pos"));
       }
-      return log.relay(positioned(rows), rebase, lost).compose(r -> {
+      return log.relay(from, end, positioned(rows), rebase, lost).compose(r -> {
+        if (r.appended() > 0) {
+          // a check that read the marks just before a round appended finds nothing to do: only real gaps are told
+          LOG.info("event log: appended {} events of positions {}..{} that it was missing", r.appended(), first, end);
+        }
         if (lost && r.appended() > 0) {
           restarted = false;
         }
         measure(rows, r.appended(), refilled);
-        if (r.last() < rows.get(rows.size() - 1).getLong("pos")) {
-          // someone else moved the log meanwhile, or it lost data again: start over from where it is
+        if (r.last() < end) {
+          // someone else moved a partition meanwhile, or it lost data again: go on from where the log is
           return r.last() <= from ? Future.succeededFuture() : fill(r.last(), to);
         }
-        return fill(r.last(), to);
+        return fill(end, to);
       });
     });
   }
@@ -360,6 +368,14 @@ public final class EventRelayVerticle extends VerticleBase {
       lastFailureLog = now;
       LOG.warn("{} failed, retrying: {}", what, err.toString());
     }
+  }
+
+  private static long highest(long[] marks) {
+    long max = 0;
+    for (long m : marks) {
+      max = Math.max(max, m);
+    }
+    return max;
   }
 
   private static List<Row> list(RowSet<Row> rows) {

@@ -2,20 +2,24 @@ package dev.switchboard.store;
 
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.RedisAPI;
 import io.vertx.redis.client.Response;
 
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The account-scoped event log in Redis Streams. Each event is appended to one global stream
- * (read once per node for fan-out) and, with the same id, to its account's stream (replayed by
- * {@code GET /events}). Ids come from the global stream, so they increase across all accounts.
+ * The account-scoped event log in Redis Streams, split into partitions: account {@code a} lives
+ * in partition {@code a mod P}. Each event is appended to its partition's stream
+ * ({@code events:{p<k>}}, read by every node for fan-out) and, with the same id, to its account's
+ * stream ({@code events:{p<k>}:acct:<id>}, replayed by {@code GET /events}). Every key of a
+ * partition carries the hash tag {@code {p<k>}}, so a partition's scripts run in one Redis Cluster
+ * slot. Ids come from the partition's stream: they increase within an account, which is all a
+ * cursor needs; order across accounts is not kept.
  */
 public final class EventLog {
 
-  // XADD to the global stream with an auto id, then the same id to the account's stream.
-  // XADD to the global stream with an auto id, then the same id to the account's stream, and
+  // XADD to the partition's stream with an auto id, then the same id to the account's stream, and
   // count the account's appends (KEYS[3], a hash): with the stream's length that tells whether it
   // was trimmed on Redis versions whose XINFO has no entries-added (6.2, the embedded one).
   private static final String APPEND = """
@@ -25,8 +29,9 @@ public final class EventLog {
       return id
       """;
 
-  // Many events in one call, in order: KEYS[1] the global stream, KEYS[2] the append counts,
-  // KEYS[3..] each event's account stream; ARGV[1], ARGV[2] the lengths, then one event per account key.
+  // Many events of one partition in one call, in order: KEYS[1] the partition's stream, KEYS[2] the
+  // append counts, KEYS[3..] each event's account stream; ARGV[1], ARGV[2] the lengths, then one
+  // event per account key.
   private static final String APPEND_MANY = """
       local ids = {}
       for i = 3, #KEYS do
@@ -39,97 +44,182 @@ public final class EventLog {
       """;
   private static final int MAX_PER_CALL = 200;
 
-  // The relay's append, in the order of the outbox's positions and never twice: KEYS[3] holds the
-  // last position the log holds. A position at or below it is already here (skipped); the next one
-  // is appended; one further on means positions are missing in between, so the call stops and the
-  // caller fetches them first. ARGV[3], when set, moves the last position forward past rows the
-  // outbox no longer keeps. ARGV[4] = 1: the log lost events (its Redis lost data), so the id of the
-  // first event appended now is recorded in KEYS[4] and cursors from before it answer "gone".
-  // KEYS: global stream, append counts, last position, reset mark, then one account stream per event;
-  // ARGV: global length, account length, rebase, reset, then position and body per event.
+  // The relay's append to one partition, in the order of the outbox's positions and never twice.
+  // KEYS[3] holds the partition's mark: every outbox row of this partition with a position at or
+  // below it is in the log. A call covers the positions (ARGV[3], ARGV[4]] and carries every row of
+  // this partition among them. A mark below the call's start means rows in between may be missing:
+  // nothing is appended and the caller fetches them first. Otherwise the rows past the mark are
+  // appended and the mark moves to the call's end. ARGV[5], when set, moves the mark forward past
+  // rows the outbox no longer keeps. A partition without a mark lost its log (its Redis lost data,
+  // or the partition is new), and so does one the caller says restarted (ARGV[6] = 1): the id of
+  // the first event appended then is recorded in KEYS[4] ('next' until one is), and cursors before
+  // it answer "gone".
+  // KEYS: stream, append counts, mark, reset mark, then one account stream per event;
+  // ARGV: stream length, account length, from, to, rebase, restarted, then position and body per event.
   private static final String RELAY = """
-      local last = tonumber(redis.call('GET', KEYS[3]) or '0')
-      if ARGV[3] ~= '' then
-        local r = tonumber(ARGV[3])
+      local held = redis.call('GET', KEYS[3])
+      local last = tonumber(held or '0')
+      if ARGV[5] ~= '' then
+        local r = tonumber(ARGV[5])
         if r > last then last = r end
       end
+      local from = tonumber(ARGV[3])
+      local to = tonumber(ARGV[4])
+      if last < from then
+        if ARGV[5] ~= '' then redis.call('SET', KEYS[3], string.format('%d', last)) end
+        return {string.format('%d', last), 0}
+      end
+      local pending = (not held) or ARGV[6] == '1' or redis.call('GET', KEYS[4]) == 'next'
       local appended = 0
       for i = 5, #KEYS do
-        local j = 5 + 2 * (i - 5)
+        local j = 7 + 2 * (i - 5)
         local pos = tonumber(ARGV[j])
-        if pos > last + 1 then break end
-        if pos == last + 1 then
+        if pos > last then
           local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[j + 1])
           redis.call('XADD', KEYS[i], 'MAXLEN', '~', ARGV[2], id, 'e', ARGV[j + 1])
           redis.call('HINCRBY', KEYS[2], KEYS[i], 1)
-          if ARGV[4] == '1' and appended == 0 then redis.call('SET', KEYS[4], id) end
-          last = pos
+          if pending then
+            redis.call('SET', KEYS[4], id)
+            pending = false
+          end
           appended = appended + 1
         end
       end
-      if appended > 0 or ARGV[3] ~= '' then redis.call('SET', KEYS[3], string.format('%d', last)) end
+      if pending then redis.call('SET', KEYS[4], 'next') end
+      if to > last then last = to end
+      redis.call('SET', KEYS[3], string.format('%d', last))
       return {string.format('%d', last), appended}
       """;
 
   private final RedisStore redis;
   private final int globalMaxLen;
   private final int accountMaxLen;
+  private final int partitions;
 
-  public EventLog(RedisStore redis, int globalMaxLen, int accountMaxLen) {
+  public EventLog(RedisStore redis, int globalMaxLen, int accountMaxLen, int partitions) {
     this.redis = redis;
     this.globalMaxLen = globalMaxLen;
     this.accountMaxLen = accountMaxLen;
+    this.partitions = partitions;
   }
 
-  public String globalKey() {
-    return redis.key("events");
+  public int partitions() {
+    return partitions;
   }
 
-  /** A hash: account stream key -> events ever appended to it. */
-  public String countsKey() {
-    return redis.key("events:added");
+  public int partitionOf(long accountId) {
+    return (int) Math.floorMod(accountId, (long) partitions);
+  }
+
+  private String tag(int partition) {
+    return redis.key("events:{p" + partition + "}");
+  }
+
+  /** The stream of one partition, which every node reads for fan-out. */
+  public String streamKey(int partition) {
+    return tag(partition);
+  }
+
+  /** A hash: account stream key -> events ever appended to it (one per partition). */
+  public String countsKey(int partition) {
+    return tag(partition) + ":added";
   }
 
   public String accountKey(long accountId) {
-    return redis.key("events:acct:" + accountId);
-  }
-
-  /** The last outbox position the log holds (a string: 0 when none). */
-  public String positionKey() {
-    return redis.key("events:relayed");
-  }
-
-  /** The id of the first event of a log that restarted empty; older cursors cannot be replayed. */
-  public String resetKey() {
-    return redis.key("events:reset");
-  }
-
-  /** The last outbox position the log holds; 0 for a log that holds none (new, or lost). */
-  public Future<Long> position() {
-    return redis.api().get(positionKey()).map(r -> r == null ? 0L : r.toLong());
+    return tag(partitionOf(accountId)) + ":acct:" + accountId;
   }
 
   /**
-   * Appends outbox rows in position order, skipping positions the log already holds and stopping
-   * at the first missing one. {@code rebase}: positions up to it are taken as held (the outbox no
-   * longer has them). {@code lost}: the log lost events, so cursors from before these cannot be
-   * replayed. Answers the last position the log holds afterwards and how many were appended.
+   * The partition's mark: its outbox rows up to this position are in the log (0 when none). The
+   * name holds the partition count: after a change of {@code REDIS_LOG_PARTITIONS} accounts sit in
+   * other partitions, so no old mark holds and every partition is refilled and marked reset.
    */
-  public Future<Relayed> relay(List<Positioned> rows, Long rebase, boolean lost) {
-    List<String> args = new ArrayList<>(rows.size() * 3 + 10);
+  public String positionKey(int partition) {
+    return tag(partition) + ":relayed:" + partitions;
+  }
+
+  /** The id of the first event of a partition's log that restarted; older cursors cannot be replayed. */
+  public String resetKey(int partition) {
+    return tag(partition) + ":reset";
+  }
+
+  /** Every partition's mark, in partition order (0 for a partition that has none). */
+  public Future<long[]> positions() {
+    List<Future<Response>> reads = new ArrayList<>(partitions);
+    for (int k = 0; k < partitions; k++) {
+      reads.add(redis.api().get(positionKey(k)));
+    }
+    return Future.all(reads).map(all -> {
+      long[] out = new long[partitions];
+      for (int k = 0; k < partitions; k++) {
+        Response r = reads.get(k).result();
+        out[k] = r == null ? 0L : r.toLong();
+      }
+      return out;
+    });
+  }
+
+  /** The position up to which every partition holds its rows: the lowest mark. */
+  public Future<Long> position() {
+    return positions().map(EventLog::lowest);
+  }
+
+  public static long lowest(long[] marks) {
+    long min = Long.MAX_VALUE;
+    for (long m : marks) {
+      min = Math.min(min, m);
+    }
+    return marks.length == 0 ? 0 : min;
+  }
+
+  /**
+   * Appends the outbox rows with positions in ({@code from}, {@code to}] (all of them, in position
+   * order) to every partition, skipping what a partition already holds. A partition whose mark is
+   * below {@code from} takes nothing (rows before may be missing there). {@code rebase}: positions
+   * up to it are taken as held (the outbox no longer has them). {@code restarted}: the log was set
+   * back, so cursors from before these cannot be replayed. Answers the lowest mark afterwards and
+   * how many events were appended.
+   */
+  public Future<Relayed> relay(long from, long to, List<Positioned> rows, Long rebase, boolean restarted) {
+    List<List<Positioned>> byPartition = new ArrayList<>(partitions);
+    for (int k = 0; k < partitions; k++) {
+      byPartition.add(new ArrayList<>());
+    }
+    for (Positioned p : rows) {
+      byPartition.get(partitionOf(p.accountId())).add(p);
+    }
+    List<Future<Relayed>> calls = new ArrayList<>(partitions);
+    for (int k = 0; k < partitions; k++) {
+      calls.add(relayPartition(k, from, to, byPartition.get(k), rebase, restarted));
+    }
+    return Future.all(calls).map(all -> {
+      long min = Long.MAX_VALUE;
+      int appended = 0;
+      for (Future<Relayed> f : calls) {
+        min = Math.min(min, f.result().last());
+        appended += f.result().appended();
+      }
+      return new Relayed(min, appended);
+    });
+  }
+
+  private Future<Relayed> relayPartition(int k, long from, long to, List<Positioned> rows, Long rebase, boolean restarted) {
+    List<String> args = new ArrayList<>(rows.size() * 3 + 12);
     args.add(RELAY);
     args.add(String.valueOf(rows.size() + 4));
-    args.add(globalKey());
-    args.add(countsKey());
-    args.add(positionKey());
-    args.add(resetKey());
+    args.add(streamKey(k));
+    args.add(countsKey(k));
+    args.add(positionKey(k));
+    args.add(resetKey(k));
     for (Positioned p : rows) {
       args.add(accountKey(p.accountId()));
     }
     args.add(String.valueOf(globalMaxLen));
     args.add(String.valueOf(accountMaxLen));
+    args.add(String.valueOf(from));
+    args.add(String.valueOf(to));
     args.add(rebase == null ? "" : String.valueOf(rebase));
-    args.add(lost ? "1" : "0");
+    args.add(restarted ? "1" : "0");
     for (Positioned p : rows) {
       args.add(String.valueOf(p.pos()));
       args.add(p.body());
@@ -138,18 +228,22 @@ public final class EventLog {
   }
 
   /**
-   * Sets the last position the log holds back to {@code pos}: PostgreSQL hands out positions the
-   * log thinks it holds (the database was restored or replaced under a Redis that kept its log).
+   * Sets every partition's mark back to {@code pos}: PostgreSQL hands out positions the log thinks
+   * it holds (the database was restored or replaced under a Redis that kept its log).
    */
   public Future<Void> restartAt(long pos) {
-    return redis.api().set(List.of(positionKey(), String.valueOf(pos))).mapEmpty();
+    List<Future<?>> sets = new ArrayList<>(partitions);
+    for (int k = 0; k < partitions; k++) {
+      sets.add(redis.api().set(List.of(positionKey(k), String.valueOf(pos))));
+    }
+    return Future.all(sets).mapEmpty();
   }
 
   /** An outbox row with its position: what {@link #relay} appends. */
   public record Positioned(long pos, long accountId, String body) {
   }
 
-  /** After a relay call: the last position the log holds, and how many events this call appended. */
+  /** After a relay call: the lowest mark of the partitions, and how many events this call appended. */
   public record Relayed(long last, int appended) {
   }
 
@@ -161,32 +255,39 @@ public final class EventLog {
         .put("conversationId", conversationId == null ? null : String.valueOf(conversationId))
         .put("data", data);
     return redis.api()
-        .eval(List.of(APPEND, "3", globalKey(), accountKey(accountId), countsKey(), event.encode(),
+        .eval(List.of(APPEND, "3", streamKey(partitionOf(accountId)), accountKey(accountId), countsKey(partitionOf(accountId)), event.encode(),
             String.valueOf(globalMaxLen), String.valueOf(accountMaxLen)))
         .map(id -> event.put("id", id.toString()));
   }
 
   /**
-   * Appends several events in their order (one script call per 200, so they get increasing ids
-   * and one round trip); answers them with their ids. A failed call fails the rest.
+   * Appends several events in their order (one script call per run of up to 200 events of one
+   * partition, so they get increasing ids); answers them with their ids. A failed call fails the rest.
    */
   public Future<List<JsonObject>> appendAll(List<Pending> events) {
     List<JsonObject> out = new ArrayList<>(events.size());
     Future<Void> chain = Future.succeededFuture();
-    for (int from = 0; from < events.size(); from += MAX_PER_CALL) {
-      List<Pending> chunk = events.subList(from, Math.min(events.size(), from + MAX_PER_CALL));
-      chain = chain.compose(v -> appendChunk(chunk, out));
+    int from = 0;
+    while (from < events.size()) {
+      int partition = partitionOf(events.get(from).accountId());
+      int end = from + 1;
+      while (end < events.size() && end - from < MAX_PER_CALL && partitionOf(events.get(end).accountId()) == partition) {
+        end++;
+      }
+      List<Pending> chunk = events.subList(from, end);
+      chain = chain.compose(v -> appendChunk(partition, chunk, out));
+      from = end;
     }
     return chain.map(v -> out);
   }
 
-  private Future<Void> appendChunk(List<Pending> chunk, List<JsonObject> out) {
+  private Future<Void> appendChunk(int partition, List<Pending> chunk, List<JsonObject> out) {
     List<String> args = new ArrayList<>(chunk.size() * 2 + 5);
     List<JsonObject> encoded = new ArrayList<>(chunk.size());
     args.add(APPEND_MANY);
     args.add(String.valueOf(chunk.size() + 2));
-    args.add(globalKey());
-    args.add(countsKey());
+    args.add(streamKey(partition));
+    args.add(countsKey(partition));
     for (Pending p : chunk) {
       args.add(accountKey(p.accountId()));
     }
@@ -216,22 +317,31 @@ public final class EventLog {
   public Future<List<JsonObject>> read(long accountId, String afterId, int limit) {
     String key = accountKey(accountId);
     String start = afterId == null || afterId.isBlank() ? "-" : "(" + afterId;
-    Future<Void> check = afterId == null || afterId.isBlank() ? Future.succeededFuture() : checkRetained(key, afterId);
-    return check
-        .compose(v -> redis.api().xrange(List.of(key, start, "+", "COUNT", String.valueOf(limit))))
-        .map(EventLog::parseEntries);
+    return redis.replicaRead(api -> {
+      Future<Void> check = afterId == null || afterId.isBlank() ? Future.succeededFuture()
+          : checkRetained(api, partitionOf(accountId), key, afterId);
+      return check.compose(v -> api.xrange(List.of(key, start, "+", "COUNT", String.valueOf(limit))));
+    }).map(EventLog::parseEntries);
+  }
+
+  /** The newest id in the account's log ("0-0" when it has none): where a fresh page starts reading. */
+  public Future<String> newestId(long accountId) {
+    return redis.replicaRead(api -> api.xrevrange(List.of(accountKey(accountId), "+", "-", "COUNT", "1"))).map(r -> {
+      List<JsonObject> newest = parseEntries(r);
+      return newest.isEmpty() ? "0-0" : newest.get(0).getString("id");
+    });
   }
 
   // Redis 7.0 records max-deleted-entry-id only for XDEL, not for MAXLEN trimming; a trimmed
   // stream shows entries-added > length instead. Then anything before the first retained entry may
   // be gone. (Conservative: a cursor sitting exactly on the last trimmed id also answers gone.)
-  private Future<Void> checkRetained(String key, String afterId) {
-    Future<Response> info = redis.api().xinfo(List.of("STREAM", key)).recover(err -> Future.succeededFuture(null));
-    Future<Response> count = redis.api().hget(countsKey(), key).recover(err -> Future.succeededFuture(null));
-    Future<Response> reset = redis.api().get(resetKey());
+  private Future<Void> checkRetained(RedisAPI api, int partition, String key, String afterId) {
+    Future<Response> info = api.xinfo(List.of("STREAM", key)).recover(err -> Future.succeededFuture(null));
+    Future<Response> count = api.hget(countsKey(partition), key).recover(err -> Future.succeededFuture(null));
+    Future<Response> reset = api.get(resetKey(partition));
     return Future.all(info, count, reset).compose(cf -> {
-      // the log restarted empty after this cursor (its Redis lost the data): the client reloads
-      if (reset.result() != null && compareIds(afterId, reset.result().toString()) < 0) {
+      // the partition's log restarted after this cursor (its Redis lost the data): the client reloads
+      if (reset.result() != null && restartedAfter(afterId, reset.result().toString())) {
         return Future.failedFuture(new GoneException(afterId));
       }
       Response i = info.result();
@@ -253,6 +363,11 @@ public final class EventLog {
       }
       return Future.succeededFuture();
     });
+  }
+
+  // "next": the partition restarted and nothing is appended yet, so every cursor but the empty log's
+  private static boolean restartedAfter(String cursor, String mark) {
+    return "next".equals(mark) ? compareIds(cursor, "0-0") > 0 : compareIds(cursor, mark) < 0;
   }
 
   /** The oldest id still in a trimmed stream (or the last generated one when it is empty). */

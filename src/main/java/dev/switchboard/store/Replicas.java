@@ -4,11 +4,10 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.redis.client.Request;
-import io.vertx.redis.client.Command;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
@@ -88,7 +87,7 @@ public final class Replicas {
     if (at != null) {
       recent.remove(caller, at);
     }
-    return redis.client().send(Request.cmd(Command.EXISTS).arg(key(caller)))
+    return redis.api().exists(List.of(key(caller)))
         .map(r -> r != null && r.toInteger() > 0 ? primary : reads)
         .otherwise(primary);
   }
@@ -105,7 +104,7 @@ public final class Replicas {
       return Future.succeededFuture();
     }
     recent.put(caller, System.currentTimeMillis());
-    return redis.client().send(Request.cmd(Command.SET).arg(key(caller)).arg("1").arg("PX").arg(windowMs))
+    return redis.api().set(List.of(key(caller), "1", "PX", String.valueOf(windowMs)))
         .<Void>mapEmpty()
         .otherwiseEmpty();
   }

@@ -48,7 +48,7 @@ public final class QueueTimers {
 
   public QueueTimers(Services services) {
     this.services = services;
-    this.timer = new WindowTimer(services.redis(), services.windows());
+    this.timer = new WindowTimer(services.redis(), services.windows(), services.events().partitions());
     this.snoozes = new Snoozes(services);
     this.warnBefore = services.config().window().warnBefore();
   }

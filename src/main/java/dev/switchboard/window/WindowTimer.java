@@ -7,13 +7,16 @@ import io.vertx.redis.client.Response;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * The window expiries in one Redis sorted set ({@code window:timers}), scored by expiry (epoch
- * ms), member {@code <conversationId>:<kind>} ({@link Kind}). Scheduling
- * again overwrites the score; {@link #claimDue} removes and answers due members in one script,
- * so each expiry is handed to exactly one node.
+ * The window expiries in Redis sorted sets, one per partition ({@code window:{p<k>}:timers},
+ * {@code k = conversationId mod REDIS_LOG_PARTITIONS}, so a Redis Cluster spreads them), scored by
+ * expiry (epoch ms), member {@code <conversationId>:<kind>} ({@link Kind}).
+ * Scheduling again overwrites the score; {@link #claimDue} removes and answers due members in one
+ * script per partition, so each expiry is handed to exactly one node.
  */
 public final class WindowTimer {
 
@@ -41,14 +44,36 @@ public final class WindowTimer {
 
   private final RedisStore redis;
   private final WindowPolicy policy;
+  private final int partitions;
+  /** A partition could not be reached since the last {@link #takeFailure}: its set may have lost writes. */
+  private volatile boolean failed;
 
   public WindowTimer(RedisStore redis, WindowPolicy policy) {
-    this.redis = redis;
-    this.policy = policy;
+    this(redis, policy, 1);
   }
 
-  public String key() {
-    return redis.key("window:timers");
+  public WindowTimer(RedisStore redis, WindowPolicy policy, int partitions) {
+    this.redis = redis;
+    this.policy = policy;
+    this.partitions = partitions;
+  }
+
+  public int partitions() {
+    return partitions;
+  }
+
+  /** The set holding a conversation's expiries. */
+  public String key(long conversationId) {
+    return key(Math.floorMod(conversationId, partitions));
+  }
+
+  public String key(int partition) {
+    return redis.key("window:{p" + partition + "}:timers");
+  }
+
+  /** The mark next to a partition's set (same slot): gone with the set when Redis loses it. */
+  public String builtKey(int partition) {
+    return redis.key("window:{p" + partition + "}:built");
   }
 
   /** The expiries a conversation's last inbound message sets (only those still ahead of {@code now}). */
@@ -79,34 +104,68 @@ public final class WindowTimer {
     return out;
   }
 
-  /** Adds or moves expiries (ZADD overwrites the score of a member scheduled before). */
+  /** Adds or moves expiries (ZADD overwrites the score of a member scheduled before); one ZADD per partition. */
   public Future<Void> schedule(List<Expiry> expiries) {
     if (expiries.isEmpty()) {
       return Future.succeededFuture();
     }
-    List<String> args = new ArrayList<>();
-    args.add(key());
+    Map<String, List<String>> byKey = new LinkedHashMap<>();
     for (Expiry e : expiries) {
+      List<String> args = byKey.computeIfAbsent(key(e.conversationId()), k -> new ArrayList<>(List.of(k)));
       args.add(String.valueOf(e.atMs()));
       args.add(e.member());
     }
-    return redis.api().zadd(args).mapEmpty();
+    List<Future<?>> adds = new ArrayList<>(byKey.size());
+    for (List<String> args : byKey.values()) {
+      adds.add(redis.api().zadd(args));
+    }
+    return Future.all(adds).onFailure(err -> failed = true).mapEmpty();
   }
 
-  /** Removes and answers up to {@code max} expiries due at {@code nowMs}; no other node gets them. */
+  public void markFailed() {
+    failed = true;
+  }
+
+  /**
+   * Whether a schedule or a claim failed since the last call. A Redis that failed over may have
+   * lost the last writes its master took (replication is asynchronous), so the caller rebuilds.
+   */
+  public boolean takeFailure() {
+    boolean f = failed;
+    failed = false;
+    return f;
+  }
+
+  /** Removes and answers up to {@code max} expiries due at {@code nowMs} per partition; no other node gets them. */
   public Future<List<Expiry>> claimDue(long nowMs, int max) {
-    return redis.api().eval(List.of(CLAIM, "1", key(), String.valueOf(nowMs), String.valueOf(max))).map(r -> {
-      List<Expiry> out = new ArrayList<>();
-      if (r == null) {
-        return out;
+    List<Future<Response>> claims = new ArrayList<>(partitions);
+    for (int k = 0; k < partitions; k++) {
+      claims.add(redis.api().eval(List.of(CLAIM, "1", key(k), String.valueOf(nowMs), String.valueOf(max))));
+    }
+    // a partition that failed keeps its expiries for the next tick; the others fire now
+    return Future.join(claims).transform(ar -> {
+      if (ar.failed()) {
+        failed = true;
       }
-      for (int i = 0; i + 1 < r.size(); i += 2) {
-        Expiry e = parse(r.get(i), r.get(i + 1));
-        if (e != null) {
-          out.add(e);
+      List<Expiry> out = new ArrayList<>();
+      for (Future<Response> claim : claims) {
+        Response r = claim.succeeded() ? claim.result() : null;
+        if (r == null) {
+          continue;
+        }
+        for (int i = 0; i + 1 < r.size(); i += 2) {
+          Expiry e = parse(r.get(i), r.get(i + 1));
+          if (e != null) {
+            out.add(e);
+          }
         }
       }
-      return out;
+      for (Future<Response> claim : claims) {
+        if (claim.failed() && out.isEmpty()) {
+          return Future.failedFuture(claim.cause());
+        }
+      }
+      return Future.succeededFuture(out);
     });
   }
 

@@ -47,7 +47,7 @@ public final class WindowTimerVerticle extends VerticleBase {
 
   public WindowTimerVerticle(Services services) {
     this.services = services;
-    this.timer = new WindowTimer(services.redis(), services.windows());
+    this.timer = new WindowTimer(services.redis(), services.windows(), services.events().partitions());
     this.queue = new QueueTimers(services);
     this.pollMs = services.config().window().timerPollMs();
   }
@@ -56,7 +56,7 @@ public final class WindowTimerVerticle extends VerticleBase {
   public Future<?> start() {
     services.inboundHooks().register(hook);
     return rebuild(0L, 0).compose(n -> queue.rebuild().map(q -> n + q))
-        .compose(n -> services.redis().api().set(List.of(builtKey(), services.config().nodeId())).map(n))
+        .compose(n -> markBuilt().map(n))
         .onSuccess(n -> {
           LOG.info("window timer: {} expiries scheduled from PostgreSQL", n);
           periodic = vertx.setPeriodic(pollMs, t -> fireDue());
@@ -107,22 +107,57 @@ public final class WindowTimerVerticle extends VerticleBase {
     });
   }
 
-  // A marker next to the set: when Redis restarts empty (or is flushed) the marker is gone with the
-  // timers, and the first node to notice (SET NX) rebuilds the set from PostgreSQL without a node restart.
-  private String builtKey() {
-    return services.redis().key("window:timers:built");
+  // A mark next to each partition's set (same slot): when Redis restarts empty, is flushed, or a
+  // promoted replica never got the set, the mark is gone with the timers, and the first node to
+  // notice (SET NX) rebuilds the sets from PostgreSQL without a node restart.
+  private Future<Void> markBuilt() {
+    List<Future<?>> sets = new ArrayList<>();
+    for (int k = 0; k < timer.partitions(); k++) {
+      sets.add(services.redis().api().set(List.of(timer.builtKey(k), services.config().nodeId())));
+    }
+    return Future.all(sets).mapEmpty();
   }
 
   private Future<Void> rebuildIfLost() {
-    return services.redis().api().set(List.of(builtKey(), services.config().nodeId(), "NX")).compose(r -> {
-      if (r == null) {
+    List<Future<io.vertx.redis.client.Response>> marks = new ArrayList<>();
+    for (int k = 0; k < timer.partitions(); k++) {
+      marks.add(services.redis().api().set(List.of(timer.builtKey(k), services.config().nodeId(), "NX")));
+    }
+    return Future.all(marks).compose(all -> {
+      // a failure seen since the last tick: a master that failed over may have taken writes it never passed on
+      boolean unreachable = timer.takeFailure();
+      List<Integer> lost = new ArrayList<>();
+      for (int k = 0; k < marks.size(); k++) {
+        if (marks.get(k).result() != null) {
+          lost.add(k);
+        }
+      }
+      if (lost.isEmpty() && !unreachable) {
         return Future.succeededFuture();
       }
-      LOG.warn("window timer: Redis lost the timers (restarted or flushed); rebuilding them from PostgreSQL");
+      if (lost.isEmpty()) {
+        LOG.info("window timer: Redis was unreachable; rescheduling every open window from PostgreSQL");
+      } else {
+        LOG.warn("window timer: Redis lost the timers of partitions {} (restarted, flushed or failed over); rebuilding them from PostgreSQL", lost);
+      }
+      // rescheduling every open window is harmless for the partitions that kept theirs (same scores)
       return rebuild(0L, 0).compose(n -> queue.rebuild().map(q -> n + q))
           .onSuccess(n -> LOG.info("window timer: {} expiries rescheduled from PostgreSQL", n))
           // let this or another node try again at the next poll
-          .recover(err -> services.redis().api().del(List.of(builtKey())).transform(x -> Future.failedFuture(err)))
+          .recover(err -> {
+            if (unreachable) {
+              timer.markFailed();
+            }
+            List<String> keys = new ArrayList<>();
+            for (int k : lost) {
+              keys.add(timer.builtKey(k));
+            }
+            List<Future<?>> dels = new ArrayList<>();
+            for (String key : keys) {
+              dels.add(services.redis().api().del(List.of(key)));
+            }
+            return Future.join(dels).transform(x -> Future.failedFuture(err));
+          })
           .mapEmpty();
     });
   }
@@ -153,6 +188,7 @@ public final class WindowTimerVerticle extends VerticleBase {
         .onComplete(ar -> {
           firing = false;
           if (ar.failed()) {
+            timer.markFailed();
             LOG.warn("window timer: claiming due expiries failed: {}", ar.cause().toString());
           } else if (full[0]) {
             // more may be due (a burst of snoozes ending together): take the next batch now, not a poll later

@@ -87,7 +87,7 @@ class SendWebhookTest {
         () -> "the processor to store the conversation");
     long conv = Seed.scalar(db, "SELECT id FROM conversations WHERE channel_id = ?", whatsapp);
     var redis = node.node.services().redis();
-    eventually(5_000, () -> redis.api().zscore(redis.key("window:timers"), conv + ":standard").await() != null,
+    eventually(5_000, () -> redis.api().zscore(new dev.switchboard.window.WindowTimer(redis, null, node.node.services().events().partitions()).key(conv), conv + ":standard").await() != null,
         () -> "the window timer to be scheduled by the inbound hook");
 
     graph.enqueue("POST", "/" + PHONE_ID + "/messages", Answer.json(200, new JsonObject()

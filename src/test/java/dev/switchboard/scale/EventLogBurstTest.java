@@ -23,7 +23,7 @@ class EventLogBurstTest {
     String prefix = TestNode.newRedisPrefix();
     RedisStore redis = new RedisStore(vertx, TestNode.REDIS_URL, prefix);
     try {
-      EventLog log = new EventLog(redis, 1_000_000, 100_000);
+      EventLog log = new EventLog(redis, 1_000_000, 100_000, 16);
       List<EventLog.Pending> burst = new ArrayList<>();
       for (int i = 0; i < 15_000; i++) {
         burst.add(new EventLog.Pending(7L, "message.created", (long) i, new JsonObject().put("n", i)));

@@ -47,7 +47,7 @@ class EventOutboxCrashIT {
     acme = env.account();
     Seed.channel(db, acme.accountId(), "whatsapp", Webhooks.WA_PHONE_NUMBER_ID);
     redis = new RedisStore(env.vertx(), TestNode.REDIS_URL, env.redisPrefix());
-    log = new EventLog(redis, 1_000_000, 100_000);
+    log = new EventLog(redis, 1_000_000, 100_000, 16);
   }
 
   @AfterAll

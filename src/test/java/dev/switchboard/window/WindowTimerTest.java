@@ -79,8 +79,13 @@ class WindowTimerTest {
     return score != null && score.longValue() == expected;
   }
 
+  static String timerKey(long conv) {
+    return new WindowTimer(a.node.services().redis(), null, a.node.services().events().partitions()).key(conv);
+  }
+
   static Double score(String member) {
-    var r = a.node.services().redis().api().zscore(a.node.services().redis().key("window:timers"), member).await();
+    long conv = Long.parseLong(member.substring(0, member.indexOf(':')));
+    var r = a.node.services().redis().api().zscore(timerKey(conv), member).await();
     return r == null ? null : r.toDouble();
   }
 
@@ -147,7 +152,7 @@ class WindowTimerTest {
   void staleMemberIsRescheduled() throws InterruptedException {
     Instant now = clock.instant();
     long conv = conversation(messenger, now);
-    String key = a.node.services().redis().key("window:timers");
+    String key = timerKey(conv);
     a.node.services().redis().api().zadd(List.of(key, String.valueOf(now.minusSeconds(1).toEpochMilli()), conv + ":standard")).await();
     eventually(() -> scoreIs(conv + ":standard", now.plus(Duration.ofHours(1)).toEpochMilli()),
         "the stale member to be rescheduled");
@@ -159,7 +164,7 @@ class WindowTimerTest {
   @DisplayName("losing Redis loses nothing: a node starting on an empty set rebuilds it from PostgreSQL")
   void rebuildAfterRedisLoss() {
     long conv = conversation(messenger, clock.instant().minus(Duration.ofMinutes(10)));
-    a.node.services().redis().api().del(List.of(a.node.services().redis().key("window:timers"))).await();
+    a.node.services().redis().api().del(List.of(timerKey(conv))).await();
     assertThat(score(conv + ":standard")).isNull();
     try (TestNode c = TestNode.start(db, prefix, settings(), clock)) {
       assertThat(score(conv + ":standard")).isNotNull();

@@ -292,10 +292,15 @@ class WorkQueueTest {
     assertThat(events("conversation.window_expiring", answered)).as("answered: no warning").isEmpty();
 
     // Redis loses the timers: the rebuild does not warn of the same deadline again
-    a.node.services().redis().api().del(List.of(a.node.services().redis().key("window:timers:built"),
-        a.node.services().redis().key("window:timers"))).await();
+    WindowTimer timers = new WindowTimer(a.node.services().redis(), null, a.node.services().events().partitions());
+    List<String> lost = new java.util.ArrayList<>();
+    for (int k = 0; k < timers.partitions(); k++) {
+      lost.add(timers.builtKey(k));
+      lost.add(timers.key(k));
+    }
+    a.node.services().redis().api().del(lost).await();
     Await.until("the rebuild", Duration.ofSeconds(10), () -> a.node.services().redis().api()
-        .exists(List.of(a.node.services().redis().key("window:timers:built"))).await().toInteger() == 1);
+        .exists(List.of(timers.builtKey(0))).await().toInteger() == 1);
     settle();
     assertThat(events("conversation.window_expiring", waiting)).hasSize(1);
   }

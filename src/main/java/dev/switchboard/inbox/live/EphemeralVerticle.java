@@ -2,6 +2,7 @@ package dev.switchboard.inbox.live;
 
 import dev.switchboard.common.Services;
 import dev.switchboard.presence.Ephemeral;
+import dev.switchboard.store.RedisStore;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
@@ -61,12 +62,22 @@ public final class EphemeralVerticle extends VerticleBase {
     });
   }
 
+  private int attempts;
+
   private Future<Void> subscribe() {
-    client = Redis.createClient(vertx, new RedisOptions()
-        .setType(RedisClientType.STANDALONE)
-        .setConnectionString(services.redis().url())
-        .setMaxPoolSize(1)
-        .setMaxPoolWaiting(4));
+    RedisStore.Setup setup = services.redis().setup();
+    RedisOptions options;
+    if ("cluster".equals(setup.mode())) {
+      // a cluster passes every PUBLISH to all its nodes, so one node's connection hears them all;
+      // each new attempt takes the next endpoint, so a dead node is not tried forever
+      List<String> endpoints = setup.endpoints();
+      options = new RedisOptions().setType(RedisClientType.STANDALONE)
+          .setConnectionString(endpoints.get(Math.floorMod(attempts++, endpoints.size())));
+    } else {
+      // standalone, or the master a Sentinel names (a failover ends the connection and we follow it)
+      options = setup.options(1, false);
+    }
+    client = Redis.createClient(vertx, options.setMaxPoolSize(1).setMaxPoolWaiting(4));
     return client.connect().compose(c -> {
       conn = c;
       c.handler(this::message);

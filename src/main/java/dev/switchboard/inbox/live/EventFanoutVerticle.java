@@ -10,9 +10,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
-import io.vertx.redis.client.RedisClientType;
 import io.vertx.redis.client.RedisConnection;
-import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import org.slf4j.Logger;
@@ -20,13 +18,18 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
- * Reads the global event stream once per node (XREAD BLOCK on a connection of its own) and hands
- * each batch to every bridge event loop through the {@link LiveHub}, which writes each event to
- * the sockets registered to its account at {@code inbox.account.<id>} (why not one event-bus
- * consumer per socket: see LiveHub). Survives Redis restarts: it reconnects with backoff and
- * continues after the last id it saw, so nothing retained is skipped.
+ * Reads every partition of the event log once per node (one XREAD BLOCK per partition, each on a
+ * connection of its own) and hands each batch to every bridge event loop through the
+ * {@link LiveHub}, which writes each event to the sockets registered to its account at
+ * {@code inbox.account.<id>} (why not one event-bus consumer per socket: see LiveHub). A
+ * partition's events arrive in their order; partitions are independent. Survives Redis restarts
+ * and failovers: a reader reconnects with backoff and continues after the last id it saw, so
+ * nothing retained is skipped. With replicas (Sentinel, Cluster) a reader reads a replica when
+ * one answers: an event is pushed only once a replica holds it, so a promoted replica never lacks
+ * an event a browser was shown (the relay appends what the dead master had not passed on, once).
  */
 public final class EventFanoutVerticle extends VerticleBase {
 
@@ -37,10 +40,7 @@ public final class EventFanoutVerticle extends VerticleBase {
   private final Services services;
   private final int blockMs;
   private final int batch;
-  private Redis client;
-  private RedisConnection conn;
-  private String lastId;
-  private long backoffMs = BACKOFF_MIN_MS;
+  private final List<Reader> readers = new ArrayList<>();
   private volatile boolean stopped;
   private Counter published;
   private Counter reconnects;
@@ -52,9 +52,9 @@ public final class EventFanoutVerticle extends VerticleBase {
     this.batch = services.config().fanout().batch();
   }
 
-  /** The Redis client name of a node's fan-out connection (visible in CLIENT LIST). */
-  public static String connectionName(String nodeId) {
-    return "switchboard-fanout-" + nodeId;
+  /** The Redis client name of a node's fan-out connection to one partition (visible in CLIENT LIST). */
+  public static String connectionName(String nodeId, int partition) {
+    return "switchboard-fanout-" + nodeId + "-p" + partition;
   }
 
   @Override
@@ -65,100 +65,151 @@ public final class EventFanoutVerticle extends VerticleBase {
       published = Counter.builder("switchboard.fanout.events").description("events read from the Redis log and published locally").register(metrics);
       reconnects = Counter.builder("switchboard.fanout.reconnects").description("times the fan-out reconnected to Redis").register(metrics);
     }
-    // Start at the stream's current end ("$" resolved once), so later XREADs never leave a gap.
-    return connect()
-        .compose(c -> c.send(Request.cmd(Command.XREVRANGE).arg(key()).arg("+").arg("-").arg("COUNT").arg(1)))
-        .map(r -> {
-          List<JsonObject> newest = EventLog.parseEntries(r);
-          lastId = newest.isEmpty() ? "0-0" : newest.get(0).getString("id");
-          LOG.info("event fan-out reading {} after {}", key(), lastId);
-          vertx.runOnContext(v -> poll());
-          return null;
-        });
+    List<Future<Void>> started = new ArrayList<>();
+    for (int k = 0; k < services.events().partitions(); k++) {
+      Reader r = new Reader(k);
+      readers.add(r);
+      started.add(r.start());
+    }
+    return Future.all(started);
   }
 
   @Override
   public Future<?> stop() {
     stopped = true;
-    RedisConnection c = conn;
-    conn = null;
-    Future<Void> closing = c == null ? Future.succeededFuture() : c.close().otherwise((Void) null);
-    return closing.eventually(() -> {
+    List<Future<Void>> closing = new ArrayList<>();
+    for (Reader r : readers) {
+      closing.add(r.close());
+    }
+    return Future.join(closing);
+  }
+
+  /** One partition's reader: its own client and connection, and the last id it handed on. */
+  private final class Reader {
+    private final int partition;
+    private final String key;
+    private Redis client;
+    private RedisConnection conn;
+    private String lastId;
+    private long backoffMs = BACKOFF_MIN_MS;
+    /** Read a replica (when there are replicas); after a failure the other choice is tried. */
+    private boolean replica;
+
+    Reader(int partition) {
+      this.partition = partition;
+      this.key = services.events().streamKey(partition);
+      this.replica = !services.redis().setup().standalone();
+    }
+
+    // Start at the stream's current end ("$" resolved once), so later XREADs never leave a gap.
+    Future<Void> start() {
+      return connect()
+          .compose(c -> c.send(Request.cmd(Command.XREVRANGE).arg(key).arg("+").arg("-").arg("COUNT").arg(1)))
+          .map(r -> {
+            List<JsonObject> newest = EventLog.parseEntries(r);
+            lastId = newest.isEmpty() ? "0-0" : newest.get(0).getString("id");
+            LOG.debug("event fan-out reading {} after {}", key, lastId);
+            vertx.runOnContext(v -> poll());
+            return null;
+          });
+    }
+
+    Future<Void> close() {
+      RedisConnection c = conn;
+      conn = null;
+      Future<Void> closing = c == null ? Future.succeededFuture() : c.close().otherwise((Void) null);
+      return closing.eventually(() -> {
+        if (client != null) {
+          client.close();
+        }
+        return Future.succeededFuture();
+      });
+    }
+
+    // Its own client and connection: a blocking XREAD must never hold one of the shared pool's slots.
+    // A fresh client per connection, so a killed connection can never be handed back by a pool.
+    private Future<RedisConnection> connect() {
+      // a pool of more than one: a cluster client takes one connection to find the slots and another to serve
+      client = Redis.createClient(vertx, services.redis().setup().options(4, replica).setMaxPoolWaiting(16));
+      return client.connect()
+          .compose(c -> c.send(Request.cmd(Command.CLIENT).arg("SETNAME").arg(connectionName(services.config().nodeId(), partition)))
+              // the name only helps an operator (and a test) find the connection
+              .otherwise((Response) null)
+              .map(ok -> {
+                c.exceptionHandler(err -> LOG.debug("fan-out connection error: {}", err.toString()));
+                conn = c;
+                return c;
+              }));
+    }
+
+    private void poll() {
+      if (stopped) {
+        return;
+      }
+      RedisConnection c = conn;
+      Future<RedisConnection> ready = c != null ? Future.succeededFuture(c) : connect();
+      ready
+          .compose(rc -> rc.send(Request.cmd(Command.XREAD)
+              .arg("COUNT").arg(batch).arg("BLOCK").arg(blockMs)
+              .arg("STREAMS").arg(key).arg(lastId))
+              // a read that outlives its BLOCK by 2 s hangs on a server that died or changed role
+              // without the connection noticing: it is dropped and the reader connects again
+              .timeout(blockMs + 2_000L, TimeUnit.MILLISECONDS))
+          .onSuccess(r -> {
+            backoffMs = BACKOFF_MIN_MS;
+            lastId = publish(entries(r), lastId);
+            poll();
+          })
+          .onFailure(this::retry);
+    }
+
+    private void retry(Throwable err) {
+      if (stopped) {
+        return;
+      }
+      RedisConnection broken = conn;
+      conn = null;
+      if (broken != null) {
+        broken.close();
+      }
       if (client != null) {
         client.close();
+        client = null;
       }
-      return Future.succeededFuture();
-    });
-  }
+      if (!services.redis().setup().standalone()) {
+        // the replica may be the server that is gone (or was promoted): try the master next, and back
+        replica = !replica;
+      }
+      LOG.warn("event fan-out lost Redis on partition {} ({}); reconnecting in {} ms, continuing after {}",
+          partition, err.toString(), backoffMs, lastId);
+      if (reconnects != null) {
+        reconnects.increment();
+      }
+      long delay = backoffMs;
+      backoffMs = Math.min(BACKOFF_MAX_MS, backoffMs * 2);
+      vertx.setTimer(delay, t -> poll());
+    }
 
-  private String key() {
-    return services.events().globalKey();
-  }
-
-  // Its own client and connection: a blocking XREAD must never hold one of the shared pool's slots.
-  // A fresh client per connection, so a killed connection can never be handed back by a pool.
-  private Future<RedisConnection> connect() {
-    client = Redis.createClient(vertx, new RedisOptions()
-        .setType(RedisClientType.STANDALONE)
-        .setConnectionString(services.redis().url())
-        .setMaxPoolSize(1)
-        .setMaxPoolWaiting(4));
-    return client.connect()
-        .compose(c -> c.send(Request.cmd(Command.CLIENT).arg("SETNAME").arg(connectionName(services.config().nodeId())))
-            .map(ok -> {
-              c.exceptionHandler(err -> LOG.debug("fan-out connection error: {}", err.toString()));
-              conn = c;
-              return c;
-            }));
-  }
-
-  private void poll() {
-    if (stopped) {
-      return;
+    // XREAD answers nil on timeout; RESP3 gives a map {stream: entries}, RESP2 [[stream, entries]].
+    private Response entries(Response r) {
+      if (r == null) {
+        return null;
+      }
+      if (r.isMap()) {
+        return r.get(key);
+      }
+      return r.size() == 0 ? null : r.get(0).get(1);
     }
-    RedisConnection c = conn;
-    Future<RedisConnection> ready = c != null ? Future.succeededFuture(c) : connect();
-    ready
-        .compose(rc -> rc.send(Request.cmd(Command.XREAD)
-            .arg("COUNT").arg(batch).arg("BLOCK").arg(blockMs)
-            .arg("STREAMS").arg(key()).arg(lastId)))
-        .onSuccess(r -> {
-          backoffMs = BACKOFF_MIN_MS;
-          publish(entries(r));
-          poll();
-        })
-        .onFailure(this::retry);
-  }
-
-  private void retry(Throwable err) {
-    if (stopped) {
-      return;
-    }
-    RedisConnection broken = conn;
-    conn = null;
-    if (broken != null) {
-      broken.close();
-    }
-    if (client != null) {
-      client.close();
-      client = null;
-    }
-    LOG.warn("event fan-out lost Redis ({}); reconnecting in {} ms, continuing after {}", err.toString(), backoffMs, lastId);
-    if (reconnects != null) {
-      reconnects.increment();
-    }
-    long delay = backoffMs;
-    backoffMs = Math.min(BACKOFF_MAX_MS, backoffMs * 2);
-    vertx.setTimer(delay, t -> poll());
   }
 
   /**
    * Publishes each entry as it was stored (a {@link LiveEvent}: no parse, no copy per socket, no
    * re-encoding in the bridge). An entry not in the log's own shape is parsed as JSON instead.
    */
-  private void publish(Response entries) {
+  private String publish(Response entries, String after) {
+    String lastId = after;
     if (entries == null) {
-      return;
+      return lastId;
     }
     int n = 0;
     List<LiveEvent> batch = new ArrayList<>(entries.size());
@@ -186,6 +237,7 @@ public final class EventFanoutVerticle extends VerticleBase {
     if (published != null && n > 0) {
       published.increment(n);
     }
+    return lastId;
   }
 
   private void publishJson(String id, String stored) {
@@ -195,16 +247,5 @@ public final class EventFanoutVerticle extends VerticleBase {
     } catch (RuntimeException e) {
       LOG.warn("event {} has no account id; not pushed", id);
     }
-  }
-
-  // XREAD answers nil on timeout; RESP3 gives a map {stream: entries}, RESP2 [[stream, entries]].
-  private Response entries(Response r) {
-    if (r == null) {
-      return null;
-    }
-    if (r.isMap()) {
-      return r.get(key());
-    }
-    return r.size() == 0 ? null : r.get(0).get(1);
   }
 }

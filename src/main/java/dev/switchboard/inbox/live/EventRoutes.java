@@ -4,7 +4,6 @@ import dev.switchboard.common.Principal;
 import dev.switchboard.common.ApiException;
 import dev.switchboard.http.Bodies;
 import dev.switchboard.store.EventLog;
-import dev.switchboard.store.RedisStore;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -25,11 +24,9 @@ public final class EventRoutes {
   private static final Pattern EVENT_ID = Pattern.compile("\\d{1,19}(-\\d{1,19})?");
 
   private final EventLog events;
-  private final RedisStore redis;
 
-  public EventRoutes(EventLog events, RedisStore redis) {
+  public EventRoutes(EventLog events) {
     this.events = events;
-    this.redis = redis;
   }
 
   public void mount(Router api) {
@@ -45,7 +42,7 @@ public final class EventRoutes {
     int limit = Bodies.limit(ctx);
     EventLog log = events;
     Future<List<JsonObject>> items = log.read(who.accountId(), after == null ? null : after.trim(), limit);
-    Future<String> newest = items.compose(v -> newestId(who.accountId()));
+    Future<String> newest = items.compose(v -> log.newestId(who.accountId()));
     newest
         .onSuccess(last -> {
           List<JsonObject> list = items.result();
@@ -60,14 +57,5 @@ public final class EventRoutes {
         .onFailure(err -> ctx.fail(err instanceof EventLog.GoneException
             ? ApiException.gone("events_gone", err.getMessage() + "; reload the lists")
             : err));
-  }
-
-  private Future<String> newestId(long accountId) {
-    return redis.api()
-        .xrevrange(List.of(events.accountKey(accountId), "+", "-", "COUNT", "1"))
-        .map(r -> {
-          List<JsonObject> newest = EventLog.parseEntries(r);
-          return newest.isEmpty() ? "0-0" : newest.get(0).getString("id");
-        });
   }
 }

@@ -139,7 +139,7 @@ public final class LiveBridge {
     if (keys.isEmpty()) {
       return;
     }
-    services.redis().api().mget(keys).onSuccess(values -> {
+    services.redis().getAll(keys).onSuccess(values -> {
       for (int i = 0; i < sockets.size(); i++) {
         Principal p = holders.get(sockets.get(i));
         if (p != null && !Sessions.stillValid(p, values.get(2 * i), values.get(2 * i + 1))) {

@@ -203,28 +203,29 @@ class LiveBridgeTest {
       JsonObject before = append(nodeA, acme, "before");
       client.awaitEvent(before.getString("id"));
 
-      long killed = killFanoutConnection(NODE_A);
+      long killed = killFanoutConnection(NODE_A, acme.accountId());
       assertThat(killed).isEqualTo(1);
       JsonObject during = append(nodeB, acme, "during");
       JsonObject after = append(nodeB, acme, "after");
       client.awaitEvent(during.getString("id"));
       client.awaitEvent(after.getString("id"));
       // It came back on a new connection, and nothing was pushed twice.
-      assertThat(fanoutConnections(NODE_A)).hasSize(1);
+      assertThat(fanoutConnections(NODE_A, acme.accountId())).hasSize(1);
       assertThat(client.received()).extracting(f -> f.getJsonObject("body").getString("id"))
           .containsExactly(before.getString("id"), during.getString("id"), after.getString("id"));
       assertThat(nodeA.registry.get("switchboard.fanout.reconnects").counter().count()).isGreaterThanOrEqualTo(1);
     }
   }
 
-  static List<String> fanoutConnections(String nodeId) {
-    String name = EventFanoutVerticle.connectionName(nodeId);
+  /** The node's fan-out connection to the partition of the account's events. */
+  static List<String> fanoutConnections(String nodeId, long accountId) {
+    String name = EventFanoutVerticle.connectionName(nodeId, nodeA.node.services().events().partitionOf(accountId));
     Response list = nodeA.node.services().redis().api().client(List.of("LIST")).await();
     return list.toString().lines().filter(l -> l.contains(" name=" + name + " ")).toList();
   }
 
-  static long killFanoutConnection(String nodeId) {
-    List<String> lines = fanoutConnections(nodeId);
+  static long killFanoutConnection(String nodeId, long accountId) {
+    List<String> lines = fanoutConnections(nodeId, accountId);
     assertThat(lines).hasSize(1);
     String id = lines.get(0).replaceAll("^id=(\\d+) .*$", "$1");
     return nodeA.node.services().redis().api().client(List.of("KILL", "ID", id)).await().toLong();

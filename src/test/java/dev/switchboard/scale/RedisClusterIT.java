@@ -1,0 +1,23 @@
+package dev.switchboard.scale;
+
+import dev.switchboard.support.NodeExtension;
+import dev.switchboard.support.Requires;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** {@link RedisModesBase} on a Redis Cluster of six processes (three masters, three replicas). */
+@DisplayName("the live log and timers on a Redis Cluster")
+class RedisClusterIT extends RedisModesBase {
+
+  @RegisterExtension
+  static final Requires TOOL = RedisTopology.REQUIRED;
+
+  @RegisterExtension
+  static final NodeExtension env = NodeExtension.builder().withoutNode().account("Acme").build();
+
+  @BeforeAll
+  static void startCluster() {
+    start(env, RedisTopology.Cluster.start());
+  }
+}

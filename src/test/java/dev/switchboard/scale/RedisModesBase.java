@@ -1,0 +1,289 @@
+package dev.switchboard.scale;
+
+import dev.switchboard.store.Bus;
+import dev.switchboard.support.Await;
+import dev.switchboard.support.BridgeClient;
+import dev.switchboard.support.Http;
+import dev.switchboard.support.NodeExtension;
+import dev.switchboard.support.Seed;
+import dev.switchboard.support.TestDb;
+import dev.switchboard.support.TestNode;
+import dev.switchboard.support.Webhooks;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The live log and the window timers on a distributed Redis (a subclass starts it): push, replay,
+ * cursors and a timer that fires once, then a master killed mid-burst of 5,000 webhooks with two
+ * clients connected to two nodes. Two nodes share the topology; the master is killed last.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+abstract class RedisModesBase {
+
+  static final int WINDOW_SECONDS = 8;
+  static final int BURST = 5_000;
+
+  static TestDb db;
+  static RedisTopology redis;
+  static TestNode nodeA;
+  static TestNode nodeB;
+  static Vertx clients;
+  static Http http;
+  static Seed.Account acme;
+
+  static void start(NodeExtension env, RedisTopology topology) {
+    db = env.db();
+    redis = env.open(topology);
+    JsonObject settings = new JsonObject()
+        .put("REDIS_MODE", topology.mode())
+        .put("REDIS_URL", topology.url())
+        .put("WINDOW_STANDARD", "PT" + WINDOW_SECONDS + "S")
+        .put("WINDOW_HUMAN_AGENT", "PT" + WINDOW_SECONDS + "S")
+        .put("WINDOW_TIMER_POLL_MS", 200)
+        .put("PROCESSOR_SWEEP_MS", 200)
+        .put("RELAY_POLL_MS", 200);
+    if (topology instanceof RedisTopology.Sentinel) {
+      settings.put("REDIS_MASTER_NAME", RedisTopology.Sentinel.MASTER);
+    }
+    nodeA = env.open(TestNode.start(db, env.redisPrefix(), settings.copy().put("NODE_ID", "modes-a")));
+    nodeB = env.open(TestNode.start(db, env.redisPrefix(), settings.copy().put("NODE_ID", "modes-b")));
+    clients = env.vertx();
+    http = env.open(new Http(clients, nodeA.baseUrl()));
+    acme = env.account();
+    Seed.channel(db, acme.accountId(), "whatsapp", Webhooks.WA_PHONE_NUMBER_ID);
+  }
+
+  static String token(TestNode node) {
+    return node.node.services().tokens().issue(acme.adminId(), acme.accountId(), "admin", "Admin");
+  }
+
+  static BridgeClient client(TestNode node) {
+    return BridgeClient.connect(clients, node.port()).registered(node, Bus.accountAddress(acme.accountId()), token(node));
+  }
+
+  static String post(String waId, String text) {
+    Webhooks.Signed w = Webhooks.whatsappText(waId, "wamid.modes-" + UUID.randomUUID(), text);
+    Http.Res r = http.webhook("whatsapp", w.body(), w.signature());
+    assertThat(r.status()).as(r.text()).isEqualTo(200);
+    Await.until("message " + text + " stored", Duration.ofSeconds(30),
+        () -> Seed.scalar(db, "SELECT count(*) FROM messages WHERE external_id = ?", w.wamid()) == 1);
+    return w.wamid();
+  }
+
+  static List<JsonObject> created(BridgeClient c, String wamid) {
+    return c.events(Bus.MESSAGE_CREATED).stream().filter(e -> wamid.equals(e.getJsonObject("data").getString("externalId"))).toList();
+  }
+
+  /** The account's events after {@code cursor}, every page (limit 200, following nextCursor). */
+  static List<JsonObject> replay(String cursor) {
+    List<JsonObject> out = new ArrayList<>();
+    String after = cursor;
+    while (true) {
+      Http.Res page = http.as(token(nodeA)).get("/api/v1/events?limit=200" + (after == null ? "" : "&after=" + after));
+      assertThat(page.status()).as(page.text()).isEqualTo(200);
+      page.items().forEach(o -> out.add((JsonObject) o));
+      after = page.json().getString("nextCursor");
+      if (after == null) {
+        return out;
+      }
+    }
+  }
+
+  @Test
+  @Order(1)
+  @DisplayName("events are pushed to clients on both nodes, replayed after a cursor and paged with opaque cursors")
+  void pushReplayCursors() {
+    try (BridgeClient onA = client(nodeA); BridgeClient onB = client(nodeB)) {
+      String first = post("14155590001", "modes one");
+      Await.passes(Duration.ofSeconds(20), () -> {
+        assertThat(created(onA, first)).hasSize(1);
+        assertThat(created(onB, first)).hasSize(1);
+      });
+      String cursor = created(onA, first).get(0).getString("id");
+      String second = post("14155590002", "modes two");
+      String third = post("14155590001", "modes three");
+      Await.passes(Duration.ofSeconds(20), () -> {
+        assertThat(created(onA, third)).hasSize(1);
+        assertThat(created(onB, second)).hasSize(1);
+      });
+      // the replay after the cursor holds exactly what came later, once, in the order pushed
+      Await.passes(Duration.ofSeconds(10), () -> {
+        List<String> later = replay(cursor).stream().filter(e -> Bus.MESSAGE_CREATED.equals(e.getString("type")))
+            .map(e -> e.getJsonObject("data").getString("externalId")).toList();
+        assertThat(later).containsExactly(second, third);
+      });
+      List<String> pushed = onA.events().stream().map(e -> e.getString("id")).toList();
+      List<String> replayed = replay(cursor).stream().map(e -> e.getString("id")).toList();
+      assertThat(pushed.subList(pushed.indexOf(cursor) + 1, pushed.size())).containsExactlyElementsOf(replayed);
+      // paged one by one: the same events
+      List<String> paged = new ArrayList<>();
+      String after = cursor;
+      for (int i = 0; i < replayed.size(); i++) {
+        Http.Res page = http.as(token(nodeB)).get("/api/v1/events?limit=1&after=" + after);
+        assertThat(page.status()).as(page.text()).isEqualTo(200);
+        after = page.items().getJsonObject(0).getString("id");
+        paged.add(after);
+      }
+      assertThat(paged).containsExactlyElementsOf(replayed);
+    }
+  }
+
+  @Test
+  @Order(2)
+  @DisplayName("a window timer fires once, on one node")
+  void timerFiresOnce() {
+    try (BridgeClient onA = client(nodeA)) {
+      String wamid = post("14155590101", "modes timer");
+      long conversation = Seed.scalar(db, "SELECT conversation_id FROM messages WHERE external_id = ?", wamid);
+      Await.passes(Duration.ofSeconds(WINDOW_SECONDS + 20), () -> assertThat(windowChanged(onA, conversation)).isEqualTo(1));
+      // both nodes poll every 200 ms: a second firing would have come by now
+      Await.passes(Duration.ofSeconds(2), () -> assertThat(windowChanged(onA, conversation)).isEqualTo(1));
+      assertThat(replay(null).stream().filter(e -> Bus.WINDOW_CHANGED.equals(e.getString("type"))
+          && String.valueOf(conversation).equals(e.getString("conversationId")))).hasSize(1);
+    }
+  }
+
+  static long windowChanged(BridgeClient c, long conversation) {
+    return c.events(Bus.WINDOW_CHANGED).stream().filter(e -> String.valueOf(conversation).equals(e.getString("conversationId"))).count();
+  }
+
+  /**
+   * A master killed mid-burst of 5,000 webhooks: both clients get every message.created once
+   * (pushed or replayed), timers fire once, push resumes. A test of the subclasses whose topology
+   * passes it reliably (Sentinel); on a Cluster it is run by name, {@code RedisClusterFailoverCheck}.
+   */
+  void masterKilledMidBurst() throws Exception {
+    try (BridgeClient onA = client(nodeA); BridgeClient onB = client(nodeB)) {
+      // timers due after the kill: 10 conversations of their own
+      List<Long> timed = new ArrayList<>();
+      for (int i = 0; i < 10; i++) {
+        String w = post("1415559020" + i, "modes timed " + i);
+        timed.add(Seed.scalar(db, "SELECT conversation_id FROM messages WHERE external_id = ?", w));
+      }
+      HttpClient sender = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+      Semaphore inFlight = new Semaphore(16);
+      AtomicInteger acknowledged = new AtomicInteger();
+      List<CompletableFuture<?>> sends = new ArrayList<>();
+      long killedAt = 0;
+      int killIndex = BURST / 5;
+      // when a webhook sent after the kill is first pushed: live push has resumed
+      AtomicLong resumedAt = new AtomicLong();
+      Thread watch = new Thread(() -> {
+        while (resumedAt.get() == 0 && !Thread.currentThread().isInterrupted()) {
+          if (onA.events(Bus.MESSAGE_CREATED).stream().anyMatch(e -> afterKill(e, killIndex))) {
+            resumedAt.set(System.nanoTime());
+          }
+          try {
+            Thread.sleep(20);
+          } catch (InterruptedException e) {
+            return;
+          }
+        }
+      });
+      String partitionKey = "{p" + nodeA.node.services().events().partitionOf(acme.accountId()) + "}";
+      for (int i = 0; i < BURST; i++) {
+        if (i == killIndex) {
+          // a fifth of the burst in: the master holding this account's log dies
+          killedAt = System.nanoTime();
+          watch.start();
+          int port = redis.killMaster(partitionKey);
+          System.out.println("killed the Redis master on port " + port + " after " + i + " webhooks were sent");
+        }
+        Webhooks.Signed w = Webhooks.whatsappText(String.valueOf(14_155_591_000L + i % 20), "wamid.burst-" + i + "-" + UUID.randomUUID(),
+            "burst " + i);
+        inFlight.acquire();
+        sends.add(sendWithRetries(sender, w, 5).whenComplete((ok, err) -> {
+          inFlight.release();
+          if (Boolean.TRUE.equals(ok)) {
+            acknowledged.incrementAndGet();
+          }
+        }));
+      }
+      CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new)).join();
+      assertThat(acknowledged.get()).isEqualTo(BURST);
+
+      // live push is back: a message sent now reaches both clients
+      String probe = post("14155590300", "modes after the failover");
+      Await.passes(Duration.ofSeconds(60), () -> {
+        assertThat(created(onA, probe)).hasSize(1);
+        assertThat(created(onB, probe)).hasSize(1);
+      });
+      watch.interrupt();
+      double resumed = resumedAt.get() == 0 ? -1 : (resumedAt.get() - killedAt) / 1e9;
+      System.out.printf("FIGURE %s: live push resumed %.2f s after the master was killed%n", redis.mode(), resumed);
+
+      Await.until("every webhook stored", Duration.ofSeconds(120),
+          () -> Seed.scalar(db, "SELECT count(*) FROM messages WHERE text LIKE 'burst %'") == BURST);
+      List<String> stored = new ArrayList<>();
+      try (var c = db.connect(); var rs = c.createStatement().executeQuery(
+          "SELECT id FROM messages WHERE account_id = " + acme.accountId()
+              + " AND (text LIKE 'burst %' OR text LIKE 'modes timed %' OR text = 'modes after the failover')")) {
+        while (rs.next()) {
+          stored.add(String.valueOf(rs.getLong(1)));
+        }
+      }
+      for (BridgeClient c : List.of(onA, onB)) {
+        Await.passes(Duration.ofSeconds(60), () -> {
+          Map<String, Integer> seen = new HashMap<>();
+          List<JsonObject> pushed = c.events();
+          List<JsonObject> all = new ArrayList<>(pushed);
+          // what the client missed while it was connected: the replay after the last event it got
+          all.addAll(replay(pushed.get(pushed.size() - 1).getString("id")));
+          for (JsonObject e : all) {
+            if (Bus.MESSAGE_CREATED.equals(e.getString("type"))) {
+              seen.merge(e.getJsonObject("data").getString("id"), 1, Integer::sum);
+            }
+          }
+          for (String id : stored) {
+            assertThat(seen.getOrDefault(id, 0)).as("message.created of message %s, pushed or replayed", id).isEqualTo(1);
+          }
+        });
+      }
+      // each timer set before the kill fires once
+      Await.passes(Duration.ofSeconds(WINDOW_SECONDS + 30), () -> {
+        for (long conversation : timed) {
+          assertThat(windowChanged(onA, conversation)).as("window_changed of conversation %d", conversation).isEqualTo(1);
+        }
+      });
+    }
+  }
+
+  static boolean afterKill(JsonObject created, int killIndex) {
+    String text = created.getJsonObject("data").getString("text");
+    return text != null && text.startsWith("burst ") && Integer.parseInt(text.substring(6)) > killIndex;
+  }
+
+  /** Meta's way: a webhook not acknowledged is sent again (here up to {@code attempts} times). */
+  static CompletableFuture<Boolean> sendWithRetries(HttpClient client, Webhooks.Signed w, int attempts) {
+    HttpRequest req = HttpRequest.newBuilder(URI.create(nodeA.baseUrl() + "/webhooks/whatsapp"))
+        .timeout(Duration.ofSeconds(10))
+        .header("Content-Type", "application/json")
+        .header("X-Hub-Signature-256", w.signature())
+        .POST(HttpRequest.BodyPublishers.ofByteArray(w.body())).build();
+    return client.sendAsync(req, HttpResponse.BodyHandlers.discarding())
+        .handle((r, err) -> err == null && r.statusCode() / 100 == 2)
+        .thenCompose(ok -> ok || attempts <= 1 ? CompletableFuture.completedFuture(ok) : sendWithRetries(client, w, attempts - 1));
+  }
+}

@@ -1,0 +1,32 @@
+package dev.switchboard.scale;
+
+import dev.switchboard.support.NodeExtension;
+import dev.switchboard.support.Requires;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** {@link RedisModesBase} behind Sentinel (one master, one replica, three sentinels). */
+@DisplayName("the live log and timers behind Redis Sentinel")
+class RedisSentinelIT extends RedisModesBase {
+
+  @RegisterExtension
+  static final Requires TOOL = RedisTopology.REQUIRED;
+
+  @RegisterExtension
+  static final NodeExtension env = NodeExtension.builder().withoutNode().account("Acme").build();
+
+  @BeforeAll
+  static void startSentinel() {
+    start(env, RedisTopology.Sentinel.start());
+  }
+
+  @Test
+  @Order(3)
+  @DisplayName("a master killed mid-burst of 5,000 webhooks: both clients get every message.created once (pushed or replayed), timers fire once, push resumes")
+  void masterKilledMidBurstTest() throws Exception {
+    masterKilledMidBurst();
+  }
+}
