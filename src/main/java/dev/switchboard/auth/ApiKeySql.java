@@ -31,7 +31,11 @@ final class ApiKeySql {
         JOIN accounts a ON a.id = k.account_id
        WHERE k.secret_hash = $1 AND k.revoked_at IS NULL AND a.disabled_at IS NULL""";
 
-  static final String REVOKED = "SELECT revoked_at IS NOT NULL FROM api_keys WHERE id = $1";
+  /** Revoked, or its account disabled. */
+  static final String REVOKED = """
+      SELECT k.revoked_at IS NOT NULL OR a.disabled_at IS NOT NULL
+        FROM api_keys k JOIN accounts a ON a.id = k.account_id
+       WHERE k.id = $1""";
 
   // written at most once a minute per key and node: a busy key does not write a row per request
   static final String TOUCH = """

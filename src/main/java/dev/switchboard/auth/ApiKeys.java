@@ -50,10 +50,11 @@ public final class ApiKeys {
   static final int CACHE_SECONDS = 30;
   private static final int CACHE_MAX = 10_000;
 
-  // KEYS[1] revoked flag, KEYS[2] this minute's count; ARGV[1] limit, ARGV[2] window ms.
-  // Answers -1 for a revoked key, else the ms until the window ends when over the limit, else 0.
+  // KEYS[1] revoked flag, KEYS[2] this minute's count, KEYS[3] the account's disabled flag; ARGV[1]
+  // limit, ARGV[2] window ms. Answers -1 for a revoked key or a disabled account, else the ms until
+  // the window ends when over the limit, else 0.
   private static final String ADMIT = """
-      if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
+      if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', KEYS[3]) == 1 then return -1 end
       local n = redis.call('INCR', KEYS[2])
       if n == 1 then redis.call('PEXPIRE', KEYS[2], ARGV[2]) end
       if n > tonumber(ARGV[1]) then return math.max(redis.call('PTTL', KEYS[2]), 1) end
@@ -172,8 +173,8 @@ public final class ApiKeys {
   // time is passed over for PostgreSQL's revocation, and the rate is not counted meanwhile.
   private Future<Void> admit(Principal caller) {
     long id = caller.apiKeyId();
-    return redis.api().eval(List.of(ADMIT, "2", revokedKey(id), redis.key("apikey:rate:" + id),
-            String.valueOf(perMinute), "60000"))
+    return redis.api().eval(List.of(ADMIT, "3", revokedKey(id), redis.key("apikey:rate:" + id),
+            accountOffKey(redis, caller.accountId()), String.valueOf(perMinute), "60000"))
         .timeout(2, TimeUnit.SECONDS)
         .map(r -> r == null ? 0L : r.toLong())
         .recover(err -> {
@@ -203,6 +204,23 @@ public final class ApiKeys {
     cache.computeIfPresent(cacheKey, (h, c) -> new Cached(c.caller(), c.loadedAt(), now));
     pool.preparedQuery(ApiKeySql.TOUCH).execute(Tuple.of(k.caller().apiKeyId()))
         .onFailure(err -> LOG.debug("last use of API key {} not written: {}", k.caller().apiKeyId(), err.toString()));
+  }
+
+  /**
+   * Marks (or clears) an account as disabled for every node's key check, so its keys answer 401 at
+   * the next request instead of when the node's copy expires; the flag lasts as long as the
+   * disabling (PostgreSQL, read when a copy is loaded, stays the truth).
+   */
+  static Future<Void> markAccount(RedisStore redis, long accountId, boolean disabled) {
+    if (redis == null) {
+      return Future.succeededFuture();
+    }
+    String key = accountOffKey(redis, accountId);
+    return (disabled ? redis.api().set(List.of(key, "1")) : redis.api().del(List.of(key))).mapEmpty();
+  }
+
+  private static String accountOffKey(RedisStore redis, long accountId) {
+    return redis.key("apikey:account-off:" + accountId);
   }
 
   private String revokedKey(long id) {
