@@ -131,8 +131,9 @@ async function logout(tellServer = true) {
 /** Channels, agents, teams, field and label names, saved replies: the menus' contents. */
 export async function loadReference() {
   const grab = (p) => api.get(p).then((r) => (r && r.items) || []).catch(() => []);
-  [S.channels, S.agents, S.teams, S.fields, S.labels, S.savedReplies] = await Promise.all([
-    grab('/channels'), grab('/agents'), grab('/teams'), grab('/fields'), grab('/labels'), grab('/saved-replies')]);
+  // API keys by name: messages an integration sent show "API: <name>"
+  [S.channels, S.agents, S.teams, S.fields, S.labels, S.savedReplies, S.apiKeys] = await Promise.all([
+    grab('/channels'), grab('/agents'), grab('/teams'), grab('/fields'), grab('/labels'), grab('/saved-replies'), grab('/api-keys/names')]);
   renderListPane();
   renderThreadPane();
   renderContactPane();

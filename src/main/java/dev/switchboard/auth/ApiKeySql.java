@@ -19,6 +19,14 @@ final class ApiKeySql {
        WHERE account_id = $1 AND revoked_at IS NULL
        ORDER BY id""";
 
+  /** Every key's name, revoked ones too: old messages and history name their sender by it. */
+  static final String NAMES = """
+      SELECT id, name, revoked_at IS NOT NULL AS revoked
+        FROM api_keys
+       WHERE account_id = $1
+       ORDER BY id DESC
+       LIMIT 1000""";
+
   static final String REVOKE = """
       UPDATE api_keys SET revoked_at = now()
        WHERE id = $1 AND account_id = $2 AND revoked_at IS NULL

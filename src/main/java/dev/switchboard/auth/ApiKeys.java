@@ -113,6 +113,16 @@ public final class ApiKeys {
     });
   }
 
+  /** Id and name of the account's keys, revoked ones too, for showing who sent a message ("API: name"). */
+  public Future<JsonObject> names(long accountId) {
+    return pool.preparedQuery(ApiKeySql.NAMES).execute(Tuple.of(accountId)).map(rows -> {
+      JsonArray items = new JsonArray();
+      rows.forEach(r -> items.add(new JsonObject().put("id", String.valueOf(r.getLong("id")))
+          .put("name", r.getString("name")).put("revoked", r.getBoolean("revoked"))));
+      return new JsonObject().put("items", items);
+    });
+  }
+
   /**
    * Revokes a key of the account: the row first (the truth), then the flag every node reads on
    * every request, so the key answers 401 at once everywhere. 404 for a key of another account.
