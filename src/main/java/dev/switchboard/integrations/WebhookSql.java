@@ -35,6 +35,12 @@ final class WebhookSql {
              cursor_pos = GREATEST(cursor_pos, (SELECT last_pos FROM event_relay WHERE id = 1))
        WHERE id = $1 AND account_id = $2 AND disabled_at IS NOT NULL""";
 
+  /** Stopped by an admin: nothing is sent until it is enabled again (then from the newest event). */
+  static final String DISABLE = """
+      UPDATE webhook_endpoints
+         SET disabled_at = now(), disabled_reason = $3, next_attempt_at = NULL
+       WHERE id = $1 AND account_id = $2 AND disabled_at IS NULL""";
+
   static final String DELIVERIES = """
       SELECT id, event_id, event_type, attempt, ok, status_code, error, latency_ms, response, created_at
         FROM webhook_deliveries
@@ -101,6 +107,10 @@ final class WebhookSql {
         FROM webhook_deliveries d
         JOIN webhook_endpoints e ON e.id = d.endpoint_id
        WHERE d.id = $1 AND d.endpoint_id = $2 AND d.account_id = $3""";
+
+  static final String SECRETS = """
+      SELECT url, secret, CASE WHEN previous_until > now() THEN previous_secret END AS previous_secret
+        FROM webhook_endpoints WHERE id = $1 AND account_id = $2""";
 
   static final String EVENT = "SELECT pos, body, created_at FROM event_outbox WHERE pos = $1 AND account_id = $2";
 

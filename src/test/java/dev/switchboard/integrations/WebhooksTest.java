@@ -304,4 +304,61 @@ class WebhooksTest {
     assertEquals(403, asAgent.post("/api/v1/webhook-endpoints", new JsonObject().put("url", receiver.url("/x")).put("events", new JsonArray().add("*"))).status());
     assertEquals(403, asAgent.get("/api/v1/webhook-endpoints").status());
   }
+
+  @Test
+  void aTestEventIsSignedLoggedAndResendable() {
+    receiver.rule("/tested", n -> n == 1 ? 503 : 200);
+    JsonObject e = register(a, "/tested", "message.created");
+    String path = "/api/v1/webhook-endpoints/" + e.getString("id");
+    Http.Res first = a.admin().post(path + "/test", new JsonObject());
+    assertEquals(200, first.status(), first.text());
+    assertFalse(first.json().getBoolean("ok"));
+    assertEquals(503, first.json().getInteger("statusCode"));
+    assertEquals("answer 1", first.json().getString("response"));
+    Receiver.Hit hit = receiver.at("/tested").get(0);
+    assertTrue(Receiver.verifies(hit, e.getString("secret")));
+    assertEquals("webhook.test", hit.json().getString("type"));
+    assertEquals(String.valueOf(a.accountId()), hit.json().getString("accountId"));
+    assertTrue(hit.eventId().startsWith("test_"), hit.eventId());
+    assertEquals(hit.eventId(), hit.json().getString("id"));
+
+    JsonObject logged = a.admin().get(path + "/deliveries").items().getJsonObject(0);
+    assertEquals(hit.eventId(), logged.getString("eventId"));
+    assertEquals("webhook.test", logged.getString("eventType"));
+    Http.Res again = a.admin().post(path + "/deliveries/" + logged.getString("id") + "/resend", new JsonObject());
+    assertEquals(200, again.status(), again.text());
+    assertTrue(again.json().getBoolean("ok"));
+    assertEquals(2, again.json().getInteger("attempt"));
+    assertEquals(hit.eventId(), receiver.at("/tested").get(1).eventId());
+    // a test is never queued: nothing else arrives, and the endpoint is not failing
+    assertEquals("enabled", endpoint(a, e).getString("status"));
+    assertEquals(404, b.admin().post(path + "/test", new JsonObject()).status());
+    assertEquals(2, receiver.at("/tested").size());
+  }
+
+  @Test
+  void anAdminDisablesAnEndpointAndItSendsNothingUntilEnabled() {
+    JsonObject e = register(a, "/paused", "*");
+    String path = "/api/v1/webhook-endpoints/" + e.getString("id");
+    long conv = conversation(a);
+    Http.Res off = a.admin().patch(path, new JsonObject().put("enabled", false));
+    assertEquals(200, off.status(), off.text());
+    assertEquals("disabled", off.json().getString("status"));
+    assertEquals("disabled by Admin Alpha", off.json().getString("disabledReason"));
+    assertEquals(404, b.admin().patch(path, new JsonObject().put("enabled", false)).status());
+    JsonObject witness = register(a, "/paused-witness", "*");
+    status(conv, "open");
+    Await.until("the witness gets the event", WAIT, () -> receiver.at("/paused-witness").size() >= 1);
+    assertTrue(receiver.at("/paused").isEmpty());
+    assertEquals(200, a.admin().patch(path, new JsonObject().put("enabled", true)).status());
+    status(conv, "closed");
+    Await.until("the enabled endpoint gets the next event", WAIT, () -> receiver.at("/paused").size() >= 1);
+    assertEquals(1, receiver.distinctIds("/paused").size(), "the events of while it was off are not sent");
+    assertEquals(400, a.admin().patch(path, new JsonObject().put("description", "x")).status());
+    assertNotNull(witness.getString("id"));
+  }
+
+  static void status(long conversation, String status) {
+    assertEquals(200, a.admin().patch("/api/v1/conversations/" + conversation, new JsonObject().put("status", status)).status());
+  }
 }
