@@ -12,6 +12,7 @@ import { renderSavedReplies } from './replies.js';
 import { renderProfile } from './profile.js';
 import { renderLabels, renderFields } from './names.js';
 import { renderFlows } from './flows.js';
+import { renderIntegrations } from './integrations.js';
 
 /** [key, name shown, admins only, render(into)] in the order of the menu. */
 const SECTIONS = [
@@ -22,6 +23,7 @@ const SECTIONS = [
   ['labels', 'Labels', true, renderLabels],
   ['fields', 'Custom fields', true, renderFields],
   ['flows', 'Bot flows', true, renderFlows],
+  ['integrations', 'Integrations', true, renderIntegrations],
   ['profile', 'Profile', false, renderProfile],
 ];
 
@@ -89,13 +91,13 @@ export function errorLine(testid) {
   return el;
 }
 
-/** "Delete X?" with what it means; on Delete, DELETE path, then done() (the dialog stays with the server's refusal). */
-export function confirmDelete(title, consequence, path, done, testid) {
+/** "Delete X?" with what it means; on Delete (or okLabel), DELETE path, then done() (the dialog stays with the server's refusal). */
+export function confirmDelete(title, consequence, path, done, testid, okLabel = 'Delete') {
   const error = errorLine(`${testid}-error`);
   openModal(title, h('div', {}, h('p', {}, consequence), error), async (close) => {
     try {
       await api.del(path);
-      close(); toast('Deleted'); done();
+      close(); toast(`${okLabel}d`); done();
     } catch (e) { error.show(e.message); }
-  }, 'Delete', testid);
+  }, okLabel, testid);
 }

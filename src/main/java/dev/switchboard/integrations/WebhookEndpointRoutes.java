@@ -59,6 +59,13 @@ public final class WebhookEndpointRoutes {
         return new JsonObject().put("items", items);
       }));
     });
+    // the types an endpoint may ask for, so the settings screen offers exactly what the server checks
+    api.get("/webhook-endpoints/event-types").handler(ctx -> {
+      Principal.of(ctx).requireAdmin();
+      JsonArray items = new JsonArray();
+      Arrays.stream(EventType.values()).forEach(t -> items.add(t.wire()));
+      Reply.ok(ctx, Future.succeededFuture(new JsonObject().put("items", items)));
+    });
     api.get("/webhook-endpoints/:id").handler(ctx -> {
       Principal p = Principal.of(ctx).requireAdmin();
       Reply.ok(ctx, one(p.accountId(), id(ctx)));

@@ -1,0 +1,222 @@
+package dev.switchboard.web;
+
+import dev.switchboard.support.Http;
+import dev.switchboard.support.Requires;
+import dev.switchboard.support.Seed;
+import dev.switchboard.support.Webhooks;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.WebElement;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import java.nio.charset.StandardCharsets;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static dev.switchboard.web.Browser.tid;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The admin's console beyond its first sections: Integrations (API keys, webhook endpoints with a
+ * test event and the delivery log), and an API key's messages named in the inbox. One node, one
+ * receiver and one admin page for the class.
+ */
+@DisplayName("The admin's console: integrations and the console actions added to Settings")
+class ConsoleBrowserIT {
+
+  @RegisterExtension
+  static final Requires CHROMIUM = Browser.REQUIRED;
+
+  @RegisterExtension
+  final ScreenshotOnFailure onFailure = new ScreenshotOnFailure(() -> page);
+
+  static BrowserFixture f;
+  static Browser page;
+  static HttpServer receiver;
+  /** [Switchboard-Event-Id, Switchboard-Timestamp, Switchboard-Signature, body] of each POST received. */
+  static final List<String[]> received = new CopyOnWriteArrayList<>();
+
+  @BeforeAll
+  static void start() {
+    f = new BrowserFixture(new JsonObject().put("OUTGOING_WEBHOOKS_ALLOW_PRIVATE", true).put("OUTGOING_WEBHOOK_POLL_MS", 100));
+    receiver = f.vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(body -> {
+      received.add(new String[] {req.getHeader("Switchboard-Event-Id"), req.getHeader("Switchboard-Timestamp"),
+          req.getHeader("Switchboard-Signature"), body.toString(StandardCharsets.UTF_8)});
+      req.response().setStatusCode(200).end("thanks");
+    })).listen(0, "127.0.0.1").await();
+    page = f.browser().login(f.account.adminEmail(), f.account.password());
+  }
+
+  @AfterAll
+  static void stop() {
+    if (receiver != null) {
+      receiver.close().await();
+    }
+    if (f != null) {
+      f.close();
+    }
+  }
+
+  static void section(Browser b, String key) {
+    b.open("/#/settings/" + key);
+    b.waitUntil("section " + key, () -> b.visible("settings-" + key)
+        && b.all(".set-body .muted").stream().noneMatch(e -> e.getText().equals("Loading…")));
+  }
+
+  static WebElement row(Browser b, String testid, String attribute, String value) {
+    return b.waitFor(testid + " " + value, () -> b.all("[data-testid='" + testid + "']").stream()
+        .filter(r -> value.equals(r.getAttribute(attribute))).findFirst().orElse(null));
+  }
+
+  static boolean verifies(String[] hit, String secret) {
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+      String expected = "v1=" + HexFormat.of().formatHex(mac.doFinal((hit[1] + "." + hit[3]).getBytes(StandardCharsets.UTF_8)));
+      return List.of(hit[2].split(",")).contains(expected);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Test
+  @DisplayName("an admin makes an API key with scopes, copies it once, sees it listed and revokes it: it answers 401 at once")
+  void apiKeys() {
+    section(page, "integrations");
+    page.click("key-new");
+    page.type("nk-name", "Order system");
+    page.click("nk-scope-send");
+    page.screenshot("console-01-new-key");
+    page.click("nk-save");
+    page.waitUntil("the secret", () -> page.visible("key-secret-shown"));
+    String secret = page.el("key-secret").getAttribute("value");
+    assertThat(secret).matches("sbk_[A-Za-z0-9_-]{43}");
+    page.screenshot("console-02-key-shown-once");
+    page.click("modal-cancel");
+
+    WebElement listed = row(page, "key-row", "data-name", "Order system");
+    assertThat(listed.findElement(tid("key-scopes")).getText()).isEqualTo("read, send");
+    assertThat(listed.getText()).doesNotContain(secret);
+    assertThat(f.http.as(secret).get("/api/v1/conversations").status()).isEqualTo(200);
+
+    listed.findElement(tid("key-revoke")).click();
+    page.click("key-revoke-confirm");
+    page.waitUntil("the key gone from the list", () -> page.all("[data-testid='key-row'][data-name='Order system']").isEmpty());
+    assertThat(f.http.as(secret).get("/api/v1/conversations").status()).isEqualTo(401);
+  }
+
+  @Test
+  @DisplayName("an admin adds a webhook endpoint for some events, sends a test event that arrives signed, reads the log, resends, disables and rotates")
+  void webhookEndpoint() {
+    String url = "http://127.0.0.1:" + receiver.actualPort() + "/crm";
+    section(page, "integrations");
+    page.click("endpoint-new");
+    page.type("ne-url", url);
+    page.type("ne-description", "CRM");
+    page.click("ne-all");
+    page.css("[data-testid='ne-event'][data-type='message.created']").click();
+    page.screenshot("console-03-new-endpoint");
+    page.click("ne-save");
+    page.waitUntil("the signing secret", () -> page.visible("endpoint-secret-shown"));
+    String secret = page.el("endpoint-secret").getAttribute("value");
+    assertThat(secret).startsWith("whsec_");
+    page.click("modal-cancel");
+
+    WebElement card = row(page, "endpoint-card", "data-id", endpointId(url));
+    assertThat(card.findElement(tid("endpoint-events")).getText()).isEqualTo("message.created");
+    assertThat(card.findElement(tid("endpoint-status")).getText()).isEqualToIgnoringCase("Enabled");
+    card.findElement(tid("endpoint-test")).click();
+    page.waitUntil("the test's outcome", () -> card.findElement(tid("endpoint-result")).getText().startsWith("Test event delivered: HTTP 200"));
+    String[] hit = received.get(received.size() - 1);
+    assertThat(hit[0]).startsWith("test_");
+    assertThat(new JsonObject(hit[3]).getString("type")).isEqualTo("webhook.test");
+    assertThat(verifies(hit, secret)).as("signed with the secret shown once").isTrue();
+
+    card.findElement(tid("delivery-toggle")).click();
+    WebElement logged = page.waitFor("the log row", () -> card.findElements(tid("delivery-row")).stream().findFirst().orElse(null));
+    assertThat(logged.getAttribute("data-event")).isEqualTo(hit[0]);
+    assertThat(logged.findElement(tid("delivery-response")).getText()).isEqualTo("thanks");
+    page.screenshot("console-04-delivery-log");
+    int before = received.size();
+    logged.findElement(tid("delivery-resend")).click();
+    page.waitUntil("the resend", () -> received.size() == before + 1 && card.findElements(tid("delivery-row")).size() == 2);
+    assertThat(received.get(before)[0]).isEqualTo(hit[0]);
+
+    card.findElement(tid("endpoint-toggle")).click();
+    WebElement off = page.waitFor("disabled", () -> {
+      WebElement c = row(page, "endpoint-card", "data-id", endpointId(url));
+      return c.findElement(tid("endpoint-status")).getText().equalsIgnoreCase("Disabled") ? c : null;
+    });
+    assertThat(off.findElement(tid("endpoint-reason")).getText()).contains("disabled by");
+    off.findElement(tid("endpoint-rotate")).click();
+    page.click("endpoint-rotate-confirm");
+    page.waitUntil("the new secret", () -> page.visible("endpoint-secret-shown"));
+    String rotated = page.el("endpoint-secret").getAttribute("value");
+    assertThat(rotated).startsWith("whsec_").isNotEqualTo(secret);
+    page.click("modal-cancel");
+    row(page, "endpoint-card", "data-id", endpointId(url)).findElement(tid("endpoint-toggle")).click();
+    page.waitUntil("enabled again", () -> row(page, "endpoint-card", "data-id", endpointId(url))
+        .findElement(tid("endpoint-status")).getText().equalsIgnoreCase("Enabled"));
+  }
+
+  static String endpointId(String url) {
+    return f.api().get("/api/v1/webhook-endpoints").items().stream().map(o -> (JsonObject) o)
+        .filter(e -> url.equals(e.getString("url"))).findFirst().orElseThrow().getString("id");
+  }
+
+  @Test
+  @DisplayName("a message an API key sent shows as \"API: <name>\" in the inbox, not as an agent's")
+  void apiSenderInTheInbox() {
+    Webhooks.whatsappText(f.http, "14155550777", "Key Customer", "where is my order?");
+    String conv = f.conversationOf("14155550777");
+    String secret = f.api().post("/api/v1/api-keys", new JsonObject().put("name", "Order bot")
+        .put("scopes", new io.vertx.core.json.JsonArray().add("send").add("read"))).json().getString("secret");
+    Http.Res sent = f.http.as(secret).post("/api/v1/conversations/" + conv + "/messages", new JsonObject().put("type", "note").put("text", "Order 42 ships today"));
+    assertThat(sent.status()).as(sent.text()).isIn(200, 201, 202);
+    Browser bea = f.browser().login(f.agentEmail, f.agentPassword);
+    bea.open("/#/all/" + conv);
+    String sender = bea.waitFor("the note's sender", () -> bea.all("[data-testid='message-sender']").stream()
+        .map(WebElement::getText).filter(t -> t.startsWith("API")).findFirst().orElse(null));
+    assertThat(sender).isEqualTo("API: Order bot");
+  }
+
+  @Test
+  @DisplayName("the new screens: no serious or critical axe-core violation and nothing sideways at 360 px and at desktop width")
+  void accessibilityAndWidths() {
+    Browser b = f.browser();
+    for (int[] size : new int[][] {{1280, 900}, {360, 740}}) {
+      b.driver.manage().window().setSize(new Dimension(size[0], size[1]));
+      if (size[0] == 1280) {
+        b.login(f.account.adminEmail(), f.account.password());
+        f.api().post("/api/v1/webhook-endpoints", new JsonObject().put("url", "http://127.0.0.1:" + receiver.actualPort() + "/a11y")
+            .put("events", new io.vertx.core.json.JsonArray().add("*")).put("description", "axe"));
+        f.api().post("/api/v1/api-keys", new JsonObject().put("name", "Axe key").put("scopes", new io.vertx.core.json.JsonArray().add("read")));
+      }
+      for (String key : List.of("integrations")) {
+        section(b, key);
+        b.all("[data-testid='delivery-toggle']").forEach(WebElement::click);
+        assertThat(AgentDayBrowserIT.axe(b)).as(key + " at " + size[0]).isEmpty();
+        assertThat(SettingsBrowserIT.overflowing(b)).as("elements wider than the window, " + key + " at " + size[0]).isEmpty();
+        AgentDayBrowserIT.noSideways(b, key + " at " + size[0]);
+        b.screenshot("console-" + size[0] + "-" + key);
+      }
+      for (String dialog : List.of("key-new", "endpoint-new")) {
+        section(b, "integrations");
+        b.click(dialog);
+        b.waitUntil("the dialog", () -> b.visible("modal"));
+        assertThat(AgentDayBrowserIT.axe(b)).as(dialog + " at " + size[0]).isEmpty();
+        b.screenshot("console-" + size[0] + "-" + dialog);
+        b.click("modal-cancel");
+      }
+    }
+    assertThat(Seed.scalar(f.db, "SELECT count(*) FROM api_keys WHERE name = 'Axe key'")).isEqualTo(1);
+  }
+}
