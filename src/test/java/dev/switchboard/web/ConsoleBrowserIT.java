@@ -76,6 +76,15 @@ class ConsoleBrowserIT {
         .filter(r -> value.equals(r.getAttribute(attribute))).findFirst().orElse(null));
   }
 
+  /** The secret the dialog shows once (copy box {@code testid}), read, pictured, and the dialog closed. */
+  static String shownOnce(String testid, String screenshot) {
+    page.waitUntil(testid, () -> page.visible(testid + "-shown"));
+    String secret = page.el(testid).getAttribute("value");
+    page.screenshot(screenshot);
+    page.click("modal-cancel");
+    return secret;
+  }
+
   static boolean verifies(String[] hit, String secret) {
     try {
       Mac mac = Mac.getInstance("HmacSHA256");
@@ -96,11 +105,8 @@ class ConsoleBrowserIT {
     page.click("nk-scope-send");
     page.screenshot("console-01-new-key");
     page.click("nk-save");
-    page.waitUntil("the secret", () -> page.visible("key-secret-shown"));
-    String secret = page.el("key-secret").getAttribute("value");
+    String secret = shownOnce("key-secret", "console-02-key-shown-once");
     assertThat(secret).matches("sbk_[A-Za-z0-9_-]{43}");
-    page.screenshot("console-02-key-shown-once");
-    page.click("modal-cancel");
 
     WebElement listed = row(page, "key-row", "data-name", "Order system");
     assertThat(listed.findElement(tid("key-scopes")).getText()).isEqualTo("read, send");
@@ -125,10 +131,8 @@ class ConsoleBrowserIT {
     page.css("[data-testid='ne-event'][data-type='message.created']").click();
     page.screenshot("console-03-new-endpoint");
     page.click("ne-save");
-    page.waitUntil("the signing secret", () -> page.visible("endpoint-secret-shown"));
-    String secret = page.el("endpoint-secret").getAttribute("value");
+    String secret = shownOnce("endpoint-secret", "console-03b-endpoint-secret");
     assertThat(secret).startsWith("whsec_");
-    page.click("modal-cancel");
 
     WebElement card = row(page, "endpoint-card", "data-id", endpointId(url));
     assertThat(card.findElement(tid("endpoint-events")).getText()).isEqualTo("message.created");
@@ -158,10 +162,8 @@ class ConsoleBrowserIT {
     assertThat(off.findElement(tid("endpoint-reason")).getText()).contains("disabled by");
     off.findElement(tid("endpoint-rotate")).click();
     page.click("endpoint-rotate-confirm");
-    page.waitUntil("the new secret", () -> page.visible("endpoint-secret-shown"));
-    String rotated = page.el("endpoint-secret").getAttribute("value");
+    String rotated = shownOnce("endpoint-secret", "console-05-rotated");
     assertThat(rotated).startsWith("whsec_").isNotEqualTo(secret);
-    page.click("modal-cancel");
     row(page, "endpoint-card", "data-id", endpointId(url)).findElement(tid("endpoint-toggle")).click();
     page.waitUntil("enabled again", () -> row(page, "endpoint-card", "data-id", endpointId(url))
         .findElement(tid("endpoint-status")).getText().equalsIgnoreCase("Enabled"));
