@@ -56,6 +56,8 @@ public final class InboundStore {
    * puts those entries' raw events back to pending ({@code accounts enable}).
    */
   public static final String HELD = "account_disabled";
+  /** The dead-letter reason of an entry for a disconnected channel; connecting it again processes them. */
+  public static final String DISCONNECTED = "channel_disconnected";
 
   private record Channel(long id, long accountId, String platform) {
   }
@@ -209,8 +211,8 @@ public final class InboundStore {
     final List<RawEvent> raws;
     final Map<Long, List<ParsedEntry>> parsed;
     final Map<String, Channel> channelsByKey = new HashMap<>();
-    /** Channels of disabled accounts: their entries are held, not processed. */
-    final Set<String> heldKeys = new HashSet<>();
+    /** Channels of disabled accounts or disconnected: their entries are held (with this reason), not processed. */
+    final Map<String, String> heldKeys = new HashMap<>();
     final List<Dead> dead = new ArrayList<>();
     final List<Early> early = new ArrayList<>();
     final List<Msg> messages = new ArrayList<>();
@@ -269,8 +271,8 @@ public final class InboundStore {
       return tx.preparedQuery(InboundSql.CHANNELS).execute(Tuple.of(platforms, (Object) ids)).map(rows -> {
         for (Row r : rows) {
           String key = r.getString("platform") + "\n" + r.getString("external_id");
-          if (r.getBoolean("held")) {
-            heldKeys.add(key);
+          if (r.getString("held") != null) {
+            heldKeys.put(key, r.getString("held"));
           } else {
             channelsByKey.put(key, new Channel(r.getLong("id"), r.getLong("account_id"), r.getString("platform")));
           }
@@ -308,8 +310,8 @@ public final class InboundStore {
       for (RawEvent raw : raws) {
         for (ParsedEntry entry : parsed.get(raw.id())) {
           String key = raw.platform() + "\n" + entry.channelExternalId();
-          if (entry.channelExternalId() != null && heldKeys.contains(key)) {
-            dead.add(new Dead(raw.id(), raw.platform(), entry.channelExternalId(), HELD, entry.json()));
+          if (entry.channelExternalId() != null && heldKeys.containsKey(key)) {
+            dead.add(new Dead(raw.id(), raw.platform(), entry.channelExternalId(), heldKeys.get(key), entry.json()));
             continue;
           }
           Channel ch = entry.channelExternalId() == null ? null : channelsByKey.get(key);

@@ -6,7 +6,8 @@ final class AdminSql {
   private AdminSql() {
   }
 
-  static final String CHANNEL_COLUMNS = "id, platform, name, external_id, waba_id, needs_attention, created_at, last_webhook_at";
+  static final String CHANNEL_COLUMNS = "id, platform, name, external_id, waba_id, needs_attention, created_at, last_webhook_at, "
+      + "disconnected_at";
 
   /** (platform, external_id) is unique across all accounts: Meta's id routes webhooks to exactly one channel. */
   static final String INSERT_CHANNEL = """
