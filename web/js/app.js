@@ -8,7 +8,7 @@ import { renderThread, renderWindowBar, tickWindow, setComposerMode } from './th
 import { renderContact } from './contact.js';
 import { openNewContact } from './newcontact.js';
 import { openNotifySettings, onMessageEvent } from './notify.js';
-import { renderSettings, settingsHome } from './settings/settings.js';
+import { renderSettings, settingsHome, onSettingsEvent } from './settings/settings.js';
 
 // where earlier versions kept the session; boot() clears it
 const SESSION_KEY = 'switchboard.session';
@@ -809,6 +809,10 @@ function onEvent(ev) {
       if (c && (String(data.agentId) === String(S.user.id) || String(c.readBy) === String(data.agentId))) refreshConversation(convId);
       break;
     }
+    case 'channel.updated':
+    case 'webhook_endpoint.disabled':
+      onSettingsEvent(ev);
+      break;
     case 'conversation.merged': {
       // two records of one WhatsApp customer became one: this conversation is gone, its messages are in `into`
       const into = data.into ? String(data.into) : null;

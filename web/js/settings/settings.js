@@ -4,7 +4,7 @@
 
 import { h, mount, $, toast } from '../dom.js';
 import { api } from '../api.js';
-import { S } from '../app.js';
+import { S, loadReference } from '../app.js';
 import { openModal } from '../newcontact.js';
 import { renderChannels } from './channels.js';
 import { renderAgents, renderTeams } from './people.js';
@@ -55,6 +55,21 @@ export function renderSettings(key) {
     h('h1', { id: 'settings-title', class: 'set-title' }, title), body));
   document.title = `${title} · Settings · Switchboard`;
   render(body);
+}
+
+/**
+ * Events that change what a settings section shows: that section, when open, is read again, so two
+ * admins' pages agree without a reload. Agents and teams have no events yet; they are read on open.
+ */
+export function onSettingsEvent(ev) {
+  const data = ev.data || {};
+  if (ev.type === 'channel.updated') {
+    loadReference();
+    if (S.settings === 'channels') renderSettings('channels');
+  } else if (ev.type === 'webhook_endpoint.disabled') {
+    if (isAdmin()) toast(`Webhook endpoint ${data.url || ''} was disabled: ${data.reason || 'its deliveries kept failing'}. See Settings → Integrations.`);
+    if (S.settings === 'integrations') renderSettings('integrations');
+  }
 }
 
 /** A copyable value: the text in a read-only box and a Copy button that says when it worked. */

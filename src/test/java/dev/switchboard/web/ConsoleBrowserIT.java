@@ -40,6 +40,8 @@ class ConsoleBrowserIT {
 
   static BrowserFixture f;
   static Browser page;
+  /** A second admin's page: sees the first one's changes live. */
+  static Browser second;
   static HttpServer receiver;
   /** [Switchboard-Event-Id, Switchboard-Timestamp, Switchboard-Signature, body] of each POST received. */
   static final List<String[]> received = new CopyOnWriteArrayList<>();
@@ -53,6 +55,7 @@ class ConsoleBrowserIT {
       req.response().setStatusCode(200).end("thanks");
     })).listen(0, "127.0.0.1").await();
     page = f.browser().login(f.account.adminEmail(), f.account.password());
+    second = f.browser().login(f.account.adminEmail(), f.account.password());
   }
 
   @AfterAll
@@ -183,9 +186,9 @@ class ConsoleBrowserIT {
         .put("scopes", new io.vertx.core.json.JsonArray().add("send").add("read"))).json().getString("secret");
     Http.Res sent = f.http.as(secret).post("/api/v1/conversations/" + conv + "/messages", new JsonObject().put("type", "note").put("text", "Order 42 ships today"));
     assertThat(sent.status()).as(sent.text()).isIn(200, 201, 202);
-    Browser bea = f.browser().login(f.agentEmail, f.agentPassword);
-    bea.open("/#/all/" + conv);
-    String sender = bea.waitFor("the note's sender", () -> bea.all("[data-testid='message-sender']").stream()
+    Browser b = second;
+    b.open("/#/all/" + conv);
+    String sender = b.waitFor("the note's sender", () -> b.all("[data-testid='message-sender']").stream()
         .map(WebElement::getText).filter(t -> t.startsWith("API")).findFirst().orElse(null));
     assertThat(sender).isEqualTo("API: Order bot");
   }
@@ -193,11 +196,10 @@ class ConsoleBrowserIT {
   @Test
   @DisplayName("the new screens: no serious or critical axe-core violation and nothing sideways at 360 px and at desktop width")
   void accessibilityAndWidths() {
-    Browser b = f.browser();
+    Browser b = second;
     for (int[] size : new int[][] {{1280, 900}, {360, 740}}) {
       b.driver.manage().window().setSize(new Dimension(size[0], size[1]));
       if (size[0] == 1280) {
-        b.login(f.account.adminEmail(), f.account.password());
         f.api().post("/api/v1/webhook-endpoints", new JsonObject().put("url", "http://127.0.0.1:" + receiver.actualPort() + "/a11y")
             .put("events", new io.vertx.core.json.JsonArray().add("*")).put("description", "axe"));
         f.api().post("/api/v1/api-keys", new JsonObject().put("name", "Axe key").put("scopes", new io.vertx.core.json.JsonArray().add("read")));
@@ -210,8 +212,8 @@ class ConsoleBrowserIT {
         AgentDayBrowserIT.noSideways(b, key + " at " + size[0]);
         b.screenshot("console-" + size[0] + "-" + key);
       }
-      for (String dialog : List.of("key-new", "endpoint-new")) {
-        section(b, "integrations");
+      for (String dialog : List.of("key-new", "endpoint-new", "channel-disconnect")) {
+        section(b, dialog.startsWith("channel") ? "channels" : "integrations");
         b.click(dialog);
         b.waitUntil("the dialog", () -> b.visible("modal"));
         assertThat(AgentDayBrowserIT.axe(b)).as(dialog + " at " + size[0]).isEmpty();
@@ -219,6 +221,35 @@ class ConsoleBrowserIT {
         b.click("modal-cancel");
       }
     }
+    b.driver.manage().window().setSize(new Dimension(1280, 900));
     assertThat(Seed.scalar(f.db, "SELECT count(*) FROM api_keys WHERE name = 'Axe key'")).isEqualTo(1);
+  }
+
+  @Test
+  @DisplayName("disconnecting a channel asks first; another admin's open page shows it Disconnected live; it is connected again with Meta's check")
+  void disconnectAndReconnect() {
+    long ig = Seed.channel(f.db, f.account.accountId(), "instagram", "990000777");
+    f.graph.ownsPage("token-990000777", "990000777", "Shop IG");
+    section(page, "channels");
+    section(second, "channels");
+    SettingsBrowserIT.channelCard(page, "990000777").findElement(tid("channel-disconnect")).click();
+    page.waitUntil("the question", () -> page.visible("disconnect-confirm"));
+    page.screenshot("console-06-disconnect-asked");
+    assertThat(Seed.scalar(f.db, "SELECT count(*) FROM channels WHERE id = ? AND disconnected_at IS NULL", ig)).as("nothing happens before the answer").isEqualTo(1);
+    page.click("disconnect-confirm");
+    page.waitUntil("Disconnected", () -> SettingsBrowserIT.channelCard(page, "990000777").findElement(tid("channel-status")).getText().equalsIgnoreCase("Disconnected"));
+    second.waitUntil("Disconnected on the other admin's page, live",
+        () -> SettingsBrowserIT.channelCard(second, "990000777").findElement(tid("channel-status")).getText().equalsIgnoreCase("Disconnected"));
+    page.screenshot("console-07-disconnected");
+
+    SettingsBrowserIT.channelCard(page, "990000777").findElement(tid("channel-reconnect")).click();
+    page.type("reconnect-token", "token-wrong");
+    page.click("reconnect-save");
+    assertThat(page.waitFor("the refusal", () -> page.visible("reconnect-error") ? page.text("reconnect-error") : null)).startsWith("Meta refused");
+    page.el("reconnect-token").clear();
+    page.click("reconnect-save");
+    page.waitUntil("Connected", () -> SettingsBrowserIT.channelCard(page, "990000777").findElement(tid("channel-status")).getText().equalsIgnoreCase("Connected"));
+    second.waitUntil("Connected on the other page, live",
+        () -> SettingsBrowserIT.channelCard(second, "990000777").findElement(tid("channel-status")).getText().equalsIgnoreCase("Connected"));
   }
 }
