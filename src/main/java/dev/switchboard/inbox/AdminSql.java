@@ -42,6 +42,8 @@ final class AdminSql {
   static final String INSERT_TEAM = "INSERT INTO teams (account_id, name) VALUES ($1, $2) RETURNING id";
   static final String RENAME_TEAM = "UPDATE teams SET name = coalesce($3, name) WHERE id = $1 AND account_id = $2 RETURNING id";
   static final String DELETE_MEMBERS = "DELETE FROM team_members WHERE team_id = $1";
+  /** A new agent joins teams $2 of account $3 (a team of another account is not joined: the count tells). */
+  static final String JOIN_TEAMS = "INSERT INTO team_members (team_id, user_id) SELECT t.id, $1 FROM teams t WHERE t.id = ANY($2) AND t.account_id = $3";
   static final String INSERT_MEMBERS = "INSERT INTO team_members (team_id, user_id) SELECT $1, unnest($2::bigint[]) ON CONFLICT DO NOTHING";
   static final String TEAMS = """
       SELECT t.id, t.name, t.created_at,

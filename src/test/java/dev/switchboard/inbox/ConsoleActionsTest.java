@@ -13,8 +13,8 @@ import java.time.Instant;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-@DisplayName("Disconnecting a channel keeps its history, stops sending, holds its webhooks; connecting it again processes them")
-class ChannelDisconnectTest extends InboxTestBase {
+@DisplayName("The console's actions: disconnecting a channel, deleting a team, an agent created into teams")
+class ConsoleActionsTest extends InboxTestBase {
 
   @Test
   @DisplayName("disconnect → 409 on replies and templates, notes still written, pending sends fail, webhooks held; reconnect proves the token and processes them")
@@ -82,5 +82,59 @@ class ChannelDisconnectTest extends InboxTestBase {
     Http.Res again = a.agent().post("/api/v1/conversations/" + conv + "/messages", new JsonObject().put("type", "reply").put("text", "here now"));
     assertThat(again.status()).as(again.text()).isEqualTo(201);
     assertThat(a.admin().post(path + "/reconnect", new JsonObject()).errorCode()).isEqualTo("unchanged");
+  }
+
+  @Test
+  @DisplayName("deleting a team: its Assigned conversations go back to Open unassigned, with history and events; others are untouched")
+  void deleteTeam() {
+    long team = Seed.insert(db, "INSERT INTO teams (account_id, name) VALUES (?, 'Billing') RETURNING id", a.accountId());
+    Seed.insert(db, "INSERT INTO team_members (team_id, user_id) VALUES (?, ?) RETURNING team_id", team, a.agentId());
+    long assigned = conversation(a.accountId(), a.whatsapp(), contact(a.accountId(), a.whatsapp(), "team-1-" + team, "Eve", null, null),
+        "assigned", "team", team, Instant.now());
+    long closed = thread(a, a.whatsapp(), "team-2-" + team, "Fay", "closed", Instant.now());
+    long other = conversation(a.accountId(), a.whatsapp(), contact(a.accountId(), a.whatsapp(), "team-3-" + team, "Gus", null, null),
+        "assigned", "agent", a.agentId(), Instant.now());
+
+    assertThat(a.agent().delete("/api/v1/teams/" + team).status()).isEqualTo(403);
+    assertThat(b.admin().delete("/api/v1/teams/" + team).status()).isEqualTo(404);
+    assertThat(a.admin().delete("/api/v1/teams/" + team).status()).isEqualTo(204);
+    assertThat(a.admin().delete("/api/v1/teams/" + team).status()).isEqualTo(404);
+    assertThat(a.admin().get("/api/v1/teams").items()).noneSatisfy(t -> assertThat(((JsonObject) t).getString("id")).isEqualTo(id(team)));
+    assertThat(Seed.scalar(db, "SELECT count(*) FROM team_members WHERE team_id = ?", team)).isZero();
+
+    JsonObject now = a.agent().get("/api/v1/conversations/" + assigned).json();
+    assertThat(now.getString("status")).isEqualTo("open");
+    assertThat(now.getValue("assignee")).isNull();
+    assertThat(a.agent().get("/api/v1/conversations/" + closed).json().getString("status")).isEqualTo("closed");
+    assertThat(a.agent().get("/api/v1/conversations/" + other).json().getJsonObject("assignee").getString("id")).isEqualTo(id(a.agentId()));
+
+    JsonObject step = (JsonObject) a.agent().get("/api/v1/conversations/" + assigned + "/history").items().stream()
+        .reduce((x, y) -> y).orElseThrow();
+    assertThat(step.encode()).contains("\"open\"").contains("Admin Alpha");
+    assertThat(Seed.scalar(db, "SELECT count(*) FROM conversation_history WHERE conversation_id = ? AND from_assignee_type = 'team' "
+        + "AND from_assignee_id = ? AND to_assignee_id IS NULL AND actor_id = ?", assigned, team, a.adminId())).isEqualTo(1);
+    assertThat(events(a.accountId())).anySatisfy(e -> assertThat(e.getString("type") + e.getString("conversationId"))
+        .isEqualTo("conversation.updated" + assigned));
+  }
+
+  @Test
+  @DisplayName("an agent created with teamIds is a member of those teams at once; another account's team is refused and nothing is created")
+  void agentIntoTeams() {
+    long support = Seed.insert(db, "INSERT INTO teams (account_id, name) VALUES (?, 'Front') RETURNING id", a.accountId());
+    long foreign = Seed.insert(db, "INSERT INTO teams (account_id, name) VALUES (?, 'Theirs') RETURNING id", b.accountId());
+    Http.Res made = a.admin().post("/api/v1/agents", new JsonObject().put("name", "Hal").put("email", "hal@alpha.test")
+        .put("password", "hal-password").put("teamIds", new JsonArray().add(id(support))));
+    assertThat(made.status()).as(made.text()).isEqualTo(201);
+    assertThat(made.json().getJsonArray("teamIds")).containsExactly(id(support));
+    JsonObject team = a.admin().get("/api/v1/teams/" + support).json();
+    assertThat(team.getJsonArray("memberIds")).containsExactly(made.json().getString("id"));
+
+    Http.Res refused = a.admin().post("/api/v1/agents", new JsonObject().put("name", "Ivy").put("email", "ivy@alpha.test")
+        .put("password", "ivy-password").put("teamIds", new JsonArray().add(id(foreign))));
+    assertThat(refused.status()).as(refused.text()).isEqualTo(422);
+    assertThat(refused.errorCode()).isEqualTo("unknown_team");
+    assertThat(Seed.scalar(db, "SELECT count(*) FROM users WHERE email = 'ivy@alpha.test'")).isZero();
+    assertThat(a.admin().post("/api/v1/agents", new JsonObject().put("name", "Ivy").put("email", "ivy@alpha.test")
+        .put("password", "ivy-password").put("teamIds", new JsonArray().add("x"))).status()).isEqualTo(422);
   }
 }
