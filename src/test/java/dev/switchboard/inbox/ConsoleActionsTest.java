@@ -137,4 +137,21 @@ class ConsoleActionsTest extends InboxTestBase {
     assertThat(a.admin().post("/api/v1/agents", new JsonObject().put("name", "Ivy").put("email", "ivy@alpha.test")
         .put("password", "ivy-password").put("teamIds", new JsonArray().add("x"))).status()).isEqualTo(422);
   }
+
+  @Test
+  @DisplayName("a saved reply is previewed for a contact by the sending rule: filled in, or the fields the contact lacks; another account's contact is 404")
+  void savedReplyPreview() {
+    long dora = contact(a.accountId(), a.whatsapp(), "preview-" + System.nanoTime(), "Dora", null, null);
+    Seed.insert(db, "INSERT INTO contact_fields (contact_id, account_id, name, value) VALUES (?, ?, 'order', '42') RETURNING 1", dora, a.accountId());
+    Http.Res ok = a.agent().post("/api/v1/saved-replies/preview", new JsonObject().put("content", "Order {{ order }} ships today").put("contactId", id(dora)));
+    assertThat(ok.status()).as(ok.text()).isEqualTo(200);
+    assertThat(ok.json().getString("text")).isEqualTo("Order 42 ships today");
+    assertThat(ok.json().getJsonArray("missing")).isEmpty();
+    Http.Res lacking = a.agent().post("/api/v1/saved-replies/preview", new JsonObject().put("content", "{{order}} to {{city}} by {{carrier}}").put("contactId", id(dora)));
+    assertThat(lacking.json().getValue("text")).isNull();
+    assertThat(lacking.json().getJsonArray("missing")).containsExactly("city", "carrier");
+    assertThat(b.admin().post("/api/v1/saved-replies/preview", new JsonObject().put("content", "x").put("contactId", id(dora))).status()).isEqualTo(404);
+    assertThat(a.agent().post("/api/v1/saved-replies/preview", new JsonObject().put("content", "x".repeat(5000)).put("contactId", id(dora))).status())
+        .isIn(400, 413, 422);
+  }
 }
