@@ -78,6 +78,14 @@ final class WebhookSql {
        ORDER BY pos
        LIMIT 1""";
 
+  /** The endpoint's next events after its cursor $2 up to $3 (like {@link #NEXT}), at most $6, in position order. */
+  static final String NEXT_BATCH = """
+      SELECT pos, body, created_at FROM event_outbox
+       WHERE account_id = $1 AND pos > $2 AND pos <= $3
+         AND ($4 OR (body::jsonb ->> 'type') = ANY($5))
+       ORDER BY pos
+       LIMIT $6""";
+
   /** Delivered (or nothing to deliver up to $3): the cursor moves, failures are forgotten, the lease is renewed. */
   static final String ADVANCE = """
       UPDATE webhook_endpoints

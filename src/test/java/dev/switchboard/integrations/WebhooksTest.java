@@ -361,4 +361,52 @@ class WebhooksTest {
   static void status(long conversation, String status) {
     assertEquals(200, a.admin().patch("/api/v1/conversations/" + conversation, new JsonObject().put("status", status)).status());
   }
+
+  @Test
+  void conversationsGoSideBySideEachInItsOwnOrder() {
+    receiver.delay("/lanes", 200);
+    JsonObject e = register(a, "/lanes", "conversation.updated");
+    List<Long> convs = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      convs.add(conversation(a));
+    }
+    // the first event of the first conversation is refused twice: its later events wait, the others do not
+    String firstConv = String.valueOf(convs.get(0));
+    java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
+    receiver.refuse("/lanes", h -> firstConv.equals(h.json().getString("conversationId")) && refused.get() < 2
+        && refused.incrementAndGet() <= 2);
+    java.util.Map<String, List<String>> sent = new java.util.HashMap<>();
+    for (int round = 0; round < 3; round++) {
+      for (long c : convs) {
+        String status = round % 2 == 0 ? "open" : "closed";
+        assertEquals(200, a.admin().patch("/api/v1/conversations/" + c, new JsonObject().put("status", status)).status());
+        sent.computeIfAbsent(String.valueOf(c), k -> new ArrayList<>()).add(status);
+      }
+    }
+    Await.until("18 events", Duration.ofSeconds(30), () -> receiver.distinctIds("/lanes").size() >= 18);
+    assertTrue(receiver.maxInFlight.get("/lanes") >= 2, "several deliveries in flight: " + receiver.maxInFlight.get("/lanes"));
+    assertTrue(receiver.maxInFlight.get("/lanes") <= 8, "at most OUTGOING_WEBHOOK_CONCURRENCY: " + receiver.maxInFlight.get("/lanes"));
+    assertEquals(2, refused.get());
+    for (long c : convs) {
+      String conv = String.valueOf(c);
+      // each conversation's events, as first received after its last refusal, are its changes in order
+      List<String> ids = new ArrayList<>();
+      List<String> statuses = new ArrayList<>();
+      for (Receiver.Hit h : receiver.at("/lanes")) {
+        if (conv.equals(h.json().getString("conversationId")) && !ids.contains(h.eventId())) {
+          ids.add(h.eventId());
+          statuses.add(h.json().getJsonObject("data").getString("status"));
+        }
+      }
+      assertEquals(sent.get(conv), statuses, "conversation " + conv);
+      for (int i = 1; i < ids.size(); i++) {
+        assertTrue(Long.parseLong(ids.get(i)) > Long.parseLong(ids.get(i - 1)), ids.toString());
+      }
+    }
+    // nothing of the refused conversation overtook its refused first event
+    List<Receiver.Hit> firsts = receiver.at("/lanes").stream().filter(h -> firstConv.equals(h.json().getString("conversationId"))).toList();
+    assertEquals(firsts.get(0).eventId(), firsts.get(1).eventId());
+    assertEquals(firsts.get(0).eventId(), firsts.get(2).eventId());
+    assertNotNull(e.getString("id"));
+  }
 }
