@@ -242,13 +242,17 @@ public final class WebhookDeliveryVerticle extends VerticleBase {
     // a disabling commits with its webhook_endpoint.disabled event, which tells the account's admins
     return TxEvents.inTransaction(s, ev -> {
       SqlConnection tx = ev.conn();
-      Future<?> logged = Future.succeededFuture();
+      List<JsonObject> payloads = new ArrayList<>();
+      List<WebhookSender.Attempt> attempts = new ArrayList<>();
       for (Item i : items) {
         WebhookSender.Attempt a = results.get(i.pos());
         if (a != null) {
-          logged = logged.compose(v -> WebhookSender.log(tx, e.id(), e.accountId(), i.payload(), e.attempts() + 1, a));
+          payloads.add(i.payload());
+          attempts.add(a);
         }
       }
+      Future<?> logged = payloads.isEmpty() ? Future.succeededFuture()
+          : WebhookSender.logAll(tx, e.id(), e.accountId(), payloads, e.attempts() + 1, attempts);
       if (first == null) {
         return logged.compose(v -> tx.preparedQuery(WebhookSql.ADVANCE).execute(Tuple.of(e.id(), owner, through, leaseMs))).mapEmpty();
       }

@@ -107,6 +107,12 @@ final class WebhookSql {
       INSERT INTO webhook_deliveries (endpoint_id, account_id, event_id, event_type, attempt, ok, status_code, error, latency_ms, response)
       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)""";
 
+  /** A round's attempts in one statement: one row per element of the arrays $3… */
+  static final String LOG_MANY = """
+      INSERT INTO webhook_deliveries (endpoint_id, account_id, event_id, event_type, attempt, ok, status_code, error, latency_ms, response)
+      SELECT $1, $2, v.* FROM unnest($3::text[], $4::text[], $5::int[], $6::bool[], $7::int[], $8::text[], $9::int[], $10::text[])
+        AS v(event_id, event_type, attempt, ok, status_code, error, latency_ms, response)""";
+
   /** A logged delivery of endpoint $2 (account $3) to send again: the endpoint's current secrets, how often it was tried. */
   static final String FOR_RESEND = """
       SELECT d.event_id, e.url, e.secret,
