@@ -212,8 +212,9 @@ class ConsoleBrowserIT {
         AgentDayBrowserIT.noSideways(b, key + " at " + size[0]);
         b.screenshot("console-" + size[0] + "-" + key);
       }
-      for (String dialog : List.of("key-new", "endpoint-new", "channel-disconnect")) {
-        section(b, dialog.startsWith("channel") ? "channels" : "integrations");
+      for (String dialog : List.of("key-new", "endpoint-new", "channel-disconnect", "flow-new", "sr-new")) {
+        section(b, dialog.startsWith("channel") ? "channels" : dialog.startsWith("flow") ? "flows"
+            : dialog.startsWith("sr") ? "saved-replies" : "integrations");
         b.click(dialog);
         b.waitUntil("the dialog", () -> b.visible("modal"));
         assertThat(AgentDayBrowserIT.axe(b)).as(dialog + " at " + size[0]).isEmpty();
@@ -284,5 +285,84 @@ class ConsoleBrowserIT {
     String tom = f.api().get("/api/v1/agents").items().stream().map(o -> (JsonObject) o)
         .filter(a -> "tom@acme.test".equals(a.getString("email"))).findFirst().orElseThrow().getString("id");
     assertThat(f.api().get("/api/v1/teams/" + f.teamId).json().getJsonArray("memberIds").getList()).contains(tom);
+  }
+
+  @Test
+  @DisplayName("a flow is built in the form (keywords, reply, label, hand-off to a team), seen as JSON, saved, and moved to the top with Alt+↑")
+  void flowFormAndOrder() {
+    for (String name : List.of("Alpha flow", "Beta flow")) {
+      assertThat(f.api().post("/api/v1/flows", new JsonObject().put("name", name).put("enabled", true)
+          .put("trigger", new JsonObject().put("type", "keyword").put("keywords", new io.vertx.core.json.JsonArray().add(name.split(" ")[0].toLowerCase())))
+          .put("actions", new io.vertx.core.json.JsonArray().add(new JsonObject().put("type", "label").put("name", "x")))).status()).isEqualTo(201);
+    }
+    page.open("/");
+    section(page, "flows");
+    page.click("flow-new");
+    page.el("ff-name").clear();
+    page.type("ff-name", "Returns");
+    page.el("ff-trigger-value").clear();
+    page.type("ff-trigger-value", "return, refund");
+    WebElement reply = page.all("[data-testid='ff-action']").get(0);
+    reply.findElement(tid("ff-action-value")).clear();
+    reply.findElement(tid("ff-action-value")).sendKeys("Send it back within 30 days.");
+    page.click("ff-action-add");
+    WebElement added = page.all("[data-testid='ff-action']").get(2);
+    new org.openqa.selenium.support.ui.Select(added.findElement(tid("ff-action-type"))).selectByValue("handoff");
+    new org.openqa.selenium.support.ui.Select(added.findElement(tid("ff-action-team"))).selectByValue(String.valueOf(f.teamId));
+    page.screenshot("console-10-flow-form");
+    page.click("flow-mode-json");
+    JsonObject shown = new JsonObject(page.el("flow-json").getAttribute("value"));
+    assertThat(shown.getJsonObject("trigger").getJsonArray("keywords").getList()).containsExactly("return", "refund");
+    assertThat(shown.getJsonArray("actions").getJsonObject(2).getString("teamId")).isEqualTo(String.valueOf(f.teamId));
+    page.click("flow-mode-form");
+    page.click("flow-save");
+    page.waitUntil("the flow listed", () -> !page.all("[data-testid='flow-row'][data-name='Returns']").isEmpty());
+    JsonObject stored = f.api().get("/api/v1/flows").items().stream().map(o -> (JsonObject) o)
+        .filter(x -> "Returns".equals(x.getString("name"))).findFirst().orElseThrow();
+    assertThat(stored.getJsonArray("actions").encode()).contains("Send it back within 30 days.").contains("handoff")
+        .contains("\"teamId\":\"" + f.teamId + "\"");
+
+    // Alt+↑ twice from the row: Returns is tried first
+    for (int i = 0; i < 2; i++) {
+      WebElement edit = row(page, "flow-row", "data-name", "Returns").findElement(tid("flow-edit"));
+      int before = position("Returns");
+      edit.sendKeys(org.openqa.selenium.Keys.chord(org.openqa.selenium.Keys.ALT, org.openqa.selenium.Keys.ARROW_UP));
+      page.waitUntil("moved up", () -> position("Returns") == before - 1);
+    }
+    assertThat(f.api().get("/api/v1/flows").items().getJsonObject(0).getString("name")).isEqualTo("Returns");
+    page.waitUntil("the moved row keeps the focus", () -> "Returns".equals(page.js(
+        "return document.activeElement.closest('[data-testid=flow-row]')?.dataset.name")));
+    assertThat(row(page, "flow-row", "data-name", "Returns").findElement(tid("flow-up")).isEnabled()).isFalse();
+    page.screenshot("console-11-flows-reordered");
+  }
+
+  static int position(String name) {
+    io.vertx.core.json.JsonArray items = f.api().get("/api/v1/flows").items();
+    for (int i = 0; i < items.size(); i++) {
+      if (name.equals(items.getJsonObject(i).getString("name"))) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  @Test
+  @DisplayName("a saved reply is previewed for a contact found by name: filled in, or which field the contact lacks")
+  void savedReplyPreview() {
+    Webhooks.whatsappText(f.http, "14155550779", "Preview Customer", "hi");
+    String conv = f.conversationOf("14155550779");
+    String contact = f.api().get("/api/v1/conversations/" + conv).json().getJsonObject("contact").getString("id");
+    assertThat(f.api().put("/api/v1/contacts/" + contact + "/fields/order", new JsonObject().put("value", "42")).status()).isIn(200, 204);
+    section(page, "saved-replies");
+    page.click("sr-new");
+    page.type("sre-title", "Shipping");
+    page.type("sre-content", "Your order {{order}} ships today");
+    page.type("srp-find", "Preview Cust");
+    page.waitUntil("the contact found", () -> page.el("srp-contact").getAttribute("value").equals(contact));
+    page.waitUntil("the preview", () -> page.text("srp-text").equals("Your order 42 ships today"));
+    page.el("sre-content").sendKeys(" by {{carrier}}");
+    page.waitUntil("the refusal", () -> page.text("srp-text").contains("no value for {{carrier}}"));
+    page.screenshot("console-12-reply-preview");
+    page.click("modal-cancel");
   }
 }
