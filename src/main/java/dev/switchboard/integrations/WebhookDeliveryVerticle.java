@@ -9,6 +9,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.PoolOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlConnection;
@@ -76,11 +77,13 @@ public final class WebhookDeliveryVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    // connections per origin: every endpoint this node works may have its lanes in flight at once,
+    // so endpoints on one host (or a slow one beside others) never wait for a pooled connection
     client = vertx.createHttpClient(new HttpClientOptions()
         .setConnectTimeout(conf.timeoutMs())
         .setIdleTimeout(60)
         .setKeepAlive(true)
-        .setForceSni(true));
+        .setForceSni(true), new PoolOptions().setHttp1MaxSize(MAX_ACTIVE * conf.concurrency()));
     sender = new WebhookSender(vertx, client, conf);
     poll = vertx.setPeriodic(conf.pollMs(), t -> claim());
     prune = vertx.setPeriodic(3_600_000, t -> s.pool().query(WebhookSql.PRUNE_LOG).execute()
