@@ -8,7 +8,7 @@ import { renderThread, renderWindowBar, tickWindow, setComposerMode } from './th
 import { renderContact } from './contact.js';
 import { openNewContact } from './newcontact.js';
 import { openNotifySettings, onMessageEvent } from './notify.js';
-import { renderSettings, settingsHome } from './settings/settings.js';
+import { renderSettings, settingsHome, onSettingsEvent } from './settings/settings.js';
 import { onEphemeral, presenceDot, renderPresenceControl, reloadAgents } from './collision.js';
 import { queueParams, queueMatches, byDeadline, queueChips, expiringCount, rowCountdown, rowSnoozed, tickCountdowns, onWindowExpiring } from './queue.js';
 
@@ -135,8 +135,9 @@ async function logout(tellServer = true) {
 /** Channels, agents, teams, field and label names, saved replies: the menus' contents. */
 export async function loadReference() {
   const grab = (p) => api.get(p).then((r) => (r && r.items) || []).catch(() => []);
-  [S.channels, S.agents, S.teams, S.fields, S.labels, S.savedReplies] = await Promise.all([
-    grab('/channels'), grab('/agents'), grab('/teams'), grab('/fields'), grab('/labels'), grab('/saved-replies')]);
+  // API keys by name: messages an integration sent show "API: <name>"
+  [S.channels, S.agents, S.teams, S.fields, S.labels, S.savedReplies, S.apiKeys] = await Promise.all([
+    grab('/channels'), grab('/agents'), grab('/teams'), grab('/fields'), grab('/labels'), grab('/saved-replies'), grab('/api-keys/names')]);
   renderPresenceControl();
   renderListPane();
   renderThreadPane();
@@ -822,6 +823,10 @@ function onEvent(ev) {
       if (c && (String(data.agentId) === String(S.user.id) || String(c.readBy) === String(data.agentId))) refreshConversation(convId);
       break;
     }
+    case 'channel.updated':
+    case 'webhook_endpoint.disabled':
+      onSettingsEvent(ev);
+      break;
     case 'conversation.merged': {
       // two records of one WhatsApp customer became one: this conversation is gone, its messages are in `into`
       const into = data.into ? String(data.into) : null;

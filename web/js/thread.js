@@ -92,9 +92,23 @@ function senderLabel(m, c) {
       return a ? a.name : (String(m.senderId) === String(S.user.id) ? S.user.name : 'Agent');
     }
     case 'bot': return 'Bot';
+    case 'api': {
+      const k = (S.apiKeys || []).find((x) => String(x.id) === String(m.senderId));
+      if (!k) learnKeyNames();
+      return k ? `API: ${k.name}` : 'API';
+    }
     case 'external': return 'Business (outside Switchboard)';
     default: return m.direction === 'in' ? 'Customer' : 'Agent';
   }
+}
+
+// a key made after the page loaded: its names are read once more, then the messages drawn again
+let keyNamesAsked = false;
+function learnKeyNames() {
+  if (keyNamesAsked) return;
+  keyNamesAsked = true;
+  api.get('/api-keys/names').then((r) => { S.apiKeys = r.items || []; renderMessages(true); }).catch(() => {})
+    .finally(() => setTimeout(() => { keyNamesAsked = false; }, 60000));
 }
 
 function ticks(m) {

@@ -67,6 +67,7 @@ function webhookBlock(ch) {
 }
 
 function statusBadge(ch) {
+  if (ch.disconnectedAt) return h('span', { class: 'badge status-closed', testid: 'channel-status' }, 'Disconnected');
   return ch.needsAttention
     ? h('span', { class: 'badge status-attention', testid: 'channel-status' }, 'Needs attention')
     : h('span', { class: 'badge status-connected', testid: 'channel-status' }, 'Connected');
@@ -87,9 +88,40 @@ function channelCard(ch) {
         : h('span', { testid: 'channel-last-webhook' }, 'none yet')),
     h('details', { class: 'set-details' }, h('summary', { testid: 'webhook-toggle' }, 'Webhook settings for Meta'), webhookBlock(ch)),
     ch.platform === 'whatsapp' ? templatesBlock(ch) : null,
+    ch.disconnectedAt ? h('p', { class: 'muted set-hint', testid: 'channel-disconnected' }, 'Disconnected ', absoluteTime(ch.disconnectedAt),
+      ': its conversations stay readable, nothing is sent, and what customers write meanwhile is kept and shown once it is connected again.') : null,
     h('div', { class: 'set-actions' },
       h('button', { class: 'btn btn-sm', testid: 'channel-rename', onclick: () => openRename(ch) }, 'Rename'),
-      h('button', { class: 'btn btn-sm', testid: 'channel-rotate', onclick: () => openRotate(ch) }, 'New access token')));
+      ch.disconnectedAt
+        ? h('button', { class: 'btn btn-sm', testid: 'channel-reconnect', onclick: () => openReconnect(ch) }, 'Connect again')
+        : [h('button', { class: 'btn btn-sm', testid: 'channel-rotate', onclick: () => openRotate(ch) }, 'New access token'),
+          h('button', { class: 'btn btn-sm', testid: 'channel-disconnect', onclick: () => openDisconnect(ch) }, 'Disconnect')]));
+}
+
+function openDisconnect(ch) {
+  const error = errorLine('disconnect-error');
+  openModal(`Disconnect ${ch.name}?`, h('div', { class: 'set-form' },
+    h('p', {}, 'Its conversations and messages stay. Nothing is sent on it any more: replies are refused and messages waiting to be sent fail. What customers write meanwhile is kept and shown once it is connected again.'),
+    error), async (close) => {
+    try {
+      const r = await api.post(`/channels/${enc(ch.id)}/disconnect`, {});
+      close(); toast(r.failedMessages ? `${ch.name} disconnected; ${r.failedMessages} unsent message(s) failed` : `${ch.name} disconnected`); refresh();
+    } catch (e) { error.show(plainError(e)); }
+  }, 'Disconnect', 'disconnect-confirm');
+}
+
+function openReconnect(ch) {
+  const token = h('input', { testid: 'reconnect-token', type: 'password', autocomplete: 'off', maxlength: 4096 });
+  const error = errorLine('reconnect-error');
+  openModal(`Connect ${ch.name} again`, h('div', { class: 'set-form' },
+    h('p', { class: 'muted' }, 'Meta checks the token first. Leave it empty to use the token it had.'),
+    field('Access token (optional)', token), error), async (close) => {
+    try {
+      const r = await api.post(`/channels/${enc(ch.id)}/reconnect`, token.value.trim() ? { accessToken: token.value.trim() } : {});
+      close(); toast(r.heldWebhooks ? `${ch.name} is connected again; ${r.heldWebhooks} held webhook(s) are being processed` : `${ch.name} is connected again`); refresh();
+    } catch (e) { error.show(plainError(e)); }
+  }, 'Check and connect', 'reconnect-save');
+  token.focus();
 }
 
 /** A WhatsApp channel's approved templates, read-only, fetched when opened (Graph is asked, through the server's cache). */

@@ -6,13 +6,14 @@ import { h, mount, toast, initials } from '../dom.js';
 import { api, enc } from '../api.js';
 import { S, loadReference } from '../app.js';
 import { openModal } from '../newcontact.js';
-import { field, errorLine } from './settings.js';
+import { field, errorLine, confirmDelete } from './settings.js';
 import { presenceDot, autoAssignFields, accountAutoAssign } from '../collision.js';
 
 /** The server's refusals, said as what to do next. */
 function plain(e) {
   if (e.code === 'last_admin') return 'The account needs at least one active admin: make another agent an admin first.';
   if (e.code === 'email_taken') return 'Someone already signs in with this email.';
+  if (e.code === 'unknown_team') return 'One of the teams was deleted meanwhile: close this form and open it again.';
   return e.message;
 }
 
@@ -66,17 +67,23 @@ function openNewAgent(done) {
   const email = h('input', { testid: 'na-email', type: 'email', maxlength: 254, autocomplete: 'off' });
   const password = h('input', { testid: 'na-password', type: 'password', minlength: 8, maxlength: 1024, autocomplete: 'new-password' });
   const role = h('select', { testid: 'na-role' }, h('option', { value: 'agent' }, 'Agent'), h('option', { value: 'admin' }, 'Admin'));
+  const teams = S.teams || [];
+  const teamBoxes = teams.map((t) => h('input', { type: 'checkbox', value: t.id, testid: 'na-team', dataset: { name: t.name } }));
   const error = errorLine('na-error');
   openModal('Add agent', h('div', { class: 'set-form' },
     field('Name', name), field('Email (they sign in with it)', email),
     field('First password', password, 'At least 8 characters; give it to them privately. They can change it under Profile.'),
-    field('Role', role), error), async (close) => {
+    field('Role', role),
+    teams.length ? h('fieldset', { class: 'set-fieldset' }, h('legend', {}, 'Teams'),
+      teams.map((t, i) => h('label', { class: 'check' }, teamBoxes[i], ` ${t.name}`))) : null,
+    error), async (close) => {
     error.show('');
     if (!name.value.trim() || !email.value.trim()) { error.show('A name and an email are needed.'); return; }
     if (!/^[^@\s]+@[^@\s]+$/.test(email.value.trim())) { error.show('That is not an email address.'); return; }
     if (password.value.length < 8) { error.show('The password needs at least 8 characters.'); return; }
     try {
-      await api.post('/agents', { name: name.value.trim(), email: email.value.trim(), password: password.value, role: role.value });
+      await api.post('/agents', { name: name.value.trim(), email: email.value.trim(), password: password.value, role: role.value,
+        teamIds: teamBoxes.filter((b) => b.checked).map((b) => b.value) });
       close();
       toast(`${name.value.trim()} can sign in now`);
       loadReference();
@@ -113,7 +120,10 @@ export async function renderTeams(into) {
       h('div', { class: 'muted set-hint', testid: 'team-auto-assign' }, t.autoAssign
         ? `Auto-assigned ${t.autoAssign.mode === 'least_busy' ? 'least busy first' : 'in turn'}, at most ${t.autoAssign.capacity} each`
         : 'Not auto-assigned')),
-    h('button', { class: 'btn btn-sm', testid: 'team-edit', 'aria-label': `Edit ${t.name}`, onclick: () => openTeam(t, () => renderTeams(into)) }, 'Edit')))
+    h('button', { class: 'btn btn-sm', testid: 'team-edit', 'aria-label': `Edit ${t.name}`, onclick: () => openTeam(t, () => renderTeams(into)) }, 'Edit'),
+    h('button', { class: 'btn btn-sm', testid: 'team-delete', 'aria-label': `Delete ${t.name}`, onclick: () => confirmDelete(`Delete team “${t.name}”?`,
+      'Its conversations stay, unassigned: those assigned to it go back to Open, and their history says who did it. Bot flows that hand off to it hand off to Open instead.',
+      `/teams/${enc(t.id)}`, () => { loadReference(); renderTeams(into); }, 'team-delete-confirm') }, 'Delete')))
     : h('p', { class: 'muted' }, 'No team yet.'));
 }
 

@@ -38,14 +38,61 @@ export async function renderSavedReplies(into) {
   show();
 }
 
+/**
+ * "Preview for a contact": find a customer (the inbox's search), pick them, and see the text as it
+ * would be sent to them, worked out by the server with the rule sending uses, or which fields they
+ * lack (sending would be refused). Updated as the text changes.
+ */
+function previewBlock(content) {
+  const find = h('input', { type: 'search', testid: 'srp-find', placeholder: 'Name or phone', autocomplete: 'off', maxlength: 200 });
+  const pick = h('select', { testid: 'srp-contact' }, h('option', { value: '' }, 'Find a contact first'));
+  const out = h('div', { class: 'sr-preview', testid: 'srp-text', role: 'status', 'aria-live': 'polite' });
+  let timer = null;
+  const update = () => {
+    clearTimeout(timer);
+    timer = setTimeout(async () => {
+      if (!pick.value || !content.value.trim()) { out.textContent = ''; return; }
+      try {
+        const r = await api.post('/saved-replies/preview', { content: content.value, contactId: pick.value });
+        out.className = `sr-preview${r.text === null ? ' error' : ''}`;
+        out.textContent = r.text !== null ? r.text
+          : `Sending this to ${pick.selectedOptions[0].textContent} would be refused: no value for ${r.missing.map((f) => `{{${f}}}`).join(', ')}.`;
+      } catch (e) { out.className = 'sr-preview error'; out.textContent = e.message; }
+    }, 250);
+  };
+  const search = async () => {
+    const q = find.value.trim();
+    if (!q) return;
+    try {
+      const found = (await api.get(`/search?q=${enc(q)}&limit=10`)).items || [];
+      const seen = new Set();
+      const contacts = found.map((c) => c.contact).filter((c) => c && !seen.has(c.id) && seen.add(c.id));
+      mount(pick, contacts.length ? contacts.map((c) => h('option', { value: c.id }, c.displayName || c.platformName || c.phone || c.platformUserId))
+        : h('option', { value: '' }, 'No contact found'));
+      update();
+    } catch (e) { out.textContent = e.message; }
+  };
+  find.addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); search(); } });
+  find.addEventListener('input', () => { clearTimeout(find.timer); find.timer = setTimeout(search, 300); });
+  pick.addEventListener('change', update);
+  content.addEventListener('input', update);
+  return {
+    update,
+    el: h('fieldset', { class: 'set-fieldset' }, h('legend', {}, 'Preview for a contact'),
+      field('Find a contact', find), field('Contact', pick), out),
+  };
+}
+
 function openEditor(r, done) {
   const title = h('input', { testid: 'sre-title', maxlength: 200, value: r ? r.title : '' });
   const content = h('textarea', { testid: 'sre-content', rows: 6, maxlength: 4096 });
   content.value = r ? r.content : '';
   const error = errorLine('sre-error');
+  const preview = previewBlock(content);
   openModal(r ? `Edit “${r.title}”` : 'New saved reply', h('div', { class: 'set-form' },
     field('Title', title), field('Text', content),
-    h('div', { class: 'row' }, fieldSelect((name) => insertAtCursor(content, `{{${name}}}`), 'sre-field')),
+    h('div', { class: 'row' }, fieldSelect((name) => { insertAtCursor(content, `{{${name}}}`); preview.update(); }, 'sre-field')),
+    preview.el,
     error), async (close) => {
     if (!title.value.trim() || !content.value.trim()) { error.show('A title and a text are needed.'); return; }
     const body = { title: title.value.trim(), content: content.value };

@@ -4,7 +4,7 @@
 
 import { h, mount, $, toast } from '../dom.js';
 import { api } from '../api.js';
-import { S } from '../app.js';
+import { S, loadReference } from '../app.js';
 import { openModal } from '../newcontact.js';
 import { renderChannels } from './channels.js';
 import { renderAgents, renderTeams } from './people.js';
@@ -12,6 +12,7 @@ import { renderSavedReplies } from './replies.js';
 import { renderProfile } from './profile.js';
 import { renderLabels, renderFields } from './names.js';
 import { renderFlows } from './flows.js';
+import { renderIntegrations } from './integrations.js';
 
 /** [key, name shown, admins only, render(into)] in the order of the menu. */
 const SECTIONS = [
@@ -22,6 +23,7 @@ const SECTIONS = [
   ['labels', 'Labels', true, renderLabels],
   ['fields', 'Custom fields', true, renderFields],
   ['flows', 'Bot flows', true, renderFlows],
+  ['integrations', 'Integrations', true, renderIntegrations],
   ['profile', 'Profile', false, renderProfile],
 ];
 
@@ -53,6 +55,21 @@ export function renderSettings(key) {
     h('h1', { id: 'settings-title', class: 'set-title' }, title), body));
   document.title = `${title} · Settings · Switchboard`;
   render(body);
+}
+
+/**
+ * Events that change what a settings section shows: that section, when open, is read again, so two
+ * admins' pages agree without a reload. Agents and teams have no events yet; they are read on open.
+ */
+export function onSettingsEvent(ev) {
+  const data = ev.data || {};
+  if (ev.type === 'channel.updated') {
+    loadReference();
+    if (S.settings === 'channels') renderSettings('channels');
+  } else if (ev.type === 'webhook_endpoint.disabled') {
+    if (isAdmin()) toast(`Webhook endpoint ${data.url || ''} was disabled: ${data.reason || 'its deliveries kept failing'}. See Settings → Integrations.`);
+    if (S.settings === 'integrations') renderSettings('integrations');
+  }
 }
 
 /** A copyable value: the text in a read-only box and a Copy button that says when it worked. */
@@ -89,13 +106,13 @@ export function errorLine(testid) {
   return el;
 }
 
-/** "Delete X?" with what it means; on Delete, DELETE path, then done() (the dialog stays with the server's refusal). */
-export function confirmDelete(title, consequence, path, done, testid) {
+/** "Delete X?" with what it means; on Delete (or okLabel), DELETE path, then done() (the dialog stays with the server's refusal). */
+export function confirmDelete(title, consequence, path, done, testid, okLabel = 'Delete') {
   const error = errorLine(`${testid}-error`);
   openModal(title, h('div', {}, h('p', {}, consequence), error), async (close) => {
     try {
       await api.del(path);
-      close(); toast('Deleted'); done();
+      close(); toast(`${okLabel}d`); done();
     } catch (e) { error.show(e.message); }
-  }, 'Delete', testid);
+  }, okLabel, testid);
 }

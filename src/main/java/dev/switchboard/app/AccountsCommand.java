@@ -86,7 +86,7 @@ public final class AccountsCommand {
       AuthService auth = new AuthService(vertx, pool, config.auth().passwordIterations());
       Sessions sessions = new Sessions(pool, redis, new Tokens(vertx, config.jwtSecret()), 0, Duration.ZERO, Duration.ZERO,
           Clock.systemUTC());
-      Accounts accounts = new Accounts(pool, auth, sessions);
+      Accounts accounts = new Accounts(pool, auth, sessions, redis);
       return switch (verb) {
         case "create" -> create(accounts, opts, out, err);
         case "list" -> list(accounts, out);

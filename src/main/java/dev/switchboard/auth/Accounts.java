@@ -2,6 +2,7 @@ package dev.switchboard.auth;
 
 import dev.switchboard.common.ApiException;
 import dev.switchboard.conversation.InboundStore;
+import dev.switchboard.store.RedisStore;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -18,7 +19,8 @@ import java.util.List;
  * first admin, list them, disable and enable. Disabling ends every session of the account's
  * people through the same version bump a deactivation uses, so it takes effect on every node
  * and bridge socket within about a second; while disabled, sign-in and refresh are refused and
- * the account's webhooks are held (see {@link InboundStore#HELD}).
+ * the account's webhooks are held (see {@link InboundStore#HELD}). Its API keys answer 401 at once
+ * on every node too (a Redis flag every key check reads) and work again once it is enabled.
  */
 public final class Accounts {
 
@@ -42,11 +44,13 @@ public final class Accounts {
   private final Pool pool;
   private final AuthService auth;
   private final Sessions sessions;
+  private final RedisStore redis;
 
-  public Accounts(Pool pool, AuthService auth, Sessions sessions) {
+  public Accounts(Pool pool, AuthService auth, Sessions sessions, RedisStore redis) {
     this.pool = pool;
     this.auth = auth;
     this.sessions = sessions;
+    this.redis = redis;
   }
 
   /** {@code {accountId, userId}}; 409 {@code email_taken} (naming no account) when the e-mail is anyone's. */
@@ -95,6 +99,7 @@ public final class Accounts {
         .compose(v -> {
           List<Future<Void>> published = new ArrayList<>();
           versions.forEach(uv -> published.add(sessions.publish(uv[0], (int) uv[1])));
+          published.add(ApiKeys.markAccount(redis, accountId, true));
           return Future.all(published);
         })
         .map(v -> versions.size());
@@ -107,7 +112,7 @@ public final class Accounts {
         return unchanged(tx, accountId, "active");
       }
       return tx.preparedQuery(RELEASE_HELD).execute(Tuple.of(accountId, InboundStore.HELD)).map(held -> held.size());
-    }));
+    })).compose(queued -> ApiKeys.markAccount(redis, accountId, false).map(queued));
   }
 
   // nothing changed: the id is unknown (404) or the account is already in that state (409)

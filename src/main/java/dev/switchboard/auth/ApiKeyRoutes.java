@@ -25,6 +25,8 @@ public final class ApiKeyRoutes {
 
   public void mount(Router api) {
     api.post("/api-keys").handler(this::create);
+    // anyone of the account: the inbox names a key's messages "API: <name>"
+    api.get("/api-keys/names").handler(ctx -> Reply.ok(ctx, keys.names(Principal.of(ctx).accountId())));
     api.get("/api-keys").handler(ctx -> Reply.ok(ctx, keys.list(Principal.of(ctx).requireAdmin().accountId())));
     api.delete("/api-keys/:id").handler(ctx -> {
       Principal p = Principal.of(ctx).requireAdmin();

@@ -19,6 +19,14 @@ final class ApiKeySql {
        WHERE account_id = $1 AND revoked_at IS NULL
        ORDER BY id""";
 
+  /** Every key's name, revoked ones too: old messages and history name their sender by it. */
+  static final String NAMES = """
+      SELECT id, name, revoked_at IS NOT NULL AS revoked
+        FROM api_keys
+       WHERE account_id = $1
+       ORDER BY id DESC
+       LIMIT 1000""";
+
   static final String REVOKE = """
       UPDATE api_keys SET revoked_at = now()
        WHERE id = $1 AND account_id = $2 AND revoked_at IS NULL
@@ -31,7 +39,11 @@ final class ApiKeySql {
         JOIN accounts a ON a.id = k.account_id
        WHERE k.secret_hash = $1 AND k.revoked_at IS NULL AND a.disabled_at IS NULL""";
 
-  static final String REVOKED = "SELECT revoked_at IS NOT NULL FROM api_keys WHERE id = $1";
+  /** Revoked, or its account disabled. */
+  static final String REVOKED = """
+      SELECT k.revoked_at IS NOT NULL OR a.disabled_at IS NOT NULL
+        FROM api_keys k JOIN accounts a ON a.id = k.account_id
+       WHERE k.id = $1""";
 
   // written at most once a minute per key and node: a busy key does not write a row per request
   static final String TOUCH = """

@@ -50,8 +50,9 @@ public final class ApiKeys {
   static final int CACHE_SECONDS = 30;
   private static final int CACHE_MAX = 10_000;
 
-  // KEYS[1] revoked flag, KEYS[2] this minute's count; ARGV[1] limit, ARGV[2] window ms.
-  // Answers -1 for a revoked key, else the ms until the window ends when over the limit, else 0.
+  // KEYS[1] revoked flag, KEYS[2] this minute's count, KEYS[3] the account's disabled flag; ARGV[1]
+  // limit, ARGV[2] window ms. Answers -1 for a revoked key or a disabled account, else the ms until
+  // the window ends when over the limit, else 0.
   private static final String ADMIT = """
       if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
       local n = redis.call('INCR', KEYS[2])
@@ -112,6 +113,16 @@ public final class ApiKeys {
     });
   }
 
+  /** Id and name of the account's keys, revoked ones too, for showing who sent a message ("API: name"). */
+  public Future<JsonObject> names(long accountId) {
+    return pool.preparedQuery(ApiKeySql.NAMES).execute(Tuple.of(accountId)).map(rows -> {
+      JsonArray items = new JsonArray();
+      rows.forEach(r -> items.add(new JsonObject().put("id", String.valueOf(r.getLong("id")))
+          .put("name", r.getString("name")).put("revoked", r.getBoolean("revoked"))));
+      return new JsonObject().put("items", items);
+    });
+  }
+
   /**
    * Revokes a key of the account: the row first (the truth), then the flag every node reads on
    * every request, so the key answers 401 at once everywhere. 404 for a key of another account.
@@ -168,14 +179,16 @@ public final class ApiKeys {
     });
   }
 
-  // Revoked on any node, or over its rate: one Redis round trip. A Redis that does not answer in
+  // Revoked on any node (the key or its account), or over its rate: two Redis round trips. A Redis that does not answer in
   // time is passed over for PostgreSQL's revocation, and the rate is not counted meanwhile.
   private Future<Void> admit(Principal caller) {
     long id = caller.apiKeyId();
-    return redis.api().eval(List.of(ADMIT, "2", revokedKey(id), rateKey(id),
-            String.valueOf(perMinute), "60000"))
+    // the account's flag is its own key (its own Redis Cluster slot), read before the key's script
+    return redis.api().exists(List.of(accountOffKey(redis, caller.accountId())))
+        .compose(off -> off != null && off.toInteger() > 0 ? Future.succeededFuture(-1L)
+            : redis.api().eval(List.of(ADMIT, "2", revokedKey(id), rateKey(id), String.valueOf(perMinute), "60000"))
+                .map(r -> r == null ? 0L : r.toLong()))
         .timeout(2, TimeUnit.SECONDS)
-        .map(r -> r == null ? 0L : r.toLong())
         .recover(err -> {
           LOG.debug("API key check falls back on PostgreSQL: {}", err.toString());
           return pool.preparedQuery(ApiKeySql.REVOKED).execute(Tuple.of(id))
@@ -203,6 +216,23 @@ public final class ApiKeys {
     cache.computeIfPresent(cacheKey, (h, c) -> new Cached(c.caller(), c.loadedAt(), now));
     pool.preparedQuery(ApiKeySql.TOUCH).execute(Tuple.of(k.caller().apiKeyId()))
         .onFailure(err -> LOG.debug("last use of API key {} not written: {}", k.caller().apiKeyId(), err.toString()));
+  }
+
+  /**
+   * Marks (or clears) an account as disabled for every node's key check, so its keys answer 401 at
+   * the next request instead of when the node's copy expires; the flag lasts as long as the
+   * disabling (PostgreSQL, read when a copy is loaded, stays the truth).
+   */
+  static Future<Void> markAccount(RedisStore redis, long accountId, boolean disabled) {
+    if (redis == null) {
+      return Future.succeededFuture();
+    }
+    String key = accountOffKey(redis, accountId);
+    return (disabled ? redis.api().set(List.of(key, "1")) : redis.api().del(List.of(key))).mapEmpty();
+  }
+
+  private static String accountOffKey(RedisStore redis, long accountId) {
+    return redis.key("apikey:account-off:" + accountId);
   }
 
   // one hash tag per key id: the admit script reads both keys, so they share a Redis Cluster slot

@@ -59,7 +59,8 @@ public record Config(
   }
 
   /** Outgoing webhooks: who may be called, and how deliveries are retried. */
-  public record Outgoing(boolean allowPrivate, int retryBaseMs, int retryHorizonMs, int timeoutMs, int pollMs, int leaseMs) {
+  public record Outgoing(boolean allowPrivate, int retryBaseMs, int retryHorizonMs, int timeoutMs, int pollMs, int leaseMs,
+                         int concurrency) {
   }
 
   /** HTTP servers. */
@@ -253,7 +254,7 @@ public record Config(
             v.integer("RELAY_POLL_MS"), v.integer("OUTBOX_RETENTION_MS"), v.integer("OUTBOX_PRUNE_MS"), fault),
         new Outgoing(v.flag("OUTGOING_WEBHOOKS_ALLOW_PRIVATE"), v.integer("OUTGOING_WEBHOOK_RETRY_BASE_MS"),
             v.integer("OUTGOING_WEBHOOK_RETRY_HORIZON_MS"), v.integer("OUTGOING_WEBHOOK_TIMEOUT_MS"),
-            v.integer("OUTGOING_WEBHOOK_POLL_MS"), v.integer("OUTGOING_WEBHOOK_LEASE_MS")),
+            v.integer("OUTGOING_WEBHOOK_POLL_MS"), v.integer("OUTGOING_WEBHOOK_LEASE_MS"), v.integer("OUTGOING_WEBHOOK_CONCURRENCY")),
         new Bridge(v.integer("BRIDGE_MAX_CONNECTIONS"), v.integer("BRIDGE_MAX_QUEUE_BYTES"), v.text("BRIDGE_ALLOWED_ORIGIN"),
             v.integer("BRIDGE_PING_TIMEOUT_MS"), v.integer("BRIDGE_REGISTER_TIMEOUT_MS"), v.integer("BRIDGE_MAX_UNREGISTERED"),
             v.integer("BRIDGE_MAX_UNREGISTERED_PER_ADDRESS")),

@@ -118,6 +118,7 @@ public final class Settings {
     integer("OUTGOING_WEBHOOK_TIMEOUT_MS", 10_000, 100, 600_000);
     integer("OUTGOING_WEBHOOK_POLL_MS", 500, 10, 3_600_000);
     integer("OUTGOING_WEBHOOK_LEASE_MS", 60_000, 1000, 86_400_000);
+    integer("OUTGOING_WEBHOOK_CONCURRENCY", 8, 1, 64);
     // bot
     integer("BOT_MAX_REPLIES_PER_MINUTE", 5, 1, 10_000);
     // live push

@@ -97,14 +97,14 @@ final class InboundBatch {
   private Future<Void> channels() {
     List<ChannelKey> keys = InboundPlan.channelKeys(raws, parsed);
     Map<ChannelKey, Channel> found = new HashMap<>();
-    Set<ChannelKey> held = new HashSet<>();
+    Map<ChannelKey, String> held = new HashMap<>();
     Future<Void> read = keys.isEmpty() ? Future.succeededFuture()
         : tx.preparedQuery(InboundSql.CHANNELS).execute(Tuple.of(col(keys, ChannelKey::platform, String[]::new),
             (Object) col(keys, ChannelKey::externalId, String[]::new))).map(rows -> {
               for (Row r : rows) {
                 ChannelKey key = new ChannelKey(r.getString("platform"), r.getString("external_id"));
-                if (r.getBoolean("held")) {
-                  held.add(key);
+                if (r.getString("held") != null) {
+                  held.put(key, r.getString("held"));
                 } else {
                   found.put(key, new Channel(r.getLong("id"), r.getLong("account_id"), r.getString("platform")));
                 }

@@ -51,6 +51,7 @@ final class InboundPlan {
    * puts those entries' raw events back to pending ({@code accounts enable}).
    */
   static final String HELD = "account_disabled";
+  static final String DISCONNECTED = "channel_disconnected";
 
   /** The batch's events by kind, each with its channel; what has no channel is a dead letter already. */
   record Routed(List<Msg> messages, List<At<PlatformEvent.Status>> statuses, List<At<PlatformEvent.Watermark>> watermarks,
@@ -74,19 +75,20 @@ final class InboundPlan {
 
   /**
    * Routes each entry to its channel and sorts its events by kind. Entries of a disabled
-   * account's channel are held, of an unknown channel dead; a message id seen twice on one channel
+   * account's or a disconnected channel are held (dead letters with the reason {@code held} gives,
+   * processed again when it is enabled or connected), of an unknown channel dead; a message id seen twice on one channel
    * is stored once; an unreadable item marks its raw row partly failed.
    */
   static Routed route(List<RawEvent> raws, Map<Long, List<ParsedEntry>> parsed, Map<ChannelKey, Channel> channels,
-                      Set<ChannelKey> held) {
+                      Map<ChannelKey, String> held) {
     Routed r = new Routed(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>(),
         new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new LinkedHashMap<>());
     Set<String> seenMessages = new HashSet<>();
     for (RawEvent raw : raws) {
       for (ParsedEntry entry : parsed.get(raw.id())) {
         ChannelKey key = new ChannelKey(raw.platform(), entry.channelExternalId());
-        if (entry.channelExternalId() != null && held.contains(key)) {
-          r.dead().add(new Dead(raw.id(), raw.platform(), entry.channelExternalId(), HELD, entry.json()));
+        if (entry.channelExternalId() != null && held.containsKey(key)) {
+          r.dead().add(new Dead(raw.id(), raw.platform(), entry.channelExternalId(), held.get(key), entry.json()));
           continue;
         }
         Channel ch = entry.channelExternalId() == null ? null : channels.get(key);

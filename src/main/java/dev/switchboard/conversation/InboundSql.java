@@ -41,7 +41,9 @@ final class InboundSql {
    */
   static final String CHANNELS = """
       WITH found AS (
-        SELECT c.id, c.account_id, c.platform, c.external_id, a.disabled_at IS NOT NULL AS held
+        SELECT c.id, c.account_id, c.platform, c.external_id,
+               CASE WHEN a.disabled_at IS NOT NULL THEN 'account_disabled'
+                    WHEN c.disconnected_at IS NOT NULL THEN 'channel_disconnected' END AS held
           FROM channels c
           JOIN UNNEST($1::text[], $2::text[]) AS k(platform, external_id)
             ON c.platform = k.platform AND c.external_id = k.external_id

@@ -48,6 +48,8 @@ public final class InboundStore {
    * puts those entries' raw events back to pending ({@code accounts enable}).
    */
   public static final String HELD = InboundPlan.HELD;
+  /** The dead-letter reason of an entry for a disconnected channel; connecting it again processes them. */
+  public static final String DISCONNECTED = InboundPlan.DISCONNECTED;
 
   private final InboundHooks hooks;
 

@@ -6,7 +6,8 @@ final class AdminSql {
   private AdminSql() {
   }
 
-  static final String CHANNEL_COLUMNS = "id, platform, name, external_id, waba_id, needs_attention, created_at, last_webhook_at";
+  static final String CHANNEL_COLUMNS = "id, platform, name, external_id, waba_id, needs_attention, created_at, last_webhook_at, "
+      + "disconnected_at";
 
   /** (platform, external_id) is unique across all accounts: Meta's id routes webhooks to exactly one channel. */
   static final String INSERT_CHANNEL = """
@@ -41,6 +42,8 @@ final class AdminSql {
   static final String INSERT_TEAM = "INSERT INTO teams (account_id, name) VALUES ($1, $2) RETURNING id";
   static final String RENAME_TEAM = "UPDATE teams SET name = coalesce($3, name) WHERE id = $1 AND account_id = $2 RETURNING id";
   static final String DELETE_MEMBERS = "DELETE FROM team_members WHERE team_id = $1";
+  /** A new agent joins teams $2 of account $3 (a team of another account is not joined: the count tells). */
+  static final String JOIN_TEAMS = "INSERT INTO team_members (team_id, user_id) SELECT t.id, $1 FROM teams t WHERE t.id = ANY($2) AND t.account_id = $3";
   static final String INSERT_MEMBERS = "INSERT INTO team_members (team_id, user_id) SELECT $1, unnest($2::bigint[]) ON CONFLICT DO NOTHING";
   static final String TEAMS = """
       SELECT t.id, t.name, t.created_at, t.auto_assign,

@@ -44,6 +44,7 @@ public final class AgentRoutes {
     api.patch("/teams/:id").handler(this::updateTeam);
     api.get("/teams").handler(this::listTeams);
     api.get("/teams/:id").handler(this::getTeam);
+    api.delete("/teams/:id").handler(new TeamRemoval(s)::delete);
   }
 
   private void createAgent(RoutingContext ctx) {
@@ -67,14 +68,24 @@ public final class AgentRoutes {
       throw ApiException.unprocessable("invalid_password", "password must be at most 1024 characters");
     }
     String finalRole = role;
+    // the teams the agent joins at once, all of this account's, in the same transaction
+    Long[] teamIds = ids(Bodies.array(body, "teamIds", false), "teamIds", "unknown_team", "a team");
     Reply.created(ctx, s.vertx().executeBlocking(() -> Passwords.hash(password, s.config().auth().passwordIterations()))
-        .compose(hash -> s.pool().preparedQuery(AdminSql.INSERT_USER).execute(Tuple.of(p.accountId(), name, email, hash, finalRole)))
-        .map(rows -> {
-          if (rows.size() == 0) {
-            throw ApiException.conflict("email_taken", "a user with this email exists");
-          }
-          return agent(rows.iterator().next());
-        }));
+        .compose(hash -> s.pool().withTransaction(c -> c.preparedQuery(AdminSql.INSERT_USER)
+            .execute(Tuple.of(p.accountId(), name, email, hash, finalRole))
+            .compose(rows -> {
+              if (rows.size() == 0) {
+                return Future.failedFuture(ApiException.conflict("email_taken", "a user with this email exists"));
+              }
+              JsonObject agent = agent(rows.iterator().next());
+              JsonArray joined = new JsonArray();
+              java.util.Arrays.stream(teamIds).forEach(t -> joined.add(String.valueOf(t)));
+              agent.put("teamIds", joined);
+              return teamIds.length == 0 ? Future.succeededFuture(agent)
+                  : c.preparedQuery(AdminSql.JOIN_TEAMS).execute(Tuple.of(Long.parseLong(agent.getString("id")), (Object) teamIds, p.accountId()))
+                      .compose(in -> in.rowCount() == teamIds.length ? Future.succeededFuture(agent)
+                          : Future.failedFuture(ApiException.unprocessable("unknown_team", "teamIds names a team this account does not have")));
+            }))));
   }
 
   private void updateAgent(RoutingContext ctx) {
@@ -181,19 +192,24 @@ public final class AgentRoutes {
 
   /** A body's member ids, each an id, without repeats. */
   private static Long[] memberIds(JsonArray members) {
+    return ids(members, "memberIds", "unknown_member", "an agent");
+  }
+
+  /** A body's list of ids ({@code field}), each an id, without repeats; at most {@link #MAX_MEMBERS}. */
+  private static Long[] ids(JsonArray raw, String field, String unknownCode, String what) {
     Set<Long> ids = new LinkedHashSet<>();
-    if (members != null) {
-      if (members.size() > MAX_MEMBERS) {
-        throw ApiException.unprocessable("too_many_members", "a team has at most " + MAX_MEMBERS + " members");
+    if (raw != null) {
+      if (raw.size() > MAX_MEMBERS) {
+        throw ApiException.unprocessable("too_many_members", field + " has at most " + MAX_MEMBERS + " ids");
       }
-      for (int i = 0; i < members.size(); i++) {
-        Object v = members.getValue(i);
+      for (int i = 0; i < raw.size(); i++) {
+        Object v = raw.getValue(i);
         if (!(v instanceof String) && !(v instanceof Number)) {
-          throw ApiException.badRequest("invalid_field", "memberIds[" + i + "] must be an id");
+          throw ApiException.badRequest("invalid_field", field + "[" + i + "] must be an id");
         }
         Long id = Ids.tryParse(v.toString());
         if (id == null) {
-          throw ApiException.unprocessable("unknown_member", "memberIds[" + i + "] is not an agent of this account");
+          throw ApiException.unprocessable(unknownCode, field + "[" + i + "] is not " + what + " of this account");
         }
         ids.add(id);
       }

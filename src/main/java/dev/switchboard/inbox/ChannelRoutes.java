@@ -29,11 +29,13 @@ public final class ChannelRoutes {
 
   private final Services s;
   private final ChannelOwnership ownership;
+  private final ChannelConnection connection;
 
   public ChannelRoutes(Services s) {
     this.s = s;
     this.ownership = new ChannelOwnership(new GraphClient(s.graph(), s.config().graphApiUrl(),
         s.config().graph().timeoutMs()));
+    this.connection = new ChannelConnection(s, ownership, ChannelRoutes::view);
   }
 
   public void mount(Router api) {
@@ -41,6 +43,7 @@ public final class ChannelRoutes {
     api.patch("/channels/:id").handler(this::update);
     api.get("/channels").handler(this::list);
     api.get("/channels/:id").handler(this::get);
+    connection.mount(api);
   }
 
   private void create(RoutingContext ctx) {
@@ -138,7 +141,7 @@ public final class ChannelRoutes {
     return view.put("webhook", webhook);
   }
 
-  private static String accessToken(String raw) {
+  static String accessToken(String raw) {
     String token = raw.trim();
     if (token.isEmpty() || token.length() > 4096 || !token.chars().allMatch(c -> c > ' ' && c < 127)) {
       throw ApiException.unprocessable("invalid_token", "accessToken must be a Graph API token (printable ASCII, at most 4096)");
@@ -186,6 +189,8 @@ public final class ChannelRoutes {
         .put("needsAttention", r.getString("needs_attention"))
         .put("createdAt", Times.iso(r.getOffsetDateTime("created_at")))
         // when the processor last stored a delivery for it, to the minute; null before the first
-        .put("lastWebhookAt", Times.iso(r.getOffsetDateTime("last_webhook_at")));
+        .put("lastWebhookAt", Times.iso(r.getOffsetDateTime("last_webhook_at")))
+        // set while disconnected: history kept, nothing sent, webhooks held until it is connected again
+        .put("disconnectedAt", Times.iso(r.getOffsetDateTime("disconnected_at")));
   }
 }

@@ -32,6 +32,7 @@ public final class SavedReplyRoutes {
   public void mount(Router api) {
     api.get("/saved-replies").handler(this::list);
     api.post("/saved-replies").handler(this::create);
+    api.post("/saved-replies/preview").handler(this::preview);
     api.get("/saved-replies/:id").handler(this::get);
     api.put("/saved-replies/:id").handler(this::update);
     api.delete("/saved-replies/:id").handler(this::delete);
@@ -43,6 +44,33 @@ public final class SavedReplyRoutes {
       JsonArray items = new JsonArray();
       rows.forEach(r -> items.add(view(r)));
       return new JsonObject().put("items", items);
+    }));
+  }
+
+  /**
+   * {@code {content, contactId}} → {@code {text, missing}}: the text as it would be sent to that
+   * contact, by the rule sending uses; {@code text} is null and {@code missing} names the fields
+   * the contact lacks when sending would be refused ({@code missing_field}). Nothing is stored.
+   */
+  private void preview(RoutingContext ctx) {
+    Principal p = Principal.of(ctx);
+    JsonObject body = Bodies.object(ctx);
+    String content = Text.text(Bodies.string(body, "content", true), "content", CONTENT_MAX);
+    long contactId = Ids.parse(Bodies.string(body, "contactId", true), "contact");
+    Reply.ok(ctx, pool.preparedQuery(SavedReplySql.CONTACT_FIELDS).execute(Tuple.of(contactId, p.accountId())).map(rows -> {
+      if (rows.size() == 0) {
+        throw ApiException.notFound("contact");
+      }
+      java.util.Map<String, String> fields = new java.util.HashMap<>();
+      Object f = rows.iterator().next().getValue("fields");
+      if (f instanceof JsonObject o) {
+        o.forEach(e -> fields.put(e.getKey(), String.valueOf(e.getValue())));
+      }
+      try {
+        return new JsonObject().put("text", Placeholders.render(content, fields)).put("missing", new JsonArray());
+      } catch (Placeholders.MissingFieldsException e) {
+        return new JsonObject().putNull("text").put("missing", new JsonArray(new java.util.ArrayList<>(e.fields())));
+      }
     }));
   }
 

@@ -13,4 +13,9 @@ final class SavedReplySql {
 
   private SavedReplySql() {
   }
+
+  /** A contact of the account with its custom fields as one JSON object (no row: not the account's). */
+  static final String CONTACT_FIELDS = """
+      SELECT (SELECT coalesce(jsonb_object_agg(f.name, f.value), '{}'::jsonb) FROM contact_fields f WHERE f.contact_id = ct.id) AS fields
+        FROM contacts ct WHERE ct.id = $1 AND ct.account_id = $2""";
 }

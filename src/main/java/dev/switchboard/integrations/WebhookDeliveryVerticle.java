@@ -5,9 +5,11 @@ import dev.switchboard.config.Config;
 import dev.switchboard.conversation.TxEvents;
 import dev.switchboard.events.Event;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.PoolOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlConnection;
@@ -17,7 +19,12 @@ import org.slf4j.LoggerFactory;
 
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -25,12 +32,12 @@ import java.util.concurrent.ThreadLocalRandom;
  * Delivers the event outbox to outgoing webhook endpoints, on every node.
  *
  * <p>Each endpoint has a cursor over the outbox's positions ({@code event_outbox.pos}: dense, in
- * commit order). A node leases an endpoint that has positions to read, delivers its events one
- * at a time in position order, and moves the cursor past each one only after a 2xx; so an
- * endpoint receives the events in the order they committed (and those of one conversation in
- * their order), each at least once: a node that dies mid-delivery leaves the cursor where it was
- * and its lease runs out. A failure (not 2xx, a timeout, a refused connection) stops that
- * endpoint until its retry time, doubling from {@code OUTGOING_WEBHOOK_RETRY_BASE_MS} with
+ * commit order). A node leases an endpoint that has positions to read, delivers its events in
+ * lanes per conversation (several conversations at once, each one's events one after the other,
+ * see {@link #work}), and moves the cursor only past positions delivered with a 2xx; so an
+ * endpoint receives the events of one conversation in their commit order, each at least once: a
+ * node that dies mid-delivery leaves the cursor where it was and its lease runs out. A failure
+ * (not 2xx, a timeout, a refused connection) stops that endpoint until its retry time, doubling from {@code OUTGOING_WEBHOOK_RETRY_BASE_MS} with
  * jitter; after {@code OUTGOING_WEBHOOK_RETRY_HORIZON_MS} of failures the endpoint is disabled.
  * Endpoints are worked independently, at most {@link #MAX_ACTIVE} at once per node, so a slow or
  * dead one holds only its own turn.
@@ -42,6 +49,8 @@ public final class WebhookDeliveryVerticle extends VerticleBase {
   static final int MAX_ACTIVE = 64;
   /** Events delivered to one endpoint per lease before it goes back to the pool (fairness between nodes). */
   static final int PER_LEASE = 200;
+  /** Events read per round of one endpoint (when more than one may be in flight). */
+  static final int BATCH = 100;
   static final long MAX_BACKOFF_MS = 3_600_000;
 
   private final Services s;
@@ -68,11 +77,13 @@ public final class WebhookDeliveryVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    // connections per origin: every endpoint this node works may have its lanes in flight at once,
+    // so endpoints on one host (or a slow one beside others) never wait for a pooled connection
     client = vertx.createHttpClient(new HttpClientOptions()
         .setConnectTimeout(conf.timeoutMs())
         .setIdleTimeout(60)
         .setKeepAlive(true)
-        .setForceSni(true));
+        .setForceSni(true), new PoolOptions().setHttp1MaxSize(MAX_ACTIVE * conf.concurrency()));
     sender = new WebhookSender(vertx, client, conf);
     poll = vertx.setPeriodic(conf.pollMs(), t -> claim());
     prune = vertx.setPeriodic(3_600_000, t -> s.pool().query(WebhookSql.PRUNE_LOG).execute()
@@ -129,28 +140,85 @@ public final class WebhookDeliveryVerticle extends VerticleBase {
     }
   }
 
-  /** Delivers the endpoint's next events until none is left, one fails, or the lease's share is done. */
+  /** One event of a batch: its position, what is POSTed, and its lane (its conversation; events of none share one lane). */
+  private record Item(long pos, JsonObject payload) {
+    String lane() {
+      String c = payload.getString("conversationId");
+      return c == null ? "" : c;
+    }
+  }
+
+  /**
+   * Delivers the endpoint's next events until none is left, one fails, or the lease's share is
+   * done. A round reads up to {@link #BATCH} events and delivers them in lanes, one lane per
+   * conversation, at most {@code OUTGOING_WEBHOOK_CONCURRENCY} lanes at once: a lane sends its
+   * events one after the other and stops at its first failure, so a conversation's events arrive
+   * in order and none overtakes a failed one. The cursor then moves to just before the first
+   * failure (every earlier position was delivered), or past the round. Events of other lanes
+   * already delivered after a failure are sent again with the retry (at least once).
+   */
   private Future<Void> work(Endpoint e, int done) {
     if (stopping || done >= PER_LEASE) {
       return release(e);
     }
+    // one at a time keeps the whole commit order, not only each conversation's
+    int limit = conf.concurrency() == 1 ? 1 : BATCH;
     return s.pool().query(WebhookSql.LAST_POS).execute().compose(rows -> {
       long last = rows.iterator().next().getLong(0);
       boolean all = e.events().contains("*");
-      return s.pool().preparedQuery(WebhookSql.NEXT)
-          .execute(Tuple.of(e.accountId(), e.cursor(), last, all, e.events().toArray(new String[0])))
+      return s.pool().preparedQuery(WebhookSql.NEXT_BATCH)
+          .execute(Tuple.of(e.accountId(), e.cursor(), last, all, e.events().toArray(new String[0]), limit))
           .compose(next -> {
             if (next.size() == 0) {
               // nothing of this endpoint's up to the newest position: the cursor passes the others' events
               return s.pool().preparedQuery(WebhookSql.ADVANCE).execute(Tuple.of(e.id(), owner, last, leaseMs))
                   .compose(v -> release(e));
             }
-            Row row = next.iterator().next();
-            long pos = row.getLong("pos");
-            JsonObject payload = WebhookSender.payload(pos, row.getString("body"), row.getOffsetDateTime("created_at"));
-            return sender.deliver(e.url(), e.secret(), e.previousSecret(), payload).compose(result -> record(e, pos, payload, result)
-                .compose(ok -> ok ? work(e.at(pos), done + 1) : Future.<Void>succeededFuture()));
+            List<Item> items = new ArrayList<>();
+            for (Row row : next) {
+              long pos = row.getLong("pos");
+              items.add(new Item(pos, WebhookSender.payload(pos, row.getString("body"), row.getOffsetDateTime("created_at"))));
+            }
+            long through = items.size() < limit ? last : items.get(items.size() - 1).pos();
+            return deliver(e, items).compose(results -> record(e, items, results, through)
+                .compose(ok -> ok ? work(e.at(through), done + items.size()) : Future.<Void>succeededFuture()));
           });
+    });
+  }
+
+  /** Sends the items lane by lane, at most {@code concurrency} lanes at once; answers each attempted position's outcome. */
+  private Future<Map<Long, WebhookSender.Attempt>> deliver(Endpoint e, List<Item> items) {
+    Map<String, List<Item>> lanes = new LinkedHashMap<>();
+    items.forEach(i -> lanes.computeIfAbsent(i.lane(), k -> new ArrayList<>()).add(i));
+    Map<Long, WebhookSender.Attempt> results = new HashMap<>();
+    Iterator<List<Item>> waiting = lanes.values().iterator();
+    Promise<Map<Long, WebhookSender.Attempt>> all = Promise.promise();
+    int[] running = {0};
+    Runnable[] more = new Runnable[1];
+    more[0] = () -> {
+      while (running[0] < conf.concurrency() && waiting.hasNext()) {
+        running[0]++;
+        lane(e, waiting.next(), 0, results).onComplete(ar -> {
+          running[0]--;
+          more[0].run();
+        });
+      }
+      if (running[0] == 0 && !waiting.hasNext()) {
+        all.tryComplete(results);
+      }
+    };
+    more[0].run();
+    return all.future();
+  }
+
+  private Future<Void> lane(Endpoint e, List<Item> lane, int i, Map<Long, WebhookSender.Attempt> results) {
+    if (i >= lane.size() || stopping) {
+      return Future.succeededFuture();
+    }
+    Item item = lane.get(i);
+    return sender.deliver(e.url(), e.secret(), e.previousSecret(), item.payload()).compose(a -> {
+      results.put(item.pos(), a);
+      return a.ok() ? lane(e, lane, i + 1, results) : Future.<Void>succeededFuture();
     });
   }
 
@@ -158,29 +226,61 @@ public final class WebhookDeliveryVerticle extends VerticleBase {
     return s.pool().preparedQuery(WebhookSql.RELEASE).execute(Tuple.of(e.id(), owner)).mapEmpty();
   }
 
-  /** Writes the attempt to the log and moves the cursor (success) or schedules the retry (failure); answers success. */
-  private Future<Boolean> record(Endpoint e, long pos, JsonObject payload, WebhookSender.Attempt a) {
+  /**
+   * Writes the round's attempts to the log and moves the cursor: past the round ({@code through})
+   * when every event was delivered, else to just before the first failure, whose retry is then
+   * scheduled (or the endpoint disabled past the horizon). Answers whether the round all succeeded.
+   */
+  private Future<Boolean> record(Endpoint e, List<Item> items, Map<Long, WebhookSender.Attempt> results, long through) {
+    // the first event not delivered: failed, or not tried (the node is stopping)
+    Item stop = null;
+    for (Item i : items) {
+      WebhookSender.Attempt a = results.get(i.pos());
+      if (a == null || !a.ok()) {
+        stop = i;
+        break;
+      }
+    }
+    Item first = stop;
     // a disabling commits with its webhook_endpoint.disabled event, which tells the account's admins
     return TxEvents.inTransaction(s, ev -> {
       SqlConnection tx = ev.conn();
-      Future<?> update;
-      if (a.ok()) {
-        update = tx.preparedQuery(WebhookSql.ADVANCE).execute(Tuple.of(e.id(), owner, pos, leaseMs));
-      } else {
-        OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
-        OffsetDateTime since = e.failingSince() == null ? now : e.failingSince();
-        boolean give = !since.plusNanos(conf.retryHorizonMs() * 1_000_000L).isAfter(now);
-        String reason = give ? "deliveries failed for " + (conf.retryHorizonMs() / 1000) + " s; the last: "
-            + (a.error() != null ? a.error() : "HTTP " + a.status()) : null;
-        update = tx.preparedQuery(WebhookSql.FAILED).execute(Tuple.of(e.id(), owner,
-            give ? null : now.plusNanos(backoffMs(e.attempts()) * 1_000_000L), reason));
-        if (give) {
-          LOG.warn("webhook endpoint {} of account {} disabled: {}", e.id(), e.accountId(), reason);
-          ev.add(Event.webhookEndpointDisabled(e.accountId(), e.id(), e.url(), reason));
+      List<JsonObject> payloads = new ArrayList<>();
+      List<WebhookSender.Attempt> attempts = new ArrayList<>();
+      for (Item i : items) {
+        WebhookSender.Attempt a = results.get(i.pos());
+        if (a != null) {
+          payloads.add(i.payload());
+          attempts.add(a);
         }
       }
-      return update.compose(v -> WebhookSender.log(tx, e.id(), e.accountId(), payload, e.attempts() + 1, a));
-    }).map(v -> a.ok());
+      Future<?> logged = payloads.isEmpty() ? Future.succeededFuture()
+          : WebhookSender.logAll(tx, e.id(), e.accountId(), payloads, e.attempts() + 1, attempts);
+      if (first == null) {
+        return logged.compose(v -> tx.preparedQuery(WebhookSql.ADVANCE).execute(Tuple.of(e.id(), owner, through, leaseMs))).mapEmpty();
+      }
+      long before = first.pos() - 1;
+      // the events before the failure were all delivered: the failure is counted from a new head
+      Endpoint head = before > e.cursor() ? e.at(before) : e;
+      Future<?> moved = before > e.cursor()
+          ? logged.compose(v -> tx.preparedQuery(WebhookSql.ADVANCE).execute(Tuple.of(e.id(), owner, before, leaseMs)))
+          : logged;
+      WebhookSender.Attempt a = results.get(first.pos());
+      if (a == null) {
+        return moved.mapEmpty();
+      }
+      OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+      OffsetDateTime since = head.failingSince() == null ? now : head.failingSince();
+      boolean give = !since.plusNanos(conf.retryHorizonMs() * 1_000_000L).isAfter(now);
+      String reason = give ? "deliveries failed for " + (conf.retryHorizonMs() / 1000) + " s; the last: "
+          + (a.error() != null ? a.error() : "HTTP " + a.status()) : null;
+      if (give) {
+        LOG.warn("webhook endpoint {} of account {} disabled: {}", e.id(), e.accountId(), reason);
+        ev.add(Event.webhookEndpointDisabled(e.accountId(), e.id(), e.url(), reason));
+      }
+      return moved.compose(v -> tx.preparedQuery(WebhookSql.FAILED).execute(Tuple.of(e.id(), owner,
+          give ? null : now.plusNanos(backoffMs(head.attempts()) * 1_000_000L), reason))).mapEmpty();
+    }).map(v -> first == null);
   }
 
   /** The wait before retry number {@code attempts + 1}: base × 2^attempts, at most an hour, plus up to 20 % jitter. */

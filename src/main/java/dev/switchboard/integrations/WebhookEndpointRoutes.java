@@ -35,6 +35,8 @@ public final class WebhookEndpointRoutes {
   static final int DESCRIPTION_MAX = 500;
   /** How long the old secret keeps signing after a rotation, so receivers can switch without a gap. */
   static final long ROTATION_OVERLAP_HOURS = 24;
+  /** The type of the event "send test event" sends; not an {@code EventType}: nothing changed. */
+  static final String TEST_TYPE = "webhook.test";
 
   private final Services s;
   private final boolean allowPrivate;
@@ -57,6 +59,13 @@ public final class WebhookEndpointRoutes {
         return new JsonObject().put("items", items);
       }));
     });
+    // the types an endpoint may ask for, so the settings screen offers exactly what the server checks
+    api.get("/webhook-endpoints/event-types").handler(ctx -> {
+      Principal.of(ctx).requireAdmin();
+      JsonArray items = new JsonArray();
+      Arrays.stream(EventType.values()).forEach(t -> items.add(t.wire()));
+      Reply.ok(ctx, Future.succeededFuture(new JsonObject().put("items", items)));
+    });
     api.get("/webhook-endpoints/:id").handler(ctx -> {
       Principal p = Principal.of(ctx).requireAdmin();
       Reply.ok(ctx, one(p.accountId(), id(ctx)));
@@ -69,6 +78,7 @@ public final class WebhookEndpointRoutes {
     });
     api.post("/webhook-endpoints/:id/rotate-secret").handler(this::rotate);
     api.get("/webhook-endpoints/:id/deliveries").handler(this::deliveries);
+    api.post("/webhook-endpoints/:id/test").handler(this::test);
     api.post("/webhook-endpoints/:id/deliveries/:delivery/resend").handler(this::resend);
   }
 
@@ -92,17 +102,56 @@ public final class WebhookEndpointRoutes {
         .map(rows -> view(rows.iterator().next()).put("secret", secret)));
   }
 
-  /** {@code {"enabled": true}} puts a disabled endpoint back to work, from the newest event. */
+  /**
+   * {@code {"enabled": true}} puts a disabled endpoint back to work, from the newest event;
+   * {@code {"enabled": false}} stops it (the events of while it is off are not sent later).
+   */
   private void patch(RoutingContext ctx) {
     Principal p = Principal.of(ctx).requireAdmin();
     long id = id(ctx);
     Boolean enabled = Bodies.bool(Bodies.object(ctx), "enabled");
-    if (!Boolean.TRUE.equals(enabled)) {
-      throw ApiException.badRequest("invalid_field", "only {\"enabled\": true} can be changed");
+    if (enabled == null) {
+      throw ApiException.badRequest("invalid_field", "only {\"enabled\": true|false} can be changed");
     }
+    Tuple args = enabled ? Tuple.of(id, p.accountId()) : Tuple.of(id, p.accountId(), "disabled by " + p.name());
     Reply.ok(ctx, one(p.accountId(), id)
-        .compose(v -> s.pool().preparedQuery(WebhookSql.ENABLE).execute(Tuple.of(id, p.accountId())))
+        .compose(v -> s.pool().preparedQuery(enabled ? WebhookSql.ENABLE : WebhookSql.DISABLE).execute(args))
         .compose(v -> one(p.accountId(), id)));
+  }
+
+  /**
+   * Sends a {@code webhook.test} event to the endpoint now, signed like every delivery and logged
+   * (enabled or not: an admin checks a receiver before turning it on). Its id starts with
+   * {@code test_}, so a receiver tells it from the account's events; it is never queued or retried.
+   */
+  private void test(RoutingContext ctx) {
+    Principal p = Principal.of(ctx).requireAdmin();
+    long id = id(ctx);
+    Reply.ok(ctx, s.pool().preparedQuery(WebhookSql.SECRETS).execute(Tuple.of(id, p.accountId())).compose(rows -> {
+      if (rows.size() == 0) {
+        return Future.failedFuture(ApiException.notFound("webhook endpoint"));
+      }
+      Row e = rows.iterator().next();
+      JsonObject payload = testPayload("test_" + java.util.UUID.randomUUID().toString().replace("-", ""), p.accountId(), id);
+      return attempt(id, p.accountId(), e.getString("url"), e.getString("secret"), e.getString("previous_secret"), payload, 1);
+    }));
+  }
+
+  static JsonObject testPayload(String eventId, long accountId, long endpointId) {
+    return new JsonObject().put("id", eventId).put("type", TEST_TYPE).put("accountId", String.valueOf(accountId))
+        .putNull("conversationId").put("createdAt", Times.iso(OffsetDateTime.now(ZoneOffset.UTC)))
+        .put("data", new JsonObject().put("endpointId", String.valueOf(endpointId))
+            .put("message", "A test event sent from Switchboard's settings; it describes no change."));
+  }
+
+  /** One logged attempt, answered as the delivery log shows it. */
+  private Future<JsonObject> attempt(long id, long accountId, String url, String secret, String previous, JsonObject payload, int attempt) {
+    return sender.deliver(url, secret, previous, payload)
+        .compose(a -> WebhookSender.log(s.pool(), id, accountId, payload, attempt, a)
+            .map(v -> new JsonObject().put("eventId", payload.getString("id")).put("eventType", payload.getString("type"))
+                .put("attempt", attempt).put("ok", a.ok())
+                .put("statusCode", a.status() == 0 ? null : a.status()).put("error", a.error())
+                .put("latencyMs", a.latencyMs()).put("response", a.response())));
   }
 
   private void rotate(RoutingContext ctx) {
@@ -158,19 +207,20 @@ public final class WebhookEndpointRoutes {
             return Future.failedFuture(ApiException.notFound("delivery"));
           }
           Row d = rows.iterator().next();
-          long pos = Long.parseLong(d.getString("event_id"));
+          int attempt = (int) (d.getLong("tried") + 1);
+          String eventId = d.getString("event_id");
+          if (eventId.startsWith("test_")) {
+            return attempt(id, p.accountId(), d.getString("url"), d.getString("secret"), d.getString("previous_secret"),
+                testPayload(eventId, p.accountId(), id), attempt);
+          }
+          long pos = Long.parseLong(eventId);
           return s.pool().preparedQuery(WebhookSql.EVENT).execute(Tuple.of(pos, p.accountId())).compose(events -> {
             if (events.size() == 0) {
               return Future.failedFuture(ApiException.gone("event_gone", "event " + pos + " is no longer kept; it cannot be sent again"));
             }
             Row ev = events.iterator().next();
             JsonObject payload = WebhookSender.payload(pos, ev.getString("body"), ev.getOffsetDateTime("created_at"));
-            int attempt = (int) (d.getLong("tried") + 1);
-            return sender.deliver(d.getString("url"), d.getString("secret"), d.getString("previous_secret"), payload)
-                .compose(a -> WebhookSender.log(s.pool(), id, p.accountId(), payload, attempt, a)
-                    .map(v -> new JsonObject().put("eventId", payload.getString("id")).put("attempt", attempt).put("ok", a.ok())
-                        .put("statusCode", a.status() == 0 ? null : a.status()).put("error", a.error())
-                        .put("latencyMs", a.latencyMs()).put("response", a.response())));
+            return attempt(id, p.accountId(), d.getString("url"), d.getString("secret"), d.getString("previous_secret"), payload, attempt);
           });
         }));
   }

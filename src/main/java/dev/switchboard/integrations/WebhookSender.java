@@ -57,6 +57,33 @@ final class WebhookSender {
         .mapEmpty();
   }
 
+  /** Writes a round's attempts to the log in one statement (payloads and attempts side by side). */
+  static Future<Void> logAll(SqlClient sql, long endpointId, long accountId, java.util.List<JsonObject> payloads, int attempt,
+                             java.util.List<Attempt> attempts) {
+    int n = payloads.size();
+    String[] ids = new String[n];
+    String[] types = new String[n];
+    Integer[] tries = new Integer[n];
+    Boolean[] oks = new Boolean[n];
+    Integer[] statuses = new Integer[n];
+    String[] errors = new String[n];
+    Integer[] latencies = new Integer[n];
+    String[] responses = new String[n];
+    for (int i = 0; i < n; i++) {
+      Attempt a = attempts.get(i);
+      ids[i] = payloads.get(i).getString("id");
+      types[i] = payloads.get(i).getString("type");
+      tries[i] = attempt;
+      oks[i] = a.ok();
+      statuses[i] = a.status() == 0 ? null : a.status();
+      errors[i] = a.error();
+      latencies[i] = (int) Math.min(Integer.MAX_VALUE, a.latencyMs());
+      responses[i] = a.response();
+    }
+    return sql.preparedQuery(WebhookSql.LOG_MANY).execute(Tuple.from(new Object[] {
+        endpointId, accountId, ids, types, tries, oks, statuses, errors, latencies, responses})).mapEmpty();
+  }
+
   /** One attempt's outcome: a status (0 when none came) or an error, its latency and the start of the answer. */
   record Attempt(int status, String error, long latencyMs, String response) {
     boolean ok() {

@@ -35,6 +35,12 @@ final class WebhookSql {
              cursor_pos = GREATEST(cursor_pos, (SELECT last_pos FROM event_relay WHERE id = 1))
        WHERE id = $1 AND account_id = $2 AND disabled_at IS NOT NULL""";
 
+  /** Stopped by an admin: nothing is sent until it is enabled again (then from the newest event). */
+  static final String DISABLE = """
+      UPDATE webhook_endpoints
+         SET disabled_at = now(), disabled_reason = $3, next_attempt_at = NULL
+       WHERE id = $1 AND account_id = $2 AND disabled_at IS NULL""";
+
   static final String DELIVERIES = """
       SELECT id, event_id, event_type, attempt, ok, status_code, error, latency_ms, response, created_at
         FROM webhook_deliveries
@@ -72,6 +78,14 @@ final class WebhookSql {
        ORDER BY pos
        LIMIT 1""";
 
+  /** The endpoint's next events after its cursor $2 up to $3 (like {@link #NEXT}), at most $6, in position order. */
+  static final String NEXT_BATCH = """
+      SELECT pos, body, created_at FROM event_outbox
+       WHERE account_id = $1 AND pos > $2 AND pos <= $3
+         AND ($4 OR (body::jsonb ->> 'type') = ANY($5))
+       ORDER BY pos
+       LIMIT $6""";
+
   /** Delivered (or nothing to deliver up to $3): the cursor moves, failures are forgotten, the lease is renewed. */
   static final String ADVANCE = """
       UPDATE webhook_endpoints
@@ -93,6 +107,12 @@ final class WebhookSql {
       INSERT INTO webhook_deliveries (endpoint_id, account_id, event_id, event_type, attempt, ok, status_code, error, latency_ms, response)
       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)""";
 
+  /** A round's attempts in one statement: one row per element of the arrays $3… */
+  static final String LOG_MANY = """
+      INSERT INTO webhook_deliveries (endpoint_id, account_id, event_id, event_type, attempt, ok, status_code, error, latency_ms, response)
+      SELECT $1, $2, v.* FROM unnest($3::text[], $4::text[], $5::int[], $6::bool[], $7::int[], $8::text[], $9::int[], $10::text[])
+        AS v(event_id, event_type, attempt, ok, status_code, error, latency_ms, response)""";
+
   /** A logged delivery of endpoint $2 (account $3) to send again: the endpoint's current secrets, how often it was tried. */
   static final String FOR_RESEND = """
       SELECT d.event_id, e.url, e.secret,
@@ -101,6 +121,10 @@ final class WebhookSql {
         FROM webhook_deliveries d
         JOIN webhook_endpoints e ON e.id = d.endpoint_id
        WHERE d.id = $1 AND d.endpoint_id = $2 AND d.account_id = $3""";
+
+  static final String SECRETS = """
+      SELECT url, secret, CASE WHEN previous_until > now() THEN previous_secret END AS previous_secret
+        FROM webhook_endpoints WHERE id = $1 AND account_id = $2""";
 
   static final String EVENT = "SELECT pos, body, created_at FROM event_outbox WHERE pos = $1 AND account_id = $2";
 

@@ -54,7 +54,7 @@ public final class Outbox {
 
   /** The conversation as the send path sees it (locked for the transaction). */
   record Target(long id, long accountId, long channelId, String platform, String wabaId, String accessToken,
-                Instant lastInboundAt, Map<String, String> fields, String waId, Instant adReferralAt) {
+                Instant lastInboundAt, Map<String, String> fields, String waId, Instant adReferralAt, boolean disconnected) {
   }
 
   /** A conversation to send to, with the request's attachments as they will be stored. */
@@ -193,6 +193,7 @@ public final class Outbox {
       if (!"whatsapp".equals(t.platform())) {
         throw ApiException.unprocessable("unsupported_platform", "templates can only be sent on WhatsApp conversations");
       }
+      checkConnected(t);
       if (needsPhone && t.waId() == null) {
         throw ApiException.unprocessable("phone_required", "the template " + template.name() + " has a code button, which "
             + "WhatsApp only delivers to a phone number; this customer is known only by their username. "
@@ -302,7 +303,7 @@ public final class Outbox {
       return new Target(r.getLong("id"), r.getLong("account_id"), r.getLong("channel_id"), r.getString("platform"),
           r.getString("waba_id"), r.getString("access_token"),
           r.getOffsetDateTime("last_inbound_at") == null ? null : r.getOffsetDateTime("last_inbound_at").toInstant(), fields,
-          r.getString("wa_id"), Times.instant(r.getOffsetDateTime("ad_referral_at")));
+          r.getString("wa_id"), Times.instant(r.getOffsetDateTime("ad_referral_at")), r.getBoolean("disconnected"));
     });
   }
 
@@ -330,7 +331,16 @@ public final class Outbox {
     }
   }
 
+  /** Nothing is sent on a disconnected channel (notes are still written: they stay inside Switchboard). */
+  private static void checkConnected(Target t) {
+    if (t.disconnected()) {
+      throw ApiException.conflict("channel_disconnected",
+          "this conversation's channel is disconnected; an admin can connect it again under Settings → Channels");
+    }
+  }
+
   private void checkWindow(Target t, WindowPolicy.Sender sender) {
+    checkConnected(t);
     WindowPolicy policy = services.windows();
     WindowPolicy.Decision d = policy.decide(t.platform(), sender, t.lastInboundAt(), t.adReferralAt(), services.clock().instant());
     if (d == WindowPolicy.Decision.ALLOWED || d == WindowPolicy.Decision.HUMAN_AGENT_TAG) {

@@ -11,7 +11,7 @@ final class OutboxSql {
   /** The conversation a message goes to, locked so last_inbound_at cannot move under the window check. */
   static final String CONVERSATION_FOR_SEND = """
       SELECT cv.id, cv.account_id, cv.channel_id, cv.contact_id, cv.last_inbound_at, cv.ad_referral_at, ch.platform, ch.waba_id,
-             ch.access_token, (SELECT ct.wa_id FROM contacts ct WHERE ct.id = cv.contact_id) AS wa_id,
+             ch.access_token, ch.disconnected_at IS NOT NULL AS disconnected, (SELECT ct.wa_id FROM contacts ct WHERE ct.id = cv.contact_id) AS wa_id,
              (SELECT coalesce(jsonb_object_agg(f.name, f.value), '{}'::jsonb) FROM contact_fields f WHERE f.contact_id = cv.contact_id) AS fields
         FROM conversations cv
         JOIN channels ch ON ch.id = cv.channel_id
@@ -77,7 +77,7 @@ final class OutboxSql {
                 JOIN conversations cv ON cv.id = p.conversation_id
                 JOIN contacts ct ON ct.id = cv.contact_id
                 JOIN channels ch ON ch.id = p.channel_id
-               WHERE p.status = 'pending'
+               WHERE p.status = 'pending' AND ch.disconnected_at IS NULL
                  AND (p.next_attempt_at IS NULL OR p.next_attempt_at <= now())
                  AND (p.claim_expires_at IS NULL OR p.claim_expires_at < now())
                  AND NOT EXISTS (SELECT 1 FROM messages e

@@ -127,6 +127,11 @@ class AccountsCommandTest {
     String bystanderToken = http.login(bystander.adminEmail(), bystander.password());
     assertThat(http.as(token).get("/api/v1/channels").status()).isEqualTo(200);
     assertThat(other.as(token).get("/api/v1/channels").status()).isEqualTo(200);
+    String key = http.as(token).post("/api/v1/api-keys", new JsonObject().put("name", "CRM")
+        .put("scopes", new io.vertx.core.json.JsonArray().add("read"))).json().getString("secret");
+    // both nodes hold a copy of the key now; the disabling must not wait for the copies to expire
+    assertThat(http.as(key).get("/api/v1/channels").status()).isEqualTo(200);
+    assertThat(other.as(key).get("/api/v1/channels").status()).isEqualTo(200);
     String address = Bus.accountAddress(acme.accountId());
     try (BridgeClient socket = BridgeClient.connect(env.vertx(), env.node().port())) {
       socket.register(address, token);
@@ -135,6 +140,8 @@ class AccountsCommandTest {
       Run disabled = accounts("disable", "--id", String.valueOf(acme.accountId()));
       assertThat(disabled.code()).as(disabled.err()).isZero();
       assertThat(disabled.out()).contains("disabled");
+      assertThat(http.as(key).get("/api/v1/channels").status()).as("the key, at once").isEqualTo(401);
+      assertThat(other.as(key).get("/api/v1/channels").status()).as("the key on the other node, at once").isEqualTo(401);
       Await.until("the token is refused on both nodes", Duration.ofSeconds(1),
           () -> http.as(token).get("/api/v1/channels").status() == 401 && other.as(token).get("/api/v1/channels").status() == 401);
       socket.awaitClosed(Duration.ofSeconds(3));
@@ -169,6 +176,8 @@ class AccountsCommandTest {
         () -> Seed.scalar(db, "SELECT count(*) FROM messages WHERE external_id = ?", wamid) == 1);
     assertThat(Seed.scalar(db, "SELECT count(*) FROM dead_letters WHERE reason = 'account_disabled'")).isZero();
     assertThat(login(http, acme.adminEmail(), acme.password()).status()).isEqualTo(200);
+    // a key is not a session: it works again with its account
+    assertThat(other.as(key).get("/api/v1/channels").status()).isEqualTo(200);
     // the old token stays dead: enabling does not bring back sessions that were ended
     assertThat(http.as(token).get("/api/v1/channels").status()).isEqualTo(401);
   }

@@ -225,6 +225,22 @@ class ApiKeysTest {
   }
 
   @Test
+  void everyoneOfTheAccountReadsKeyNamesRevokedOnesToo() {
+    JsonObject key = create(a, "Order bot", "send");
+    JsonObject gone = create(a, "Old CRM", "read");
+    assertEquals(204, a.admin().delete("/api/v1/api-keys/" + gone.getString("id")).status());
+    Http.Res r = a.agent().get("/api/v1/api-keys/names");
+    assertEquals(200, r.status(), r.text());
+    JsonObject shown = find(r.items(), key.getString("id"));
+    assertEquals("Order bot", shown.getString("name"));
+    assertNull(shown.getValue("secret"));
+    assertEquals(Boolean.TRUE, find(r.items(), gone.getString("id")).getBoolean("revoked"));
+    assertTrue(b.agent().get("/api/v1/api-keys/names").items().stream()
+        .noneMatch(k -> key.getString("id").equals(((JsonObject) k).getString("id"))));
+    assertEquals(403, as(key).get("/api/v1/api-keys/names").status());
+  }
+
+  @Test
   void unknownAndMalformedKeysAnswer401() {
     String unknown = "sbk_" + Base64.getUrlEncoder().withoutPadding().encodeToString(new byte[32]);
     assertEquals(401, http.as(unknown).get("/api/v1/conversations").status());

@@ -55,7 +55,7 @@ class InboundPlanTest {
   }
 
   /** Routes one raw row per list of entries, all on the Messenger page "page-1" and WhatsApp number "wa-1". */
-  static InboundPlan.Routed route(Map<RawEvent, List<ParsedEntry>> rows, Set<ChannelKey> held) {
+  static InboundPlan.Routed route(Map<RawEvent, List<ParsedEntry>> rows, Map<ChannelKey, String> held) {
     Map<Long, List<ParsedEntry>> parsed = new HashMap<>();
     rows.forEach((r, e) -> parsed.put(r.id(), e));
     Map<ChannelKey, Channel> channels = Map.of(new ChannelKey("messenger", "page-1"), MESSENGER,
@@ -65,7 +65,7 @@ class InboundPlanTest {
 
   /** One Messenger raw row received at {@code receivedAt}, its events all for the page "page-1". */
   static InboundPlan.Routed onPage(Instant receivedAt, PlatformEvent... events) {
-    return route(rows(raw(1, "messenger", receivedAt), List.of(entry("page-1", events))), Set.of());
+    return route(rows(raw(1, "messenger", receivedAt), List.of(entry("page-1", events))), Map.of());
   }
 
   static Map<RawEvent, List<ParsedEntry>> rows(Object... rawAndEntries) {
@@ -88,7 +88,7 @@ class InboundPlanTest {
         a, List.of(entry("page-1", message("u1", "Ann", "m1", T0), new PlatformEvent.Malformed("no sender", new JsonObject()))),
         b, List.of(entry("page-1", message("u1", "Ann", "m1", T0), message("u1", "Ann", "m2", T0)), entry("page-404", message("u2", "Bo", "m3", T0))),
         c, List.of(entry("page-held", message("u3", "Cy", "m4", T0)))),
-        Set.of(new ChannelKey("messenger", "page-held")));
+        Map.of(new ChannelKey("messenger", "page-held"), InboundPlan.HELD));
 
     assertThat(r.messages()).extracting(m -> m.event().externalId()).containsExactly("m1", "m2");
     assertThat(r.messages()).extracting(Msg::order).containsExactly(0, 1);
@@ -199,7 +199,7 @@ class InboundPlanTest {
             new PlatformEvent.Status("w1", "delivered", T0, null, null),
             new PlatformEvent.Status("w2", "delivered", T0, null, null),
             new PlatformEvent.Status("w2", "failed", T0, "131047", "Re-engagement message"))),
-        b, List.of(entry("page-1", new PlatformEvent.Status("m9", "read", T0, null, null)))), Set.of());
+        b, List.of(entry("page-1", new PlatformEvent.Status("m9", "read", T0, null, null)))), Map.of());
     List<StatusRow> rows = InboundUpdates.statusRows(r.statuses());
     assertThat(rows).extracting(StatusRow::externalId, StatusRow::status, StatusRow::pricing).containsExactly(
         org.assertj.core.groups.Tuple.tuple("w1", "read", pricing.encode()),

@@ -35,6 +35,11 @@ final class Receiver implements AutoCloseable {
   final List<Hit> hits = new CopyOnWriteArrayList<>();
   private final Map<String, IntUnaryOperator> rules = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> counts = new ConcurrentHashMap<>();
+  private final Map<String, Long> delays = new ConcurrentHashMap<>();
+  private final Map<String, java.util.function.Predicate<Hit>> refusals = new ConcurrentHashMap<>();
+  private final Map<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
+  /** The most requests a path had in flight at once. */
+  final Map<String, Integer> maxInFlight = new ConcurrentHashMap<>();
 
   Receiver(Vertx vertx) {
     this.vertx = vertx;
@@ -50,15 +55,31 @@ final class Receiver implements AutoCloseable {
     rules.put(path, statusOfRequest);
   }
 
+  /** {@code path} answers each request only after {@code ms}. */
+  void delay(String path, long ms) {
+    delays.put(path, ms);
+  }
+
+  /** {@code path} answers 500 to the requests {@code refuse} picks (and records them like the others). */
+  void refuse(String path, java.util.function.Predicate<Hit> refuse) {
+    refusals.put(path, refuse);
+  }
+
   private void handle(HttpServerRequest req) {
     req.body().onSuccess(body -> {
       String path = req.path();
-      hits.add(new Hit(path, req.getHeader("Switchboard-Event-Id"), req.getHeader("Switchboard-Timestamp"),
-          req.getHeader("Switchboard-Signature"), body.toString(StandardCharsets.UTF_8)));
+      Hit hit = new Hit(path, req.getHeader("Switchboard-Event-Id"), req.getHeader("Switchboard-Timestamp"),
+          req.getHeader("Switchboard-Signature"), body.toString(StandardCharsets.UTF_8));
+      hits.add(hit);
       int n = counts.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
-      int status = rules.getOrDefault(path, i -> 200).applyAsInt(n);
+      int status = refusals.containsKey(path) && refusals.get(path).test(hit) ? 500 : rules.getOrDefault(path, i -> 200).applyAsInt(n);
       if (status > 0) {
-        req.response().setStatusCode(status).end("answer " + n);
+        AtomicInteger now = inFlight.computeIfAbsent(path, p -> new AtomicInteger());
+        maxInFlight.merge(path, now.incrementAndGet(), Math::max);
+        vertx.setTimer(Math.max(1, delays.getOrDefault(path, 0L)), t -> {
+          now.decrementAndGet();
+          req.response().setStatusCode(status).end("answer " + n);
+        });
       }
     });
   }

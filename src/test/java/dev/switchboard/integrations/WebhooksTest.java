@@ -304,4 +304,109 @@ class WebhooksTest {
     assertEquals(403, asAgent.post("/api/v1/webhook-endpoints", new JsonObject().put("url", receiver.url("/x")).put("events", new JsonArray().add("*"))).status());
     assertEquals(403, asAgent.get("/api/v1/webhook-endpoints").status());
   }
+
+  @Test
+  void aTestEventIsSignedLoggedAndResendable() {
+    receiver.rule("/tested", n -> n == 1 ? 503 : 200);
+    JsonObject e = register(a, "/tested", "message.created");
+    String path = "/api/v1/webhook-endpoints/" + e.getString("id");
+    Http.Res first = a.admin().post(path + "/test", new JsonObject());
+    assertEquals(200, first.status(), first.text());
+    assertFalse(first.json().getBoolean("ok"));
+    assertEquals(503, first.json().getInteger("statusCode"));
+    assertEquals("answer 1", first.json().getString("response"));
+    Receiver.Hit hit = receiver.at("/tested").get(0);
+    assertTrue(Receiver.verifies(hit, e.getString("secret")));
+    assertEquals("webhook.test", hit.json().getString("type"));
+    assertEquals(String.valueOf(a.accountId()), hit.json().getString("accountId"));
+    assertTrue(hit.eventId().startsWith("test_"), hit.eventId());
+    assertEquals(hit.eventId(), hit.json().getString("id"));
+
+    JsonObject logged = a.admin().get(path + "/deliveries").items().getJsonObject(0);
+    assertEquals(hit.eventId(), logged.getString("eventId"));
+    assertEquals("webhook.test", logged.getString("eventType"));
+    Http.Res again = a.admin().post(path + "/deliveries/" + logged.getString("id") + "/resend", new JsonObject());
+    assertEquals(200, again.status(), again.text());
+    assertTrue(again.json().getBoolean("ok"));
+    assertEquals(2, again.json().getInteger("attempt"));
+    assertEquals(hit.eventId(), receiver.at("/tested").get(1).eventId());
+    // a test is never queued: nothing else arrives, and the endpoint is not failing
+    assertEquals("enabled", endpoint(a, e).getString("status"));
+    assertEquals(404, b.admin().post(path + "/test", new JsonObject()).status());
+    assertEquals(2, receiver.at("/tested").size());
+  }
+
+  @Test
+  void anAdminDisablesAnEndpointAndItSendsNothingUntilEnabled() {
+    JsonObject e = register(a, "/paused", "*");
+    String path = "/api/v1/webhook-endpoints/" + e.getString("id");
+    long conv = conversation(a);
+    Http.Res off = a.admin().patch(path, new JsonObject().put("enabled", false));
+    assertEquals(200, off.status(), off.text());
+    assertEquals("disabled", off.json().getString("status"));
+    assertEquals("disabled by Admin Alpha", off.json().getString("disabledReason"));
+    assertEquals(404, b.admin().patch(path, new JsonObject().put("enabled", false)).status());
+    JsonObject witness = register(a, "/paused-witness", "*");
+    status(conv, "open");
+    Await.until("the witness gets the event", WAIT, () -> receiver.at("/paused-witness").size() >= 1);
+    assertTrue(receiver.at("/paused").isEmpty());
+    assertEquals(200, a.admin().patch(path, new JsonObject().put("enabled", true)).status());
+    status(conv, "closed");
+    Await.until("the enabled endpoint gets the next event", WAIT, () -> receiver.at("/paused").size() >= 1);
+    assertEquals(1, receiver.distinctIds("/paused").size(), "the events of while it was off are not sent");
+    assertEquals(400, a.admin().patch(path, new JsonObject().put("description", "x")).status());
+    assertNotNull(witness.getString("id"));
+  }
+
+  static void status(long conversation, String status) {
+    assertEquals(200, a.admin().patch("/api/v1/conversations/" + conversation, new JsonObject().put("status", status)).status());
+  }
+
+  @Test
+  void conversationsGoSideBySideEachInItsOwnOrder() {
+    receiver.delay("/lanes", 200);
+    JsonObject e = register(a, "/lanes", "conversation.updated");
+    List<Long> convs = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      convs.add(conversation(a));
+    }
+    // the first event of the first conversation is refused twice: its later events wait, the others do not
+    String firstConv = String.valueOf(convs.get(0));
+    java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
+    receiver.refuse("/lanes", h -> firstConv.equals(h.json().getString("conversationId")) && refused.get() < 2
+        && refused.incrementAndGet() <= 2);
+    java.util.Map<String, List<String>> sent = new java.util.HashMap<>();
+    for (int round = 0; round < 3; round++) {
+      for (long c : convs) {
+        String status = round % 2 == 0 ? "open" : "closed";
+        assertEquals(200, a.admin().patch("/api/v1/conversations/" + c, new JsonObject().put("status", status)).status());
+        sent.computeIfAbsent(String.valueOf(c), k -> new ArrayList<>()).add(status);
+      }
+    }
+    Await.until("18 events", Duration.ofSeconds(30), () -> receiver.distinctIds("/lanes").size() >= 18);
+    assertTrue(receiver.maxInFlight.get("/lanes") >= 2, "several deliveries in flight: " + receiver.maxInFlight.get("/lanes"));
+    assertTrue(receiver.maxInFlight.get("/lanes") <= 8, "at most OUTGOING_WEBHOOK_CONCURRENCY: " + receiver.maxInFlight.get("/lanes"));
+    assertEquals(2, refused.get());
+    for (long c : convs) {
+      String conv = String.valueOf(c);
+      // each conversation's events, as first received after its last refusal, are its changes in order
+      List<String> ids = new ArrayList<>();
+      List<String> statuses = new ArrayList<>();
+      for (Receiver.Hit h : receiver.at("/lanes")) {
+        if (conv.equals(h.json().getString("conversationId")) && !ids.contains(h.eventId())) {
+          ids.add(h.eventId());
+          statuses.add(h.json().getJsonObject("data").getString("status"));
+        }
+      }
+      assertEquals(sent.get(conv), statuses, "conversation " + conv);
+      for (int i = 1; i < ids.size(); i++) {
+        assertTrue(Long.parseLong(ids.get(i)) > Long.parseLong(ids.get(i - 1)), ids.toString());
+      }
+    }
+    // nothing of the refused conversation overtook its refused first event
+    List<Receiver.Hit> firsts = receiver.at("/lanes").stream().filter(h -> firstConv.equals(h.json().getString("conversationId"))).toList();
+    assertEquals(firsts.get(0).eventId(), firsts.get(1).eventId());
+    assertEquals(firsts.get(0).eventId(), firsts.get(2).eventId());
+    assertNotNull(e.getString("id"));
+  }
 }

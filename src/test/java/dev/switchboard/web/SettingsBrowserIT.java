@@ -314,6 +314,7 @@ class SettingsBrowserIT {
   void botFlow() {
     section(page, "flows");
     page.click("flow-new");
+    page.click("flow-mode-json");
     page.type("flow-json", "{\"name\": \"Hours\", \"trigger\": {\"type\": \"keyword\", \"keywords\": []}, \"actions\": []}");
     page.click("flow-save");
     assertThat(page.waitFor("the refusal", () -> page.visible("flow-error") ? page.text("flow-error") : null)).startsWith("The server refused the flow:");
