@@ -825,6 +825,7 @@ function onEvent(ev) {
     }
     case 'channel.updated':
     case 'webhook_endpoint.disabled':
+    case 'people.changed':
       onSettingsEvent(ev);
       break;
     case 'conversation.merged': {

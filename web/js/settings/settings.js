@@ -66,6 +66,10 @@ export function onSettingsEvent(ev) {
   if (ev.type === 'channel.updated') {
     loadReference();
     if (S.settings === 'channels') renderSettings('channels');
+  } else if (ev.type === 'people.changed') {
+    // another admin added or changed an agent or a team: menus and an open Agents or Teams page follow
+    loadReference();
+    if (S.settings === 'agents' || S.settings === 'teams') renderSettings(S.settings);
   } else if (ev.type === 'webhook_endpoint.disabled') {
     if (isAdmin()) toast(`Webhook endpoint ${data.url || ''} was disabled: ${data.reason || 'its deliveries kept failing'}. See Settings → Integrations.`);
     if (S.settings === 'integrations') renderSettings('integrations');

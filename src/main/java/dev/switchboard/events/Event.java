@@ -70,6 +70,15 @@ public record Event(long accountId, EventType type, Long conversationId, JsonObj
     return new Event(accountId, EventType.NAMES_CHANGED, null, new JsonObject().put("kind", kind).put("from", from).put("to", to));
   }
 
+  /**
+   * {@code kind} "agent" or "team", its {@code id}, and {@code deleted} when a team is gone. Names
+   * and members are not carried: a page that shows them reads them again with its own rights.
+   */
+  public static Event peopleChanged(long accountId, String kind, long id, boolean deleted) {
+    return new Event(accountId, EventType.PEOPLE_CHANGED, null,
+        new JsonObject().put("kind", kind).put("id", String.valueOf(id)).put("deleted", deleted));
+  }
+
   /** The stored form: what the log keeps and /events answers (without the log's {@code id}). */
   public String encode() {
     return new JsonObject()

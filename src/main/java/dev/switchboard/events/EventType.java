@@ -18,7 +18,9 @@ public enum EventType {
   /** An outgoing webhook endpoint failed past the retry horizon and was disabled: the admins are told. */
   WEBHOOK_ENDPOINT_DISABLED("webhook_endpoint.disabled"),
   /** An admin renamed, merged or deleted a label or a field name on every contact of the account. */
-  NAMES_CHANGED("names.changed");
+  NAMES_CHANGED("names.changed"),
+  /** An admin created, changed or deleted an agent or a team: open Settings pages and menus reload them. */
+  PEOPLE_CHANGED("people.changed");
 
   private final String wire;
 

@@ -10,6 +10,8 @@ import dev.switchboard.common.Ids;
 import dev.switchboard.common.Services;
 import dev.switchboard.common.Text;
 import dev.switchboard.common.Times;
+import dev.switchboard.conversation.TxEvents;
+import dev.switchboard.events.Event;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -71,18 +73,19 @@ public final class AgentRoutes {
     // the teams the agent joins at once, all of this account's, in the same transaction
     Long[] teamIds = ids(Bodies.array(body, "teamIds", false), "teamIds", "unknown_team", "a team");
     Reply.created(ctx, s.vertx().executeBlocking(() -> Passwords.hash(password, s.config().auth().passwordIterations()))
-        .compose(hash -> s.pool().withTransaction(c -> c.preparedQuery(AdminSql.INSERT_USER)
+        .compose(hash -> TxEvents.inTransaction(s, ev -> ev.conn().preparedQuery(AdminSql.INSERT_USER)
             .execute(Tuple.of(p.accountId(), name, email, hash, finalRole))
             .compose(rows -> {
               if (rows.size() == 0) {
                 return Future.failedFuture(ApiException.conflict("email_taken", "a user with this email exists"));
               }
               JsonObject agent = agent(rows.iterator().next());
+              ev.add(Event.peopleChanged(p.accountId(), "agent", Long.parseLong(agent.getString("id")), false));
               JsonArray joined = new JsonArray();
               java.util.Arrays.stream(teamIds).forEach(t -> joined.add(String.valueOf(t)));
               agent.put("teamIds", joined);
               return teamIds.length == 0 ? Future.succeededFuture(agent)
-                  : c.preparedQuery(AdminSql.JOIN_TEAMS).execute(Tuple.of(Long.parseLong(agent.getString("id")), (Object) teamIds, p.accountId()))
+                  : ev.conn().preparedQuery(AdminSql.JOIN_TEAMS).execute(Tuple.of(Long.parseLong(agent.getString("id")), (Object) teamIds, p.accountId()))
                       .compose(in -> in.rowCount() == teamIds.length ? Future.succeededFuture(agent)
                           : Future.failedFuture(ApiException.unprocessable("unknown_team", "teamIds names a team this account does not have")));
             }))));
@@ -109,8 +112,8 @@ public final class AgentRoutes {
     }
     Boolean active = Bodies.bool(body, "active");
     int[] bumped = {-1};
-    Reply.ok(ctx, s.pool().withTransaction(tx -> tx.preparedQuery(AdminSql.ACTIVE_ADMINS).execute(Tuple.of(p.accountId()))
-        .compose(admins -> tx.preparedQuery(AdminSql.USER_FOR_UPDATE).execute(Tuple.of(id, p.accountId())).compose(rows -> {
+    Reply.ok(ctx, TxEvents.inTransaction(s, ev -> ev.conn().preparedQuery(AdminSql.ACTIVE_ADMINS).execute(Tuple.of(p.accountId()))
+        .compose(admins -> ev.conn().preparedQuery(AdminSql.USER_FOR_UPDATE).execute(Tuple.of(id, p.accountId())).compose(rows -> {
           if (rows.size() == 0) {
             throw ApiException.notFound("agent");
           }
@@ -122,9 +125,10 @@ public final class AgentRoutes {
             throw ApiException.conflict("last_admin", "the account's last active admin cannot be demoted or deactivated");
           }
           boolean accessChanged = !newRole.equals(before.getString("role")) || newActive != before.getBoolean("active");
-          return tx.preparedQuery(AdminSql.UPDATE_USER)
+          ev.add(Event.peopleChanged(p.accountId(), "agent", id, false));
+          return ev.conn().preparedQuery(AdminSql.UPDATE_USER)
               .execute(Tuple.of(id, p.accountId(), name == null ? before.getString("name") : name, newRole, newActive))
-              .compose(updated -> (accessChanged ? sessions.endAll(tx, id) : Future.succeededFuture(-1))
+              .compose(updated -> (accessChanged ? sessions.endAll(ev.conn(), id) : Future.succeededFuture(-1))
                   .map(version -> {
                     bumped[0] = version;
                     return agent(updated.iterator().next());
@@ -150,11 +154,12 @@ public final class AgentRoutes {
     JsonObject body = Bodies.object(ctx);
     String name = Text.name(Bodies.string(body, "name", true), "name", Text.NAME_MAX);
     Long[] memberIds = memberIds(Bodies.array(body, "memberIds", false));
-    Reply.created(ctx, s.pool().withTransaction(c -> members(c, p.accountId(), memberIds)
-            .compose(v -> c.preparedQuery(AdminSql.INSERT_TEAM).execute(Tuple.of(p.accountId(), name)))
+    Reply.created(ctx, TxEvents.inTransaction(s, ev -> members(ev.conn(), p.accountId(), memberIds)
+            .compose(v -> ev.conn().preparedQuery(AdminSql.INSERT_TEAM).execute(Tuple.of(p.accountId(), name)))
             .compose(t -> {
               long teamId = t.iterator().next().getLong("id");
-              return c.preparedQuery(AdminSql.INSERT_MEMBERS).execute(Tuple.of(teamId, (Object) memberIds)).map(teamId);
+              ev.add(Event.peopleChanged(p.accountId(), "team", teamId, false));
+              return ev.conn().preparedQuery(AdminSql.INSERT_MEMBERS).execute(Tuple.of(teamId, (Object) memberIds)).map(teamId);
             }))
         .compose(teamId -> teams(p.accountId(), teamId))
         .map(items -> items.getJsonObject(0)));
@@ -170,20 +175,21 @@ public final class AgentRoutes {
     JsonArray rawMembers = Bodies.array(body, "memberIds", false);
     Long[] memberIds = rawMembers == null ? null : memberIds(rawMembers);
     dev.switchboard.assign.AssignRoutes.check(body);
-    Reply.ok(ctx, s.pool().withTransaction(c -> c.preparedQuery(AdminSql.RENAME_TEAM).execute(Tuple.of(id, p.accountId(), name))
+    Reply.ok(ctx, TxEvents.inTransaction(s, ev -> ev.conn().preparedQuery(AdminSql.RENAME_TEAM).execute(Tuple.of(id, p.accountId(), name))
             .compose(rows -> {
               if (rows.size() == 0) {
                 return Future.failedFuture(ApiException.notFound("team"));
               }
-              return dev.switchboard.assign.AssignRoutes.setTeam(c, p.accountId(), id, body);
+              ev.add(Event.peopleChanged(p.accountId(), "team", id, false));
+              return dev.switchboard.assign.AssignRoutes.setTeam(ev.conn(), p.accountId(), id, body);
             })
             .compose(set -> {
               if (memberIds == null) {
                 return Future.succeededFuture();
               }
-              return members(c, p.accountId(), memberIds)
-                  .compose(v -> c.preparedQuery(AdminSql.DELETE_MEMBERS).execute(Tuple.of(id)))
-                  .compose(v -> c.preparedQuery(AdminSql.INSERT_MEMBERS).execute(Tuple.of(id, (Object) memberIds)))
+              return members(ev.conn(), p.accountId(), memberIds)
+                  .compose(v -> ev.conn().preparedQuery(AdminSql.DELETE_MEMBERS).execute(Tuple.of(id)))
+                  .compose(v -> ev.conn().preparedQuery(AdminSql.INSERT_MEMBERS).execute(Tuple.of(id, (Object) memberIds)))
                   .mapEmpty();
             }))
         .compose(v -> teams(p.accountId(), id))

@@ -5,6 +5,7 @@ import dev.switchboard.common.Ids;
 import dev.switchboard.common.Principal;
 import dev.switchboard.common.Services;
 import dev.switchboard.conversation.TxEvents;
+import dev.switchboard.events.Event;
 import dev.switchboard.http.Reply;
 import io.vertx.core.Future;
 import io.vertx.ext.web.RoutingContext;
@@ -56,6 +57,7 @@ final class TeamRemoval {
           for (Row r : moved) {
             ev.conversationChanged(p.accountId(), r.getLong("conversation_id"));
           }
+          ev.add(Event.peopleChanged(p.accountId(), "team", id, true));
           return ev.conn().preparedQuery(DELETE).execute(Tuple.of(id, p.accountId()));
         })).mapEmpty());
   }

@@ -103,6 +103,49 @@ class AdminApiTest extends InboxTestBase {
   }
 
   @Test
+  @DisplayName("every change to an agent or a team is one people.changed event of its account (kind, id, deleted); a refused change writes none, another account sees none")
+  void peopleChanged() {
+    String afterA = marker(a);
+    String afterB = marker(b);
+    Http.Res agent = a.admin().post("/api/v1/agents", new JsonObject().put("name", "Lena").put("email", "lena@alpha.test")
+        .put("password", "lena-password-1"));
+    assertThat(agent.status()).isEqualTo(201);
+    String agentId = agent.json().getString("id");
+    assertThat(a.admin().patch("/api/v1/agents/" + agentId, new JsonObject().put("name", "Lena K")).status()).isEqualTo(200);
+    Http.Res team = a.admin().post("/api/v1/teams", new JsonObject().put("name", "Night").put("memberIds", new JsonArray().add(agentId)));
+    assertThat(team.status()).isEqualTo(201);
+    String teamId = team.json().getString("id");
+    assertThat(a.admin().patch("/api/v1/teams/" + teamId, new JsonObject().put("name", "Night shift")).status()).isEqualTo(200);
+    // refused: nothing committed, so no event either
+    assertThat(a.admin().post("/api/v1/teams", new JsonObject().put("name", "Spies").put("memberIds", new JsonArray().add(id(b.agentId()))))
+        .status()).isEqualTo(422);
+    assertThat(a.admin().patch("/api/v1/teams/" + id(Long.MAX_VALUE / 2), new JsonObject().put("name", "Ghost")).status()).isEqualTo(404);
+    assertThat(a.admin().delete("/api/v1/teams/" + teamId).status()).isEqualTo(204);
+
+    assertThat(people(a, afterA)).extracting(e -> e.getString("kind"), e -> e.getString("id"), e -> e.getBoolean("deleted"))
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("agent", agentId, false),
+            org.assertj.core.groups.Tuple.tuple("agent", agentId, false),
+            org.assertj.core.groups.Tuple.tuple("team", teamId, false),
+            org.assertj.core.groups.Tuple.tuple("team", teamId, false),
+            org.assertj.core.groups.Tuple.tuple("team", teamId, true));
+    assertThat(people(b, afterB)).isEmpty();
+  }
+
+  /** A marker in the account's log: the events after it are this test's. */
+  static String marker(Party p) {
+    // the newest id the relay wrote: an event appended around it would not move the partition's
+    // restart mark, and a cursor past that mark reads as gone
+    return node.node.services().events().newestId(p.accountId()).await();
+  }
+
+  /** The data of the account's people.changed events after {@code after}, as its admin reads them. */
+  static java.util.List<JsonObject> people(Party p, String after) {
+    return p.admin().get("/api/v1/events?after=" + after).items().stream().map(o -> (JsonObject) o)
+        .filter(e -> "people.changed".equals(e.getString("type"))).map(e -> e.getJsonObject("data")).toList();
+  }
+
+  @Test
   @DisplayName("no token, a tampered token and an expired token answer 401 on every inbox endpoint")
   void tokens() {
     long past = System.currentTimeMillis() / 1000 - 3600;
