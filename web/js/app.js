@@ -825,7 +825,7 @@ function onEvent(ev) {
     }
     case 'channel.updated':
     case 'webhook_endpoint.disabled':
-    case 'people.changed':
+    case 'settings.changed':
       onSettingsEvent(ev);
       break;
     case 'conversation.merged': {

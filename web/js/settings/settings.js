@@ -66,10 +66,14 @@ export function onSettingsEvent(ev) {
   if (ev.type === 'channel.updated') {
     loadReference();
     if (S.settings === 'channels') renderSettings('channels');
-  } else if (ev.type === 'people.changed') {
-    // another admin added or changed an agent or a team: menus and an open Agents or Teams page follow
+  } else if (ev.type === 'settings.changed') {
+    // another admin changed an agent, a team, a saved reply or a flow: menus and that open page follow
     loadReference();
-    if (S.settings === 'agents' || S.settings === 'teams') renderSettings(S.settings);
+    // editors open in dialogs outside the page, so redrawing it loses nothing; but not while the
+    // admin is typing in the page itself (a search box, the flow test panel)
+    const typing = document.activeElement && document.activeElement.closest('#settings')
+      && ['INPUT', 'TEXTAREA', 'SELECT'].includes(document.activeElement.tagName);
+    if (S.settings && S.settings === data.section && !typing) renderSettings(S.settings);
   } else if (ev.type === 'webhook_endpoint.disabled') {
     if (isAdmin()) toast(`Webhook endpoint ${data.url || ''} was disabled: ${data.reason || 'its deliveries kept failing'}. See Settings → Integrations.`);
     if (S.settings === 'integrations') renderSettings('integrations');

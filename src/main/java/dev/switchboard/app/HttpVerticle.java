@@ -123,7 +123,7 @@ public final class HttpVerticle extends VerticleBase {
     new dev.switchboard.inbox.ConversationRoutes(services).mount(api);
     new dev.switchboard.inbox.ContactRoutes(services).mount(api);
     new dev.switchboard.inbox.NameRoutes(services).mount(api);
-    new dev.switchboard.inbox.SavedReplyRoutes(services.pool()).mount(api);
+    new dev.switchboard.inbox.SavedReplyRoutes(services).mount(api);
     new dev.switchboard.inbox.SearchRoutes(services).mount(api);
     new dev.switchboard.presence.PresenceRoutes(services).mount(api);
     new dev.switchboard.assign.AssignRoutes(services).mount(api);
@@ -132,7 +132,7 @@ public final class HttpVerticle extends VerticleBase {
     new dev.switchboard.outbound.SendRoutes(services).mount(api);
 
     // bot flows
-    new dev.switchboard.bot.FlowRoutes(services.pool()).mount(api);
+    new dev.switchboard.bot.FlowRoutes(services).mount(api);
 
     // integrations: outgoing webhook endpoints (API keys are mounted with the authentication)
     new dev.switchboard.integrations.WebhookEndpointRoutes(services).mount(api);

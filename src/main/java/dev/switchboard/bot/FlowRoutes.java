@@ -2,13 +2,15 @@ package dev.switchboard.bot;
 
 import dev.switchboard.common.ApiException;
 import dev.switchboard.common.Principal;
+import dev.switchboard.common.Services;
+import dev.switchboard.conversation.TxEvents;
+import dev.switchboard.events.Event;
 import dev.switchboard.http.Bodies;
 import dev.switchboard.common.Ids;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.sqlclient.Pool;
 
 /** {@code /api/v1/flows}: every agent may read the account's flows; only admins change them. */
 public final class FlowRoutes {
@@ -18,8 +20,11 @@ public final class FlowRoutes {
 
   private final FlowService flows;
 
-  public FlowRoutes(Pool pool) {
-    this.flows = new FlowService(pool);
+  private final Services s;
+
+  public FlowRoutes(Services s) {
+    this.s = s;
+    this.flows = new FlowService(s.pool());
   }
 
   public void mount(Router api) {
@@ -47,7 +52,7 @@ public final class FlowRoutes {
   private void create(RoutingContext ctx) {
     Principal p = Principal.of(ctx).requireAdmin();
     JsonObject body = Bodies.object(ctx);
-    flows.create(p.accountId(), body)
+    TxEvents.inTransaction(s, ev -> flows.create(ev.conn(), p.accountId(), body).map(f -> changed(ev, p, f)))
         .onSuccess(f -> ctx.response().setStatusCode(201).putHeader("Content-Type", "application/json").end(f.encode()))
         .onFailure(ctx::fail);
   }
@@ -78,14 +83,22 @@ public final class FlowRoutes {
     Principal p = Principal.of(ctx).requireAdmin();
     long id = Ids.parse(ctx.pathParam("id"), "flow");
     JsonObject body = Bodies.object(ctx);
-    flows.update(p.accountId(), id, body).onSuccess(ctx::json).onFailure(ctx::fail);
+    TxEvents.inTransaction(s, ev -> flows.update(ev.conn(), p.accountId(), id, body).map(f -> changed(ev, p, f)))
+        .onSuccess(ctx::json).onFailure(ctx::fail);
   }
 
   private void delete(RoutingContext ctx) {
     Principal p = Principal.of(ctx).requireAdmin();
     long id = Ids.parse(ctx.pathParam("id"), "flow");
-    flows.delete(p.accountId(), id)
+    TxEvents.inTransaction(s, ev -> flows.delete(ev.conn(), p.accountId(), id)
+            .onSuccess(v -> ev.add(Event.settingsChanged(p.accountId(), "flows", id, true))))
         .onSuccess(v -> ctx.response().setStatusCode(204).end())
         .onFailure(ctx::fail);
+  }
+
+  /** The flow's view, after noting the change for every open page of the account. */
+  private static JsonObject changed(TxEvents ev, Principal p, JsonObject flow) {
+    ev.add(Event.settingsChanged(p.accountId(), "flows", Long.parseLong(flow.getString("id")), false));
+    return flow;
   }
 }

@@ -7,6 +7,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 
 import java.util.ArrayList;
@@ -65,33 +66,34 @@ public final class FlowService {
     return pool.preparedQuery(FlowSql.GET).execute(Tuple.of(id, accountId)).map(rows -> FlowSql.view(one(rows)));
   }
 
-  public Future<JsonObject> create(long accountId, JsonObject body) {
+  /** Writes through {@code db} (the caller's transaction, with its events). */
+  public Future<JsonObject> create(SqlClient db, long accountId, JsonObject body) {
     Draft d;
     try {
       d = Draft.of(body, null);
     } catch (ApiException e) {
       return Future.failedFuture(e);
     }
-    return checkReferences(accountId, d)
-        .compose(v -> pool.preparedQuery(FlowSql.INSERT).execute(Tuple.of(accountId, d.position, d.name, d.enabled,
+    return checkReferences(db, accountId, d)
+        .compose(v -> db.preparedQuery(FlowSql.INSERT).execute(Tuple.of(accountId, d.position, d.name, d.enabled,
             d.channelId, d.trigger, d.actions)))
         .map(rows -> FlowSql.view(rows.iterator().next()));
   }
 
   /** Replaces the fields the body gives; the ones it leaves out keep their values. */
-  public Future<JsonObject> update(long accountId, long id, JsonObject body) {
-    return pool.preparedQuery(FlowSql.GET).execute(Tuple.of(id, accountId)).compose(rows -> {
+  public Future<JsonObject> update(SqlClient db, long accountId, long id, JsonObject body) {
+    return db.preparedQuery(FlowSql.GET).execute(Tuple.of(id, accountId)).compose(rows -> {
       Row current = one(rows);
       Draft d = Draft.of(body, FlowSql.view(current));
-      return checkReferences(accountId, d)
-          .compose(v -> pool.preparedQuery(FlowSql.UPDATE).execute(Tuple.of(id, accountId, d.position, d.name, d.enabled,
+      return checkReferences(db, accountId, d)
+          .compose(v -> db.preparedQuery(FlowSql.UPDATE).execute(Tuple.of(id, accountId, d.position, d.name, d.enabled,
               d.channelId, d.trigger, d.actions)))
           .map(updated -> FlowSql.view(one(updated)));
     });
   }
 
-  public Future<Void> delete(long accountId, long id) {
-    return pool.preparedQuery(FlowSql.DELETE).execute(Tuple.of(id, accountId)).compose(rows -> rows.rowCount() == 0
+  public Future<Void> delete(SqlClient db, long accountId, long id) {
+    return db.preparedQuery(FlowSql.DELETE).execute(Tuple.of(id, accountId)).compose(rows -> rows.rowCount() == 0
         ? Future.failedFuture(ApiException.notFound("flow"))
         : Future.succeededFuture());
   }
@@ -104,16 +106,16 @@ public final class FlowService {
   }
 
   // Another account's channel or team is named as missing, exactly like one that does not exist.
-  private Future<Void> checkReferences(long accountId, Draft d) {
+  private Future<Void> checkReferences(SqlClient db, long accountId, Draft d) {
     Future<Void> channel = d.channelId == null ? Future.succeededFuture()
-        : pool.preparedQuery(FlowSql.CHANNEL_OF_ACCOUNT).execute(Tuple.of(d.channelId, accountId)).compose(rows -> rows.size() == 0
+        : db.preparedQuery(FlowSql.CHANNEL_OF_ACCOUNT).execute(Tuple.of(d.channelId, accountId)).compose(rows -> rows.size() == 0
             ? Future.failedFuture(FlowJson.invalid("channelId " + d.channelId + " is not a channel of this account"))
             : Future.succeededFuture());
     Set<Long> teams = FlowJson.teamIds(d.parsedActions);
     if (teams.isEmpty()) {
       return channel;
     }
-    return channel.compose(v -> pool.preparedQuery(FlowSql.TEAMS_OF_ACCOUNT)
+    return channel.compose(v -> db.preparedQuery(FlowSql.TEAMS_OF_ACCOUNT)
         .execute(Tuple.of(teams.toArray(new Long[0]), accountId))
         .compose(rows -> {
           Set<Long> found = new HashSet<>();

@@ -71,12 +71,13 @@ public record Event(long accountId, EventType type, Long conversationId, JsonObj
   }
 
   /**
-   * {@code kind} "agent" or "team", its {@code id}, and {@code deleted} when a team is gone. Names
-   * and members are not carried: a page that shows them reads them again with its own rights.
+   * {@code section} the Settings section that shows it ("agents", "teams", "saved-replies",
+   * "flows"), the thing's {@code id}, and {@code deleted} when it is gone. Contents are not
+   * carried: a page that shows them reads them again with its own rights.
    */
-  public static Event peopleChanged(long accountId, String kind, long id, boolean deleted) {
-    return new Event(accountId, EventType.PEOPLE_CHANGED, null,
-        new JsonObject().put("kind", kind).put("id", String.valueOf(id)).put("deleted", deleted));
+  public static Event settingsChanged(long accountId, String section, long id, boolean deleted) {
+    return new Event(accountId, EventType.SETTINGS_CHANGED, null,
+        new JsonObject().put("section", section).put("id", String.valueOf(id)).put("deleted", deleted));
   }
 
   /** The stored form: what the log keeps and /events answers (without the log's {@code id}). */

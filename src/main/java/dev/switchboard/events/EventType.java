@@ -19,8 +19,8 @@ public enum EventType {
   WEBHOOK_ENDPOINT_DISABLED("webhook_endpoint.disabled"),
   /** An admin renamed, merged or deleted a label or a field name on every contact of the account. */
   NAMES_CHANGED("names.changed"),
-  /** An admin created, changed or deleted an agent or a team: open Settings pages and menus reload them. */
-  PEOPLE_CHANGED("people.changed");
+  /** An admin created, changed or deleted an agent, a team, a saved reply or a bot flow: open Settings pages and menus reload it. */
+  SETTINGS_CHANGED("settings.changed");
 
   private final String wire;
 

@@ -80,7 +80,7 @@ public final class AgentRoutes {
                 return Future.failedFuture(ApiException.conflict("email_taken", "a user with this email exists"));
               }
               JsonObject agent = agent(rows.iterator().next());
-              ev.add(Event.peopleChanged(p.accountId(), "agent", Long.parseLong(agent.getString("id")), false));
+              ev.add(Event.settingsChanged(p.accountId(), "agents", Long.parseLong(agent.getString("id")), false));
               JsonArray joined = new JsonArray();
               java.util.Arrays.stream(teamIds).forEach(t -> joined.add(String.valueOf(t)));
               agent.put("teamIds", joined);
@@ -125,7 +125,7 @@ public final class AgentRoutes {
             throw ApiException.conflict("last_admin", "the account's last active admin cannot be demoted or deactivated");
           }
           boolean accessChanged = !newRole.equals(before.getString("role")) || newActive != before.getBoolean("active");
-          ev.add(Event.peopleChanged(p.accountId(), "agent", id, false));
+          ev.add(Event.settingsChanged(p.accountId(), "agents", id, false));
           return ev.conn().preparedQuery(AdminSql.UPDATE_USER)
               .execute(Tuple.of(id, p.accountId(), name == null ? before.getString("name") : name, newRole, newActive))
               .compose(updated -> (accessChanged ? sessions.endAll(ev.conn(), id) : Future.succeededFuture(-1))
@@ -158,7 +158,7 @@ public final class AgentRoutes {
             .compose(v -> ev.conn().preparedQuery(AdminSql.INSERT_TEAM).execute(Tuple.of(p.accountId(), name)))
             .compose(t -> {
               long teamId = t.iterator().next().getLong("id");
-              ev.add(Event.peopleChanged(p.accountId(), "team", teamId, false));
+              ev.add(Event.settingsChanged(p.accountId(), "teams", teamId, false));
               return ev.conn().preparedQuery(AdminSql.INSERT_MEMBERS).execute(Tuple.of(teamId, (Object) memberIds)).map(teamId);
             }))
         .compose(teamId -> teams(p.accountId(), teamId))
@@ -180,7 +180,7 @@ public final class AgentRoutes {
               if (rows.size() == 0) {
                 return Future.failedFuture(ApiException.notFound("team"));
               }
-              ev.add(Event.peopleChanged(p.accountId(), "team", id, false));
+              ev.add(Event.settingsChanged(p.accountId(), "teams", id, false));
               return dev.switchboard.assign.AssignRoutes.setTeam(ev.conn(), p.accountId(), id, body);
             })
             .compose(set -> {

@@ -7,7 +7,10 @@ import dev.switchboard.http.Bodies;
 import dev.switchboard.common.Ids;
 import dev.switchboard.common.Text;
 import dev.switchboard.common.Times;
+import dev.switchboard.common.Services;
 import dev.switchboard.conversation.Placeholders;
+import dev.switchboard.conversation.TxEvents;
+import dev.switchboard.events.Event;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -23,10 +26,12 @@ public final class SavedReplyRoutes {
   static final int CONTENT_MAX = 4096;
 
 
+  private final Services s;
   private final Pool pool;
 
-  public SavedReplyRoutes(Pool pool) {
-    this.pool = pool;
+  public SavedReplyRoutes(Services s) {
+    this.s = s;
+    this.pool = s.pool();
   }
 
   public void mount(Router api) {
@@ -84,7 +89,8 @@ public final class SavedReplyRoutes {
     Principal p = Principal.of(ctx);
     Input in = input(Bodies.object(ctx));
     Reply.created(ctx, knownFields(p.accountId(), in.content())
-        .compose(v -> pool.preparedQuery(SavedReplySql.INSERT).execute(Tuple.of(p.accountId(), in.title(), in.content()))).map(SavedReplyRoutes::one));
+        .compose(v -> TxEvents.inTransaction(s, ev -> ev.conn().preparedQuery(SavedReplySql.INSERT)
+            .execute(Tuple.of(p.accountId(), in.title(), in.content())).map(rows -> changed(ev, p, SavedReplyRoutes.one(rows), false)))));
   }
 
   private void update(RoutingContext ctx) {
@@ -92,18 +98,26 @@ public final class SavedReplyRoutes {
     long id = Ids.parse(ctx.pathParam("id"), "saved reply");
     Input in = input(Bodies.object(ctx));
     Reply.ok(ctx, knownFields(p.accountId(), in.content())
-        .compose(v -> pool.preparedQuery(SavedReplySql.UPDATE).execute(Tuple.of(id, p.accountId(), in.title(), in.content()))).map(SavedReplyRoutes::one));
+        .compose(v -> TxEvents.inTransaction(s, ev -> ev.conn().preparedQuery(SavedReplySql.UPDATE)
+            .execute(Tuple.of(id, p.accountId(), in.title(), in.content())).map(rows -> changed(ev, p, SavedReplyRoutes.one(rows), false)))));
   }
 
   private void delete(RoutingContext ctx) {
     Principal p = Principal.of(ctx);
     long id = Ids.parse(ctx.pathParam("id"), "saved reply");
-    Reply.noContent(ctx, pool.preparedQuery(SavedReplySql.DELETE).execute(Tuple.of(id, p.accountId())).map(rows -> {
+    Reply.noContent(ctx, TxEvents.inTransaction(s, ev -> ev.conn().preparedQuery(SavedReplySql.DELETE).execute(Tuple.of(id, p.accountId())).map(rows -> {
       if (rows.rowCount() == 0) {
         throw ApiException.notFound("saved reply");
       }
+      ev.add(Event.settingsChanged(p.accountId(), "saved-replies", id, true));
       return rows;
-    }));
+    })));
+  }
+
+  /** The saved reply's view, after noting the change for every open page of the account. */
+  private static JsonObject changed(TxEvents ev, Principal p, JsonObject view, boolean deleted) {
+    ev.add(Event.settingsChanged(p.accountId(), "saved-replies", Long.parseLong(view.getString("id")), deleted));
+    return view;
   }
 
   private static final String KNOWN_FIELDS = "SELECT DISTINCT name FROM contact_fields WHERE account_id = $1 AND name = ANY($2)";

@@ -57,7 +57,7 @@ final class TeamRemoval {
           for (Row r : moved) {
             ev.conversationChanged(p.accountId(), r.getLong("conversation_id"));
           }
-          ev.add(Event.peopleChanged(p.accountId(), "team", id, true));
+          ev.add(Event.settingsChanged(p.accountId(), "teams", id, true));
           return ev.conn().preparedQuery(DELETE).execute(Tuple.of(id, p.accountId()));
         })).mapEmpty());
   }

@@ -103,8 +103,8 @@ class AdminApiTest extends InboxTestBase {
   }
 
   @Test
-  @DisplayName("every change to an agent or a team is one people.changed event of its account (kind, id, deleted); a refused change writes none, another account sees none")
-  void peopleChanged() {
+  @DisplayName("every change to an agent, a team, a saved reply or a flow is one settings.changed event of its account (section, id, deleted); a refused change writes none, another account sees none")
+  void settingsChanged() {
     String afterA = marker(a);
     String afterB = marker(b);
     Http.Res agent = a.admin().post("/api/v1/agents", new JsonObject().put("name", "Lena").put("email", "lena@alpha.test")
@@ -121,14 +121,36 @@ class AdminApiTest extends InboxTestBase {
         .status()).isEqualTo(422);
     assertThat(a.admin().patch("/api/v1/teams/" + id(Long.MAX_VALUE / 2), new JsonObject().put("name", "Ghost")).status()).isEqualTo(404);
     assertThat(a.admin().delete("/api/v1/teams/" + teamId).status()).isEqualTo(204);
+    Http.Res reply = a.admin().post("/api/v1/saved-replies", new JsonObject().put("title", "Hours").put("content", "9 to 5"));
+    assertThat(reply.status()).isEqualTo(201);
+    String replyId = reply.json().getString("id");
+    assertThat(a.admin().put("/api/v1/saved-replies/" + replyId, new JsonObject().put("title", "Hours").put("content", "9 to 6")).status()).isEqualTo(200);
+    assertThat(a.admin().post("/api/v1/saved-replies", new JsonObject().put("title", "Bad").put("content", "{{nobody_uses_this}}")).status())
+        .isEqualTo(422);
+    assertThat(a.admin().delete("/api/v1/saved-replies/" + replyId).status()).isEqualTo(204);
+    JsonObject flowBody = new JsonObject().put("name", "Hello").put("trigger", new JsonObject().put("type", "any"))
+        .put("actions", new JsonArray().add(new JsonObject().put("type", "reply").put("text", "Hi")));
+    Http.Res flow = a.admin().post("/api/v1/flows", flowBody);
+    assertThat(flow.status()).isEqualTo(201);
+    String flowId = flow.json().getString("id");
+    assertThat(a.admin().put("/api/v1/flows/" + flowId, new JsonObject().put("enabled", false)).status()).isEqualTo(200);
+    assertThat(a.admin().post("/api/v1/flows", flowBody.copy().put("trigger", new JsonObject().put("type", "nonsense"))).status())
+        .isEqualTo(422);
+    assertThat(a.admin().delete("/api/v1/flows/" + flowId).status()).isEqualTo(204);
 
-    assertThat(people(a, afterA)).extracting(e -> e.getString("kind"), e -> e.getString("id"), e -> e.getBoolean("deleted"))
+    assertThat(people(a, afterA)).extracting(e -> e.getString("section"), e -> e.getString("id"), e -> e.getBoolean("deleted"))
         .containsExactly(
-            org.assertj.core.groups.Tuple.tuple("agent", agentId, false),
-            org.assertj.core.groups.Tuple.tuple("agent", agentId, false),
-            org.assertj.core.groups.Tuple.tuple("team", teamId, false),
-            org.assertj.core.groups.Tuple.tuple("team", teamId, false),
-            org.assertj.core.groups.Tuple.tuple("team", teamId, true));
+            org.assertj.core.groups.Tuple.tuple("agents", agentId, false),
+            org.assertj.core.groups.Tuple.tuple("agents", agentId, false),
+            org.assertj.core.groups.Tuple.tuple("teams", teamId, false),
+            org.assertj.core.groups.Tuple.tuple("teams", teamId, false),
+            org.assertj.core.groups.Tuple.tuple("teams", teamId, true),
+            org.assertj.core.groups.Tuple.tuple("saved-replies", replyId, false),
+            org.assertj.core.groups.Tuple.tuple("saved-replies", replyId, false),
+            org.assertj.core.groups.Tuple.tuple("saved-replies", replyId, true),
+            org.assertj.core.groups.Tuple.tuple("flows", flowId, false),
+            org.assertj.core.groups.Tuple.tuple("flows", flowId, false),
+            org.assertj.core.groups.Tuple.tuple("flows", flowId, true));
     assertThat(people(b, afterB)).isEmpty();
   }
 
@@ -139,10 +161,10 @@ class AdminApiTest extends InboxTestBase {
     return node.node.services().events().newestId(p.accountId()).await();
   }
 
-  /** The data of the account's people.changed events after {@code after}, as its admin reads them. */
+  /** The data of the account's settings.changed events after {@code after}, as its admin reads them. */
   static java.util.List<JsonObject> people(Party p, String after) {
     return p.admin().get("/api/v1/events?after=" + after).items().stream().map(o -> (JsonObject) o)
-        .filter(e -> "people.changed".equals(e.getString("type"))).map(e -> e.getJsonObject("data")).toList();
+        .filter(e -> "settings.changed".equals(e.getString("type"))).map(e -> e.getJsonObject("data")).toList();
   }
 
   @Test

@@ -256,7 +256,7 @@ class ConsoleBrowserIT {
   }
 
   @Test
-  @DisplayName("an admin deletes a team after being asked: its conversation goes back to Open; a new agent is put in a team from the Add agent form")
+  @DisplayName("an admin deletes a team after being asked: its conversation goes back to Open; a new agent is put in a team from the Add agent form; another admin's open page follows both live")
   void teams() {
     String team = f.api().post("/api/v1/teams", new JsonObject().put("name", "Returns")).json().getString("id");
     Webhooks.whatsappText(f.http, "14155550778", "Team Customer", "I want to return this");
@@ -265,16 +265,21 @@ class ConsoleBrowserIT {
         .put("assignee", new JsonObject().put("type", "team").put("id", team))).status()).isEqualTo(200);
     page.open("/");
     section(page, "teams");
+    section(second, "teams");
+    row(second, "team-row", "data-name", "Returns");
     row(page, "team-row", "data-name", "Returns").findElement(tid("team-delete")).click();
     page.waitUntil("the question", () -> page.visible("team-delete-confirm"));
     page.screenshot("console-08-delete-team-asked");
     page.click("team-delete-confirm");
     page.waitUntil("the team gone", () -> page.all("[data-testid='team-row'][data-name='Returns']").isEmpty());
+    second.waitUntil("the team gone from the other admin's open page, live (settings.changed)",
+        () -> second.all("[data-testid='team-row'][data-name='Returns']").isEmpty());
     JsonObject after = f.api().get("/api/v1/conversations/" + conv).json();
     assertThat(after.getString("status")).isEqualTo("open");
     assertThat(after.getValue("assignee")).isNull();
 
     section(page, "agents");
+    section(second, "agents");
     page.click("agent-new");
     page.type("na-name", "Tom Team");
     page.type("na-email", "tom@acme.test");
@@ -283,6 +288,8 @@ class ConsoleBrowserIT {
     page.screenshot("console-09-agent-with-team");
     page.click("na-save");
     page.waitUntil("Tom listed", () -> page.all("[data-testid='agent-row']").stream().anyMatch(r -> "tom@acme.test".equals(r.getAttribute("data-email"))));
+    second.waitUntil("Tom listed on the other admin's open page, live (settings.changed)",
+        () -> second.all("[data-testid='agent-row']").stream().anyMatch(r -> "tom@acme.test".equals(r.getAttribute("data-email"))));
     String tom = f.api().get("/api/v1/agents").items().stream().map(o -> (JsonObject) o)
         .filter(a -> "tom@acme.test".equals(a.getString("email"))).findFirst().orElseThrow().getString("id");
     assertThat(f.api().get("/api/v1/teams/" + f.teamId).json().getJsonArray("memberIds").getList()).contains(tom);
