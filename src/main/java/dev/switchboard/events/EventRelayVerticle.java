@@ -305,7 +305,7 @@ public final class EventRelayVerticle extends VerticleBase {
       List<Row> rows = list(found);
       if (rows.isEmpty()) {
         LOG.warn("event log: positions {}..{} are no longer in the outbox; the log continues after them", from + 1, to);
-        return log.relay(from, to, List.of(), to, false).mapEmpty();
+        return log.refill(from, to, List.of(), to, false).mapEmpty();
       }
       long first = rows.get(0).getLong("pos");
       // a short answer holds every row up to `to`; a full one those up to its last row
@@ -315,7 +315,7 @@ public final class EventRelayVerticle extends VerticleBase {
         LOG.warn("event log: positions {}..{} are no longer in the outbox; the log continues after them", from + 1, first - 1);
         rebase = first - 1;
       }
-      return log.relay(from, end, positioned(rows), rebase, lost).compose(r -> {
+      return log.refill(from, end, positioned(rows), rebase, lost).compose(r -> {
         if (r.appended() > 0) {
           // a check that read the marks just before a round appended finds nothing to do: only real gaps are told
           LOG.info("event log: appended {} events of positions {}..{} that it was missing", r.appended(), first, end);

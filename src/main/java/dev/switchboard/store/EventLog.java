@@ -50,10 +50,11 @@ public final class EventLog {
   // this partition among them. A mark below the call's start means rows in between may be missing:
   // nothing is appended and the caller fetches them first. Otherwise the rows past the mark are
   // appended and the mark moves to the call's end. ARGV[5], when set, moves the mark forward past
-  // rows the outbox no longer keeps. A partition without a mark lost its log (its Redis lost data,
-  // or the partition is new), and so does one the caller says restarted (ARGV[6] = 1): the id of
-  // the first event appended then is recorded in KEYS[4] ('next' until one is), and cursors before
-  // it answer "gone".
+  // rows the outbox no longer keeps. A partition the caller says restarted (ARGV[6] = 1) lost its
+  // log, and so does one without a mark during a refill (ARGV[6] = 2: PostgreSQL handed out
+  // positions this Redis does not hold); without a mark in a normal round (ARGV[6] = 0) it is new,
+  // and nothing was lost. The id of the first event appended after a loss is recorded in KEYS[4]
+  // ('next' until one is), and cursors before it answer "gone".
   // KEYS: stream, append counts, mark, reset mark, then one account stream per event;
   // ARGV: stream length, account length, from, to, rebase, restarted, then position and body per event.
   private static final String RELAY = """
@@ -69,7 +70,7 @@ public final class EventLog {
         if ARGV[5] ~= '' then redis.call('SET', KEYS[3], string.format('%d', last)) end
         return {string.format('%d', last), 0}
       end
-      local pending = (not held) or ARGV[6] == '1' or redis.call('GET', KEYS[4]) == 'next'
+      local pending = ARGV[6] == '1' or ((not held) and ARGV[6] == '2') or redis.call('GET', KEYS[4]) == 'next'
       local appended = 0
       for i = 5, #KEYS do
         local j = 7 + 2 * (i - 5)
@@ -181,6 +182,18 @@ public final class EventLog {
    * how many events were appended.
    */
   public Future<Relayed> relay(long from, long to, List<Positioned> rows, Long rebase, boolean restarted) {
+    return relay(from, to, rows, rebase, restarted ? "1" : "0");
+  }
+
+  /**
+   * {@link #relay} for a log that fell behind PostgreSQL: a partition without a mark lost its
+   * events (rather than being new), so cursors from before the refill answer "gone".
+   */
+  public Future<Relayed> refill(long from, long to, List<Positioned> rows, Long rebase, boolean restarted) {
+    return relay(from, to, rows, rebase, restarted ? "1" : "2");
+  }
+
+  private Future<Relayed> relay(long from, long to, List<Positioned> rows, Long rebase, String mode) {
     List<List<Positioned>> byPartition = new ArrayList<>(partitions);
     for (int k = 0; k < partitions; k++) {
       byPartition.add(new ArrayList<>());
@@ -190,7 +203,7 @@ public final class EventLog {
     }
     List<Future<Relayed>> calls = new ArrayList<>(partitions);
     for (int k = 0; k < partitions; k++) {
-      calls.add(relayPartition(k, from, to, byPartition.get(k), rebase, restarted));
+      calls.add(relayPartition(k, from, to, byPartition.get(k), rebase, mode));
     }
     return Future.all(calls).map(all -> {
       long min = Long.MAX_VALUE;
@@ -203,7 +216,7 @@ public final class EventLog {
     });
   }
 
-  private Future<Relayed> relayPartition(int k, long from, long to, List<Positioned> rows, Long rebase, boolean restarted) {
+  private Future<Relayed> relayPartition(int k, long from, long to, List<Positioned> rows, Long rebase, String mode) {
     List<String> args = new ArrayList<>(rows.size() * 3 + 12);
     args.add(RELAY);
     args.add(String.valueOf(rows.size() + 4));
@@ -219,7 +232,7 @@ public final class EventLog {
     args.add(String.valueOf(from));
     args.add(String.valueOf(to));
     args.add(rebase == null ? "" : String.valueOf(rebase));
-    args.add(restarted ? "1" : "0");
+    args.add(mode);
     for (Positioned p : rows) {
       args.add(String.valueOf(p.pos()));
       args.add(p.body());
