@@ -70,10 +70,10 @@ export function onSettingsEvent(ev) {
     // another admin changed an agent, a team, a saved reply or a flow: menus and that open page follow
     loadReference();
     // editors open in dialogs outside the page, so redrawing it loses nothing; but not while the
-    // admin is typing in the page itself (a search box, the flow test panel)
-    const typing = document.activeElement && document.activeElement.closest('#settings')
-      && ['INPUT', 'TEXTAREA', 'SELECT'].includes(document.activeElement.tagName);
-    if (S.settings && S.settings === data.section && !typing) renderSettings(S.settings);
+    // admin works in the page itself (focus in a search box, the flow test panel, a row's buttons):
+    // nothing moves from under their focus, and the section shows the change when read again
+    const working = document.activeElement && document.activeElement.closest('#settings .set-body');
+    if (S.settings && S.settings === data.section && !working) renderSettings(S.settings);
   } else if (ev.type === 'webhook_endpoint.disabled') {
     if (isAdmin()) toast(`Webhook endpoint ${data.url || ''} was disabled: ${data.reason || 'its deliveries kept failing'}. See Settings → Integrations.`);
     if (S.settings === 'integrations') renderSettings('integrations');
