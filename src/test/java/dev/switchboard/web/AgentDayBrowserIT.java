@@ -608,8 +608,15 @@ class AgentDayBrowserIT {
     page.waitUntil("the avatar", () -> page.css(".contact-head .avatar").getText().equals("OH"));
 
     page.click("contact-edit");
-    page.el("contact-name-input").clear();
-    page.el("contact-name-input").sendKeys("x", Keys.BACK_SPACE);
+    // the pane may be redrawn by a late event of this conversation while the field is found: find it again
+    dev.switchboard.support.Await.passes(java.time.Duration.ofSeconds(5), () -> {
+      try {
+        page.el("contact-name-input").clear();
+        page.el("contact-name-input").sendKeys("x", Keys.BACK_SPACE);
+      } catch (org.openqa.selenium.StaleElementReferenceException e) {
+        throw new AssertionError("the name field was redrawn", e);
+      }
+    });
     page.waitUntil("the fallback said", () -> page.visible("contact-name-note"));
     assertThat(page.text("contact-name-note")).contains(c.name()).contains("WhatsApp");
     page.click("contact-cancel");
