@@ -73,7 +73,9 @@ class QueueBrowserIT {
         .status()).isIn(200, 201, 202);
 
     page.click("view-expiring");
-    page.waitUntil("both waiting conversations", () -> rowNames().size() == 2);
+    // rows arrive live and settle into deadline order once both carry their deadline
+    page.waitUntil("both waiting conversations, soonest deadline first",
+        () -> rowNames().size() == 2 && "Eli Expiring".equals(rowNames().get(0)));
     assertThat(rowNames().get(0)).as("WhatsApp's window closes first").isEqualTo("Eli Expiring");
     assertThat(rowNames()).doesNotContain("Ann Answered");
     assertThat(page.all("[data-testid='conv-item'] [data-testid='conv-countdown']")).hasSize(2);
