@@ -41,12 +41,19 @@ import java.util.concurrent.atomic.AtomicLong;
  *   java -cp target/switchboard.jar bench/scale/ScaleBench.java seed --db postgresql://...
  *   java -cp target/switchboard.jar bench/scale/ScaleBench.java run --url http://127.0.0.1:8090 \
  *        --ws 127.0.0.1:18081,127.0.0.1:18082 --rate 1000 --seconds 20 --db postgresql://...
+ *
+ * With --media-rate N, N WhatsApp photo messages a second are sent beside the text ones, for the
+ * nodes to fetch from the Graph stand-in that "graph" serves (--port; the nodes' GRAPH_API_URL
+ * points at it); "media" sends only those, for a run of bench/ingress/compare.sh.
  */
 public class ScaleBench {
 
   static final String PHONE_ID = "100000000000077";
   static final Map<String, String> opts = new HashMap<>();
   static final String RUN = UUID.randomUUID().toString().substring(0, 8);
+  /** Graph media ids of the photos: numeric, as Meta's are, and apart from every other id here. */
+  static final long MEDIA_ID_BASE = 7_100_000_000_000_000L;
+  static final int PHOTO_BYTES = 50_000;
   static final io.netty.buffer.ByteBuf CREATED = io.netty.buffer.Unpooled.copiedBuffer("\"type\":\"message.created\"", StandardCharsets.UTF_8);
 
   public static void main(String[] args) throws Exception {
@@ -56,7 +63,9 @@ public class ScaleBench {
     switch (args.length == 0 ? "" : args[0]) {
       case "seed" -> seed();
       case "run" -> run();
-      default -> throw new IllegalArgumentException("mode: seed | run");
+      case "graph" -> graph();
+      case "media" -> mediaOnly();
+      default -> throw new IllegalArgumentException("mode: seed | run | graph | media");
     }
   }
 
@@ -70,6 +79,20 @@ public class ScaleBench {
     return DriverManager.getConnection("jdbc:postgresql://" + u.getHost() + ":" + (u.getPort() < 0 ? 5432 : u.getPort()) + u.getPath(),
         user[0], user.length > 1 ? user[1] : null);
   }
+
+  static long[] longs(Connection c, String sql, int n) throws Exception {
+    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+      rs.next();
+      long[] out = new long[n];
+      for (int k = 0; k < n; k++) {
+        out[k] = rs.getLong(k + 1);
+      }
+      return out;
+    }
+  }
+
+  static final String MEDIA_COUNTS = "SELECT count(*) FILTER (WHERE status = 'done'), count(*) FILTER (WHERE status = 'failed'), "
+      + "count(*) FILTER (WHERE status = 'pending') FROM media_fetches";
 
   static long scalar(Connection c, String sql) throws Exception {
     try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
@@ -172,6 +195,115 @@ public class ScaleBench {
         + "{\"messaging_product\":\"whatsapp\",\"metadata\":{\"display_phone_number\":\"15550100200\",\"phone_number_id\":\"" + PHONE_ID + "\"},"
         + "\"contacts\":[" + contacts + "],\"messages\":[" + messages + "]},\"field\":\"messages\"}]}]}";
     return json.getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** One webhook carrying one WhatsApp photo message (the Graph media id names the photo). */
+  static byte[] photoBody(long i) {
+    String wa = String.valueOf(4917200000000L + (i % 500));
+    String json = "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"104857600123456\",\"changes\":[{\"value\":"
+        + "{\"messaging_product\":\"whatsapp\",\"metadata\":{\"display_phone_number\":\"15550100200\",\"phone_number_id\":\"" + opt("phone", PHONE_ID) + "\"},"
+        + "\"contacts\":[{\"profile\":{\"name\":\"Photo Customer " + (i % 500) + "\"},\"wa_id\":\"" + wa + "\"}],"
+        + "\"messages\":[{\"from\":\"" + wa + "\",\"id\":\"wamid.scalephoto-" + RUN + "-" + i + "\",\"timestamp\":\"" + System.currentTimeMillis() / 1000
+        + "\",\"type\":\"image\",\"image\":{\"mime_type\":\"image/jpeg\",\"id\":\"" + (MEDIA_ID_BASE + i) + "\"}}]},\"field\":\"messages\"}]}]}";
+    return json.getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** The photo behind a media id: a JPEG's markers around bytes of its own, so no two are stored as one. */
+  static byte[] photo(long mediaId) {
+    byte[] b = new byte[PHOTO_BYTES];
+    new java.util.SplittableRandom(mediaId).nextBytes(b);
+    byte[] head = {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF, (byte) 0xE0, 0, 0x10, 'J', 'F', 'I', 'F', 0};
+    System.arraycopy(head, 0, b, 0, head.length);
+    b[b.length - 2] = (byte) 0xFF;
+    b[b.length - 1] = (byte) 0xD9;
+    return b;
+  }
+
+  /**
+   * The Graph API's media side, as the nodes meet it: {@code GET /<version>/<media-id>} answers
+   * the media URL object (url, mime_type, sha256, file_size), and that URL answers the bytes to
+   * a bearer token. Runs until killed.
+   */
+  static void graph() throws Exception {
+    int port = Integer.parseInt(opt("port", "18095"));
+    Vertx vertx = Vertx.vertx();
+    java.util.regex.Pattern object = java.util.regex.Pattern.compile(".*/([0-9]+)$");
+    vertx.createHttpServer().requestHandler(req -> {
+      String path = req.path();
+      boolean bearer = String.valueOf(req.getHeader("Authorization")).startsWith("Bearer ");
+      var m = object.matcher(path);
+      if (!bearer || !m.matches()) {
+        req.response().setStatusCode(bearer ? 404 : 401).end();
+        return;
+      }
+      long id = Long.parseLong(m.group(1));
+      byte[] bytes = photo(id);
+      if (path.startsWith("/bytes/")) {
+        req.response().putHeader("Content-Type", "image/jpeg").end(Buffer.buffer(bytes));
+        return;
+      }
+      String sha;
+      try {
+        sha = HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+      } catch (java.security.NoSuchAlgorithmException e) {
+        throw new IllegalStateException(e);
+      }
+      req.response().putHeader("Content-Type", "application/json").end(new JsonObject()
+          .put("messaging_product", "whatsapp").put("url", "http://127.0.0.1:" + port + "/bytes/" + id)
+          .put("mime_type", "image/jpeg").put("sha256", sha).put("file_size", bytes.length).put("id", String.valueOf(id)).encode());
+    }).listen(port, "127.0.0.1").await();
+    System.out.println("graph stand-in on " + port);
+    Thread.currentThread().join();
+  }
+
+  /** Counters of the photo sender. */
+  record MediaSent(AtomicLong sent, AtomicLong acked, AtomicLong errors) {
+  }
+
+  /** Sends {@code rate} photo webhooks a second for {@code seconds}, signed as they go (50 a second cost nothing to build). */
+  static MediaSent sendPhotos(Vertx vertx, HttpClient http, URI url, int rate, int seconds, String secret) throws Exception {
+    Mac mac = Mac.getInstance("HmacSHA256");
+    mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+    MediaSent out = new MediaSent(new AtomicLong(), new AtomicLong(), new AtomicLong());
+    long total = (long) rate * seconds;
+    long t0 = System.nanoTime();
+    long[] timer = new long[1];
+    timer[0] = vertx.setPeriodic(5, t -> {
+      long due = Math.min(total, (long) ((System.nanoTime() - t0) / 1e9 * rate));
+      while (out.sent().get() < due) {
+        long i = out.sent().getAndIncrement();
+        byte[] body = photoBody(i);
+        String sig = "sha256=" + HexFormat.of().formatHex(mac.doFinal(body));
+        http.request(new RequestOptions().setMethod(HttpMethod.POST).setHost(url.getHost()).setPort(url.getPort()).setURI("/webhooks/whatsapp")
+                .putHeader("Content-Type", "application/json").putHeader("X-Hub-Signature-256", sig))
+            .compose(req -> req.send(Buffer.buffer(body)))
+            .compose(resp -> resp.body().map(b -> resp.statusCode()))
+            .onComplete(ar -> (ar.succeeded() && ar.result() == 200 ? out.acked() : out.errors()).incrementAndGet());
+      }
+      if (out.sent().get() >= total) {
+        vertx.cancelTimer(timer[0]);
+      }
+    });
+    return out;
+  }
+
+  /** Photo messages alone, at --media-rate for --seconds (beside bench/ingress/compare.sh's wrk). */
+  static void mediaOnly() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    HttpClient http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true), new PoolOptions().setHttp1MaxSize(16));
+    int seconds = Integer.parseInt(opt("seconds", "10"));
+    MediaSent m = sendPhotos(vertx, http, URI.create(opt("url", "http://127.0.0.1:8099")), Integer.parseInt(opt("media-rate", "50")),
+        seconds, opt("secret", "test_app_secret_0123456789abcdef"));
+    long total = (long) Integer.parseInt(opt("media-rate", "50")) * seconds;
+    long end = System.nanoTime() + (seconds + 30) * 1_000_000_000L;
+    while (m.acked().get() + m.errors().get() < total) {
+      if (System.nanoTime() > end) {
+        break;
+      }
+      Thread.sleep(100);
+    }
+    System.out.printf("photos: %d sent, %d acknowledged, %d errors%n", m.sent().get(), m.acked().get(), m.errors().get());
+    vertx.close().await();
   }
 
   static void run() throws Exception {
@@ -305,7 +437,13 @@ public class ScaleBench {
       messagesBefore = scalar(c, "SELECT count(*) FROM messages");
       maxIdBefore = scalar(c, "SELECT coalesce(max(id), 0) FROM messages");
     }
+    int mediaRate = Integer.parseInt(opt("media-rate", "0"));
     long t0 = System.nanoTime();
+    MediaSent photos = mediaRate > 0 ? sendPhotos(vertx, http, url, mediaRate, warmup + seconds, secret) : null;
+    long photosTotal = (long) mediaRate * (warmup + seconds);
+    long[] media = {0, 0, 0};
+    long mediaDoneBefore = 0;
+    long mediaDoneAtEnd = 0;
     long[] timer = new long[1];
     timer[0] = vertx.setPeriodic(1, t -> {
       double elapsed = (System.nanoTime() - t0) / 1e9;
@@ -355,20 +493,31 @@ public class ScaleBench {
         double el = (System.nanoTime() - t0) / 1e9;
         // max(id), not count(*): counting 600,000 rows under load took seconds per progress line
         long stored = scalar(c, "SELECT coalesce(max(id), 0) FROM messages") - maxIdBefore;
+        if (photos != null) {
+          // every photo message has its fetch row from the same transaction: what is left are the text messages
+          media = longs(c, MEDIA_COUNTS, 3);
+          stored -= media[0] + media[1] + media[2];
+        }
         if (measuredFrom < 0 && next.get() >= first) {
           measuredFrom = el;
           storedBefore = stored;
+          mediaDoneBefore = media[0];
           System.out.println("-- warm-up sent; measuring from here --");
           cpuAtStart = cpuByProcess();
         }
         System.out.printf("t=%5.1fs sent %7d acked %7d errors %5d stored %8d (+%6d/s) pushed/socket %8d (frames %8d)  slowest ack %4d ms%n",
             el, next.get(), acked.get(), errors.get(), stored, stored - lastStored, sockets == 0 ? 0 : pushed.get() / sockets,
             sockets == 0 ? 0 : frames.get() / sockets, maxAckWindow.getAndSet(0));
+        if (photos != null) {
+          System.out.printf("        photos sent %6d acked %6d errors %4d; fetched %6d failed %4d pending %5d%n",
+              photos.sent().get(), photos.acked().get(), photos.errors().get(), media[0], media[1], media[2]);
+        }
         lastStored = stored;
         if (next.get() >= webhooks && sendSeconds == 0 && inFlight.get() == 0) {
           sendSeconds = el;
           cpuAtEnd = cpuByProcess();
           storedAtEnd = stored;
+          mediaDoneAtEnd = media[0];
         }
         boolean allPushed = sockets == 0 || pushed.get() >= expected * sockets;
         if (storedAllAt < 0 && stored >= expected) {
@@ -377,7 +526,9 @@ public class ScaleBench {
         if (pushedAllAt < 0 && sockets > 0 && allPushed) {
           pushedAllAt = el;
         }
-        if (acked.get() + errors.get() >= webhooks && stored >= expected && allPushed) {
+        boolean mediaSettled = photos == null
+            || photos.acked().get() + photos.errors().get() >= photosTotal && media[2] == 0 && media[0] + media[1] >= photos.acked().get();
+        if (acked.get() + errors.get() >= webhooks && stored >= expected && allPushed && mediaSettled) {
           break;
         }
         if (el > seconds * 4 + 60) {
@@ -386,7 +537,8 @@ public class ScaleBench {
         }
       }
       // the exact count at the end (ids can skip, e.g. on a rolled-back batch)
-      long stored = scalar(c, "SELECT count(*) FROM messages") - messagesBefore - storedBefore;
+      long stored = scalar(c, "SELECT count(*) FROM messages") - messagesBefore - storedBefore
+          - (photos == null ? 0 : scalar(c, "SELECT count(*) FROM media_fetches"));
       long measuredWebhooks = webhooks - first;
       double sendWindow = sendSeconds - measuredFrom;
       System.out.printf("%nmeasured: %d messages in %d webhooks at a target of %d messages/s for %d s (max %d webhooks behind schedule), after %d s of warm-up%n",
@@ -399,6 +551,11 @@ public class ScaleBench {
         double window = storedAllAt - measuredFrom;
         System.out.printf("end to end: every message stored %.1f s after the measured window's start (%.0f messages/s stored)%n",
             window, stored / window);
+      }
+      if (photos != null) {
+        System.out.printf("media: %d photos sent (%d/s), %d acknowledged, %d errors; %d fetched and stored, %d failed, %d pending at the end;"
+                + " %.1f photos/s fetched over the measured sending%n", photos.sent().get(), mediaRate, photos.acked().get(),
+            photos.errors().get(), media[0], media[1], media[2], (mediaDoneAtEnd - mediaDoneBefore) / sendWindow);
       }
       if (pushedAllAt > 0) {
         double window = pushedAllAt - measuredFrom;
