@@ -89,7 +89,7 @@ public final class WhatsAppParser {
       events.add(e);
       if (e instanceof PlatformEvent.Message m) {
         JsonObject item = (JsonObject) messages.getValue(k);
-        PlatformEvent moved = isolated(item, "messages", x -> identityChange(x, m.identity()));
+        PlatformEvent moved = isolated(item, "messages", x -> WhatsAppIdentityParts.identityChange(x, m.identity()));
         if (moved != null) {
           events.add(moved);
         }
@@ -100,7 +100,7 @@ public final class WhatsAppParser {
       PlatformEvent e = isolated(statuses.getValue(k), "statuses", WhatsAppParser::status);
       events.add(e);
       if (e instanceof PlatformEvent.Status) {
-        PlatformEvent link = isolated(statuses.getValue(k), "statuses", WhatsAppParser::recipientLink);
+        PlatformEvent link = isolated(statuses.getValue(k), "statuses", WhatsAppIdentityParts::recipientLink);
         if (link != null) {
           events.add(link);
         }
@@ -159,57 +159,9 @@ public final class WhatsAppParser {
     }
   }
 
-  /** The customer of a message: phone and/or BSUID, with the matching {@code contacts[]} entry's details. */
-  private static PlatformEvent.WaIdentity identity(JsonObject m, List<JsonObject> contacts, String[] name) {
-    String phone = Json.str(m, "from");
-    String bsuid = Json.str(m, "from_user_id");
-    String parent = Json.str(m, "from_parent_user_id");
-    if (phone != null && phone.isEmpty()) {
-      phone = null;
-    }
-    if (bsuid != null && bsuid.isEmpty()) {
-      bsuid = null;
-    }
-    if (phone != null && !WaIds.isPhone(phone)) {
-      throw new WebhookParseException("message 'from' is not a WhatsApp phone number");
-    }
-    if (bsuid != null && !WaIds.isBsuid(bsuid)) {
-      throw new WebhookParseException("message 'from_user_id' is not a business-scoped user id");
-    }
-    String username = null;
-    for (JsonObject c : contacts) {
-      String waId = Json.str(c, "wa_id");
-      String userId = Json.str(c, "user_id");
-      boolean same = (phone != null && phone.equals(waId)) || (bsuid != null && bsuid.equals(userId))
-          || (contacts.size() == 1 && waId == null && userId == null);
-      if (!same) {
-        continue;
-      }
-      JsonObject profile = c.getValue("profile") instanceof JsonObject p ? p : null;
-      String n = profile == null || !(profile.getValue("name") instanceof String s) ? null : s;
-      if (n != null && !n.isBlank()) {
-        name[0] = n;
-      }
-      username = profile == null || !(profile.getValue("username") instanceof String s) ? null : WaIds.username(s);
-      if (phone == null && WaIds.isPhone(waId)) {
-        phone = waId;
-      }
-      if (bsuid == null && WaIds.isBsuid(userId)) {
-        bsuid = userId;
-      }
-      if (parent == null && c.getValue("parent_user_id") instanceof String p) {
-        parent = p;
-      }
-    }
-    if (phone == null && bsuid == null) {
-      throw new WebhookParseException("message has neither 'from' nor 'from_user_id'");
-    }
-    return new PlatformEvent.WaIdentity(phone, bsuid, WaIds.isBsuid(parent) ? parent : null, username);
-  }
-
   private static PlatformEvent message(JsonObject m, List<JsonObject> contacts) {
     String[] name = new String[1];
-    PlatformEvent.WaIdentity who = identity(m, contacts, name);
+    PlatformEvent.WaIdentity who = WhatsAppIdentityParts.identity(m, contacts, name);
     String from = who.key();
     String id = Json.required(m, "id", "message");
     Instant ts = Json.epoch(m, "timestamp", false);
@@ -292,7 +244,7 @@ public final class WhatsAppParser {
       }
       text = sharedNames.isEmpty() ? null : String.join(", ", sharedNames);
     } else if ("system".equals(type)) {
-      // an identity change, shown in the thread in WhatsApp's words; applied by identityChange()
+      // an identity change, shown in the thread in WhatsApp's words; applied by WhatsAppIdentityParts.identityChange()
       contentType = "system";
       text = Json.str(Json.obj(m, "system"), "body");
       raw = m;
@@ -303,80 +255,6 @@ public final class WhatsAppParser {
     }
     return new PlatformEvent.Message(from, name[0], who.phone(), false, id, ts, contentType, text, attachments,
         payload, replyTo, raw, who);
-  }
-
-  /**
-   * What a message says about its sender's identity beyond the message itself: a system message
-   * ({@code user_changed_number}, {@code user_changed_user_id}) moves the contact; the answer to
-   * a contact-info request ({@code contacts[].origin: contact_request}) gives its phone.
-   */
-  static PlatformEvent.IdentityChange identityChange(JsonObject m, PlatformEvent.WaIdentity who) {
-    String type = Json.str(m, "type");
-    if ("system".equals(type)) {
-      JsonObject system = Json.obj(m, "system");
-      String kind = Json.str(system, "type");
-      String previousBsuid = Json.str(system, "previous_user_id");
-      String oldBsuid = WaIds.isBsuid(previousBsuid) ? previousBsuid : who.bsuid();
-      String newBsuid = Json.str(system, "user_id");
-      String parent = Json.str(system, "parent_user_id");
-      if ("user_changed_number".equals(kind) || "customer_changed_number".equals(kind)) {
-        String newPhone = Json.str(system, "wa_id");
-        if (newPhone == null) {
-          newPhone = Json.str(system, "new_wa_id");
-        }
-        if (!WaIds.isPhone(newPhone)) {
-          return null;
-        }
-        return new PlatformEvent.IdentityChange(oldBsuid, who.phone(), WaIds.isBsuid(newBsuid) ? newBsuid : null, newPhone,
-            WaIds.isBsuid(parent) ? parent : null);
-      }
-      if ("user_changed_user_id".equals(kind) && WaIds.isBsuid(newBsuid)) {
-        return new PlatformEvent.IdentityChange(oldBsuid, who.phone(), newBsuid, null, WaIds.isBsuid(parent) ? parent : null);
-      }
-      return null;
-    }
-    if ("contacts".equals(type)) {
-      JsonArray shared = Json.arr(m, "contacts");
-      for (int i = 0; i < shared.size(); i++) {
-        if (shared.getValue(i) instanceof JsonObject c && "contact_request".equals(Json.str(c, "origin"))) {
-          String phone = sharedPhone(c);
-          return phone == null ? null : new PlatformEvent.IdentityChange(who.bsuid(), who.phone(), null, phone, null);
-        }
-      }
-    }
-    return null;
-  }
-
-  /** The WhatsApp number of a shared contact card: its {@code wa_id}, else its phone's digits. */
-  private static String sharedPhone(JsonObject card) {
-    JsonArray phones = Json.arr(card, "phones");
-    for (int i = 0; i < phones.size(); i++) {
-      if (phones.getValue(i) instanceof JsonObject p) {
-        String waId = Json.str(p, "wa_id");
-        if (WaIds.isPhone(waId)) {
-          return waId;
-        }
-        String digits = dev.switchboard.common.Phones.normalize(Json.str(p, "phone"));
-        if (digits != null) {
-          return digits;
-        }
-      }
-    }
-    return null;
-  }
-
-  /** A status naming its recipient by phone and BSUID at once links the two (no contact is created for it). */
-  private static PlatformEvent.IdentityChange recipientLink(JsonObject s) {
-    String phone = Json.str(s, "recipient_id");
-    String bsuid = Json.str(s, "recipient_user_id");
-    String parent = Json.str(s, "recipient_parent_user_id");
-    if (parent == null) {
-      parent = Json.str(s, "parent_recipient_user_id");
-    }
-    if (!WaIds.isPhone(phone) || !WaIds.isBsuid(bsuid)) {
-      return null;
-    }
-    return new PlatformEvent.IdentityChange(null, null, bsuid, phone, WaIds.isBsuid(parent) ? parent : null);
   }
 
   private static PlatformEvent status(JsonObject s) {
