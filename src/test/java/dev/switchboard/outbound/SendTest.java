@@ -1,6 +1,7 @@
 package dev.switchboard.outbound;
 
 import dev.switchboard.conversation.TxEvents;
+import dev.switchboard.support.Await;
 import dev.switchboard.support.FakeGraph.Answer;
 import dev.switchboard.support.FakeGraph;
 import dev.switchboard.support.Fixtures;
@@ -364,7 +365,9 @@ class SendTest {
     long m = id(post(conv, reply("hello")));
     awaitStatus(db, m, "failed");
     assertThat(row(db, m).getString("error_code")).isEqualTo("190");
-    assertThat(count("SELECT count(*) FROM channels WHERE id = ? AND needs_attention IS NOT NULL", channel)).isEqualTo(1);
+    // the channel is marked in the transaction after the message's: awaited, not read once
+    Await.passes(Duration.ofSeconds(10),
+        () -> assertThat(count("SELECT count(*) FROM channels WHERE id = ? AND needs_attention IS NOT NULL", channel)).isEqualTo(1));
     assertThat(graph.calls()).hasSize(1);
     JsonObject listed = http.get("/api/v1/channels").items().stream().map(o -> (JsonObject) o)
         .filter(c -> c.getString("id").equals(String.valueOf(channel))).findFirst().orElseThrow();
