@@ -5,9 +5,9 @@
 
 import { h, mount, toast, platformName } from '../dom.js';
 import { api, enc } from '../api.js';
-import { S } from '../app.js';
-import { openModal } from '../newcontact.js';
-import { field, errorLine, confirmDelete } from './settings.js';
+import { state as S } from '../store.js';
+import { openModal } from '../ui.js';
+import { field, errorLine, confirmDelete } from './forms.js';
 
 /** A starting point for a new flow: a keyword trigger and the kinds of action there are. */
 const EXAMPLE = {
