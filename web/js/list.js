@@ -56,7 +56,8 @@ placeWith({ belongs: matches, compare: (a, b) => (state.tab === 'expiring' ? byD
 export async function reloadLists(resync) {
   dispatch({ type: 'list/loading' });
   const gen = state.listGen;
-  loadCounts();
+  // the counts are read beside the first page and shown with it, so a new view's rows and numbers agree
+  const counts = fetchCounts();
   try {
     let items;
     let next = null;
@@ -67,6 +68,7 @@ export async function reloadLists(resync) {
       items = r.items || [];
       next = r.nextCursor || null;
     }
+    await counts;
     if (gen !== state.listGen) return;
     dispatch({ type: 'list/loaded', gen, items, nextCursor: next });
     if (state.selectedId && resync) await openConversation(state.selectedId, true);
@@ -92,23 +94,29 @@ async function loadMore() {
 }
 
 let countsTimer = null;
+let countsGen = 0;
 /** Counts per tab, with the same platform/channel/assignee filter (debounced: events come in bursts). */
 export function loadCounts() {
   clearTimeout(countsTimer);
-  countsTimer = setTimeout(async () => {
-    try {
-      const params = { ...listParams(), status: undefined, sort: undefined, expiringWithin: undefined, assigneeId: state.tab === 'mine' ? undefined : listParams().assigneeId };
-      const expiring = expiringCount(params);
-      const mine = state.assignee ? null : api.get(`/conversations/counts${query({ ...params, assigneeId: state.user.id })}`).catch(() => null);
-      const r = await api.get(`/conversations/counts${query(params)}`);
-      const counts = { ...((r && (r.counts || r)) || {}) };
-      const m = mine && await mine;
-      if (m) { counts.mine = m.all; counts.capped = { ...(counts.capped || {}), mine: m.capped && m.capped.all }; }
-      const x = await expiring;
-      if (x) { counts.expiring = x.n; counts.capped = { ...(counts.capped || {}), expiring: x.capped }; }
-      dispatch({ type: 'counts/loaded', counts });
-    } catch (e) { /* the tabs keep their last numbers */ }
-  }, 120);
+  countsTimer = setTimeout(fetchCounts, 120);
+}
+
+/** Reads the counts now; an answer overtaken by a later read is dropped. */
+async function fetchCounts() {
+  clearTimeout(countsTimer);
+  const gen = ++countsGen;
+  try {
+    const params = { ...listParams(), status: undefined, sort: undefined, expiringWithin: undefined, assigneeId: state.tab === 'mine' ? undefined : listParams().assigneeId };
+    const expiring = expiringCount(params);
+    const mine = state.assignee ? null : api.get(`/conversations/counts${query({ ...params, assigneeId: state.user.id })}`).catch(() => null);
+    const r = await api.get(`/conversations/counts${query(params)}`);
+    const counts = { ...((r && (r.counts || r)) || {}) };
+    const m = mine && await mine;
+    if (m) { counts.mine = m.all; counts.capped = { ...(counts.capped || {}), mine: m.capped && m.capped.all }; }
+    const x = await expiring;
+    if (x) { counts.expiring = x.n; counts.capped = { ...(counts.capped || {}), expiring: x.capped }; }
+    if (gen === countsGen) dispatch({ type: 'counts/loaded', counts });
+  } catch (e) { /* the tabs keep their last numbers */ }
 }
 
 export function renderListPane() {

@@ -53,10 +53,16 @@ export async function renderFlows(into) {
       }
       toast(`${f.name} is now number ${to + 1} of ${order.length}`);
     } catch (e) { toast(e.message); }
-    await renderFlows(into);
-    const row = into.querySelector(`[data-testid=flow-row][data-id="${f.id}"]`);
-    const target = row && (row.querySelector(`[data-testid=${focusTestid}]:not([disabled])`) || row.querySelector('[data-testid=flow-edit]'));
-    if (target) target.focus();
+    // while the list is read again the focus has nowhere to be: the move's own event must not redraw it meanwhile
+    into.setAttribute('aria-busy', 'true');
+    try {
+      await renderFlows(into);
+      const row = into.querySelector(`[data-testid=flow-row][data-id="${f.id}"]`);
+      const target = row && (row.querySelector(`[data-testid=${focusTestid}]:not([disabled])`) || row.querySelector('[data-testid=flow-edit]'));
+      if (target) target.focus();
+    } finally {
+      into.removeAttribute('aria-busy');
+    }
   };
   mount(list, flows.length ? flows.map((f, index) => {
     const toggle = h('input', { type: 'checkbox', testid: 'flow-enabled', checked: f.enabled, 'aria-label': `${f.name} enabled` });

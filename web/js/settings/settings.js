@@ -72,7 +72,9 @@ export function onSettingsEvent(ev) {
     // editors open in dialogs outside the page, so redrawing it loses nothing; but not while the
     // admin works in the page itself (focus in a search box, the flow test panel, a row's buttons):
     // nothing moves from under their focus, and the section shows the change when read again
-    const working = document.activeElement && document.activeElement.closest('#settings .set-body');
+    // a section drawing itself again after its own change says so with aria-busy: its event waits for it
+    const working = (document.activeElement && document.activeElement.closest('#settings .set-body'))
+      || document.querySelector('#settings [aria-busy=true]');
     if (S.settings && S.settings === data.section && !working) renderSettings(S.settings);
   } else if (ev.type === EVENT.WEBHOOK_ENDPOINT_DISABLED) {
     if (isAdmin()) toast(`Webhook endpoint ${data.url || ''} was disabled: ${data.reason || 'its deliveries kept failing'}. See Settings → Integrations.`);
