@@ -139,7 +139,7 @@ export function newerReplyDialog(reply, sendAnyway) {
 // ---------- the agent's own availability (top bar) ----------
 
 /** The agent's own Available / Away switch in the top bar (Profile has one too, for phones). */
-export function renderPresenceControl() {
+function renderPresenceControl() {
   const el = $('#presence-control');
   if (!el || !S.user) return;
   mount(el, availabilitySelect('availability'));

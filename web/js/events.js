@@ -29,11 +29,11 @@ export const EPHEMERAL = Object.freeze({
 
 const isObject = (o) => o && typeof o === 'object';
 /** A conversation view: {id, status, contact, assignee, window, unreadCount, readBy, …}. */
-export const isConversation = (o) => !!(isObject(o) && o.id && o.status && o.contact);
+const isConversation = (o) => !!(isObject(o) && o.id && o.status && o.contact);
 /** A message view: {id, conversationId, direction, type, status, updatedAt, …}. */
-export const isMessage = (o) => !!(isObject(o) && o.id && o.direction);
+const isMessage = (o) => !!(isObject(o) && o.id && o.direction);
 /** A contact view: {id, platformUserId, displayName, platformName, fields, labels, …}. */
-export const isContact = (o) => !!(isObject(o) && o.id && o.platformUserId !== undefined && o.fields);
+const isContact = (o) => !!(isObject(o) && o.id && o.platformUserId !== undefined && o.fields);
 
 /** Some events wrap their view ({conversation: …}), older ones are the view itself. */
 const wrapped = (data, key, is) => (is(data[key]) ? data[key] : is(data) ? data : null);
@@ -58,7 +58,7 @@ export function readEvent(ev) {
 }
 
 /** A message's delivery status never steps back: pending < sent < delivered < read < failed. */
-export const STATUS_RANK = Object.freeze({ pending: 0, sent: 1, delivered: 2, read: 3, failed: 4 });
+const STATUS_RANK = Object.freeze({ pending: 0, sent: 1, delivered: 2, read: 3, failed: 4 });
 
 /** Whether `incoming` is an older state of the message than `known` (then it is ignored). */
 export function isOlderMessage(incoming, known) {

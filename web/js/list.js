@@ -200,7 +200,7 @@ function assigneeName(key) {
   return found ? agentLabel(found) : `${type} ${id}`;
 }
 
-export function renderFilterSummary() {
+function renderFilterSummary() {
   const el = $('#filter-summary');
   if (!el) return;
   const parts = [];
@@ -352,7 +352,7 @@ function buildRow(c) {
     c.unreadCount >= 100 ? '99+' : String(c.unreadCount), h('span', { class: 'sr-only' }, ' unread')) : null);
 }
 
-export function renderList() {
+function renderList() {
   const list = $('#conv-list');
   if (!list) return;
   if (rowsOf !== list) { rows = new Map(); rowsOf = list; }

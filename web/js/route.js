@@ -5,7 +5,7 @@ import { state, dispatch } from './store.js';
 
 // "Mine" is every conversation assigned to the agent; "Unassigned" is the Open tab (a conversation
 // is Assigned exactly when it has an assignee), one click away under its everyday name
-export const TAB_KEYS = ['open', 'assigned', 'closed', 'all', 'mine', 'expiring', 'snoozed'];
+const TAB_KEYS = ['open', 'assigned', 'closed', 'all', 'mine', 'expiring', 'snoozed'];
 
 /** Which pane a narrow screen shows ('list', 'thread', 'contact'); wide screens show all three. */
 export function setView(v) {

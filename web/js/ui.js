@@ -7,9 +7,6 @@ import { h, mount } from './dom.js';
 let popover = null;
 let popoverAnchor = null;
 
-/** Whether a menu is open. */
-export const popoverOpen = () => popover !== null && popover.isConnected;
-
 export function closePopover() {
   if (popover) popover.remove();
   if (popoverAnchor) popoverAnchor.setAttribute('aria-expanded', 'false');
