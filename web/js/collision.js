@@ -4,8 +4,9 @@
 
 import { h, mount, $ } from './dom.js';
 import { api, enc } from './api.js';
-import { S, renderList } from './app.js';
-import { openModal } from './newcontact.js';
+import { state as S, dispatch, subscribe } from './store.js';
+import { openModal } from './ui.js';
+import { EPHEMERAL } from './events.js';
 
 const VIEWING_EVERY_MS = 5000;   // while a conversation is open and the tab visible
 const VIEWING_FADES_MS = 12000;  // a viewer not heard from for this long is gone
@@ -25,35 +26,21 @@ export function presenceDot(a) {
     h('span', { class: 'sr-only' }, ` (${state})`));
 }
 
-/** Reads the agents again (their presence is not replayed after a reconnect). */
-export async function reloadAgents() {
-  try {
-    const r = await api.get('/agents');
-    if (r && r.items) { S.agents = r.items; renderList(); renderPresenceControl(); }
-  } catch (e) { /* the next connect tries again */ }
-}
-
 /** Bridge events without an id: presence, viewing, typing. */
 export function onEphemeral(ev) {
   switch (ev.type) {
-    case 'agent.presence': {
-      const a = ev.agent || {};
-      const known = S.agents.find((x) => String(x.id) === String(a.id));
-      if (known) { known.presence = a.presence; known.availability = a.availability; }
-      if (S.user && String(a.id) === String(S.user.id)) S.user.availability = a.availability;
-      renderList();
-      renderPresenceControl();
+    case EPHEMERAL.PRESENCE:
+      dispatch({ type: 'agent/presence', agent: ev.agent });
       break;
-    }
-    case 'conversation.viewing':
-    case 'conversation.typing': {
+    case EPHEMERAL.VIEWING:
+    case EPHEMERAL.TYPING: {
       const agent = ev.agent || {};
       if (!S.user || String(agent.id) === String(S.user.id)) return;
       const conv = String(ev.conversationId);
       if (!peers.has(conv)) peers.set(conv, new Map());
       const m = peers.get(conv);
       const p = m.get(String(agent.id)) || { name: agent.name };
-      if (ev.type === 'conversation.typing') {
+      if (ev.type === EPHEMERAL.TYPING) {
         p.typingUntil = Date.now() + TYPING_FADES_MS;
         p.mode = ev.mode;
         p.viewingUntil = Math.max(p.viewingUntil || 0, Date.now() + VIEWING_FADES_MS);
@@ -152,11 +139,13 @@ export function newerReplyDialog(reply, sendAnyway) {
 // ---------- the agent's own availability (top bar) ----------
 
 /** The agent's own Available / Away switch in the top bar (Profile has one too, for phones). */
-export function renderPresenceControl() {
+function renderPresenceControl() {
   const el = $('#presence-control');
   if (!el || !S.user) return;
   mount(el, availabilitySelect('availability'));
 }
+
+subscribe(['agents', 'session'], () => renderPresenceControl());
 
 /** A select that sets the agent's availability (PUT /me/presence). */
 export function availabilitySelect(testid) {
@@ -166,8 +155,7 @@ export function availabilitySelect(testid) {
     onchange: async (e) => {
       try {
         const view = await api.put('/me/presence', { availability: e.target.value });
-        if (me) Object.assign(me, { presence: view.presence, availability: view.availability });
-        S.user.availability = view.availability;
+        dispatch({ type: 'user/availability', view });
       } catch (err) { e.target.value = availability; }
     } },
   h('option', { value: 'available', selected: availability === 'available' }, 'Available'),

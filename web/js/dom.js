@@ -58,10 +58,15 @@ const PLATFORM_NAMES = { whatsapp: 'WhatsApp', messenger: 'Messenger', instagram
 const PLATFORM_MARKS = { whatsapp: 'WA', messenger: 'FB', instagram: 'IG' };
 export const platformName = (p) => PLATFORM_NAMES[p] || p || '';
 
-/** How a contact is named: the agents' name, the platform's, the phone, the WhatsApp username, the platform id. */
+/** How a contact is named: the agents' name, else platformLabel(ct). */
 export function contactLabel(ct) {
   if (!ct) return '';
-  return (ct.displayName && ct.displayName.trim()) || ct.platformName || ct.phone || (ct.username ? `@${ct.username}` : '') || ct.platformUserId || '';
+  return (ct.displayName && ct.displayName.trim()) || platformLabel(ct);
+}
+
+/** A contact's name without the agents' display name: the platform's, the phone, the WhatsApp username, the platform id. */
+export function platformLabel(ct) {
+  return ct.platformName || ct.phone || (ct.username ? `@${ct.username}` : '') || ct.platformUserId || '';
 }
 export const platformMark = (p) => h('span', { class: `plat plat-${p}`, title: platformName(p) }, PLATFORM_MARKS[p] || '?');
 

@@ -1,23 +1,11 @@
-// Modals, and "Add new contact" (WhatsApp only): phone and name, then a template to open the conversation.
+// "Add new contact" (WhatsApp only): phone and name, then a template to open the conversation.
 
 import { h, mount, toast, platformName } from './dom.js';
 import { api, enc } from './api.js';
-import { S, openConversation, reloadLists } from './app.js';
+import { state as S, dispatch } from './store.js';
+import { openModal } from './ui.js';
+import { openConversation } from './conversation.js';
 import { templatePicker } from './templates.js';
-
-/** A modal with a body and a primary button; onOk(close) decides when to close. */
-export function openModal(title, body, onOk, okLabel, okTestid) {
-  const root = document.getElementById('modal-root');
-  const opener = document.activeElement;
-  const close = () => { mount(root); if (opener && opener.focus && document.contains(opener)) opener.focus(); };
-  const ok = okLabel ? h('button', { class: 'btn btn-primary', testid: okTestid, onclick: () => onOk(close) }, okLabel) : null;
-  const titleId = `modal-title-${Date.now()}`;
-  const modal = h('div', { class: 'modal', testid: 'modal', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': titleId },
-    h('h2', { id: titleId }, title), body,
-    h('div', { class: 'buttons' }, h('button', { class: 'btn', testid: 'modal-cancel', onclick: close }, okLabel ? 'Cancel' : 'Close'), ok));
-  mount(root, h('div', { class: 'modal-back', onmousedown: (e) => { if (e.target === e.currentTarget) close(); } }, modal));
-  return { modal, close };
-}
 
 export function openNewContact() {
   const channels = S.channels.filter((c) => c.platform === 'whatsapp');
@@ -60,10 +48,10 @@ export function openNewContact() {
           await api.post(`/conversations/${enc(convId)}/template`, tpl, { 'Idempotency-Key': crypto.randomUUID() });
           close();
           toast('Template sent');
-          await reloadLists();
+          dispatch({ type: 'list/stale' });
           openConversation(convId);
         }),
-        h('div', { class: 'buttons' }, h('button', { class: 'btn', testid: 'nc-skip', onclick: () => { close(); reloadLists(); openConversation(convId); } }, 'Later')));
+        h('div', { class: 'buttons' }, h('button', { class: 'btn', testid: 'nc-skip', onclick: () => { close(); dispatch({ type: 'list/stale' }); openConversation(convId); } }, 'Later')));
     } catch (e) { error.textContent = e.message; error.hidden = false; }
   }, 'Next', 'nc-submit');
   phone.focus();

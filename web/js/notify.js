@@ -4,7 +4,9 @@
 
 import { h, contactLabel, preview, toast } from './dom.js';
 import { api, enc } from './api.js';
-import { S, openConversation, openPopover, watching } from './app.js';
+import { state as S, dispatch } from './store.js';
+import { openPopover } from './ui.js';
+import { openConversation, watching } from './conversation.js';
 
 const DESKTOP_KEY = 'switchboard.notify.desktop';
 const SOUND_KEY = 'switchboard.notify.sound';
@@ -50,7 +52,7 @@ export async function onMessageEvent(convId, m) {
     const n = new Notification(contactLabel(c.contact) || 'New message', { body: preview(m), tag: `conversation-${convId}` });
     n.onclick = () => { window.focus(); openConversation(convId); n.close(); };
   }
-  S.notified = (S.notified || 0) + 1; // for the browser tests
+  dispatch({ type: 'counter/bump', name: 'notified' }); // for the browser tests
 }
 
 let audio = null;

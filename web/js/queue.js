@@ -5,7 +5,9 @@
 
 import { h, duration, contactLabel, toast, absoluteTime } from './dom.js';
 import { api, enc, query } from './api.js';
-import { S, openPopover, closePopover, upsertConversation, loadCounts, openConversation, watching } from './app.js';
+import { state as S, dispatch } from './store.js';
+import { openPopover, closePopover } from './ui.js';
+import { upsertConversation, openConversation, watching } from './conversation.js';
 import { desktopOn, soundOn } from './notify.js';
 
 /** How far ahead "Expiring soon" looks. */
@@ -92,15 +94,18 @@ function shortTime(iso) {
 
 // ---------- snooze in the conversation header ----------
 
-/** "Snooze ▾" (or "Unsnooze" when snoozed) for the header of the open conversation. */
-export function snoozeButton(c) {
+/**
+ * "Snooze ▾" (or "Unsnooze" when snoozed) for the header of the open conversation; current()
+ * gives the conversation as it is when the button is pressed (the header outlives many updates).
+ */
+export function snoozeButton(c, current = () => c) {
   if (c.status === 'closed') return null;
   if (c.snoozedUntil) {
     return h('button', { class: 'btn btn-sm', testid: 'unsnooze-button', title: `Snoozed until ${absoluteTime(c.snoozedUntil)}`,
-      onclick: () => unsnooze(c) }, 'Unsnooze');
+      onclick: () => unsnooze(current()) }, 'Unsnooze');
   }
   return h('span', { class: 'anchor' }, h('button', { class: 'btn btn-sm', testid: 'snooze-button', 'aria-haspopup': 'menu',
-    onclick: (e) => openSnoozeMenu(e.currentTarget, c) }, 'Snooze ▾'));
+    'aria-expanded': 'false', onclick: (e) => openSnoozeMenu(e.currentTarget, current()) }, 'Snooze ▾'));
 }
 
 function presets() {
@@ -161,7 +166,7 @@ async function snooze(c, until) {
   try {
     const v = await api.post(`/conversations/${enc(c.id)}/snooze`, { until: until.toISOString() });
     upsertConversation(v);
-    loadCounts();
+    dispatch({ type: 'counts/stale' });
     toast(`Snoozed until ${shortTime(v.snoozedUntil)}${pastWindow(c, until) ? ' — after the reply window closes' : ''}`);
   } catch (e) { toast(e.message); }
 }
@@ -170,7 +175,7 @@ async function unsnooze(c) {
   try {
     const v = await api.del(`/conversations/${enc(c.id)}/snooze`);
     upsertConversation(v);
-    loadCounts();
+    dispatch({ type: 'counts/stale' });
     toast('Back in the list');
   } catch (e) { toast(e.message); }
 }
@@ -192,7 +197,7 @@ export function onWindowExpiring(c) {
   if (!c || !S.user) return;
   upsertConversation(c);
   if (!concerns(c)) return;
-  S.expiringNotified = (S.expiringNotified || 0) + 1; // for the browser tests
+  dispatch({ type: 'counter/bump', name: 'expiringNotified' }); // for the browser tests
   if (watching(c.id)) return;
   const left = c.expiresAt ? duration(Date.parse(c.expiresAt) - Date.now()) : 'soon';
   const text = `${contactLabel(c.contact) || 'A customer'} is waiting: the reply window closes in ${left}.`;

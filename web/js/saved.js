@@ -2,8 +2,8 @@
 
 import { h, mount, toast } from './dom.js';
 import { api } from './api.js';
-import { S, openPopover, closePopover } from './app.js';
-import { openModal } from './newcontact.js';
+import { state as S, dispatch } from './store.js';
+import { openPopover, closePopover, openModal } from './ui.js';
 
 export function insertAtCursor(textarea, snippet) {
   const start = textarea.selectionStart ?? textarea.value.length;
@@ -58,7 +58,7 @@ function newSavedReply(onPick) {
     if (!title.value.trim() || !content.value.trim()) { error.textContent = 'A title and a content are needed.'; error.hidden = false; return; }
     try {
       const r = await api.post('/saved-replies', { title: title.value.trim(), content: content.value });
-      S.savedReplies = S.savedReplies.concat([r]);
+      dispatch({ type: 'savedReplies/set', items: S.savedReplies.concat([r]) });
       close();
       toast('Saved reply created');
       onPick(r.content);

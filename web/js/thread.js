@@ -3,7 +3,11 @@
 
 import { h, mount, $, platformName, platformMark, fullTime, absoluteTime, duration, toast, contactLabel } from './dom.js';
 import { api, enc, getToken } from './api.js';
-import { S, currentConversation, upsertConversation, upsertMessage, openPopover, closePopover, loadOlder, loadCounts, activeAgents, setView, closeConversation } from './app.js';
+import { state as S, dispatch, subscribe } from './store.js';
+import { openPopover, closePopover, closePopoverWithin } from './ui.js';
+import { currentConversation, upsertConversation, upsertMessage, loadOlder, closeConversation } from './conversation.js';
+import { setView } from './route.js';
+import { activeAgents, agentById, learnKeyNames } from './reference.js';
 import { templatePicker } from './templates.js';
 import { snoozeButton } from './queue.js';
 import { openSavedReplies, fieldSelect, insertAtCursor } from './saved.js';
@@ -14,12 +18,15 @@ const composer = { mode: 'reply', attachments: [], kind: null, convId: null };
 export function renderThread(pane, keepScroll, headOnly) {
   viewingChanged(S.selectedId);
   if (!S.selectedId) {
+    closePopoverWithin(pane);
     pane.dataset.conv = '';
     mount(pane, h('div', { class: 'thread-empty', testid: 'thread-empty' },
       h('div', { style: 'text-align:center' }, h('div', { class: 'empty-mark' }, '◆'), 'Select a conversation to read and reply')));
     return;
   }
   if (pane.dataset.conv !== S.selectedId) {
+    // nothing open in one conversation's pane is carried to another's
+    closePopoverWithin(pane);
     saveDraft();
     pane.dataset.conv = S.selectedId;
     composer.mode = 'reply'; composer.attachments = []; composer.kind = null; composer.convId = S.selectedId;
@@ -43,25 +50,53 @@ function contactName(c) {
   return contactLabel(c && c.contact);
 }
 
+/**
+ * The header, built once per conversation and then updated in place: live events redraw it many
+ * times a minute (a colleague reading, a customer writing), and an open status or snooze menu,
+ * which lives inside its button's anchor, stays open and focused through every update.
+ */
 function renderHead() {
   const el = $('#thread-head');
   const c = currentConversation();
   if (!el || !c) return;
+  if (el.dataset.conv !== c.id || !el.firstChild) {
+    closePopoverWithin(el);
+    el.dataset.conv = c.id;
+    mount(el,
+      h('button', { class: 'btn-icon narrow-only', testid: 'back-to-list', title: 'Back to the list', 'aria-label': 'Back to the list',
+        onclick: () => closeConversation() }, '←'),
+      h('span', { class: 'head-mark', style: 'display:contents' }),
+      h('div', { class: 'head-text' },
+        h('div', { class: 'title', testid: 'thread-title' }),
+        h('div', { class: 'subtitle' })),
+      h('span', { class: 'spacer' }),
+      h('button', { class: 'btn btn-sm narrow-only', testid: 'show-contact', title: 'Contact details', onclick: () => setView('contact') }, 'Contact'),
+      h('span', { class: 'head-snooze', style: 'display:contents' }),
+      h('span', { class: 'anchor' },
+        h('button', { class: 'btn', testid: 'status-button', 'aria-haspopup': 'menu', 'aria-expanded': 'false',
+          onclick: (e) => { const now = currentConversation(); if (now) openStatusMenu(e.currentTarget, now); } },
+        h('span', { testid: 'thread-status' }), ' ▾')));
+  }
+  const mark = el.querySelector('.head-mark');
+  if (mark.dataset.platform !== c.platform) { mark.dataset.platform = c.platform; mount(mark, platformMark(c.platform)); }
+  const title = el.querySelector('[data-testid=thread-title]');
+  if (title.textContent !== contactName(c)) title.textContent = contactName(c);
+  mount(el.querySelector('.subtitle'), `${platformName(c.platform)} · ${c.channelName || 'channel ' + c.channelId}`,
+    c.contact && !c.contact.phone && c.contact.username ? h('span', { testid: 'thread-username' }, ` · @${c.contact.username}`) : null);
+  // the snooze control changes only with what it offers: Snooze, Unsnooze (until when), or nothing when Closed
+  const snooze = el.querySelector('.head-snooze');
+  const snoozeKey = c.status === 'closed' ? 'none' : c.snoozedUntil ? `until ${c.snoozedUntil}` : 'snooze';
+  if (snooze.dataset.key !== snoozeKey) {
+    closePopoverWithin(snooze);
+    snooze.dataset.key = snoozeKey;
+    mount(snooze, snoozeButton(c, () => currentConversation() || c));
+  }
   const statusLabel = c.status === 'assigned' && c.assignee ? `Assigned · ${c.assignee.name || c.assignee.id}` : c.status[0].toUpperCase() + c.status.slice(1);
-  mount(el,
-    h('button', { class: 'btn-icon narrow-only', testid: 'back-to-list', title: 'Back to the list', 'aria-label': 'Back to the list',
-      onclick: () => closeConversation() }, '←'),
-    platformMark(c.platform),
-    h('div', { class: 'head-text' },
-      h('div', { class: 'title', testid: 'thread-title' }, contactName(c)),
-      h('div', { class: 'subtitle' }, `${platformName(c.platform)} · ${c.channelName || 'channel ' + c.channelId}`,
-        c.contact && !c.contact.phone && c.contact.username ? h('span', { testid: 'thread-username' }, ` · @${c.contact.username}`) : null)),
-    h('span', { class: 'spacer' }),
-    h('button', { class: 'btn btn-sm narrow-only', testid: 'show-contact', title: 'Contact details', onclick: () => setView('contact') }, 'Contact'),
-    snoozeButton(c),
-    h('span', { class: 'anchor' },
-      h('button', { class: `btn status-${c.status}`, testid: 'status-button', 'aria-haspopup': 'menu', dataset: { status: c.status }, onclick: (e) => openStatusMenu(e.currentTarget, c) },
-        h('span', { testid: 'thread-status' }, statusLabel), ' ▾')));
+  const button = el.querySelector('[data-testid=status-button]');
+  button.className = `btn status-${c.status}`;
+  button.dataset.status = c.status;
+  const label = button.querySelector('[data-testid=thread-status]');
+  if (label.textContent !== statusLabel) label.textContent = statusLabel;
 }
 
 function openStatusMenu(anchor, c) {
@@ -69,7 +104,7 @@ function openStatusMenu(anchor, c) {
     closePopover();
     try {
       upsertConversation(await api.patch(`/conversations/${enc(c.id)}`, body));
-      loadCounts();
+      dispatch({ type: 'counts/stale' });
     } catch (e) { toast(e.message); }
   };
   openPopover(anchor, [
@@ -88,7 +123,7 @@ function senderLabel(m, c) {
   switch (m.senderType) {
     case 'contact': return contactName(c) || 'Customer';
     case 'agent': {
-      const a = S.agents.find((x) => String(x.id) === String(m.senderId));
+      const a = agentById(m.senderId);
       return a ? a.name : (String(m.senderId) === String(S.user.id) ? S.user.name : 'Agent');
     }
     case 'bot': return 'Bot';
@@ -100,15 +135,6 @@ function senderLabel(m, c) {
     case 'external': return 'Business (outside Switchboard)';
     default: return m.direction === 'in' ? 'Customer' : 'Agent';
   }
-}
-
-// a key made after the page loaded: its names are read once more, then the messages drawn again
-let keyNamesAsked = false;
-function learnKeyNames() {
-  if (keyNamesAsked) return;
-  keyNamesAsked = true;
-  api.get('/api-keys/names').then((r) => { S.apiKeys = r.items || []; renderMessages(true); }).catch(() => {})
-    .finally(() => setTimeout(() => { keyNamesAsked = false; }, 60000));
 }
 
 function ticks(m) {
@@ -598,3 +624,13 @@ function keptDraft(draft, c) {
       h('button', { class: 'btn btn-sm', testid: 'draft-discard', onclick: () => { writeDraft(c.id, ''); box.remove(); } }, 'Discard')));
   return box;
 }
+
+// the middle pane follows the store: its messages when they change, its header, window bar and
+// composer when the open conversation's view changes
+subscribe(['thread', 'conversation', 'reference'], (a, topics) => {
+  const pane = document.getElementById('thread-pane');
+  if (!pane || !S.user) return;
+  if (topics.includes('thread')) renderThread(pane, !!a.keepScroll);
+  else if (topics.includes('reference')) renderThread(pane, true);
+  else renderThread(pane, true, true);
+});

@@ -3,9 +3,9 @@
 
 import { h, mount, toast, platformName, platformMark, absoluteTime, relativeTime } from '../dom.js';
 import { api, enc } from '../api.js';
-import { loadReference } from '../app.js';
-import { openModal } from '../newcontact.js';
-import { copyable, field, errorLine } from './settings.js';
+import { loadReference } from '../reference.js';
+import { openModal } from '../ui.js';
+import { copyable, field, errorLine } from './forms.js';
 
 /** What each platform's connect form asks for: [body key, label, hint]. */
 const FORMS = {

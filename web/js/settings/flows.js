@@ -5,9 +5,9 @@
 
 import { h, mount, toast, platformName } from '../dom.js';
 import { api, enc } from '../api.js';
-import { S } from '../app.js';
-import { openModal } from '../newcontact.js';
-import { field, errorLine, confirmDelete } from './settings.js';
+import { state as S } from '../store.js';
+import { openModal } from '../ui.js';
+import { field, errorLine, confirmDelete } from './forms.js';
 
 /** A starting point for a new flow: a keyword trigger and the kinds of action there are. */
 const EXAMPLE = {
@@ -53,10 +53,16 @@ export async function renderFlows(into) {
       }
       toast(`${f.name} is now number ${to + 1} of ${order.length}`);
     } catch (e) { toast(e.message); }
-    await renderFlows(into);
-    const row = into.querySelector(`[data-testid=flow-row][data-id="${f.id}"]`);
-    const target = row && (row.querySelector(`[data-testid=${focusTestid}]:not([disabled])`) || row.querySelector('[data-testid=flow-edit]'));
-    if (target) target.focus();
+    // while the list is read again the focus has nowhere to be: the move's own event must not redraw it meanwhile
+    into.setAttribute('aria-busy', 'true');
+    try {
+      await renderFlows(into);
+      const row = into.querySelector(`[data-testid=flow-row][data-id="${f.id}"]`);
+      const target = row && (row.querySelector(`[data-testid=${focusTestid}]:not([disabled])`) || row.querySelector('[data-testid=flow-edit]'));
+      if (target) target.focus();
+    } finally {
+      into.removeAttribute('aria-busy');
+    }
   };
   mount(list, flows.length ? flows.map((f, index) => {
     const toggle = h('input', { type: 'checkbox', testid: 'flow-enabled', checked: f.enabled, 'aria-label': `${f.name} enabled` });

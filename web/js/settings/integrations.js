@@ -4,8 +4,8 @@
 
 import { h, mount, toast, absoluteTime } from '../dom.js';
 import { api, enc } from '../api.js';
-import { openModal } from '../newcontact.js';
-import { copyable, field, errorLine, confirmDelete } from './settings.js';
+import { openModal } from '../ui.js';
+import { copyable, field, errorLine, confirmDelete } from './forms.js';
 
 const SCOPES = [
   ['read', 'Read', 'conversations, messages, contacts, lists'],

@@ -4,8 +4,8 @@
 
 import { h, mount, toast } from '../dom.js';
 import { api, enc } from '../api.js';
-import { openModal } from '../newcontact.js';
-import { field, errorLine, confirmDelete } from './settings.js';
+import { openModal } from '../ui.js';
+import { field, errorLine, confirmDelete } from './forms.js';
 
 const KINDS = {
   labels: { one: 'label', intro: 'Labels group contacts; agents add them in the contact pane and filter the list by them. A name differing only in case is the same label.' },

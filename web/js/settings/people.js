@@ -4,9 +4,10 @@
 
 import { h, mount, toast, initials } from '../dom.js';
 import { api, enc } from '../api.js';
-import { S, loadReference } from '../app.js';
-import { openModal } from '../newcontact.js';
-import { field, errorLine, confirmDelete } from './settings.js';
+import { state as S } from '../store.js';
+import { loadReference } from '../reference.js';
+import { openModal } from '../ui.js';
+import { field, errorLine, confirmDelete } from './forms.js';
 import { presenceDot, autoAssignFields, accountAutoAssign } from '../collision.js';
 
 /** The server's refusals, said as what to do next. */

@@ -3,8 +3,8 @@
 
 import { h, mount, toast } from '../dom.js';
 import { api, adopt } from '../api.js';
-import { S } from '../app.js';
-import { field, errorLine } from './settings.js';
+import { state as S } from '../store.js';
+import { field, errorLine } from './forms.js';
 import { availabilitySelect } from '../collision.js';
 
 export function renderProfile(into) {

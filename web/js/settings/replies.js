@@ -3,10 +3,11 @@
 
 import { h, mount, toast } from '../dom.js';
 import { api, enc } from '../api.js';
-import { S, loadReference } from '../app.js';
-import { openModal } from '../newcontact.js';
+import { state as S, dispatch } from '../store.js';
+import { loadReference } from '../reference.js';
+import { openModal } from '../ui.js';
 import { insertAtCursor, fieldSelect } from '../saved.js';
-import { field, errorLine, confirmDelete } from './settings.js';
+import { field, errorLine, confirmDelete } from './forms.js';
 
 export async function renderSavedReplies(into) {
   const search = h('input', { type: 'search', testid: 'sr-search', placeholder: 'Find by title or text', 'aria-label': 'Find a saved reply' });
@@ -31,7 +32,7 @@ export async function renderSavedReplies(into) {
       h('div', { class: 'sr-content', testid: 'sr-row-content' }, r.content),
       h('div', { class: 'set-actions' },
         h('button', { class: 'btn btn-sm', testid: 'sr-edit', 'aria-label': `Edit ${r.title}`, onclick: () => openEditor(r, () => renderSavedReplies(into)) }, 'Edit'),
-        h('button', { class: 'btn btn-sm', testid: 'sr-delete', 'aria-label': `Delete ${r.title}`, onclick: () => confirmDelete(`Delete “${r.title}”?`, 'Agents can no longer insert it. Messages already sent keep their text.', `/saved-replies/${enc(r.id)}`, () => { S.savedReplies = S.savedReplies.filter((x) => x.id !== r.id); renderSavedReplies(into); }, 'srd-confirm') }, 'Delete'))))
+        h('button', { class: 'btn btn-sm', testid: 'sr-delete', 'aria-label': `Delete ${r.title}`, onclick: () => confirmDelete(`Delete “${r.title}”?`, 'Agents can no longer insert it. Messages already sent keep their text.', `/saved-replies/${enc(r.id)}`, () => { dispatch({ type: 'savedReplies/set', items: S.savedReplies.filter((x) => x.id !== r.id) }); renderSavedReplies(into); }, 'srd-confirm') }, 'Delete'))))
       : h('p', { class: 'muted' }, items.length ? 'No saved reply matches.' : 'No saved reply yet.'));
   };
   search.addEventListener('input', show);

@@ -3,9 +3,9 @@
 // reads what it shows from the API again, so two admins' pages meet at the server.
 
 import { h, mount, $, toast } from '../dom.js';
-import { api } from '../api.js';
-import { S, loadReference } from '../app.js';
-import { openModal } from '../newcontact.js';
+import { state as S } from '../store.js';
+import { loadReference } from '../reference.js';
+import { EVENT } from '../events.js';
 import { renderChannels } from './channels.js';
 import { renderAgents, renderTeams } from './people.js';
 import { renderSavedReplies } from './replies.js';
@@ -63,64 +63,21 @@ export function renderSettings(key) {
  */
 export function onSettingsEvent(ev) {
   const data = ev.data || {};
-  if (ev.type === 'channel.updated') {
+  if (ev.type === EVENT.CHANNEL_UPDATED) {
     loadReference();
     if (S.settings === 'channels') renderSettings('channels');
-  } else if (ev.type === 'settings.changed') {
+  } else if (ev.type === EVENT.SETTINGS_CHANGED) {
     // another admin changed an agent, a team, a saved reply or a flow: menus and that open page follow
     loadReference();
     // editors open in dialogs outside the page, so redrawing it loses nothing; but not while the
     // admin works in the page itself (focus in a search box, the flow test panel, a row's buttons):
     // nothing moves from under their focus, and the section shows the change when read again
-    const working = document.activeElement && document.activeElement.closest('#settings .set-body');
+    // a section drawing itself again after its own change says so with aria-busy: its event waits for it
+    const working = (document.activeElement && document.activeElement.closest('#settings .set-body'))
+      || document.querySelector('#settings [aria-busy=true]');
     if (S.settings && S.settings === data.section && !working) renderSettings(S.settings);
-  } else if (ev.type === 'webhook_endpoint.disabled') {
+  } else if (ev.type === EVENT.WEBHOOK_ENDPOINT_DISABLED) {
     if (isAdmin()) toast(`Webhook endpoint ${data.url || ''} was disabled: ${data.reason || 'its deliveries kept failing'}. See Settings → Integrations.`);
     if (S.settings === 'integrations') renderSettings('integrations');
   }
-}
-
-/** A copyable value: the text in a read-only box and a Copy button that says when it worked. */
-export function copyable(label, value, testid) {
-  const box = h('input', { class: 'copy-value', readonly: true, value, testid, 'aria-label': label });
-  const said = h('span', { class: 'muted copy-said', role: 'status' });
-  const copy = async () => {
-    try {
-      await navigator.clipboard.writeText(value);
-    } catch (e) {
-      // without clipboard permission the selection is copied the older way
-      box.select();
-      document.execCommand('copy');
-    }
-    said.textContent = 'Copied';
-    setTimeout(() => { said.textContent = ''; }, 2000);
-  };
-  return h('div', { class: 'copy-row' },
-    h('span', { class: 'copy-label' }, label),
-    h('div', { class: 'row' }, box, h('button', { class: 'btn btn-sm', testid: `${testid}-copy`, 'aria-label': `Copy ${label}`, onclick: copy }, 'Copy'), said));
-}
-
-/** A labelled input whose id ties the label to it (axe wants every field named). */
-export function field(label, input, hint) {
-  const id = input.id || `f-${Math.random().toString(36).slice(2, 9)}`;
-  input.id = id;
-  return h('div', { class: 'set-field' }, h('label', { for: id }, label), input, hint ? h('span', { class: 'muted set-hint' }, hint) : null);
-}
-
-/** An error line for a form, hidden until show(text). */
-export function errorLine(testid) {
-  const el = h('p', { class: 'error', testid, role: 'alert', hidden: true });
-  el.show = (text) => { el.textContent = text; el.hidden = !text; };
-  return el;
-}
-
-/** "Delete X?" with what it means; on Delete (or okLabel), DELETE path, then done() (the dialog stays with the server's refusal). */
-export function confirmDelete(title, consequence, path, done, testid, okLabel = 'Delete') {
-  const error = errorLine(`${testid}-error`);
-  openModal(title, h('div', {}, h('p', {}, consequence), error), async (close) => {
-    try {
-      await api.del(path);
-      close(); toast(`${okLabel}d`); done();
-    } catch (e) { error.show(e.message); }
-  }, okLabel, testid);
 }

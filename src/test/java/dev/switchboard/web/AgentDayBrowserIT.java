@@ -28,7 +28,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import static dev.switchboard.web.Browser.tid;
 import static org.assertj.core.api.Assertions.assertThat;
 
-@DisplayName("An agent's day in the web inbox: edits, widths, read state, times, previews, keyboard, drafts, notifications, accessibility")
+@DisplayName("An agent's day in the web inbox: edits, widths, read state, times, previews, keyboard, drafts, notifications, accessibility, live redraws")
 class AgentDayBrowserIT {
 
   @RegisterExtension
@@ -630,5 +630,130 @@ class AgentDayBrowserIT {
 
     page.type("search-input", "4155550999");
     page.waitUntil("the search hint", () -> page.visible("list-empty") && page.text("list-empty").contains("country code"));
+  }
+
+  // ---------- 14. live redraws ----------
+
+  /** A customer writes into a conversation set Open (the header then offers Snooze); returns {conversation, contact}. */
+  static String[] openConversationOf(Customer c) {
+    String conv = writes(c, "hello from " + c.name());
+    assertThat(f.api().patch("/api/v1/conversations/" + conv, new JsonObject().put("status", "open")).status()).isEqualTo(200);
+    return new String[] {conv, contactOf(conv)};
+  }
+
+  /** A colleague renames the contact: its contact.updated event redraws the header and the contact pane. */
+  static void renamedByColleague(String contactId, String name) {
+    assertThat(agentApi.patch("/api/v1/contacts/" + contactId, new JsonObject().put("displayName", name)).status()).isEqualTo(200);
+  }
+
+  /** Opens the conversation and waits for its read mark, whose events are the first redraws. */
+  static void openSettled(String convId) {
+    page.click("tab-all");
+    page.waitUntil("the row", () -> page.all("[data-testid='conv-item'][data-id='" + convId + "']").size() == 1);
+    page.clickCss("[data-testid='conv-item'][data-id='" + convId + "']");
+    page.waitUntil("the composer", () -> page.visible("composer-text"));
+    page.waitUntil("the read mark", () -> page.js("return window.__switchboard.current && window.__switchboard.current.lastReadMessageId") != null);
+  }
+
+  /** Types as an agent does, into whatever has the focus once the name field has it. */
+  static void typeIntoFocusedName(String text) {
+    page.waitUntil("the name field focused", () -> "contact-name-input".equals(page.js("return document.activeElement.dataset.testid")));
+    page.js("document.activeElement.select()");
+    page.driver.switchTo().activeElement().sendKeys(text);
+    page.waitUntil("the name typed", () -> text.equals(page.js("return document.activeElement.value")));
+  }
+
+  @Test
+  @DisplayName("an open snooze or status menu stays open, focused, through live redraws of the header, which still show the change")
+  void headerMenusSurviveRedraws() {
+    Customer mona = customer("Mona Menu");
+    String[] c = openConversationOf(mona);
+    openSettled(c[0]);
+
+    page.el("snooze-button").sendKeys(Keys.ENTER);
+    page.waitUntil("the snooze menu", () -> page.visible("snooze-1h"));
+    page.waitUntil("the first preset focused", () -> "snooze-1h".equals(page.js("return document.activeElement.dataset.testid")));
+    renamedByColleague(c[1], "Mona Renamed");
+    page.waitUntil("the header redrawn with the new name", () -> page.text("thread-title").equals("Mona Renamed"));
+    writes(mona, "a second message redraws the header again");
+    page.waitUntil("the message shown", () -> page.text("messages").contains("a second message"));
+    assertThat(page.visible("snooze-1h")).as("the snooze menu is still open").isTrue();
+    assertThat(page.js("return document.activeElement.dataset.testid")).as("the focus stays in the menu").isEqualTo("snooze-1h");
+    assertThat(page.js("return document.querySelector('[data-testid=snooze-button]').getAttribute('aria-expanded')")).isEqualTo("true");
+    page.screenshot("agent-14-snooze-menu-kept");
+    page.el("snooze-1h").sendKeys(Keys.ESCAPE);
+    page.waitUntil("the snooze menu closed", () -> !page.visible("snooze-1h"));
+
+    page.click("status-button");
+    page.waitUntil("the status menu", () -> page.visible("status-closed"));
+    renamedByColleague(c[1], "Mona Again");
+    page.waitUntil("the header redrawn again", () -> page.text("thread-title").equals("Mona Again"));
+    assertThat(page.visible("status-closed")).as("the status menu is still open").isTrue();
+    page.click("status-closed");
+    page.waitUntil("Closed in the header", () -> page.text("thread-status").equals("Closed"));
+    assertThat(f.api().get("/api/v1/conversations/" + c[0]).json().getString("status")).isEqualTo("closed");
+  }
+
+  @Test
+  @DisplayName("a display name being typed survives live redraws of the contact pane with its focus and caret, and is not carried to another contact")
+  void typedNameSurvivesRedraws() {
+    Customer ana = customer("Ana Edit");
+    Customer ben = customer("Ben Other");
+    String[] a = openConversationOf(ana);
+    String[] b = openConversationOf(ben);
+    openSettled(a[0]);
+
+    page.click("contact-edit");
+    typeIntoFocusedName("Ana Typed");
+    // the agent goes back to the start of the name to add a title: the caret is there when the events arrive
+    page.driver.switchTo().activeElement().sendKeys(Keys.HOME);
+    // a colleague's change to the same contact, a customer message, a colleague's rename: each redraws the pane
+    assertThat(agentApi.put("/api/v1/contacts/" + a[1] + "/fields/tier", new JsonObject().put("value", "gold")).status()).isEqualTo(200);
+    page.waitUntil("the colleague's field shown live", () -> page.all("[data-testid='field-value'][data-name='tier']").size() == 1);
+    writes(ana, "are you there?");
+    page.waitUntil("the message shown", () -> page.text("messages").contains("are you there?"));
+    renamedByColleague(a[1], "Ana From Colleague");
+    page.waitUntil("the header follows the colleague", () -> page.text("thread-title").equals("Ana From Colleague"));
+    assertThat(page.el("contact-name-input").getAttribute("value")).as("the typed name").isEqualTo("Ana Typed");
+    assertThat(page.js("return document.activeElement.dataset.testid")).as("the focus stays in the name").isEqualTo("contact-name-input");
+    // what the agent types next lands where their caret was, not at the end of a redrawn field
+    page.driver.switchTo().activeElement().sendKeys("Dr ");
+    assertThat(page.el("contact-name-input").getAttribute("value")).isEqualTo("Dr Ana Typed");
+    page.screenshot("agent-14-typed-name-kept");
+    page.click("contact-save");
+    page.waitUntil("saved", () -> page.visible("contact-display-name") && page.text("contact-display-name").equals("Dr Ana Typed"));
+    assertThat(f.api().get("/api/v1/contacts/" + a[1]).json().getString("displayName")).isEqualTo("Dr Ana Typed");
+
+    // a name typed and left unsaved stays with its contact: Ben's pane starts from Ben's stored name
+    page.click("contact-edit");
+    typeIntoFocusedName("Not For Ben");
+    page.clickCss("[data-testid='conv-item'][data-id='" + b[0] + "']");
+    page.waitUntil("Ben's pane", () -> page.visible("contact-display-name") && page.text("contact-display-name").equals(ben.name()));
+    assertThat(page.all("[data-testid='contact-name-input']")).isEmpty();
+    page.click("contact-edit");
+    String bensStored = f.api().get("/api/v1/contacts/" + b[1]).json().getString("displayName");
+    assertThat(page.el("contact-name-input").getAttribute("value")).isEqualTo(bensStored == null ? "" : bensStored);
+    page.click("contact-cancel");
+    page.clickCss("[data-testid='conv-item'][data-id='" + a[0] + "']");
+    page.waitUntil("Ana's pane, as stored", () -> page.visible("contact-display-name") && page.text("contact-display-name").equals("Dr Ana Typed"));
+    assertThat(f.api().get("/api/v1/contacts/" + b[1]).json().getString("displayName")).isNotEqualTo("Not For Ben");
+  }
+
+  @Test
+  @DisplayName("a live update redraws only its own row: the other rows stay the same elements, the focused one keeps the focus")
+  void listRowsAreKeptByConversation() {
+    Customer xena = customer("Xena Kept");
+    Customer yuri = customer("Yuri Moved");
+    String x = writes(xena, "first from Xena");
+    String y = writes(yuri, "first from Yuri");
+    page.click("tab-all");
+    String row = "[data-testid='conv-item'][data-id='%s']";
+    page.waitUntil("both rows", () -> page.all(row.formatted(x)).size() == 1 && page.all(row.formatted(y)).size() == 1);
+    page.js("const r = document.querySelector(arguments[0]); r.__kept = true; r.focus();", row.formatted(x));
+    writes(yuri, "Yuri again, newest now");
+    page.waitUntil("Yuri's row updated live", () -> page.css(row.formatted(y) + " [data-testid='conv-preview']").getText().contains("Yuri again"));
+    assertThat(page.js("return document.querySelector(arguments[0]).__kept === true", row.formatted(x))).as("Xena's row is the same element").isEqualTo(true);
+    assertThat(page.js("return document.activeElement.dataset.id")).as("the focus stays on Xena's row").isEqualTo(x);
+    assertThat(page.all("[data-testid='conv-item']").get(0).getAttribute("data-id")).as("the newest first").isEqualTo(y);
   }
 }

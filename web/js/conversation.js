@@ -1,0 +1,109 @@
+// The open conversation and fresh conversation views: opening and closing one, its messages,
+// read marks, and refetching a conversation after an event. Everything lands in the store; the
+// panes draw what the store says.
+
+import { toast } from './dom.js';
+import { api, query, enc, ApiError } from './api.js';
+import { state, dispatch } from './store.js';
+import { writeUrl, setView } from './route.js';
+
+const PAGE = 100;
+
+export function currentConversation() {
+  return state.current && state.current.id === state.selectedId ? state.current : state.convs.get(state.selectedId);
+}
+
+/** Whether the agent is looking at this conversation now (open, and the tab visible). */
+export function watching(id) {
+  return id === state.selectedId && document.visibilityState === 'visible';
+}
+
+/** A fresh conversation view (an answer or an event): into the list or out of it, and the open one. */
+export function upsertConversation(c) {
+  dispatch({ type: 'conversation/fresh', conv: c });
+}
+
+export async function openConversation(id, keepScroll) {
+  const changed = state.selectedId !== id;
+  if (changed || state.view === 'list') setView('thread');
+  dispatch({ type: 'open/start', id });
+  writeUrl();
+  try {
+    const [conv, msgs] = await Promise.all([
+      api.get(`/conversations/${enc(id)}`),
+      api.get(`/conversations/${enc(id)}/messages${query({ limit: PAGE })}`),
+    ]);
+    if (state.selectedId !== id) return;
+    dispatch({ type: 'open/loaded', id, conv, messages: (msgs && msgs.items) || [], page: PAGE, keepScroll });
+    markSeen();
+  } catch (e) {
+    toast(e.message);
+  }
+}
+
+/** Back to the list: no conversation open. */
+export function closeConversation() {
+  setView('list');
+  dispatch({ type: 'open/close' });
+  writeUrl();
+}
+
+export async function loadOlder() {
+  const id = state.selectedId;
+  if (!id || !state.messages.length) return;
+  const r = await api.get(`/conversations/${enc(id)}/messages${query({ limit: PAGE, before: state.messages[0].id })}`);
+  dispatch({ type: 'messages/older', id, older: (r && r.items) || [], page: PAGE, keepScroll: true });
+}
+
+/** Upserts a message into the open thread (from an answer or an event), keeping server order. */
+export function upsertMessage(m) {
+  if (!m || m.conversationId !== state.selectedId) return;
+  const known = state.messages.some((x) => x.id === m.id);
+  dispatch({ type: 'message/upsert', message: m });
+  // a customer message arriving into the conversation the agent is looking at is read
+  if (!known && m.direction === 'in') markSeen();
+}
+
+let seenTimer = null;
+/**
+ * Tells the server the agent has read the open conversation up to its newest message shown,
+ * when the tab is visible and the agent's mark is behind (one request per burst of arrivals).
+ */
+export function markSeen() {
+  clearTimeout(seenTimer);
+  seenTimer = setTimeout(() => {
+    const id = state.selectedId;
+    const c = currentConversation();
+    const last = state.messages.length ? state.messages[state.messages.length - 1] : null;
+    if (!id || !c || !last || !watching(id)) return;
+    if (String(c.readBy) === String(state.user.id) && c.lastReadMessageId === last.id && !c.unreadCount) return;
+    api.post(`/conversations/${enc(id)}/read`, { messageId: last.id })
+      .then((v) => { if (v && v.id) upsertConversation(v); })
+      .catch(() => {});
+  }, 150);
+}
+
+const refetchTimers = new Map();
+/** Refetches one conversation soon (events come in bursts; one GET per burst). */
+export function refreshConversation(id) {
+  if (!id || refetchTimers.has(id)) return;
+  refetchTimers.set(id, setTimeout(async () => {
+    refetchTimers.delete(id);
+    try {
+      upsertConversation(await api.get(`/conversations/${enc(id)}`));
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 404) dispatch({ type: 'conversation/gone', id });
+    }
+  }, 60));
+}
+
+/**
+ * A conversation view from an event: events are not written for one agent, so an unassigned
+ * conversation's unread count in it is nobody's. The agent's own count is kept and fetched again.
+ */
+export function fromEvent(c) {
+  if (c.readBy && c.readBy !== null) return c;
+  const old = state.convs.get(c.id) || (state.current && state.current.id === c.id ? state.current : null);
+  refreshConversation(c.id);
+  return old ? { ...c, unreadCount: old.unreadCount, readBy: old.readBy, lastReadMessageId: old.lastReadMessageId } : c;
+}
