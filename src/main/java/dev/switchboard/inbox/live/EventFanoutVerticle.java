@@ -52,6 +52,8 @@ public final class EventFanoutVerticle extends VerticleBase {
   static final long START_LOOKBACK_MS = 10_000;
   /** Connecting (finding the slots, connecting to every node of a cluster) longer than this is given up and retried. */
   static final long CONNECT_TIMEOUT_MS = 5_000;
+  /** How long a node's start waits for Redis to give every reader its starting point. */
+  static final long START_TIMEOUT_MS = 60_000;
 
   private final Services services;
   private final int blockMs;
@@ -100,12 +102,26 @@ public final class EventFanoutVerticle extends VerticleBase {
       return Future.succeededFuture();
     }
     List<Future<Void>> started = new ArrayList<>();
+    long deadline = System.currentTimeMillis() + START_TIMEOUT_MS;
     for (int k = 0; k < services.events().partitions(); k++) {
       Reader r = new Reader(k);
       readers.put(k, r);
-      started.add(r.start(false));
+      started.add(startBy(r, deadline));
     }
     return Future.all(started);
+  }
+
+  // The node starts once every reader knows where it begins (a socket admitted earlier could miss
+  // events); one connect that runs out of time on a busy machine is tried again, Redis that does not
+  // answer for START_TIMEOUT_MS stops the start.
+  private Future<Void> startBy(Reader r, long deadline) {
+    return r.start(false).recover(err -> {
+      if (stopped || System.currentTimeMillis() > deadline) {
+        return Future.failedFuture(err);
+      }
+      LOG.warn("event fan-out: starting the reader of partition {} failed ({}); trying again", r.partition, err.toString());
+      return vertx.timer(BACKOFF_MIN_MS).compose(t -> startBy(r, deadline));
+    });
   }
 
   @Override
