@@ -12,6 +12,8 @@
 # messages a second are sent from 3 s before the /health run to the end of the webhook run, and the
 # node fetches each from a Graph stand-in (bench/scale/ScaleBench.java graph), so both sides of the
 # ratio are measured while media is fetched; the photos fetched per second are printed.
+# MODES="standalone cluster" runs each build on both Redis forms, alternating within each round (a
+# cluster run on a six-process Redis Cluster of its own, bench/redis/cluster.sh); default standalone.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROUNDS=${ROUNDS:-2}
@@ -19,10 +21,16 @@ DB=${BENCH_DB:-switchboard_bench}
 PORT=${PORT:-8099}
 export JWT_SECRET=bench-secret-bench-secret-bench-secret META_APP_SECRET=test_app_secret_0123456789abcdef
 export METRICS_TOKEN=bench-metrics-token-0123456789 HTTP_PORT=$PORT
-export DATABASE_URL=postgresql://switchboard:switchboard@127.0.0.1:5432/$DB REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379}
+export DATABASE_URL=postgresql://switchboard:switchboard@127.0.0.1:5432/$DB
+STANDALONE_URL=${REDIS_URL:-redis://127.0.0.1:6379}
 MODE=${MODE:-ratio}
 WORK=$(mktemp -d)
-trap 'kill $NODE 2>/dev/null || true; rm -rf "$WORK"' EXIT
+CLUSTER_DIR=
+redis_clean() {
+  if [ -n "$CLUSTER_DIR" ]; then bench/redis/cluster.sh stop "$CLUSTER_DIR"; CLUSTER_DIR=; else
+    redis-cli --scan --pattern "${REDIS_PREFIX}*" | xargs -r redis-cli del >/dev/null || true; fi
+}
+trap 'kill $NODE 2>/dev/null || true; redis_clean; rm -rf "$WORK"' EXIT
 if [ "$MODE" != processor ]; then
   command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)" >&2; exit 1; }
   python3 bench/ingress/wrk/gen.py "$WORK/wrk" 2 150000 >/dev/null
@@ -32,7 +40,7 @@ GRAPH_PORT=$((PORT + 16))
 if [ "$MEDIA_RATES" != 0 ]; then
   java -cp "$1" bench/scale/ScaleBench.java graph --port $GRAPH_PORT > "$WORK/graph.log" 2>&1 &
   GRAPH=$!
-  trap 'kill $NODE $GRAPH 2>/dev/null || true; rm -rf "$WORK"' EXIT
+  trap 'kill $NODE $GRAPH 2>/dev/null || true; redis_clean; rm -rf "$WORK"' EXIT
   for _ in $(seq 1 60); do curl -s -o /dev/null "http://127.0.0.1:$GRAPH_PORT/" && break; sleep 0.5; done
   export GRAPH_API_URL=http://127.0.0.1:$GRAPH_PORT/v21.0
 fi
@@ -40,6 +48,13 @@ media_done() { psql -h 127.0.0.1 -U switchboard -d $DB -Atc "SELECT count(*) FIL
 for round in $(seq 1 "$ROUNDS"); do
   for jar in "$@"; do
   for media_rate in $MEDIA_RATES; do
+   for redis in ${MODES:-standalone}; do
+    if [ "$redis" = cluster ]; then
+      CLUSTER_DIR=$(mktemp -d)
+      export REDIS_MODE=cluster REDIS_URL; REDIS_URL=$(bench/redis/cluster.sh start "$CLUSTER_DIR")
+    else
+      export REDIS_MODE=standalone REDIS_URL=$STANDALONE_URL
+    fi
     psql -h 127.0.0.1 -U switchboard -d switchboard -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
     export REDIS_PREFIX="ingress:$RANDOM:"
     java -Xms1g -Xmx1g -jar "$jar" > "$WORK/node.log" 2>&1 &
@@ -62,7 +77,7 @@ for round in $(seq 1 "$ROUNDS"); do
       stored=$(psql -h 127.0.0.1 -U switchboard -d $DB -Atc "SELECT count(*) FROM messages")
       echo "round $round $(basename "$jar"): $n webhooks processed in $(python3 -c "print(round($t1 - $t0, 2))") s = $(python3 -c "print(round($n / ($t1 - $t0)))") messages/s; $stored stored (expected $n)"
       kill $NODE; wait $NODE 2>/dev/null || true
-      redis-cli --scan --pattern "${REDIS_PREFIX}*" | xargs -r redis-cli del >/dev/null || true
+      redis_clean
       continue
     fi
     if [ "$media_rate" -gt 0 ]; then
@@ -90,9 +105,10 @@ for round in $(seq 1 "$ROUNDS"); do
       | awk -F' ' '/^switchboard_event_relay_lag_seconds\{quantile="0.99"/{q99=$2} /^switchboard_event_relay_lag_seconds\{quantile="0.5"/{q50=$2} /^switchboard_event_relay_lag_seconds_max/{mx=$2} END{if (q99=="") print "n/a"; else printf "%.1f/%.1f/%.1f ms", q50*1000, q99*1000, mx*1000}' || echo n/a)
     read -r hrate hp99 <<<"$health"; read -r wrate wp50 wp99 werr <<<"$hooks"
     ratio=$(python3 -c "print(round($wrate/$hrate, 2))")
-    echo "round $round $(basename "$jar") photos/s $media_rate: /health $hrate req/s (p99 $hp99) | webhooks $wrate/s (p50 $wp50, p99 $wp99, non-2xx $werr) | ratio $ratio | relay lag p50/p99/max $lag$media"
+    echo "round $round $(basename "$jar") redis $redis photos/s $media_rate ($(cut -d' ' -f1-3 /proc/loadavg)): /health $hrate req/s (p99 $hp99) | webhooks $wrate/s (p50 $wp50, p99 $wp99, non-2xx $werr) | ratio $ratio | relay lag p50/p99/max $lag$media"
     kill $NODE; wait $NODE 2>/dev/null || true
-    redis-cli --scan --pattern "${REDIS_PREFIX}*" | xargs -r redis-cli del >/dev/null || true
+    redis_clean
+   done
   done
   done
 done

@@ -60,12 +60,22 @@ public class ScaleBench {
     for (int i = 1; i + 1 < args.length; i += 2) {
       opts.put(args[i].replaceFirst("^--", ""), args[i + 1]);
     }
-    switch (args.length == 0 ? "" : args[0]) {
-      case "seed" -> seed();
-      case "run" -> run();
-      case "graph" -> graph();
-      case "media" -> mediaOnly();
-      default -> throw new IllegalArgumentException("mode: seed | run | graph | media");
+    // An exception out of main is printed here, then the process exits: Vert.x's threads would keep
+    // it alive, and the source launcher fails on an exception without a stack trace (Vert.x's
+    // NoStackTraceThrowable) while trimming it ("0 > -7"), so the cause was lost and the run hung.
+    try {
+      switch (args.length == 0 ? "" : args[0]) {
+        case "seed" -> seed();
+        case "run" -> run();
+        case "graph" -> graph();
+        case "media" -> mediaOnly();
+        default -> throw new IllegalArgumentException("mode: seed | run | graph | media");
+      }
+    } catch (Throwable e) {
+      System.out.println("bench failed: " + e);
+      e.printStackTrace(System.out);
+      System.out.flush();
+      System.exit(1);
     }
   }
 

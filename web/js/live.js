@@ -33,7 +33,9 @@ export class Live {
   }
 
   start() {
-    const eb = new window.EventBus('/eventbus', {
+    // the account in the URL lets a balancer route every socket of an account to one node
+    // (deploy/nginx/nginx.conf), which then reads only the log partitions of the accounts it holds
+    const eb = new window.EventBus(`/eventbus${query({ account: this.opts.accountId })}`, {
       vertxbus_reconnect_delay_min: 300,
       vertxbus_reconnect_delay_max: 8000,
       vertxbus_ping_interval: 10000,

@@ -127,8 +127,11 @@ public record Config(
                        int registerTimeoutMs, int maxUnregistered, int maxUnregisteredPerAddress) {
   }
 
-  /** The node's reader of the event log. */
-  public record Fanout(int blockMs, int batch) {
+  /**
+   * The node's reader of the event log. {@code heldOnly}: a partition is read only while this node
+   * holds a registered socket of one of its accounts, and {@code lingerMs} after the last one closed.
+   */
+  public record Fanout(int blockMs, int batch, boolean heldOnly, int lingerMs) {
   }
 
   /** The agents' list, count, search and export queries. */
@@ -258,7 +261,8 @@ public record Config(
         new Bridge(v.integer("BRIDGE_MAX_CONNECTIONS"), v.integer("BRIDGE_MAX_QUEUE_BYTES"), v.text("BRIDGE_ALLOWED_ORIGIN"),
             v.integer("BRIDGE_PING_TIMEOUT_MS"), v.integer("BRIDGE_REGISTER_TIMEOUT_MS"), v.integer("BRIDGE_MAX_UNREGISTERED"),
             v.integer("BRIDGE_MAX_UNREGISTERED_PER_ADDRESS")),
-        new Fanout(v.integer("FANOUT_BLOCK_MS"), v.integer("FANOUT_BATCH")),
+        new Fanout(v.integer("FANOUT_BLOCK_MS"), v.integer("FANOUT_BATCH"), v.flag("FANOUT_HELD_ONLY"),
+            v.integer("FANOUT_LINGER_MS")),
         new Inbox(v.integer("COUNT_CAP"), v.integer("LABEL_PROBE_MAX"), v.integer("SEARCH_SHORT_WINDOW"),
             v.integer("EXPORT_FETCH")),
         new Media(v.integer("MEDIA_MAX_BYTES"), v.integer("MEDIA_FETCH_CONCURRENCY"), v.integer("MEDIA_FETCH_POLL_MS"),

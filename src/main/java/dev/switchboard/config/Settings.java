@@ -140,6 +140,8 @@ public final class Settings {
     integer("BRIDGE_MAX_UNREGISTERED_PER_ADDRESS", 100, 1, Integer.MAX_VALUE);
     integer("FANOUT_BLOCK_MS", 2_000, 10, 60_000);
     integer("FANOUT_BATCH", 500, 1, 100_000);
+    flag("FANOUT_HELD_ONLY", false);
+    integer("FANOUT_LINGER_MS", 30_000, 0, 3_600_000);
     // presence and auto-assignment
     integer("PRESENCE_OFFLINE_AFTER_MS", 60_000, 0, 86_400_000);
     integer("PRESENCE_NODE_TTL_MS", 15_000, 300, 3_600_000);

@@ -18,6 +18,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.time.OffsetDateTime;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
@@ -71,6 +72,16 @@ public final class EventRelayVerticle extends VerticleBase {
   private long lastFailureLog;
   /** The log was set back to PostgreSQL's position: the next append marks where it restarted. */
   private boolean restarted;
+  /**
+   * PostgreSQL's position at recent checks ({at, pos}), and the highest one older than the grace:
+   * a check refills only positions handed out that long ago. A younger one is most likely claimed
+   * by another node's round that has committed and is appending it now; refilling it races that
+   * round for nothing (and under load made every check a refill).
+   */
+  private final ArrayDeque<long[]> handedOut = new ArrayDeque<>();
+  private long settled;
+  /** A round or a refill of this node failed: the next check refills all, without the grace. */
+  private boolean unsettled;
 
   /**
    * @param fault a fault-injection point for crash tests, or null: {@code relay-after-claim} stops
@@ -246,6 +257,7 @@ public final class EventRelayVerticle extends VerticleBase {
       long redis = ar.result()[1];
       long ahead = ar.result()[2];
       behind.set(Math.max(0, pg - redis));
+      long due = refillUpTo(pg);
       if (ahead > pg && !running) {
         // The log holds positions PostgreSQL has not handed out (Redis is read first and PostgreSQL
         // never goes back, so this is no race): the database was restored from a backup or replaced
@@ -272,12 +284,13 @@ public final class EventRelayVerticle extends VerticleBase {
             });
         return;
       }
-      if (redis < pg && !running) {
+      if (redis < due && !running) {
         if (redis == 0) {
           LOG.warn("event log: a partition of the log holds no position while PostgreSQL handed out {}; refilling it from the outbox", pg);
         }
+        unsettled = false;
         running = true;
-        current = fill(redis, pg).timeout(ROUND_TIMEOUT_S, TimeUnit.SECONDS).transform(f -> {
+        current = fill(redis, due).timeout(ROUND_TIMEOUT_S, TimeUnit.SECONDS).transform(f -> {
           running = false;
           if (f.failed()) {
             failed("refilling the event log", f.cause());
@@ -333,6 +346,21 @@ public final class EventRelayVerticle extends VerticleBase {
     });
   }
 
+  /**
+   * Up to where a check refills: PostgreSQL's position as it was the grace (two polls, at least a
+   * second) ago, or all of it after this node's own round or refill failed (its claimed positions
+   * are then known to be missing, and waiting would only delay live push after a failover).
+   */
+  private long refillUpTo(long pg) {
+    long now = System.nanoTime();
+    long grace = TimeUnit.MILLISECONDS.toNanos(Math.max(1_000, 2 * pollMs));
+    handedOut.addLast(new long[] {now, pg});
+    while (!handedOut.isEmpty() && now - handedOut.peekFirst()[0] >= grace) {
+      settled = Math.max(settled, handedOut.pollFirst()[1]);
+    }
+    return unsettled ? pg : Math.min(pg, settled);
+  }
+
   /** Deletes relayed rows older than the retention, in chunks. */
   private void prune() {
     if (stopping || frozen) {
@@ -362,6 +390,7 @@ public final class EventRelayVerticle extends VerticleBase {
   }
 
   private void failed(String what, Throwable err) {
+    unsettled = true;
     long now = System.currentTimeMillis();
     // once every 10 s at most: while a server is away every poll fails the same way
     if (now - lastFailureLog > 10_000) {

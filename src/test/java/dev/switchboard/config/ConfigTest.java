@@ -49,7 +49,7 @@ class ConfigTest {
   @Test
   void fanoutIsSetFromTheEnvironment() {
     Config c = Config.load(null, Map.of("FANOUT_BLOCK_MS", "250", "FANOUT_BATCH", "7"), new JsonObject());
-    assertThat(c.fanout()).isEqualTo(new Config.Fanout(250, 7));
+    assertThat(c.fanout()).isEqualTo(new Config.Fanout(250, 7, false, 30_000));
   }
 
   @Test

@@ -66,6 +66,7 @@ class DeployFilesTest {
           .contains("pg-node-1:5432,pg-node-2:5432").contains("target_session_attrs=read-write");
       assertThat(String.valueOf(env.get("DATABASE_READ_URL"))).contains("target_session_attrs=prefer-standby");
       assertThat(env.get("REDIS_MODE")).isEqualTo("cluster");
+      assertThat(env.get("FANOUT_HELD_ONLY")).as("nginx routes /eventbus by account: read only the partitions held").isEqualTo("true");
       assertSettings(g, env.keySet());
       assertThat(String.valueOf(map(services.get(g)).get("healthcheck"))).contains("/ready");
     }

@@ -25,7 +25,7 @@ class RedisSentinelIT extends RedisModesBase {
 
   @Test
   @Order(3)
-  @DisplayName("a master killed mid-burst of 5,000 webhooks: both clients get every message.created once (pushed or replayed), timers fire once, push resumes")
+  @DisplayName("a master killed mid-burst of 5,000 webhooks: both pages get every message.created once (pushed or replayed), timers fire once, push resumes within 5 s of the promotion")
   void masterKilledMidBurstTest() throws Exception {
     masterKilledMidBurst();
   }

@@ -76,6 +76,14 @@ class ReconnectBrowserIT {
     // and it stays live after the reconnect
     Webhooks.whatsappText(f.http, "14155558001", "Rita Reconnect", "after the reconnect");
     page.waitUntil("live again", () -> texts().contains("after the reconnect"));
+
+    // every request of the live connection names the account: a
+    // balancer routes /eventbus by it (deploy/nginx/nginx.conf)
+    @SuppressWarnings("unchecked")
+    List<String> bridge = (List<String>) page.js(
+        "return performance.getEntriesByType('resource').map(e => e.name).filter(n => n.includes('/eventbus/'))");
+    assertThat(bridge).as("the bridge's requests").isNotEmpty()
+        .allMatch(u -> u.contains("account=" + f.account.accountId()));
   }
 
   @Test

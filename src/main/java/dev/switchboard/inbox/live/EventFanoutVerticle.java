@@ -4,6 +4,7 @@ import dev.switchboard.common.Services;
 import dev.switchboard.store.Bus;
 import dev.switchboard.store.EventLog;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -17,7 +18,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -30,26 +35,49 @@ import java.util.concurrent.TimeUnit;
  * nothing retained is skipped. With replicas (Sentinel, Cluster) a reader reads a replica when
  * one answers: an event is pushed only once a replica holds it, so a promoted replica never lacks
  * an event a browser was shown (the relay appends what the dead master had not passed on, once).
+ *
+ * <p>With {@code FANOUT_HELD_ONLY} (the balancer routes {@code /eventbus} by account) a partition
+ * is read only while this node holds a registered socket of one of its accounts, and
+ * {@code FANOUT_LINGER_MS} after the last one left. A reader started for a new socket begins
+ * {@link #START_LOOKBACK_MS} before Redis's clock, not at the stream's end: the page replays (or
+ * loads its lists) when its socket opens, before the register frame has started the reader, and the
+ * events in between reach it this way (a page drops events it has already seen by id).
  */
 public final class EventFanoutVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(EventFanoutVerticle.class);
   static final long BACKOFF_MIN_MS = 100;
   static final long BACKOFF_MAX_MS = 5_000;
+  /** How far before Redis's clock a reader started for a new socket begins. */
+  static final long START_LOOKBACK_MS = 10_000;
+  /** Connecting (finding the slots, connecting to every node of a cluster) longer than this is given up and retried. */
+  static final long CONNECT_TIMEOUT_MS = 5_000;
+  /** How long a node's start waits for Redis to give every reader its starting point. */
+  static final long START_TIMEOUT_MS = 60_000;
 
   private final Services services;
   private final int blockMs;
   private final int batch;
-  private final List<Reader> readers = new ArrayList<>();
+  private final boolean heldOnly;
+  private final long lingerMs;
+  private final Map<Integer, Reader> readers = new HashMap<>();
+  /** Held accounts counted per partition (heldOnly), and the timers that stop an idle partition's reader. */
+  private final Set<Long> counted = new HashSet<>();
+  private final int[] heldPerPartition;
+  private final Map<Integer, Long> lingering = new HashMap<>();
   private volatile boolean stopped;
   private Counter published;
   private Counter reconnects;
+  private Counter reads;
   private LiveHub hub;
 
   public EventFanoutVerticle(Services services) {
     this.services = services;
     this.blockMs = services.config().fanout().blockMs();
     this.batch = services.config().fanout().batch();
+    this.heldOnly = services.config().fanout().heldOnly();
+    this.lingerMs = services.config().fanout().lingerMs();
+    this.heldPerPartition = new int[services.events().partitions()];
   }
 
   /** The Redis client name of a node's fan-out connection to one partition (visible in CLIENT LIST). */
@@ -64,24 +92,94 @@ public final class EventFanoutVerticle extends VerticleBase {
     if (metrics != null) {
       published = Counter.builder("switchboard.fanout.events").description("events read from the Redis log and published locally").register(metrics);
       reconnects = Counter.builder("switchboard.fanout.reconnects").description("times the fan-out reconnected to Redis").register(metrics);
+      reads = Counter.builder("switchboard.fanout.reads").description("XREAD calls of the fan-out's partition readers").register(metrics);
+      Gauge.builder("switchboard.fanout.partitions", readers, Map::size).description("log partitions this node reads now").register(metrics);
+    }
+    if (heldOnly) {
+      hub.watch(vertx.getOrCreateContext(), this::heldChanged);
+      // sockets that registered before this verticle listened
+      hub.heldAccounts().forEach(this::heldChanged);
+      return Future.succeededFuture();
     }
     List<Future<Void>> started = new ArrayList<>();
+    long deadline = System.currentTimeMillis() + START_TIMEOUT_MS;
     for (int k = 0; k < services.events().partitions(); k++) {
       Reader r = new Reader(k);
-      readers.add(r);
-      started.add(r.start());
+      readers.put(k, r);
+      started.add(startBy(r, deadline));
     }
     return Future.all(started);
+  }
+
+  // The node starts once every reader knows where it begins (a socket admitted earlier could miss
+  // events); one connect that runs out of time on a busy machine is tried again, Redis that does not
+  // answer for START_TIMEOUT_MS stops the start.
+  private Future<Void> startBy(Reader r, long deadline) {
+    return r.start(false).recover(err -> {
+      if (stopped || System.currentTimeMillis() > deadline) {
+        return Future.failedFuture(err);
+      }
+      LOG.warn("event fan-out: starting the reader of partition {} failed ({}); trying again", r.partition, err.toString());
+      return vertx.timer(BACKOFF_MIN_MS).compose(t -> startBy(r, deadline));
+    });
   }
 
   @Override
   public Future<?> stop() {
     stopped = true;
+    if (heldOnly) {
+      hub.unwatch();
+    }
+    lingering.values().forEach(vertx::cancelTimer);
+    lingering.clear();
     List<Future<Void>> closing = new ArrayList<>();
-    for (Reader r : readers) {
+    for (Reader r : readers.values()) {
       closing.add(r.close());
     }
+    readers.clear();
     return Future.join(closing);
+  }
+
+  /** The partitions this node reads now. */
+  public Set<Integer> reading() {
+    return Set.copyOf(readers.keySet());
+  }
+
+  // On this verticle's context: an account's first socket registered or its last one left.
+  private void heldChanged(long account) {
+    if (stopped) {
+      return;
+    }
+    int k = services.events().partitionOf(account);
+    boolean holds = hub.holds(account);
+    if (holds && counted.add(account)) {
+      heldPerPartition[k]++;
+    } else if (!holds && counted.remove(account)) {
+      heldPerPartition[k]--;
+    }
+    if (heldPerPartition[k] > 0) {
+      Long timer = lingering.remove(k);
+      if (timer != null) {
+        vertx.cancelTimer(timer);
+      }
+      if (!readers.containsKey(k)) {
+        Reader r = new Reader(k);
+        readers.put(k, r);
+        LOG.debug("event fan-out: reading partition {} (a socket of account {} registered)", k, account);
+        r.start(true).onFailure(err -> context.runOnContext(v -> r.retry(err)));
+      }
+    } else if (readers.containsKey(k) && !lingering.containsKey(k)) {
+      lingering.put(k, vertx.setTimer(Math.max(1, lingerMs), t -> {
+        lingering.remove(k);
+        if (heldPerPartition[k] == 0) {
+          Reader r = readers.remove(k);
+          if (r != null) {
+            LOG.debug("event fan-out: no socket of partition {} left; its reader stops", k);
+            r.close();
+          }
+        }
+      }));
+    }
   }
 
   /** One partition's reader: its own client and connection, and the last id it handed on. */
@@ -92,7 +190,10 @@ public final class EventFanoutVerticle extends VerticleBase {
     private RedisConnection conn;
     private String lastId;
     private long backoffMs = BACKOFF_MIN_MS;
-    /** Read a replica (when there are replicas); after a failure the other choice is tried. */
+    /** When the reader lost Redis (0: reading), to log how long it was away. */
+    private long lostAt;
+    private volatile boolean closed;
+    /** Sentinel: read the replica (when there is one); after a failure the master is tried, and back. */
     private boolean replica;
 
     Reader(int partition) {
@@ -101,70 +202,120 @@ public final class EventFanoutVerticle extends VerticleBase {
       this.replica = !services.redis().setup().standalone();
     }
 
-    // Start at the stream's current end ("$" resolved once), so later XREADs never leave a gap.
-    Future<Void> start() {
+    /**
+     * Resolves where reading starts, then reads. {@code lookback}: {@link #START_LOOKBACK_MS}
+     * before Redis's clock (a reader started for a new socket); otherwise the stream's current end
+     * ("$" resolved once, so later XREADs never leave a gap).
+     */
+    Future<Void> start(boolean lookback) {
+      Request where = lookback ? Request.cmd(Command.TIME) : Request.cmd(Command.XREVRANGE).arg(key).arg("+").arg("-").arg("COUNT").arg(1);
       return connect()
-          .compose(c -> c.send(Request.cmd(Command.XREVRANGE).arg(key).arg("+").arg("-").arg("COUNT").arg(1)))
+          .compose(c -> c.send(where).timeout(CONNECT_TIMEOUT_MS, TimeUnit.MILLISECONDS))
           .map(r -> {
-            List<JsonObject> newest = EventLog.parseEntries(r);
-            lastId = newest.isEmpty() ? "0-0" : newest.get(0).getString("id");
+            if (lookback) {
+              long nowMs = r.get(0).toLong() * 1000 + r.get(1).toLong() / 1000;
+              lastId = Math.max(0, nowMs - START_LOOKBACK_MS) + "-0";
+            } else {
+              List<JsonObject> newest = EventLog.parseEntries(r);
+              lastId = newest.isEmpty() ? "0-0" : newest.get(0).getString("id");
+            }
             LOG.debug("event fan-out reading {} after {}", key, lastId);
-            vertx.runOnContext(v -> poll());
+            context.runOnContext(v -> poll());
             return null;
           });
     }
 
     Future<Void> close() {
+      closed = true;
       RedisConnection c = conn;
       conn = null;
+      Redis cl = client;
+      client = null;
       Future<Void> closing = c == null ? Future.succeededFuture() : c.close().otherwise((Void) null);
       return closing.eventually(() -> {
-        if (client != null) {
-          client.close();
+        if (cl != null) {
+          cl.close();
         }
         return Future.succeededFuture();
       });
     }
 
+    private boolean done() {
+      return stopped || closed;
+    }
+
     // Its own client and connection: a blocking XREAD must never hold one of the shared pool's slots.
-    // A fresh client per connection, so a killed connection can never be handed back by a pool.
+    // A fresh client per connection, so a killed connection can never be handed back by a pool. The
+    // whole of it is bounded: a cluster client connects to every node of its slot map, and one that
+    // died but is still listed (a failover under way) must cost a retry, not the reader.
     private Future<RedisConnection> connect() {
       // a pool of more than one: a cluster client takes one connection to find the slots and another to serve
-      client = Redis.createClient(vertx, services.redis().setup().options(4, replica).setMaxPoolWaiting(16));
-      return client.connect()
+      Redis fresh = Redis.createClient(vertx, services.redis().setup().options(4, replica).setMaxPoolWaiting(16));
+      client = fresh;
+      return fresh.connect()
           .compose(c -> c.send(Request.cmd(Command.CLIENT).arg("SETNAME").arg(connectionName(services.config().nodeId(), partition)))
               // the name only helps an operator (and a test) find the connection
               .otherwise((Response) null)
               .map(ok -> {
                 c.exceptionHandler(err -> LOG.debug("fan-out connection error: {}", err.toString()));
-                conn = c;
                 return c;
-              }));
+              }))
+          .timeout(CONNECT_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+          .map(c -> {
+            if (client != fresh || done()) {
+              // given up on meanwhile (a timeout, a close): this connection is not the reader's
+              c.close();
+              throw new IllegalStateException("fan-out connection no longer wanted");
+            }
+            conn = c;
+            return c;
+          });
     }
 
     private void poll() {
-      if (stopped) {
+      if (done()) {
         return;
       }
       RedisConnection c = conn;
       Future<RedisConnection> ready = c != null ? Future.succeededFuture(c) : connect();
+      if (reads != null) {
+        reads.increment();
+      }
       ready
           .compose(rc -> rc.send(Request.cmd(Command.XREAD)
               .arg("COUNT").arg(batch).arg("BLOCK").arg(blockMs)
               .arg("STREAMS").arg(key).arg(lastId))
               // a read that outlives its BLOCK by 2 s hangs on a server that died or changed role
-              // without the connection noticing: it is dropped and the reader connects again
+              // without the connection noticing (or a cluster that answers CLUSTERDOWN, which the
+              // client retries for up to 14 s): it is dropped and the reader connects again
               .timeout(blockMs + 2_000L, TimeUnit.MILLISECONDS))
-          .onSuccess(r -> {
-            backoffMs = BACKOFF_MIN_MS;
-            lastId = publish(entries(r), lastId);
-            poll();
-          })
-          .onFailure(this::retry);
+          // the client's callbacks (and a timeout's) may come on another thread: the reader's state
+          // is this verticle's, so everything after the read runs on its context
+          .onComplete(ar -> context.runOnContext(v -> {
+            if (ar.succeeded()) {
+              read(ar.result());
+            } else {
+              retry(ar.cause());
+            }
+          }));
     }
 
-    private void retry(Throwable err) {
-      if (stopped) {
+    private void read(Response r) {
+      if (done()) {
+        return;
+      }
+      if (lostAt != 0) {
+        LOG.info("event fan-out back on partition {} after {} ms, continuing after {}", partition,
+            System.currentTimeMillis() - lostAt, lastId);
+        lostAt = 0;
+      }
+      backoffMs = BACKOFF_MIN_MS;
+      lastId = publish(entries(r), lastId);
+      poll();
+    }
+
+    void retry(Throwable err) {
+      if (done()) {
         return;
       }
       RedisConnection broken = conn;
@@ -176,9 +327,15 @@ public final class EventFanoutVerticle extends VerticleBase {
         client.close();
         client = null;
       }
-      if (!services.redis().setup().standalone()) {
-        // the replica may be the server that is gone (or was promoted): try the master next, and back
+      if ("sentinel".equals(services.redis().setup().mode())) {
+        // the replica may be the server that is gone (or was promoted): try the master next, and back.
+        // A cluster client reads a slot's replica when it has one and its master otherwise, so it
+        // keeps to replicas: a master read there could show an event the promoted replica lacks,
+        // which the relay then appends again and the page gets twice.
         replica = !replica;
+      }
+      if (lostAt == 0) {
+        lostAt = System.currentTimeMillis();
       }
       LOG.warn("event fan-out lost Redis on partition {} ({}); reconnecting in {} ms, continuing after {}",
           partition, err.toString(), backoffMs, lastId);
@@ -187,6 +344,15 @@ public final class EventFanoutVerticle extends VerticleBase {
       }
       long delay = backoffMs;
       backoffMs = Math.min(BACKOFF_MAX_MS, backoffMs * 2);
+      if (lastId == null) {
+        // the start failed before it knew where to begin: start again (a new socket: with the lookback)
+        vertx.setTimer(delay, t -> {
+          if (!done()) {
+            start(heldOnly).onFailure(e -> context.runOnContext(v -> retry(e)));
+          }
+        });
+        return;
+      }
       vertx.setTimer(delay, t -> poll());
     }
 

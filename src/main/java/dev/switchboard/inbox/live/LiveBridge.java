@@ -369,11 +369,13 @@ public final class LiveBridge {
     unlisten(socket);
     accountOf.put(socket, account);
     byAccount.computeIfAbsent(account, k -> new HashSet<>()).add(socket);
+    LiveHub.of(vertx).hold(account);
   }
 
   private void unlisten(SockJSSocket socket) {
     Long account = accountOf.remove(socket);
     if (account != null) {
+      LiveHub.of(vertx).release(account);
       Set<SockJSSocket> sockets = byAccount.get(account);
       if (sockets != null) {
         sockets.remove(socket);

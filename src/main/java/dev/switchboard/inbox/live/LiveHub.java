@@ -6,6 +6,9 @@ import io.vertx.core.Vertx;
 import io.vertx.core.shareddata.Shareable;
 
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
@@ -27,7 +30,14 @@ final class LiveHub implements Shareable {
   record Sink(Context context, Handler<List<LiveEvent>> deliver) {
   }
 
+  /** The node's fan-out, told when an account's first socket registers or its last one leaves. */
+  record Interest(Context context, Handler<Long> changed) {
+  }
+
   private final List<Sink> sinks = new CopyOnWriteArrayList<>();
+  /** Registered sockets per account on this node, across every bridge event loop. */
+  private final Map<Long, Integer> held = new ConcurrentHashMap<>();
+  private volatile Interest interest;
 
   static LiveHub of(Vertx vertx) {
     return (LiveHub) vertx.sharedData().<String, Shareable>getLocalMap(MAP).computeIfAbsent("hub", k -> new LiveHub());
@@ -41,6 +51,47 @@ final class LiveHub implements Shareable {
 
   void detach(Sink sink) {
     sinks.remove(sink);
+  }
+
+  /** The fan-out's listener: called on its context with an account whose held state may have changed. */
+  void watch(Context context, Handler<Long> changed) {
+    interest = new Interest(context, changed);
+  }
+
+  void unwatch() {
+    interest = null;
+  }
+
+  /** A socket registered for the account (from any bridge event loop). */
+  void hold(long account) {
+    if (held.merge(account, 1, Integer::sum) == 1) {
+      changed(account);
+    }
+  }
+
+  /** A socket of the account left (closed, unregistered, or registered elsewhere). */
+  void release(long account) {
+    if (held.compute(account, (k, n) -> n == null || n <= 1 ? null : n - 1) == null) {
+      changed(account);
+    }
+  }
+
+  /** Whether a socket of the account is registered on this node now. */
+  boolean holds(long account) {
+    return held.containsKey(account);
+  }
+
+  Set<Long> heldAccounts() {
+    return Set.copyOf(held.keySet());
+  }
+
+  // The listener reads holds() when it runs, so changes posted from two event loops in a different
+  // order than they happened still end in the right state.
+  private void changed(long account) {
+    Interest i = interest;
+    if (i != null) {
+      i.context().runOnContext(v -> i.changed().handle(account));
+    }
   }
 
   /** Events in log order; each bridge event loop gets the same (immutable) list. */
