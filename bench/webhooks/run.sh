@@ -8,5 +8,5 @@ uptime
 mvn -B -q -o test -Dtest=WebhookThroughputBench -Dsurefire.failIfNoSpecifiedTests=false ${ARGLINE:+"-DargLine=$ARGLINE"} 2>&1 \
   | grep -E "ERROR|FAIL" || true
 # surefire keeps the bench's output in its report
-grep -hE "webhook bench|delivered|written|relay lag" target/surefire-reports/dev.switchboard.integrations.WebhookThroughputBench-output.txt
+grep -hE "webhook bench|delivered|written|relay lag|CPU" target/surefire-reports/dev.switchboard.integrations.WebhookThroughputBench-output.txt
 uptime

@@ -65,6 +65,12 @@ public final class WebhookDeliveryVerticle extends VerticleBase {
   static final int MAX_ACTIVE = 64;
   /** How long a node works one endpoint before handing it back to the pool (fairness between nodes). */
   static final long SLICE_MS = 30_000;
+  /**
+   * At the end of a slice an endpoint takes no more events but sends those it holds for up to this
+   * long, so that the node taking it next (often this one) does not send again what other lanes
+   * delivered past the cursor.
+   */
+  static final long DRAIN_MS = 5_000;
   /** An endpoint with nothing to send is kept this long for the next events, then handed back. */
   static final long IDLE_MS = 1_000;
   /** Events read per query by an endpoint behind the tail. */
@@ -469,6 +475,8 @@ public final class WebhookDeliveryVerticle extends VerticleBase {
     WebhookSender.Attempt failure;
     /** Takes no more events: the slice is over, the lease is gone, the node stops. */
     boolean closing;
+    /** Until when a closing endpoint still sends the events it holds (its slice is over). */
+    long drainUntil;
     boolean done;
     /** Handed back by the next flush, with its cursor. */
     boolean leaving;
@@ -501,6 +509,7 @@ public final class WebhookDeliveryVerticle extends VerticleBase {
       if (!closing && failed == null && !stopping) {
         if (System.currentTimeMillis() - started > SLICE_MS) {
           closing = true;
+          drainUntil = System.currentTimeMillis() + DRAIN_MS;
         } else if (scanned >= tailFrom) {
           int i = firstAfter(scanned);
           for (; i < tail.size() && open.size() < WINDOW; i++) {
@@ -558,7 +567,7 @@ public final class WebhookDeliveryVerticle extends VerticleBase {
     }
 
     void send() {
-      while (failed == null && !closing && !stopping && inFlight < conf.concurrency() && !ready.isEmpty()) {
+      while (failed == null && (!closing || System.currentTimeMillis() < drainUntil) && !stopping && inFlight < conf.concurrency() && !ready.isEmpty()) {
         String lane = ready.poll();
         Ev ev = lanes.get(lane).peek();
         sending.add(lane);
@@ -598,7 +607,7 @@ public final class WebhookDeliveryVerticle extends VerticleBase {
       }
       if (failed != null) {
         fail();
-      } else if (closing || stopping) {
+      } else if (stopping || closing && (open.isEmpty() || System.currentTimeMillis() >= drainUntil)) {
         done = true;
         vertx.cancelTimer(idleTimer);
         leaving = true;
@@ -617,6 +626,7 @@ public final class WebhookDeliveryVerticle extends VerticleBase {
     /** The lease was not renewed: another node has the endpoint (or it was disabled or deleted). */
     void lost() {
       closing = true;
+      drainUntil = 0;
       settle();
     }
 

@@ -109,6 +109,7 @@ class WebhookThroughputBench {
         + "'accountId', ?::text, 'conversationId', (1 + floor(random() * ?))::bigint::text, 'data', json_build_object('n', g))::text "
         + "FROM generate_series(1, ?) g";
     int perTick = Math.max(1, RATE / 20);
+    long cpuStart = cpuNanos();
     long started = System.currentTimeMillis();
     int written = 0;
     for (int tick = 0; tick < SECONDS * 20; tick++) {
@@ -136,10 +137,19 @@ class WebhookThroughputBench {
     while (System.currentTimeMillis() < deadline && all.stream().anyMatch(p -> distinct(got.get(p)) < expected)) {
       Thread.sleep(100);
     }
+    long cpu = cpuNanos() - cpuStart;
+    long wall = System.currentTimeMillis() - started;
     String load = Files.readString(Path.of("/proc/loadavg")).trim();
     System.out.printf("webhook bench: case=%s rate=%d/s seconds=%d endpoints=%d delay=%d ms concurrency=%s load=[%s]%n",
         kind, RATE, SECONDS, ENDPOINTS, DELAY_MS, System.getenv("CONCURRENCY"), load);
     print("  the other " + measured.size(), measured, got, expected, started);
+    // what this JVM (node, receiver and writer) spent, whatever share of the machine it got
+    int deliveries = 0;
+    for (List<long[]> hits : got.values()) {
+      deliveries += hits == null ? 0 : hits.size();
+    }
+    System.out.printf("  this JVM's CPU over the case: %.1f s in %.1f s (%.2f cores); deliveries received so far in the run: %d%n",
+        cpu / 1e9, wall / 1000.0, cpu / 1e6 / Math.max(1, wall), deliveries);
     if (kind.equals("none")) {
       print("  all " + all.size(), all, got, expected, started);
     } else {
@@ -175,6 +185,10 @@ class WebhookThroughputBench {
     System.out.printf("%s: delivered %d of %d; %.0f deliveries/s over the run; latency p50 %d ms, p99 %d ms, max %d ms%n",
         what, delivered, expected * paths.size(), delivered * 1000.0 / Math.max(1, last - started), pct(latencies, 0.50),
         pct(latencies, 0.99), latencies.isEmpty() ? 0 : latencies.get(latencies.size() - 1));
+  }
+
+  static long cpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
   }
 
   static int distinct(List<long[]> hits) {
