@@ -63,14 +63,13 @@ public final class WebhookDeliveryVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(WebhookDeliveryVerticle.class);
   /** Endpoints one node works at once. */
   static final int MAX_ACTIVE = 64;
-  /** How long a node works one endpoint before handing it back to the pool (fairness between nodes). */
-  static final long SLICE_MS = 30_000;
   /**
-   * At the end of a slice an endpoint takes no more events but sends those it holds for up to this
-   * long, so that the node taking it next (often this one) does not send again what other lanes
+   * How long a node that works {@link #MAX_ACTIVE} endpoints works one before handing it back, so
+   * endpoints waiting for a place get their turn. It then takes no more events and hands it back
+   * once it has sent those it holds: the node taking it next resends nothing that other lanes
    * delivered past the cursor.
    */
-  static final long DRAIN_MS = 5_000;
+  static final long SLICE_MS = 30_000;
   /** An endpoint with nothing to send is kept this long for the next events, then handed back. */
   static final long IDLE_MS = 1_000;
   /** Events read per query by an endpoint behind the tail. */
@@ -507,9 +506,9 @@ public final class WebhookDeliveryVerticle extends VerticleBase {
         return;
       }
       if (!closing && failed == null && !stopping) {
-        if (System.currentTimeMillis() - started > SLICE_MS) {
+        if (pumps.size() >= MAX_ACTIVE && System.currentTimeMillis() - started > SLICE_MS) {
           closing = true;
-          drainUntil = System.currentTimeMillis() + DRAIN_MS;
+          drainUntil = Long.MAX_VALUE;
         } else if (scanned >= tailFrom) {
           int i = firstAfter(scanned);
           for (; i < tail.size() && open.size() < WINDOW; i++) {
