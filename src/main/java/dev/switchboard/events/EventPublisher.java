@@ -24,12 +24,6 @@ public final class EventPublisher {
   /** The local event-bus address that wakes the relay. */
   public static final String COMMITTED = "switchboard.events.committed";
 
-  /**
-   * The local event-bus address told the newest position (a Long) each time this node's relay
-   * commits positions: readers of the outbox by position (outgoing webhooks) wake on it.
-   */
-  public static final String POSITIONED = "switchboard.events.positioned";
-
   /** How long an answer waits for its events to reach the log at most. */
   static final long WAIT_MS = 1_000;
 
@@ -62,11 +56,6 @@ public final class EventPublisher {
   /** Wakes this node's relay: a transaction that wrote events committed. */
   public void committed() {
     vertx.eventBus().publish(COMMITTED, null);
-  }
-
-  /** Tells this node's readers of the outbox that positions up to {@code last} are committed. */
-  void positioned(long last) {
-    vertx.eventBus().publish(POSITIONED, last);
   }
 
   /**

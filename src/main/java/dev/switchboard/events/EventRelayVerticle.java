@@ -187,7 +187,6 @@ public final class EventRelayVerticle extends VerticleBase {
       if (rows.isEmpty()) {
         return Future.succeededFuture(false);
       }
-      publisher.positioned(rows.get(rows.size() - 1).getLong("pos"));
       if ("relay-after-claim".equals(fault)) {
         frozen = true;
         releaseWaiting(waiting.size());

@@ -30,9 +30,6 @@ final class WebhookSender {
   private final Vertx vertx;
   private final HttpClient client;
   private final Config.Outgoing conf;
-  /** How long a host's checked address is used before it is resolved and checked again. */
-  static final long RESOLVED_MS = 5_000;
-  private final java.util.Map<String, Resolved> resolved = new java.util.concurrent.ConcurrentHashMap<>();
 
   WebhookSender(Vertx vertx, HttpClient client, Config.Outgoing conf) {
     this.vertx = vertx;
@@ -60,6 +57,33 @@ final class WebhookSender {
         .mapEmpty();
   }
 
+  /** Writes a round's attempts to the log in one statement (payloads and attempts side by side). */
+  static Future<Void> logAll(SqlClient sql, long endpointId, long accountId, java.util.List<JsonObject> payloads, int attempt,
+                             java.util.List<Attempt> attempts) {
+    int n = payloads.size();
+    String[] ids = new String[n];
+    String[] types = new String[n];
+    Integer[] tries = new Integer[n];
+    Boolean[] oks = new Boolean[n];
+    Integer[] statuses = new Integer[n];
+    String[] errors = new String[n];
+    Integer[] latencies = new Integer[n];
+    String[] responses = new String[n];
+    for (int i = 0; i < n; i++) {
+      Attempt a = attempts.get(i);
+      ids[i] = payloads.get(i).getString("id");
+      types[i] = payloads.get(i).getString("type");
+      tries[i] = attempt;
+      oks[i] = a.ok();
+      statuses[i] = a.status() == 0 ? null : a.status();
+      errors[i] = a.error();
+      latencies[i] = (int) Math.min(Integer.MAX_VALUE, a.latencyMs());
+      responses[i] = a.response();
+    }
+    return sql.preparedQuery(WebhookSql.LOG_MANY).execute(Tuple.from(new Object[] {
+        endpointId, accountId, ids, types, tries, oks, statuses, errors, latencies, responses})).mapEmpty();
+  }
+
   /** One attempt's outcome: a status (0 when none came) or an error, its latency and the start of the answer. */
   record Attempt(int status, String error, long latencyMs, String response) {
     boolean ok() {
@@ -69,16 +93,12 @@ final class WebhookSender {
 
   /** POSTs the event to the address the URL resolves to now, checked again (DNS rebinding). */
   Future<Attempt> deliver(String url, String secret, String previousSecret, JsonObject payload) {
-    return deliver(url, secret, previousSecret, payload.getString("id"), payload.encode().getBytes(StandardCharsets.UTF_8));
-  }
-
-  /** POSTs an event already encoded ({@code body}, the same bytes for every endpoint), signed with the endpoint's secrets. */
-  Future<Attempt> deliver(String url, String secret, String previousSecret, String eventId, byte[] body) {
     long started = System.nanoTime();
     URI uri = URI.create(url);
+    byte[] body = payload.encode().getBytes(StandardCharsets.UTF_8);
     long timestamp = System.currentTimeMillis() / 1000;
     HttpClientRequest[] sent = new HttpClientRequest[1];
-    return resolve(uri)
+    return UrlGuard.resolve(vertx, uri, conf.allowPrivate())
         .compose(addr -> client.request(new RequestOptions()
             .setMethod(HttpMethod.POST)
             .setAbsoluteURI(url)
@@ -89,7 +109,7 @@ final class WebhookSender {
           sent[0] = req;
           req.putHeader("Content-Type", "application/json")
               .putHeader("User-Agent", "Switchboard-Webhooks/1")
-              .putHeader("Switchboard-Event-Id", eventId)
+              .putHeader("Switchboard-Event-Id", payload.getString("id"))
               .putHeader("Switchboard-Timestamp", String.valueOf(timestamp))
               .putHeader("Switchboard-Signature", Signatures.header(secret, previousSecret, timestamp, body));
           return req.send(Buffer.buffer(body));
@@ -125,32 +145,6 @@ final class WebhookSender {
           return Future.succeededFuture(new Attempt(0, why.length() > 500 ? why.substring(0, 500) : why,
               (System.nanoTime() - started) / 1_000_000, null));
         });
-  }
-
-  /**
-   * The checked address of the URL's host: resolved and checked (off the event loop) at most once
-   * per {@link #RESOLVED_MS} per host, below the JVM's own cache of names, so a sender connects only
-   * to an address checked moments before without a worker-thread round trip per delivery. Failures
-   * are not kept: the next delivery resolves again.
-   */
-  private Future<java.net.InetAddress> resolve(URI uri) {
-    String key = uri.getHost();
-    long now = System.nanoTime();
-    Resolved r = resolved.get(key);
-    if (r != null && now - r.at() < RESOLVED_MS * 1_000_000L) {
-      return r.address();
-    }
-    Future<java.net.InetAddress> f = UrlGuard.resolve(vertx, uri, conf.allowPrivate());
-    if (resolved.size() > 10_000) {
-      resolved.clear();
-    }
-    Resolved entry = new Resolved(f, now);
-    resolved.put(key, entry);
-    f.onFailure(err -> resolved.remove(key, entry));
-    return f;
-  }
-
-  private record Resolved(Future<java.net.InetAddress> address, long at) {
   }
 
   private static Attempt attempt(int status, String error, long started, Buffer kept) {

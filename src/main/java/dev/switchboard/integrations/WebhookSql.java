@@ -70,10 +70,15 @@ final class WebhookSql {
 
   static final String LAST_POS = "SELECT last_pos FROM event_relay WHERE id = 1";
 
-  /**
-   * The endpoint's next events after its cursor $2 up to $3, at most $6, in position order: its
-   * account's ($1), of a type it wants ($4 all, or in $5).
-   */
+  /** The endpoint's next event after its cursor $2 up to $3: its account's ($1), of a type it wants ($4 all, or in $5). */
+  static final String NEXT = """
+      SELECT pos, body, created_at FROM event_outbox
+       WHERE account_id = $1 AND pos > $2 AND pos <= $3
+         AND ($4 OR (body::jsonb ->> 'type') = ANY($5))
+       ORDER BY pos
+       LIMIT 1""";
+
+  /** The endpoint's next events after its cursor $2 up to $3 (like {@link #NEXT}), at most $6, in position order. */
   static final String NEXT_BATCH = """
       SELECT pos, body, created_at FROM event_outbox
        WHERE account_id = $1 AND pos > $2 AND pos <= $3
@@ -81,37 +86,12 @@ final class WebhookSql {
        ORDER BY pos
        LIMIT $6""";
 
-  /**
-   * The newest position and the outbox after position $1 up to it, at most $2 rows, for every
-   * account: one read a node shares between all the endpoints it works (a row with no event when
-   * there is none).
-   */
-  static final String TAIL = """
-      SELECT r.last_pos, o.pos, o.account_id, o.body, o.created_at
-        FROM event_relay r
-        LEFT JOIN LATERAL (
-          SELECT pos, account_id, body, created_at FROM event_outbox
-           WHERE pos > $1 AND pos <= r.last_pos ORDER BY pos LIMIT $2) o ON true
-       WHERE r.id = 1
-       ORDER BY o.pos""";
-
-  /**
-   * The cursors of endpoints leased to $3 move to the positions beside them ($1 ids, $2 positions)
-   * and their leases are renewed for $4 ms; an endpoint whose cursor moves has its failures
-   * forgotten. Answers the endpoints still leased to $3 and enabled, with what a delivery needs,
-   * so secrets rotated and endpoints disabled or deleted meanwhile take effect.
-   */
-  static final String ADVANCE_MANY = """
-      UPDATE webhook_endpoints e
-         SET cursor_pos = GREATEST(e.cursor_pos, v.pos),
-             attempts = CASE WHEN v.pos > e.cursor_pos THEN 0 ELSE e.attempts END,
-             failing_since = CASE WHEN v.pos > e.cursor_pos THEN NULL ELSE e.failing_since END,
-             next_attempt_at = CASE WHEN v.pos > e.cursor_pos THEN NULL ELSE e.next_attempt_at END,
+  /** Delivered (or nothing to deliver up to $3): the cursor moves, failures are forgotten, the lease is renewed. */
+  static final String ADVANCE = """
+      UPDATE webhook_endpoints
+         SET cursor_pos = GREATEST(cursor_pos, $3), attempts = 0, failing_since = NULL, next_attempt_at = NULL,
              lease_until = now() + $4 * interval '1 millisecond'
-        FROM unnest($1::bigint[], $2::bigint[]) AS v(id, pos)
-       WHERE e.id = v.id AND e.lease_owner = $3 AND e.disabled_at IS NULL
-      RETURNING e.id, e.url, e.events, e.secret,
-                CASE WHEN e.previous_until > now() THEN e.previous_secret END AS previous_secret""";
+       WHERE id = $1 AND lease_owner = $2""";
 
   /** A failed attempt: retry at $3, or disable with reason $4 when it is not null. The lease is given back. */
   static final String FAILED = """
@@ -123,18 +103,15 @@ final class WebhookSql {
 
   static final String RELEASE = "UPDATE webhook_endpoints SET lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2";
 
-  static final String RELEASE_MANY = """
-      UPDATE webhook_endpoints SET lease_owner = NULL, lease_until = NULL WHERE id = ANY($1::bigint[]) AND lease_owner = $2""";
-
   static final String LOG = """
       INSERT INTO webhook_deliveries (endpoint_id, account_id, event_id, event_type, attempt, ok, status_code, error, latency_ms, response)
       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)""";
 
-  /** Attempts of several endpoints in one statement: one row per element of the arrays $1… */
-  static final String LOG_ROWS = """
+  /** A round's attempts in one statement: one row per element of the arrays $3… */
+  static final String LOG_MANY = """
       INSERT INTO webhook_deliveries (endpoint_id, account_id, event_id, event_type, attempt, ok, status_code, error, latency_ms, response)
-      SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::int[], $6::bool[], $7::int[], $8::text[],
-                           $9::int[], $10::text[])""";
+      SELECT $1, $2, v.* FROM unnest($3::text[], $4::text[], $5::int[], $6::bool[], $7::int[], $8::text[], $9::int[], $10::text[])
+        AS v(event_id, event_type, attempt, ok, status_code, error, latency_ms, response)""";
 
   /** A logged delivery of endpoint $2 (account $3) to send again: the endpoint's current secrets, how often it was tried. */
   static final String FOR_RESEND = """
