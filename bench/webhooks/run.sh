@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Outgoing webhook throughput: see bench/webhooks/README.md. Knobs: RATE, SECONDS, ENDPOINTS,
-# DELAY_MS, CONVERSATIONS, CONCURRENCY, SLOW (environment). Needs what the tests need
-# (PostgreSQL and Redis binaries, see .ci/servers).
+# DELAY_MS, CONVERSATIONS, CONCURRENCY, CASES, SLOW (environment); extra JVM options of the bench
+# (a profiler, say) in ARGLINE. Needs what the tests need (PostgreSQL and Redis binaries, see .ci/servers).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 uptime
-mvn -B -q -o test -Dtest=WebhookThroughputBench -Dsurefire.failIfNoSpecifiedTests=false 2>&1 | grep -E "webhook bench|written|ERROR" || true
+mvn -B -q -o test -Dtest=WebhookThroughputBench -Dsurefire.failIfNoSpecifiedTests=false ${ARGLINE:+"-DargLine=$ARGLINE"} 2>&1 \
+  | grep -E "ERROR|FAIL" || true
+# surefire keeps the bench's output in its report
+grep -hE "webhook bench|delivered|written|relay lag|CPU" target/surefire-reports/dev.switchboard.integrations.WebhookThroughputBench-output.txt
+uptime

@@ -1,6 +1,7 @@
 package dev.switchboard.integrations;
 
 import dev.switchboard.common.Tokens;
+import dev.switchboard.events.EventPublisher;
 import dev.switchboard.support.Http;
 import dev.switchboard.support.NodeExtension;
 import dev.switchboard.support.Seed;
@@ -12,6 +13,9 @@ import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -24,8 +28,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * Outgoing webhook throughput (a benchmark, not a test: surefire runs only {@code *Test} classes;
  * {@code bench/webhooks/run.sh} names it). One node; RATE events/s for SECONDS written to the event
  * outbox of one account (spread over CONVERSATIONS conversations), fanned out to ENDPOINTS local
- * receivers that answer after DELAY_MS; SLOW=1 makes the first endpoint answer in 10 s. Prints
- * deliveries/s and the delivery latency (receipt − the event's commit) of the other endpoints.
+ * receivers that answer after DELAY_MS. CASES (comma-separated, default {@code none}) runs cases
+ * one after the other on fresh endpoints: {@code none}, {@code slow} (the first endpoint answers in
+ * 10 s; SLOW=1 alone means this case) and {@code refused} (the first endpoint is a closed port).
+ * Prints, per case, deliveries/s and the delivery latency (receipt − the event's commit) of the
+ * other endpoints, and the load average.
  */
 class WebhookThroughputBench {
 
@@ -40,6 +47,8 @@ class WebhookThroughputBench {
   static final int DELAY_MS = env("DELAY_MS", 20);
   static final int CONVERSATIONS = env("CONVERSATIONS", 100);
   static final boolean SLOW = env("SLOW", 0) == 1;
+  /** The cases run one after the other in one run: none, slow, refused (see {@link #runCase}). */
+  static final String CASES = System.getenv("CASES") == null || System.getenv("CASES").isBlank() ? "none" : System.getenv("CASES");
 
   @RegisterExtension
   static final NodeExtension env = NodeExtension.builder().settings(new JsonObject()
@@ -59,25 +68,53 @@ class WebhookThroughputBench {
       JsonObject ev = new JsonObject(body.toString());
       long committed = Instant.parse(ev.getString("createdAt")).toEpochMilli();
       got.computeIfAbsent(req.path(), p -> new CopyOnWriteArrayList<>()).add(new long[] {Long.parseLong(ev.getString("id")), now - committed, now});
-      long wait = SLOW && req.path().equals("/e0") ? 10_000 : DELAY_MS;
+      long wait = req.path().endsWith("/slow") ? 10_000 : DELAY_MS;
       env.vertx().setTimer(Math.max(1, wait), t -> req.response().setStatusCode(200).end());
     })).listen(0, "127.0.0.1").await();
+    int closed;
+    try (ServerSocket s = new ServerSocket(0)) {
+      closed = s.getLocalPort();
+    }
+    List<String> cases = new ArrayList<>(List.of(CASES.split(",")));
+    if (SLOW && !cases.contains("slow")) {
+      cases = List.of("slow");
+    }
+    for (String c : cases) {
+      runCase(c.trim(), db, acc, admin, got, "http://127.0.0.1:" + server.actualPort(), closed);
+    }
+    server.close().await();
+  }
+
+  /**
+   * One case, on endpoints of its own: {@code none} (all fast), {@code slow} (the first answers in
+   * 10 s) or {@code refused} (the first is a closed port). The others are measured the same way in
+   * every case, so the cases compare side by side.
+   */
+  void runCase(String kind, TestDb db, Seed.Account acc, Http admin, Map<String, List<long[]>> got, String base, int closedPort)
+      throws Exception {
+    String tag = "/" + kind + "-" + System.nanoTime();
+    List<String> ids = new ArrayList<>();
     for (int i = 0; i < ENDPOINTS; i++) {
-      Http.Res r = admin.post("/api/v1/webhook-endpoints", new JsonObject()
-          .put("url", "http://127.0.0.1:" + server.actualPort() + "/e" + i).put("events", new JsonArray().add("*")));
+      String url = i == 0 && kind.equals("refused") ? "http://127.0.0.1:" + closedPort + tag + "/e0"
+          : base + tag + "/e" + i + (i == 0 && kind.equals("slow") ? "/slow" : "");
+      Http.Res r = admin.post("/api/v1/webhook-endpoints", new JsonObject().put("url", url).put("events", new JsonArray().add("*")));
       if (r.status() != 201) {
         throw new IllegalStateException(r.text());
       }
+      ids.add(r.json().getString("id"));
     }
-    // the events as the outbox holds them; the relay positions them as it does every change's
+    // the events as the outbox holds them; the relay positions them as it does every change's,
+    // woken as a committing change wakes it
     String insert = "INSERT INTO event_outbox (account_id, body) SELECT ?, json_build_object('type', 'conversation.updated', "
         + "'accountId', ?::text, 'conversationId', (1 + floor(random() * ?))::bigint::text, 'data', json_build_object('n', g))::text "
         + "FROM generate_series(1, ?) g";
     int perTick = Math.max(1, RATE / 20);
+    long cpuStart = cpuNanos();
     long started = System.currentTimeMillis();
     int written = 0;
     for (int tick = 0; tick < SECONDS * 20; tick++) {
       Seed.exec(db, insert, acc.accountId(), String.valueOf(acc.accountId()), CONVERSATIONS, perTick);
+      env.node().vertx.eventBus().publish(EventPublisher.COMMITTED, null);
       written += perTick;
       long due = started + (tick + 1) * 50L;
       long sleep = due - System.currentTimeMillis();
@@ -88,17 +125,55 @@ class WebhookThroughputBench {
     long writeEnd = System.currentTimeMillis();
     int expected = written;
     long deadline = System.currentTimeMillis() + 120_000;
+    // the first endpoint is the odd one in the slow and refused cases: the other ones are compared
     List<String> measured = new ArrayList<>();
-    for (int i = SLOW ? 1 : 0; i < ENDPOINTS; i++) {
-      measured.add("/e" + i);
+    for (int i = 1; i < ENDPOINTS; i++) {
+      measured.add(tag + "/e" + i);
     }
-    while (System.currentTimeMillis() < deadline && measured.stream().anyMatch(p -> distinct(got.get(p)) < expected)) {
+    List<String> all = new ArrayList<>(measured);
+    if (kind.equals("none")) {
+      all.add(tag + "/e0");
+    }
+    while (System.currentTimeMillis() < deadline && all.stream().anyMatch(p -> distinct(got.get(p)) < expected)) {
       Thread.sleep(100);
     }
+    long cpu = cpuNanos() - cpuStart;
+    long wall = System.currentTimeMillis() - started;
+    String load = Files.readString(Path.of("/proc/loadavg")).trim();
+    System.out.printf("webhook bench: case=%s rate=%d/s seconds=%d endpoints=%d delay=%d ms concurrency=%s load=[%s]%n",
+        kind, RATE, SECONDS, ENDPOINTS, DELAY_MS, System.getenv("CONCURRENCY"), load);
+    print("  the other " + measured.size(), measured, got, expected, started);
+    // what this JVM (node, receiver and writer) spent, whatever share of the machine it got
+    int deliveries = 0;
+    for (List<long[]> hits : got.values()) {
+      deliveries += hits == null ? 0 : hits.size();
+    }
+    System.out.printf("  this JVM's CPU over the case: %.1f s in %.1f s (%.2f cores); deliveries received so far in the run: %d%n",
+        cpu / 1e9, wall / 1000.0, cpu / 1e6 / Math.max(1, wall), deliveries);
+    if (kind.equals("none")) {
+      print("  all " + all.size(), all, got, expected, started);
+    } else {
+      System.out.printf("  written %d events in %.1f s; the %s endpoint got %d%n", written, (writeEnd - started) / 1000.0, kind,
+          distinct(got.get(tag + "/e0" + (kind.equals("slow") ? "/slow" : ""))));
+    }
+    // the relay's share of the latency: from an event's insert to its append (positions commit just before)
+    StringBuilder relay = new StringBuilder();
+    for (String line : env.http().metrics().text().split("\n")) {
+      if (line.startsWith("switchboard_event_relay_lag_seconds{") || line.startsWith("switchboard_event_relay_lag_seconds_max")) {
+        relay.append(' ').append(line.replaceAll("switchboard_event_relay_lag_seconds", ""));
+      }
+    }
+    System.out.printf("  relay lag (s, since the node started):%s%n", relay);
+    for (String id : ids) {
+      admin.delete("/api/v1/webhook-endpoints/" + id);
+    }
+  }
+
+  static void print(String what, List<String> paths, Map<String, List<long[]>> got, int expected, long started) {
     List<Long> latencies = new ArrayList<>();
     long last = 0;
     int delivered = 0;
-    for (String p : measured) {
+    for (String p : paths) {
       List<long[]> hits = got.getOrDefault(p, List.of());
       delivered += distinct(hits);
       for (long[] h : hits) {
@@ -107,14 +182,13 @@ class WebhookThroughputBench {
       }
     }
     Collections.sort(latencies);
-    System.out.printf("webhook bench: rate=%d/s seconds=%d endpoints=%d (measured %d) delay=%d ms concurrency=%s slow=%s%n",
-        RATE, SECONDS, ENDPOINTS, measured.size(), DELAY_MS, System.getenv("CONCURRENCY"), SLOW);
-    System.out.printf("written %d events in %.1f s; delivered %d of %d; %.0f deliveries/s over the run; "
-            + "latency p50 %d ms, p99 %d ms, max %d ms; slow endpoint got %d%n",
-        written, (writeEnd - started) / 1000.0, delivered, expected * measured.size(),
-        delivered * 1000.0 / Math.max(1, last - started), pct(latencies, 0.50), pct(latencies, 0.99),
-        latencies.isEmpty() ? 0 : latencies.get(latencies.size() - 1), SLOW ? distinct(got.get("/e0")) : -1);
-    server.close().await();
+    System.out.printf("%s: delivered %d of %d; %.0f deliveries/s over the run; latency p50 %d ms, p99 %d ms, max %d ms%n",
+        what, delivered, expected * paths.size(), delivered * 1000.0 / Math.max(1, last - started), pct(latencies, 0.50),
+        pct(latencies, 0.99), latencies.isEmpty() ? 0 : latencies.get(latencies.size() - 1));
+  }
+
+  static long cpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
   }
 
   static int distinct(List<long[]> hits) {
