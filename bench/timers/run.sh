@@ -126,6 +126,19 @@ SELECT kind, count(*) AS fired, round(percentile_cont(0.5) WITHIN GROUP (ORDER B
        round(percentile_cont(0.99) WITHIN GROUP (ORDER BY ms)::numeric, 1) AS p99_ms, round(max(ms)::numeric, 1) AS max_ms,
        round(min(ms)::numeric, 1) AS min_ms
   FROM late GROUP BY ROLLUP (kind) ORDER BY kind;
+-- by due time, 10 s buckets: how the lateness moves over the run (cold nodes, a rebuild, a backlog)
+WITH late AS (
+  SELECT h.snoozed_until AS due, extract(epoch FROM h.created_at - h.snoozed_until) * 1000 AS ms
+    FROM conversation_history h WHERE h.action = 'woke' AND h.reason = 'snooze_ended'
+  UNION ALL
+  SELECT (o.body::jsonb->'data'->>'expiresAt')::timestamptz - interval '1 hour',
+         extract(epoch FROM o.created_at - ((o.body::jsonb->'data'->>'expiresAt')::timestamptz - interval '1 hour')) * 1000
+    FROM event_outbox o WHERE o.body LIKE '{"type":"conversation.window_expiring"%'
+)
+SELECT to_char(min(due), 'HH24:MI:SS') AS due_from, count(*) AS fired,
+       round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms)::numeric) AS p50_ms,
+       round(percentile_cont(0.99) WITHIN GROUP (ORDER BY ms)::numeric) AS p99_ms, round(max(ms)::numeric) AS max_ms
+  FROM late GROUP BY floor(extract(epoch FROM due) / 10) ORDER BY 1;
 SELECT (SELECT count(*) FROM conversation_history WHERE action = 'woke') AS woke_rows,
        (SELECT count(*) FROM conversations WHERE snoozed_until IS NOT NULL OR reply_deadline > now()) AS still_armed_in_pg,
        (SELECT count(DISTINCT conversation_id) FROM conversation_history WHERE action = 'woke') AS woke_conversations,
