@@ -38,7 +38,8 @@ echo "start $(date -u +%T); $(uptime)"
 psql -q "$PG/switchboard" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
 PREFIX="sbbench:timers:$(date +%s):"
 NODE_PIDS=()
-trap 'for p in "${NODE_PIDS[@]}"; do kill $p 2>/dev/null || true; done; wait 2>/dev/null || true' EXIT
+trap 'for p in "${NODE_PIDS[@]}"; do kill $p 2>/dev/null || true; done; wait 2>/dev/null || true
+  redis-cli -u "${REDIS_URL:-redis://127.0.0.1:6379}" --scan --pattern "${PREFIX}*" | xargs -r redis-cli -u "${REDIS_URL:-redis://127.0.0.1:6379}" del > /dev/null' EXIT
 
 start_node() {
   local port
