@@ -11,20 +11,24 @@ AGENTS=${AGENTS:-200}
 CAPACITY=${CAPACITY:-100}
 CONVERSATIONS=${CONVERSATIONS:-20000}
 MODE=${MODE:-round_robin}
-PORT_A=${PORT_A:-18090}
-PORT_B=${PORT_B:-18091}
+# free ports unless given: the machine may run other nodes
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+PORT_A=${PORT_A:-$(free_port)}
+PORT_B=${PORT_B:-$(free_port)}
 DB=${BENCH_DB:-switchboard_bench_assign}
+JAR=${JAR:-target/switchboard.jar}
 PG="psql -h 127.0.0.1 -U switchboard -v ON_ERROR_STOP=1 -qtA"
 export JWT_SECRET=${JWT_SECRET:-bench-jwt-secret-0123456789-0123456789}
 export REDIS_PREFIX=${REDIS_PREFIX:-bench:assign:$RANDOM:}
-[ -f target/switchboard.jar ] || mvn -B -q package -DskipTests
+[ -f "$JAR" ] || mvn -B -q package -DskipTests
+echo "start $(date -u +%T); $(uptime)"
 
 $PG -d switchboard -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
 URL="postgresql://switchboard:switchboard@127.0.0.1:5432/$DB"
 start() {
   HTTP_PORT=$1 DATABASE_URL=$URL REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379} HTTP_INSTANCES=1 \
     ASSIGN_POLL_MS=${ASSIGN_POLL_MS:-50} ASSIGN_BATCH=${ASSIGN_BATCH:-200} \
-    java -Xmx512m -jar target/switchboard.jar > "target/bench-assign-$1.log" 2>&1 &
+    java -Xmx512m -jar "$JAR" > "target/bench-assign-$1.log" 2>&1 &
   echo $!
 }
 A=$(start $PORT_A)
@@ -62,4 +66,5 @@ $PG -d $DB -c "SELECT 'max per agent ' || max(n) || ', min ' || min(n) || ', age
 $PG -d $DB -c "SELECT 'system assignments ' || count(*) || ', conversations assigned twice ' || (count(*) - count(DISTINCT conversation_id))
   FROM conversation_history WHERE account_id = $ACC AND actor_type = 'system'"
 $PG -d $DB -c "SELECT 'conversation.updated events in the outbox ' || count(*) FROM event_outbox WHERE account_id = $ACC AND body LIKE '%conversation.updated%'"
+echo "end $(date -u +%T); $(uptime)"
 echo "rounds that failed: $(grep -c 'assignment round failed' target/bench-assign-$PORT_A.log target/bench-assign-$PORT_B.log | paste -sd' ')"

@@ -99,3 +99,13 @@ PREPARE w_mine(bigint, bigint, timestamptz) AS SELECT cv.id, cv.reply_deadline A
  WHERE cv.account_id = $1 AND cv.assignee_type = 'agent' AND cv.assignee_id = $2 AND cv.reply_deadline > $3 ORDER BY cv.reply_deadline, cv.id LIMIT 51;
 SELECT assignee_id AS mine FROM conversations WHERE account_id = :account AND assignee_type = 'agent' LIMIT 1 \gset
 EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) EXECUTE w_mine(:account, :mine, now());
+
+\echo '== auto-assignment: the agents and their loads, as each round reads them (conversations_agent_load_idx, V62; snoozed ones left out)'
+PREPARE a_agents(bigint) AS SELECT u.id, u.availability, coalesce(l.n, 0)::int AS load
+  FROM users u
+  LEFT JOIN (SELECT assignee_id, count(*) AS n FROM conversations
+              WHERE account_id = $1 AND assignee_type = 'agent' AND snoozed_until IS NULL
+              GROUP BY assignee_id) l ON l.assignee_id = u.id
+ WHERE u.account_id = $1 AND u.active
+ ORDER BY u.id;
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) EXECUTE a_agents(:account);

@@ -59,5 +59,6 @@ q "SELECT platform_user_id FROM contacts WHERE account_id = $ACCOUNT AND phone I
 psql "$PG/$DB" -v account="$ACCOUNT" -v phone="$(head -1 "$OUT/phones.txt")" -v name="$(head -1 "$OUT/names.txt")" \
   -v channel="$(grep channel= "$OUT/ids.txt" | cut -d= -f2)" -f bench/inbox/explain.sql > "$OUT/explain.txt" 2>&1
 
-echo "measuring ($REQUESTS requests per query, one at a time)"
+echo "measuring ($REQUESTS requests per query, one at a time) from $(date -u +%T); $(uptime)"
 java bench/inbox/Bench.java "http://127.0.0.1:$PORT" $EMAIL $PASSWORD "$OUT" $NODE "$REQUESTS" | tee "$OUT/results.md"
+echo "measured until $(date -u +%T); $(uptime)"

@@ -1,9 +1,15 @@
 -- Seeds one account with 1,000,000 contacts and conversations and 5,000,000 messages.
 -- psql -v account=<accountId> -v contacts=1000000 -v per=5 -f seed.sql
--- Deterministic (setseed); runs on the schema the node migrated. The pg_trgm index is
--- dropped during the load and rebuilt after (same definition as V20), which is much faster.
+-- Deterministic (setseed); runs on the schema the node migrated. Set-based throughout: one
+-- INSERT ... SELECT per table, every column (the work queue's too) computed in that INSERT, no
+-- UPDATE pass. The secondary indexes of the loaded tables are dropped for the load and created
+-- again after it from their own definitions (pg_get_indexdef), which is much faster than
+-- maintaining them row by row; primary keys and unique indexes stay. The auto-assignment trigger
+-- is off for the load (the bench account has auto-assignment off: it would queue nothing).
 \set ON_ERROR_STOP on
 \timing on
+SET synchronous_commit = off;
+SET maintenance_work_mem = '256MB';
 SELECT setseed(0.42);
 
 INSERT INTO channels (account_id, platform, name, external_id, access_token, waba_id)
@@ -24,7 +30,14 @@ SELECT (array_agg(id ORDER BY platform = 'whatsapp' DESC, platform = 'messenger'
 CREATE TEMP TABLE bench_agents AS SELECT array_agg(id ORDER BY id) AS ids FROM users WHERE account_id = :account AND email LIKE 'bench-agent-%';
 CREATE TEMP TABLE bench_teams AS SELECT array_agg(id ORDER BY id) AS ids FROM teams WHERE account_id = :account AND name LIKE 'Bench Team %';
 
-DROP INDEX IF EXISTS contacts_search_name_trgm;
+CREATE TEMP TABLE bench_indexes AS
+SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS def
+  FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
+ WHERE t.relname IN ('contacts', 'conversations', 'messages', 'contact_labels', 'contact_fields')
+   AND t.relnamespace = 'public'::regnamespace AND NOT i.indisprimary AND NOT i.indisunique
+   AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid);
+SELECT format('DROP INDEX %s', name) FROM bench_indexes \gexec
+ALTER TABLE conversations DISABLE TRIGGER conversations_assign_enqueue;
 
 -- names: 64 first names (some accented) x 40^3 synthetic surnames, so a surname matches ~15 people
 CREATE TEMP TABLE bench_names AS
@@ -49,14 +62,23 @@ SELECT :account, ch.ids[1 + i % 3],
                (SELECT syl[1 + (i * 31) % 40] || syl[1 + (i * 17 / 3) % 40] || syl[1 + (i * 13 / 7) % 40] FROM bench_names) AS surname
           FROM generate_series(1, :contacts) i) s, bench_ch ch, bench_names n;
 
-INSERT INTO conversations (account_id, channel_id, contact_id, status, assignee_type, assignee_id, last_message_at, last_inbound_at, unread_count, created_at)
-SELECT :account, c.channel_id, c.id,
-       CASE WHEN r < 0.2 THEN 'open' WHEN r < 0.4 THEN 'assigned' ELSE 'closed' END,
-       CASE WHEN r >= 0.2 AND r < 0.3 THEN 'agent' WHEN r >= 0.3 AND r < 0.4 THEN 'team' END,
-       CASE WHEN r >= 0.2 AND r < 0.3 THEN a.ids[1 + (c.id % 20)::int] WHEN r >= 0.3 AND r < 0.4 THEN t.ids[1 + (c.id % 5)::int] END,
-       lm, lm - interval '1 minute', (c.id % 4)::int, now() - interval '120 days'
-  FROM (SELECT id, channel_id, random() AS r, now() - random() * interval '90 days' AS lm
-          FROM contacts WHERE account_id = :account) c, bench_agents a, bench_teams t;
+-- customer and agent take turns in the messages below, by contact id: the conversations whose
+-- last message is the customer's (about half) need a reply, with the human deadline the write
+-- paths store (V47; default windows: WhatsApp 24 h, Messenger and Instagram 7 days); 5 % of the
+-- open ones are snoozed
+INSERT INTO conversations (account_id, channel_id, contact_id, status, assignee_type, assignee_id, last_message_at, last_inbound_at,
+                           unread_count, created_at, needs_reply, reply_deadline, snoozed_until)
+SELECT :account, c.channel_id, c.id, c.status,
+       CASE WHEN c.r >= 0.2 AND c.r < 0.3 THEN 'agent' WHEN c.r >= 0.3 AND c.r < 0.4 THEN 'team' END,
+       CASE WHEN c.r >= 0.2 AND c.r < 0.3 THEN a.ids[1 + (c.id % 20)::int] WHEN c.r >= 0.3 AND c.r < 0.4 THEN t.ids[1 + (c.id % 5)::int] END,
+       c.lm, c.lm - interval '1 minute', (c.id % 4)::int, now() - interval '120 days',
+       c.needs,
+       CASE WHEN c.needs THEN c.lm - interval '1 minute' + CASE WHEN c.channel_id = ch.ids[1] THEN interval '24 hours' ELSE interval '7 days' END END,
+       CASE WHEN c.status = 'open' AND c.id % 20 = 7 THEN now() + (1 + c.id % 30) * interval '1 day' END
+  FROM (SELECT id, channel_id, r, lm, (:per + id) % 2 = 1 AS needs,
+               CASE WHEN r < 0.2 THEN 'open' WHEN r < 0.4 THEN 'assigned' ELSE 'closed' END AS status
+          FROM (SELECT id, channel_id, random() AS r, now() - random() * interval '90 days' AS lm
+                  FROM contacts WHERE account_id = :account) x) c, bench_agents a, bench_teams t, bench_ch ch;
 
 INSERT INTO contact_labels (contact_id, account_id, name)
 SELECT id, :account, CASE WHEN id % 100 < 5 THEN 'vip' WHEN id % 100 = 5 THEN 'wholesale' ELSE 'rare' END
@@ -64,34 +86,23 @@ SELECT id, :account, CASE WHEN id % 100 < 5 THEN 'vip' WHEN id % 100 = 5 THEN 'w
 INSERT INTO contact_fields (contact_id, account_id, name, value)
 SELECT id, :account, 'order num', (id * 37 % 100000000)::text FROM contacts WHERE account_id = :account AND id % 10 = 0;
 
--- :per messages per conversation, the last one at last_message_at; customer and agent take turns,
--- so about half of the conversations end with the customer's message (they need a reply)
+-- :per messages per conversation, the last one at last_message_at; customer and agent take turns
+-- (by contact id, as needs_reply above), so about half end with the customer's message
 INSERT INTO messages (account_id, conversation_id, channel_id, direction, type, content_type, text, sender_type, status, created_at)
 SELECT :account, cv.id, cv.channel_id,
-       CASE WHEN (k + cv.id) % 2 = 1 THEN 'in' ELSE 'out' END,
-       CASE WHEN (k + cv.id) % 2 = 1 THEN 'incoming' ELSE 'reply' END,
+       CASE WHEN (k + cv.contact_id) % 2 = 1 THEN 'in' ELSE 'out' END,
+       CASE WHEN (k + cv.contact_id) % 2 = 1 THEN 'incoming' ELSE 'reply' END,
        'text',
-       CASE WHEN (k + cv.id) % 2 = 1 THEN 'Hello, I have a question about order ' || (cv.id * k % 100000) || ', can you help?'
+       CASE WHEN (k + cv.contact_id) % 2 = 1 THEN 'Hello, I have a question about order ' || (cv.id * k % 100000) || ', can you help?'
             ELSE 'Sure, let me check order ' || (cv.id * k % 100000) || ' for you.' END,
-       CASE WHEN (k + cv.id) % 2 = 1 THEN 'contact' ELSE 'agent' END,
-       CASE WHEN (k + cv.id) % 2 = 1 THEN 'received' ELSE 'read' END,
+       CASE WHEN (k + cv.contact_id) % 2 = 1 THEN 'contact' ELSE 'agent' END,
+       CASE WHEN (k + cv.contact_id) % 2 = 1 THEN 'received' ELSE 'read' END,
        cv.last_message_at - (:per - k) * interval '3 minutes'
   FROM conversations cv, generate_series(1, :per) k
  WHERE cv.account_id = :account;
 
--- the work queue's columns as the write paths keep them (V47; default windows: WhatsApp 24 h,
--- Messenger and Instagram 7 days for humans), and 1 % of the open conversations snoozed
-UPDATE conversations cv
-   SET needs_reply = true,
-       reply_deadline = CASE WHEN ch.platform = 'whatsapp' THEN cv.last_inbound_at + interval '24 hours'
-                             ELSE cv.last_inbound_at + interval '7 days' END
-  FROM channels ch
- WHERE ch.id = cv.channel_id AND cv.account_id = :account
-   AND (SELECT m.direction = 'in' FROM messages m WHERE m.conversation_id = cv.id ORDER BY m.created_at DESC, m.id DESC LIMIT 1);
-UPDATE conversations SET snoozed_until = now() + (1 + id % 30) * interval '1 day'
- WHERE account_id = :account AND status = 'open' AND id % 20 = 7;
-
-CREATE INDEX contacts_search_name_trgm ON contacts USING gin (search_name gin_trgm_ops);
+SELECT def FROM bench_indexes \gexec
+ALTER TABLE conversations ENABLE TRIGGER conversations_assign_enqueue;
 VACUUM ANALYZE contacts;
 VACUUM ANALYZE conversations;
 VACUUM ANALYZE messages;

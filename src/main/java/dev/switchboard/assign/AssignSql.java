@@ -9,14 +9,17 @@ final class AssignSql {
   /**
    * Waiting conversations not tried yet, or tried before the account last woke, or tried longer
    * ago than the retry interval ($1 ms). The queue row and the conversation are both locked,
-   * skipping rows another node holds: a row is the claim, and it dies with its transaction.
+   * skipping rows another node holds: a row is the claim, and it dies with its transaction. A
+   * snoozed conversation stays queued but is not claimed: it waits for its wake (which wakes the
+   * assigner, V62) like any other, and snoozing it needs the row lock this claim holds.
    */
   static final String CLAIM = """
       SELECT q.conversation_id, q.account_id, c.status, c.assignee_type, c.assignee_id
         FROM assign_queue q
         JOIN conversations c ON c.id = q.conversation_id
         LEFT JOIN assign_wakes w ON w.account_id = q.account_id
-       WHERE q.tried_at IS NULL OR q.tried_at < w.woke_at OR q.tried_at < now() - make_interval(secs => $1 / 1000.0)
+       WHERE (q.tried_at IS NULL OR q.tried_at < w.woke_at OR q.tried_at < now() - make_interval(secs => $1 / 1000.0))
+         AND c.snoozed_until IS NULL
        ORDER BY q.enqueued_at, q.conversation_id
        LIMIT $2
          FOR UPDATE OF q, c SKIP LOCKED""";
@@ -31,12 +34,17 @@ final class AssignSql {
              coalesce((SELECT array_agg(m.user_id ORDER BY m.user_id) FROM team_members m WHERE m.team_id = t.id), '{}') AS members
         FROM teams t WHERE t.account_id = $1 AND t.id = ANY($2)""";
 
-  /** Active agents in id order with what they hold now (assigned conversations; closing clears the assignee). */
+  /**
+   * Active agents in id order with what they work on now: the conversations they hold (closing
+   * clears the assignee) that are not snoozed. A snoozed one counts again from its wake; an agent
+   * whose wakes took them to or over capacity gets nothing new until they are under it.
+   */
   static final String AGENTS = """
       SELECT u.id, u.availability, coalesce(l.n, 0)::int AS load
         FROM users u
         LEFT JOIN (SELECT assignee_id, count(*) AS n FROM conversations
-                    WHERE account_id = $1 AND assignee_type = 'agent' GROUP BY assignee_id) l ON l.assignee_id = u.id
+                    WHERE account_id = $1 AND assignee_type = 'agent' AND snoozed_until IS NULL
+                    GROUP BY assignee_id) l ON l.assignee_id = u.id
        WHERE u.account_id = $1 AND u.active
        ORDER BY u.id""";
 

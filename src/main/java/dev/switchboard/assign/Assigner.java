@@ -4,6 +4,7 @@ import dev.switchboard.common.Services;
 import dev.switchboard.conversation.TxEvents;
 import dev.switchboard.presence.Presence;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
@@ -36,12 +37,17 @@ public final class Assigner {
   private record Agent(long id, boolean available) {
   }
 
+  /** For the crash tests only: the round that assigned something stops just before its commit. */
+  static final String FAULT_BEFORE_COMMIT = "assign-before-commit";
+
   private final Services s;
   private final Presence presence;
+  private final boolean fault;
 
   public Assigner(Services s) {
     this.s = s;
     this.presence = Presence.of(s);
+    this.fault = FAULT_BEFORE_COMMIT.equals(s.config().events().faultPoint());
   }
 
   public Future<Round> round() {
@@ -51,8 +57,19 @@ public final class Assigner {
     return s.pool().withTransaction(conn -> {
       TxEvents ev = new TxEvents(s, conn);
       holder[0] = ev;
-      return claimAndAssign(ev).compose(round -> ev.write().map(round));
+      return claimAndAssign(ev).compose(round -> ev.write().map(round)).compose(this::faultPoint);
     }).onSuccess(round -> holder[0].committed());
+  }
+
+  // a crash test kills the node here: assignments, history and events written, the transaction
+  // open with its row and advisory locks held, nothing committed
+  private Future<Round> faultPoint(Round round) {
+    if (!fault || round.assigned() == 0) {
+      return Future.succeededFuture(round);
+    }
+    System.out.println("FAULT POINT " + FAULT_BEFORE_COMMIT + " reached: " + round.assigned() + " assigned, not committed");
+    System.out.flush();
+    return Promise.<Round>promise().future();
   }
 
   private Future<Round> claimAndAssign(TxEvents ev) {

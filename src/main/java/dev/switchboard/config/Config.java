@@ -215,8 +215,8 @@ public record Config(
     errors.addAll(RedisSettings.problems(v.text("REDIS_MODE"), v.text("REDIS_URL"), v.text("REDIS_MASTER_NAME"),
         v.text("REDIS_PREFIX")));
     String fault = v.text("FAULT_POINT");
-    if (fault != null && !List.of("processor-after-commit", "relay-after-claim").contains(fault)) {
-      errors.add("FAULT_POINT must be processor-after-commit or relay-after-claim, got '" + fault + "'");
+    if (fault != null && !List.of("processor-after-commit", "relay-after-claim", "assign-before-commit").contains(fault)) {
+      errors.add("FAULT_POINT must be processor-after-commit, relay-after-claim or assign-before-commit, got '" + fault + "'");
     }
     String mediaStore = v.text("MEDIA_STORE");
     if (!List.of("postgres", "s3").contains(mediaStore)) {

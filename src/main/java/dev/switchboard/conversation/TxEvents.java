@@ -3,8 +3,10 @@ package dev.switchboard.conversation;
 import dev.switchboard.common.Services;
 import dev.switchboard.common.TxChanges;
 import dev.switchboard.events.Event;
+import dev.switchboard.events.EventType;
 import dev.switchboard.store.Bus;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.SqlConnection;
 
@@ -34,6 +36,7 @@ public final class TxEvents implements TxChanges {
   private final List<Event> merges = new ArrayList<>();
   private final Map<Long, long[]> contacts = new LinkedHashMap<>();
   private final Map<Long, JsonObject> views = new LinkedHashMap<>();
+  private List<long[]> replyNeeded = List.of();
   private boolean outbound;
   private boolean written;
 
@@ -56,6 +59,7 @@ public final class TxEvents implements TxChanges {
     }).compose(r -> {
       TxEvents ev = holder[0];
       ev.nudgeOutbound();
+      ev.armWarnings();
       return ev.isEmpty() ? Future.succeededFuture(r) : services.publisher().relayed().map(r);
     });
   }
@@ -97,15 +101,23 @@ public final class TxEvents implements TxChanges {
     return this;
   }
 
-  /** An event whose data this transaction already holds (a message and its updates), in order. */
+  /**
+   * An event whose data this transaction already holds (a message and its updates), in order. A
+   * message that failed marks its conversation changed: a reply that never reached the customer
+   * no longer answers them ({@link ReplyState}), whichever path recorded the failure.
+   */
   @Override
   public TxEvents add(Event event) {
     events.add(event);
+    if (event.type() == EventType.MESSAGE_UPDATED && event.conversationId() != null
+        && "failed".equals(event.data().getString("status")) && "out".equals(event.data().getString("direction"))) {
+      conversationChanged(event.accountId(), event.conversationId());
+    }
     return this;
   }
 
   public TxEvents addAll(List<Event> more) {
-    events.addAll(more);
+    more.forEach(this::add);
     return this;
   }
 
@@ -137,7 +149,10 @@ public final class TxEvents implements TxChanges {
     List<Long> convIds = new ArrayList<>(created.keySet());
     convIds.addAll(changed.keySet());
     Future<List<JsonObject>> convViews = ReplyState.refresh(conn, convIds, services.windows())
-        .compose(v -> Views.conversations(conn, convIds, services.windows(), services.clock().instant()));
+        .compose(needed -> {
+          replyNeeded = needed;
+          return Views.conversations(conn, convIds, services.windows(), services.clock().instant());
+        });
     Future<List<JsonObject>> contactViews = contacts.isEmpty() ? Future.succeededFuture(List.of())
         : InboundStore.contacts(conn, contacts.keySet());
     return convViews.compose(cv -> contactViews.compose(ct -> {
@@ -176,6 +191,18 @@ public final class TxEvents implements TxChanges {
       services.publisher().committed();
     }
     nudgeOutbound();
+    armWarnings();
+  }
+
+  // A conversation that needs a reply again without a new customer message (its reply failed)
+  // has no warning armed, or one that already fired and found it answered: the window timer arms
+  // it again. Lost with the node between commit and here, the next timer rebuild arms it.
+  private void armWarnings() {
+    if (!replyNeeded.isEmpty()) {
+      JsonArray due = new JsonArray();
+      replyNeeded.forEach(r -> due.add(new JsonArray().add(r[0]).add(r[1])));
+      services.vertx().eventBus().publish(Bus.REPLY_NEEDED, due);
+    }
   }
 
   private void nudgeOutbound() {

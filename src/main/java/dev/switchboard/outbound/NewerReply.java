@@ -13,7 +13,8 @@ import io.vertx.sqlclient.Tuple;
  * agent had seen when they started the draft. If someone else (another agent, an API key, the bot,
  * or a reply sent from Meta's own app) has replied to the customer since, the send answers 409
  * {@code newer_reply} with that reply, unless it says {@code force: true}. Runs after the send
- * path locked the conversation, so of two agents answering at once the second one is told.
+ * path locked the conversation, so of two agents answering at once the second one is told. A reply
+ * that failed never reached the customer and is no newer reply.
  */
 final class NewerReply {
 
@@ -22,6 +23,7 @@ final class NewerReply {
   private static final String NEWER = "SELECT " + Views.MESSAGE_COLUMNS + """
        FROM messages
       WHERE conversation_id = $1 AND id > $2 AND direction = 'out' AND type IN ('reply', 'template', 'bot', 'echo')
+        AND status IS DISTINCT FROM 'failed'
         AND NOT (sender_type = $3 AND sender_id IS NOT DISTINCT FROM $4)
       ORDER BY id DESC
       LIMIT 1""";

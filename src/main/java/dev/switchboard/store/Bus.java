@@ -31,6 +31,11 @@ public final class Bus {
   public static final String RAW_STORED = "switchboard.raw.stored";
   /** Nudges the send pipeline: pending outbound messages were committed. */
   public static final String OUTBOUND_PENDING = "switchboard.outbound.pending";
+  /**
+   * Local, after a commit: conversations that came to need a reply ({@code [[id, deadline ms], ...]}),
+   * for the window timer to arm their expiring warnings.
+   */
+  public static final String REPLY_NEEDED = "switchboard.reply.needed";
   /** Local nudge: media downloads were queued (the processor committed messages with attachments). */
   public static final String MEDIA_PENDING = "switchboard.media.pending";
 }

@@ -7,8 +7,11 @@ import dev.switchboard.common.InboundHooks;
 import dev.switchboard.conversation.Views;
 import dev.switchboard.conversation.TxEvents;
 import dev.switchboard.events.Event;
+import dev.switchboard.store.Bus;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
@@ -44,6 +47,7 @@ public final class WindowTimerVerticle extends VerticleBase {
   };
   private long periodic = -1;
   private boolean firing;
+  private MessageConsumer<JsonArray> replyNeeded;
 
   public WindowTimerVerticle(Services services) {
     this.services = services;
@@ -55,6 +59,7 @@ public final class WindowTimerVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     services.inboundHooks().register(hook);
+    replyNeeded = vertx.eventBus().localConsumer(Bus.REPLY_NEEDED, m -> armWarnings(m.body()));
     return rebuild(0L, 0).compose(n -> queue.rebuild().map(q -> n + q))
         .compose(n -> markBuilt().map(n))
         .onSuccess(n -> {
@@ -66,6 +71,7 @@ public final class WindowTimerVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     services.inboundHooks().unregister(hook);
+    replyNeeded.unregister();
     vertx.cancelTimer(periodic);
     return Future.succeededFuture();
   }
@@ -86,6 +92,21 @@ public final class WindowTimerVerticle extends VerticleBase {
     // the hook runs on the processor's thread: hop onto this verticle's context
     context.runOnContext(v -> timer.schedule(expiries)
         .onFailure(err -> LOG.warn("window timer: scheduling {} expiries failed (rebuilt at next start): {}", expiries.size(), err.toString())));
+  }
+
+  /** Warnings of conversations that came to need a reply without a customer message (a reply failed). */
+  private void armWarnings(JsonArray due) {
+    Instant now = services.clock().instant();
+    List<WindowTimer.Expiry> expiries = new ArrayList<>();
+    for (int i = 0; i < due.size(); i++) {
+      JsonArray d = due.getJsonArray(i);
+      WindowTimer.Expiry warn = queue.warning(d.getLong(0), Instant.ofEpochMilli(d.getLong(1)), now);
+      if (warn != null) {
+        expiries.add(warn);
+      }
+    }
+    timer.schedule(expiries)
+        .onFailure(err -> LOG.warn("window timer: arming {} warnings failed (rebuilt at next start): {}", expiries.size(), err.toString()));
   }
 
   /** Pages through conversations with an open window and schedules their expiries; answers how many. */

@@ -238,6 +238,79 @@ class AutoAssignTest {
     assertEquals(8, count("SELECT count(*) FROM conversation_history WHERE account_id = ? AND actor_type = 'system'", acc.accountId()));
   }
 
+  /** One new Open conversation (a new customer); answers its id. */
+  private static long openOne(long accountId, long channel) {
+    long contact = Seed.insert(env.db(), "INSERT INTO contacts (account_id, channel_id, platform_user_id) VALUES (?, ?, ?) RETURNING id",
+        accountId, channel, "s-" + UUID.randomUUID());
+    return Seed.insert(env.db(), "INSERT INTO conversations (account_id, channel_id, contact_id, status) VALUES (?, ?, ?, 'open') RETURNING id",
+        accountId, channel, contact);
+  }
+
+  private static String assignee(long conversation) {
+    List<String> a = Seed.strings(env.db(), "SELECT coalesce(assignee_id::text, '') FROM conversations WHERE id = ?", conversation);
+    return a.isEmpty() ? "" : a.get(0);
+  }
+
+  private static boolean triedAndWaiting(long conversation) {
+    return count("SELECT count(*) FROM assign_queue WHERE conversation_id = ? AND tried_at IS NOT NULL", conversation) == 1;
+  }
+
+  @Test
+  void snoozedConversationsAreNotPickedAndLeaveCapacityUntilTheyWake() {
+    Seed.Account acc = Seed.account(env.db(), "Snoozers");
+    Seed.exec(env.db(), "UPDATE users SET availability = 'away' WHERE id = ?", acc.adminId());
+    Http admin = env.http().as(tokens.issue(acc.adminId(), acc.accountId(), "admin", "Admin"));
+    long ana = agent(acc.accountId(), "Ana");
+    String anaId = String.valueOf(ana);
+    assertEquals(200, admin.patch("/api/v1/account", new JsonObject().put("autoAssign",
+        new JsonObject().put("mode", "round_robin").put("capacity", 2).put("onlyAvailable", false))).status());
+    long channel = channel(acc.accountId());
+    String until = java.time.Instant.now().plus(Duration.ofDays(1)).toString();
+    java.util.function.LongConsumer snooze = id -> assertEquals(200, admin.post("/api/v1/conversations/" + id + "/snooze",
+        new JsonObject().put("until", until)).status());
+    java.util.function.LongConsumer close = id -> assertEquals(200, admin.patch("/api/v1/conversations/" + id,
+        new JsonObject().put("status", "closed")).status());
+
+    long c1 = openOne(acc.accountId(), channel);
+    long c2 = openOne(acc.accountId(), channel);
+    Await.until("Ana at capacity", Duration.ofSeconds(20), () -> anaId.equals(assignee(c1)) && anaId.equals(assignee(c2)));
+    long c3 = openOne(acc.accountId(), channel);
+    Await.until("the third waits", Duration.ofSeconds(20), () -> triedAndWaiting(c3));
+
+    // Ana snoozes one of hers: she is not working on it until it wakes, so the waiting one is hers
+    snooze.accept(c1);
+    Await.until("the freed place used", Duration.ofSeconds(20), () -> anaId.equals(assignee(c3)));
+
+    // a waiting conversation snoozed is never picked, even when a place frees up before a later one
+    long c4 = openOne(acc.accountId(), channel);
+    Await.until("it waits", Duration.ofSeconds(20), () -> triedAndWaiting(c4));
+    snooze.accept(c4);
+    long c5 = openOne(acc.accountId(), channel);
+    Await.until("the later one waits too", Duration.ofSeconds(20), () -> triedAndWaiting(c5));
+    close.accept(c2);
+    Await.until("the place goes to the later, awake one", Duration.ofSeconds(20), () -> anaId.equals(assignee(c5)));
+    assertEquals("", assignee(c4), "the snoozed one is left alone");
+    assertEquals(1, count("SELECT count(*) FROM assign_queue WHERE conversation_id = ?", c4), "and stays queued for its wake");
+
+    // her snoozed one wakes: it counts again (3 of 2); the assigner gives her nothing new
+    assertEquals(200, admin.delete("/api/v1/conversations/" + c1 + "/snooze").status());
+    long c6 = openOne(acc.accountId(), channel);
+    Await.until("a new one waits: she is over capacity by her own wake", Duration.ofSeconds(20), () -> triedAndWaiting(c6));
+    assertEquals("", assignee(c6));
+    // two of hers closed (1 of 2): one place, and the snoozed c4 still does not take it
+    close.accept(c1);
+    close.accept(c3);
+    Await.until("the awake one assigned", Duration.ofSeconds(20), () -> anaId.equals(assignee(c6)));
+    assertEquals("", assignee(c4));
+    // a place frees up with nothing awake waiting; c4 wakes and takes it
+    close.accept(c5);
+    assertEquals(200, admin.delete("/api/v1/conversations/" + c4 + "/snooze").status());
+    Await.until("the woken one assigned", Duration.ofSeconds(20), () -> anaId.equals(assignee(c4)));
+    assertEquals(2, count("SELECT count(*) FROM conversations WHERE assignee_id = ? AND snoozed_until IS NULL", ana));
+    assertEquals(6, count("SELECT count(*) FROM conversation_history WHERE account_id = ? AND actor_type = 'system' AND to_assignee_id IS NOT NULL", acc.accountId()));
+    assertEquals(6, count("SELECT count(DISTINCT conversation_id) FROM conversation_history WHERE account_id = ? AND actor_type = 'system' AND to_assignee_id IS NOT NULL", acc.accountId()));
+  }
+
   @Test
   void settingsAreBoundedAndAdminsOnly() {
     Seed.Account acc = Seed.account(env.db(), "Bounds");

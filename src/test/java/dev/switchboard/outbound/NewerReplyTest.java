@@ -95,6 +95,13 @@ class NewerReplyTest {
     assertEquals(String.valueOf(bot), refused.json().getJsonObject("error").getJsonObject("reply").getString("id"));
     assertEquals("bot", refused.json().getJsonObject("error").getJsonObject("reply").getString("senderType"));
 
+    // a reply that failed never reached the customer: it is no newer reply
+    long quiet = conversationWithACustomerMessage();
+    long asked = inbound(quiet);
+    Seed.exec(env.db(), "INSERT INTO messages (account_id, conversation_id, channel_id, direction, type, content_type, text, sender_type, status) "
+        + "VALUES (?, ?, ?, 'out', 'bot', 'text', 'never arrived', 'bot', 'failed')", acc.accountId(), quiet, channel);
+    assertEquals(201, reply(ana, quiet, String.valueOf(asked), false).status(), "a failed reply does not block");
+
     long elsewhere = inbound(conversationWithACustomerMessage());
     assertEquals(422, reply(ana, conv, String.valueOf(elsewhere), false).status(), "a base from another conversation");
     assertEquals(400, reply(ana, conv, "not-an-id", false).status());

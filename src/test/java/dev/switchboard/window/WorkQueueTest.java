@@ -202,6 +202,62 @@ class WorkQueueTest {
   }
 
   @Test
+  @DisplayName("a reply Meta refuses does not answer the customer: needsReply and its deadline come back with the failure, in an event too")
+  void failedReplyStillNeedsOne() {
+    String wa = waId();
+    long id = customerWrites(webhooksA, wa, "is my order late?");
+    String deadline = Seed.strings(db, "SELECT reply_deadline::text FROM conversations WHERE id = ?", id).get(0);
+    // Meta refuses this one reply for good (131049); every other send keeps the class's answer
+    env.graph().respond("POST", "/", c -> c.body() != null && c.body().contains("refused by meta")
+        ? FakeGraph.Answer.fixture(400, "error_whatsapp_131049_ecosystem_engagement.json")
+        : FakeGraph.Answer.json(200, new JsonObject().put("messaging_product", "whatsapp")
+            .put("messages", new JsonArray().add(new JsonObject().put("id", "wamid.q" + System.nanoTime())))));
+    try {
+      Http.Res reply = agentB.post("/api/v1/conversations/" + id + "/messages", new JsonObject().put("type", "reply").put("text", "refused by meta"));
+      assertThat(reply.status()).as(reply.text()).isIn(200, 201, 202);
+      String messageId = reply.json().getString("id");
+      assertThat(conversation(agentA, id).getBoolean("needsReply")).as("a queued reply is on its way: answered").isFalse();
+      Await.until("the send failed", Duration.ofSeconds(10), () ->
+          Seed.strings(db, "SELECT status FROM messages WHERE id = ?::bigint", messageId).contains("failed"));
+    } finally {
+      defaultAnswers(env.graph());
+    }
+    JsonObject v = conversation(agentA, id);
+    assertThat(v.getBoolean("needsReply")).as("the failed reply never reached the customer").isTrue();
+    assertThat(Seed.strings(db, "SELECT reply_deadline::text FROM conversations WHERE id = ?", id)).containsExactly(deadline);
+    assertThat(ids(agentA.get("/api/v1/conversations?sort=window&expiringWithin=PT1H&limit=100"))).contains(s(id));
+    Await.until("an update event with needsReply true after the failure", Duration.ofSeconds(5), () -> {
+      List<JsonObject> updates = events("conversation.updated", id);
+      return !updates.isEmpty() && updates.get(updates.size() - 1).getJsonObject("data").getBoolean("needsReply");
+    });
+  }
+
+  @Test
+  @DisplayName("a reply reported failed after its warning time: needsReply again, and the warning it missed fires once")
+  void lateFailureArmsTheWarningAgain() {
+    String wa = waId();
+    long id = customerWrites(webhooksA, wa, "where is my refund?");
+    Http.Res reply = agentA.post("/api/v1/conversations/" + id + "/messages", new JsonObject().put("type", "reply").put("text", "looking into it"));
+    assertThat(reply.status()).as(reply.text()).isIn(200, 201, 202);
+    String messageId = reply.json().getString("id");
+    String wamid = Await.value("the reply sent", Duration.ofSeconds(10), () -> {
+      List<String> w = Seed.strings(db, "SELECT external_id FROM messages WHERE id = ?::bigint AND status = 'sent'", messageId);
+      return w.isEmpty() ? null : w.get(0);
+    });
+    // the warning's moment passes while the conversation looks answered: the timer drops it
+    clock.advance(Duration.ofMinutes(35));
+    settle();
+    assertThat(events("conversation.window_expiring", id)).isEmpty();
+
+    Webhooks.whatsappFailed(webhooksB, wamid, wa);
+    Await.until("needsReply again", Duration.ofSeconds(10), () -> conversation(agentA, id).getBoolean("needsReply"));
+    Await.until("the warning", Duration.ofSeconds(10), () -> !events("conversation.window_expiring", id).isEmpty());
+    settle();
+    assertThat(events("conversation.window_expiring", id)).hasSize(1);
+    assertThat(events("conversation.window_expiring", id).get(0).getJsonObject("data").getBoolean("needsReply")).isTrue();
+  }
+
+  @Test
   @DisplayName("sort=window: needs-reply first by deadline, then the rest by activity; expiringWithin, tabs, platform, pagination, isolation")
   void windowSortAndFilters() {
     Instant now = clock.instant();
