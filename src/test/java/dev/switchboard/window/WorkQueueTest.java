@@ -216,7 +216,8 @@ class WorkQueueTest {
       Http.Res reply = agentB.post("/api/v1/conversations/" + id + "/messages", new JsonObject().put("type", "reply").put("text", "refused by meta"));
       assertThat(reply.status()).as(reply.text()).isIn(200, 201, 202);
       String messageId = reply.json().getString("id");
-      assertThat(conversation(agentA, id).getBoolean("needsReply")).as("a queued reply is on its way: answered").isFalse();
+      // not read here whether the queued reply counts as the answer: the refusal can come before any
+      // read does (the reply's own transaction clearing needsReply is another test's)
       Await.until("the send failed", Duration.ofSeconds(10), () ->
           Seed.strings(db, "SELECT status FROM messages WHERE id = ?::bigint", messageId).contains("failed"));
     } finally {
