@@ -7,18 +7,19 @@ final class AssignSql {
   }
 
   /**
-   * Waiting conversations not tried yet, or tried before the account last woke, or tried longer
-   * ago than the retry interval ($1 ms). The queue row and the conversation are both locked,
+   * Waiting conversations not tried yet, or tried before the account's latest wake (a lower wake
+   * generation, V63), or tried longer ago than the retry interval ($1 ms). The queue row and the conversation are both locked,
    * skipping rows another node holds: a row is the claim, and it dies with its transaction. A
    * snoozed conversation stays queued but is not claimed: it waits for its wake (which wakes the
    * assigner, V62) like any other, and snoozing it needs the row lock this claim holds.
    */
   static final String CLAIM = """
-      SELECT q.conversation_id, q.account_id, c.status, c.assignee_type, c.assignee_id
+      SELECT q.conversation_id, q.account_id, c.status, c.assignee_type, c.assignee_id,
+             coalesce(w.generation, 0) AS generation
         FROM assign_queue q
         JOIN conversations c ON c.id = q.conversation_id
         LEFT JOIN assign_wakes w ON w.account_id = q.account_id
-       WHERE (q.tried_at IS NULL OR q.tried_at < w.woke_at OR q.tried_at < now() - make_interval(secs => $1 / 1000.0))
+       WHERE (q.tried_at IS NULL OR coalesce(q.tried_generation, -1) < coalesce(w.generation, 0) OR q.tried_at < now() - make_interval(secs => $1 / 1000.0))
          AND c.snoozed_until IS NULL
        ORDER BY q.enqueued_at, q.conversation_id
        LIMIT $2
@@ -69,11 +70,12 @@ final class AssignSql {
 
   static final String DONE = "DELETE FROM assign_queue WHERE conversation_id = ANY($1)";
 
-  static final String TRIED = "UPDATE assign_queue SET tried_at = now() WHERE conversation_id = ANY($1)";
+  /** $2: the wake generation the round read with its claim, so any wake committed after it tries them again. */
+  static final String TRIED = "UPDATE assign_queue SET tried_at = now(), tried_generation = $2 WHERE conversation_id = ANY($1)";
 
   static final String WAKE = """
-      INSERT INTO assign_wakes (account_id, woke_at) VALUES ($1, clock_timestamp())
-      ON CONFLICT (account_id) DO UPDATE SET woke_at = EXCLUDED.woke_at""";
+      INSERT INTO assign_wakes (account_id, woke_at, generation) VALUES ($1, clock_timestamp(), 1)
+      ON CONFLICT (account_id) DO UPDATE SET woke_at = EXCLUDED.woke_at, generation = assign_wakes.generation + 1""";
 
   /** Turning auto-assignment on queues what already waits: Open conversations, and the team's hand-offs. */
   static final String ENQUEUE_WAITING = """

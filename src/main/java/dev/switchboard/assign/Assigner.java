@@ -31,7 +31,7 @@ public final class Assigner {
   public record Round(int claimed, int assigned) {
   }
 
-  private record Waiting(long id, String status, String assigneeType, Long assigneeId) {
+  private record Waiting(long id, String status, String assigneeType, Long assigneeId, long generation) {
   }
 
   private record Agent(long id, boolean available) {
@@ -80,7 +80,8 @@ public final class Assigner {
           Map<Long, List<Waiting>> byAccount = new TreeMap<>();
           for (Row r : rows) {
             byAccount.computeIfAbsent(r.getLong("account_id"), k -> new ArrayList<>())
-                .add(new Waiting(r.getLong("conversation_id"), r.getString("status"), r.getString("assignee_type"), r.getLong("assignee_id")));
+                .add(new Waiting(r.getLong("conversation_id"), r.getString("status"), r.getString("assignee_type"),
+                    r.getLong("assignee_id"), r.getLong("generation")));
           }
           Future<Integer> chain = Future.succeededFuture(0);
           // accounts in id order: two rounds never wait for each other's advisory locks in a cycle
@@ -201,7 +202,9 @@ public final class Assigner {
       writes = writes.compose(v -> c.preparedQuery(AssignSql.DONE).execute(Tuple.of((Object) done.toArray(new Long[0]))).mapEmpty());
     }
     if (!tried.isEmpty()) {
-      writes = writes.compose(v -> c.preparedQuery(AssignSql.TRIED).execute(Tuple.of((Object) tried.toArray(new Long[0]))).mapEmpty());
+      // one claim statement read one generation per account
+      long generation = waiting.get(0).generation();
+      writes = writes.compose(v -> c.preparedQuery(AssignSql.TRIED).execute(Tuple.of(tried.toArray(new Long[0]), generation)).mapEmpty());
     }
     return writes.map(ids.size());
   }

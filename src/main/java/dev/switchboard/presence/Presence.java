@@ -76,9 +76,9 @@ public final class Presence implements Shareable {
       "UPDATE users SET availability = $3 WHERE id = $1 AND account_id = $2 AND active RETURNING id, name, availability";
   /** Capacity may have freed up: conversations waiting for an agent are tried again at once. */
   private static final String WAKE_ASSIGNER = """
-      INSERT INTO assign_wakes (account_id, woke_at) SELECT $1, clock_timestamp()
+      INSERT INTO assign_wakes (account_id, woke_at, generation) SELECT $1, clock_timestamp(), 1
        WHERE EXISTS (SELECT 1 FROM assign_queue q WHERE q.account_id = $1)
-      ON CONFLICT (account_id) DO UPDATE SET woke_at = EXCLUDED.woke_at""";
+      ON CONFLICT (account_id) DO UPDATE SET woke_at = EXCLUDED.woke_at, generation = assign_wakes.generation + 1""";
 
   private final Services s;
   private final Config.Presence config;

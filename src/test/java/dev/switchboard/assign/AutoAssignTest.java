@@ -200,6 +200,40 @@ class AutoAssignTest {
     boSocket.close();
   }
 
+  /**
+   * A place frees up in a transaction that commits after a round has read the loads: the round
+   * finds nobody and marks the waiting one tried, after the wake's own clock. The wake still
+   * counts once it commits; the waiting one does not sit out the (here ten-minute) retry interval.
+   */
+  @Test
+  void aWakeCommittedDuringARoundIsNotLost() throws Exception {
+    Seed.Account acc = Seed.account(env.db(), "Racing");
+    Seed.exec(env.db(), "UPDATE users SET availability = 'away' WHERE id = ?", acc.adminId());
+    long ana = agent(acc.accountId(), "Ana");
+    Seed.exec(env.db(), "UPDATE accounts SET auto_assign = '{\"mode\": \"round_robin\", \"capacity\": 1, \"onlyAvailable\": false}' WHERE id = ?",
+        acc.accountId());
+    long channel = channel(acc.accountId());
+    long first = openOne(acc.accountId(), channel);
+    Await.until("Ana at capacity", Duration.ofSeconds(20), () -> String.valueOf(ana).equals(assignee(first)));
+    long waiting = openOne(acc.accountId(), channel);
+    Await.until("the second waits", Duration.ofSeconds(20), () -> triedAndWaiting(waiting));
+    try (java.sql.Connection closing = env.db().connect()) {
+      closing.setAutoCommit(false);
+      try (var ps = closing.prepareStatement("UPDATE conversations SET status = 'closed', assignee_type = NULL, assignee_id = NULL WHERE id = ?")) {
+        ps.setLong(1, first);
+        assertEquals(1, ps.executeUpdate());
+      }
+      // the wake is written, not committed; a round after it still counts Ana full
+      long triedBefore = count("SELECT (extract(epoch FROM tried_at) * 1e6)::bigint FROM assign_queue WHERE conversation_id = ?", waiting);
+      Seed.exec(env.db(), "UPDATE assign_queue SET tried_at = NULL WHERE conversation_id = ?", waiting);
+      Await.until("a round tries it again meanwhile", Duration.ofSeconds(20), () -> triedAndWaiting(waiting));
+      assertTrue(count("SELECT (extract(epoch FROM tried_at) * 1e6)::bigint FROM assign_queue WHERE conversation_id = ?", waiting) > triedBefore);
+      assertEquals("", assignee(waiting));
+      closing.commit();
+    }
+    Await.until("the freed place is used at the next round", Duration.ofSeconds(10), () -> String.valueOf(ana).equals(assignee(waiting)));
+  }
+
   @Test
   void rowsHeldByARoundThatDiesAreAssignedOnceByTheOthers() throws Exception {
     Seed.Account acc = Seed.account(env.db(), "Crash");
