@@ -1,9 +1,9 @@
 package dev.switchboard.app;
 
+import dev.switchboard.common.Services;
 import dev.switchboard.config.Config;
 import dev.switchboard.auth.AuthService;
 import dev.switchboard.common.Tokens;
-import dev.switchboard.common.Services;
 import dev.switchboard.common.InboundHooks;
 import dev.switchboard.events.EventPublisher;
 import dev.switchboard.events.EventRelayVerticle;
@@ -41,6 +41,7 @@ public final class Node {
 
   private final Vertx vertx;
   private final Services services;
+  private final Parts parts;
   private final List<String> deployments = new ArrayList<>();
   private int port;
   private io.vertx.core.http.HttpServer metricsServer;
@@ -49,6 +50,7 @@ public final class Node {
   private Node(Vertx vertx, Services services) {
     this.vertx = vertx;
     this.services = services;
+    this.parts = new Parts(services);
   }
 
   /** Starts a node; fails with a {@link StartupException} whose message is one clear line. */
@@ -110,7 +112,7 @@ public final class Node {
     int instances = services.config().http().instances();
     List<HttpVerticle> servers = new ArrayList<>();
     return vertx.deployVerticle(() -> {
-          HttpVerticle v = new HttpVerticle(services);
+          HttpVerticle v = new HttpVerticle(parts);
           synchronized (servers) {
             servers.add(v);
           }
@@ -135,7 +137,7 @@ public final class Node {
     }
     io.vertx.ext.web.Router router = io.vertx.ext.web.Router.router(vertx);
     router.route().handler(new SecurityHeaders(null));
-    new dev.switchboard.inbox.OpsRoutes(services).mountMetrics(router);
+    new dev.switchboard.inbox.OpsRoutes(services.pool(), services.redis(), services.metrics(), config.metricsToken()).mountMetrics(router);
     router.route().handler(ctx -> ctx.fail(dev.switchboard.common.ApiException.notFound("route")));
     router.route().failureHandler(dev.switchboard.http.Errors::handle);
     return vertx.createHttpServer(new io.vertx.core.http.HttpServerOptions()
@@ -160,39 +162,57 @@ public final class Node {
     all.add(vertx.deployVerticle(new EventRelayVerticle(services.pool(), services.events(), services.publisher(), services.metrics(),
         events.relayBatch(), events.relayPollMs(), events.outboxRetentionMs(), events.outboxPruneMs(), events.faultPoint())));
     if (services.config().processor().profileLookup()) {
-      services.inboundHooks().register(new dev.switchboard.conversation.ProfileNameHook(services));
+      services.inboundHooks().register(new dev.switchboard.conversation.ProfileNameHook(parts.contacts));
     }
     // ingress: processor and sweeper (PROCESSOR_ENABLED=false: a node that only stores webhooks)
     if (services.config().processor().enabled()) {
-      all.add(vertx.deployVerticle(new ProcessorVerticle(services)));
+      all.add(vertx.deployVerticle(new ProcessorVerticle(parts.tx, services.inboundHooks(), services.config().processor(),
+          events.faultPoint(), services.metrics())));
     }
 
     // sending: send pipeline, window timer
-    all.add(vertx.deployVerticle(new dev.switchboard.outbound.OutboxVerticle(services)));
+    Config config = services.config();
+    all.add(vertx.deployVerticle(new dev.switchboard.outbound.OutboxVerticle(parts.tx, services.redis(), parts.graph, parts.media,
+        parts.links, config, services.metrics())));
     // media: every node downloads queued attachments into the shared store
-    var mediaStore = dev.switchboard.media.MediaStores.of(services);
-    all.add(vertx.deployVerticle(new dev.switchboard.media.MediaFetchVerticle(services, mediaStore)));
-    all.add(vertx.deployVerticle(new dev.switchboard.media.MediaRetentionVerticle(services, mediaStore)));
-    all.add(vertx.deployVerticle(new dev.switchboard.window.WindowTimerVerticle(services)));
+    all.add(vertx.deployVerticle(new dev.switchboard.media.MediaFetchVerticle(parts.tx, parts.graph, parts.media, config.media(),
+        config.nodeId())));
+    all.add(vertx.deployVerticle(new dev.switchboard.media.MediaRetentionVerticle(parts.tx, parts.media, config.media())));
+    all.add(vertx.deployVerticle(new dev.switchboard.window.WindowTimerVerticle(parts.tx, services.redis(), services.inboundHooks(),
+        parts.windowTimer, parts.queueTimers, config.nodeId(), config.window().timerPollMs())));
 
     // outgoing webhooks: every node delivers, endpoints leased one node at a time
-    all.add(vertx.deployVerticle(new dev.switchboard.integrations.WebhookDeliveryVerticle(services)));
+    all.add(vertx.deployVerticle(new dev.switchboard.integrations.WebhookDeliveryVerticle(parts.tx, config.outgoing(), config.nodeId())));
 
     // bot
-    all.add(vertx.deployVerticle(new dev.switchboard.bot.BotVerticle(services)));
+    var botHook = new dev.switchboard.bot.BotHook(new dev.switchboard.bot.OutboxBotReplies(parts.outbox), services.clock(),
+        services.windows(), config.bot().maxRepliesPerMinute(), services.metrics());
+    all.add(vertx.deployVerticle(new dev.switchboard.bot.BotVerticle(services.inboundHooks(), botHook)));
 
     // live: each node reads the Redis event log and hands every event to its own sockets (LiveHub)
-    all.add(vertx.deployVerticle(new EventFanoutVerticle(services)));
+    all.add(vertx.deployVerticle(new EventFanoutVerticle(services.events(), services.redis(), services.config().fanout(), services.config().nodeId(),
+        services.metrics())));
     // presence leases, ephemeral events (presence, viewing, typing), auto-assignment
-    all.add(vertx.deployVerticle(new dev.switchboard.presence.PresenceVerticle(services)));
-    all.add(vertx.deployVerticle(new dev.switchboard.inbox.live.EphemeralVerticle(services)));
-    all.add(vertx.deployVerticle(new dev.switchboard.assign.AssignVerticle(services)));
+    all.add(vertx.deployVerticle(new dev.switchboard.presence.PresenceVerticle(parts.presence, config.presence())));
+    all.add(vertx.deployVerticle(new dev.switchboard.inbox.live.EphemeralVerticle(services.redis())));
+    var assigner = new dev.switchboard.assign.Assigner(parts.tx, parts.presence, config.presence(), events.faultPoint());
+    all.add(vertx.deployVerticle(new dev.switchboard.assign.AssignVerticle(assigner, config.presence())));
 
     return Future.all(all).onSuccess(cf -> all.forEach(f -> deployments.add(f.result()))).mapEmpty();
   }
 
   public Services services() {
     return services;
+  }
+
+  /** The node's transactions with events (tests run changes through them as the routes do). */
+  public dev.switchboard.conversation.Transactions transactions() {
+    return parts.tx;
+  }
+
+  /** The node's media store ({@code MEDIA_STORE}). */
+  public dev.switchboard.media.MediaStore mediaStore() {
+    return parts.media;
   }
 
   public Vertx vertx() {

@@ -1,8 +1,8 @@
 package dev.switchboard.assign;
 
+import io.vertx.sqlclient.Pool;
 import dev.switchboard.common.ApiException;
 import dev.switchboard.common.Principal;
-import dev.switchboard.common.Services;
 import dev.switchboard.http.Bodies;
 import dev.switchboard.http.Reply;
 import io.vertx.core.Future;
@@ -20,10 +20,10 @@ import io.vertx.sqlclient.Tuple;
  */
 public final class AssignRoutes {
 
-  private final Services s;
+  private final Pool pool;
 
-  public AssignRoutes(Services s) {
-    this.s = s;
+  public AssignRoutes(Pool pool) {
+    this.pool = pool;
   }
 
   public void mount(Router api) {
@@ -33,7 +33,7 @@ public final class AssignRoutes {
 
   private void get(RoutingContext ctx) {
     Principal p = Principal.of(ctx);
-    Reply.ok(ctx, s.pool().preparedQuery(AssignSql.ACCOUNT).execute(Tuple.of(p.accountId()))
+    Reply.ok(ctx, pool.preparedQuery(AssignSql.ACCOUNT).execute(Tuple.of(p.accountId()))
         .map(rows -> view(rows.iterator().next())));
   }
 
@@ -44,7 +44,7 @@ public final class AssignRoutes {
       throw ApiException.badRequest("missing_field", "autoAssign is required (an object, or null to turn it off)");
     }
     AutoAssign setting = AutoAssign.parse(body.getValue("autoAssign"));
-    Reply.ok(ctx, s.pool().withTransaction(c -> c.preparedQuery(AssignSql.SET_ACCOUNT)
+    Reply.ok(ctx, pool.withTransaction(c -> c.preparedQuery(AssignSql.SET_ACCOUNT)
             .execute(Tuple.of(p.accountId(), AutoAssign.json(setting)))
             .compose(rows -> changed(c, p.accountId(), null, setting).map(rows.iterator().next())))
         .map(AssignRoutes::view));

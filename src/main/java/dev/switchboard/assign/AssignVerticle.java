@@ -1,6 +1,6 @@
 package dev.switchboard.assign;
 
-import dev.switchboard.common.Services;
+import dev.switchboard.config.Config;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import org.slf4j.Logger;
@@ -15,20 +15,20 @@ public final class AssignVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(AssignVerticle.class);
 
-  private final Services services;
-  private Assigner assigner;
+  private final Assigner assigner;
+  private final Config.Presence config;
   private long timer = -1;
   private boolean running;
   private volatile boolean stopped;
 
-  public AssignVerticle(Services services) {
-    this.services = services;
+  public AssignVerticle(Assigner assigner, Config.Presence config) {
+    this.assigner = assigner;
+    this.config = config;
   }
 
   @Override
   public Future<?> start() {
-    assigner = new Assigner(services);
-    timer = vertx.setPeriodic(services.config().presence().assignPollMs(), t -> drain());
+    timer = vertx.setPeriodic(config.assignPollMs(), t -> drain());
     return Future.succeededFuture();
   }
 
@@ -48,7 +48,7 @@ public final class AssignVerticle extends VerticleBase {
       running = false;
       if (ar.failed()) {
         LOG.warn("assignment round failed: {}", ar.cause().toString());
-      } else if (ar.result().claimed() >= services.config().presence().assignBatch() && !stopped) {
+      } else if (ar.result().claimed() >= config.assignBatch() && !stopped) {
         vertx.runOnContext(v -> drain());
       }
     });

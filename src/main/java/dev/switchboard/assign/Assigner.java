@@ -1,6 +1,7 @@
 package dev.switchboard.assign;
 
-import dev.switchboard.common.Services;
+import dev.switchboard.config.Config;
+import dev.switchboard.conversation.Transactions;
 import dev.switchboard.conversation.TxEvents;
 import dev.switchboard.presence.Presence;
 import io.vertx.core.Future;
@@ -40,22 +41,24 @@ public final class Assigner {
   /** For the crash tests only: the round that assigned something stops just before its commit. */
   static final String FAULT_BEFORE_COMMIT = "assign-before-commit";
 
-  private final Services s;
+  private final Transactions tx;
   private final Presence presence;
+  private final Config.Presence config;
   private final boolean fault;
 
-  public Assigner(Services s) {
-    this.s = s;
-    this.presence = Presence.of(s);
-    this.fault = FAULT_BEFORE_COMMIT.equals(s.config().events().faultPoint());
+  public Assigner(Transactions tx, Presence presence, Config.Presence config, String faultPoint) {
+    this.tx = tx;
+    this.presence = presence;
+    this.config = config;
+    this.fault = FAULT_BEFORE_COMMIT.equals(faultPoint);
   }
 
   public Future<Round> round() {
     // the events commit with the assignments; nobody waits for them to reach the log (no API answer
     // hangs on a round), so the relay is only woken after the commit
     TxEvents[] holder = new TxEvents[1];
-    return s.pool().withTransaction(conn -> {
-      TxEvents ev = new TxEvents(s, conn);
+    return tx.pool().withTransaction(conn -> {
+      TxEvents ev = tx.open(conn);
       holder[0] = ev;
       return claimAndAssign(ev).compose(round -> ev.write().map(round)).compose(this::faultPoint);
     }).onSuccess(round -> holder[0].committed());
@@ -73,7 +76,6 @@ public final class Assigner {
   }
 
   private Future<Round> claimAndAssign(TxEvents ev) {
-    var config = s.config().presence();
     return ev.conn().preparedQuery(AssignSql.CLAIM)
         .execute(Tuple.of(config.assignRetryMs(), config.assignBatch()))
         .compose(rows -> {

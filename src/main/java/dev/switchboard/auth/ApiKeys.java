@@ -2,7 +2,6 @@ package dev.switchboard.auth;
 
 import dev.switchboard.common.ApiException;
 import dev.switchboard.common.Principal;
-import dev.switchboard.common.Services;
 import dev.switchboard.common.Times;
 import dev.switchboard.store.RedisStore;
 import io.vertx.core.Future;
@@ -73,10 +72,6 @@ public final class ApiKeys {
     this.pool = pool;
     this.redis = redis;
     this.perMinute = perMinute;
-  }
-
-  public static ApiKeys of(Services s) {
-    return new ApiKeys(s.pool(), s.redis(), s.config().auth().apiKeyRatePerMinute());
   }
 
   /** True when the request's bearer is an API key (it is then never read as a JWT). */

@@ -4,7 +4,6 @@ import dev.switchboard.common.Principal;
 import dev.switchboard.common.ApiException;
 import dev.switchboard.http.Bodies;
 import dev.switchboard.config.ClientAddress;
-import dev.switchboard.common.Services;
 import io.vertx.core.Future;
 import io.vertx.core.http.Cookie;
 import io.vertx.core.http.CookieSameSite;
@@ -28,17 +27,12 @@ public final class AuthRoutes {
   private final boolean secureCookie;
   private final ClientAddress clients;
 
-  public AuthRoutes(Services s, Sessions sessions) {
-    this.auth = new AuthService(s.vertx(), s.pool(), s.config().auth().passwordIterations());
+  public AuthRoutes(AuthService auth, Sessions sessions, LoginThrottle throttle, ClientAddress clients, String publicUrl) {
+    this.auth = auth;
     this.sessions = sessions;
-    this.clients = s.config().clientAddress();
-    String publicUrl = s.config().http().publicUrl();
+    this.clients = clients;
     this.secureCookie = publicUrl != null && publicUrl.trim().toLowerCase(java.util.Locale.ROOT).startsWith("https:");
-    this.throttle = new LoginThrottle(s.redis(),
-        s.config().auth().loginMaxFailures(),
-        s.config().auth().loginMaxFailuresPerAddress(),
-        s.config().auth().loginWindowSeconds(),
-        s.metrics());
+    this.throttle = throttle;
   }
 
   /** Mounted before the bearer-token handler: sign-in and refresh are the public API calls. */

@@ -65,10 +65,9 @@ public final class Sessions {
   }
 
   /** The node's sessions: ACCESS_TOKEN_SECONDS (900), SESSION_DAYS (30), REFRESH_REUSE_GRACE_MS (10,000). */
-  public static Sessions of(dev.switchboard.common.Services s) {
-    return new Sessions(s.pool(), s.redis(), s.tokens(), s.config().auth().accessTokenSeconds(),
-        Duration.ofDays(s.config().auth().sessionDays()),
-        Duration.ofMillis(s.config().auth().refreshReuseGraceMs()), s.clock());
+  public static Sessions of(Pool pool, RedisStore redis, Tokens tokens, dev.switchboard.config.Config.Auth auth, Clock clock) {
+    return new Sessions(pool, redis, tokens, auth.accessTokenSeconds(), Duration.ofDays(auth.sessionDays()),
+        Duration.ofMillis(auth.refreshReuseGraceMs()), clock);
   }
 
   /** What a sign-in or a refresh answers, and the refresh token for the cookie. */

@@ -1,7 +1,8 @@
 package dev.switchboard.bot;
 
+import java.time.Clock;
+import dev.switchboard.common.WindowPolicy;
 import dev.switchboard.common.ApiException;
-import dev.switchboard.common.Services;
 import dev.switchboard.common.Inbound;
 import dev.switchboard.common.InboundHooks;
 import dev.switchboard.common.TxChanges;
@@ -46,8 +47,9 @@ public final class BotHook implements InboundHooks.Hook {
 
   private static final Logger LOG = LoggerFactory.getLogger(BotHook.class);
 
-  private final Services services;
   private final BotReplies replies;
+  private final Clock clock;
+  private final WindowPolicy windows;
   private final int maxRepliesPerMinute;
   private final Map<Long, Cached> flowCache = new ConcurrentHashMap<>();
   private final Counter flowsRun;
@@ -56,11 +58,12 @@ public final class BotHook implements InboundHooks.Hook {
   private record Cached(OffsetDateTime updatedAt, Flow flow) {
   }
 
-  public BotHook(Services services, BotReplies replies) {
-    this.services = services;
+  public BotHook(BotReplies replies, Clock clock, WindowPolicy windows, int maxRepliesPerMinute, MeterRegistry metrics) {
     this.replies = replies;
-    this.maxRepliesPerMinute = services.config().bot().maxRepliesPerMinute();
-    MeterRegistry registry = services.metrics() != null ? services.metrics() : Metrics.globalRegistry;
+    this.clock = clock;
+    this.windows = windows;
+    this.maxRepliesPerMinute = maxRepliesPerMinute;
+    MeterRegistry registry = metrics != null ? metrics : Metrics.globalRegistry;
     this.flowsRun = Counter.builder("switchboard_bot_flows_run").description("bot flows whose trigger matched").register(registry);
     this.repliesQueued = Counter.builder("switchboard_bot_replies_queued").description("bot replies queued for sending").register(registry);
     this.repliesDropped = Counter.builder("switchboard_bot_replies_dropped")
@@ -106,8 +109,8 @@ public final class BotHook implements InboundHooks.Hook {
     if (!FlowEvaluator.answerable(in.contentType())) {
       return Future.succeededFuture();
     }
-    Instant now = services.clock().instant();
-    if (!FlowEvaluator.withinAutomationWindow(in.platformTimestamp(), now, services.windows().standard())) {
+    Instant now = clock.instant();
+    if (!FlowEvaluator.withinAutomationWindow(in.platformTimestamp(), now, windows.standard())) {
       LOG.debug("bot: message {} is older than the automation window, not answered", in.messageId());
       return Future.succeededFuture();
     }

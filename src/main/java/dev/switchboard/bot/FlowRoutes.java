@@ -1,8 +1,8 @@
 package dev.switchboard.bot;
 
+import dev.switchboard.conversation.Transactions;
 import dev.switchboard.common.ApiException;
 import dev.switchboard.common.Principal;
-import dev.switchboard.common.Services;
 import dev.switchboard.conversation.TxEvents;
 import dev.switchboard.events.Event;
 import dev.switchboard.http.Bodies;
@@ -20,11 +20,11 @@ public final class FlowRoutes {
 
   private final FlowService flows;
 
-  private final Services s;
+  private final Transactions tx;
 
-  public FlowRoutes(Services s) {
-    this.s = s;
-    this.flows = new FlowService(s.pool());
+  public FlowRoutes(Transactions tx) {
+    this.tx = tx;
+    this.flows = new FlowService(tx.pool());
   }
 
   public void mount(Router api) {
@@ -52,7 +52,7 @@ public final class FlowRoutes {
   private void create(RoutingContext ctx) {
     Principal p = Principal.of(ctx).requireAdmin();
     JsonObject body = Bodies.object(ctx);
-    TxEvents.inTransaction(s, ev -> flows.create(ev.conn(), p.accountId(), body).map(f -> changed(ev, p, f)))
+    tx.run(ev -> flows.create(ev.conn(), p.accountId(), body).map(f -> changed(ev, p, f)))
         .onSuccess(f -> ctx.response().setStatusCode(201).putHeader("Content-Type", "application/json").end(f.encode()))
         .onFailure(ctx::fail);
   }
@@ -83,14 +83,14 @@ public final class FlowRoutes {
     Principal p = Principal.of(ctx).requireAdmin();
     long id = Ids.parse(ctx.pathParam("id"), "flow");
     JsonObject body = Bodies.object(ctx);
-    TxEvents.inTransaction(s, ev -> flows.update(ev.conn(), p.accountId(), id, body).map(f -> changed(ev, p, f)))
+    tx.run(ev -> flows.update(ev.conn(), p.accountId(), id, body).map(f -> changed(ev, p, f)))
         .onSuccess(ctx::json).onFailure(ctx::fail);
   }
 
   private void delete(RoutingContext ctx) {
     Principal p = Principal.of(ctx).requireAdmin();
     long id = Ids.parse(ctx.pathParam("id"), "flow");
-    TxEvents.inTransaction(s, ev -> flows.delete(ev.conn(), p.accountId(), id)
+    tx.run(ev -> flows.delete(ev.conn(), p.accountId(), id)
             .onSuccess(v -> ev.add(Event.settingsChanged(p.accountId(), "flows", id, true))))
         .onSuccess(v -> ctx.response().setStatusCode(204).end())
         .onFailure(ctx::fail);

@@ -1,7 +1,6 @@
 package dev.switchboard.bot;
 
 import dev.switchboard.channel.Sender;
-import dev.switchboard.common.Services;
 import dev.switchboard.common.Inbound;
 import dev.switchboard.outbound.Outbox;
 import io.vertx.core.Future;
@@ -14,8 +13,8 @@ public final class OutboxBotReplies implements BotReplies {
 
   private final Outbox outbox;
 
-  public OutboxBotReplies(Services services) {
-    this.outbox = new Outbox(services);
+  public OutboxBotReplies(Outbox outbox) {
+    this.outbox = outbox;
   }
 
   @Override

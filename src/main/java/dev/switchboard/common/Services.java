@@ -13,8 +13,10 @@ import io.vertx.sqlclient.Pool;
 import java.time.Clock;
 
 /**
- * What one node shares between its verticles: built once at start-up by the app and handed to
- * each part. Every member is safe to use from any event loop.
+ * The handles one node opens at start-up (clients, pools, configuration, clock), kept by the
+ * code that wires the node ({@code app}, {@code launch}) and read by tests. Parts never take it:
+ * each receives in its constructor what it uses (PackageCyclesTest keeps it so). Every member is
+ * safe to use from any event loop.
  */
 public record Services(
     Vertx vertx,
@@ -30,10 +32,4 @@ public record Services(
     InboundHooks inboundHooks,
     EventPublisher publisher,
     Replicas replicas) {
-
-  /** The same parts reading from {@code other} (the read pool): for queries that only read. */
-  public Services onPool(Pool other) {
-    return new Services(vertx, config, other, redis, events, tokens, graph, metrics, clock, windows, inboundHooks,
-        publisher, replicas);
-  }
 }

@@ -1,8 +1,9 @@
 package dev.switchboard.conversation;
 
+import io.vertx.ext.web.client.WebClient;
+import dev.switchboard.config.Config;
 import dev.switchboard.channel.GraphErrors;
 import dev.switchboard.common.ApiException;
-import dev.switchboard.common.Services;
 import dev.switchboard.events.Event;
 import io.vertx.core.Future;
 import io.vertx.core.json.DecodeException;
@@ -28,15 +29,19 @@ public final class ContactService {
   public static final int NAME_MAX = 100;
   public static final int VALUE_MAX = 4096;
 
-  private final Services s;
+  private final Transactions tx;
+  private final WebClient graph;
+  private final Config.Graph graphConfig;
 
-  public ContactService(Services s) {
-    this.s = s;
+  public ContactService(Transactions tx, WebClient graph, Config.Graph graphConfig) {
+    this.tx = tx;
+    this.graph = graph;
+    this.graphConfig = graphConfig;
   }
 
   /** The contact view plus {@code conversationId}; 404 for another account's contact. */
   public Future<JsonObject> get(long accountId, long id) {
-    return get(s.pool(), accountId, id);
+    return get(tx.pool(), accountId, id);
   }
 
   private static Future<JsonObject> get(SqlClient sql, long accountId, long id) {
@@ -56,7 +61,7 @@ public final class ContactService {
   }
 
   public Future<JsonObject> patch(long accountId, long id, Edit e) {
-    return TxEvents.inTransaction(s, ev -> ev.conn().preparedQuery(ContactSql.PATCH).execute(Tuple.of(id, accountId,
+    return tx.run(ev -> ev.conn().preparedQuery(ContactSql.PATCH).execute(Tuple.of(id, accountId,
             e.displayNameGiven(), e.displayName(), e.emailGiven(), e.email(), e.phoneGiven(), e.phone()))
         .compose(rows -> changed(ev, accountId, id, rows.size())));
   }
@@ -66,7 +71,7 @@ public final class ContactService {
    * Instagram {@code name} else {@code username}) and stores it as platformName.
    */
   public Future<JsonObject> refreshName(long accountId, long id) {
-    return s.pool().preparedQuery(ContactSql.WITH_CHANNEL).execute(Tuple.of(id, accountId)).compose(rows -> {
+    return tx.pool().preparedQuery(ContactSql.WITH_CHANNEL).execute(Tuple.of(id, accountId)).compose(rows -> {
       if (rows.size() == 0) {
         return Future.failedFuture(ApiException.notFound("contact"));
       }
@@ -81,16 +86,16 @@ public final class ContactService {
         return Future.failedFuture(ApiException.unprocessable("not_supported",
             "WhatsApp has no profile lookup: the name arrives with every inbound message"));
       }
-      String url = s.config().graphApiUrl() + "/" + URLEncoder.encode(r.getString("platform_user_id"), StandardCharsets.UTF_8).replace("+", "%20");
-      return s.graph().getAbs(url)
+      String url = graphConfig.apiUrl() + "/" + URLEncoder.encode(r.getString("platform_user_id"), StandardCharsets.UTF_8).replace("+", "%20");
+      return graph.getAbs(url)
           .addQueryParam("fields", fields)
           .putHeader("Authorization", "Bearer " + r.getString("access_token"))
-          .timeout(s.config().graph().timeoutMs())
+          .timeout(graphConfig.timeoutMs())
           .send()
           .recover(err -> Future.failedFuture(ApiException.badGateway("graph_unreachable",
               "the " + platform + " profile API did not answer: " + err.getMessage())))
           .map(resp -> profileName(platform, resp))
-          .compose(name -> TxEvents.inTransaction(s, ev -> ev.conn().preparedQuery(ContactSql.SET_PLATFORM_NAME)
+          .compose(name -> tx.run(ev -> ev.conn().preparedQuery(ContactSql.SET_PLATFORM_NAME)
               .execute(Tuple.of(id, accountId, name))
               .compose(u -> changed(ev, accountId, id, u.size()))));
     });
@@ -123,7 +128,7 @@ public final class ContactService {
 
   public Future<JsonObject> setField(long accountId, long id, String name, String value) {
     return owned(accountId, id)
-        .compose(v -> TxEvents.inTransaction(s, ev -> ev.conn().preparedQuery(ContactSql.SET_FIELD).execute(Tuple.of(id, accountId, name, value))
+        .compose(v -> tx.run(ev -> ev.conn().preparedQuery(ContactSql.SET_FIELD).execute(Tuple.of(id, accountId, name, value))
             .compose(x -> ev.conn().preparedQuery(ContactSql.TOUCH).execute(Tuple.of(id)))
             .compose(x -> changed(ev, accountId, id, 1))));
   }
@@ -143,7 +148,7 @@ public final class ContactService {
   // One statement ($1 contact, $2 account, $3 name) that changes nothing or the contact, with its event.
   private Future<JsonObject> change(long accountId, long id, String sql, String name) {
     return owned(accountId, id)
-        .compose(v -> TxEvents.inTransaction(s, ev -> ev.conn().preparedQuery(sql).execute(Tuple.of(id, accountId, name))
+        .compose(v -> tx.run(ev -> ev.conn().preparedQuery(sql).execute(Tuple.of(id, accountId, name))
             .compose(x -> x.rowCount() == 0 ? get(ev.conn(), accountId, id) : changed(ev, accountId, id, 1))));
   }
 
@@ -154,7 +159,7 @@ public final class ContactService {
 
   /** The account's spelling of a label that matches {@code name} without regard to case, or {@code name}. */
   public Future<String> canonicalLabel(long accountId, String name) {
-    return s.pool().preparedQuery(ContactSql.LABEL_SPELLING).execute(Tuple.of(accountId, name))
+    return tx.pool().preparedQuery(ContactSql.LABEL_SPELLING).execute(Tuple.of(accountId, name))
         .map(rows -> rows.size() == 0 ? name : rows.iterator().next().getString(0));
   }
 
@@ -164,7 +169,7 @@ public final class ContactService {
   }
 
   private Future<JsonObject> names(String sql, long accountId) {
-    return s.pool().preparedQuery(sql).execute(Tuple.of(accountId)).map(rows -> {
+    return tx.pool().preparedQuery(sql).execute(Tuple.of(accountId)).map(rows -> {
       JsonArray items = new JsonArray();
       rows.forEach(r -> items.add(r.getString("name")));
       return new JsonObject().put("items", items);
@@ -180,7 +185,7 @@ public final class ContactService {
    * wa_id) answers its conversation instead of a duplicate; ON CONFLICT settles concurrent calls.
    */
   public Future<Created> create(long accountId, long channelId, String waId, String displayName) {
-    return TxEvents.inTransaction(s, ev -> createIn(ev, accountId, channelId, waId, displayName));
+    return tx.run(ev -> createIn(ev, accountId, channelId, waId, displayName));
   }
 
   private Future<Created> createIn(TxEvents ev, long accountId, long channelId, String waId, String displayName) {
@@ -218,7 +223,7 @@ public final class ContactService {
   }
 
   private Future<Void> owned(long accountId, long id) {
-    return s.pool().preparedQuery(ContactSql.OWNED).execute(Tuple.of(id, accountId))
+    return tx.pool().preparedQuery(ContactSql.OWNED).execute(Tuple.of(id, accountId))
         .compose(rows -> rows.size() == 1 ? Future.succeededFuture() : Future.failedFuture(ApiException.notFound("contact")));
   }
 

@@ -1,9 +1,9 @@
 package dev.switchboard.conversation;
 
+import dev.switchboard.config.Config;
 import dev.switchboard.common.Actor;
 import dev.switchboard.common.ApiException;
 import dev.switchboard.events.Event;
-import dev.switchboard.common.Services;
 import dev.switchboard.common.Times;
 import dev.switchboard.store.Bus;
 import io.vertx.core.Future;
@@ -29,10 +29,12 @@ public final class ConversationService {
   /** More in one bulk request is refused: one transaction should stay short. */
   public static final int BULK_MAX = 1000;
 
-  private final Services s;
+  private final Transactions tx;
+  private final Config.Inbox config;
 
-  public ConversationService(Services s) {
-    this.s = s;
+  public ConversationService(Transactions tx, Config.Inbox config) {
+    this.tx = tx;
+    this.config = config;
   }
 
   /**
@@ -41,7 +43,7 @@ public final class ConversationService {
    * index checking each conversation: either way a page costs about sqrt(limit x conversations) rows.
    */
   public Future<JsonObject> list(long accountId, long reader, ConversationFilter filter, int limit, ListCursor cursor) {
-    filter = filter.at(s.clock().instant());
+    filter = filter.at(tx.clock().instant());
     ConversationFilter f = filter;
     return rareLabel(accountId, f).compose(rare -> list(accountId, reader, f, limit, cursor, rare));
   }
@@ -58,7 +60,7 @@ public final class ConversationService {
       select = String.format(ConversationSql.LIST_SELECT_BY_LABEL, w.args().size());
     }
     String sql = select + w.sql() + ConversationSql.LIST_ORDER + (limit + 1);
-    return s.pool().preparedQuery(sql).execute(Tuple.wrap(w.args())).compose(rows -> {
+    return tx.pool().preparedQuery(sql).execute(Tuple.wrap(w.args())).compose(rows -> {
       List<Long> ids = new ArrayList<>();
       ListCursor next = null;
       for (Row r : rows) {
@@ -80,8 +82,8 @@ public final class ConversationService {
    * numbers are lower bounds; {@code all} is their sum.
    */
   public Future<JsonObject> counts(long accountId, ConversationFilter unclocked) {
-    ConversationFilter filter = unclocked.at(s.clock().instant());
-    int cap = s.config().inbox().countCap();
+    ConversationFilter filter = unclocked.at(tx.clock().instant());
+    int cap = config.countCap();
     if (filter.label() != null) {
       return countsByLabel(accountId, filter, cap);
     }
@@ -109,11 +111,11 @@ public final class ConversationService {
    * what those contacts hold, a lower bound, and flagged {@code capped}.
    */
   private Future<JsonObject> countsByLabel(long accountId, ConversationFilter filter, int cap) {
-    int bound = s.config().inbox().labelProbeMax();
+    int bound = config.labelProbeMax();
     ConversationFilter.Where w = filter.where(accountId, false, ConversationFilter.LabelMode.IN_FROM);
     w.args().add(filter.label());
     String sql = String.format(ConversationSql.COUNT_BY_LABEL, w.args().size(), bound, w.sql());
-    Future<JsonObject> counted = s.pool().preparedQuery(sql).execute(Tuple.wrap(w.args())).map(rows -> {
+    Future<JsonObject> counted = tx.pool().preparedQuery(sql).execute(Tuple.wrap(w.args())).map(rows -> {
       JsonObject out = new JsonObject().put("open", 0L).put("assigned", 0L).put("closed", 0L).put("snoozed", 0L);
       for (Row r : rows) {
         out.put(r.getString("status"), r.getLong("n"));
@@ -142,7 +144,7 @@ public final class ConversationService {
   private Future<Long> countTab(long accountId, ConversationFilter filter, int cap) {
     ConversationFilter.Where w = filter.where(accountId, true);
     String sql = "SELECT count(*) FROM (" + ConversationSql.LIST_SELECT + w.sql() + " LIMIT " + cap + ") x";
-    return s.pool().preparedQuery(sql).execute(Tuple.wrap(w.args())).map(rows -> rows.iterator().next().getLong(0));
+    return tx.pool().preparedQuery(sql).execute(Tuple.wrap(w.args())).map(rows -> rows.iterator().next().getLong(0));
   }
 
   /** Whether fewer than LABEL_PROBE_MAX contacts carry the filter's label (false without one). */
@@ -150,8 +152,8 @@ public final class ConversationService {
     if (filter.label() == null) {
       return Future.succeededFuture(false);
     }
-    int bound = s.config().inbox().labelProbeMax();
-    return s.pool().preparedQuery(ConversationSql.LABEL_USES).execute(Tuple.of(accountId, filter.label(), bound))
+    int bound = config.labelProbeMax();
+    return tx.pool().preparedQuery(ConversationSql.LABEL_USES).execute(Tuple.of(accountId, filter.label(), bound))
         .map(rows -> rows.iterator().next().getLong(0) < bound);
   }
 
@@ -186,7 +188,7 @@ public final class ConversationService {
    */
   private Future<List<Long>> change(long accountId, Actor actor, List<Long> ids, StatusChange change) {
     Long[] idArray = ids.toArray(new Long[0]);
-    return TxEvents.inTransaction(s, ev -> changeIn(ev, accountId, actor, ids, idArray, change));
+    return tx.run(ev -> changeIn(ev, accountId, actor, ids, idArray, change));
   }
 
   private Future<List<Long>> changeIn(TxEvents ev, long accountId, Actor actor, List<Long> ids, Long[] idArray, StatusChange change) {
@@ -261,7 +263,7 @@ public final class ConversationService {
   /** {@code {items: [{id, actor, fromStatus, toStatus, fromAssignee, toAssignee, createdAt}]}}, oldest first. */
   public Future<JsonObject> history(long accountId, long id) {
     return requireOwned(accountId, id)
-        .compose(v -> s.pool().preparedQuery(ConversationSql.HISTORY).execute(Tuple.of(id, accountId, 1000)))
+        .compose(v -> tx.pool().preparedQuery(ConversationSql.HISTORY).execute(Tuple.of(id, accountId, 1000)))
         .map(rows -> {
           JsonArray items = new JsonArray();
           for (Row r : rows) {
@@ -294,7 +296,7 @@ public final class ConversationService {
    * and publishes {@code conversation.read} with the mark, which keeps the agent's other tabs in step.
    */
   public Future<JsonObject> markRead(long accountId, long agentId, long id, Long messageId) {
-    return requireOwned(accountId, id).compose(v -> TxEvents.inTransaction(s, ev -> ev.conn().preparedQuery(ConversationSql.MARK_READ)
+    return requireOwned(accountId, id).compose(v -> tx.run(ev -> ev.conn().preparedQuery(ConversationSql.MARK_READ)
         .execute(Tuple.of(id, agentId, accountId, messageId))
         .compose(rows -> {
           // nothing written: the mark was already there or later, or the message is not this conversation's
@@ -306,7 +308,7 @@ public final class ConversationService {
           }
           return Future.<Void>succeededFuture();
         })
-        .compose(x -> Views.conversations(ev.conn(), List.of(id), agentId, s.windows(), s.clock().instant()))
+        .compose(x -> Views.conversations(ev.conn(), List.of(id), agentId, tx.windows(), tx.clock().instant()))
         .map(views -> {
           if (views.isEmpty()) {
             throw ApiException.notFound("conversation");
@@ -323,7 +325,7 @@ public final class ConversationService {
   /** {@code {items, nextCursor}}: the page of messages before {@code before} (a message id), oldest first. */
   public Future<JsonObject> messages(long accountId, long id, int limit, Long before) {
     return requireOwned(accountId, id)
-        .compose(v -> s.pool().preparedQuery(ConversationSql.MESSAGES).execute(Tuple.of(id, before, limit + 1)))
+        .compose(v -> tx.pool().preparedQuery(ConversationSql.MESSAGES).execute(Tuple.of(id, before, limit + 1)))
         .map(rows -> {
           List<JsonObject> page = new ArrayList<>();
           for (Row r : rows) {
@@ -343,7 +345,7 @@ public final class ConversationService {
     if (ids.isEmpty()) {
       return Future.succeededFuture();
     }
-    return s.pool().preparedQuery(ConversationSql.OWNED).execute(Tuple.of(ids.toArray(new Long[0]), accountId))
+    return tx.pool().preparedQuery(ConversationSql.OWNED).execute(Tuple.of(ids.toArray(new Long[0]), accountId))
         .compose(rows -> {
           Set<Long> mine = new HashSet<>();
           rows.forEach(r -> mine.add(r.getLong(0)));
@@ -357,7 +359,7 @@ public final class ConversationService {
   }
 
   private Future<Void> requireOwned(long accountId, long id) {
-    return s.pool().preparedQuery(ConversationSql.EXISTS).execute(Tuple.of(id, accountId))
+    return tx.pool().preparedQuery(ConversationSql.EXISTS).execute(Tuple.of(id, accountId))
         .compose(rows -> rows.size() == 1 ? Future.succeededFuture() : Future.failedFuture(ApiException.notFound("conversation")));
   }
 
@@ -368,7 +370,7 @@ public final class ConversationService {
 
   /** The same, unread counts as agent {@code reader} sees them (null: as no agent does). */
   public Future<List<JsonObject>> views(Collection<Long> ids, Long reader) {
-    return Views.conversations(s.pool(), ids, reader, s.windows(), s.clock().instant());
+    return Views.conversations(tx.pool(), ids, reader, tx.windows(), tx.clock().instant());
   }
 
   /** The export's SQL and arguments: the messages of {@code ids}, or of every conversation the filter lists. */

@@ -2,7 +2,6 @@ package dev.switchboard.conversation;
 
 import dev.switchboard.common.InboundHooks;
 import dev.switchboard.common.Inbound;
-import dev.switchboard.common.Services;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,8 +19,8 @@ public final class ProfileNameHook implements InboundHooks.Hook {
 
   private final ContactService contacts;
 
-  public ProfileNameHook(Services services) {
-    this.contacts = new ContactService(services);
+  public ProfileNameHook(ContactService contacts) {
+    this.contacts = contacts;
   }
 
   @Override

@@ -1,8 +1,8 @@
 package dev.switchboard.conversation;
 
+import dev.switchboard.config.Config;
 import dev.switchboard.common.Phones;
 import dev.switchboard.common.ApiException;
-import dev.switchboard.common.Services;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -24,10 +24,14 @@ public final class SearchService {
 
   private static final java.util.regex.Pattern TRIGRAM = java.util.regex.Pattern.compile("[\\p{L}\\p{N}]{3}");
 
-  private final Services s;
+  private final Transactions tx;
+  private final Config.Inbox config;
+  private final ConversationService conversations;
 
-  public SearchService(Services s) {
-    this.s = s;
+  public SearchService(Transactions tx, Config.Inbox config) {
+    this.tx = tx;
+    this.config = config;
+    this.conversations = new ConversationService(tx, config);
   }
 
   /** {@code {items: [conversation], kind: phone|name|parentUserId}}. */
@@ -59,15 +63,15 @@ public final class SearchService {
       ids = ids(SearchSql.BY_NAME, Tuple.of(accountId, likeEscape(name), q, limit));
     } else {
       kind = "name";
-      int window = s.config().inbox().searchShortWindow();
+      int window = config.searchShortWindow();
       ids = ids(SearchSql.BY_SHORT_NAME, Tuple.of(accountId, likeEscape(name), q, limit, window));
     }
-    return ids.compose(list -> new ConversationService(s).views(list, reader))
+    return ids.compose(list -> conversations.views(list, reader))
         .map(items -> new JsonObject().put("items", new JsonArray(items)).put("kind", kind));
   }
 
   private Future<List<Long>> ids(String sql, Tuple args) {
-    return s.pool().preparedQuery(sql).execute(args).map(rows -> {
+    return tx.pool().preparedQuery(sql).execute(args).map(rows -> {
       List<Long> out = new ArrayList<>();
       for (Row r : rows) {
         out.add(r.getLong("id"));

@@ -2,7 +2,6 @@ package dev.switchboard.conversation;
 
 import dev.switchboard.common.Actor;
 import dev.switchboard.common.ApiException;
-import dev.switchboard.common.Services;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
@@ -41,10 +40,10 @@ public final class Snoozes {
       INSERT INTO conversation_history (account_id, conversation_id, actor_type, actor_id, action, snoozed_until, reason)
       VALUES ($1, $2, $3, $4, $5, $6, $7)""";
 
-  private final Services s;
+  private final Transactions tx;
 
-  public Snoozes(Services s) {
-    this.s = s;
+  public Snoozes(Transactions tx) {
+    this.tx = tx;
   }
 
   /**
@@ -52,12 +51,12 @@ public final class Snoozes {
    * conversation cannot be snoozed (422 {@code conversation_closed}). Answers the conversation.
    */
   public Future<JsonObject> snooze(long accountId, long readerId, Actor actor, long id, Instant until) {
-    Instant now = s.clock().instant();
+    Instant now = tx.clock().instant();
     if (!until.isAfter(now) || until.isAfter(now.plus(MAX))) {
       return Future.failedFuture(ApiException.unprocessable("invalid_until", "until must be in the future and at most 365 days ahead"));
     }
     OffsetDateTime at = until.atOffset(ZoneOffset.UTC);
-    return TxEvents.inTransaction(s, ev -> ev.conn().preparedQuery(LOCK).execute(Tuple.of(id, accountId)).compose(rows -> {
+    return tx.run(ev -> ev.conn().preparedQuery(LOCK).execute(Tuple.of(id, accountId)).compose(rows -> {
       if (rows.size() == 0) {
         return Future.failedFuture(ApiException.notFound("conversation"));
       }
@@ -72,7 +71,7 @@ public final class Snoozes {
 
   /** Wakes a snoozed conversation now (an agent's unsnooze); one that is not snoozed is left as it is. */
   public Future<JsonObject> unsnooze(long accountId, long readerId, Actor actor, long id) {
-    return TxEvents.inTransaction(s, ev -> ev.conn().preparedQuery(LOCK).execute(Tuple.of(id, accountId)).compose(rows -> {
+    return tx.run(ev -> ev.conn().preparedQuery(LOCK).execute(Tuple.of(id, accountId)).compose(rows -> {
       if (rows.size() == 0) {
         return Future.failedFuture(ApiException.notFound("conversation"));
       }
@@ -91,7 +90,7 @@ public final class Snoozes {
    * makes a second firing (another node, a rebuilt timer) find nothing to wake.
    */
   public Future<Optional<Instant>> wakeDue(long id, Instant now) {
-    return TxEvents.inTransaction(s, ev -> ev.conn().preparedQuery(LOCK_ANY).execute(Tuple.of(id)).compose(rows -> {
+    return tx.run(ev -> ev.conn().preparedQuery(LOCK_ANY).execute(Tuple.of(id)).compose(rows -> {
       if (rows.size() == 0) {
         return Future.succeededFuture(Optional.<Instant>empty());
       }
@@ -123,7 +122,7 @@ public final class Snoozes {
   }
 
   private Future<JsonObject> view(long accountId, long readerId, long id) {
-    return Views.conversations(s.pool(), List.of(id), readerId, s.windows(), s.clock().instant()).map(l -> {
+    return Views.conversations(tx.pool(), List.of(id), readerId, tx.windows(), tx.clock().instant()).map(l -> {
       if (l.isEmpty()) {
         throw ApiException.notFound("conversation");
       }

@@ -1,6 +1,5 @@
 package dev.switchboard.conversation;
 
-import dev.switchboard.common.Services;
 import dev.switchboard.common.TxChanges;
 import dev.switchboard.events.Event;
 import dev.switchboard.events.EventType;
@@ -14,7 +13,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 
 /**
  * The events of one transaction, collected while it runs and written to the event outbox just
@@ -28,7 +26,7 @@ import java.util.function.Function;
  */
 public final class TxEvents implements TxChanges {
 
-  private final Services services;
+  private final Transactions tx;
   private final SqlConnection conn;
   private final Map<Long, Long> created = new LinkedHashMap<>();
   private final Map<Long, Long> changed = new LinkedHashMap<>();
@@ -40,28 +38,9 @@ public final class TxEvents implements TxChanges {
   private boolean outbound;
   private boolean written;
 
-  public TxEvents(Services services, SqlConnection conn) {
-    this.services = services;
+  TxEvents(Transactions tx, SqlConnection conn) {
+    this.tx = tx;
     this.conn = conn;
-  }
-
-  /**
-   * Runs {@code work} in a transaction whose events commit with it. After the commit it wakes the
-   * send pipeline when a message to send was queued, and answers once the relay has put the
-   * events in the log: whoever reads {@code /events} after the answer finds them.
-   */
-  public static <T> Future<T> inTransaction(Services services, Function<TxEvents, Future<T>> work) {
-    TxEvents[] holder = new TxEvents[1];
-    return services.pool().withTransaction(conn -> {
-      TxEvents ev = new TxEvents(services, conn);
-      holder[0] = ev;
-      return work.apply(ev).compose(result -> ev.write().map(result));
-    }).compose(r -> {
-      TxEvents ev = holder[0];
-      ev.nudgeOutbound();
-      ev.armWarnings();
-      return ev.isEmpty() ? Future.succeededFuture(r) : services.publisher().relayed().map(r);
-    });
   }
 
   @Override
@@ -148,10 +127,10 @@ public final class TxEvents implements TxChanges {
     }
     List<Long> convIds = new ArrayList<>(created.keySet());
     convIds.addAll(changed.keySet());
-    Future<List<JsonObject>> convViews = ReplyState.refresh(conn, convIds, services.windows())
+    Future<List<JsonObject>> convViews = ReplyState.refresh(conn, convIds, tx.windows())
         .compose(needed -> {
           replyNeeded = needed;
-          return Views.conversations(conn, convIds, services.windows(), services.clock().instant());
+          return Views.conversations(conn, convIds, tx.windows(), tx.clock().instant());
         });
     Future<List<JsonObject>> contactViews = contacts.isEmpty() ? Future.succeededFuture(List.of())
         : InboundStore.contacts(conn, contacts.keySet());
@@ -181,15 +160,20 @@ public final class TxEvents implements TxChanges {
       all.addAll(first);
       all.addAll(events);
       all.addAll(last);
-      return services.publisher().write(conn, all);
+      return tx.publisher().write(conn, all);
     }));
   }
 
   /** After the commit: wakes the relay, and the send pipeline when something waits to be sent. */
   public void committed() {
     if (!isEmpty()) {
-      services.publisher().committed();
+      tx.publisher().committed();
     }
+    afterCommit();
+  }
+
+  /** What follows a commit besides the relay's wake: the send pipeline and the warnings re-armed. */
+  void afterCommit() {
     nudgeOutbound();
     armWarnings();
   }
@@ -201,13 +185,13 @@ public final class TxEvents implements TxChanges {
     if (!replyNeeded.isEmpty()) {
       JsonArray due = new JsonArray();
       replyNeeded.forEach(r -> due.add(new JsonArray().add(r[0]).add(r[1])));
-      services.vertx().eventBus().publish(Bus.REPLY_NEEDED, due);
+      tx.vertx().eventBus().publish(Bus.REPLY_NEEDED, due);
     }
   }
 
   private void nudgeOutbound() {
     if (outbound) {
-      services.vertx().eventBus().publish(Bus.OUTBOUND_PENDING, null);
+      tx.vertx().eventBus().publish(Bus.OUTBOUND_PENDING, null);
     }
   }
 }

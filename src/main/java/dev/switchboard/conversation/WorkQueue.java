@@ -1,6 +1,5 @@
 package dev.switchboard.conversation;
 
-import dev.switchboard.common.Services;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -24,15 +23,15 @@ public final class WorkQueue {
   private static final String NEEDS_ORDER = " ORDER BY cv.reply_deadline, cv.id LIMIT ";
   private static final String REST_SELECT = "SELECT cv.id, cv.last_message_at AS at FROM conversations cv WHERE ";
 
-  private final Services s;
+  private final Transactions tx;
 
-  public WorkQueue(Services s) {
-    this.s = s;
+  public WorkQueue(Transactions tx) {
+    this.tx = tx;
   }
 
   /** {@code {items, nextCursor}}; with {@code expiringWithin} only the first part can match. */
   public Future<JsonObject> list(long accountId, long reader, ConversationFilter unclocked, int limit, WindowCursor cursor) {
-    ConversationFilter filter = unclocked.at(s.clock().instant());
+    ConversationFilter filter = unclocked.at(tx.clock().instant());
     OffsetDateTime now = filter.now().atOffset(ZoneOffset.UTC);
     List<Long> ids = new ArrayList<>();
     Future<WindowCursor> next;
@@ -56,7 +55,7 @@ public final class WorkQueue {
     } else {
       next = rest(accountId, filter, now, limit, cursor, ids);
     }
-    return next.compose(after -> Views.conversations(s.pool(), ids, reader, s.windows(), filter.now())
+    return next.compose(after -> Views.conversations(tx.pool(), ids, reader, tx.windows(), filter.now())
         .map(items -> new JsonObject().put("items", new JsonArray(items)).put("nextCursor", after == null ? null : after.encode())));
   }
 
@@ -72,7 +71,7 @@ public final class WorkQueue {
 
   /** Adds up to {@code limit} ids; answers the cursor after the last one when more rows follow. */
   private Future<WindowCursor> page(String sql, ConversationFilter.Where w, int limit, int part, List<Long> ids) {
-    return s.pool().preparedQuery(sql).execute(Tuple.wrap(w.args())).map(rows -> {
+    return tx.pool().preparedQuery(sql).execute(Tuple.wrap(w.args())).map(rows -> {
       WindowCursor last = null;
       int taken = 0;
       for (Row r : rows) {

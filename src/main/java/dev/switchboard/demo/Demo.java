@@ -74,7 +74,7 @@ public final class Demo implements AutoCloseable {
             Duration.ofMillis(700), Duration.ofMillis(2_000), dataDir.resolve("simulator.json"));
         return vertx.deployVerticle(new SimulatorVerticle(simulator[0]));
       });
-      DemoSeed.Result seed = new DemoSeed(config, simulator[0], clock, launch.services().tokens()).run();
+      DemoSeed.Result seed = new DemoSeed(config, simulator[0], clock, new dev.switchboard.common.Tokens(launch.vertx(), config.jwtSecret())).run();
       return new Demo(launch, simulator[0], config, seed, dataDir);
     } catch (RuntimeException e) {
       if (launch != null) {

@@ -1,9 +1,11 @@
 package dev.switchboard.demo;
 
+import io.vertx.sqlclient.Pool;
+import io.vertx.core.Vertx;
+import dev.switchboard.config.Config;
 import dev.switchboard.channel.whatsapp.WaIds;
 import dev.switchboard.common.ApiException;
 import dev.switchboard.http.Bodies;
-import dev.switchboard.common.Services;
 import dev.switchboard.http.Errors;
 import dev.switchboard.http.ExtraRoutes;
 import dev.switchboard.inbox.WebRoutes;
@@ -31,31 +33,35 @@ public final class SimulatorRoutes implements ExtraRoutes {
 
   private static final Set<String> PLATFORMS = Set.of("whatsapp", "messenger", "instagram");
 
-  private final Services s;
+  private final Vertx vertx;
+  private final Config config;
+  private final Pool pool;
   private final Simulator sim;
 
   /** The instance {@link java.util.ServiceLoader} makes; it mounts a fresh one per server. */
   public SimulatorRoutes() {
-    this(null, null);
+    this(null, null, null, null);
   }
 
-  private SimulatorRoutes(Services s, Simulator sim) {
-    this.s = s;
+  private SimulatorRoutes(Vertx vertx, Config config, Pool pool, Simulator sim) {
+    this.vertx = vertx;
+    this.config = config;
+    this.pool = pool;
     this.sim = sim;
   }
 
   /** Mounts the simulator if the demo registered one; otherwise does nothing. */
   @Override
-  public void mount(Router root, Services services) {
-    Simulator registered = Simulator.lookup(services.vertx());
+  public void mount(Router root, Vertx vertx, Config config, Pool pool) {
+    Simulator registered = Simulator.lookup(vertx);
     if (registered != null) {
-      new SimulatorRoutes(services, registered).mountOn(root);
+      new SimulatorRoutes(vertx, config, pool, registered).mountOn(root);
     }
   }
 
   private void mountOn(Router root) {
-    Router r = Router.router(s.vertx());
-    r.route().handler(BodyHandler.create(false).setBodyLimit(s.config().apiMaxBytes()));
+    Router r = Router.router(vertx);
+    r.route().handler(BodyHandler.create(false).setBodyLimit(config.apiMaxBytes()));
 
     r.post("/graph/:version/me/messages").handler(this::pageSend);
     r.post("/graph/:version/me/message_attachments").handler(ctx ->
@@ -79,7 +85,7 @@ public final class SimulatorRoutes implements ExtraRoutes {
     r.get("/api/feed").handler(this::feed);
     r.route("/api/*").handler(ctx -> ctx.fail(ApiException.notFound("route")));
 
-    r.route().handler(WebRoutes.files(s.config(), "simulator"));
+    r.route().handler(WebRoutes.files(config, "simulator"));
     r.route().failureHandler(Errors::handle);
 
     // Vert.x matches "/simulator" for "/simulator/" too: redirect only the bare path
@@ -115,7 +121,7 @@ public final class SimulatorRoutes implements ExtraRoutes {
     if (body == null) {
       return;
     }
-    s.pool().preparedQuery(SimulatorSql.CHANNEL_BY_TOKEN).execute(Tuple.of(token))
+    pool.preparedQuery(SimulatorSql.CHANNEL_BY_TOKEN).execute(Tuple.of(token))
         .onSuccess(rows -> {
           String platform = "messenger";
           String pageId = "unknown";
@@ -146,7 +152,7 @@ public final class SimulatorRoutes implements ExtraRoutes {
     }
     String userId = ctx.pathParam("userId");
     String fields = ctx.request().getParam("fields");
-    s.pool().preparedQuery(SimulatorSql.CONTACT).execute(Tuple.of(userId))
+    pool.preparedQuery(SimulatorSql.CONTACT).execute(Tuple.of(userId))
         .onSuccess(rows -> {
           String name = rows.size() > 0 ? rows.iterator().next().getString("name") : null;
           answer(ctx, sim.profile(userId, fields, name));
@@ -190,13 +196,13 @@ public final class SimulatorRoutes implements ExtraRoutes {
 
   /** Channels and customers: the gateway's contacts merged with the ones created here. */
   private void customers(RoutingContext ctx) {
-    Future<JsonArray> channels = s.pool().query(SimulatorSql.CHANNELS).execute().map(rows -> {
+    Future<JsonArray> channels = pool.query(SimulatorSql.CHANNELS).execute().map(rows -> {
       JsonArray out = new JsonArray();
       rows.forEach(r -> out.add(new JsonObject()
           .put("platform", r.getString("platform")).put("id", r.getString("external_id")).put("name", r.getString("name"))));
       return out;
     });
-    Future<Map<String, JsonObject>> contacts = s.pool().query(SimulatorSql.CONTACTS).execute().map(rows -> {
+    Future<Map<String, JsonObject>> contacts = pool.query(SimulatorSql.CONTACTS).execute().map(rows -> {
       Map<String, JsonObject> out = new LinkedHashMap<>();
       rows.forEach(r -> out.put(r.getString("platform") + ":" + r.getString("platform_user_id"), new JsonObject()
           .put("platform", r.getString("platform")).put("channelId", r.getString("external_id"))
@@ -306,7 +312,7 @@ public final class SimulatorRoutes implements ExtraRoutes {
     if (known != null) {
       return Future.succeededFuture(known);
     }
-    return s.pool().preparedQuery(SimulatorSql.CONTACT).execute(Tuple.of(id)).map(rows -> {
+    return pool.preparedQuery(SimulatorSql.CONTACT).execute(Tuple.of(id)).map(rows -> {
       for (Row r : rows) {
         if (platform.equals(r.getString("platform"))) {
           String name = r.getString("name");
@@ -319,7 +325,7 @@ public final class SimulatorRoutes implements ExtraRoutes {
 
   /** The channel to write to: the one named, else the platform's first. */
   private Future<String> channelFor(String platform, String channelId) {
-    return s.pool().query(SimulatorSql.CHANNELS).execute().map(rows -> {
+    return pool.query(SimulatorSql.CHANNELS).execute().map(rows -> {
       String first = null;
       for (Row r : rows) {
         if (platform.equals(r.getString("platform"))) {

@@ -1,7 +1,9 @@
 package dev.switchboard.http;
 
-import dev.switchboard.common.Services;
+import dev.switchboard.config.Config;
+import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
+import io.vertx.sqlclient.Pool;
 
 /**
  * Routes a part outside the node's own adds to every HTTP server (the demo's {@code /simulator}),
@@ -10,5 +12,5 @@ import io.vertx.ext.web.Router;
  */
 public interface ExtraRoutes {
 
-  void mount(Router root, Services services);
+  void mount(Router root, Vertx vertx, Config config, Pool pool);
 }

@@ -1,5 +1,8 @@
 package dev.switchboard.inbox;
 
+import io.vertx.core.Vertx;
+import dev.switchboard.presence.Presence;
+import dev.switchboard.conversation.Transactions;
 import dev.switchboard.http.Reply;
 import dev.switchboard.auth.Passwords;
 import dev.switchboard.common.Principal;
@@ -7,7 +10,6 @@ import dev.switchboard.auth.Sessions;
 import dev.switchboard.common.ApiException;
 import dev.switchboard.http.Bodies;
 import dev.switchboard.common.Ids;
-import dev.switchboard.common.Services;
 import dev.switchboard.common.Text;
 import dev.switchboard.common.Times;
 import dev.switchboard.conversation.TxEvents;
@@ -29,12 +31,18 @@ public final class AgentRoutes {
   /** Bounds a team body: more members than any account has agents is a mistake. */
   static final int MAX_MEMBERS = 1000;
 
-  private final Services s;
+  private final Vertx vertx;
+  private final Transactions tx;
   private final Sessions sessions;
+  private final Presence presence;
+  private final int passwordIterations;
 
-  public AgentRoutes(Services s) {
-    this.s = s;
-    this.sessions = Sessions.of(s);
+  public AgentRoutes(Vertx vertx, Transactions tx, Sessions sessions, Presence presence, int passwordIterations) {
+    this.vertx = vertx;
+    this.tx = tx;
+    this.sessions = sessions;
+    this.presence = presence;
+    this.passwordIterations = passwordIterations;
   }
 
   public void mount(Router api) {
@@ -46,7 +54,7 @@ public final class AgentRoutes {
     api.patch("/teams/:id").handler(this::updateTeam);
     api.get("/teams").handler(this::listTeams);
     api.get("/teams/:id").handler(this::getTeam);
-    api.delete("/teams/:id").handler(new TeamRemoval(s)::delete);
+    api.delete("/teams/:id").handler(new TeamRemoval(tx)::delete);
   }
 
   private void createAgent(RoutingContext ctx) {
@@ -72,8 +80,8 @@ public final class AgentRoutes {
     String finalRole = role;
     // the teams the agent joins at once, all of this account's, in the same transaction
     Long[] teamIds = ids(Bodies.array(body, "teamIds", false), "teamIds", "unknown_team", "a team");
-    Reply.created(ctx, s.vertx().executeBlocking(() -> Passwords.hash(password, s.config().auth().passwordIterations()))
-        .compose(hash -> TxEvents.inTransaction(s, ev -> ev.conn().preparedQuery(AdminSql.INSERT_USER)
+    Reply.created(ctx, vertx.executeBlocking(() -> Passwords.hash(password, passwordIterations))
+        .compose(hash -> tx.run(ev -> ev.conn().preparedQuery(AdminSql.INSERT_USER)
             .execute(Tuple.of(p.accountId(), name, email, hash, finalRole))
             .compose(rows -> {
               if (rows.size() == 0) {
@@ -112,7 +120,7 @@ public final class AgentRoutes {
     }
     Boolean active = Bodies.bool(body, "active");
     int[] bumped = {-1};
-    Reply.ok(ctx, TxEvents.inTransaction(s, ev -> ev.conn().preparedQuery(AdminSql.ACTIVE_ADMINS).execute(Tuple.of(p.accountId()))
+    Reply.ok(ctx, tx.run(ev -> ev.conn().preparedQuery(AdminSql.ACTIVE_ADMINS).execute(Tuple.of(p.accountId()))
         .compose(admins -> ev.conn().preparedQuery(AdminSql.USER_FOR_UPDATE).execute(Tuple.of(id, p.accountId())).compose(rows -> {
           if (rows.size() == 0) {
             throw ApiException.notFound("agent");
@@ -140,8 +148,8 @@ public final class AgentRoutes {
   private void listAgents(RoutingContext ctx) {
     Principal p = Principal.of(ctx);
     // presence beside each agent: online from Redis (shared by all nodes), availability their own choice
-    Reply.ok(ctx, s.pool().preparedQuery(AdminSql.USERS).execute(Tuple.of(p.accountId()))
-        .compose(rows -> dev.switchboard.presence.Presence.of(s).online(p.accountId()).map(online -> {
+    Reply.ok(ctx, tx.pool().preparedQuery(AdminSql.USERS).execute(Tuple.of(p.accountId()))
+        .compose(rows -> presence.online(p.accountId()).map(online -> {
           JsonArray items = new JsonArray();
           rows.forEach(r -> items.add(agent(r).mergeIn(dev.switchboard.presence.Presence.view(r.getLong("id"),
               online.contains(r.getLong("id")), r.getString("availability")).copy().put("id", String.valueOf(r.getLong("id"))))));
@@ -154,7 +162,7 @@ public final class AgentRoutes {
     JsonObject body = Bodies.object(ctx);
     String name = Text.name(Bodies.string(body, "name", true), "name", Text.NAME_MAX);
     Long[] memberIds = memberIds(Bodies.array(body, "memberIds", false));
-    Reply.created(ctx, TxEvents.inTransaction(s, ev -> members(ev.conn(), p.accountId(), memberIds)
+    Reply.created(ctx, tx.run(ev -> members(ev.conn(), p.accountId(), memberIds)
             .compose(v -> ev.conn().preparedQuery(AdminSql.INSERT_TEAM).execute(Tuple.of(p.accountId(), name)))
             .compose(t -> {
               long teamId = t.iterator().next().getLong("id");
@@ -175,7 +183,7 @@ public final class AgentRoutes {
     JsonArray rawMembers = Bodies.array(body, "memberIds", false);
     Long[] memberIds = rawMembers == null ? null : memberIds(rawMembers);
     dev.switchboard.assign.AssignRoutes.check(body);
-    Reply.ok(ctx, TxEvents.inTransaction(s, ev -> ev.conn().preparedQuery(AdminSql.RENAME_TEAM).execute(Tuple.of(id, p.accountId(), name))
+    Reply.ok(ctx, tx.run(ev -> ev.conn().preparedQuery(AdminSql.RENAME_TEAM).execute(Tuple.of(id, p.accountId(), name))
             .compose(rows -> {
               if (rows.size() == 0) {
                 return Future.failedFuture(ApiException.notFound("team"));
@@ -253,7 +261,7 @@ public final class AgentRoutes {
   }
 
   private Future<JsonArray> teams(long accountId, Long id) {
-    return s.pool().preparedQuery(AdminSql.TEAMS).execute(Tuple.of(accountId, id)).map(rows -> {
+    return tx.pool().preparedQuery(AdminSql.TEAMS).execute(Tuple.of(accountId, id)).map(rows -> {
       JsonArray items = new JsonArray();
       for (Row r : rows) {
         Object members = r.getValue("member_ids");

@@ -1,10 +1,10 @@
 package dev.switchboard.inbox;
 
+import dev.switchboard.conversation.Transactions;
 import dev.switchboard.channel.ChannelOwnership;
 import dev.switchboard.common.ApiException;
 import dev.switchboard.common.Ids;
 import dev.switchboard.common.Principal;
-import dev.switchboard.common.Services;
 import dev.switchboard.conversation.InboundStore;
 import dev.switchboard.conversation.TxEvents;
 import dev.switchboard.conversation.Views;
@@ -55,12 +55,12 @@ final class ChannelConnection {
       UPDATE raw_events SET status = 'pending', processed_at = NULL
        WHERE id IN (SELECT raw_event_id FROM held) RETURNING id""";
 
-  private final Services s;
+  private final Transactions tx;
   private final ChannelOwnership ownership;
   private final Function<Row, JsonObject> view;
 
-  ChannelConnection(Services s, ChannelOwnership ownership, Function<Row, JsonObject> view) {
-    this.s = s;
+  ChannelConnection(Transactions tx, ChannelOwnership ownership, Function<Row, JsonObject> view) {
+    this.tx = tx;
     this.ownership = ownership;
     this.view = view;
   }
@@ -73,7 +73,7 @@ final class ChannelConnection {
   private void disconnect(RoutingContext ctx) {
     Principal p = Principal.of(ctx).requireAdmin();
     long id = Ids.parse(ctx.pathParam("id"), "channel");
-    Reply.ok(ctx, TxEvents.inTransaction(s, ev -> ev.conn().preparedQuery(DISCONNECT).execute(Tuple.of(id, p.accountId()))
+    Reply.ok(ctx, tx.run(ev -> ev.conn().preparedQuery(DISCONNECT).execute(Tuple.of(id, p.accountId()))
         .compose(rows -> {
           if (rows.size() == 0) {
             return unchanged(id, p.accountId(), "disconnected");
@@ -95,7 +95,7 @@ final class ChannelConnection {
     JsonObject body = ctx.body() == null || ctx.body().length() <= 0 ? new JsonObject() : Bodies.object(ctx);
     String given = Bodies.string(body, "accessToken", false);
     String token = given == null || given.isBlank() ? null : ChannelRoutes.accessToken(given);
-    Reply.ok(ctx, s.pool().preparedQuery(TOKEN).execute(Tuple.of(id, p.accountId())).compose(rows -> {
+    Reply.ok(ctx, tx.pool().preparedQuery(TOKEN).execute(Tuple.of(id, p.accountId())).compose(rows -> {
       if (rows.size() == 0) {
         return Future.failedFuture(ApiException.notFound("channel"));
       }
@@ -105,7 +105,7 @@ final class ChannelConnection {
       }
       String proof = token != null ? token : c.getString("access_token");
       return ownership.verify(c.getString("platform"), c.getString("external_id"), c.getString("waba_id"), proof)
-          .compose(v -> TxEvents.inTransaction(s, ev -> ev.conn().preparedQuery(RECONNECT).execute(Tuple.of(id, p.accountId(), token))
+          .compose(v -> tx.run(ev -> ev.conn().preparedQuery(RECONNECT).execute(Tuple.of(id, p.accountId(), token))
               .compose(updated -> {
                 if (updated.size() == 0) {
                   return unchanged(id, p.accountId(), "connected");
@@ -127,7 +127,7 @@ final class ChannelConnection {
   }
 
   private Future<JsonObject> unchanged(long id, long accountId, String state) {
-    return s.pool().preparedQuery(TOKEN).execute(Tuple.of(id, accountId)).compose(rows -> Future.failedFuture(rows.size() == 0
+    return tx.pool().preparedQuery(TOKEN).execute(Tuple.of(id, accountId)).compose(rows -> Future.failedFuture(rows.size() == 0
         ? ApiException.notFound("channel")
         : ApiException.conflict("unchanged", "the channel is already " + state)));
   }

@@ -1,5 +1,6 @@
 package dev.switchboard.inbox;
 
+import dev.switchboard.conversation.Transactions;
 import dev.switchboard.http.Reply;
 import dev.switchboard.common.Principal;
 import dev.switchboard.channel.ChannelOwnership;
@@ -7,7 +8,6 @@ import dev.switchboard.channel.GraphClient;
 import dev.switchboard.common.ApiException;
 import dev.switchboard.http.Bodies;
 import dev.switchboard.common.Ids;
-import dev.switchboard.common.Services;
 import dev.switchboard.common.Text;
 import dev.switchboard.common.Times;
 import dev.switchboard.conversation.ConversationFilter;
@@ -27,15 +27,18 @@ import io.vertx.sqlclient.Tuple;
  */
 public final class ChannelRoutes {
 
-  private final Services s;
+  private final Transactions tx;
   private final ChannelOwnership ownership;
   private final ChannelConnection connection;
+  private final String publicUrl;
+  private final String verifyToken;
 
-  public ChannelRoutes(Services s) {
-    this.s = s;
-    this.ownership = new ChannelOwnership(new GraphClient(s.graph(), s.config().graphApiUrl(),
-        s.config().graph().timeoutMs()));
-    this.connection = new ChannelConnection(s, ownership, ChannelRoutes::view);
+  public ChannelRoutes(Transactions tx, GraphClient graph, String publicUrl, String verifyToken) {
+    this.tx = tx;
+    this.ownership = new ChannelOwnership(graph);
+    this.connection = new ChannelConnection(tx, ownership, ChannelRoutes::view);
+    this.publicUrl = publicUrl;
+    this.verifyToken = verifyToken;
   }
 
   public void mount(Router api) {
@@ -63,7 +66,7 @@ public final class ChannelRoutes {
     }
     String waba = "messenger".equals(platform) || "instagram".equals(platform) ? null : wabaId;
     // One's own duplicate is said plainly; whether another account holds the id is never said.
-    Reply.created(ctx, s.pool().preparedQuery(AdminSql.CHANNEL_OF_ACCOUNT).execute(Tuple.of(p.accountId(), platform, externalId))
+    Reply.created(ctx, tx.pool().preparedQuery(AdminSql.CHANNEL_OF_ACCOUNT).execute(Tuple.of(p.accountId(), platform, externalId))
         .compose(mine -> {
           if (mine.size() > 0) {
             return Future.failedFuture(ApiException.conflict("channel_exists",
@@ -71,7 +74,7 @@ public final class ChannelRoutes {
           }
           return ownership.verify(platform, externalId, waba, token);
         })
-        .compose(proof -> s.pool().preparedQuery(AdminSql.INSERT_CHANNEL)
+        .compose(proof -> tx.pool().preparedQuery(AdminSql.INSERT_CHANNEL)
             .execute(Tuple.of(p.accountId(), platform, name, externalId, token, waba)))
         .compose(rows -> {
           if (rows.size() == 0) {
@@ -92,7 +95,7 @@ public final class ChannelRoutes {
     String name = rawName == null ? null : Text.name(rawName, "name", Text.NAME_MAX);
     String rawToken = Bodies.string(body, "accessToken", false);
     String token = rawToken == null ? null : accessToken(rawToken);
-    Reply.ok(ctx, s.pool().preparedQuery(AdminSql.CHANNEL).execute(Tuple.of(id, p.accountId())).compose(rows -> {
+    Reply.ok(ctx, tx.pool().preparedQuery(AdminSql.CHANNEL).execute(Tuple.of(id, p.accountId())).compose(rows -> {
       if (rows.size() == 0) {
         return Future.failedFuture(ApiException.notFound("channel"));
       }
@@ -100,7 +103,7 @@ public final class ChannelRoutes {
       Future<?> proven = token == null ? Future.succeededFuture()
           : ownership.verify(current.getString("platform"), current.getString("external_id"), current.getString("waba_id"), token);
       return proven
-          .compose(v -> s.pool().preparedQuery(AdminSql.UPDATE_CHANNEL).execute(Tuple.of(id, p.accountId(), name, token)))
+          .compose(v -> tx.pool().preparedQuery(AdminSql.UPDATE_CHANNEL).execute(Tuple.of(id, p.accountId(), name, token)))
           .compose(updated -> {
             if (updated.size() == 0) {
               return Future.failedFuture(ApiException.notFound("channel"));
@@ -126,12 +129,12 @@ public final class ChannelRoutes {
     if (!p.isAdmin()) {
       return view;
     }
-    String publicUrl = s.config().http().publicUrl();
+    String publicUrl = this.publicUrl;
     String path = "/webhooks/" + platform;
     JsonObject webhook = new JsonObject()
         .put("path", path)
         .put("url", publicUrl == null || publicUrl.isBlank() ? null : publicUrl.trim().replaceAll("/+$", "") + path)
-        .put("verifyToken", s.config().metaVerifyToken());
+        .put("verifyToken", verifyToken);
     if (subscription != null) {
       webhook.put("subscribed", "subscribed".equals(subscription));
       if (!"subscribed".equals(subscription)) {
@@ -160,7 +163,7 @@ public final class ChannelRoutes {
 
   private void list(RoutingContext ctx) {
     Principal p = Principal.of(ctx);
-    Reply.ok(ctx, s.pool().preparedQuery(AdminSql.CHANNELS).execute(Tuple.of(p.accountId())).map(rows -> {
+    Reply.ok(ctx, tx.pool().preparedQuery(AdminSql.CHANNELS).execute(Tuple.of(p.accountId())).map(rows -> {
       JsonArray items = new JsonArray();
       rows.forEach(r -> items.add(withWebhook(view(r), r.getString("platform"), null, p)));
       return new JsonObject().put("items", items);
@@ -170,7 +173,7 @@ public final class ChannelRoutes {
   private void get(RoutingContext ctx) {
     Principal p = Principal.of(ctx);
     long id = Ids.parse(ctx.pathParam("id"), "channel");
-    Reply.ok(ctx, s.pool().preparedQuery(AdminSql.CHANNEL).execute(Tuple.of(id, p.accountId())).map(rows -> {
+    Reply.ok(ctx, tx.pool().preparedQuery(AdminSql.CHANNEL).execute(Tuple.of(id, p.accountId())).map(rows -> {
       if (rows.size() == 0) {
         throw ApiException.notFound("channel");
       }

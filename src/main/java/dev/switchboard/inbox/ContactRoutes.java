@@ -5,7 +5,6 @@ import dev.switchboard.common.Principal;
 import dev.switchboard.common.ApiException;
 import dev.switchboard.http.Bodies;
 import dev.switchboard.common.Ids;
-import dev.switchboard.common.Services;
 import dev.switchboard.common.Text;
 import dev.switchboard.conversation.ContactService;
 import dev.switchboard.common.Phones;
@@ -18,8 +17,8 @@ public final class ContactRoutes {
 
   private final ContactService contacts;
 
-  public ContactRoutes(Services s) {
-    this.contacts = new ContactService(s);
+  public ContactRoutes(ContactService contacts) {
+    this.contacts = contacts;
   }
 
   public void mount(Router api) {

@@ -1,11 +1,15 @@
 package dev.switchboard.inbox;
 
+import dev.switchboard.window.QueueTimers;
+import dev.switchboard.conversation.Snoozes;
+import dev.switchboard.config.Config;
+import dev.switchboard.store.Replicas;
+import dev.switchboard.conversation.Transactions;
 import dev.switchboard.http.Reply;
 import dev.switchboard.common.Principal;
 import dev.switchboard.common.ApiException;
 import dev.switchboard.http.Bodies;
 import dev.switchboard.common.Ids;
-import dev.switchboard.common.Services;
 import dev.switchboard.conversation.ConversationFilter;
 import dev.switchboard.conversation.ConversationService;
 import dev.switchboard.conversation.ListCursor;
@@ -27,11 +31,11 @@ public final class ConversationRoutes {
   private final ReadSide<WorkQueue> queueReads;
   private final QueueRoutes queueRoutes;
 
-  public ConversationRoutes(Services s) {
-    this.reads = new ReadSide<>(s, ConversationService::new);
-    this.conversations = new ConversationService(s);
-    this.queueReads = new ReadSide<>(s, WorkQueue::new);
-    this.queueRoutes = new QueueRoutes(s);
+  public ConversationRoutes(Transactions tx, Replicas replicas, Config.Inbox config, Snoozes snoozes, QueueTimers timers) {
+    this.reads = new ReadSide<>(tx, replicas, t -> new ConversationService(t, config));
+    this.conversations = new ConversationService(tx, config);
+    this.queueReads = new ReadSide<>(tx, replicas, WorkQueue::new);
+    this.queueRoutes = new QueueRoutes(snoozes, timers);
   }
 
   public void mount(Router api) {

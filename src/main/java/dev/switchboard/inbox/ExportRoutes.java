@@ -1,8 +1,8 @@
 package dev.switchboard.inbox;
 
+import dev.switchboard.store.Replicas;
 import dev.switchboard.common.Principal;
 import dev.switchboard.http.Bodies;
-import dev.switchboard.common.Services;
 import dev.switchboard.common.Times;
 import dev.switchboard.conversation.ConversationFilter;
 import dev.switchboard.conversation.ConversationService;
@@ -42,14 +42,14 @@ public final class ExportRoutes {
   /** Bytes gathered before one write to the socket. */
   private static final int CHUNK = 32 * 1024;
 
-  private final Services s;
+  private final Replicas replicas;
   private final ConversationService conversations;
   private final int fetch;
 
-  public ExportRoutes(Services s) {
-    this.s = s;
-    this.conversations = new ConversationService(s);
-    this.fetch = s.config().inbox().exportFetch();
+  public ExportRoutes(ConversationService conversations, Replicas replicas, int fetch) {
+    this.replicas = replicas;
+    this.conversations = conversations;
+    this.fetch = fetch;
   }
 
   public void mount(Router api) {
@@ -65,7 +65,7 @@ public final class ExportRoutes {
         ids == null ? ConversationFilter.fromJson(body) : null);
     // as with bulk changes, another account's ids are refused, not silently left out of the file
     Future<Void> owned = ids == null ? Future.succeededFuture() : conversations.requireAllOwned(p.accountId(), ids);
-    owned.compose(v -> ReadSide.poolForCaller(s, p)).onFailure(ctx::fail).onSuccess(pool -> stream(ctx, pool, q));
+    owned.compose(v -> ReadSide.poolForCaller(replicas, p)).onFailure(ctx::fail).onSuccess(pool -> stream(ctx, pool, q));
   }
 
   private void stream(RoutingContext ctx, Pool pool, ConversationService.Query q) {

@@ -1,8 +1,8 @@
 package dev.switchboard.inbox;
 
+import dev.switchboard.conversation.Transactions;
 import dev.switchboard.common.ApiException;
 import dev.switchboard.common.Principal;
-import dev.switchboard.common.Services;
 import dev.switchboard.conversation.TxEvents;
 import dev.switchboard.events.Event;
 import dev.switchboard.http.Bodies;
@@ -24,10 +24,10 @@ import io.vertx.sqlclient.Tuple;
  */
 public final class NameRoutes {
 
-  private final Services s;
+  private final Transactions tx;
 
-  public NameRoutes(Services s) {
-    this.s = s;
+  public NameRoutes(Transactions tx) {
+    this.tx = tx;
   }
 
   public void mount(Router api) {
@@ -67,7 +67,7 @@ public final class NameRoutes {
 
   private void usage(RoutingContext ctx, Kind kind) {
     Principal p = Principal.of(ctx).requireAdmin();
-    Reply.ok(ctx, s.pool().preparedQuery(kind.usage).execute(Tuple.of(p.accountId())).map(rows -> {
+    Reply.ok(ctx, tx.pool().preparedQuery(kind.usage).execute(Tuple.of(p.accountId())).map(rows -> {
       JsonArray items = new JsonArray();
       rows.forEach(r -> items.add(new JsonObject().put("name", r.getString("name")).put("contacts", r.getLong("contacts"))));
       return new JsonObject().put("items", items);
@@ -78,7 +78,7 @@ public final class NameRoutes {
     Principal p = Principal.of(ctx).requireAdmin();
     String from = ContactRoutes.name(ctx.pathParam("name"), kind.word);
     String to = ContactRoutes.name(Bodies.string(Bodies.object(ctx), "name", true), kind.word);
-    Reply.ok(ctx, TxEvents.inTransaction(s, ev -> target(ev.conn(), kind, p.accountId(), from, to).compose(target -> {
+    Reply.ok(ctx, tx.run(ev -> target(ev.conn(), kind, p.accountId(), from, to).compose(target -> {
       boolean merge = !kind.same(from, to) && target.existing();
       Future<Integer> doubles = merge
           ? ev.conn().preparedQuery(kind.dropDoubles).execute(Tuple.of(p.accountId(), from, target.name())).map(r -> r.rowCount())
@@ -112,7 +112,7 @@ public final class NameRoutes {
   private void delete(RoutingContext ctx, Kind kind) {
     Principal p = Principal.of(ctx).requireAdmin();
     String name = ContactRoutes.name(ctx.pathParam("name"), kind.word);
-    Reply.ok(ctx, TxEvents.inTransaction(s, ev -> ev.conn().preparedQuery(kind.delete).execute(Tuple.of(p.accountId(), name)).map(rows -> {
+    Reply.ok(ctx, tx.run(ev -> ev.conn().preparedQuery(kind.delete).execute(Tuple.of(p.accountId(), name)).map(rows -> {
       if (rows.rowCount() == 0) {
         throw ApiException.notFound(kind.word);
       }

@@ -1,7 +1,9 @@
 package dev.switchboard.inbox;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.sqlclient.Pool;
+import dev.switchboard.store.RedisStore;
 import dev.switchboard.common.ApiException;
-import dev.switchboard.common.Services;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
@@ -20,10 +22,16 @@ import java.security.MessageDigest;
  */
 public final class OpsRoutes {
 
-  private final Services s;
+  private final Pool pool;
+  private final RedisStore redis;
+  private final MeterRegistry metrics;
+  private final String metricsToken;
 
-  public OpsRoutes(Services s) {
-    this.s = s;
+  public OpsRoutes(Pool pool, RedisStore redis, MeterRegistry metrics, String metricsToken) {
+    this.pool = pool;
+    this.redis = redis;
+    this.metrics = metrics;
+    this.metricsToken = metricsToken;
   }
 
   public void mount(Router root) {
@@ -31,7 +39,7 @@ public final class OpsRoutes {
         .putHeader("Content-Type", "application/json")
         .end("{\"status\":\"up\"}"));
     root.get("/ready").handler(this::ready);
-    String token = s.config().metricsToken();
+    String token = metricsToken;
     if (token == null) {
       root.get("/metrics").handler(ctx -> ctx.fail(new ApiException(404, "not_found",
           "metrics are served with METRICS_TOKEN or on METRICS_PORT")));
@@ -42,10 +50,10 @@ public final class OpsRoutes {
 
   /** {@code GET /metrics}, behind the bearer token when METRICS_TOKEN is set. */
   public void mountMetrics(Router router) {
-    if (!(s.metrics() instanceof PrometheusMeterRegistry prometheus)) {
+    if (!(metrics instanceof PrometheusMeterRegistry prometheus)) {
       return;
     }
-    byte[] expected = digest(s.config().metricsToken());
+    byte[] expected = digest(metricsToken);
     if (expected != null) {
       router.get("/metrics").handler(ctx -> {
         String header = ctx.request().getHeader("Authorization");
@@ -73,15 +81,15 @@ public final class OpsRoutes {
   }
 
   private void ready(RoutingContext ctx) {
-    Future<Boolean> pg = s.pool().query("SELECT 1").execute()
+    Future<Boolean> pg = pool.query("SELECT 1").execute()
         .map(r -> true).otherwise(false)
         .timeout(2, java.util.concurrent.TimeUnit.SECONDS).otherwise(false);
-    Future<Boolean> redis = s.redis().api().ping(java.util.List.of())
+    Future<Boolean> kv = redis.api().ping(java.util.List.of())
         .map(r -> true).otherwise(false)
         .timeout(2, java.util.concurrent.TimeUnit.SECONDS).otherwise(false);
-    Future.join(pg, redis).onComplete(done -> {
+    Future.join(pg, kv).onComplete(done -> {
       boolean pgUp = pg.succeeded() && pg.result();
-      boolean redisUp = redis.succeeded() && redis.result();
+      boolean redisUp = kv.succeeded() && kv.result();
       JsonObject body = new JsonObject()
           .put("status", pgUp && redisUp ? "ready" : "unavailable")
           .put("postgres", pgUp ? "up" : "down")

@@ -3,7 +3,6 @@ package dev.switchboard.inbox;
 import dev.switchboard.common.ApiException;
 import dev.switchboard.common.Ids;
 import dev.switchboard.common.Principal;
-import dev.switchboard.common.Services;
 import dev.switchboard.conversation.Snoozes;
 import dev.switchboard.http.Bodies;
 import dev.switchboard.http.Reply;
@@ -26,9 +25,9 @@ final class QueueRoutes {
   private final Snoozes snoozes;
   private final QueueTimers timers;
 
-  QueueRoutes(Services s) {
-    this.snoozes = new Snoozes(s);
-    this.timers = new QueueTimers(s);
+  QueueRoutes(Snoozes snoozes, QueueTimers timers) {
+    this.snoozes = snoozes;
+    this.timers = timers;
   }
 
   void mount(Router api) {

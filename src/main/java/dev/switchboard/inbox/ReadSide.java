@@ -1,7 +1,8 @@
 package dev.switchboard.inbox;
 
+import dev.switchboard.store.Replicas;
+import dev.switchboard.conversation.Transactions;
 import dev.switchboard.common.Principal;
-import dev.switchboard.common.Services;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpMethod;
@@ -17,26 +18,28 @@ import java.util.function.Function;
  */
 public final class ReadSide<T> {
 
-  private final Services s;
+  private final Pool primaryPool;
+  private final Replicas replicas;
   private final T primary;
   private final T replica;
 
-  public ReadSide(Services s, Function<Services, T> build) {
-    this.s = s;
-    this.primary = build.apply(s);
-    this.replica = s.replicas().enabled() ? build.apply(s.onPool(s.replicas().readPool())) : primary;
+  public ReadSide(Transactions tx, Replicas replicas, Function<Transactions, T> build) {
+    this.primaryPool = tx.pool();
+    this.replicas = replicas;
+    this.primary = build.apply(tx);
+    this.replica = replicas.enabled() ? build.apply(tx.onPool(replicas.readPool())) : primary;
   }
 
   public Future<T> forCaller(Principal p) {
     if (replica == primary) {
       return Future.succeededFuture(primary);
     }
-    return s.replicas().forCaller(caller(p)).map(pool -> pool == s.pool() ? primary : replica);
+    return replicas.forCaller(caller(p)).map(pool -> pool == primaryPool ? primary : replica);
   }
 
   /** The pool itself, for a part that runs its own statements (the export's cursor). */
-  public static Future<Pool> poolForCaller(Services s, Principal p) {
-    return s.replicas().forCaller(caller(p));
+  public static Future<Pool> poolForCaller(Replicas replicas, Principal p) {
+    return replicas.forCaller(caller(p));
   }
 
   static String caller(Principal p) {
@@ -47,15 +50,15 @@ public final class ReadSide<T> {
    * Records every API change that succeeds (any method but GET, HEAD and OPTIONS; the export is
    * a POST that only reads), before its answer leaves, so the caller's next read finds it.
    */
-  public static Handler<RoutingContext> recordWrites(Services s) {
+  public static Handler<RoutingContext> recordWrites(Replicas replicas) {
     return ctx -> {
       HttpMethod m = ctx.request().method();
-      if (s.replicas().enabled() && m != HttpMethod.GET && m != HttpMethod.HEAD && m != HttpMethod.OPTIONS
+      if (replicas.enabled() && m != HttpMethod.GET && m != HttpMethod.HEAD && m != HttpMethod.OPTIONS
           && !ctx.request().path().endsWith("/conversations/export")) {
         Principal p = Principal.of(ctx);
         ctx.addHeadersEndHandler(v -> {
           if (ctx.response().getStatusCode() < 400) {
-            s.replicas().wrote(caller(p));
+            replicas.wrote(caller(p));
           }
         });
       }

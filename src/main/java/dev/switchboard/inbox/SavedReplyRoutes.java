@@ -1,5 +1,6 @@
 package dev.switchboard.inbox;
 
+import dev.switchboard.conversation.Transactions;
 import dev.switchboard.http.Reply;
 import dev.switchboard.common.Principal;
 import dev.switchboard.common.ApiException;
@@ -7,7 +8,6 @@ import dev.switchboard.http.Bodies;
 import dev.switchboard.common.Ids;
 import dev.switchboard.common.Text;
 import dev.switchboard.common.Times;
-import dev.switchboard.common.Services;
 import dev.switchboard.conversation.Placeholders;
 import dev.switchboard.conversation.TxEvents;
 import dev.switchboard.events.Event;
@@ -26,12 +26,12 @@ public final class SavedReplyRoutes {
   static final int CONTENT_MAX = 4096;
 
 
-  private final Services s;
+  private final Transactions tx;
   private final Pool pool;
 
-  public SavedReplyRoutes(Services s) {
-    this.s = s;
-    this.pool = s.pool();
+  public SavedReplyRoutes(Transactions tx) {
+    this.tx = tx;
+    this.pool = tx.pool();
   }
 
   public void mount(Router api) {
@@ -89,7 +89,7 @@ public final class SavedReplyRoutes {
     Principal p = Principal.of(ctx);
     Input in = input(Bodies.object(ctx));
     Reply.created(ctx, knownFields(p.accountId(), in.content())
-        .compose(v -> TxEvents.inTransaction(s, ev -> ev.conn().preparedQuery(SavedReplySql.INSERT)
+        .compose(v -> tx.run(ev -> ev.conn().preparedQuery(SavedReplySql.INSERT)
             .execute(Tuple.of(p.accountId(), in.title(), in.content())).map(rows -> changed(ev, p, SavedReplyRoutes.one(rows), false)))));
   }
 
@@ -98,14 +98,14 @@ public final class SavedReplyRoutes {
     long id = Ids.parse(ctx.pathParam("id"), "saved reply");
     Input in = input(Bodies.object(ctx));
     Reply.ok(ctx, knownFields(p.accountId(), in.content())
-        .compose(v -> TxEvents.inTransaction(s, ev -> ev.conn().preparedQuery(SavedReplySql.UPDATE)
+        .compose(v -> tx.run(ev -> ev.conn().preparedQuery(SavedReplySql.UPDATE)
             .execute(Tuple.of(id, p.accountId(), in.title(), in.content())).map(rows -> changed(ev, p, SavedReplyRoutes.one(rows), false)))));
   }
 
   private void delete(RoutingContext ctx) {
     Principal p = Principal.of(ctx);
     long id = Ids.parse(ctx.pathParam("id"), "saved reply");
-    Reply.noContent(ctx, TxEvents.inTransaction(s, ev -> ev.conn().preparedQuery(SavedReplySql.DELETE).execute(Tuple.of(id, p.accountId())).map(rows -> {
+    Reply.noContent(ctx, tx.run(ev -> ev.conn().preparedQuery(SavedReplySql.DELETE).execute(Tuple.of(id, p.accountId())).map(rows -> {
       if (rows.rowCount() == 0) {
         throw ApiException.notFound("saved reply");
       }

@@ -1,9 +1,11 @@
 package dev.switchboard.inbox;
 
+import dev.switchboard.config.Config;
+import dev.switchboard.store.Replicas;
+import dev.switchboard.conversation.Transactions;
 import dev.switchboard.http.Reply;
 import dev.switchboard.common.Principal;
 import dev.switchboard.http.Bodies;
-import dev.switchboard.common.Services;
 import dev.switchboard.conversation.SearchService;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -13,8 +15,8 @@ public final class SearchRoutes {
 
   private final ReadSide<SearchService> search;
 
-  public SearchRoutes(Services s) {
-    this.search = new ReadSide<>(s, SearchService::new);
+  public SearchRoutes(Transactions tx, Replicas replicas, Config.Inbox config) {
+    this.search = new ReadSide<>(tx, replicas, t -> new SearchService(t, config));
   }
 
   public void mount(Router api) {

@@ -1,9 +1,9 @@
 package dev.switchboard.inbox;
 
+import dev.switchboard.conversation.Transactions;
 import dev.switchboard.common.ApiException;
 import dev.switchboard.common.Ids;
 import dev.switchboard.common.Principal;
-import dev.switchboard.common.Services;
 import dev.switchboard.conversation.TxEvents;
 import dev.switchboard.events.Event;
 import dev.switchboard.http.Reply;
@@ -41,16 +41,16 @@ final class TeamRemoval {
   static final String LOCK = "SELECT id FROM teams WHERE id = $1 AND account_id = $2 FOR UPDATE";
   static final String DELETE = "DELETE FROM teams WHERE id = $1 AND account_id = $2";
 
-  private final Services s;
+  private final Transactions tx;
 
-  TeamRemoval(Services s) {
-    this.s = s;
+  TeamRemoval(Transactions tx) {
+    this.tx = tx;
   }
 
   void delete(RoutingContext ctx) {
     Principal p = Principal.of(ctx).requireAdmin();
     long id = Ids.parse(ctx.pathParam("id"), "team");
-    Reply.noContent(ctx, TxEvents.inTransaction(s, ev -> ev.conn().preparedQuery(LOCK).execute(Tuple.of(id, p.accountId()))
+    Reply.noContent(ctx, tx.run(ev -> ev.conn().preparedQuery(LOCK).execute(Tuple.of(id, p.accountId()))
         .compose(team -> team.size() == 0 ? Future.failedFuture(ApiException.notFound("team"))
             : ev.conn().preparedQuery(UNASSIGN).execute(Tuple.of(id, p.accountId(), p.actor().type(), p.actor().id())))
         .compose(moved -> {

@@ -1,7 +1,10 @@
 package dev.switchboard.ingress;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import dev.switchboard.config.Config;
+import dev.switchboard.common.InboundHooks;
+import dev.switchboard.conversation.Transactions;
 import dev.switchboard.channel.WebhookParsers;
-import dev.switchboard.common.Services;
 import dev.switchboard.channel.ParsedEntry;
 import dev.switchboard.conversation.InboundStore;
 import dev.switchboard.conversation.InboundStore.Outcome;
@@ -36,7 +39,9 @@ public final class ProcessorVerticle extends VerticleBase {
   /** The fault-injection point of the crash tests: after a batch commits, before anything else. */
   static final String FAULT_AFTER_COMMIT = "processor-after-commit";
 
-  private final Services services;
+  private final Transactions tx;
+  private final InboundHooks hooks;
+  private final MeterRegistry metrics;
   private final InboundStore store;
   private final String fault;
   private final Counter itemsRefused;
@@ -50,25 +55,27 @@ public final class ProcessorVerticle extends VerticleBase {
   private boolean stopping;
   private Promise<Void> idle;
 
-  public ProcessorVerticle(Services services) {
-    this.services = services;
-    this.store = new InboundStore(services.inboundHooks());
-    this.fault = services.config().events().faultPoint();
+  public ProcessorVerticle(Transactions tx, InboundHooks hooks, Config.Processor config, String faultPoint, MeterRegistry metrics) {
+    this.tx = tx;
+    this.hooks = hooks;
+    this.metrics = metrics;
+    this.store = new InboundStore(hooks);
+    this.fault = faultPoint;
     this.itemsRefused = Counter.builder("switchboard_inbound_items_refused_total")
         .description("items of a webhook (one event of one entry) that could not be stored; their neighbours were")
-        .register(services.metrics() != null ? services.metrics() : io.micrometer.core.instrument.Metrics.globalRegistry);
-    this.batchSize = services.config().processor().batch();
-    this.sweepMs = services.config().processor().sweepMs();
+        .register(metrics != null ? metrics : io.micrometer.core.instrument.Metrics.globalRegistry);
+    this.batchSize = config.batch();
+    this.sweepMs = config.sweepMs();
     // more than one batch at a time lets PostgreSQL use more than one core (one backend per transaction)
-    this.concurrency = services.config().processor().concurrency();
+    this.concurrency = config.concurrency();
   }
 
   @Override
   public Future<?> start() {
-    if (services.metrics() != null) {
+    if (metrics != null) {
       // process-wide like the parsers' count; registering it again is a no-op
       FunctionCounter.builder("switchboard_inbound_replaced_chars", WebhookParsers.REPLACED, AtomicLong::get)
-          .description("characters PostgreSQL refuses (NUL) replaced by U+FFFD in inbound webhooks").register(services.metrics());
+          .description("characters PostgreSQL refuses (NUL) replaced by U+FFFD in inbound webhooks").register(metrics);
     }
     nudges = vertx.eventBus().localConsumer(Bus.RAW_STORED, m -> kick());
     sweeper = vertx.setPeriodic(sweepMs, t -> kick());
@@ -132,8 +139,8 @@ public final class ProcessorVerticle extends VerticleBase {
     List<RawEvent> claimed = new ArrayList<>();
     long t0 = System.nanoTime();
     TxEvents[] events = new TxEvents[1];
-    return services.pool().withTransaction(tx -> {
-          events[0] = new TxEvents(services, tx);
+    return this.tx.pool().withTransaction(tx -> {
+          events[0] = this.tx.open(tx);
           return InboundStore.claim(tx, batchSize).compose(rows -> {
             claimed.addAll(rows);
             return claimed.isEmpty() ? Future.succeededFuture((Outcome) null) : store.process(events[0], claimed);
@@ -163,8 +170,8 @@ public final class ProcessorVerticle extends VerticleBase {
     }
     long id = ids.get(i);
     TxEvents[] events = new TxEvents[1];
-    return services.pool().withTransaction(tx -> {
-          events[0] = new TxEvents(services, tx);
+    return this.tx.pool().withTransaction(tx -> {
+          events[0] = this.tx.open(tx);
           return InboundStore.claimOne(tx, id)
               .compose(one -> one.isEmpty() ? Future.succeededFuture((Outcome) null) : store.process(events[0], one));
         })
@@ -191,7 +198,7 @@ public final class ProcessorVerticle extends VerticleBase {
    * the database goes away meanwhile the row stays pending: stored items are not stored twice.
    */
   private Future<Void> itemByItem(long id) {
-    return InboundStore.raw(services.pool(), id).compose(found -> {
+    return InboundStore.raw(this.tx.pool(), id).compose(found -> {
       if (found.isEmpty()) {
         return Future.succeededFuture();
       }
@@ -200,7 +207,7 @@ public final class ProcessorVerticle extends VerticleBase {
       try {
         items = InboundStore.items(raw);
       } catch (RuntimeException e) {
-        return services.pool().withTransaction(tx -> InboundStore.markFailed(tx, List.of(id), List.of(String.valueOf(e.getMessage()))));
+        return this.tx.pool().withTransaction(tx -> InboundStore.markFailed(tx, List.of(id), List.of(String.valueOf(e.getMessage()))));
       }
       List<String> problems = new ArrayList<>();
       return item(raw, items, 0, problems).compose(v -> {
@@ -210,7 +217,7 @@ public final class ProcessorVerticle extends VerticleBase {
           LOG.warn("raw event {}: {}", id, error);
           itemsRefused.increment(problems.size());
         }
-        return services.pool().withTransaction(tx -> InboundStore.finish(tx, id, error));
+        return this.tx.pool().withTransaction(tx -> InboundStore.finish(tx, id, error));
       });
     });
   }
@@ -220,8 +227,8 @@ public final class ProcessorVerticle extends VerticleBase {
       return Future.succeededFuture();
     }
     TxEvents[] events = new TxEvents[1];
-    return services.pool().withTransaction(tx -> {
-          events[0] = new TxEvents(services, tx);
+    return this.tx.pool().withTransaction(tx -> {
+          events[0] = this.tx.open(tx);
           return InboundStore.claimOne(tx, raw.id()).compose(one -> one.isEmpty()
               ? Future.failedFuture(new IllegalStateException("raw event " + raw.id() + " is no longer pending"))
               : store.processItem(events[0], raw, items.get(i)));
@@ -278,7 +285,7 @@ public final class ProcessorVerticle extends VerticleBase {
       vertx.eventBus().send(Bus.MEDIA_PENDING, null);
     }
     try {
-      services.inboundHooks().afterCommit(o.inbound());
+      hooks.afterCommit(o.inbound());
     } catch (RuntimeException e) {
       LOG.warn("an inbound hook failed after commit: {}", e.toString());
     }

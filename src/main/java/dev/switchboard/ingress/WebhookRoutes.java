@@ -1,7 +1,8 @@
 package dev.switchboard.ingress;
 
+import io.vertx.sqlclient.Pool;
+import dev.switchboard.config.Config;
 import dev.switchboard.channel.WebhookParsers;
-import dev.switchboard.common.Services;
 import dev.switchboard.http.Errors;
 import dev.switchboard.store.Bus;
 import io.micrometer.core.instrument.Counter;
@@ -32,7 +33,6 @@ public final class WebhookRoutes {
 
   private static final Logger LOG = LoggerFactory.getLogger(WebhookRoutes.class);
 
-  private final Services services;
   private final Signatures signatures;
   private final GroupCommit commits;
   private final int maxBytes;
@@ -45,13 +45,11 @@ public final class WebhookRoutes {
   private final PendingBodies pending;
   private final long idleTimeoutMs;
 
-  public WebhookRoutes(Vertx vertx, Services services) {
-    this.services = services;
-    this.signatures = new Signatures(services.config().metaAppSecret());
-    this.maxBytes = services.config().webhookMaxBytes();
-    String token = services.config().metaVerifyToken();
+  public WebhookRoutes(Vertx vertx, Pool pool, Config config, MeterRegistry m) {
+    this.signatures = new Signatures(config.metaAppSecret());
+    this.maxBytes = config.webhookMaxBytes();
+    String token = config.metaVerifyToken();
     this.verifyToken = token == null ? null : token.getBytes(StandardCharsets.UTF_8);
-    MeterRegistry m = services.metrics();
     this.stored = m == null ? null : Counter.builder("switchboard_webhooks_stored").register(m);
     this.refused = m == null ? null : Counter.builder("switchboard_webhooks_refused").register(m);
     this.busyRefused = m == null ? null : Counter.builder("switchboard_webhooks_busy")
@@ -59,11 +57,11 @@ public final class WebhookRoutes {
     this.idleClosed = m == null ? null : Counter.builder("switchboard_webhooks_idle_closed")
         .description("webhook requests closed after INGRESS_IDLE_TIMEOUT_MS without a body byte").register(m);
     this.vertx = vertx;
-    this.pending = PendingBodies.of(vertx, services.config().ingress().maxPendingBytes(), m);
-    this.idleTimeoutMs = services.config().ingress().idleTimeoutMs();
-    this.commits = new GroupCommit(vertx, services.pool(), Bus.RAW_STORED,
-        services.config().ingress().maxInFlight(),
-        services.config().ingress().maxBatch(),
+    this.pending = PendingBodies.of(vertx, config.ingress().maxPendingBytes(), m);
+    this.idleTimeoutMs = config.ingress().idleTimeoutMs();
+    this.commits = new GroupCommit(vertx, pool, Bus.RAW_STORED,
+        config.ingress().maxInFlight(),
+        config.ingress().maxBatch(),
         Math.max(maxBytes, 16L * 1024 * 1024),
         m == null ? null : Counter.builder("switchboard_raw_inserts").description("group-commit INSERT statements").register(m));
   }

@@ -1,6 +1,6 @@
 package dev.switchboard.integrations;
 
-import dev.switchboard.common.Services;
+import dev.switchboard.conversation.Transactions;
 import dev.switchboard.config.Config;
 import dev.switchboard.conversation.TxEvents;
 import dev.switchboard.events.Event;
@@ -53,7 +53,7 @@ public final class WebhookDeliveryVerticle extends VerticleBase {
   static final int BATCH = 100;
   static final long MAX_BACKOFF_MS = 3_600_000;
 
-  private final Services s;
+  private final Transactions tx;
   private final Config.Outgoing conf;
   private final String owner;
   /** The lease: never shorter than two delivery timeouts, so a delivery in flight outlives no lease. */
@@ -68,10 +68,10 @@ public final class WebhookDeliveryVerticle extends VerticleBase {
   private boolean claiming;
   private boolean stopping;
 
-  public WebhookDeliveryVerticle(Services s) {
-    this.s = s;
-    this.conf = s.config().outgoing();
-    this.owner = s.config().nodeId() + "-" + UUID.randomUUID().toString().substring(0, 8);
+  public WebhookDeliveryVerticle(Transactions tx, Config.Outgoing conf, String nodeId) {
+    this.tx = tx;
+    this.conf = conf;
+    this.owner = nodeId + "-" + UUID.randomUUID().toString().substring(0, 8);
     this.leaseMs = Math.max(conf.leaseMs(), 2L * conf.timeoutMs());
   }
 
@@ -86,7 +86,7 @@ public final class WebhookDeliveryVerticle extends VerticleBase {
         .setForceSni(true), new PoolOptions().setHttp1MaxSize(MAX_ACTIVE * conf.concurrency()));
     sender = new WebhookSender(vertx, client, conf);
     poll = vertx.setPeriodic(conf.pollMs(), t -> claim());
-    prune = vertx.setPeriodic(3_600_000, t -> s.pool().query(WebhookSql.PRUNE_LOG).execute()
+    prune = vertx.setPeriodic(3_600_000, t -> tx.pool().query(WebhookSql.PRUNE_LOG).execute()
         .onFailure(err -> LOG.warn("pruning the webhook delivery log failed: {}", err.toString())));
     return Future.succeededFuture();
   }
@@ -104,7 +104,7 @@ public final class WebhookDeliveryVerticle extends VerticleBase {
       return;
     }
     claiming = true;
-    s.pool().preparedQuery(WebhookSql.CLAIM).execute(Tuple.of(owner, leaseMs, MAX_ACTIVE - active, working.toArray(new Long[0])))
+    tx.pool().preparedQuery(WebhookSql.CLAIM).execute(Tuple.of(owner, leaseMs, MAX_ACTIVE - active, working.toArray(new Long[0])))
         .onComplete(ar -> {
           claiming = false;
           if (ar.failed()) {
@@ -120,7 +120,7 @@ public final class WebhookDeliveryVerticle extends VerticleBase {
               working.remove(e.id());
               if (done.failed()) {
                 LOG.warn("webhook endpoint {}: {}", e.id(), done.cause().toString());
-                s.pool().preparedQuery(WebhookSql.RELEASE).execute(Tuple.of(e.id(), owner));
+                tx.pool().preparedQuery(WebhookSql.RELEASE).execute(Tuple.of(e.id(), owner));
               }
             });
           }
@@ -163,15 +163,15 @@ public final class WebhookDeliveryVerticle extends VerticleBase {
     }
     // one at a time keeps the whole commit order, not only each conversation's
     int limit = conf.concurrency() == 1 ? 1 : BATCH;
-    return s.pool().query(WebhookSql.LAST_POS).execute().compose(rows -> {
+    return tx.pool().query(WebhookSql.LAST_POS).execute().compose(rows -> {
       long last = rows.iterator().next().getLong(0);
       boolean all = e.events().contains("*");
-      return s.pool().preparedQuery(WebhookSql.NEXT_BATCH)
+      return tx.pool().preparedQuery(WebhookSql.NEXT_BATCH)
           .execute(Tuple.of(e.accountId(), e.cursor(), last, all, e.events().toArray(new String[0]), limit))
           .compose(next -> {
             if (next.size() == 0) {
               // nothing of this endpoint's up to the newest position: the cursor passes the others' events
-              return s.pool().preparedQuery(WebhookSql.ADVANCE).execute(Tuple.of(e.id(), owner, last, leaseMs))
+              return tx.pool().preparedQuery(WebhookSql.ADVANCE).execute(Tuple.of(e.id(), owner, last, leaseMs))
                   .compose(v -> release(e));
             }
             List<Item> items = new ArrayList<>();
@@ -223,7 +223,7 @@ public final class WebhookDeliveryVerticle extends VerticleBase {
   }
 
   private Future<Void> release(Endpoint e) {
-    return s.pool().preparedQuery(WebhookSql.RELEASE).execute(Tuple.of(e.id(), owner)).mapEmpty();
+    return tx.pool().preparedQuery(WebhookSql.RELEASE).execute(Tuple.of(e.id(), owner)).mapEmpty();
   }
 
   /**
@@ -243,7 +243,7 @@ public final class WebhookDeliveryVerticle extends VerticleBase {
     }
     Item first = stop;
     // a disabling commits with its webhook_endpoint.disabled event, which tells the account's admins
-    return TxEvents.inTransaction(s, ev -> {
+    return tx.run(ev -> {
       SqlConnection tx = ev.conn();
       List<JsonObject> payloads = new ArrayList<>();
       List<WebhookSender.Attempt> attempts = new ArrayList<>();

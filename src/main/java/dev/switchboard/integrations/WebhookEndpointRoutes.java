@@ -1,9 +1,11 @@
 package dev.switchboard.integrations;
 
+import io.vertx.sqlclient.Pool;
+import io.vertx.core.Vertx;
+import dev.switchboard.config.Config;
 import dev.switchboard.common.ApiException;
 import dev.switchboard.common.Ids;
 import dev.switchboard.common.Principal;
-import dev.switchboard.common.Services;
 import dev.switchboard.common.Text;
 import dev.switchboard.common.Times;
 import dev.switchboard.events.EventType;
@@ -38,22 +40,24 @@ public final class WebhookEndpointRoutes {
   /** The type of the event "send test event" sends; not an {@code EventType}: nothing changed. */
   static final String TEST_TYPE = "webhook.test";
 
-  private final Services s;
+  private final Vertx vertx;
+  private final Pool pool;
   private final boolean allowPrivate;
   private final WebhookSender sender;
 
-  public WebhookEndpointRoutes(Services s) {
-    this.s = s;
-    this.allowPrivate = s.config().outgoing().allowPrivate();
-    this.sender = new WebhookSender(s.vertx(), s.vertx().createHttpClient(new io.vertx.core.http.HttpClientOptions()
-        .setConnectTimeout(s.config().outgoing().timeoutMs()).setForceSni(true)), s.config().outgoing());
+  public WebhookEndpointRoutes(Vertx vertx, Pool pool, Config.Outgoing config) {
+    this.vertx = vertx;
+    this.pool = pool;
+    this.allowPrivate = config.allowPrivate();
+    this.sender = new WebhookSender(vertx, vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions()
+        .setConnectTimeout(config.timeoutMs()).setForceSni(true)), config);
   }
 
   public void mount(Router api) {
     api.post("/webhook-endpoints").handler(this::create);
     api.get("/webhook-endpoints").handler(ctx -> {
       Principal p = Principal.of(ctx).requireAdmin();
-      Reply.ok(ctx, s.pool().preparedQuery(WebhookSql.LIST).execute(Tuple.of(p.accountId())).map(rows -> {
+      Reply.ok(ctx, pool.preparedQuery(WebhookSql.LIST).execute(Tuple.of(p.accountId())).map(rows -> {
         JsonArray items = new JsonArray();
         rows.forEach(r -> items.add(view(r)));
         return new JsonObject().put("items", items);
@@ -73,7 +77,7 @@ public final class WebhookEndpointRoutes {
     api.patch("/webhook-endpoints/:id").handler(this::patch);
     api.delete("/webhook-endpoints/:id").handler(ctx -> {
       Principal p = Principal.of(ctx).requireAdmin();
-      Reply.noContent(ctx, s.pool().preparedQuery(WebhookSql.DELETE).execute(Tuple.of(id(ctx), p.accountId()))
+      Reply.noContent(ctx, pool.preparedQuery(WebhookSql.DELETE).execute(Tuple.of(id(ctx), p.accountId()))
           .compose(rows -> rows.size() == 0 ? Future.failedFuture(ApiException.notFound("webhook endpoint")) : Future.succeededFuture()));
     });
     api.post("/webhook-endpoints/:id/rotate-secret").handler(this::rotate);
@@ -90,8 +94,8 @@ public final class WebhookEndpointRoutes {
     String description = Bodies.string(body, "description", false);
     String desc = description == null ? "" : Text.text(description, "description", DESCRIPTION_MAX);
     String secret = Signatures.newSecret();
-    Reply.created(ctx, UrlGuard.resolve(s.vertx(), url, allowPrivate)
-        .compose(addr -> s.pool().withTransaction(tx -> tx.preparedQuery("SELECT pg_advisory_xact_lock(hashtext('webhook_endpoints'), $1::int)")
+    Reply.created(ctx, UrlGuard.resolve(vertx, url, allowPrivate)
+        .compose(addr -> pool.withTransaction(tx -> tx.preparedQuery("SELECT pg_advisory_xact_lock(hashtext('webhook_endpoints'), $1::int)")
             .execute(Tuple.of((int) p.accountId()))
             .compose(v -> tx.preparedQuery(WebhookSql.COUNT).execute(Tuple.of(p.accountId())))
             .compose(rows -> rows.iterator().next().getLong(0) >= MAX_PER_ACCOUNT
@@ -115,7 +119,7 @@ public final class WebhookEndpointRoutes {
     }
     Tuple args = enabled ? Tuple.of(id, p.accountId()) : Tuple.of(id, p.accountId(), "disabled by " + p.name());
     Reply.ok(ctx, one(p.accountId(), id)
-        .compose(v -> s.pool().preparedQuery(enabled ? WebhookSql.ENABLE : WebhookSql.DISABLE).execute(args))
+        .compose(v -> pool.preparedQuery(enabled ? WebhookSql.ENABLE : WebhookSql.DISABLE).execute(args))
         .compose(v -> one(p.accountId(), id)));
   }
 
@@ -127,7 +131,7 @@ public final class WebhookEndpointRoutes {
   private void test(RoutingContext ctx) {
     Principal p = Principal.of(ctx).requireAdmin();
     long id = id(ctx);
-    Reply.ok(ctx, s.pool().preparedQuery(WebhookSql.SECRETS).execute(Tuple.of(id, p.accountId())).compose(rows -> {
+    Reply.ok(ctx, pool.preparedQuery(WebhookSql.SECRETS).execute(Tuple.of(id, p.accountId())).compose(rows -> {
       if (rows.size() == 0) {
         return Future.failedFuture(ApiException.notFound("webhook endpoint"));
       }
@@ -147,7 +151,7 @@ public final class WebhookEndpointRoutes {
   /** One logged attempt, answered as the delivery log shows it. */
   private Future<JsonObject> attempt(long id, long accountId, String url, String secret, String previous, JsonObject payload, int attempt) {
     return sender.deliver(url, secret, previous, payload)
-        .compose(a -> WebhookSender.log(s.pool(), id, accountId, payload, attempt, a)
+        .compose(a -> WebhookSender.log(pool, id, accountId, payload, attempt, a)
             .map(v -> new JsonObject().put("eventId", payload.getString("id")).put("eventType", payload.getString("type"))
                 .put("attempt", attempt).put("ok", a.ok())
                 .put("statusCode", a.status() == 0 ? null : a.status()).put("error", a.error())
@@ -159,7 +163,7 @@ public final class WebhookEndpointRoutes {
     long id = id(ctx);
     String secret = Signatures.newSecret();
     OffsetDateTime until = OffsetDateTime.now(ZoneOffset.UTC).plusHours(ROTATION_OVERLAP_HOURS);
-    Reply.ok(ctx, s.pool().preparedQuery(WebhookSql.ROTATE).execute(Tuple.of(id, p.accountId(), secret, until))
+    Reply.ok(ctx, pool.preparedQuery(WebhookSql.ROTATE).execute(Tuple.of(id, p.accountId(), secret, until))
         .compose(rows -> rows.size() == 0 ? Future.failedFuture(ApiException.notFound("webhook endpoint"))
             : Future.succeededFuture(new JsonObject().put("id", String.valueOf(id)).put("secret", secret)
                 .put("previousSecretValidUntil", Times.iso(until)))));
@@ -172,7 +176,7 @@ public final class WebhookEndpointRoutes {
     String before = ctx.queryParams().get("before");
     Long beforeId = before == null ? null : Ids.parse(before, "delivery");
     Reply.ok(ctx, one(p.accountId(), id)
-        .compose(v -> s.pool().preparedQuery(WebhookSql.DELIVERIES).execute(Tuple.of(id, p.accountId(), beforeId, limit)))
+        .compose(v -> pool.preparedQuery(WebhookSql.DELIVERIES).execute(Tuple.of(id, p.accountId(), beforeId, limit)))
         .map(rows -> {
           JsonArray items = new JsonArray();
           for (Row r : rows) {
@@ -201,7 +205,7 @@ public final class WebhookEndpointRoutes {
     Principal p = Principal.of(ctx).requireAdmin();
     long id = id(ctx);
     long delivery = Ids.parse(ctx.pathParam("delivery"), "delivery");
-    Reply.ok(ctx, s.pool().preparedQuery(WebhookSql.FOR_RESEND).execute(Tuple.of(delivery, id, p.accountId()))
+    Reply.ok(ctx, pool.preparedQuery(WebhookSql.FOR_RESEND).execute(Tuple.of(delivery, id, p.accountId()))
         .compose(rows -> {
           if (rows.size() == 0) {
             return Future.failedFuture(ApiException.notFound("delivery"));
@@ -214,7 +218,7 @@ public final class WebhookEndpointRoutes {
                 testPayload(eventId, p.accountId(), id), attempt);
           }
           long pos = Long.parseLong(eventId);
-          return s.pool().preparedQuery(WebhookSql.EVENT).execute(Tuple.of(pos, p.accountId())).compose(events -> {
+          return pool.preparedQuery(WebhookSql.EVENT).execute(Tuple.of(pos, p.accountId())).compose(events -> {
             if (events.size() == 0) {
               return Future.failedFuture(ApiException.gone("event_gone", "event " + pos + " is no longer kept; it cannot be sent again"));
             }
@@ -226,7 +230,7 @@ public final class WebhookEndpointRoutes {
   }
 
   private Future<JsonObject> one(long accountId, long id) {
-    return s.pool().preparedQuery(WebhookSql.GET).execute(Tuple.of(id, accountId)).compose(rows -> rows.size() == 0
+    return pool.preparedQuery(WebhookSql.GET).execute(Tuple.of(id, accountId)).compose(rows -> rows.size() == 0
         ? Future.failedFuture(ApiException.notFound("webhook endpoint"))
         : Future.succeededFuture(view(rows.iterator().next())));
   }

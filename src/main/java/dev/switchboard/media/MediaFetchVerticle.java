@@ -1,10 +1,10 @@
 package dev.switchboard.media;
 
+import dev.switchboard.conversation.Transactions;
 import dev.switchboard.channel.GraphClient;
 import dev.switchboard.channel.GraphErrors;
 import dev.switchboard.common.Backoff;
 import dev.switchboard.common.LeasedLoop;
-import dev.switchboard.common.Services;
 import dev.switchboard.config.Config;
 import dev.switchboard.conversation.TxEvents;
 import dev.switchboard.conversation.Views;
@@ -42,7 +42,7 @@ public final class MediaFetchVerticle extends VerticleBase {
   /** What the inbox shows when Meta no longer has the file (the id or CDN link expired). */
   public static final String EXPIRED = "expired at Meta";
 
-  private final Services services;
+  private final Transactions tx;
   private final Config.Media config;
   private final MediaStore store;
   private final GraphClient graph;
@@ -52,13 +52,12 @@ public final class MediaFetchVerticle extends VerticleBase {
   private long timer = -1;
   private LeasedLoop<Claim> loop;
 
-  public MediaFetchVerticle(Services services, MediaStore store) {
-    this.services = services;
-    this.config = services.config().media();
+  public MediaFetchVerticle(Transactions tx, GraphClient graph, MediaStore store, Config.Media config, String nodeId) {
+    this.tx = tx;
+    this.config = config;
     this.store = store;
-    var g = services.config().graph();
-    this.graph = new GraphClient(services.graph(), g.apiUrl(), g.timeoutMs());
-    this.owner = services.config().nodeId() + "/media/" + UUID.randomUUID().toString().substring(0, 8);
+    this.graph = graph;
+    this.owner = nodeId + "/media/" + UUID.randomUUID().toString().substring(0, 8);
   }
 
   @Override
@@ -84,7 +83,7 @@ public final class MediaFetchVerticle extends VerticleBase {
   }
 
   private Future<List<Claim>> claim() {
-    return services.pool().preparedQuery(MediaSql.CLAIM)
+    return tx.pool().preparedQuery(MediaSql.CLAIM)
         .execute(Tuple.of(owner, config.fetchLeaseMs(), config.fetchConcurrency()))
         .map(rows -> {
           List<Claim> claims = new ArrayList<>();
@@ -119,7 +118,7 @@ public final class MediaFetchVerticle extends VerticleBase {
             long delay = Backoff.delayMs(config.fetchRetryBaseMs(), c.attempts());
             LOG.info("media fetch {} (message {}): attempt {} failed ({}), retrying in {} ms", c.id(), c.messageId(), c.attempts(),
                 e.getMessage(), delay);
-            return services.pool().preparedQuery(MediaSql.RETRY_LATER).execute(Tuple.of(c.id(), owner, e.getMessage(), delay)).mapEmpty();
+            return tx.pool().preparedQuery(MediaSql.RETRY_LATER).execute(Tuple.of(c.id(), owner, e.getMessage(), delay)).mapEmpty();
           }
           LOG.info("media fetch {} (message {}) failed: {}", c.id(), c.messageId(), e.getMessage());
           return failed(c, e.getMessage());
@@ -216,7 +215,7 @@ public final class MediaFetchVerticle extends VerticleBase {
 
   /** Ends the fetch and updates the attachment in one transaction, with its message.updated. */
   private Future<Void> record(Claim c, String status, String error, JsonObject patch) {
-    return TxEvents.inTransaction(services, events -> events.conn().preparedQuery(MediaSql.FINISH)
+    return tx.run(events -> events.conn().preparedQuery(MediaSql.FINISH)
         .execute(Tuple.of(c.id(), owner, status, error))
         .compose(held -> held.size() == 0
             // the lease ran out and another node has it now: its result counts

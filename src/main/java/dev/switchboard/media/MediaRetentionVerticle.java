@@ -1,6 +1,7 @@
 package dev.switchboard.media;
 
-import dev.switchboard.common.Services;
+import dev.switchboard.config.Config;
+import dev.switchboard.conversation.Transactions;
 import dev.switchboard.conversation.TxEvents;
 import dev.switchboard.conversation.Views;
 import dev.switchboard.events.Event;
@@ -31,22 +32,24 @@ public final class MediaRetentionVerticle extends VerticleBase {
 
   static final String REASON = "expired (kept for the retention period)";
 
-  private final Services services;
+  private final Transactions tx;
   private final MediaStore store;
   private final int days;
+  private final int sweepMs;
   private long timer = -1;
   private Future<Integer> running = Future.succeededFuture(0);
 
-  public MediaRetentionVerticle(Services services, MediaStore store) {
-    this.services = services;
+  public MediaRetentionVerticle(Transactions tx, MediaStore store, Config.Media config) {
+    this.tx = tx;
     this.store = store;
-    this.days = services.config().media().retentionDays();
+    this.days = config.retentionDays();
+    this.sweepMs = config.retentionSweepMs();
   }
 
   @Override
   public Future<?> start() {
     if (days > 0) {
-      int every = services.config().media().retentionSweepMs();
+      int every = sweepMs;
       timer = vertx.setPeriodic(every, every, t -> {
         if (running.isComplete()) {
           running = sweep();
@@ -70,7 +73,7 @@ public final class MediaRetentionVerticle extends VerticleBase {
 
   private Future<Integer> batch() {
     List<MediaStore.Blob> gone = new ArrayList<>();
-    return TxEvents.inTransaction(services, events -> events.conn().preparedQuery(MediaSql.SWEEP_CLAIM)
+    return tx.run(events -> events.conn().preparedQuery(MediaSql.SWEEP_CLAIM)
             .execute(Tuple.of(days, BATCH))
             .compose(rows -> {
               rows.forEach(r -> gone.add(BlobPut.blob(r)));

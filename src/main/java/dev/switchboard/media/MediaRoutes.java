@@ -1,9 +1,10 @@
 package dev.switchboard.media;
 
+import java.time.Clock;
+import dev.switchboard.config.Config;
 import dev.switchboard.common.ApiException;
 import dev.switchboard.common.Ids;
 import dev.switchboard.common.Principal;
-import dev.switchboard.common.Services;
 import dev.switchboard.common.Times;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpHeaders;
@@ -28,14 +29,16 @@ public final class MediaRoutes {
 
   private static final Pattern RANGE = Pattern.compile("bytes=(\\d{0,19})-(\\d{0,19})");
 
-  private final Services services;
   private final MediaStore store;
   private final MediaLinks links;
+  private final Config.Media config;
+  private final Clock clock;
 
-  public MediaRoutes(Services services, MediaStore store) {
-    this.services = services;
+  public MediaRoutes(MediaStore store, MediaLinks links, Config.Media config, Clock clock) {
     this.store = store;
-    this.links = new MediaLinks(services.config().jwtSecret());
+    this.links = links;
+    this.config = config;
+    this.clock = clock;
   }
 
   /** The bearer-token routes, under {@code /api/v1}. */
@@ -72,7 +75,7 @@ public final class MediaRoutes {
       ctx.fail(ApiException.badRequest("bad_request", "send the file as multipart/form-data, in a part named file"));
       return;
     }
-    long maxBytes = services.config().media().maxBytes();
+    long maxBytes = config.maxBytes();
     long cap = MediaLimits.largest(platform, maxBytes);
     var req = ctx.request();
     boolean[] started = {false};
@@ -142,7 +145,7 @@ public final class MediaRoutes {
       } else if (ar.result() == null) {
         ctx.fail(ApiException.notFound("media"));
       } else {
-        long expires = services.clock().instant().getEpochSecond() + services.config().media().urlSeconds();
+        long expires = clock.instant().getEpochSecond() + config.urlSeconds();
         ctx.json(new JsonObject().put("url", links.path(p.accountId(), id, expires))
             .put("expiresAt", Times.iso(Instant.ofEpochSecond(expires))));
       }
@@ -154,7 +157,7 @@ public final class MediaRoutes {
     Long account = Ids.tryParse(ctx.queryParams().get("a"));
     Long expires = Ids.tryParse(ctx.queryParams().get("e"));
     if (id == null || account == null || expires == null
-        || !links.valid(account, id, expires, ctx.queryParams().get("s"), services.clock().instant().getEpochSecond())) {
+        || !links.valid(account, id, expires, ctx.queryParams().get("s"), clock.instant().getEpochSecond())) {
       ctx.fail(ApiException.forbidden("the media link is not valid or has expired; ask for a new one"));
       return;
     }
@@ -178,7 +181,7 @@ public final class MediaRoutes {
     String etag = "\"" + b.sha256() + "\"";
     res.putHeader(HttpHeaders.CONTENT_TYPE, MediaTypes.clean(b.mimeType()))
         .putHeader("X-Content-Type-Options", "nosniff")
-        .putHeader(HttpHeaders.CACHE_CONTROL, "private, max-age=" + services.config().media().urlSeconds())
+        .putHeader(HttpHeaders.CACHE_CONTROL, "private, max-age=" + config.urlSeconds())
         .putHeader(HttpHeaders.ETAG, etag)
         .putHeader(HttpHeaders.ACCEPT_RANGES, "bytes")
         // the bytes go as stored: never recompressed, so lengths and ranges are the file's

@@ -1,6 +1,7 @@
 package dev.switchboard.media;
 
-import dev.switchboard.common.Services;
+import io.vertx.sqlclient.Pool;
+import io.vertx.core.Vertx;
 import dev.switchboard.config.Config;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
@@ -24,12 +25,11 @@ public final class MediaStores {
   private MediaStores() {
   }
 
-  public static MediaStore of(Services services) {
-    Config.Media media = services.config().media();
+  public static MediaStore of(Vertx vertx, Pool pool, Config.Media media) {
     if (!"s3".equals(media.store())) {
-      return new PgMediaStore(services.pool());
+      return new PgMediaStore(pool);
     }
-    return new S3MediaStore(services.vertx(), services.pool(), CLIENTS.computeIfAbsent(media.s3(), MediaStores::client),
+    return new S3MediaStore(vertx, pool, CLIENTS.computeIfAbsent(media.s3(), MediaStores::client),
         media.s3().bucket());
   }
 

@@ -1,6 +1,6 @@
 package dev.switchboard.outbound;
 
-import dev.switchboard.common.Services;
+import dev.switchboard.conversation.Transactions;
 import dev.switchboard.conversation.TxEvents;
 import dev.switchboard.events.Event;
 import io.vertx.core.Future;
@@ -22,8 +22,8 @@ final class ChannelAttention {
   private ChannelAttention() {
   }
 
-  static Future<Void> tokenRefused(Services services, long channelId, String reason) {
-    return TxEvents.inTransaction(services, events -> events.conn().preparedQuery(OutboxSql.CHANNEL_NEEDS_ATTENTION)
+  static Future<Void> tokenRefused(Transactions tx, long channelId, String reason) {
+    return tx.run(events -> events.conn().preparedQuery(OutboxSql.CHANNEL_NEEDS_ATTENTION)
         .execute(Tuple.of(channelId, reason))
         .map(rows -> {
           LOG.warn("channel {} needs attention: its access token was refused", channelId);

@@ -1,9 +1,9 @@
 package dev.switchboard.outbound;
 
+import java.time.Clock;
 import dev.switchboard.channel.GraphClient;
 import dev.switchboard.channel.GraphErrors;
 import dev.switchboard.channel.Sender;
-import dev.switchboard.common.Services;
 import dev.switchboard.media.BufferSink;
 import dev.switchboard.media.MediaLinks;
 import dev.switchboard.media.MediaStore;
@@ -32,16 +32,20 @@ final class MediaHandOff {
   record Ready(Sender.Attachment attachment, GraphErrors.GraphError error) {
   }
 
-  private final Services services;
   private final GraphClient graph;
   private final MediaStore media;
   private final MediaLinks links;
+  private final String publicUrl;
+  private final int urlSeconds;
+  private final Clock clock;
 
-  MediaHandOff(Services services, GraphClient graph, MediaStore media) {
-    this.services = services;
+  MediaHandOff(GraphClient graph, MediaStore media, MediaLinks links, String publicUrl, int urlSeconds, Clock clock) {
     this.graph = graph;
     this.media = media;
-    this.links = new MediaLinks(services.config().jwtSecret());
+    this.links = links;
+    this.publicUrl = publicUrl;
+    this.urlSeconds = urlSeconds;
+    this.clock = clock;
   }
 
   Future<Ready> prepare(OutboxVerticle.Claim c, Sender.Attachment a) {
@@ -82,11 +86,11 @@ final class MediaHandOff {
   }
 
   private Ready publicLink(OutboxVerticle.Claim c, Sender.Attachment a, MediaStore.Blob blob) {
-    String base = services.config().publicUrl();
+    String base = publicUrl;
     if (base == null) {
       return failed(GraphErrors.Kind.PERMANENT, "Instagram downloads files from a public URL: set PUBLIC_URL");
     }
-    long expires = services.clock().instant().getEpochSecond() + services.config().media().urlSeconds();
+    long expires = clock.instant().getEpochSecond() + urlSeconds;
     String url = (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + links.path(c.accountId(), blob.id(), expires);
     return new Ready(new Sender.Attachment(url, a.mimeType(), a.filename(), a.mediaId(), null), null);
   }

@@ -1,11 +1,11 @@
 package dev.switchboard.outbound;
 
+import dev.switchboard.conversation.Transactions;
 import dev.switchboard.common.Actor;
 import dev.switchboard.media.MediaLimits;
 import dev.switchboard.media.MediaRefs;
 import dev.switchboard.channel.Sender;
 import dev.switchboard.common.ApiException;
-import dev.switchboard.common.Services;
 import dev.switchboard.common.Times;
 import dev.switchboard.conversation.Placeholders;
 import dev.switchboard.common.TxChanges;
@@ -65,10 +65,14 @@ public final class Outbox {
   record Unit(String text, Sender.Attachment attachment) {
   }
 
-  private final Services services;
+  private final Transactions tx;
+  private final String publicUrl;
+  private final long mediaMaxBytes;
 
-  public Outbox(Services services) {
-    this.services = services;
+  public Outbox(Transactions tx, String publicUrl, long mediaMaxBytes) {
+    this.tx = tx;
+    this.publicUrl = publicUrl;
+    this.mediaMaxBytes = mediaMaxBytes;
   }
 
   /**
@@ -164,7 +168,7 @@ public final class Outbox {
           list.add(a);
           return Future.succeededFuture(list);
         }
-        if ("instagram".equals(t.platform()) && services.config().publicUrl() == null) {
+        if ("instagram".equals(t.platform()) && publicUrl == null) {
           return Future.failedFuture(ApiException.unprocessable("unsupported_media",
               "Instagram downloads files from a public URL: this installation has no PUBLIC_URL, so give an https URL"));
         }
@@ -174,7 +178,7 @@ public final class Outbox {
                 "attachments[" + index + "].mediaId names no media of this account"));
           }
           Row r = rows.iterator().next();
-          var refused = MediaLimits.check(t.platform(), r.getString("mime_type"), r.getLong("size"), services.config().media().maxBytes());
+          var refused = MediaLimits.check(t.platform(), r.getString("mime_type"), r.getLong("size"), mediaMaxBytes);
           if (refused != null) {
             return Future.failedFuture(ApiException.unprocessable(refused.code(), refused.getMessage()));
           }
@@ -233,7 +237,7 @@ public final class Outbox {
 
   /** The channel of one of the account's conversations (id, platform, waba_id, access_token); 404 if none. */
   Future<Row> channelOfConversation(long accountId, long conversationId) {
-    return services.pool().preparedQuery(OutboxSql.CHANNEL_OF_CONVERSATION)
+    return tx.pool().preparedQuery(OutboxSql.CHANNEL_OF_CONVERSATION)
         .execute(Tuple.of(conversationId, accountId))
         .map(rows -> {
           if (rows.size() == 0) {
@@ -246,8 +250,8 @@ public final class Outbox {
   // Runs the insert in a transaction guarded by the idempotency key, its events with it.
   private Future<Posted> keyed(long accountId, long conversationId, String key,
                                Function<SqlConnection, Future<List<Queued>>> work) {
-    Instant now = services.clock().instant();
-    return TxEvents.inTransaction(services, events -> {
+    Instant now = tx.clock().instant();
+    return tx.run(events -> {
       SqlConnection tx = events.conn();
       Future<Boolean> taken = key == null ? Future.succeededFuture(true)
           : tx.preparedQuery(OutboxSql.TAKE_KEY).execute(Tuple.of(accountId, key, conversationId, Times.utc(now)))
@@ -341,8 +345,8 @@ public final class Outbox {
 
   private void checkWindow(Target t, WindowPolicy.Sender sender) {
     checkConnected(t);
-    WindowPolicy policy = services.windows();
-    WindowPolicy.Decision d = policy.decide(t.platform(), sender, t.lastInboundAt(), t.adReferralAt(), services.clock().instant());
+    WindowPolicy policy = tx.windows();
+    WindowPolicy.Decision d = policy.decide(t.platform(), sender, t.lastInboundAt(), t.adReferralAt(), tx.clock().instant());
     if (d == WindowPolicy.Decision.ALLOWED || d == WindowPolicy.Decision.HUMAN_AGENT_TAG) {
       return;
     }

@@ -1,5 +1,11 @@
 package dev.switchboard.outbound;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import dev.switchboard.config.Config;
+import dev.switchboard.media.MediaStore;
+import dev.switchboard.media.MediaLinks;
+import dev.switchboard.store.RedisStore;
+import dev.switchboard.conversation.Transactions;
 import dev.switchboard.common.Backoff;
 import dev.switchboard.common.LeasedLoop;
 import dev.switchboard.media.MediaStores;
@@ -8,7 +14,6 @@ import dev.switchboard.channel.FailureReasons;
 import dev.switchboard.channel.GraphClient;
 import dev.switchboard.channel.GraphErrors;
 import dev.switchboard.channel.Sender;
-import dev.switchboard.common.Services;
 import dev.switchboard.common.Times;
 import dev.switchboard.channel.WhatsAppSender;
 import dev.switchboard.conversation.MessageStatus;
@@ -48,7 +53,7 @@ public final class OutboxVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(OutboxVerticle.class);
 
-  private final Services services;
+  private final Transactions tx;
   private final GraphClient graph;
   private final RateLimiter limiter;
   private final MediaHandOff handOff;
@@ -66,22 +71,23 @@ public final class OutboxVerticle extends VerticleBase {
   private long keySweep = -1;
   private LeasedLoop<Row> loop;
 
-  public OutboxVerticle(Services services) {
-    this.services = services;
-    var graphConfig = services.config().graph();
-    var config = services.config().outbox();
+  public OutboxVerticle(Transactions tx, RedisStore redis, GraphClient graph, MediaStore media, MediaLinks links,
+                        Config settings, MeterRegistry metrics) {
+    this.tx = tx;
+    var graphConfig = settings.graph();
+    var config = settings.outbox();
     int timeoutMs = graphConfig.timeoutMs();
-    this.graph = new GraphClient(services.graph(), graphConfig.apiUrl(), timeoutMs);
-    this.handOff = new MediaHandOff(services, graph, MediaStores.of(services));
-    this.limiter = new RateLimiter(services.redis(), config.sendRateWhatsapp(), config.sendRateDefault());
-    this.owner = services.config().nodeId() + "/" + UUID.randomUUID().toString().substring(0, 8);
+    this.graph = graph;
+    this.handOff = new MediaHandOff(graph, media, links, settings.publicUrl(), settings.media().urlSeconds(), tx.clock());
+    this.limiter = new RateLimiter(redis, config.sendRateWhatsapp(), config.sendRateDefault());
+    this.owner = settings.nodeId() + "/" + UUID.randomUUID().toString().substring(0, 8);
     // the lease outlives the Graph timeout, so a live node always records its result before anyone may re-claim
     this.leaseMs = Math.max(config.leaseMs(), 2L * timeoutMs + 1_000);
     this.pollMs = config.pollMs();
     this.batch = config.batch();
     this.maxAttempts = graphConfig.maxAttempts();
     this.retryBaseMs = graphConfig.retryBaseMs();
-    this.registry = services.metrics() != null ? services.metrics() : Metrics.globalRegistry;
+    this.registry = metrics != null ? metrics : Metrics.globalRegistry;
     this.inDoubt = Counter.builder("switchboard_outbound_in_doubt_total")
         .description("claims taken over after a lease expired: the earlier send may have reached Meta")
         .register(registry);
@@ -106,7 +112,7 @@ public final class OutboxVerticle extends VerticleBase {
   }
 
   private void expireKeys() {
-    services.pool().preparedQuery(OutboxSql.EXPIRE_KEYS).execute(Tuple.of(dev.switchboard.common.Times.utc(services.clock().instant())))
+    tx.pool().preparedQuery(OutboxSql.EXPIRE_KEYS).execute(Tuple.of(dev.switchboard.common.Times.utc(tx.clock().instant())))
         .onFailure(err -> LOG.warn("expiring idempotency keys failed: {}", err.toString()));
   }
 
@@ -116,7 +122,7 @@ public final class OutboxVerticle extends VerticleBase {
   }
 
   private Future<List<Row>> claim() {
-    return services.pool().preparedQuery(OutboxSql.CLAIM).execute(Tuple.of(owner, leaseMs, batch)).map(rows -> {
+    return tx.pool().preparedQuery(OutboxSql.CLAIM).execute(Tuple.of(owner, leaseMs, batch)).map(rows -> {
       List<Row> out = new ArrayList<>();
       rows.forEach(out::add);
       return out;
@@ -154,10 +160,10 @@ public final class OutboxVerticle extends VerticleBase {
     String tag = null;
     if (!"template".equals(c.type())) {
       WindowPolicy.Sender who = "bot".equals(c.senderType()) ? WindowPolicy.Sender.BOT : WindowPolicy.Sender.AGENT;
-      WindowPolicy.Decision d = services.windows().decide(c.platform(), who, c.lastInboundAt(), c.adReferralAt(), services.clock().instant());
+      WindowPolicy.Decision d = tx.windows().decide(c.platform(), who, c.lastInboundAt(), c.adReferralAt(), tx.clock().instant());
       if (d == WindowPolicy.Decision.TEMPLATE_ONLY || d == WindowPolicy.Decision.CLOSED) {
         // the window closed while it waited (retries, rate limit): never send what the platform forbids
-        String why = Outbox.refusal(d, c.platform(), who, c.lastInboundAt(), services.windows()).getMessage();
+        String why = Outbox.refusal(d, c.platform(), who, c.lastInboundAt(), tx.windows()).getMessage();
         return failed(c, "window_closed", why, null);
       }
       tag = d == WindowPolicy.Decision.HUMAN_AGENT_TAG ? "HUMAN_AGENT" : null;
@@ -238,13 +244,13 @@ public final class OutboxVerticle extends VerticleBase {
           Future<Void> pause = code != null && code == 130429
               ? limiter.pause(c.channelId(), Math.max(wait, THROUGHPUT_PAUSE_MS)).recover(err -> Future.succeededFuture())
               : Future.succeededFuture();
-          return pause.compose(v -> services.pool().preparedQuery(OutboxSql.RETRY_LATER).execute(Tuple.of(c.id(), owner, wait, tag)))
+          return pause.compose(v -> tx.pool().preparedQuery(OutboxSql.RETRY_LATER).execute(Tuple.of(c.id(), owner, wait, tag)))
               .mapEmpty();
         }
         return failed(c, e.reasonCode(), reason + " (gave up after " + c.attempts() + " attempts)", tag);
       }
       case TOKEN -> {
-        return failed(c, e.reasonCode(), e.message(), tag).compose(v -> ChannelAttention.tokenRefused(services, c.channelId(), e.message()));
+        return failed(c, e.reasonCode(), e.message(), tag).compose(v -> ChannelAttention.tokenRefused(tx, c.channelId(), e.message()));
       }
       default -> {
         return failed(c, e.reasonCode(), reason, tag);
@@ -269,7 +275,7 @@ public final class OutboxVerticle extends VerticleBase {
     if (bsuid == null) {
       return Future.succeededFuture();
     }
-    return TxEvents.inTransaction(services, events ->
+    return tx.run(events ->
             WhatsAppIdentities.learn(events, c.accountId(), c.channelId(), c.recipient(), bsuid, c.conversationId()))
         .onFailure(err -> LOG.warn("message {}: keeping the BSUID from the send response failed: {}", c.id(), err.toString()))
         .otherwiseEmpty();
@@ -291,7 +297,7 @@ public final class OutboxVerticle extends VerticleBase {
   }
 
   private Future<JsonObject> markSent(Claim c, String externalId, String tag, int tries) {
-    return TxEvents.inTransaction(services, events -> {
+    return tx.run(events -> {
       SqlConnection tx = events.conn();
       Future<?> echo = externalId == null ? Future.succeededFuture()
           : tx.preparedQuery(OutboxSql.DELETE_ECHO).execute(Tuple.of(c.channelId(), externalId, c.id()));
@@ -350,7 +356,7 @@ public final class OutboxVerticle extends VerticleBase {
   private Future<Void> failed(Claim c, String code, String message, String tag) {
     LOG.info("message {} of conversation {} failed: {} {}", c.id(), c.conversationId(), code, message);
     count("failed", code);
-    return TxEvents.inTransaction(services, events -> events.conn().preparedQuery(OutboxSql.MARK_FAILED)
+    return tx.run(events -> events.conn().preparedQuery(OutboxSql.MARK_FAILED)
         .execute(Tuple.of(c.id(), code, message, tag))
         .map(rows -> {
           updated(events, c, rows.size() == 0 ? null : Views.message(rows.iterator().next()));
@@ -359,7 +365,7 @@ public final class OutboxVerticle extends VerticleBase {
   }
 
   private Future<Void> release(Claim c, long delayMs) {
-    return services.pool().preparedQuery(OutboxSql.RELEASE).execute(Tuple.of(c.id(), owner, delayMs)).mapEmpty();
+    return tx.pool().preparedQuery(OutboxSql.RELEASE).execute(Tuple.of(c.id(), owner, delayMs)).mapEmpty();
   }
 
   /** message.updated with the message's new state, in {@code events}' transaction. */

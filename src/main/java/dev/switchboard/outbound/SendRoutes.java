@@ -1,12 +1,14 @@
 package dev.switchboard.outbound;
 
+import io.vertx.sqlclient.Pool;
+import dev.switchboard.store.RedisStore;
+import dev.switchboard.conversation.Transactions;
 import dev.switchboard.common.Principal;
 import dev.switchboard.channel.GraphClient;
 import dev.switchboard.channel.Sender;
 import dev.switchboard.common.ApiException;
 import dev.switchboard.http.Bodies;
 import dev.switchboard.common.Ids;
-import dev.switchboard.common.Services;
 import dev.switchboard.common.Text;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -25,15 +27,14 @@ public final class SendRoutes {
 
   private static final int MAX_KEY_LENGTH = 255;
 
-  private final Services services;
+  private final Pool pool;
   private final Outbox outbox;
   private final Templates templates;
 
-  public SendRoutes(Services services) {
-    this.services = services;
-    this.outbox = new Outbox(services);
-    this.templates = new Templates(services, new GraphClient(services.graph(), services.config().graphApiUrl(),
-        services.config().graph().timeoutMs()));
+  public SendRoutes(Transactions tx, Outbox outbox, RedisStore redis, GraphClient graph, int templateCacheSeconds) {
+    this.pool = tx.pool();
+    this.outbox = outbox;
+    this.templates = new Templates(redis, tx, graph, templateCacheSeconds);
   }
 
   public void mount(Router api) {
@@ -107,7 +108,7 @@ public final class SendRoutes {
   private void listTemplates(RoutingContext ctx) {
     Principal p = Principal.of(ctx);
     long channelId = Ids.parse(ctx.pathParam("id"), "channel");
-    services.pool().preparedQuery(OutboxSql.CHANNEL).execute(Tuple.of(channelId, p.accountId()))
+    pool.preparedQuery(OutboxSql.CHANNEL).execute(Tuple.of(channelId, p.accountId()))
         .compose(rows -> {
           if (rows.size() == 0) {
             throw ApiException.notFound("channel");

@@ -1,9 +1,10 @@
 package dev.switchboard.outbound;
 
+import dev.switchboard.store.RedisStore;
+import dev.switchboard.conversation.Transactions;
 import dev.switchboard.channel.GraphClient;
 import dev.switchboard.channel.GraphErrors;
 import dev.switchboard.common.ApiException;
-import dev.switchboard.common.Services;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -17,14 +18,16 @@ final class Templates {
 
   private static final Pattern PARAM = Pattern.compile("\\{\\{\\s*(\\d+)\\s*}}");
 
-  private final Services services;
+  private final RedisStore redis;
+  private final Transactions tx;
   private final GraphClient graph;
   private final int cacheSeconds;
 
-  Templates(Services services, GraphClient graph) {
-    this.services = services;
+  Templates(RedisStore redis, Transactions tx, GraphClient graph, int cacheSeconds) {
+    this.redis = redis;
+    this.tx = tx;
     this.graph = graph;
-    this.cacheSeconds = services.config().outbox().templateCacheSeconds();
+    this.cacheSeconds = cacheSeconds;
   }
 
   /** The approved templates ({name, language, status, body}) of one WhatsApp channel. */
@@ -35,8 +38,8 @@ final class Templates {
     if (wabaId == null || wabaId.isBlank()) {
       return Future.failedFuture(ApiException.unprocessable("waba_missing", "the channel has no WhatsApp Business Account id (wabaId)"));
     }
-    String key = services.redis().key("templates:" + channelId);
-    return services.redis().api().get(key)
+    String key = redis.key("templates:" + channelId);
+    return redis.api().get(key)
         .map(r -> r == null ? null : new JsonArray(r.toString()))
         .recover(err -> Future.succeededFuture(null))
         .compose(cached -> cached != null ? Future.succeededFuture(cached) : fetch(channelId, wabaId, accessToken, key));
@@ -46,14 +49,14 @@ final class Templates {
     return graph.templates(wabaId, accessToken).compose(result -> {
       if (!result.ok()) {
         if (result.error().kind() == GraphErrors.Kind.TOKEN) {
-          return ChannelAttention.tokenRefused(services, channelId, result.error().message())
+          return ChannelAttention.tokenRefused(tx, channelId, result.error().message())
               .transform(v -> Future.failedFuture(ApiException.badGateway("channel_token_invalid", result.error().message())));
         }
         return Future.failedFuture(ApiException.badGateway("graph_error", "the Graph API refused the template list: "
             + result.error().message()));
       }
       JsonArray items = GraphClient.templateItems(result.body(), true);
-      return services.redis().api().setex(key, String.valueOf(cacheSeconds), items.encode())
+      return redis.api().setex(key, String.valueOf(cacheSeconds), items.encode())
           .map(items)
           .otherwise(items);
     });

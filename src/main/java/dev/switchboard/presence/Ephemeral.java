@@ -1,6 +1,6 @@
 package dev.switchboard.presence;
 
-import dev.switchboard.common.Services;
+import dev.switchboard.store.RedisStore;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 
@@ -19,15 +19,15 @@ public final class Ephemeral {
   }
 
   /** The pub/sub channel's name (with the deployment's key prefix). */
-  public static String channel(Services s) {
-    return s.redis().key("ephemeral");
+  public static String channel(RedisStore redis) {
+    return redis.key("ephemeral");
   }
 
   /** Publishes one event; it must name its {@code accountId} (a string, as stored events do). */
-  public static Future<Void> publish(Services s, JsonObject event) {
+  public static Future<Void> publish(RedisStore redis, JsonObject event) {
     if (!(event.getValue("accountId") instanceof String)) {
       throw new IllegalArgumentException("an ephemeral event names its account");
     }
-    return s.redis().api().publish(channel(s), event.encode()).mapEmpty();
+    return redis.api().publish(channel(redis), event.encode()).mapEmpty();
   }
 }

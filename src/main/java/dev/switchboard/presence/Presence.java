@@ -1,11 +1,12 @@
 package dev.switchboard.presence;
 
-import dev.switchboard.common.Services;
+import java.time.Clock;
+import io.vertx.sqlclient.Pool;
+import dev.switchboard.store.RedisStore;
 import dev.switchboard.common.Times;
 import dev.switchboard.config.Config;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.shareddata.Shareable;
 import io.vertx.redis.client.Response;
 import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
@@ -32,10 +33,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * ({@code users.availability}): it must outlive a Redis restart. One instance per node (Vert.x
  * instance), shared by its event loops.
  */
-public final class Presence implements Shareable {
+public final class Presence {
 
   private static final Logger LOG = LoggerFactory.getLogger(Presence.class);
-  private static final String MAP = "switchboard.presence";
 
   public static final String ONLINE = "online";
   public static final String OFFLINE = "offline";
@@ -80,24 +80,25 @@ public final class Presence implements Shareable {
        WHERE EXISTS (SELECT 1 FROM assign_queue q WHERE q.account_id = $1)
       ON CONFLICT (account_id) DO UPDATE SET woke_at = EXCLUDED.woke_at, generation = assign_wakes.generation + 1""";
 
-  private final Services s;
+  private final Pool pool;
+  private final RedisStore redis;
+  private final Clock clock;
   private final Config.Presence config;
   private final String node;
   // registered sockets per "account:user" on this node, across its event loops
   private final Map<String, Integer> held = new ConcurrentHashMap<>();
 
-  private Presence(Services s) {
-    this.s = s;
-    this.config = s.config().presence();
-    this.node = s.config().nodeId();
-  }
-
-  public static Presence of(Services s) {
-    return (Presence) s.vertx().sharedData().<String, Shareable>getLocalMap(MAP).computeIfAbsent("presence", k -> new Presence(s));
+  /** One per node: the node's sockets of every event loop count in {@code held}. */
+  public Presence(Pool pool, RedisStore redis, Clock clock, Config.Presence config, String nodeId) {
+    this.pool = pool;
+    this.redis = redis;
+    this.clock = clock;
+    this.config = config;
+    this.node = nodeId;
   }
 
   private String key(String name) {
-    return s.redis().key("{presence}:" + name);
+    return redis.key("{presence}:" + name);
   }
 
   private String leases() {
@@ -124,15 +125,15 @@ public final class Presence implements Shareable {
     });
     if (last[0]) {
       // the lease stays for the grace period: a reload or a short network loss does not flap them offline
-      long until = s.clock().millis() + config.offlineAfterMs();
-      s.redis().api().zadd(List.of(leases(), "XX", String.valueOf(until), k + ":" + node))
+      long until = clock.millis() + config.offlineAfterMs();
+      redis.api().zadd(List.of(leases(), "XX", String.valueOf(until), k + ":" + node))
           .onFailure(err -> LOG.debug("presence: cutting a lease failed: {}", err.toString()));
     }
   }
 
   private Future<Void> lease(long accountId, long userId) {
-    long expiry = s.clock().millis() + config.nodeTtlMs();
-    return s.redis().api().eval(List.of(LEASE, "3", leases(), key("count:" + accountId), key("online:" + accountId),
+    long expiry = clock.millis() + config.nodeTtlMs();
+    return redis.api().eval(List.of(LEASE, "3", leases(), key("count:" + accountId), key("online:" + accountId),
             String.valueOf(accountId), String.valueOf(userId), node, String.valueOf(expiry)))
         .compose(r -> r != null && r.toInteger() == 1 ? changed(accountId, userId, true) : Future.<Void>succeededFuture())
         .onFailure(err -> LOG.debug("presence: lease failed: {}", err.toString()));
@@ -150,7 +151,7 @@ public final class Presence implements Shareable {
 
   /** Ends expired leases; an agent whose last lease ended goes offline (published by whichever node ended it). */
   public Future<Void> sweep() {
-    return s.redis().api().eval(List.of(SWEEP, "1", leases(), String.valueOf(s.clock().millis()), key(""), "1000"))
+    return redis.api().eval(List.of(SWEEP, "1", leases(), String.valueOf(clock.millis()), key(""), "1000"))
         .compose(r -> {
           List<Future<Void>> all = new ArrayList<>();
           if (r != null) {
@@ -165,7 +166,7 @@ public final class Presence implements Shareable {
 
   /** The account's online agents. */
   public Future<Set<Long>> online(long accountId) {
-    return s.redis().api().smembers(key("online:" + accountId)).map(r -> {
+    return redis.api().smembers(key("online:" + accountId)).map(r -> {
       Set<Long> out = new HashSet<>();
       if (r != null) {
         for (Response id : r) {
@@ -178,7 +179,7 @@ public final class Presence implements Shareable {
 
   /** Sets an agent's availability; answers their presence view, and publishes it. */
   public Future<JsonObject> setAvailability(long accountId, long userId, String availability) {
-    return s.pool().preparedQuery(SET_AVAILABILITY).execute(Tuple.of(userId, accountId, availability))
+    return pool.preparedQuery(SET_AVAILABILITY).execute(Tuple.of(userId, accountId, availability))
         .compose(rows -> {
           if (rows.size() == 0) {
             return Future.failedFuture(dev.switchboard.common.ApiException.notFound("agent"));
@@ -193,7 +194,7 @@ public final class Presence implements Shareable {
   }
 
   private Future<Void> changed(long accountId, long userId, boolean online) {
-    return s.pool().preparedQuery(AVAILABILITY).execute(Tuple.of(userId, accountId)).compose(rows -> {
+    return pool.preparedQuery(AVAILABILITY).execute(Tuple.of(userId, accountId)).compose(rows -> {
       String availability = rows.size() == 0 ? AVAILABLE : rows.iterator().next().getString("availability");
       Future<Void> woke = online ? wake(accountId) : Future.succeededFuture();
       return woke.compose(v -> publish(accountId, view(userId, online, availability)));
@@ -201,15 +202,15 @@ public final class Presence implements Shareable {
   }
 
   private Future<Void> wake(long accountId) {
-    return s.pool().preparedQuery(WAKE_ASSIGNER).execute(Tuple.of(accountId)).mapEmpty();
+    return pool.preparedQuery(WAKE_ASSIGNER).execute(Tuple.of(accountId)).mapEmpty();
   }
 
   private Future<Void> publish(long accountId, JsonObject agent) {
-    return Ephemeral.publish(s, new JsonObject()
+    return Ephemeral.publish(redis, new JsonObject()
         .put("type", "agent.presence")
         .put("accountId", String.valueOf(accountId))
         .put("agent", agent)
-        .put("at", Times.iso(s.clock().instant())));
+        .put("at", Times.iso(clock.instant())));
   }
 
   /** {@code {id, presence, availability}}. */

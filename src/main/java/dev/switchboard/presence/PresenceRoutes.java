@@ -1,9 +1,11 @@
 package dev.switchboard.presence;
 
+import java.time.Clock;
+import io.vertx.sqlclient.Pool;
+import dev.switchboard.store.RedisStore;
 import dev.switchboard.common.ApiException;
 import dev.switchboard.common.Ids;
 import dev.switchboard.common.Principal;
-import dev.switchboard.common.Services;
 import dev.switchboard.common.Times;
 import dev.switchboard.http.Bodies;
 import dev.switchboard.http.Reply;
@@ -26,12 +28,18 @@ public final class PresenceRoutes {
 
   private static final String CONVERSATION = "SELECT 1 FROM conversations WHERE id = $1 AND account_id = $2";
 
-  private final Services s;
+  private final Pool pool;
+  private final RedisStore redis;
+  private final Clock clock;
   private final Presence presence;
+  private final int activityThrottleMs;
 
-  public PresenceRoutes(Services s) {
-    this.s = s;
-    this.presence = Presence.of(s);
+  public PresenceRoutes(Pool pool, RedisStore redis, Clock clock, Presence presence, int activityThrottleMs) {
+    this.pool = pool;
+    this.redis = redis;
+    this.clock = clock;
+    this.presence = presence;
+    this.activityThrottleMs = activityThrottleMs;
   }
 
   public void mount(Router api) {
@@ -82,8 +90,8 @@ public final class PresenceRoutes {
     } else {
       event.put("viewing", "viewing".equals(kind));
     }
-    event.put("at", Times.iso(s.clock().instant()));
-    Reply.ok(ctx, s.pool().preparedQuery(CONVERSATION).execute(Tuple.of(conversationId, p.accountId()))
+    event.put("at", Times.iso(clock.instant()));
+    Reply.ok(ctx, pool.preparedQuery(CONVERSATION).execute(Tuple.of(conversationId, p.accountId()))
         .compose(rows -> {
           if (rows.size() == 0) {
             return Future.failedFuture(ApiException.notFound("conversation"));
@@ -91,18 +99,18 @@ public final class PresenceRoutes {
           return admitted(p, conversationId, kind, finalMode);
         })
         .compose(admitted -> admitted
-            ? Ephemeral.publish(s, event).map(new JsonObject().put("published", true))
+            ? Ephemeral.publish(redis, event).map(new JsonObject().put("published", true))
             : Future.succeededFuture(new JsonObject().put("published", false))));
   }
 
   // "left" always goes out (it ends a viewer's mark at once); the rest once per throttle window, across nodes
   private Future<Boolean> admitted(Principal p, long conversationId, String kind, String mode) {
-    int throttle = s.config().presence().activityThrottleMs();
+    int throttle = activityThrottleMs;
     if ("left".equals(kind) || throttle == 0) {
       return Future.succeededFuture(true);
     }
-    String k = s.redis().key("activity:" + p.accountId() + ":" + p.userId() + ":" + conversationId + ":" + kind
+    String k = redis.key("activity:" + p.accountId() + ":" + p.userId() + ":" + conversationId + ":" + kind
         + (mode == null ? "" : ":" + mode));
-    return s.redis().api().set(List.of(k, "1", "NX", "PX", String.valueOf(throttle))).map(r -> r != null);
+    return redis.api().set(List.of(k, "1", "NX", "PX", String.valueOf(throttle))).map(r -> r != null);
   }
 }

@@ -1,6 +1,6 @@
 package dev.switchboard.presence;
 
-import dev.switchboard.common.Services;
+import dev.switchboard.config.Config;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import org.slf4j.Logger;
@@ -11,19 +11,19 @@ public final class PresenceVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(PresenceVerticle.class);
 
-  private final Services services;
+  private final Presence presence;
+  private final Config.Presence config;
   private long heartbeat = -1;
   private long sweep = -1;
   private boolean sweeping;
 
-  public PresenceVerticle(Services services) {
-    this.services = services;
+  public PresenceVerticle(Presence presence, Config.Presence config) {
+    this.presence = presence;
+    this.config = config;
   }
 
   @Override
   public Future<?> start() {
-    Presence presence = Presence.of(services);
-    var config = services.config().presence();
     heartbeat = vertx.setPeriodic(Math.max(100, config.nodeTtlMs() / 3), t -> presence.heartbeat());
     sweep = vertx.setPeriodic(config.sweepMs(), t -> {
       if (sweeping) {

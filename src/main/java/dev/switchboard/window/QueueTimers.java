@@ -1,6 +1,6 @@
 package dev.switchboard.window;
 
-import dev.switchboard.common.Services;
+import dev.switchboard.conversation.Transactions;
 import dev.switchboard.common.Times;
 import dev.switchboard.conversation.Snoozes;
 import dev.switchboard.conversation.TxEvents;
@@ -41,16 +41,16 @@ public final class QueueTimers {
   private static final String WARNED = "UPDATE conversations SET warned_deadline = reply_deadline WHERE id = $1";
   private static final String VIEW = Views.CONVERSATION_SELECT + " WHERE cv.id = $1";
 
-  private final Services services;
+  private final Transactions tx;
   private final WindowTimer timer;
   private final Snoozes snoozes;
   private final Duration warnBefore;
 
-  public QueueTimers(Services services) {
-    this.services = services;
-    this.timer = new WindowTimer(services.redis(), services.windows(), services.events().partitions());
-    this.snoozes = new Snoozes(services);
-    this.warnBefore = services.config().window().warnBefore();
+  public QueueTimers(Transactions tx, WindowTimer timer, Snoozes snoozes, Duration warnBefore) {
+    this.tx = tx;
+    this.timer = timer;
+    this.snoozes = snoozes;
+    this.warnBefore = warnBefore;
   }
 
   /** When to warn of {@code deadline}: WINDOW_WARN_BEFORE ahead of it, not before now. */
@@ -76,7 +76,7 @@ public final class QueueTimers {
       return snoozes.wakeDue(e.conversationId(), now)
           .map(later -> later.map(t -> new WindowTimer.Expiry(e.conversationId(), WindowTimer.Kind.snooze, t.toEpochMilli())));
     }
-    return TxEvents.inTransaction(services, ev -> ev.conn().preparedQuery(LOCK).execute(Tuple.of(e.conversationId())).compose(rows -> {
+    return tx.run(ev -> ev.conn().preparedQuery(LOCK).execute(Tuple.of(e.conversationId())).compose(rows -> {
       if (rows.size() == 0) {
         return Future.succeededFuture(Optional.<WindowTimer.Expiry>empty());
       }
@@ -96,7 +96,7 @@ public final class QueueTimers {
           .compose(u -> ev.conn().preparedQuery(VIEW).execute(Tuple.of(e.conversationId())))
           .map(views -> {
             Row v = views.iterator().next();
-            JsonObject view = Views.conversation(v, services.windows(), now).put("expiresAt", Times.iso(deadline));
+            JsonObject view = Views.conversation(v, tx.windows(), now).put("expiresAt", Times.iso(deadline));
             ev.add(Event.windowExpiring(v.getLong("account_id"), e.conversationId(), view));
             return Optional.<WindowTimer.Expiry>empty();
           });
@@ -105,12 +105,12 @@ public final class QueueTimers {
 
   /** Schedules every pending warning and snooze from PostgreSQL; answers how many. */
   Future<Integer> rebuild() {
-    Instant now = services.clock().instant();
+    Instant now = tx.clock().instant();
     return warnings(now, 0L, 0).compose(n -> snoozed(0L, n));
   }
 
   private Future<Integer> warnings(Instant now, long afterId, int count) {
-    return services.pool().preparedQuery(WARNINGS).execute(Tuple.of(Times.utc(now), afterId, REBUILD_PAGE)).compose(rows -> {
+    return tx.pool().preparedQuery(WARNINGS).execute(Tuple.of(Times.utc(now), afterId, REBUILD_PAGE)).compose(rows -> {
       List<WindowTimer.Expiry> out = new ArrayList<>();
       long last = afterId;
       for (Row r : rows) {
@@ -124,7 +124,7 @@ public final class QueueTimers {
   }
 
   private Future<Integer> snoozed(long afterId, int count) {
-    return services.pool().preparedQuery(SNOOZED).execute(Tuple.of(afterId, REBUILD_PAGE)).compose(rows -> {
+    return tx.pool().preparedQuery(SNOOZED).execute(Tuple.of(afterId, REBUILD_PAGE)).compose(rows -> {
       List<WindowTimer.Expiry> out = new ArrayList<>();
       long last = afterId;
       for (Row r : rows) {

@@ -1,6 +1,7 @@
 package dev.switchboard.window;
 
-import dev.switchboard.common.Services;
+import dev.switchboard.store.RedisStore;
+import dev.switchboard.conversation.Transactions;
 import dev.switchboard.common.Times;
 import dev.switchboard.common.Inbound;
 import dev.switchboard.common.InboundHooks;
@@ -35,7 +36,10 @@ public final class WindowTimerVerticle extends VerticleBase {
   private static final int REBUILD_PAGE = 1_000;
   private static final int CLAIM_MAX = 200;
 
-  private final Services services;
+  private final Transactions tx;
+  private final RedisStore redis;
+  private final InboundHooks hooks;
+  private final String nodeId;
   private final WindowTimer timer;
   private final QueueTimers queue;
   private final long pollMs;
@@ -49,16 +53,20 @@ public final class WindowTimerVerticle extends VerticleBase {
   private boolean firing;
   private MessageConsumer<JsonArray> replyNeeded;
 
-  public WindowTimerVerticle(Services services) {
-    this.services = services;
-    this.timer = new WindowTimer(services.redis(), services.windows(), services.events().partitions());
-    this.queue = new QueueTimers(services);
-    this.pollMs = services.config().window().timerPollMs();
+  public WindowTimerVerticle(Transactions tx, RedisStore redis, InboundHooks hooks, WindowTimer timer, QueueTimers queue,
+                             String nodeId, long pollMs) {
+    this.tx = tx;
+    this.redis = redis;
+    this.hooks = hooks;
+    this.nodeId = nodeId;
+    this.timer = timer;
+    this.queue = queue;
+    this.pollMs = pollMs;
   }
 
   @Override
   public Future<?> start() {
-    services.inboundHooks().register(hook);
+    hooks.register(hook);
     replyNeeded = vertx.eventBus().localConsumer(Bus.REPLY_NEEDED, m -> armWarnings(m.body()));
     return rebuild(0L, 0).compose(n -> queue.rebuild().map(q -> n + q))
         .compose(n -> markBuilt().map(n))
@@ -70,20 +78,20 @@ public final class WindowTimerVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    services.inboundHooks().unregister(hook);
+    hooks.unregister(hook);
     replyNeeded.unregister();
     vertx.cancelTimer(periodic);
     return Future.succeededFuture();
   }
 
   private void scheduleInbound(List<Inbound> created) {
-    Instant now = services.clock().instant();
+    Instant now = tx.clock().instant();
     List<WindowTimer.Expiry> expiries = new ArrayList<>();
     for (Inbound i : created) {
       expiries.addAll(timer.expiries(i.conversationId(), i.platform(), i.lastInboundAt(), now));
       if (i.lastInboundAt() != null) {
         WindowTimer.Expiry warn = queue.warning(i.conversationId(),
-            services.windows().view(i.platform(), i.lastInboundAt(), now).humanExpiresAt(), now);
+            tx.windows().view(i.platform(), i.lastInboundAt(), now).humanExpiresAt(), now);
         if (warn != null) {
           expiries.add(warn);
         }
@@ -96,7 +104,7 @@ public final class WindowTimerVerticle extends VerticleBase {
 
   /** Warnings of conversations that came to need a reply without a customer message (a reply failed). */
   private void armWarnings(JsonArray due) {
-    Instant now = services.clock().instant();
+    Instant now = tx.clock().instant();
     List<WindowTimer.Expiry> expiries = new ArrayList<>();
     for (int i = 0; i < due.size(); i++) {
       JsonArray d = due.getJsonArray(i);
@@ -111,9 +119,9 @@ public final class WindowTimerVerticle extends VerticleBase {
 
   /** Pages through conversations with an open window and schedules their expiries; answers how many. */
   private Future<Integer> rebuild(long afterId, int count) {
-    Instant now = services.clock().instant();
-    Instant oldest = now.minus(services.windows().humanAgent());
-    return services.pool().preparedQuery(WindowSql.OPEN_WINDOWS).execute(Tuple.of(Times.utc(oldest), afterId, REBUILD_PAGE)).compose(rows -> {
+    Instant now = tx.clock().instant();
+    Instant oldest = now.minus(tx.windows().humanAgent());
+    return tx.pool().preparedQuery(WindowSql.OPEN_WINDOWS).execute(Tuple.of(Times.utc(oldest), afterId, REBUILD_PAGE)).compose(rows -> {
       List<WindowTimer.Expiry> expiries = new ArrayList<>();
       long last = afterId;
       for (Row r : rows) {
@@ -134,7 +142,7 @@ public final class WindowTimerVerticle extends VerticleBase {
   private Future<Void> markBuilt() {
     List<Future<?>> sets = new ArrayList<>();
     for (int k = 0; k < timer.partitions(); k++) {
-      sets.add(services.redis().api().set(List.of(timer.builtKey(k), services.config().nodeId())));
+      sets.add(redis.api().set(List.of(timer.builtKey(k), nodeId)));
     }
     return Future.all(sets).mapEmpty();
   }
@@ -142,7 +150,7 @@ public final class WindowTimerVerticle extends VerticleBase {
   private Future<Void> rebuildIfLost() {
     List<Future<io.vertx.redis.client.Response>> marks = new ArrayList<>();
     for (int k = 0; k < timer.partitions(); k++) {
-      marks.add(services.redis().api().set(List.of(timer.builtKey(k), services.config().nodeId(), "NX")));
+      marks.add(redis.api().set(List.of(timer.builtKey(k), nodeId, "NX")));
     }
     return Future.all(marks).compose(all -> {
       // a failure seen since the last tick: a master that failed over may have taken writes it never passed on
@@ -175,7 +183,7 @@ public final class WindowTimerVerticle extends VerticleBase {
             }
             List<Future<?>> dels = new ArrayList<>();
             for (String key : keys) {
-              dels.add(services.redis().api().del(List.of(key)));
+              dels.add(redis.api().del(List.of(key)));
             }
             return Future.join(dels).transform(x -> Future.failedFuture(err));
           })
@@ -188,7 +196,7 @@ public final class WindowTimerVerticle extends VerticleBase {
       return;
     }
     firing = true;
-    Instant now = services.clock().instant();
+    Instant now = tx.clock().instant();
     boolean[] full = {false};
     rebuildIfLost()
         .compose(v -> timer.claimDue(now.toEpochMilli(), CLAIM_MAX))
@@ -224,7 +232,7 @@ public final class WindowTimerVerticle extends VerticleBase {
     if (e.kind() == WindowTimer.Kind.warn || e.kind() == WindowTimer.Kind.snooze) {
       return queue.fire(e, now).compose(later -> later.isPresent() ? timer.schedule(List.of(later.get())) : Future.succeededFuture());
     }
-    return TxEvents.inTransaction(services, ev -> ev.conn().preparedQuery(WindowSql.CONVERSATION)
+    return tx.run(ev -> ev.conn().preparedQuery(WindowSql.CONVERSATION)
             .execute(Tuple.of(e.conversationId()))
             .map(rows -> {
               if (rows.size() == 0) {
@@ -239,7 +247,7 @@ public final class WindowTimerVerticle extends VerticleBase {
                   return Optional.of(c);
                 }
               }
-              JsonObject view = Views.conversation(r, services.windows(), now).put("windowExpired", e.kind().name());
+              JsonObject view = Views.conversation(r, tx.windows(), now).put("windowExpired", e.kind().name());
               ev.add(Event.windowChanged(r.getLong("account_id"), e.conversationId(), view));
               return Optional.<WindowTimer.Expiry>empty();
             }))

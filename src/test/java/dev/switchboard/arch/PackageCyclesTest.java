@@ -24,7 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The parts of {@code dev.switchboard} (its first-level packages; {@code inbox.live} belongs to
  * {@code inbox}) form a graph without cycles, and nothing depends on {@code app}, which wires
- * them. Read from the compiled classes of the sources: every class name a class file mentions
+ * them; only {@code app} and {@code launch} hold the node's record of handles. Read from the compiled classes of the sources: every class name a class file mentions
  * (imports, fields, signatures, calls) is in its constant pool as {@code dev/switchboard/...}.
  */
 class PackageCyclesTest {
@@ -101,6 +101,29 @@ class PackageCyclesTest {
       }
     });
     assertThat(users).as("parts that use app").isEmpty();
+  }
+
+  /**
+   * {@code common.Services} is the node's record of its handles, for the code that wires the node
+   * ({@code app}, {@code launch}): a part takes what it uses in its constructor, never the record.
+   */
+  @Test
+  void partsReceiveWhatTheyUseNotTheHub() throws IOException {
+    List<String> takers = new ArrayList<>();
+    try (Stream<Path> walk = Files.walk(CLASSES.resolve("dev/switchboard"))) {
+      for (Path c : walk.filter(p -> p.toString().endsWith(".class")).toList()) {
+        String part = CLASSES.relativize(c).getName(2).toString();
+        String file = c.getFileName().toString();
+        if (part.equals("app") || part.equals("launch") || file.startsWith("Services")) {
+          continue;
+        }
+        String bytes = new String(Files.readAllBytes(c), StandardCharsets.ISO_8859_1);
+        if (bytes.contains("dev/switchboard/common/Services")) {
+          takers.add(CLASSES.relativize(c).toString());
+        }
+      }
+    }
+    assertThat(takers).as("classes outside app and launch that use common.Services").isEmpty();
   }
 
   @Test

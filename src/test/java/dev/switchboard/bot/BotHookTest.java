@@ -120,7 +120,7 @@ class BotHookTest {
   /** What the processor does: the hooks inside its transaction, then after commit. */
   static void deliver(Inbound... created) {
     List<Inbound> list = List.of(created);
-    TxEvents.inTransaction(services, tx -> services.inboundHooks().inTransaction(tx, list)).await();
+    node.node.transactions().run(tx -> services.inboundHooks().inTransaction(tx, list)).await();
     services.inboundHooks().afterCommit(list);
   }
 
@@ -270,7 +270,7 @@ class BotHookTest {
   void rollback() throws Exception {
     flow("human", keyword("agent"), new JsonArray().add(reply("Connecting")).add(new JsonObject().put("type", "handoff")));
     Inbound in = text("agent please");
-    assertThatThrownBy(() -> TxEvents.inTransaction(services, tx -> services.inboundHooks().inTransaction(tx, List.of(in))
+    assertThatThrownBy(() -> node.node.transactions().run(tx -> services.inboundHooks().inTransaction(tx, List.of(in))
         .compose(v -> Future.failedFuture(new IllegalStateException("processor failed later")))).await())
         .hasMessageContaining("processor failed later");
     assertThat(botReplies()).isEmpty();
@@ -285,9 +285,10 @@ class BotHookTest {
   @DisplayName("a failing bot write fails the processor's transaction whole: nothing half-applied, the processor retries")
   void failureRollsBackWhole() throws Exception {
     flow("lead", keyword("quote"), new JsonArray().add(new JsonObject().put("type", "label").put("name", "lead")).add(reply("x")));
-    BotHook failing = new BotHook(services, (tx, cause, t, q) -> tx.conn().query("SELECT 1/0").execute().mapEmpty());
+    BotHook failing = new BotHook((tx, cause, t, q) -> tx.conn().query("SELECT 1/0").execute().mapEmpty(), services.clock(), services.windows(),
+        services.config().bot().maxRepliesPerMinute(), services.metrics());
     Inbound in = text("quote please");
-    assertThatThrownBy(() -> TxEvents.inTransaction(services, tx -> tx.conn().query("UPDATE conversations SET unread_count = 42 WHERE id = " + conversationId).execute()
+    assertThatThrownBy(() -> node.node.transactions().run(tx -> tx.conn().query("UPDATE conversations SET unread_count = 42 WHERE id = " + conversationId).execute()
         .compose(v -> failing.inTransaction(tx, List.of(in)))).await());
     assertThat(strings("SELECT unread_count FROM conversations WHERE id = ?", conversationId)).containsExactly("0");
     assertThat(strings("SELECT name FROM contact_labels WHERE contact_id = ?", contactId)).isEmpty();

@@ -110,16 +110,16 @@ class EventOutboxTest {
   @Test
   @DisplayName("a transaction that rolls back publishes nothing; one that commits is in the log, once, when it answers")
   void commitsWithTheChange() {
-    Services s = node.node.services();
+    var s = node.node.transactions();
     String lost = "rolled-back-" + UUID.randomUUID();
-    assertThatThrownBy(() -> TxEvents.inTransaction(s, tx -> {
+    assertThatThrownBy(() -> s.run(tx -> {
       tx.add(marker(lost));
       return Future.failedFuture(new IllegalStateException("the change failed"));
     }).await()).hasMessageContaining("the change failed");
     assertThat(Seed.scalar(db, "SELECT count(*) FROM event_outbox WHERE body LIKE ?", "%" + lost + "%")).isZero();
 
     String kept = "committed-" + UUID.randomUUID();
-    TxEvents.inTransaction(s, tx -> {
+    s.run(tx -> {
       tx.add(marker(kept));
       return Future.succeededFuture();
     }).await();
@@ -134,8 +134,8 @@ class EventOutboxTest {
     TestNode other = env.anotherNode();
     String run = UUID.randomUUID().toString().substring(0, 8);
     int perNode = 150;
-    Future<Void> a = sequence(node.node.services(), run + "-a-", perNode);
-    Future<Void> b = sequence(other.node.services(), run + "-b-", perNode);
+    Future<Void> a = sequence(node.node.transactions(), run + "-a-", perNode);
+    Future<Void> b = sequence(other.node.transactions(), run + "-b-", perNode);
     Future.all(a, b).await();
     List<String> seen = markers().stream().filter(m -> m.startsWith(run)).toList();
     assertThat(seen).hasSize(2 * perNode).doesNotHaveDuplicates();
@@ -146,11 +146,11 @@ class EventOutboxTest {
   }
 
   // one transaction after the other on one node, each publishing one numbered event
-  private static Future<Void> sequence(Services s, String prefix, int n) {
+  private static Future<Void> sequence(dev.switchboard.conversation.Transactions s, String prefix, int n) {
     Future<Void> chain = Future.succeededFuture();
     for (int i = 0; i < n; i++) {
       String m = prefix + i;
-      chain = chain.compose(v -> TxEvents.inTransaction(s, tx -> {
+      chain = chain.compose(v -> s.run(tx -> {
         tx.add(marker(m));
         return Future.succeededFuture();
       }));

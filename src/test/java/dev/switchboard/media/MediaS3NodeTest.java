@@ -77,7 +77,7 @@ class MediaS3NodeTest {
   static int sweep(MediaStore store) {
     var services = env.node().node.services();
     Promise<Integer> p = Promise.promise();
-    services.vertx().runOnContext(v -> new MediaRetentionVerticle(services, store).sweep().onComplete(p));
+    services.vertx().runOnContext(v -> new MediaRetentionVerticle(env.node().node.transactions(), store, services.config().media()).sweep().onComplete(p));
     return p.future().await();
   }
 
@@ -107,7 +107,7 @@ class MediaS3NodeTest {
     assertThat(Seed.scalar(db, "SELECT count(*) FROM media_refs WHERE media_id = ?", oldId)).isEqualTo(1);
     Seed.exec(db, "UPDATE media SET used_at = now() - interval '31 days' WHERE id = ?", oldId);
 
-    assertThat(sweep(MediaStores.of(env.node().node.services()))).isEqualTo(1);
+    assertThat(sweep(env.node().node.mediaStore())).isEqualTo(1);
 
     JsonObject expired = attachment(old.getString("wamid"), "expired");
     assertThat(expired.getString("reason")).isEqualTo(MediaRetentionVerticle.REASON);
@@ -120,7 +120,7 @@ class MediaS3NodeTest {
         .filter(e -> "message.updated".equals(e.getString("type")))
         .anyMatch(e -> "expired".equals(e.getJsonObject("data").getJsonArray("attachments").getJsonObject(0).getString("status")));
     assertThat(live).as("a message.updated with the expired attachment").isTrue();
-    assertThat(sweep(MediaStores.of(env.node().node.services()))).isZero();
+    assertThat(sweep(env.node().node.mediaStore())).isZero();
 
     // the PostgreSQL store's sweep takes the chunk rows with the row
     PgMediaStore pg = new PgMediaStore(env.node().node.services().pool());

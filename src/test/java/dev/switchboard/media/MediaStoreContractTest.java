@@ -52,7 +52,7 @@ class MediaStoreContractTest {
     vertx = env.node().node.services().vertx();
     db = env.db();
     pg = new PgMediaStore(env.node().node.services().pool());
-    s3 = (S3MediaStore) MediaStores.of(env.node().node.services());
+    s3 = (S3MediaStore) env.node().node.mediaStore();
     acme = env.account().accountId();
     other = Seed.account(db, "Other").accountId();
   }

@@ -225,8 +225,8 @@ class SendTest {
     long late = conversation(db, account.accountId(), messenger, uniqueUser(), ago(Duration.ofHours(30)));
     long waFresh = conversation(db, account.accountId(), whatsapp, uniqueUser(), ago(Duration.ofHours(1)));
     var services = node.node.services();
-    Outbox outbox = new Outbox(services);
-    TxEvents.inTransaction(services, tx -> outbox.enqueueBotReply(tx, fresh, "Continue?",
+    Outbox outbox = new Outbox(node.node.transactions(), services.config().publicUrl(), services.config().media().maxBytes());
+    node.node.transactions().run(tx -> outbox.enqueueBotReply(tx, fresh, "Continue?",
             List.of(new dev.switchboard.channel.Sender.QuickReply("Yes", "YES"), new dev.switchboard.channel.Sender.QuickReply("No", "NO")))
         .compose(v -> outbox.enqueueBotReply(tx, waFresh, "Pick one", List.of(new dev.switchboard.channel.Sender.QuickReply("Sales", "SALES")))))
         .await();
@@ -248,7 +248,7 @@ class SendTest {
     JsonObject wa = graph.calls("POST", "/" + PHONE_ID).get(0).json();
     assertThat(wa.getJsonObject("interactive").getString("type")).isEqualTo("button");
 
-    Throwable refused = TxEvents.inTransaction(services, tx -> outbox.enqueueBotReply(tx, late, "too late", List.of()))
+    Throwable refused = node.node.transactions().run(tx -> outbox.enqueueBotReply(tx, late, "too late", List.of()))
         .map(q -> (Throwable) null).otherwise(err -> err).await();
     assertThat(refused).isInstanceOf(dev.switchboard.common.ApiException.class);
     assertThat(((dev.switchboard.common.ApiException) refused).code()).isEqualTo("window_closed");

@@ -1,6 +1,5 @@
 package dev.switchboard.inbox.live;
 
-import dev.switchboard.common.Services;
 import dev.switchboard.presence.Ephemeral;
 import dev.switchboard.store.RedisStore;
 import io.vertx.core.Future;
@@ -31,15 +30,15 @@ public final class EphemeralVerticle extends VerticleBase {
   private static final long BACKOFF_MIN_MS = 100;
   private static final long BACKOFF_MAX_MS = 5_000;
 
-  private final Services services;
+  private final RedisStore redis;
   private Redis client;
   private RedisConnection conn;
   private LiveHub hub;
   private long backoffMs = BACKOFF_MIN_MS;
   private volatile boolean stopped;
 
-  public EphemeralVerticle(Services services) {
-    this.services = services;
+  public EphemeralVerticle(RedisStore redis) {
+    this.redis = redis;
   }
 
   @Override
@@ -65,7 +64,7 @@ public final class EphemeralVerticle extends VerticleBase {
   private int attempts;
 
   private Future<Void> subscribe() {
-    RedisStore.Setup setup = services.redis().setup();
+    RedisStore.Setup setup = redis.setup();
     RedisOptions options;
     if ("cluster".equals(setup.mode())) {
       // a cluster passes every PUBLISH to all its nodes, so one node's connection hears them all;
@@ -83,7 +82,7 @@ public final class EphemeralVerticle extends VerticleBase {
       c.handler(this::message);
       c.exceptionHandler(err -> retry(err));
       c.endHandler(v -> retry(new IllegalStateException("connection ended")));
-      return c.send(Request.cmd(Command.SUBSCRIBE).arg(Ephemeral.channel(services))).<Void>mapEmpty();
+      return c.send(Request.cmd(Command.SUBSCRIBE).arg(Ephemeral.channel(redis))).<Void>mapEmpty();
     }).onSuccess(v -> backoffMs = BACKOFF_MIN_MS);
   }
 

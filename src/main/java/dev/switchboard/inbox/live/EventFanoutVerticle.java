@@ -1,6 +1,7 @@
 package dev.switchboard.inbox.live;
 
-import dev.switchboard.common.Services;
+import dev.switchboard.config.Config;
+import dev.switchboard.store.RedisStore;
 import dev.switchboard.store.Bus;
 import dev.switchboard.store.EventLog;
 import io.micrometer.core.instrument.Counter;
@@ -55,7 +56,10 @@ public final class EventFanoutVerticle extends VerticleBase {
   /** How long a node's start waits for Redis to give every reader its starting point. */
   static final long START_TIMEOUT_MS = 60_000;
 
-  private final Services services;
+  private final EventLog events;
+  private final RedisStore redis;
+  private final String nodeId;
+  private final MeterRegistry metrics;
   private final int blockMs;
   private final int batch;
   private final boolean heldOnly;
@@ -71,13 +75,16 @@ public final class EventFanoutVerticle extends VerticleBase {
   private Counter reads;
   private LiveHub hub;
 
-  public EventFanoutVerticle(Services services) {
-    this.services = services;
-    this.blockMs = services.config().fanout().blockMs();
-    this.batch = services.config().fanout().batch();
-    this.heldOnly = services.config().fanout().heldOnly();
-    this.lingerMs = services.config().fanout().lingerMs();
-    this.heldPerPartition = new int[services.events().partitions()];
+  public EventFanoutVerticle(EventLog events, RedisStore redis, Config.Fanout config, String nodeId, MeterRegistry metrics) {
+    this.events = events;
+    this.redis = redis;
+    this.nodeId = nodeId;
+    this.metrics = metrics;
+    this.blockMs = config.blockMs();
+    this.batch = config.batch();
+    this.heldOnly = config.heldOnly();
+    this.lingerMs = config.lingerMs();
+    this.heldPerPartition = new int[events.partitions()];
   }
 
   /** The Redis client name of a node's fan-out connection to one partition (visible in CLIENT LIST). */
@@ -88,7 +95,6 @@ public final class EventFanoutVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     hub = LiveHub.of(vertx);
-    MeterRegistry metrics = services.metrics();
     if (metrics != null) {
       published = Counter.builder("switchboard.fanout.events").description("events read from the Redis log and published locally").register(metrics);
       reconnects = Counter.builder("switchboard.fanout.reconnects").description("times the fan-out reconnected to Redis").register(metrics);
@@ -103,7 +109,7 @@ public final class EventFanoutVerticle extends VerticleBase {
     }
     List<Future<Void>> started = new ArrayList<>();
     long deadline = System.currentTimeMillis() + START_TIMEOUT_MS;
-    for (int k = 0; k < services.events().partitions(); k++) {
+    for (int k = 0; k < events.partitions(); k++) {
       Reader r = new Reader(k);
       readers.put(k, r);
       started.add(startBy(r, deadline));
@@ -150,7 +156,7 @@ public final class EventFanoutVerticle extends VerticleBase {
     if (stopped) {
       return;
     }
-    int k = services.events().partitionOf(account);
+    int k = events.partitionOf(account);
     boolean holds = hub.holds(account);
     if (holds && counted.add(account)) {
       heldPerPartition[k]++;
@@ -198,8 +204,8 @@ public final class EventFanoutVerticle extends VerticleBase {
 
     Reader(int partition) {
       this.partition = partition;
-      this.key = services.events().streamKey(partition);
-      this.replica = !services.redis().setup().standalone();
+      this.key = events.streamKey(partition);
+      this.replica = !redis.setup().standalone();
     }
 
     /**
@@ -250,10 +256,10 @@ public final class EventFanoutVerticle extends VerticleBase {
     // died but is still listed (a failover under way) must cost a retry, not the reader.
     private Future<RedisConnection> connect() {
       // a pool of more than one: a cluster client takes one connection to find the slots and another to serve
-      Redis fresh = Redis.createClient(vertx, services.redis().setup().options(4, replica).setMaxPoolWaiting(16));
+      Redis fresh = Redis.createClient(vertx, redis.setup().options(4, replica).setMaxPoolWaiting(16));
       client = fresh;
       return fresh.connect()
-          .compose(c -> c.send(Request.cmd(Command.CLIENT).arg("SETNAME").arg(connectionName(services.config().nodeId(), partition)))
+          .compose(c -> c.send(Request.cmd(Command.CLIENT).arg("SETNAME").arg(connectionName(nodeId, partition)))
               // the name only helps an operator (and a test) find the connection
               .otherwise((Response) null)
               .map(ok -> {
@@ -327,7 +333,7 @@ public final class EventFanoutVerticle extends VerticleBase {
         client.close();
         client = null;
       }
-      if ("sentinel".equals(services.redis().setup().mode())) {
+      if ("sentinel".equals(redis.setup().mode())) {
         // the replica may be the server that is gone (or was promoted): try the master next, and back.
         // A cluster client reads a slot's replica when it has one and its master otherwise, so it
         // keeps to replicas: a master read there could show an event the promoted replica lacks,

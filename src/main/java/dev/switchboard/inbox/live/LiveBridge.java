@@ -1,8 +1,13 @@
 package dev.switchboard.inbox.live;
 
+import java.time.Clock;
+import io.micrometer.core.instrument.MeterRegistry;
+import dev.switchboard.store.RedisStore;
+import dev.switchboard.common.Tokens;
+import dev.switchboard.config.ClientAddress;
+import dev.switchboard.presence.Presence;
 import dev.switchboard.common.Principal;
 import dev.switchboard.auth.Sessions;
-import dev.switchboard.common.Services;
 import dev.switchboard.config.Config;
 import dev.switchboard.http.Errors;
 import dev.switchboard.store.Bus;
@@ -48,9 +53,12 @@ public final class LiveBridge {
   /** How often registered sockets are checked against their tokens' expiry and revocations. */
   static final long SWEEP_MS = 1_000;
 
-  private final Services services;
   private final Sessions sessions;
-  private final dev.switchboard.config.ClientAddress clients;
+  private final Tokens tokens;
+  private final RedisStore redis;
+  private final Clock clock;
+  private final long pingTimeoutMs;
+  private final ClientAddress clients;
   private final Vertx vertx;
   private final BridgeStats stats;
   private final int maxQueueBytes;
@@ -74,19 +82,22 @@ public final class LiveBridge {
   private final Map<SockJSSocket, Principal> holders = new HashMap<>();
   private long sweepTimer = -1;
   private LiveHub.Sink sink;
-  private final dev.switchboard.presence.Presence presence;
+  private final Presence presence;
 
-  public LiveBridge(Services services, Sessions sessions) {
-    this.services = services;
+  public LiveBridge(Vertx vertx, Config.Bridge config, ClientAddress clients, Tokens tokens, Sessions sessions,
+                    RedisStore redis, Presence presence, Clock clock, MeterRegistry metrics) {
     this.sessions = sessions;
-    this.presence = dev.switchboard.presence.Presence.of(services);
-    this.clients = services.config().clientAddress();
-    this.vertx = services.vertx();
-    Config.Bridge config = services.config().bridge();
+    this.tokens = tokens;
+    this.redis = redis;
+    this.clock = clock;
+    this.presence = presence;
+    this.clients = clients;
+    this.vertx = vertx;
+    this.pingTimeoutMs = config.pingTimeoutMs();
     this.maxQueueBytes = config.maxQueueBytes();
     this.registerTimeoutMs = config.registerTimeoutMs();
     this.stats = BridgeStats.of(vertx, config.maxConnections(), config.maxUnregistered(),
-        config.maxUnregisteredPerAddress(), services.metrics());
+        config.maxUnregisteredPerAddress(), metrics);
     String origins = config.allowedOrigin();
     this.allowedOrigins = origins == null || "*".equals(origins)
         ? Set.of()
@@ -105,7 +116,7 @@ public final class LiveBridge {
         .setInboundPermitteds(List.of())
         .setMaxHandlersPerSocket(4)
         .setMaxAddressLength(64)
-        .setPingTimeout(services.config().bridge().pingTimeoutMs());
+        .setPingTimeout(pingTimeoutMs);
     root.route("/eventbus/*").handler(this::checkOrigin);
     // SockJS's HTTP fallbacks (xhr_send, jsonp_send) read their frames from the routing context's
     // body: without a BodyHandler every POST of a browser that cannot use WebSocket failed with 500.
@@ -125,7 +136,7 @@ public final class LiveBridge {
     if (holders.isEmpty()) {
       return;
     }
-    long nowSeconds = services.clock().millis() / 1000;
+    long nowSeconds = clock.millis() / 1000;
     List<SockJSSocket> sockets = new ArrayList<>(holders.size());
     List<String> keys = new ArrayList<>(holders.size() * 2);
     for (Map.Entry<SockJSSocket, Principal> e : new ArrayList<>(holders.entrySet())) {
@@ -139,7 +150,7 @@ public final class LiveBridge {
     if (keys.isEmpty()) {
       return;
     }
-    services.redis().getAll(keys).onSuccess(values -> {
+    redis.getAll(keys).onSuccess(values -> {
       for (int i = 0; i < sockets.size(); i++) {
         Principal p = holders.get(sockets.get(i));
         if (p != null && !Sessions.stillValid(p, values.get(2 * i), values.get(2 * i + 1))) {
@@ -272,7 +283,7 @@ public final class LiveBridge {
   }
 
   private void refuse(SockJSSocket socket, String why) {
-    if (stats.shouldLogRefusal(services.clock().millis())) {
+    if (stats.shouldLogRefusal(clock.millis())) {
       // At most once a minute: a flood of refused sockets must not flood the log too.
       LOG.warn("bridge refusing new sockets ({}; budget {}, {} refused so far)", why, stats.maxConnections, stats.refused());
     }
@@ -295,7 +306,7 @@ public final class LiveBridge {
       return;
     }
     // a valid signature is not enough: the token's session must still be live (Sessions.check)
-    services.tokens().verify(token)
+    tokens.verify(token)
         .compose(p -> sessions.check(p).map(p))
         .onComplete(ar -> {
           if (ar.failed() || !address.equals(Bus.accountAddress(ar.result().accountId()))) {
@@ -415,7 +426,7 @@ public final class LiveBridge {
     pending[0] += size;
     socket.write(frame).onComplete(ar -> pending[0] -= size);
     if (eventId != null) {
-      stats.pushed(eventId, services.clock().millis());
+      stats.pushed(eventId, clock.millis());
     }
   }
 
