@@ -1,10 +1,7 @@
 package dev.switchboard.events;
 
 import dev.switchboard.store.EventLog;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -16,15 +13,12 @@ import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.time.Duration;
-import java.time.OffsetDateTime;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Moves committed events from the PostgreSQL outbox to the Redis log, one per node.
@@ -65,10 +59,7 @@ public final class EventRelayVerticle extends VerticleBase {
   private boolean stopping;
   private boolean frozen;
   private Future<Void> current = Future.succeededFuture();
-  private final AtomicLong behind = new AtomicLong();
-  private Timer lag;
-  private Counter relayed;
-  private Counter refilled;
+  private RelayMetrics meter;
   private long lastFailureLog;
   /** The log was set back to PostgreSQL's position: the next append marks where it restarted. */
   private boolean restarted;
@@ -103,19 +94,7 @@ public final class EventRelayVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    if (metrics != null) {
-      lag = Timer.builder("switchboard_event_relay_lag")
-          .description("from an event's insert into the outbox to its append to the log")
-          .publishPercentiles(0.5, 0.99)
-          .register(metrics);
-      relayed = Counter.builder("switchboard_events_relayed_total").description("events appended to the log by this node").register(metrics);
-      refilled = Counter.builder("switchboard_events_refilled_total")
-          .description("events appended from the outbox to a log that had fallen behind (a crashed relay, a Redis that lost data)")
-          .register(metrics);
-      Gauge.builder("switchboard_event_relay_behind", behind, AtomicLong::get)
-          .description("positions PostgreSQL has handed out that the log did not hold at the last check")
-          .register(metrics);
-    }
+    meter = new RelayMetrics(metrics);
     if ("processor-after-commit".equals(fault)) {
       LOG.warn("FAULT_POINT={}: this node relays no events", fault);
       return Future.succeededFuture();
@@ -225,13 +204,13 @@ public final class EventRelayVerticle extends VerticleBase {
       if (mark && r.appended() > 0) {
         restarted = false;
       }
-      measure(rows, r.appended(), relayed);
+      meter.relayed(rows, r.appended());
       if (r.last() >= end) {
         return Future.succeededFuture();
       }
       // a partition lacks positions before ours: append those, then ours
       return fill(r.last(), first - 1).compose(v -> log.relay(first - 1, end, positioned(rows), null, false)).map(again -> {
-        measure(rows, again.appended(), relayed);
+        meter.relayed(rows, again.appended());
         return null;
       });
     });
@@ -256,7 +235,7 @@ public final class EventRelayVerticle extends VerticleBase {
       long pg = ar.result()[0];
       long redis = ar.result()[1];
       long ahead = ar.result()[2];
-      behind.set(Math.max(0, pg - redis));
+      meter.behind(pg - redis);
       long due = refillUpTo(pg);
       if (ahead > pg && !running) {
         // The log holds positions PostgreSQL has not handed out (Redis is read first and PostgreSQL
@@ -336,7 +315,7 @@ public final class EventRelayVerticle extends VerticleBase {
         if (lost && r.appended() > 0) {
           restarted = false;
         }
-        measure(rows, r.appended(), refilled);
+        meter.refilled(rows, r.appended());
         if (r.last() < end) {
           // someone else moved a partition meanwhile, or it lost data again: go on from where the log is
           return r.last() <= from ? Future.succeededFuture() : fill(r.last(), to);
@@ -374,19 +353,6 @@ public final class EventRelayVerticle extends VerticleBase {
   private Future<Void> pruneChunk(long last) {
     return pool.preparedQuery(EventSql.PRUNE).execute(Tuple.of(last, retentionMs, PRUNE_CHUNK))
         .compose(r -> r.rowCount() >= PRUNE_CHUNK && !stopping ? pruneChunk(last) : Future.succeededFuture());
-  }
-
-  private void measure(List<Row> rows, int appended, Counter counter) {
-    if (appended <= 0 || metrics == null) {
-      return;
-    }
-    counter.increment(appended);
-    long now = System.currentTimeMillis();
-    // the appended ones are the last `appended` of the rows (the earlier ones the log already held)
-    for (int i = rows.size() - appended; i < rows.size(); i++) {
-      OffsetDateTime at = rows.get(i).getOffsetDateTime("created_at");
-      lag.record(Duration.ofMillis(Math.max(0, now - at.toInstant().toEpochMilli())));
-    }
   }
 
   private void failed(String what, Throwable err) {

@@ -65,12 +65,7 @@ public final class LiveBridge {
   private final Set<String> allowedOrigins;
   // Touched only on this server instance's event loop: every socket of it lives there.
   private final Set<SockJSSocket> open = new HashSet<>();
-  private final Set<SockJSSocket> dropping = new HashSet<>();
-  // Bytes written to each socket whose write has not completed (reached the kernel, or a poll).
-  private final Map<SockJSSocket, long[]> inFlight = new HashMap<>();
-  // The sockets registered to each account on this event loop, and the account of each.
-  private final Map<Long, Set<SockJSSocket>> byAccount = new HashMap<>();
-  private final Map<SockJSSocket, Long> accountOf = new HashMap<>();
+  private final AccountSockets sockets;
   // Sockets that have not registered yet: their client address and their register deadline's timer.
   private final Map<SockJSSocket, Unregistered> unregistered = new HashMap<>();
   private final long registerTimeoutMs;
@@ -98,6 +93,7 @@ public final class LiveBridge {
     this.registerTimeoutMs = config.registerTimeoutMs();
     this.stats = BridgeStats.of(vertx, config.maxConnections(), config.maxUnregistered(),
         config.maxUnregisteredPerAddress(), metrics);
+    this.sockets = new AccountSockets(vertx, stats, clock, maxQueueBytes);
     String origins = config.allowedOrigin();
     this.allowedOrigins = origins == null || "*".equals(origins)
         ? Set.of()
@@ -123,7 +119,7 @@ public final class LiveBridge {
     root.post("/eventbus/*").handler(BodyHandler.create(false).setBodyLimit(64 * 1024));
     root.route("/eventbus/*").subRouter(sockJS.bridge(options, this::handle));
     // the log's events arrive here, on this server instance's event loop (see LiveHub)
-    sink = LiveHub.of(vertx).attach(vertx.getOrCreateContext(), this::deliver);
+    sink = LiveHub.of(vertx).attach(vertx.getOrCreateContext(), sockets::deliver);
     sweepTimer = vertx.setPeriodic(SWEEP_MS, t -> sweep());
   }
 
@@ -137,24 +133,24 @@ public final class LiveBridge {
       return;
     }
     long nowSeconds = clock.millis() / 1000;
-    List<SockJSSocket> sockets = new ArrayList<>(holders.size());
+    List<SockJSSocket> swept = new ArrayList<>(holders.size());
     List<String> keys = new ArrayList<>(holders.size() * 2);
     for (Map.Entry<SockJSSocket, Principal> e : new ArrayList<>(holders.entrySet())) {
       if (e.getValue().expiresAt() <= nowSeconds) {
         end(e.getKey(), "token_expired");
         continue;
       }
-      sockets.add(e.getKey());
+      swept.add(e.getKey());
       keys.addAll(sessions.keys(e.getValue()));
     }
     if (keys.isEmpty()) {
       return;
     }
     redis.getAll(keys).onSuccess(values -> {
-      for (int i = 0; i < sockets.size(); i++) {
-        Principal p = holders.get(sockets.get(i));
+      for (int i = 0; i < swept.size(); i++) {
+        Principal p = holders.get(swept.get(i));
         if (p != null && !Sessions.stillValid(p, values.get(2 * i), values.get(2 * i + 1))) {
-          end(sockets.get(i), "session_ended");
+          end(swept.get(i), "session_ended");
         }
       }
     });
@@ -162,7 +158,7 @@ public final class LiveBridge {
 
   private void end(SockJSSocket socket, String why) {
     left(socket);
-    unlisten(socket);
+    sockets.unlisten(socket);
     socket.write(error(why));
     socket.close(CLOSE_SESSION_ENDED, why);
   }
@@ -213,18 +209,16 @@ public final class LiveBridge {
         }
         left(socket);
         leaveUnregistered(socket);
-        unlisten(socket);
-        dropping.remove(socket);
-        inFlight.remove(socket);
+        sockets.closed(socket);
         event.complete(true);
       }
       case REGISTER -> register(event);
       case REGISTERED -> {
-        listen(socket, event.getRawMessage());
+        sockets.listen(socket, event.getRawMessage());
         event.complete(true);
       }
       case UNREGISTER -> {
-        unlisten(socket);
+        sockets.unlisten(socket);
         event.complete(true);
       }
       case SEND, PUBLISH -> {
@@ -255,8 +249,7 @@ public final class LiveBridge {
       }
     });
     unregistered.put(socket, new Unregistered(address, timer));
-    inFlight.put(socket, new long[1]);
-    socket.setWriteQueueMaxSize(maxQueueBytes);
+    sockets.opened(socket);
     event.complete(true);
   }
 
@@ -346,108 +339,12 @@ public final class LiveBridge {
   private void receive(BridgeEvent event, SockJSSocket socket) {
     JsonObject envelope = event.getRawMessage();
     String eventId = envelope.getValue("body") instanceof JsonObject body && body.getValue("id") instanceof String id ? id : null;
-    write(socket, encode(envelope), eventId);
+    sockets.write(socket, sockets.encode(envelope), eventId);
     // Written here (or dropped), so the bridge must not write it again.
     event.complete(false);
   }
 
-  /** The log's events of one XREAD batch, in order, to this event loop's sockets of each account. */
-  private void deliver(List<LiveEvent> batch) {
-    for (LiveEvent e : batch) {
-      Set<SockJSSocket> sockets = byAccount.get(e.accountId());
-      if (sockets == null || sockets.isEmpty()) {
-        continue;
-      }
-      String frame = e.frame(Bus.accountAddress(e.accountId()));
-      // a copy: dropping a slow socket may close it, and its close handler edits the set
-      for (SockJSSocket socket : List.copyOf(sockets)) {
-        write(socket, frame, e.id());
-      }
-    }
-  }
-
-  private void listen(SockJSSocket socket, JsonObject frame) {
-    String address = frame != null && frame.getValue("address") instanceof String a ? a : null;
-    if (address == null || !address.startsWith(Bus.ACCOUNT_ADDRESS_PREFIX)) {
-      return;
-    }
-    long account;
-    try {
-      account = Long.parseLong(address.substring(Bus.ACCOUNT_ADDRESS_PREFIX.length()));
-    } catch (NumberFormatException e) {
-      return;
-    }
-    unlisten(socket);
-    accountOf.put(socket, account);
-    byAccount.computeIfAbsent(account, k -> new HashSet<>()).add(socket);
-    LiveHub.of(vertx).hold(account);
-  }
-
-  private void unlisten(SockJSSocket socket) {
-    Long account = accountOf.remove(socket);
-    if (account != null) {
-      LiveHub.of(vertx).release(account);
-      Set<SockJSSocket> sockets = byAccount.get(account);
-      if (sockets != null) {
-        sockets.remove(socket);
-        if (sockets.isEmpty()) {
-          byAccount.remove(account);
-        }
-      }
-    }
-  }
-
-  // No back-pressure in the bridge: a socket that cannot keep up is closed (the page reconnects
-  // and replays from /events) rather than queueing without bound. SockJS sessions hand every
-  // frame straight to their WebSocket, so their own writeQueueFull() stays false however far
-  // the browser lags: the bridge writes the frame itself and counts bytes not yet written out.
-  private void write(SockJSSocket socket, String text, String eventId) {
-    long[] pending = inFlight.get(socket);
-    if (dropping.contains(socket) || pending == null) {
-      return;
-    }
-    boolean full;
-    try {
-      full = socket.writeQueueFull();
-    } catch (IllegalStateException closing) {
-      // The WebSocket closed under us (its close event is on its way): nothing to deliver.
-      return;
-    }
-    if (full || pending[0] > maxQueueBytes) {
-      dropping.add(socket);
-      stats.slowDrop();
-      LOG.info("dropping a slow bridge socket from {}: {} bytes not yet written", socket.remoteAddress(), pending[0]);
-      socket.write(error("too_slow"));
-      socket.close(CLOSE_SLOW, "too slow: reconnect and replay from /events");
-      return;
-    }
-    Buffer frame = Buffer.buffer(text);
-    int size = frame.length();
-    pending[0] += size;
-    socket.write(frame).onComplete(ar -> pending[0] -= size);
-    if (eventId != null) {
-      stats.pushed(eventId, clock.millis());
-    }
-  }
-
-  // One event goes to every socket of its account on this event loop: encode its frame once.
-  private String encodedKey;
-  private String encoded;
-
-  private String encode(JsonObject envelope) {
-    if (envelope.getValue("body") instanceof JsonObject body && body.getValue("id") instanceof String id
-        && envelope.getValue("address") instanceof String address && !envelope.containsKey("replyAddress")) {
-      String key = address + '|' + id;
-      if (!key.equals(encodedKey)) {
-        encoded = envelope.encode();
-        encodedKey = key;
-      }
-      return encoded;
-    }
-    return envelope.encode();
-  }
-
   private static Buffer error(String code) {
-    return Buffer.buffer(new JsonObject().put("type", "err").put("body", code).encode());
+    return AccountSockets.error(code);
   }
 }

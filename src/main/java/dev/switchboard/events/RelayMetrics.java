@@ -1,0 +1,69 @@
+package dev.switchboard.events;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.vertx.sqlclient.Row;
+
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** What the relay meters: its lag, what it appended and refilled, and how far the log is behind. */
+final class RelayMetrics {
+
+  private final AtomicLong behind = new AtomicLong();
+  private final Timer lag;
+  private final Counter relayed;
+  private final Counter refilled;
+
+  /** Nothing is recorded without a registry. */
+  RelayMetrics(MeterRegistry metrics) {
+    if (metrics == null) {
+      lag = null;
+      relayed = null;
+      refilled = null;
+      return;
+    }
+    lag = Timer.builder("switchboard_event_relay_lag")
+        .description("from an event's insert into the outbox to its append to the log")
+        .publishPercentiles(0.5, 0.99)
+        .register(metrics);
+    relayed = Counter.builder("switchboard_events_relayed_total").description("events appended to the log by this node").register(metrics);
+    refilled = Counter.builder("switchboard_events_refilled_total")
+        .description("events appended from the outbox to a log that had fallen behind (a crashed relay, a Redis that lost data)")
+        .register(metrics);
+    Gauge.builder("switchboard_event_relay_behind", behind, AtomicLong::get)
+        .description("positions PostgreSQL has handed out that the log did not hold at the last check")
+        .register(metrics);
+  }
+
+  /** Positions PostgreSQL handed out that the log did not hold at the last check. */
+  void behind(long positions) {
+    behind.set(Math.max(0, positions));
+  }
+
+  /** A round appended the last {@code appended} of {@code rows} (the log held the earlier ones). */
+  void relayed(List<Row> rows, int appended) {
+    record(rows, appended, relayed);
+  }
+
+  /** A refill appended the last {@code appended} of {@code rows}. */
+  void refilled(List<Row> rows, int appended) {
+    record(rows, appended, refilled);
+  }
+
+  private void record(List<Row> rows, int appended, Counter counter) {
+    if (appended <= 0 || counter == null) {
+      return;
+    }
+    counter.increment(appended);
+    long now = System.currentTimeMillis();
+    for (int i = rows.size() - appended; i < rows.size(); i++) {
+      OffsetDateTime at = rows.get(i).getOffsetDateTime("created_at");
+      lag.record(Duration.ofMillis(Math.max(0, now - at.toInstant().toEpochMilli())));
+    }
+  }
+}
