@@ -57,7 +57,7 @@ final class QueueRoutes {
         // a lost schedule is rebuilt from PostgreSQL (the row holds snoozed_until); the answer does not wait on it
         timers.scheduleSnooze(id, until)
             .recover(err -> {
-              LOG.warn("snooze: scheduling the wake of conversation {} failed (rebuilt at next start): {}", id, err.toString());
+              LOG.warn("snooze: scheduling the wake of conversation {} failed (the timer rebuilds from PostgreSQL at its next tick): {}", id, err.toString());
               return io.vertx.core.Future.succeededFuture();
             })
             .map(view)));

@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.Map;
 
 /**
@@ -46,7 +47,7 @@ public final class WindowTimer {
   private final WindowPolicy policy;
   private final int partitions;
   /** A partition could not be reached since the last {@link #takeFailure}: its set may have lost writes. */
-  private volatile boolean failed;
+  private final AtomicBoolean failed = new AtomicBoolean();
 
   public WindowTimer(RedisStore redis, WindowPolicy policy) {
     this(redis, policy, 1);
@@ -119,11 +120,11 @@ public final class WindowTimer {
     for (List<String> args : byKey.values()) {
       adds.add(redis.api().zadd(args));
     }
-    return Future.all(adds).onFailure(err -> failed = true).mapEmpty();
+    return Future.all(adds).onFailure(err -> failed.set(true)).mapEmpty();
   }
 
   public void markFailed() {
-    failed = true;
+    failed.set(true);
   }
 
   /**
@@ -131,9 +132,8 @@ public final class WindowTimer {
    * lost the last writes its master took (replication is asynchronous), so the caller rebuilds.
    */
   public boolean takeFailure() {
-    boolean f = failed;
-    failed = false;
-    return f;
+    // one step: the HTTP event loops mark failures of their own while the timer takes them
+    return failed.getAndSet(false);
   }
 
   /** Removes and answers up to {@code max} expiries due at {@code nowMs} per partition; no other node gets them. */
@@ -145,7 +145,7 @@ public final class WindowTimer {
     // a partition that failed keeps its expiries for the next tick; the others fire now
     return Future.join(claims).transform(ar -> {
       if (ar.failed()) {
-        failed = true;
+        failed.set(true);
       }
       List<Expiry> out = new ArrayList<>();
       for (Future<Response> claim : claims) {
