@@ -119,6 +119,25 @@ async function fetchCounts() {
   } catch (e) { /* the tabs keep their last numbers */ }
 }
 
+/** The platform menu's choices: the three platforms, then the account's channels. */
+function platformOptions() {
+  return [h('option', { value: '' }, 'All platforms'),
+    ['whatsapp', 'messenger', 'instagram'].map((p) => h('option', { value: p, selected: state.platform === p && !state.channelId }, platformName(p))),
+    state.channels.length ? h('optgroup', { label: 'Channels' },
+      state.channels.map((ch) => h('option', { value: `ch:${ch.id}`, selected: String(state.channelId) === String(ch.id) }, `${ch.name} (${platformName(ch.platform)})`))) : null];
+}
+
+/**
+ * The account's names changed (a channel, an agent, a team...): of the list's head only the
+ * platform menu shows them, so only its choices are drawn again; the search being typed, the
+ * focus and the list's scroll stay as they are.
+ */
+function renderPlatformOptions() {
+  const select = $('[data-testid=platform-select]');
+  if (!select) { renderListPane(); return; }
+  mount(select, platformOptions());
+}
+
 export function renderListPane() {
   const pane = $('#list-pane');
   const platformSelect = h('select', { testid: 'platform-select', class: 'grow', 'aria-label': 'Platform or channel', onchange: (e) => {
@@ -127,10 +146,7 @@ export function renderListPane() {
     writeUrl();
     reloadLists();
   } },
-  h('option', { value: '' }, 'All platforms'),
-  ['whatsapp', 'messenger', 'instagram'].map((p) => h('option', { value: p, selected: state.platform === p && !state.channelId }, platformName(p))),
-  state.channels.length ? h('optgroup', { label: 'Channels' },
-    state.channels.map((ch) => h('option', { value: `ch:${ch.id}`, selected: String(state.channelId) === String(ch.id) }, `${ch.name} (${platformName(ch.platform)})`))) : null);
+  platformOptions());
 
   const searchInput = h('input', { type: 'search', placeholder: 'Search phone (+country code), name, @username or user ID', testid: 'search-input', value: state.search,
     'aria-label': 'Search conversations (press / to focus)' });
@@ -435,7 +451,7 @@ export function moveRow(step) {
 subscribe(['list', 'agents'], () => renderList());
 subscribe(['counts'], () => renderCounts());
 subscribe(['selection'], () => renderListActions());
-subscribe(['reference'], () => renderListPane());
+subscribe(['reference'], () => renderPlatformOptions());
 subscribe(['countsStale'], () => loadCounts());
 subscribe(['listStale'], (a) => reloadLists(a.resync));
 document.addEventListener('visibilitychange', () => { if (state.user) renderList(); });

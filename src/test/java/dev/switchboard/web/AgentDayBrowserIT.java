@@ -757,4 +757,33 @@ class AgentDayBrowserIT {
     // read in the page in one step: a later event may replace Yuri's row between a lookup and a read
     page.waitUntil("the newest first", () -> y.equals(page.js("return document.querySelector(\"[data-testid='conv-item']\").dataset.id")));
   }
+  @Test
+  @DisplayName("a colleague's settings change redraws the platform menu only: a search being typed keeps its text and focus, the list stays")
+  void listHeadSurvivesSettingsChanges() {
+    for (int i = 0; i < 12; i++) {
+      writes(customer("Scroll Filler " + i), "filler " + i);
+    }
+    page.click("tab-all");
+    page.waitUntil("a list long enough to scroll", () -> page.all("[data-testid='conv-item']").size() >= 12);
+    page.js("document.getElementById('conv-list').__kept = true; document.querySelector('[data-testid=search-input]').__kept = true;");
+    page.el("search-input").click();
+    page.driver.switchTo().activeElement().sendKeys("Scroll Fil");
+    page.waitUntil("typed", () -> "Scroll Fil".equals(page.js("return document.activeElement.value")));
+    // an admin adds a saved reply: settings.changed, and every page reads the account's names again
+    String title = "Reply " + System.nanoTime();
+    assertThat(f.api().post("/api/v1/saved-replies", new JsonObject().put("title", title).put("content", "hi")).status()).isEqualTo(201);
+    page.waitUntil("the names read again", () -> Boolean.TRUE.equals(
+        page.js("return window.__switchboard.savedReplies.some(r => r.title === arguments[0])", title)));
+    assertThat(page.js("return document.activeElement.dataset.testid")).as("the focus stays in the search").isEqualTo("search-input");
+    assertThat(page.js("return document.activeElement.value")).as("what was typed").isEqualTo("Scroll Fil");
+    assertThat(page.js("return document.activeElement.__kept === true")).as("the search is the same element").isEqualTo(true);
+    assertThat(page.js("return document.getElementById('conv-list').__kept === true")).as("the list is the same element").isEqualTo(true);
+    // the agent goes on typing where they were
+    page.driver.switchTo().activeElement().sendKeys("ler 3");
+    page.waitUntil("the search answers", () -> page.all("[data-testid='conv-item']").size() == 1
+        && page.text("conversation-list").contains("Scroll Filler 3"));
+    page.screenshot("agent-14-search-kept");
+    page.el("search-input").clear();
+    page.js("const i = document.querySelector('[data-testid=search-input]'); i.dispatchEvent(new Event('input'));");
+  }
 }
