@@ -139,8 +139,7 @@ final class WebhookSender {
             .setPort(t.port())
             .setURI(t.pathAndQuery())
             .setServer(SocketAddress.inetSocketAddress(t.port(), t.address()))
-            .setFollowRedirects(false)
-            .setIdleTimeout(conf.timeoutMs()))
+            .setFollowRedirects(false))
             .map(req -> {
               sent[0] = req;
               req.putHeader("Content-Type", "application/json")
@@ -170,6 +169,7 @@ final class WebhookSender {
           resp.endHandler(v -> p.tryComplete(attempt(resp.statusCode(), null, started, kept)));
           return p.future();
         })
+        // the one timer of a delivery: it bounds the whole attempt and resets a request it cuts short
         .timeout(conf.timeoutMs(), TimeUnit.MILLISECONDS)
         .recover(err -> {
           if (sent[0] != null) {
