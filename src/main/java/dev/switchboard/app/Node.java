@@ -175,8 +175,13 @@ public final class Node {
     all.add(vertx.deployVerticle(new dev.switchboard.media.MediaRetentionVerticle(services, mediaStore)));
     all.add(vertx.deployVerticle(new dev.switchboard.window.WindowTimerVerticle(services)));
 
-    // outgoing webhooks: every node delivers, endpoints leased one node at a time
-    all.add(vertx.deployVerticle(new dev.switchboard.integrations.WebhookDeliveryVerticle(services)));
+    // outgoing webhooks: every node delivers, endpoints leased one node at a time; one instance per
+    // core, each on an event loop of its own with its share of the endpoints (by id), since one event
+    // loop is a single core's worth of POSTs
+    int hooks = Math.max(1, Runtime.getRuntime().availableProcessors());
+    for (int i = 0; i < hooks; i++) {
+      all.add(vertx.deployVerticle(new dev.switchboard.integrations.WebhookDeliveryVerticle(services, hooks, i)));
+    }
 
     // bot
     all.add(vertx.deployVerticle(new dev.switchboard.bot.BotVerticle(services)));

@@ -38,13 +38,15 @@ import java.util.concurrent.ThreadLocalRandom;
  * node that dies mid-delivery leaves the cursor where it was and its lease runs out. A failure
  * (not 2xx, a timeout, a refused connection) stops that endpoint until its retry time, doubling from {@code OUTGOING_WEBHOOK_RETRY_BASE_MS} with
  * jitter; after {@code OUTGOING_WEBHOOK_RETRY_HORIZON_MS} of failures the endpoint is disabled.
+ * A node deploys one instance per core ({@code parts}), each working the endpoints whose id is its
+ * {@code part} modulo {@code parts} on an event loop of its own.
  * Endpoints are worked independently, at most {@link #MAX_ACTIVE} at once per node, so a slow or
  * dead one holds only its own turn.
  */
 public final class WebhookDeliveryVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(WebhookDeliveryVerticle.class);
-  /** Endpoints one node works at once. */
+  /** Endpoints one node works at once (its instances together). */
   static final int MAX_ACTIVE = 64;
   /** Events delivered to one endpoint per lease before it goes back to the pool (fairness between nodes). */
   static final int PER_LEASE = 200;
@@ -56,6 +58,11 @@ public final class WebhookDeliveryVerticle extends VerticleBase {
 
   private final Services s;
   private final Config.Outgoing conf;
+  /** This node's instances ({@link #instances}) and this one's number: it works the endpoints whose id ≡ {@code part} (mod {@code parts}). */
+  private final int parts;
+  private final int part;
+  /** Endpoints this instance works at once: its share of {@link #MAX_ACTIVE}. */
+  private final int maxActive;
   private final String owner;
   /** The lease: never shorter than two delivery timeouts, so a delivery in flight outlives no lease. */
   private final long leaseMs;
@@ -76,8 +83,12 @@ public final class WebhookDeliveryVerticle extends VerticleBase {
   private boolean claiming;
   private boolean stopping;
 
-  public WebhookDeliveryVerticle(Services s) {
+  /** Instance {@code part} of {@code parts}: the endpoints whose id ≡ {@code part} (mod {@code parts}). */
+  public WebhookDeliveryVerticle(Services s, int parts, int part) {
     this.s = s;
+    this.parts = parts;
+    this.part = part;
+    this.maxActive = Math.max(1, MAX_ACTIVE / parts);
     this.conf = s.config().outgoing();
     this.owner = s.config().nodeId() + "-" + UUID.randomUUID().toString().substring(0, 8);
     this.leaseMs = Math.max(conf.leaseMs(), 2L * conf.timeoutMs());
@@ -91,11 +102,13 @@ public final class WebhookDeliveryVerticle extends VerticleBase {
         .setConnectTimeout(conf.timeoutMs())
         .setIdleTimeout(60)
         .setKeepAlive(true)
-        .setForceSni(true), new PoolOptions().setHttp1MaxSize(MAX_ACTIVE * conf.concurrency()));
+        .setForceSni(true), new PoolOptions().setHttp1MaxSize(maxActive * conf.concurrency()));
     sender = new WebhookSender(vertx, client, conf);
     poll = vertx.setPeriodic(conf.pollMs(), t -> claim());
-    prune = vertx.setPeriodic(3_600_000, t -> s.pool().query(WebhookSql.PRUNE_LOG).execute()
-        .onFailure(err -> LOG.warn("pruning the webhook delivery log failed: {}", err.toString())));
+    if (part == 0) {
+      prune = vertx.setPeriodic(3_600_000, t -> s.pool().query(WebhookSql.PRUNE_LOG).execute()
+          .onFailure(err -> LOG.warn("pruning the webhook delivery log failed: {}", err.toString())));
+    }
     return Future.succeededFuture();
   }
 
@@ -108,11 +121,12 @@ public final class WebhookDeliveryVerticle extends VerticleBase {
   }
 
   private void claim() {
-    if (claiming || stopping || active >= MAX_ACTIVE) {
+    if (claiming || stopping || active >= maxActive) {
       return;
     }
     claiming = true;
-    s.pool().preparedQuery(WebhookSql.CLAIM).execute(Tuple.of(owner, leaseMs, MAX_ACTIVE - active, working.toArray(new Long[0])))
+    s.pool().preparedQuery(WebhookSql.CLAIM)
+        .execute(Tuple.of(owner, leaseMs, maxActive - active, working.toArray(new Long[0]), parts, part))
         .onComplete(ar -> {
           claiming = false;
           if (ar.failed()) {
