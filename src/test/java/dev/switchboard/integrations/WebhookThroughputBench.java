@@ -112,6 +112,7 @@ class WebhookThroughputBench {
     long cpuStart = cpuNanos();
     long receiverStart = cpuOf(receiverThreads);
     long mainStart = THREADS.getCurrentThreadCpuTime();
+    Map<Long, Long> javaStart = javaThreadsCpu();
     long started = System.currentTimeMillis();
     int written = 0;
     for (int tick = 0; tick < SECONDS * 20; tick++) {
@@ -142,6 +143,10 @@ class WebhookThroughputBench {
     long cpu = cpuNanos() - cpuStart;
     long receiverCpu = cpuOf(receiverThreads) - receiverStart;
     long mainCpu = THREADS.getCurrentThreadCpuTime() - mainStart;
+    long javaCpu = 0;
+    for (Map.Entry<Long, Long> t : javaThreadsCpu().entrySet()) {
+      javaCpu += t.getValue() - javaStart.getOrDefault(t.getKey(), 0L);
+    }
     long wall = System.currentTimeMillis() - started;
     String load = Files.readString(Path.of("/proc/loadavg")).trim();
     System.out.printf("webhook bench: case=%s rate=%d/s seconds=%d endpoints=%d delay=%d ms concurrency=%s load=[%s]%n",
@@ -162,6 +167,10 @@ class WebhookThroughputBench {
     long node = cpu - receiverCpu - mainCpu;
     System.out.printf("  node CPU (JVM less receiver %.1f s and writer %.1f s): %.1f s, %.0f µs per delivery (%d received in the case)%n",
         receiverCpu / 1e9, mainCpu / 1e9, node / 1e9, node / 1e3 / Math.max(1, received), received);
+    // the same without the JVM's own threads (GC, JIT): what the delivery code itself costs, warm
+    long nodeJava = javaCpu - receiverCpu - mainCpu;
+    System.out.printf("  node CPU in Java threads (GC and JIT %.1f s apart): %.1f s, %.0f µs per delivery%n",
+        (cpu - javaCpu) / 1e9, nodeJava / 1e9, nodeJava / 1e3 / Math.max(1, received));
     if (kind.equals("none")) {
       print("  all " + all.size(), all, got, expected, started);
     } else {
@@ -212,6 +221,18 @@ class WebhookThroughputBench {
   /** The receiver's thread(s): their CPU is the bench's, not the node's. */
   static final java.util.Set<Long> receiverThreads = ConcurrentHashMap.newKeySet();
   static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
+
+  /** Every live Java thread's CPU, by id. */
+  static Map<Long, Long> javaThreadsCpu() {
+    Map<Long, Long> out = new java.util.HashMap<>();
+    for (long id : THREADS.getAllThreadIds()) {
+      long t = THREADS.getThreadCpuTime(id);
+      if (t >= 0) {
+        out.put(id, t);
+      }
+    }
+    return out;
+  }
 
   static long cpuOf(java.util.Set<Long> threads) {
     long sum = 0;
