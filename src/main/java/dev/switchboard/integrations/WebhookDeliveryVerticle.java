@@ -58,7 +58,7 @@ public final class WebhookDeliveryVerticle extends VerticleBase {
 
   private final Services s;
   private final Config.Outgoing conf;
-  /** This node's instances ({@link #instances}) and this one's number: it works the endpoints whose id ≡ {@code part} (mod {@code parts}). */
+  /** How many instances the node runs, and this one's number: it works the endpoints whose id ≡ {@code part} (mod {@code parts}). */
   private final int parts;
   private final int part;
   /** Endpoints this instance works at once: its share of {@link #MAX_ACTIVE}. */
@@ -66,7 +66,7 @@ public final class WebhookDeliveryVerticle extends VerticleBase {
   private final String owner;
   /** The lease: never shorter than two delivery timeouts, so a delivery in flight outlives no lease. */
   private final long leaseMs;
-  /** Endpoints this node is working: never claimed twice, even when a lease ran out meanwhile. */
+  /** Endpoints this instance is working: never claimed twice, even when a lease ran out meanwhile. */
   private final java.util.Set<Long> working = new java.util.HashSet<>();
   /** The latest events encoded for delivery, by position (see {@link #body}); a position's event never changes. */
   private final Map<Long, WebhookSender.Body> encoded = new LinkedHashMap<>(ENCODED_MAX, 0.75f, true) {
