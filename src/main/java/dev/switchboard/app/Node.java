@@ -181,8 +181,13 @@ public final class Node {
     all.add(vertx.deployVerticle(new dev.switchboard.window.WindowTimerVerticle(parts.tx, services.redis(), services.inboundHooks(),
         parts.windowTimer, parts.queueTimers, config.nodeId(), config.window().timerPollMs())));
 
-    // outgoing webhooks: every node delivers, endpoints leased one node at a time
-    all.add(vertx.deployVerticle(new dev.switchboard.integrations.WebhookDeliveryVerticle(parts.tx, config.outgoing(), config.nodeId())));
+    // outgoing webhooks: every node delivers, endpoints leased one node at a time; one instance per
+    // core, each on an event loop of its own with its share of the endpoints (by id), since one event
+    // loop is a single core's worth of POSTs
+    int hooks = Math.max(1, Runtime.getRuntime().availableProcessors());
+    for (int i = 0; i < hooks; i++) {
+      all.add(vertx.deployVerticle(new dev.switchboard.integrations.WebhookDeliveryVerticle(parts.tx, config.outgoing(), config.nodeId(), hooks, i)));
+    }
 
     // bot
     var botHook = new dev.switchboard.bot.BotHook(new dev.switchboard.bot.OutboxBotReplies(parts.outbox), services.clock(),

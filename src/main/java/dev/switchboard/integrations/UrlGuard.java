@@ -14,8 +14,8 @@ import java.util.Locale;
 
 /**
  * Where an outgoing webhook may go: {@code https} to a public address. The URL is checked when an
- * endpoint is registered, and its host is resolved and checked again before every delivery, which
- * then connects to exactly the address checked, so a name that resolves elsewhere later (DNS
+ * endpoint is registered, and its host is resolved and checked again before every round of
+ * deliveries, which then connect to exactly the address checked, so a name that resolves elsewhere later (DNS
  * rebinding) cannot reach the node's own network. {@code OUTGOING_WEBHOOKS_ALLOW_PRIVATE} lifts
  * both rules, for development and tests.
  */

@@ -10,7 +10,6 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.PoolOptions;
-import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
@@ -39,27 +38,43 @@ import java.util.concurrent.ThreadLocalRandom;
  * node that dies mid-delivery leaves the cursor where it was and its lease runs out. A failure
  * (not 2xx, a timeout, a refused connection) stops that endpoint until its retry time, doubling from {@code OUTGOING_WEBHOOK_RETRY_BASE_MS} with
  * jitter; after {@code OUTGOING_WEBHOOK_RETRY_HORIZON_MS} of failures the endpoint is disabled.
+ * A node deploys one instance per core ({@code parts}), each working the endpoints whose id is its
+ * {@code part} modulo {@code parts} on an event loop of its own.
  * Endpoints are worked independently, at most {@link #MAX_ACTIVE} at once per node, so a slow or
  * dead one holds only its own turn.
  */
 public final class WebhookDeliveryVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(WebhookDeliveryVerticle.class);
-  /** Endpoints one node works at once. */
+  /** Endpoints one node works at once (its instances together). */
   static final int MAX_ACTIVE = 64;
   /** Events delivered to one endpoint per lease before it goes back to the pool (fairness between nodes). */
   static final int PER_LEASE = 200;
   /** Events read per round of one endpoint (when more than one may be in flight). */
   static final int BATCH = 100;
   static final long MAX_BACKOFF_MS = 3_600_000;
+  /** Encoded events kept for the other endpoints' rounds: a few seconds of a busy account's events. */
+  static final int ENCODED_MAX = 4096;
 
   private final Transactions tx;
   private final Config.Outgoing conf;
+  /** How many instances the node runs, and this one's number: it works the endpoints whose id ≡ {@code part} (mod {@code parts}). */
+  private final int parts;
+  private final int part;
+  /** Endpoints this instance works at once: its share of {@link #MAX_ACTIVE}. */
+  private final int maxActive;
   private final String owner;
   /** The lease: never shorter than two delivery timeouts, so a delivery in flight outlives no lease. */
   private final long leaseMs;
-  /** Endpoints this node is working: never claimed twice, even when a lease ran out meanwhile. */
+  /** Endpoints this instance is working: never claimed twice, even when a lease ran out meanwhile. */
   private final java.util.Set<Long> working = new java.util.HashSet<>();
+  /** The latest events encoded for delivery, by position (see {@link #body}); a position's event never changes. */
+  private final Map<Long, WebhookSender.Body> encoded = new LinkedHashMap<>(ENCODED_MAX, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<Long, WebhookSender.Body> eldest) {
+      return size() > ENCODED_MAX;
+    }
+  };
   private HttpClient client;
   private WebhookSender sender;
   private long poll = -1;
@@ -68,8 +83,12 @@ public final class WebhookDeliveryVerticle extends VerticleBase {
   private boolean claiming;
   private boolean stopping;
 
-  public WebhookDeliveryVerticle(Transactions tx, Config.Outgoing conf, String nodeId) {
+  /** Instance {@code part} of {@code parts}: the endpoints whose id ≡ {@code part} (mod {@code parts}). */
+  public WebhookDeliveryVerticle(Transactions tx, Config.Outgoing conf, String nodeId, int parts, int part) {
     this.tx = tx;
+    this.parts = parts;
+    this.part = part;
+    this.maxActive = Math.max(1, MAX_ACTIVE / parts);
     this.conf = conf;
     this.owner = nodeId + "-" + UUID.randomUUID().toString().substring(0, 8);
     this.leaseMs = Math.max(conf.leaseMs(), 2L * conf.timeoutMs());
@@ -83,11 +102,13 @@ public final class WebhookDeliveryVerticle extends VerticleBase {
         .setConnectTimeout(conf.timeoutMs())
         .setIdleTimeout(60)
         .setKeepAlive(true)
-        .setForceSni(true), new PoolOptions().setHttp1MaxSize(MAX_ACTIVE * conf.concurrency()));
+        .setForceSni(true), new PoolOptions().setHttp1MaxSize(maxActive * conf.concurrency()));
     sender = new WebhookSender(vertx, client, conf);
     poll = vertx.setPeriodic(conf.pollMs(), t -> claim());
-    prune = vertx.setPeriodic(3_600_000, t -> tx.pool().query(WebhookSql.PRUNE_LOG).execute()
-        .onFailure(err -> LOG.warn("pruning the webhook delivery log failed: {}", err.toString())));
+    if (part == 0) {
+      prune = vertx.setPeriodic(3_600_000, t -> tx.pool().query(WebhookSql.PRUNE_LOG).execute()
+          .onFailure(err -> LOG.warn("pruning the webhook delivery log failed: {}", err.toString())));
+    }
     return Future.succeededFuture();
   }
 
@@ -100,11 +121,12 @@ public final class WebhookDeliveryVerticle extends VerticleBase {
   }
 
   private void claim() {
-    if (claiming || stopping || active >= MAX_ACTIVE) {
+    if (claiming || stopping || active >= maxActive) {
       return;
     }
     claiming = true;
-    tx.pool().preparedQuery(WebhookSql.CLAIM).execute(Tuple.of(owner, leaseMs, MAX_ACTIVE - active, working.toArray(new Long[0])))
+    tx.pool().preparedQuery(WebhookSql.CLAIM)
+        .execute(Tuple.of(owner, leaseMs, maxActive - active, working.toArray(new Long[0]), parts, part))
         .onComplete(ar -> {
           claiming = false;
           if (ar.failed()) {
@@ -141,11 +163,24 @@ public final class WebhookDeliveryVerticle extends VerticleBase {
   }
 
   /** One event of a batch: its position, what is POSTed, and its lane (its conversation; events of none share one lane). */
-  private record Item(long pos, JsonObject payload) {
+  private record Item(long pos, WebhookSender.Body body) {
     String lane() {
-      String c = payload.getString("conversationId");
+      String c = body.conversationId();
       return c == null ? "" : c;
     }
+  }
+
+  /**
+   * The event at {@code pos} as it is POSTed, encoded once for every endpoint that reads it near
+   * the same time (the endpoints of an account read the same positions, round after round).
+   */
+  private WebhookSender.Body body(long pos, String stored, OffsetDateTime createdAt) {
+    WebhookSender.Body b = encoded.get(pos);
+    if (b == null) {
+      b = WebhookSender.Body.of(WebhookSender.payload(pos, stored, createdAt));
+      encoded.put(pos, b);
+    }
+    return b;
   }
 
   /**
@@ -177,7 +212,7 @@ public final class WebhookDeliveryVerticle extends VerticleBase {
             List<Item> items = new ArrayList<>();
             for (Row row : next) {
               long pos = row.getLong("pos");
-              items.add(new Item(pos, WebhookSender.payload(pos, row.getString("body"), row.getOffsetDateTime("created_at"))));
+              items.add(new Item(pos, body(pos, row.getString("body"), row.getOffsetDateTime("created_at"))));
             }
             long through = items.size() < limit ? last : items.get(items.size() - 1).pos();
             return deliver(e, items).compose(results -> record(e, items, results, through)
@@ -190,6 +225,8 @@ public final class WebhookDeliveryVerticle extends VerticleBase {
   private Future<Map<Long, WebhookSender.Attempt>> deliver(Endpoint e, List<Item> items) {
     Map<String, List<Item>> lanes = new LinkedHashMap<>();
     items.forEach(i -> lanes.computeIfAbsent(i.lane(), k -> new ArrayList<>()).add(i));
+    // resolved and checked once a round: every POST of the round goes to the address checked
+    Future<WebhookSender.Target> target = sender.target(e.url(), e.secret(), e.previousSecret());
     Map<Long, WebhookSender.Attempt> results = new HashMap<>();
     Iterator<List<Item>> waiting = lanes.values().iterator();
     Promise<Map<Long, WebhookSender.Attempt>> all = Promise.promise();
@@ -198,7 +235,7 @@ public final class WebhookDeliveryVerticle extends VerticleBase {
     more[0] = () -> {
       while (running[0] < conf.concurrency() && waiting.hasNext()) {
         running[0]++;
-        lane(e, waiting.next(), 0, results).onComplete(ar -> {
+        lane(target, waiting.next(), 0, results).onComplete(ar -> {
           running[0]--;
           more[0].run();
         });
@@ -211,14 +248,14 @@ public final class WebhookDeliveryVerticle extends VerticleBase {
     return all.future();
   }
 
-  private Future<Void> lane(Endpoint e, List<Item> lane, int i, Map<Long, WebhookSender.Attempt> results) {
+  private Future<Void> lane(Future<WebhookSender.Target> target, List<Item> lane, int i, Map<Long, WebhookSender.Attempt> results) {
     if (i >= lane.size() || stopping) {
       return Future.succeededFuture();
     }
     Item item = lane.get(i);
-    return sender.deliver(e.url(), e.secret(), e.previousSecret(), item.payload()).compose(a -> {
+    return sender.deliver(target, item.body()).compose(a -> {
       results.put(item.pos(), a);
-      return a.ok() ? lane(e, lane, i + 1, results) : Future.<Void>succeededFuture();
+      return a.ok() ? lane(target, lane, i + 1, results) : Future.<Void>succeededFuture();
     });
   }
 
@@ -245,12 +282,12 @@ public final class WebhookDeliveryVerticle extends VerticleBase {
     // a disabling commits with its webhook_endpoint.disabled event, which tells the account's admins
     return tx.run(ev -> {
       SqlConnection tx = ev.conn();
-      List<JsonObject> payloads = new ArrayList<>();
+      List<WebhookSender.Body> payloads = new ArrayList<>();
       List<WebhookSender.Attempt> attempts = new ArrayList<>();
       for (Item i : items) {
         WebhookSender.Attempt a = results.get(i.pos());
         if (a != null) {
-          payloads.add(i.payload());
+          payloads.add(i.body());
           attempts.add(a);
         }
       }

@@ -58,7 +58,7 @@ final class WebhookSender {
   }
 
   /** Writes a round's attempts to the log in one statement (payloads and attempts side by side). */
-  static Future<Void> logAll(SqlClient sql, long endpointId, long accountId, java.util.List<JsonObject> payloads, int attempt,
+  static Future<Void> logAll(SqlClient sql, long endpointId, long accountId, java.util.List<Body> payloads, int attempt,
                              java.util.List<Attempt> attempts) {
     int n = payloads.size();
     String[] ids = new String[n];
@@ -71,8 +71,8 @@ final class WebhookSender {
     String[] responses = new String[n];
     for (int i = 0; i < n; i++) {
       Attempt a = attempts.get(i);
-      ids[i] = payloads.get(i).getString("id");
-      types[i] = payloads.get(i).getString("type");
+      ids[i] = payloads.get(i).id();
+      types[i] = payloads.get(i).type();
       tries[i] = attempt;
       oks[i] = a.ok();
       statuses[i] = a.status() == 0 ? null : a.status();
@@ -91,29 +91,65 @@ final class WebhookSender {
     }
   }
 
+  /**
+   * An endpoint's destination for a round of deliveries: its URL taken apart once, the address its
+   * host resolved to (checked, see {@link UrlGuard#resolve}), and its secrets.
+   */
+  record Target(String url, boolean ssl, String host, int port, String pathAndQuery, String address, String secret,
+                String previousSecret) {
+  }
+
+  /** An event as it is POSTed: encoded once, the same bytes signed and sent to every endpoint. */
+  record Body(String id, String type, String conversationId, byte[] bytes) {
+    static Body of(JsonObject payload) {
+      return new Body(payload.getString("id"), payload.getString("type"), payload.getString("conversationId"),
+          payload.encode().getBytes(StandardCharsets.UTF_8));
+    }
+  }
+
+  /** Resolves the URL's host now and checks the address (DNS rebinding): the deliveries that follow connect to it. */
+  Future<Target> target(String url, String secret, String previousSecret) {
+    URI uri;
+    try {
+      uri = URI.create(url);
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e);
+    }
+    String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+    String pathAndQuery = uri.getRawQuery() == null ? path : path + "?" + uri.getRawQuery();
+    return UrlGuard.resolve(vertx, uri, conf.allowPrivate()).map(addr -> new Target(url, "https".equalsIgnoreCase(uri.getScheme()),
+        uri.getHost(), UrlGuard.port(uri), pathAndQuery, addr.getHostAddress(), secret, previousSecret));
+  }
+
   /** POSTs the event to the address the URL resolves to now, checked again (DNS rebinding). */
   Future<Attempt> deliver(String url, String secret, String previousSecret, JsonObject payload) {
+    return deliver(target(url, secret, previousSecret), Body.of(payload));
+  }
+
+  /** POSTs the event to the target once it is resolved; a target that failed to resolve is this attempt's failure. */
+  Future<Attempt> deliver(Future<Target> target, Body body) {
     long started = System.nanoTime();
-    URI uri = URI.create(url);
-    byte[] body = payload.encode().getBytes(StandardCharsets.UTF_8);
     long timestamp = System.currentTimeMillis() / 1000;
     HttpClientRequest[] sent = new HttpClientRequest[1];
-    return UrlGuard.resolve(vertx, uri, conf.allowPrivate())
-        .compose(addr -> client.request(new RequestOptions()
+    return target
+        .compose(t -> client.request(new RequestOptions()
             .setMethod(HttpMethod.POST)
-            .setAbsoluteURI(url)
-            .setServer(SocketAddress.inetSocketAddress(UrlGuard.port(uri), addr.getHostAddress()))
-            .setFollowRedirects(false)
-            .setIdleTimeout(conf.timeoutMs())))
-        .compose(req -> {
-          sent[0] = req;
-          req.putHeader("Content-Type", "application/json")
-              .putHeader("User-Agent", "Switchboard-Webhooks/1")
-              .putHeader("Switchboard-Event-Id", payload.getString("id"))
-              .putHeader("Switchboard-Timestamp", String.valueOf(timestamp))
-              .putHeader("Switchboard-Signature", Signatures.header(secret, previousSecret, timestamp, body));
-          return req.send(Buffer.buffer(body));
-        })
+            .setSsl(t.ssl())
+            .setHost(t.host())
+            .setPort(t.port())
+            .setURI(t.pathAndQuery())
+            .setServer(SocketAddress.inetSocketAddress(t.port(), t.address()))
+            .setFollowRedirects(false))
+            .map(req -> {
+              sent[0] = req;
+              req.putHeader("Content-Type", "application/json")
+                  .putHeader("User-Agent", "Switchboard-Webhooks/1")
+                  .putHeader("Switchboard-Event-Id", body.id())
+                  .putHeader("Switchboard-Timestamp", String.valueOf(timestamp))
+                  .putHeader("Switchboard-Signature", Signatures.header(t.secret(), t.previousSecret(), timestamp, body.bytes()));
+              return req;
+            }))
+        .compose(req -> req.send(Buffer.buffer(body.bytes())))
         .compose(resp -> {
           Promise<Attempt> p = Promise.promise();
           Buffer kept = Buffer.buffer();
@@ -133,6 +169,7 @@ final class WebhookSender {
           resp.endHandler(v -> p.tryComplete(attempt(resp.statusCode(), null, started, kept)));
           return p.future();
         })
+        // the one timer of a delivery: it bounds the whole attempt and resets a request it cuts short
         .timeout(conf.timeoutMs(), TimeUnit.MILLISECONDS)
         .recover(err -> {
           if (sent[0] != null) {

@@ -50,14 +50,15 @@ final class WebhookSql {
 
   /**
    * Leases up to $3 enabled endpoints that have positions to read and no retry pending, for $2 ms,
-   * to owner $1; not those in $4, which the node is still working. SKIP LOCKED: nodes claiming at once take different endpoints.
+   * to owner $1; not those in $4, which the node is still working; only those whose id ≡ $6 (mod $5), the claiming
+   * instance's share of the node's. SKIP LOCKED: nodes claiming at once take different endpoints.
    */
   static final String CLAIM = """
       UPDATE webhook_endpoints e
          SET lease_owner = $1, lease_until = now() + $2 * interval '1 millisecond'
        WHERE e.id IN (
          SELECT id FROM webhook_endpoints
-          WHERE disabled_at IS NULL AND id <> ALL($4::bigint[])
+          WHERE disabled_at IS NULL AND id <> ALL($4::bigint[]) AND id % $5 = $6
             AND (lease_until IS NULL OR lease_until < now())
             AND (next_attempt_at IS NULL OR next_attempt_at <= now())
             AND cursor_pos < (SELECT last_pos FROM event_relay WHERE id = 1)

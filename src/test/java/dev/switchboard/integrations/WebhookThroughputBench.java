@@ -22,7 +22,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * Outgoing webhook throughput (a benchmark, not a test: surefire runs only {@code *Test} classes;
@@ -62,12 +61,13 @@ class WebhookThroughputBench {
     TestDb db = env.db();
     Seed.Account acc = Seed.account(db, "Bench");
     Http admin = env.http().as(new Tokens(env.node().vertx, TestNode.JWT_SECRET).issue(acc.adminId(), acc.accountId(), "admin", "Bench"));
-    Map<String, List<long[]>> got = new ConcurrentHashMap<>();
+    Map<String, Hits> got = new ConcurrentHashMap<>();
     HttpServer server = env.vertx().createHttpServer().requestHandler(req -> req.body().onSuccess(body -> {
       long now = System.currentTimeMillis();
+      receiverThreads.add(Thread.currentThread().getId());
       JsonObject ev = new JsonObject(body.toString());
       long committed = Instant.parse(ev.getString("createdAt")).toEpochMilli();
-      got.computeIfAbsent(req.path(), p -> new CopyOnWriteArrayList<>()).add(new long[] {Long.parseLong(ev.getString("id")), now - committed, now});
+      got.computeIfAbsent(req.path(), p -> new Hits()).add(Long.parseLong(ev.getString("id")), now - committed, now);
       long wait = req.path().endsWith("/slow") ? 10_000 : DELAY_MS;
       env.vertx().setTimer(Math.max(1, wait), t -> req.response().setStatusCode(200).end());
     })).listen(0, "127.0.0.1").await();
@@ -90,7 +90,7 @@ class WebhookThroughputBench {
    * 10 s) or {@code refused} (the first is a closed port). The others are measured the same way in
    * every case, so the cases compare side by side.
    */
-  void runCase(String kind, TestDb db, Seed.Account acc, Http admin, Map<String, List<long[]>> got, String base, int closedPort)
+  void runCase(String kind, TestDb db, Seed.Account acc, Http admin, Map<String, Hits> got, String base, int closedPort)
       throws Exception {
     String tag = "/" + kind + "-" + System.nanoTime();
     List<String> ids = new ArrayList<>();
@@ -110,6 +110,9 @@ class WebhookThroughputBench {
         + "FROM generate_series(1, ?) g";
     int perTick = Math.max(1, RATE / 20);
     long cpuStart = cpuNanos();
+    long receiverStart = cpuOf(receiverThreads);
+    long mainStart = THREADS.getCurrentThreadCpuTime();
+    Map<Long, Long> javaStart = javaThreadsCpu();
     long started = System.currentTimeMillis();
     int written = 0;
     for (int tick = 0; tick < SECONDS * 20; tick++) {
@@ -138,6 +141,12 @@ class WebhookThroughputBench {
       Thread.sleep(100);
     }
     long cpu = cpuNanos() - cpuStart;
+    long receiverCpu = cpuOf(receiverThreads) - receiverStart;
+    long mainCpu = THREADS.getCurrentThreadCpuTime() - mainStart;
+    long javaCpu = 0;
+    for (Map.Entry<Long, Long> t : javaThreadsCpu().entrySet()) {
+      javaCpu += t.getValue() - javaStart.getOrDefault(t.getKey(), 0L);
+    }
     long wall = System.currentTimeMillis() - started;
     String load = Files.readString(Path.of("/proc/loadavg")).trim();
     System.out.printf("webhook bench: case=%s rate=%d/s seconds=%d endpoints=%d delay=%d ms concurrency=%s load=[%s]%n",
@@ -145,13 +154,27 @@ class WebhookThroughputBench {
     print("  the other " + measured.size(), measured, got, expected, started);
     // what this JVM (node, receiver and writer) spent, whatever share of the machine it got
     int deliveries = 0;
-    for (List<long[]> hits : got.values()) {
-      deliveries += hits == null ? 0 : hits.size();
+    int received = 0;
+    for (String p : all) {
+      received += got.containsKey(p) ? got.get(p).size() : 0;
+    }
+    for (Hits hits : got.values()) {
+      deliveries += hits.size();
     }
     System.out.printf("  this JVM's CPU over the case: %.1f s in %.1f s (%.2f cores); deliveries received so far in the run: %d%n",
         cpu / 1e9, wall / 1000.0, cpu / 1e6 / Math.max(1, wall), deliveries);
+    // the node's share: the JVM less the receiver's event loop and the writer (this thread); GC and JIT stay in it
+    long node = cpu - receiverCpu - mainCpu;
+    System.out.printf("  node CPU (JVM less receiver %.1f s and writer %.1f s): %.1f s, %.0f µs per delivery (%d received in the case)%n",
+        receiverCpu / 1e9, mainCpu / 1e9, node / 1e9, node / 1e3 / Math.max(1, received), received);
+    // the same without the JVM's own threads (GC, JIT): what the delivery code itself costs, warm
+    long nodeJava = javaCpu - receiverCpu - mainCpu;
+    System.out.printf("  node CPU in Java threads (GC and JIT %.1f s apart): %.1f s, %.0f µs per delivery%n",
+        (cpu - javaCpu) / 1e9, nodeJava / 1e9, nodeJava / 1e3 / Math.max(1, received));
     if (kind.equals("none")) {
       print("  all " + all.size(), all, got, expected, started);
+      // the offered rate: on a loaded machine the writer falls behind, and the latencies follow it
+      System.out.printf("  written %d events in %.1f s%n", written, (writeEnd - started) / 1000.0);
     } else {
       System.out.printf("  written %d events in %.1f s; the %s endpoint got %d%n", written, (writeEnd - started) / 1000.0, kind,
           distinct(got.get(tag + "/e0" + (kind.equals("slow") ? "/slow" : ""))));
@@ -169,16 +192,18 @@ class WebhookThroughputBench {
     }
   }
 
-  static void print(String what, List<String> paths, Map<String, List<long[]>> got, int expected, long started) {
+  static void print(String what, List<String> paths, Map<String, Hits> got, int expected, long started) {
     List<Long> latencies = new ArrayList<>();
     long last = 0;
     int delivered = 0;
     for (String p : paths) {
-      List<long[]> hits = got.getOrDefault(p, List.of());
-      delivered += distinct(hits);
-      for (long[] h : hits) {
-        latencies.add(h[1]);
-        last = Math.max(last, h[2]);
+      Hits hits = got.getOrDefault(p, new Hits());
+      delivered += hits.distinct();
+      synchronized (hits) {
+        for (long[] h : hits.all) {
+          latencies.add(h[1]);
+          last = Math.max(last, h[2]);
+        }
       }
     }
     Collections.sort(latencies);
@@ -191,8 +216,54 @@ class WebhookThroughputBench {
     return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
   }
 
-  static int distinct(List<long[]> hits) {
-    return hits == null ? 0 : (int) hits.stream().mapToLong(h -> h[0]).distinct().count();
+  static int distinct(Hits hits) {
+    return hits == null ? 0 : hits.distinct();
+  }
+
+  /** The receiver's thread(s): their CPU is the bench's, not the node's. */
+  static final java.util.Set<Long> receiverThreads = ConcurrentHashMap.newKeySet();
+  static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
+
+  /** Every live Java thread's CPU, by id. */
+  static Map<Long, Long> javaThreadsCpu() {
+    Map<Long, Long> out = new java.util.HashMap<>();
+    for (long id : THREADS.getAllThreadIds()) {
+      long t = THREADS.getThreadCpuTime(id);
+      if (t >= 0) {
+        out.put(id, t);
+      }
+    }
+    return out;
+  }
+
+  static long cpuOf(java.util.Set<Long> threads) {
+    long sum = 0;
+    for (long id : threads) {
+      sum += Math.max(0, THREADS.getThreadCpuTime(id));
+    }
+    return sum;
+  }
+
+  /**
+   * What one path received: every hit ({id, latency, receipt}) and its distinct ids, kept as they
+   * come, so the receiver and the wait loop cost the same per hit however many came before.
+   */
+  static final class Hits {
+    final List<long[]> all = new ArrayList<>();
+    final java.util.Set<Long> ids = new java.util.HashSet<>();
+
+    synchronized void add(long id, long latency, long at) {
+      all.add(new long[] {id, latency, at});
+      ids.add(id);
+    }
+
+    synchronized int size() {
+      return all.size();
+    }
+
+    synchronized int distinct() {
+      return ids.size();
+    }
   }
 
   static long pct(List<Long> sorted, double q) {
