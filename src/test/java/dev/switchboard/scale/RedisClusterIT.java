@@ -36,42 +36,33 @@ class RedisClusterIT extends RedisModesBase {
     start(env, RedisTopology.Cluster.start());
   }
 
+  /** The fan-out connections a node holds, by the shard of the server they are on: the names. */
+  static Map<String, List<String>> doorbells(TestNode node) {
+    RedisTopology.Cluster cluster = (RedisTopology.Cluster) redis;
+    Map<Integer, String> shardOf = cluster.shards();
+    String prefix = "name=switchboard-fanout-" + node.node.services().config().nodeId() + "-";
+    Map<String, List<String>> perShard = new HashMap<>();
+    for (int port : shardOf.keySet()) {
+      for (String client : RedisTopology.cli(port, "client", "list").split("\n")) {
+        if (client.contains(prefix)) {
+          perShard.computeIfAbsent(shardOf.get(port), k -> new ArrayList<>()).add(client.substring(client.indexOf("name=") + 5).split(" ")[0]);
+        }
+      }
+    }
+    return perShard;
+  }
+
   @Test
   @Order(2)
   @DisplayName("each node reads the log over one connection per shard, and an append is pushed within milliseconds (a doorbell, not a poll)")
   void oneReaderPerShard() {
-    RedisTopology.Cluster cluster = (RedisTopology.Cluster) redis;
-    // the shard of every server: its master's id (a master's own)
-    Map<Integer, String> shardOf = new HashMap<>();
-    Map<String, Integer> portOf = new HashMap<>();
-    String[] lines = RedisTopology.cli(cluster.ports.get(0), "cluster", "nodes").split("\n");
-    for (String line : lines) {
-      String[] f = line.trim().split(" ");
-      if (f.length >= 4) {
-        portOf.put(f[0], Integer.parseInt(f[1].substring(f[1].indexOf(':') + 1, f[1].indexOf('@'))));
-      }
-    }
-    for (String line : lines) {
-      String[] f = line.trim().split(" ");
-      if (f.length >= 4) {
-        shardOf.put(portOf.get(f[0]), f[2].contains("master") ? f[0] : f[3]);
-      }
-    }
-    assertThat(shardOf.values().stream().distinct()).hasSize(3);
+    assertThat(((RedisTopology.Cluster) redis).shards().values().stream().distinct()).hasSize(3);
     for (TestNode node : List.of(nodeA, nodeB)) {
-      String prefix = "name=switchboard-fanout-" + node.node.services().config().nodeId() + "-";
+      String name = "switchboard-fanout-" + node.node.services().config().nodeId() + "-shard-";
       Await.passes(Duration.ofSeconds(20), () -> {
-        Map<String, List<String>> perShard = new HashMap<>();
-        for (int port : cluster.ports) {
-          for (String client : RedisTopology.cli(port, "client", "list").split("\n")) {
-            if (client.contains(prefix)) {
-              perShard.computeIfAbsent(shardOf.get(port), k -> new ArrayList<>()).add(client.substring(client.indexOf(prefix)).split(" ")[0]);
-            }
-          }
-        }
+        Map<String, List<String>> perShard = doorbells(node);
         assertThat(perShard).as("fan-out connections of %s by shard", node.baseUrl()).hasSize(3);
-        perShard.values().forEach(names -> assertThat(names).hasSize(1)
-            .allMatch(n -> n.startsWith(prefix + "shard-"), "named as a shard's connection"));
+        perShard.values().forEach(names -> assertThat(names).hasSize(1).allMatch(n -> n.startsWith(name), "a shard's connection"));
       });
     }
     // FANOUT_BLOCK_MS (the safety poll) is 2 s: pushes well under it come by doorbell
@@ -94,6 +85,48 @@ class RedisClusterIT extends RedisModesBase {
 
   @Test
   @Order(3)
+  @DisplayName("the server holding a node's doorbell connection killed: the node subscribes on another server of the shard within seconds and reads what was appended meanwhile")
+  void doorbellServerKilled() {
+    RedisTopology.Cluster cluster = (RedisTopology.Cluster) redis;
+    Map<Integer, String> shardOf = cluster.shards();
+    // a shard other than the one the master-kill test needs whole: the account's
+    String accountShard = shardOf.get(cluster.masterOf("{p" + nodeA.node.services().events().partitionOf(acme.accountId()) + "}"));
+    Map<String, List<String>> before = doorbells(nodeA);
+    int victim = shardOf.keySet().stream()
+        .filter(port -> !shardOf.get(port).equals(accountShard))
+        .filter(port -> before.getOrDefault(shardOf.get(port), List.of()).stream().anyMatch(n -> n.endsWith(":" + port)))
+        .findFirst().orElseThrow();
+    String shard = shardOf.get(victim);
+    int partition = -1;
+    for (int k = 0; k < nodeA.node.services().events().partitions() && partition < 0; k++) {
+      if (shardOf.get(cluster.masterOf("{p" + k + "}")).equals(shard)) {
+        partition = k;
+      }
+    }
+    long account = partition; // account a is in partition a mod P
+    double read = fanoutEvents(nodeA);
+    long killed = System.nanoTime();
+    cluster.kill(victim);
+    // appended while the node has no doorbell on that shard: only a read from the last id finds them
+    for (int i = 0; i < 5; i++) {
+      nodeA.node.services().events().append(account, "test.moved", null, new JsonObject().put("i", i)).await();
+    }
+    Await.until("the node reading the 5 events appended after the kill", Duration.ofSeconds(20),
+        () -> fanoutEvents(nodeA) >= read + 5);
+    System.out.printf("doorbell server killed: the events appended after it read %.2f s later%n", (System.nanoTime() - killed) / 1e9);
+    Await.passes(Duration.ofSeconds(20), () -> {
+      Map<String, List<String>> now = doorbells(nodeA);
+      assertThat(now).hasSize(3);
+      assertThat(now.get(shard)).hasSize(1).noneMatch(n -> n.endsWith(":" + victim));
+    });
+  }
+
+  private static double fanoutEvents(TestNode node) {
+    return node.registry.get("switchboard.fanout.events").counter().count();
+  }
+
+  @Test
+  @Order(4)
   @DisplayName("a master killed mid-burst of 5,000 webhooks: both pages get every message.created once (pushed or replayed), timers fire once, push resumes within 5 s of the promotion")
   void masterKilledMidBurstTest() throws Exception {
     masterKilledMidBurst();
