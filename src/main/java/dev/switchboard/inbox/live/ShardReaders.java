@@ -67,6 +67,8 @@ final class ShardReaders {
   static final int CHASES = 9;
   /** Reconnecting after a lost shard backs off up to this: a failover is followed within a second. */
   static final long BACKOFF_MAX_MS = 1_000;
+  /** How long a node whose connection broke is passed over for another of its shard. */
+  static final long AVOID_MS = 30_000;
 
   private final EventFanoutVerticle fanout;
   private final Vertx vertx;
@@ -77,6 +79,8 @@ final class ShardReaders {
   /** The shard connections by their node's address ({@code host:port}). */
   private final Map<String, Shard> shards = new HashMap<>();
   private final long poller;
+  /** When each node's doorbell connection last broke. */
+  private final Map<String, Long> brokeAt = new HashMap<>();
   private boolean reconciling;
   private boolean reconcileAgain;
   private long retryTimer = -1;
@@ -157,7 +161,7 @@ final class ShardReaders {
 
   // Groups the started partitions by the shard that serves their slot and subscribes each group on
   // one node of it: the node already used when it still belongs to the shard (no needless moves),
-  // otherwise a replica (chosen by node id, spreading nodes over replicas) or the master.
+  // otherwise the one pick chooses.
   private void apply(Response map) {
     Map<String, List<String>> nodesByMaster = new HashMap<>();
     Map<String, Set<Partition>> byMaster = new LinkedHashMap<>();
@@ -178,8 +182,7 @@ final class ShardReaders {
     Map<String, Set<Partition>> wanted = new HashMap<>();
     for (Map.Entry<String, Set<Partition>> e : byMaster.entrySet()) {
       List<String> nodes = nodesByMaster.get(e.getKey());
-      String node = nodes.stream().filter(shards::containsKey).findFirst().orElseGet(() -> nodes.size() == 1 ? nodes.get(0)
-          : nodes.get(1 + Math.floorMod(services.config().nodeId().hashCode(), nodes.size() - 1)));
+      String node = nodes.stream().filter(shards::containsKey).findFirst().orElseGet(() -> pick(nodes));
       wanted.computeIfAbsent(node, n -> new HashSet<>()).addAll(e.getValue());
     }
     for (Shard s : List.copyOf(shards.values())) {
@@ -197,6 +200,17 @@ final class ShardReaders {
       }
       s.want(e.getValue());
     }
+  }
+
+  // A replica when the shard has one (chosen by node id, spreading nodes over replicas), else the
+  // master; a node whose connection broke lately is passed over while the shard has another: the
+  // slot map lists a dead node until the cluster marks it failed.
+  private String pick(List<String> nodes) {
+    long now = System.currentTimeMillis();
+    List<String> live = nodes.stream().filter(n -> now - brokeAt.getOrDefault(n, 0L) > AVOID_MS).toList();
+    List<String> from = live.isEmpty() ? nodes : live;
+    List<String> replicas = from.stream().filter(n -> !n.equals(nodes.get(0))).toList();
+    return replicas.isEmpty() ? from.get(0) : replicas.get(Math.floorMod(services.config().nodeId().hashCode(), replicas.size()));
   }
 
   /** The addresses serving {@code slot} in a CLUSTER SLOTS answer: its master first, then its replicas. */
@@ -383,6 +397,7 @@ final class ShardReaders {
       if (gone) {
         return;
       }
+      brokeAt.put(address, System.currentTimeMillis());
       close();
       lost(address, err);
     }
