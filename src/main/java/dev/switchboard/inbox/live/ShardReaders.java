@@ -47,10 +47,13 @@ import java.util.concurrent.TimeUnit;
  * which picks the node and the connection per command, so which node a subscription sits on, and
  * how many connections the node holds, would be its choice.
  *
- * <p>The node is a replica when the shard has one (as the other modes' readers: an event is pushed
- * only once a replica holds it, so a promoted replica never lacks one a browser was shown). A
- * replica hears the doorbell over the cluster bus, which can overtake replication: the ring carries
- * the newest id, and a read that comes back short of it is tried again within milliseconds.
+ * <p>The reads go to a replica when the shard has one (as the other modes' readers: an event is
+ * pushed only once a replica holds it, so a promoted replica never lacks one a browser was shown).
+ * The doorbell sits on a replica too when the slot map lists one as it is placed (else on the
+ * master), and stays on its server while that server serves the shard. Wherever it sits, a ring
+ * can come before the replica holds the event (the master publishes as it appends; a replica hears
+ * the ring over the cluster bus, which can overtake replication): the ring carries the newest id,
+ * and a read that comes back short of it is tried again within milliseconds.
  *
  * <p>Nothing is missed across a connection's loss, a failover or a slot move: the slot map is read
  * again (at once, then with backoff), the doorbells are subscribed on the node that serves them now,
