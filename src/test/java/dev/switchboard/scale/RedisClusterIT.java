@@ -158,12 +158,60 @@ class RedisClusterIT extends RedisModesBase {
     });
   }
 
+  @Test
+  @Order(5)
+  @DisplayName("a partition's slot moved to another shard: both nodes' doorbells follow it, and what is appended there is read by doorbell again")
+  void slotMoved() {
+    RedisTopology.Cluster cluster = (RedisTopology.Cluster) redis;
+    int accountPartition = nodeA.node.services().events().partitionOf(acme.accountId());
+    int to = cluster.masterOf("{p" + accountPartition + "}");
+    int partition = -1;
+    for (int k = 0; k < nodeA.node.services().events().partitions() && partition < 0; k++) {
+      if (cluster.masterOf("{p" + k + "}") != to) {
+        partition = k;
+      }
+    }
+    int from = cluster.masterOf("{p" + partition + "}");
+    int slot = Integer.parseInt(RedisTopology.cli(to, "cluster", "keyslot", "{p" + partition + "}").trim());
+    cluster.moveSlot(slot, from, to);
+    String channel = nodeA.node.services().events().bellChannel(partition);
+    Await.passes(Duration.ofSeconds(20), () -> {
+      Map<Integer, String> shardOf = cluster.shards();
+      long there = 0;
+      long left = 0;
+      for (int port : shardOf.keySet()) {
+        String[] out = RedisTopology.cli(port, "pubsub", "shardnumsub", channel).trim().split("\n");
+        long n = Long.parseLong(out[out.length - 1].trim());
+        if (shardOf.get(port).equals(shardOf.get(to))) {
+          there += n;
+        } else {
+          left += n;
+        }
+      }
+      assertThat(there).as("doorbell subscriptions in the slot's new shard").isEqualTo(2);
+      assertThat(left).as("doorbell subscriptions elsewhere").isZero();
+    });
+    long account = partition; // account a is in partition a mod P
+    List<Long> millis = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      double read = fanoutEvents(nodeA);
+      long start = System.nanoTime();
+      nodeA.node.services().events().append(account, "test.resharded", null, new JsonObject().put("i", i)).await();
+      Await.until("the node reading event " + i + " of the moved partition", Duration.ofSeconds(10), () -> fanoutEvents(nodeA) >= read + 1);
+      millis.add((System.nanoTime() - start) / 1_000_000);
+    }
+    Collections.sort(millis);
+    System.out.println("slot moved: append to read on the new shard (ms, sorted): " + millis);
+    // the safety poll is 2 s: these come by doorbell
+    assertThat(millis.get(millis.size() / 2)).as("median, ms").isLessThan(500);
+  }
+
   private static double fanoutEvents(TestNode node) {
     return node.registry.get("switchboard.fanout.events").counter().count();
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   @DisplayName("a master killed mid-burst of 5,000 webhooks: both pages get every message.created once (pushed or replayed), timers fire once, push resumes within 5 s of the promotion")
   void masterKilledMidBurstTest() throws Exception {
     masterKilledMidBurst();

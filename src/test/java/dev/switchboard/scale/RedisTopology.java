@@ -213,6 +213,33 @@ abstract class RedisTopology implements AutoCloseable {
       throw new IllegalStateException("no master serves slot " + slot);
     }
 
+    /** Moves {@code slot} with its keys from the master on {@code from} to the master on {@code to}, as resharding does. */
+    void moveSlot(int slot, int from, int to) {
+      String s = String.valueOf(slot);
+      String fromId = cli(from, "cluster", "myid").trim();
+      String toId = cli(to, "cluster", "myid").trim();
+      cli(to, "cluster", "setslot", s, "importing", fromId);
+      cli(from, "cluster", "setslot", s, "migrating", toId);
+      while (true) {
+        String keys = cli(from, "cluster", "getkeysinslot", s, "100").trim();
+        if (keys.isEmpty()) {
+          break;
+        }
+        List<String> migrate = new ArrayList<>(List.of("migrate", "127.0.0.1", String.valueOf(to), "", "0", "5000", "KEYS"));
+        migrate.addAll(List.of(keys.split("\n")));
+        String out = cli(from, migrate.toArray(String[]::new));
+        if (!out.contains("OK")) {
+          throw new IllegalStateException("MIGRATE failed: " + out);
+        }
+      }
+      // the new owner first, then the old, then the rest (a replica refuses SETSLOT: it learns by gossip)
+      List<Integer> order = new ArrayList<>(List.of(to, from));
+      servers.keySet().stream().filter(p -> p != to && p != from).forEach(order::add);
+      for (int port : order) {
+        cli(port, "cluster", "setslot", s, "node", toId);
+      }
+    }
+
     /** Every live server's shard: its master's node id (a master's own). */
     Map<Integer, String> shards() {
       String[] lines = cli(servers.keySet().iterator().next(), "cluster", "nodes").split("\n");
