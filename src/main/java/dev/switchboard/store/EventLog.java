@@ -25,12 +25,20 @@ public final class EventLog {
   private final int globalMaxLen;
   private final int accountMaxLen;
   private final int partitions;
+  private final boolean bells;
+  private final String append;
+  private final String appendMany;
+  private final String relay;
 
   public EventLog(RedisStore redis, int globalMaxLen, int accountMaxLen, int partitions) {
     this.redis = redis;
     this.globalMaxLen = globalMaxLen;
     this.accountMaxLen = accountMaxLen;
     this.partitions = partitions;
+    this.bells = "cluster".equals(redis.setup().mode());
+    this.append = EventLogScripts.ringing(EventLogScripts.APPEND, bells);
+    this.appendMany = EventLogScripts.ringing(EventLogScripts.APPEND_MANY, bells);
+    this.relay = EventLogScripts.ringing(EventLogScripts.RELAY, bells);
   }
 
   public int partitions() {
@@ -48,6 +56,19 @@ public final class EventLog {
   /** The stream of one partition, which every node reads for fan-out. */
   public String streamKey(int partition) {
     return tag(partition);
+  }
+
+  /**
+   * The partition's doorbell: a shard channel in the stream's slot on which every append in a
+   * Redis Cluster publishes the id of its newest event (the scripts name it {@code KEYS[1] .. ':bell'}).
+   */
+  public String bellChannel(int partition) {
+    return streamKey(partition) + ":bell";
+  }
+
+  /** Whether appends ring the partitions' doorbells (a Redis Cluster). */
+  public boolean bells() {
+    return bells;
   }
 
   /** A hash: account stream key -> events ever appended to it (one per partition). */
@@ -147,7 +168,7 @@ public final class EventLog {
 
   private Future<Relayed> relayPartition(int k, long from, long to, List<Positioned> rows, Long rebase, String mode) {
     List<String> args = new ArrayList<>(rows.size() * 3 + 12);
-    args.add(EventLogScripts.RELAY);
+    args.add(relay);
     args.add(String.valueOf(rows.size() + 4));
     args.add(streamKey(k));
     args.add(countsKey(k));
@@ -197,7 +218,7 @@ public final class EventLog {
         .put("conversationId", conversationId == null ? null : String.valueOf(conversationId))
         .put("data", data);
     return redis.api()
-        .eval(List.of(EventLogScripts.APPEND, "3", streamKey(partitionOf(accountId)), accountKey(accountId), countsKey(partitionOf(accountId)), event.encode(),
+        .eval(List.of(append, "3", streamKey(partitionOf(accountId)), accountKey(accountId), countsKey(partitionOf(accountId)), event.encode(),
             String.valueOf(globalMaxLen), String.valueOf(accountMaxLen)))
         .map(id -> event.put("id", id.toString()));
   }
@@ -226,7 +247,7 @@ public final class EventLog {
   private Future<Void> appendChunk(int partition, List<Pending> chunk, List<JsonObject> out) {
     List<String> args = new ArrayList<>(chunk.size() * 2 + 5);
     List<JsonObject> encoded = new ArrayList<>(chunk.size());
-    args.add(EventLogScripts.APPEND_MANY);
+    args.add(appendMany);
     args.add(String.valueOf(chunk.size() + 2));
     args.add(streamKey(partition));
     args.add(countsKey(partition));

@@ -1,9 +1,24 @@
 package dev.switchboard.store;
 
-/** The event log's Lua scripts: each runs atomically on the Redis node that holds its keys. */
+/**
+ * The event log's Lua scripts: each runs atomically on the Redis node that holds its keys.
+ *
+ * <p>A line starting {@code --bell } rings the partition's doorbell: it {@code SPUBLISH}es the id
+ * of the newest event appended on {@code <stream>:bell}, a shard channel in the stream's own slot
+ * (see {@code ShardReaders}). It is a Lua comment as written; {@link #ringing} makes it a call for
+ * a Redis Cluster, whose nodes read the partitions by doorbell. Other modes keep it a comment:
+ * their readers block on the streams, and the embedded Redis (6.2) has no SPUBLISH.
+ */
 final class EventLogScripts {
 
+  private static final String BELL = "--bell ";
+
   private EventLogScripts() {
+  }
+
+  /** The script with its doorbell line live ({@code ring}) or left a comment. */
+  static String ringing(String script, boolean ring) {
+    return ring ? script.replace(BELL, "") : script;
   }
 
   // XADD to the partition's stream with an auto id, then the same id to the account's stream, and
@@ -13,6 +28,7 @@ final class EventLogScripts {
       local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'e', ARGV[1])
       redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], id, 'e', ARGV[1])
       redis.call('HINCRBY', KEYS[3], KEYS[2], 1)
+      --bell redis.call('SPUBLISH', KEYS[1] .. ':bell', id)
       return id
       """;
 
@@ -27,6 +43,7 @@ final class EventLogScripts {
         redis.call('HINCRBY', KEYS[2], KEYS[i], 1)
         ids[#ids + 1] = id
       end
+      --bell redis.call('SPUBLISH', KEYS[1] .. ':bell', ids[#ids])
       return ids
       """;
 
@@ -58,6 +75,7 @@ final class EventLogScripts {
       end
       local pending = ARGV[6] == '1' or ((not held) and ARGV[6] == '2') or redis.call('GET', KEYS[4]) == 'next'
       local appended = 0
+      local newest = nil
       for i = 5, #KEYS do
         local j = 7 + 2 * (i - 5)
         local pos = tonumber(ARGV[j])
@@ -70,11 +88,13 @@ final class EventLogScripts {
             pending = false
           end
           appended = appended + 1
+          newest = id
         end
       end
       if pending then redis.call('SET', KEYS[4], 'next') end
       if to > last then last = to end
       redis.call('SET', KEYS[3], string.format('%d', last))
+      --bell if newest then redis.call('SPUBLISH', KEYS[1] .. ':bell', newest) end
       return {string.format('%d', last), appended}
       """;
 }

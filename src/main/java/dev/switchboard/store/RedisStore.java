@@ -111,6 +111,11 @@ public final class RedisStore {
     return api;
   }
 
+  /** The replica reads' client without a fall-back to the master (the live readers keep to replicas). */
+  public RedisAPI replicas() {
+    return replicaApi;
+  }
+
   /**
    * The values of several keys, in their order (null for a missing one). One MGET, except on a
    * Redis Cluster where keys of different slots cannot share a command: one GET each, sent together.

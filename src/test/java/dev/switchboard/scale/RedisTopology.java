@@ -184,6 +184,13 @@ abstract class RedisTopology implements AutoCloseable {
 
     @Override
     int killMaster(String key) {
+      int port = masterOf(key);
+      kill(port);
+      return port;
+    }
+
+    /** The port of the live master serving {@code key}'s slot now. */
+    int masterOf(String key) {
       int any = servers.keySet().iterator().next();
       String slot = cli(any, "cluster", "keyslot", key).trim();
       // "host:port" of the node that serves the slot now
@@ -199,13 +206,58 @@ abstract class RedisTopology implements AutoCloseable {
           int lo = Integer.parseInt(range[0]);
           int hi = range.length > 1 ? Integer.parseInt(range[1]) : lo;
           if (s >= lo && s <= hi) {
-            int port = Integer.parseInt(f[1].substring(f[1].indexOf(':') + 1, f[1].indexOf('@')));
-            kill(port);
-            return port;
+            return Integer.parseInt(f[1].substring(f[1].indexOf(':') + 1, f[1].indexOf('@')));
           }
         }
       }
       throw new IllegalStateException("no master serves slot " + slot);
+    }
+
+    /** Moves {@code slot} with its keys from the master on {@code from} to the master on {@code to}, as resharding does. */
+    void moveSlot(int slot, int from, int to) {
+      String s = String.valueOf(slot);
+      String fromId = cli(from, "cluster", "myid").trim();
+      String toId = cli(to, "cluster", "myid").trim();
+      cli(to, "cluster", "setslot", s, "importing", fromId);
+      cli(from, "cluster", "setslot", s, "migrating", toId);
+      while (true) {
+        String keys = cli(from, "cluster", "getkeysinslot", s, "100").trim();
+        if (keys.isEmpty()) {
+          break;
+        }
+        List<String> migrate = new ArrayList<>(List.of("migrate", "127.0.0.1", String.valueOf(to), "", "0", "5000", "KEYS"));
+        migrate.addAll(List.of(keys.split("\n")));
+        String out = cli(from, migrate.toArray(String[]::new));
+        if (!out.contains("OK")) {
+          throw new IllegalStateException("MIGRATE failed: " + out);
+        }
+      }
+      // the new owner first, then the old, then the rest (a replica refuses SETSLOT: it learns by gossip)
+      List<Integer> order = new ArrayList<>(List.of(to, from));
+      servers.keySet().stream().filter(p -> p != to && p != from).forEach(order::add);
+      for (int port : order) {
+        cli(port, "cluster", "setslot", s, "node", toId);
+      }
+    }
+
+    /** Every live server's shard: its master's node id (a master's own). */
+    Map<Integer, String> shards() {
+      String[] lines = cli(servers.keySet().iterator().next(), "cluster", "nodes").split("\n");
+      Map<String, Integer> portOf = new LinkedHashMap<>();
+      for (String line : lines) {
+        String[] f = line.trim().split(" ");
+        if (f.length >= 4) {
+          portOf.put(f[0], Integer.parseInt(f[1].substring(f[1].indexOf(':') + 1, f[1].indexOf('@'))));
+        }
+      }
+      Map<Integer, String> shardOf = new LinkedHashMap<>();
+      for (String line : lines) {
+        String[] f = line.trim().split(" ");
+        if (f.length >= 4 && servers.containsKey(portOf.get(f[0]))) {
+          shardOf.put(portOf.get(f[0]), f[2].contains("master") ? f[0] : f[3]);
+        }
+      }
+      return shardOf;
     }
   }
 

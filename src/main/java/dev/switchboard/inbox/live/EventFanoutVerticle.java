@@ -27,11 +27,12 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Reads every partition of the event log once per node (one XREAD BLOCK per partition, each on a
- * connection of its own) and hands each batch to every bridge event loop through the
+ * Reads every partition of the event log once per node and hands each batch to every bridge event loop through the
  * {@link LiveHub}, which writes each event to the sockets registered to its account at
  * {@code inbox.account.<id>} (why not one event-bus consumer per socket: see LiveHub). A
- * partition's events arrive in their order; partitions are independent. Survives Redis restarts
+ * partition's events arrive in their order; partitions are independent. With one Redis (standalone,
+ * Sentinel) a partition is read by an XREAD BLOCK on a connection of its own ({@link Reader}); on a
+ * Redis Cluster by doorbell, over one connection per shard ({@link ShardReaders}). Survives Redis restarts
  * and failovers: a reader reconnects with backoff and continues after the last id it saw, so
  * nothing retained is skipped. With replicas (Sentinel, Cluster) a reader reads a replica when
  * one answers: an event is pushed only once a replica holds it, so a promoted replica never lacks
@@ -64,7 +65,7 @@ public final class EventFanoutVerticle extends VerticleBase {
   private final int batch;
   private final boolean heldOnly;
   private final long lingerMs;
-  private final Map<Integer, Reader> readers = new HashMap<>();
+  private final Map<Integer, PartitionReader> readers = new HashMap<>();
   /** Held accounts counted per partition (heldOnly), and the timers that stop an idle partition's reader. */
   private final Set<Long> counted = new HashSet<>();
   private final int[] heldPerPartition;
@@ -74,6 +75,8 @@ public final class EventFanoutVerticle extends VerticleBase {
   private Counter reconnects;
   private Counter reads;
   private LiveHub hub;
+  /** A Redis Cluster's shard connections (null in the other modes). */
+  private ShardReaders shards;
 
   public EventFanoutVerticle(EventLog events, RedisStore redis, Config.Fanout config, String nodeId, MeterRegistry metrics) {
     this.events = events;
@@ -92,14 +95,39 @@ public final class EventFanoutVerticle extends VerticleBase {
     return "switchboard-fanout-" + nodeId + "-p" + partition;
   }
 
+  /** The Redis client name of a node's fan-out connection to one Redis Cluster shard, at a node's {@code host:port}. */
+  public static String shardConnectionName(String nodeId, String address) {
+    return "switchboard-fanout-" + nodeId + "-shard-" + address;
+  }
+
+  /** A partition's reader, by blocking XREAD ({@link Reader}) or by doorbell ({@link ShardReaders}). */
+  interface PartitionReader {
+    /** Finds where reading starts ({@code lookback}: a while before Redis's clock), then reads. */
+    Future<Void> start(boolean lookback);
+
+    Future<Void> close();
+
+    /** Starts again after a failed start. */
+    void retry(Throwable err);
+  }
+
+  private PartitionReader reader(int partition) {
+    return shards != null ? shards.partition(partition) : new Reader(partition);
+  }
+
   @Override
   public Future<?> start() {
     hub = LiveHub.of(vertx);
+    if (events.bells()) {
+      shards = new ShardReaders(this, vertx, context, events, redis, nodeId, batch, blockMs);
+    }
     if (metrics != null) {
       published = Counter.builder("switchboard.fanout.events").description("events read from the Redis log and published locally").register(metrics);
       reconnects = Counter.builder("switchboard.fanout.reconnects").description("times the fan-out reconnected to Redis").register(metrics);
       reads = Counter.builder("switchboard.fanout.reads").description("XREAD calls of the fan-out's partition readers").register(metrics);
       Gauge.builder("switchboard.fanout.partitions", readers, Map::size).description("log partitions this node reads now").register(metrics);
+      Gauge.builder("switchboard.fanout.shards", this, EventFanoutVerticle::shardConnections)
+          .description("Redis Cluster shards this node holds a doorbell connection to").register(metrics);
     }
     if (heldOnly) {
       hub.watch(vertx.getOrCreateContext(), this::heldChanged);
@@ -110,9 +138,9 @@ public final class EventFanoutVerticle extends VerticleBase {
     List<Future<Void>> started = new ArrayList<>();
     long deadline = System.currentTimeMillis() + START_TIMEOUT_MS;
     for (int k = 0; k < events.partitions(); k++) {
-      Reader r = new Reader(k);
+      PartitionReader r = reader(k);
       readers.put(k, r);
-      started.add(startBy(r, deadline));
+      started.add(startBy(k, r, deadline));
     }
     return Future.all(started);
   }
@@ -120,13 +148,13 @@ public final class EventFanoutVerticle extends VerticleBase {
   // The node starts once every reader knows where it begins (a socket admitted earlier could miss
   // events); one connect that runs out of time on a busy machine is tried again, Redis that does not
   // answer for START_TIMEOUT_MS stops the start.
-  private Future<Void> startBy(Reader r, long deadline) {
+  private Future<Void> startBy(int partition, PartitionReader r, long deadline) {
     return r.start(false).recover(err -> {
       if (stopped || System.currentTimeMillis() > deadline) {
         return Future.failedFuture(err);
       }
-      LOG.warn("event fan-out: starting the reader of partition {} failed ({}); trying again", r.partition, err.toString());
-      return vertx.timer(BACKOFF_MIN_MS).compose(t -> startBy(r, deadline));
+      LOG.warn("event fan-out: starting the reader of partition {} failed ({}); trying again", partition, err.toString());
+      return vertx.timer(BACKOFF_MIN_MS).compose(t -> startBy(partition, r, deadline));
     });
   }
 
@@ -139,11 +167,19 @@ public final class EventFanoutVerticle extends VerticleBase {
     lingering.values().forEach(vertx::cancelTimer);
     lingering.clear();
     List<Future<Void>> closing = new ArrayList<>();
-    for (Reader r : readers.values()) {
+    for (PartitionReader r : readers.values()) {
       closing.add(r.close());
     }
     readers.clear();
+    if (shards != null) {
+      closing.add(shards.close());
+    }
     return Future.join(closing);
+  }
+
+  /** The Redis Cluster shard connections this node holds now (0 in the other modes). */
+  public int shardConnections() {
+    return shards == null ? 0 : shards.connections();
   }
 
   /** The partitions this node reads now. */
@@ -169,7 +205,7 @@ public final class EventFanoutVerticle extends VerticleBase {
         vertx.cancelTimer(timer);
       }
       if (!readers.containsKey(k)) {
-        Reader r = new Reader(k);
+        PartitionReader r = reader(k);
         readers.put(k, r);
         LOG.debug("event fan-out: reading partition {} (a socket of account {} registered)", k, account);
         r.start(true).onFailure(err -> context.runOnContext(v -> r.retry(err)));
@@ -178,7 +214,7 @@ public final class EventFanoutVerticle extends VerticleBase {
       lingering.put(k, vertx.setTimer(Math.max(1, lingerMs), t -> {
         lingering.remove(k);
         if (heldPerPartition[k] == 0) {
-          Reader r = readers.remove(k);
+          PartitionReader r = readers.remove(k);
           if (r != null) {
             LOG.debug("event fan-out: no socket of partition {} left; its reader stops", k);
             r.close();
@@ -189,7 +225,7 @@ public final class EventFanoutVerticle extends VerticleBase {
   }
 
   /** One partition's reader: its own client and connection, and the last id it handed on. */
-  private final class Reader {
+  private final class Reader implements PartitionReader {
     private final int partition;
     private final String key;
     private Redis client;
@@ -213,7 +249,8 @@ public final class EventFanoutVerticle extends VerticleBase {
      * before Redis's clock (a reader started for a new socket); otherwise the stream's current end
      * ("$" resolved once, so later XREADs never leave a gap).
      */
-    Future<Void> start(boolean lookback) {
+    @Override
+    public Future<Void> start(boolean lookback) {
       Request where = lookback ? Request.cmd(Command.TIME) : Request.cmd(Command.XREVRANGE).arg(key).arg("+").arg("-").arg("COUNT").arg(1);
       return connect()
           .compose(c -> c.send(where).timeout(CONNECT_TIMEOUT_MS, TimeUnit.MILLISECONDS))
@@ -231,19 +268,14 @@ public final class EventFanoutVerticle extends VerticleBase {
           });
     }
 
-    Future<Void> close() {
+    @Override
+    public Future<Void> close() {
       closed = true;
       RedisConnection c = conn;
       conn = null;
       Redis cl = client;
       client = null;
-      Future<Void> closing = c == null ? Future.succeededFuture() : c.close().otherwise((Void) null);
-      return closing.eventually(() -> {
-        if (cl != null) {
-          cl.close();
-        }
-        return Future.succeededFuture();
-      });
+      return closeBoth(c, cl);
     }
 
     private boolean done() {
@@ -284,9 +316,7 @@ public final class EventFanoutVerticle extends VerticleBase {
       }
       RedisConnection c = conn;
       Future<RedisConnection> ready = c != null ? Future.succeededFuture(c) : connect();
-      if (reads != null) {
-        reads.increment();
-      }
+      countRead();
       ready
           .compose(rc -> rc.send(Request.cmd(Command.XREAD)
               .arg("COUNT").arg(batch).arg("BLOCK").arg(blockMs)
@@ -316,11 +346,12 @@ public final class EventFanoutVerticle extends VerticleBase {
         lostAt = 0;
       }
       backoffMs = BACKOFF_MIN_MS;
-      lastId = publish(entries(r), lastId);
+      lastId = publish(entries(r, key), lastId);
       poll();
     }
 
-    void retry(Throwable err) {
+    @Override
+    public void retry(Throwable err) {
       if (done()) {
         return;
       }
@@ -345,9 +376,7 @@ public final class EventFanoutVerticle extends VerticleBase {
       }
       LOG.warn("event fan-out lost Redis on partition {} ({}); reconnecting in {} ms, continuing after {}",
           partition, err.toString(), backoffMs, lastId);
-      if (reconnects != null) {
-        reconnects.increment();
-      }
+      countReconnect();
       long delay = backoffMs;
       backoffMs = Math.min(BACKOFF_MAX_MS, backoffMs * 2);
       if (lastId == null) {
@@ -362,15 +391,39 @@ public final class EventFanoutVerticle extends VerticleBase {
       vertx.setTimer(delay, t -> poll());
     }
 
-    // XREAD answers nil on timeout; RESP3 gives a map {stream: entries}, RESP2 [[stream, entries]].
-    private Response entries(Response r) {
-      if (r == null) {
-        return null;
+  }
+
+  /** Closes a connection, then its client (either may be null). */
+  static Future<Void> closeBoth(RedisConnection c, Redis client) {
+    Future<Void> closing = c == null ? Future.succeededFuture() : c.close().otherwise((Void) null);
+    return closing.eventually(() -> {
+      if (client != null) {
+        client.close();
       }
-      if (r.isMap()) {
-        return r.get(key);
-      }
-      return r.size() == 0 ? null : r.get(0).get(1);
+      return Future.succeededFuture();
+    });
+  }
+
+  // XREAD answers nil on timeout or when nothing is new; RESP3 gives a map {stream: entries}, RESP2 [[stream, entries]].
+  static Response entries(Response r, String key) {
+    if (r == null) {
+      return null;
+    }
+    if (r.isMap()) {
+      return r.get(key);
+    }
+    return r.size() == 0 ? null : r.get(0).get(1);
+  }
+
+  void countRead() {
+    if (reads != null) {
+      reads.increment();
+    }
+  }
+
+  void countReconnect() {
+    if (reconnects != null) {
+      reconnects.increment();
     }
   }
 
@@ -378,7 +431,7 @@ public final class EventFanoutVerticle extends VerticleBase {
    * Publishes each entry as it was stored (a {@link LiveEvent}: no parse, no copy per socket, no
    * re-encoding in the bridge). An entry not in the log's own shape is parsed as JSON instead.
    */
-  private String publish(Response entries, String after) {
+  String publish(Response entries, String after) {
     String lastId = after;
     if (entries == null) {
       return lastId;
