@@ -4,7 +4,6 @@ import dev.switchboard.store.RedisStore;
 import dev.switchboard.store.EventLog;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.ProtocolVersion;
@@ -19,7 +18,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -73,14 +71,14 @@ final class ShardReaders {
   /** How long a node whose connection broke is passed over for another of its shard. */
   static final long AVOID_MS = 30_000;
 
-  private final EventFanoutVerticle fanout;
-  private final Vertx vertx;
-  private final Context context;
-  private final EventLog events;
-  private final RedisStore redis;
+  final EventFanoutVerticle fanout;
+  final Vertx vertx;
+  final Context context;
+  final EventLog events;
+  final RedisStore redis;
   private final String nodeId;
-  private final int batch;
-  private final Map<String, Partition> byChannel = new HashMap<>();
+  final int batch;
+  final Map<String, ShardPartition> byChannel = new HashMap<>();
   /** The shard connections by their node's address ({@code host:port}). */
   private final Map<String, Shard> shards = new HashMap<>();
   private final long poller;
@@ -91,7 +89,7 @@ final class ShardReaders {
   private long retryTimer = -1;
   private long backoffMs = EventFanoutVerticle.BACKOFF_MIN_MS;
   private long lostAt;
-  private boolean closed;
+  boolean closed;
 
   ShardReaders(EventFanoutVerticle fanout, Vertx vertx, Context context, EventLog events, RedisStore redis, String nodeId,
                int batch, long pollMs) {
@@ -104,7 +102,7 @@ final class ShardReaders {
     this.batch = batch;
     this.poller = vertx.setPeriodic(pollMs, pollMs, t -> {
       reconcile();
-      for (Partition p : List.copyOf(byChannel.values())) {
+      for (ShardPartition p : List.copyOf(byChannel.values())) {
         p.read();
       }
     });
@@ -112,7 +110,7 @@ final class ShardReaders {
 
   /** A reader of partition {@code k}; it reads once started. */
   EventFanoutVerticle.PartitionReader partition(int k) {
-    return new Partition(k);
+    return new ShardPartition(this, k);
   }
 
   /** The shard connections open now (a test's and an operator's view). */
@@ -135,7 +133,7 @@ final class ShardReaders {
 
   // Reads the slot map and moves each started partition's doorbell to the node that serves it.
   // Coalesced: one read of the map at a time, and one more if anything asked meanwhile.
-  private void reconcile() {
+  void reconcile() {
     if (closed) {
       return;
     }
@@ -171,10 +169,10 @@ final class ShardReaders {
   // otherwise the one pick chooses.
   private void apply(Response map) {
     Map<String, List<String>> nodesByMaster = new HashMap<>();
-    Map<String, Set<Partition>> byMaster = new LinkedHashMap<>();
+    Map<String, Set<ShardPartition>> byMaster = new LinkedHashMap<>();
     int unserved = -1;
-    for (Partition p : byChannel.values()) {
-      List<String> nodes = nodesOf(map, p.slot);
+    for (ShardPartition p : byChannel.values()) {
+      List<String> nodes = ClusterSlots.nodesOf(map, p.slot, URI.create(redis.url()).getHost());
       if (nodes.isEmpty()) {
         unserved = p.slot;
         continue;
@@ -186,8 +184,8 @@ final class ShardReaders {
       // a slot no node serves (a failover under way): the map is read again after the backoff
       lost("the slot map", new IllegalStateException("slot " + unserved + " is not served"));
     }
-    Map<String, Set<Partition>> wanted = new HashMap<>();
-    for (Map.Entry<String, Set<Partition>> e : byMaster.entrySet()) {
+    Map<String, Set<ShardPartition>> wanted = new HashMap<>();
+    for (Map.Entry<String, Set<ShardPartition>> e : byMaster.entrySet()) {
       List<String> nodes = nodesByMaster.get(e.getKey());
       String node = nodes.stream().filter(shards::containsKey).findFirst().orElseGet(() -> pick(nodes));
       wanted.computeIfAbsent(node, n -> new HashSet<>()).addAll(e.getValue());
@@ -198,7 +196,7 @@ final class ShardReaders {
         s.close();
       }
     }
-    for (Map.Entry<String, Set<Partition>> e : wanted.entrySet()) {
+    for (Map.Entry<String, Set<ShardPartition>> e : wanted.entrySet()) {
       Shard s = shards.get(e.getKey());
       if (s == null) {
         s = new Shard(e.getKey());
@@ -218,25 +216,6 @@ final class ShardReaders {
     List<String> from = live.isEmpty() ? nodes : live;
     List<String> replicas = from.stream().filter(n -> !n.equals(nodes.get(0))).toList();
     return replicas.isEmpty() ? from.get(0) : replicas.get(Math.floorMod(nodeId.hashCode(), replicas.size()));
-  }
-
-  /** The addresses serving {@code slot} in a CLUSTER SLOTS answer: its master first, then its replicas. */
-  private List<String> nodesOf(Response map, int slot) {
-    List<String> out = new ArrayList<>();
-    for (Response range : map) {
-      if (range.get(0).toInteger() <= slot && slot <= range.get(1).toInteger()) {
-        for (int i = 2; i < range.size(); i++) {
-          String host = range.get(i).get(0).toString();
-          if (host.isEmpty() || "?".equals(host)) {
-            // a node that does not know its own address answers as the one the node was given
-            host = URI.create(redis.url()).getHost();
-          }
-          out.add((host.contains(":") ? "[" + host + "]" : host) + ":" + range.get(i).get(1).toInteger());
-        }
-        return out;
-      }
-    }
-    return out;
   }
 
   // Something failed that a fresh slot map may fix: read it again after the backoff.
@@ -260,32 +239,12 @@ final class ShardReaders {
     });
   }
 
-  /** The Redis Cluster hash slot of a key: CRC16 (XMODEM) of its hash tag, or of the key without one. */
-  static int slot(String key) {
-    int open = key.indexOf('{');
-    if (open >= 0) {
-      int close = key.indexOf('}', open + 1);
-      if (close > open + 1) {
-        key = key.substring(open + 1, close);
-      }
-    }
-    int crc = 0;
-    for (byte b : key.getBytes(StandardCharsets.UTF_8)) {
-      crc ^= (b & 0xff) << 8;
-      for (int i = 0; i < 8; i++) {
-        crc = (crc & 0x8000) != 0 ? (crc << 1) ^ 0x1021 : crc << 1;
-      }
-      crc &= 0xffff;
-    }
-    return crc % 16_384;
-  }
-
   /** One node's connection: the doorbells it carries and the reads of their partitions. */
-  private final class Shard {
+  final class Shard {
     final String address;
     /** The partitions this connection should carry, and those it subscribed. */
-    private Set<Partition> wanted = Set.of();
-    private final Set<Partition> subscribed = new HashSet<>();
+    private Set<ShardPartition> wanted = Set.of();
+    private final Set<ShardPartition> subscribed = new HashSet<>();
     private Redis client;
     private RedisConnection conn;
     private boolean gone;
@@ -336,7 +295,7 @@ final class ShardReaders {
           }));
     }
 
-    void want(Set<Partition> partitions) {
+    void want(Set<ShardPartition> partitions) {
       wanted = partitions;
       if (ready()) {
         sync();
@@ -346,7 +305,7 @@ final class ShardReaders {
     // Subscribes what it should carry and does not (the confirmation reads the partition, see
     // pushed); unsubscribes the rest.
     private void sync() {
-      for (Partition p : wanted) {
+      for (ShardPartition p : wanted) {
         // a partition stopped since it was assigned here is not subscribed
         if (byChannel.get(p.channel) == p && subscribed.add(p)) {
           conn.send(Request.cmd(Command.SSUBSCRIBE).arg(p.channel))
@@ -354,7 +313,7 @@ final class ShardReaders {
           p.owner = this;
         }
       }
-      for (Partition p : List.copyOf(subscribed)) {
+      for (ShardPartition p : List.copyOf(subscribed)) {
         if (!wanted.contains(p)) {
           drop(p);
         }
@@ -364,7 +323,7 @@ final class ShardReaders {
       }
     }
 
-    void drop(Partition p) {
+    void drop(ShardPartition p) {
       if (subscribed.remove(p) && ready()) {
         conn.send(Request.cmd(Command.SUNSUBSCRIBE).arg(p.channel));
       }
@@ -381,7 +340,7 @@ final class ShardReaders {
         return;
       }
       String kind = push.get(0).toString();
-      Partition p = byChannel.get(push.get(1).toString());
+      ShardPartition p = byChannel.get(push.get(1).toString());
       if (p == null) {
         return;
       }
@@ -415,7 +374,7 @@ final class ShardReaders {
       }
       gone = true;
       shards.remove(address, this);
-      for (Partition p : subscribed) {
+      for (ShardPartition p : subscribed) {
         if (p.owner == this) {
           p.owner = null;
         }
@@ -426,169 +385,6 @@ final class ShardReaders {
       Redis cl = client;
       client = null;
       return EventFanoutVerticle.closeBoth(c, cl);
-    }
-  }
-
-  /** One partition: its last id handed on, the newest id rung, and the shard connection that reads it. */
-  private final class Partition implements EventFanoutVerticle.PartitionReader {
-    final int k;
-    final String key;
-    final String channel;
-    final int slot;
-    Shard owner;
-    private String lastId;
-    /** The newest id a ring named that is not handed on yet. */
-    private String rung;
-    private int chases;
-    private long chaseTimer = -1;
-    private boolean inFlight;
-    private boolean again;
-    private boolean dropped;
-    private long backoffMs = EventFanoutVerticle.BACKOFF_MIN_MS;
-    private long readBackoffMs = EventFanoutVerticle.BACKOFF_MIN_MS;
-    private long readRetry = -1;
-
-    Partition(int k) {
-      this.k = k;
-      this.key = events.streamKey(k);
-      this.channel = events.bellChannel(k);
-      this.slot = slot(key);
-    }
-
-    @Override
-    public Future<Void> start(boolean lookback) {
-      Future<String> where = lookback
-          ? redis.api().time().map(r -> {
-            long nowMs = r.get(0).toLong() * 1000 + r.get(1).toLong() / 1000;
-            return Math.max(0, nowMs - EventFanoutVerticle.START_LOOKBACK_MS) + "-0";
-          })
-          : redis.replicaRead(api -> api.xrevrange(List.of(key, "+", "-", "COUNT", "1"))).map(r -> {
-            List<io.vertx.core.json.JsonObject> newest = EventLog.parseEntries(r);
-            return newest.isEmpty() ? "0-0" : newest.get(0).getString("id");
-          });
-      Promise<Void> started = Promise.promise();
-      where.timeout(EventFanoutVerticle.CONNECT_TIMEOUT_MS, TimeUnit.MILLISECONDS).onComplete(ar -> context.runOnContext(v -> {
-        if (ar.failed()) {
-          started.fail(ar.cause());
-          return;
-        }
-        if (!dropped && !closed) {
-          lastId = ar.result();
-          LOG.debug("event fan-out reading {} after {} (by doorbell)", key, lastId);
-          byChannel.put(channel, this);
-          reconcile();
-        }
-        started.complete();
-      }));
-      return started.future();
-    }
-
-    @Override
-    public Future<Void> close() {
-      dropped = true;
-      byChannel.remove(channel, this);
-      if (chaseTimer != -1) {
-        vertx.cancelTimer(chaseTimer);
-      }
-      if (readRetry != -1) {
-        vertx.cancelTimer(readRetry);
-      }
-      if (owner != null) {
-        owner.drop(this);
-      }
-      return Future.succeededFuture();
-    }
-
-    @Override
-    public void retry(Throwable err) {
-      if (dropped || closed) {
-        return;
-      }
-      LOG.warn("event fan-out: starting partition {} failed ({}); trying again in {} ms", k, err.toString(), backoffMs);
-      long delay = backoffMs;
-      backoffMs = Math.min(EventFanoutVerticle.BACKOFF_MAX_MS, backoffMs * 2);
-      vertx.setTimer(delay, t -> {
-        if (!dropped && !closed) {
-          start(true).onFailure(e -> context.runOnContext(v -> retry(e)));
-        }
-      });
-    }
-
-    void ring(String id) {
-      if (lastId != null && EventLog.compareIds(lastId, id) >= 0) {
-        return;
-      }
-      if (rung == null || EventLog.compareIds(id, rung) > 0) {
-        rung = id;
-        chases = 0;
-      }
-      read();
-    }
-
-    // One read in flight; a ring meanwhile reads again after it (the events stay in id order).
-    void read() {
-      if (dropped || closed || lastId == null || readRetry != -1) {
-        return;
-      }
-      if (inFlight) {
-        again = true;
-        return;
-      }
-      inFlight = true;
-      again = false;
-      fanout.countRead();
-      // a replica when the shard has one (the cluster client reads a slot's master only without one)
-      redis.replicas().xread(List.of("COUNT", String.valueOf(batch), "STREAMS", key, lastId))
-          .timeout(EventFanoutVerticle.CONNECT_TIMEOUT_MS, TimeUnit.MILLISECONDS)
-          .onComplete(ar -> context.runOnContext(v -> {
-            inFlight = false;
-            if (ar.failed()) {
-              failed(ar.cause());
-              return;
-            }
-            readBackoffMs = EventFanoutVerticle.BACKOFF_MIN_MS;
-            Response entries = EventFanoutVerticle.entries(ar.result(), key);
-            lastId = fanout.publish(entries, lastId);
-            if (rung != null && EventLog.compareIds(lastId, rung) >= 0) {
-              rung = null;
-            }
-            if (again || (entries != null && entries.size() >= batch)) {
-              read();
-            } else if (rung != null) {
-              chase();
-            }
-          }));
-    }
-
-    // A failed read (a failover under way) is tried again with backoff, from the same id.
-    private void failed(Throwable err) {
-      if (dropped || closed) {
-        return;
-      }
-      LOG.warn("event fan-out: reading {} failed ({}); again in {} ms, after {}", key, err.toString(), readBackoffMs, lastId);
-      fanout.countReconnect();
-      long delay = readBackoffMs;
-      readBackoffMs = Math.min(BACKOFF_MAX_MS, readBackoffMs * 2);
-      readRetry = vertx.setTimer(delay, t -> {
-        readRetry = -1;
-        read();
-      });
-    }
-
-    // The replica heard the ring before it holds the event: read again shortly, a few times.
-    private void chase() {
-      if (chaseTimer != -1) {
-        return;
-      }
-      if (chases >= CHASES) {
-        LOG.debug("event fan-out: {} not at {} after {} reads; the safety poll reads it", key, rung, chases);
-        rung = null;
-        return;
-      }
-      chaseTimer = vertx.setTimer(1L << chases++, t -> {
-        chaseTimer = -1;
-        read();
-      });
     }
   }
 }

@@ -11,10 +11,10 @@ class ShardReadersTest {
   @Test
   @DisplayName("a key's slot is Redis Cluster's: CRC16 of its hash tag, or of the key without one (values from CLUSTER KEYSLOT)")
   void slotsAsRedisComputesThem() {
-    assertThat(ShardReaders.slot("events:{p3}")).isEqualTo(3689);
-    assertThat(ShardReaders.slot("sb:events:{p3}:bell")).isEqualTo(3689);
-    assertThat(ShardReaders.slot("foo")).isEqualTo(12182);
+    assertThat(ClusterSlots.slot("events:{p3}")).isEqualTo(3689);
+    assertThat(ClusterSlots.slot("sb:events:{p3}:bell")).isEqualTo(3689);
+    assertThat(ClusterSlots.slot("foo")).isEqualTo(12182);
     // an empty tag is no tag: the whole key is hashed
-    assertThat(ShardReaders.slot("a{}b")).isEqualTo(13694);
+    assertThat(ClusterSlots.slot("a{}b")).isEqualTo(13694);
   }
 }
