@@ -26,7 +26,7 @@ class WebhookRestartTest {
   static final NodeExtension env = NodeExtension.builder().withoutNode().settings(new JsonObject()
       .put("OUTGOING_WEBHOOKS_ALLOW_PRIVATE", true)
       .put("OUTGOING_WEBHOOK_RETRY_BASE_MS", 100)
-      .put("OUTGOING_WEBHOOK_TIMEOUT_MS", 2_000)
+      .put("OUTGOING_WEBHOOK_TIMEOUT_MS", 5_000)
       .put("OUTGOING_WEBHOOK_LEASE_MS", 1000)
       .put("OUTGOING_WEBHOOK_POLL_MS", 50)).build();
 
@@ -34,7 +34,9 @@ class WebhookRestartTest {
   void eventsPendingWhenTheNodeDiesAreDeliveredAfterTheRestart() {
     JsonObject settings = new JsonObject()
         .put("OUTGOING_WEBHOOKS_ALLOW_PRIVATE", true).put("OUTGOING_WEBHOOK_RETRY_BASE_MS", 100)
-        .put("OUTGOING_WEBHOOK_TIMEOUT_MS", 2_000).put("OUTGOING_WEBHOOK_LEASE_MS", 1000).put("OUTGOING_WEBHOOK_POLL_MS", 50);
+        // the hanging first request must outlast the rest of the setup on a slow machine (a timeout
+        // would retry it, and deliver the others, before the crash); the lease is then 10 s
+        .put("OUTGOING_WEBHOOK_TIMEOUT_MS", 5_000).put("OUTGOING_WEBHOOK_LEASE_MS", 1000).put("OUTGOING_WEBHOOK_POLL_MS", 50);
     Receiver receiver = env.open(new Receiver(env.vertx()));
     // the first request hangs: the node dies while it waits for the answer
     receiver.rule("/crm", n -> n == 1 ? 0 : 200);
@@ -67,7 +69,8 @@ class WebhookRestartTest {
 
     TestNode second = env.open(TestNode.start(env.db(), env.redisPrefix(), settings));
     assertTrue(second.port() > 0);
-    Await.until("all five events", Duration.ofSeconds(20), () -> receiver.distinctIds("/crm").size() == 5);
+    // after the dead node's lease (two timeouts) runs out
+    Await.until("all five events", Duration.ofSeconds(45), () -> receiver.distinctIds("/crm").size() == 5);
     // at least once: the event in flight at the crash comes again; a receiver dedupes by Switchboard-Event-Id
     List<String> ids = receiver.distinctIds("/crm");
     assertEquals(ids.get(0), receiver.at("/crm").get(1).eventId());
