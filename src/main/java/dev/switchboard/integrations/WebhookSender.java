@@ -131,6 +131,7 @@ final class WebhookSender {
     long started = System.nanoTime();
     long timestamp = System.currentTimeMillis() / 1000;
     HttpClientRequest[] sent = new HttpClientRequest[1];
+    boolean[] over = {false};
     return target
         .compose(t -> client.request(new RequestOptions()
             .setMethod(HttpMethod.POST)
@@ -141,6 +142,11 @@ final class WebhookSender {
             .setServer(SocketAddress.inetSocketAddress(t.port(), t.address()))
             .setFollowRedirects(false))
             .map(req -> {
+              if (over[0]) {
+                // the attempt timed out while the connection was made: nothing is sent on it
+                req.reset();
+                throw new IllegalStateException("attempt already timed out");
+              }
               sent[0] = req;
               req.putHeader("Content-Type", "application/json")
                   .putHeader("User-Agent", "Switchboard-Webhooks/1")
@@ -172,6 +178,7 @@ final class WebhookSender {
         // the one timer of a delivery: it bounds the whole attempt and resets a request it cuts short
         .timeout(conf.timeoutMs(), TimeUnit.MILLISECONDS)
         .recover(err -> {
+          over[0] = true;
           if (sent[0] != null) {
             sent[0].reset();
           }

@@ -128,6 +128,10 @@ final class ShardPartition implements EventFanoutVerticle.PartitionReader {
         .timeout(EventFanoutVerticle.CONNECT_TIMEOUT_MS, TimeUnit.MILLISECONDS)
         .onComplete(ar -> readers.context.runOnContext(v -> {
           inFlight = false;
+          if (dropped || readers.closed) {
+            // stopped meanwhile (no socket holds the partition, or the node stops): a new reader hands these on
+            return;
+          }
           if (ar.failed()) {
             failed(ar.cause());
             return;
