@@ -19,17 +19,14 @@ final class IdentitySql {
          ORDER BY k) s
       """;
 
-  /**
-   * Contacts named by any of the ids: its phone, its BSUID, or its key (rows written before wa_id
-   * existed), with what UPDATE may change, so a batch that changes nothing skips the UPDATE.
-   */
+  /** Contacts named by any of the ids: its phone, its BSUID, or its key (rows written before wa_id existed). */
   static final String FIND = """
       WITH k AS (SELECT * FROM UNNEST($1::bigint[], $2::text[]) AS t(ch, v))
-      SELECT c.id, c.channel_id, c.wa_id, c.bsuid, c.platform_user_id, c.parent_bsuid, c.username, c.platform_name, c.phone FROM contacts c JOIN k ON c.channel_id = k.ch AND c.wa_id = k.v
+      SELECT c.id, c.channel_id, c.wa_id, c.bsuid, c.platform_user_id FROM contacts c JOIN k ON c.channel_id = k.ch AND c.wa_id = k.v
       UNION
-      SELECT c.id, c.channel_id, c.wa_id, c.bsuid, c.platform_user_id, c.parent_bsuid, c.username, c.platform_name, c.phone FROM contacts c JOIN k ON c.channel_id = k.ch AND c.bsuid = k.v
+      SELECT c.id, c.channel_id, c.wa_id, c.bsuid, c.platform_user_id FROM contacts c JOIN k ON c.channel_id = k.ch AND c.bsuid = k.v
       UNION
-      SELECT c.id, c.channel_id, c.wa_id, c.bsuid, c.platform_user_id, c.parent_bsuid, c.username, c.platform_name, c.phone FROM contacts c JOIN k ON c.channel_id = k.ch AND c.platform_user_id = k.v
+      SELECT c.id, c.channel_id, c.wa_id, c.bsuid, c.platform_user_id FROM contacts c JOIN k ON c.channel_id = k.ch AND c.platform_user_id = k.v
       """;
 
   /** New WhatsApp contacts, keyed by BSUID else phone; in key order. */

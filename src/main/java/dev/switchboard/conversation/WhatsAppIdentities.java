@@ -77,6 +77,9 @@ public final class WhatsAppIdentities {
     }
   }
 
+  private record Found(long id, long channelId, String waId, String bsuid, String key) {
+  }
+
   /** A merge of {@code loser} into {@code survivor}; conversations are reported so the inbox can follow. */
   public record Merge(long accountId, long survivor, long loser, Long survivingConversation, Long removedConversation) {
   }
@@ -194,9 +197,9 @@ public final class WhatsAppIdentities {
   }
 
   /** Every id of the found contacts (and the ids changes moved away from) to its contact. */
-  private Void mapAll(Map<Long, KnownContact> found) {
+  private Void mapAll(Map<Long, Found> found) {
     contactByKey.putAll(aliases);
-    for (KnownContact f : found.values()) {
+    for (Found f : found.values()) {
       for (String s : new String[] {f.waId(), f.bsuid(), f.key()}) {
         if (s != null) {
           contactByKey.put(key(f.channelId(), s), f.id());
@@ -206,19 +209,22 @@ public final class WhatsAppIdentities {
     return null;
   }
 
-  private Future<Map<Long, KnownContact>> find(Long[] chs, String[] vs) {
+  private Future<Map<Long, Found>> find(Long[] chs, String[] vs) {
     return tx.preparedQuery(IdentitySql.FIND).execute(Tuple.of(chs, (Object) vs)).map(rows -> {
-      Map<Long, KnownContact> out = new LinkedHashMap<>();
+      Map<Long, Found> out = new LinkedHashMap<>();
       for (Row r : rows) {
-        out.put(r.getLong("id"), new KnownContact(r.getLong("id"), r.getLong("channel_id"), r.getString("wa_id"), r.getString("bsuid"),
-            r.getString("platform_user_id"), r.getString("parent_bsuid"), r.getString("username"), r.getString("platform_name"),
-            r.getString("phone")));
+        out.put(r.getLong("id"), new Found(r.getLong("id"), r.getLong("channel_id"), r.getString("wa_id"), r.getString("bsuid"),
+            r.getString("platform_user_id")));
       }
       return out;
     });
   }
 
-  private Future<Void> resolve(List<Person> people, Map<Long, KnownContact> found) {
+  private static boolean names(Found f, String id) {
+    return id != null && (id.equals(f.waId()) || id.equals(f.bsuid()) || id.equals(f.key()));
+  }
+
+  private Future<Void> resolve(List<Person> people, Map<Long, Found> found) {
     List<Person> fresh = new ArrayList<>();
     List<Long> releasePhone = new ArrayList<>();
     List<Long> survivors = new ArrayList<>();
@@ -226,12 +232,12 @@ public final class WhatsAppIdentities {
     List<long[]> toMerge = new ArrayList<>();
     for (Person p : people) {
       TreeSet<Long> same = new TreeSet<>();
-      for (KnownContact f : found.values()) {
+      for (Found f : found.values()) {
         if (f.channelId() != p.channelId) {
           continue;
         }
-        boolean byBsuid = f.names(p.bsuid);
-        boolean byPhone = f.names(p.phone);
+        boolean byBsuid = names(f, p.bsuid);
+        boolean byPhone = names(f, p.phone);
         if (byBsuid) {
           same.add(f.id());
         } else if (byPhone) {
@@ -259,15 +265,6 @@ public final class WhatsAppIdentities {
         : tx.preparedQuery(IdentitySql.RELEASE_PHONE).execute(Tuple.of((Object) releasePhone.toArray(new Long[0]))).mapEmpty();
     for (long[] m : toMerge) {
       f = f.compose(v -> merge(m[0], m[1], m[2]));
-    }
-    if (toMerge.isEmpty() && releasePhone.isEmpty()) {
-      // nothing moved in this batch, so the rows read are the rows to update: skip those it would not change
-      for (int i = survivors.size() - 1; i >= 0; i--) {
-        if (!found.get(survivors.get(i)).changedBy(updates.get(i))) {
-          survivors.remove(i);
-          updates.remove(i);
-        }
-      }
     }
     return f.compose(v -> update(survivors, updates)).compose(v -> insert(fresh));
   }
@@ -336,7 +333,7 @@ public final class WhatsAppIdentities {
       PlatformEvent.IdentityChange ch = c.change();
       TreeSet<Long> all = new TreeSet<>(found.keySet());
       long survivor = all.first();
-      KnownContact s = found.get(survivor);
+      Found s = found.get(survivor);
       boolean alreadyThere = all.size() == 1 && (ch.newBsuid() == null || ch.newBsuid().equals(s.bsuid()))
           && (ch.newPhone() == null || ch.newPhone().equals(s.waId()))
           && (ch.newParentBsuid() == null);
