@@ -57,7 +57,9 @@ function openRename(kind, n, items, done) {
     try {
       const r = await api.patch(`/${kind}/${enc(n.name)}`, { name: to });
       close();
-      toast(r.merged ? `Merged into “${r.name}” (${r.contacts} contacts)` : `Renamed to “${r.name}”`);
+      const also = [r.flows ? `${r.flows} flow${r.flows === 1 ? '' : 's'}` : '', r.savedReplies ? `${r.savedReplies} saved repl${r.savedReplies === 1 ? 'y' : 'ies'}` : '']
+        .filter(Boolean).join(' and ');
+      toast((r.merged ? `Merged into “${r.name}” (${r.contacts} contacts)` : `Renamed to “${r.name}”`) + (also ? `, also in ${also}` : ''));
       done();
     } catch (e) { error.show(e.message); }
   }, 'Rename', `${one}-rename-save`);

@@ -57,6 +57,30 @@ public final class Placeholders {
     return new ArrayList<>(names);
   }
 
+  /**
+   * {@code text} with every placeholder of field {@code from} naming {@code to} instead (written
+   * {@code {{to}}}); the same instance when no placeholder names {@code from}.
+   */
+  public static String rename(String text, String from, String to) {
+    if (text == null || text.indexOf("{{") < 0) {
+      return text;
+    }
+    Matcher m = PLACEHOLDER.matcher(text);
+    StringBuilder out = new StringBuilder(text.length() + 16);
+    boolean changed = false;
+    while (m.find()) {
+      if (m.group(1).equals(from)) {
+        m.appendReplacement(out, Matcher.quoteReplacement("{{" + to + "}}"));
+        changed = true;
+      }
+    }
+    if (!changed) {
+      return text;
+    }
+    m.appendTail(out);
+    return out.toString();
+  }
+
   /** The contact lacks fields the text needs. */
   public static final class MissingFieldsException extends RuntimeException {
     private final List<String> fields;

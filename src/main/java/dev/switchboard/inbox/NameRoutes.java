@@ -1,5 +1,7 @@
 package dev.switchboard.inbox;
 
+import dev.switchboard.bot.FlowNames;
+import dev.switchboard.conversation.Placeholders;
 import dev.switchboard.conversation.Transactions;
 import dev.switchboard.common.ApiException;
 import dev.switchboard.common.Principal;
@@ -12,15 +14,19 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
+
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Admins' account-wide label and field names: {@code GET /labels/usage} and {@code /fields/usage}
  * (each name with its number of contacts), {@code PATCH /labels/{name}} and {@code /fields/{name}}
- * (rename; into a name in use it is a merge), {@code DELETE} (off every contact). Each change is
- * one transaction with one {@code names.changed} event, however many contacts it touches: every
- * open inbox reloads its names and the contact it shows.
+ * (rename; into a name in use it is a merge, and flows and saved replies that name it follow),
+ * {@code DELETE} (off every contact). Each change is one transaction with one {@code names.changed}
+ * event, however many contacts it touches: every open inbox reloads its names and the contact it shows.
  */
 public final class NameRoutes {
 
@@ -84,15 +90,48 @@ public final class NameRoutes {
           ? ev.conn().preparedQuery(kind.dropDoubles).execute(Tuple.of(p.accountId(), from, target.name())).map(r -> r.rowCount())
           : Future.succeededFuture(0);
       return doubles.compose(dropped -> ev.conn().preparedQuery(kind.rename).execute(Tuple.of(p.accountId(), from, target.name()))
-          .map(renamed -> {
+          .compose(renamed -> {
             int contacts = dropped + renamed.rowCount();
             if (contacts == 0) {
-              throw ApiException.notFound(kind.word);
+              return Future.failedFuture(ApiException.notFound(kind.word));
             }
             ev.add(Event.namesChanged(p.accountId(), kind.word, from, target.name()));
-            return new JsonObject().put("name", target.name()).put("merged", merge).put("contacts", contacts);
+            return references(ev, kind, p.accountId(), from, target.name()).map(refs -> refs
+                .put("name", target.name()).put("merged", merge).put("contacts", contacts));
           }));
     })));
+  }
+
+  /**
+   * What names the old name besides contacts, renamed in the same transaction: flows' label and
+   * field actions and reply placeholders, saved replies' placeholders. Each changed one is a
+   * {@code settings.changed}, so open Settings pages show the new name.
+   */
+  private static Future<JsonObject> references(TxEvents ev, Kind kind, long accountId, String from, String to) {
+    if (kind == Kind.FIELD && from.equals(to)) {
+      return Future.succeededFuture(new JsonObject().put("flows", 0).put("savedReplies", 0));
+    }
+    return FlowNames.rename(ev.conn(), accountId, kind == Kind.LABEL, from, to).compose(flows -> {
+      flows.forEach(id -> ev.add(Event.settingsChanged(accountId, "flows", id, false)));
+      Future<Integer> replies = kind == Kind.FIELD ? savedReplies(ev, accountId, from, to) : Future.succeededFuture(0);
+      return replies.map(n -> new JsonObject().put("flows", flows.size()).put("savedReplies", n));
+    });
+  }
+
+  private static Future<Integer> savedReplies(TxEvents ev, long accountId, String from, String to) {
+    return ev.conn().preparedQuery(SavedReplySql.WITH_PLACEHOLDERS).execute(Tuple.of(accountId)).compose(rows -> {
+      List<Tuple> updates = new ArrayList<>();
+      for (Row r : rows) {
+        String content = r.getString("content");
+        String renamed = Placeholders.rename(content, from, to);
+        if (!renamed.equals(content)) {
+          updates.add(Tuple.of(r.getLong("id"), accountId, renamed));
+          ev.add(Event.settingsChanged(accountId, "saved-replies", r.getLong("id"), false));
+        }
+      }
+      return updates.isEmpty() ? Future.succeededFuture(0)
+          : ev.conn().preparedQuery(SavedReplySql.SET_CONTENT).executeBatch(updates).map(updates.size());
+    });
   }
 
   /** The name a rename writes, and whether it is in use already: a label takes the account's spelling. */

@@ -18,4 +18,9 @@ final class SavedReplySql {
   static final String CONTACT_FIELDS = """
       SELECT (SELECT coalesce(jsonb_object_agg(f.name, f.value), '{}'::jsonb) FROM contact_fields f WHERE f.contact_id = ct.id) AS fields
         FROM contacts ct WHERE ct.id = $1 AND ct.account_id = $2""";
+
+  /** The account's saved replies that hold a placeholder at all, locked: a field rename rewrites them. */
+  static final String WITH_PLACEHOLDERS =
+      "SELECT id, content FROM saved_replies WHERE account_id = $1 AND strpos(content, '{{') > 0 ORDER BY id FOR UPDATE";
+  static final String SET_CONTENT = "UPDATE saved_replies SET content = $3, updated_at = now() WHERE id = $1 AND account_id = $2";
 }

@@ -57,4 +57,14 @@ class PlaceholdersTest {
     assertThat(Placeholders.names("{{ b }} {{a}} {{b}}")).containsExactly("b", "a");
     assertThat(Placeholders.names("plain")).isEmpty();
   }
+
+  @Test
+  @DisplayName("rename rewrites only the placeholders of that exact name, spaces or not, and keeps $ and \\ in the new name literal")
+  void rename() {
+    assertThat(Placeholders.rename("{{ order num }} / {{order num}} / {{Order num}} / order num", "order num", "order $1 \\no"))
+        .isEqualTo("{{order $1 \\no}} / {{order $1 \\no}} / {{Order num}} / order num");
+    String untouched = "{{a}} {{b}}";
+    assertThat(Placeholders.rename(untouched, "c", "d")).isSameAs(untouched);
+    assertThat(Placeholders.rename(null, "c", "d")).isNull();
+  }
 }

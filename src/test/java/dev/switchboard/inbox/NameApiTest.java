@@ -84,6 +84,77 @@ class NameApiTest extends InboxTestBase {
     assertThat(a.admin().patch("/api/v1/labels/nobody-has-this", new JsonObject().put("name", "x")).status()).isEqualTo(404);
   }
 
+  static JsonObject flow(String name, JsonArray actions) {
+    return new JsonObject().put("name", name).put("enabled", true)
+        .put("trigger", new JsonObject().put("type", "keyword").put("keywords", new JsonArray().add(name.toLowerCase())))
+        .put("actions", actions);
+  }
+
+  static JsonObject action(String type, String key, String value) {
+    return new JsonObject().put("type", type).put(key, value);
+  }
+
+  static List<JsonObject> settingsChanged(Party p, String after) {
+    JsonArray items = p.admin().get("/api/v1/events?after=" + after).items();
+    return items.stream().map(o -> (JsonObject) o).filter(e -> "settings.changed".equals(e.getString("type")))
+        .map(e -> e.getJsonObject("data")).toList();
+  }
+
+  @Test
+  @DisplayName("a renamed label or field is renamed inside the account's flows and saved replies too (placeholders, label and field actions), "
+      + "in the same change, one settings.changed each; other names and other accounts' are untouched")
+  void renamesReachFlowsAndSavedReplies() {
+    long one = contactWith(a, "nr-1");
+    long other = contactWith(b, "nr-b");
+    label(one, a.accountId(), "Prospect");
+    label(other, b.accountId(), "Prospect");
+    Seed.exec(db, "INSERT INTO contact_fields (contact_id, account_id, name, value) VALUES (?, ?, 'carrier', 'DHL'), (?, ?, 'city', 'Oslo'), (?, ?, 'carrier', 'UPS')",
+        one, a.accountId(), one, a.accountId(), other, b.accountId());
+    JsonObject tagging = a.admin().post("/api/v1/flows", flow("Tagging", new JsonArray()
+        .add(action("label", "name", "prospect"))
+        .add(new JsonObject().put("type", "field").put("name", "carrier").put("value", "unknown"))
+        .add(action("reply", "text", "Shipping with {{ carrier }} to {{city}}, {{carrier}}.")))).json();
+    JsonObject untouched = a.admin().post("/api/v1/flows", flow("Hours", new JsonArray()
+        .add(action("reply", "text", "We open at 9 in {{city}}.")))).json();
+    JsonObject otherFlow = b.admin().post("/api/v1/flows", flow("Tagging", new JsonArray()
+        .add(action("label", "name", "Prospect")).add(action("reply", "text", "By {{carrier}}")))).json();
+    JsonObject reply = a.admin().post("/api/v1/saved-replies", new JsonObject().put("title", "Where").put("content", "Your {{carrier}} parcel, {{city}}")).json();
+    JsonObject plain = a.admin().post("/api/v1/saved-replies", new JsonObject().put("title", "Hi").put("content", "Hello {{city}}")).json();
+    JsonObject otherReply = b.admin().post("/api/v1/saved-replies", new JsonObject().put("title", "Where").put("content", "{{carrier}}")).json();
+    String mark = marker(a);
+
+    JsonObject r = a.admin().patch("/api/v1/fields/carrier", new JsonObject().put("name", "courier")).json();
+    assertThat(r.getInteger("flows")).isEqualTo(1);
+    assertThat(r.getInteger("savedReplies")).isEqualTo(1);
+    JsonArray actions = a.admin().get("/api/v1/flows/" + tagging.getString("id")).json().getJsonArray("actions");
+    assertThat(actions.getJsonObject(1).getString("name")).isEqualTo("courier");
+    assertThat(actions.getJsonObject(2).getString("text")).isEqualTo("Shipping with {{courier}} to {{city}}, {{courier}}.");
+    assertThat(actions.getJsonObject(0).getString("name")).as("a label action is not a field").isEqualTo("prospect");
+    assertThat(a.admin().get("/api/v1/saved-replies/" + reply.getString("id")).json().getString("content")).isEqualTo("Your {{courier}} parcel, {{city}}");
+    assertThat(a.admin().get("/api/v1/saved-replies/" + plain.getString("id")).json().getString("content")).isEqualTo("Hello {{city}}");
+    assertThat(b.admin().get("/api/v1/flows/" + otherFlow.getString("id")).json().getJsonArray("actions").getJsonObject(1).getString("text"))
+        .as("another account's flow").isEqualTo("By {{carrier}}");
+    assertThat(b.admin().get("/api/v1/saved-replies/" + otherReply.getString("id")).json().getString("content")).isEqualTo("{{carrier}}");
+    assertThat(settingsChanged(a, mark)).extracting(d -> d.getString("section") + ":" + d.getString("id"))
+        .containsExactlyInAnyOrder("flows:" + tagging.getString("id"), "saved-replies:" + reply.getString("id"));
+    assertThat(a.admin().get("/api/v1/flows/" + untouched.getString("id")).json().getString("updatedAt"))
+        .as("a flow that names neither is not written").isEqualTo(untouched.getString("updatedAt"));
+
+    // a label is one whatever its case: the flow's "prospect" follows "Prospect" into a merge
+    label(one, a.accountId(), "Lead");
+    String mark2 = marker(a);
+    JsonObject l = a.admin().patch("/api/v1/labels/Prospect", new JsonObject().put("name", "lead")).json();
+    assertThat(l.getBoolean("merged")).isTrue();
+    assertThat(l.getInteger("flows")).isEqualTo(1);
+    assertThat(l.getInteger("savedReplies")).isZero();
+    assertThat(a.admin().get("/api/v1/flows/" + tagging.getString("id")).json().getJsonArray("actions").getJsonObject(0).getString("name"))
+        .isEqualTo("Lead");
+    assertThat(b.admin().get("/api/v1/flows/" + otherFlow.getString("id")).json().getJsonArray("actions").getJsonObject(0).getString("name"))
+        .isEqualTo("Prospect");
+    assertThat(settingsChanged(a, mark2)).extracting(d -> d.getString("section") + ":" + d.getString("id"))
+        .containsExactly("flows:" + tagging.getString("id"));
+  }
+
   @Test
   @DisplayName("a field renamed into one in use keeps the target's value where a contact has both; delete removes the value everywhere")
   void mergeAndDeleteFields() {
