@@ -1,5 +1,6 @@
 package dev.switchboard.auth;
 
+import dev.switchboard.common.AccountLimit;
 import dev.switchboard.common.ApiException;
 import dev.switchboard.common.Principal;
 import dev.switchboard.common.Times;
@@ -44,6 +45,8 @@ public final class ApiKeys {
   public static final List<String> SCOPES = List.of("read", "write", "send");
   /** Live keys per account: enough for every system a business connects, bounded all the same. */
   static final int MAX_PER_ACCOUNT = 100;
+  private static final AccountLimit LIMIT =
+      new AccountLimit("api_keys", ApiKeySql.COUNT_LIVE, MAX_PER_ACCOUNT, "too_many_keys", "API keys; revoke one first");
   static final int NAME_MAX = 100;
   /** How long a node trusts its copy of a key; the revocation flag outlives it. */
   static final int CACHE_SECONDS = 30;
@@ -85,17 +88,9 @@ public final class ApiKeys {
     byte[] secret = new byte[32];
     RANDOM.nextBytes(secret);
     String token = PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
-    return pool.withTransaction(tx -> tx.preparedQuery("SELECT pg_advisory_xact_lock(hashtext('api_keys'), $1::int)")
-        .execute(Tuple.of((int) admin.accountId()))
-        .compose(v -> tx.preparedQuery(ApiKeySql.COUNT_LIVE).execute(Tuple.of(admin.accountId())))
-        .compose(rows -> {
-          if (rows.iterator().next().getLong(0) >= MAX_PER_ACCOUNT) {
-            return Future.failedFuture(ApiException.unprocessable("too_many_keys",
-                "an account has at most " + MAX_PER_ACCOUNT + " API keys; revoke one first"));
-          }
-          return tx.preparedQuery(ApiKeySql.INSERT).execute(Tuple.of(admin.accountId(), name,
-              scopes.toArray(new String[0]), Buffer.buffer(Sessions.sha256(secret)), admin.userId()));
-        }))
+    return pool.withTransaction(tx -> LIMIT.room(tx, admin.accountId())
+        .compose(v -> tx.preparedQuery(ApiKeySql.INSERT).execute(Tuple.of(admin.accountId(), name,
+            scopes.toArray(new String[0]), Buffer.buffer(Sessions.sha256(secret)), admin.userId()))))
         .map(rows -> view(rows.iterator().next()).put("secret", token));
   }
 

@@ -1,5 +1,7 @@
 package dev.switchboard.bot;
 
+import dev.switchboard.conversation.ContactService;
+
 /** The SQL the bot runs inside the processor's transaction. */
 final class BotSql {
 
@@ -28,14 +30,22 @@ final class BotSql {
 
   // the account's spelling of the label when it has one, as the API's label route does: a flow
   // adding "vip" where agents use "VIP" must not start a second label
+  // a contact at its limit of labels or fields (ContactService) gets no new one from a flow; the
+  // rest of the flow still runs (the bot answers one conversation at a time, so this count holds)
   static final String ADD_LABEL = """
       INSERT INTO contact_labels (contact_id, account_id, name)
       SELECT $1, $2, coalesce((SELECT min(name) FROM contact_labels WHERE account_id = $2 AND lower(name) = lower($3)), $3)
+       WHERE (SELECT count(*) FROM contact_labels WHERE contact_id = $1) < """ + ContactService.LABELS_MAX + """
+
       ON CONFLICT (contact_id, name) DO NOTHING
       """;
 
   static final String SET_FIELD = """
-      INSERT INTO contact_fields (contact_id, account_id, name, value) VALUES ($1, $2, $3, $4)
+      INSERT INTO contact_fields (contact_id, account_id, name, value)
+      SELECT $1, $2, $3, $4
+       WHERE EXISTS (SELECT 1 FROM contact_fields WHERE contact_id = $1 AND name = $3)
+          OR (SELECT count(*) FROM contact_fields WHERE contact_id = $1) < """ + ContactService.FIELDS_MAX + """
+
       ON CONFLICT (contact_id, name) DO UPDATE SET value = EXCLUDED.value
        WHERE contact_fields.value IS DISTINCT FROM EXCLUDED.value
       """;

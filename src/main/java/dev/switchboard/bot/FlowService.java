@@ -1,5 +1,6 @@
 package dev.switchboard.bot;
 
+import dev.switchboard.common.AccountLimit;
 import dev.switchboard.common.ApiException;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -17,6 +18,11 @@ import java.util.Set;
 
 /** Bot flows of an account: list, create, replace, delete. Every flow is validated whole before it is stored. */
 public final class FlowService {
+
+  /** Flows an account may hold: every customer message in a Closed conversation is tried against them in order. */
+  public static final int MAX_PER_ACCOUNT = 200;
+  private static final AccountLimit LIMIT = new AccountLimit("flows", "SELECT count(*) FROM flows WHERE account_id = $1",
+      MAX_PER_ACCOUNT, "too_many_flows", "bot flows; delete one first");
 
   private final Pool pool;
 
@@ -75,6 +81,7 @@ public final class FlowService {
       return Future.failedFuture(e);
     }
     return checkReferences(db, accountId, d)
+        .compose(v -> LIMIT.room(db, accountId))
         .compose(v -> db.preparedQuery(FlowSql.INSERT).execute(Tuple.of(accountId, d.position, d.name, d.enabled,
             d.channelId, d.trigger, d.actions)))
         .map(rows -> FlowSql.view(rows.iterator().next()));

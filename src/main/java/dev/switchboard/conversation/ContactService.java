@@ -28,6 +28,9 @@ public final class ContactService {
   private static final Logger LOG = LoggerFactory.getLogger(ContactService.class);
   public static final int NAME_MAX = 100;
   public static final int VALUE_MAX = 4096;
+  /** Labels and custom fields one contact may carry: a contact view and its events stay small. */
+  public static final int LABELS_MAX = 100;
+  public static final int FIELDS_MAX = 100;
 
   private final Transactions tx;
   private final WebClient graph;
@@ -128,7 +131,8 @@ public final class ContactService {
 
   public Future<JsonObject> setField(long accountId, long id, String name, String value) {
     return owned(accountId, id)
-        .compose(v -> tx.run(ev -> ev.conn().preparedQuery(ContactSql.SET_FIELD).execute(Tuple.of(id, accountId, name, value))
+        .compose(v -> tx.run(ev -> roomFor(ev.conn(), accountId, id, name, false)
+            .compose(x -> ev.conn().preparedQuery(ContactSql.SET_FIELD).execute(Tuple.of(id, accountId, name, value)))
             .compose(x -> ev.conn().preparedQuery(ContactSql.TOUCH).execute(Tuple.of(id)))
             .compose(x -> changed(ev, accountId, id, 1))));
   }
@@ -138,7 +142,27 @@ public final class ContactService {
   }
 
   public Future<JsonObject> addLabel(long accountId, long id, String name) {
-    return change(accountId, id, ContactSql.ADD_LABEL, name);
+    return owned(accountId, id)
+        .compose(v -> tx.run(ev -> roomFor(ev.conn(), accountId, id, name, true)
+            .compose(x -> ev.conn().preparedQuery(ContactSql.ADD_LABEL).execute(Tuple.of(id, accountId, name)))
+            .compose(x -> x.rowCount() == 0 ? get(ev.conn(), accountId, id) : changed(ev, accountId, id, 1))));
+  }
+
+  /** Locks the contact; fails 422 when a new label (or field) would pass the contact's limit. */
+  private static Future<Void> roomFor(SqlConnection c, long accountId, long id, String name, boolean label) {
+    return c.preparedQuery(ContactSql.LOCK_CONTACT).execute(Tuple.of(id, accountId)).compose(locked -> locked.size() == 0
+        ? Future.failedFuture(ApiException.notFound("contact"))
+        : c.preparedQuery(ContactSql.ROOM).execute(Tuple.of(id, name))).compose(rows -> {
+      Row r = rows.iterator().next();
+      boolean has = r.getBoolean(label ? "has_label" : "has_field");
+      long count = r.getLong(label ? "labels" : "fields");
+      int max = label ? LABELS_MAX : FIELDS_MAX;
+      if (!has && count >= max) {
+        return Future.failedFuture(ApiException.unprocessable(label ? "too_many_labels" : "too_many_fields",
+            "a contact carries at most " + max + (label ? " labels" : " custom fields") + "; remove one first"));
+      }
+      return Future.succeededFuture();
+    });
   }
 
   public Future<JsonObject> removeLabel(long accountId, long id, String name) {

@@ -30,6 +30,18 @@ final class ContactSql {
 
   static final String OWNED = "SELECT id FROM contacts WHERE id = $1 AND account_id = $2";
 
+  /**
+   * Taken before a label or field is added: the per-contact limits are counted after it (ROOM), in
+   * a statement of its own, whose snapshot then sees what an add that held the lock committed (a
+   * count inside the locking statement would be read from before the wait).
+   */
+  static final String LOCK_CONTACT = "SELECT id FROM contacts WHERE id = $1 AND account_id = $2 FOR UPDATE";
+  static final String ROOM = """
+      SELECT (SELECT count(*) FROM contact_labels l WHERE l.contact_id = $1) AS labels,
+             (SELECT count(*) FROM contact_fields f WHERE f.contact_id = $1) AS fields,
+             EXISTS (SELECT 1 FROM contact_labels l WHERE l.contact_id = $1 AND lower(l.name) = lower($2)) AS has_label,
+             EXISTS (SELECT 1 FROM contact_fields f WHERE f.contact_id = $1 AND f.name = $2) AS has_field""";
+
   static final String SET_FIELD = """
       INSERT INTO contact_fields (contact_id, account_id, name, value) VALUES ($1, $2, $3, $4)
       ON CONFLICT (contact_id, name) DO UPDATE SET value = EXCLUDED.value""";

@@ -3,6 +3,7 @@ package dev.switchboard.inbox;
 import dev.switchboard.conversation.Transactions;
 import dev.switchboard.http.Reply;
 import dev.switchboard.common.Principal;
+import dev.switchboard.common.AccountLimit;
 import dev.switchboard.common.ApiException;
 import dev.switchboard.http.Bodies;
 import dev.switchboard.common.Ids;
@@ -21,6 +22,11 @@ import io.vertx.sqlclient.Tuple;
 
 /** Saved replies per account: {@code {title, content}}, content with {@code {{field name}}} placeholders. */
 public final class SavedReplyRoutes {
+
+  /** Saved replies an account may hold: the composer's picker loads them all. */
+  public static final int MAX_PER_ACCOUNT = 1_000;
+  private static final AccountLimit LIMIT = new AccountLimit("saved_replies", "SELECT count(*) FROM saved_replies WHERE account_id = $1",
+      MAX_PER_ACCOUNT, "too_many_saved_replies", "saved replies; delete one first");
 
   static final int TITLE_MAX = 200;
   static final int CONTENT_MAX = 4096;
@@ -89,8 +95,8 @@ public final class SavedReplyRoutes {
     Principal p = Principal.of(ctx);
     Input in = input(Bodies.object(ctx));
     Reply.created(ctx, knownFields(p.accountId(), in.content())
-        .compose(v -> tx.run(ev -> ev.conn().preparedQuery(SavedReplySql.INSERT)
-            .execute(Tuple.of(p.accountId(), in.title(), in.content())).map(rows -> changed(ev, p, SavedReplyRoutes.one(rows), false)))));
+        .compose(v -> tx.run(ev -> LIMIT.room(ev.conn(), p.accountId()).compose(x -> ev.conn().preparedQuery(SavedReplySql.INSERT)
+            .execute(Tuple.of(p.accountId(), in.title(), in.content()))).map(rows -> changed(ev, p, SavedReplyRoutes.one(rows), false)))));
   }
 
   private void update(RoutingContext ctx) {

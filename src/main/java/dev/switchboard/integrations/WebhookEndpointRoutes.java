@@ -3,6 +3,7 @@ package dev.switchboard.integrations;
 import io.vertx.sqlclient.Pool;
 import io.vertx.core.Vertx;
 import dev.switchboard.config.Config;
+import dev.switchboard.common.AccountLimit;
 import dev.switchboard.common.ApiException;
 import dev.switchboard.common.Ids;
 import dev.switchboard.common.Principal;
@@ -34,6 +35,8 @@ public final class WebhookEndpointRoutes {
 
   /** Endpoints per account. */
   static final int MAX_PER_ACCOUNT = 20;
+  private static final AccountLimit LIMIT =
+      new AccountLimit("webhook_endpoints", WebhookSql.COUNT, MAX_PER_ACCOUNT, "too_many_endpoints", "webhook endpoints");
   static final int DESCRIPTION_MAX = 500;
   /** How long the old secret keeps signing after a rotation, so receivers can switch without a gap. */
   static final long ROTATION_OVERLAP_HOURS = 24;
@@ -95,14 +98,9 @@ public final class WebhookEndpointRoutes {
     String desc = description == null ? "" : Text.text(description, "description", DESCRIPTION_MAX);
     String secret = Signatures.newSecret();
     Reply.created(ctx, UrlGuard.resolve(vertx, url, allowPrivate)
-        .compose(addr -> pool.withTransaction(tx -> tx.preparedQuery("SELECT pg_advisory_xact_lock(hashtext('webhook_endpoints'), $1::int)")
-            .execute(Tuple.of((int) p.accountId()))
-            .compose(v -> tx.preparedQuery(WebhookSql.COUNT).execute(Tuple.of(p.accountId())))
-            .compose(rows -> rows.iterator().next().getLong(0) >= MAX_PER_ACCOUNT
-                ? Future.failedFuture(ApiException.unprocessable("too_many_endpoints",
-                    "an account has at most " + MAX_PER_ACCOUNT + " webhook endpoints"))
-                : tx.preparedQuery(WebhookSql.INSERT).execute(Tuple.of(p.accountId(), url.toString(),
-                    events.toArray(new String[0]), desc, secret)))))
+        .compose(addr -> pool.withTransaction(tx -> LIMIT.room(tx, p.accountId())
+            .compose(v -> tx.preparedQuery(WebhookSql.INSERT).execute(Tuple.of(p.accountId(), url.toString(),
+                events.toArray(new String[0]), desc, secret)))))
         .map(rows -> view(rows.iterator().next()).put("secret", secret)));
   }
 

@@ -218,6 +218,30 @@ class BotHookTest {
   }
 
   @Test
+  @DisplayName("a contact at its limit of labels and fields gets no new one from a flow, a field it has still changes, and the flow's reply is sent")
+  void labelAndFieldAtTheContactsLimit() throws Exception {
+    exec("INSERT INTO contact_labels (contact_id, account_id, name) SELECT ?, ?, 'l' || n FROM generate_series(1, 100) n", contactId, account.accountId());
+    exec("INSERT INTO contact_fields (contact_id, account_id, name, value) SELECT ?, ?, 'f' || n, 'v' FROM generate_series(1, 100) n",
+        contactId, account.accountId());
+    flow("full", keyword("full"), new JsonArray()
+        .add(new JsonObject().put("type", "label").put("name", "one more"))
+        .add(new JsonObject().put("type", "field").put("name", "extra").put("value", "x"))
+        .add(new JsonObject().put("type", "field").put("name", "f1").put("value", "changed"))
+        .add(reply("Noted")));
+    try {
+      deliver(text("I am full"));
+      assertThat(botReplies()).containsExactly("Noted");
+      assertThat(strings("SELECT count(*)::text FROM contact_labels WHERE contact_id = ?", contactId)).containsExactly("100");
+      assertThat(strings("SELECT count(*)::text FROM contact_fields WHERE contact_id = ?", contactId)).containsExactly("100");
+      assertThat(strings("SELECT value FROM contact_fields WHERE contact_id = ? AND name = 'f1'", contactId)).containsExactly("changed");
+    } finally {
+      // other tests read the account's label names, which these would join
+      exec("DELETE FROM contact_labels WHERE contact_id = ?", contactId);
+      exec("DELETE FROM contact_fields WHERE contact_id = ?", contactId);
+    }
+  }
+
+  @Test
   @DisplayName("a label action reuses the account's spelling: a flow adding \"vip\" where agents use \"VIP\" adds VIP")
   void labelSpelling() throws Exception {
     long other = Seed.insert(db, "INSERT INTO contacts (account_id, channel_id, platform_user_id, display_name) VALUES (?, ?, ?, ?) RETURNING id",

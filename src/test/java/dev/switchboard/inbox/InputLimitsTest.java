@@ -1,11 +1,13 @@
 package dev.switchboard.inbox;
 
 import dev.switchboard.support.Http;
+import dev.switchboard.support.Seed;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -67,5 +69,53 @@ class InputLimitsTest extends InboxTestBase {
     assertThat(g.agent().post("/api/v1/conversations/" + conv + "/messages",
         new JsonObject().put("type", "note").put("text", "n".repeat(4096))).status()).isEqualTo(201);
     refused(g.agent().post("/api/v1/saved-replies", new JsonObject().put("title", "a\nb").put("content", "hi")), "invalid_name");
+  }
+
+  @Test
+  @DisplayName("how many: a contact carries at most 100 labels and 100 fields (counted under a lock: 8 adds at once at 98 end at 100), "
+      + "an account at most 200 flows and 1,000 saved replies; what a contact has already can still be set")
+  void counts() throws Exception {
+    Party g = party("Counting");
+    long contact = contact(g.accountId(), g.whatsapp(), "cnt-1", null, null, null);
+    Seed.exec(db, "INSERT INTO contact_labels (contact_id, account_id, name) SELECT ?, ?, 'l' || n FROM generate_series(1, 98) n",
+        contact, g.accountId());
+    Seed.exec(db, "INSERT INTO contact_fields (contact_id, account_id, name, value) SELECT ?, ?, 'f' || n, 'v' FROM generate_series(1, 100) n",
+        contact, g.accountId());
+    String path = "/api/v1/contacts/" + contact;
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+    try {
+      List<java.util.concurrent.Future<Http.Res>> adds = new java.util.ArrayList<>();
+      for (int i = 0; i < 8; i++) {
+        String name = "race" + i;
+        adds.add(pool.submit(() -> g.agent().post(path + "/labels", new JsonObject().put("name", name))));
+      }
+      int ok = 0;
+      for (java.util.concurrent.Future<Http.Res> f : adds) {
+        Http.Res r = f.get();
+        if (r.status() == 200) {
+          ok++;
+        } else {
+          refused(r, "too_many_labels");
+        }
+      }
+      assertThat(ok).isEqualTo(2);
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(Seed.scalar(db, "SELECT count(*) FROM contact_labels WHERE contact_id = ?", contact)).isEqualTo(100L);
+    assertThat(g.agent().post(path + "/labels", new JsonObject().put("name", "L1")).status()).as("one it has, in another case").isEqualTo(200);
+    refused(g.agent().put(path + "/fields/f101", new JsonObject().put("value", "x")), "too_many_fields");
+    assertThat(g.agent().put(path + "/fields/f1", new JsonObject().put("value", "changed")).status()).isEqualTo(200);
+    assertThat(g.agent().delete(path + "/fields/f2").status()).isEqualTo(200);
+    assertThat(g.agent().put(path + "/fields/f101", new JsonObject().put("value", "x")).status()).as("room again").isEqualTo(200);
+
+    Seed.exec(db, "INSERT INTO flows (account_id, position, name, trigger, actions) SELECT ?, n, 'flow ' || n, "
+        + "'{\"type\":\"any\"}', '[{\"type\":\"reply\",\"text\":\"hi\"}]' FROM generate_series(1, 200) n", g.accountId());
+    refused(g.admin().post("/api/v1/flows", new JsonObject().put("name", "one more").put("trigger", new JsonObject().put("type", "any"))
+        .put("actions", new io.vertx.core.json.JsonArray().add(new JsonObject().put("type", "reply").put("text", "hi")))), "too_many_flows");
+    Seed.exec(db, "INSERT INTO saved_replies (account_id, title, content) SELECT ?, 'r' || n, 'text' FROM generate_series(1, 1000) n", g.accountId());
+    refused(g.agent().post("/api/v1/saved-replies", new JsonObject().put("title", "one more").put("content", "hi")), "too_many_saved_replies");
+    assertThat(a.agent().post("/api/v1/saved-replies", new JsonObject().put("title", "another account").put("content", "hi")).status())
+        .as("another account's count is its own").isEqualTo(201);
   }
 }
