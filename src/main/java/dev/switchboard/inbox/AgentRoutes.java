@@ -7,6 +7,7 @@ import dev.switchboard.http.Reply;
 import dev.switchboard.auth.Passwords;
 import dev.switchboard.common.Principal;
 import dev.switchboard.auth.Sessions;
+import dev.switchboard.common.AccountLimit;
 import dev.switchboard.common.ApiException;
 import dev.switchboard.http.Bodies;
 import dev.switchboard.common.Ids;
@@ -30,6 +31,13 @@ public final class AgentRoutes {
 
   /** Bounds a team body: more members than any account has agents is a mistake. */
   static final int MAX_MEMBERS = 1000;
+  /** People an account may hold, active or not (a deactivated one can come back), and teams. */
+  static final int MAX_USERS = 5_000;
+  static final int MAX_TEAMS = 500;
+  private static final AccountLimit USERS = new AccountLimit("users", "SELECT count(*) FROM users WHERE account_id = $1",
+      MAX_USERS, "too_many_agents", "agents and admins, active or deactivated");
+  private static final AccountLimit TEAMS = new AccountLimit("teams", "SELECT count(*) FROM teams WHERE account_id = $1",
+      MAX_TEAMS, "too_many_teams", "teams; delete one first");
 
   private final Vertx vertx;
   private final Transactions tx;
@@ -81,8 +89,8 @@ public final class AgentRoutes {
     // the teams the agent joins at once, all of this account's, in the same transaction
     Long[] teamIds = ids(Bodies.array(body, "teamIds", false), "teamIds", "unknown_team", "a team");
     Reply.created(ctx, vertx.executeBlocking(() -> Passwords.hash(password, passwordIterations))
-        .compose(hash -> tx.run(ev -> ev.conn().preparedQuery(AdminSql.INSERT_USER)
-            .execute(Tuple.of(p.accountId(), name, email, hash, finalRole))
+        .compose(hash -> tx.run(ev -> USERS.room(ev.conn(), p.accountId()).compose(v -> ev.conn().preparedQuery(AdminSql.INSERT_USER)
+            .execute(Tuple.of(p.accountId(), name, email, hash, finalRole)))
             .compose(rows -> {
               if (rows.size() == 0) {
                 return Future.failedFuture(ApiException.conflict("email_taken", "a user with this email exists"));
@@ -163,6 +171,7 @@ public final class AgentRoutes {
     String name = Text.name(Bodies.string(body, "name", true), "name", Text.NAME_MAX);
     Long[] memberIds = memberIds(Bodies.array(body, "memberIds", false));
     Reply.created(ctx, tx.run(ev -> members(ev.conn(), p.accountId(), memberIds)
+            .compose(v -> TEAMS.room(ev.conn(), p.accountId()))
             .compose(v -> ev.conn().preparedQuery(AdminSql.INSERT_TEAM).execute(Tuple.of(p.accountId(), name)))
             .compose(t -> {
               long teamId = t.iterator().next().getLong("id");

@@ -73,7 +73,7 @@ class InputLimitsTest extends InboxTestBase {
 
   @Test
   @DisplayName("how many: a contact carries at most 100 labels and 100 fields (counted under a lock: 8 adds at once at 98 end at 100), "
-      + "an account at most 200 flows and 1,000 saved replies; what a contact has already can still be set")
+      + "an account at most 200 flows, 1,000 saved replies, 500 teams and 5,000 people; what a contact has already can still be set")
   void counts() throws Exception {
     Party g = party("Counting");
     long contact = contact(g.accountId(), g.whatsapp(), "cnt-1", null, null, null);
@@ -117,5 +117,13 @@ class InputLimitsTest extends InboxTestBase {
     refused(g.agent().post("/api/v1/saved-replies", new JsonObject().put("title", "one more").put("content", "hi")), "too_many_saved_replies");
     assertThat(a.agent().post("/api/v1/saved-replies", new JsonObject().put("title", "another account").put("content", "hi")).status())
         .as("another account's count is its own").isEqualTo(201);
+
+    Seed.exec(db, "INSERT INTO teams (account_id, name) SELECT ?, 'team ' || n FROM generate_series(1, 499) n", g.accountId());
+    assertThat(g.admin().post("/api/v1/teams", new JsonObject().put("name", "the 500th")).status()).isEqualTo(201);
+    refused(g.admin().post("/api/v1/teams", new JsonObject().put("name", "the 501st")), "too_many_teams");
+    Seed.exec(db, "INSERT INTO users (account_id, name, email, password_hash, role, active) "
+        + "SELECT ?, 'agent ' || n, 'a' || n || '@counting.test', 'x', 'agent', n % 2 = 0 FROM generate_series(1, 5000) n", g.accountId());
+    refused(g.admin().post("/api/v1/agents", new JsonObject().put("name", "One more").put("email", "more@counting.test")
+        .put("password", "password-123")), "too_many_agents");
   }
 }
