@@ -59,7 +59,7 @@ export function renderSettings(key) {
 
 /**
  * Events that change what a settings section shows: that section, when open, is read again, so two
- * admins' pages agree without a reload. Agents and teams have no events yet; they are read on open.
+ * admins' pages agree without a reload.
  */
 export function onSettingsEvent(ev) {
   const data = ev.data || {};
@@ -67,7 +67,7 @@ export function onSettingsEvent(ev) {
     loadReference();
     if (S.settings === 'channels') renderSettings('channels');
   } else if (ev.type === EVENT.SETTINGS_CHANGED) {
-    // another admin changed an agent, a team, a saved reply or a flow: menus and that open page follow
+    // an admin changed an agent, a team, a saved reply, a flow, an API key or a webhook endpoint: menus and that open page follow
     loadReference();
     // editors open in dialogs outside the page, so redrawing it loses nothing; but not while the
     // admin works in the page itself (focus in a search box, the flow test panel, a row's buttons):

@@ -148,7 +148,7 @@ public final class HttpVerticle extends VerticleBase {
     new dev.switchboard.bot.FlowRoutes(tx).mount(api);
 
     // integrations: outgoing webhook endpoints (API keys are mounted with the authentication)
-    new dev.switchboard.integrations.WebhookEndpointRoutes(vertx, services.pool(), config.outgoing()).mount(api);
+    new dev.switchboard.integrations.WebhookEndpointRoutes(vertx, parts.tx, config.outgoing()).mount(api);
 
     // live events: GET /events
     new EventRoutes(services.events()).mount(api);

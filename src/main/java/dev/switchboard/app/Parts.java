@@ -48,7 +48,7 @@ final class Parts {
     this.graph = new GraphClient(s.graph(), config.graph().apiUrl(), config.graph().timeoutMs());
     this.presence = new Presence(s.pool(), s.redis(), s.clock(), config.presence(), config.nodeId());
     this.sessions = Sessions.of(s.pool(), s.redis(), s.tokens(), config.auth(), s.clock());
-    this.apiKeys = new ApiKeys(s.pool(), s.redis(), config.auth().apiKeyRatePerMinute());
+    this.apiKeys = new ApiKeys(tx, s.redis(), config.auth().apiKeyRatePerMinute());
     this.media = MediaStores.of(s.vertx(), s.pool(), config.media());
     this.links = new MediaLinks(config.jwtSecret());
     this.windowTimer = new WindowTimer(s.redis(), s.windows(), s.events().partitions());

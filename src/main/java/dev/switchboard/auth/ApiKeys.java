@@ -1,6 +1,8 @@
 package dev.switchboard.auth;
 
 import dev.switchboard.common.AccountLimit;
+import dev.switchboard.events.Event;
+import dev.switchboard.conversation.Transactions;
 import dev.switchboard.common.ApiException;
 import dev.switchboard.common.Principal;
 import dev.switchboard.common.Times;
@@ -63,6 +65,7 @@ public final class ApiKeys {
       return 0
       """;
 
+  private final Transactions tx;
   private final Pool pool;
   private final RedisStore redis;
   private final int perMinute;
@@ -71,8 +74,9 @@ public final class ApiKeys {
   private record Cached(Principal caller, long loadedAt, long touchedAt) {
   }
 
-  public ApiKeys(Pool pool, RedisStore redis, int perMinute) {
-    this.pool = pool;
+  public ApiKeys(Transactions tx, RedisStore redis, int perMinute) {
+    this.tx = tx;
+    this.pool = tx.pool();
     this.redis = redis;
     this.perMinute = perMinute;
   }
@@ -88,10 +92,14 @@ public final class ApiKeys {
     byte[] secret = new byte[32];
     RANDOM.nextBytes(secret);
     String token = PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
-    return pool.withTransaction(tx -> LIMIT.room(tx, admin.accountId())
-        .compose(v -> tx.preparedQuery(ApiKeySql.INSERT).execute(Tuple.of(admin.accountId(), name,
-            scopes.toArray(new String[0]), Buffer.buffer(Sessions.sha256(secret)), admin.userId()))))
-        .map(rows -> view(rows.iterator().next()).put("secret", token));
+    return tx.run(ev -> LIMIT.room(ev.conn(), admin.accountId())
+        .compose(v -> ev.conn().preparedQuery(ApiKeySql.INSERT).execute(Tuple.of(admin.accountId(), name,
+            scopes.toArray(new String[0]), Buffer.buffer(Sessions.sha256(secret)), admin.userId())))
+        .map(rows -> {
+          JsonObject view = view(rows.iterator().next());
+          ev.add(Event.settingsChanged(admin.accountId(), "integrations", Long.parseLong(view.getString("id")), false));
+          return view.put("secret", token);
+        }));
   }
 
   /** The account's live keys (never their secrets). */
@@ -118,10 +126,13 @@ public final class ApiKeys {
    * every request, so the key answers 401 at once everywhere. 404 for a key of another account.
    */
   public Future<Void> revoke(long accountId, long id) {
-    return pool.preparedQuery(ApiKeySql.REVOKE).execute(Tuple.of(id, accountId)).compose(rows -> {
+    return tx.run(ev -> ev.conn().preparedQuery(ApiKeySql.REVOKE).execute(Tuple.of(id, accountId)).compose(rows -> {
       if (rows.size() == 0) {
         return Future.failedFuture(ApiException.notFound("API key"));
       }
+      ev.add(Event.settingsChanged(accountId, "integrations", id, true));
+      return Future.succeededFuture();
+    })).compose(v -> {
       cache.values().removeIf(c -> c.caller().apiKeyId() == id);
       return redis.api().set(List.of(revokedKey(id), "1", "EX", String.valueOf(CACHE_SECONDS + 60))).mapEmpty();
     });

@@ -4,6 +4,9 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.core.Vertx;
 import dev.switchboard.config.Config;
 import dev.switchboard.common.AccountLimit;
+import dev.switchboard.events.Event;
+import dev.switchboard.conversation.TxEvents;
+import dev.switchboard.conversation.Transactions;
 import dev.switchboard.common.ApiException;
 import dev.switchboard.common.Ids;
 import dev.switchboard.common.Principal;
@@ -43,14 +46,16 @@ public final class WebhookEndpointRoutes {
   /** The type of the event "send test event" sends; not an {@code EventType}: nothing changed. */
   static final String TEST_TYPE = "webhook.test";
 
+  private final Transactions tx;
   private final Vertx vertx;
   private final Pool pool;
   private final boolean allowPrivate;
   private final WebhookSender sender;
 
-  public WebhookEndpointRoutes(Vertx vertx, Pool pool, Config.Outgoing config) {
+  public WebhookEndpointRoutes(Vertx vertx, Transactions tx, Config.Outgoing config) {
     this.vertx = vertx;
-    this.pool = pool;
+    this.tx = tx;
+    this.pool = tx.pool();
     this.allowPrivate = config.allowPrivate();
     this.sender = new WebhookSender(vertx, vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions()
         .setConnectTimeout(config.timeoutMs()).setForceSni(true)), config);
@@ -80,8 +85,9 @@ public final class WebhookEndpointRoutes {
     api.patch("/webhook-endpoints/:id").handler(this::patch);
     api.delete("/webhook-endpoints/:id").handler(ctx -> {
       Principal p = Principal.of(ctx).requireAdmin();
-      Reply.noContent(ctx, pool.preparedQuery(WebhookSql.DELETE).execute(Tuple.of(id(ctx), p.accountId()))
-          .compose(rows -> rows.size() == 0 ? Future.failedFuture(ApiException.notFound("webhook endpoint")) : Future.succeededFuture()));
+      long id = id(ctx);
+      Reply.noContent(ctx, tx.run(ev -> ev.conn().preparedQuery(WebhookSql.DELETE).execute(Tuple.of(id, p.accountId()))
+          .compose(rows -> rows.size() == 0 ? Future.failedFuture(ApiException.notFound("webhook endpoint")) : changed(ev, p, id, true))));
     });
     api.post("/webhook-endpoints/:id/rotate-secret").handler(this::rotate);
     api.get("/webhook-endpoints/:id/deliveries").handler(this::deliveries);
@@ -98,10 +104,14 @@ public final class WebhookEndpointRoutes {
     String desc = description == null ? "" : Text.text(description, "description", DESCRIPTION_MAX);
     String secret = Signatures.newSecret();
     Reply.created(ctx, UrlGuard.resolve(vertx, url, allowPrivate)
-        .compose(addr -> pool.withTransaction(tx -> LIMIT.room(tx, p.accountId())
-            .compose(v -> tx.preparedQuery(WebhookSql.INSERT).execute(Tuple.of(p.accountId(), url.toString(),
-                events.toArray(new String[0]), desc, secret)))))
-        .map(rows -> view(rows.iterator().next()).put("secret", secret)));
+        .compose(addr -> tx.run(ev -> LIMIT.room(ev.conn(), p.accountId())
+            .compose(v -> ev.conn().preparedQuery(WebhookSql.INSERT).execute(Tuple.of(p.accountId(), url.toString(),
+                events.toArray(new String[0]), desc, secret)))
+            .compose(rows -> {
+              JsonObject view = view(rows.iterator().next());
+              return changed(ev, p, Long.parseLong(view.getString("id")), false).map(view);
+            })))
+        .map(view -> view.put("secret", secret)));
   }
 
   /**
@@ -117,7 +127,8 @@ public final class WebhookEndpointRoutes {
     }
     Tuple args = enabled ? Tuple.of(id, p.accountId()) : Tuple.of(id, p.accountId(), "disabled by " + p.name());
     Reply.ok(ctx, one(p.accountId(), id)
-        .compose(v -> pool.preparedQuery(enabled ? WebhookSql.ENABLE : WebhookSql.DISABLE).execute(args))
+        .compose(v -> tx.run(ev -> ev.conn().preparedQuery(enabled ? WebhookSql.ENABLE : WebhookSql.DISABLE).execute(args)
+            .compose(x -> changed(ev, p, id, false))))
         .compose(v -> one(p.accountId(), id)));
   }
 
@@ -161,10 +172,15 @@ public final class WebhookEndpointRoutes {
     long id = id(ctx);
     String secret = Signatures.newSecret();
     OffsetDateTime until = OffsetDateTime.now(ZoneOffset.UTC).plusHours(ROTATION_OVERLAP_HOURS);
-    Reply.ok(ctx, pool.preparedQuery(WebhookSql.ROTATE).execute(Tuple.of(id, p.accountId(), secret, until))
-        .compose(rows -> rows.size() == 0 ? Future.failedFuture(ApiException.notFound("webhook endpoint"))
-            : Future.succeededFuture(new JsonObject().put("id", String.valueOf(id)).put("secret", secret)
-                .put("previousSecretValidUntil", Times.iso(until)))));
+    Reply.ok(ctx, tx.run(ev -> ev.conn().preparedQuery(WebhookSql.ROTATE).execute(Tuple.of(id, p.accountId(), secret, until))
+        .compose(rows -> rows.size() == 0 ? Future.failedFuture(ApiException.notFound("webhook endpoint")) : changed(ev, p, id, false)))
+        .map(v -> new JsonObject().put("id", String.valueOf(id)).put("secret", secret).put("previousSecretValidUntil", Times.iso(until))));
+  }
+
+  /** Notes the change for every open Settings → Integrations page of the account, in its transaction. */
+  private static Future<Void> changed(TxEvents ev, Principal p, long id, boolean deleted) {
+    ev.add(Event.settingsChanged(p.accountId(), "integrations", id, deleted));
+    return Future.succeededFuture();
   }
 
   private void deliveries(RoutingContext ctx) {

@@ -10,6 +10,7 @@ import dev.switchboard.support.TestNode;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -104,7 +105,7 @@ class WebhooksTest {
 
   @Test
   void eventsArriveSignedAndInOrder() {
-    JsonObject e = register(a, "/ordered", "*");
+    JsonObject e = register(a, "/ordered", "conversation.updated");
     String secret = e.getString("secret");
     assertTrue(secret.startsWith("whsec_"), secret);
     assertNull(a.admin().get("/api/v1/webhook-endpoints").items().getJsonObject(0).getValue("secret"));
@@ -137,6 +138,42 @@ class WebhooksTest {
     assertTrue(log.getJsonObject(0).getBoolean("ok"));
     assertEquals(200, log.getJsonObject(0).getInteger("statusCode"));
     assertEquals("answer 6", log.getJsonObject(0).getString("response"));
+  }
+
+  /** The account's settings.changed events after {@code after}, as "id:deleted" of section integrations. */
+  static List<String> integrationChanges(Party p, String after) {
+    List<String> out = new ArrayList<>();
+    for (Object o : p.admin().get("/api/v1/events?after=" + after).items()) {
+      JsonObject ev = (JsonObject) o;
+      JsonObject data = ev.getJsonObject("data");
+      if ("settings.changed".equals(ev.getString("type")) && "integrations".equals(data.getString("section"))) {
+        out.add(data.getString("id") + ":" + data.getBoolean("deleted"));
+      }
+    }
+    return out;
+  }
+
+  @Test
+  @DisplayName("every change of an endpoint or an API key is a settings.changed (section integrations) in its transaction, so other admins' open pages follow; refused ones and other accounts' are not")
+  void integrationChangesAreSettingsEvents() {
+    String afterA = env.node().node.services().events().newestId(a.accountId()).await();
+    String afterB = env.node().node.services().events().newestId(b.accountId()).await();
+    String id = register(a, "/settings-watched", "message.created").getString("id");
+    String path = "/api/v1/webhook-endpoints/" + id;
+    assertEquals(200, a.admin().patch(path, new JsonObject().put("enabled", false)).status());
+    assertEquals(200, a.admin().patch(path, new JsonObject().put("enabled", true)).status());
+    assertEquals(200, a.admin().post(path + "/rotate-secret", new JsonObject()).status());
+    assertEquals(404, b.admin().post(path + "/rotate-secret", new JsonObject()).status());
+    assertEquals(422, a.admin().post("/api/v1/webhook-endpoints", new JsonObject().put("url", "ftp://example.com/x")
+        .put("events", new JsonArray().add("*"))).status());
+    assertEquals(204, a.admin().delete(path).status());
+    Http.Res key = a.admin().post("/api/v1/api-keys", new JsonObject().put("name", "CRM").put("scopes", new JsonArray().add("read")));
+    assertEquals(201, key.status(), key.text());
+    String keyId = key.json().getString("id");
+    assertEquals(204, a.admin().delete("/api/v1/api-keys/" + keyId).status());
+    assertEquals(List.of(id + ":false", id + ":false", id + ":false", id + ":false", id + ":true", keyId + ":false", keyId + ":true"),
+        integrationChanges(a, afterA));
+    assertEquals(List.of(), integrationChanges(b, afterB));
   }
 
   @Test
@@ -227,8 +264,8 @@ class WebhooksTest {
   @Test
   void aHangingEndpointHoldsOnlyItsOwnQueue() {
     receiver.rule("/hang", n -> 0);
-    register(a, "/hang", "*");
-    register(a, "/quick", "*");
+    register(a, "/hang", "conversation.updated");
+    register(a, "/quick", "conversation.updated");
     long conv = conversation(a);
     flip(a, conv, 3);
     Await.until("the quick endpoint's three events", WAIT, () -> receiver.distinctIds("/quick").size() == 3);
@@ -239,7 +276,7 @@ class WebhooksTest {
 
   @Test
   void duringARotationBothSecretsSign() {
-    JsonObject e = register(a, "/rotating", "*");
+    JsonObject e = register(a, "/rotating", "conversation.updated");
     String old = e.getString("secret");
     Http.Res rotated = a.admin().post("/api/v1/webhook-endpoints/" + e.getString("id") + "/rotate-secret", new JsonObject());
     assertEquals(200, rotated.status(), rotated.text());
@@ -255,7 +292,7 @@ class WebhooksTest {
 
   @Test
   void anAdminResendsAnEventFromTheLog() {
-    JsonObject e = register(a, "/resend", "*");
+    JsonObject e = register(a, "/resend", "conversation.updated");
     flip(a, conversation(a), 1);
     String deliveries = "/api/v1/webhook-endpoints/" + e.getString("id") + "/deliveries";
     Await.until("logged", WAIT, () -> a.admin().get(deliveries).items().size() == 1);
@@ -338,7 +375,7 @@ class WebhooksTest {
 
   @Test
   void anAdminDisablesAnEndpointAndItSendsNothingUntilEnabled() {
-    JsonObject e = register(a, "/paused", "*");
+    JsonObject e = register(a, "/paused", "conversation.updated");
     String path = "/api/v1/webhook-endpoints/" + e.getString("id");
     long conv = conversation(a);
     Http.Res off = a.admin().patch(path, new JsonObject().put("enabled", false));
@@ -346,7 +383,7 @@ class WebhooksTest {
     assertEquals("disabled", off.json().getString("status"));
     assertEquals("disabled by Admin Alpha", off.json().getString("disabledReason"));
     assertEquals(404, b.admin().patch(path, new JsonObject().put("enabled", false)).status());
-    JsonObject witness = register(a, "/paused-witness", "*");
+    JsonObject witness = register(a, "/paused-witness", "conversation.updated");
     status(conv, "open");
     Await.until("the witness gets the event", WAIT, () -> receiver.at("/paused-witness").size() >= 1);
     assertTrue(receiver.at("/paused").isEmpty());
