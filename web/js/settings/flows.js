@@ -47,10 +47,9 @@ export async function renderFlows(into) {
     const [f] = order.splice(from, 1);
     order.splice(to, 0, f);
     try {
-      // positions become the list's order, 0..n-1; only the flows whose position changes are written
-      for (let i = 0; i < order.length; i++) {
-        if (order[i].position !== i) await api.put(`/flows/${enc(order[i].id)}`, { position: i });
-      }
+      // the whole order in one request: the server writes it in one transaction, or nothing when
+      // another admin added or deleted a flow meanwhile (the list is read again below either way)
+      await api.put('/flows/order', { ids: order.map((x) => x.id) });
       toast(`${f.name} is now number ${to + 1} of ${order.length}`);
     } catch (e) { toast(e.message); }
     // while the list is read again the focus has nowhere to be: the move's own event must not redraw it meanwhile

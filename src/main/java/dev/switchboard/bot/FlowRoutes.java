@@ -31,6 +31,7 @@ public final class FlowRoutes {
     api.get("/flows").handler(this::list);
     api.post("/flows").handler(this::create);
     api.post("/flows/test").handler(this::test);
+    api.put("/flows/order").handler(this::order);
     api.get("/flows/:id").handler(this::get);
     api.put("/flows/:id").handler(this::update);
     api.delete("/flows/:id").handler(this::delete);
@@ -85,6 +86,31 @@ public final class FlowRoutes {
     JsonObject body = Bodies.object(ctx);
     tx.run(ev -> flows.update(ev.conn(), p.accountId(), id, body).map(f -> changed(ev, p, f)))
         .onSuccess(ctx::json).onFailure(ctx::fail);
+  }
+
+  /**
+   * {@code {"ids": [...]}}: every flow of the account once, in the order the bot tries them; one
+   * transaction, so a reorder never leaves two flows at one place or half the list moved.
+   */
+  private void order(RoutingContext ctx) {
+    Principal p = Principal.of(ctx).requireAdmin();
+    JsonArray raw = Bodies.array(Bodies.object(ctx), "ids", true);
+    if (raw.size() > FlowService.MAX_PER_ACCOUNT) {
+      throw ApiException.unprocessable("too_many_ids", "ids names at most " + FlowService.MAX_PER_ACCOUNT + " flows");
+    }
+    java.util.List<Long> ids = new java.util.ArrayList<>();
+    for (int i = 0; i < raw.size(); i++) {
+      long id = Ids.parseField(raw.getValue(i), "ids[" + i + "]");
+      if (ids.contains(id)) {
+        throw ApiException.unprocessable("duplicate_id", "ids names flow " + id + " twice");
+      }
+      ids.add(id);
+    }
+    tx.run(ev -> flows.order(ev.conn(), p.accountId(), ids)
+            .onSuccess(moved -> moved.forEach(id -> ev.add(Event.settingsChanged(p.accountId(), "flows", id, false)))))
+        .compose(moved -> flows.list(p.accountId()))
+        .onSuccess(items -> ctx.json(new JsonObject().put("items", new JsonArray(items))))
+        .onFailure(ctx::fail);
   }
 
   private void delete(RoutingContext ctx) {

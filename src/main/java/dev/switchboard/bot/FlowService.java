@@ -99,6 +99,33 @@ public final class FlowService {
     });
   }
 
+  /**
+   * In the caller's transaction: the account's flows take the positions 0..n-1 in the order of
+   * {@code ids}, which must name every flow of the account once. 409 {@code flows_changed} when it
+   * does not (another admin added or deleted one meanwhile): nothing moves. Answers the ids of
+   * the flows whose position changed.
+   */
+  public Future<List<Long>> order(SqlClient db, long accountId, List<Long> ids) {
+    return db.preparedQuery(FlowSql.LOCK_ORDER).execute(Tuple.of(accountId)).compose(rows -> {
+      java.util.Map<Long, Integer> positions = new java.util.HashMap<>();
+      rows.forEach(r -> positions.put(r.getLong("id"), r.getInteger("position")));
+      if (ids.size() != positions.size() || !positions.keySet().containsAll(ids)) {
+        return Future.failedFuture(new ApiException(409, "flows_changed",
+            "the order must name each of the account's " + positions.size() + " flows once; they changed meanwhile: read them again"));
+      }
+      List<Tuple> updates = new java.util.ArrayList<>();
+      List<Long> moved = new java.util.ArrayList<>();
+      for (int i = 0; i < ids.size(); i++) {
+        if (positions.get(ids.get(i)) != i) {
+          updates.add(Tuple.of(ids.get(i), accountId, i));
+          moved.add(ids.get(i));
+        }
+      }
+      return updates.isEmpty() ? Future.succeededFuture(moved)
+          : db.preparedQuery(FlowSql.SET_POSITION).executeBatch(updates).map(moved);
+    });
+  }
+
   public Future<Void> delete(SqlClient db, long accountId, long id) {
     return db.preparedQuery(FlowSql.DELETE).execute(Tuple.of(id, accountId)).compose(rows -> rows.rowCount() == 0
         ? Future.failedFuture(ApiException.notFound("flow"))

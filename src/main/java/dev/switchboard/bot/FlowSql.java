@@ -21,6 +21,10 @@ final class FlowSql {
 
   static final String GET = "SELECT " + COLUMNS + " FROM flows WHERE id = $1 AND account_id = $2";
 
+  /** The account's flows in their order, locked while an order is written. */
+  static final String LOCK_ORDER = "SELECT id, position FROM flows WHERE account_id = $1 ORDER BY position, id FOR UPDATE";
+  static final String SET_POSITION = "UPDATE flows SET position = $3, updated_at = now() WHERE id = $1 AND account_id = $2";
+
   /** Without a position a new flow goes last. */
   static final String INSERT = "INSERT INTO flows (account_id, position, name, enabled, channel_id, trigger, actions)"
       + " VALUES ($1, coalesce($2, (SELECT coalesce(max(position) + 1, 0) FROM flows WHERE account_id = $1)), $3, $4, $5, $6, $7)"

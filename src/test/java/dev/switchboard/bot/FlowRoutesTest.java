@@ -114,6 +114,42 @@ class FlowRoutesTest {
     assertThat(a).isNotEqualTo(b);
   }
 
+  static java.util.List<String> names(Http.Res r) {
+    return r.items().stream().map(o -> ((JsonObject) o).getString("name")).toList();
+  }
+
+  @Test
+  @DisplayName("PUT /flows/order writes the whole order in one transaction; an order that misses, repeats or borrows a flow changes nothing")
+  void reorder() {
+    String a = admin.post("/api/v1/flows", keywordFlow("A")).json().getString("id");
+    String b = admin.post("/api/v1/flows", keywordFlow("B")).json().getString("id");
+    String c = admin.post("/api/v1/flows", keywordFlow("C")).json().getString("id");
+    String theirs = otherAdmin.post("/api/v1/flows", keywordFlow("Theirs").put("actions", new JsonArray()
+        .add(new JsonObject().put("type", "reply").put("text", "hi")))).json().getString("id");
+
+    Http.Res r = admin.put("/api/v1/flows/order", new JsonObject().put("ids", new JsonArray().add(c).add(a).add(b)));
+    assertThat(r.status()).as(r.text()).isEqualTo(200);
+    assertThat(names(r)).containsExactly("C", "A", "B");
+    assertThat(names(agent.get("/api/v1/flows"))).containsExactly("C", "A", "B");
+    assertThat(Seed.strings(db, "SELECT position::text FROM flows WHERE account_id = ? ORDER BY position", account.accountId()))
+        .containsExactly("0", "1", "2");
+
+    for (JsonArray bad : java.util.List.of(new JsonArray().add(a).add(b), new JsonArray().add(a).add(b).add(c).add(theirs),
+        new JsonArray().add(a).add(b).add(theirs))) {
+      Http.Res refused = admin.put("/api/v1/flows/order", new JsonObject().put("ids", bad));
+      assertThat(refused.status()).as(bad.encode()).isEqualTo(409);
+      assertThat(refused.errorCode()).isEqualTo("flows_changed");
+    }
+    Http.Res twice = admin.put("/api/v1/flows/order", new JsonObject().put("ids", new JsonArray().add(a).add(a).add(b)));
+    assertThat(twice.status()).isEqualTo(422);
+    assertThat(twice.errorCode()).isEqualTo("duplicate_id");
+    assertThat(admin.put("/api/v1/flows/order", new JsonObject().put("ids", new JsonArray().add("x"))).status()).isEqualTo(400);
+    assertThat(admin.put("/api/v1/flows/order", new JsonObject()).status()).isEqualTo(400);
+    assertThat(agent.put("/api/v1/flows/order", new JsonObject().put("ids", new JsonArray().add(a).add(b).add(c))).status()).isEqualTo(403);
+    assertThat(names(admin.get("/api/v1/flows"))).as("nothing moved").containsExactly("C", "A", "B");
+    assertThat(names(otherAdmin.get("/api/v1/flows"))).containsExactly("Theirs");
+  }
+
   @Test
   @DisplayName("PUT changes the given fields and keeps the others; DELETE removes (204), then 404")
   void updateAndDelete() {
