@@ -5,7 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 uptime
-mvn -B -q -o test -Dtest=WebhookThroughputBench -Dsurefire.failIfNoSpecifiedTests=false ${ARGLINE:+"-DargLine=$ARGLINE"} 2>&1 \
+# -Dtest.jvm= : the bench's JVM runs with the JVM's own compilers and collector, as a node does, not
+# with the test suite's C1-only serial settings (pom.xml)
+mvn -B -q -o test -Dtest=WebhookThroughputBench -Dsurefire.failIfNoSpecifiedTests=false -Dtest.jvm= ${ARGLINE:+"-DargLine=$ARGLINE"} 2>&1 \
   | grep -E "ERROR|FAIL" || true
 # surefire keeps the bench's output in its report
 grep -hE "webhook bench|delivered|written|relay lag|CPU" target/surefire-reports/dev.switchboard.integrations.WebhookThroughputBench-output.txt

@@ -159,11 +159,13 @@ public final class BotHook implements InboundHooks.Hook {
 
   private Future<Void> apply(TxChanges tx, Inbound in, long contactId, Action a) {
     if (a instanceof Action.Label l) {
-      return tx.conn().preparedQuery(BotSql.ADD_LABEL).execute(Tuple.of(contactId, in.accountId(), l.name()))
+      return tx.conn().preparedQuery(BotSql.LOCK_CONTACT).execute(Tuple.of(contactId))
+          .compose(locked -> tx.conn().preparedQuery(BotSql.ADD_LABEL).execute(Tuple.of(contactId, in.accountId(), l.name())))
           .compose(rows -> contactChanged(tx, in, contactId, rows.rowCount()));
     }
     if (a instanceof Action.Field f) {
-      return tx.conn().preparedQuery(BotSql.SET_FIELD).execute(Tuple.of(contactId, in.accountId(), f.name(), f.value()))
+      return tx.conn().preparedQuery(BotSql.LOCK_CONTACT).execute(Tuple.of(contactId))
+          .compose(locked -> tx.conn().preparedQuery(BotSql.SET_FIELD).execute(Tuple.of(contactId, in.accountId(), f.name(), f.value())))
           .compose(rows -> contactChanged(tx, in, contactId, rows.rowCount()));
     }
     if (a instanceof Action.Handoff h) {

@@ -30,8 +30,11 @@ final class BotSql {
 
   // the account's spelling of the label when it has one, as the API's label route does: a flow
   // adding "vip" where agents use "VIP" must not start a second label
+  /** Taken before a label or field action, as the API's adds take it: their counts below then see each other's. */
+  static final String LOCK_CONTACT = "SELECT 1 FROM contacts WHERE id = $1 FOR NO KEY UPDATE";
+
   // a contact at its limit of labels or fields (ContactService) gets no new one from a flow; the
-  // rest of the flow still runs (the bot answers one conversation at a time, so this count holds)
+  // rest of the flow still runs (the count is read after LOCK_CONTACT, in a statement of its own)
   static final String ADD_LABEL = """
       INSERT INTO contact_labels (contact_id, account_id, name)
       SELECT $1, $2, coalesce((SELECT min(name) FROM contact_labels WHERE account_id = $2 AND lower(name) = lower($3)), $3)

@@ -1,7 +1,9 @@
 package dev.switchboard.bot;
 
 import dev.switchboard.conversation.Placeholders;
+import dev.switchboard.common.ApiException;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
@@ -16,7 +18,7 @@ import java.util.List;
  */
 public final class FlowNames {
 
-  private static final String FOR_ACCOUNT = "SELECT id, actions FROM flows WHERE account_id = $1 ORDER BY id FOR UPDATE";
+  private static final String FOR_ACCOUNT = "SELECT id, name, actions FROM flows WHERE account_id = $1 ORDER BY id FOR UPDATE";
   private static final String SET_ACTIONS = "UPDATE flows SET actions = $3, updated_at = now() WHERE id = $1 AND account_id = $2";
 
   private FlowNames() {
@@ -32,11 +34,25 @@ public final class FlowNames {
       List<Tuple> updates = new ArrayList<>();
       List<Long> ids = new ArrayList<>();
       for (Row r : rows) {
-        List<Action> actions = FlowJson.actions(r.getValue("actions"));
+        List<Action> actions;
+        try {
+          actions = FlowJson.actions(r.getValue("actions"));
+        } catch (ApiException unreadable) {
+          // a stored flow this version cannot read runs nowhere (the bot skips it): left as it is
+          continue;
+        }
         List<Action> renamed = label ? renamedLabel(actions, from, to) : renamedField(actions, from, to);
         if (!renamed.equals(actions)) {
+          JsonArray json = FlowJson.toJson(renamed);
+          try {
+            // a longer name can push a reply past its limit; such a flow could not be saved, nor run
+            FlowJson.actions(json);
+          } catch (ApiException tooLong) {
+            return Future.failedFuture(ApiException.unprocessable("rename_refused",
+                "with the new name, flow “" + r.getString("name") + "” would be refused (" + tooLong.getMessage() + "): shorten it first"));
+          }
           ids.add(r.getLong("id"));
-          updates.add(Tuple.of(r.getLong("id"), accountId, FlowJson.toJson(renamed)));
+          updates.add(Tuple.of(r.getLong("id"), accountId, json));
         }
       }
       return updates.isEmpty() ? Future.succeededFuture(ids)

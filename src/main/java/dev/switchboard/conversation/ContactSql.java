@@ -33,9 +33,10 @@ final class ContactSql {
   /**
    * Taken before a label or field is added: the per-contact limits are counted after it (ROOM), in
    * a statement of its own, whose snapshot then sees what an add that held the lock committed (a
-   * count inside the locking statement would be read from before the wait).
+   * count inside the locking statement would be read from before the wait). NO KEY: the inserts'
+   * foreign-key checks on the contact (KEY SHARE) of this or the bot's transaction do not wait on it.
    */
-  static final String LOCK_CONTACT = "SELECT id FROM contacts WHERE id = $1 AND account_id = $2 FOR UPDATE";
+  static final String LOCK_CONTACT = "SELECT id FROM contacts WHERE id = $1 AND account_id = $2 FOR NO KEY UPDATE";
   static final String ROOM = """
       SELECT (SELECT count(*) FROM contact_labels l WHERE l.contact_id = $1) AS labels,
              (SELECT count(*) FROM contact_fields f WHERE f.contact_id = $1) AS fields,

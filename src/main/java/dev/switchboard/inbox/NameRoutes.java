@@ -125,6 +125,10 @@ public final class NameRoutes {
         String content = r.getString("content");
         String renamed = Placeholders.rename(content, from, to);
         if (!renamed.equals(content)) {
+          if (renamed.length() > SavedReplyRoutes.CONTENT_MAX) {
+            return Future.failedFuture(ApiException.unprocessable("rename_refused", "with the new name, saved reply “"
+                + r.getString("title") + "” would be longer than " + SavedReplyRoutes.CONTENT_MAX + " characters: shorten it first"));
+          }
           updates.add(Tuple.of(r.getLong("id"), accountId, renamed));
           ev.add(Event.settingsChanged(accountId, "saved-replies", r.getLong("id"), false));
         }

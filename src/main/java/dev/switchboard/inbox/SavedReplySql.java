@@ -21,6 +21,6 @@ final class SavedReplySql {
 
   /** The account's saved replies that hold a placeholder at all, locked: a field rename rewrites them. */
   static final String WITH_PLACEHOLDERS =
-      "SELECT id, content FROM saved_replies WHERE account_id = $1 AND strpos(content, '{{') > 0 ORDER BY id FOR UPDATE";
+      "SELECT id, title, content FROM saved_replies WHERE account_id = $1 AND strpos(content, '{{') > 0 ORDER BY id FOR UPDATE";
   static final String SET_CONTENT = "UPDATE saved_replies SET content = $3, updated_at = now() WHERE id = $1 AND account_id = $2";
 }

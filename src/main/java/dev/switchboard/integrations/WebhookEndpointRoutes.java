@@ -128,7 +128,8 @@ public final class WebhookEndpointRoutes {
     Tuple args = enabled ? Tuple.of(id, p.accountId()) : Tuple.of(id, p.accountId(), "disabled by " + p.name());
     Reply.ok(ctx, one(p.accountId(), id)
         .compose(v -> tx.run(ev -> ev.conn().preparedQuery(enabled ? WebhookSql.ENABLE : WebhookSql.DISABLE).execute(args)
-            .compose(x -> changed(ev, p, id, false))))
+            // enabling an enabled endpoint (or disabling a disabled one) changes nothing to tell
+            .compose(x -> x.rowCount() == 0 ? Future.<Void>succeededFuture() : changed(ev, p, id, false))))
         .compose(v -> one(p.accountId(), id)));
   }
 

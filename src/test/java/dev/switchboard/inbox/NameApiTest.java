@@ -1,5 +1,6 @@
 package dev.switchboard.inbox;
 
+import dev.switchboard.support.Http;
 import dev.switchboard.support.Seed;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -153,6 +154,35 @@ class NameApiTest extends InboxTestBase {
         .isEqualTo("Prospect");
     assertThat(settingsChanged(a, mark2)).extracting(d -> d.getString("section") + ":" + d.getString("id"))
         .containsExactly("flows:" + tagging.getString("id"));
+  }
+
+  @Test
+  @DisplayName("a rename that would push a flow's reply past its limit is refused whole, naming the flow; a stored flow the bot cannot read does not stop a rename")
+  void renamesThatWouldBreakAFlow() {
+    long one = contactWith(a, "nb-1");
+    Seed.exec(db, "INSERT INTO contact_fields (contact_id, account_id, name, value) VALUES (?, ?, 'ref', 'R-1'), (?, ?, 'code', 'C-1')",
+        one, a.accountId(), one, a.accountId());
+    String text = "{{ref}} " + "x".repeat(1_015);
+    Http.Res flow = a.admin().post("/api/v1/flows", flow("Buttons", new JsonArray().add(action("reply", "text", text)
+        .put("quickReplies", new JsonArray().add("Yes")))));
+    assertThat(flow.status()).as(flow.text()).isEqualTo(201);
+    // written by an older version, or by hand: the bot skips it, a rename must too
+    Seed.exec(db, "INSERT INTO flows (account_id, position, name, trigger, actions) VALUES (?, 99, 'Old', '{\"type\":\"any\"}', "
+        + "'[{\"type\":\"teleport\",\"text\":\"{{code}}\"}]')", a.accountId());
+
+    Http.Res refused = a.admin().patch("/api/v1/fields/ref", new JsonObject().put("name", "customer reference number"));
+    assertThat(refused.status()).as(refused.text()).isEqualTo(422);
+    assertThat(refused.errorCode()).isEqualTo("rename_refused");
+    assertThat(refused.text()).contains("Buttons");
+    assertThat(Seed.strings(db, "SELECT name FROM contact_fields WHERE contact_id = ? ORDER BY name", one)).as("nothing renamed").containsExactly("code", "ref");
+    assertThat(a.admin().get("/api/v1/flows/" + flow.json().getString("id")).json().getJsonArray("actions").getJsonObject(0).getString("text"))
+        .isEqualTo(text);
+
+    Http.Res renamed = a.admin().patch("/api/v1/fields/code", new JsonObject().put("name", "promo"));
+    assertThat(renamed.status()).as(renamed.text()).isEqualTo(200);
+    assertThat(renamed.json().getInteger("flows")).isZero();
+    assertThat(Seed.strings(db, "SELECT actions::text FROM flows WHERE account_id = ? AND name = 'Old'", a.accountId()))
+        .singleElement().asString().contains("{{code}}");
   }
 
   @Test
