@@ -99,7 +99,7 @@ async function request(method, path, body, extraHeaders, raw, retried) {
 export const api = {
   get: (p) => request('GET', p),
   post: (p, b, headers) => request('POST', p, b === undefined ? {} : b, headers),
-  put: (p, b) => request('PUT', p, b),
+  put: (p, b, headers) => request('PUT', p, b, headers),
   patch: (p, b) => request('PATCH', p, b),
   del: (p) => request('DELETE', p),
   /** POST returning the raw Response (CSV export). */
@@ -117,3 +117,6 @@ export function query(params) {
 }
 
 export const enc = encodeURIComponent;
+
+/** If-Match for an editor's save: the version it read, so a change made meanwhile is not overwritten (412). */
+export const ifMatch = (thing) => (thing && thing.updatedAt ? { 'If-Match': `"${thing.updatedAt}"` } : undefined);

@@ -4,7 +4,7 @@
 // server's own evaluator what a message would do.
 
 import { h, mount, toast, platformName } from '../dom.js';
-import { api, enc } from '../api.js';
+import { api, enc, ifMatch } from '../api.js';
 import { state as S } from '../store.js';
 import { openModal } from '../ui.js';
 import { field, errorLine, confirmDelete } from './forms.js';
@@ -154,9 +154,13 @@ function openEditor(flow, channels, done) {
       body = read();
     }
     try {
-      if (flow) await api.put(`/flows/${enc(flow.id)}`, body); else await api.post('/flows', body);
+      if (flow) await api.put(`/flows/${enc(flow.id)}`, body, ifMatch(flow)); else await api.post('/flows', body);
       close(); toast('Flow saved'); done();
-    } catch (e) { error.show(`The server refused the flow: ${e.message}`); }
+    } catch (e) {
+      // another admin (or a label rename) changed it since this editor opened: their change is kept
+      error.show(e.status === 412 ? 'Another admin changed this flow since you opened it. Close, open it again to see their version, then make your change.'
+        : `The server refused the flow: ${e.message}`);
+    }
   }, 'Save', 'flow-save');
   formView.querySelector('input')?.focus();
 }

@@ -2,7 +2,7 @@
 // {{field}} inserted from the field names in use (the server refuses names nobody uses).
 
 import { h, mount, toast } from '../dom.js';
-import { api, enc } from '../api.js';
+import { api, enc, ifMatch } from '../api.js';
 import { state as S, dispatch } from '../store.js';
 import { loadReference } from '../reference.js';
 import { openModal } from '../ui.js';
@@ -98,9 +98,11 @@ function openEditor(r, done) {
     if (!title.value.trim() || !content.value.trim()) { error.show('A title and a text are needed.'); return; }
     const body = { title: title.value.trim(), content: content.value };
     try {
-      if (r) await api.put(`/saved-replies/${enc(r.id)}`, body); else await api.post('/saved-replies', body);
+      if (r) await api.put(`/saved-replies/${enc(r.id)}`, body, ifMatch(r)); else await api.post('/saved-replies', body);
       close(); toast('Saved reply saved'); loadReference(); done();
-    } catch (e) { error.show(e.message); }
+    } catch (e) {
+      error.show(e.status === 412 ? 'Another admin changed this saved reply since you opened it. Close, open it again to see their version, then make your change.' : e.message);
+    }
   }, 'Save', 'sre-save');
   title.focus();
 }

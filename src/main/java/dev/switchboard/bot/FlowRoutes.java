@@ -6,6 +6,7 @@ import dev.switchboard.common.Principal;
 import dev.switchboard.conversation.TxEvents;
 import dev.switchboard.events.Event;
 import dev.switchboard.http.Bodies;
+import dev.switchboard.http.Versions;
 import dev.switchboard.common.Ids;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -84,7 +85,8 @@ public final class FlowRoutes {
     Principal p = Principal.of(ctx).requireAdmin();
     long id = Ids.parse(ctx.pathParam("id"), "flow");
     JsonObject body = Bodies.object(ctx);
-    tx.run(ev -> flows.update(ev.conn(), p.accountId(), id, body).map(f -> changed(ev, p, f)))
+    String expected = Versions.expected(ctx);
+    tx.run(ev -> flows.update(ev.conn(), p.accountId(), id, body, expected).map(f -> changed(ev, p, f)))
         .onSuccess(ctx::json).onFailure(ctx::fail);
   }
 

@@ -2,6 +2,7 @@ package dev.switchboard.bot;
 
 import dev.switchboard.common.AccountLimit;
 import dev.switchboard.common.ApiException;
+import dev.switchboard.http.Versions;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -88,9 +89,11 @@ public final class FlowService {
   }
 
   /** Replaces the fields the body gives; the ones it leaves out keep their values. */
-  public Future<JsonObject> update(SqlClient db, long accountId, long id, JsonObject body) {
-    return db.preparedQuery(FlowSql.GET).execute(Tuple.of(id, accountId)).compose(rows -> {
+  /** {@code expected}: the {@code updatedAt} the editor read (If-Match), or null; 412 when it changed since. */
+  public Future<JsonObject> update(SqlClient db, long accountId, long id, JsonObject body, String expected) {
+    return db.preparedQuery(FlowSql.GET_FOR_UPDATE).execute(Tuple.of(id, accountId)).compose(rows -> {
       Row current = one(rows);
+      Versions.check(expected, current.getOffsetDateTime("updated_at"), "flow");
       Draft d = Draft.of(body, FlowSql.view(current));
       return checkReferences(db, accountId, d)
           .compose(v -> db.preparedQuery(FlowSql.UPDATE).execute(Tuple.of(id, accountId, d.position, d.name, d.enabled,

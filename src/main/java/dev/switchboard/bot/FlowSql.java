@@ -20,6 +20,8 @@ final class FlowSql {
       + " AND (channel_id IS NULL OR channel_id = $2) ORDER BY position, id";
 
   static final String GET = "SELECT " + COLUMNS + " FROM flows WHERE id = $1 AND account_id = $2";
+  /** The flow an update rewrites, locked until it commits: a rename of its names waits for it, or it for the rename. */
+  static final String GET_FOR_UPDATE = GET + " FOR UPDATE";
 
   /** The account's flows in their order, locked while an order is written. */
   static final String LOCK_ORDER = "SELECT id, position FROM flows WHERE account_id = $1 ORDER BY position, id FOR UPDATE";

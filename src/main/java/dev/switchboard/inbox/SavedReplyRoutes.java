@@ -6,12 +6,14 @@ import dev.switchboard.common.Principal;
 import dev.switchboard.common.AccountLimit;
 import dev.switchboard.common.ApiException;
 import dev.switchboard.http.Bodies;
+import dev.switchboard.http.Versions;
 import dev.switchboard.common.Ids;
 import dev.switchboard.common.Text;
 import dev.switchboard.common.Times;
 import dev.switchboard.conversation.Placeholders;
 import dev.switchboard.conversation.TxEvents;
 import dev.switchboard.events.Event;
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -103,9 +105,17 @@ public final class SavedReplyRoutes {
     Principal p = Principal.of(ctx);
     long id = Ids.parse(ctx.pathParam("id"), "saved reply");
     Input in = input(Bodies.object(ctx));
+    String expected = Versions.expected(ctx);
     Reply.ok(ctx, knownFields(p.accountId(), in.content())
-        .compose(v -> tx.run(ev -> ev.conn().preparedQuery(SavedReplySql.UPDATE)
-            .execute(Tuple.of(id, p.accountId(), in.title(), in.content())).map(rows -> changed(ev, p, SavedReplyRoutes.one(rows), false)))));
+        .compose(v -> tx.run(ev -> ev.conn().preparedQuery(SavedReplySql.GET_FOR_UPDATE).execute(Tuple.of(id, p.accountId()))
+            .compose(current -> {
+              if (current.size() == 0) {
+                return Future.failedFuture(ApiException.notFound("saved reply"));
+              }
+              Versions.check(expected, current.iterator().next().getOffsetDateTime("updated_at"), "saved reply");
+              return ev.conn().preparedQuery(SavedReplySql.UPDATE).execute(Tuple.of(id, p.accountId(), in.title(), in.content()));
+            })
+            .map(rows -> changed(ev, p, SavedReplyRoutes.one(rows), false)))));
   }
 
   private void delete(RoutingContext ctx) {

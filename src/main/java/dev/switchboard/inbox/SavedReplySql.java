@@ -9,6 +9,7 @@ final class SavedReplySql {
   static final String INSERT = "INSERT INTO saved_replies (account_id, title, content) VALUES ($1, $2, $3) RETURNING " + COLUMNS;
   static final String UPDATE =
       "UPDATE saved_replies SET title = $3, content = $4, updated_at = now() WHERE id = $1 AND account_id = $2 RETURNING " + COLUMNS;
+  static final String GET_FOR_UPDATE = GET + " FOR UPDATE";
   static final String DELETE = "DELETE FROM saved_replies WHERE id = $1 AND account_id = $2";
 
   private SavedReplySql() {

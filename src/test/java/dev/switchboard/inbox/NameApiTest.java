@@ -186,6 +186,40 @@ class NameApiTest extends InboxTestBase {
   }
 
   @Test
+  @DisplayName("an editor opened before a rename cannot save the old name back: If-Match with the updatedAt it read answers 412, the current one 200")
+  void staleEditorsAreRefused() {
+    long one = contactWith(a, "ns-1");
+    Seed.exec(db, "INSERT INTO contact_fields (contact_id, account_id, name, value) VALUES (?, ?, 'plan', 'gold')", one, a.accountId());
+    JsonObject flow = a.admin().post("/api/v1/flows", flow("Plan", new JsonArray().add(action("reply", "text", "Your plan: {{plan}}")))).json();
+    JsonObject reply = a.admin().post("/api/v1/saved-replies", new JsonObject().put("title", "Plan").put("content", "On {{plan}}")).json();
+    assertThat(a.admin().patch("/api/v1/fields/plan", new JsonObject().put("name", "tier")).status()).isEqualTo(200);
+
+    JsonObject staleFlow = flow("Plan", new JsonArray().add(action("reply", "text", "Your plan: {{plan}} (edited)")));
+    String flowPath = "/api/v1/flows/" + flow.getString("id");
+    Http.Res refused = a.admin().send(io.vertx.core.http.HttpMethod.PUT, flowPath, staleFlow,
+        java.util.Map.of("If-Match", "\"" + flow.getString("updatedAt") + "\""));
+    assertThat(refused.status()).as(refused.text()).isEqualTo(412);
+    assertThat(refused.errorCode()).isEqualTo("edited_meanwhile");
+    JsonObject now = a.admin().get(flowPath).json();
+    assertThat(now.getJsonArray("actions").getJsonObject(0).getString("text")).isEqualTo("Your plan: {{tier}}");
+    Http.Res fresh = a.admin().send(io.vertx.core.http.HttpMethod.PUT, flowPath, flow("Plan", new JsonArray()
+        .add(action("reply", "text", "Your tier: {{tier}}"))), java.util.Map.of("If-Match", "\"" + now.getString("updatedAt") + "\""));
+    assertThat(fresh.status()).as(fresh.text()).isEqualTo(200);
+    assertThat(a.admin().send(io.vertx.core.http.HttpMethod.PUT, flowPath, staleFlow, java.util.Map.of("If-Match", "yesterday")).status())
+        .as("malformed").isEqualTo(400);
+
+    String replyPath = "/api/v1/saved-replies/" + reply.getString("id");
+    Http.Res staleReply = a.admin().send(io.vertx.core.http.HttpMethod.PUT, replyPath,
+        new JsonObject().put("title", "Plan").put("content", "On {{tier}}, edited"), java.util.Map.of("If-Match", "\"" + reply.getString("updatedAt") + "\""));
+    assertThat(staleReply.status()).as(staleReply.text()).isEqualTo(412);
+    assertThat(a.admin().get(replyPath).json().getString("content")).isEqualTo("On {{tier}}");
+    assertThat(a.admin().put(replyPath, new JsonObject().put("title", "Plan").put("content", "On {{tier}}!")).status())
+        .as("without If-Match a write goes through").isEqualTo(200);
+    assertThat(b.admin().send(io.vertx.core.http.HttpMethod.PUT, replyPath, new JsonObject().put("title", "x").put("content", "y"),
+        java.util.Map.of("If-Match", "\"" + reply.getString("updatedAt") + "\"")).status()).as("another account's").isEqualTo(404);
+  }
+
+  @Test
   @DisplayName("a field renamed into one in use keeps the target's value where a contact has both; delete removes the value everywhere")
   void mergeAndDeleteFields() {
     long one = contactWith(a, "nf-1");
