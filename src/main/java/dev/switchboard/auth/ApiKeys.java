@@ -3,7 +3,6 @@ package dev.switchboard.auth;
 import dev.switchboard.common.AccountLimit;
 import dev.switchboard.events.Event;
 import dev.switchboard.conversation.Transactions;
-import dev.switchboard.conversation.TxEvents;
 import dev.switchboard.common.ApiException;
 import dev.switchboard.common.Principal;
 import dev.switchboard.common.Times;
@@ -127,21 +126,15 @@ public final class ApiKeys {
    * every request, so the key answers 401 at once everywhere. 404 for a key of another account.
    */
   public Future<Void> revoke(long accountId, long id) {
-    // not Transactions.run: that answers only once the relay has the event, and until the flag
-    // below is set the key still works on nodes that cached it; the event's relay is only woken
-    TxEvents[] events = new TxEvents[1];
-    return pool.withTransaction(conn -> {
-      TxEvents ev = tx.open(conn);
-      events[0] = ev;
-      return conn.preparedQuery(ApiKeySql.REVOKE).execute(Tuple.of(id, accountId)).compose(rows -> {
-        if (rows.size() == 0) {
-          return Future.failedFuture(ApiException.notFound("API key"));
-        }
-        ev.add(Event.settingsChanged(accountId, "integrations", id, true));
-        return ev.write();
-      });
-    }).compose(v -> {
-      events[0].committed();
+    // answered at the commit, not after the relay: until the flag below is set the key still
+    // works on nodes that cached it
+    return tx.runAndWake(ev -> ev.conn().preparedQuery(ApiKeySql.REVOKE).execute(Tuple.of(id, accountId)).compose(rows -> {
+      if (rows.size() == 0) {
+        return Future.<Void>failedFuture(ApiException.notFound("API key"));
+      }
+      ev.add(Event.settingsChanged(accountId, "integrations", id, true));
+      return Future.<Void>succeededFuture();
+    })).compose(v -> {
       cache.values().removeIf(c -> c.caller().apiKeyId() == id);
       return redis.api().set(List.of(revokedKey(id), "1", "EX", String.valueOf(CACHE_SECONDS + 60))).mapEmpty();
     });

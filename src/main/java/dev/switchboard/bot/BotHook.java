@@ -150,7 +150,11 @@ public final class BotHook implements InboundHooks.Hook {
     flowsRun.increment();
     d.notes().stream().filter(n -> n.startsWith("reply skipped")).forEach(n -> repliesDropped.increment());
     d.notes().forEach(n -> LOG.warn("bot: flow {} for conversation {}: {}", d.flow().id(), in.conversationId(), n));
-    Future<Void> chain = Future.succeededFuture();
+    // label and field actions count the contact's labels and fields (BotSql): under its lock, taken once
+    boolean touchesContact = d.actions().stream().anyMatch(a -> a instanceof Action.Label || a instanceof Action.Field);
+    Future<Void> chain = touchesContact
+        ? tx.conn().preparedQuery(BotSql.LOCK_CONTACT).execute(Tuple.of(contactId)).mapEmpty()
+        : Future.succeededFuture();
     for (Action a : d.actions()) {
       chain = chain.compose(v -> apply(tx, in, contactId, a));
     }
@@ -159,13 +163,11 @@ public final class BotHook implements InboundHooks.Hook {
 
   private Future<Void> apply(TxChanges tx, Inbound in, long contactId, Action a) {
     if (a instanceof Action.Label l) {
-      return tx.conn().preparedQuery(BotSql.LOCK_CONTACT).execute(Tuple.of(contactId))
-          .compose(locked -> tx.conn().preparedQuery(BotSql.ADD_LABEL).execute(Tuple.of(contactId, in.accountId(), l.name())))
+      return tx.conn().preparedQuery(BotSql.ADD_LABEL).execute(Tuple.of(contactId, in.accountId(), l.name()))
           .compose(rows -> contactChanged(tx, in, contactId, rows.rowCount()));
     }
     if (a instanceof Action.Field f) {
-      return tx.conn().preparedQuery(BotSql.LOCK_CONTACT).execute(Tuple.of(contactId))
-          .compose(locked -> tx.conn().preparedQuery(BotSql.SET_FIELD).execute(Tuple.of(contactId, in.accountId(), f.name(), f.value())))
+      return tx.conn().preparedQuery(BotSql.SET_FIELD).execute(Tuple.of(contactId, in.accountId(), f.name(), f.value()))
           .compose(rows -> contactChanged(tx, in, contactId, rows.rowCount()));
     }
     if (a instanceof Action.Handoff h) {

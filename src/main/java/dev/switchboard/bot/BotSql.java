@@ -30,7 +30,7 @@ final class BotSql {
 
   // the account's spelling of the label when it has one, as the API's label route does: a flow
   // adding "vip" where agents use "VIP" must not start a second label
-  /** Taken before a label or field action, as the API's adds take it: their counts below then see each other's. */
+  /** Taken once before a flow's label and field actions, as the API's adds take it: their counts below then see each other's. */
   static final String LOCK_CONTACT = "SELECT 1 FROM contacts WHERE id = $1 FOR NO KEY UPDATE";
 
   // a contact at its limit of labels or fields (ContactService) gets no new one from a flow; the

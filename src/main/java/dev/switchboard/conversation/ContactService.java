@@ -130,11 +130,10 @@ public final class ContactService {
   }
 
   public Future<JsonObject> setField(long accountId, long id, String name, String value) {
-    return owned(accountId, id)
-        .compose(v -> tx.run(ev -> roomFor(ev.conn(), accountId, id, name, false)
-            .compose(x -> ev.conn().preparedQuery(ContactSql.SET_FIELD).execute(Tuple.of(id, accountId, name, value)))
-            .compose(x -> ev.conn().preparedQuery(ContactSql.TOUCH).execute(Tuple.of(id)))
-            .compose(x -> changed(ev, accountId, id, 1))));
+    return tx.run(ev -> roomFor(ev.conn(), accountId, id, name, false)
+        .compose(x -> ev.conn().preparedQuery(ContactSql.SET_FIELD).execute(Tuple.of(id, accountId, name, value)))
+        .compose(x -> ev.conn().preparedQuery(ContactSql.TOUCH).execute(Tuple.of(id)))
+        .compose(x -> changed(ev, accountId, id, 1)));
   }
 
   public Future<JsonObject> deleteField(long accountId, long id, String name) {
@@ -142,13 +141,12 @@ public final class ContactService {
   }
 
   public Future<JsonObject> addLabel(long accountId, long id, String name) {
-    return owned(accountId, id)
-        .compose(v -> tx.run(ev -> roomFor(ev.conn(), accountId, id, name, true)
-            .compose(x -> ev.conn().preparedQuery(ContactSql.ADD_LABEL).execute(Tuple.of(id, accountId, name)))
-            .compose(x -> x.rowCount() == 0 ? get(ev.conn(), accountId, id) : changed(ev, accountId, id, 1))));
+    return tx.run(ev -> roomFor(ev.conn(), accountId, id, name, true)
+        .compose(x -> ev.conn().preparedQuery(ContactSql.ADD_LABEL).execute(Tuple.of(id, accountId, name)))
+        .compose(x -> x.rowCount() == 0 ? get(ev.conn(), accountId, id) : changed(ev, accountId, id, 1)));
   }
 
-  /** Locks the contact; fails 422 when a new label (or field) would pass the contact's limit. */
+  /** Locks the contact (404 when it is not the account's); fails 422 when a new label (or field) would pass its limit. */
   private static Future<Void> roomFor(SqlConnection c, long accountId, long id, String name, boolean label) {
     return c.preparedQuery(ContactSql.LOCK_CONTACT).execute(Tuple.of(id, accountId)).compose(locked -> locked.size() == 0
         ? Future.failedFuture(ApiException.notFound("contact"))

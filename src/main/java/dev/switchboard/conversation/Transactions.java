@@ -42,15 +42,31 @@ public final class Transactions {
    * events in the log: whoever reads {@code /events} after the answer finds them.
    */
   public <T> Future<T> run(Function<TxEvents, Future<T>> work) {
-    TxEvents[] holder = new TxEvents[1];
+    return transaction(work).compose(done -> {
+      done.events().afterCommit();
+      return done.events().isEmpty() ? Future.succeededFuture(done.result()) : publisher.relayed().map(done.result());
+    });
+  }
+
+  /**
+   * As {@link #run}, but answers at the commit: the relay is woken, not waited for. For a caller
+   * whose next step must not wait behind the relay (a revoked key refused everywhere at once).
+   */
+  public <T> Future<T> runAndWake(Function<TxEvents, Future<T>> work) {
+    return transaction(work).map(done -> {
+      done.events().committed();
+      return done.result();
+    });
+  }
+
+  /** A committed transaction's events and what its work answered. */
+  private record Done<T>(TxEvents events, T result) {
+  }
+
+  private <T> Future<Done<T>> transaction(Function<TxEvents, Future<T>> work) {
     return pool.withTransaction(conn -> {
       TxEvents ev = open(conn);
-      holder[0] = ev;
-      return work.apply(ev).compose(result -> ev.write().map(result));
-    }).compose(r -> {
-      TxEvents ev = holder[0];
-      ev.afterCommit();
-      return ev.isEmpty() ? Future.succeededFuture(r) : publisher.relayed().map(r);
+      return work.apply(ev).compose(result -> ev.write().map(new Done<>(ev, result)));
     });
   }
 
