@@ -49,10 +49,17 @@ public final class Db {
     return new PgHosts(vertx, options, wanted);
   }
 
+  /** Statements up to this many characters are prepared once per connection and kept. */
+  static final int PREPARED_SQL_LIMIT = 16_384;
+
   private static PgConnectOptions tuned(PgConnectOptions o) {
     return o.setPipeliningLimit(256)
         .setCachePreparedStatements(true)
         .setPreparedStatementCacheMaxSize(512)
+        // the client's default (2,048 characters) leaves the conversation view (~2,600), which every
+        // conversation event and list page selects, and the list queries parsed and planned anew
+        // on every execution
+        .setPreparedStatementCacheSqlLimit(PREPARED_SQL_LIMIT)
         .setReconnectAttempts(0);
   }
 
