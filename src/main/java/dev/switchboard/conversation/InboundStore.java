@@ -78,12 +78,14 @@ public final class InboundStore {
     }
     InboundBatch b = new InboundBatch(tx, ok, parsed);
     return b.run()
-        .compose(v -> markFailed(tx, failedIds, failedErrors))
-        .compose(v -> b.markDone())
-        .compose(v -> markFailed(tx, new ArrayList<>(b.partlyFailed().keySet()), new ArrayList<>(b.partlyFailed().values())))
         .compose(v -> {
+          // Nothing after this reads the rows' marks: they go out with the hooks' first statements
+          // (the connection pipelines them), in this order, so a partly failed row ends failed.
+          Future<Void> marks = Future.all(markFailed(tx, failedIds, failedErrors), b.markDone(),
+              markFailed(tx, new ArrayList<>(b.partlyFailed().keySet()), new ArrayList<>(b.partlyFailed().values()))).mapEmpty();
           b.changes.publishTo(events);
-          return hooks.inTransaction(events, b.inbound);
+          Future<Void> hooked = hooks.inTransaction(events, b.inbound);
+          return Future.all(marks, hooked);
         })
         .compose(v -> events.write())
         .map(v -> new Outcome(ok.size(), failedIds.size(), b.inbound, List.copyOf(b.partlyFailed().values()), b.withMedia.size()));

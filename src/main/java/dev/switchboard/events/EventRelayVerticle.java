@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Moves committed events from the PostgreSQL outbox to the Redis log, one per node.
@@ -42,8 +43,12 @@ public final class EventRelayVerticle extends VerticleBase {
   private final Pool pool;
   private final EventLog log;
   private final EventPublisher publisher;
-  /** Callers waiting until what they committed is relayed (see EventPublisher#relayed). */
-  private final Queue<Promise<Void>> waiting = new ConcurrentLinkedQueue<>();
+  /**
+   * Callers waiting until what they committed is relayed (see EventPublisher#relayed), each with a
+   * ticket from {@link #tickets}: a round releases the waiters whose ticket it saw before it claimed.
+   */
+  private final Queue<Waiter> waiting = new ConcurrentLinkedQueue<>();
+  private final AtomicLong tickets = new AtomicLong();
   private final MeterRegistry metrics;
   private final int batch;
   private final long pollMs;
@@ -54,10 +59,18 @@ public final class EventRelayVerticle extends VerticleBase {
   private MessageConsumer<Object> wake;
   private long poll = -1;
   private long pruneTimer = -1;
-  private boolean running;
+  /** A claim transaction is in flight (one at a time on a node). */
+  private boolean claiming;
+  /** Appends claimed and not finished: one running and at most one waiting behind it. */
+  private int appending;
+  /** A refill or a restart of the log is running: rounds wait for it. */
+  private boolean exclusive;
   private boolean again;
   private boolean stopping;
   private boolean frozen;
+  private Future<Void> claim = Future.succeededFuture();
+  /** The newest append's end: the next append starts after it, so positions reach the log in order. */
+  private Future<Void> appended = Future.succeededFuture();
   private Future<Void> current = Future.succeededFuture();
   private RelayMetrics meter;
   private long lastFailureLog;
@@ -113,9 +126,10 @@ public final class EventRelayVerticle extends VerticleBase {
     stopping = true;
     vertx.cancelTimer(poll);
     vertx.cancelTimer(pruneTimer);
-    releaseWaiting(waiting.size());
+    releaseWaiting(Long.MAX_VALUE);
     Future<Void> unregister = wake == null ? Future.succeededFuture() : wake.unregister();
-    return Future.join(unregister, frozen ? Future.succeededFuture() : current.otherwiseEmpty());
+    return Future.join(unregister, frozen ? Future.succeededFuture()
+        : Future.join(claim.otherwiseEmpty(), appended.otherwiseEmpty(), current.otherwiseEmpty()));
   }
 
   /** From any thread: {@code done} completes after a round that started later has emptied the outbox, or failed. */
@@ -124,75 +138,106 @@ public final class EventRelayVerticle extends VerticleBase {
       done.tryComplete();
       return;
     }
-    waiting.add(done);
+    synchronized (waiting) {
+      waiting.add(new Waiter(tickets.incrementAndGet(), done));
+    }
     context.runOnContext(v -> kick());
   }
 
-  /** Relays what is committed, again and again while there is more. */
+  /**
+   * Relays what is committed, again and again while there is more. Rounds overlap: the next claim
+   * runs while the previous round's rows are appended, and appends run one after the other in
+   * position order. A row committed during a round waits for one claim, not for a whole round.
+   */
   private void kick() {
     if (stopping || frozen) {
-      releaseWaiting(waiting.size());
+      releaseWaiting(Long.MAX_VALUE);
       return;
     }
-    if (running) {
+    if (claiming || exclusive || appending >= 2) {
       again = true;
       return;
     }
-    running = true;
+    claiming = true;
     again = false;
-    int waiters = waiting.size();
-    // a round that never ends (a request to a Redis server that died unanswered) must not stop the relay
-    current = round().timeout(ROUND_TIMEOUT_S, TimeUnit.SECONDS).transform(ar -> {
-      running = false;
+    // read before the claim starts: every waiter up to here committed before it
+    long seen = tickets.get();
+    // a request to a server that died unanswered must not stop the relay
+    claim = claimRows().timeout(ROUND_TIMEOUT_S, TimeUnit.SECONDS).transform(ar -> {
+      claiming = false;
       if (ar.failed()) {
         failed("relaying events", ar.cause());
-        releaseWaiting(waiters);
+        releaseWaiting(seen);
         return Future.succeededFuture();
       }
-      boolean more = ar.result();
-      if (!more) {
-        // nothing was left behind this round: what its waiters committed before it is in the log
-        releaseWaiting(waiters);
+      List<Row> rows = ar.result();
+      if (rows.isEmpty()) {
+        // what the waiters committed is in an earlier round's rows (or another node's)
+        appended.onComplete(v -> releaseWaiting(seen));
+      } else if ("relay-after-claim".equals(fault)) {
+        frozen = true;
+        releaseWaiting(Long.MAX_VALUE);
+        System.out.println("FAULT POINT relay-after-claim reached: positions " + rows.get(0).getLong("pos")
+            + ".." + rows.get(rows.size() - 1).getLong("pos") + " committed, not appended");
+        System.out.flush();
+        return Future.succeededFuture();
+      } else {
+        boolean full = rows.size() >= batch;
+        appending++;
+        appended = appended.transform(previous -> append(rows).timeout(ROUND_TIMEOUT_S, TimeUnit.SECONDS)).transform(r -> {
+          appending--;
+          if (r.failed()) {
+            failed("relaying events", r.cause());
+            releaseWaiting(seen);
+          } else if (!full) {
+            // nothing was left behind this round: what its waiters committed before it is in the log
+            releaseWaiting(seen);
+          }
+          if (again) {
+            kick();
+          }
+          return Future.succeededFuture();
+        });
+        if (full) {
+          again = true;
+        }
       }
-      if (more || again) {
-        vertx.runOnContext(v -> kick());
+      if (again) {
+        kick();
       }
       return Future.succeededFuture();
     });
   }
 
-  private void releaseWaiting(int n) {
-    for (int i = 0; i < n; i++) {
-      Promise<Void> p = waiting.poll();
-      if (p == null) {
-        return;
+  private boolean busy() {
+    return claiming || appending > 0 || exclusive;
+  }
+
+  /** Completes the waiters whose ticket is at most {@code upTo}. */
+  private void releaseWaiting(long upTo) {
+    while (true) {
+      Waiter w;
+      synchronized (waiting) {
+        w = waiting.peek();
+        if (w == null || w.ticket() > upTo) {
+          return;
+        }
+        waiting.poll();
       }
-      p.tryComplete();
+      w.done().tryComplete();
     }
   }
 
-  /** One round: claim positions, append them; answers whether a full batch was claimed. */
-  private Future<Boolean> round() {
-    return claim().compose(rows -> {
-      if (rows.isEmpty()) {
-        return Future.succeededFuture(false);
-      }
-      if ("relay-after-claim".equals(fault)) {
-        frozen = true;
-        releaseWaiting(waiting.size());
-        System.out.println("FAULT POINT relay-after-claim reached: positions " + rows.get(0).getLong("pos")
-            + ".." + rows.get(rows.size() - 1).getLong("pos") + " committed, not appended");
-        System.out.flush();
-        return Future.succeededFuture(false);
-      }
-      return append(rows).map(rows.size() >= batch);
-    });
+  private record Waiter(long ticket, Promise<Void> done) {
   }
 
-  private Future<List<Row>> claim() {
-    return pool.withTransaction(tx -> tx.query(EventSql.LOCK_RELAY).execute()
-        .compose(locked -> tx.preparedQuery(EventSql.CLAIM).execute(Tuple.of(locked.iterator().next().getLong(0), batch)))
-        .map(EventRelayVerticle::list));
+  /** The lock and the claim go out together (pipelined): one round trip less per round. */
+  private Future<List<Row>> claimRows() {
+    return pool.withTransaction(tx -> {
+      Future<RowSet<Row>> locked = tx.query(EventSql.LOCK_RELAY).execute();
+      Future<RowSet<Row>> claimed = tx.preparedQuery(EventSql.CLAIM).execute(Tuple.of(batch));
+      return Future.all(locked, claimed).map(v -> list(claimed.result()));
+    });
   }
 
   /** Appends rows that carry positions (a run of consecutive positions); fills gaps before them first. */
@@ -237,14 +282,14 @@ public final class EventRelayVerticle extends VerticleBase {
       long ahead = ar.result()[2];
       meter.behind(pg - redis);
       long due = refillUpTo(pg);
-      if (ahead > pg && !running) {
+      if (ahead > pg && !busy()) {
         // The log holds positions PostgreSQL has not handed out (Redis is read first and PostgreSQL
         // never goes back, so this is no race): the database was restored from a backup or replaced
         // under this Redis. New events would take positions the log believes it holds and be skipped.
         // Which of the retained positions the log really holds is unknown, so it restarts before the
         // oldest one: every retained event is appended again (at least once rather than lost), and
         // the restart is marked so older cursors answer 410 and pages reload.
-        running = true;
+        exclusive = true;
         current = pool.query(EventSql.FIRST_POS).execute()
             .compose(rows -> {
               Long first = rows.iterator().next().getLong(0);
@@ -253,24 +298,25 @@ public final class EventRelayVerticle extends VerticleBase {
               return log.restartAt(at);
             })
             .transform(r -> {
-              running = false;
+              exclusive = false;
               if (r.succeeded()) {
                 restarted = true;
               } else {
                 failed("restarting the event log's position", r.cause());
               }
+              kick();
               return Future.succeededFuture();
             });
         return;
       }
-      if (redis < due && !running) {
+      if (redis < due && !busy()) {
         if (redis == 0) {
           LOG.warn("event log: a partition of the log holds no position while PostgreSQL handed out {}; refilling it from the outbox", pg);
         }
         unsettled = false;
-        running = true;
+        exclusive = true;
         current = fill(redis, due).timeout(ROUND_TIMEOUT_S, TimeUnit.SECONDS).transform(f -> {
-          running = false;
+          exclusive = false;
           if (f.failed()) {
             failed("refilling the event log", f.cause());
           }

@@ -11,22 +11,28 @@ final class EventSql {
       INSERT INTO event_outbox (account_id, body)
       SELECT a, b FROM unnest($1::bigint[], $2::text[]) WITH ORDINALITY AS e(a, b, n) ORDER BY n""";
 
-  /** Taken first in the relay's transaction: one relay at a time hands out positions. */
+  /**
+   * Taken first in the relay's transaction: one relay at a time hands out positions. A statement
+   * of its own, sent ahead of {@link #CLAIM} on the same connection: the claim's snapshot is then
+   * taken after the lock is granted, so it sees every row another relay positioned before.
+   */
   static final String LOCK_RELAY = "SELECT last_pos FROM event_relay WHERE id = 1 FOR UPDATE";
 
   /**
-   * Gives the oldest committed rows without a position the next positions after $1 (the locked
-   * last_pos), in seq order, and moves last_pos past them. $2: at most this many.
+   * Gives the oldest committed rows without a position the next positions after the locked
+   * last_pos, in seq order, and moves last_pos past them. $1: at most this many.
    */
   static final String CLAIM = """
-      WITH c AS (
+      WITH r AS (
+        SELECT last_pos FROM event_relay WHERE id = 1
+      ), c AS (
         SELECT seq, row_number() OVER (ORDER BY seq) AS rn
-        FROM event_outbox WHERE pos IS NULL ORDER BY seq LIMIT $2
+        FROM event_outbox WHERE pos IS NULL ORDER BY seq LIMIT $1
       ), u AS (
-        UPDATE event_outbox o SET pos = $1 + c.rn FROM c WHERE o.seq = c.seq
+        UPDATE event_outbox o SET pos = (SELECT last_pos FROM r) + c.rn FROM c WHERE o.seq = c.seq
         RETURNING o.pos, o.account_id, o.body, o.created_at
       ), s AS (
-        UPDATE event_relay SET last_pos = $1 + (SELECT count(*) FROM c) WHERE id = 1
+        UPDATE event_relay SET last_pos = (SELECT last_pos FROM r) + (SELECT count(*) FROM c) WHERE id = 1
       )
       SELECT pos, account_id, body, created_at FROM u ORDER BY pos""";
 

@@ -145,6 +145,34 @@ class EventOutboxTest {
     }
   }
 
+  @Test
+  @DisplayName("overlapping rounds (3 rows a claim, 300 transactions at once): each answers once its event is in the log; every event once, in position order")
+  void overlappingRounds() {
+    TestNode small = env.open(TestNode.start(db, env.redisPrefix(),
+        new JsonObject().put("RELAY_BATCH", 3).put("RELAY_POLL_MS", 200).put("OUTBOX_PRUNE_MS", 300).put("OUTBOX_RETENTION_MS", 60_000)));
+    var s = small.node.transactions();
+    String run = "overlap-" + UUID.randomUUID().toString().substring(0, 8) + "-";
+    String before = log().newestId(acme.accountId()).await();
+    List<Future<String>> answers = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      String m = run + i;
+      // at its answer, the transaction's event must already be in the log
+      answers.add(s.run(tx -> {
+        tx.add(marker(m));
+        return Future.succeededFuture();
+      }).compose(v -> log().read(acme.accountId(), before, 1_000)).map(found -> found.stream()
+          .anyMatch(e -> m.equals(e.getJsonObject("data").getString("marker"))) ? null : m));
+    }
+    Future.all(answers).await();
+    assertThat(answers.stream().map(Future::result).filter(m -> m != null).toList())
+        .as("transactions that answered before their event was in the log").isEmpty();
+    List<String> logged = markers().stream().filter(m -> m.startsWith(run)).toList();
+    assertThat(logged).hasSize(300).doesNotHaveDuplicates();
+    List<String> byPosition = Seed.strings(db, "SELECT body::json->'data'->>'marker' FROM event_outbox WHERE body LIKE ? ORDER BY pos",
+        "%" + run + "%");
+    assertThat(logged).as("the log's order against the outbox's positions").containsExactlyElementsOf(byPosition);
+  }
+
   // one transaction after the other on one node, each publishing one numbered event
   private static Future<Void> sequence(dev.switchboard.conversation.Transactions s, String prefix, int n) {
     Future<Void> chain = Future.succeededFuture();
