@@ -597,6 +597,17 @@ public class ScaleBench {
           s, ws[s / socketsPerNode], got.length, lat.length - first * per, got[got.length / 2] / 1000.0,
           got[(int) Math.min(got.length - 1, Math.floor(got.length * 0.99))] / 1000.0, got[got.length - 1] / 1000.0);
     }
+    // where the tail sits: a stall shows as one slow second, a pipeline that is slow throughout as all of them
+    if (sockets > 0 && per > 0) {
+      long[] lat = latencies.get(0);
+      int perSecond = Math.max(1, rate / per);
+      StringBuilder line = new StringBuilder("socket 0 push p99 by second of sending (ms):");
+      for (int from = first; from < webhooks; from += perSecond) {
+        long[] sec = Arrays.stream(lat, from * per, Math.min(webhooks, from + perSecond) * per).filter(x -> x >= 0).sorted().toArray();
+        line.append(sec.length == 0 ? " -" : String.format(" %.0f", sec[(int) Math.min(sec.length - 1, Math.floor(sec.length * 0.99))] / 1000.0));
+      }
+      System.out.println(line);
+    }
     // Closed explicitly, and so reachable to the end: Vert.x 5 shuts a client down once the object
     // is garbage (a Cleaner; ShutdownEvent, then a 30 s grace period), and an unreferenced
     // WebSocketClient here had its sockets closed (1000) half-way through the sustained run.

@@ -79,9 +79,11 @@ java -cp "$JAR" bench/scale/ScaleBench.java seed --db "$DATABASE_URL" >/dev/null
 echo "redis $REDIS_MODE, nodes $NODES, photos/s $MEDIA_RATE, LB $LB, webhooks to $URL, sockets on $WS, load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 # WARMUP seconds at the same rate first, in the same client process and left out of the figures:
 # a cold node JIT-compiles for its first seconds, and so does the client (a separate warm-up process
-# warmed only the node: the measured client's own start-up showed up as a 0.5-1 s ingress tail)
+# warmed only the node: the measured client's own start-up showed up as a 0.5-1 s ingress tail).
+# 30 by default: on the 2-core VM the node's C2 compiler thread still took 0.3-0.4 of a core 25-35 s
+# after start (jdk.Compilation events of 100-470 ms each), and a 10 s warm-up measured that.
 java -Xmx2g ${CLIENT_OPTS:-} -cp "$JAR" bench/scale/ScaleBench.java run --url "$URL" --ws "$WS" \
-  --rate "$RATE" --seconds "$DURATION" --warmup "${WARMUP:-10}" --per-webhook "$PER" --media-rate "$MEDIA_RATE" --db "$DATABASE_URL" --jwt-secret "$JWT_SECRET"
+  --rate "$RATE" --seconds "$DURATION" --warmup "${WARMUP:-30}" --per-webhook "$PER" --media-rate "$MEDIA_RATE" --db "$DATABASE_URL" --jwt-secret "$JWT_SECRET"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 # the event relay's lag (outbox insert -> log append) over the run, per node, where the build has it
 for port in "${PORTS[@]}"; do
