@@ -39,6 +39,7 @@ public final class EventRelayVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(EventRelayVerticle.class);
   private static final int PRUNE_CHUNK = 10_000;
   private static final long ROUND_TIMEOUT_S = 30;
+  private static final long HELD_RECHECK_MS = 5;
 
   private final Pool pool;
   private final EventLog log;
@@ -65,6 +66,8 @@ public final class EventRelayVerticle extends VerticleBase {
   private int appending;
   /** A refill or a restart of the log is running: rounds wait for it. */
   private boolean exclusive;
+  /** The log must restart (see check()): no new claims until this node's appends drained and it did. */
+  private boolean restartWanted;
   private boolean again;
   private boolean stopping;
   private boolean frozen;
@@ -128,8 +131,9 @@ public final class EventRelayVerticle extends VerticleBase {
     vertx.cancelTimer(pruneTimer);
     releaseWaiting(Long.MAX_VALUE);
     Future<Void> unregister = wake == null ? Future.succeededFuture() : wake.unregister();
+    // the field is read once the claim settles: a claim in flight chains one more append
     return Future.join(unregister, frozen ? Future.succeededFuture()
-        : Future.join(claim.otherwiseEmpty(), appended.otherwiseEmpty(), current.otherwiseEmpty()));
+        : Future.join(claim.otherwiseEmpty().compose(v -> appended.otherwiseEmpty()), current.otherwiseEmpty()));
   }
 
   /** From any thread: {@code done} completes after a round that started later has emptied the outbox, or failed. */
@@ -154,8 +158,11 @@ public final class EventRelayVerticle extends VerticleBase {
       releaseWaiting(Long.MAX_VALUE);
       return;
     }
-    if (claiming || exclusive || appending >= 2) {
+    if (claiming || exclusive || appending >= 2 || restartWanted) {
       again = true;
+      if (restartWanted && !claiming && appending == 0 && !exclusive) {
+        restart();
+      }
       return;
     }
     claiming = true;
@@ -167,13 +174,16 @@ public final class EventRelayVerticle extends VerticleBase {
       claiming = false;
       if (ar.failed()) {
         failed("relaying events", ar.cause());
-        releaseWaiting(seen);
+        // the appends before it may still succeed: their waiters are answered when they end
+        appended.onComplete(v -> releaseWaiting(seen));
         return Future.succeededFuture();
       }
-      List<Row> rows = ar.result();
+      List<Row> rows = ar.result().rows();
       if (rows.isEmpty()) {
-        // what the waiters committed is in an earlier round's rows (or another node's)
-        appended.onComplete(v -> releaseWaiting(seen));
+        // what the waiters committed had positions before this claim: in this node's earlier rounds
+        // (appended in turn) or another node's, which may still be appending them
+        long handedOut = ar.result().lastPos();
+        appended.onComplete(v -> releaseWhenHeld(seen, handedOut, System.nanoTime()));
       } else if ("relay-after-claim".equals(fault)) {
         frozen = true;
         releaseWaiting(Long.MAX_VALUE);
@@ -213,6 +223,52 @@ public final class EventRelayVerticle extends VerticleBase {
     return claiming || appending > 0 || exclusive;
   }
 
+  /**
+   * Answers the waiters up to {@code upTo} once every partition of the log holds the positions up
+   * to {@code pos}; checks again every few milliseconds while another node's append is under way,
+   * for at most a second (the waiters' own limit, EventPublisher#WAIT_MS).
+   */
+  private void releaseWhenHeld(long upTo, long pos, long since) {
+    if (stopping || frozen) {
+      releaseWaiting(Long.MAX_VALUE);
+      return;
+    }
+    log.position().onComplete(ar -> {
+      if (ar.failed() || ar.result() >= pos || System.nanoTime() - since > TimeUnit.MILLISECONDS.toNanos(EventPublisher.WAIT_MS)) {
+        releaseWaiting(upTo);
+      } else {
+        vertx.setTimer(HELD_RECHECK_MS, t -> releaseWhenHeld(upTo, pos, since));
+      }
+    });
+  }
+
+  /**
+   * Sets the log back before the outbox's oldest retained position (see check()). Runs with no
+   * claim or append of this node in flight: positions appended meanwhile would be taken as held.
+   */
+  private void restart() {
+    exclusive = true;
+    current = pool.query(EventSql.LAST_POS).execute().compose(last -> pool.query(EventSql.FIRST_POS).execute().compose(rows -> {
+          long pg = last.iterator().next().getLong(0);
+          Long first = rows.iterator().next().getLong(0);
+          long at = first == null ? pg : first - 1;
+          LOG.warn("event log: it holds positions PostgreSQL has not handed out (only {}); the log restarts at {}", pg, at);
+          return log.restartAt(at);
+        }))
+        .timeout(ROUND_TIMEOUT_S, TimeUnit.SECONDS)
+        .transform(r -> {
+          exclusive = false;
+          restartWanted = false;
+          if (r.succeeded()) {
+            restarted = true;
+          } else {
+            failed("restarting the event log's position", r.cause());
+          }
+          kick();
+          return Future.succeededFuture();
+        });
+  }
+
   /** Completes the waiters whose ticket is at most {@code upTo}. */
   private void releaseWaiting(long upTo) {
     while (true) {
@@ -231,12 +287,16 @@ public final class EventRelayVerticle extends VerticleBase {
   private record Waiter(long ticket, Promise<Void> done) {
   }
 
+  /** What a claim took, and the last position handed out before it. */
+  private record Claimed(List<Row> rows, long lastPos) {
+  }
+
   /** The lock and the claim go out together (pipelined): one round trip less per round. */
-  private Future<List<Row>> claimRows() {
+  private Future<Claimed> claimRows() {
     return pool.withTransaction(tx -> {
       Future<RowSet<Row>> locked = tx.query(EventSql.LOCK_RELAY).execute();
       Future<RowSet<Row>> claimed = tx.preparedQuery(EventSql.CLAIM).execute(Tuple.of(batch));
-      return Future.all(locked, claimed).map(v -> list(claimed.result()));
+      return Future.all(locked, claimed).map(v -> new Claimed(list(claimed.result()), locked.result().iterator().next().getLong(0)));
     });
   }
 
@@ -282,31 +342,16 @@ public final class EventRelayVerticle extends VerticleBase {
       long ahead = ar.result()[2];
       meter.behind(pg - redis);
       long due = refillUpTo(pg);
-      if (ahead > pg && !busy()) {
+      if (ahead > pg) {
         // The log holds positions PostgreSQL has not handed out (Redis is read first and PostgreSQL
         // never goes back, so this is no race): the database was restored from a backup or replaced
         // under this Redis. New events would take positions the log believes it holds and be skipped.
         // Which of the retained positions the log really holds is unknown, so it restarts before the
         // oldest one: every retained event is appended again (at least once rather than lost), and
-        // the restart is marked so older cursors answer 410 and pages reload.
-        exclusive = true;
-        current = pool.query(EventSql.FIRST_POS).execute()
-            .compose(rows -> {
-              Long first = rows.iterator().next().getLong(0);
-              long at = first == null ? pg : first - 1;
-              LOG.warn("event log: it holds position {} but PostgreSQL has handed out only {}; the log restarts at {}", ahead, pg, at);
-              return log.restartAt(at);
-            })
-            .transform(r -> {
-              exclusive = false;
-              if (r.succeeded()) {
-                restarted = true;
-              } else {
-                failed("restarting the event log's position", r.cause());
-              }
-              kick();
-              return Future.succeededFuture();
-            });
+        // the restart is marked so older cursors answer 410 and pages reload. New claims wait for it
+        // (under steady load this node is never idle by itself).
+        restartWanted = true;
+        kick();
         return;
       }
       if (redis < due && !busy()) {
