@@ -30,6 +30,11 @@ final class RelayMetrics {
     lag = Timer.builder("switchboard_event_relay_lag")
         .description("from an event's insert into the outbox to its append to the log")
         .publishPercentiles(0.5, 0.99)
+        // buckets too: the percentiles above span the node's life, its cold start included, while
+        // two scrapes' bucket counts give the lag over any window between them (bench/scale does)
+        .publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofMillis(1))
+        .maximumExpectedValue(Duration.ofSeconds(60))
         .register(metrics);
     relayed = Counter.builder("switchboard_events_relayed_total").description("events appended to the log by this node").register(metrics);
     refilled = Counter.builder("switchboard_events_refilled_total")

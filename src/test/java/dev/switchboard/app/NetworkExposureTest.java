@@ -61,7 +61,14 @@ class NetworkExposureTest {
     assertThat(get(http, "/metrics", TestNode.METRICS_TOKEN).status()).as("without the Bearer scheme").isEqualTo(401);
     Http.Res ok = get(http, "/metrics", "Bearer " + TestNode.METRICS_TOKEN);
     assertThat(ok.status()).isEqualTo(200);
-    assertThat(ok.text()).contains("switchboard_login_failures_total");
+    assertThat(ok.header("Content-Type")).startsWith("text/plain; version=0.0.4");
+    assertThat(ok.text()).contains("switchboard_login_failures_total")
+        // the relay's lag as buckets, so a window's quantiles follow from two scrapes
+        .contains("switchboard_event_relay_lag_seconds_bucket{le=\"+Inf\"}");
+    Http.Res open = http.send(HttpMethod.GET, "/metrics", null,
+        Map.of("Authorization", "Bearer " + TestNode.METRICS_TOKEN, "Accept", "application/openmetrics-text; version=1.0.0"));
+    assertThat(open.header("Content-Type")).startsWith("application/openmetrics-text");
+    assertThat(open.text().strip()).endsWith("# EOF");
   }
 
   @Test
