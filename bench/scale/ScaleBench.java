@@ -28,6 +28,7 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -77,6 +78,58 @@ public class ScaleBench {
       System.out.flush();
       System.exit(1);
     }
+  }
+
+  /**
+   * The relay-lag histogram's cumulative buckets ({upper bound in s -> events}) summed over the nodes'
+   * /metrics (METRICS_TOKEN); null when a node does not answer or has no such histogram.
+   */
+  static final java.net.http.HttpClient SCRAPER = java.net.http.HttpClient.newHttpClient();
+
+  static TreeMap<Double, Long> lagBuckets(String[] nodes) {
+    String token = System.getenv("METRICS_TOKEN");
+    if (token == null || nodes.length == 0) {
+      return null;
+    }
+    TreeMap<Double, Long> out = new TreeMap<>();
+    for (String node : nodes) {
+      try {
+        java.net.http.HttpRequest req = java.net.http.HttpRequest.newBuilder(URI.create("http://" + node + "/metrics"))
+            .header("Authorization", "Bearer " + token).build();
+        for (String line : SCRAPER.send(req, java.net.http.HttpResponse.BodyHandlers.ofString()).body().split("\n")) {
+          if (line.startsWith("switchboard_event_relay_lag_seconds_bucket{")) {
+            int at = line.indexOf("le=\"") + 4;
+            String le = line.substring(at, line.indexOf('"', at));
+            double bound = "+Inf".equals(le) ? Double.POSITIVE_INFINITY : Double.parseDouble(le);
+            out.merge(bound, (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)), Long::sum);
+          }
+        }
+      } catch (Exception e) {
+        return null;
+      }
+    }
+    return out.isEmpty() ? null : out;
+  }
+
+  /** The relay's lag over the measured window, from two scrapes of its buckets (an upper bound per quantile). */
+  static void printLag(TreeMap<Double, Long> start, TreeMap<Double, Long> end) {
+    if (start == null || end == null) {
+      return;
+    }
+    long total = end.lastEntry().getValue() - start.getOrDefault(end.lastKey(), 0L);
+    if (total <= 0) {
+      return;
+    }
+    StringBuilder line = new StringBuilder("relay lag over the measured window (outbox commit to log append, " + total + " events):");
+    for (double q : new double[] {0.5, 0.99}) {
+      for (Map.Entry<Double, Long> b : end.entrySet()) {
+        if (b.getValue() - start.getOrDefault(b.getKey(), 0L) >= Math.ceil(q * total)) {
+          line.append(String.format(" p%.0f <= %s", q * 100, b.getKey().isInfinite() ? "max" : String.format("%.1f ms", b.getKey() * 1000)));
+          break;
+        }
+      }
+    }
+    System.out.println(line);
   }
 
   static String opt(String k, String d) {
@@ -493,6 +546,9 @@ public class ScaleBench {
     double measuredFrom = first == 0 ? 0 : -1;
     Map<String, Long> cpuAtStart = first == 0 ? cpuByProcess() : null;
     Map<String, Long> cpuAtEnd = null;
+    // scraped once here in any case: the JDK HTTP client's first use loads and compiles enough in this
+    // process to delay its sockets' reads, which showed as the measured window's first second
+    TreeMap<Double, Long> lagAtStart = lagBuckets(ws);
     long storedBefore = 0;
     double storedAllAt = -1;
     double pushedAllAt = -1;
@@ -514,6 +570,7 @@ public class ScaleBench {
           mediaDoneBefore = media[0];
           System.out.println("-- warm-up sent; measuring from here --");
           cpuAtStart = cpuByProcess();
+          lagAtStart = lagBuckets(ws);
         }
         System.out.printf("t=%5.1fs sent %7d acked %7d errors %5d stored %8d (+%6d/s) pushed/socket %8d (frames %8d)  slowest ack %4d ms%n",
             el, next.get(), acked.get(), errors.get(), stored, stored - lastStored, sockets == 0 ? 0 : pushed.get() / sockets,
@@ -546,6 +603,7 @@ public class ScaleBench {
           break;
         }
       }
+      TreeMap<Double, Long> lagAtEnd = lagBuckets(ws);
       // the exact count at the end (ids can skip, e.g. on a rolled-back batch)
       long stored = scalar(c, "SELECT count(*) FROM messages") - messagesBefore - storedBefore
           - (photos == null ? 0 : scalar(c, "SELECT count(*) FROM media_fetches"));
@@ -556,6 +614,7 @@ public class ScaleBench {
       System.out.printf("acknowledged %d webhooks in all, %d errors; the measured sending took %.1f s%n",
           acked.get(), errors.get(), sendWindow);
       printCpu(cpuAtStart, cpuAtEnd, sendWindow);
+      printLag(lagAtStart, lagAtEnd);
       System.out.printf("stored %d messages in the measured window: %d by the end of sending%n", stored, storedAtEnd - storedBefore);
       if (storedAllAt > 0) {
         double window = storedAllAt - measuredFrom;
