@@ -233,6 +233,11 @@ public final class EventRelayVerticle extends VerticleBase {
       releaseWaiting(Long.MAX_VALUE);
       return;
     }
+    Waiter first = waiting.peek();
+    if (first == null || first.ticket() > upTo) {
+      // nobody to answer (the processor's commits do not wait): no need to read the log
+      return;
+    }
     log.position().onComplete(ar -> {
       if (ar.failed() || ar.result() >= pos || System.nanoTime() - since > TimeUnit.MILLISECONDS.toNanos(EventPublisher.WAIT_MS)) {
         releaseWaiting(upTo);
