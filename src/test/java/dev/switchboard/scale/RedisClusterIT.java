@@ -138,8 +138,9 @@ class RedisClusterIT extends RedisModesBase {
         try {
           nodeA.node.services().events().append(account, "test.moved", null, data).await();
           return true;
-        } catch (Exception e) {
-          // await throws a failure's cause as it is, checked or not (RedisConnectException is checked)
+        } catch (Throwable e) {
+          // await throws a failure's cause as it is, checked or not (RedisConnectException is checked),
+          // and the client's own errors (CONNECTION_CLOSED, from the dead server) are Throwables, not Exceptions
           return false;
         }
       });
