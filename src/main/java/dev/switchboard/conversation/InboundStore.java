@@ -85,7 +85,9 @@ public final class InboundStore {
               markFailed(tx, new ArrayList<>(b.partlyFailed().keySet()), new ArrayList<>(b.partlyFailed().values()))).mapEmpty();
           b.changes.publishTo(events);
           Future<Void> hooked = hooks.inTransaction(events, b.inbound);
-          return Future.all(marks, hooked);
+          // both settle before the transaction ends (no statement of theirs after its rollback); a
+          // mark's error is the one reported, as when the marks ran first
+          return Future.join(marks, hooked).transform(ar -> marks.failed() ? marks : hooked);
         })
         .compose(v -> events.write())
         .map(v -> new Outcome(ok.size(), failedIds.size(), b.inbound, List.copyOf(b.partlyFailed().values()), b.withMedia.size()));

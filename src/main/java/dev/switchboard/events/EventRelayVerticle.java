@@ -16,9 +16,7 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Queue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -48,7 +46,7 @@ public final class EventRelayVerticle extends VerticleBase {
    * Callers waiting until what they committed is relayed (see EventPublisher#relayed), each with a
    * ticket from {@link #tickets}: a round releases the waiters whose ticket it saw before it claimed.
    */
-  private final Queue<Waiter> waiting = new ConcurrentLinkedQueue<>();
+  private final ArrayDeque<Waiter> waiting = new ArrayDeque<>();
   private final AtomicLong tickets = new AtomicLong();
   private final MeterRegistry metrics;
   private final int batch;
@@ -233,7 +231,10 @@ public final class EventRelayVerticle extends VerticleBase {
       releaseWaiting(Long.MAX_VALUE);
       return;
     }
-    Waiter first = waiting.peek();
+    Waiter first;
+    synchronized (waiting) {
+      first = waiting.peek();
+    }
     if (first == null || first.ticket() > upTo) {
       // nobody to answer (the processor's commits do not wait): no need to read the log
       return;
