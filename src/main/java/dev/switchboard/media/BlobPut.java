@@ -39,11 +39,18 @@ final class BlobPut {
 
     Future<Void> write(int seq, Buffer chunk, boolean last);
 
-    /** Makes the written bytes readable, once they are accepted and before the row is sealed. */
-    Future<Void> commit();
+    /**
+     * Makes the written bytes readable, once they are accepted and before the row is sealed;
+     * nothing to do for bytes that the put's own transaction writes, or that are held in memory.
+     */
+    default Future<Void> commit() {
+      return Future.succeededFuture();
+    }
 
     /** Removes whatever was written: the body was refused, kept already, or the transaction failed. */
-    Future<Void> discard();
+    default Future<Void> discard() {
+      return Future.succeededFuture();
+    }
   }
 
   /** Thrown inside the put's transaction to roll it back when the bytes are already kept. */
@@ -69,13 +76,9 @@ final class BlobPut {
               return new Writer(target[0], maxBytes).consume(body).compose(w -> {
                 String sha = HexFormat.of().formatHex(w.digest.digest());
                 String mimeType = givenType != null ? givenType : MediaTypes.sniff(w.head.getBytes());
-                MediaException refused = admit == null ? null : admit.check(mimeType, w.size);
+                MediaException refused = refusal(w, sha, mimeType, admit, expectedSha256);
                 if (refused != null) {
                   return Future.failedFuture(refused);
-                }
-                if (expectedSha256 != null && !sameSha(sha, expectedSha256)) {
-                  return Future.failedFuture(new MediaException("checksum",
-                      "checksum mismatch (expected " + expectedSha256 + ", got " + sha + ")", true));
                 }
                 return conn.preparedQuery(MediaSql.BY_SHA).execute(Tuple.of(accountId, sha)).compose(existing -> existing.size() > 0
                     ? Future.<MediaStore.Blob>failedFuture(new AlreadyKept(sha))
@@ -101,6 +104,68 @@ final class BlobPut {
                     : Future.failedFuture(new MediaException("unavailable", "the kept copy was just removed, try again", true)));
           });
         });
+  }
+
+  /**
+   * A body that cannot be longer than one chunk ({@code maxBytes <= chunkSize}; the fetcher's
+   * limit is the size Meta announced, so most photos, voice notes and stickers): held in memory,
+   * checked as {@link #put} checks, then kept by one statement that writes the sealed row and its
+   * chunk, or touches the account's copy of the same bytes. One round trip and one commit where
+   * the streaming put takes six round trips; nothing is written for a refused body.
+   */
+  static Future<MediaStore.Blob> putOne(Pool pool, int chunkSize, long accountId, ReadStream<Buffer> body, String givenType,
+                                        long maxBytes, String expectedSha256, MediaStore.Admit admit) {
+    body.pause();
+    Held held = new Held(chunkSize);
+    return new Writer(held, maxBytes).consume(body).compose(w -> {
+      String sha = HexFormat.of().formatHex(w.digest.digest());
+      String mimeType = givenType != null ? givenType : MediaTypes.sniff(w.head.getBytes());
+      MediaException refused = refusal(w, sha, mimeType, admit, expectedSha256);
+      if (refused != null) {
+        return Future.failedFuture(refused);
+      }
+      return pool.preparedQuery(MediaSql.PUT_ONE).execute(Tuple.of(accountId, mimeType, sha, w.size, held.bytes))
+          .compose(rows -> rows.size() > 0 ? Future.succeededFuture(one(rows))
+              // the same bytes were being kept by another put, which committed after this statement's snapshot
+              : Future.failedFuture(new MediaException("unavailable", "stored concurrently, try again", true)));
+    });
+  }
+
+  /** The one chunk of a {@link #putOne}, kept in memory until the statement. */
+  private static final class Held implements Target {
+    final int chunkSize;
+    Buffer bytes = Buffer.buffer();
+
+    Held(int chunkSize) {
+      this.chunkSize = chunkSize;
+    }
+
+    @Override
+    public int chunkSize() {
+      return chunkSize;
+    }
+
+    @Override
+    public Future<Void> write(int seq, Buffer chunk, boolean last) {
+      if (seq > 0) {
+        // maxBytes <= chunkSize makes a second chunk a too-large body, refused before it is cut
+        return Future.failedFuture(new IllegalStateException("a one-chunk put was handed chunk " + seq));
+      }
+      bytes = chunk;
+      return Future.succeededFuture();
+    }
+  }
+
+  /** Why a whole body is not kept (the admission's answer, a checksum other than Meta's), or null. */
+  private static MediaException refusal(Writer w, String sha, String mimeType, MediaStore.Admit admit, String expectedSha256) {
+    MediaException refused = admit == null ? null : admit.check(mimeType, w.size);
+    if (refused != null) {
+      return refused;
+    }
+    if (expectedSha256 != null && !sameSha(sha, expectedSha256)) {
+      return new MediaException("checksum", "checksum mismatch (expected " + expectedSha256 + ", got " + sha + ")", true);
+    }
+    return null;
   }
 
   /** WhatsApp gives sha256 in hex in its media URL answer and in base64 in some webhooks: either is compared. */

@@ -6,7 +6,6 @@ import dev.switchboard.channel.GraphErrors;
 import dev.switchboard.common.Backoff;
 import dev.switchboard.common.LeasedLoop;
 import dev.switchboard.config.Config;
-import dev.switchboard.conversation.TxEvents;
 import dev.switchboard.conversation.Views;
 import dev.switchboard.events.Event;
 import dev.switchboard.store.Bus;
@@ -188,12 +187,17 @@ public final class MediaFetchVerticle extends VerticleBase {
             gone ? EXPIRED : "download answered HTTP " + st, !gone));
       }
       String length = resp.getHeader("Content-Length");
-      if (length != null && length.matches("[0-9]{1,19}") && Long.parseLong(length) > max) {
-        resp.request().reset();
-        return Future.failedFuture(MediaException.tooLarge(limit));
+      long cap = max;
+      if (length != null && length.matches("[0-9]{1,19}")) {
+        if (Long.parseLong(length) > max) {
+          resp.request().reset();
+          return Future.failedFuture(MediaException.tooLarge(limit));
+        }
+        // the body is no longer than announced: a small one lets the store keep it in one statement
+        cap = Long.parseLong(length);
       }
       String mime = MediaTypes.clean(src.mimeType() != null ? src.mimeType() : resp.getHeader("Content-Type"));
-      return store.put(c.accountId(), resp, mime, max, src.sha256())
+      return store.put(c.accountId(), resp, mime, cap, src.sha256())
           .onFailure(err -> resp.request().reset());
     }).recover(err -> {
       if (err instanceof MediaException m && "too_large".equals(m.code())) {
@@ -206,28 +210,22 @@ public final class MediaFetchVerticle extends VerticleBase {
   private Future<Void> ready(Claim c, MediaStore.Blob blob) {
     JsonObject patch = new JsonObject().put("status", "ready").put("mediaId", String.valueOf(blob.id()))
         .put("mimeType", blob.mimeType()).put("size", blob.size());
-    return record(c, "done", null, patch);
+    return record(c, "done", null, patch, blob.id());
   }
 
   private Future<Void> failed(Claim c, String reason) {
-    return record(c, "failed", reason, new JsonObject().put("status", "failed").put("reason", reason));
+    return record(c, "failed", reason, new JsonObject().put("status", "failed").put("reason", reason), null);
   }
 
-  /** Ends the fetch and updates the attachment in one transaction, with its message.updated. */
-  private Future<Void> record(Claim c, String status, String error, JsonObject patch) {
-    return tx.run(events -> events.conn().preparedQuery(MediaSql.FINISH)
-        .execute(Tuple.of(c.id(), owner, status, error))
-        .compose(held -> held.size() == 0
-            // the lease ran out and another node has it now: its result counts
-            ? Future.succeededFuture()
-            : events.conn().preparedQuery(MediaSql.PATCH_ATTACHMENT + Views.MESSAGE_COLUMNS)
-                .execute(Tuple.of(c.messageId(), c.idx(), patch))
-                .compose(rows -> {
-                  for (Row r : rows) {
-                    events.add(Event.messageUpdated(c.accountId(), c.conversationId(), Views.message(r)));
-                  }
-                  return "done".equals(status) ? MediaRefs.record(events.conn(), c.messageId()) : Future.<Void>succeededFuture();
-                }))
-        .mapEmpty());
+  /** Ends the fetch, updates the attachment and references the blob in one statement, with its message.updated. */
+  private Future<Void> record(Claim c, String status, String error, JsonObject patch, Long blobId) {
+    return tx.run(events -> events.conn().preparedQuery(MediaSql.FINISH_AND_PATCH + Views.MESSAGE_COLUMNS)
+        .execute(Tuple.of(c.id(), owner, status, error, patch, blobId))
+        .map(rows -> {
+          for (Row r : rows) {
+            events.add(Event.messageUpdated(c.accountId(), c.conversationId(), Views.message(r)));
+          }
+          return null;
+        }));
   }
 }

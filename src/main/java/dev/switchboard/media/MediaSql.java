@@ -14,6 +14,25 @@ final class MediaSql {
   /** Seals a written blob; the unique (account, sha256) index refuses a second copy of the same bytes. */
   static final String SEAL = "UPDATE media SET sha256 = $2, size = $3, mime_type = $4 WHERE id = $1";
 
+  /**
+   * A whole one-chunk blob in one statement: the sealed row and its chunk, or, when the account
+   * keeps these bytes already, that copy marked used. A put of the same bytes that commits after
+   * this statement's snapshot leaves it answering nothing (the caller tries again).
+   */
+  static final String PUT_ONE = """
+      WITH kept AS (
+        INSERT INTO media (account_id, mime_type, sha256, size) VALUES ($1, $2, $3, $4)
+        ON CONFLICT (account_id, sha256) WHERE sha256 IS NOT NULL DO NOTHING
+        RETURNING id, account_id, sha256, size, mime_type),
+      chunk AS (
+        INSERT INTO media_chunks (media_id, seq, data) SELECT id, 0, $5 FROM kept),
+      touched AS (
+        UPDATE media SET used_at = now()
+         WHERE account_id = $1 AND sha256 = $3 AND NOT EXISTS (SELECT 1 FROM kept)
+        RETURNING id, account_id, sha256, size, mime_type)
+      SELECT * FROM kept UNION ALL SELECT * FROM touched
+      """;
+
   static final String BY_SHA = "SELECT id, account_id, sha256, size, mime_type FROM media WHERE account_id = $1 AND sha256 = $2";
 
   /** The kept copy of bytes stored again: used now, so retention starts over. */
@@ -92,16 +111,24 @@ final class MediaSql {
        WHERE id = $1 AND claimed_by = $2 AND status = 'pending'
       """;
 
-  /** Ends a fetch held by this owner ({@code done} or {@code failed}); answers nothing when the lease was lost. */
-  static final String FINISH = """
-      UPDATE media_fetches SET status = $3, error = $4, claimed_by = NULL, claim_expires_at = NULL
-       WHERE id = $1 AND claimed_by = $2 AND status = 'pending'
-      RETURNING id
-      """;
-
-  /** Merges {@code $3} into attachment {@code $2} of message {@code $1}. */
-  static final String PATCH_ATTACHMENT = """
-      UPDATE messages SET attachments = jsonb_set(attachments, ARRAY[$2::text], (attachments -> $2::int) || $3::jsonb)
-       WHERE id = $1 AND jsonb_typeof(attachments -> $2::int) = 'object'
+  /**
+   * Ends a fetch held by this owner and, in the same statement, merges {@code $5} into the
+   * fetched attachment and references blob {@code $6} from it (when not null). The blob was put
+   * (or touched) just before, so it counts as used already. Answers the message, or nothing when
+   * the lease was lost (another node's result counts) or the attachment is gone.
+   */
+  static final String FINISH_AND_PATCH = """
+      WITH f AS (
+        UPDATE media_fetches SET status = $3, error = $4, claimed_by = NULL, claim_expires_at = NULL
+         WHERE id = $1 AND claimed_by = $2 AND status = 'pending'
+        RETURNING message_id AS f_message, idx AS f_idx),
+      ref AS (
+        INSERT INTO media_refs (message_id, idx, media_id)
+        SELECT f_message, f_idx, $6 FROM f JOIN messages m ON m.id = f_message
+         WHERE $6::bigint IS NOT NULL AND jsonb_typeof(m.attachments -> f_idx) = 'object'
+        ON CONFLICT (message_id, idx) DO UPDATE SET media_id = EXCLUDED.media_id)
+      UPDATE messages SET attachments = jsonb_set(attachments, ARRAY[f_idx::text], (attachments -> f_idx) || $5::jsonb)
+        FROM f
+       WHERE id = f_message AND jsonb_typeof(attachments -> f_idx) = 'object'
       RETURNING\s""";
 }

@@ -15,7 +15,8 @@ import io.vertx.sqlclient.Tuple;
  * offset names its chunk and a range reads only the chunks it needs. A put runs in one
  * transaction: the chunks are inserted as they arrive (the source is paused while one is
  * written), and the blob is sealed with its sha256 at the end; a second copy of bytes the account
- * already has rolls back and answers the first one.
+ * already has rolls back and answers the first one. A body that cannot exceed one chunk is kept
+ * by a single statement instead.
  */
 public final class PgMediaStore implements MediaStore {
 
@@ -31,6 +32,9 @@ public final class PgMediaStore implements MediaStore {
   @Override
   public Future<Blob> put(long accountId, ReadStream<Buffer> body, String givenType, long maxBytes, String expectedSha256,
                           Admit admit) {
+    if (maxBytes <= CHUNK) {
+      return BlobPut.putOne(pool, CHUNK, accountId, body, givenType, maxBytes, expectedSha256, admit);
+    }
     return BlobPut.put(pool, accountId, body, givenType, maxBytes, expectedSha256, admit, Chunks::new);
   }
 
@@ -44,16 +48,6 @@ public final class PgMediaStore implements MediaStore {
     @Override
     public Future<Void> write(int seq, Buffer chunk, boolean last) {
       return conn.preparedQuery(MediaSql.CHUNK).execute(Tuple.of(id, seq, chunk)).mapEmpty();
-    }
-
-    @Override
-    public Future<Void> commit() {
-      return Future.succeededFuture();
-    }
-
-    @Override
-    public Future<Void> discard() {
-      return Future.succeededFuture();
     }
   }
 

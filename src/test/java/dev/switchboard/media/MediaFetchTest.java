@@ -150,6 +150,9 @@ class MediaFetchTest {
     assertThat(Seed.scalar(db, "SELECT max(length(data)) FROM media_chunks WHERE media_id = ?", Long.parseLong(id)))
         .isEqualTo(PgMediaStore.CHUNK);
     assertThat(Seed.strings(db, "SELECT status FROM media_fetches WHERE message_id = ?", messageId(wamid))).containsExactly("done");
+    // the attachment references its blob, so retention keeps it while the message names it
+    assertThat(Seed.scalar(db, "SELECT media_id FROM media_refs WHERE message_id = ? AND idx = 0", messageId(wamid)))
+        .isEqualTo(Long.parseLong(id));
     // the download carried the channel's token
     FakeGraph.Call download = graph.calls().stream().filter(c -> c.query() != null && c.query().contains("mid=" + mediaId))
         .findFirst().orElseThrow();
@@ -201,6 +204,9 @@ class MediaFetchTest {
     assertThat(id2).isEqualTo(id1);
     assertThat(id3).isNotEqualTo(id1);
     assertThat(Seed.scalar(db, "SELECT count(*) FROM media WHERE sha256 = ?", FakeGraph.sha256Hex(doc))).isEqualTo(2);
+    // one chunk row for the one copy, referenced by both of its messages
+    assertThat(Seed.scalar(db, "SELECT count(*) FROM media_chunks WHERE media_id = ?", Long.parseLong(id1))).isEqualTo(1);
+    assertThat(Seed.scalar(db, "SELECT count(*) FROM media_refs WHERE media_id = ?", Long.parseLong(id1))).isEqualTo(2);
 
     assertThat(http.as(otherToken).get("/api/v1/media/" + id1).status()).isEqualTo(404);
     assertThat(http.as(otherToken).get("/api/v1/media/" + id1 + "/link").status()).isEqualTo(404);

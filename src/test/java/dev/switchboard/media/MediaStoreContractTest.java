@@ -316,4 +316,42 @@ class MediaStoreContractTest {
     assertThat(Seed.scalar(db, "SELECT count(*) FROM media_chunks")).isEqualTo(before);
     assertThat(Seed.scalar(db, "SELECT count(*) FROM media WHERE sha256 IS NULL")).isZero();
   }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("stores")
+  @DisplayName("a body whose limit is one chunk or less (a photo Meta announced the size of): kept, kept once, refused whole, empty")
+  void oneChunkBodies(String name) {
+    use(name);
+    long seed = name.equals("s3") ? 23 : 16;
+    byte[] bytes = Generated.all(100_000, seed);
+    long chunksBefore = Seed.scalar(db, "SELECT count(*) FROM media_chunks");
+    MediaStore.Blob first = put(acme, 100_000, seed, 100_000, sha(bytes));
+    assertThat(first.size()).isEqualTo(100_000);
+    assertThat(first.sha256()).isEqualTo(sha(bytes));
+    assertThat(read(first, 0, 100_000)).isEqualTo(bytes);
+    assertThat(read(first, 99_990, 100_000)).isEqualTo(java.util.Arrays.copyOfRange(bytes, 99_990, 100_000));
+    Seed.exec(db, "UPDATE media SET used_at = now() - interval '40 days' WHERE id = ?", first.id());
+    MediaStore.Blob again = put(acme, 100_000, seed, PgMediaStore.CHUNK, null);
+    assertThat(again).isEqualTo(first);
+    // the second copy counts as a use: retention starts over
+    assertThat(Seed.scalar(db, "SELECT count(*) FROM media WHERE id = ? AND used_at > now() - interval '1 hour'", first.id())).isEqualTo(1);
+    assertThat(Seed.scalar(db, "SELECT count(*) FROM media_chunks")).isEqualTo(chunksBefore + (store == pg ? 1 : 0));
+
+    long media = Seed.scalar(db, "SELECT count(*) FROM media");
+    assertThatThrownBy(() -> put(acme, 100_001, seed + 100, 100_000, null))
+        .isInstanceOfSatisfying(MediaException.class, e -> assertThat(e.code()).isEqualTo("too_large"));
+    assertThatThrownBy(() -> put(acme, 50_000, seed + 101, 50_000, FakeGraph.sha256Hex(new byte[] {1})))
+        .isInstanceOfSatisfying(MediaException.class, e -> {
+          assertThat(e.code()).isEqualTo("checksum");
+          assertThat(e.retryable()).isTrue();
+        });
+    assertThat(Seed.scalar(db, "SELECT count(*) FROM media")).isEqualTo(media);
+    assertThat(Seed.scalar(db, "SELECT count(*) FROM media_chunks")).isEqualTo(chunksBefore + (store == pg ? 1 : 0));
+
+    MediaStore.Blob empty = put(other, 0, seed, 0, null);
+    assertThat(empty.size()).isZero();
+    assertThat(empty.sha256()).isEqualTo(sha(new byte[0]));
+    assertThat(read(empty, 0, 0)).isEmpty();
+    assertThat(store.find(other, empty.id()).await()).isEqualTo(empty);
+  }
 }
