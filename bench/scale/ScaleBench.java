@@ -260,14 +260,19 @@ public class ScaleBench {
     return json.getBytes(StandardCharsets.UTF_8);
   }
 
-  /** One webhook carrying one WhatsApp photo message (the Graph media id names the photo). */
+  /**
+   * One webhook carrying one WhatsApp photo message (the Graph media id names the photo). With
+   * MEDIA_AS_TEXT set, the same customers send text instead: what the second stream of webhooks
+   * costs without any media.
+   */
   static byte[] photoBody(long i) {
     String wa = String.valueOf(4917200000000L + (i % 500));
     String json = "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"104857600123456\",\"changes\":[{\"value\":"
         + "{\"messaging_product\":\"whatsapp\",\"metadata\":{\"display_phone_number\":\"15550100200\",\"phone_number_id\":\"" + opt("phone", PHONE_ID) + "\"},"
         + "\"contacts\":[{\"profile\":{\"name\":\"Photo Customer " + (i % 500) + "\"},\"wa_id\":\"" + wa + "\"}],"
         + "\"messages\":[{\"from\":\"" + wa + "\",\"id\":\"wamid.scalephoto-" + RUN + "-" + i + "\",\"timestamp\":\"" + System.currentTimeMillis() / 1000
-        + "\",\"type\":\"image\",\"image\":{\"mime_type\":\"image/jpeg\",\"id\":\"" + (MEDIA_ID_BASE + i) + "\"}}]},\"field\":\"messages\"}]}]}";
+        + (System.getenv("MEDIA_AS_TEXT") != null ? "\",\"type\":\"text\",\"text\":{\"body\":\"photo " + i + "\"}}]},\"field\":\"messages\"}]}]}"
+        : "\",\"type\":\"image\",\"image\":{\"mime_type\":\"image/jpeg\",\"id\":\"" + (MEDIA_ID_BASE + i) + "\"}}]},\"field\":\"messages\"}]}]}");
     return json.getBytes(StandardCharsets.UTF_8);
   }
 
@@ -300,6 +305,13 @@ public class ScaleBench {
         return;
       }
       long id = Long.parseLong(m.group(1));
+      if (System.getenv("GRAPH_GONE") != null) {
+        // GRAPH_GONE: every media id is unknown to Graph, so each fetch fails at once: what the
+        // photo messages and their fetch bookkeeping cost without a download or a blob
+        req.response().setStatusCode(404).putHeader("Content-Type", "application/json")
+            .end("{\"error\":{\"message\":\"Unsupported get request.\",\"type\":\"GraphMethodException\",\"code\":100,\"error_subcode\":33}}");
+        return;
+      }
       byte[] bytes = photo(id);
       if (path.startsWith("/bytes/")) {
         req.response().putHeader("Content-Type", "image/jpeg").end(Buffer.buffer(bytes));

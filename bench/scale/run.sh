@@ -7,6 +7,7 @@
 #   NODES=1 RATE=10000 DURATION=60 PER_WEBHOOK=10 bench/scale/run.sh  # sustained end to end
 #   REDIS_MODE=cluster NODES=1 RATE=1000 DURATION=20 bench/scale/run.sh # on a Redis Cluster of its own
 #   MEDIA_RATE=50 NODES=1 RATE=500 DURATION=20 bench/scale/run.sh     # and 50 photos/s fetched from a Graph stand-in
+#     with MEDIA_AS_TEXT=1 the photo customers send text instead; with GRAPH_GONE=1 Graph knows no photo (each fetch fails)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 NODE_OPTS=${NODE_OPTS:-}; NODES=${NODES:-1}; RATE=${RATE:-1000}; DURATION=${DURATION:-20}; PER=${PER_WEBHOOK:-1}
