@@ -112,22 +112,27 @@ final class MediaSql {
       """;
 
   /**
-   * Ends a fetch held by this owner and, in the same statement, merges {@code $5} into the
-   * fetched attachment and references blob {@code $6} from it (when not null). The blob was put
-   * (or touched) just before, so it counts as used already. Answers the message, or nothing when
-   * the lease was lost (another node's result counts) or the attachment is gone.
+   * Records the results of fetches held by owner {@code $2}, all in one statement: each row of
+   * the arrays (fetch id, status, error or '', attachment patch, kept blob or 0) ends its fetch,
+   * merges the patch into the fetched attachment and references the blob from it. The blob was
+   * put (or touched) just before, so it counts as used already. Answers each changed message;
+   * nothing for a fetch whose lease was lost (another node's result counts) or whose attachment
+   * is gone. At most one fetch per message in one call (an UPDATE changes a row once).
    */
   static final String FINISH_AND_PATCH = """
-      WITH f AS (
-        UPDATE media_fetches SET status = $3, error = $4, claimed_by = NULL, claim_expires_at = NULL
-         WHERE id = $1 AND claimed_by = $2 AND status = 'pending'
-        RETURNING message_id AS f_message, idx AS f_idx),
+      WITH r AS (
+        SELECT * FROM unnest($1::bigint[], $3::text[], $4::text[], $5::text[], $6::bigint[]) AS r(id, status, error, patch, blob)),
+      f AS (
+        UPDATE media_fetches mf SET status = r.status, error = NULLIF(r.error, ''), claimed_by = NULL, claim_expires_at = NULL
+          FROM r
+         WHERE mf.id = r.id AND mf.claimed_by = $2 AND mf.status = 'pending'
+        RETURNING mf.message_id AS f_message, mf.idx AS f_idx, r.patch::jsonb AS f_patch, NULLIF(r.blob, 0) AS f_blob),
       ref AS (
         INSERT INTO media_refs (message_id, idx, media_id)
-        SELECT f_message, f_idx, $6 FROM f JOIN messages m ON m.id = f_message
-         WHERE $6::bigint IS NOT NULL AND jsonb_typeof(m.attachments -> f_idx) = 'object'
+        SELECT f_message, f_idx, f_blob FROM f JOIN messages m ON m.id = f_message
+         WHERE f_blob IS NOT NULL AND jsonb_typeof(m.attachments -> f_idx) = 'object'
         ON CONFLICT (message_id, idx) DO UPDATE SET media_id = EXCLUDED.media_id)
-      UPDATE messages SET attachments = jsonb_set(attachments, ARRAY[f_idx::text], (attachments -> f_idx) || $5::jsonb)
+      UPDATE messages SET attachments = jsonb_set(attachments, ARRAY[f_idx::text], (attachments -> f_idx) || f_patch)
         FROM f
        WHERE id = f_message AND jsonb_typeof(attachments -> f_idx) = 'object'
       RETURNING\s""";

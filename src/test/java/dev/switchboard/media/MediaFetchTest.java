@@ -17,9 +17,12 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.stream.Collectors;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -310,5 +313,61 @@ class MediaFetchTest {
     JsonObject e = settled(messengerAttachment("image", expiredUrl));
     assertThat(e.getString("status")).isEqualTo("failed");
     assertThat(e.getString("reason")).isEqualTo("expired at Meta");
+  }
+
+  @Test
+  @DisplayName("results arriving together are recorded together (fewer transactions than fetches); a message's three attachments all end ready")
+  void resultsRecordedTogether() {
+    JsonObject hook = Fixtures.json("messenger_attachment_image.json");
+    JsonObject message = hook.getJsonArray("entry").getJsonObject(0).getJsonArray("messaging").getJsonObject(0).getJsonObject("message");
+    String mid = "m_media" + IDS.incrementAndGet();
+    message.put("mid", mid);
+    JsonObject first = message.getJsonArray("attachments").getJsonObject(0);
+    JsonArray three = new JsonArray();
+    List<byte[]> files = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      byte[] b = bytes(3_000 + i, 40 + i);
+      files.add(b);
+      three.add(first.copy().put("type", i == 2 ? "file" : "image")
+          .put("payload", new JsonObject().put("url", graph.cdnFile("three-" + mid + "-" + i + ".jpg", b, "image/jpeg"))));
+    }
+    message.put("attachments", three);
+    List<String> mediaIds = new ArrayList<>();
+    List<String> wamids = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      mediaIds.add(String.valueOf(IDS.incrementAndGet()));
+      wamids.add("wamid.together" + IDS.incrementAndGet());
+      graph.media("token-" + WA, mediaIds.get(i), bytes(2_000 + i, 50 + i), "image/jpeg");
+    }
+    post("messenger", hook);
+    for (int i = 0; i < wamids.size(); i++) {
+      post("whatsapp", whatsappImageHook(WA, mediaIds.get(i), wamids.get(i)));
+    }
+
+    JsonArray attachments = Await.value("all three attachments of " + mid + " settle", Duration.ofSeconds(20), () -> {
+      JsonArray a = new JsonArray(Seed.strings(db, "SELECT attachments::text FROM messages WHERE external_id = ?", mid).stream()
+          .findFirst().orElse("[]"));
+      return a.size() == 3 && a.stream().allMatch(x -> !"pending".equals(((JsonObject) x).getString("status"))) ? a : null;
+    });
+    for (int i = 0; i < 3; i++) {
+      JsonObject a = attachments.getJsonObject(i);
+      assertThat(a.getString("status")).as("attachment %d", i).isEqualTo("ready");
+      assertThat(http.as(acmeToken).get("/api/v1/media/" + a.getString("mediaId")).body().getBytes()).isEqualTo(files.get(i));
+    }
+    assertThat(Seed.strings(db, "SELECT idx || ':' || media_id FROM media_refs WHERE message_id = ? ORDER BY idx", messageId(mid)))
+        .containsExactly("0:" + attachments.getJsonObject(0).getString("mediaId"), "1:" + attachments.getJsonObject(1).getString("mediaId"),
+            "2:" + attachments.getJsonObject(2).getString("mediaId"));
+    List<Long> ids = new ArrayList<>();
+    ids.add(messageId(mid));
+    for (String w : wamids) {
+      assertThat(settled(w).getString("status")).isEqualTo("ready");
+      ids.add(messageId(w));
+    }
+    // each flush is one transaction: the fetch rows it ended carry its id
+    String these = ids.stream().map(String::valueOf).collect(Collectors.joining(","));
+    long fetches = Seed.scalar(db, "SELECT count(*) FROM media_fetches WHERE message_id IN (" + these + ")");
+    long transactions = Seed.scalar(db, "SELECT count(DISTINCT xmin::text) FROM media_fetches WHERE message_id IN (" + these + ")");
+    assertThat(fetches).isEqualTo(11);
+    assertThat(transactions).as("transactions recording 11 fetches").isLessThan(11);
   }
 }
