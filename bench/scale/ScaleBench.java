@@ -181,7 +181,7 @@ public class ScaleBench {
 
   /**
    * CPU time (clock ticks of /proc/<pid>/stat, utime + stime; USER_HZ, 100 a second on Linux) of every process on the machine,
-   * summed by role: each node (by pid), PostgreSQL (all backends), Redis, nginx, this client, the rest.
+   * summed by role: each node (by pid), PostgreSQL (all backends), Redis, nginx, the Graph stand-in, this client, the rest.
    * Read at the start and end of the measured window, it shows who had the cores.
    */
   static Map<String, Long> cpuByProcess() {
@@ -200,7 +200,10 @@ public class ScaleBench {
         String role;
         if (Long.parseLong(proc.getName()) == self) {
           role = "bench client";
-        } else if (cmd.contains("switchboard.jar") && !cmd.contains("ScaleBench")) {
+        } else if (cmd.contains("ScaleBench.java graph")) {
+          role = "Graph stand-in";
+        } else if (cmd.contains(" -jar ") && !cmd.contains("ScaleBench")) {
+          // any jar run.sh starts is a node (JAR= names builds by any path)
           role = "node (pid " + proc.getName() + ")";
         } else if (cmd.startsWith("postgres")) {
           role = "PostgreSQL";
