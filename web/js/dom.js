@@ -38,6 +38,36 @@ export function mount(el, ...children) {
   return el;
 }
 
+/**
+ * Mounts a row of buttons, or, when the row already holds the same buttons (same tags, test ids
+ * and labels), updates them in place: their class, pressed/selected state, title and count. Live
+ * counts re-render a row many times a minute; a new button under the pointer would swallow a click
+ * that began on the old one (mousedown and mouseup on different elements make no click), and
+ * keyboard focus would fall back to the page.
+ */
+export function mountButtons(el, children) {
+  const old = [...el.children];
+  const same = old.length === children.length && old.every((o, i) => o.tagName === children[i].tagName
+    && o.dataset.testid === children[i].dataset.testid && buttonLabel(o) === buttonLabel(children[i]));
+  if (!same) return mount(el, ...children);
+  old.forEach((o, i) => {
+    const n = children[i];
+    o.className = n.className;
+    for (const a of ['aria-pressed', 'aria-selected', 'title']) {
+      if (n.hasAttribute(a)) o.setAttribute(a, n.getAttribute(a)); else o.removeAttribute(a);
+    }
+    const oc = o.querySelector('.count');
+    const nc = n.querySelector('.count');
+    if (oc && nc && oc.textContent !== nc.textContent) oc.textContent = nc.textContent;
+  });
+  return el;
+}
+
+/** A button's text without its count. */
+function buttonLabel(b) {
+  return [...b.childNodes].filter(c => !(c.classList && c.classList.contains('count'))).map(c => c.textContent).join('');
+}
+
 export const $ = (sel, root = document) => root.querySelector(sel);
 
 /**

@@ -3,7 +3,7 @@
 // Rows are kept by conversation id: an event redraws only the rows whose data changed and moves
 // the others, so the focus, the scroll position and a checked box survive it.
 
-import { h, mount, $, platformName, platformMark, relativeTime, absoluteTime, preview, toast, contactLabel } from './dom.js';
+import { h, mount, mountButtons, $, platformName, platformMark, relativeTime, absoluteTime, preview, toast, contactLabel } from './dom.js';
 import { api, query } from './api.js';
 import { state, dispatch, subscribe, placeWith } from './store.js';
 import { openPopover, closePopover } from './ui.js';
@@ -185,18 +185,18 @@ export function selectTab(key) {
 function renderCounts() {
   const tabs = $('#tabs');
   if (!tabs) return;
-  mount(tabs, STATUSES.map(([key, label]) => h('button', {
+  mountButtons(tabs, STATUSES.map(([key, label]) => h('button', {
     class: `tab${state.tab === key ? ' active' : ''}`, testid: `tab-${key}`, role: 'tab', 'aria-selected': state.tab === key ? 'true' : 'false',
     onclick: () => selectTab(key),
   }, label, h('span', { class: 'count', testid: `count-${key}` }, countText(key)))));
   const quick = $('#quick-views');
   if (quick) {
-    mount(quick,
+    mountButtons(quick, [
       h('button', { class: `chip-btn${state.tab === 'mine' ? ' active' : ''}`, testid: 'view-mine', 'aria-pressed': state.tab === 'mine' ? 'true' : 'false',
         title: 'Conversations assigned to me', onclick: () => selectTab('mine') }, 'Mine ', h('span', { class: 'count', testid: 'count-mine' }, countText('mine'))),
       h('button', { class: `chip-btn${state.tab === 'open' ? ' active' : ''}`, testid: 'view-unassigned', 'aria-pressed': state.tab === 'open' ? 'true' : 'false',
         title: 'Open conversations: waiting for a human, assigned to no one', onclick: () => selectTab('open') }, 'Unassigned ', h('span', { class: 'count' }, countText('open'))),
-      ...queueChips(selectTab, countText));
+      ...queueChips(selectTab, countText)]);
   }
 }
 

@@ -404,7 +404,12 @@ class AgentDayBrowserIT {
     page.driver.navigate().forward();
     page.waitUntil("the conversation after Forward", () -> page.visible("thread-title") && page.text("thread-title").equals(c.name()));
 
+    // live counts update the quick views in place: a button re-created under the pointer would swallow a click
+    page.js("document.querySelector(\"[data-testid='view-mine']\").dataset.kept = 'yes'");
+    String mineBefore = page.text("count-mine");
     f.api().patch("/api/v1/conversations/" + conv, new JsonObject().put("assignee", new JsonObject().put("type", "agent").put("id", String.valueOf(f.account.adminId()))));
+    page.waitUntil("Mine counts the assignment", () -> !page.text("count-mine").equals(mineBefore));
+    assertThat(page.el("view-mine").getAttribute("data-kept")).as("the Mine button after the counts changed").isEqualTo("yes");
     String me = page.text("agent-name");
     page.click("view-mine");
     page.waitUntil("Mine in the address", () -> page.driver.getCurrentUrl().contains("#/mine"));
