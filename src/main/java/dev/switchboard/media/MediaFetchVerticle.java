@@ -22,8 +22,12 @@ import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -63,7 +67,7 @@ public final class MediaFetchVerticle extends VerticleBase {
   /** A failed flush is tried again after this. */
   static final long RECORD_RETRY_MS = 1000;
   /** Results not yet recorded, oldest first; guarded by itself. */
-  private final java.util.ArrayDeque<Result> results = new java.util.ArrayDeque<>();
+  private final ArrayDeque<Result> results = new ArrayDeque<>();
   private long flushTimer = -1;
   private boolean flushInFlight;
   private boolean stopped;
@@ -277,8 +281,8 @@ public final class MediaFetchVerticle extends VerticleBase {
       if (flushInFlight || results.isEmpty()) {
         return flushed;
       }
-      java.util.Set<Long> messages = new java.util.HashSet<>();
-      for (java.util.Iterator<Result> it = results.iterator(); it.hasNext() && batch.size() < RECORD_MAX; ) {
+      Set<Long> messages = new HashSet<>();
+      for (Iterator<Result> it = results.iterator(); it.hasNext() && batch.size() < RECORD_MAX; ) {
         Result r = it.next();
         if (messages.add(r.claim().messageId())) {
           batch.add(r);
