@@ -75,8 +75,6 @@ public final class EventRelayVerticle extends VerticleBase {
   private Future<Void> current = Future.succeededFuture();
   private RelayMetrics meter;
   private long lastFailureLog;
-  /** The log was set back to PostgreSQL's position: the next append marks where it restarted. */
-  private boolean restarted;
   /**
    * PostgreSQL's position at recent checks ({at, pos}), and the highest one older than the grace:
    * a check refills only positions handed out that long ago. A younger one is most likely claimed
@@ -251,23 +249,33 @@ public final class EventRelayVerticle extends VerticleBase {
   /**
    * Sets the log back before the outbox's oldest retained position (see check()). Runs with no
    * claim or append of this node in flight: positions appended meanwhile would be taken as held.
+   * The decision is taken again under the relay's lock, where no node hands out positions: a log
+   * still ahead of PostgreSQL there really is, and a node that sees the log already set back by
+   * another does not set it back once more (every retained event would be appended again).
    */
   private void restart() {
     exclusive = true;
-    current = pool.query(EventSql.LAST_POS).execute().compose(last -> pool.query(EventSql.FIRST_POS).execute().compose(rows -> {
-          long pg = last.iterator().next().getLong(0);
-          Long first = rows.iterator().next().getLong(0);
-          long at = first == null ? pg : first - 1;
-          LOG.warn("event log: it holds positions PostgreSQL has not handed out (only {}); the log restarts at {}", pg, at);
-          return log.restartAt(at);
+    current = pool.withTransaction(tx -> tx.query(EventSql.LOCK_RELAY).execute().compose(locked -> {
+          long pg = locked.iterator().next().getLong(0);
+          return log.positions().compose(marks -> {
+            if (highest(marks) <= pg) {
+              LOG.info("event log: another node has set the log back already");
+              meter.restarted(false);
+              return Future.succeededFuture();
+            }
+            return tx.query(EventSql.FIRST_POS).execute().compose(rows -> {
+              Long first = rows.iterator().next().getLong(0);
+              long at = first == null ? pg : first - 1;
+              LOG.warn("event log: it holds positions PostgreSQL has not handed out (only {}); the log restarts at {}", pg, at);
+              return log.restartAt(at).onSuccess(v -> meter.restarted(true));
+            });
+          });
         }))
         .timeout(ROUND_TIMEOUT_S, TimeUnit.SECONDS)
         .transform(r -> {
           exclusive = false;
           restartWanted = false;
-          if (r.succeeded()) {
-            restarted = true;
-          } else {
+          if (r.failed()) {
             failed("restarting the event log's position", r.cause());
           }
           kick();
@@ -310,17 +318,13 @@ public final class EventRelayVerticle extends VerticleBase {
   private Future<Void> append(List<Row> rows) {
     long first = rows.get(0).getLong("pos");
     long end = rows.get(rows.size() - 1).getLong("pos");
-    boolean mark = restarted;
-    return log.relay(first - 1, end, positioned(rows), null, mark).compose(r -> {
-      if (mark && r.appended() > 0) {
-        restarted = false;
-      }
+    return log.relay(first - 1, end, positioned(rows), null).compose(r -> {
       meter.relayed(rows, r.appended());
       if (r.last() >= end) {
         return Future.succeededFuture();
       }
       // a partition lacks positions before ours: append those, then ours
-      return fill(r.last(), first - 1).compose(v -> log.relay(first - 1, end, positioned(rows), null, false)).map(again -> {
+      return fill(r.last(), first - 1).compose(v -> log.relay(first - 1, end, positioned(rows), null)).map(again -> {
         meter.relayed(rows, again.appended());
         return null;
       });
@@ -347,6 +351,7 @@ public final class EventRelayVerticle extends VerticleBase {
       long redis = ar.result()[1];
       long ahead = ar.result()[2];
       meter.behind(pg - redis);
+      meter.ahead(ahead - pg);
       long due = refillUpTo(pg);
       if (ahead > pg) {
         // The log holds positions PostgreSQL has not handed out (Redis is read first and PostgreSQL
@@ -389,12 +394,11 @@ public final class EventRelayVerticle extends VerticleBase {
     if (from >= to || stopping || frozen) {
       return Future.succeededFuture();
     }
-    boolean lost = restarted;
     return pool.preparedQuery(EventSql.RANGE).execute(Tuple.of(from, to, batch)).compose(found -> {
       List<Row> rows = list(found);
       if (rows.isEmpty()) {
         LOG.warn("event log: positions {}..{} are no longer in the outbox; the log continues after them", from + 1, to);
-        return log.refill(from, to, List.of(), to, false).mapEmpty();
+        return log.refill(from, to, List.of(), to).mapEmpty();
       }
       long first = rows.get(0).getLong("pos");
       // a short answer holds every row up to `to`; a full one those up to its last row
@@ -404,13 +408,10 @@ public final class EventRelayVerticle extends VerticleBase {
         LOG.warn("event log: positions {}..{} are no longer in the outbox; the log continues after them", from + 1, first - 1);
         rebase = first - 1;
       }
-      return log.refill(from, end, positioned(rows), rebase, lost).compose(r -> {
+      return log.refill(from, end, positioned(rows), rebase).compose(r -> {
         if (r.appended() > 0) {
           // a check that read the marks just before a round appended finds nothing to do: only real gaps are told
           LOG.info("event log: appended {} events of positions {}..{} that it was missing", r.appended(), first, end);
-        }
-        if (lost && r.appended() > 0) {
-          restarted = false;
         }
         meter.refilled(rows, r.appended());
         if (r.last() < end) {

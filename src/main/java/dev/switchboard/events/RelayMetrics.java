@@ -11,13 +11,19 @@ import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** What the relay meters: its lag, what it appended and refilled, and how far the log is behind. */
+/**
+ * What the relay meters: its lag, what it appended and refilled, how far the log is behind or
+ * ahead, and its restarts.
+ */
 final class RelayMetrics {
 
   private final AtomicLong behind = new AtomicLong();
+  private final AtomicLong ahead = new AtomicLong();
   private final Timer lag;
   private final Counter relayed;
   private final Counter refilled;
+  private final Counter restarts;
+  private final Counter restartsSeen;
 
   /** Nothing is recorded without a registry. */
   RelayMetrics(MeterRegistry metrics) {
@@ -25,6 +31,8 @@ final class RelayMetrics {
       lag = null;
       relayed = null;
       refilled = null;
+      restarts = null;
+      restartsSeen = null;
       return;
     }
     lag = Timer.builder("switchboard_event_relay_lag")
@@ -43,11 +51,37 @@ final class RelayMetrics {
     Gauge.builder("switchboard_event_relay_behind", behind, AtomicLong::get)
         .description("positions PostgreSQL has handed out that the log did not hold at the last check")
         .register(metrics);
+    // above 0: the database was restored or replaced under this Redis; the relay restarts the log
+    Gauge.builder("switchboard_event_log_ahead", ahead, AtomicLong::get)
+        .description("positions the log held that PostgreSQL had not handed out, at the last check")
+        .register(metrics);
+    // one restart per deployment: the nodes that saw the log ahead too find it set back already
+    restarts = Counter.builder("switchboard_event_log_restarts_total")
+        .description("times this node found the log ahead of PostgreSQL under the relay's lock (a database restored under it)")
+        .tag("outcome", "restarted")
+        .register(metrics);
+    restartsSeen = Counter.builder("switchboard_event_log_restarts_total")
+        .description("times this node found the log ahead of PostgreSQL under the relay's lock (a database restored under it)")
+        .tag("outcome", "already_restarted")
+        .register(metrics);
   }
 
   /** Positions PostgreSQL handed out that the log did not hold at the last check. */
   void behind(long positions) {
     behind.set(Math.max(0, positions));
+  }
+
+  /** Positions the log held that PostgreSQL had not handed out, at the last check. */
+  void ahead(long positions) {
+    ahead.set(Math.max(0, positions));
+  }
+
+  /** This node set the log back ({@code done}), or found it set back by another node already. */
+  void restarted(boolean done) {
+    Counter c = done ? restarts : restartsSeen;
+    if (c != null) {
+      c.increment();
+    }
   }
 
   /** A round appended the last {@code appended} of {@code rows} (the log held the earlier ones). */

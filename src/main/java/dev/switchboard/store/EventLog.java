@@ -127,20 +127,19 @@ public final class EventLog {
    * Appends the outbox rows with positions in ({@code from}, {@code to}] (all of them, in position
    * order) to every partition, skipping what a partition already holds. A partition whose mark is
    * below {@code from} takes nothing (rows before may be missing there). {@code rebase}: positions
-   * up to it are taken as held (the outbox no longer has them). {@code restarted}: the log was set
-   * back, so cursors from before these cannot be replayed. Answers the lowest mark afterwards and
-   * how many events were appended.
+   * up to it are taken as held (the outbox no longer has them). Answers the lowest mark afterwards
+   * and how many events were appended.
    */
-  public Future<Relayed> relay(long from, long to, List<Positioned> rows, Long rebase, boolean restarted) {
-    return relay(from, to, rows, rebase, restarted ? "1" : "0");
+  public Future<Relayed> relay(long from, long to, List<Positioned> rows, Long rebase) {
+    return relay(from, to, rows, rebase, "0");
   }
 
   /**
    * {@link #relay} for a log that fell behind PostgreSQL: a partition without a mark lost its
    * events (rather than being new), so cursors from before the refill answer "gone".
    */
-  public Future<Relayed> refill(long from, long to, List<Positioned> rows, Long rebase, boolean restarted) {
-    return relay(from, to, rows, rebase, restarted ? "1" : "2");
+  public Future<Relayed> refill(long from, long to, List<Positioned> rows, Long rebase) {
+    return relay(from, to, rows, rebase, "2");
   }
 
   private Future<Relayed> relay(long from, long to, List<Positioned> rows, Long rebase, String mode) {
@@ -191,13 +190,15 @@ public final class EventLog {
   }
 
   /**
-   * Sets every partition's mark back to {@code pos}: PostgreSQL hands out positions the log thinks
-   * it holds (the database was restored or replaced under a Redis that kept its log).
+   * Sets every partition's mark back to {@code pos} and marks the restart: PostgreSQL hands out
+   * positions the log thinks it holds (the database was restored or replaced under a Redis that
+   * kept its log). Cursors from before the restart answer "gone" from now on, whichever node
+   * appends next.
    */
   public Future<Void> restartAt(long pos) {
     List<Future<?>> sets = new ArrayList<>(partitions);
     for (int k = 0; k < partitions; k++) {
-      sets.add(redis.api().set(List.of(positionKey(k), String.valueOf(pos))));
+      sets.add(redis.api().eval(List.of(EventLogScripts.RESTART, "2", positionKey(k), resetKey(k), String.valueOf(pos))));
     }
     return Future.all(sets).mapEmpty();
   }
@@ -303,7 +304,8 @@ public final class EventLog {
     Future<Response> count = api.hget(countsKey(partition), key).recover(err -> Future.succeededFuture(null));
     Future<Response> reset = api.get(resetKey(partition));
     return Future.all(info, count, reset).compose(cf -> {
-      // the partition's log restarted after this cursor (its Redis lost the data): the client reloads
+      // the partition's log restarted after this cursor (its Redis lost the data, or the database was
+      // restored under it): the client reloads
       if (reset.result() != null && restartedAfter(afterId, reset.result().toString())) {
         return Future.failedFuture(new GoneException(afterId));
       }

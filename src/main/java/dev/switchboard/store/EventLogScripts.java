@@ -53,13 +53,13 @@ final class EventLogScripts {
   // this partition among them. A mark below the call's start means rows in between may be missing:
   // nothing is appended and the caller fetches them first. Otherwise the rows past the mark are
   // appended and the mark moves to the call's end. ARGV[5], when set, moves the mark forward past
-  // rows the outbox no longer keeps. A partition the caller says restarted (ARGV[6] = 1) lost its
-  // log, and so does one without a mark during a refill (ARGV[6] = 2: PostgreSQL handed out
-  // positions this Redis does not hold); without a mark in a normal round (ARGV[6] = 0) it is new,
-  // and nothing was lost. The id of the first event appended after a loss is recorded in KEYS[4]
-  // ('next' until one is), and cursors before it answer "gone".
+  // rows the outbox no longer keeps. A partition without a mark during a refill (ARGV[6] = 2:
+  // PostgreSQL handed out positions this Redis does not hold) lost its log; without a mark in a
+  // normal round (ARGV[6] = 0) it is new, and nothing was lost. The id of the first event appended
+  // after a loss, or after a restart (see RESTART), is recorded in KEYS[4] ('next' until one is),
+  // and cursors before it answer "gone".
   // KEYS: stream, append counts, mark, reset mark, then one account stream per event;
-  // ARGV: stream length, account length, from, to, rebase, restarted, then position and body per event.
+  // ARGV: stream length, account length, from, to, rebase, mode, then position and body per event.
   static final String RELAY = """
       local held = redis.call('GET', KEYS[3])
       local last = tonumber(held or '0')
@@ -73,7 +73,7 @@ final class EventLogScripts {
         if ARGV[5] ~= '' then redis.call('SET', KEYS[3], string.format('%d', last)) end
         return {string.format('%d', last), 0}
       end
-      local pending = ARGV[6] == '1' or ((not held) and ARGV[6] == '2') or redis.call('GET', KEYS[4]) == 'next'
+      local pending = ((not held) and ARGV[6] == '2') or redis.call('GET', KEYS[4]) == 'next'
       local appended = 0
       local newest = nil
       for i = 5, #KEYS do
@@ -96,5 +96,14 @@ final class EventLogScripts {
       redis.call('SET', KEYS[3], string.format('%d', last))
       --bell if newest then redis.call('SPUBLISH', KEYS[1] .. ':bell', newest) end
       return {string.format('%d', last), appended}
+      """;
+
+  // Sets a partition's mark back (KEYS[1] to ARGV[1]) and marks the restart in the same step
+  // (KEYS[2] = 'next'): whichever node's relay appends next records where the log restarted, and
+  // no cursor reads across the restart in between.
+  static final String RESTART = """
+      redis.call('SET', KEYS[1], ARGV[1])
+      redis.call('SET', KEYS[2], 'next')
+      return 1
       """;
 }

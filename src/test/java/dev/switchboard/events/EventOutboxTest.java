@@ -48,14 +48,32 @@ class EventOutboxTest {
   static TestNode node;
   static Http http;
   static Seed.Account acme;
+  /** Every node of this class's deployment, each with its own relay. */
+  static final List<TestNode> nodes = new ArrayList<>();
 
   @BeforeAll
   static void start() {
     db = env.db();
     node = env.node();
+    nodes.add(node);
     http = env.http();
     acme = env.account();
     Seed.channel(db, acme.accountId(), "whatsapp", Webhooks.WA_PHONE_NUMBER_ID);
+  }
+
+  /** Another node of the deployment, counted among {@link #nodes}. */
+  static TestNode relay(TestNode opened) {
+    nodes.add(opened);
+    return opened;
+  }
+
+  /** How often the nodes of the deployment decided on a restart of the log: set it back, or found it set back already. */
+  static double restarts(String outcome) {
+    return nodes.stream().mapToDouble(n -> restarts(n, outcome)).sum();
+  }
+
+  static double restarts(TestNode n, String outcome) {
+    return n.registry.find("switchboard_event_log_restarts_total").tag("outcome", outcome).counter().count();
   }
 
   static EventLog log() {
@@ -131,7 +149,7 @@ class EventOutboxTest {
   @Test
   @DisplayName("two nodes' relays: every event once, each node's events in the order it committed them")
   void twoRelaysExactlyOnceInOrder() {
-    TestNode other = env.anotherNode();
+    TestNode other = relay(env.anotherNode());
     String run = UUID.randomUUID().toString().substring(0, 8);
     int perNode = 150;
     Future<Void> a = sequence(node.node.transactions(), run + "-a-", perNode);
@@ -148,8 +166,8 @@ class EventOutboxTest {
   @Test
   @DisplayName("overlapping rounds (3 rows a claim, 300 transactions at once): each answers once its event is in the log; every event once, in position order")
   void overlappingRounds() {
-    TestNode small = env.open(TestNode.start(db, env.redisPrefix(),
-        new JsonObject().put("RELAY_BATCH", 3).put("RELAY_POLL_MS", 200).put("OUTBOX_PRUNE_MS", 300).put("OUTBOX_RETENTION_MS", 60_000)));
+    TestNode small = relay(env.open(TestNode.start(db, env.redisPrefix(),
+        new JsonObject().put("RELAY_BATCH", 3).put("RELAY_POLL_MS", 200).put("OUTBOX_PRUNE_MS", 300).put("OUTBOX_RETENTION_MS", 60_000))));
     var s = small.node.transactions();
     String run = "overlap-" + UUID.randomUUID().toString().substring(0, 8) + "-";
     String before = log().newestId(acme.accountId()).await();
@@ -277,16 +295,37 @@ class EventOutboxTest {
   }
 
   @Test
-  @DisplayName("a database restored under a Redis that kept a later log: new events are not skipped, the log restarts and old cursors answer 410")
-  void databaseRestoredUnderTheLog() {
+  @DisplayName("a database restored under a Redis that kept a later log, two relays: new events are not skipped, the log restarts once and old cursors answer 410")
+  void databaseRestoredUnderTheLog() throws Exception {
+    // two relays at least: the one that sets the log back is not always the one that appends next
+    TestNode other = relay(env.anotherNode());
     text("14155550501", "restore test: before");
     Await.until("the first message's event", Duration.ofSeconds(10), () -> events().stream()
         .anyMatch(e -> "restore test: before".equals(e.getJsonObject("data").getString("text"))));
     List<JsonObject> old = events();
     String cursor = old.get(old.size() - 1).getString("id");
-    // what a restore from last night's backup looks like to the relay: the log is ahead of the database
-    long pg = Seed.scalar(db, "SELECT last_pos FROM event_relay");
-    log().restartAt(pg + 1_000).await();
+    double restartsBefore = restarts("restarted");
+    double seenBefore = restarts(node, "already_restarted") + restarts(node, "restarted");
+    double otherSeenBefore = restarts(other, "already_restarted") + restarts(other, "restarted");
+    // what a restore from last night's backup looks like to the relays: the log is ahead of the
+    // database. The relay's lock is held until both nodes have seen it, so both want to restart.
+    try (Connection c = db.connect()) {
+      c.setAutoCommit(false);
+      long pg;
+      try (ResultSet r = c.createStatement().executeQuery("SELECT last_pos FROM event_relay WHERE id = 1 FOR UPDATE")) {
+        r.next();
+        pg = r.getLong(1);
+      }
+      var redis = node.node.services().redis().api();
+      for (int k = 0; k < log().partitions(); k++) {
+        redis.set(List.of(log().positionKey(k), String.valueOf(pg + 1_000))).await();
+      }
+      for (TestNode n : List.of(node, other)) {
+        Await.until("a node sees the log ahead", Duration.ofSeconds(10),
+            () -> n.registry.find("switchboard_event_log_ahead").gauge().value() > 0);
+      }
+      c.commit();
+    }
 
     text("14155550502", "restore test: after");
     Await.passes(Duration.ofSeconds(20), () -> {
@@ -295,7 +334,29 @@ class EventOutboxTest {
       assertThat(log().position().await()).isEqualTo(Seed.scalar(db, "SELECT last_pos FROM event_relay"));
     });
     String token = node.node.services().tokens().issue(acme.adminId(), acme.accountId(), "admin", "Admin");
-    assertThat(http.as(token).get("/api/v1/events?after=" + cursor).status()).as("a cursor from before the restart").isEqualTo(410);
+    Http.Res stale = http.as(token).get("/api/v1/events?after=" + cursor);
+    assertThat(stale.status()).as("a cursor from before the restart").isEqualTo(410);
+    assertThat(stale.errorCode()).isEqualTo("events_gone");
+    // the log is set back once, not once per node that saw it ahead
+    Await.until("both nodes decided", Duration.ofSeconds(10),
+        () -> restarts(node, "already_restarted") + restarts(node, "restarted") > seenBefore
+            && restarts(other, "already_restarted") + restarts(other, "restarted") > otherSeenBefore);
+    assertThat(restarts("restarted") - restartsBefore).as("restarts of the log by the deployment's nodes").isEqualTo(1);
+    // and the retained events are appended again once
+    assertThat(events().stream().filter(e -> "message.created".equals(e.getString("type"))
+        && "restore test: before".equals(e.getJsonObject("data").getString("text"))).count())
+        .as("message.created events of the message from before, in the log").isEqualTo(2);
+
+    // a page that reloaded reads on from here, and later appends never count as a restart again
+    List<JsonObject> now = events();
+    String fresh = now.get(now.size() - 1).getString("id");
+    text("14155550503", "restore test: later");
+    Await.until("the later message's event", Duration.ofSeconds(10), () -> events().stream()
+        .anyMatch(e -> "restore test: later".equals(e.getJsonObject("data").getString("text"))));
+    Http.Res onward = http.as(token).get("/api/v1/events?after=" + fresh);
+    assertThat(onward.status()).as("a cursor from after the restart").isEqualTo(200);
+    assertThat(onward.json().getJsonArray("items").stream().map(JsonObject.class::cast)
+        .anyMatch(e -> "restore test: later".equals(e.getJsonObject("data").getString("text")))).isTrue();
   }
 
   @Test
