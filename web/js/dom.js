@@ -68,6 +68,33 @@ function buttonLabel(b) {
   return [...b.childNodes].filter(c => !(c.classList && c.classList.contains('count'))).map(c => c.textContent).join('');
 }
 
+/**
+ * Gives {@code el} the attributes and content of {@code fresh}, a new build of the same thing, and
+ * keeps {@code el} itself with its listeners: a live update then never swaps the element under a
+ * pointer mid-click (a click that begins on one element and ends on another is lost) nor takes
+ * its focus. The listeners must therefore not depend on what changed.
+ */
+export function morph(el, fresh) {
+  for (const a of [...el.attributes]) if (!fresh.hasAttribute(a.name)) el.removeAttribute(a.name);
+  for (const a of [...fresh.attributes]) if (el.getAttribute(a.name) !== a.value) el.setAttribute(a.name, a.value);
+  el.replaceChildren(...fresh.childNodes);
+  return el;
+}
+
+/**
+ * Makes {@code nodes} the children of {@code parent}, in order, moving only what is out of place
+ * and removing the rest: nodes kept from an earlier render stay the same elements.
+ */
+export function place(parent, nodes) {
+  let at = parent.firstChild;
+  for (const n of nodes) {
+    if (n === at) { at = at.nextSibling; continue; }
+    parent.insertBefore(n, at);
+  }
+  while (at) { const next = at.nextSibling; at.remove(); at = next; }
+  return parent;
+}
+
 export const $ = (sel, root = document) => root.querySelector(sel);
 
 /**

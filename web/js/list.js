@@ -3,7 +3,7 @@
 // Rows are kept by conversation id: an event redraws only the rows whose data changed and moves
 // the others, so the focus, the scroll position and a checked box survive it.
 
-import { h, mount, mountButtons, $, platformName, platformMark, relativeTime, absoluteTime, preview, toast, contactLabel } from './dom.js';
+import { h, mount, mountButtons, morph, place, $, platformName, platformMark, relativeTime, absoluteTime, preview, toast, contactLabel } from './dom.js';
 import { api, query } from './api.js';
 import { state, dispatch, subscribe, placeWith } from './store.js';
 import { openPopover, closePopover } from './ui.js';
@@ -330,6 +330,8 @@ function rowSig(c) {
     agent ? [agent.presence, agent.availability] : null]);
 }
 
+// The row's listeners use only c.id: an update gives the row new content in place (morph), and the
+// element keeps the listeners of its first build.
 function buildRow(c) {
   const name = c.contact ? contactLabel(c.contact) : `#${c.id}`;
   // a WhatsApp customer without a phone is known by their username
@@ -386,28 +388,22 @@ function renderList() {
     listed.add(id);
     const sig = rowSig(c);
     let r = rows.get(id);
-    if (!r || r.sig !== sig) {
-      r = { el: buildRow(c), sig, old: r && r.el };
+    if (!r) {
+      r = { el: buildRow(c), sig };
       rows.set(id, r);
+    } else if (r.sig !== sig) {
+      morph(r.el, buildRow(c));
+      r.sig = sig;
     }
     wanted.push(r);
   }
   for (const [id, r] of rows) {
     if (!listed.has(id)) { r.el.remove(); rows.delete(id); }
   }
-  // a changed row takes its old row's place; then rows move only where they are out of order
-  for (const r of wanted) {
-    if (r.old) { if (r.old.parentNode === list) r.old.replaceWith(r.el); delete r.old; }
-  }
-  let at = list.firstChild;
-  for (const r of wanted) {
-    if (r.el === at) { at = at.nextSibling; continue; }
-    list.insertBefore(r.el, at);
-  }
-  // what follows the rows: the empty text, or the sign that more can be loaded
-  while (at) { const next = at.nextSibling; at.remove(); at = next; }
-  if (!wanted.length) list.appendChild(h('div', { class: 'list-empty', testid: 'list-empty' }, state.search ? searchEmptyText() : 'No conversations here.'));
-  if (state.nextCursor) list.appendChild(h('div', { class: 'list-more' }, state.loadingMore ? 'Loading…' : 'Scroll for more'));
+  // rows move only where they are out of order; after them the empty text, or the sign that more can be loaded
+  place(list, [...wanted.map((r) => r.el),
+    wanted.length ? null : h('div', { class: 'list-empty', testid: 'list-empty' }, state.search ? searchEmptyText() : 'No conversations here.'),
+    state.nextCursor ? h('div', { class: 'list-more' }, state.loadingMore ? 'Loading…' : 'Scroll for more') : null].filter(Boolean));
 
   list.scrollTop = scroll;
   if (focusedId && !list.contains(document.activeElement)) {

@@ -1,7 +1,7 @@
 // The middle pane: header with the status button, messages, the reply-window countdown and the
 // composer. Built once per opened conversation, then updated part by part so typing is never lost.
 
-import { h, mount, $, platformName, platformMark, fullTime, absoluteTime, duration, toast, contactLabel } from './dom.js';
+import { h, mount, morph, place, $, platformName, platformMark, fullTime, absoluteTime, duration, toast, contactLabel } from './dom.js';
 import { api, enc, getToken } from './api.js';
 import { state as S, dispatch, subscribe } from './store.js';
 import { openPopover, closePopover, closePopoverWithin } from './ui.js';
@@ -322,37 +322,82 @@ function timeTooltip(m) {
   return sentText;
 }
 
+/**
+ * What the messages pane shows, by message id: its element, the data it was built from and its
+ * attachments' elements. A live event redraws only the messages it changed, and a changed
+ * message keeps the attachments that did not change: a voice note plays on, a photo does not
+ * reload, a selection in another message stays, while the customer writes and statuses arrive.
+ */
+let shown = { pane: null, messages: new Map(), days: new Map(), older: null };
+
 function renderMessages(keepScroll) {
   const el = $('#messages');
   const c = currentConversation();
   if (!el) return;
+  if (shown.pane !== el) shown = { pane: el, messages: new Map(), days: new Map(), older: null };
   const nearBottom = el.scrollTop + el.clientHeight >= el.scrollHeight - 60;
   const prevHeight = el.scrollHeight, prevTop = el.scrollTop;
   const items = [];
-  if (S.olderAvailable) items.push(h('button', { class: 'btn btn-sm', style: 'align-self:center', onclick: () => loadOlder() }, 'Load earlier messages'));
+  if (S.olderAvailable) {
+    shown.older = shown.older || h('button', { class: 'btn btn-sm', style: 'align-self:center', onclick: () => loadOlder() }, 'Load earlier messages');
+    items.push(shown.older);
+  }
   let lastDay = '';
+  const listed = new Set();
+  // a day can head more than one run of messages (a late platform time): one element per run
+  const runs = new Map();
   for (const m of S.messages) {
     const at = shownTime(m);
     const day = at ? new Date(at).toDateString() : '';
-    if (day && day !== lastDay) { items.push(h('div', { class: 'day' }, new Date(at).toLocaleDateString([], { weekday: 'short', month: 'short', day: 'numeric' }))); lastDay = day; }
-    const note = m.type === 'note';
-    const cls = `msg ${m.direction === 'in' ? 'in' : 'out'}${note ? ' note' : ''}${m.senderType === 'bot' ? ' bot' : ''}`;
-    items.push(h('div', { class: cls, testid: 'message', dataset: { id: m.id, type: m.type || '', direction: m.direction || '', status: m.status || '' } },
-      h('div', { class: 'meta' },
-        note ? h('span', { class: 'note-tag' }, 'Private note') : null,
-        h('span', { class: 'sender', testid: 'message-sender' }, senderLabel(m, c)),
-        m.type === 'template' ? h('span', { class: 'muted' }, '· template') : null),
-      messageBody(m),
-      (m.attachments || []).map((a) => attachmentView(a, m)),
-      h('div', { class: 'foot' }, pricingLine(m), h('span', { class: 'when', testid: 'message-time', title: timeTooltip(m) }, fullTime(at)), ticks(m)),
-      m.status === 'failed' && m.error ? h('div', { class: 'err', testid: 'message-error' },
-        `Not delivered: ${m.error.message || m.error.code}${m.error.code && m.error.message ? ` (${m.error.code})` : ''}`,
-        FAILURE_HINTS[m.error.code] ? ` — ${FAILURE_HINTS[m.error.code]}` : '') : null));
+    if (day && day !== lastDay) {
+      const key = `${day}#${runs.set(day, (runs.get(day) || 0) + 1).get(day)}`;
+      if (!shown.days.has(key)) shown.days.set(key, h('div', { class: 'day' }, new Date(at).toLocaleDateString([], { weekday: 'short', month: 'short', day: 'numeric' })));
+      items.push(shown.days.get(key));
+      lastDay = day;
+    }
+    listed.add(m.id);
+    items.push(messageElement(m, c));
   }
+  for (const id of shown.messages.keys()) if (!listed.has(id)) shown.messages.delete(id);
   if (!S.messages.length) items.push(h('div', { class: 'day' }, 'No messages yet'));
-  mount(el, items);
+  place(el, items);
   if (!keepScroll || nearBottom) el.scrollTop = el.scrollHeight;
   else el.scrollTop = prevTop + (el.scrollHeight - prevHeight > 0 && prevTop < 5 ? el.scrollHeight - prevHeight : 0);
+}
+
+/** A message's element: the one shown when nothing it is built from changed, else that element with the new content. */
+function messageElement(m, c) {
+  const sender = senderLabel(m, c);
+  const sig = `${JSON.stringify(m)}\u0000${sender}`;
+  const was = shown.messages.get(m.id);
+  if (was && was.sig === sig) return was.el;
+  // an attachment is drawn from itself and its message's type and text (a caption shown once)
+  const atts = (m.attachments || []).map((a, i) => {
+    const asig = JSON.stringify([a, m.contentType, m.text]);
+    const old = was && was.atts[i];
+    return old && old.sig === asig ? old : { sig: asig, el: attachmentView(a, m) };
+  });
+  const fresh = buildMessage(m, sender, atts.map((a) => a.el));
+  const el = was ? morph(was.el, fresh) : fresh;
+  shown.messages.set(m.id, { el, sig, atts });
+  return el;
+}
+
+function buildMessage(m, sender, attachments) {
+  const note = m.type === 'note';
+  const at = shownTime(m);
+  const cls = `msg ${m.direction === 'in' ? 'in' : 'out'}${note ? ' note' : ''}${m.senderType === 'bot' ? ' bot' : ''}`;
+  return h('div', { class: cls, testid: 'message', dataset: { id: m.id, type: m.type || '', direction: m.direction || '', status: m.status || '' } },
+    h('div', { class: 'meta' },
+      note ? h('span', { class: 'note-tag' }, 'Private note') : null,
+      h('span', { class: 'sender', testid: 'message-sender' }, sender),
+      m.type === 'template' ? h('span', { class: 'muted' }, '· template') : null),
+    messageBody(m),
+    attachments,
+    h('div', { class: 'foot' }, pricingLine(m), h('span', { class: 'when', testid: 'message-time', title: timeTooltip(m) }, fullTime(at)), ticks(m)),
+    m.status === 'failed' && m.error ? h('div', { class: 'err', testid: 'message-error' },
+      `Not delivered: ${m.error.message || m.error.code}${m.error.code && m.error.message ? ` (${m.error.code})` : ''}`,
+      FAILURE_HINTS[m.error.code] ? ` — ${FAILURE_HINTS[m.error.code]}` : '') : null);
 }
 
 /** Milliseconds left in the human and automation windows (negative: closed; null: never opened). */

@@ -745,7 +745,7 @@ class AgentDayBrowserIT {
   }
 
   @Test
-  @DisplayName("a live update redraws only its own row: the other rows stay the same elements, the focused one keeps the focus")
+  @DisplayName("a live update redraws only its own row, in place: every row stays the same element, the focused one keeps the focus")
   void listRowsAreKeptByConversation() {
     Customer xena = customer("Xena Kept");
     Customer yuri = customer("Yuri Moved");
@@ -755,12 +755,21 @@ class AgentDayBrowserIT {
     String row = "[data-testid='conv-item'][data-id='%s']";
     page.waitUntil("both rows", () -> page.all(row.formatted(x)).size() == 1 && page.all(row.formatted(y)).size() == 1);
     page.js("const r = document.querySelector(arguments[0]); r.__kept = true; r.focus();", row.formatted(x));
+    page.js("document.querySelector(arguments[0]).__kept = true;", row.formatted(y));
     writes(yuri, "Yuri again, newest now");
     page.waitUntil("Yuri's row updated live", () -> page.css(row.formatted(y) + " [data-testid='conv-preview']").getText().contains("Yuri again"));
     assertThat(page.js("return document.querySelector(arguments[0]).__kept === true", row.formatted(x))).as("Xena's row is the same element").isEqualTo(true);
     assertThat(page.js("return document.activeElement.dataset.id")).as("the focus stays on Xena's row").isEqualTo(x);
-    // read in the page in one step: a later event may replace Yuri's row between a lookup and a read
+    // a row whose conversation changed gets its new content in place: a click that began on it
+    // before the update still ends on it
+    assertThat(page.js("return document.querySelector(arguments[0]).__kept === true", row.formatted(y))).as("Yuri's row is the same element").isEqualTo(true);
     page.waitUntil("the newest first", () -> y.equals(page.js("return document.querySelector(\"[data-testid='conv-item']\").dataset.id")));
+    // the focused row itself changes: it keeps the focus, and still opens its own conversation
+    writes(xena, "Xena again, the row in focus");
+    page.waitUntil("Xena's row updated live", () -> page.css(row.formatted(x) + " [data-testid='conv-preview']").getText().contains("Xena again"));
+    assertThat(page.js("return document.activeElement.__kept === true && document.activeElement.dataset.id")).as("the focus stays on Xena's row").isEqualTo(x);
+    page.driver.switchTo().activeElement().sendKeys(Keys.ENTER);
+    page.waitUntil("Xena's conversation open", () -> page.visible("thread-title") && page.text("thread-title").equals(xena.name()));
   }
   @Test
   @DisplayName("a colleague's settings change redraws the platform menu only: a search being typed keeps its text and focus, the list stays")

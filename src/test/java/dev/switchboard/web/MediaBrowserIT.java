@@ -104,6 +104,7 @@ class MediaBrowserIT {
     page.waitUntil("the decoded thumbnail", () -> Boolean.TRUE.equals(page.js(
         "const i = document.querySelector(\"[data-testid='media-image']\"); return !!i && i.complete && i.naturalWidth === 640;")));
     assertThat(page.visible("media-loading")).isFalse();
+    page.js("document.querySelector(\"[data-testid='media-image']\").__kept = true;");
     String src = page.el("media-image").getAttribute("src");
     assertThat(src).contains("/media/").contains("&s=");
     page.screenshot("media-02-photo");
@@ -131,7 +132,54 @@ class MediaBrowserIT {
     whatsappMedia("14155557001", "Mara Photo", "image", "7000000000004", "image/png", null);
     page.waitUntil("the failed photo", () -> page.visible("media-failed"));
     assertThat(page.text("media-failed")).contains("expired at Meta");
+    // three messages later the photo is the element first shown: not loaded again, nothing flickers
+    assertThat(page.js("return document.querySelector(\"[data-testid='media-image']\").__kept === true")).as("the photo's element").isEqualTo(true);
     page.screenshot("media-04-thread");
+  }
+
+  /** A real WAV (a 440 Hz tone of {@code seconds}), so the browser plays it. */
+  static byte[] wav(int seconds) {
+    int rate = 8_000;
+    int samples = rate * seconds;
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(44 + samples * 2).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    b.put("RIFF".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).putInt(36 + samples * 2)
+        .put("WAVEfmt ".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).putInt(16).putShort((short) 1).putShort((short) 1)
+        .putInt(rate).putInt(rate * 2).putShort((short) 2).putShort((short) 16)
+        .put("data".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).putInt(samples * 2);
+    for (int i = 0; i < samples; i++) {
+      b.putShort((short) (Math.sin(2 * Math.PI * 440 * i / rate) * 8_000));
+    }
+    return b.array();
+  }
+
+  @Test
+  @DisplayName("a voice note being played plays on while the customer writes: the player is the same element, not paused, its time going on")
+  void voiceNotePlaysOn() {
+    page.open("/");
+    page.waitUntil("the inbox", () -> page.visible("agent-name"));
+    page.waitLive();
+    f.graph.media(TOKEN, "7000000000031", wav(30), "audio/wav");
+    whatsappMedia("14155557031", "Vera Voice", "audio", "7000000000031", "audio/wav", null);
+    page.click("tab-all");
+    page.waitUntil("the customer in the list", () -> page.listed("Vera Voice"));
+    page.openConversation("Vera Voice");
+    page.waitUntil("the voice note's player", () -> page.visible("media-audio")
+        && String.valueOf(page.el("media-audio").getAttribute("src")).contains("/media/"));
+    String player = "[data-testid='media-audio']";
+    page.js("const a = document.querySelector(arguments[0]); a.__kept = true; a.muted = true; a.play();", player);
+    page.waitUntil("playing", () -> Boolean.TRUE.equals(page.js(
+        "const a = document.querySelector(arguments[0]); return !a.paused && a.currentTime > 0.2;", player)));
+    double before = ((Number) page.js("return document.querySelector(arguments[0]).currentTime", player)).doubleValue();
+
+    Webhooks.whatsappText(f.http, "14155557031", "Vera Voice", "did you hear it?");
+    Webhooks.whatsappText(f.http, "14155557031", "Vera Voice", "it is about my order");
+    page.waitUntil("both messages in the thread", () -> page.all("[data-testid='message-text']").stream()
+        .filter(e -> e.getText().equals("it is about my order") || e.getText().equals("did you hear it?")).count() == 2);
+    assertThat(page.js("return document.querySelector(arguments[0]).__kept === true", player)).as("the player's element").isEqualTo(true);
+    page.waitUntil("still playing, further on", () -> Boolean.TRUE.equals(page.js(
+        "const a = document.querySelector(arguments[0]); return !a.paused && a.currentTime > arguments[1] + 0.2;", player, before)));
+    page.screenshot("media-08-voice-playing");
+    page.js("document.querySelector(arguments[0]).pause();", player);
   }
 
   @Test
