@@ -336,6 +336,13 @@ class ConsoleBrowserIT {
       int before = position("Returns");
       edit.sendKeys(org.openqa.selenium.Keys.chord(org.openqa.selenium.Keys.ALT, org.openqa.selenium.Keys.ARROW_UP));
       page.waitUntil("moved up", () -> position("Returns") == before - 1);
+      // the page draws the list again after the move and puts the focus back in the moved row:
+      // until then the row found above may be replaced
+      page.waitUntil("the list drawn again, the focus in the moved row", () -> Boolean.TRUE.equals(page.js(
+          "const rows = [...document.querySelectorAll('[data-testid=flow-row]')];"
+              + " return !document.querySelector('#settings [aria-busy=true]')"
+              + " && rows.findIndex(r => r.dataset.name === 'Returns') === arguments[0]"
+              + " && document.activeElement.closest('[data-testid=flow-row]')?.dataset.name === 'Returns';", before - 1)));
     }
     assertThat(f.api().get("/api/v1/flows").items().getJsonObject(0).getString("name")).isEqualTo("Returns");
     page.waitUntil("the moved row keeps the focus", () -> "Returns".equals(page.js(
