@@ -110,16 +110,37 @@ final class IdentitySql {
        WHERE c.id = $1
       """;
 
+  /**
+   * The other contact's fields the survivor lacks, in name order, as many as keep the survivor
+   * within its limit (the survivor's own values win); answers the names left out.
+   */
   static final String COPY_FIELDS = """
-      INSERT INTO contact_fields (contact_id, account_id, name, value)
-      SELECT $1, account_id, name, value FROM contact_fields WHERE contact_id = $2
-      ON CONFLICT (contact_id, name) DO NOTHING
+      WITH missing AS (
+        SELECT f.account_id, f.name, f.value, row_number() OVER (ORDER BY f.name) AS n
+          FROM contact_fields f
+         WHERE f.contact_id = $2 AND NOT EXISTS (SELECT 1 FROM contact_fields s WHERE s.contact_id = $1 AND s.name = f.name)),
+      room AS (SELECT greatest(0, """ + ContactService.FIELDS_MAX + """
+       - count(*)) AS free FROM contact_fields WHERE contact_id = $1),
+      copied AS (
+        INSERT INTO contact_fields (contact_id, account_id, name, value)
+        SELECT $1, m.account_id, m.name, m.value FROM missing m, room WHERE m.n <= room.free
+        ON CONFLICT (contact_id, name) DO NOTHING)
+      SELECT m.name FROM missing m, room WHERE m.n > room.free ORDER BY m.n
       """;
 
+  /** The same for labels (one spelling per account, so names compare as they are). */
   static final String COPY_LABELS = """
-      INSERT INTO contact_labels (contact_id, account_id, name)
-      SELECT $1, account_id, name FROM contact_labels WHERE contact_id = $2
-      ON CONFLICT (contact_id, name) DO NOTHING
+      WITH missing AS (
+        SELECT l.account_id, l.name, row_number() OVER (ORDER BY l.name) AS n
+          FROM contact_labels l
+         WHERE l.contact_id = $2 AND NOT EXISTS (SELECT 1 FROM contact_labels s WHERE s.contact_id = $1 AND s.name = l.name)),
+      room AS (SELECT greatest(0, """ + ContactService.LABELS_MAX + """
+       - count(*)) AS free FROM contact_labels WHERE contact_id = $1),
+      copied AS (
+        INSERT INTO contact_labels (contact_id, account_id, name)
+        SELECT $1, m.account_id, m.name FROM missing m, room WHERE m.n <= room.free
+        ON CONFLICT (contact_id, name) DO NOTHING)
+      SELECT m.name FROM missing m, room WHERE m.n > room.free ORDER BY m.n
       """;
 
   /** The survivor keeps its own details and fills the gaps from the other, which then goes (its fields and labels with it). */

@@ -4,8 +4,11 @@ import dev.switchboard.channel.PlatformEvent;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -28,6 +31,8 @@ import java.util.TreeSet;
  * changes are rare and run statement by statement, then the contacts are looked up once more.
  */
 public final class WhatsAppIdentities {
+
+  private static final Logger LOG = LoggerFactory.getLogger(WhatsAppIdentities.class);
 
   /** What the batch says about one person on one channel (several messages folded into one). */
   static final class Person {
@@ -358,6 +363,17 @@ public final class WhatsAppIdentities {
     }).compose(v -> changesInOrder(changes, i + 1));
   }
 
+  /** What a merge could not carry over without passing a contact's limit: said in the log, with the names. */
+  private static void leftOut(long accountId, long survivor, long loser, String what, int max, RowSet<Row> left) {
+    if (left.size() == 0) {
+      return;
+    }
+    List<String> names = new ArrayList<>();
+    left.forEach(r -> names.add(r.getString(0)));
+    LOG.warn("account {}: merging contact {} into {} left out {} of its {} (a contact carries at most {}): {}",
+        accountId, loser, survivor, names.size(), what, max, names);
+  }
+
   /** Merges contact {@code loser} into {@code survivor}: one conversation with both histories, fields and labels united. */
   private Future<Void> merge(long accountId, long survivor, long loser) {
     return tx.preparedQuery(IdentitySql.CONVERSATIONS_OF).execute(Tuple.of((Object) new Long[] {survivor, loser})).compose(rows -> {
@@ -387,7 +403,14 @@ public final class WhatsAppIdentities {
       }
       Tuple pair = Tuple.of(survivor, loser);
       return convs.compose(v -> tx.preparedQuery(IdentitySql.COPY_FIELDS).execute(pair))
-          .compose(v -> tx.preparedQuery(IdentitySql.COPY_LABELS).execute(pair))
+          .compose(left -> {
+            leftOut(accountId, survivor, loser, "custom fields", ContactService.FIELDS_MAX, left);
+            return tx.preparedQuery(IdentitySql.COPY_LABELS).execute(pair);
+          })
+          .map(left -> {
+            leftOut(accountId, survivor, loser, "labels", ContactService.LABELS_MAX, left);
+            return null;
+          })
           .compose(v -> tx.preparedQuery(IdentitySql.ABSORB_CONTACT).execute(pair))
           .map(v -> {
             merges.add(new Merge(accountId, survivor, loser, kept != null ? kept : removed,

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -181,6 +182,48 @@ class WhatsAppIdentityProcessorTest {
     Db.eventually("conversation.merged naming the surviving conversation", () -> node.node.services().events()
         .read(account.accountId(), null, 5000).await().stream().anyMatch(e -> "conversation.merged".equals(e.getString("type"))
             && String.valueOf(conv).equals(e.getJsonObject("data").getString("into"))));
+  }
+
+  @Test
+  @DisplayName("a merge whose two contacts carry more than 100 labels or fields between them: the survivor's own kept, the other's added up to the limit in name order")
+  void mergeKeepsTheLimits() {
+    Person who = Person.fresh();
+    postPhoneOnly(who, "wamid." + who.tag() + ".limits-phone");
+    long byPhone = (Long) who.contact().get("id");
+    who.post("whatsapp_text_username_only.json");
+    long byBsuid = (Long) Db.one(db, "SELECT id FROM contacts WHERE bsuid = ?", who.bsuid()).get("id");
+    // the survivor (the older, by phone): 70 labels and 70 fields; the other: 50 of each, 10 shared
+    for (int i = 0; i < 70; i++) {
+      Db.execute(db, "INSERT INTO contact_labels (contact_id, account_id, name) VALUES (?, ?, ?)", byPhone, account.accountId(), String.format("own-%03d", i));
+      Db.execute(db, "INSERT INTO contact_fields (contact_id, account_id, name, value) VALUES (?, ?, ?, 'survivor')", byPhone, account.accountId(), String.format("own-%03d", i));
+    }
+    for (int i = 60; i < 70; i++) {
+      Db.execute(db, "INSERT INTO contact_labels (contact_id, account_id, name) VALUES (?, ?, ?)", byBsuid, account.accountId(), String.format("own-%03d", i));
+      Db.execute(db, "INSERT INTO contact_fields (contact_id, account_id, name, value) VALUES (?, ?, ?, 'other')", byBsuid, account.accountId(), String.format("own-%03d", i));
+    }
+    for (int i = 0; i < 40; i++) {
+      Db.execute(db, "INSERT INTO contact_labels (contact_id, account_id, name) VALUES (?, ?, ?)", byBsuid, account.accountId(), String.format("other-%03d", i));
+      Db.execute(db, "INSERT INTO contact_fields (contact_id, account_id, name, value) VALUES (?, ?, ?, 'other')", byBsuid, account.accountId(), String.format("other-%03d", i));
+    }
+
+    who.post("whatsapp_text_phone_and_user_id.json");
+
+    assertThat(who.contact().get("id")).isEqualTo(byPhone);
+    assertThat(Db.count(db, "SELECT count(*) FROM contacts WHERE id = ?", byBsuid)).isZero();
+    for (String table : new String[] {"contact_labels", "contact_fields"}) {
+      List<Object> names = Db.rows(db, "SELECT name FROM " + table + " WHERE contact_id = ? ORDER BY name", byPhone).stream()
+          .map(r -> r.get("name")).toList();
+      assertThat(names).as(table + " of the merged contact").hasSize(100);
+      // the survivor's 70, then the other's own in name order until 100: other-000 .. other-029
+      assertThat(names.stream().filter(n -> ((String) n).startsWith("own-")).count()).as(table + ": the survivor's").isEqualTo(70);
+      assertThat(names).as(table + ": the other's, in name order").contains("other-000", "other-029").doesNotContain("other-030", "other-039");
+    }
+    assertThat(Db.count(db, "SELECT count(*) FROM contact_fields WHERE contact_id = ? AND value = 'other' AND name LIKE 'own-%'", byPhone))
+        .as("a field both had keeps the survivor's value").isZero();
+    // and the limit still holds for what comes next: a label more is refused
+    String token = node.node.services().tokens().issue(account.adminId(), account.accountId(), "admin", "Admin");
+    assertThat(http.as(token).post("/api/v1/contacts/" + byPhone + "/labels", new JsonObject().put("name", "one-more")).status())
+        .as("a 101st label").isEqualTo(422);
   }
 
   /** Posts {@code first}, then {@code change}: the one contact afterwards, the same record as before. */
