@@ -111,6 +111,12 @@ final class IdentitySql {
       """;
 
   /**
+   * The survivor's row, locked as the API's and the bot's label and field adds lock it: the counts
+   * of the copies below then see theirs, and theirs see the copies.
+   */
+  static final String LOCK_SURVIVOR = "SELECT 1 FROM contacts WHERE id = $1 FOR NO KEY UPDATE";
+
+  /**
    * The other contact's fields the survivor lacks, in name order, as many as keep the survivor
    * within its limit (the survivor's own values win); answers the names left out.
    */

@@ -402,7 +402,8 @@ public final class WhatsAppIdentities {
             .mapEmpty();
       }
       Tuple pair = Tuple.of(survivor, loser);
-      return convs.compose(v -> tx.preparedQuery(IdentitySql.COPY_FIELDS).execute(pair))
+      return convs.compose(v -> tx.preparedQuery(IdentitySql.LOCK_SURVIVOR).execute(Tuple.of(survivor)))
+          .compose(v -> tx.preparedQuery(IdentitySql.COPY_FIELDS).execute(pair))
           .compose(left -> {
             leftOut(accountId, survivor, loser, "custom fields", ContactService.FIELDS_MAX, left);
             return tx.preparedQuery(IdentitySql.COPY_LABELS).execute(pair);

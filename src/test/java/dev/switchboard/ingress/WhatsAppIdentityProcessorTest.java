@@ -226,6 +226,39 @@ class WhatsAppIdentityProcessorTest {
         .as("a 101st label").isEqualTo(422);
   }
 
+  @Test
+  @DisplayName("a merge waits for a label being added to the survivor at 99 labels, and counts it: 100, not 101")
+  void mergeCountsALabelBeingAdded() throws Exception {
+    Person who = Person.fresh();
+    postPhoneOnly(who, "wamid." + who.tag() + ".race-phone");
+    long byPhone = (Long) who.contact().get("id");
+    who.post("whatsapp_text_username_only.json");
+    long byBsuid = (Long) Db.one(db, "SELECT id FROM contacts WHERE bsuid = ?", who.bsuid()).get("id");
+    for (int i = 0; i < 99; i++) {
+      Db.execute(db, "INSERT INTO contact_labels (contact_id, account_id, name) VALUES (?, ?, ?)", byPhone, account.accountId(), String.format("kept-%03d", i));
+    }
+    for (int i = 0; i < 5; i++) {
+      Db.execute(db, "INSERT INTO contact_labels (contact_id, account_id, name) VALUES (?, ?, ?)", byBsuid, account.accountId(), "extra-" + i);
+    }
+    // an agent's label add in flight, as the API makes it: the contact locked, the 100th label written, not committed
+    try (java.sql.Connection c = db.connect()) {
+      c.setAutoCommit(false);
+      c.createStatement().execute("SELECT 1 FROM contacts WHERE id = " + byPhone + " FOR NO KEY UPDATE");
+      c.createStatement().execute("INSERT INTO contact_labels (contact_id, account_id, name) VALUES (" + byPhone + ", "
+          + account.accountId() + ", 'added-by-agent')");
+      byte[] both = who.body("whatsapp_text_phone_and_user_id.json").getBytes(StandardCharsets.UTF_8);
+      assertThat(http.signedWebhook("whatsapp", both).status()).isEqualTo(200);
+      Db.eventually("the merge waiting for the contact's lock", () -> Db.count(db,
+          "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()") >= 1);
+      c.commit();
+    }
+    Db.drained(db);
+    assertThat(who.contact().get("id")).isEqualTo(byPhone);
+    List<Object> names = Db.rows(db, "SELECT name FROM contact_labels WHERE contact_id = ? ORDER BY name", byPhone).stream()
+        .map(r -> r.get("name")).toList();
+    assertThat(names).as("labels of the merged contact").hasSize(100).contains("added-by-agent", "kept-000", "kept-098");
+  }
+
   /** Posts {@code first}, then {@code change}: the one contact afterwards, the same record as before. */
   static Map<String, Object> changed(Person who, String first, String change) {
     who.post(first);
