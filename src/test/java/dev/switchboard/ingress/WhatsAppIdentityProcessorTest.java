@@ -184,14 +184,21 @@ class WhatsAppIdentityProcessorTest {
             && String.valueOf(conv).equals(e.getJsonObject("data").getString("into"))));
   }
 
+  /** The person known twice, by phone (the older) and by BSUID: {phone contact, BSUID contact}, before a webhook naming both merges them. */
+  static long[] twoContacts(Person who) {
+    postPhoneOnly(who, "wamid." + who.tag() + ".by-phone");
+    long byPhone = (Long) who.contact().get("id");
+    who.post("whatsapp_text_username_only.json");
+    return new long[] {byPhone, (Long) Db.one(db, "SELECT id FROM contacts WHERE bsuid = ?", who.bsuid()).get("id")};
+  }
+
   @Test
   @DisplayName("a merge whose two contacts carry more than 100 labels or fields between them: the survivor's own kept, the other's added up to the limit in name order")
   void mergeKeepsTheLimits() {
     Person who = Person.fresh();
-    postPhoneOnly(who, "wamid." + who.tag() + ".limits-phone");
-    long byPhone = (Long) who.contact().get("id");
-    who.post("whatsapp_text_username_only.json");
-    long byBsuid = (Long) Db.one(db, "SELECT id FROM contacts WHERE bsuid = ?", who.bsuid()).get("id");
+    long[] two = twoContacts(who);
+    long byPhone = two[0];
+    long byBsuid = two[1];
     // the survivor (the older, by phone): 70 labels and 70 fields; the other: 50 of each, 10 shared
     for (int i = 0; i < 70; i++) {
       Db.execute(db, "INSERT INTO contact_labels (contact_id, account_id, name) VALUES (?, ?, ?)", byPhone, account.accountId(), String.format("own-%03d", i));
@@ -230,10 +237,9 @@ class WhatsAppIdentityProcessorTest {
   @DisplayName("a merge waits for a label being added to the survivor at 99 labels, and counts it: 100, not 101")
   void mergeCountsALabelBeingAdded() throws Exception {
     Person who = Person.fresh();
-    postPhoneOnly(who, "wamid." + who.tag() + ".race-phone");
-    long byPhone = (Long) who.contact().get("id");
-    who.post("whatsapp_text_username_only.json");
-    long byBsuid = (Long) Db.one(db, "SELECT id FROM contacts WHERE bsuid = ?", who.bsuid()).get("id");
+    long[] two = twoContacts(who);
+    long byPhone = two[0];
+    long byBsuid = two[1];
     for (int i = 0; i < 99; i++) {
       Db.execute(db, "INSERT INTO contact_labels (contact_id, account_id, name) VALUES (?, ?, ?)", byPhone, account.accountId(), String.format("kept-%03d", i));
     }
