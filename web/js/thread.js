@@ -172,11 +172,13 @@ function pricingLine(m) {
 
 /** Signed media links by media id: {url, until}; one request per media while its link is fresh. */
 const mediaLinks = new Map();
+/** A link this close to its end is not used any more (a video started now would outlive it). */
+const LINK_MARGIN_MS = 60000;
 
 /** Calls use(url) with a signed link of kept media, at once when one is cached and fresh. */
 function withMediaLink(id, use) {
   const cached = mediaLinks.get(id);
-  if (cached && cached.url && cached.until > Date.now() + 60000) { use(cached.url); return; }
+  if (cached && cached.url && cached.until > Date.now() + LINK_MARGIN_MS) { use(cached.url); return; }
   let pending = cached && cached.pending;
   if (!pending) {
     pending = api.get(`/media/${enc(id)}/link`).then((r) => {
@@ -186,6 +188,14 @@ function withMediaLink(id, use) {
     mediaLinks.set(id, { pending });
   }
   pending.then(use, () => {});
+}
+
+/** Whether a signed link ends within {@code marginMs} (its {@code e} is its last second), or is none. */
+function linkEnding(url, marginMs) {
+  try {
+    const e = Number(new URL(url, location.href).searchParams.get('e'));
+    return !e || e * 1000 <= Date.now() + marginMs;
+  } catch (err) { return true; }
 }
 
 function sizeText(n) {
@@ -222,15 +232,38 @@ function keptMedia(a, m, name) {
   if (kind === 'image') {
     // stickers are small by nature (WhatsApp's are 512 px WebP with transparency): shown at sticker size, no frame
     const img = h('img', { class: a.type === 'sticker' ? 'thumb sticker' : 'thumb', alt: name, testid: 'media-image' });
-    const open = h('button', { class: 'thumb-button', title: 'Open large', 'aria-label': `Open ${name} large` }, img);
-    withMediaLink(id, (url) => { img.src = url; open.onclick = () => openLightbox(url, name); });
+    // the large view asks for a link when opened: the element outlives the link it was drawn with
+    const open = h('button', { class: 'thumb-button', title: 'Open large', 'aria-label': `Open ${name} large`,
+      onclick: () => withMediaLink(id, (url) => openLightbox(url, name)) }, img);
+    withMediaLink(id, (url) => { img.src = url; });
     mount(box, open, a.caption && m.text !== a.caption ? h('div', { class: 'muted' }, a.caption) : null);
   } else if (kind === 'audio' || kind === 'video') {
     const player = h(kind, { controls: true, preload: 'metadata', testid: `media-${kind}`, 'aria-label': name });
     withMediaLink(id, (url) => { player.src = url; });
+    // a player kept past its link's life fails on its next request: it goes on with a fresh link,
+    // from where it was, and plays on if it was playing
+    let playing = false;
+    player.addEventListener('play', () => { playing = true; });
+    player.addEventListener('pause', () => { playing = false; });
+    player.addEventListener('error', () => {
+      if (!player.src || !linkEnding(player.src, 0)) return;
+      const at = player.currentTime;
+      const resume = playing;
+      withMediaLink(id, (url) => {
+        player.src = url;
+        player.currentTime = at;
+        if (resume) player.play().catch(() => {});
+      });
+    });
     mount(box, a.voice ? h('span', { class: 'muted' }, 'Voice message ') : null, player);
   } else {
     const link = h('a', { class: 'btn btn-sm', testid: 'media-download', download: a.filename || '', rel: 'noopener' }, 'Download');
+    // a click on a link past its life takes a fresh one first, then downloads
+    link.addEventListener('click', (e) => {
+      if (!linkEnding(link.href, 5000)) return;
+      e.preventDefault();
+      withMediaLink(id, (url) => { link.href = url; link.click(); });
+    });
     withMediaLink(id, (url) => { link.href = url; });
     mount(box, '▤ ', h('span', { class: 'doc-name', testid: 'media-name' }, a.filename || name), ' ',
       h('span', { class: 'muted', testid: 'media-size' }, sizeText(a.size)), ' ', link);

@@ -16,6 +16,7 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.time.Instant;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -35,7 +36,8 @@ class MediaBrowserIT {
 
   @BeforeAll
   static void start() {
-    f = new BrowserFixture(new JsonObject().put("MEDIA_FETCH_POLL_MS", 50).put("MEDIA_FETCH_MAX_ATTEMPTS", 1));
+    // signed links of 10 s (the least allowed): a test can see a kept element outlive its link
+    f = new BrowserFixture(new JsonObject().put("MEDIA_FETCH_POLL_MS", 50).put("MEDIA_FETCH_MAX_ATTEMPTS", 1).put("MEDIA_URL_SECONDS", 10));
     page = f.browser().login(f.account.adminEmail(), f.account.password());
   }
 
@@ -135,6 +137,59 @@ class MediaBrowserIT {
     // three messages later the photo is the element first shown: not loaded again, nothing flickers
     assertThat(page.js("return document.querySelector(\"[data-testid='media-image']\").__kept === true")).as("the photo's element").isEqualTo(true);
     page.screenshot("media-04-thread");
+  }
+
+  /** The last second of the signed link an element's attribute holds (its {@code e}), or 0. */
+  static long linkEnd(String selector, String attribute) {
+    Object e = page.js("const el = document.querySelector(arguments[0]); const v = el && el.getAttribute(arguments[1]);"
+        + " return v ? Number(new URL(v, location.href).searchParams.get('e')) : 0;", selector, attribute);
+    return ((Number) e).longValue();
+  }
+
+  @Test
+  @DisplayName("media kept on screen past its signed link's life: the large view, the download and the player each take a fresh link")
+  void keptMediaRenewsItsLinks() {
+    page.open("/");
+    page.waitUntil("the inbox", () -> page.visible("agent-name"));
+    page.waitLive();
+    f.graph.media(TOKEN, "7000000000041", png(320, 200), "image/png");
+    whatsappMedia("14155557041", "Lena Later", "image", "7000000000041", "image/png", null);
+    byte[] pdf = "%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    f.graph.media(TOKEN, "7000000000042", pdf, "application/pdf");
+    whatsappMedia("14155557041", "Lena Later", "document", "7000000000042", "application/pdf", "receipt.pdf");
+    f.graph.media(TOKEN, "7000000000043", wav(5), "audio/wav");
+    whatsappMedia("14155557041", "Lena Later", "audio", "7000000000043", "audio/wav", null);
+    page.click("tab-all");
+    page.waitUntil("the customer in the list", () -> page.listed("Lena Later"));
+    page.openConversation("Lena Later");
+    String img = "[data-testid='media-image']";
+    String doc = "[data-testid='media-download']";
+    String audio = "[data-testid='media-audio']";
+    page.waitUntil("the photo, the document and the player drawn with links", () -> linkEnd(img, "src") > 0
+        && linkEnd(doc, "href") > 0 && linkEnd(audio, "src") > 0);
+    page.js("document.querySelector(arguments[0]).__kept = true;", img);
+    long drawnUntil = Math.max(linkEnd(img, "src"), Math.max(linkEnd(doc, "href"), linkEnd(audio, "src")));
+    // the agent reads on; the links the elements were drawn with run out
+    page.waitFor("the links drawn have expired", Duration.ofSeconds(30),
+        () -> System.currentTimeMillis() / 1000 > drawnUntil + 1 ? true : null);
+    assertThat(page.js("return document.querySelector(arguments[0]).__kept === true", img)).as("the photo's element, kept").isEqualTo(true);
+
+    page.clickCss(img);
+    page.waitUntil("the lightbox with the photo", () -> page.visible("lightbox") && Boolean.TRUE.equals(page.js(
+        "const i = document.querySelector(\"[data-testid='lightbox'] img\"); return i.complete && i.naturalWidth === 320;")));
+    assertThat(linkEnd("[data-testid='lightbox'] img", "src")).as("the large view's link ends after now")
+        .isGreaterThan(System.currentTimeMillis() / 1000);
+    page.js("document.querySelector(\"[data-testid='lightbox']\").close()");
+    page.waitUntil("the lightbox closed", () -> !page.visible("lightbox"));
+
+    // the download: the click takes a fresh link first (the download itself goes to the browser's folder)
+    page.js("document.querySelector(arguments[0]).click();", doc);
+    page.waitUntil("the download link renewed", () -> linkEnd(doc, "href") > System.currentTimeMillis() / 1000);
+
+    page.js("const a = document.querySelector(arguments[0]); a.muted = true; a.play().catch(() => {});", audio);
+    page.waitUntil("the voice note playing", () -> Boolean.TRUE.equals(page.js(
+        "const a = document.querySelector(arguments[0]); return !a.paused && a.currentTime > 0.2;", audio)));
+    page.js("document.querySelector(arguments[0]).pause();", audio);
   }
 
   /** A real WAV (a 440 Hz tone of {@code seconds}), so the browser plays it. */
