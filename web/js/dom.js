@@ -72,20 +72,24 @@ function buttonLabel(b) {
  * Gives {@code el} the attributes and content of {@code fresh}, a new build of the same thing, and
  * keeps {@code el} itself with its listeners: a live update then never swaps the element under a
  * pointer mid-click (a click that begins on one element and ends on another is lost) nor takes
- * its focus. The listeners must therefore not depend on what changed.
+ * its focus. The listeners must therefore not depend on what changed. {@code children}: the new
+ * children, by default fresh's; a child of {@code el} among them stays where it is (see place).
  */
-export function morph(el, fresh) {
+export function morph(el, fresh, children = [...fresh.childNodes]) {
   for (const a of [...el.attributes]) if (!fresh.hasAttribute(a.name)) el.removeAttribute(a.name);
   for (const a of [...fresh.attributes]) if (el.getAttribute(a.name) !== a.value) el.setAttribute(a.name, a.value);
-  el.replaceChildren(...fresh.childNodes);
-  return el;
+  return place(el, children);
 }
 
 /**
  * Makes {@code nodes} the children of {@code parent}, in order, moving only what is out of place
- * and removing the rest: nodes kept from an earlier render stay the same elements.
+ * and removing the rest: nodes kept from an earlier render stay the same elements. What goes is
+ * removed first, so a kept node moves only when the order of the kept ones changed (a moved
+ * video leaves fullscreen, a moved node loses a selection in it).
  */
 export function place(parent, nodes) {
+  const keep = new Set(nodes);
+  for (const c of [...parent.childNodes]) if (!keep.has(c)) c.remove();
   let at = parent.firstChild;
   for (const n of nodes) {
     if (n === at) { at = at.nextSibling; continue; }

@@ -405,13 +405,21 @@ function messageElement(m, c) {
   const was = shown.messages.get(m.id);
   if (was && was.sig === sig) return was.el;
   // an attachment is drawn from itself and its message's type and text (a caption shown once)
+  const kept = new Map();
   const atts = (m.attachments || []).map((a, i) => {
     const asig = JSON.stringify([a, m.contentType, m.text]);
     const old = was && was.atts[i];
     return old && old.sig === asig ? old : { sig: asig, el: attachmentView(a, m) };
   });
-  const fresh = buildMessage(m, sender, atts.map((a) => a.el));
-  const el = was ? morph(was.el, fresh) : fresh;
+  // a kept attachment never leaves the page (a video would leave fullscreen): the new build holds
+  // a placeholder in its place, and the message takes the kept element there
+  const fresh = buildMessage(m, sender, atts.map((a) => {
+    if (!was || !was.el.contains(a.el)) return a.el;
+    const mark = document.createComment('kept');
+    kept.set(mark, a.el);
+    return mark;
+  }));
+  const el = was ? morph(was.el, fresh, [...fresh.childNodes].map((n) => kept.get(n) || n)) : fresh;
   shown.messages.set(m.id, { el, sig, atts });
   return el;
 }

@@ -1,6 +1,7 @@
 package dev.switchboard.web;
 
 import dev.switchboard.support.Requires;
+import dev.switchboard.support.Seed;
 import dev.switchboard.support.Webhooks;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
@@ -278,6 +279,22 @@ class MediaBrowserIT {
     page.waitUntil("the sent document in the thread", () -> page.all("[data-testid='media-name']").stream()
         .anyMatch(e -> e.getText().equals("invoice-1042.pdf")));
     java.nio.file.Files.deleteIfExists(svg);
+
+    // WhatsApp says delivered: the message's ticks change in place, its document card never leaves
+    // the page (a video there would leave fullscreen, a selection in it would be lost)
+    String wamid = page.waitFor("the sent document's wamid", () -> Seed.strings(f.db, "SELECT external_id FROM messages WHERE direction = 'out'"
+        + " AND attachments::text LIKE '%invoice-1042.pdf%' AND external_id IS NOT NULL ORDER BY id DESC LIMIT 1").stream().findFirst().orElse(null));
+    String sent = "[data-testid='message'][data-direction='out']:has([data-testid='message-media'])";
+    page.waitUntil("the sent message shown as sent", () -> "sent".equals(page.js("return document.querySelector(arguments[0])?.dataset.status", sent)));
+    page.js("const msg = document.querySelector(arguments[0]); const card = msg.querySelector(\"[data-testid='message-media']\");"
+        + " card.__kept = true; window.__cardRemoved = false;"
+        + " new MutationObserver((rs) => { if (rs.some((r) => [...r.removedNodes].includes(card))) window.__cardRemoved = true; })"
+        + ".observe(msg, { childList: true });", sent);
+    Webhooks.whatsappStatus(f.http, wamid, "14155557002", "delivered");
+    page.waitUntil("the ticks at delivered", () -> "delivered".equals(page.js("return document.querySelector(arguments[0])?.dataset.status", sent)));
+    assertThat(page.js("return window.__cardRemoved")).as("the document card taken out of the message").isEqualTo(false);
+    assertThat(page.js("return document.querySelector(arguments[0]).querySelector(\"[data-testid='message-media']\").__kept === true", sent))
+        .as("the document card's element").isEqualTo(true);
   }
 
   @Test
