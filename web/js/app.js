@@ -183,7 +183,7 @@ function onEvent(raw) {
     case EVENT.MESSAGE_CREATED:
     case EVENT.MESSAGE_UPDATED: {
       const m = ev.message;
-      if (m && convId === state.selectedId) upsertMessage({ ...m, conversationId: String(m.conversationId || convId) });
+      if (m && convId === state.selectedId) upsertMessage({ ...m, conversationId: String(m.conversationId || convId) }, true);
       else if (!m && convId === state.selectedId) openConversation(convId, true);
       if (ev.type === EVENT.MESSAGE_CREATED || !m) refreshConversation(convId);
       if (ev.type === EVENT.MESSAGE_CREATED) { loadCounts(); onMessageEvent(convId, m); }

@@ -55,11 +55,15 @@ export async function loadOlder() {
   dispatch({ type: 'messages/older', id, older: (r && r.items) || [], page: PAGE, keepScroll: true });
 }
 
-/** Upserts a message into the open thread (from an answer or an event), keeping server order. */
-export function upsertMessage(m) {
+/**
+ * Upserts a message into the open thread (from an answer or an event), keeping server order.
+ * {@code keepScroll}: an event's message leaves an agent reading further up where they are (the
+ * thread follows only when they are at its end); the agent's own sends scroll to them.
+ */
+export function upsertMessage(m, keepScroll) {
   if (!m || m.conversationId !== state.selectedId) return;
   const known = state.messages.some((x) => x.id === m.id);
-  dispatch({ type: 'message/upsert', message: m });
+  dispatch({ type: 'message/upsert', message: m, keepScroll: !!keepScroll });
   // a customer message arriving into the conversation the agent is looking at is read
   if (!known && m.direction === 'in') markSeen();
 }

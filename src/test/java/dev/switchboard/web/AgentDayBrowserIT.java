@@ -772,6 +772,30 @@ class AgentDayBrowserIT {
     page.waitUntil("Xena's conversation open", () -> page.visible("thread-title") && page.text("thread-title").equals(xena.name()));
   }
   @Test
+  @DisplayName("a customer writing while the agent reads further up leaves the thread where it is; at its end the thread follows")
+  void threadKeepsTheReadingPlace() {
+    Customer zoe = customer("Zoe Scroll");
+    for (int i = 0; i < 30; i++) {
+      writes(zoe, "earlier message " + i + " with enough words to take a line or two in the thread");
+    }
+    page.click("tab-all");
+    page.waitUntil("Zoe's row", () -> page.listed(zoe.name()));
+    page.openConversation(zoe.name());
+    page.waitUntil("all thirty", () -> page.all("[data-testid='message']").size() == 30);
+    page.waitUntil("a thread long enough to scroll", () -> Boolean.TRUE.equals(page.js(
+        "const m = document.getElementById('messages'); return m.scrollHeight > m.clientHeight + 400;")));
+    page.js("document.getElementById('messages').scrollTop = 200;");
+    writes(zoe, "a new one while the agent reads above");
+    page.waitUntil("the new message in the thread", () -> page.text("messages").contains("a new one while the agent reads above"));
+    assertThat(((Number) page.js("return document.getElementById('messages').scrollTop")).longValue())
+        .as("the reading place").isBetween(199L, 201L);
+    page.js("const m = document.getElementById('messages'); m.scrollTop = m.scrollHeight;");
+    writes(zoe, "another one at the end");
+    page.waitUntil("the thread follows to the newest", () -> page.text("messages").contains("another one at the end") && Boolean.TRUE.equals(page.js(
+        "const m = document.getElementById('messages'); return m.scrollTop + m.clientHeight >= m.scrollHeight - 2;")));
+  }
+
+  @Test
   @DisplayName("a colleague's settings change redraws the platform menu only: a search being typed keeps its text and focus, the list stays")
   void listHeadSurvivesSettingsChanges() {
     for (int i = 0; i < 12; i++) {
