@@ -255,7 +255,10 @@ public final class EventRelayVerticle extends VerticleBase {
    */
   private void restart() {
     exclusive = true;
-    current = pool.withTransaction(tx -> tx.query(EventSql.LOCK_RELAY).execute().compose(locked -> {
+    // the lock is held across Redis calls: a Redis that hangs must not hold every node's claims
+    // for longer than a round may take, so PostgreSQL ends the transaction itself then
+    current = pool.withTransaction(tx -> tx.query("SET LOCAL idle_in_transaction_session_timeout = "
+        + TimeUnit.SECONDS.toMillis(ROUND_TIMEOUT_S)).execute().compose(set -> tx.query(EventSql.LOCK_RELAY).execute()).compose(locked -> {
           long pg = locked.iterator().next().getLong(0);
           return log.positions().compose(marks -> {
             if (highest(marks) <= pg) {
