@@ -18,6 +18,8 @@ const composer = { mode: 'reply', attachments: [], kind: null, convId: null };
 export function renderThread(pane, keepScroll, headOnly) {
   viewingChanged(S.selectedId);
   if (!S.selectedId) {
+    // what was typed or inserted stays with its conversation (Back on a phone closes it)
+    saveDraft();
     closePopoverWithin(pane);
     pane.dataset.conv = '';
     mount(pane, h('div', { class: 'thread-empty', testid: 'thread-empty' },
@@ -367,9 +369,16 @@ function renderMessages(keepScroll) {
   const el = $('#messages');
   const c = currentConversation();
   if (!el) return;
-  if (shown.pane !== el) shown = { pane: el, messages: new Map(), days: new Map(), older: null };
-  const nearBottom = el.scrollTop + el.clientHeight >= el.scrollHeight - 60;
-  const prevHeight = el.scrollHeight, prevTop = el.scrollTop;
+  if (shown.pane !== el) {
+    shown = { pane: el, messages: new Map(), days: new Map(), older: null, pinned: true };
+    // the pane is pinned to its end while the agent is there: a photo that loads later (it grows
+    // its message) keeps the end in view, and the next message is followed
+    el.addEventListener('scroll', () => { shown.pinned = el.scrollTop + el.clientHeight >= el.scrollHeight - 60; });
+    el.addEventListener('load', () => { if (shown.pane === el && shown.pinned) el.scrollTop = el.scrollHeight; }, true);
+  }
+  const follow = !keepScroll || shown.pinned || el.scrollTop + el.clientHeight >= el.scrollHeight - 60;
+  // otherwise the first message in view stays where it is, whatever is added above or below it
+  const anchor = follow ? null : firstInView(el);
   const items = [];
   if (S.olderAvailable) {
     shown.older = shown.older || h('button', { class: 'btn btn-sm', style: 'align-self:center', onclick: () => loadOlder() }, 'Load earlier messages');
@@ -394,8 +403,22 @@ function renderMessages(keepScroll) {
   for (const id of shown.messages.keys()) if (!listed.has(id)) shown.messages.delete(id);
   if (!S.messages.length) items.push(h('div', { class: 'day' }, 'No messages yet'));
   place(el, items);
-  if (!keepScroll || nearBottom) el.scrollTop = el.scrollHeight;
-  else el.scrollTop = prevTop + (el.scrollHeight - prevHeight > 0 && prevTop < 5 ? el.scrollHeight - prevHeight : 0);
+  if (follow) {
+    el.scrollTop = el.scrollHeight;
+    shown.pinned = true;
+  } else if (anchor && anchor.node.isConnected) {
+    el.scrollTop += anchor.node.getBoundingClientRect().top - el.getBoundingClientRect().top - anchor.offset;
+  }
+}
+
+/** The first message at least partly in view, and its distance from the pane's top. */
+function firstInView(el) {
+  const top = el.getBoundingClientRect().top;
+  for (const node of el.querySelectorAll(':scope > [data-testid=message]')) {
+    const r = node.getBoundingClientRect();
+    if (r.bottom > top) return { node, offset: r.top - top };
+  }
+  return null;
 }
 
 /** A message's element: the one shown when nothing it is built from changed, else that element with the new content. */

@@ -193,6 +193,32 @@ class MediaBrowserIT {
     page.js("document.querySelector(arguments[0]).pause();", audio);
   }
 
+  @Test
+  @DisplayName("at the end of a thread, a photo that loads after its message is drawn keeps the end in view, and the next message is followed")
+  void photosKeepTheEndInView() {
+    page.open("/");
+    page.waitUntil("the inbox", () -> page.visible("agent-name"));
+    page.waitLive();
+    for (int i = 0; i < 15; i++) {
+      Webhooks.whatsappText(f.http, "14155557051", "Pia Pinned", "a line of text before the photos, number " + i);
+    }
+    page.click("tab-all");
+    page.waitUntil("the customer in the list", () -> page.listed("Pia Pinned"));
+    page.openConversation("Pia Pinned");
+    page.waitUntil("the fifteen lines", () -> page.all("[data-testid='message']").size() == 15);
+    String atEnd = "const m = document.getElementById('messages'); return m.scrollHeight > m.clientHeight && m.scrollTop + m.clientHeight >= m.scrollHeight - 2;";
+    page.waitUntil("the end of the thread in view", () -> Boolean.TRUE.equals(page.js(atEnd)));
+    // a tall photo: its thumbnail grows the message once the browser has it
+    f.graph.media(TOKEN, "7000000000051", png(400, 900), "image/png");
+    whatsappMedia("14155557051", "Pia Pinned", "image", "7000000000051", "image/png", null);
+    page.waitUntil("the photo decoded, the end in view", () -> Boolean.TRUE.equals(page.js(
+        "const i = document.querySelector(\"[data-testid='media-image']\"); return !!i && i.complete && i.naturalWidth === 400;"))
+        && Boolean.TRUE.equals(page.js(atEnd)));
+    Webhooks.whatsappText(f.http, "14155557051", "Pia Pinned", "and a line after the photo");
+    page.waitUntil("the line after the photo, in view at the end", () -> page.text("messages").contains("and a line after the photo")
+        && Boolean.TRUE.equals(page.js(atEnd)));
+  }
+
   /** A real WAV (a 440 Hz tone of {@code seconds}), so the browser plays it. */
   static byte[] wav(int seconds) {
     int rate = 8_000;
