@@ -10,6 +10,8 @@ export function h(tag, attrs, ...children) {
     else if (k === 'testid') el.dataset.testid = v;
     else if (k === 'dataset') Object.assign(el.dataset, v);
     else if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    // through the CSSOM: the page's Content-Security-Policy (style-src 'self') refuses style attributes
+    else if (k === 'style') el.style.cssText = v;
     else if (k === 'value') el.value = v;
     else if (k === 'checked' || k === 'disabled' || k === 'hidden' || k === 'selected') el[k] = !!v;
     else el.setAttribute(k, v === true ? '' : String(v));

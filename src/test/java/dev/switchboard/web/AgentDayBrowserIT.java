@@ -772,6 +772,27 @@ class AgentDayBrowserIT {
     page.waitUntil("Xena's conversation open", () -> page.visible("thread-title") && page.text("thread-title").equals(xena.name()));
   }
   @Test
+  @DisplayName("on a phone, text put into the composer without typing (a saved reply, a field) is kept when Back closes the conversation; inline styles apply under the page's CSP")
+  void insertedTextKeptOnBack() {
+    Customer c = customer("Omar Back");
+    writes(c, "Do you have it in blue?");
+    Browser b = sized(360, 740, f.agentEmail, f.agentPassword);
+    b.waitLive();
+    b.click("tab-all");
+    b.openConversation(c.name());
+    b.waitUntil("the composer", () -> b.visible("composer-text"));
+    // what insertAtCursor does: the value set, no input event
+    b.js("document.querySelector(\"[data-testid='composer-text']\").value = 'Yes, blue is in stock: {{order}}';");
+    b.click("back-to-list");
+    b.waitUntil("the list", () -> b.visible("conversation-list") && !b.visible("composer-text"));
+    b.openConversation(c.name());
+    b.waitUntil("the composer again", () -> b.visible("composer-text"));
+    assertThat(b.el("composer-text").getAttribute("value")).as("the composer after Back and back").isEqualTo("Yes, blue is in stock: {{order}}");
+    // h()'s style attributes are applied (set as style attributes, the CSP refused every one)
+    assertThat(b.js("return getComputedStyle(document.querySelector('#contact-pane .name-slot')).display")).isEqualTo("contents");
+  }
+
+  @Test
   @DisplayName("a customer writing while the agent reads further up leaves the thread where it is; at its end the thread follows")
   void threadKeepsTheReadingPlace() {
     Customer zoe = customer("Zoe Scroll");
@@ -789,6 +810,12 @@ class AgentDayBrowserIT {
     page.waitUntil("the new message in the thread", () -> page.text("messages").contains("a new one while the agent reads above"));
     assertThat(((Number) page.js("return document.getElementById('messages').scrollTop")).longValue())
         .as("the reading place").isBetween(199L, 201L);
+    // at the very top too: a message added at the end moves nothing
+    page.js("document.getElementById('messages').scrollTop = 0;");
+    writes(zoe, "one more while the agent reads the first");
+    page.waitUntil("that message in the thread", () -> page.text("messages").contains("one more while the agent reads the first"));
+    assertThat(((Number) page.js("return document.getElementById('messages').scrollTop")).longValue())
+        .as("the top, still").isZero();
     page.js("const m = document.getElementById('messages'); m.scrollTop = m.scrollHeight;");
     writes(zoe, "another one at the end");
     page.waitUntil("the thread follows to the newest", () -> page.text("messages").contains("another one at the end") && Boolean.TRUE.equals(page.js(
