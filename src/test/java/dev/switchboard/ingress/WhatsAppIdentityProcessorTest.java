@@ -192,6 +192,18 @@ class WhatsAppIdentityProcessorTest {
     return new long[] {byPhone, (Long) Db.one(db, "SELECT id FROM contacts WHERE bsuid = ?", who.bsuid()).get("id")};
   }
 
+  /** Labels {@code prefix} + 000.. on a contact, numbers {@code from} to {@code to} (exclusive), in one statement. */
+  static void labels(long contact, String prefix, int from, int to) {
+    Db.execute(db, "INSERT INTO contact_labels (contact_id, account_id, name) SELECT ?, ?, ? || lpad(g::text, 3, '0') FROM generate_series(?, ?) g",
+        contact, account.accountId(), prefix, from, to - 1);
+  }
+
+  /** The same names as fields, each with {@code value}. */
+  static void fields(long contact, String prefix, int from, int to, String value) {
+    Db.execute(db, "INSERT INTO contact_fields (contact_id, account_id, name, value) SELECT ?, ?, ? || lpad(g::text, 3, '0'), ? FROM generate_series(?, ?) g",
+        contact, account.accountId(), prefix, value, from, to - 1);
+  }
+
   @Test
   @DisplayName("a merge whose two contacts carry more than 100 labels or fields between them: the survivor's own kept, the other's added up to the limit in name order")
   void mergeKeepsTheLimits() {
@@ -200,18 +212,12 @@ class WhatsAppIdentityProcessorTest {
     long byPhone = two[0];
     long byBsuid = two[1];
     // the survivor (the older, by phone): 70 labels and 70 fields; the other: 50 of each, 10 shared
-    for (int i = 0; i < 70; i++) {
-      Db.execute(db, "INSERT INTO contact_labels (contact_id, account_id, name) VALUES (?, ?, ?)", byPhone, account.accountId(), String.format("own-%03d", i));
-      Db.execute(db, "INSERT INTO contact_fields (contact_id, account_id, name, value) VALUES (?, ?, ?, 'survivor')", byPhone, account.accountId(), String.format("own-%03d", i));
-    }
-    for (int i = 60; i < 70; i++) {
-      Db.execute(db, "INSERT INTO contact_labels (contact_id, account_id, name) VALUES (?, ?, ?)", byBsuid, account.accountId(), String.format("own-%03d", i));
-      Db.execute(db, "INSERT INTO contact_fields (contact_id, account_id, name, value) VALUES (?, ?, ?, 'other')", byBsuid, account.accountId(), String.format("own-%03d", i));
-    }
-    for (int i = 0; i < 40; i++) {
-      Db.execute(db, "INSERT INTO contact_labels (contact_id, account_id, name) VALUES (?, ?, ?)", byBsuid, account.accountId(), String.format("other-%03d", i));
-      Db.execute(db, "INSERT INTO contact_fields (contact_id, account_id, name, value) VALUES (?, ?, ?, 'other')", byBsuid, account.accountId(), String.format("other-%03d", i));
-    }
+    labels(byPhone, "own-", 0, 70);
+    fields(byPhone, "own-", 0, 70, "survivor");
+    labels(byBsuid, "own-", 60, 70);
+    fields(byBsuid, "own-", 60, 70, "other");
+    labels(byBsuid, "other-", 0, 40);
+    fields(byBsuid, "other-", 0, 40, "other");
 
     who.post("whatsapp_text_phone_and_user_id.json");
 
@@ -240,12 +246,8 @@ class WhatsAppIdentityProcessorTest {
     long[] two = twoContacts(who);
     long byPhone = two[0];
     long byBsuid = two[1];
-    for (int i = 0; i < 99; i++) {
-      Db.execute(db, "INSERT INTO contact_labels (contact_id, account_id, name) VALUES (?, ?, ?)", byPhone, account.accountId(), String.format("kept-%03d", i));
-    }
-    for (int i = 0; i < 5; i++) {
-      Db.execute(db, "INSERT INTO contact_labels (contact_id, account_id, name) VALUES (?, ?, ?)", byBsuid, account.accountId(), "extra-" + i);
-    }
+    labels(byPhone, "kept-", 0, 99);
+    labels(byBsuid, "extra-", 0, 5);
     // an agent's label add in flight, as the API makes it: the contact locked, the 100th label written, not committed
     try (java.sql.Connection c = db.connect()) {
       c.setAutoCommit(false);
