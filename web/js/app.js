@@ -12,7 +12,7 @@ import { closePopover, modalOpen } from './ui.js';
 import { Live } from './live.js';
 import { readUrl, writeUrl, urlFor, settingsKey, followingUrl, setView } from './route.js';
 import { loadReference, refreshNames, reloadAgents } from './reference.js';
-import { openConversation, closeConversation, upsertConversation, upsertMessage, refreshConversation, fromEvent, markSeen } from './conversation.js';
+import { openConversation, refreshOpenConversation, closeConversation, upsertConversation, upsertMessage, refreshConversation, fromEvent, markSeen } from './conversation.js';
 import { renderListPane, reloadLists, loadCounts, renderTitle, moveRow, tickRowTimes } from './list.js';
 import { renderThread, tickWindow, setComposerMode } from './thread.js';
 import { renderContact } from './contact.js';
@@ -184,7 +184,7 @@ function onEvent(raw) {
     case EVENT.MESSAGE_UPDATED: {
       const m = ev.message;
       if (m && convId === state.selectedId) upsertMessage({ ...m, conversationId: String(m.conversationId || convId) }, true);
-      else if (!m && convId === state.selectedId) openConversation(convId, true);
+      else if (!m && convId === state.selectedId) refreshOpenConversation();
       if (ev.type === EVENT.MESSAGE_CREATED || !m) refreshConversation(convId);
       if (ev.type === EVENT.MESSAGE_CREATED) { loadCounts(); onMessageEvent(convId, m); }
       break;

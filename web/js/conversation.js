@@ -5,6 +5,7 @@
 import { toast } from './dom.js';
 import { api, query, enc, ApiError } from './api.js';
 import { state, dispatch } from './store.js';
+import { compareMessages } from './events.js';
 import { writeUrl, setView } from './route.js';
 
 const PAGE = 100;
@@ -23,7 +24,7 @@ export function upsertConversation(c) {
   dispatch({ type: 'conversation/fresh', conv: c });
 }
 
-export async function openConversation(id, keepScroll) {
+export async function openConversation(id) {
   const changed = state.selectedId !== id;
   if (changed || state.view === 'list') setView('thread');
   dispatch({ type: 'open/start', id });
@@ -34,7 +35,40 @@ export async function openConversation(id, keepScroll) {
       api.get(`/conversations/${enc(id)}/messages${query({ limit: PAGE })}`),
     ]);
     if (state.selectedId !== id) return;
-    dispatch({ type: 'open/loaded', id, conv, messages: (msgs && msgs.items) || [], page: PAGE, keepScroll });
+    dispatch({ type: 'open/loaded', id, conv, messages: (msgs && msgs.items) || [], page: PAGE });
+    markSeen();
+  } catch (e) {
+    toast(e.message);
+  }
+}
+
+/**
+ * Reads the open conversation again where it is (a resync, a label renamed, a message event
+ * without its message): its view, and its messages back to the oldest one shown, page by page,
+ * so the earlier messages the agent loaded stay. The store merges them by id; the thread keeps
+ * its elements and the message in view, the composer is not touched. An answer for a
+ * conversation no longer open is dropped.
+ */
+export async function refreshOpenConversation() {
+  const id = state.selectedId;
+  if (!id) return;
+  const oldest = state.messages[0];
+  try {
+    const conv = api.get(`/conversations/${enc(id)}`);
+    let messages = [];
+    let more = false;
+    for (let before; ;) {
+      const r = await api.get(`/conversations/${enc(id)}/messages${query({ limit: PAGE, before })}`);
+      if (state.selectedId !== id) return;
+      const items = (r && r.items) || [];
+      messages = items.concat(messages);
+      more = items.length >= PAGE;
+      if (!more || !oldest || compareMessages(items[0], oldest) <= 0) break;
+      before = items[0].id;
+    }
+    const view = await conv;
+    if (state.selectedId !== id) return;
+    dispatch({ type: 'open/refreshed', id, conv: view, messages, more, keepScroll: true });
     markSeen();
   } catch (e) {
     toast(e.message);

@@ -57,6 +57,11 @@ export function readEvent(ev) {
   };
 }
 
+/** Server order of a thread's messages: by creation time, then id (a negative number: a comes first). */
+export function compareMessages(a, b) {
+  return (Date.parse(a.createdAt) - Date.parse(b.createdAt)) || (Number(a.id) - Number(b.id));
+}
+
 /** A message's delivery status never steps back: pending < sent < delivered < read < failed. */
 const STATUS_RANK = Object.freeze({ pending: 0, sent: 1, delivered: 2, read: 3, failed: 4 });
 

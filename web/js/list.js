@@ -7,7 +7,7 @@ import { h, mount, mountButtons, morph, place, $, platformName, platformMark, re
 import { api, query } from './api.js';
 import { state, dispatch, subscribe, placeWith } from './store.js';
 import { openPopover, closePopover } from './ui.js';
-import { openConversation, watching } from './conversation.js';
+import { openConversation, refreshOpenConversation, watching } from './conversation.js';
 import { writeUrl } from './route.js';
 import { agentById, agentLabel, activeAgents } from './reference.js';
 import { presenceDot } from './collision.js';
@@ -71,7 +71,7 @@ export async function reloadLists(resync) {
     await counts;
     if (gen !== state.listGen) return;
     dispatch({ type: 'list/loaded', gen, items, nextCursor: next });
-    if (state.selectedId && resync) await openConversation(state.selectedId, true);
+    if (state.selectedId && resync) await refreshOpenConversation();
   } catch (e) {
     if (gen !== state.listGen) return;
     dispatch({ type: 'list/loaded', gen, items: [], nextCursor: null });

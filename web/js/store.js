@@ -4,7 +4,7 @@
 // (a message never steps back, a conversation lands where the list's rule puts it); how a pane
 // draws lives in the pane's module.
 
-import { isOlderMessage } from './events.js';
+import { isOlderMessage, compareMessages } from './events.js';
 
 const data = {
   user: null,
@@ -198,6 +198,28 @@ function reduce(a) {
       data.olderAvailable = a.messages.length >= a.page;
       if (data.convs.has(a.id)) data.convs.set(a.id, a.conv);
       return ['list', 'thread', 'conversation'];
+    case 'open/refreshed': {
+      // the open conversation read again in place (a resync): the range shown stays the range
+      // shown, its messages come from the server, and what arrived live since the read stays
+      if (data.selectedId !== a.id) return [];
+      const shown = data.messages;
+      const first = shown[0];
+      const fresh = first ? a.messages.filter((m) => compareMessages(m, first) >= 0) : a.messages;
+      const byId = new Map(shown.map((m) => [m.id, m]));
+      const read = new Set(fresh.map((m) => m.id));
+      const lo = fresh[0];
+      const hi = fresh[fresh.length - 1];
+      // shown messages outside the range read are kept (a later arrival, an earlier page loaded
+      // meanwhile); inside it the server's list is the thread; a message never steps back
+      const outside = shown.filter((m) => !read.has(m.id) && (!lo || compareMessages(m, lo) < 0 || compareMessages(m, hi) > 0));
+      data.messages = fresh.map((m) => (byId.has(m.id) && isOlderMessage(m, byId.get(m.id)) ? byId.get(m.id) : m))
+        .concat(outside).sort(compareMessages);
+      // earlier messages exist when they did before, or when the pages reached past the oldest shown
+      data.olderAvailable = first ? data.olderAvailable || fresh.length < a.messages.length : a.more;
+      data.current = a.conv;
+      if (data.convs.has(a.id)) data.convs.set(a.id, a.conv);
+      return ['list', 'thread', 'conversation'];
+    }
     case 'open/close':
       Object.assign(data, { selectedId: null, current: null, messages: [], olderAvailable: false });
       return ['list', 'thread', 'conversation'];
@@ -217,8 +239,7 @@ function reduce(a) {
         if (isOlderMessage(m, data.messages[i])) return [];
         data.messages = data.messages.map((x, j) => (j === i ? { ...x, ...m } : x));
       } else {
-        data.messages = data.messages.concat([m])
-          .sort((x, y) => (Date.parse(x.createdAt) - Date.parse(y.createdAt)) || (Number(x.id) - Number(y.id)));
+        data.messages = data.messages.concat([m]).sort(compareMessages);
       }
       return ['thread'];
     }

@@ -64,20 +64,23 @@ function renderHead() {
   if (el.dataset.conv !== c.id || !el.firstChild) {
     closePopoverWithin(el);
     el.dataset.conv = c.id;
+    // who the conversation is with, and what can be done to it: on a narrow screen the actions
+    // wrap below the name rather than squeeze it
     mount(el,
-      h('button', { class: 'btn-icon narrow-only', testid: 'back-to-list', title: 'Back to the list', 'aria-label': 'Back to the list',
-        onclick: () => closeConversation() }, '←'),
-      h('span', { class: 'head-mark', style: 'display:contents' }),
-      h('div', { class: 'head-text' },
-        h('div', { class: 'title', testid: 'thread-title' }),
-        h('div', { class: 'subtitle' })),
-      h('span', { class: 'spacer' }),
-      h('button', { class: 'btn btn-sm narrow-only', testid: 'show-contact', title: 'Contact details', onclick: () => setView('contact') }, 'Contact'),
-      h('span', { class: 'head-snooze', style: 'display:contents' }),
-      h('span', { class: 'anchor' },
-        h('button', { class: 'btn', testid: 'status-button', 'aria-haspopup': 'menu', 'aria-expanded': 'false',
-          onclick: (e) => { const now = currentConversation(); if (now) openStatusMenu(e.currentTarget, now); } },
-        h('span', { testid: 'thread-status' }), ' ▾')));
+      h('div', { class: 'head-main' },
+        h('button', { class: 'btn-icon narrow-only', testid: 'back-to-list', title: 'Back to the list', 'aria-label': 'Back to the list',
+          onclick: () => closeConversation() }, '←'),
+        h('span', { class: 'head-mark', style: 'display:contents' }),
+        h('div', { class: 'head-text' },
+          h('div', { class: 'title', testid: 'thread-title' }),
+          h('div', { class: 'subtitle' }))),
+      h('div', { class: 'head-actions' },
+        h('button', { class: 'btn btn-sm narrow-only', testid: 'show-contact', title: 'Contact details', onclick: () => setView('contact') }, 'Contact'),
+        h('span', { class: 'head-snooze', style: 'display:contents' }),
+        h('span', { class: 'anchor' },
+          h('button', { class: 'btn', testid: 'status-button', 'aria-haspopup': 'menu', 'aria-expanded': 'false',
+            onclick: (e) => { const now = currentConversation(); if (now) openStatusMenu(e.currentTarget, now); } },
+          h('span', { testid: 'thread-status' }), ' ▾'))));
   }
   const mark = el.querySelector('.head-mark');
   if (mark.dataset.platform !== c.platform) { mark.dataset.platform = c.platform; mount(mark, platformMark(c.platform)); }
@@ -370,11 +373,17 @@ function renderMessages(keepScroll) {
   const c = currentConversation();
   if (!el) return;
   if (shown.pane !== el) {
+    if (shown.resized) shown.resized.disconnect();
     shown = { pane: el, messages: new Map(), days: new Map(), older: null, pinned: true };
     // the pane is pinned to its end while the agent is there: a photo that loads later (it grows
     // its message) keeps the end in view, and the next message is followed
     el.addEventListener('scroll', () => { shown.pinned = el.scrollTop + el.clientHeight >= el.scrollHeight - 60; });
-    el.addEventListener('load', () => { if (shown.pane === el && shown.pinned) el.scrollTop = el.scrollHeight; }, true);
+    const toEnd = () => { if (shown.pane === el && shown.pinned) el.scrollTop = el.scrollHeight; };
+    el.addEventListener('load', toEnd, true);
+    // so does a pane that changes height: the composer growing with a file's chip or a longer
+    // text, a notice above the thread, a rotated phone (no scroll event tells of those)
+    shown.resized = new ResizeObserver(toEnd);
+    shown.resized.observe(el);
   }
   const follow = !keepScroll || shown.pinned || el.scrollTop + el.clientHeight >= el.scrollHeight - 60;
   // otherwise the first message in view stays where it is, whatever is added above or below it

@@ -823,6 +823,98 @@ class AgentDayBrowserIT {
   }
 
   @Test
+  @DisplayName("a resync (an admin renames a label) refreshes the open thread in place: the earlier messages loaded stay, the message in view stays there, the draft stays, and what changed meanwhile shows")
+  void resyncKeepsTheThread() {
+    Customer rhea = customer("Rhea Resync");
+    String conv = writes(rhea, "the newest question");
+    String label = "trial-" + seq.incrementAndGet();
+    assertThat(f.api().post("/api/v1/contacts/" + contactOf(conv) + "/labels", new JsonObject().put("name", label)).status()).isLessThan(300);
+    // more than the first page (100): the agent loads the earlier ones
+    f.earlierMessages(conv, 130, "earlier message");
+    long replyId = Seed.scalar(f.db, "SELECT id FROM messages WHERE conversation_id = ? AND text = 'earlier message 60'", Long.parseLong(conv));
+    Seed.exec(f.db, "UPDATE messages SET direction = 'out', type = 'reply', sender_type = 'agent', sender_id = ?, status = 'sent' WHERE id = ?",
+        f.account.adminId(), replyId);
+    page.click("tab-all");
+    page.openConversation(rhea.name());
+    page.waitUntil("the newest page", () -> page.all("[data-testid='message']").size() == 100);
+    page.clickCss("[data-testid='messages'] > button");
+    page.waitUntil("every message", () -> page.all("[data-testid='message']").size() == 131);
+
+    // the agent reads the reply in the middle and starts an answer
+    String reading = "[data-testid='message'][data-id='" + replyId + "']";
+    page.js("""
+        const m = document.getElementById('messages'); const r = document.querySelector(arguments[0]);
+        r.scrollIntoView({ block: 'start' }); m.scrollTop -= 40; r.__kept = true;""", reading);
+    String offset = "return Math.round(document.querySelector(arguments[0]).getBoundingClientRect().top - document.getElementById('messages').getBoundingClientRect().top)";
+    long before = ((Number) page.js(offset, reading)).longValue();
+    page.el("composer-text").sendKeys("an answer in progress");
+
+    // meanwhile, with no event about them: a new message, and the reply delivered
+    Seed.exec(f.db, """
+        INSERT INTO messages (account_id, conversation_id, channel_id, direction, type, content_type, text, sender_type, status)
+        SELECT account_id, id, channel_id, 'in', 'incoming', 'text', 'written while nobody said so', 'contact', 'received' FROM conversations WHERE id = ?""",
+        Long.parseLong(conv));
+    Seed.exec(f.db, "UPDATE messages SET status = 'delivered', updated_at = now() WHERE id = ?", replyId);
+    // the rename's names.changed makes every open page reload its lists and open conversation
+    assertThat(f.api().patch("/api/v1/labels/" + label, new JsonObject().put("name", label + "-renamed")).status()).isEqualTo(200);
+
+    page.waitUntil("the renamed label", () -> !page.all("[data-testid='label-chip'][data-name='" + label + "-renamed']").isEmpty());
+    page.waitUntil("the new message", () -> page.text("messages").contains("written while nobody said so"));
+    page.waitUntil("the reply delivered", () -> "delivered".equals(page.js("return document.querySelector(arguments[0])?.dataset.status", reading)));
+    page.screenshot("agent-15-resync-in-place");
+    assertThat(page.all("[data-testid='message']")).as("the earlier messages loaded, and the new one").hasSize(132);
+    assertThat(page.text("messages")).contains("earlier message 1\n");
+    assertThat(page.js("return document.querySelector(arguments[0]).__kept === true", reading)).as("the reply is the same element").isEqualTo(true);
+    assertThat(((Number) page.js(offset, reading)).longValue()).as("the reply where the agent reads it").isBetween(before - 2, before + 2);
+    assertThat(page.el("composer-text").getAttribute("value")).isEqualTo("an answer in progress");
+    page.el("composer-text").clear();
+  }
+
+  @Test
+  @DisplayName("at 360 px an assigned conversation's header keeps the contact's name readable: the actions wrap below it; a very long name ends in an ellipsis")
+  void narrowHeaderKeepsTheName() {
+    Customer c = customer("Harriet Headerton");
+    String[] conv = openConversationOf(c);
+    f.api().patch("/api/v1/conversations/" + conv[0], new JsonObject().put("assignee", new JsonObject().put("type", "agent").put("id", String.valueOf(f.agentId))));
+    Browser b = sized(360, 740, f.agentEmail, f.agentPassword);
+    b.waitLive();
+    b.click("tab-all");
+    // the row, not the title's text: a title squeezed to nothing has no text to wait for
+    b.clickCss("[data-testid='conv-item'][data-id='" + conv[0] + "']");
+    b.waitUntil("assigned in the header", () -> b.visible("composer-text") && b.text("thread-status").startsWith("Assigned"));
+    String title = """
+        const t = document.querySelector("[data-testid='thread-title']"); const r = t.getBoundingClientRect();
+        return { width: Math.round(Math.min(r.right, window.innerWidth) - Math.max(r.left, 0)), clipped: t.scrollWidth > t.clientWidth + 1 };""";
+    @SuppressWarnings("unchecked")
+    Map<String, Object> shown = (Map<String, Object>) b.js(title);
+    assertThat(((Number) shown.get("width")).longValue()).as("the name's width").isGreaterThanOrEqualTo(120);
+    assertThat(shown.get("clipped")).as("the whole name shows").isEqualTo(false);
+    assertThat(b.text("thread-title")).isEqualTo(c.name());
+    for (String action : List.of("back-to-list", "show-contact", "snooze-button", "status-button")) {
+      assertThat(inViewport(b, action)).as(action + " in view").isTrue();
+    }
+    noSideways(b, "360 px header");
+    assertThat(axe(b)).as("conversation at 360 px").isEmpty();
+    b.screenshot("agent-16-narrow-header");
+    shot(b, "#thread-head", "agent-16-narrow-header-only");
+
+    renamedByColleague(conv[1], "Harriet Alexandra Montgomery-Headerton of the Very Long Names");
+    b.waitUntil("the long name", () -> b.text("thread-title").startsWith("Harriet Alexandra"));
+    @SuppressWarnings("unchecked")
+    Map<String, Object> longName = (Map<String, Object>) b.js(title);
+    assertThat(((Number) longName.get("width")).longValue()).as("the long name's width").isGreaterThanOrEqualTo(120);
+    assertThat(longName.get("clipped")).as("a name longer than the screen ends in an ellipsis").isEqualTo(true);
+    assertThat(b.js("return getComputedStyle(document.querySelector(\"[data-testid='thread-title']\")).textOverflow")).isEqualTo("ellipsis");
+    assertThat(inViewport(b, "status-button")).as("the status menu in view").isTrue();
+    noSideways(b, "360 px header, long name");
+    b.screenshot("agent-16-narrow-header-long-name");
+
+    b.driver.manage().window().setSize(new Dimension(1440, 900));
+    b.waitUntil("the wide layout", () -> b.visible("conversation-list") && b.visible("thread-title"));
+    assertThat(axe(b)).as("conversation at 1440 px").isEmpty();
+  }
+
+  @Test
   @DisplayName("a colleague's settings change redraws the platform menu only: a search being typed keeps its text and focus, the list stays")
   void listHeadSurvivesSettingsChanges() {
     for (int i = 0; i < 12; i++) {

@@ -126,6 +126,20 @@ final class BrowserFixture implements AutoCloseable {
     }));
   }
 
+  /**
+   * {@code n} customer messages "{@code text} 1" … "{@code text} n", a minute apart, before
+   * everything already in the conversation; written straight to the database, so no event tells
+   * a page about them and a long thread costs no webhook round trips.
+   */
+  void earlierMessages(String conversationId, int n, String text) {
+    Seed.exec(db, """
+        INSERT INTO messages (account_id, conversation_id, channel_id, direction, type, content_type, text, sender_type, status, created_at, updated_at)
+        SELECT cv.account_id, cv.id, cv.channel_id, 'in', 'incoming', 'text', ? || ' ' || g, 'contact', 'received',
+               now() - (? + 10 - g) * interval '1 minute', now() - (? + 10 - g) * interval '1 minute'
+          FROM conversations cv, generate_series(1, ?) g
+         WHERE cv.id = ?""", text, n, n, n, Long.parseLong(conversationId));
+  }
+
   static <T> T eventually(String what, Supplier<T> value) {
     return Await.value(what, Duration.ofSeconds(15), value);
   }

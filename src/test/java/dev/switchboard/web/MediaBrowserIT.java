@@ -202,21 +202,29 @@ class MediaBrowserIT {
     for (int i = 0; i < 15; i++) {
       Webhooks.whatsappText(f.http, "14155557051", "Pia Pinned", "a line of text before the photos, number " + i);
     }
-    page.click("tab-all");
-    page.waitUntil("the customer in the list", () -> page.listed("Pia Pinned"));
-    page.openConversation("Pia Pinned");
-    page.waitUntil("the fifteen lines", () -> page.all("[data-testid='message']").size() == 15);
-    String atEnd = "const m = document.getElementById('messages'); return m.scrollHeight > m.clientHeight && m.scrollTop + m.clientHeight >= m.scrollHeight - 2;";
-    page.waitUntil("the end of the thread in view", () -> Boolean.TRUE.equals(page.js(atEnd)));
+    openAtItsEnd("Pia Pinned", 15);
     // a tall photo: its thumbnail grows the message once the browser has it
     f.graph.media(TOKEN, "7000000000051", png(400, 900), "image/png");
     whatsappMedia("14155557051", "Pia Pinned", "image", "7000000000051", "image/png", null);
     page.waitUntil("the photo decoded, the end in view", () -> Boolean.TRUE.equals(page.js(
         "const i = document.querySelector(\"[data-testid='media-image']\"); return !!i && i.complete && i.naturalWidth === 400;"))
-        && Boolean.TRUE.equals(page.js(atEnd)));
+        && Boolean.TRUE.equals(page.js(AT_END)));
     Webhooks.whatsappText(f.http, "14155557051", "Pia Pinned", "and a line after the photo");
     page.waitUntil("the line after the photo, in view at the end", () -> page.text("messages").contains("and a line after the photo")
-        && Boolean.TRUE.equals(page.js(atEnd)));
+        && Boolean.TRUE.equals(page.js(AT_END)));
+  }
+
+  /** Whether the thread scrolls and shows its end. */
+  static final String AT_END = "const m = document.getElementById('messages');"
+      + " return m.scrollHeight > m.clientHeight && m.scrollTop + m.clientHeight >= m.scrollHeight - 2;";
+
+  /** Opens a customer's conversation from the list and waits for all its {@code messages} and its end in view. */
+  static void openAtItsEnd(String name, int messages) {
+    page.click("tab-all");
+    page.waitUntil("the customer in the list", () -> page.listed(name));
+    page.openConversation(name);
+    page.waitUntil("the whole thread", () -> page.all("[data-testid='message']").size() == messages);
+    page.waitUntil("the end of the thread in view", () -> Boolean.TRUE.equals(page.js(AT_END)));
   }
 
   /** A real WAV (a 440 Hz tone of {@code seconds}), so the browser plays it. */
@@ -321,6 +329,41 @@ class MediaBrowserIT {
     assertThat(page.js("return window.__cardRemoved")).as("the document card taken out of the message").isEqualTo(false);
     assertThat(page.js("return document.querySelector(arguments[0]).querySelector(\"[data-testid='message-media']\").__kept === true", sent))
         .as("the document card's element").isEqualTo(true);
+  }
+
+  @Test
+  @DisplayName("a file's chip growing the composer keeps a thread at its end at its end, and its removal too; a thread read further up stays where it is")
+  void fileChipKeepsTheThreadsEnd() {
+    page.open("/");
+    page.waitUntil("the inbox", () -> page.visible("agent-name"));
+    page.waitLive();
+    Webhooks.whatsappText(f.http, "14155557004", "Ella End", "the last message, which must stay in view");
+    f.earlierMessages(f.conversationOf("14155557004"), 40, "a message further up");
+    openAtItsEnd("Ella End", 41);
+    String composerHeight = "return document.getElementById('composer').getBoundingClientRect().height";
+    double before = ((Number) page.js(composerHeight)).doubleValue();
+
+    String png = java.util.Base64.getEncoder().encodeToString(png(320, 200));
+    String drop = "const bytes = Uint8Array.from(atob('" + png + "'), (c) => c.charCodeAt(0));"
+        + "const dt = new DataTransfer(); dt.items.add(new File([bytes], 'shelf.png', {type: 'image/png'}));"
+        + "document.querySelector('#composer').dispatchEvent(new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true}));";
+    page.js(drop);
+    page.waitUntil("the chip's preview", () -> Boolean.TRUE.equals(page.js(
+        "const i = document.querySelector(\"[data-testid='attachment-preview']\"); return !!i && i.complete && i.naturalWidth === 320;")));
+    assertThat(((Number) page.js(composerHeight)).doubleValue()).as("the composer grown by the chip").isGreaterThan(before + 20);
+    page.waitUntil("the thread still at its end", () -> Boolean.TRUE.equals(page.js(AT_END)));
+    page.screenshot("media-09-chip-thread-end");
+
+    page.click("attachment-remove");
+    page.waitUntil("no chip left", () -> page.all("[data-testid='attachment-chip']").isEmpty());
+    page.waitUntil("at its end with the composer shrunk", () -> Boolean.TRUE.equals(page.js(AT_END)));
+
+    // further up, the message at the top of the pane stays there while the composer grows
+    page.js("document.getElementById('messages').scrollTop = 300;");
+    page.js(drop);
+    page.waitUntil("the chip again", () -> !page.all("[data-testid='attachment-preview']").isEmpty());
+    assertThat(((Number) page.js("return document.getElementById('messages').scrollTop")).longValue()).as("the reading place").isBetween(299L, 301L);
+    page.click("attachment-remove");
   }
 
   @Test
