@@ -288,11 +288,24 @@ public final class EventLog {
     }).map(EventLog::parseEntries);
   }
 
-  /** The newest id in the account's log ("0-0" when it has none): where a fresh page starts reading. */
+  /**
+   * Where a fresh page starts reading: the newest id in the account's log ("0-0" when it has none),
+   * or the partition's restart when that is later. An account with nothing appended since its
+   * partition restarted would otherwise hand out a cursor from before the restart, which answers
+   * gone until the account's next event. While the restart is not yet recorded ("next": nothing
+   * appended since), no cursor but the newest one holds; that lasts until the partition's next
+   * append.
+   */
   public Future<String> newestId(long accountId) {
-    return redis.replicaRead(api -> api.xrevrange(List.of(accountKey(accountId), "+", "-", "COUNT", "1"))).map(r -> {
-      List<JsonObject> newest = parseEntries(r);
-      return newest.isEmpty() ? "0-0" : newest.get(0).getString("id");
+    return redis.replicaRead(api -> {
+      Future<Response> newest = api.xrevrange(List.of(accountKey(accountId), "+", "-", "COUNT", "1"));
+      Future<Response> reset = api.get(resetKey(partitionOf(accountId)));
+      return Future.all(newest, reset).map(v -> {
+        List<JsonObject> entries = parseEntries(newest.result());
+        String id = entries.isEmpty() ? "0-0" : entries.get(0).getString("id");
+        String mark = reset.result() == null ? null : reset.result().toString();
+        return mark != null && !"next".equals(mark) && compareIds(mark, id) > 0 ? mark : id;
+      });
     });
   }
 

@@ -90,6 +90,29 @@ class EventLogRestartTest {
   }
 
   @Test
+  @DisplayName("after a restart, an account with nothing appended since gets a fresh cursor that reads on, not one that answers gone")
+  void freshCursorOfAQuietAccount() {
+    // accounts 1 and 5 share a partition; 5 has events only before the restart
+    List<EventLog.Positioned> early = new ArrayList<>(rows(1, 4));
+    early.add(new EventLog.Positioned(5, 5, new JsonObject().put("type", "message.created").put("accountId", "5").encode()));
+    log.relay(0, 5, early, null).await();
+    String quietBefore = newest(5);
+
+    log.restartAt(0).await();
+    // only account 1's rows were retained by the restored database
+    log.refill(0, 4, rows(1, 4), null).await();
+    String fresh = newest(5);
+    assertThat(EventLog.compareIds(fresh, quietBefore)).as("the fresh cursor is from after the restart").isPositive();
+    assertThat(log.read(5, fresh, 100).await()).as("a page that reloaded reads on").isEmpty();
+    assertThatThrownBy(() -> log.read(5, quietBefore, 100).await()).isInstanceOf(EventLog.GoneException.class);
+
+    // and sees account 5's next event
+    log.relay(4, 5, List.of(new EventLog.Positioned(5, 5, new JsonObject().put("type", "message.created")
+        .put("accountId", "5").put("data", new JsonObject().put("pos", 5)).encode())), null).await();
+    assertThat(log.read(5, fresh, 100).await()).extracting(e -> e.getJsonObject("data").getLong("pos")).containsExactly(5L);
+  }
+
+  @Test
   @DisplayName("an ordinary append on a partition with a mark never marks a restart")
   void ordinaryAppendsMarkNothing() {
     log.relay(0, 4, rows(1, 4), null).await();
