@@ -27,6 +27,12 @@ export function upsertConversation(c) {
 export async function openConversation(id) {
   const changed = state.selectedId !== id;
   if (changed || state.view === 'list') setView('thread');
+  // the conversation already open (its row clicked again, a notification, a new contact's number
+  // that has it): read again in place, so the loaded range and the reading place stay
+  if (!changed && state.current && String(state.current.id) === String(id)) {
+    writeUrl();
+    return refreshOpenConversation();
+  }
   dispatch({ type: 'open/start', id });
   writeUrl();
   try {

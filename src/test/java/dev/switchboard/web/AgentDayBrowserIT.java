@@ -823,7 +823,7 @@ class AgentDayBrowserIT {
   }
 
   @Test
-  @DisplayName("a resync (an admin renames a label) refreshes the open thread in place: the earlier messages loaded stay, the message in view stays there, the draft stays, and what changed meanwhile shows")
+  @DisplayName("a resync (an admin renames a label), or the open conversation's row clicked again, refreshes the open thread in place: the earlier messages loaded stay, the message in view stays there, the draft stays, and what changed meanwhile shows")
   void resyncKeepsTheThread() {
     Customer rhea = customer("Rhea Resync");
     String conv = writes(rhea, "the newest question");
@@ -864,6 +864,18 @@ class AgentDayBrowserIT {
     page.screenshot("agent-15-resync-in-place");
     assertThat(page.all("[data-testid='message']")).as("the earlier messages loaded, and the new one").hasSize(132);
     assertThat(page.text("messages")).contains("earlier message 1\n");
+    assertThat(page.js("return document.querySelector(arguments[0]).__kept === true", reading)).as("the reply is the same element").isEqualTo(true);
+    assertThat(((Number) page.js(offset, reading)).longValue()).as("the reply where the agent reads it").isBetween(before - 2, before + 2);
+    assertThat(page.el("composer-text").getAttribute("value")).isEqualTo("an answer in progress");
+
+    // its row clicked again: read again in the same way, not opened anew at its newest page
+    Seed.exec(f.db, """
+        INSERT INTO messages (account_id, conversation_id, channel_id, direction, type, content_type, text, sender_type, status)
+        SELECT account_id, id, channel_id, 'in', 'incoming', 'text', 'seen on the row clicked again', 'contact', 'received' FROM conversations WHERE id = ?""",
+        Long.parseLong(conv));
+    page.clickCss("[data-testid='conv-item'][data-id='" + conv + "']");
+    page.waitUntil("the message read again", () -> page.text("messages").contains("seen on the row clicked again"));
+    assertThat(page.all("[data-testid='message']")).as("the earlier messages stay").hasSize(133);
     assertThat(page.js("return document.querySelector(arguments[0]).__kept === true", reading)).as("the reply is the same element").isEqualTo(true);
     assertThat(((Number) page.js(offset, reading)).longValue()).as("the reply where the agent reads it").isBetween(before - 2, before + 2);
     assertThat(page.el("composer-text").getAttribute("value")).isEqualTo("an answer in progress");
