@@ -40,7 +40,7 @@ export function refreshSession() {
           adopt(session);
           return session;
         } catch (e) {
-          // another tab of this browser refreshed a moment ago: its new cookie is already ours
+          // a node with another JWT_SECRET rotated the session a moment ago: its new cookie is already ours
           if (e.status === 409 && attempt < 3) { await new Promise((r) => setTimeout(r, 500)); continue; }
           throw e;
         }

@@ -85,7 +85,7 @@ public final class AccountsCommand {
       Launch.await(Migrations.run(vertx, config.databaseUrl()), 120);
       AuthService auth = new AuthService(vertx, pool, config.auth().passwordIterations());
       Sessions sessions = new Sessions(pool, redis, new Tokens(vertx, config.jwtSecret()), 0, Duration.ZERO, Duration.ZERO,
-          Clock.systemUTC());
+          config.jwtSecret(), Clock.systemUTC());
       Accounts accounts = new Accounts(pool, auth, sessions, redis);
       return switch (verb) {
         case "create" -> create(accounts, opts, out, err);

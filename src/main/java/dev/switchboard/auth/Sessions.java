@@ -17,7 +17,10 @@ import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
@@ -49,13 +52,18 @@ public final class Sessions {
   private final int accessSeconds;
   private final Duration lifetime;
   private final Clock clock;
-  // a refresh token used again this soon after its rotation is another tab of the same browser
-  // racing the first, not a stolen copy: it gets 409, not a revoked session
+  // a refresh token used again this soon after its rotation is a page that reloaded before the
+  // answer arrived, or another tab racing the first, not a stolen copy: it gets the same answer
+  // again, not a revoked session
   private final Duration reuseGrace;
+  // the next refresh secret is an HMAC of the one presented under this key, so a rotation can be
+  // answered again (its answer lost to a reload) without the secret being stored anywhere
+  private final byte[] rotationKey;
 
   public Sessions(Pool pool, RedisStore redis, Tokens tokens, int accessSeconds, Duration lifetime, Duration reuseGrace,
-                  Clock clock) {
+                  String jwtSecret, Clock clock) {
     this.reuseGrace = reuseGrace;
+    this.rotationKey = hmac(jwtSecret.getBytes(StandardCharsets.UTF_8), "switchboard refresh rotation".getBytes(StandardCharsets.UTF_8));
     this.pool = pool;
     this.redis = redis;
     this.tokens = tokens;
@@ -67,7 +75,7 @@ public final class Sessions {
   /** The node's sessions: ACCESS_TOKEN_SECONDS (900), SESSION_DAYS (30), REFRESH_REUSE_GRACE_MS (10,000). */
   public static Sessions of(Pool pool, RedisStore redis, Tokens tokens, dev.switchboard.config.Config.Auth auth, Clock clock) {
     return new Sessions(pool, redis, tokens, auth.accessTokenSeconds(), Duration.ofDays(auth.sessionDays()),
-        Duration.ofMillis(auth.refreshReuseGraceMs()), clock);
+        Duration.ofMillis(auth.refreshReuseGraceMs()), auth.jwtSecret(), clock);
   }
 
   /** What a sign-in or a refresh answers, and the refresh token for the cookie. */
@@ -93,8 +101,11 @@ public final class Sessions {
   }
 
   /**
-   * Rotates a refresh token: the current one gets a new pair; the one before it, used again
-   * after the grace, revokes the session (someone else holds a copy).
+   * Rotates a refresh token: the current one gets a new pair. The one before it, presented again
+   * within {@code REFRESH_REUSE_GRACE_MS} of the rotation, gets that rotation's answer again (the
+   * same next refresh token, a fresh access token): a page that reloaded while its refresh was
+   * under way never saw the new cookie, and must not be signed out for it. Presented later, it
+   * revokes the session (someone else holds a copy).
    */
   public Future<Issued> refresh(String refreshToken) {
     Parsed parsed = Parsed.of(refreshToken);
@@ -113,16 +124,20 @@ public final class Sessions {
             return Future.failedFuture(ended());
           }
           Account user = Account.of(r);
+          byte[] next = next(parsed);
           if (MessageDigest.isEqual(presented, bytes(r, "refresh_hash"))) {
-            byte[] next = secret();
             return tx.preparedQuery(SessionSql.ROTATE).execute(Tuple.of(parsed.id(), Buffer.buffer(sha256(next))))
                 .map(v -> issued(user, parsed.id(), next));
           }
           byte[] previous = bytes(r, "previous_hash");
           if (previous != null && MessageDigest.isEqual(presented, previous)) {
             if (r.getOffsetDateTime("refreshed_at").plus(reuseGrace).isAfter(now)) {
-              return Future.failedFuture(ApiException.conflict("refresh_in_progress",
-                  "this session was just refreshed; use the newer refresh token"));
+              // the rotation's own answer, unless a node with another JWT_SECRET made it: then the
+              // client's newer cookie is the way on
+              return MessageDigest.isEqual(sha256(next), bytes(r, "refresh_hash"))
+                  ? Future.succeededFuture(issued(user, parsed.id(), next))
+                  : Future.failedFuture(ApiException.conflict("refresh_in_progress",
+                      "this session was just refreshed; use the newer refresh token"));
             }
             LOG.warn("refresh token reused for session {} of user {}: revoking the session", parsed.id(), user.userId());
             return tx.preparedQuery(SessionSql.REVOKE).execute(Tuple.of(parsed.id())).map((Issued) null);
@@ -131,6 +146,22 @@ public final class Sessions {
         }))
         .compose(issued -> issued != null ? Future.succeededFuture(issued) : publishRevoked(parsed.id())
             .compose(v -> Future.failedFuture(ApiException.unauthorized("this refresh token was already used; the session is revoked"))));
+  }
+
+  /** The refresh secret that follows the one presented: as unguessable as a random one to anyone without the key. */
+  private byte[] next(Parsed presented) {
+    return hmac(rotationKey, (presented.id() + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(presented.secret()))
+        .getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static byte[] hmac(byte[] key, byte[] data) {
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(key, "HmacSHA256"));
+      return mac.doFinal(data);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
+    }
   }
 
   /** Logs a session out: its refresh token stops working, and so do its access tokens on every node. */
