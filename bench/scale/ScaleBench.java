@@ -80,35 +80,73 @@ public class ScaleBench {
     }
   }
 
-  /**
-   * The relay-lag histogram's cumulative buckets ({upper bound in s -> events}) summed over the nodes'
-   * /metrics (METRICS_TOKEN); null when a node does not answer or has no such histogram.
-   */
   static final java.net.http.HttpClient SCRAPER = java.net.http.HttpClient.newHttpClient();
 
-  static TreeMap<Double, Long> lagBuckets(String[] nodes) {
+  /** What the nodes' /metrics (METRICS_TOKEN) held at one moment, and when it was read. */
+  record Scrape(List<String> lines, long atNanos) {
+  }
+
+  /** Every node's /metrics; null when no token is set or a node does not answer. */
+  static Scrape scrape(String[] nodes) {
     String token = System.getenv("METRICS_TOKEN");
     if (token == null || nodes.length == 0) {
       return null;
     }
-    TreeMap<Double, Long> out = new TreeMap<>();
+    List<String> lines = new ArrayList<>();
     for (String node : nodes) {
       try {
         java.net.http.HttpRequest req = java.net.http.HttpRequest.newBuilder(URI.create("http://" + node + "/metrics"))
             .header("Authorization", "Bearer " + token).build();
-        for (String line : SCRAPER.send(req, java.net.http.HttpResponse.BodyHandlers.ofString()).body().split("\n")) {
-          if (line.startsWith("switchboard_event_relay_lag_seconds_bucket{")) {
-            int at = line.indexOf("le=\"") + 4;
-            String le = line.substring(at, line.indexOf('"', at));
-            double bound = "+Inf".equals(le) ? Double.POSITIVE_INFINITY : Double.parseDouble(le);
-            out.merge(bound, (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)), Long::sum);
-          }
-        }
+        lines.addAll(List.of(SCRAPER.send(req, java.net.http.HttpResponse.BodyHandlers.ofString()).body().split("\n")));
       } catch (Exception e) {
         return null;
       }
     }
+    return new Scrape(lines, System.nanoTime());
+  }
+
+  /** The relay-lag histogram's cumulative buckets ({upper bound in s -> events}) summed over the nodes; null without any. */
+  static TreeMap<Double, Long> lagBuckets(Scrape s) {
+    if (s == null) {
+      return null;
+    }
+    TreeMap<Double, Long> out = new TreeMap<>();
+    for (String line : s.lines()) {
+      if (line.startsWith("switchboard_event_relay_lag_seconds_bucket{")) {
+        int at = line.indexOf("le=\"") + 4;
+        String le = line.substring(at, line.indexOf('"', at));
+        double bound = "+Inf".equals(le) ? Double.POSITIVE_INFINITY : Double.parseDouble(le);
+        out.merge(bound, (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)), Long::sum);
+      }
+    }
     return out.isEmpty() ? null : out;
+  }
+
+  /** A metric's samples summed over the nodes (every label set); NaN without any. */
+  static double sum(Scrape s, String metric) {
+    double total = Double.NaN;
+    if (s != null) {
+      for (String line : s.lines()) {
+        if (line.startsWith(metric + "{") || line.startsWith(metric + " ")) {
+          double v = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+          total = Double.isNaN(total) ? v : total + v;
+        }
+      }
+    }
+    return total;
+  }
+
+  /**
+   * The nodes' JIT compiling over the lag's span. On two cores a compiler thread busy for a
+   * tenth of a second at a time delays everything else queued behind it, so a window in which the
+   * nodes still compile measures their start more than their steady state.
+   */
+  static void printCompiling(Scrape start, Scrape end) {
+    double ms = sum(end, "jvm_compilation_time_ms_total") - sum(start, "jvm_compilation_time_ms_total");
+    if (!Double.isNaN(ms)) {
+      double span = (end.atNanos() - start.atNanos()) / 1e9;
+      System.out.printf("nodes' JIT compiling over the same span: %.0f ms in %.1f s (%.0f ms/s)%n", ms, span, ms / span);
+    }
   }
 
   /** The relay's lag over the measured window, from two scrapes of its buckets (an upper bound per quantile). */
@@ -563,7 +601,7 @@ public class ScaleBench {
     Map<String, Long> cpuAtEnd = null;
     // scraped once here in any case: the JDK HTTP client's first use loads and compiles enough in this
     // process to delay its sockets' reads, which showed as the measured window's first second
-    TreeMap<Double, Long> lagAtStart = lagBuckets(ws);
+    Scrape lagAtStart = scrape(ws);
     boolean lagTaken = first == 0;
     long storedBefore = 0;
     double storedAllAt = -1;
@@ -583,7 +621,7 @@ public class ScaleBench {
         // the lag's first scrape 2 s before the window (a scrape costs the node a few ms and the
         // sockets' next deliveries with it): the lag's window starts a little early instead
         if (!lagTaken && next.get() >= first - 2L * rate / per) {
-          lagAtStart = lagBuckets(ws);
+          lagAtStart = scrape(ws);
           lagTaken = true;
         }
         if (measuredFrom < 0 && next.get() >= first) {
@@ -619,12 +657,12 @@ public class ScaleBench {
         if (acked.get() + errors.get() >= webhooks && stored >= expected && allPushed && mediaSettled) {
           break;
         }
-        if (el > seconds * 4 + 60) {
+        if (el > warmup + seconds * 4 + 60) {
           System.out.println("giving up waiting for the backlog");
           break;
         }
       }
-      TreeMap<Double, Long> lagAtEnd = lagBuckets(ws);
+      Scrape lagAtEnd = scrape(ws);
       // the exact count at the end (ids can skip, e.g. on a rolled-back batch)
       long stored = scalar(c, "SELECT count(*) FROM messages") - messagesBefore - storedBefore
           - (photos == null ? 0 : scalar(c, "SELECT count(*) FROM media_fetches"));
@@ -635,7 +673,10 @@ public class ScaleBench {
       System.out.printf("acknowledged %d webhooks in all, %d errors; the measured sending took %.1f s%n",
           acked.get(), errors.get(), sendWindow);
       printCpu(cpuAtStart, cpuAtEnd, sendWindow);
-      printLag(lagAtStart, lagAtEnd);
+      printLag(lagBuckets(lagAtStart), lagBuckets(lagAtEnd));
+      if (lagAtStart != null && lagAtEnd != null) {
+        printCompiling(lagAtStart, lagAtEnd);
+      }
       System.out.printf("stored %d messages in the measured window: %d by the end of sending%n", stored, storedAtEnd - storedBefore);
       if (storedAllAt > 0) {
         double window = storedAllAt - measuredFrom;
