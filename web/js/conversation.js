@@ -53,31 +53,55 @@ export async function openConversation(id) {
  * without its message): its view, and its messages back to the oldest one shown, page by page,
  * so the earlier messages the agent loaded stay. The store merges them by id; the thread keeps
  * its elements and the message in view, the composer is not touched. An answer for a
- * conversation no longer open is dropped.
+ * conversation no longer open is dropped. One read at a time: asked again meanwhile, it reads
+ * once more when the running one ends, so a burst of events costs two reads, not one each.
  */
-export async function refreshOpenConversation() {
+let refreshing = null;
+let refreshAgain = false;
+
+export function refreshOpenConversation() {
+  if (refreshing) {
+    refreshAgain = true;
+    return refreshing;
+  }
+  refreshing = readOpenAgain().finally(() => {
+    refreshing = null;
+    if (refreshAgain) {
+      refreshAgain = false;
+      refreshOpenConversation();
+    }
+  });
+  return refreshing;
+}
+
+async function readOpenAgain() {
   const id = state.selectedId;
   if (!id) return;
   const oldest = state.messages[0];
+  // what the thread showed when the read began: only these can be found gone by it (a message
+  // that arrives live meanwhile may be older than the newest one read, and must stay)
+  const shownAtStart = new Set(state.messages.map((m) => m.id));
   try {
-    const conv = api.get(`/conversations/${enc(id)}`);
-    let messages = [];
-    let more = false;
-    for (let before; ;) {
-      const r = await api.get(`/conversations/${enc(id)}/messages${query({ limit: PAGE, before })}`);
-      if (state.selectedId !== id) return;
-      const items = (r && r.items) || [];
-      messages = items.concat(messages);
-      more = items.length >= PAGE;
-      if (!more || !oldest || compareMessages(items[0], oldest) <= 0) break;
-      before = items[0].id;
-    }
-    const view = await conv;
-    if (state.selectedId !== id) return;
-    dispatch({ type: 'open/refreshed', id, conv: view, messages, more, keepScroll: true });
+    const [messages, more, view] = await Promise.all([
+      (async () => {
+        let all = [];
+        for (let before; ;) {
+          const r = await api.get(`/conversations/${enc(id)}/messages${query({ limit: PAGE, before })}`);
+          if (state.selectedId !== id) return [null, false];
+          const items = (r && r.items) || [];
+          all = items.concat(all);
+          const full = items.length >= PAGE;
+          if (!full || !oldest || compareMessages(items[0], oldest) <= 0) return [all, full];
+          before = items[0].id;
+        }
+      })(),
+      api.get(`/conversations/${enc(id)}`),
+    ]).then(([[m, full], v]) => [m, full, v]);
+    if (!messages || state.selectedId !== id) return;
+    dispatch({ type: 'open/refreshed', id, conv: view, messages, more, shownAtStart, keepScroll: true });
     markSeen();
   } catch (e) {
-    toast(e.message);
+    if (state.selectedId === id) toast(e.message);
   }
 }
 

@@ -210,8 +210,11 @@ function reduce(a) {
       const lo = fresh[0];
       const hi = fresh[fresh.length - 1];
       // shown messages outside the range read are kept (a later arrival, an earlier page loaded
-      // meanwhile); inside it the server's list is the thread; a message never steps back
-      const outside = shown.filter((m) => !read.has(m.id) && (!lo || compareMessages(m, lo) < 0 || compareMessages(m, hi) > 0));
+      // meanwhile), and so is one that arrived while the read ran, wherever it sorts (messages
+      // commit out of their creation order); otherwise inside the range the server's list is the
+      // thread; a message never steps back
+      const outside = shown.filter((m) => !read.has(m.id)
+        && (!a.shownAtStart.has(m.id) || !lo || compareMessages(m, lo) < 0 || compareMessages(m, hi) > 0));
       data.messages = fresh.map((m) => (byId.has(m.id) && isOlderMessage(m, byId.get(m.id)) ? byId.get(m.id) : m))
         .concat(outside).sort(compareMessages);
       // earlier messages exist when they did before, or when the pages reached past the oldest shown

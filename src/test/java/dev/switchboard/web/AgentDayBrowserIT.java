@@ -883,6 +883,37 @@ class AgentDayBrowserIT {
   }
 
   @Test
+  @DisplayName("a message that arrives while a refresh reads stays, even when it sorts among the messages read (messages commit out of their creation order)")
+  void refreshKeepsALiveArrival() {
+    Customer una = customer("Una Underway");
+    writes(una, "first of three");
+    writes(una, "second of three");
+    writes(una, "third of three");
+    page.click("tab-all");
+    page.openConversation(una.name());
+    page.waitUntil("three messages", () -> page.all("[data-testid='message']").size() == 3);
+    // the page's own store, in the order a refresh meets it: the read answers what was committed,
+    // a message created before the newest one read commits later and arrives live, then the answer lands
+    @SuppressWarnings("unchecked")
+    List<String> ids = (List<String>) ((org.openqa.selenium.JavascriptExecutor) page.driver).executeAsyncScript("""
+        const done = arguments[arguments.length - 1];
+        import(new URL('js/store.js', document.baseURI).href).then(({ state, dispatch }) => {
+          const shownAtStart = new Set(state.messages.map((m) => m.id));
+          const read = state.messages.map((m) => ({ ...m }));
+          const newest = read[read.length - 1];
+          const late = { ...newest, id: '987654321', text: 'committed late',
+            createdAt: new Date(Date.parse(newest.createdAt) - 1).toISOString() };
+          dispatch({ type: 'message/upsert', message: late, keepScroll: true });
+          dispatch({ type: 'open/refreshed', id: state.selectedId, conv: state.current, messages: read, more: false,
+            shownAtStart, keepScroll: true });
+          done(state.messages.map((m) => m.id));
+        });""");
+    assertThat(ids).as("the late message stays, in its place").hasSize(4).contains("987654321");
+    assertThat(ids.get(2)).isEqualTo("987654321");
+    page.waitUntil("shown", () -> page.text("messages").contains("committed late"));
+  }
+
+  @Test
   @DisplayName("at 360 px an assigned conversation's header keeps the contact's name readable: the actions wrap below it; a very long name ends in an ellipsis")
   void narrowHeaderKeepsTheName() {
     Customer c = customer("Harriet Headerton");
