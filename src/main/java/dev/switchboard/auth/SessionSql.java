@@ -8,8 +8,11 @@ final class SessionSql {
 
   static final String INSERT =
       "INSERT INTO sessions (id, user_id, account_id, refresh_hash, expires_at) VALUES ($1, $2, $3, $4, $5)";
+  // the grace is measured on the database's clock, the one refreshed_at was written with: a node
+  // whose clock runs ahead would otherwise take two tabs refreshing together for a stolen token
   static final String FOR_REFRESH = """
-      SELECT s.refresh_hash, s.previous_hash, s.refreshed_at, s.expires_at, s.revoked_at,
+      SELECT s.refresh_hash, s.previous_hash, s.refreshed_at + $2 * interval '1 millisecond' > now() AS in_grace,
+             s.expires_at, s.revoked_at,
              u.id, u.account_id, u.role, u.name, u.email, u.token_version, u.active AND a.disabled_at IS NULL AS active
         FROM sessions s JOIN users u ON u.id = s.user_id JOIN accounts a ON a.id = u.account_id
        WHERE s.id = $1

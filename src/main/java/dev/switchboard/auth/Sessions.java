@@ -115,7 +115,7 @@ public final class Sessions {
     byte[] presented = sha256(parsed.secret());
     // the transaction answers the new pair, or null for a replayed token: the revocation it wrote
     // must commit before the refusal goes out
-    return pool.withTransaction(tx -> tx.preparedQuery(SessionSql.FOR_REFRESH).execute(Tuple.of(parsed.id()))
+    return pool.withTransaction(tx -> tx.preparedQuery(SessionSql.FOR_REFRESH).execute(Tuple.of(parsed.id(), reuseGrace.toMillis()))
         .compose(rows -> {
           Row r = rows.size() == 0 ? null : rows.iterator().next();
           OffsetDateTime now = OffsetDateTime.now(clock);
@@ -131,7 +131,7 @@ public final class Sessions {
           }
           byte[] previous = bytes(r, "previous_hash");
           if (previous != null && MessageDigest.isEqual(presented, previous)) {
-            if (r.getOffsetDateTime("refreshed_at").plus(reuseGrace).isAfter(now)) {
+            if (Boolean.TRUE.equals(r.getBoolean("in_grace"))) {
               // the rotation's own answer, unless a node with another JWT_SECRET made it: then the
               // client's newer cookie is the way on
               return MessageDigest.isEqual(sha256(next), bytes(r, "refresh_hash"))
