@@ -1,5 +1,5 @@
-// Settings → Agents and Teams: create agents with a first password, change their role, deactivate
-// and reactivate them (the account keeps one active admin); create teams, rename them and set
+// Settings → Agents and Teams: create agents with a first password, rename them or give them a new
+// password, change their role, deactivate and reactivate them (the account keeps one active admin); create teams, rename them and set
 // their members.
 
 import { h, mount, toast, initials } from '../dom.js';
@@ -57,6 +57,7 @@ export async function renderAgents(into, notice) {
         h('div', { class: 'set-card-title', testid: 'agent-row-name' }, presenceDot(a), a.name, String(a.id) === String(S.user.id) ? ' (you)' : ''),
         h('div', { class: 'muted set-hint' }, a.email, a.active ? '' : ' · deactivated')),
       role,
+      h('button', { class: 'btn btn-sm', testid: 'agent-edit', 'aria-label': `Edit ${a.name}`, onclick: () => openEditAgent(a, () => renderAgents(into)) }, 'Edit'),
       a.active
         ? h('button', { class: 'btn btn-sm', testid: 'agent-deactivate', onclick: () => change(a, { active: false }, `${a.name} is deactivated`) }, 'Deactivate')
         : h('button', { class: 'btn btn-sm', testid: 'agent-reactivate', onclick: () => change(a, { active: true }, `${a.name} is active again`) }, 'Reactivate'));
@@ -91,6 +92,40 @@ function openNewAgent(done) {
       done();
     } catch (e) { error.show(plain(e)); }
   }, 'Add agent', 'na-save');
+  name.focus();
+}
+
+/**
+ * Renames an agent, or gives one who forgot theirs a new password (which signs them out
+ * everywhere). One's own password changes under Profile, with the current one.
+ */
+function openEditAgent(a, done) {
+  const self = String(a.id) === String(S.user.id);
+  const name = h('input', { testid: 'ea-name', maxlength: 200, autocomplete: 'off', value: a.name });
+  const password = h('input', { testid: 'ea-password', type: 'password', minlength: 8, maxlength: 1024, autocomplete: 'new-password' });
+  const error = errorLine('ea-error');
+  openModal(`Edit ${a.name}`, h('div', { class: 'set-form' },
+    field('Name', name),
+    self ? h('p', { class: 'muted set-hint' }, 'Change your own password under Profile, with your current one.')
+      : field('New password (only to replace a forgotten one)', password,
+        'At least 8 characters; give it to them privately. It signs them out everywhere.'),
+    h('p', { class: 'muted set-hint' }, `Signs in as ${a.email}; an email cannot be changed.`),
+    error), async (close) => {
+    error.show('');
+    const patch = {};
+    if (name.value.trim() !== a.name) patch.name = name.value.trim();
+    if (!self && password.value) patch.password = password.value;
+    if (patch.name === '') { error.show('A name is needed.'); return; }
+    if (patch.password !== undefined && patch.password.length < 8) { error.show('The password needs at least 8 characters.'); return; }
+    if (!Object.keys(patch).length) { close(); return; }
+    try {
+      await api.patch(`/agents/${enc(a.id)}`, patch);
+      close();
+      toast(patch.password ? `${patch.name || a.name} has a new password and is signed out everywhere` : `Renamed to ${patch.name}`);
+      loadReference();
+      done();
+    } catch (e) { error.show(plain(e)); }
+  }, 'Save', 'ea-save');
   name.focus();
 }
 

@@ -37,7 +37,7 @@ export function renderProfile(into) {
     h('div', { class: 'set-card', testid: 'profile-card' },
       h('div', { class: 'set-card-title', testid: 'profile-name' }, S.user.name),
       h('div', { class: 'muted set-hint' }, S.user.email || '', ' · ', S.user.role === 'admin' ? 'Admin' : 'Agent'),
-      h('p', { class: 'muted set-hint' }, 'An admin changes names under Settings → Agents.'),
+      h('p', { class: 'muted set-hint' }, 'An admin changes your name, or sets a new password if you forget yours, under Settings → Agents → Edit.'),
       field('Availability (Away: auto-assignment passes you over)', availabilitySelect('profile-availability'))),
     form);
 }

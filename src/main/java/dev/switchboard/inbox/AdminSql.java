@@ -36,7 +36,8 @@ final class AdminSql {
   // every active admin of the account, locked, so two admins cannot demote each other at once
   static final String ACTIVE_ADMINS = "SELECT id FROM users WHERE account_id = $1 AND role = 'admin' AND active ORDER BY id FOR UPDATE";
   static final String UPDATE_USER =
-      "UPDATE users SET name = $3, role = $4, active = $5 WHERE id = $1 AND account_id = $2 RETURNING " + USER_COLUMNS;
+      "UPDATE users SET name = $3, role = $4, active = $5, password_hash = coalesce($6, password_hash)"
+      + " WHERE id = $1 AND account_id = $2 RETURNING " + USER_COLUMNS;
 
   static final String USERS_IN_ACCOUNT = "SELECT id FROM users WHERE account_id = $1 AND id = ANY($2)";
   static final String INSERT_TEAM = "INSERT INTO teams (account_id, name) VALUES ($1, $2) RETURNING id";

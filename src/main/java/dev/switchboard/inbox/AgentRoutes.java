@@ -57,7 +57,7 @@ public final class AgentRoutes {
     api.post("/agents").handler(this::createAgent);
     api.get("/agents").handler(this::listAgents);
     api.patch("/agents/:id").handler(this::updateAgent);
-    api.delete("/agents/:id").handler(ctx -> changeAgent(ctx, new JsonObject().put("active", false)));
+    api.delete("/agents/:id").handler(ctx -> changeAgent(ctx, new JsonObject().put("active", false), null));
     api.post("/teams").handler(this::createTeam);
     api.patch("/teams/:id").handler(this::updateTeam);
     api.get("/teams").handler(this::listTeams);
@@ -79,12 +79,7 @@ public final class AgentRoutes {
     if (email.length() > 254 || !email.matches("[^@\\s]+@[^@\\s]+")) {
       throw ApiException.unprocessable("invalid_email", "email is not an email address");
     }
-    if (password.length() < 8) {
-      throw ApiException.unprocessable("weak_password", "password must have at least 8 characters");
-    }
-    if (password.length() > 1024) {
-      throw ApiException.unprocessable("invalid_password", "password must be at most 1024 characters");
-    }
+    checkPassword(password);
     String finalRole = role;
     // the teams the agent joins at once, all of this account's, in the same transaction
     Long[] teamIds = ids(Bodies.array(body, "teamIds", false), "teamIds", "unknown_team", "a team");
@@ -107,17 +102,51 @@ public final class AgentRoutes {
             }))));
   }
 
+  private static void checkPassword(String password) {
+    if (password.length() < 8) {
+      throw ApiException.unprocessable("weak_password", "password must have at least 8 characters");
+    }
+    if (password.length() > 1024) {
+      throw ApiException.unprocessable("invalid_password", "password must be at most 1024 characters");
+    }
+  }
+
+  /** What PATCH /agents/{id} changes; anything else is refused, never ignored with a 200. */
+  private static final Set<String> CHANGEABLE = Set.of("name", "role", "active", "password");
+
   private void updateAgent(RoutingContext ctx) {
-    changeAgent(ctx, Bodies.object(ctx));
+    Principal p = Principal.of(ctx).requireAdmin();
+    JsonObject body = Bodies.object(ctx);
+    for (String field : body.fieldNames()) {
+      if (!CHANGEABLE.contains(field)) {
+        String shown = field.length() > 64 ? field.substring(0, 64) + "…" : field;
+        throw ApiException.unprocessable("unknown_field", "\"" + shown + "\" cannot be changed here: an agent's name, role,"
+            + " active and password can (teams are joined under /teams, and an email is fixed)");
+      }
+    }
+    String password = Bodies.string(body, "password", false);
+    if (password == null) {
+      changeAgent(ctx, body, null);
+      return;
+    }
+    checkPassword(password);
+    // one's own password changes only with the current one (POST /auth/password): a borrowed
+    // admin token must not lock its owner out
+    if (Ids.parse(ctx.pathParam("id"), "agent") == p.userId()) {
+      throw ApiException.unprocessable("own_password", "change your own password from your profile, with your current one");
+    }
+    vertx.executeBlocking(() -> Passwords.hash(password, passwordIterations))
+        .onSuccess(hash -> changeAgent(ctx, body, hash))
+        .onFailure(ctx::fail);
   }
 
   /**
-   * Renames, changes the role of, deactivates or reactivates an agent. A role change or a
-   * deactivation ends every session, token and bridge socket of theirs on every node at once;
-   * their conversations stay assigned (the list shows them deactivated). The account always keeps
-   * one active admin.
+   * Renames, changes the role of, deactivates or reactivates an agent, or sets a new password
+   * (an agent who forgot theirs). A role change, a deactivation or a new password ends every
+   * session, token and bridge socket of theirs on every node at once; their conversations stay
+   * assigned (the list shows them deactivated). The account always keeps one active admin.
    */
-  private void changeAgent(RoutingContext ctx, JsonObject body) {
+  private void changeAgent(RoutingContext ctx, JsonObject body, String passwordHash) {
     Principal p = Principal.of(ctx).requireAdmin();
     long id = Ids.parse(ctx.pathParam("id"), "agent");
     String rawName = Bodies.string(body, "name", false);
@@ -140,10 +169,11 @@ public final class AgentRoutes {
           if (wasActiveAdmin && (!"admin".equals(newRole) || !newActive) && admins.size() <= 1) {
             throw ApiException.conflict("last_admin", "the account's last active admin cannot be demoted or deactivated");
           }
-          boolean accessChanged = !newRole.equals(before.getString("role")) || newActive != before.getBoolean("active");
+          boolean accessChanged = !newRole.equals(before.getString("role")) || newActive != before.getBoolean("active")
+              || passwordHash != null;
           ev.add(Event.settingsChanged(p.accountId(), "agents", id, false));
           return ev.conn().preparedQuery(AdminSql.UPDATE_USER)
-              .execute(Tuple.of(id, p.accountId(), name == null ? before.getString("name") : name, newRole, newActive))
+              .execute(Tuple.of(id, p.accountId(), name == null ? before.getString("name") : name, newRole, newActive, passwordHash))
               .compose(updated -> (accessChanged ? sessions.endAll(ev.conn(), id) : Future.succeededFuture(-1))
                   .map(version -> {
                     bumped[0] = version;

@@ -216,6 +216,35 @@ class SettingsBrowserIT {
   }
 
   @Test
+  @DisplayName("an admin renames an agent and gives them a new password from Settings: the old one stops, their open page is signed out, the new one signs in; the admin's own row offers no password")
+  void editAgentAndSetPassword() {
+    Seed.user(f.db, f.account.accountId(), "Flo Forgetful", "flo@acme.test", "flo-old-password", "agent");
+    Browser flo = f.fresh().login("flo@acme.test", "flo-old-password");
+    section(page, "agents");
+    String row = "[data-testid='agent-row'][data-email='flo@acme.test'] ";
+    page.waitUntil("Flo's row", () -> !page.all(row + "[data-testid='agent-edit']").isEmpty());
+    page.clickCss(row + "[data-testid='agent-edit']");
+    page.el("ea-name").clear();
+    page.type("ea-name", "Flo Remembered");
+    page.type("ea-password", "flo-new-password");
+    page.screenshot("settings-05-edit-agent");
+    assertThat(axe(page)).as("edit agent dialog").isEmpty();
+    page.click("ea-save");
+    page.waitUntil("the new name in the list", () -> page.text("agent-list").contains("Flo Remembered"));
+
+    assertThat(f.http.post("/api/v1/auth/login", new JsonObject().put("email", "flo@acme.test").put("password", "flo-old-password")).status())
+        .isEqualTo(401);
+    flo.waitUntil("Flo's open page is signed out", () -> flo.visible("login-email"));
+    Browser again = f.fresh().login("flo@acme.test", "flo-new-password");
+    assertThat(again.text("agent-name")).isEqualTo("Flo Remembered");
+
+    page.clickCss("[data-testid='agent-row'][data-email='" + f.account.adminEmail() + "'] [data-testid='agent-edit']");
+    page.waitUntil("the dialog", () -> page.visible("ea-name"));
+    assertThat(page.all("[data-testid='ea-password']")).as("one's own password changes under Profile").isEmpty();
+    page.el("ea-name").sendKeys(org.openqa.selenium.Keys.ESCAPE);
+  }
+
+  @Test
   @DisplayName("an agent is deactivated from Settings and can no longer sign in")
   void deactivate() {
     Seed.user(f.db, f.account.accountId(), "Dan Leaving", "dan@acme.test", "dan-password", "agent");

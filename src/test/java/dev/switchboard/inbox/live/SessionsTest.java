@@ -194,6 +194,46 @@ class SessionsTest {
   }
 
   @Test
+  @DisplayName("an admin sets a forgotten password: the old one and every session of the agent end on every node; a field the route does not change is refused, never ignored")
+  void adminSetsAPassword() {
+    long quinn = agent("Quinn");
+    JsonObject session = login(httpA, "quinn@acme.test", "agent-password");
+    JsonObject admin = login(httpA, acme.adminEmail(), acme.password());
+    Http asAdmin = httpB.as(admin.getString("token"));
+
+    Http.Res weak = asAdmin.patch("/api/v1/agents/" + quinn, new JsonObject().put("password", "short"));
+    assertThat(weak.errorCode()).isEqualTo("weak_password");
+    Http.Res unknown = asAdmin.patch("/api/v1/agents/" + quinn, new JsonObject().put("name", "Quinn Renamed").put("email", "other@acme.test"));
+    assertThat(unknown.status()).isEqualTo(422);
+    assertThat(unknown.errorCode()).isEqualTo("unknown_field");
+    assertThat(unknown.text()).contains("email");
+    Http.Res own = asAdmin.patch("/api/v1/agents/" + acme.adminId(), new JsonObject().put("password", "a-new-password"));
+    assertThat(own.errorCode()).as("one's own password needs the current one").isEqualTo("own_password");
+    Http.Res byAgent = httpA.as(session.getString("token")).patch("/api/v1/agents/" + quinn, new JsonObject().put("password", "mine-by-myself"));
+    assertThat(byAgent.status()).isEqualTo(403);
+    Seed.Account other = Seed.account(db, "Other Co");
+    JsonObject otherAdmin = login(httpA, other.adminEmail(), other.password());
+    assertThat(httpA.as(otherAdmin.getString("token")).patch("/api/v1/agents/" + quinn, new JsonObject().put("password", "taken-over-1")).status())
+        .as("another account's admin").isEqualTo(404);
+    // none of the refused calls changed anything
+    assertThat(httpA.as(session.getString("token")).get("/api/v1/channels").status()).isEqualTo(200);
+    login(httpA, "quinn@acme.test", "agent-password");
+
+    Http.Res set = asAdmin.patch("/api/v1/agents/" + quinn, new JsonObject().put("password", "reset-by-admin"));
+    assertThat(set.status()).as(set.text()).isEqualTo(200);
+    assertThat(set.json().getString("name")).isEqualTo("Quinn");
+    assertThat(set.json().containsKey("password")).isFalse();
+    assertThat(httpA.as(session.getString("token")).get("/api/v1/channels").status()).as("the agent's session ends").isEqualTo(401);
+    // 429 once this class's earlier refused refreshes have used up the address's allowance
+    assertThat(httpB.post("/api/v1/auth/refresh", new JsonObject().put("refreshToken", session.getString("refreshToken"))).status())
+        .as("the refresh token").isIn(401, 429);
+    assertThat(httpA.post("/api/v1/auth/login", new JsonObject().put("email", "quinn@acme.test").put("password", "agent-password")).status())
+        .isEqualTo(401);
+    login(httpB, "quinn@acme.test", "reset-by-admin");
+    assertThat(asAdmin.get("/api/v1/channels").status()).as("the admin's own session goes on").isEqualTo(200);
+  }
+
+  @Test
   @DisplayName("a bridge socket is closed when its token expires")
   void expiredTokenEndsSocket() {
     long userId = agent("Eve");
