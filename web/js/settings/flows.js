@@ -9,17 +9,17 @@ import { state as S } from '../store.js';
 import { openModal } from '../ui.js';
 import { field, errorLine, confirmDelete } from './forms.js';
 
-/** A starting point for a new flow: a keyword trigger and the kinds of action there are. */
-const EXAMPLE = {
-  name: 'Opening hours',
+/**
+ * What a new flow starts from: empty, so an admin who fills in only the name and keywords saves
+ * no other flow's reply or label. A function, so every editor gets objects of its own.
+ */
+const blankFlow = () => ({
+  name: '',
   enabled: true,
   channelId: null,
-  trigger: { type: 'keyword', keywords: ['hours', 'open'] },
-  actions: [
-    { type: 'reply', text: 'We are open 9 to 17, Monday to Friday.' },
-    { type: 'label', name: 'asked-hours' },
-  ],
-};
+  trigger: { type: 'keyword', keywords: [] },
+  actions: [{ type: 'reply', text: '' }],
+});
 
 export async function renderFlows(into) {
   const list = h('div', { class: 'set-list', testid: 'flow-list' }, h('p', { class: 'muted' }, 'Loading…'));
@@ -110,8 +110,8 @@ const ACTIONS = [['reply', 'Reply'], ['label', 'Add label'], ['field', 'Set fiel
  */
 function openEditor(flow, channels, done) {
   let current = flow
-    ? { name: flow.name, enabled: flow.enabled, channelId: flow.channelId || null, position: flow.position, trigger: flow.trigger, actions: flow.actions }
-    : JSON.parse(JSON.stringify(EXAMPLE));
+    ? { name: flow.name, enabled: flow.enabled, channelId: flow.channelId || null, position: flow.position, trigger: structuredClone(flow.trigger), actions: structuredClone(flow.actions) }
+    : blankFlow();
   const text = h('textarea', { testid: 'flow-json', rows: 16, spellcheck: 'false', class: 'code', maxlength: 100000 });
   const error = errorLine('flow-error');
   const ids = channels.map((c) => `${c.id} = ${c.name} (${platformName(c.platform)})`).join('; ');

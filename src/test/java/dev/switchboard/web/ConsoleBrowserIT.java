@@ -314,6 +314,10 @@ class ConsoleBrowserIT {
     reply.findElement(tid("ff-action-value")).clear();
     reply.findElement(tid("ff-action-value")).sendKeys("Send it back within 30 days.");
     page.click("ff-action-add");
+    WebElement label = page.all("[data-testid='ff-action']").get(1);
+    new org.openqa.selenium.support.ui.Select(label.findElement(tid("ff-action-type"))).selectByValue("label");
+    label.findElement(tid("ff-action-value")).sendKeys("returns");
+    page.click("ff-action-add");
     WebElement added = page.all("[data-testid='ff-action']").get(2);
     new org.openqa.selenium.support.ui.Select(added.findElement(tid("ff-action-type"))).selectByValue("handoff");
     new org.openqa.selenium.support.ui.Select(added.findElement(tid("ff-action-team"))).selectByValue(String.valueOf(f.teamId));
@@ -349,6 +353,57 @@ class ConsoleBrowserIT {
         "return document.activeElement.closest('[data-testid=flow-row]')?.dataset.name")));
     assertThat(row(page, "flow-row", "data-name", "Returns").findElement(tid("flow-up")).isEnabled()).isFalse();
     page.screenshot("console-11-flows-reordered");
+  }
+
+  @Test
+  @DisplayName("New flow opens empty: nothing of an existing flow, nor of an edit cancelled just before")
+  void newFlowStartsEmpty() {
+    Http.Res made = f.api().post("/api/v1/flows", new JsonObject().put("name", "Opening hours").put("enabled", true)
+        .put("trigger", new JsonObject().put("type", "keyword").put("keywords", new io.vertx.core.json.JsonArray().add("hours").add("open")))
+        .put("actions", new io.vertx.core.json.JsonArray()
+            .add(new JsonObject().put("type", "reply").put("text", "We are open 9 to 17, Monday to Friday."))
+            .add(new JsonObject().put("type", "label").put("name", "asked-hours"))));
+    assertThat(made.status()).isEqualTo(201);
+    try {
+      page.open("/");
+      section(page, "flows");
+      page.click("flow-new");
+      assertBlankFlowForm("the first New flow");
+      page.click("modal-cancel");
+
+      row(page, "flow-row", "data-name", "Opening hours").findElement(tid("flow-edit")).click();
+      page.waitUntil("the flow in its editor", () -> page.visible("ff-name") && "Opening hours".equals(page.el("ff-name").getAttribute("value")));
+      page.el("ff-trigger-value").sendKeys(", weekend");
+      page.all("[data-testid='ff-action-value']").get(0).sendKeys(" Closed on Sundays.");
+      page.click("modal-cancel");
+
+      page.click("flow-new");
+      assertBlankFlowForm("New flow after an edit was cancelled");
+      page.click("flow-mode-json");
+      JsonObject shown = new JsonObject(page.el("flow-json").getAttribute("value"));
+      assertThat(shown.encode()).doesNotContain("Opening").doesNotContain("asked-hours").doesNotContain("9 to 17").doesNotContain("hours");
+      page.screenshot("console-13-new-flow-empty");
+      page.click("modal-cancel");
+    } finally {
+      f.api().delete("/api/v1/flows/" + made.json().getString("id"));
+    }
+  }
+
+  /** The open editor is a new flow's: no name, on, every channel, keywords with none given, one empty reply. */
+  static void assertBlankFlowForm(String when) {
+    page.waitUntil(when + ": the form", () -> page.visible("ff-name"));
+    assertThat(page.el("ff-name").getAttribute("value")).as(when + ": name").isEmpty();
+    assertThat(page.el("ff-enabled").isSelected()).as(when + ": enabled").isTrue();
+    assertThat(new org.openqa.selenium.support.ui.Select(page.el("ff-channel")).getFirstSelectedOption().getAttribute("value"))
+        .as(when + ": channel").isEmpty();
+    assertThat(new org.openqa.selenium.support.ui.Select(page.el("ff-trigger")).getFirstSelectedOption().getAttribute("value"))
+        .as(when + ": trigger").isEqualTo("keyword");
+    assertThat(page.el("ff-trigger-value").getAttribute("value")).as(when + ": keywords").isEmpty();
+    List<WebElement> actions = page.all("[data-testid='ff-action']");
+    assertThat(actions).as(when + ": actions").hasSize(1);
+    assertThat(new org.openqa.selenium.support.ui.Select(actions.get(0).findElement(tid("ff-action-type"))).getFirstSelectedOption()
+        .getAttribute("value")).as(when + ": the action").isEqualTo("reply");
+    assertThat(actions.get(0).findElement(tid("ff-action-value")).getAttribute("value")).as(when + ": the reply").isEmpty();
   }
 
   static int position(String name) {
