@@ -303,6 +303,21 @@ function contactCards(list) {
 
 const MEDIA_WORD = { image: 'Photo', video: 'Video', audio: 'Audio', document: 'Document', file: 'File', sticker: 'Sticker', story: 'Story', story_mention: 'Story', animated_image: 'GIF', share: 'Shared post' };
 
+/**
+ * A failed download's reason as the agent reads it. The fetcher stores "expired at Meta", "too
+ * large (over n bytes)", "the channel's token was refused: …", "no URL to download" / "no media id
+ * from WhatsApp" / "not a URL: …", and for the rest ("download failed: …", "download answered HTTP
+ * n", a checksum mismatch) it has already retried as often as it will.
+ */
+function mediaFailure(reason) {
+  const r = String(reason || '');
+  if (/^expired at Meta/i.test(r)) return 'expired at Meta';
+  if (/^too large/i.test(r)) return 'too large to download';
+  if (/^the channel's token was refused/i.test(r)) return 'Meta refused the channel\'s token';
+  if (/^(no URL to download|no media id|not a URL)/i.test(r)) return 'Meta sent no file to download';
+  return 'couldn\'t download from Meta — it will not be retried';
+}
+
 function attachmentView(a, m) {
   const url = a.url || a.link;
   const name = a.filename || a.caption || (a.mimeType || m.contentType || 'attachment');
@@ -310,8 +325,10 @@ function attachmentView(a, m) {
     return h('div', { class: 'attachment media-loading', testid: 'media-loading', role: 'status' }, `Loading ${(MEDIA_WORD[a.type] || 'media').toLowerCase()}…`);
   }
   if (a.status === 'failed') {
-    return h('div', { class: 'attachment media-failed', testid: 'media-failed' },
-      `⚠ ${MEDIA_WORD[a.type] || 'Media'} not available: ${a.reason || 'download failed'}`);
+    // the server's reason is for whoever debugs it (a DNS error, an HTTP status): the agent reads
+    // what it means for them, and the detail stays in the tooltip
+    return h('div', { class: 'attachment media-failed', testid: 'media-failed', title: a.reason || '' },
+      `⚠ ${MEDIA_WORD[a.type] || 'Media'} not available: ${mediaFailure(a.reason)}`);
   }
   if (a.status === 'expired') {
     return h('div', { class: 'attachment media-expired', testid: 'media-expired' },

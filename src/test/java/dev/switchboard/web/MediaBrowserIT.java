@@ -140,6 +140,45 @@ class MediaBrowserIT {
     page.screenshot("media-04-thread");
   }
 
+  @Test
+  @DisplayName("a failed download reads as what it means for the agent (Meta unreachable, an HTTP error, too large); the server's detail only in the tooltip")
+  void failedDownloadsReadPlainly() {
+    page.open("/");
+    page.waitUntil("the inbox", () -> page.visible("agent-name"));
+    page.waitLive();
+    // a CDN host that does not resolve, one that answers 500, and a file announced larger than kept
+    f.graph.respond("GET", "/7000000000091", dev.switchboard.support.FakeGraph.Answer.json(200, new JsonObject()
+        .put("messaging_product", "whatsapp").put("url", "http://example.invalid/whatsapp_business/attachments/?mid=7000000000091")
+        .put("mime_type", "image/png").put("id", "7000000000091")));
+    f.graph.respond("GET", "/7000000000092", dev.switchboard.support.FakeGraph.Answer.json(200, new JsonObject()
+        .put("messaging_product", "whatsapp").put("url", f.graph.url() + "/broken-cdn/7000000000092")
+        .put("mime_type", "audio/ogg").put("id", "7000000000092")));
+    f.graph.respond("GET", "/broken-cdn/", dev.switchboard.support.FakeGraph.Answer.json(500, new JsonObject().put("error", "boom")));
+    byte[] photo = png(64, 64);
+    f.graph.media("7000000000093", new dev.switchboard.support.FakeGraph.Media(TOKEN, photo, "image/png",
+        dev.switchboard.support.FakeGraph.sha256Hex(photo), 50L * 1024 * 1024 * 1024));
+    whatsappMedia("14155557091", "Nico Fails", "image", "7000000000091", "image/png", null);
+    whatsappMedia("14155557091", "Nico Fails", "audio", "7000000000092", "audio/ogg; codecs=opus", null);
+    whatsappMedia("14155557091", "Nico Fails", "image", "7000000000093", "image/png", null);
+    page.click("tab-all");
+    page.waitUntil("the customer in the list", () -> page.listed("Nico Fails"));
+    page.openConversation("Nico Fails");
+    page.waitUntil("three failures", () -> page.all("[data-testid='media-failed']").size() == 3);
+
+    java.util.List<org.openqa.selenium.WebElement> failed = page.all("[data-testid='media-failed']");
+    assertThat(failed.stream().map(org.openqa.selenium.WebElement::getText).toList()).containsExactlyInAnyOrder(
+        "⚠ Photo not available: couldn't download from Meta — it will not be retried",
+        "⚠ Audio not available: couldn't download from Meta — it will not be retried",
+        "⚠ Photo not available: too large to download");
+    assertThat(failed.stream().map(e -> e.getAttribute("title")).toList()).as("the server's reasons, as stored, in the tooltips")
+        .anyMatch(t -> t.startsWith("download failed: "))
+        .contains("download answered HTTP 500")
+        .anyMatch(t -> t.startsWith("too large (over "));
+    assertThat(f.api().get("/api/v1/conversations/" + f.conversationOf("14155557091") + "/messages?limit=50").items().encode())
+        .as("the stored reason is the server's, unchanged").contains("download answered HTTP 500");
+    page.screenshot("media-05-failures");
+  }
+
   /** The last second of the signed link an element's attribute holds (its {@code e}), or 0. */
   static long linkEnd(String selector, String attribute) {
     Object e = page.js("const el = document.querySelector(arguments[0]); const v = el && el.getAttribute(arguments[1]);"
