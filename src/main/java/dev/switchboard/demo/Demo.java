@@ -102,6 +102,11 @@ public final class Demo implements AutoCloseable {
     // the Graph stand-in lives on the node itself, so its URL needs the port before the node starts
     overrides.put("HTTP_PORT", port == 0 ? EmbeddedServers.freePort() : port);
     overrides.put("GRAPH_API_URL", "http://127.0.0.1:" + overrides.getInteger("HTTP_PORT") + "/simulator/graph/v21.0");
+    // Instagram takes a file only as a link, and here "Meta" is the stand-in on this very node:
+    // without the operator's PUBLIC_URL the node's own address serves, so "+ File" works on every platform
+    if (configured.publicUrl() == null || configured.publicUrl().isBlank()) {
+      overrides.put("PUBLIC_URL", "http://127.0.0.1:" + overrides.getInteger("HTTP_PORT"));
+    }
     return Config.load(o.configFile(), env, overrides);
   }
 

@@ -388,6 +388,74 @@ class DemoIT {
     assertThat(contact.getString("username")).isEqualTo("uma.demo");
   }
 
+  @Test
+  @Order(11)
+  @DisplayName("a file sent to an Instagram customer (Instagram takes files only by link) reaches the simulator: the demo names its own address as PUBLIC_URL")
+  void instagramFileSend() throws IOException {
+    String token = login(DemoSeed.SAM_EMAIL, demo.seed().password()).json().getString("token");
+    Http agent = http.as(token);
+    // the customer writes first, so the conversation's reply window is open whatever the seed left
+    Http.Res said = http.post("/simulator/api/messages", new JsonObject()
+        .put("platform", "instagram").put("customerId", "1254477777772919").put("text", "Do you have a photo of the back?"));
+    assertThat(said.status()).isEqualTo(201);
+    String conversationId = eventually("Mina's conversation", () -> {
+      for (Object o : agent.get("/api/v1/conversations?platform=instagram&limit=200").items()) {
+        JsonObject c = (JsonObject) o;
+        if ("1254477777772919".equals(c.getJsonObject("contact").getString("platformUserId"))) {
+          return c.getString("id");
+        }
+      }
+      return null;
+    });
+    eventually("the customer's message in the inbox", () -> texts(agent, conversationId, "in")
+        .contains("Do you have a photo of the back?") ? true : null);
+
+    // "+ File": the upload the composer makes, then Send with the kept file's id
+    java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(40, 30, java.awt.image.BufferedImage.TYPE_INT_RGB);
+    java.io.ByteArrayOutputStream png = new java.io.ByteArrayOutputStream();
+    javax.imageio.ImageIO.write(img, "png", png);
+    io.vertx.ext.web.client.WebClient client = io.vertx.ext.web.client.WebClient.create(demo.vertx());
+    JsonObject uploaded;
+    try {
+      var up = client.postAbs("http://127.0.0.1:" + demo.port() + "/api/v1/media?platform=instagram").bearerTokenAuthentication(token)
+          .sendMultipartForm(io.vertx.ext.web.multipart.MultipartForm.create()
+              .binaryFileUpload("file", "jacket-back.png", io.vertx.core.buffer.Buffer.buffer(png.toByteArray()), "image/png")).await();
+      assertThat(up.statusCode()).as(up.bodyAsString()).isEqualTo(201);
+      uploaded = up.bodyAsJsonObject();
+    } finally {
+      client.close();
+    }
+    Http.Res sent = agent.send(HttpMethod.POST, "/api/v1/conversations/" + conversationId + "/messages",
+        new JsonObject().put("type", "reply").put("text", "Here it is")
+            .put("attachments", new JsonArray().add(new JsonObject().put("mediaId", uploaded.getString("id")).put("filename", "jacket-back.png"))),
+        Map.of("Idempotency-Key", "demo-test-instagram-file"));
+    assertThat(sent.status()).as(sent.text()).isEqualTo(201);
+    String messageId = sent.json().getString("id");
+    JsonObject done = eventually("the file sent (or failed)", () -> {
+      for (Object o : agent.get("/api/v1/conversations/" + conversationId + "/messages?limit=200").items()) {
+        JsonObject m = (JsonObject) o;
+        if (messageId.equals(m.getString("id")) && List.of("sent", "delivered", "read", "failed").contains(m.getString("status"))) {
+          return m;
+        }
+      }
+      return null;
+    });
+    assertThat(done.getString("status")).as(done.encode()).isIn("sent", "delivered", "read");
+    String link = eventually("the file at the customer's end, by link", () -> {
+      JsonArray items = http.get("/simulator/api/feed?after=0").json().getJsonArray("items");
+      for (int i = 0; i < items.size(); i++) {
+        JsonObject e = items.getJsonObject(i);
+        if ("out".equals(e.getString("direction")) && "instagram".equals(e.getString("platform"))
+            && e.encode().contains("/media/")) {
+          return e.encode();
+        }
+      }
+      return null;
+    });
+    assertThat(link).contains("127.0.0.1:" + demo.port());
+    assertThat(demo.config().publicUrl()).isEqualTo("http://127.0.0.1:" + demo.port());
+  }
+
   private static boolean simulatorMessage(Browser b, String text, String status) {
     return b.all("#messages li.msg").stream().anyMatch(li ->
         li.findElement(By.cssSelector(".text")).getText().equals(text) && status.equals(li.getAttribute("data-status")));
