@@ -105,11 +105,20 @@ async function readOpenAgain() {
   }
 }
 
-/** Back to the list: no conversation open. */
+/**
+ * Back to the list: no conversation open. The focus, left in the thread (its ← button on a
+ * phone), goes to the conversation's row, so the keyboard carries on where the agent left the list.
+ */
 export function closeConversation() {
+  const id = state.selectedId;
+  const thread = document.getElementById('thread-pane');
+  const fromThread = thread && thread.contains(document.activeElement);
   setView('list');
   dispatch({ type: 'open/close' });
   writeUrl();
+  if (!fromThread && document.activeElement && document.activeElement !== document.body) return;
+  const row = [...document.querySelectorAll('#list-pane [data-testid=conv-item]')].find((el) => el.dataset.id === String(id));
+  if (row) row.focus();
 }
 
 export async function loadOlder() {
