@@ -1,6 +1,7 @@
 // Settings → Labels and Custom fields: every name in use with its number of contacts; rename
 // (into a name in use it is a merge, asked first) and delete from every contact. The server does
-// each in one transaction and tells every open inbox (names.changed).
+// each in one transaction and tells every open inbox (names.changed). Labels can also be created
+// before any contact carries them (listed with 0 contacts), so the team's spelling is set first.
 
 import { h, mount, toast } from '../dom.js';
 import { api, enc } from '../api.js';
@@ -16,9 +17,46 @@ export const renderLabels = (into) => renderNames(into, 'labels');
 export const renderFields = (into) => renderNames(into, 'fields');
 
 async function renderNames(into, kind) {
-  const { one, intro } = KINDS[kind];
-  const list = h('div', { class: 'set-list', testid: `${one}-list` }, h('p', { class: 'muted' }, 'Loading…'));
-  mount(into, h('p', { class: 'muted' }, intro), list);
+  const { intro } = KINDS[kind];
+  const list = h('div', { class: 'set-list', testid: `${KINDS[kind].one}-list` }, h('p', { class: 'muted' }, 'Loading…'));
+  mount(into, h('p', { class: 'muted' }, intro), kind === 'labels' ? newLabelForm(() => renderList(list, kind)) : null, list);
+  await renderList(list, kind);
+}
+
+/**
+ * "New label": a name and Create, Enter submits. The server's refusal (a spelling that exists, a
+ * name too long) shows under the field and the focus stays in it, so the admin corrects and retries.
+ */
+function newLabelForm(created) {
+  const error = errorLine('label-create-error');
+  error.id = 'label-create-error';
+  const name = h('input', { testid: 'label-create-name', maxlength: 64, autocomplete: 'off', 'aria-describedby': 'label-create-error' });
+  const fail = (text) => { error.show(text); name.setAttribute('aria-invalid', 'true'); name.focus(); };
+  const form = h('form', { class: 'set-card set-form', testid: 'label-create-form', 'aria-labelledby': 'label-create-title' },
+    h('h2', { class: 'set-card-title', id: 'label-create-title' }, 'New label'),
+    field('Name', name, 'Agents then pick this spelling; a name differing only in case is the same label.'),
+    error,
+    h('div', { class: 'set-actions' }, h('button', { type: 'submit', class: 'btn btn-primary', testid: 'label-create-save' }, 'Create label')));
+  name.addEventListener('input', () => { error.show(''); name.removeAttribute('aria-invalid'); });
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const to = name.value.trim();
+    if (!to) { fail('A name is needed.'); return; }
+    if (/[{}]/.test(to)) { fail('A name cannot contain { or }.'); return; }
+    try {
+      const r = await api.post('/labels', { name: to });
+      form.reset();
+      error.show('');
+      name.removeAttribute('aria-invalid');
+      toast(`Label “${r.name}” created`);
+      await created();
+    } catch (ex) { fail(ex.message); }
+  });
+  return form;
+}
+
+async function renderList(list, kind) {
+  const { one } = KINDS[kind];
   let items;
   try {
     items = (await api.get(`/${kind}/usage`)).items || [];
@@ -26,14 +64,14 @@ async function renderNames(into, kind) {
     mount(list, h('p', { class: 'error' }, e.message));
     return;
   }
-  const again = () => renderNames(into, kind);
+  const again = () => renderList(list, kind);
   mount(list, items.length ? items.map((n) => h('article', { class: 'set-card set-row', testid: `${one}-row`, dataset: { name: n.name } },
     h('div', { class: 'grow' },
       h('div', { class: 'set-card-title', testid: `${one}-name` }, n.name),
       h('div', { class: 'muted set-hint', testid: `${one}-count` }, `${n.contacts} contact${n.contacts === 1 ? '' : 's'}`)),
     h('button', { class: 'btn btn-sm', testid: `${one}-rename`, 'aria-label': `Rename ${n.name}`, onclick: () => openRename(kind, n, items, again) }, 'Rename'),
-    h('button', { class: 'btn btn-sm', testid: `${one}-delete`, 'aria-label': `Delete ${n.name}`, onclick: () => confirmDelete(`Delete ${one} “${n.name}”?`, `It is removed from ${n.contacts} contact${n.contacts === 1 ? '' : 's'}. This cannot be undone.`, `/${kind}/${enc(n.name)}`, again, `${one}-delete-confirm`) }, 'Delete')))
-    : h('p', { class: 'muted' }, `No ${one} is in use.`));
+    h('button', { class: 'btn btn-sm', testid: `${one}-delete`, 'aria-label': `Delete ${n.name}`, onclick: () => confirmDelete(`Delete ${one} “${n.name}”?`, n.contacts ? `It is removed from ${n.contacts} contact${n.contacts === 1 ? '' : 's'}. This cannot be undone.` : 'No contact carries it; it is no longer offered.', `/${kind}/${enc(n.name)}`, again, `${one}-delete-confirm`) }, 'Delete')))
+    : h('p', { class: 'muted' }, kind === 'labels' ? 'No label yet: create one above, or add one to a contact.' : `No ${one} is in use.`));
 }
 
 function openRename(kind, n, items, done) {

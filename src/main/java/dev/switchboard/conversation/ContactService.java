@@ -179,13 +179,15 @@ public final class ContactService {
     return names(ContactSql.FIELD_NAMES, accountId);
   }
 
-  /** The account's spelling of a label that matches {@code name} without regard to case, or {@code name}. */
+  /** The account's spelling of a label that matches {@code name} without regard to case (its defined name first), or {@code name}. */
   public Future<String> canonicalLabel(long accountId, String name) {
-    return tx.pool().preparedQuery(ContactSql.LABEL_SPELLING).execute(Tuple.of(accountId, name))
-        .map(rows -> rows.size() == 0 ? name : rows.iterator().next().getString(0));
+    return tx.pool().preparedQuery(ContactSql.LABEL_SPELLING).execute(Tuple.of(accountId, name)).map(rows -> {
+      String spelling = rows.iterator().next().getString(0);
+      return spelling == null ? name : spelling;
+    });
   }
 
-  /** Every label used in the account. */
+  /** Every label used in the account or defined by an admin ahead of use. */
   public Future<JsonObject> labelNames(long accountId) {
     return names(ContactSql.LABEL_NAMES, accountId);
   }

@@ -3,6 +3,7 @@ package dev.switchboard.inbox;
 import dev.switchboard.bot.FlowNames;
 import dev.switchboard.conversation.Placeholders;
 import dev.switchboard.conversation.Transactions;
+import dev.switchboard.common.AccountLimit;
 import dev.switchboard.common.ApiException;
 import dev.switchboard.common.Principal;
 import dev.switchboard.conversation.TxEvents;
@@ -27,8 +28,16 @@ import java.util.List;
  * (rename; into a name in use it is a merge, and flows and saved replies that name it follow),
  * {@code DELETE} (off every contact). Each change is one transaction with one {@code names.changed}
  * event, however many contacts it touches: every open inbox reloads its names and the contact it shows.
+ * {@code POST /labels} defines a label before any contact carries it, so a team's spelling is set
+ * from the start; a rename moves the definition with the contacts' label and a delete removes it.
+ * Field names have no such definition: a field only exists as a value on a contact.
  */
 public final class NameRoutes {
+
+  /** Labels an account may define ahead of use: the Settings list and every label menu stay readable. */
+  public static final int DEFINED_LABELS_MAX = 1_000;
+  private static final AccountLimit DEFINED_LABELS = new AccountLimit("label_names", NameSql.LABEL_DEFINED_COUNT,
+      DEFINED_LABELS_MAX, "too_many_label_names", "defined labels; delete one first");
 
   private final Transactions tx;
 
@@ -37,6 +46,7 @@ public final class NameRoutes {
   }
 
   public void mount(Router api) {
+    api.post("/labels").handler(this::define);
     for (Kind kind : Kind.values()) {
       api.get("/" + kind.path + "/usage").handler(ctx -> usage(ctx, kind));
       api.patch("/" + kind.path + "/:name").handler(ctx -> rename(ctx, kind));
@@ -80,6 +90,35 @@ public final class NameRoutes {
     }));
   }
 
+  /**
+   * A new label name no contact carries yet: 201 with it, or 409 {@code label_exists} naming the
+   * account's spelling when any spelling of it is defined or in use, so a form says so instead of
+   * silently keeping another spelling. Other admins' open Labels pages and inboxes' label menus
+   * follow through {@code settings.changed} (section "labels"): no contact changed, so no list reloads.
+   */
+  private void define(RoutingContext ctx) {
+    Principal p = Principal.of(ctx).requireAdmin();
+    String name = ContactRoutes.name(Bodies.string(Bodies.object(ctx), "name", true), Kind.LABEL.word);
+    long account = p.accountId();
+    Reply.created(ctx, tx.run(ev -> DEFINED_LABELS.room(ev.conn(), account)
+        .compose(v -> ev.conn().preparedQuery(NameSql.LABEL_SPELLING).execute(Tuple.of(account, name)))
+        .compose(spelling -> {
+          String existing = spelling.iterator().next().getString("name");
+          return existing != null ? Future.<Long>failedFuture(exists(existing))
+              : ev.conn().preparedQuery(NameSql.LABEL_DEFINE).execute(Tuple.of(account, name)).compose(rows -> rows.size() == 0
+                  ? Future.failedFuture(exists(name))
+                  : Future.succeededFuture(rows.iterator().next().getLong("id")));
+        })
+        .map(id -> {
+          ev.add(Event.settingsChanged(account, "labels", id, false));
+          return new JsonObject().put("name", name).put("contacts", 0);
+        })));
+  }
+
+  private static ApiException exists(String spelling) {
+    return ApiException.conflict("label_exists", "the label “" + spelling + "” exists already");
+  }
+
   private void rename(RoutingContext ctx, Kind kind) {
     Principal p = Principal.of(ctx).requireAdmin();
     String from = ContactRoutes.name(ctx.pathParam("name"), kind.word);
@@ -90,16 +129,29 @@ public final class NameRoutes {
           ? ev.conn().preparedQuery(kind.dropDoubles).execute(Tuple.of(p.accountId(), from, target.name())).map(r -> r.rowCount())
           : Future.succeededFuture(0);
       return doubles.compose(dropped -> ev.conn().preparedQuery(kind.rename).execute(Tuple.of(p.accountId(), from, target.name()))
-          .compose(renamed -> {
+          .compose(renamed -> moveDefinition(ev.conn(), kind, p.accountId(), from, target.name()).compose(moved -> {
             int contacts = dropped + renamed.rowCount();
-            if (contacts == 0) {
+            if (contacts == 0 && !moved) {
               return Future.failedFuture(ApiException.notFound(kind.word));
             }
             ev.add(Event.namesChanged(p.accountId(), kind.word, from, target.name()));
             return references(ev, kind, p.accountId(), from, target.name()).map(refs -> refs
                 .put("name", target.name()).put("merged", merge).put("contacts", contacts));
-          }));
+          })));
     })));
+  }
+
+  /**
+   * A defined label follows its rename: the old definition goes and the new name is defined unless
+   * a spelling of it is already (a merge into a defined label keeps that one). Whether one moved.
+   */
+  private static Future<Boolean> moveDefinition(SqlConnection c, Kind kind, long accountId, String from, String to) {
+    if (kind != Kind.LABEL) {
+      return Future.succeededFuture(false);
+    }
+    return c.preparedQuery(NameSql.LABEL_UNDEFINE).execute(Tuple.of(accountId, from)).compose(gone -> gone.rowCount() == 0
+        ? Future.succeededFuture(false)
+        : c.preparedQuery(NameSql.LABEL_DEFINE).execute(Tuple.of(accountId, to)).map(true));
   }
 
   /**
@@ -147,20 +199,30 @@ public final class NameRoutes {
       // "vip" to "VIP" respells the label; a field renamed to itself changes nothing but is answered
       return Future.succeededFuture(new Target(to, true));
     }
-    String sql = kind == Kind.LABEL ? NameSql.LABEL_SPELLING : NameSql.FIELD_EXISTS;
-    return c.preparedQuery(sql).execute(Tuple.of(accountId, to)).map(rows -> rows.size() == 0 ? new Target(to, false)
-        : new Target(kind == Kind.LABEL ? rows.iterator().next().getString("name") : to, true));
+    if (kind == Kind.FIELD) {
+      return c.preparedQuery(NameSql.FIELD_EXISTS).execute(Tuple.of(accountId, to)).map(rows -> new Target(to, rows.size() > 0));
+    }
+    return c.preparedQuery(NameSql.LABEL_SPELLING).execute(Tuple.of(accountId, to)).map(rows -> {
+      String spelling = rows.iterator().next().getString("name");
+      return spelling == null ? new Target(to, false) : new Target(spelling, true);
+    });
   }
 
   private void delete(RoutingContext ctx, Kind kind) {
     Principal p = Principal.of(ctx).requireAdmin();
     String name = ContactRoutes.name(ctx.pathParam("name"), kind.word);
-    Reply.ok(ctx, tx.run(ev -> ev.conn().preparedQuery(kind.delete).execute(Tuple.of(p.accountId(), name)).map(rows -> {
-      if (rows.rowCount() == 0) {
-        throw ApiException.notFound(kind.word);
-      }
-      ev.add(Event.namesChanged(p.accountId(), kind.word, name, null));
-      return new JsonObject().put("contacts", rows.rowCount());
+    Reply.ok(ctx, tx.run(ev -> ev.conn().preparedQuery(kind.delete).execute(Tuple.of(p.accountId(), name)).compose(rows -> {
+      // a defined label goes with its uses: deleted, it is no longer offered either
+      Future<Boolean> defined = kind == Kind.LABEL
+          ? ev.conn().preparedQuery(NameSql.LABEL_UNDEFINE).execute(Tuple.of(p.accountId(), name)).map(r -> r.rowCount() > 0)
+          : Future.succeededFuture(false);
+      return defined.map(wasDefined -> {
+        if (rows.rowCount() == 0 && !wasDefined) {
+          throw ApiException.notFound(kind.word);
+        }
+        ev.add(Event.namesChanged(p.accountId(), kind.word, name, null));
+        return new JsonObject().put("contacts", rows.rowCount());
+      });
     })));
   }
 }

@@ -2,21 +2,36 @@ package dev.switchboard.inbox;
 
 /**
  * SQL of the account-wide label and field names ($1 account): their use, rename or merge, delete.
- * Labels are one per account whatever their case (V33, V38); field names are exact.
+ * Labels are one per account whatever their case (V33, V38) and may be defined before any contact
+ * carries them (V64); field names are exact and exist only on contacts.
  */
 final class NameSql {
 
   private NameSql() {
   }
 
-  static final String LABEL_USAGE =
-      "SELECT name, count(*) AS contacts FROM contact_labels WHERE account_id = $1 GROUP BY name ORDER BY lower(name), name";
+  /** Labels in use with their counts, and defined ones no contact carries with 0 (V64). */
+  static final String LABEL_USAGE = """
+      SELECT coalesce(u.name, d.name) AS name, coalesce(u.contacts, 0) AS contacts
+        FROM (SELECT name, count(*) AS contacts FROM contact_labels WHERE account_id = $1 GROUP BY name) u
+        FULL JOIN (SELECT name FROM label_names WHERE account_id = $1) d ON d.name = u.name
+       ORDER BY lower(coalesce(u.name, d.name)), coalesce(u.name, d.name)""";
   static final String FIELD_USAGE =
       "SELECT name, count(*) AS contacts FROM contact_fields WHERE account_id = $1 GROUP BY name ORDER BY lower(name), name";
 
-  /** The account's spelling of label $2 ("VIP" for "vip"), if any contact carries it. */
-  static final String LABEL_SPELLING =
-      "SELECT min(name) AS name FROM contact_labels WHERE account_id = $1 AND lower(name) = lower($2) HAVING count(*) > 0";
+  /**
+   * The account's spelling of label $2 ("VIP" for "vip"): its defined name, else the one contacts
+   * carry; null when it is neither (as ContactSql.LABEL_SPELLING, which adding to a contact reads).
+   */
+  static final String LABEL_SPELLING = """
+      SELECT coalesce((SELECT name FROM label_names WHERE account_id = $1 AND lower(name) = lower($2)),
+                      (SELECT min(name) FROM contact_labels WHERE account_id = $1 AND lower(name) = lower($2))) AS name""";
+  /** Defines label $2 ahead of use; nothing when a spelling of it is defined already (then no row). */
+  static final String LABEL_DEFINE = """
+      INSERT INTO label_names (account_id, name) VALUES ($1, $2)
+      ON CONFLICT (account_id, lower(name)) DO NOTHING RETURNING id""";
+  static final String LABEL_UNDEFINE = "DELETE FROM label_names WHERE account_id = $1 AND lower(name) = lower($2)";
+  static final String LABEL_DEFINED_COUNT = "SELECT count(*) FROM label_names WHERE account_id = $1";
   /** A merge of label $2 into $3: a contact that carries both keeps only $3. */
   static final String LABEL_DROP_DOUBLES = """
       DELETE FROM contact_labels l

@@ -249,4 +249,119 @@ class NameApiTest extends InboxTestBase {
     }
     assertThat(labels(one)).containsExactly("kept");
   }
+
+  static List<String> names(Party p, String path) {
+    return p.admin().get("/api/v1/" + path).items().stream()
+        .map(o -> o instanceof JsonObject u ? u.getString("name") + "=" + u.getLong("contacts") : (String) o).toList();
+  }
+
+  @Test
+  @DisplayName("an admin defines a label no contact carries: listed with 0 contacts, its spelling used when an agent adds it; "
+      + "a spelling that exists is 409, bad names 422, agents 403, and another account neither sees nor changes it")
+  void defineLabels() {
+    long one = contactWith(a, "nl-1");
+    label(one, a.accountId(), "Wholesale");
+    String mark = marker(a);
+
+    Http.Res created = a.admin().post("/api/v1/labels", new JsonObject().put("name", "\u200B Refund asked\u200B "));
+    assertThat(created.status()).as(created.text()).isEqualTo(201);
+    assertThat(created.json().getString("name")).as("invisible characters trimmed").isEqualTo("Refund asked");
+    assertThat(created.json().getInteger("contacts")).isZero();
+    assertThat(names(a, "labels")).contains("Refund asked", "Wholesale");
+    assertThat(names(a, "labels/usage")).contains("Refund asked=0", "Wholesale=1");
+    assertThat(a.agent().get("/api/v1/labels").items().getList()).as("agents pick from it").contains("Refund asked");
+    assertThat(settingsChanged(a, mark)).extracting(d -> d.getString("section")).containsExactly("labels");
+
+    Http.Res again = a.admin().post("/api/v1/labels", new JsonObject().put("name", "REFUND ASKED"));
+    assertThat(again.status()).as(again.text()).isEqualTo(409);
+    assertThat(again.errorCode()).isEqualTo("label_exists");
+    assertThat(again.text()).contains("Refund asked");
+    Http.Res inUse = a.admin().post("/api/v1/labels", new JsonObject().put("name", "wholesale"));
+    assertThat(inUse.status()).as("a spelling contacts carry").isEqualTo(409);
+    assertThat(inUse.text()).contains("Wholesale");
+
+    assertThat(a.admin().post("/api/v1/labels", new JsonObject().put("name", "")).status()).isEqualTo(400);
+    for (String bad : List.of(" \u200B ", "x".repeat(65), "{{x}}", "two\nlines")) {
+      Http.Res r = a.admin().post("/api/v1/labels", new JsonObject().put("name", bad));
+      assertThat(r.status()).as("%s: %s", bad, r.text()).isEqualTo(422);
+    }
+    assertThat(a.admin().post("/api/v1/labels", new JsonObject()).status()).isEqualTo(400);
+    assertThat(a.admin().post("/api/v1/labels", new JsonObject().put("name", "x".repeat(64))).status()).isEqualTo(201);
+    assertThat(a.agent().post("/api/v1/labels", new JsonObject().put("name", "By an agent")).status()).isEqualTo(403);
+    assertThat(names(a, "labels")).doesNotContain("By an agent");
+
+    // an agent typing another case gets the defined spelling, as with a label in use
+    Http.Res added = a.agent().post("/api/v1/contacts/" + one + "/labels", new JsonObject().put("name", "refund ASKED"));
+    assertThat(added.status()).as(added.text()).isEqualTo(200);
+    assertThat(labels(one)).containsExactly("Refund asked", "Wholesale");
+    assertThat(names(a, "labels/usage")).contains("Refund asked=1").doesNotContain("refund ASKED=1");
+
+    assertThat(names(b, "labels")).doesNotContain("Refund asked");
+    assertThat(names(b, "labels/usage")).noneMatch(n -> n.startsWith("Refund asked"));
+    assertThat(b.admin().patch("/api/v1/labels/Refund%20asked", new JsonObject().put("name", "Stolen")).status()).isEqualTo(404);
+    assertThat(b.admin().delete("/api/v1/labels/Refund%20asked").status()).isEqualTo(404);
+    Http.Res own = b.admin().post("/api/v1/labels", new JsonObject().put("name", "refund asked"));
+    assertThat(own.status()).as("each account has its own names: " + own.text()).isEqualTo(201);
+    assertThat(names(a, "labels")).contains("Refund asked").doesNotContain("refund asked", "Stolen");
+  }
+
+  @Test
+  @DisplayName("a defined label follows its rename, respelling and merge, and goes with its delete; an unknown one is 404")
+  void renameAndDeleteDefinedLabels() {
+    long one = contactWith(a, "nk-1");
+    label(one, a.accountId(), "Bronze");
+    for (String n : List.of("gold", "Silver", "Unused")) {
+      assertThat(a.admin().post("/api/v1/labels", new JsonObject().put("name", n)).status()).isEqualTo(201);
+    }
+
+    JsonObject respelled = a.admin().patch("/api/v1/labels/GOLD", new JsonObject().put("name", "Gold")).json();
+    assertThat(respelled.getString("name")).isEqualTo("Gold");
+    assertThat(respelled.getInteger("contacts")).isZero();
+    assertThat(names(a, "labels/usage")).contains("Gold=0").doesNotContain("gold=0");
+    JsonObject renamed = a.admin().patch("/api/v1/labels/Gold", new JsonObject().put("name", "Golden")).json();
+    assertThat(renamed.getBoolean("merged")).isFalse();
+    assertThat(names(a, "labels")).contains("Golden").doesNotContain("Gold");
+
+    // a label in use merged into a defined one takes its spelling
+    JsonObject merged = a.admin().patch("/api/v1/labels/Bronze", new JsonObject().put("name", "SILVER")).json();
+    assertThat(merged.getString("name")).isEqualTo("Silver");
+    assertThat(merged.getBoolean("merged")).isTrue();
+    assertThat(labels(one)).containsExactly("Silver");
+    assertThat(names(a, "labels/usage")).contains("Silver=1").noneMatch(n -> n.startsWith("Bronze"));
+
+    // renamed, a defined label in use moves its definition: nothing is left under the old name
+    assertThat(a.admin().patch("/api/v1/labels/silver", new JsonObject().put("name", "Platinum")).json().getInteger("contacts")).isEqualTo(1);
+    assertThat(labels(one)).containsExactly("Platinum");
+    assertThat(names(a, "labels/usage")).contains("Platinum=1").noneMatch(n -> n.startsWith("Silver"));
+    assertThat(Seed.strings(db, "SELECT name FROM label_names WHERE account_id = ? ORDER BY name", a.accountId()))
+        .contains("Golden", "Platinum", "Unused").doesNotContain("Silver", "gold", "Gold");
+    // merged into a name contacts carry, the defined one is defined under that name
+    label(one, a.accountId(), "Zinc");
+    assertThat(a.admin().patch("/api/v1/labels/Unused", new JsonObject().put("name", "zinc")).json().getString("name")).isEqualTo("Zinc");
+    assertThat(names(a, "labels/usage")).contains("Zinc=1").noneMatch(n -> n.startsWith("Unused"));
+    assertThat(Seed.strings(db, "SELECT name FROM label_names WHERE account_id = ? AND lower(name) = 'zinc'", a.accountId())).containsExactly("Zinc");
+
+    assertThat(a.admin().delete("/api/v1/labels/platinum").json().getInteger("contacts")).isEqualTo(1);
+    assertThat(a.admin().delete("/api/v1/labels/Golden").json().getInteger("contacts")).as("defined, on no contact").isZero();
+    assertThat(names(a, "labels")).doesNotContain("Platinum", "Golden");
+    assertThat(a.admin().delete("/api/v1/labels/Golden").status()).isEqualTo(404);
+    assertThat(a.admin().patch("/api/v1/labels/Golden", new JsonObject().put("name", "x")).status()).isEqualTo(404);
+    assertThat(a.agent().patch("/api/v1/labels/Zinc", new JsonObject().put("name", "x")).status()).isEqualTo(403);
+    assertThat(a.agent().delete("/api/v1/labels/Zinc").status()).isEqualTo(403);
+    // deleted, a name can be defined again
+    assertThat(a.admin().post("/api/v1/labels", new JsonObject().put("name", "golden")).status()).isEqualTo(201);
+  }
+
+  @Test
+  @DisplayName("an account defines at most " + NameRoutes.DEFINED_LABELS_MAX + " labels ahead of use")
+  void definedLabelsAreCapped() {
+    Party capped = party("Capped");
+    Seed.exec(db, "INSERT INTO label_names (account_id, name) SELECT ?, 'label ' || n FROM generate_series(1, ?) n",
+        capped.accountId(), NameRoutes.DEFINED_LABELS_MAX - 1);
+    assertThat(capped.admin().post("/api/v1/labels", new JsonObject().put("name", "last")).status()).isEqualTo(201);
+    Http.Res full = capped.admin().post("/api/v1/labels", new JsonObject().put("name", "one more"));
+    assertThat(full.status()).as(full.text()).isEqualTo(422);
+    assertThat(full.errorCode()).isEqualTo("too_many_label_names");
+    assertThat(a.admin().post("/api/v1/labels", new JsonObject().put("name", "another account's room")).status()).isEqualTo(201);
+  }
 }

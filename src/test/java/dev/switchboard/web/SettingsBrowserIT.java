@@ -339,6 +339,44 @@ class SettingsBrowserIT {
   }
 
   @Test
+  @DisplayName("a label created in Settings by keyboard is listed with 0 contacts; an existing spelling is refused inline with the focus kept; "
+      + "an agent's open contact offers it live, and typing it in another case adds the defined spelling")
+  void createLabel() {
+    Webhooks.whatsappText(f.http, "14155550779", "Nia Newlabel", "hello");
+    f.conversationOf("14155550779");
+    Browser bea = f.fresh().login(f.agentEmail, f.agentPassword);
+    bea.waitLive();
+    bea.click("tab-all");
+    bea.openConversation("Nia Newlabel");
+    bea.el("label-input");
+
+    section(page, "labels");
+    WebElement name = page.el("label-create-name");
+    name.click();
+    name.sendKeys("  Refund asked" + org.openqa.selenium.Keys.ENTER);
+    page.waitUntil("the new label with no contact", () -> !page.all("[data-testid='label-row'][data-name='Refund asked']").isEmpty()
+        && page.css("[data-testid='label-row'][data-name='Refund asked'] [data-testid='label-count']").getText().equals("0 contacts"));
+    assertThat(page.el("label-create-name").getAttribute("value")).as("the form is ready for the next").isEmpty();
+    assertThat(page.js("return document.activeElement.dataset.testid")).isEqualTo("label-create-name");
+    assertThat(Seed.strings(f.db, "SELECT name FROM label_names")).contains("Refund asked");
+
+    page.el("label-create-name").sendKeys("REFUND ASKED" + org.openqa.selenium.Keys.ENTER);
+    assertThat(page.waitFor("the refusal", () -> page.visible("label-create-error") ? page.text("label-create-error") : null))
+        .contains("“Refund asked” exists already");
+    assertThat(page.el("label-create-name").getAttribute("aria-invalid")).isEqualTo("true");
+    assertThat(page.js("return document.activeElement.dataset.testid")).as("the focus stays to correct it").isEqualTo("label-create-name");
+    assertThat(page.all("[data-testid='label-row']").stream().filter(r -> r.getAttribute("data-name").equalsIgnoreCase("refund asked")).count()).isEqualTo(1);
+    page.el("label-create-name").sendKeys(org.openqa.selenium.Keys.BACK_SPACE);
+    page.waitUntil("the error cleared while typing", () -> !page.visible("label-create-error"));
+
+    bea.waitUntil("the agent's label menu offers it", () -> !bea.all("#label-names option[value='Refund asked']").isEmpty());
+    bea.type("label-input", "refund ASKED");
+    bea.el("label-input").sendKeys(org.openqa.selenium.Keys.ENTER);
+    bea.waitUntil("the defined spelling on the contact", () -> !bea.all("[data-testid='label-chip'][data-name='Refund asked']").isEmpty());
+    assertThat(Seed.strings(f.db, "SELECT name FROM contact_labels WHERE lower(name) = 'refund asked'")).containsExactly("Refund asked");
+  }
+
+  @Test
   @DisplayName("a keyword flow is written in the editor (the server's refusal shown), tested in the panel, switched off, and then answers a Closed conversation")
   void botFlow() {
     section(page, "flows");
