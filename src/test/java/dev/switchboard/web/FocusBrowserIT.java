@@ -89,7 +89,7 @@ class FocusBrowserIT {
   }
 
   @Test
-  @DisplayName("New saved reply: Escape or the backdrop on a changed dialog asks before discarding; an unchanged one closes at once")
+  @DisplayName("New saved reply and New flow: Escape or the backdrop on a changed dialog asks before discarding; an unchanged one closes at once")
   void changedDialogAsksBeforeDiscarding() {
     reload();
     SettingsBrowserIT.section(page, "saved-replies");
@@ -129,6 +129,17 @@ class FocusBrowserIT {
     page.el("sre-title").sendKeys("x", Keys.BACK_SPACE);
     pressOnFocused(page, Keys.ESCAPE);
     page.waitUntil("the editor closed without asking", () -> !page.visible("modal"));
+
+    // the flow editor asks too
+    SettingsBrowserIT.section(page, "flows");
+    page.click("flow-new");
+    page.waitUntil("the flow editor", () -> page.visible("ff-name"));
+    page.el("ff-name").sendKeys("Opening hours bot");
+    pressOnFocused(page, Keys.ESCAPE);
+    page.waitUntil("the question in the flow editor", () -> page.visible("discard-confirm"));
+    assertThat(page.el("ff-name").getAttribute("value")).isEqualTo("Opening hours bot");
+    page.click("discard-yes");
+    page.waitUntil("the flow editor closed", () -> !page.visible("modal"));
   }
 
   @Test
