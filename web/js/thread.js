@@ -35,7 +35,7 @@ export function renderThread(pane, keepScroll, headOnly) {
     mount(pane,
       h('div', { class: 'thread-head', id: 'thread-head', testid: 'thread-head' }),
       h('div', { class: 'peers', id: 'peers', testid: 'collision-peers', role: 'status', 'aria-live': 'polite', hidden: true }),
-      h('div', { class: 'messages', id: 'messages', testid: 'messages' }),
+      h('div', { class: 'messages', id: 'messages', testid: 'messages', tabindex: 0, role: 'region', 'aria-label': 'Messages' }),
       h('div', { class: 'windowbar', id: 'windowbar', testid: 'window-bar' }),
       h('div', { class: 'composer', id: 'composer', testid: 'composer' }));
     keepScroll = false;

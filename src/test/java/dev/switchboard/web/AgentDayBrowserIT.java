@@ -793,6 +793,38 @@ class AgentDayBrowserIT {
   }
 
   @Test
+  @DisplayName("a phone with its keyboard up (360 x 420) still shows the customer's last message above the composer")
+  void keyboardUpLeavesRoomForMessages() {
+    Customer c = customer("Kira Keyboard");
+    writes(c, "Is the order on its way?");
+    writes(c, "It was due yesterday and I have heard nothing since the confirmation email");
+    Browser b = sized(360, 420, f.agentEmail, f.agentPassword);
+    // the page's own height, 420 px, whatever the window's frame takes
+    long frame = 420 - ((Number) b.js("return window.innerHeight")).longValue();
+    b.driver.manage().window().setSize(new Dimension(360, (int) (420 + frame)));
+    b.waitUntil("a 420 px page", () -> ((Number) b.js("return window.innerHeight")).longValue() == 420);
+    b.waitLive();
+    b.click("tab-all");
+    b.openConversation(c.name());
+    b.waitUntil("the composer", () -> b.visible("composer-text"));
+    b.el("composer-text").click();
+    @SuppressWarnings("unchecked")
+    Map<String, Object> room = (Map<String, Object>) b.js("""
+        const pane = document.getElementById('messages'); const p = pane.getBoundingClientRect();
+        const all = pane.querySelectorAll("[data-testid='message']"); const last = all[all.length - 1].getBoundingClientRect();
+        const send = document.querySelector("[data-testid='send-button']").getBoundingClientRect();
+        return { pane: Math.round(pane.clientHeight), lastShown: last.top >= p.top - 1 && last.bottom <= p.bottom + 1,
+                 sendShown: send.bottom <= window.innerHeight + 1, height: window.innerHeight };""");
+    b.screenshot("agent-17-keyboard-up");
+    assertThat(((Number) room.get("pane")).longValue()).as("the messages' room at " + room.get("height") + " px").isGreaterThanOrEqualTo(110);
+    assertThat(room.get("lastShown")).as("the last message in view").isEqualTo(true);
+    assertThat(room.get("sendShown")).as("Send in view").isEqualTo(true);
+    assertThat(b.visible("enter-sends")).as("Enter sends, still switchable").isTrue();
+    noSideways(b, "360 x 420");
+    assertThat(axe(b)).as("conversation at 360 x 420").isEmpty();
+  }
+
+  @Test
   @DisplayName("a customer writing while the agent reads further up leaves the thread where it is; at its end the thread follows")
   void threadKeepsTheReadingPlace() {
     Customer zoe = customer("Zoe Scroll");
