@@ -37,7 +37,8 @@ final class BotSql {
   // rest of the flow still runs (the count is read after LOCK_CONTACT, in a statement of its own)
   static final String ADD_LABEL = """
       INSERT INTO contact_labels (contact_id, account_id, name)
-      SELECT $1, $2, coalesce((SELECT min(name) FROM contact_labels WHERE account_id = $2 AND lower(name) = lower($3)), $3)
+      SELECT $1, $2, coalesce((SELECT name FROM label_names WHERE account_id = $2 AND lower(name) = lower($3)),
+                              (SELECT min(name) FROM contact_labels WHERE account_id = $2 AND lower(name) = lower($3)), $3)
        WHERE (SELECT count(*) FROM contact_labels WHERE contact_id = $1) < """ + ContactService.LABELS_MAX + """
 
       ON CONFLICT (contact_id, name) DO NOTHING

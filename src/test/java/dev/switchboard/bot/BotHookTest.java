@@ -254,6 +254,21 @@ class BotHookTest {
   }
 
   @Test
+  @DisplayName("a label action takes the spelling an admin defined ahead of use, before any on contacts")
+  void definedLabelSpelling() throws Exception {
+    exec("INSERT INTO label_names (account_id, name) VALUES (?, 'Gold Tier')", account.accountId());
+    flow("gold", keyword("gold"), new JsonArray().add(new JsonObject().put("type", "label").put("name", "gold tier")));
+    try {
+      deliver(text("gold member here"));
+      assertThat(strings("SELECT name FROM contact_labels WHERE contact_id = ?", contactId)).containsExactly("Gold Tier");
+    } finally {
+      // the account is shared: other tests count its label spellings
+      exec("DELETE FROM contact_labels WHERE account_id = ? AND name = 'Gold Tier'", account.accountId());
+      exec("DELETE FROM label_names WHERE account_id = ?", account.accountId());
+    }
+  }
+
+  @Test
   @DisplayName("payload and first_message triggers run from what the processor passes")
   void payloadAndFirst() throws Exception {
     flow("refund", new JsonObject().put("type", "payload").put("payloads", new JsonArray().add("refund_request")),
