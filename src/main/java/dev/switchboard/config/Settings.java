@@ -75,7 +75,8 @@ public final class Settings {
     text("ADMIN_PASSWORD", null);
     integer("ACCESS_TOKEN_SECONDS", 900, 60, 86_400);
     integer("SESSION_DAYS", 30, 1, 3650);
-    integer("REFRESH_REUSE_GRACE_MS", 10_000, 0, 600_000);
+    // within the grace a copy of the replaced token is answered as its holder would be: kept short
+    integer("REFRESH_REUSE_GRACE_MS", 10_000, 0, 60_000);
     integer("LOGIN_MAX_FAILURES", 5, 1, 1_000_000);
     integer("LOGIN_MAX_FAILURES_PER_ADDRESS", 20, 1, 1_000_000);
     integer("LOGIN_WINDOW_SECONDS", 900, 1, 86_400);

@@ -42,6 +42,9 @@ class ConfigTest {
     assertThat(Config.load(null, Map.of("PROCESSOR_SWEEP_MS", "50"), new JsonObject()).processor().sweepMs()).isEqualTo(50);
     assertThatThrownBy(() -> Config.load(null, Map.of(), new JsonObject().put("WEBHOOK_MAX_BYTES", 3 * 1024 * 1024 - 1)))
         .hasMessageContaining("WEBHOOK_MAX_BYTES must be from 3145728");
+    // within the grace a copy of a replaced refresh token is answered like its holder: at most a minute
+    assertThatThrownBy(() -> Config.load(null, Map.of("REFRESH_REUSE_GRACE_MS", "60001"), new JsonObject()))
+        .hasMessage("REFRESH_REUSE_GRACE_MS must be from 0 to 60000, got 60001");
     assertThatThrownBy(() -> Config.load(null, Map.of("PUBLIC_URL", "inbox.example.test"), new JsonObject()))
         .hasMessage("PUBLIC_URL must be a http:// URL, got 'inbox.example.test'");
   }
