@@ -42,9 +42,9 @@ let current = null;
  * A modal with a body and a primary button; onOk(close) decides when to close. While it is open
  * the page behind it is inert (no clicks, no focus, hidden from screen readers) and Tab cycles
  * through the dialog's own controls; closing gives the focus back to the control that opened it.
- * Escape or a press on the backdrop closes it at once; in the settings area, where a dialog holds
- * what an admin composes (an agent, a saved reply, a flow), a changed one asks first, so a stray
- * key or click never throws that work away.
+ * Escape or a press on the backdrop closes an unchanged one at once; a changed one (an agent, a
+ * saved reply, a flow, a new contact's number) asks first, so a stray key or click never throws
+ * that work away.
  */
 export function openModal(title, body, onOk, okLabel, okTestid) {
   const root = document.getElementById('modal-root');
@@ -62,7 +62,7 @@ export function openModal(title, body, onOk, okLabel, okTestid) {
   const buttons = h('div', { class: 'buttons' }, h('button', { class: 'btn', testid: 'modal-cancel', onclick: close }, okLabel ? 'Cancel' : 'Close'), ok);
   const modal = h('div', { class: 'modal', testid: 'modal', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': titleId },
     h('h2', { id: titleId }, title), body, buttons);
-  const shown = { opener, modal, close, buttons, guarded: state.settings !== null, initial: null, touched: false, asking: null };
+  const shown = { opener, modal, close, buttons, initial: null, touched: false, asking: null };
   // what an admin changes fires input or change; a field the code fills in later does not
   modal.addEventListener('input', () => { shown.touched = true; });
   modal.addEventListener('change', () => { shown.touched = true; });
@@ -108,10 +108,10 @@ function formValues(modal) {
     .map((el) => (el.type === 'checkbox' || el.type === 'radio' ? el.checked : el.value)));
 }
 
-/** Escape or the backdrop: closes an unchanged dialog, asks before throwing a settings form's changes away. */
+/** Escape or the backdrop: closes an unchanged dialog, asks before throwing a changed one's work away. */
 function dismiss(shown) {
   if (shown.asking) { keepEditing(shown); return; }
-  if (!shown.guarded || !shown.touched || formValues(shown.modal) === shown.initial) { shown.close(); return; }
+  if (!shown.touched || formValues(shown.modal) === shown.initial) { shown.close(); return; }
   const keep = h('button', { class: 'btn', testid: 'discard-keep', onclick: () => keepEditing(shown) }, 'Keep editing');
   const textId = `discard-text-${Date.now()}`;
   shown.asking = h('div', { class: 'discard', testid: 'discard-confirm', role: 'group', 'aria-labelledby': textId },
