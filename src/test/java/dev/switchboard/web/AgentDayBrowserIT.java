@@ -829,6 +829,23 @@ class AgentDayBrowserIT {
   }
 
   @Test
+  @DisplayName("a contact name with a long unbroken word never pushes the contact pane off a 1280 px screen")
+  void longNameKeepsThePanes() {
+    Customer c = customer("Omar عمر <script>alert(1)</script>" + "W".repeat(90));
+    writes(c, "hello");
+    Browser b = sized(1280, 860, f.agentEmail, f.agentPassword);
+    b.waitLive();
+    b.click("tab-all");
+    b.clickCss("[data-testid='conv-item'][data-id='" + f.conversationOf(c.waId()) + "']");
+    b.waitUntil("the contact pane", () -> b.visible("composer-text") && b.all("#contact-pane").size() == 1);
+    noSideways(b, "1280 px, long name");
+    Object right = b.js("return Math.round(document.getElementById('contact-pane').getBoundingClientRect().right) <= window.innerWidth");
+    assertThat(right).as("the contact pane on screen").isEqualTo(true);
+    assertThat(b.text("thread-title")).startsWith("Omar عمر <script>");
+    b.screenshot("agent-18-long-name");
+  }
+
+  @Test
   @DisplayName("a customer writing while the agent reads further up leaves the thread where it is; at its end the thread follows")
   void threadKeepsTheReadingPlace() {
     Customer zoe = customer("Zoe Scroll");
