@@ -100,7 +100,7 @@ export const api = {
   get: (p) => request('GET', p),
   post: (p, b, headers) => request('POST', p, b === undefined ? {} : b, headers),
   put: (p, b, headers) => request('PUT', p, b, headers),
-  patch: (p, b) => request('PATCH', p, b),
+  patch: (p, b, headers) => request('PATCH', p, b, headers),
   del: (p) => request('DELETE', p),
   /** POST returning the raw Response (CSV export). */
   postRaw: (p, b) => request('POST', p, b, undefined, true),

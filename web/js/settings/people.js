@@ -3,7 +3,7 @@
 // their members.
 
 import { h, mount, toast, initials } from '../dom.js';
-import { api, enc } from '../api.js';
+import { api, enc, ifMatch } from '../api.js';
 import { state as S } from '../store.js';
 import { loadReference } from '../reference.js';
 import { openModal } from '../ui.js';
@@ -182,9 +182,12 @@ async function openTeam(team, done) {
     const body = { name: name.value.trim(), memberIds: boxes.filter((b) => b.checked).map((b) => b.value) };
     if (auto) body.autoAssign = auto.value();
     try {
-      if (team) await api.patch(`/teams/${enc(team.id)}`, body); else await api.post('/teams', body);
+      if (team) await api.patch(`/teams/${enc(team.id)}`, body, ifMatch(team)); else await api.post('/teams', body);
       close(); toast(team ? 'Team saved' : 'Team created'); loadReference(); done();
-    } catch (e) { error.show(e.message); }
+    } catch (e) {
+      error.show(e.code === 'edited_meanwhile'
+        ? 'Another admin changed this team since you opened it. Close this form and open it again to see their change.' : e.message);
+    }
   }, team ? 'Save' : 'Create', 'nt-save');
   name.focus();
 }

@@ -41,13 +41,18 @@ final class AdminSql {
 
   static final String USERS_IN_ACCOUNT = "SELECT id FROM users WHERE account_id = $1 AND id = ANY($2)";
   static final String INSERT_TEAM = "INSERT INTO teams (account_id, name) VALUES ($1, $2) RETURNING id";
-  static final String RENAME_TEAM = "UPDATE teams SET name = coalesce($3, name) WHERE id = $1 AND account_id = $2 RETURNING id";
+  /** The team's row, locked, and its version (the editor's If-Match is checked against it). */
+  static final String TEAM_FOR_UPDATE = "SELECT updated_at FROM teams WHERE id = $1 AND account_id = $2 FOR UPDATE";
+  static final String RENAME_TEAM =
+      "UPDATE teams SET name = coalesce($3, name), updated_at = now() WHERE id = $1 AND account_id = $2 RETURNING id";
+  /** Teams a new agent joined have changed too: an editor opened before must read them again. */
+  static final String TOUCH_TEAMS = "UPDATE teams SET updated_at = now() WHERE id = ANY($1) AND account_id = $2";
   static final String DELETE_MEMBERS = "DELETE FROM team_members WHERE team_id = $1";
   /** A new agent joins teams $2 of account $3 (a team of another account is not joined: the count tells). */
   static final String JOIN_TEAMS = "INSERT INTO team_members (team_id, user_id) SELECT t.id, $1 FROM teams t WHERE t.id = ANY($2) AND t.account_id = $3";
   static final String INSERT_MEMBERS = "INSERT INTO team_members (team_id, user_id) SELECT $1, unnest($2::bigint[]) ON CONFLICT DO NOTHING";
   static final String TEAMS = """
-      SELECT t.id, t.name, t.created_at, t.auto_assign,
+      SELECT t.id, t.name, t.created_at, t.updated_at, t.auto_assign,
              coalesce((SELECT jsonb_agg(m.user_id::text ORDER BY m.user_id) FROM team_members m WHERE m.team_id = t.id), '[]'::jsonb) AS member_ids
         FROM teams t WHERE t.account_id = $1 AND ($2::bigint IS NULL OR t.id = $2) ORDER BY t.id""";
 }

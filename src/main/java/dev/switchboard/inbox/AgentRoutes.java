@@ -10,6 +10,7 @@ import dev.switchboard.auth.Sessions;
 import dev.switchboard.common.AccountLimit;
 import dev.switchboard.common.ApiException;
 import dev.switchboard.http.Bodies;
+import dev.switchboard.http.Versions;
 import dev.switchboard.common.Ids;
 import dev.switchboard.common.Text;
 import dev.switchboard.common.Times;
@@ -97,7 +98,8 @@ public final class AgentRoutes {
               agent.put("teamIds", joined);
               return teamIds.length == 0 ? Future.succeededFuture(agent)
                   : ev.conn().preparedQuery(AdminSql.JOIN_TEAMS).execute(Tuple.of(Long.parseLong(agent.getString("id")), (Object) teamIds, p.accountId()))
-                      .compose(in -> in.rowCount() == teamIds.length ? Future.succeededFuture(agent)
+                      .compose(in -> in.rowCount() == teamIds.length
+                          ? ev.conn().preparedQuery(AdminSql.TOUCH_TEAMS).execute(Tuple.of((Object) teamIds, p.accountId())).map(agent)
                           : Future.failedFuture(ApiException.unprocessable("unknown_team", "teamIds names a team this account does not have")));
             }))));
   }
@@ -212,17 +214,28 @@ public final class AgentRoutes {
         .map(items -> items.getJsonObject(0)));
   }
 
-  /** Renames a team and/or replaces its members (the whole list), in one transaction. */
+  /**
+   * Renames a team and/or replaces its members (the whole list), in one transaction. With
+   * If-Match (the team's updatedAt as the editor read it), a team changed meanwhile answers 412.
+   */
   private void updateTeam(RoutingContext ctx) {
     Principal p = Principal.of(ctx).requireAdmin();
     long id = Ids.parse(ctx.pathParam("id"), "team");
+    String expected = Versions.expected(ctx);
     JsonObject body = Bodies.object(ctx);
     String rawName = Bodies.string(body, "name", false);
     String name = rawName == null ? null : Text.name(rawName, "name", Text.NAME_MAX);
     JsonArray rawMembers = Bodies.array(body, "memberIds", false);
     Long[] memberIds = rawMembers == null ? null : memberIds(rawMembers);
     dev.switchboard.assign.AssignRoutes.check(body);
-    Reply.ok(ctx, tx.run(ev -> ev.conn().preparedQuery(AdminSql.RENAME_TEAM).execute(Tuple.of(id, p.accountId(), name))
+    Reply.ok(ctx, tx.run(ev -> ev.conn().preparedQuery(AdminSql.TEAM_FOR_UPDATE).execute(Tuple.of(id, p.accountId()))
+            .compose(current -> {
+              if (current.size() == 0) {
+                return Future.failedFuture(ApiException.notFound("team"));
+              }
+              Versions.check(expected, current.iterator().next().getOffsetDateTime("updated_at"), "team");
+              return ev.conn().preparedQuery(AdminSql.RENAME_TEAM).execute(Tuple.of(id, p.accountId(), name));
+            })
             .compose(rows -> {
               if (rows.size() == 0) {
                 return Future.failedFuture(ApiException.notFound("team"));
@@ -309,7 +322,8 @@ public final class AgentRoutes {
             .put("name", r.getString("name"))
             .put("memberIds", members instanceof JsonArray a ? a : new JsonArray())
             .put("autoAssign", dev.switchboard.assign.AutoAssign.json(dev.switchboard.assign.AutoAssign.stored(r.getValue("auto_assign"))))
-            .put("createdAt", Times.iso(r.getOffsetDateTime("created_at"))));
+            .put("createdAt", Times.iso(r.getOffsetDateTime("created_at")))
+            .put("updatedAt", Times.iso(r.getOffsetDateTime("updated_at"))));
       }
       return items;
     });

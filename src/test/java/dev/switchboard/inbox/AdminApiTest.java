@@ -103,6 +103,42 @@ class AdminApiTest extends InboxTestBase {
   }
 
   @Test
+  @DisplayName("two admins editing one team: the save made from a stale editor (If-Match) answers 412 and keeps the other's members; a new agent joining moves the version too")
+  void teamEditedMeanwhile() {
+    Http.Res created = a.admin().post("/api/v1/teams", new JsonObject().put("name", "Support").put("memberIds", new JsonArray().add(id(a.agentId()))));
+    String teamId = created.json().getString("id");
+    String opened = created.json().getString("updatedAt");
+    assertThat(opened).isNotBlank();
+    java.util.Map<String, String> stale = java.util.Map.of("If-Match", "\"" + opened + "\"");
+
+    // admin A adds a member from the editor both opened
+    Http.Res first = a.admin().send(io.vertx.core.http.HttpMethod.PATCH, "/api/v1/teams/" + teamId,
+        new JsonObject().put("name", "Support").put("memberIds", new JsonArray().add(id(a.agentId())).add(id(a.adminId()))), stale);
+    assertThat(first.status()).as(first.text()).isEqualTo(200);
+    assertThat(first.json().getString("updatedAt")).isNotEqualTo(opened);
+
+    // admin B, whose editor still shows one member, renames: refused, A's member stays
+    Http.Res second = a.admin().send(io.vertx.core.http.HttpMethod.PATCH, "/api/v1/teams/" + teamId,
+        new JsonObject().put("name", "Support EU").put("memberIds", new JsonArray().add(id(a.agentId()))), stale);
+    assertThat(second.status()).isEqualTo(412);
+    assertThat(second.errorCode()).isEqualTo("edited_meanwhile");
+    JsonObject now = a.admin().get("/api/v1/teams/" + teamId).json();
+    assertThat(now.getString("name")).isEqualTo("Support");
+    assertThat(now.getJsonArray("memberIds")).containsExactlyInAnyOrder(id(a.agentId()), id(a.adminId()));
+
+    // a new agent who joins the team at creation changes it as well
+    Http.Res joined = a.admin().post("/api/v1/agents", new JsonObject().put("name", "Nia").put("email", "nia-" + teamId + "@alpha.test")
+        .put("password", "nia-password-1").put("teamIds", new JsonArray().add(teamId)));
+    assertThat(joined.status()).as(joined.text()).isEqualTo(201);
+    Http.Res staleAgain = a.admin().send(io.vertx.core.http.HttpMethod.PATCH, "/api/v1/teams/" + teamId,
+        new JsonObject().put("name", "Support"), java.util.Map.of("If-Match", "\"" + now.getString("updatedAt") + "\""));
+    assertThat(staleAgain.status()).isEqualTo(412);
+    // without If-Match (an API client that does not care) the change goes through, as before
+    assertThat(a.admin().patch("/api/v1/teams/" + teamId, new JsonObject().put("name", "Support EU")).status()).isEqualTo(200);
+    assertThat(a.admin().get("/api/v1/teams/" + teamId).json().getJsonArray("memberIds")).hasSize(3);
+  }
+
+  @Test
   @DisplayName("every change to an agent, a team, a saved reply or a flow is one settings.changed event of its account (section, id, deleted); a refused change writes none, another account sees none")
   void settingsChanged() {
     String afterA = marker(a);

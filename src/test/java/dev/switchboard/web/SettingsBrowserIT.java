@@ -245,6 +245,30 @@ class SettingsBrowserIT {
   }
 
   @Test
+  @DisplayName("a team changed by another admin while its editor is open: the save is refused with a sentence saying why, and the other admin's members stay")
+  void teamEditedMeanwhile() {
+    Http.Res created = f.api().post("/api/v1/teams", new JsonObject().put("name", "Night shift").put("memberIds", new JsonArray().add(String.valueOf(f.agentId))));
+    String teamId = created.json().getString("id");
+    section(page, "teams");
+    String row = "[data-testid='team-row'][data-id='" + teamId + "'] ";
+    page.waitUntil("the team", () -> !page.all(row + "[data-testid='team-edit']").isEmpty());
+    page.clickCss(row + "[data-testid='team-edit']");
+    page.waitUntil("the editor", () -> page.visible("nt-name"));
+    // meanwhile another admin adds themselves
+    assertThat(f.api().patch("/api/v1/teams/" + teamId, new JsonObject().put("memberIds",
+        new JsonArray().add(String.valueOf(f.agentId)).add(String.valueOf(f.account.adminId())))).status()).isEqualTo(200);
+    page.el("nt-name").clear();
+    page.type("nt-name", "Night shift EU");
+    page.click("nt-save");
+    assertThat(page.waitFor("the refusal", () -> page.visible("nt-error") ? page.text("nt-error") : null)).contains("Another admin changed this team");
+    JsonObject team = f.api().get("/api/v1/teams/" + teamId).json();
+    assertThat(team.getString("name")).isEqualTo("Night shift");
+    assertThat(team.getJsonArray("memberIds")).containsExactlyInAnyOrder(String.valueOf(f.agentId), String.valueOf(f.account.adminId()));
+    page.screenshot("settings-06-team-edited-meanwhile");
+    page.click("modal-cancel");
+  }
+
+  @Test
   @DisplayName("an agent is deactivated from Settings and can no longer sign in")
   void deactivate() {
     Seed.user(f.db, f.account.accountId(), "Dan Leaving", "dan@acme.test", "dan-password", "agent");
