@@ -80,7 +80,7 @@ function startSession(token, user) {
     if (state.settings !== null && location.hash === settingsLink.getAttribute('href')) { e.preventDefault(); renderSettings(state.settings); }
   };
   const fromUrl = readUrl();
-  if (fromUrl) dispatch({ type: 'filters/set', tab: fromUrl.tab, platform: fromUrl.platform, channelId: fromUrl.channelId, assignee: fromUrl.assignee, search: fromUrl.search });
+  if (fromUrl) dispatch({ type: 'filters/set', tab: fromUrl.tab, platform: fromUrl.platform, channelId: fromUrl.channelId, assignee: fromUrl.assignee, label: fromUrl.label, search: fromUrl.search });
   setView('list');
   $('#agent-name').textContent = user.name;
   $('#agent-avatar').textContent = initials(user.name);
@@ -161,8 +161,8 @@ window.addEventListener('popstate', () => {
   const u = readUrl();
   if (!u || !state.user) return;
   followingUrl(() => {
-    const listChanged = u.tab !== state.tab || u.platform !== state.platform || u.channelId !== state.channelId || u.assignee !== state.assignee || u.search !== state.search;
-    dispatch({ type: 'filters/set', tab: u.tab, platform: u.platform, channelId: u.channelId, assignee: u.assignee, search: u.search });
+    const listChanged = u.tab !== state.tab || u.platform !== state.platform || u.channelId !== state.channelId || u.assignee !== state.assignee || u.label !== state.label || u.search !== state.search;
+    dispatch({ type: 'filters/set', tab: u.tab, platform: u.platform, channelId: u.channelId, assignee: u.assignee, label: u.label, search: u.search });
     if (listChanged) { renderListPane(); reloadLists(); }
     if (u.id && u.id !== state.selectedId) openConversation(u.id);
     else if (!u.id && state.selectedId) closeConversation();

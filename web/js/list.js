@@ -18,7 +18,7 @@ const PAGE = 30;
 const STATUSES = [['open', 'Open'], ['assigned', 'Assigned'], ['closed', 'Closed'], ['all', 'Show All']];
 
 function listParams() {
-  const p = { status: state.tab === 'mine' ? 'all' : state.tab, platform: state.platform, channelId: state.channelId };
+  const p = { status: state.tab === 'mine' ? 'all' : state.tab, platform: state.platform, channelId: state.channelId, label: state.label };
   if (state.tab === 'mine') p.assigneeId = state.user.id;
   Object.assign(p, queueParams(state.tab));
   if (state.assignee) {
@@ -41,6 +41,7 @@ function matches(c) {
     const [type, id] = state.assignee.split(':');
     if (!c.assignee || c.assignee.type !== type || String(c.assignee.id) !== id) return false;
   }
+  if (state.label && !(c.labels || []).includes(state.label)) return false;
   return true;
 }
 
@@ -226,6 +227,7 @@ function renderFilterSummary() {
     parts.push(`Channel: ${ch ? ch.name : state.channelId}`);
   }
   if (state.assignee) parts.push(`Assignee: ${assigneeName(state.assignee)}`);
+  if (state.label) parts.push(`Label: ${state.label}`);
   el.textContent = parts.join(' · ');
   el.hidden = parts.length === 0;
 }
@@ -236,15 +238,20 @@ function openFilter(anchor) {
   const assignee = h('select', { testid: 'filter-assignee' }, h('option', { value: '' }, 'Anyone'),
     h('optgroup', { label: 'Agents' }, state.agents.map((a) => h('option', { value: `agent:${a.id}`, selected: state.assignee === `agent:${a.id}` }, agentLabel(a)))),
     h('optgroup', { label: 'Teams' }, state.teams.map((t) => h('option', { value: `team:${t.id}`, selected: state.assignee === `team:${t.id}` }, t.name))));
+  // the contact's labels, as the team spells them (a label no longer listed stays chosen until cleared)
+  const names = state.label && !state.labels.includes(state.label) ? [state.label, ...state.labels] : state.labels;
+  const label = h('select', { testid: 'filter-label' }, h('option', { value: '' }, 'Any label'),
+    names.map((n) => h('option', { value: n, selected: state.label === n }, n)));
   const apply = (filters) => { dispatch({ type: 'filters/set', ...filters }); closePopover(); writeUrl(); renderListPane(); reloadLists(); };
   openPopover(anchor, [
     h('label', {}, 'Channel', channel),
     h('label', {}, 'Assignee', assignee),
+    h('label', {}, 'Label', label),
     h('div', { class: 'row' },
-      h('button', { class: 'btn btn-sm', testid: 'filter-clear', onclick: () => apply({ channelId: '', assignee: '' }) }, 'Clear'),
+      h('button', { class: 'btn btn-sm', testid: 'filter-clear', onclick: () => apply({ channelId: '', assignee: '', label: '' }) }, 'Clear'),
       h('span', { class: 'spacer' }),
       h('button', { class: 'btn btn-primary btn-sm', testid: 'filter-apply', onclick: () => apply({
-        channelId: channel.value, assignee: assignee.value, ...(channel.value ? { platform: '' } : {}) }) }, 'Apply')),
+        channelId: channel.value, assignee: assignee.value, label: label.value, ...(channel.value ? { platform: '' } : {}) }) }, 'Apply')),
   ]);
 }
 

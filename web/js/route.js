@@ -18,6 +18,7 @@ export function urlFor() {
   if (state.platform) p.set('platform', state.platform);
   if (state.channelId) p.set('channelId', state.channelId);
   if (state.assignee) p.set('assignee', state.assignee);
+  if (state.label) p.set('label', state.label);
   if (state.search) p.set('q', state.search);
   const q = p.toString();
   return `#/${state.tab}${state.selectedId ? `/${state.selectedId}` : ''}${q ? `?${q}` : ''}`;
@@ -38,14 +39,14 @@ export function writeUrl(replace) {
   if (replace) history.replaceState(null, '', url); else history.pushState(null, '', url);
 }
 
-/** The inbox's address read back: {tab, id, platform, channelId, assignee, search}, or null. */
+/** The inbox's address read back: {tab, id, platform, channelId, assignee, label, search}, or null. */
 export function readUrl() {
   const m = /^#\/([a-z]+)(?:\/(\d{1,19}))?(?:\?(.*))?$/.exec(location.hash || '');
   if (!m) return null;
   const p = new URLSearchParams(m[3] || '');
   return {
     tab: TAB_KEYS.includes(m[1]) ? m[1] : 'open', id: m[2] || null, platform: p.get('platform') || '',
-    channelId: p.get('channelId') || '', assignee: p.get('assignee') || '', search: p.get('q') || '',
+    channelId: p.get('channelId') || '', assignee: p.get('assignee') || '', label: (p.get('label') || '').slice(0, 64), search: p.get('q') || '',
   };
 }
 

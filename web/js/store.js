@@ -9,7 +9,7 @@ import { isOlderMessage, compareMessages } from './events.js';
 const data = {
   user: null,
   // the list: which conversations, in what order, under which filters
-  tab: 'open', platform: '', channelId: '', assignee: '', search: '',
+  tab: 'open', platform: '', channelId: '', assignee: '', label: '', search: '',
   convs: new Map(), order: [], nextCursor: null, loadingMore: false, listGen: 0,
   counts: {}, selectMode: false, checked: new Set(),
   // the open conversation
@@ -110,7 +110,7 @@ function reduce(a) {
     case 'filters/set': {
       // a new view of the list: what was checked in the old one is not carried over
       const newView = ['tab', 'platform', 'channelId'].some((k) => a[k] !== undefined && a[k] !== data[k]);
-      for (const k of ['tab', 'platform', 'channelId', 'assignee', 'search']) if (a[k] !== undefined) data[k] = a[k];
+      for (const k of ['tab', 'platform', 'channelId', 'assignee', 'label', 'search']) if (a[k] !== undefined) data[k] = a[k];
       if (newView || a.tab !== undefined) data.checked = new Set();
       return ['filters'];
     }

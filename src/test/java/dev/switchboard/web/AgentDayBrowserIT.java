@@ -829,6 +829,42 @@ class AgentDayBrowserIT {
   }
 
   @Test
+  @DisplayName("the list filters by a contact's label: only labelled conversations, kept in the address through a reload, live when a label is added, cleared by Clear")
+  void filterByLabel() {
+    String label = "gold-" + seq.incrementAndGet();
+    Customer gold = customer("Goldie Label");
+    Customer plain = customer("Plain Label");
+    String goldConv = writes(gold, "I have a question");
+    writes(plain, "me too");
+    assertThat(f.api().post("/api/v1/contacts/" + contactOf(goldConv) + "/labels", new JsonObject().put("name", label)).status()).isLessThan(300);
+    Browser b = sized(1280, 860, f.agentEmail, f.agentPassword);
+    b.waitLive();
+    b.click("tab-all");
+    b.waitUntil("both rows", () -> b.listed(gold.name()) && b.listed(plain.name()));
+    b.click("filter-button");
+    new org.openqa.selenium.support.ui.Select(b.el("filter-label")).selectByValue(label);
+    b.click("filter-apply");
+    b.waitUntil("only the labelled row", () -> b.listed(gold.name()) && !b.listed(plain.name()));
+    assertThat(b.text("filter-summary")).contains("Label: " + label);
+    assertThat((String) b.js("return location.hash")).contains("label=" + label);
+    b.screenshot("agent-19-label-filter");
+
+    b.driver.navigate().refresh();
+    b.waitUntil("the filter after a reload", () -> b.visible("filter-summary") && b.text("filter-summary").contains("Label: " + label)
+        && b.listed(gold.name()) && !b.listed(plain.name()));
+    // a label added meanwhile brings its conversation in, live
+    String plainConv = f.conversationOf(plain.waId());
+    assertThat(f.api().post("/api/v1/contacts/" + contactOf(plainConv) + "/labels", new JsonObject().put("name", label)).status()).isLessThan(300);
+    writes(plain, "still waiting");
+    b.waitUntil("the newly labelled row", () -> b.listed(plain.name()));
+
+    b.click("filter-button");
+    b.click("filter-clear");
+    b.waitUntil("no label filter", () -> !b.visible("filter-summary") || !b.text("filter-summary").contains("Label"));
+    assertThat((String) b.js("return location.hash")).doesNotContain("label=");
+  }
+
+  @Test
   @DisplayName("a contact name with a long unbroken word never pushes the contact pane off a 1280 px screen")
   void longNameKeepsThePanes() {
     Customer c = customer("Omar عمر <script>alert(1)</script>" + "W".repeat(90));
