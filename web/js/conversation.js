@@ -26,7 +26,8 @@ export function upsertConversation(c) {
 
 export async function openConversation(id) {
   const changed = state.selectedId !== id;
-  if (changed || state.view === 'list') setView('thread');
+  // on a phone the thread shows, from the list or from the contact pane (a notification clicked there)
+  if (changed || state.view !== 'thread') setView('thread');
   // the conversation already open (its row clicked again, a notification, a new contact's number
   // that has it): read again in place, so the loaded range and the reading place stay
   if (!changed && state.current && String(state.current.id) === String(id)) {

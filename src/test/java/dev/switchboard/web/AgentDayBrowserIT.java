@@ -865,6 +865,26 @@ class AgentDayBrowserIT {
   }
 
   @Test
+  @DisplayName("on a phone showing the contact pane, opening the same conversation (its notification clicked) shows its thread")
+  void notificationFromTheContactPane() {
+    Customer c = customer("Noa Notified");
+    String conv = writes(c, "are you there?");
+    Browser b = sized(360, 740, f.agentEmail, f.agentPassword);
+    b.waitLive();
+    b.click("tab-all");
+    b.openConversation(c.name());
+    b.waitUntil("the stacked thread", () -> b.visible("show-contact"));
+    b.click("show-contact");
+    b.waitUntil("the contact pane", () -> !b.visible("composer-text"));
+    // what a notification's click runs (notify.js): openConversation with the conversation's id
+    ((org.openqa.selenium.JavascriptExecutor) b.driver).executeAsyncScript("""
+        const done = arguments[arguments.length - 1];
+        import(new URL('js/conversation.js', document.baseURI).href).then((m) => m.openConversation(arguments[0])).then(() => done(true));""",
+        conv);
+    b.waitUntil("the thread", () -> b.visible("composer-text"));
+  }
+
+  @Test
   @DisplayName("a contact name with a long unbroken word never pushes the contact pane off a 1280 px screen")
   void longNameKeepsThePanes() {
     Customer c = customer("Omar عمر <script>alert(1)</script>" + "W".repeat(90));
