@@ -111,6 +111,14 @@ class AgentDayBrowserIT {
   }
 
   /** Nothing on the page is wider than the window: no sideways scrolling. */
+  /** The agent signed in at this size, live, on the All tab. */
+  static Browser agentOnAll(int width, int height) {
+    Browser b = sized(width, height, f.agentEmail, f.agentPassword);
+    b.waitLive();
+    b.click("tab-all");
+    return b;
+  }
+
   static void noSideways(Browser b, String where) {
     @SuppressWarnings("unchecked")
     Map<String, Object> m = (Map<String, Object>) b.js("return {sw: document.documentElement.scrollWidth, bw: document.body.scrollWidth, iw: window.innerWidth};");
@@ -258,9 +266,7 @@ class AgentDayBrowserIT {
   void readStateAcrossAgents() {
     Customer c = customer("Rita Read");
     String conv = writes(c, "first question");
-    Browser bea = sized(1440, 900, f.agentEmail, f.agentPassword);
-    bea.waitLive();
-    bea.click("tab-all");
+    Browser bea = agentOnAll(1440, 900);
     page.click("tab-all");
     page.waitUntil("the admin's unread badge", () -> rowText(page, c.name(), "conv-unread").equals("1"));
     bea.waitUntil("Bea's unread badge", () -> rowText(bea, c.name(), "conv-unread").equals("1"));
@@ -281,9 +287,7 @@ class AgentDayBrowserIT {
     assertThat(rowText(page, c.name(), "conv-unread")).isEqualTo("1");
 
     // a second tab of Bea's, on the list; the first has the conversation open and visible
-    Browser beaTab = sized(1440, 900, f.agentEmail, f.agentPassword);
-    beaTab.waitLive();
-    beaTab.click("tab-all");
+    Browser beaTab = agentOnAll(1440, 900);
     bea.openConversation(c.name());
     writes(c, "second question, while Bea is reading");
     bea.waitUntil("the message in Bea's thread", () -> bea.all("[data-testid='message-text']").stream().anyMatch(e -> e.getText().contains("second question")));
@@ -780,9 +784,7 @@ class AgentDayBrowserIT {
   void insertedTextKeptOnBack() {
     Customer c = customer("Omar Back");
     writes(c, "Do you have it in blue?");
-    Browser b = sized(360, 740, f.agentEmail, f.agentPassword);
-    b.waitLive();
-    b.click("tab-all");
+    Browser b = agentOnAll(360, 740);
     b.openConversation(c.name());
     b.waitUntil("the composer", () -> b.visible("composer-text"));
     // what insertAtCursor does: the value set, no input event
@@ -837,9 +839,7 @@ class AgentDayBrowserIT {
     String goldConv = writes(gold, "I have a question");
     writes(plain, "me too");
     assertThat(f.api().post("/api/v1/contacts/" + contactOf(goldConv) + "/labels", new JsonObject().put("name", label)).status()).isLessThan(300);
-    Browser b = sized(1280, 860, f.agentEmail, f.agentPassword);
-    b.waitLive();
-    b.click("tab-all");
+    Browser b = agentOnAll(1280, 860);
     b.waitUntil("both rows", () -> b.listed(gold.name()) && b.listed(plain.name()));
     b.click("filter-button");
     new org.openqa.selenium.support.ui.Select(b.el("filter-label")).selectByValue(label);
@@ -869,9 +869,7 @@ class AgentDayBrowserIT {
   void notificationFromTheContactPane() {
     Customer c = customer("Noa Notified");
     String conv = writes(c, "are you there?");
-    Browser b = sized(360, 740, f.agentEmail, f.agentPassword);
-    b.waitLive();
-    b.click("tab-all");
+    Browser b = agentOnAll(360, 740);
     b.openConversation(c.name());
     b.waitUntil("the stacked thread", () -> b.visible("show-contact"));
     b.click("show-contact");
@@ -889,9 +887,7 @@ class AgentDayBrowserIT {
   void longNameKeepsThePanes() {
     Customer c = customer("Omar عمر <script>alert(1)</script>" + "W".repeat(90));
     writes(c, "hello");
-    Browser b = sized(1280, 860, f.agentEmail, f.agentPassword);
-    b.waitLive();
-    b.click("tab-all");
+    Browser b = agentOnAll(1280, 860);
     b.clickCss("[data-testid='conv-item'][data-id='" + f.conversationOf(c.waId()) + "']");
     b.waitUntil("the contact pane", () -> b.visible("composer-text") && b.all("#contact-pane").size() == 1);
     noSideways(b, "1280 px, long name");
@@ -1028,9 +1024,7 @@ class AgentDayBrowserIT {
     Customer c = customer("Harriet Headerton");
     String[] conv = openConversationOf(c);
     f.api().patch("/api/v1/conversations/" + conv[0], new JsonObject().put("assignee", new JsonObject().put("type", "agent").put("id", String.valueOf(f.agentId))));
-    Browser b = sized(360, 740, f.agentEmail, f.agentPassword);
-    b.waitLive();
-    b.click("tab-all");
+    Browser b = agentOnAll(360, 740);
     // the row, not the title's text: a title squeezed to nothing has no text to wait for
     b.clickCss("[data-testid='conv-item'][data-id='" + conv[0] + "']");
     b.waitUntil("assigned in the header", () -> b.visible("composer-text") && b.text("thread-status").startsWith("Assigned"));
