@@ -35,14 +35,10 @@ final class BotSql {
 
   // a contact at its limit of labels or fields (ContactService) gets no new one from a flow; the
   // rest of the flow still runs (the count is read after LOCK_CONTACT, in a statement of its own)
-  static final String ADD_LABEL = """
-      INSERT INTO contact_labels (contact_id, account_id, name)
-      SELECT $1, $2, coalesce((SELECT name FROM label_names WHERE account_id = $2 AND lower(name) = lower($3)),
-                              (SELECT min(name) FROM contact_labels WHERE account_id = $2 AND lower(name) = lower($3)), $3)
-       WHERE (SELECT count(*) FROM contact_labels WHERE contact_id = $1) < """ + ContactService.LABELS_MAX + """
-
-      ON CONFLICT (contact_id, name) DO NOTHING
-      """;
+  static final String ADD_LABEL = "INSERT INTO contact_labels (contact_id, account_id, name)"
+      + " SELECT $1, $2, coalesce(" + ContactService.labelSpelling("$2", "$3") + ", $3)"
+      + " WHERE (SELECT count(*) FROM contact_labels WHERE contact_id = $1) < " + ContactService.LABELS_MAX
+      + " ON CONFLICT (contact_id, name) DO NOTHING";
 
   static final String SET_FIELD = """
       INSERT INTO contact_fields (contact_id, account_id, name, value)

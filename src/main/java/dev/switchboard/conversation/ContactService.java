@@ -32,6 +32,18 @@ public final class ContactService {
   public static final int LABELS_MAX = 100;
   public static final int FIELDS_MAX = 100;
 
+  /**
+   * SQL for the account's spelling of a label, whatever the case it is asked in ({@code account}
+   * and {@code name} are the statement's parameters): the admin's defined name (V64) first, else the
+   * least in use (older data can have several), else null. One spelling per label, so every contact
+   * shows and filters by the same one; label_names_account_lower_key and
+   * contact_labels_account_lower_idx answer it. Adding a label, a flow's label and a rename read it.
+   */
+  public static String labelSpelling(String account, String name) {
+    return "coalesce((SELECT name FROM label_names WHERE account_id = " + account + " AND lower(name) = lower(" + name + ")),"
+        + " (SELECT min(name) FROM contact_labels WHERE account_id = " + account + " AND lower(name) = lower(" + name + ")))";
+  }
+
   private final Transactions tx;
   private final WebClient graph;
   private final Config.Graph graphConfig;

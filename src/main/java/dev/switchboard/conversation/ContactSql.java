@@ -53,12 +53,7 @@ final class ContactSql {
       ON CONFLICT (contact_id, name) DO NOTHING""";
   static final String DELETE_LABEL =
       "DELETE FROM contact_labels WHERE contact_id = $1 AND account_id = $2 AND lower(name) = lower($3)";
-  // one spelling per label in an account, so every contact shows and filters by the same one: the
-  // admin's defined name (V64) first, else the least in use (where older data has several), else
-  // null; label_names_account_lower_key and contact_labels_account_lower_idx answer it
-  static final String LABEL_SPELLING = """
-      SELECT coalesce((SELECT name FROM label_names WHERE account_id = $1 AND lower(name) = lower($2)),
-                      (SELECT min(name) FROM contact_labels WHERE account_id = $1 AND lower(name) = lower($2)))""";
+  static final String LABEL_SPELLING = "SELECT " + ContactService.labelSpelling("$1", "$2");
 
   static final String TOUCH = "UPDATE contacts SET updated_at = now() WHERE id = $1";
 

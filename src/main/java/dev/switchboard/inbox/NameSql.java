@@ -1,5 +1,7 @@
 package dev.switchboard.inbox;
 
+import dev.switchboard.conversation.ContactService;
+
 /**
  * SQL of the account-wide label and field names ($1 account): their use, rename or merge, delete.
  * Labels are one per account whatever their case (V33, V38) and may be defined before any contact
@@ -19,13 +21,8 @@ final class NameSql {
   static final String FIELD_USAGE =
       "SELECT name, count(*) AS contacts FROM contact_fields WHERE account_id = $1 GROUP BY name ORDER BY lower(name), name";
 
-  /**
-   * The account's spelling of label $2 ("VIP" for "vip"): its defined name, else the one contacts
-   * carry; null when it is neither (as ContactSql.LABEL_SPELLING, which adding to a contact reads).
-   */
-  static final String LABEL_SPELLING = """
-      SELECT coalesce((SELECT name FROM label_names WHERE account_id = $1 AND lower(name) = lower($2)),
-                      (SELECT min(name) FROM contact_labels WHERE account_id = $1 AND lower(name) = lower($2))) AS name""";
+  /** The account's spelling of label $2 ("VIP" for "vip"), or null when it is neither defined nor in use. */
+  static final String LABEL_SPELLING = "SELECT " + ContactService.labelSpelling("$1", "$2") + " AS name";
   /** Defines label $2 ahead of use; nothing when a spelling of it is defined already (then no row). */
   static final String LABEL_DEFINE = """
       INSERT INTO label_names (account_id, name) VALUES ($1, $2)
