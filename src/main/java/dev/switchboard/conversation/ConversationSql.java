@@ -127,10 +127,16 @@ final class ConversationSql {
                                 WHEN 'api' THEN (SELECT 'API: ' || k.name FROM api_keys k WHERE k.id = m.sender_id) END AS sender_name,
              m.type, m.content_type, m.text, ct.username,
              m.pricing->>'category' AS pricing_category, m.pricing->>'pricing_model' AS pricing_model,
-             m.pricing->>'type' AS pricing_type, m.pricing->>'billable' AS pricing_billable
+             m.pricing->>'type' AS pricing_type, m.pricing->>'billable' AS pricing_billable,
+             ct.phone, ct.email, lb.labels, fd.fields
         FROM conversations cv
         JOIN channels ch ON ch.id = cv.channel_id
         JOIN contacts ct ON ct.id = cv.contact_id
+        -- the contact's labels and fields once per conversation, before its messages multiply the rows
+        LEFT JOIN LATERAL (SELECT string_agg(l.name, E'\\n' ORDER BY lower(l.name), l.name) AS labels
+                             FROM contact_labels l WHERE l.contact_id = ct.id) lb ON true
+        LEFT JOIN LATERAL (SELECT jsonb_object_agg(f.name, f.value)::text AS fields
+                             FROM contact_fields f WHERE f.contact_id = ct.id) fd ON true
         LEFT JOIN messages m ON m.conversation_id = cv.id
        WHERE\s""";
   static final String EXPORT_ORDER = " ORDER BY cv.last_message_at DESC, cv.id DESC, m.created_at, m.id";

@@ -38,7 +38,7 @@ public final class ExportRoutes {
   /** The export's columns (docs/openapi.yaml, POST /conversations/export). */
   static final String[] HEADER = {"conversationId", "channel", "platform", "contact", "platformName",
       "platformUserId", "status", "assignee", "createdAt", "direction", "senderType", "type", "text", "sender",
-      "username", "pricingCategory", "pricingModel", "pricingType", "billable"};
+      "username", "pricingCategory", "pricingModel", "pricingType", "billable", "phone", "email", "labels", "fields"};
   /** Bytes gathered before one write to the socket. */
   private static final int CHUNK = 32 * 1024;
 
@@ -156,7 +156,9 @@ public final class ExportRoutes {
           senderName, r.getString("username"),
           // what Meta said a sent WhatsApp message costs
           r.getString("pricing_category"), r.getString("pricing_model"), r.getString("pricing_type"),
-          r.getString("pricing_billable"));
+          r.getString("pricing_billable"),
+          // labels one per line (a label has no line break); fields as a JSON object (names and values may hold anything else)
+          r.getString("phone"), r.getString("email"), r.getString("labels"), r.getString("fields"));
       count++;
       if (out.length() >= CHUNK) {
         flush();

@@ -12,7 +12,7 @@ import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-@DisplayName("The CSV export carries each WhatsApp message's pricing and the contact's username, guarded against formulas")
+@DisplayName("The CSV export carries each WhatsApp message's pricing and the contact's username, phone, email, labels and fields, guarded against formulas")
 class ExportPricingTest extends InboxTestBase {
 
   @Test
@@ -42,5 +42,46 @@ class ExportPricingTest extends InboxTestBase {
         .containsExactly("utility", "PMP", "regular", "true");
     assertThat(rows.get(2).get(category)).isEqualTo("'=HYPERLINK(\"http://x\")");
     assertThat(rows.get(2).get(category + 3)).isEqualTo("false");
+  }
+
+  @Test
+  @DisplayName("phone, email, labels (one per line) and fields (a JSON object) of the contact on each of its rows; no more rows for more labels; formulas defused")
+  void contactColumns() {
+    Party g = party("Lambda");
+    Instant t0 = Instant.parse("2026-03-05T10:00:00Z");
+    long conv = thread(g, g.whatsapp(), "4917000001", "Mia", "open", t0.plusSeconds(5));
+    long bare = thread(g, g.messenger(), "psid-bare", "Noor", "open", t0);
+    long contact = contactOf(conv);
+    Seed.insert(db, "UPDATE contacts SET phone = '+4917000001', email = 'mia@example.com' WHERE id = ? RETURNING 1", contact);
+    for (String label : List.of("vip", "=cmd|' /C calc'!A0", "Gold tier")) {
+      assertThat(g.agent().post("/api/v1/contacts/" + contact + "/labels", new JsonObject().put("name", label)).status()).isEqualTo(200);
+    }
+    assertThat(g.agent().put("/api/v1/contacts/" + contact + "/fields/order%20num", new JsonObject().put("value", "23425124")).status())
+        .isEqualTo(200);
+    assertThat(g.agent().put("/api/v1/contacts/" + contact + "/fields/tier", new JsonObject().put("value", "=1+1")).status())
+        .isEqualTo(200);
+    message(g.accountId(), conv, g.whatsapp(), "in", "incoming", "hi", t0);
+    message(g.accountId(), conv, g.whatsapp(), "out", "reply", "hello", t0.plusSeconds(1));
+
+    List<CSVRecord> rows = ExportApiTest.csv(g.agent().post("/api/v1/conversations/export", new JsonObject()));
+    List<String> header = List.of(ExportRoutes.HEADER);
+    int phone = header.indexOf("phone");
+    int email = header.indexOf("email");
+    int labels = header.indexOf("labels");
+    int fields = header.indexOf("fields");
+    // two messages and one conversation without any: three labels and two fields add no rows
+    assertThat(rows).hasSize(3);
+    for (CSVRecord r : rows.subList(0, 2)) {
+      assertThat(r.get(0)).isEqualTo(String.valueOf(conv));
+      // a leading + is a formula to a spreadsheet too ("+1-555" shows -554): kept as text like every such cell
+      assertThat(r.get(phone)).isEqualTo("'+4917000001");
+      assertThat(r.get(email)).isEqualTo("mia@example.com");
+      // sorted without case; the cell starts with a label that reads as a formula, so it is defused as a whole
+      assertThat(r.get(labels)).isEqualTo("'=cmd|' /C calc'!A0\nGold tier\nvip");
+      assertThat(new JsonObject(r.get(fields))).isEqualTo(new JsonObject().put("order num", "23425124").put("tier", "=1+1"));
+    }
+    CSVRecord empty = rows.get(2);
+    assertThat(empty.get(0)).isEqualTo(String.valueOf(bare));
+    assertThat(List.of(empty.get(phone), empty.get(email), empty.get(labels), empty.get(fields))).containsOnly("");
   }
 }
