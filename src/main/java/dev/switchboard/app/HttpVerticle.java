@@ -51,7 +51,8 @@ public final class HttpVerticle extends VerticleBase {
   public Future<?> start() {
     Config config = services.config();
     Router root = Router.router(vertx);
-    media = new dev.switchboard.media.MediaRoutes(parts.media, parts.links, config.media(), services.clock());
+    media = new dev.switchboard.media.MediaRoutes(parts.media, parts.links, config.media(), services.clock(), parts.streams,
+        config.store().streams().idleMs());
     root.route().handler(new SecurityHeaders(config.http().publicUrl()));
 
     new OpsRoutes(services.pool(), services.redis(), services.metrics(), config.metricsToken()).mount(root);
@@ -130,7 +131,8 @@ public final class HttpVerticle extends VerticleBase {
     var tx = parts.tx;
     new dev.switchboard.inbox.ChannelRoutes(tx, parts.graph, config.http().publicUrl(), config.metaVerifyToken()).mount(api);
     new dev.switchboard.inbox.AgentRoutes(vertx, tx, parts.sessions, parts.presence, config.auth().passwordIterations()).mount(api);
-    new dev.switchboard.inbox.ExportRoutes(parts.conversations, services.replicas(), config.inbox().exportFetch()).mount(api);
+    new dev.switchboard.inbox.ExportRoutes(parts.conversations, services.replicas(), config.inbox().exportFetch(), parts.streams,
+        config.store().streams().idleMs()).mount(api);
     new dev.switchboard.inbox.ConversationRoutes(tx, services.replicas(), config.inbox(), parts.snoozes, parts.queueTimers).mount(api);
     new dev.switchboard.inbox.ContactRoutes(parts.contacts).mount(api);
     new dev.switchboard.inbox.NameRoutes(tx).mount(api);

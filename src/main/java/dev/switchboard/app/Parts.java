@@ -40,6 +40,8 @@ final class Parts {
   final Outbox outbox;
   final ContactService contacts;
   final ConversationService conversations;
+  /** Uploads and exports of the whole node, whichever event loop serves them. */
+  final dev.switchboard.http.StreamSlots streams;
 
   Parts(Services s) {
     this.s = s;
@@ -57,5 +59,9 @@ final class Parts {
     this.outbox = new Outbox(tx, config.publicUrl(), config.media().maxBytes());
     this.contacts = new ContactService(tx, s.graph(), config.graph());
     this.conversations = new ConversationService(tx, config.inbox());
+    this.streams = new dev.switchboard.http.StreamSlots(s.vertx(), dev.switchboard.http.StreamSlots.totalFor(config.store().dbPoolSize()),
+        config.store().streams().perAccount(), config.store().streams().waitMs());
+    io.micrometer.core.instrument.Gauge.builder("switchboard_streams_in_use", streams, dev.switchboard.http.StreamSlots::inUse)
+        .description("uploads and exports holding a database connection on this node").register(s.metrics());
   }
 }

@@ -69,7 +69,11 @@ public record Config(
 
   /** PostgreSQL and Redis. */
   public record Store(String databaseUrl, String redisUrl, int dbPoolSize, String redisPrefix, String redisMode,
-                      String redisMasterName) {
+                      String redisMasterName, Streams streams) {
+  }
+
+  /** Uploads and exports, which hold a database connection for as long as their client takes (see http.StreamSlots). */
+  public record Streams(int perAccount, int waitMs, int idleMs) {
   }
 
   /** Tokens, sessions, sign-in throttling and the first admin. */
@@ -236,7 +240,8 @@ public record Config(
         new Http(v.integer("HTTP_PORT"), v.integer("HTTP_INSTANCES"), v.integer("API_MAX_BYTES"), v.text("WEB_ROOT"),
             v.text("PUBLIC_URL")),
         new Store(v.text("DATABASE_URL"), v.text("REDIS_URL"), v.integer("DB_POOL_SIZE"), v.text("REDIS_PREFIX"),
-            v.text("REDIS_MODE"), v.text("REDIS_MASTER_NAME")),
+            v.text("REDIS_MODE"), v.text("REDIS_MASTER_NAME"),
+            new Streams(v.integer("STREAMS_PER_ACCOUNT"), v.integer("STREAM_WAIT_MS"), v.integer("STREAM_IDLE_MS"))),
         new Auth(jwt, generated, v.text("ADMIN_EMAIL"), v.text("ADMIN_PASSWORD"), v.integer("ACCESS_TOKEN_SECONDS"),
             v.integer("SESSION_DAYS"), v.integer("REFRESH_REUSE_GRACE_MS"), v.integer("LOGIN_MAX_FAILURES"),
             v.integer("LOGIN_MAX_FAILURES_PER_ADDRESS"), v.integer("LOGIN_WINDOW_SECONDS"), v.integer("PASSWORD_ITERATIONS"),

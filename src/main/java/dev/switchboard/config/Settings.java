@@ -63,6 +63,9 @@ public final class Settings {
     url("DATABASE_URL", "postgresql", "postgres");
     text("REDIS_URL", null);
     integer("DB_POOL_SIZE", 16, 1, 1000);
+    integer("STREAMS_PER_ACCOUNT", 4, 1, 1000);
+    integer("STREAM_WAIT_MS", 10_000, 0, 600_000);
+    integer("STREAM_IDLE_MS", 30_000, 1_000, 3_600_000);
     text("REDIS_PREFIX", "sb:");
     text("REDIS_MODE", "standalone");
     text("REDIS_MASTER_NAME", null);

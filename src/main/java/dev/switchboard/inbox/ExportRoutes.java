@@ -2,6 +2,7 @@ package dev.switchboard.inbox;
 
 import dev.switchboard.store.Replicas;
 import dev.switchboard.common.Principal;
+import dev.switchboard.http.StreamSlots;
 import dev.switchboard.http.Bodies;
 import dev.switchboard.common.Times;
 import dev.switchboard.conversation.ConversationFilter;
@@ -45,11 +46,20 @@ public final class ExportRoutes {
   private final Replicas replicas;
   private final ConversationService conversations;
   private final int fetch;
+  private final StreamSlots streams;
+  private final long idleMs;
 
-  public ExportRoutes(ConversationService conversations, Replicas replicas, int fetch) {
+  /**
+   * @param streams the node's admission for exports, whose cursor holds a database connection
+   *                for as long as the client takes to read
+   * @param idleMs  an export whose client reads nothing for this long is cut
+   */
+  public ExportRoutes(ConversationService conversations, Replicas replicas, int fetch, StreamSlots streams, long idleMs) {
     this.replicas = replicas;
     this.conversations = conversations;
     this.fetch = fetch;
+    this.streams = streams;
+    this.idleMs = idleMs;
   }
 
   public void mount(Router api) {
@@ -65,15 +75,19 @@ public final class ExportRoutes {
         ids == null ? ConversationFilter.fromJson(body) : null);
     // as with bulk changes, another account's ids are refused, not silently left out of the file
     Future<Void> owned = ids == null ? Future.succeededFuture() : conversations.requireAllOwned(p.accountId(), ids);
-    owned.compose(v -> ReadSide.poolForCaller(replicas, p)).onFailure(ctx::fail).onSuccess(pool -> stream(ctx, pool, q));
+    owned.compose(v -> streams.acquire(p.accountId())).onFailure(ctx::fail).onSuccess(slot -> {
+      // given back once the cursor's connection is (see Stream#finish), or at once when none was taken
+      ctx.addEndHandler(v -> slot.release());
+      ReadSide.poolForCaller(replicas, p).onFailure(ctx::fail).onSuccess(pool -> stream(ctx, pool, q, slot));
+    });
   }
 
-  private void stream(RoutingContext ctx, Pool pool, ConversationService.Query q) {
+  private void stream(RoutingContext ctx, Pool pool, ConversationService.Query q, StreamSlots.Slot slot) {
     pool.getConnection()
         .onFailure(ctx::fail)
         .onSuccess(conn -> conn.begin()
             .compose(tx -> conn.prepare(q.sql()).map(ps -> {
-              new Stream(ctx, conn, tx, ps.createStream(fetch, q.args())).start();
+              new Stream(ctx, conn, tx, ps.createStream(fetch, q.args()), slot, idleMs).start();
               return null;
             }))
             .onFailure(err -> {
@@ -104,15 +118,21 @@ public final class ExportRoutes {
     private final StringBuilder out = new StringBuilder(CHUNK + 4096);
     private final CSVPrinter csv;
     private boolean started;
+    private final StreamSlots.Slot slot;
+    private final long idleMs;
     private boolean finished;
     private long count;
+    /** The timer that cuts a client reading nothing while the cursor waits for the socket to drain, or -1. */
+    private long stalled = -1;
 
-    Stream(RoutingContext ctx, SqlConnection conn, Transaction tx, RowStream<Row> rows) {
+    Stream(RoutingContext ctx, SqlConnection conn, Transaction tx, RowStream<Row> rows, StreamSlots.Slot slot, long idleMs) {
       this.ctx = ctx;
       this.response = ctx.response();
       this.conn = conn;
       this.tx = tx;
       this.rows = rows;
+      this.slot = slot;
+      this.idleMs = idleMs;
       try {
         this.csv = new CSVPrinter(out, CSVFormat.DEFAULT);
       } catch (IOException e) {
@@ -164,9 +184,30 @@ public final class ExportRoutes {
         flush();
         if (response.writeQueueFull()) {
           rows.pause();
-          response.drainHandler(v -> rows.resume());
+          waitForTheClient();
         }
       }
+    }
+
+    /**
+     * Resumes the cursor when the socket drains. A client that reads nothing for {@code idleMs}
+     * (the queue does not drain) would hold the cursor's connection for as long as it keeps the
+     * socket open: the export is cut instead, as a failure mid-stream is.
+     */
+    private void waitForTheClient() {
+      long[] written = {response.bytesWritten()};
+      stalled = ctx.vertx().setPeriodic(idleMs, t -> {
+        long now = response.bytesWritten();
+        if (now == written[0]) {
+          failed(new java.util.concurrent.TimeoutException("the client read nothing for " + idleMs + " ms"));
+        }
+        written[0] = now;
+      });
+      response.drainHandler(v -> {
+        ctx.vertx().cancelTimer(stalled);
+        stalled = -1;
+        rows.resume();
+      });
     }
 
     /** The text, "[image]" for a message without one, nothing for a conversation without messages. */
@@ -214,9 +255,13 @@ public final class ExportRoutes {
         return;
       }
       finished = true;
+      if (stalled >= 0) {
+        ctx.vertx().cancelTimer(stalled);
+      }
       rows.close()
           .eventually(() -> ok ? tx.commit() : tx.rollback())
           .eventually(conn::close)
+          .onComplete(ar -> slot.release())
           .onFailure(err -> LOG.debug("export clean-up: {}", err.toString()));
     }
   }

@@ -6,6 +6,7 @@ import dev.switchboard.common.ApiException;
 import dev.switchboard.common.Ids;
 import dev.switchboard.common.Principal;
 import dev.switchboard.common.Times;
+import dev.switchboard.http.StreamSlots;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
@@ -33,12 +34,21 @@ public final class MediaRoutes {
   private final MediaLinks links;
   private final Config.Media config;
   private final Clock clock;
+  private final StreamSlots streams;
+  private final long idleMs;
 
-  public MediaRoutes(MediaStore store, MediaLinks links, Config.Media config, Clock clock) {
+  /**
+   * @param streams the node's admission for uploads, whose blob transaction holds a database
+   *                connection while the body arrives
+   * @param idleMs  an upload whose body brings no byte for this long is cut
+   */
+  public MediaRoutes(MediaStore store, MediaLinks links, Config.Media config, Clock clock, StreamSlots streams, long idleMs) {
     this.store = store;
     this.links = links;
     this.config = config;
     this.clock = clock;
+    this.streams = streams;
+    this.idleMs = idleMs;
   }
 
   /** The bearer-token routes, under {@code /api/v1}. */
@@ -75,9 +85,23 @@ public final class MediaRoutes {
       ctx.fail(ApiException.badRequest("bad_request", "send the file as multipart/form-data, in a part named file"));
       return;
     }
+    // the body stays paused while the upload waits for a slot: nothing is read or held meanwhile
+    streams.acquire(p.accountId()).onComplete(slot -> {
+      if (slot.failed()) {
+        ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
+        ctx.fail(slot.cause());
+        return;
+      }
+      ctx.addEndHandler(v -> slot.result().release());
+      receive(ctx, p, platform, slot.result());
+    });
+  }
+
+  private void receive(RoutingContext ctx, Principal p, String platform, StreamSlots.Slot slot) {
     long maxBytes = config.maxBytes();
     long cap = MediaLimits.largest(platform, maxBytes);
     var req = ctx.request();
+    watchIdle(ctx);
     boolean[] started = {false};
     req.setExpectMultipart(true);
     req.uploadHandler(part -> {
@@ -89,6 +113,8 @@ public final class MediaRoutes {
       started[0] = true;
       store.put(p.accountId(), part, null, cap, null, (mime, size) -> MediaLimits.check(platform, mime, size, maxBytes))
           .onComplete(ar -> {
+            // the blob's transaction has ended, committed or rolled back: its connection is back in the pool
+            slot.release();
             if (ctx.response().ended() || ctx.failed()) {
               return;
             }
@@ -119,6 +145,32 @@ public final class MediaRoutes {
       }
     });
     req.resume();
+  }
+
+  /**
+   * Cuts an upload whose body brings no byte for {@link #idleMs}: its blob transaction would hold
+   * a database connection for as long as the client trickles. Checked until the body has ended
+   * (what follows, the seal and the commit, is the server's own work).
+   */
+  private void watchIdle(RoutingContext ctx) {
+    var req = ctx.request();
+    long[] seen = {req.bytesRead(), System.nanoTime()};
+    long timer = ctx.vertx().setPeriodic(Math.max(100, idleMs / 4), t -> {
+      if (req.isEnded() || ctx.response().ended() || ctx.response().closed()) {
+        ctx.vertx().cancelTimer(t);
+        return;
+      }
+      long read = req.bytesRead();
+      if (read != seen[0]) {
+        seen[0] = read;
+        seen[1] = System.nanoTime();
+      } else if (System.nanoTime() - seen[1] >= idleMs * 1_000_000L) {
+        ctx.vertx().cancelTimer(t);
+        // a reset fails the body's stream, so the put rolls back and nothing is kept
+        ctx.response().reset();
+      }
+    });
+    ctx.addEndHandler(v -> ctx.vertx().cancelTimer(timer));
   }
 
   /** The file's name as the client gave it, without any path, bounded; null when none. */

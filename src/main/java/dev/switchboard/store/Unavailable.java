@@ -35,12 +35,13 @@ public final class Unavailable {
           || t instanceof HttpClosedException || t instanceof TimeoutException) {
         return true;
       }
-      // the clients report some losses only through internal types (a pool's time-out, a closed
-      // pool) or a plain VertxException's message, so those are recognised by name
+      // the clients report some losses only through internal types (a closed pool) or a plain
+      // VertxException's message (a pool with no connection free in time: "Timeout waiting for
+      // connection"), so those are recognised by name
       String name = t.getClass().getName();
       String message = String.valueOf(t.getMessage());
       if (name.contains("Closed") || name.contains("Timeout") || name.contains("ConnectionPoolTooBusy")
-          || message.contains("closed") || message.contains("Connection refused")) {
+          || message.contains("closed") || message.contains("Connection refused") || message.startsWith("Timeout")) {
         return true;
       }
       if (t.getCause() == t) {

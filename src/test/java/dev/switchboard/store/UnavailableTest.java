@@ -49,4 +49,25 @@ class UnavailableTest {
       vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
   }
+
+  @Test
+  void aPoolWithNoConnectionFreeInTimeIsUnavailable() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    dev.switchboard.support.TestDb db = dev.switchboard.support.TestDb.createEmpty();
+    try {
+      Pool one = PgBuilder.pool().with(new PoolOptions().setMaxSize(1).setConnectionTimeout(1))
+          .connectingTo(Db.connectOptions(db.url())).using(vertx).build();
+      var held = one.getConnection().toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+      // the one connection is held: the next caller waits a second and is refused, which the API answers 503, not 500
+      Throwable err = one.query("SELECT 1").execute().toCompletionStage().toCompletableFuture()
+          .handle((r, e) -> e).get(20, TimeUnit.SECONDS);
+      assertThat(err).isNotNull();
+      assertThat(Unavailable.is(err)).as(err.toString()).isTrue();
+      held.close();
+      one.close();
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      db.drop();
+    }
+  }
 }
