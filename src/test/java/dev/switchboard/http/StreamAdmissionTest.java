@@ -2,6 +2,7 @@ package dev.switchboard.http;
 
 import dev.switchboard.support.Http;
 import dev.switchboard.support.NodeExtension;
+import dev.switchboard.support.Photos;
 import dev.switchboard.support.Seed;
 import dev.switchboard.support.TestDb;
 import io.vertx.core.json.JsonObject;
@@ -17,7 +18,6 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.util.Random;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -68,7 +68,7 @@ class StreamAdmissionTest {
       long t0 = System.nanoTime();
       assertThat(bystander.get("/api/v1/conversations").status()).isEqualTo(200);
       assertThat((System.nanoTime() - t0) / 1_000_000).as("ms for another account's list").isLessThan(2_000);
-      assertThat(upload(bystanderToken, photo(3, 40_000))).startsWith("HTTP/1.1 201");
+      assertThat(upload(bystanderToken, Photos.jpeg(40_000, 3))).startsWith("HTTP/1.1 201");
 
       // the first brings no byte for 1.5 s: cut, its transaction rolled back, its slot given back
       await(() -> inUse() == 0, "the quiet upload is cut");
@@ -76,7 +76,7 @@ class StreamAdmissionTest {
       assertThat(Seed.scalar(db, "SELECT count(*) FROM media WHERE sha256 IS NULL")).isZero();
     }
     // the account uploads again at once
-    assertThat(upload(attacker, photo(4, 40_000))).startsWith("HTTP/1.1 201");
+    assertThat(upload(attacker, Photos.jpeg(40_000, 4))).startsWith("HTTP/1.1 201");
   }
 
   @Test
@@ -117,7 +117,7 @@ class StreamAdmissionTest {
     send(s, "POST /api/v1/media?platform=messenger HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + bearer
         + "\r\nContent-Type: multipart/form-data; boundary=" + boundary + "\r\nContent-Length: 5000000\r\n\r\n--" + boundary
         + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n");
-    s.getOutputStream().write(photo(seed, 2048));
+    s.getOutputStream().write(Photos.jpeg(2048, seed));
     s.getOutputStream().flush();
     return s;
   }
@@ -171,15 +171,6 @@ class StreamAdmissionTest {
   private static void send(Socket s, String text) throws IOException {
     s.getOutputStream().write(text.getBytes(StandardCharsets.US_ASCII));
     s.getOutputStream().flush();
-  }
-
-  private static byte[] photo(long seed, int n) {
-    byte[] b = new byte[n];
-    new Random(seed).nextBytes(b);
-    b[0] = (byte) 0xFF;
-    b[1] = (byte) 0xD8;
-    b[2] = (byte) 0xFF;
-    return b;
   }
 
   private static int inUse() {

@@ -21,7 +21,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.stream.Collectors;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -76,13 +75,7 @@ class MediaFetchTest {
   }
 
   static byte[] bytes(int n, long seed) {
-    byte[] b = new byte[n];
-    new Random(seed).nextBytes(b);
-    // a JPEG's first bytes, so the file looks like what it claims to be
-    b[0] = (byte) 0xFF;
-    b[1] = (byte) 0xD8;
-    b[2] = (byte) 0xFF;
-    return b;
+    return dev.switchboard.support.Photos.jpeg(n, seed);
   }
 
   /** Posts WhatsApp's image webhook for {@code phoneNumberId} naming {@code mediaId}; answers the message's external id. */

@@ -17,7 +17,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.charset.StandardCharsets;
-import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -49,12 +48,7 @@ class MediaUploadTest {
   }
 
   static byte[] jpeg(int n, long seed) {
-    byte[] b = new byte[n];
-    new Random(seed).nextBytes(b);
-    b[0] = (byte) 0xFF;
-    b[1] = (byte) 0xD8;
-    b[2] = (byte) 0xFF;
-    return b;
+    return dev.switchboard.support.Photos.jpeg(n, seed);
   }
 
   static HttpResponse<Buffer> upload(String platform, String filename, String claimedType, byte[] bytes, String bearer) {
