@@ -36,9 +36,17 @@ public final class AuthService {
     this.iterations = iterations;
   }
 
+  /**
+   * The e-mail as sign-in looks it up (the statement compares it lower-cased): every spelling
+   * that finds a user must count against that user's one sign-in budget (see LoginThrottle).
+   */
+  static String signInEmail(String email) {
+    return email.trim();
+  }
+
   /** The user behind a right e-mail and password, or 401 (also for a deactivated user). */
   Future<Sessions.Account> authenticate(String email, String password) {
-    return pool.preparedQuery(AuthSql.USER_BY_EMAIL).execute(Tuple.of(email.trim()))
+    return pool.preparedQuery(AuthSql.USER_BY_EMAIL).execute(Tuple.of(signInEmail(email)))
         .compose(rows -> {
           Row row = rows.iterator().hasNext() ? rows.iterator().next() : null;
           return vertx.executeBlocking(() -> {

@@ -100,11 +100,16 @@ public final class LoginThrottle {
 
   // one hash tag per e-mail or address: the failure script touches both keys, so they share a slot
   private String countKey(String kind, String value) {
-    return redis.key("login:{" + kind + ":" + digest(value) + "}:fail");
+    return redis.key("login:{" + kind + ":" + digest(same(kind, value)) + "}:fail");
   }
 
   private String lockKey(String kind, String value) {
-    return redis.key("login:{" + kind + ":" + digest(value) + "}:lock");
+    return redis.key("login:{" + kind + ":" + digest(same(kind, value)) + "}:lock");
+  }
+
+  // an e-mail padded with spaces or tabs finds the same user, so it is the same budget (digest lower-cases)
+  private static String same(String kind, String value) {
+    return "email".equals(kind) ? AuthService.signInEmail(value) : value;
   }
 
   // Keys carry a digest: e-mails and addresses stay out of Redis's key space and their length is bounded.

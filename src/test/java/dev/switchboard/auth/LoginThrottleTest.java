@@ -74,8 +74,12 @@ class LoginThrottleTest {
     assertThat(locked.status()).isEqualTo(429);
     assertThat(locked.errorCode()).isEqualTo("too_many_attempts");
     assertThat(Long.parseLong(locked.header("Retry-After"))).isBetween(1L, 900L);
-    // the same e-mail in other letter case is the same e-mail
+    // the same e-mail in other letter case, or padded with the white space sign-in trims, is the same e-mail
     assertThat(login(httpA, acme.adminEmail().toUpperCase(), acme.password()).status()).isEqualTo(429);
+    for (String pad : new String[] {" ", "\t", " \t\n"}) {
+      assertThat(login(httpA, pad + acme.adminEmail() + pad, acme.password()).status()).as("padded with %s", pad.replace("\t", "\\t"))
+          .isEqualTo(429);
+    }
     // another user from the same address still signs in
     assertThat(login(httpA, other.adminEmail(), other.password()).status()).isEqualTo(200);
     assertThat(a.registry.get("switchboard_login_throttled").counter().count()).isGreaterThanOrEqualTo(1);
