@@ -190,8 +190,12 @@ public final class Outbox {
     return chain;
   }
 
-  /** A WhatsApp template (allowed whatever the window): stored with its rendered body, then sent. */
-  Future<Posted> postTemplate(long accountId, Actor actor, long conversationId, Sender.Template template, String renderedBody,
+  /**
+   * A WhatsApp template (allowed whatever the window): its parameters' {@code {{field}}}
+   * placeholders filled from the contact as a reply's are (a draft moved into a parameter keeps
+   * them; 422 missing_field for a field the contact lacks), stored with its rendered body, then sent.
+   */
+  Future<Posted> postTemplate(long accountId, Actor actor, long conversationId, Sender.Template given, String templateBody,
                               boolean needsPhone, String idempotencyKey) {
     return keyed(accountId, conversationId, idempotencyKey, tx -> target(tx, conversationId, accountId).compose(t -> {
       if (!"whatsapp".equals(t.platform())) {
@@ -199,10 +203,16 @@ public final class Outbox {
       }
       checkConnected(t);
       if (needsPhone && t.waId() == null) {
-        throw ApiException.unprocessable("phone_required", "the template " + template.name() + " has a code button, which "
+        throw ApiException.unprocessable("phone_required", "the template " + given.name() + " has a code button, which "
             + "WhatsApp only delivers to a phone number; this customer is known only by their username. "
             + "Ask for their phone number first (Request phone number).");
       }
+      List<String> parameters = new ArrayList<>();
+      for (String parameter : given.parameters()) {
+        parameters.add(render(parameter, t.fields()));
+      }
+      Sender.Template template = new Sender.Template(given.name(), given.language(), parameters);
+      String renderedBody = Templates.render(templateBody, parameters);
       JsonObject spec = new JsonObject().put("template", new JsonObject().put("name", template.name())
           .put("language", template.language()).put("parameters", new JsonArray(new ArrayList<>(template.parameters()))));
       return insert(tx, t, "template", "text", renderedBody, new JsonArray(), actor.type(), actor.id(), "pending", spec)

@@ -86,9 +86,10 @@ public final class SendRoutes {
         .compose(ch -> templates.approved(ch.getLong("id"), ch.getString("platform"), ch.getString("waba_id"), ch.getString("access_token")))
         .compose(list -> {
           JsonObject t = Templates.find(list, name, language);
-          String rendered = Templates.render(t.getString("body"), parameters);
+          // the count of parameters is checked before the conversation is read
+          Templates.render(t.getString("body"), parameters);
           return outbox.postTemplate(p.accountId(), p.actor(), conversationId, new Sender.Template(name, language, parameters),
-              rendered, t.getBoolean("needsPhone", false), key);
+              t.getString("body"), t.getBoolean("needsPhone", false), key);
         })
         .onSuccess(posted -> answer(ctx, posted))
         .onFailure(ctx::fail);

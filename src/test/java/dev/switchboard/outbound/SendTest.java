@@ -300,6 +300,39 @@ class SendTest {
   }
 
   @Test
+  @DisplayName("a template parameter's {{field}} is the contact's value, as in a reply; a field the contact lacks is 422 missing_field and nothing is sent")
+  void templateParameterFields() {
+    // a number of its own, so the template list it caches is not the one another test counts fetches of
+    String phone = "118812345670002";
+    long channel = Seed.channel(db, account.accountId(), "whatsapp", phone);
+    Seed.insert(db, "UPDATE channels SET waba_id = '104857600777777' WHERE id = ? RETURNING id", channel);
+    graph.respond("GET", "/104857600777777/message_templates", Answer.json(200, new JsonObject().put("data", new JsonArray()
+        .add(new JsonObject().put("name", "order_update").put("language", "en_US").put("status", "APPROVED").put("category", "UTILITY")
+            .put("components", new JsonArray().add(new JsonObject().put("type", "BODY").put("text", "Your order {{1}} is on its way.")))))));
+    long conv = conversation(db, account.accountId(), channel, uniqueUser(), ago(Duration.ofDays(3)));
+    long contact = Seed.scalar(db, "SELECT contact_id FROM conversations WHERE id = ?", conv);
+    assertThat(http.put("/api/v1/contacts/" + contact + "/fields/order%20num", new JsonObject().put("value", "1042")).status()).isEqualTo(200);
+    int sends = graph.calls("POST", "/" + phone).size();
+
+    Http.Res missing = http.post("/api/v1/conversations/" + conv + "/template", new JsonObject().put("name", "order_update")
+        .put("language", "en_US").put("parameters", new JsonArray().add("#{{order num}} for {{membership}}")));
+    assertThat(missing.status()).isEqualTo(422);
+    assertThat(missing.errorCode()).isEqualTo("missing_field");
+    assertThat(missing.json().getJsonObject("error").getString("message")).contains("membership");
+    assertThat(count("SELECT count(*) FROM messages WHERE conversation_id = ?", conv)).isZero();
+
+    Http.Res r = http.post("/api/v1/conversations/" + conv + "/template", new JsonObject().put("name", "order_update")
+        .put("language", "en_US").put("parameters", new JsonArray().add("#{{order num}}")));
+    assertThat(r.status()).isEqualTo(201);
+    assertThat(r.json().getString("text")).isEqualTo("Your order #1042 is on its way.");
+    awaitStatus(db, id(r), "sent");
+    var sent = graph.calls("POST", "/" + phone);
+    assertThat(sent).hasSize(sends + 1);
+    assertThat(sent.get(sends).json().getJsonObject("template").getJsonArray("components").getJsonObject(0)
+        .getJsonArray("parameters").getJsonObject(0).getString("text")).isEqualTo("#1042");
+  }
+
+  @Test
   @DisplayName("a 500 and a rate-limit error are retried with backoff, then the send succeeds")
   void retries() {
     long conv = conversation(db, account.accountId(), whatsapp, uniqueUser(), ago(Duration.ofMinutes(3)));
