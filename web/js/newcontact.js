@@ -4,7 +4,7 @@ import { h, mount, toast, platformName } from './dom.js';
 import { api, enc } from './api.js';
 import { state as S, dispatch } from './store.js';
 import { openModal } from './ui.js';
-import { openConversation } from './conversation.js';
+import { openConversation, upsertConversation } from './conversation.js';
 import { templatePicker } from './templates.js';
 
 export function openNewContact() {
@@ -46,8 +46,14 @@ export function openNewContact() {
       mount(modal, h('h2', {}, `Send a template to ${name.value.trim() || phone.value.trim()}`),
         templatePicker(channel.value, async (tpl) => {
           await api.post(`/conversations/${enc(convId)}/template`, tpl, { 'Idempotency-Key': crypto.randomUUID() });
+          // the agent who starts a conversation handles it: the customer's answer reaches them,
+          // not a Closed conversation that only bots watch
+          let assigned = true;
+          try {
+            upsertConversation(await api.patch(`/conversations/${enc(convId)}`, { assignee: { type: 'agent', id: S.user.id } }));
+          } catch { assigned = false; }
           close();
-          toast('Template sent');
+          toast(assigned ? 'Template sent — the conversation is assigned to you' : 'Template sent (assign the conversation to someone so the answer is seen)');
           dispatch({ type: 'list/stale' });
           openConversation(convId);
         }),

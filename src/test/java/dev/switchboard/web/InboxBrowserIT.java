@@ -460,6 +460,11 @@ class InboxBrowserIT {
     BrowserFixture.eventually("the template send", () -> f.graph.calls("POST", "/" + Webhooks.WA_PHONE_NUMBER_ID + "/messages").size() > before);
     assertThat(f.graph.calls("POST", "/" + Webhooks.WA_PHONE_NUMBER_ID + "/messages").get(before).body()).contains("order_update");
     page.waitUntil("the template message", () -> !page.all("[data-testid='message'][data-type='template']").isEmpty());
+    // the agent who started it has it: the customer's answer lands in their Mine, not in Closed
+    page.waitUntil("assigned to the agent", () -> page.text("thread-status").startsWith("Assigned"));
+    JsonObject conv = f.api().get("/api/v1/conversations/" + page.js("return location.hash.match(/\\/(\\d+)/)[1]")).json();
+    assertThat(conv.getString("status")).isEqualTo("assigned");
+    assertThat(conv.getJsonObject("assignee").getString("id")).isEqualTo(String.valueOf(f.account.adminId()));
   }
 
   @Test
