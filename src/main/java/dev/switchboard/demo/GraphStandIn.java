@@ -9,11 +9,20 @@ import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * The demo's Graph API: answers the gateway's sends, template list and profile lookups as Graph
- * does, and hands every accepted send to {@link Outgoing}, which shows it to the customer.
+ * does, and hands every accepted send to {@link Outgoing}, which shows it to the customer. It also
+ * answers the checks an admin's Connect and New access token make ({@code GET /{id}},
+ * {@code GET /{wabaId}/phone_numbers}, {@code POST /{id}/subscribed_apps}) for the business
+ * objects of the demo's Meta, whose rules {@code docs/demo.md} gives: WhatsApp numbers, WABAs
+ * and Pages have 15-digit ids, Instagram accounts 17 digits starting 17841, a WABA holds the
+ * numbers whose id differs from its own only in the last digit, and a Page's or Instagram
+ * account's token reaches that object only.
  */
 final class GraphStandIn {
 
@@ -33,6 +42,25 @@ final class GraphStandIn {
         "Hola {{1}}, te recordamos tu cita del {{2}}."});
     TEMPLATES.put("spring_sale", new String[] {"en_US", "PENDING", "MARKETING",
         "Spring sale: 20% off everything until Sunday!"});
+  }
+
+  /** The tokens the seed stores on its channels. */
+  static final Set<String> DEMO_TOKENS = Set.of("demo-whatsapp-token", "demo-messenger-token", "demo-instagram-token");
+  /** Facebook Login tokens start EAA, Instagram Login tokens IG; anything else Graph cannot parse. */
+  private static final Pattern META_TOKEN = Pattern.compile("(EAA|IG)[A-Za-z0-9_-]{1,4093}");
+  /** WhatsApp phone numbers, WhatsApp Business Accounts and Facebook Pages. */
+  private static final Pattern BUSINESS_ID = Pattern.compile("[1-9][0-9]{14}");
+  /** Instagram professional accounts. */
+  private static final Pattern INSTAGRAM_ID = Pattern.compile("17841[0-9]{12}");
+  /** Fields a phone number has and a Page has not: asking for one says the id is read as a number. */
+  private static final Set<String> PHONE_ONLY = Set.of("display_phone_number", "verified_name", "code_verification_status",
+      "quality_rating", "platform_type");
+
+  /**
+   * The channel that already stores a token, as Meta sees whose token it is; null for a token no
+   * channel holds (a new one, which reaches whatever the admin names).
+   */
+  record Holder(String platform, String externalId) {
   }
 
   private final CustomerFeed feed;
@@ -232,10 +260,180 @@ final class GraphStandIn {
         .put("profile_pic", pic).put("id", userId));
   }
 
+  /**
+   * Graph's refusal of a token, or null when it accepts it: the seed's tokens and well-formed
+   * Meta tokens are accepted; a token containing "revoked" plays one whose session Meta ended
+   * (the user changed their password, or removed the app).
+   */
+  static GraphAnswer refusedToken(String token) {
+    if (token.toLowerCase(Locale.ROOT).contains("revoked")) {
+      return error(400, "Error validating access token: The session has been invalidated because the user changed their "
+          + "password or Facebook has changed the session for security reasons.", 190, 460);
+    }
+    if (!DEMO_TOKENS.contains(token) && !META_TOKEN.matcher(token).matches()) {
+      return error(400, "Invalid OAuth access token - Cannot parse access token", 190);
+    }
+    return null;
+  }
+
+  /**
+   * {@code GET /{id}?fields=...}: a customer's profile when the id is a customer's, else the
+   * business object of that id (a phone number when a number's field is asked for, else a Page;
+   * an Instagram account), else Graph's unknown-object error.
+   */
+  GraphAnswer lookup(String id, String fields, Holder holder, boolean contact, String nameFromDb) {
+    if (contact || isCustomer(id)) {
+      return profile(id, fields, nameFromDb);
+    }
+    List<String> asked = fields(fields);
+    if (asked == null) {
+      return error(400, "(#100) The parameter fields is too long.", 100);
+    }
+    String kind = INSTAGRAM_ID.matcher(id).matches() ? "instagram"
+        : !BUSINESS_ID.matcher(id).matches() ? null
+        : asked.stream().anyMatch(PHONE_ONLY::contains) ? "whatsapp" : "page";
+    if (kind == null || !reaches(holder, kind, id)) {
+      return unknownObject("get", id);
+    }
+    return selected(object(kind, id), asked, switch (kind) {
+      case "whatsapp" -> "WhatsAppBusinessPhoneNumber";
+      case "page" -> "Page";
+      default -> "IGUser";
+    });
+  }
+
+  /** {@code GET /{wabaId}/phone_numbers}: the WABA's nine numbers, those whose id differs from its own only in the last digit. */
+  GraphAnswer phoneNumbers(String wabaId, String fields, Holder holder) {
+    List<String> asked = fields(fields);
+    if (asked == null) {
+      return error(400, "(#100) The parameter fields is too long.", 100);
+    }
+    if (!BUSINESS_ID.matcher(wabaId).matches() || !reaches(holder, "whatsapp", wabaId)) {
+      return unknownObject("get", wabaId);
+    }
+    JsonArray data = new JsonArray();
+    String prefix = wabaId.substring(0, wabaId.length() - 1);
+    for (char last = '0'; last <= '9'; last++) {
+      String number = prefix + last;
+      if (!number.equals(wabaId)) {
+        GraphAnswer one = selected(object("whatsapp", number), asked, "WhatsAppBusinessPhoneNumber");
+        if (one.status() != 200) {
+          return one;
+        }
+        data.add(one.body());
+      }
+    }
+    return new GraphAnswer(200, new JsonObject().put("data", data)
+        .put("paging", new JsonObject().put("cursors", new JsonObject().put("before", "QVFIUjBZ").put("after", "QVFIUjlZ"))));
+  }
+
+  /** {@code POST /{id}/subscribed_apps}: a WABA, Page or Instagram account the token reaches subscribes the app. */
+  GraphAnswer subscribe(String id, Holder holder) {
+    String kind = INSTAGRAM_ID.matcher(id).matches() ? "instagram"
+        : !BUSINESS_ID.matcher(id).matches() ? null
+        : holder != null && "whatsapp".equals(holder.platform()) ? "whatsapp" : "page";
+    if (kind == null || !reaches(holder, kind, id)) {
+      return unknownObject("post", id);
+    }
+    return new GraphAnswer(200, new JsonObject().put("success", true));
+  }
+
+  /**
+   * Whether a token reaches an object: one no channel holds reaches any; a WhatsApp system user's
+   * reaches WhatsApp numbers and WABAs; a Page's or Instagram account's reaches only its own, so
+   * {@code /me/messages} always knows which channel a token sends for.
+   */
+  private static boolean reaches(Holder holder, String kind, String id) {
+    if (holder == null) {
+      return true;
+    }
+    if ("whatsapp".equals(holder.platform())) {
+      return "whatsapp".equals(kind);
+    }
+    String holderKind = "messenger".equals(holder.platform()) ? "page" : "instagram";
+    return holderKind.equals(kind) && id.equals(holder.externalId());
+  }
+
+  private boolean isCustomer(String id) {
+    for (Customer c : feed.customers()) {
+      if (c.id().equals(id)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Every field of the object, with names that stay the same for an id. */
+  private static JsonObject object(String kind, String id) {
+    String last4 = id.substring(id.length() - 4);
+    return switch (kind) {
+      case "whatsapp" -> {
+        String phone = MetaPayloads.businessPhone(id);
+        yield new JsonObject().put("id", id)
+            .put("display_phone_number", "+" + phone.charAt(0) + " " + phone.substring(1, 4) + "-" + phone.substring(4, 7)
+                + "-" + phone.substring(7))
+            .put("verified_name", DemoSeed.WHATSAPP_ID.equals(id) ? "Demo Shop" : "Demo Business " + last4)
+            .put("code_verification_status", "VERIFIED").put("quality_rating", "GREEN").put("platform_type", "CLOUD_API");
+      }
+      case "page" -> new JsonObject().put("id", id).put("name", DemoSeed.PAGE_ID.equals(id) ? "Demo Shop" : "Demo Page " + last4);
+      default -> new JsonObject().put("id", id)
+          .put("name", DemoSeed.INSTAGRAM_ID.equals(id) ? "Demo Shop" : "Demo Account " + last4)
+          .put("username", DemoSeed.INSTAGRAM_ID.equals(id) ? "demoshop" : "demo.account." + last4);
+    };
+  }
+
+  /** The fields asked for (all when none is), and the id, as Graph answers; a field the node lacks is Graph's error. */
+  private static GraphAnswer selected(JsonObject all, List<String> asked, String nodeType) {
+    if (asked.isEmpty()) {
+      return new GraphAnswer(200, all);
+    }
+    JsonObject out = new JsonObject();
+    for (String f : asked) {
+      if (!all.containsKey(f)) {
+        return error(400, "(#100) Tried accessing nonexisting field (" + f + ") on node type (" + nodeType + ")", 100);
+      }
+      out.put(f, all.getValue(f));
+    }
+    return new GraphAnswer(200, out.put("id", all.getString("id")));
+  }
+
+  /** The {@code fields} parameter as a list (empty when absent), or null when it is longer than any real request. */
+  private static List<String> fields(String fields) {
+    if (fields == null || fields.isBlank()) {
+      return List.of();
+    }
+    if (fields.length() > 1000) {
+      return null;
+    }
+    List<String> out = new ArrayList<>();
+    for (String f : fields.split(",")) {
+      if (!f.isBlank()) {
+        out.add(f.trim());
+      }
+    }
+    return out;
+  }
+
+  /** Graph's answer for an id it has no object for, or whose object the token cannot see. */
+  private static GraphAnswer unknownObject(String method, String id) {
+    return error(400, "Unsupported " + method + " request. Object with ID '" + id + "' does not exist, cannot be loaded due "
+        + "to missing permissions, or does not support this operation. Please read the Graph API documentation at "
+        + "https://developers.facebook.com/docs/graph-api", 100, 33);
+  }
+
   /** Graph's error body. */
   static GraphAnswer error(int status, String message, int code) {
-    return new GraphAnswer(status, new JsonObject().put("error", new JsonObject()
+    return error(status, message, code, null);
+  }
+
+  /** Graph's error body with its {@code error_subcode}. */
+  static GraphAnswer error(int status, String message, int code, Integer subcode) {
+    JsonObject error = new JsonObject()
         .put("message", message).put("type", code == 190 ? "OAuthException" : "GraphMethodException")
-        .put("code", code).put("fbtrace_id", "Demo" + MetaPayloads.digits(8))));
+        .put("code", code);
+    if (subcode != null) {
+      error.put("error_subcode", subcode);
+    }
+    return new GraphAnswer(status, new JsonObject().put("error", error.put("fbtrace_id", "Demo" + MetaPayloads.digits(8))));
   }
 }

@@ -38,7 +38,7 @@ final class MetaPayloads {
       message.put("type", "text").put("text", new JsonObject().put("body", text));
     } else {
       String kind = fromList ? "list_reply" : "button_reply";
-      message.put("context", new JsonObject().put("from", DISPLAY_PHONE).put("id", replyTo))
+      message.put("context", new JsonObject().put("from", businessPhone(c.channelId())).put("id", replyTo))
           .put("type", "interactive")
           .put("interactive", new JsonObject().put("type", kind)
               .put(kind, new JsonObject().put("id", choice).put("title", text)));
@@ -112,7 +112,20 @@ final class MetaPayloads {
   }
 
   private static JsonObject metadata(String phoneNumberId) {
-    return new JsonObject().put("display_phone_number", DISPLAY_PHONE).put("phone_number_id", phoneNumberId);
+    return new JsonObject().put("display_phone_number", businessPhone(phoneNumberId)).put("phone_number_id", phoneNumberId);
+  }
+
+  /**
+   * The business number behind a phone-number id, digits only: the seeded channel's
+   * {@link #DISPLAY_PHONE}, else 1555 and the id's last seven digits, so each number the demo's
+   * Meta answers for keeps one phone in its webhooks and its Graph object.
+   */
+  static String businessPhone(String phoneNumberId) {
+    if (phoneNumberId == null || DemoSeed.WHATSAPP_ID.equals(phoneNumberId)) {
+      return DISPLAY_PHONE;
+    }
+    String padded = "0000000" + phoneNumberId;
+    return "1555" + padded.substring(padded.length() - 7);
   }
 
   /** The webhook's contacts[] entry: the phone, or (username user) the BSUID and the username. */

@@ -250,9 +250,22 @@ public final class Simulator implements Shareable {
     return graph.templates();
   }
 
-  /** A Messenger or Instagram profile lookup. */
-  public GraphAnswer profile(String userId, String fields, String nameFromDb) {
-    return graph.profile(userId, fields, nameFromDb);
+  /**
+   * {@code GET /{id}}: a Messenger or Instagram profile when the id is a customer's (a gateway
+   * contact when {@code contact}), else the phone number, Page or Instagram account of that id.
+   */
+  GraphAnswer lookup(String id, String fields, GraphStandIn.Holder holder, boolean contact, String nameFromDb) {
+    return graph.lookup(id, fields, holder, contact, nameFromDb);
+  }
+
+  /** {@code GET /{wabaId}/phone_numbers}. */
+  GraphAnswer phoneNumbers(String wabaId, String fields, GraphStandIn.Holder holder) {
+    return graph.phoneNumbers(wabaId, fields, holder);
+  }
+
+  /** {@code POST /{id}/subscribed_apps}. */
+  GraphAnswer subscribe(String id, GraphStandIn.Holder holder) {
+    return graph.subscribe(id, holder);
   }
 
   /** A send Graph accepted: the customer receives it, then their phone delivers and reads it. */

@@ -16,6 +16,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 
 import java.util.LinkedHashMap;
@@ -74,7 +75,9 @@ public final class SimulatorRoutes implements ExtraRoutes {
         answer(ctx, sim.templates());
       }
     });
-    r.get("/graph/:version/:userId").handler(this::profile);
+    r.get("/graph/:version/:wabaId/phone_numbers").handler(this::phoneNumbers);
+    r.post("/graph/:version/:objectId/subscribed_apps").handler(this::subscribe);
+    r.get("/graph/:version/:objectId").handler(this::lookup);
     r.route("/graph/*").handler(ctx -> answer(ctx, GraphStandIn.error(400,
         "Unsupported " + ctx.request().method().name().toLowerCase() + " request.", 100)));
 
@@ -146,26 +149,62 @@ public final class SimulatorRoutes implements ExtraRoutes {
         .onFailure(ctx::fail);
   }
 
-  private void profile(RoutingContext ctx) {
-    if (token(ctx) == null) {
+  /** {@code GET /{id}}: a customer's profile, or the number, Page or Instagram account a channel's check asks about. */
+  private void lookup(RoutingContext ctx) {
+    String token = token(ctx);
+    if (token == null) {
       return;
     }
-    String userId = ctx.pathParam("userId");
+    String id = ctx.pathParam("objectId");
     String fields = ctx.request().getParam("fields");
-    pool.preparedQuery(SimulatorSql.CONTACT).execute(Tuple.of(userId))
-        .onSuccess(rows -> {
-          String name = rows.size() > 0 ? rows.iterator().next().getString("name") : null;
-          answer(ctx, sim.profile(userId, fields, name));
+    Future<GraphStandIn.Holder> holder = holder(token);
+    Future<RowSet<Row>> contact = pool.preparedQuery(SimulatorSql.CONTACT).execute(Tuple.of(id));
+    Future.all(holder, contact)
+        .onSuccess(v -> {
+          boolean known = contact.result().size() > 0;
+          String name = known ? contact.result().iterator().next().getString("name") : null;
+          answer(ctx, sim.lookup(id, fields, holder.result(), known, name));
         })
         .onFailure(ctx::fail);
   }
 
-  /** Graph refuses a call without a bearer token; answers null after answering the error. */
+  private void phoneNumbers(RoutingContext ctx) {
+    String token = token(ctx);
+    if (token != null) {
+      holder(token).onSuccess(h -> answer(ctx, sim.phoneNumbers(ctx.pathParam("wabaId"), ctx.request().getParam("fields"), h)))
+          .onFailure(ctx::fail);
+    }
+  }
+
+  private void subscribe(RoutingContext ctx) {
+    String token = token(ctx);
+    if (token != null) {
+      holder(token).onSuccess(h -> answer(ctx, sim.subscribe(ctx.pathParam("objectId"), h))).onFailure(ctx::fail);
+    }
+  }
+
+  /** The channel that stores this token, if any: whose token Meta takes it to be. */
+  private Future<GraphStandIn.Holder> holder(String token) {
+    return pool.preparedQuery(SimulatorSql.CHANNEL_BY_TOKEN).execute(Tuple.of(token)).map(rows -> {
+      if (rows.size() == 0) {
+        return null;
+      }
+      Row row = rows.iterator().next();
+      return new GraphStandIn.Holder(row.getString("platform"), row.getString("external_id"));
+    });
+  }
+
+  /** Graph refuses a call without a bearer token, or with one it cannot parse or that was revoked; answers null after answering the error. */
   private String token(RoutingContext ctx) {
     String auth = ctx.request().getHeader("Authorization");
     String token = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7).trim() : null;
     if (token == null || token.isEmpty()) {
       answer(ctx, GraphStandIn.error(400, "An active access token must be used to query information about the current user.", 2500));
+      return null;
+    }
+    Simulator.GraphAnswer refused = GraphStandIn.refusedToken(token);
+    if (refused != null) {
+      answer(ctx, refused);
       return null;
     }
     return token;

@@ -456,6 +456,111 @@ class DemoIT {
     assertThat(demo.config().publicUrl()).isEqualTo("http://127.0.0.1:" + demo.port());
   }
 
+  @Test
+  @Order(12)
+  @DisplayName("an admin connects a WhatsApp number and a Facebook page the demo's Meta confirms, their customers and agents talk through them, "
+      + "a new access token is checked and taken, and Meta's refusals answer channel_not_owned with Meta's message")
+  void adminConnectsChannels() {
+    Http admin = http.as(login(DemoSeed.ADMIN_EMAIL, demo.seed().password()).json().getString("token"));
+
+    Http.Res whatsapp = admin.post("/api/v1/channels", new JsonObject().put("platform", "whatsapp").put("name", "Demo Shop EU")
+        .put("externalId", "100200300400600").put("wabaId", "100200300400601").put("accessToken", "demo-whatsapp-token"));
+    assertThat(whatsapp.status()).as(whatsapp.text()).isEqualTo(201);
+    assertThat(whatsapp.json().getJsonObject("webhook").getBoolean("subscribed")).isTrue();
+    Http.Res page = admin.post("/api/v1/channels", new JsonObject().put("platform", "messenger").put("name", "Demo Outlet")
+        .put("externalId", "361442100000002").put("accessToken", "EAAdemoOutletPage"));
+    assertThat(page.status()).as(page.text()).isEqualTo(201);
+    assertThat(page.json().getJsonObject("webhook").getBoolean("subscribed")).isTrue();
+    List<String> listed = new ArrayList<>();
+    admin.get("/api/v1/channels").items().forEach(o -> listed.add(((JsonObject) o).getString("externalId")));
+    assertThat(listed).contains("100200300400600", "361442100000002");
+
+    // a new token for the page: checked with Meta, then the page's sends go out with it
+    Http.Res rotated = admin.patch("/api/v1/channels/" + page.json().getString("id"), new JsonObject().put("accessToken", "EAAdemoOutletPage2"));
+    assertThat(rotated.status()).as(rotated.text()).isEqualTo(200);
+    assertThat(rotated.json().getJsonObject("webhook").getBoolean("subscribed")).isTrue();
+    assertThat(count("SELECT count(*) FROM channels WHERE external_id = '361442100000002' AND access_token = 'EAAdemoOutletPage2'")).isEqualTo(1);
+
+    talk(admin, "whatsapp", "100200300400600", whatsapp.json().getString("id"), "Ana Lima");
+    talk(admin, "messenger", "361442100000002", page.json().getString("id"), "Ben Okoro");
+
+    // where Meta refuses: a number of another WABA, an id of no platform's form, a Page's token for another Page
+    assertRefused(admin.post("/api/v1/channels", new JsonObject().put("platform", "whatsapp").put("name", "Not ours")
+        .put("externalId", "100200300400700").put("wabaId", "100200300400611").put("accessToken", "demo-whatsapp-token")),
+        "is not a number of WhatsApp Business Account 100200300400611");
+    assertRefused(admin.post("/api/v1/channels", new JsonObject().put("platform", "messenger").put("name", "Too short")
+        .put("externalId", "12345").put("accessToken", "EAAdemoShort")), "Object with ID '12345' does not exist");
+    assertRefused(admin.post("/api/v1/channels", new JsonObject().put("platform", "messenger").put("name", "Borrowed token")
+        .put("externalId", "361442100000003").put("accessToken", "demo-messenger-token")), "Object with ID '361442100000003' does not exist");
+    // a revoked token: refused with Meta's words, and the channel keeps the token it had
+    String seededPage = eventually("the seeded page", () -> {
+      for (Object o : admin.get("/api/v1/channels").items()) {
+        if (DemoSeed.PAGE_ID.equals(((JsonObject) o).getString("externalId"))) {
+          return ((JsonObject) o).getString("id");
+        }
+      }
+      return null;
+    });
+    assertRefused(admin.patch("/api/v1/channels/" + seededPage, new JsonObject().put("accessToken", "EAArevoked1")),
+        "The session has been invalidated");
+    assertRefused(admin.patch("/api/v1/channels/" + seededPage, new JsonObject().put("accessToken", "not-a-meta-token")),
+        "Cannot parse access token");
+    assertThat(count("SELECT count(*) FROM channels WHERE external_id = ? AND access_token = 'demo-messenger-token'", DemoSeed.PAGE_ID))
+        .isEqualTo(1);
+    assertThat(count("SELECT count(*) FROM channels WHERE external_id IN ('100200300400700', '12345', '361442100000003')")).isZero();
+  }
+
+  /**
+   * A new customer of the channel writes in the simulator; the conversation arrives on that channel,
+   * the admin answers, and the answer reaches the customer on that channel and turns read.
+   */
+  private static void talk(Http admin, String platform, String externalId, String channelId, String name) {
+    Http.Res customer = http.post("/simulator/api/customers", new JsonObject().put("platform", platform).put("name", name)
+        .put("channelId", externalId));
+    assertThat(customer.status()).as(customer.text()).isEqualTo(201);
+    assertThat(customer.json().getString("channelId")).isEqualTo(externalId);
+    String customerId = customer.json().getString("id");
+    Http.Res said = http.post("/simulator/api/messages", new JsonObject()
+        .put("platform", platform).put("customerId", customerId).put("text", "Hello, this is " + name));
+    assertThat(said.status()).as(said.text()).isEqualTo(201);
+    JsonObject conversation = eventually(name + "'s conversation", () -> {
+      for (Object o : admin.get("/api/v1/conversations?platform=" + platform + "&limit=200").items()) {
+        JsonObject c = (JsonObject) o;
+        if (customerId.equals(c.getJsonObject("contact").getString("platformUserId"))) {
+          return c;
+        }
+      }
+      return null;
+    });
+    assertThat(conversation.getString("channelId")).isEqualTo(channelId);
+    String conversationId = conversation.getString("id");
+    eventually(name + "'s message in the inbox", () -> texts(admin, conversationId, "in").contains("Hello, this is " + name) ? true : null);
+
+    String answer = "Welcome, " + name + "!";
+    Http.Res reply = admin.send(HttpMethod.POST, "/api/v1/conversations/" + conversationId + "/messages",
+        new JsonObject().put("type", "reply").put("text", answer), Map.of("Idempotency-Key", "demo-test-new-" + platform));
+    assertThat(reply.status()).as(reply.text()).isEqualTo(201);
+    JsonObject received = eventually("the answer at " + name + "'s end, read", () -> {
+      JsonArray items = http.get("/simulator/api/feed?after=0&limit=200").json().getJsonArray("items");
+      for (int i = 0; i < items.size(); i++) {
+        JsonObject e = items.getJsonObject(i);
+        if ("out".equals(e.getString("direction")) && answer.equals(e.getString("text")) && "read".equals(e.getString("status"))) {
+          return e;
+        }
+      }
+      return null;
+    });
+    assertThat(received.getString("channelId")).isEqualTo(externalId);
+    assertThat(received.getString("customerId")).isEqualTo(customerId);
+  }
+
+  /** The gateway's answer to a check Meta refuses: 422 channel_not_owned, with Meta's message. */
+  private static void assertRefused(Http.Res res, String metaSays) {
+    assertThat(res.status()).as(res.text()).isEqualTo(422);
+    assertThat(res.errorCode()).isEqualTo("channel_not_owned");
+    assertThat(res.json().getJsonObject("error").getString("message")).contains(metaSays);
+  }
+
   private static boolean simulatorMessage(Browser b, String text, String status) {
     return b.all("#messages li.msg").stream().anyMatch(li ->
         li.findElement(By.cssSelector(".text")).getText().equals(text) && status.equals(li.getAttribute("data-status")));
