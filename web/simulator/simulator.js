@@ -5,6 +5,7 @@
   const state = {
     platform: '',          // tab filter
     customers: [],         // [{platform, channelId, id, name, username}]
+    channels: [],          // the gateway's channels: [{platform, id, name}]
     selected: null,        // {platform, id}
     entries: new Map(),    // message id -> entry (from the feed)
     cursor: 0,
@@ -42,7 +43,9 @@
     try {
       const r = await api('GET', '/customers');
       state.customers = r.items;
+      state.channels = r.channels || [];
       offline(null);
+      renderChannelChoice();
       renderCustomers();
       selectFromHash();
     } catch (e) {
@@ -85,6 +88,26 @@
       li.addEventListener('click', () => select(c));
       list.append(li);
     }
+  }
+
+  // a new customer writes to the channel picked here: any of the platform's, a newly connected one too
+  function renderChannelChoice() {
+    const form = $('new-customer');
+    const select = form.channel;
+    const picked = select.value;
+    const mine = state.channels.filter((ch) => ch.platform === form.platform.value);
+    // the list is polled: an unchanged one is left as it is, so an open dropdown stays open
+    const drawn = JSON.stringify(mine);
+    if (select.dataset.drawn === drawn) return;
+    select.dataset.drawn = drawn;
+    const options = mine.map((ch) => {
+      const o = document.createElement('option');
+      o.value = ch.id;
+      o.textContent = ch.name + ' · ' + ch.id;
+      return o;
+    });
+    select.replaceChildren(...options);
+    if (mine.some((ch) => ch.id === picked)) select.value = picked;
   }
 
   function receivedFor(platform, id) {
@@ -284,7 +307,9 @@
     const form = ev.target;
     try {
       const username = form.username.value.trim();
-      const c = await api('POST', '/customers', { platform: form.platform.value, name: form.name.value, username: username || undefined });
+      const c = await api('POST', '/customers', {
+        platform: form.platform.value, channelId: form.channel.value || undefined, name: form.name.value, username: username || undefined,
+      });
       form.name.value = '';
       form.username.value = '';
       state.customers.push(c);
@@ -293,6 +318,8 @@
       offline('Cannot add the customer: ' + e.message);
     }
   });
+
+  $('new-customer').platform.addEventListener('change', renderChannelChoice);
 
   for (const b of document.querySelectorAll('#platform-tabs button')) {
     b.addEventListener('click', () => {

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WindowType;
+import org.openqa.selenium.support.ui.Select;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -508,6 +509,61 @@ class DemoIT {
     assertThat(count("SELECT count(*) FROM channels WHERE external_id = ? AND access_token = 'demo-messenger-token'", DemoSeed.PAGE_ID))
         .isEqualTo(1);
     assertThat(count("SELECT count(*) FROM channels WHERE external_id IN ('100200300400700', '12345', '361442100000003')")).isZero();
+  }
+
+  @Test
+  @Order(13)
+  @DisplayName("in Settings → Channels the admin sees Meta's refusal of a revoked token, connects an Instagram account, "
+      + "and a customer added to it in the simulator page reaches the inbox")
+  void adminConnectsInTheBrowser() {
+    Browser.REQUIRED.check();
+    try (Browser b = new Browser("http://127.0.0.1:" + demo.port())) {
+      b.login(DemoSeed.ADMIN_EMAIL, demo.seed().password());
+      b.click("settings-link");
+      b.click("settings-nav-channels");
+      b.waitUntil("the channels", () -> b.visible("settings-channels") && b.all("[data-testid='channel-card']").size() >= 3);
+      b.click("connect-instagram");
+      b.type("cc-name", "Demo Studio");
+      b.type("cc-externalId", "17841400000000002");
+      b.type("cc-accessToken", "IGrevokedStudio");
+      b.click("cc-save");
+      String refusal = b.waitFor("the refusal", () -> b.visible("cc-error") && !b.text("cc-error").isBlank() ? b.text("cc-error") : null);
+      assertThat(refusal).startsWith("Meta refused").contains("The session has been invalidated");
+      b.screenshot("demo-01-connect-refused");
+      b.type("cc-accessToken", "IGdemoStudio");
+      b.click("cc-save");
+      b.waitUntil("the connected dialog", () -> b.visible("connected"));
+      b.screenshot("demo-02-connected");
+      b.click("modal-cancel");
+      b.waitUntil("the new channel's card", () -> b.all("[data-testid='channel-card']").stream().anyMatch(c ->
+          c.findElement(By.cssSelector("[data-testid='channel-external-id']")).getText().equals("17841400000000002")
+              && c.findElement(By.cssSelector("[data-testid='channel-status']")).getText().equalsIgnoreCase("Connected")));
+
+      String inboxTab = b.driver.getWindowHandle();
+      b.driver.switchTo().newWindow(WindowType.TAB);
+      b.driver.get("http://127.0.0.1:" + demo.port() + "/simulator/");
+      b.waitUntil("the customers", () -> !b.all("#customers li").isEmpty());
+      new Select(b.css("#new-customer select[name=platform]")).selectByValue("instagram");
+      b.waitUntil("the new account among the channels", () -> b.all("#new-customer select[name=channel] option").stream()
+          .anyMatch(o -> "17841400000000002".equals(o.getAttribute("value"))));
+      new Select(b.css("#new-customer select[name=channel]")).selectByValue("17841400000000002");
+      b.css("#new-customer input[name=name]").sendKeys("Noa Berg");
+      b.css("#new-customer button").click();
+      b.waitUntil("Noa on the new account", () -> b.css("#chat-head").getText().contains("Noa Berg")
+          && b.css("#chat-head").getText().contains("17841400000000002"));
+      b.css("#text").sendKeys("Do you have this print in blue?");
+      b.css("#send").click();
+      b.waitUntil("the gateway accepted it", () -> simulatorMessage(b, "Do you have this print in blue?", "accepted"));
+      b.screenshot("demo-03-simulator-new-channel");
+
+      b.driver.switchTo().window(inboxTab);
+      b.open("/");
+      b.waitLive();
+      b.click("tab-all");
+      b.openConversation("Noa Berg");
+      b.waitUntil("the message in the thread", () ->
+          b.all("[data-testid='message-text']").stream().anyMatch(e -> e.getText().equals("Do you have this print in blue?")));
+    }
   }
 
   /**
