@@ -56,6 +56,10 @@ public final class FakeGraph implements AutoCloseable {
   private final Map<String, Map<String, JsonObject>> owned = new ConcurrentHashMap<>();
   /** A WABA's phone-number ids, in the order Graph lists them. */
   private final Map<String, List<String>> wabaNumbers = new ConcurrentHashMap<>();
+  /** Who each access token is: what {@code GET /me} answers (a page for a Page token, else a user). */
+  private final Map<String, JsonObject> me = new ConcurrentHashMap<>();
+  /** Objects a token may only read (a user token reads any public page's id and name), never manage. */
+  private final Map<String, Map<String, JsonObject>> readable = new ConcurrentHashMap<>();
 
   /**
    * A WhatsApp media object: what {@code GET /{media-id}} announces (sha256, file_size) may be set
@@ -120,12 +124,50 @@ public final class FakeGraph implements AutoCloseable {
     if (!numbers.contains(phoneNumberId)) {
       numbers.add(phoneNumberId);
     }
+    // a WhatsApp token is a system user's: /me answers that user
+    me.putIfAbsent(token, new JsonObject().put("name", "System user").put("id", String.valueOf(9_000_000_000L + Math.abs((long) token.hashCode())))
+        .put(NODE, "User"));
     return this;
   }
 
-  /** The (page) token may manage this Facebook Page or Instagram professional account. */
-  public FakeGraph ownsPage(String token, String id, String name) {
-    owned.computeIfAbsent(token, k -> new ConcurrentHashMap<>()).put(id, new JsonObject().put("name", name).put("id", id));
+  /**
+   * The token is this Facebook Page's own access token: {@code GET /me} answers the page, and
+   * {@code GET /{page-id}} and {@code POST /{page-id}/subscribed_apps} answer for it.
+   */
+  public FakeGraph ownsPage(String token, String pageId, String name) {
+    JsonObject page = new JsonObject().put("name", name).put("id", pageId);
+    owned.computeIfAbsent(token, k -> new ConcurrentHashMap<>()).put(pageId, page);
+    me.put(token, page.copy().put(NODE, "Page"));
+    return this;
+  }
+
+  /**
+   * The token is the access token of the Facebook Page linked to this Instagram professional
+   * account: {@code GET /me} answers the page with {@code instagram_business_account: {id}}, and
+   * the Instagram account's own reads and {@code subscribed_apps} answer for it.
+   */
+  public FakeGraph ownsInstagram(String token, String pageId, String instagramId, String name) {
+    ownsPage(token, pageId, name + "'s Page");
+    me.get(token).put("instagram_business_account", new JsonObject().put("id", instagramId));
+    owned.get(token).put(instagramId, new JsonObject().put("name", name).put("username", name.toLowerCase().replace(' ', '_'))
+        .put("id", instagramId));
+    return this;
+  }
+
+  /**
+   * A user access token: {@code GET /me} answers the user. With Meta's Page Public Metadata
+   * Access such a token reads any public page's id and name ({@link #readsPage}), but managing a
+   * page needs the page's own token: {@code POST /{page-id}/subscribed_apps} answers Graph's (#210).
+   */
+  public FakeGraph userToken(String token, String userId, String name) {
+    me.put(token, new JsonObject().put("name", name).put("id", userId).put(NODE, "User"));
+    owned.computeIfAbsent(token, k -> new ConcurrentHashMap<>());
+    return this;
+  }
+
+  /** The token may read the public page's (or Instagram account's) id and name, as any user token can. */
+  public FakeGraph readsPage(String token, String id, String name) {
+    readable.computeIfAbsent(token, k -> new ConcurrentHashMap<>()).put(id, new JsonObject().put("name", name).put("id", id));
     return this;
   }
 
@@ -245,6 +287,8 @@ public final class FakeGraph implements AutoCloseable {
     defaults.clear();
     owned.clear();
     wabaNumbers.clear();
+    me.clear();
+    readable.clear();
     media.clear();
     expired.clear();
     slow.clear();
@@ -344,26 +388,45 @@ public final class FakeGraph implements AutoCloseable {
 
   private static final java.util.regex.Pattern OBJECT = java.util.regex.Pattern.compile("/([0-9]+)(/phone_numbers|/subscribed_apps)?");
 
-  /** Reads and subscriptions on the objects registered with {@link #ownsWhatsApp} and {@link #ownsPage}. */
+  /**
+   * {@code GET /me}, and reads and subscriptions on the objects registered with {@link #ownsWhatsApp},
+   * {@link #ownsPage}, {@link #ownsInstagram} and {@link #readsPage}.
+   */
   private Answer asset(Call call) {
+    boolean self = "/me".equals(call.path());
     java.util.regex.Matcher m = OBJECT.matcher(call.path());
-    if (!m.matches()) {
+    if (!self && !m.matches()) {
       return null;
     }
-    String id = m.group(1);
-    String edge = m.group(2);
     String auth = call.headers().get("authorization");
     String token = auth != null && auth.startsWith("Bearer ") ? auth.substring(7) : null;
     Map<String, JsonObject> mine = token == null ? null : owned.get(token);
+    if (mine == null && token != null && readable.containsKey(token)) {
+      mine = Map.of();
+    }
     if (mine == null) {
       // Graph's answer to a token it never issued
       return new Answer(400, new JsonObject().put("error", new JsonObject()
           .put("message", "Invalid OAuth access token - Cannot parse access token")
           .put("type", "OAuthException").put("code", 190).put("fbtrace_id", "AbCdEfGh012")).encode(), 0);
     }
-    JsonObject object = mine.get(id);
     boolean get = "GET".equals(call.method());
     boolean post = "POST".equals(call.method());
+    if (self) {
+      return get ? whoAmI(token, query(call, "fields")) : unknownObject(call.method(), "me");
+    }
+    String id = m.group(1);
+    String edge = m.group(2);
+    JsonObject object = mine.get(id);
+    JsonObject readOnly = readable.getOrDefault(token, Map.of()).get(id);
+    if (object == null && readOnly != null && edge == null && get) {
+      return Answer.json(200, fields(readOnly, query(call, "fields")));
+    }
+    if (object == null && readOnly != null && "/subscribed_apps".equals(edge) && post) {
+      return new Answer(403, new JsonObject().put("error", new JsonObject()
+          .put("message", "(#210) A page access token is required to request this resource.")
+          .put("type", "OAuthException").put("code", 210).put("fbtrace_id", "AqRsTuV3456")).encode(), 0);
+    }
     if (object == null || !(get || (post && "/subscribed_apps".equals(edge)))) {
       return unknownObject(call.method(), id);
     }
@@ -395,6 +458,34 @@ public final class FakeGraph implements AutoCloseable {
       return Answer.json(200, new JsonObject().put("success", true));
     }
     return unknownObject(call.method(), id);
+  }
+
+  /** The node type of a token's /me object (Page or User), kept out of Graph's answer. */
+  private static final String NODE = "__node";
+
+  /**
+   * {@code GET /me} as Graph answers it: the Page for a Page access token, the user for a user
+   * token; a field the node type does not have is Graph's (#100) error, as
+   * {@code instagram_business_account} on a User.
+   */
+  private Answer whoAmI(String token, String fields) {
+    JsonObject self = me.get(token);
+    if (self == null) {
+      return unknownObject("GET", "me");
+    }
+    String node = self.getString(NODE);
+    JsonObject object = self.copy();
+    object.remove(NODE);
+    if (fields != null && "User".equals(node)) {
+      for (String f : fields.split(",")) {
+        if (f.trim().equals("instagram_business_account")) {
+          return new Answer(400, new JsonObject().put("error", new JsonObject()
+              .put("message", "(#100) Tried accessing nonexisting field (instagram_business_account) on node type (User)")
+              .put("type", "OAuthException").put("code", 100).put("fbtrace_id", "AmNoPqR7890")).encode(), 0);
+        }
+      }
+    }
+    return Answer.json(200, fields(object, fields));
   }
 
   /** Graph's error for an id that does not exist or that the token may not see (code 100, subcode 33). */

@@ -231,7 +231,7 @@ class ConsoleBrowserIT {
   @DisplayName("disconnecting a channel asks first; another admin's open page shows it Disconnected live; it is connected again with Meta's check")
   void disconnectAndReconnect() {
     long ig = Seed.channel(f.db, f.account.accountId(), "instagram", "990000777");
-    f.graph.ownsPage("token-990000777", "990000777", "Shop IG");
+    f.graph.ownsInstagram("token-990000777", "990000700", "990000777", "Shop IG");
     section(page, "channels");
     section(second, "channels");
     SettingsBrowserIT.channelCard(page, "990000777").findElement(tid("channel-disconnect")).click();
