@@ -16,7 +16,7 @@ const FORMS = {
   ],
   messenger: [
     ['externalId', 'Page ID', 'The Facebook Page\'s numeric ID'],
-    ['accessToken', 'Page access token', 'A token with pages_messaging for this Page'],
+    ['accessToken', 'Page access token', 'This Page\'s own access token (not a user token), with pages_messaging'],
   ],
   instagram: [
     ['externalId', 'Instagram account ID', 'The professional account\'s numeric ID'],

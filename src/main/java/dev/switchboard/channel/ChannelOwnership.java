@@ -10,15 +10,20 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Proves with the Graph API that a channel's access token owns the id an admin enters, before the
- * channel is stored: whoever stores an id receives its customers, so a claim is not enough.
+ * channel is stored: whoever stores an id receives its customers, so a claim is not enough, and
+ * neither is a token that can merely read the id (any user token with Meta's Page Public Metadata
+ * Access reads a public page's {@code id} and {@code name}).
  * <ul>
  *   <li>WhatsApp: {@code GET /{phone-number-id}} must answer that number, and the WABA's
  *       {@code GET /{waba-id}/phone_numbers} must list it (the token could otherwise name a WABA
  *       it manages beside a number of someone else's).</li>
- *   <li>Messenger and Instagram: {@code GET /{id}?fields=id,name} with the page token must answer
- *       that id.</li>
+ *   <li>Messenger: the token must be the page's own: {@code GET /me} answers the page itself for a
+ *       Page access token, and the user for a user token, so its {@code id} must be the page id.</li>
+ *   <li>Instagram (an account connected to a Facebook Page, as the Messenger Platform serves it on
+ *       GRAPH_API_URL): the token must be that page's own: {@code GET /me} must answer a page whose
+ *       {@code instagram_business_account} is the account id.</li>
  * </ul>
- * Then the app is subscribed to the WABA's or page's webhooks ({@code POST .../subscribed_apps}).
+ * None of these needs the app secret.
  */
 public final class ChannelOwnership {
 
@@ -47,9 +52,34 @@ public final class ChannelOwnership {
           .compose(number -> listed(wabaId, externalId, token, null, 0)
               .map(v -> new Proof(number.getString("verified_name"))));
     }
-    return graph.get("/" + externalId + "?fields=id,name", token)
-        .compose(r -> sameId(r, externalId))
-        .map(page -> new Proof(page.getString("name")));
+    if ("messenger".equals(platform)) {
+      return graph.get("/me?fields=id,name", token).compose(r -> {
+        if (!r.ok()) {
+          return Future.failedFuture(refusal(r.error()));
+        }
+        String me = String.valueOf(r.body().getValue("id"));
+        if (!externalId.equals(me)) {
+          return Future.failedFuture(notOwned("the access token is not page " + externalId + "'s own: Graph's /me answers "
+              + me + " (a user or another page); give a Page access token of page " + externalId));
+        }
+        return Future.succeededFuture(new Proof(r.body().getString("name")));
+      });
+    }
+    // A user token has no such field: Graph answers its own (#100) error, passed on as the reason.
+    return graph.get("/me?fields=id,name,instagram_business_account", token).compose(r -> {
+      if (!r.ok()) {
+        return Future.failedFuture(refusal(r.error()));
+      }
+      JsonObject linked = r.body().getJsonObject("instagram_business_account");
+      String account = linked == null ? null : String.valueOf(linked.getValue("id"));
+      if (!externalId.equals(account)) {
+        return Future.failedFuture(notOwned("the access token is not the token of the Facebook Page linked to Instagram account "
+            + externalId + ": Graph's /me answers " + r.body().getValue("id")
+            + (account == null ? ", which has no Instagram account linked" : ", linked to Instagram account " + account)
+            + "; give the Page access token of the Page connected to " + externalId));
+      }
+      return Future.succeededFuture(new Proof(r.body().getString("name")));
+    });
   }
 
   /**

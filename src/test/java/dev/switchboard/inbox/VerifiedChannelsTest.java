@@ -45,6 +45,12 @@ class VerifiedChannelsTest extends InboxTestBase {
     return Seed.scalar(db, "SELECT count(*) FROM channels WHERE external_id = ?", externalId);
   }
 
+  /** The token's first GET /me (the fake is shared by the class's tests). */
+  static FakeGraph.Call me(String token) {
+    return graph.calls("GET", "/me").stream().filter(c -> ("Bearer " + token).equals(c.headers().get("authorization")))
+        .findFirst().orElseThrow();
+  }
+
   static void notOwned(Http.Res r) {
     assertThat(r.status()).as(r.text()).isEqualTo(422);
     assertThat(r.errorCode()).isEqualTo("channel_not_owned");
@@ -138,23 +144,84 @@ class VerifiedChannelsTest extends InboxTestBase {
   }
 
   @Test
-  @DisplayName("Messenger and Instagram: the id is read with the page token (fields=id,name) and subscribed to messaging fields")
-  void pages() {
-    for (String platform : List.of("messenger", "instagram")) {
-      String id = metaId();
-      String token = "EAAG-page-" + id;
-      graph.ownsPage(token, id, "Shop " + platform);
-      Http.Res r = a.admin().post("/api/v1/channels", page(platform, id, token));
-      assertThat(r.status()).as(platform + ": " + r.text()).isEqualTo(201);
-      assertThat(r.json().getJsonObject("webhook").getString("url")).isEqualTo("https://inbox.example.test/webhooks/" + platform);
-      assertThat(graph.calls("GET", "/" + id).get(0).query()).isEqualTo("fields=id,name");
-      FakeGraph.Call sub = graph.calls("POST", "/" + id + "/subscribed_apps").get(0);
-      assertThat(sub.query()).startsWith("subscribed_fields=messages");
-      assertThat(sub.headers().get("authorization")).isEqualTo("Bearer " + token);
+  @DisplayName("Messenger: the page's own token is accepted (GET /me answers the page) and the page is subscribed to messaging fields")
+  void messengerOwnToken() {
+    String id = metaId();
+    String token = "EAAG-page-" + id;
+    graph.ownsPage(token, id, "Shop");
+    Http.Res r = a.admin().post("/api/v1/channels", page("messenger", id, token));
+    assertThat(r.status()).as(r.text()).isEqualTo(201);
+    assertThat(r.json().getJsonObject("webhook").getString("url")).isEqualTo("https://inbox.example.test/webhooks/messenger");
+    assertThat(me(token).query()).isEqualTo("fields=id,name");
+    FakeGraph.Call sub = graph.calls("POST", "/" + id + "/subscribed_apps").get(0);
+    assertThat(sub.query()).startsWith("subscribed_fields=messages");
+    assertThat(sub.headers().get("authorization")).isEqualTo("Bearer " + token);
+    assertThat(stored(id)).isEqualTo(1);
+  }
 
-      Http.Res foreignToken = a.admin().post("/api/v1/channels", page(platform, metaId(), token));
-      notOwned(foreignToken);
-    }
+  @Test
+  @DisplayName("Messenger: a user token that can read the page (Page Public Metadata Access) is 422 channel_not_owned; nothing stored, nothing subscribed")
+  void messengerUserToken() {
+    String id = metaId();
+    String user = metaId();
+    String token = "EAAG-user-" + user;
+    graph.userToken(token, user, "Mallory").readsPage(token, id, "Someone else's shop");
+    Http.Res r = a.admin().post("/api/v1/channels", page("messenger", id, token));
+    notOwned(r);
+    assertThat(r.json().getJsonObject("error").getString("message"))
+        .contains("not page " + id + "'s own").contains("/me answers " + user).contains("Page access token");
+    assertThat(stored(id)).isZero();
+    assertThat(graph.calls("POST", "/" + id + "/subscribed_apps")).isEmpty();
+  }
+
+  @Test
+  @DisplayName("Messenger: another page's token, even one that can read this page, is 422 channel_not_owned; nothing stored, nothing subscribed")
+  void messengerOtherPagesToken() {
+    String id = metaId();
+    String other = metaId();
+    String token = "EAAG-other-" + other;
+    graph.ownsPage(token, other, "Other shop").readsPage(token, id, "This shop");
+    Http.Res r = a.admin().post("/api/v1/channels", page("messenger", id, token));
+    notOwned(r);
+    assertThat(r.json().getJsonObject("error").getString("message")).contains("/me answers " + other);
+    assertThat(stored(id)).isZero();
+    assertThat(graph.calls("POST", "/" + id + "/subscribed_apps")).isEmpty();
+  }
+
+  @Test
+  @DisplayName("Instagram: a user token, another page's token or a page with no or another account linked is refused; the token of the page linked to the account is accepted")
+  void instagram() {
+    String victim = metaId();
+    String user = metaId();
+    String userToken = "EAAG-user-" + user;
+    graph.userToken(userToken, user, "Mallory").readsPage(userToken, victim, "victim");
+    Http.Res byUser = a.admin().post("/api/v1/channels", page("instagram", victim, userToken));
+    notOwned(byUser);
+    assertThat(byUser.json().getJsonObject("error").getString("message")).contains("nonexisting field (instagram_business_account) on node type (User)");
+
+    // the token of a page linked to another account, and of a page with none linked
+    String otherPageToken = "EAAG-ig-other-" + victim;
+    String bareToken = "EAAG-bare-" + victim;
+    graph.ownsInstagram(otherPageToken, metaId(), metaId(), "Other IG").readsPage(otherPageToken, victim, "victim");
+    graph.ownsPage(bareToken, metaId(), "No IG").readsPage(bareToken, victim, "victim");
+    Http.Res byOtherPage = a.admin().post("/api/v1/channels", page("instagram", victim, otherPageToken));
+    notOwned(byOtherPage);
+    assertThat(byOtherPage.json().getJsonObject("error").getString("message")).contains("linked to Instagram account ");
+    Http.Res byBarePage = a.admin().post("/api/v1/channels", page("instagram", victim, bareToken));
+    notOwned(byBarePage);
+    assertThat(byBarePage.json().getJsonObject("error").getString("message")).contains("has no Instagram account linked");
+    assertThat(stored(victim)).isZero();
+    assertThat(graph.calls("POST", "/" + victim + "/subscribed_apps")).isEmpty();
+
+    // the token of the page linked to the account
+    String account = metaId();
+    String pageOfAccount = metaId();
+    String token = "EAAG-ig-" + account;
+    graph.ownsInstagram(token, pageOfAccount, account, "Shop IG");
+    Http.Res r = a.admin().post("/api/v1/channels", page("instagram", account, token));
+    assertThat(r.status()).as(r.text()).isEqualTo(201);
+    assertThat(me(token).query()).isEqualTo("fields=id,name,instagram_business_account");
+    assertThat(graph.calls("POST", "/" + account + "/subscribed_apps").get(0).headers().get("authorization")).isEqualTo("Bearer " + token);
   }
 
   @Test
@@ -175,9 +242,10 @@ class VerifiedChannelsTest extends InboxTestBase {
     notOwned(unknown);
     assertThat(connected.text().replace(id, "ID")).isEqualTo(unknown.text().replace(never, "ID"));
 
-    // even a token Meta confirms for the id cannot move it to a second account
-    graph.ownsPage(tokenB, id, "Alpha's page");
-    Http.Res owner = b.admin().post("/api/v1/channels", page("messenger", id, tokenB));
+    // even the page's own token cannot move it to a second account
+    String pageTokenB = "EAAG-b2-" + id;
+    graph.ownsPage(pageTokenB, id, "Alpha's page");
+    Http.Res owner = b.admin().post("/api/v1/channels", page("messenger", id, pageTokenB));
     notOwned(owner);
     assertThat(owner.text()).doesNotContain("Alpha").doesNotContain(String.valueOf(a.accountId()));
     assertThat(Seed.scalar(db, "SELECT account_id FROM channels WHERE platform = 'messenger' AND external_id = ?", id)).isEqualTo(a.accountId());
@@ -194,7 +262,7 @@ class VerifiedChannelsTest extends InboxTestBase {
     String id = metaId();
     String token = "EAAG-t-" + id;
     graph.ownsPage(token, id, "Page");
-    graph.enqueue("GET", "/" + id, FakeGraph.Answer.json(503, new JsonObject().put("error", new JsonObject()
+    graph.enqueue("GET", "/me", FakeGraph.Answer.json(503, new JsonObject().put("error", new JsonObject()
         .put("message", "An unexpected error has occurred. Please retry your request later.").put("type", "OAuthException").put("code", 2))));
     Http.Res down = a.admin().post("/api/v1/channels", page("messenger", id, token));
     assertThat(down.status()).isEqualTo(502);
@@ -213,9 +281,10 @@ class VerifiedChannelsTest extends InboxTestBase {
   @DisplayName("PATCH: a new name needs no Graph call; a new token is proven (else 422, old token kept), then clears needsAttention and subscribes again")
   void update() {
     String id = metaId();
+    String pageId = metaId();
     String oldToken = "EAAG-old-" + id;
     String newToken = "EAAG-new-" + id;
-    graph.ownsPage(oldToken, id, "Page").ownsPage(newToken, id, "Page");
+    graph.ownsInstagram(oldToken, pageId, id, "Insta").ownsInstagram(newToken, pageId, id, "Insta");
     String channel = a.admin().post("/api/v1/channels", page("instagram", id, oldToken)).json().getString("id");
     Seed.exec(db, "UPDATE channels SET needs_attention = 'token_expired' WHERE id = ?", Long.parseLong(channel));
     int before = graph.calls().size();
@@ -238,6 +307,43 @@ class VerifiedChannelsTest extends InboxTestBase {
 
     assertThat(a.agent().patch("/api/v1/channels/" + channel, new JsonObject().put("name", "x")).status()).isEqualTo(403);
     assertThat(b.admin().patch("/api/v1/channels/" + channel, new JsonObject().put("name", "x")).status()).isEqualTo(404);
+  }
+
+  @Test
+  @DisplayName("New access token (PATCH) and connecting again: a user token that reads the page or another page's token is refused and the old token kept; the page's own new token is taken")
+  void newTokenMustBeThePages() {
+    String id = metaId();
+    String oldToken = "EAAG-old-" + id;
+    String ownNew = "EAAG-own-new-" + id;
+    String user = metaId();
+    String userToken = "EAAG-user-" + user;
+    String other = metaId();
+    String otherToken = "EAAG-other-" + other;
+    graph.ownsPage(oldToken, id, "Shop").ownsPage(ownNew, id, "Shop");
+    graph.userToken(userToken, user, "Mallory").readsPage(userToken, id, "Shop");
+    graph.ownsPage(otherToken, other, "Other shop").readsPage(otherToken, id, "Shop");
+    String channel = a.admin().post("/api/v1/channels", page("messenger", id, oldToken)).json().getString("id");
+    long channelId = Long.parseLong(channel);
+    int subscriptions = graph.calls("POST", "/" + id + "/subscribed_apps").size();
+
+    for (String refused : List.of(userToken, otherToken)) {
+      Http.Res r = a.admin().patch("/api/v1/channels/" + channel, new JsonObject().put("accessToken", refused));
+      notOwned(r);
+      assertThat(r.json().getJsonObject("error").getString("message")).contains("not page " + id + "'s own");
+      assertThat(Seed.strings(db, "SELECT access_token FROM channels WHERE id = ?", channelId)).containsExactly(oldToken);
+    }
+    assertThat(graph.calls("POST", "/" + id + "/subscribed_apps")).hasSize(subscriptions);
+
+    // connecting a disconnected channel again proves the new token the same way
+    assertThat(a.admin().post("/api/v1/channels/" + channel + "/disconnect", new JsonObject()).status()).isEqualTo(200);
+    Http.Res again = a.admin().post("/api/v1/channels/" + channel + "/reconnect", new JsonObject().put("accessToken", userToken));
+    notOwned(again);
+    assertThat(Seed.scalar(db, "SELECT count(*) FROM channels WHERE id = ? AND disconnected_at IS NOT NULL", channelId)).isEqualTo(1);
+    assertThat(a.admin().post("/api/v1/channels/" + channel + "/reconnect", new JsonObject()).status()).isEqualTo(200);
+
+    Http.Res rotated = a.admin().patch("/api/v1/channels/" + channel, new JsonObject().put("accessToken", ownNew));
+    assertThat(rotated.status()).as(rotated.text()).isEqualTo(200);
+    assertThat(Seed.strings(db, "SELECT access_token FROM channels WHERE id = ?", channelId)).containsExactly(ownNew);
   }
 
   @Test
