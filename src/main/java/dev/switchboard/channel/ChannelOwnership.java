@@ -23,7 +23,12 @@ import java.nio.charset.StandardCharsets;
  *       GRAPH_API_URL): the token must be that page's own: {@code GET /me} must answer a page whose
  *       {@code instagram_business_account} is the account id.</li>
  * </ul>
- * None of these needs the app secret.
+ * None of these needs the app secret. Then the app is subscribed to the WABA's or page's webhooks
+ * ({@code POST .../subscribed_apps}): a WhatsApp or Messenger channel whose subscription Meta
+ * refuses could receive no message, so it is refused too and nothing is stored. Instagram's call
+ * ({@code POST /{ig-id}/subscribed_apps}) may be refused for an account connected through its
+ * Facebook Page, whose page is then subscribed in Meta's settings instead; that refusal is kept
+ * as the channel's {@code subscribeError}.
  */
 public final class ChannelOwnership {
 
@@ -40,17 +45,31 @@ public final class ChannelOwnership {
     this.graph = graph;
   }
 
-  /** What Graph says about the object: its name (a page's, or a number's verified name). */
-  public record Proof(String name) {
+  /**
+   * What connecting established: the object's name (a page's, or a number's verified name) and,
+   * for Instagram only, Meta's reason when it refused the webhook subscription (else null).
+   */
+  public record Proof(String name, String subscribeError) {
   }
 
-  /** Succeeds when the token owns the id; else fails with 422 {@code channel_not_owned} (Meta's message) or 502. */
-  public Future<Proof> verify(String platform, String externalId, String wabaId, String token) {
+  /**
+   * Proves the token owns the id, then subscribes the app to its webhooks. Fails with 422
+   * {@code channel_not_owned} (Meta's message, or what {@code /me} answered) when the token does
+   * not own it or Meta refuses a WhatsApp or Messenger subscription, and with 502 when Meta could
+   * not be asked; the caller stores nothing then.
+   */
+  public Future<Proof> connect(String platform, String externalId, String wabaId, String token) {
+    return verify(platform, externalId, wabaId, token)
+        .compose(name -> subscribe(platform, externalId, wabaId, token).map(refused -> new Proof(name, refused)));
+  }
+
+  /** The object's name when the token owns the id. */
+  private Future<String> verify(String platform, String externalId, String wabaId, String token) {
     if ("whatsapp".equals(platform)) {
       return graph.get("/" + externalId + "?fields=id,display_phone_number,verified_name", token)
           .compose(r -> sameId(r, externalId))
           .compose(number -> listed(wabaId, externalId, token, null, 0)
-              .map(v -> new Proof(number.getString("verified_name"))));
+              .map(v -> number.getString("verified_name")));
     }
     if ("messenger".equals(platform)) {
       return graph.get("/me?fields=id,name", token).compose(r -> {
@@ -62,7 +81,7 @@ public final class ChannelOwnership {
           return Future.failedFuture(notOwned("the access token is not page " + externalId + "'s own: Graph's /me answers "
               + me + " (a user or another page); give a Page access token of page " + externalId));
         }
-        return Future.succeededFuture(new Proof(r.body().getString("name")));
+        return Future.succeededFuture(r.body().getString("name"));
       });
     }
     // A user token has no such field: Graph answers its own (#100) error, passed on as the reason.
@@ -78,25 +97,33 @@ public final class ChannelOwnership {
             + (account == null ? ", which has no Instagram account linked" : ", linked to Instagram account " + account)
             + "; give the Page access token of the Page connected to " + externalId));
       }
-      return Future.succeededFuture(new Proof(r.body().getString("name")));
+      return Future.succeededFuture(r.body().getString("name"));
     });
   }
 
   /**
-   * Subscribes the app to the object's webhooks. Never fails: answers null on success, else the
-   * reason, which the channel's answer shows so the admin can subscribe in Meta's settings instead.
+   * Subscribes the app to the object's webhooks: null once Meta confirms; Instagram's refusal as
+   * the reason the channel's answer shows; else a failure.
    */
-  public Future<String> subscribe(String platform, String externalId, String wabaId, String token) {
+  private Future<String> subscribe(String platform, String externalId, String wabaId, String token) {
     String path = switch (platform) {
       case "whatsapp" -> "/" + wabaId + "/subscribed_apps";
       case "messenger" -> "/" + externalId + "/subscribed_apps?subscribed_fields=" + PAGE_FIELDS;
       default -> "/" + externalId + "/subscribed_apps?subscribed_fields=" + INSTAGRAM_FIELDS;
     };
-    return graph.post(path, token, new JsonObject()).map(r -> {
-      if (!r.ok()) {
-        return r.error().message();
+    return graph.post(path, token, new JsonObject()).compose(r -> {
+      if (!r.ok() && r.error().kind() == GraphErrors.Kind.RETRY) {
+        return Future.failedFuture(new ApiException(502, "graph_unavailable",
+            "the Graph API could not subscribe the app to the channel's webhooks now: " + r.error().message()));
       }
-      return Boolean.TRUE.equals(r.body().getValue("success")) ? null : "Graph did not confirm the subscription";
+      String refused = !r.ok() ? r.error().message()
+          : Boolean.TRUE.equals(r.body().getValue("success")) ? null : "Graph did not confirm the subscription";
+      if (refused == null || "instagram".equals(platform)) {
+        return Future.succeededFuture(refused);
+      }
+      String object = "whatsapp".equals(platform) ? "WhatsApp Business Account " + wabaId : "page " + externalId;
+      return Future.failedFuture(notOwned("Meta refused to subscribe the app to the webhooks of " + object
+          + ", so the channel could receive no message: " + refused));
     });
   }
 

@@ -26,7 +26,8 @@ import java.util.function.Function;
  * outbox claims nothing of it and its pending messages fail with that code, in the disconnecting
  * transaction); its webhooks are still answered 200 to Meta but held as dead letters
  * ({@link InboundStore#DISCONNECTED}), processed when it is connected again, so no customer
- * message is lost. Reconnecting proves the token with Meta first, like a new channel.
+ * message is lost. Reconnecting proves the token with Meta and subscribes the app first, like a
+ * new channel; if Meta refuses either, the channel stays disconnected.
  */
 final class ChannelConnection {
 
@@ -104,8 +105,8 @@ final class ChannelConnection {
         return Future.failedFuture(ApiException.conflict("unchanged", "the channel is connected"));
       }
       String proof = token != null ? token : c.getString("access_token");
-      return ownership.verify(c.getString("platform"), c.getString("external_id"), c.getString("waba_id"), proof)
-          .compose(v -> tx.run(ev -> ev.conn().preparedQuery(RECONNECT).execute(Tuple.of(id, p.accountId(), token))
+      return ownership.connect(c.getString("platform"), c.getString("external_id"), c.getString("waba_id"), proof)
+          .compose(connected -> tx.run(ev -> ev.conn().preparedQuery(RECONNECT).execute(Tuple.of(id, p.accountId(), token))
               .compose(updated -> {
                 if (updated.size() == 0) {
                   return unchanged(id, p.accountId(), "connected");
@@ -114,9 +115,8 @@ final class ChannelConnection {
                 return ev.conn().preparedQuery(RELEASE_HELD)
                     .execute(Tuple.of(c.getString("platform"), c.getString("external_id"), InboundStore.DISCONNECTED))
                     .map(held -> channel.put("heldWebhooks", held.size()));
-              })))
-          .compose(channel -> ownership.subscribe(c.getString("platform"), c.getString("external_id"), c.getString("waba_id"), proof)
-              .map(problem -> problem == null ? channel : channel.put("subscribeError", problem)));
+              }))
+              .map(channel -> connected.subscribeError() == null ? channel : channel.put("subscribeError", connected.subscribeError())));
     }));
   }
 

@@ -22,7 +22,7 @@ import io.vertx.sqlclient.Tuple;
 /**
  * {@code POST /channels} and {@code PATCH /channels/{id}} (admin), {@code GET /channels},
  * {@code GET /channels/{id}}. A channel is stored only once the Graph API confirms that its
- * access token owns the id ({@link ChannelOwnership}); the app is then subscribed to its webhooks.
+ * access token owns the id and Meta has subscribed the app to its webhooks ({@link ChannelOwnership}).
  * The access token never leaves; admins see where Meta must send the webhooks.
  */
 public final class ChannelRoutes {
@@ -72,21 +72,21 @@ public final class ChannelRoutes {
             return Future.failedFuture(ApiException.conflict("channel_exists",
                 "this account already has the " + platform + " channel " + externalId));
           }
-          return ownership.verify(platform, externalId, waba, token);
+          return ownership.connect(platform, externalId, waba, token);
         })
         .compose(proof -> tx.pool().preparedQuery(AdminSql.INSERT_CHANNEL)
-            .execute(Tuple.of(p.accountId(), platform, name, externalId, token, waba)))
-        .compose(rows -> {
-          if (rows.size() == 0) {
-            // only someone whose token Meta has just confirmed gets this far: the same code as any unowned id
-            return Future.failedFuture(ChannelOwnership.notOwned("the id is already connected elsewhere"));
-          }
-          return subscribed(ctx, rows.iterator().next(), token);
-        }));
+            .execute(Tuple.of(p.accountId(), platform, name, externalId, token, waba))
+            .compose(rows -> {
+              if (rows.size() == 0) {
+                // only someone whose token Meta has just confirmed gets this far: the same code as any unowned id
+                return Future.failedFuture(ChannelOwnership.notOwned("the id is already connected elsewhere"));
+              }
+              return Future.succeededFuture(withWebhook(view(rows.iterator().next()), platform, subscription(proof), p));
+            })));
   }
 
-  // A new name needs no proof; a new access token is proven like a new channel, then replaces the
-  // old one, clears needsAttention and subscribes again.
+  // A new name needs no proof; a new access token is proven and subscribed like a new channel's,
+  // then replaces the old one and clears needsAttention.
   private void update(RoutingContext ctx) {
     Principal p = Principal.of(ctx).requireAdmin();
     long id = Ids.parse(ctx.pathParam("id"), "channel");
@@ -100,25 +100,21 @@ public final class ChannelRoutes {
         return Future.failedFuture(ApiException.notFound("channel"));
       }
       Row current = rows.iterator().next();
-      Future<?> proven = token == null ? Future.succeededFuture()
-          : ownership.verify(current.getString("platform"), current.getString("external_id"), current.getString("waba_id"), token);
-      return proven
-          .compose(v -> tx.pool().preparedQuery(AdminSql.UPDATE_CHANNEL).execute(Tuple.of(id, p.accountId(), name, token)))
+      Future<ChannelOwnership.Proof> proven = token == null ? Future.succeededFuture()
+          : ownership.connect(current.getString("platform"), current.getString("external_id"), current.getString("waba_id"), token);
+      return proven.compose(proof -> tx.pool().preparedQuery(AdminSql.UPDATE_CHANNEL).execute(Tuple.of(id, p.accountId(), name, token))
           .compose(updated -> {
             if (updated.size() == 0) {
               return Future.failedFuture(ApiException.notFound("channel"));
             }
             Row row = updated.iterator().next();
-            return token == null ? Future.succeededFuture(withWebhook(view(row), row.getString("platform"), null, p))
-                : subscribed(ctx, row, token);
-          });
+            return Future.succeededFuture(withWebhook(view(row), row.getString("platform"), proof == null ? null : subscription(proof), p));
+          }));
     }));
   }
 
-  private Future<JsonObject> subscribed(RoutingContext ctx, Row row, String token) {
-    String platform = row.getString("platform");
-    return ownership.subscribe(platform, row.getString("external_id"), row.getString("waba_id"), token)
-        .map(problem -> withWebhook(view(row), platform, problem == null ? "subscribed" : problem, Principal.of(ctx)));
+  private static String subscription(ChannelOwnership.Proof proof) {
+    return proof.subscribeError() == null ? "subscribed" : proof.subscribeError();
   }
 
   /**

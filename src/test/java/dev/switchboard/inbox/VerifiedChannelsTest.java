@@ -257,24 +257,95 @@ class VerifiedChannelsTest extends InboxTestBase {
   }
 
   @Test
-  @DisplayName("Graph not answering is 502 graph_unavailable and stores nothing; a refused subscription still stores the proven channel and says why")
+  @DisplayName("Graph not answering is 502 graph_unavailable and stores nothing")
   void graphTrouble() {
     String id = metaId();
     String token = "EAAG-t-" + id;
     graph.ownsPage(token, id, "Page");
-    graph.enqueue("GET", "/me", FakeGraph.Answer.json(503, new JsonObject().put("error", new JsonObject()
-        .put("message", "An unexpected error has occurred. Please retry your request later.").put("type", "OAuthException").put("code", 2))));
+    graph.enqueue("GET", "/me", unavailable());
     Http.Res down = a.admin().post("/api/v1/channels", page("messenger", id, token));
     assertThat(down.status()).isEqualTo(502);
     assertThat(down.errorCode()).isEqualTo("graph_unavailable");
     assertThat(stored(id)).isZero();
 
-    graph.enqueue("POST", "/" + id + "/subscribed_apps", FakeGraph.Answer.json(403, new JsonObject().put("error", new JsonObject()
-        .put("message", "(#200) Requires pages_messaging permission to manage the object").put("type", "OAuthException").put("code", 200))));
-    Http.Res r = a.admin().post("/api/v1/channels", page("messenger", id, token));
-    assertThat(r.status()).isEqualTo(201);
-    assertThat(r.json().getJsonObject("webhook").getBoolean("subscribed")).isFalse();
-    assertThat(r.json().getJsonObject("webhook").getString("subscribeError")).contains("pages_messaging");
+    graph.enqueue("POST", "/" + id + "/subscribed_apps", unavailable());
+    Http.Res subscribing = a.admin().post("/api/v1/channels", page("messenger", id, token));
+    assertThat(subscribing.status()).isEqualTo(502);
+    assertThat(subscribing.errorCode()).isEqualTo("graph_unavailable");
+    assertThat(stored(id)).isZero();
+
+    assertThat(a.admin().post("/api/v1/channels", page("messenger", id, token)).status()).isEqualTo(201);
+  }
+
+  static FakeGraph.Answer unavailable() {
+    return FakeGraph.Answer.json(503, new JsonObject().put("error", new JsonObject()
+        .put("message", "An unexpected error has occurred. Please retry your request later.").put("type", "OAuthException").put("code", 2)));
+  }
+
+  static FakeGraph.Answer needsPagesMessaging() {
+    return FakeGraph.Answer.json(403, new JsonObject().put("error", new JsonObject()
+        .put("message", "(#200) Requires pages_messaging permission to manage the object").put("type", "OAuthException").put("code", 200)));
+  }
+
+  @Test
+  @DisplayName("a refused webhook subscription stores nothing (WhatsApp, Messenger): 422 channel_not_owned with Meta's reason; Instagram keeps it as subscribeError")
+  void refusedSubscription() {
+    String id = metaId();
+    String token = "EAAG-s-" + id;
+    graph.ownsPage(token, id, "Page");
+    graph.enqueue("POST", "/" + id + "/subscribed_apps", needsPagesMessaging());
+    Http.Res page = a.admin().post("/api/v1/channels", page("messenger", id, token));
+    notOwned(page);
+    assertThat(page.json().getJsonObject("error").getString("message"))
+        .contains("refused to subscribe the app to the webhooks of page " + id).contains("could receive no message").contains("pages_messaging");
+    assertThat(stored(id)).isZero();
+
+    Owned number = Owned.number();
+    graph.enqueue("POST", "/" + number.waba() + "/subscribed_apps", FakeGraph.Answer.json(403, new JsonObject().put("error", new JsonObject()
+        .put("message", "(#200) Permissions error").put("type", "OAuthException").put("code", 200))));
+    Http.Res wa = a.admin().post("/api/v1/channels", whatsapp(number.phone(), number.waba(), number.token()));
+    notOwned(wa);
+    assertThat(wa.json().getJsonObject("error").getString("message")).contains("WhatsApp Business Account " + number.waba());
+    assertThat(stored(number.phone())).isZero();
+
+    // an Instagram account connected through its page may be subscribed in Meta's settings instead
+    String account = metaId();
+    String igToken = "EAAG-ig-s-" + account;
+    graph.ownsInstagram(igToken, metaId(), account, "Shop IG");
+    graph.enqueue("POST", "/" + account + "/subscribed_apps", needsPagesMessaging());
+    Http.Res ig = a.admin().post("/api/v1/channels", page("instagram", account, igToken));
+    assertThat(ig.status()).as(ig.text()).isEqualTo(201);
+    assertThat(ig.json().getJsonObject("webhook").getBoolean("subscribed")).isFalse();
+    assertThat(ig.json().getJsonObject("webhook").getString("subscribeError")).contains("pages_messaging");
+  }
+
+  @Test
+  @DisplayName("a new token (PATCH) or connecting again whose subscription Meta refuses is 422: the old token is kept, the channel stays disconnected")
+  void refusedSubscriptionOnNewToken() {
+    String id = metaId();
+    String oldToken = "EAAG-old-" + id;
+    String newToken = "EAAG-new-" + id;
+    graph.ownsPage(oldToken, id, "Shop").ownsPage(newToken, id, "Shop");
+    String channel = a.admin().post("/api/v1/channels", page("messenger", id, oldToken)).json().getString("id");
+    long channelId = Long.parseLong(channel);
+
+    graph.enqueue("POST", "/" + id + "/subscribed_apps", needsPagesMessaging());
+    Http.Res rotated = a.admin().patch("/api/v1/channels/" + channel, new JsonObject().put("accessToken", newToken));
+    notOwned(rotated);
+    assertThat(rotated.json().getJsonObject("error").getString("message")).contains("pages_messaging");
+    assertThat(Seed.strings(db, "SELECT access_token FROM channels WHERE id = ?", channelId)).containsExactly(oldToken);
+
+    assertThat(a.admin().post("/api/v1/channels/" + channel + "/disconnect", new JsonObject()).status()).isEqualTo(200);
+    graph.enqueue("POST", "/" + id + "/subscribed_apps", needsPagesMessaging());
+    Http.Res again = a.admin().post("/api/v1/channels/" + channel + "/reconnect", new JsonObject().put("accessToken", newToken));
+    notOwned(again);
+    assertThat(Seed.strings(db, "SELECT access_token FROM channels WHERE id = ? AND disconnected_at IS NOT NULL", channelId))
+        .containsExactly(oldToken);
+
+    Http.Res reconnected = a.admin().post("/api/v1/channels/" + channel + "/reconnect", new JsonObject().put("accessToken", newToken));
+    assertThat(reconnected.status()).as(reconnected.text()).isEqualTo(200);
+    assertThat(reconnected.json().containsKey("subscribeError")).isFalse();
+    assertThat(Seed.strings(db, "SELECT access_token FROM channels WHERE id = ? AND disconnected_at IS NULL", channelId)).containsExactly(newToken);
   }
 
   @Test
