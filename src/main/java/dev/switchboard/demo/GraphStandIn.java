@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -300,6 +301,46 @@ final class GraphStandIn {
       case "page" -> "Page";
       default -> "IGUser";
     });
+  }
+
+  /** The first run of digits in a token that is a Page's or an Instagram account's id. */
+  private static final Pattern NAMED_ID = Pattern.compile("(?<![0-9])(17841[0-9]{12}|[1-9][0-9]{14})(?![0-9])");
+
+  /**
+   * {@code GET /me}: whose token it is, as Graph answers it. A Page's token is its Page; an
+   * Instagram account is reached through the token of the Page linked to it, whose
+   * {@code instagram_business_account} names it; a WhatsApp system user's token and any other
+   * token are a user's. A channel's stored token is its object's; a new token names its object:
+   * {@code EAA} and the Page's id ({@code EAA361442100000002}), or {@code EAA} and the Instagram
+   * account's id for the Page linked to it; any other new token is a person's (Meta refuses to
+   * take a person's token for a Page's).
+   */
+  GraphAnswer me(String token, String fields, Holder holder) {
+    List<String> asked = fields(fields);
+    if (asked == null) {
+      return error(400, "(#100) The parameter fields is too long.", 100);
+    }
+    String named = null;
+    if (holder != null && !"whatsapp".equals(holder.platform())) {
+      named = holder.externalId();
+    } else if (holder == null && token.startsWith("EAA")) {
+      Matcher m = NAMED_ID.matcher(token);
+      named = m.find() ? m.group(1) : null;
+    }
+    if (named == null) {
+      JsonObject user = new JsonObject().put("id", "10" + MetaPayloads.digits(13)).put("name", "Demo Admin");
+      return selected(user, asked, "User");
+    }
+    JsonObject page;
+    if (INSTAGRAM_ID.matcher(named).matches()) {
+      String linked = "7" + named.substring(3);
+      page = object("page", linked).put("instagram_business_account", new JsonObject().put("id", named));
+    } else {
+      page = object("page", named);
+    }
+    // a Page without a linked account answers without the field, as Graph does
+    List<String> known = asked.stream().filter(f -> page.containsKey(f) || !"instagram_business_account".equals(f)).toList();
+    return selected(page, known, "Page");
   }
 
   /** {@code GET /{wabaId}/phone_numbers}: the WABA's nine numbers, those whose id differs from its own only in the last digit. */

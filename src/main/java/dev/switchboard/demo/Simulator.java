@@ -258,6 +258,11 @@ public final class Simulator implements Shareable {
     return graph.lookup(id, fields, holder, contact, nameFromDb);
   }
 
+  /** {@code GET /me}: whose token it is. */
+  GraphAnswer me(String token, String fields, GraphStandIn.Holder holder) {
+    return graph.me(token, fields, holder);
+  }
+
   /** {@code GET /{wabaId}/phone_numbers}. */
   GraphAnswer phoneNumbers(String wabaId, String fields, GraphStandIn.Holder holder) {
     return graph.phoneNumbers(wabaId, fields, holder);

@@ -77,6 +77,7 @@ public final class SimulatorRoutes implements ExtraRoutes {
     });
     r.get("/graph/:version/:wabaId/phone_numbers").handler(this::phoneNumbers);
     r.post("/graph/:version/:objectId/subscribed_apps").handler(this::subscribe);
+    r.get("/graph/:version/me").handler(this::me);
     r.get("/graph/:version/:objectId").handler(this::lookup);
     r.route("/graph/*").handler(ctx -> answer(ctx, GraphStandIn.error(400,
         "Unsupported " + ctx.request().method().name().toLowerCase() + " request.", 100)));
@@ -166,6 +167,14 @@ public final class SimulatorRoutes implements ExtraRoutes {
           answer(ctx, sim.lookup(id, fields, holder.result(), known, name));
         })
         .onFailure(ctx::fail);
+  }
+
+  /** {@code GET /me}: the Page (or user) the token belongs to, which Connect checks against the id typed. */
+  private void me(RoutingContext ctx) {
+    String token = token(ctx);
+    if (token != null) {
+      holder(token).onSuccess(h -> answer(ctx, sim.me(token, ctx.request().getParam("fields"), h))).onFailure(ctx::fail);
+    }
   }
 
   private void phoneNumbers(RoutingContext ctx) {

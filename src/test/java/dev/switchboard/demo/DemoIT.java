@@ -469,7 +469,7 @@ class DemoIT {
     assertThat(whatsapp.status()).as(whatsapp.text()).isEqualTo(201);
     assertThat(whatsapp.json().getJsonObject("webhook").getBoolean("subscribed")).isTrue();
     Http.Res page = admin.post("/api/v1/channels", new JsonObject().put("platform", "messenger").put("name", "Demo Outlet")
-        .put("externalId", "361442100000002").put("accessToken", "EAAdemoOutletPage"));
+        .put("externalId", "361442100000002").put("accessToken", "EAA361442100000002"));
     assertThat(page.status()).as(page.text()).isEqualTo(201);
     assertThat(page.json().getJsonObject("webhook").getBoolean("subscribed")).isTrue();
     List<String> listed = new ArrayList<>();
@@ -477,22 +477,22 @@ class DemoIT {
     assertThat(listed).contains("100200300400600", "361442100000002");
 
     // a new token for the page: checked with Meta, then the page's sends go out with it
-    Http.Res rotated = admin.patch("/api/v1/channels/" + page.json().getString("id"), new JsonObject().put("accessToken", "EAAdemoOutletPage2"));
+    Http.Res rotated = admin.patch("/api/v1/channels/" + page.json().getString("id"), new JsonObject().put("accessToken", "EAA361442100000002v2"));
     assertThat(rotated.status()).as(rotated.text()).isEqualTo(200);
     assertThat(rotated.json().getJsonObject("webhook").getBoolean("subscribed")).isTrue();
-    assertThat(count("SELECT count(*) FROM channels WHERE external_id = '361442100000002' AND access_token = 'EAAdemoOutletPage2'")).isEqualTo(1);
+    assertThat(count("SELECT count(*) FROM channels WHERE external_id = '361442100000002' AND access_token = 'EAA361442100000002v2'")).isEqualTo(1);
 
     talk(admin, "whatsapp", "100200300400600", whatsapp.json().getString("id"), "Ana Lima");
     talk(admin, "messenger", "361442100000002", page.json().getString("id"), "Ben Okoro");
 
-    // where Meta refuses: a number of another WABA, an id of no platform's form, a Page's token for another Page
+    // where Meta refuses: a number of another WABA, a person's token for a Page, a Page's token for another Page
     assertRefused(admin.post("/api/v1/channels", new JsonObject().put("platform", "whatsapp").put("name", "Not ours")
         .put("externalId", "100200300400700").put("wabaId", "100200300400611").put("accessToken", "demo-whatsapp-token")),
         "is not a number of WhatsApp Business Account 100200300400611");
-    assertRefused(admin.post("/api/v1/channels", new JsonObject().put("platform", "messenger").put("name", "Too short")
-        .put("externalId", "12345").put("accessToken", "EAAdemoShort")), "Object with ID '12345' does not exist");
+    assertRefused(admin.post("/api/v1/channels", new JsonObject().put("platform", "messenger").put("name", "A person's token")
+        .put("externalId", "361442100000004").put("accessToken", "EAAdemoPersonal")), "is not page 361442100000004's own");
     assertRefused(admin.post("/api/v1/channels", new JsonObject().put("platform", "messenger").put("name", "Borrowed token")
-        .put("externalId", "361442100000003").put("accessToken", "demo-messenger-token")), "Object with ID '361442100000003' does not exist");
+        .put("externalId", "361442100000003").put("accessToken", "demo-messenger-token")), "answers " + DemoSeed.PAGE_ID);
     // a revoked token: refused with Meta's words, and the channel keeps the token it had
     String seededPage = eventually("the seeded page", () -> {
       for (Object o : admin.get("/api/v1/channels").items()) {
@@ -508,7 +508,7 @@ class DemoIT {
         "Cannot parse access token");
     assertThat(count("SELECT count(*) FROM channels WHERE external_id = ? AND access_token = 'demo-messenger-token'", DemoSeed.PAGE_ID))
         .isEqualTo(1);
-    assertThat(count("SELECT count(*) FROM channels WHERE external_id IN ('100200300400700', '12345', '361442100000003')")).isZero();
+    assertThat(count("SELECT count(*) FROM channels WHERE external_id IN ('100200300400700', '361442100000004', '361442100000003')")).isZero();
   }
 
   @Test
@@ -525,12 +525,12 @@ class DemoIT {
       b.click("connect-instagram");
       b.type("cc-name", "Demo Studio");
       b.type("cc-externalId", "17841400000000002");
-      b.type("cc-accessToken", "IGrevokedStudio");
+      b.type("cc-accessToken", "EAArevokedStudio");
       b.click("cc-save");
       String refusal = b.waitFor("the refusal", () -> b.visible("cc-error") && !b.text("cc-error").isBlank() ? b.text("cc-error") : null);
       assertThat(refusal).startsWith("Meta refused").contains("The session has been invalidated");
       b.screenshot("demo-01-connect-refused");
-      b.type("cc-accessToken", "IGdemoStudio");
+      b.type("cc-accessToken", "EAA17841400000000002");
       b.click("cc-save");
       b.waitUntil("the connected dialog", () -> b.visible("connected"));
       b.screenshot("demo-02-connected");

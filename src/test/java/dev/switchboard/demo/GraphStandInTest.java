@@ -92,6 +92,28 @@ class GraphStandInTest {
     assertError(graph.subscribe("361442100000002", new Holder("instagram", DemoSeed.INSTAGRAM_ID)), 100, "does not exist");
   }
 
+  @Test
+  @DisplayName("GET /me: a stored Page token is its Page, an Instagram account's is its linked Page; a new token names its Page or account, else it is a person's")
+  void me() {
+    JsonObject page = graph.me("demo-messenger-token", "id,name", new Holder("messenger", DemoSeed.PAGE_ID)).body();
+    assertThat(page.getString("id")).isEqualTo(DemoSeed.PAGE_ID);
+    JsonObject linked = graph.me("demo-instagram-token", "id,name,instagram_business_account",
+        new Holder("instagram", DemoSeed.INSTAGRAM_ID)).body();
+    assertThat(linked.getJsonObject("instagram_business_account").getString("id")).isEqualTo(DemoSeed.INSTAGRAM_ID);
+    assertThat(linked.getString("id")).matches("[1-9][0-9]{14}");
+    assertThat(graph.me("EAA361442100000002v2", "id,name", null).body().getString("id")).isEqualTo("361442100000002");
+    // a Page with no account linked answers without the field, as Graph does
+    assertThat(graph.me("EAA361442100000002", "id,name,instagram_business_account", null).body().fieldNames())
+        .containsExactlyInAnyOrder("id", "name");
+    assertThat(graph.me("EAA17841400000000002", "id,instagram_business_account", null).body()
+        .getJsonObject("instagram_business_account").getString("id")).isEqualTo("17841400000000002");
+    // a person's token: not a Page, and a person has no Instagram account field
+    assertThat(graph.me("EAAdemoPersonal", "id,name", null).body().getString("name")).isEqualTo("Demo Admin");
+    assertError(graph.me("EAAdemoPersonal", "id,name,instagram_business_account", null), 100, "on node type (User)");
+    assertThat(graph.me("demo-whatsapp-token", "id,name", new Holder("whatsapp", DemoSeed.WHATSAPP_ID)).body().getString("name"))
+        .isEqualTo("Demo Admin");
+  }
+
   private static void assertError(GraphAnswer a, int code, String message) {
     assertThat(a).isNotNull();
     assertThat(a.status()).isEqualTo(400);
