@@ -55,6 +55,17 @@ public final class Phones {
   public static final String COUNTRY_CODE_HINT =
       "the number needs its country code, starting with + or 00, like +1 415 555 0123 or 0044 20 7946 0958";
 
+  /** What an agent is told when a number with its country code marked is still not a phone number. */
+  public static final String NOT_A_NUMBER_HINT =
+      "this is not a phone number: with its country code it has 8 to 15 digits (no 0 right after the + or 00), "
+          + "and only spaces, dashes, dots, slashes and brackets between them";
+
+  /** Why {@link #withCountryCode} refused {@code raw}: the country code is missing, or the number is not one. */
+  public static String refusal(String raw) {
+    String s = raw == null ? "" : raw.trim();
+    return s.startsWith("+") || s.startsWith("00") ? NOT_A_NUMBER_HINT : COUNTRY_CODE_HINT;
+  }
+
   /** Whether {@code q} looks like a phone number (digits with phone punctuation), as search reads it. */
   public static boolean looksLikePhone(String q) {
     return q != null && q.trim().matches("\\+?[\\d\\s().\\-/\u00a0]{6,}") && q.chars().filter(Character::isDigit).count() >= 6;

@@ -47,7 +47,7 @@ public final class ContactRoutes {
     String displayName = rawName == null || Text.blank(rawName) ? null : Text.name(rawName, "displayName", Text.NAME_MAX);
     String waId = Phones.withCountryCode(phone);
     if (waId == null) {
-      throw ApiException.unprocessable("invalid_phone", Phones.COUNTRY_CODE_HINT);
+      throw ApiException.unprocessable("invalid_phone", Phones.refusal(phone));
     }
     contacts.create(p.accountId(), channelId, waId, displayName).onSuccess(c -> {
       ctx.response().setStatusCode(c.created() ? 201 : 200);
@@ -78,7 +78,7 @@ public final class ContactRoutes {
     if (phoneRaw != null) {
       phone = Phones.withCountryCode(phoneRaw);
       if (phone == null) {
-        throw ApiException.unprocessable("invalid_phone", Phones.COUNTRY_CODE_HINT);
+        throw ApiException.unprocessable("invalid_phone", Phones.refusal(phoneRaw));
       }
     }
     Reply.ok(ctx, contacts.patch(p.accountId(), id, new ContactService.Edit(

@@ -40,6 +40,11 @@ class PhonesTest {
     assertThat(Phones.withCountryCode("14155550999")).isNull();
     assertThat(Phones.withCountryCode("+0 415")).isNull();
     assertThat(Phones.withCountryCode(null)).isNull();
+    // the refusal says what is wrong: a number with its + is not told it lacks its country code
+    assertThat(Phones.refusal("+999 123")).isEqualTo(Phones.NOT_A_NUMBER_HINT);
+    assertThat(Phones.refusal("0049 15x")).isEqualTo(Phones.NOT_A_NUMBER_HINT);
+    assertThat(Phones.refusal("4155550999")).isEqualTo(Phones.COUNTRY_CODE_HINT);
+    assertThat(Phones.refusal(null)).isEqualTo(Phones.COUNTRY_CODE_HINT);
   }
 
   @Test
