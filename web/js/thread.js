@@ -12,6 +12,7 @@ import { templatePicker } from './templates.js';
 import { snoozeButton } from './queue.js';
 import { openSavedReplies, fieldSelect, insertAtCursor } from './saved.js';
 import { presenceDot, viewingChanged, renderPeers, typed, draftStarted, basedOn, draftSent, newerReplyDialog } from './collision.js';
+import { readDraft, writeDraft } from './drafts.js';
 
 const composer = { mode: 'reply', attachments: [], kind: null, convId: null };
 
@@ -706,16 +707,6 @@ function enterSends() {
   return localStorage.getItem(ENTER_KEY) !== 'newline';
 }
 
-const draftKey = (id) => `switchboard.draft.${id}`;
-/** A conversation's unsent text, kept for this browser tab across switches and reloads. */
-export function readDraft(id) {
-  try { return sessionStorage.getItem(draftKey(id)) || ''; } catch (e) { return ''; }
-}
-function writeDraft(id, value) {
-  try {
-    if (value && value.trim()) sessionStorage.setItem(draftKey(id), value); else sessionStorage.removeItem(draftKey(id));
-  } catch (e) { /* storage full or disabled: the draft lives only in the textarea */ }
-}
 /** Keeps what is in the composer before it is replaced by another conversation's. */
 function saveDraft() {
   const ta = document.querySelector('#composer textarea');
@@ -764,7 +755,15 @@ function keptDraft(draft, c) {
 // composer when the open conversation's view changes
 subscribe(['thread', 'conversation', 'reference'], (a, topics) => {
   const pane = document.getElementById('thread-pane');
-  if (!pane || !S.user) return;
+  if (!pane) return;
+  if (!S.user) {
+    // signed out: the agent's composer and its text leave the page, so the next agent to sign
+    // in here neither sees them nor has them saved as a draft of their own
+    composer.convId = null; composer.kind = null; composer.attachments = [];
+    pane.dataset.conv = '';
+    mount(pane);
+    return;
+  }
   if (topics.includes('thread')) renderThread(pane, !!a.keepScroll);
   else if (topics.includes('reference')) renderThread(pane, true);
   else renderThread(pane, true, true);

@@ -524,6 +524,69 @@ class AgentDayBrowserIT {
     assertThat(page.visible("kept-draft")).isFalse();
   }
 
+  /** Every sessionStorage entry of the page, key → value. */
+  @SuppressWarnings("unchecked")
+  static Map<String, String> sessionStorage(Browser b) {
+    return (Map<String, String>) b.js("return Object.fromEntries(Object.keys(sessionStorage).map((k) => [k, sessionStorage.getItem(k)]));");
+  }
+
+  /** Signs in on the login form already shown, without loading the page again (the same tab, the same page). */
+  static void signInHere(Browser b, String email, String password) {
+    b.waitUntil("the login form", () -> b.visible("login-form"));
+    b.type("login-email", email);
+    b.type("login-password", password);
+    b.click("login-submit");
+    b.waitUntil("the inbox after login", () -> b.visible("agent-name") && !b.visible("login-form"));
+    b.waitLive();
+  }
+
+  @Test
+  @DisplayName("a draft leaves with its agent: after Bea signs out, the admin signing in in the same tab finds an empty composer and none of Bea's text in the tab's storage, even when a copy of it was left there")
+  void draftsLeaveWithTheAgent() {
+    Customer c = customer("Pia Private");
+    writes(c, "my card was charged twice");
+    String secret = "PRIVATE: card 4242 refund for " + c.name();
+    Browser b = agentOnAll(1440, 900);
+    b.openConversation(c.name());
+    b.el("composer-text").sendKeys(secret);
+    b.waitUntil("Bea's draft kept", () -> sessionStorage(b).values().stream().anyMatch(v -> v.contains("4242")));
+
+    b.click("logout");
+    b.waitUntil("the login form", () -> b.visible("login-form"));
+    assertThat(sessionStorage(b).values()).as("nothing of Bea's draft after she signs out").noneMatch(v -> v.contains("4242"));
+    assertThat((String) b.js("return document.body.innerHTML")).as("nor in the signed-out page").doesNotContain("4242");
+
+    // the admin, in the same tab and page
+    signInHere(b, f.account.adminEmail(), f.account.password());
+    b.click("tab-all");
+    b.openConversation(c.name());
+    b.waitUntil("the admin's composer", () -> b.visible("composer-text"));
+    assertThat(b.el("composer-text").getAttribute("value")).as("the admin's composer").isEmpty();
+    assertThat(sessionStorage(b).values()).as("nothing of Bea's draft while the admin works").noneMatch(v -> v.contains("4242"));
+    b.screenshot("agent-10-draft-not-carried-to-the-next-agent");
+    b.click("logout");
+
+    // a clear that never happened (Bea's tab was closed while she was signed in, and a duplicate
+    // of it lives on): her draft is still in the tab's storage when the admin signs in
+    signInHere(b, f.agentEmail, f.agentPassword);
+    b.click("tab-all");
+    b.openConversation(c.name());
+    b.el("composer-text").sendKeys(secret);
+    b.waitUntil("Bea's draft kept again", () -> sessionStorage(b).values().stream().anyMatch(v -> v.contains("4242")));
+    Map<String, String> left = sessionStorage(b);
+    b.click("logout");
+    b.waitUntil("the login form", () -> b.visible("login-form"));
+    b.js("for (const [k, v] of Object.entries(arguments[0])) sessionStorage.setItem(k, v);", left);
+    b.open("/");
+    signInHere(b, f.account.adminEmail(), f.account.password());
+    b.click("tab-all");
+    b.openConversation(c.name());
+    b.waitUntil("the admin's composer", () -> b.visible("composer-text"));
+    assertThat(b.el("composer-text").getAttribute("value")).as("the admin's composer, with Bea's draft left in the tab").isEmpty();
+    assertThat(sessionStorage(b).values()).as("Bea's left-behind draft removed when the admin signs in").noneMatch(v -> v.contains("4242"));
+    b.click("logout");
+  }
+
   // ---------- 11. notifications ----------
 
   @Test
