@@ -7,6 +7,7 @@ import { api, enc } from './api.js';
 import { state as S, dispatch, subscribe } from './store.js';
 import { openModal } from './ui.js';
 import { EPHEMERAL } from './events.js';
+import { draftBase, startDraft } from './drafts.js';
 
 const VIEWING_EVERY_MS = 5000;   // while a conversation is open and the tab visible
 const VIEWING_FADES_MS = 12000;  // a viewer not heard from for this long is gone
@@ -101,20 +102,17 @@ export function typed(conv, mode) {
   signal(conv, { kind: 'typing', mode: mode === 'note' ? 'note' : 'reply' });
 }
 
-// the newest message shown when the agent started the draft, per conversation
-const bases = new Map();
-
-/** The draft's base: set when typing starts in an empty composer, kept until it is sent. */
+/**
+ * The draft's base, the newest message shown when typing starts in an empty composer: kept with
+ * the draft (drafts.js), so a draft restored after a reload is still checked against the replies
+ * that came after it began, and gone with the draft when it is sent or emptied.
+ */
 export function draftStarted(conv) {
-  if (!bases.has(String(conv))) bases.set(String(conv), newestShown());
+  startDraft(conv, newestShown());
 }
 
 export function basedOn(conv) {
-  return bases.get(String(conv)) || newestShown();
-}
-
-export function draftSent(conv) {
-  bases.delete(String(conv));
+  return draftBase(conv) || newestShown();
 }
 
 function newestShown() {

@@ -11,7 +11,7 @@ import { activeAgents, agentById, learnKeyNames } from './reference.js';
 import { templatePicker } from './templates.js';
 import { snoozeButton } from './queue.js';
 import { openSavedReplies, fieldSelect, insertAtCursor } from './saved.js';
-import { presenceDot, viewingChanged, renderPeers, typed, draftStarted, basedOn, draftSent, newerReplyDialog } from './collision.js';
+import { presenceDot, viewingChanged, renderPeers, typed, draftStarted, basedOn, newerReplyDialog } from './collision.js';
 import { readDraft, writeDraft } from './drafts.js';
 
 const composer = { mode: 'reply', attachments: [], kind: null, convId: null };
@@ -659,7 +659,6 @@ export function renderComposer() {
       const m = await api.post(`/conversations/${enc(c.id)}/messages`, body, { 'Idempotency-Key': crypto.randomUUID() });
       text.value = '';
       writeDraft(c.id, '');
-      draftSent(c.id);
       composer.attachments.forEach(forget);
       composer.attachments = [];
       renderAttachments();

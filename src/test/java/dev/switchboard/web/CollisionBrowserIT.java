@@ -82,6 +82,45 @@ class CollisionBrowserIT {
     assertThat(AgentDayBrowserIT.axe(admin)).as("the inbox with a colleague's mark").isEmpty();
   }
 
+  /** The conversation's messages with this text, as the API has them (oldest first). */
+  static java.util.List<JsonObject> messagesWith(String conv, String text) {
+    return f.api().get("/api/v1/conversations/" + conv + "/messages?limit=100").items().stream()
+        .map(o -> (JsonObject) o).filter(m -> text.equals(m.getString("text"))).toList();
+  }
+
+  static boolean shows(Browser b, String text) {
+    return b.all("[data-testid='message-text']").stream().anyMatch(e -> e.getText().contains(text));
+  }
+
+  @Test
+  @DisplayName("A draft restored after a reload is still checked: a colleague's reply after it began stops the send with the newer-reply dialog")
+  void restoredDraftKeepsItsBase() {
+    Webhooks.whatsappText(f.http, "14155558102", "Omar Reload", "can I get a refund?");
+    String conv = f.conversationOf("14155558102");
+    bea.click("tab-all");
+    bea.openConversation("Omar Reload");
+    bea.el("composer-text").sendKeys("Refund approved, 3-5 days");
+    bea.driver.navigate().refresh();
+    bea.waitUntil("the draft restored after the reload", () -> bea.visible("composer-text")
+        && "Refund approved, 3-5 days".equals(bea.el("composer-text").getAttribute("value")));
+    bea.waitLive();
+
+    // the admin answers after Bea's draft began, and Bea's thread shows it before she sends
+    assertThat(f.api().post("/api/v1/conversations/" + conv + "/messages",
+        new JsonObject().put("type", "reply").put("text", "refund is rejected, sorry")).status()).isEqualTo(201);
+    bea.waitUntil("the admin's reply in Bea's thread", () -> shows(bea, "refund is rejected, sorry"));
+    bea.el("composer-text").sendKeys(org.openqa.selenium.Keys.ENTER);
+    bea.waitUntil("the newer-reply dialog", () -> bea.visible("newer-reply"));
+    assertThat(bea.text("newer-reply-text")).contains("refund is rejected, sorry");
+    bea.screenshot("collision-07-restored-draft-newer-reply");
+    bea.click("modal-cancel");
+    assertThat(bea.el("composer-text").getAttribute("value")).as("the draft kept").isEqualTo("Refund approved, 3-5 days");
+    assertThat(messagesWith(conv, "Refund approved, 3-5 days")).as("Bea's draft not sent").isEmpty();
+    // the next test finds no draft here
+    bea.el("composer-text").clear();
+    bea.el("composer-text").sendKeys(" ", org.openqa.selenium.Keys.BACK_SPACE);
+  }
+
   @Test
   @DisplayName("Settings > Teams: auto-assignment for the whole account and for a team")
   void autoAssignControls() {
