@@ -12,7 +12,7 @@ import { templatePicker } from './templates.js';
 import { snoozeButton } from './queue.js';
 import { openSavedReplies, fieldSelect, insertAtCursor } from './saved.js';
 import { presenceDot, viewingChanged, renderPeers, typed, draftStarted, basedOn, newerReplyDialog } from './collision.js';
-import { readDraft, writeDraft } from './drafts.js';
+import { readDraft, writeDraft, draftBase } from './drafts.js';
 
 const composer = { mode: 'reply', attachments: [], kind: null, convId: null };
 
@@ -47,6 +47,7 @@ export function renderThread(pane, keepScroll, headOnly) {
   renderWindowBar();
   // rebuilt only when what it can do changes, so a send in flight keeps its textarea
   if (composerKind(currentConversation() || {}) !== composer.kind) renderComposer();
+  if (!headOnly) dropIfSentElsewhere();
 }
 
 function contactName(c) {
@@ -548,6 +549,7 @@ export function renderComposer() {
   if (old && keptText.trim()) writeDraft(c.id, keptText);
   composer.kind = kind;
   el.classList.toggle('note-mode', kind === 'note');
+  composer.sentElsewhere = null;
 
   const toggle = h('div', { class: 'toggle', testid: 'composer-mode' },
     h('button', { class: composer.mode === 'reply' ? 'active' : '', testid: 'mode-reply', onclick: () => { composer.mode = 'reply'; renderComposer(); } }, 'Reply'),
@@ -588,6 +590,7 @@ export function renderComposer() {
     if (sends) { e.preventDefault(); send(); }
   });
   text.addEventListener('input', () => {
+    if (notice.firstChild) mount(notice);
     if (text.value) { draftStarted(c.id); typed(c.id, kind === 'note' ? 'note' : 'reply'); }
     writeDraft(c.id, text.value);
   });
@@ -601,6 +604,8 @@ export function renderComposer() {
       : new File([f], `pasted-${stamp}${i ? `-${i}` : ''}.${(f.type.split('/')[1] || 'png').replace('jpeg', 'jpg')}`, { type: f.type })));
   });
   const error = h('div', { class: 'error', testid: 'composer-error', hidden: true });
+  // there before anything is said in it, so a screen reader announces what is (dropIfSentElsewhere)
+  const notice = h('div', { class: 'sent-elsewhere', testid: 'sent-elsewhere', role: 'status' });
   const attachList = h('div', { class: 'attach-list', testid: 'attachments' });
   // a picked, dropped or pasted image shows as a thumbnail from the agent's own copy (an object
   // URL, freed when the chip goes), so the agent sees what will be sent before sending it
@@ -642,6 +647,22 @@ export function renderComposer() {
       urlInput.value = ''; attachRow.hidden = true; error.hidden = true; renderAttachments();
     } }, 'Add'));
   const sendBtn = h('button', { class: 'btn btn-primary', testid: 'send-button', onclick: () => send() }, kind === 'note' ? 'Add note' : 'Send');
+  composer.sentElsewhere = (sent) => {
+    text.value = '';
+    composer.attachments.forEach(forget);
+    composer.attachments = [];
+    renderAttachments();
+    error.hidden = true;
+    mount(notice, 'You already sent this from another tab, so it is no longer here: ',
+      h('q', { testid: 'sent-elsewhere-text' }, sent), ' ',
+      h('button', { class: 'btn btn-sm', testid: 'sent-elsewhere-restore', onclick: () => {
+        // the agent means to send it once more: a new draft, checked from what is shown now
+        text.value = sent;
+        mount(notice);
+        text.focus();
+        text.dispatchEvent(new Event('input'));
+      } }, 'Write it again'));
+  };
 
   async function send(force) {
     const body = { type: kind === 'note' ? 'note' : 'reply', text: text.value };
@@ -654,6 +675,7 @@ export function renderComposer() {
     if (ready.length) body.attachments = ready;
     error.hidden = true;
     sendBtn.disabled = true;
+    sendingIn.add(c.id);
     try {
       // one key per click: a retried request is answered with the same message, never sent twice
       const m = await api.post(`/conversations/${enc(c.id)}/messages`, body, { 'Idempotency-Key': crypto.randomUUID() });
@@ -672,6 +694,7 @@ export function renderComposer() {
       error.hidden = false;
     } finally {
       sendBtn.disabled = false;
+      sendingIn.delete(c.id);
     }
   }
 
@@ -690,7 +713,7 @@ export function renderComposer() {
       fieldSelect((name) => insertAtCursor(text, `{{${name}}}`), 'field-insert'),
       h('button', { class: 'btn btn-sm', testid: 'file-button', onclick: () => fileInput.click() }, '+ File'), fileInput,
       h('button', { class: 'btn btn-sm', testid: 'attach-button', onclick: () => { attachRow.hidden = !attachRow.hidden; if (!attachRow.hidden) urlInput.focus(); } }, '+ Attach')),
-    text, attachRow, attachList, error,
+    notice, text, attachRow, attachList, error,
     h('div', { class: 'sendrow' },
       h('span', { class: 'muted hint', testid: 'send-hint' }, `${kind === 'note' ? 'Only visible to your team · ' : ''}${enterSends() ? 'Enter to send, Shift+Enter for a new line' : 'Shift+Enter to send, Enter for a new line'}`),
       h('label', { class: 'muted hint enter-setting' }, h('input', { type: 'checkbox', testid: 'enter-sends', checked: enterSends(),
@@ -699,6 +722,43 @@ export function renderComposer() {
 }
 
 // ---------- drafts and composer settings ----------
+
+// conversations with a send of this tab in flight: its own message may arrive live before the answer
+const sendingIn = new Set();
+
+/** Whether a sent text is the draft's: the same, or the same with its {{field}} placeholders filled in. */
+function sameText(draft, sent) {
+  if (typeof sent !== 'string') return false;
+  if (draft === sent) return true;
+  if (!draft.includes('{{')) return false;
+  const parts = draft.split(/\{\{[^{}]*\}\}/).map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(`^${parts.join('[\\s\\S]*?')}$`).test(sent);
+}
+
+/**
+ * The same agent's other tab (a duplicate, with this draft copied into it) has sent this draft:
+ * among the agent's own messages newer than the draft's base is one with the same text, and the
+ * attachments of this composer, if any, went with it. The draft leaves this composer, with a
+ * word saying why, so Enter here does not give the customer the same answer twice. The server
+ * cannot tell: its newer-reply check skips the sender's own replies, so that quick successive
+ * sends never warn; a send of this tab in flight is not another tab's.
+ */
+function dropIfSentElsewhere() {
+  const c = currentConversation();
+  const ta = document.querySelector('#composer textarea');
+  if (!c || !ta || !composer.sentElsewhere || sendingIn.has(c.id)) return;
+  const draft = ta.value;
+  const base = draftBase(c.id);
+  if (!base || !draft.trim()) return;
+  const own = S.messages.filter((m) => m && m.senderType === 'agent' && String(m.senderId) === String(S.user.id)
+    && m.id && BigInt(m.id) > BigInt(base));
+  if (!own.some((m) => sameText(draft, m.text))) return;
+  const key = (a) => a.mediaId || a.url;
+  const went = new Set(own.flatMap((m) => m.attachments || []).map(key));
+  if (!composer.attachments.filter((a) => !a.error).every((a) => went.has(key(a)))) return;
+  writeDraft(c.id, '');
+  composer.sentElsewhere(draft);
+}
 
 const ENTER_KEY = 'switchboard.enter';
 /** Whether Enter sends (the default) or breaks the line; a per-browser setting. */
@@ -758,7 +818,7 @@ subscribe(['thread', 'conversation', 'reference'], (a, topics) => {
   if (!S.user) {
     // signed out: the agent's composer and its text leave the page, so the next agent to sign
     // in here neither sees them nor has them saved as a draft of their own
-    composer.convId = null; composer.kind = null; composer.attachments = [];
+    composer.convId = null; composer.kind = null; composer.attachments = []; composer.sentElsewhere = null;
     pane.dataset.conv = '';
     mount(pane);
     return;

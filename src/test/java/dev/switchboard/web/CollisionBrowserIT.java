@@ -4,11 +4,13 @@ import dev.switchboard.support.Requires;
 import dev.switchboard.support.Webhooks;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.Dimension;
+import org.openqa.selenium.Keys;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -32,6 +34,12 @@ class CollisionBrowserIT {
     admin.waitLive();
     bea = f.browser().login(f.agentEmail, f.agentPassword);
     bea.waitLive();
+  }
+
+  /** The browsers a test borrowed serve the next one. */
+  @AfterEach
+  void giveBackBrowsers() {
+    f.endTest();
   }
 
   @AfterAll
@@ -88,6 +96,11 @@ class CollisionBrowserIT {
         .map(o -> (JsonObject) o).filter(m -> text.equals(m.getString("text"))).toList();
   }
 
+  /** What the composer's sent-elsewhere notice says ("" when nothing: it is then not displayed). */
+  static String notice(Browser b) {
+    return (String) b.js("return document.querySelector(\"[data-testid='sent-elsewhere']\").textContent;");
+  }
+
   static boolean shows(Browser b, String text) {
     return b.all("[data-testid='message-text']").stream().anyMatch(e -> e.getText().contains(text));
   }
@@ -99,6 +112,7 @@ class CollisionBrowserIT {
     String conv = f.conversationOf("14155558102");
     bea.click("tab-all");
     bea.openConversation("Omar Reload");
+    bea.waitUntil("the customer's message", () -> shows(bea, "can I get a refund?"));
     bea.el("composer-text").sendKeys("Refund approved, 3-5 days");
     bea.driver.navigate().refresh();
     bea.waitUntil("the draft restored after the reload", () -> bea.visible("composer-text")
@@ -109,7 +123,7 @@ class CollisionBrowserIT {
     assertThat(f.api().post("/api/v1/conversations/" + conv + "/messages",
         new JsonObject().put("type", "reply").put("text", "refund is rejected, sorry")).status()).isEqualTo(201);
     bea.waitUntil("the admin's reply in Bea's thread", () -> shows(bea, "refund is rejected, sorry"));
-    bea.el("composer-text").sendKeys(org.openqa.selenium.Keys.ENTER);
+    bea.el("composer-text").sendKeys(Keys.ENTER);
     bea.waitUntil("the newer-reply dialog", () -> bea.visible("newer-reply"));
     assertThat(bea.text("newer-reply-text")).contains("refund is rejected, sorry");
     bea.screenshot("collision-07-restored-draft-newer-reply");
@@ -118,7 +132,59 @@ class CollisionBrowserIT {
     assertThat(messagesWith(conv, "Refund approved, 3-5 days")).as("Bea's draft not sent").isEmpty();
     // the next test finds no draft here
     bea.el("composer-text").clear();
-    bea.el("composer-text").sendKeys(" ", org.openqa.selenium.Keys.BACK_SPACE);
+    bea.el("composer-text").sendKeys(" ", Keys.BACK_SPACE);
+  }
+
+  @Test
+  @DisplayName("One agent, two tabs with one draft (a duplicated tab): sent from one, the other drops it and says so, and Enter there sends no second copy; quick successive sends of one tab still go")
+  void draftSentFromAnotherTab() {
+    Webhooks.whatsappText(f.http, "14155558103", "Tess Twotabs", "where is my parcel?");
+    String conv = f.conversationOf("14155558103");
+    String answer = "Your parcel left today";
+    bea.click("tab-all");
+    bea.openConversation("Tess Twotabs");
+    bea.waitUntil("the customer's message", () -> shows(bea, "where is my parcel?"));
+    bea.el("composer-text").sendKeys(answer);
+    bea.waitUntil("the draft kept", () -> AgentDayBrowserIT.sessionStorage(bea).values().stream().anyMatch(v -> v.contains(answer)));
+
+    // the tab duplicated: a second tab of Bea's with a copy of the first one's sessionStorage
+    Browser other = f.fresh().login(f.agentEmail, f.agentPassword);
+    other.js("for (const [k, v] of Object.entries(arguments[0])) sessionStorage.setItem(k, v);", AgentDayBrowserIT.sessionStorage(bea));
+    other.driver.navigate().refresh();
+    other.waitLive();
+    other.click("tab-all");
+    other.openConversation("Tess Twotabs");
+    other.waitUntil("the copied draft", () -> answer.equals(other.el("composer-text").getAttribute("value")));
+    other.el("composer-text").sendKeys(Keys.ENTER);
+    other.waitUntil("sent from the second tab", () -> shows(other, answer));
+
+    bea.waitUntil("the first tab's draft gone, and why", () -> bea.visible("sent-elsewhere-text")
+        && bea.el("composer-text").getAttribute("value").isEmpty());
+    assertThat(bea.text("sent-elsewhere")).contains("already sent this from another tab");
+    assertThat(bea.text("sent-elsewhere-text")).contains(answer);
+    assertThat(bea.el("sent-elsewhere").getAttribute("role")).isEqualTo("status");
+    assertThat(AgentDayBrowserIT.sessionStorage(bea).values()).as("the first tab's stored draft").noneMatch(v -> v.contains(answer));
+    assertThat(AgentDayBrowserIT.axe(bea)).as("the sent-elsewhere notice").isEmpty();
+    bea.screenshot("collision-08-sent-from-another-tab");
+    bea.el("composer-text").sendKeys(Keys.ENTER);
+    bea.waitUntil("nothing to send", () -> bea.visible("composer-error"));
+    assertThat(messagesWith(conv, answer)).as("one copy reaches the customer").hasSize(1);
+
+    // the agent means to send it again: it comes back as a new draft
+    bea.click("sent-elsewhere-restore");
+    assertThat(bea.el("composer-text").getAttribute("value")).isEqualTo(answer);
+    assertThat(notice(bea)).isEmpty();
+    bea.el("composer-text").sendKeys(Keys.chord(Keys.CONTROL, "a"), Keys.BACK_SPACE);
+
+    // one tab sending the same short answer twice in a row sends it twice, and drops nothing
+    for (int i = 1; i <= 2; i++) {
+      other.el("composer-text").sendKeys("ok");
+      other.el("composer-text").sendKeys(Keys.ENTER);
+      int sent = i;
+      other.waitUntil("ok number " + i, () -> messagesWith(conv, "ok").size() == sent
+          && other.el("composer-text").getAttribute("value").isEmpty());
+    }
+    assertThat(notice(other)).isEmpty();
   }
 
   @Test
