@@ -78,7 +78,13 @@ public final class UrlGuard {
     }, false);
   }
 
-  /** False for loopback, private, link-local, shared (CGNAT), unspecified, multicast and unique-local addresses. */
+  /**
+   * False for loopback, private, link-local, shared (CGNAT), unspecified, multicast and
+   * unique-local addresses. An IPv6 address that carries an IPv4 one (IPv4-mapped and
+   * -compatible, NAT64 {@code 64:ff9b::/96}, 6to4 {@code 2002::/16}, Teredo {@code 2001::/32})
+   * reaches that IPv4 host through a translator or relay, so it is public only when the IPv4
+   * address is.
+   */
   static boolean isPublic(InetAddress a) {
     if (a.isAnyLocalAddress() || a.isLoopbackAddress() || a.isLinkLocalAddress() || a.isSiteLocalAddress()
         || a.isMulticastAddress()) {
@@ -93,20 +99,49 @@ public final class UrlGuard {
           && !(first == 198 && (second == 18 || second == 19)) && first < 240;
     }
     if (a instanceof Inet6Address) {
-      // fc00::/7 unique local; an IPv4-mapped address is judged as its IPv4 address
+      // fc00::/7 unique local
       if ((b[0] & 0xfe) == 0xfc) {
         return false;
       }
-      boolean mapped = true;
-      for (int i = 0; i < 10; i++) {
-        mapped &= b[i] == 0;
+      if (zero(b, 0, 10) && ((b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff || zero(b, 10, 12))) {
+        // ::ffff:a.b.c.d (mapped) and ::a.b.c.d (compatible; :: and ::1 are answered above)
+        return isPublic4(b[12], b[13], b[14], b[15]);
       }
-      if (mapped && (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff) {
-        try {
-          return isPublic(InetAddress.getByAddress(new byte[] {b[12], b[13], b[14], b[15]}));
-        } catch (UnknownHostException e) {
-          return false;
+      if (b[0] == 0 && b[1] == 0x64 && (b[2] & 0xff) == 0xff && (b[3] & 0xff) == 0x9b) {
+        if (zero(b, 4, 12)) {
+          // the well-known NAT64 prefix 64:ff9b::/96 (RFC 6052)
+          return isPublic4(b[12], b[13], b[14], b[15]);
         }
+        // 64:ff9b:1::/48 is for a local translator (RFC 8215), whose prefix length (so where the
+        // IPv4 address sits) is its operator's: never a public destination; the rest of
+        // 64:ff9b::/32 is reserved
+        return false;
+      }
+      if (b[0] == 0x20 && b[1] == 0x02) {
+        // 6to4: 2002:AABB:CCDD::/48 relays to AA.BB.CC.DD (RFC 3056)
+        return isPublic4(b[2], b[3], b[4], b[5]);
+      }
+      if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0 && b[3] == 0) {
+        // Teredo 2001:0::/32: the server's IPv4 address, then the client's, inverted (RFC 4380)
+        return isPublic4(b[4], b[5], b[6], b[7])
+            && isPublic4((byte) ~b[12], (byte) ~b[13], (byte) ~b[14], (byte) ~b[15]);
+      }
+    }
+    return true;
+  }
+
+  private static boolean isPublic4(byte b0, byte b1, byte b2, byte b3) {
+    try {
+      return isPublic(InetAddress.getByAddress(new byte[] {b0, b1, b2, b3}));
+    } catch (UnknownHostException e) {
+      return false;
+    }
+  }
+
+  private static boolean zero(byte[] b, int from, int to) {
+    for (int i = from; i < to; i++) {
+      if (b[i] != 0) {
+        return false;
       }
     }
     return true;

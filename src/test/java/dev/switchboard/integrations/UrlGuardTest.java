@@ -52,6 +52,37 @@ class UrlGuardTest {
   }
 
   @Test
+  void ipv6AddressesCarryingAnIpv4AddressAreJudgedByIt() throws Exception {
+    // each pair: the IPv6 form of a private (or loopback) IPv4 address, then of a public one
+    String[][] pairs = {
+        {"::7f00:1", "::5db8:d822"},                              // IPv4-compatible 127.0.0.1 / 93.184.216.34
+        {"64:ff9b::a00:1", "64:ff9b::5db8:d822"},                 // NAT64 10.0.0.1 / 93.184.216.34
+        {"64:ff9b::a9fe:a9fe", "64:ff9b::808:808"},               // NAT64 169.254.169.254 / 8.8.8.8
+        {"2002:c0a8:101::1", "2002:5db8:d822::1"},                // 6to4 192.168.1.1 / 93.184.216.34
+        {"2001:0:5db8:d822::80ff:fffe", "2001:0:5db8:d822::a247:27dd"}, // Teredo client 127.0.0.1 / 93.184.216.34
+        {"2001:0:a00:1::a247:27dd", "2001:0:808:808::a247:27dd"},  // Teredo server 10.0.0.1 / 8.8.8.8
+    };
+    for (String[] pair : pairs) {
+      assertFalse(UrlGuard.isPublic(InetAddress.getByName(pair[0])), pair[0]);
+      assertTrue(UrlGuard.isPublic(InetAddress.getByName(pair[1])), pair[1]);
+    }
+    // a local-use NAT64 prefix says nothing of where its translator sends the address
+    assertFalse(UrlGuard.isPublic(InetAddress.getByName("64:ff9b:1::5db8:d822")));
+    // ::ffff:a.b.c.d kept as an IPv6 address (Java turns the text form into IPv4 by itself)
+    byte[] mapped = new byte[16];
+    mapped[10] = (byte) 0xff;
+    mapped[11] = (byte) 0xff;
+    mapped[12] = 10;
+    mapped[15] = 1;
+    assertFalse(UrlGuard.isPublic(java.net.Inet6Address.getByAddress(null, mapped, -1)));
+    mapped[12] = 93;
+    assertTrue(UrlGuard.isPublic(java.net.Inet6Address.getByAddress(null, mapped, -1)));
+    ApiException e = assertThrows(ApiException.class,
+        () -> UrlGuard.resolve(vertx, UrlGuard.parse("https://[64:ff9b::7f00:1]/hook", false), false).await());
+    assertEquals("private_address", e.code());
+  }
+
+  @Test
   void onlyHttpsUnlessPrivateAddressesAreAllowed() {
     assertEquals("invalid_url", assertThrows(ApiException.class, () -> UrlGuard.parse("http://example.com/", false)).code());
     assertEquals("invalid_url", assertThrows(ApiException.class, () -> UrlGuard.parse("https://u:p@example.com/", false)).code());
