@@ -189,7 +189,8 @@ public final class WebhookEndpointRoutes {
     long id = id(ctx);
     int limit = Bodies.limit(ctx);
     String before = ctx.queryParams().get("before");
-    Long beforeId = before == null ? null : Ids.parse(before, "delivery");
+    // a malformed cursor is the caller's mistake (400), as on every other list, not a missing delivery
+    Long beforeId = before == null || before.isBlank() ? null : Ids.parseField(before.trim(), "before");
     Reply.ok(ctx, one(p.accountId(), id)
         .compose(v -> pool.preparedQuery(WebhookSql.DELIVERIES).execute(Tuple.of(id, p.accountId(), beforeId, limit)))
         .map(rows -> {

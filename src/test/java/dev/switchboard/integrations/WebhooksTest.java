@@ -293,6 +293,28 @@ class WebhooksTest {
   }
 
   @Test
+  void theDeliveryLogPagesByBeforeAndAnswers400ToAMalformedOne() {
+    JsonObject e = register(a, "/pages", "conversation.updated");
+    flip(a, conversation(a), 3);
+    String deliveries = "/api/v1/webhook-endpoints/" + e.getString("id") + "/deliveries";
+    Await.until("three log rows", WAIT, () -> a.admin().get(deliveries).items().size() == 3);
+    JsonArray all = a.admin().get(deliveries).items();
+    Http.Res older = a.admin().get(deliveries + "?before=" + all.getJsonObject(0).getString("id"));
+    assertEquals(200, older.status(), older.text());
+    assertEquals(all.getJsonObject(1).getString("id"), older.items().getJsonObject(0).getString("id"));
+    assertEquals(2, older.items().size());
+    // as GET /conversations/{id}/messages answers: not an id is the caller's mistake, not a missing delivery
+    for (String bad : new String[] {"abc", "-1", "0", "%D9%A1", "99999999999999999999", "1.5"}) {
+      Http.Res r = a.admin().get(deliveries + "?before=" + bad);
+      assertEquals(400, r.status(), bad + ": " + r.text());
+      assertEquals("invalid_field", r.json().getJsonObject("error").getString("code"), bad);
+      assertTrue(r.json().getJsonObject("error").getString("message").contains("before"), r.text());
+    }
+    // a well-formed id that names no delivery is an empty page
+    assertEquals(0, a.admin().get(deliveries + "?before=1").items().size());
+  }
+
+  @Test
   void anAdminResendsAnEventFromTheLog() {
     JsonObject e = register(a, "/resend", "conversation.updated");
     flip(a, conversation(a), 1);
