@@ -22,9 +22,35 @@ public final class Bodies {
       if (v == null) {
         throw ApiException.badRequest("invalid_body", "a JSON object body is required");
       }
-      return (JsonObject) v;
+      JsonObject body = (JsonObject) v;
+      refuseNul(body, "");
+      return body;
     } catch (DecodeException | ClassCastException e) {
       throw ApiException.badRequest("invalid_json", "the body must be a JSON object");
+    }
+  }
+
+  /**
+   * PostgreSQL cannot store U+0000 in text or jsonb, so a NUL anywhere in a body, in a value or a
+   * key, is refused here, before anything is written, naming where it is: 422 {@code invalid_text}.
+   */
+  private static void refuseNul(Object value, String path) {
+    if (value instanceof String s) {
+      if (s.indexOf('\u0000') >= 0) {
+        throw ApiException.unprocessable("invalid_text", path + " must not contain NUL (U+0000) characters");
+      }
+    } else if (value instanceof JsonObject o) {
+      for (var e : o) {
+        String at = path.isEmpty() ? e.getKey() : path + "." + e.getKey();
+        if (e.getKey().indexOf('\u0000') >= 0) {
+          throw ApiException.unprocessable("invalid_text", "a field name must not contain NUL (U+0000) characters");
+        }
+        refuseNul(e.getValue(), at);
+      }
+    } else if (value instanceof JsonArray a) {
+      for (int i = 0; i < a.size(); i++) {
+        refuseNul(a.getValue(i), path + "[" + i + "]");
+      }
     }
   }
 

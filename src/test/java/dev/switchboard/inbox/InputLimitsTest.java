@@ -60,6 +60,34 @@ class InputLimitsTest extends InboxTestBase {
   }
 
   @Test
+  @DisplayName("a NUL character anywhere in a body (e-mail, field value, note, reply, attachment URL, a key) is 422 invalid_text naming where, "
+      + "never a 500, and nothing is stored")
+  void nulCharactersAreRefusedNamingTheField() {
+    long conv = thread(a, a.messenger(), "psid-nul", "Nul", "open", Instant.now().minusSeconds(60));
+    long contact = contactOf(conv);
+    message(a.accountId(), conv, a.messenger(), "in", "incoming", "hi", Instant.now().minusSeconds(60));
+    long messagesBefore = Seed.scalar(db, "SELECT count(*) FROM messages WHERE conversation_id = ?", conv);
+    String messages = "/api/v1/conversations/" + conv + "/messages";
+    JsonObject attachment = new JsonObject().put("url", "https://cdn.example.test/a\u0000.png").put("mimeType", "image/png");
+    record Case(Http.Res answer, String names) { }
+    List<Case> cases = List.of(
+        new Case(a.agent().patch("/api/v1/contacts/" + contact, new JsonObject().put("email", "a\u0000b@example.test")), "email"),
+        new Case(a.agent().put("/api/v1/contacts/" + contact + "/fields/tier", new JsonObject().put("value", "go\u0000ld")), "value"),
+        new Case(a.agent().post(messages, new JsonObject().put("type", "note").put("text", "see\u0000 this")), "text"),
+        new Case(a.agent().post(messages, new JsonObject().put("type", "reply").put("text", "he\u0000llo")), "text"),
+        new Case(a.agent().post(messages, new JsonObject().put("type", "note").put("text", "file")
+            .put("attachments", new io.vertx.core.json.JsonArray().add(attachment))), "attachments[0].url"),
+        new Case(a.agent().patch("/api/v1/contacts/" + contact, new JsonObject().put("displayName", "Ok").put("x\u0000", 1)), "a field name"));
+    for (Case c : cases) {
+      refused(c.answer(), "invalid_text");
+      assertThat(c.answer().json().getJsonObject("error").getString("message")).as(c.answer().text()).startsWith(c.names());
+    }
+    assertThat(Seed.scalar(db, "SELECT count(*) FROM contacts WHERE id = ? AND email IS NULL AND display_name = 'Nul'", contact)).isOne();
+    assertThat(Seed.scalar(db, "SELECT count(*) FROM contact_fields WHERE contact_id = ?", contact)).isZero();
+    assertThat(Seed.scalar(db, "SELECT count(*) FROM messages WHERE conversation_id = ?", conv)).isEqualTo(messagesBefore);
+  }
+
+  @Test
   @DisplayName("a note is at most 4,096 characters; a saved reply's title one line")
   void notes() {
     Party g = party("Nu");
