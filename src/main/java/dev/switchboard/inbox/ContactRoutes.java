@@ -15,6 +15,8 @@ import io.vertx.ext.web.RoutingContext;
 /** Contacts: view and edit, refresh the platform name, custom fields, labels, and new WhatsApp contacts. */
 public final class ContactRoutes {
 
+  static final int EMAIL_MAX = 254;
+
   private final ContactService contacts;
 
   public ContactRoutes(ContactService contacts) {
@@ -71,8 +73,9 @@ public final class ContactRoutes {
     String displayName = rawName == null || Text.blank(rawName) ? null : Text.name(rawName, "displayName", Text.NAME_MAX);
     String email = trimmedOrNull(Bodies.string(body, "email", false));
     String phoneRaw = trimmedOrNull(Bodies.string(body, "phone", false));
-    if (email != null && !email.matches("[^@\\s]+@[^@\\s]+")) {
-      throw ApiException.unprocessable("invalid_email", "email is not an email address");
+    // 254 characters: the longest address SMTP carries (RFC 5321's 256-octet path less its brackets), as for agents
+    if (email != null && (email.length() > EMAIL_MAX || !email.matches("[^@\\s]+@[^@\\s]+"))) {
+      throw ApiException.unprocessable("invalid_email", "email must be an email address of at most " + EMAIL_MAX + " characters");
     }
     String phone = null;
     if (phoneRaw != null) {

@@ -56,6 +56,27 @@ class ContactApiTest extends InboxTestBase {
   }
 
   @Test
+  @DisplayName("a contact's e-mail is at most 254 characters, as an agent's: a longer one is 422 invalid_email and the stored one stays")
+  void emailIsBoundedAt254() {
+    long ct = contact(a.accountId(), a.messenger(), "psid-email-bound", "Bound", null, null);
+    conversation(a.accountId(), a.messenger(), ct, "open", null, null, T0);
+    String path = "/api/v1/contacts/" + ct;
+    String longest = "x".repeat(254 - "@example.test".length()) + "@example.test";
+    Http.Res kept = a.agent().patch(path, new JsonObject().put("email", longest));
+    assertThat(kept.status()).as(kept.text()).isEqualTo(200);
+    assertThat(kept.json().getString("email")).hasSize(254);
+    for (String tooLong : List.of("x" + longest, "x".repeat(500_000) + "@example.test")) {
+      Http.Res r = a.agent().patch(path, new JsonObject().put("email", tooLong).put("displayName", "Changed"));
+      assertThat(r.status()).as(r.text()).isEqualTo(422);
+      assertThat(r.errorCode()).isEqualTo("invalid_email");
+      assertThat(r.json().getJsonObject("error").getString("message")).contains("254");
+    }
+    // nothing of the refused edits is stored, the display name beside the e-mail included
+    assertThat(Seed.scalar(db, "SELECT length(email) FROM contacts WHERE id = ?", ct)).isEqualTo(254L);
+    assertThat(a.agent().get(path).json().getString("displayName")).isEqualTo("Bound");
+  }
+
+  @Test
   @DisplayName("refresh-name asks the Graph API with the channel's token: Messenger first+last, Instagram name else username; WhatsApp 422; Graph errors 502")
   void refreshName() {
     long fb = contact(a.accountId(), a.messenger(), "7423918830164025", "My name for Peter", "Old Name", null);
