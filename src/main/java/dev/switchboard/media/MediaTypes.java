@@ -34,6 +34,14 @@ public final class MediaTypes {
   }
 
   /**
+   * True for a bare {@code type/subtype} in RFC 6838's shape (names of letters, digits and
+   * {@code !#$&^_.+-}, starting with a letter or digit; any case), without parameters.
+   */
+  public static boolean wellFormed(String type) {
+    return type != null && TYPE.matcher(type.toLowerCase(Locale.ROOT)).matches();
+  }
+
+  /**
    * The type the bytes say they are (their first bytes, at least 16 of them when the file has
    * them), whatever the file's name or the client claimed; {@code application/octet-stream} when
    * unknown. Markup (HTML, SVG, XML) is {@code text/html} or {@code image/svg+xml}, which no

@@ -10,6 +10,7 @@ import dev.switchboard.common.ApiException;
 import dev.switchboard.http.Bodies;
 import dev.switchboard.common.Ids;
 import dev.switchboard.common.Text;
+import dev.switchboard.media.MediaTypes;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -26,6 +27,14 @@ import java.util.List;
 public final class SendRoutes {
 
   private static final int MAX_KEY_LENGTH = 255;
+  /** An attachment's URL: the length browsers, CDNs and Meta's fetchers reliably take. */
+  static final int ATTACHMENT_URL_MAX = 2048;
+  /** An attachment's file name and MIME type: what file systems keep of a name, past RFC 6838's 127 + 1 + 127. */
+  static final int ATTACHMENT_NAME_MAX = 255;
+  /** WhatsApp takes a template body of at most 1,024 characters, so no parameter of it can be longer. */
+  static final int TEMPLATE_PARAMETER_MAX = 1024;
+  /** More placeholders than a 1,024-character body can hold ({{n}} takes 5 characters or more). */
+  static final int TEMPLATE_PARAMETERS_MAX = 200;
 
   private final Pool pool;
   private final Outbox outbox;
@@ -74,11 +83,14 @@ public final class SendRoutes {
     JsonArray raw = Bodies.array(body, "parameters", false);
     List<String> parameters = new ArrayList<>();
     if (raw != null) {
+      if (raw.size() > TEMPLATE_PARAMETERS_MAX) {
+        throw ApiException.unprocessable("invalid_parameters", "at most " + TEMPLATE_PARAMETERS_MAX + " parameters");
+      }
       for (int i = 0; i < raw.size(); i++) {
         if (!(raw.getValue(i) instanceof String s)) {
           throw ApiException.badRequest("invalid_field", "parameters[" + i + "] must be a string");
         }
-        parameters.add(s);
+        parameters.add(Text.text(s, "parameters[" + i + "]", TEMPLATE_PARAMETER_MAX));
       }
     }
     String key = key(ctx);
@@ -160,6 +172,12 @@ public final class SendRoutes {
     return key.trim();
   }
 
+  /** The attachment's file name, one line of at most 255 characters; null when absent or blank. */
+  private static String filename(JsonObject attachment, int i) {
+    String raw = Bodies.string(attachment, "filename", false);
+    return raw == null || Text.blank(raw) ? null : Text.name(raw, "attachments[" + i + "].filename", ATTACHMENT_NAME_MAX);
+  }
+
   private static List<Sender.Attachment> attachments(JsonArray raw) {
     List<Sender.Attachment> out = new ArrayList<>();
     if (raw == null) {
@@ -178,18 +196,27 @@ public final class SendRoutes {
         if (Ids.tryParse(id) == null) {
           throw ApiException.badRequest("invalid_field", "attachments[" + i + "].mediaId must be the id POST /media answered");
         }
-        out.add(new Sender.Attachment(null, null, Bodies.string(a, "filename", false), id, null));
+        out.add(new Sender.Attachment(null, null, filename(a, i), id, null));
         continue;
       }
-      String url = Bodies.string(a, "url", true);
+      String url = Bodies.string(a, "url", true).trim();
       if (!url.startsWith("https://") && !url.startsWith("http://")) {
         throw ApiException.badRequest("invalid_field", "attachments[" + i + "].url must be an http(s) URL");
       }
-      String mime = Bodies.string(a, "mimeType", true);
+      // a URL carries spaces and control characters percent-encoded, never raw
+      if (url.length() > ATTACHMENT_URL_MAX || url.chars().anyMatch(c -> c <= ' ' || c == 0x7f)) {
+        throw ApiException.unprocessable("invalid_attachment", "attachments[" + i + "].url must be an http(s) URL of at most "
+            + ATTACHMENT_URL_MAX + " characters, without spaces or control characters");
+      }
+      String mime = Bodies.string(a, "mimeType", true).trim();
       if (!mime.contains("/")) {
         throw ApiException.badRequest("invalid_field", "attachments[" + i + "].mimeType must be a MIME type like image/png");
       }
-      out.add(new Sender.Attachment(url, mime, Bodies.string(a, "filename", false)));
+      if (mime.length() > ATTACHMENT_NAME_MAX || !MediaTypes.wellFormed(mime)) {
+        throw ApiException.unprocessable("invalid_attachment", "attachments[" + i + "].mimeType must be a type/subtype like image/png"
+            + " (RFC 6838 names, no parameters)");
+      }
+      out.add(new Sender.Attachment(url, mime.toLowerCase(java.util.Locale.ROOT), filename(a, i)));
     }
     return out;
   }

@@ -540,6 +540,70 @@ class SendTest {
   }
 
   @Test
+  @DisplayName("an attachment's URL is at most 2,048 characters without raw spaces, its MIME type RFC 6838's type/subtype, its file name "
+      + "one line of at most 255: 422 invalid_attachment (or invalid_name) naming the attachment, nothing stored")
+  void attachmentFieldsAreBounded() {
+    long conv = conversation(db, account.accountId(), messenger, uniqueUser(), ago(Duration.ofMinutes(3)));
+    String url = "https://files.example.com/a.png";
+    JsonObject fine = new JsonObject().put("url", url).put("mimeType", "image/png");
+    record Case(JsonObject attachment, String code, String names) { }
+    List<Case> cases = List.of(
+        new Case(fine.copy().put("url", "https://files.example.com/" + "u".repeat(2049 - 26)), "invalid_attachment", "attachments[1].url"),
+        new Case(fine.copy().put("url", "https://files.example.com/a b.png"), "invalid_attachment", "attachments[1].url"),
+        new Case(fine.copy().put("mimeType", "image/" + "p".repeat(300)), "invalid_attachment", "attachments[1].mimeType"),
+        new Case(fine.copy().put("mimeType", "image/png\r\nX-Injected: 1"), "invalid_attachment", "attachments[1].mimeType"),
+        new Case(fine.copy().put("mimeType", "<b>/png"), "invalid_attachment", "attachments[1].mimeType"),
+        new Case(fine.copy().put("filename", "f".repeat(252) + ".png"), "invalid_name", "attachments[1].filename"),
+        new Case(fine.copy().put("filename", "f".repeat(500_000) + ".png"), "invalid_name", "attachments[1].filename"),
+        new Case(fine.copy().put("filename", "two\nlines.png"), "invalid_name", "attachments[1].filename"),
+        new Case(new JsonObject().put("mediaId", "1").put("filename", "g".repeat(256)), "invalid_name", "attachments[1].filename"));
+    for (String type : List.of("reply", "note")) {
+      for (Case c : cases) {
+        Http.Res r = post(conv, new JsonObject().put("type", type).put("text", "see file")
+            .put("attachments", new JsonArray().add(fine).add(c.attachment())));
+        assertThat(r.status()).as(type + " " + c.names() + ": " + r.text()).isEqualTo(422);
+        assertThat(r.errorCode()).as(r.text()).isEqualTo(c.code());
+        assertThat(r.json().getJsonObject("error").getString("message")).startsWith(c.names());
+      }
+    }
+    assertThat(count("SELECT count(*) FROM messages WHERE conversation_id = ?", conv)).isZero();
+    // at the bounds: kept as sent, the MIME type in lower case
+    Http.Res kept = post(conv, new JsonObject().put("type", "note").put("text", "see file").put("attachments", new JsonArray()
+        .add(fine.copy().put("url", "https://files.example.com/" + "u".repeat(2048 - 26)).put("mimeType", "Image/PNG")
+            .put("filename", "f".repeat(251) + ".png"))));
+    assertThat(kept.status()).as(kept.text()).isEqualTo(201);
+    JsonObject stored = kept.json().getJsonArray("attachments").getJsonObject(0);
+    assertThat(stored.getString("url")).hasSize(2048);
+    assertThat(stored.getString("mimeType")).isEqualTo("image/png");
+    assertThat(stored.getString("filename")).hasSize(255);
+  }
+
+  @Test
+  @DisplayName("template parameters: at most 200, each at most 1,024 characters (WhatsApp's body limit) without control characters; "
+      + "refused before the template list is asked for, nothing stored")
+  void templateParametersAreBounded() {
+    long conv = conversation(db, account.accountId(), whatsapp, uniqueUser(), ago(Duration.ofDays(3)));
+    String path = "/api/v1/conversations/" + conv + "/template";
+    JsonObject body = new JsonObject().put("name", "order_update").put("language", "en_US");
+    JsonArray many = new JsonArray();
+    for (int i = 0; i < 201; i++) {
+      many.add("p" + i);
+    }
+    Http.Res tooMany = http.post(path, body.copy().put("parameters", many));
+    assertThat(tooMany.status()).as(tooMany.text()).isEqualTo(422);
+    assertThat(tooMany.errorCode()).isEqualTo("invalid_parameters");
+    Http.Res tooLong = http.post(path, body.copy().put("parameters", new JsonArray().add("ok").add("x".repeat(1025))));
+    assertThat(tooLong.status()).as(tooLong.text()).isEqualTo(422);
+    assertThat(tooLong.errorCode()).isEqualTo("text_too_long");
+    assertThat(tooLong.json().getJsonObject("error").getString("message")).startsWith("parameters[1]").contains("1024");
+    Http.Res control = http.post(path, body.copy().put("parameters", new JsonArray().add("a\u0007b")));
+    assertThat(control.status()).as(control.text()).isEqualTo(422);
+    assertThat(control.errorCode()).isEqualTo("invalid_text");
+    assertThat(graph.calls("GET", "/104857600123456/message_templates")).isEmpty();
+    assertThat(count("SELECT count(*) FROM messages WHERE conversation_id = ?", conv)).isZero();
+  }
+
+  @Test
   @DisplayName("messages of one conversation go out in order: the second waits while the first is in flight")
   void orderPerConversation() throws InterruptedException {
     // the second reply must be queued while the first is in flight (1.5 s at the fake Graph): on a
