@@ -120,6 +120,8 @@ public final class HttpVerticle extends VerticleBase {
         .setPort(config.httpPort())
         .setCompressionSupported(true)
         .setTcpNoDelay(true)
+        // the one multipart route (an upload) takes its file as a stream; its other fields are small
+        .setMaxFormAttributeSize(dev.switchboard.media.MediaRoutes.FIELD_MAX)
         .setIdleTimeout(120));
     return server.requestHandler(root).listen();
   }

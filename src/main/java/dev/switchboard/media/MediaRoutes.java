@@ -7,7 +7,13 @@ import dev.switchboard.common.Ids;
 import dev.switchboard.common.Principal;
 import dev.switchboard.common.Times;
 import dev.switchboard.http.StreamSlots;
+import io.netty.handler.codec.http.multipart.HttpPostRequestDecoder;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerFileUpload;
+import io.vertx.core.streams.ReadStream;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
@@ -29,6 +35,14 @@ import java.util.regex.Pattern;
 public final class MediaRoutes {
 
   private static final Pattern RANGE = Pattern.compile("bytes=(\\d{0,19})-(\\d{0,19})");
+
+  /**
+   * The most of any part other than the file (a form field, another file): a form's note or name
+   * fits many times over. The HTTP server bounds form fields the same ({@code maxFormAttributeSize}).
+   */
+  public static final int FIELD_MAX = 4 * 1024;
+  /** What an upload's body may hold beyond the file: boundaries, part headers and a few small fields. */
+  static final int ENVELOPE_MAX = 16 * 1024;
 
   private final MediaStore store;
   private final MediaLinks links;
@@ -85,6 +99,15 @@ public final class MediaRoutes {
       ctx.fail(ApiException.badRequest("bad_request", "send the file as multipart/form-data, in a part named file"));
       return;
     }
+    long maxBytes = config.maxBytes();
+    long cap = MediaLimits.largest(platform, maxBytes);
+    long bodyMax = cap + ENVELOPE_MAX;
+    Long declared = Ids.tryParse(ctx.request().getHeader(HttpHeaders.CONTENT_LENGTH));
+    if (declared != null && declared > bodyMax) {
+      // refused before a byte is read: the failure handler drops a bounded part of it, then closes
+      ctx.fail(bodyTooLarge(bodyMax));
+      return;
+    }
     // the body stays paused while the upload waits for a slot: nothing is read or held meanwhile
     streams.acquire(p.accountId()).onComplete(slot -> {
       if (slot.failed()) {
@@ -92,59 +115,11 @@ public final class MediaRoutes {
         ctx.fail(slot.cause());
         return;
       }
+      // the answer is written once the blob's transaction has ended: its connection is back by then
       ctx.addEndHandler(v -> slot.result().release());
-      receive(ctx, p, platform, slot.result());
+      watchIdle(ctx);
+      new Upload(ctx, p.accountId(), platform, cap, maxBytes, bodyMax).start();
     });
-  }
-
-  private void receive(RoutingContext ctx, Principal p, String platform, StreamSlots.Slot slot) {
-    long maxBytes = config.maxBytes();
-    long cap = MediaLimits.largest(platform, maxBytes);
-    var req = ctx.request();
-    watchIdle(ctx);
-    boolean[] started = {false};
-    req.setExpectMultipart(true);
-    req.uploadHandler(part -> {
-      if (started[0] || !"file".equals(part.name())) {
-        // one file per request; other parts are read and dropped
-        part.handler(b -> { });
-        return;
-      }
-      started[0] = true;
-      store.put(p.accountId(), part, null, cap, null, (mime, size) -> MediaLimits.check(platform, mime, size, maxBytes))
-          .onComplete(ar -> {
-            // the blob's transaction has ended, committed or rolled back: its connection is back in the pool
-            slot.release();
-            if (ctx.response().ended() || ctx.failed()) {
-              return;
-            }
-            if (ar.succeeded()) {
-              MediaStore.Blob b = ar.result();
-              ctx.response().setStatusCode(201);
-              ctx.json(new JsonObject().put("id", String.valueOf(b.id())).put("mimeType", b.mimeType()).put("size", b.size())
-                  .put("sha256", b.sha256()).put("filename", safeName(part.filename())));
-            } else if (ar.cause() instanceof MediaException e) {
-              // the rest of an oversized body is not read: the connection closes after the answer
-              ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
-              ctx.fail("too_large".equals(e.code())
-                  ? ApiException.unprocessable("media_too_large", MediaLimits.tooLarge(platform, null, cap).getMessage())
-                  : ApiException.unprocessable(e.code(), e.getMessage()));
-            } else {
-              ctx.fail(ar.cause());
-            }
-          });
-    });
-    req.endHandler(v -> {
-      if (!started[0] && !ctx.response().ended()) {
-        ctx.fail(ApiException.badRequest("bad_request", "no file: send it in a multipart part named file"));
-      }
-    });
-    req.exceptionHandler(err -> {
-      if (!ctx.response().ended() && !ctx.failed()) {
-        ctx.fail(err);
-      }
-    });
-    req.resume();
   }
 
   /**
@@ -171,6 +146,237 @@ public final class MediaRoutes {
       }
     });
     ctx.addEndHandler(v -> ctx.vertx().cancelTimer(timer));
+  }
+
+  private static ApiException bodyTooLarge(long bodyMax) {
+    return new ApiException(413, "payload_too_large", "an upload is at most " + bodyMax
+        + " bytes: the platform's largest file and " + ENVELOPE_MAX + " bytes of multipart framing and fields");
+  }
+
+  /**
+   * One upload request: every byte of it is counted, every part other than the file is bounded,
+   * and the first refusal answers once; what arrives after it is dropped (the failure handler
+   * reads a bounded part, then closes the connection).
+   */
+  private final class Upload {
+    private final RoutingContext ctx;
+    private final long accountId;
+    private final String platform;
+    private final long cap;
+    private final long maxBytes;
+    private final long bodyMax;
+    private long read;
+    private boolean refused;
+    private Gate file;
+    private String filename;
+
+    Upload(RoutingContext ctx, long accountId, String platform, long cap, long maxBytes, long bodyMax) {
+      this.ctx = ctx;
+      this.accountId = accountId;
+      this.platform = platform;
+      this.cap = cap;
+      this.maxBytes = maxBytes;
+      this.bodyMax = bodyMax;
+    }
+
+    void start() {
+      var req = ctx.request();
+      req.setExpectMultipart(true);
+      // the decoder has handed each chunk's parts on before this sees it: a count of the raw body
+      req.handler(chunk -> {
+        read += chunk.length();
+        if (read > bodyMax) {
+          refuse(bodyTooLarge(bodyMax));
+        }
+      });
+      req.uploadHandler(this::part);
+      req.endHandler(v -> ended());
+      req.exceptionHandler(err -> refuse(multipart(err)));
+      req.resume();
+    }
+
+    private void part(HttpServerFileUpload part) {
+      if (refused) {
+        part.handler(b -> { });
+        return;
+      }
+      if (!"file".equals(part.name())) {
+        // a form's other fields (a note, a name) are small; they are read, counted and dropped
+        long[] size = {0};
+        part.handler(b -> {
+          size[0] += b.length();
+          if (size[0] > FIELD_MAX) {
+            refuse(new ApiException(413, "field_too_large", "a part other than file is at most " + FIELD_MAX + " bytes"));
+          }
+        });
+        return;
+      }
+      if (file != null) {
+        part.handler(b -> { });
+        refuse(ApiException.unprocessable("one_file", "send one file per request, in the part named file"));
+        return;
+      }
+      file = new Gate(part);
+      filename = safeName(part.filename());
+      store.put(accountId, file, null, cap, null, (mime, size) -> MediaLimits.check(platform, mime, size, maxBytes))
+          .onComplete(this::stored);
+    }
+
+    private void ended() {
+      if (refused) {
+        return;
+      }
+      if (file == null) {
+        refuse(ApiException.badRequest("bad_request", "no file: send it in a multipart part named file"));
+        return;
+      }
+      file.requestEnded();
+    }
+
+    private void stored(AsyncResult<MediaStore.Blob> ar) {
+      if (refused || ctx.response().ended() || ctx.failed()) {
+        return;
+      }
+      if (ar.succeeded()) {
+        MediaStore.Blob b = ar.result();
+        ctx.response().setStatusCode(201);
+        ctx.json(new JsonObject().put("id", String.valueOf(b.id())).put("mimeType", b.mimeType()).put("size", b.size())
+            .put("sha256", b.sha256()).put("filename", filename));
+      } else if (ar.cause() instanceof MediaException e) {
+        refuse("too_large".equals(e.code())
+            ? ApiException.unprocessable("media_too_large", MediaLimits.tooLarge(platform, null, cap).getMessage())
+            : ApiException.unprocessable(e.code(), e.getMessage()));
+      } else {
+        refuse(ar.cause());
+      }
+    }
+
+    private void refuse(Throwable err) {
+      if (refused) {
+        return;
+      }
+      refused = true;
+      if (!ctx.request().isEnded()) {
+        // a client that reads the answer stops sending the rest
+        ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
+      }
+      if (file != null) {
+        file.abandon(err);
+      }
+      if (!ctx.response().ended() && !ctx.failed()) {
+        ctx.fail(err);
+      }
+    }
+  }
+
+  /**
+   * A body the multipart decoder gave up on: a field past {@code maxFormAttributeSize}, a part
+   * header past its buffer or too many parts is 413; anything else is malformed (400). Other
+   * failures (the connection closed) pass as they are.
+   */
+  private static Throwable multipart(Throwable err) {
+    if (err instanceof HttpPostRequestDecoder.TooLongFormFieldException || err instanceof HttpPostRequestDecoder.TooManyFormFieldsException
+        || err instanceof HttpPostRequestDecoder.ErrorDataDecoderException && err.getCause() instanceof java.io.IOException) {
+      return new ApiException(413, "field_too_large", "a part other than file is at most " + FIELD_MAX
+          + " bytes, and a form has at most " + io.vertx.core.http.HttpServerOptions.DEFAULT_MAX_FORM_FIELDS + " parts");
+    }
+    if (err instanceof HttpPostRequestDecoder.ErrorDataDecoderException) {
+      return ApiException.badRequest("bad_request", "the multipart body is malformed");
+    }
+    return err;
+  }
+
+  /**
+   * The file part as the store reads it, with its end held until the request's: a refusal of
+   * anything after the file (a second file, a body past its bound) then fails the put, so nothing
+   * is kept. Once abandoned, the rest of the part is read and dropped.
+   */
+  private static final class Gate implements ReadStream<Buffer> {
+    private final ReadStream<Buffer> part;
+    private Handler<Buffer> data;
+    private Handler<Void> end;
+    private Handler<Throwable> error;
+    private boolean partEnded;
+    private boolean requestEnded;
+    private boolean abandoned;
+    private boolean ended;
+
+    Gate(ReadStream<Buffer> part) {
+      this.part = part;
+      part.handler(b -> {
+        if (!abandoned && data != null) {
+          data.handle(b);
+        }
+      });
+      part.endHandler(v -> {
+        partEnded = true;
+        endWhenBoth();
+      });
+      part.exceptionHandler(this::abandon);
+    }
+
+    void requestEnded() {
+      requestEnded = true;
+      endWhenBoth();
+    }
+
+    void abandon(Throwable err) {
+      if (abandoned) {
+        return;
+      }
+      abandoned = true;
+      part.resume();
+      if (!ended && error != null) {
+        error.handle(err);
+      }
+    }
+
+    private void endWhenBoth() {
+      if (partEnded && requestEnded && !abandoned && !ended) {
+        ended = true;
+        if (end != null) {
+          end.handle(null);
+        }
+      }
+    }
+
+    @Override
+    public ReadStream<Buffer> exceptionHandler(Handler<Throwable> handler) {
+      error = handler;
+      return this;
+    }
+
+    @Override
+    public ReadStream<Buffer> handler(Handler<Buffer> handler) {
+      data = handler;
+      return this;
+    }
+
+    @Override
+    public ReadStream<Buffer> pause() {
+      if (!abandoned) {
+        part.pause();
+      }
+      return this;
+    }
+
+    @Override
+    public ReadStream<Buffer> resume() {
+      part.resume();
+      return this;
+    }
+
+    @Override
+    public ReadStream<Buffer> fetch(long amount) {
+      part.fetch(amount);
+      return this;
+    }
+
+    @Override
+    public ReadStream<Buffer> endHandler(Handler<Void> handler) {
+      end = handler;
+      return this;
+    }
   }
 
   /** The file's name as the client gave it, without any path, bounded; null when none. */

@@ -16,7 +16,13 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -24,8 +30,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 @DisplayName("POST /api/v1/media streams a file in, sniffs its type and applies the platform's limits")
 class MediaUploadTest {
 
+  /** Every platform's largest file is capped at 6 MB, so an upload's whole-body bound is soon reached. */
+  static final int MEDIA_MAX_BYTES = 6_000_000;
+
   @RegisterExtension
-  static final NodeExtension env = NodeExtension.builder().account("Acme").build();
+  static final NodeExtension env = NodeExtension.builder().account("Acme")
+      .settings(new JsonObject().put("MEDIA_MAX_BYTES", MEDIA_MAX_BYTES)).build();
 
   static TestDb db;
   static Http http;
@@ -128,5 +138,178 @@ class MediaUploadTest {
     HttpResponse<Buffer> json = client.postAbs(base + "/api/v1/media?platform=whatsapp").bearerTokenAuthentication(token)
         .sendJsonObject(new JsonObject().put("url", "https://example.com/a.jpg")).await();
     assertThat(json.statusCode()).isEqualTo(400);
+  }
+
+  static final String BOUNDARY = "sb-test-boundary";
+
+  /** What a raw upload wrote before the server stopped reading, and the server's answer. */
+  record Raw(String answer, long written) {
+    int status() {
+      return answer.length() < 12 ? -1 : Integer.parseInt(answer.substring(9, 12));
+    }
+
+    boolean names(String code) {
+      return answer.contains("\"code\":\"" + code + "\"");
+    }
+  }
+
+  static byte[] ascii(String s) {
+    return s.getBytes(StandardCharsets.ISO_8859_1);
+  }
+
+  static byte[] partHead(String name, String filename) {
+    return ascii("--" + BOUNDARY + "\r\nContent-Disposition: form-data; name=\"" + name + "\""
+        + (filename == null ? "" : "; filename=\"" + filename + "\"\r\nContent-Type: application/octet-stream") + "\r\n\r\n");
+  }
+
+  static byte[] concat(byte[]... parts) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    for (byte[] p : parts) {
+      out.writeBytes(p);
+    }
+    return out.toByteArray();
+  }
+
+  /**
+   * A chunked upload over a plain socket (so no Content-Length announces its size): {@code head},
+   * then {@code fill} again and again up to {@code fillUpTo} bytes, then {@code tail} and the
+   * body's end when there is one. Writing stops where the server stops reading (the connection
+   * closes); the answer is read meanwhile, as the server sends it.
+   */
+  static Raw raw(String platform, byte[] head, byte[] fill, long fillUpTo, byte[] tail) throws Exception {
+    URI u = URI.create(base);
+    try (Socket socket = new Socket(u.getHost(), u.getPort())) {
+      socket.setSoTimeout(30_000);
+      ByteArrayOutputStream answer = new ByteArrayOutputStream();
+      Thread reader = new Thread(() -> {
+        try {
+          socket.getInputStream().transferTo(answer);
+        } catch (IOException closed) {
+          // the answer came before the connection was closed
+        }
+      });
+      reader.start();
+      // a server that neither reads nor closes would hold the writes: the test then fails, it does not hang
+      Thread watchdog = new Thread(() -> {
+        try {
+          Thread.sleep(60_000);
+          socket.close();
+        } catch (InterruptedException | IOException done) {
+          // finished in time
+        }
+      });
+      watchdog.setDaemon(true);
+      watchdog.start();
+      OutputStream out = socket.getOutputStream();
+      out.write(ascii("POST /api/v1/media?platform=" + platform + " HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + token
+          + "\r\nContent-Type: multipart/form-data; boundary=" + BOUNDARY + "\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"));
+      long written = 0;
+      try {
+        written += chunk(out, head);
+        while (fill != null && written < fillUpTo) {
+          written += chunk(out, fill);
+        }
+        if (tail != null) {
+          written += chunk(out, tail);
+          out.write(ascii("0\r\n\r\n"));
+          out.flush();
+        }
+      } catch (IOException stopped) {
+        // the server closed the connection: it stopped reading
+      }
+      reader.join(35_000);
+      watchdog.interrupt();
+      return new Raw(answer.toString(StandardCharsets.ISO_8859_1), written);
+    }
+  }
+
+  private static int chunk(OutputStream out, byte[] bytes) throws IOException {
+    out.write(ascii(Integer.toHexString(bytes.length) + "\r\n"));
+    out.write(bytes);
+    out.write(ascii("\r\n"));
+    return bytes.length;
+  }
+
+  static long kept(byte[] bytes) {
+    return Seed.scalar(db, "SELECT count(*) FROM media WHERE sha256 = ?", FakeGraph.sha256Hex(bytes));
+  }
+
+  @Test
+  @DisplayName("a part other than file (a file part named junk, or a form field) past 4 KiB is 413 field_too_large, "
+      + "and the server stops reading: 64 MiB sent without a length end in a closed connection after a few")
+  void otherPartsAreBoundedAndReadingStops() throws Exception {
+    byte[] zeros = new byte[64 * 1024];
+    Raw junk = raw("messenger", partHead("junk", "junk.bin"), zeros, 64L << 20, null);
+    assertThat(junk.status()).as(junk.answer()).isEqualTo(413);
+    assertThat(junk.names("field_too_large")).as(junk.answer()).isTrue();
+    assertThat(junk.written()).as("bytes the server took before closing").isLessThan(24L << 20);
+
+    byte[] letters = new byte[64 * 1024];
+    Arrays.fill(letters, (byte) 'a');
+    Raw field = raw("messenger", partHead("note", null), letters, 64L << 20, null);
+    assertThat(field.status()).as(field.answer()).isEqualTo(413);
+    assertThat(field.names("field_too_large")).as(field.answer()).isTrue();
+    assertThat(field.written()).as("bytes the server took before closing").isLessThan(24L << 20);
+
+    // a form field is bounded at 4 KiB too, not at the HTTP server's default 8 KiB
+    Raw over = raw("messenger", concat(partHead("note", null), ascii("a".repeat(5000) + "\r\n"), partHead("file", "a.jpg"),
+        jpeg(2000, 10), ascii("\r\n--" + BOUNDARY + "--\r\n")), null, 0, new byte[0]);
+    assertThat(over.status()).as(over.answer()).isEqualTo(413);
+    assertThat(over.names("field_too_large")).as(over.answer()).isTrue();
+
+    // a small field beside the file is still fine
+    byte[] photo = jpeg(2000, 11);
+    Raw fine = raw("messenger", concat(partHead("note", null), ascii("a".repeat(4000) + "\r\n"), partHead("file", "a.jpg"), photo,
+        ascii("\r\n--" + BOUNDARY + "--\r\n")), null, 0, new byte[0]);
+    assertThat(fine.status()).as(fine.answer()).isEqualTo(201);
+    assertThat(kept(photo)).isOne();
+  }
+
+  @Test
+  @DisplayName("the whole body is at most the platform's largest file and 16 KiB: a file under its limit followed by 30 KB of small "
+      + "fields is 413 payload_too_large and the file is not kept; a larger Content-Length is refused before a byte is read")
+  void theWholeBodyIsBounded() throws Exception {
+    byte[] photo = jpeg(MEDIA_MAX_BYTES - 1000, 12);
+    ByteArrayOutputStream fields = new ByteArrayOutputStream();
+    for (int i = 0; i < 10; i++) {
+      fields.writeBytes(concat(ascii("\r\n"), partHead("note" + i, null), ascii("n".repeat(3000))));
+    }
+    Raw r = raw("messenger", concat(partHead("file", "big.jpg"), photo), null, 0,
+        concat(fields.toByteArray(), ascii("\r\n--" + BOUNDARY + "--\r\n")));
+    assertThat(r.status()).as(r.answer()).isEqualTo(413);
+    assertThat(r.names("payload_too_large")).as(r.answer()).isTrue();
+    assertThat(kept(photo)).isZero();
+    assertThat(Seed.scalar(db, "SELECT count(*) FROM media WHERE sha256 IS NULL")).isZero();
+
+    // the same file alone is kept
+    Raw alone = raw("messenger", concat(partHead("file", "big.jpg"), photo, ascii("\r\n--" + BOUNDARY + "--\r\n")), null, 0, new byte[0]);
+    assertThat(alone.status()).as(alone.answer()).isEqualTo(201);
+    assertThat(kept(photo)).isOne();
+
+    // 40 MiB announced: answered at once, though not a byte of the body is sent
+    URI u = URI.create(base);
+    try (Socket socket = new Socket(u.getHost(), u.getPort())) {
+      socket.setSoTimeout(10_000);
+      socket.getOutputStream().write(ascii("POST /api/v1/media?platform=messenger HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer "
+          + token + "\r\nContent-Type: multipart/form-data; boundary=" + BOUNDARY + "\r\nContent-Length: " + (40 << 20) + "\r\n\r\n"));
+      byte[] head = new byte[12];
+      int n = socket.getInputStream().readNBytes(head, 0, 12);
+      assertThat(new String(head, 0, n, StandardCharsets.ISO_8859_1)).isEqualTo("HTTP/1.1 413");
+    }
+  }
+
+  @Test
+  @DisplayName("a second part named file is 422 one_file, and neither file is kept")
+  void oneFilePerUpload() {
+    byte[] first = jpeg(3000, 13);
+    byte[] second = jpeg(3000, 14);
+    HttpResponse<Buffer> r = client.postAbs(base + "/api/v1/media?platform=whatsapp").bearerTokenAuthentication(token)
+        .sendMultipartForm(MultipartForm.create()
+            .binaryFileUpload("file", "a.jpg", Buffer.buffer(first), "image/jpeg")
+            .binaryFileUpload("file", "b.jpg", Buffer.buffer(second), "image/jpeg")).await();
+    assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(422);
+    assertThat(code(r)).isEqualTo("one_file");
+    assertThat(kept(first)).isZero();
+    assertThat(kept(second)).isZero();
   }
 }
