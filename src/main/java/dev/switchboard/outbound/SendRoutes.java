@@ -208,13 +208,15 @@ public final class SendRoutes {
         throw ApiException.unprocessable("invalid_attachment", "attachments[" + i + "].url must be an http(s) URL of at most "
             + ATTACHMENT_URL_MAX + " characters, without spaces or control characters");
       }
-      String mime = Bodies.string(a, "mimeType", true).trim();
+      String given = Bodies.string(a, "mimeType", true).trim();
+      // parameters ("audio/ogg; codecs=opus") say nothing Meta reads from the type: the type is kept without them
+      String mime = given.indexOf(';') > 0 && given.length() <= ATTACHMENT_NAME_MAX ? given.substring(0, given.indexOf(';')).trim() : given;
       if (!mime.contains("/")) {
         throw ApiException.badRequest("invalid_field", "attachments[" + i + "].mimeType must be a MIME type like image/png");
       }
       if (mime.length() > ATTACHMENT_NAME_MAX || !MediaTypes.wellFormed(mime)) {
         throw ApiException.unprocessable("invalid_attachment", "attachments[" + i + "].mimeType must be a type/subtype like image/png"
-            + " (RFC 6838 names, no parameters)");
+            + " (RFC 6838 names; parameters after ; are dropped)");
       }
       out.add(new Sender.Attachment(url, mime.toLowerCase(java.util.Locale.ROOT), filename(a, i)));
     }

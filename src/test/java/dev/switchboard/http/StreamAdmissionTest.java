@@ -60,10 +60,12 @@ class StreamAdmissionTest {
   @Test
   @DisplayName("trickled uploads: the account's second waits and gets 429, another account lists and uploads at once, the quiet one is cut and nothing half-stored")
   void trickledUploads() throws Exception {
-    try (Socket first = trickle(attacker, 1); Socket second = trickle(attacker, 2)) {
+    try (Socket first = trickle(attacker, 1)) {
       await(() -> inUse() == 1, "the first upload holds the account's one slot");
+      Socket second = trickle(attacker, 2);
       // the second waited its 500 ms for the account's share and was refused
       assertThat(status(second)).isEqualTo(429);
+      second.close();
 
       long t0 = System.nanoTime();
       assertThat(bystander.get("/api/v1/conversations").status()).isEqualTo(200);

@@ -576,6 +576,11 @@ class SendTest {
     assertThat(stored.getString("url")).hasSize(2048);
     assertThat(stored.getString("mimeType")).isEqualTo("image/png");
     assertThat(stored.getString("filename")).hasSize(255);
+    // a type with parameters is kept without them
+    Http.Res voice = post(conv, new JsonObject().put("type", "note").put("text", "voice").put("attachments", new JsonArray()
+        .add(fine.copy().put("mimeType", "audio/ogg; codecs=opus"))));
+    assertThat(voice.status()).as(voice.text()).isEqualTo(201);
+    assertThat(voice.json().getJsonArray("attachments").getJsonObject(0).getString("mimeType")).isEqualTo("audio/ogg");
   }
 
   @Test
