@@ -1,7 +1,9 @@
 // The agents' API (/api/v1), with the session's bearer token. The access token lives only in
 // this module's memory and lasts minutes; the refresh token is an HttpOnly cookie scoped to
 // /api/v1/auth that no script can read. A reload, or the timer shortly before the access token
-// expires, asks /auth/refresh for a new pair.
+// expires, asks /auth/refresh for a new pair. The server sets and clears a readable hint cookie
+// with the refresh cookie (sb_signed_in, no secret in it), so a page can tell whether asking is
+// worth it.
 
 const BASE = '/api/v1';
 let token = null;
@@ -22,6 +24,11 @@ export function adopt(session) {
   const seconds = Math.max(10, (session.expiresIn || 900) - 60);
   refreshTimer = setTimeout(() => refreshSession().catch(() => onUnauthorized()), seconds * 1000);
   onRefreshed(session);
+}
+
+/** Whether this browser was given a refresh cookie that no answer has cleared since: the server's hint says so. */
+export function refreshHinted() {
+  return document.cookie.split(';').some((c) => c.trim() === 'sb_signed_in=1');
 }
 
 /** Forgets the session in this page (the server's side ends with POST /auth/logout). */

@@ -5,7 +5,7 @@
 // imports this module.
 
 import { $, initials, toast } from './dom.js';
-import { api, adopt, endSession, refreshSession, whenRefreshed, whenUnauthorized } from './api.js';
+import { api, adopt, endSession, refreshHinted, refreshSession, whenRefreshed, whenUnauthorized } from './api.js';
 import { state, dispatch, subscribe } from './store.js';
 import { EVENT, readEvent } from './events.js';
 import { closePopover, modalOpen } from './ui.js';
@@ -36,8 +36,11 @@ async function boot() {
   whenRefreshed((session) => { if (live) live.setToken(session.token); });
   // earlier versions kept the token in localStorage, where any script could read it
   localStorage.removeItem(SESSION_KEY);
+  // without the hint there is no refresh cookie: asking would only be answered 401, which the
+  // browser logs as an error on every visit and which would hide the errors that matter
+  if (!refreshHinted()) { showLogin(); return; }
   try {
-    // a reload: the refresh cookie, if any, brings the session back
+    // a reload: the refresh cookie brings the session back (a session ended elsewhere: 401, and the sign-in)
     const session = await refreshSession();
     startSession(session.token, session.user);
   } catch (e) {

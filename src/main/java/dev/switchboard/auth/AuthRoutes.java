@@ -14,12 +14,16 @@ import io.vertx.ext.web.RoutingContext;
 /**
  * {@code /api/v1/auth}: sign-in (behind a wrong-password throttle shared by every node), refresh
  * and logout. The refresh token also travels as an HttpOnly, SameSite=Strict cookie scoped to
- * these routes, so the inbox keeps no token where a script could read it.
+ * these routes, so the inbox keeps no token where a script could read it. Beside it goes a hint
+ * the page can read, holding no secret: set and cleared with the refresh cookie, it tells the page
+ * whether a refresh is worth asking for, so a visit without a session asks nothing and logs no 401.
  */
 public final class AuthRoutes {
 
   /** The refresh token's cookie: sent only to the auth routes, never readable by the page's scripts. */
   static final String COOKIE = "sb_refresh";
+  /** Set and cleared with {@link #COOKIE}: "a refresh cookie was set here". Readable by the page, so on its whole path. */
+  static final String HINT_COOKIE = "sb_signed_in";
 
   private final AuthService auth;
   private final LoginThrottle throttle;
@@ -96,6 +100,8 @@ public final class AuthRoutes {
       token = ctx.request().getCookie(COOKIE).getValue();
     }
     if (token == null) {
+      // a hint without its refresh cookie (cleared by hand, say) would have the page ask on every visit
+      clearCookie(ctx);
       ctx.fail(ApiException.unauthorized("a refresh token is required"));
       return;
     }
@@ -129,15 +135,24 @@ public final class AuthRoutes {
 
   private void answer(RoutingContext ctx, Sessions.Issued issued) {
     ctx.response().addCookie(cookie(issued.refreshToken(), issued.maxAgeSeconds()));
+    ctx.response().addCookie(hint("1", issued.maxAgeSeconds()));
     ctx.json(issued.body());
   }
 
   private void clearCookie(RoutingContext ctx) {
     ctx.response().addCookie(cookie("", 0));
+    ctx.response().addCookie(hint("", 0));
   }
 
   private Cookie cookie(String value, long maxAge) {
     return Cookie.cookie(COOKIE, value).setPath("/api/v1/auth").setHttpOnly(true).setSecure(secureCookie)
+        .setSameSite(CookieSameSite.STRICT).setMaxAge(maxAge);
+  }
+
+  // the refresh cookie's lifetime, SameSite and Secure; its path is the page's (/), since a page
+  // reads only the cookies of its own path, and not HttpOnly, since the page reads it
+  private Cookie hint(String value, long maxAge) {
+    return Cookie.cookie(HINT_COOKIE, value).setPath("/").setHttpOnly(false).setSecure(secureCookie)
         .setSameSite(CookieSameSite.STRICT).setMaxAge(maxAge);
   }
 

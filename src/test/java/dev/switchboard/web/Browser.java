@@ -10,6 +10,9 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
+import org.openqa.selenium.logging.LoggingPreferences;
 import org.openqa.selenium.support.ui.ExpectedCondition;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -23,6 +26,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
+import java.util.logging.Level;
 import java.util.stream.Stream;
 
 /**
@@ -64,6 +68,10 @@ public final class Browser implements AutoCloseable {
         "download.default_directory", downloads.toString(),
         "download.prompt_for_download", false,
         "safebrowsing.enabled", false));
+    // the console, as an agent's developer tools show it: errors there hide the ones that matter
+    LoggingPreferences logs = new LoggingPreferences();
+    logs.enable(LogType.BROWSER, Level.ALL);
+    options.setCapability(ChromeOptions.LOGGING_PREFS, logs);
     ChromeDriverService service = new ChromeDriverService.Builder()
         .usingDriverExecutable(new File(CHROMEDRIVER))
         .usingAnyFreePort()
@@ -105,6 +113,15 @@ public final class Browser implements AutoCloseable {
   /** Waits until the page says it is connected for live updates. */
   public void waitLive() {
     waitUntil("the live connection", () -> !visible("offline-indicator"));
+  }
+
+  /**
+   * What the page logged at SEVERE (console errors, requests answered with an error) since the
+   * last call: each entry is read once, so a test calls this before the steps it checks.
+   */
+  public List<String> consoleErrors() {
+    return driver.manage().logs().get(LogType.BROWSER).getAll().stream()
+        .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue()).map(LogEntry::getMessage).toList();
   }
 
   public static By tid(String testId) {

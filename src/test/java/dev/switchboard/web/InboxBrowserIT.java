@@ -122,6 +122,53 @@ class InboxBrowserIT {
     b.waitUntil("the login form", () -> b.visible("login-submit"));
   }
 
+  /** Signs in on the form already shown, and waits for the inbox live. */
+  static void signIn(Browser b, String email, String password) {
+    b.type("login-email", email);
+    b.type("login-password", password);
+    b.click("login-submit");
+    b.waitUntil("the inbox", () -> b.visible("agent-name"));
+    b.waitLive();
+  }
+
+  /** Reloads the page and waits for what boot() shows: the inbox or the sign-in form. */
+  static void reload(Browser b, String until) {
+    b.driver.navigate().refresh();
+    b.waitUntil(until, () -> b.visible(until));
+  }
+
+  @Test
+  @DisplayName("a fresh visit asks for no refresh and logs no error; a reload keeps the session; after logout, or after an admin ends the session, a reload shows the sign-in")
+  void sessionAcrossReloads() {
+    long rey = dev.switchboard.support.Seed.user(f.db, f.account.accountId(), "Rey Reload", "rey@acme.test", "rey-password", "agent");
+    Browser b = f.fresh();
+    b.consoleErrors();
+    b.open("/");
+    b.waitUntil("the sign-in form", () -> b.visible("login-submit"));
+    assertThat(b.consoleErrors()).as("a fresh visit, no session").isEmpty();
+
+    signIn(b, "rey@acme.test", "rey-password");
+    reload(b, "agent-name");
+    assertThat(b.visible("login-submit")).as("the session survives a reload").isFalse();
+    b.waitLive();
+    b.click("logout");
+    b.waitUntil("the sign-in form", () -> b.visible("login-submit"));
+    reload(b, "login-submit");
+    assertThat(b.visible("agent-name")).isFalse();
+    assertThat(b.consoleErrors()).as("sign-in, reload, logout, reload").isEmpty();
+    b.screenshot("01b-reload-after-logout");
+
+    // an admin gives Rey a new password: every session of Rey's ends, this page's too
+    signIn(b, "rey@acme.test", "rey-password");
+    assertThat(f.api().patch("/api/v1/agents/" + rey, new JsonObject().put("password", "rey-new-password")).status()).isEqualTo(200);
+    b.waitUntil("the page signed out", () -> b.visible("login-submit"));
+    reload(b, "login-submit");
+    assertThat(b.visible("agent-name")).as("an ended session does not come back on a reload").isFalse();
+    b.consoleErrors();
+    reload(b, "login-submit");
+    assertThat(b.consoleErrors()).as("the next visit asks nothing again").isEmpty();
+  }
+
   @Test
   @DisplayName("a signed webhook makes a conversation appear live in the Closed tab, and its count goes up")
   void webhookAppearsLive() {
