@@ -20,6 +20,7 @@ import { openNotifySettings, onMessageEvent } from './notify.js';
 import { renderSettings, settingsHome, onSettingsEvent } from './settings/settings.js';
 import { onEphemeral } from './collision.js';
 import { tickCountdowns, onWindowExpiring } from './queue.js';
+import './limits.js';
 
 // where earlier versions kept the session; boot() clears it
 const SESSION_KEY = 'switchboard.session';

@@ -79,8 +79,8 @@ function build(pane, conv, key) {
   s.fieldList = h('div', { class: 'field-list', style: 'display:contents' });
   s.noFields = h('span', { class: 'muted', style: 'font-size:13px' }, 'No custom fields yet.');
   s.fieldNames = h('datalist', { id: 'field-names' });
-  const newName = h('input', { testid: 'field-name-input', placeholder: 'Field name', list: 'field-names', 'aria-label': 'New field name' });
-  const newValue = h('input', { testid: 'field-value-input', placeholder: 'Value', 'aria-label': 'New field value' });
+  const newName = h('input', { testid: 'field-name-input', maxlength: 100, placeholder: 'Field name', list: 'field-names', 'aria-label': 'New field name' });
+  const newValue = h('input', { testid: 'field-value-input', maxlength: 4096, placeholder: 'Value', 'aria-label': 'New field value' });
   const addField = async () => {
     const name = newName.value.trim();
     if (!name) { newName.focus(); return; }
@@ -92,7 +92,7 @@ function build(pane, conv, key) {
 
   s.labelChips = h('div', { class: 'labels' });
   s.labelNames = h('datalist', { id: 'label-names' });
-  const labelInput = h('input', { testid: 'label-input', placeholder: 'Add a label', list: 'label-names', 'aria-label': 'Add a label' });
+  const labelInput = h('input', { testid: 'label-input', maxlength: 64, placeholder: 'Add a label', list: 'label-names', 'aria-label': 'Add a label' });
   const addLabel = async () => {
     const name = labelInput.value.trim();
     if (!name) return;
@@ -126,7 +126,7 @@ function showName(editing) {
     return;
   }
   const ct = currentConversation().contact;
-  const input = h('input', { testid: 'contact-name-input', value: ct.displayName || '', 'aria-label': 'Display name' });
+  const input = h('input', { testid: 'contact-name-input', maxlength: 200, value: ct.displayName || '', 'aria-label': 'Display name' });
   s.nameInput = input;
   s.nameNote = h('span', { class: 'muted field-note', testid: 'contact-name-note', hidden: true }, '');
   input.addEventListener('input', () => showNameNote());
@@ -233,7 +233,7 @@ function updateFields(ct) {
 }
 
 function fieldRow(name) {
-  const input = h('input', { testid: 'field-value', dataset: { name, orig: '' }, value: '', 'aria-label': `Value of ${name}` });
+  const input = h('input', { testid: 'field-value', maxlength: 4096, dataset: { name, orig: '' }, value: '', 'aria-label': `Value of ${name}` });
   const row = { input, server: '' };
   const path = () => `${base(currentConversation().contact)}/fields/${enc(name)}`;
   const saveField = () => {

@@ -149,7 +149,7 @@ export function renderListPane() {
   } },
   platformOptions());
 
-  const searchInput = h('input', { type: 'search', placeholder: 'Search phone (+country code), name, @username or user ID', testid: 'search-input', value: state.search,
+  const searchInput = h('input', { type: 'search', placeholder: 'Search phone (+country code), name, @username or user ID', testid: 'search-input', maxlength: 200, value: state.search,
     'aria-label': 'Search conversations (press / to focus)' });
   let searchTimer = null;
   searchInput.addEventListener('input', () => {

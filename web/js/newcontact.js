@@ -12,7 +12,7 @@ export function openNewContact() {
   if (!channels.length) { toast('Add a WhatsApp channel first: new contacts can only be started on WhatsApp.'); return; }
   const channel = h('select', { testid: 'nc-channel' }, channels.map((c) => h('option', { value: c.id }, `${c.name}`)));
   const phone = h('input', { testid: 'nc-phone', placeholder: '+15551234567', type: 'tel' });
-  const name = h('input', { testid: 'nc-name', placeholder: 'Display name' });
+  const name = h('input', { testid: 'nc-name', maxlength: 200, placeholder: 'Display name' });
   const error = h('div', { class: 'error', testid: 'nc-error', hidden: true });
   const { modal, close } = openModal('Add new contact', [
     h('p', { class: 'muted', style: 'margin:0;font-size:13px' }, `Start a ${platformName('whatsapp')} conversation: the first message must be an approved template.`),

@@ -46,8 +46,8 @@ export function openSavedReplies(anchor, onPick) {
 }
 
 function newSavedReply(onPick) {
-  const title = h('input', { testid: 'sr-title', placeholder: 'e.g. Membership status' });
-  const content = h('textarea', { testid: 'sr-content', rows: 5, placeholder: 'Hello! Your membership is {{membership}}.' });
+  const title = h('input', { testid: 'sr-title', maxlength: 200, placeholder: 'e.g. Membership status' });
+  const content = h('textarea', { testid: 'sr-content', rows: 5, maxlength: 4096, placeholder: 'Hello! Your membership is {{membership}}.' });
   const error = h('div', { class: 'error', testid: 'sr-error', hidden: true });
   openModal('New saved reply', [
     h('label', {}, 'Title', title),

@@ -816,6 +816,31 @@ class AgentDayBrowserIT {
   }
 
   @Test
+  @DisplayName("a display name pasted past its 200 characters: 200 kept and the contact pane says how many were not, beside the field; a label typed to its 64 says it is full; axe with the notes shown")
+  void limitsSaidInTheContactPane() {
+    Customer lena = customer("Lena Limit");
+    String[] c = openConversationOf(lena);
+    openSettled(c[0]);
+
+    page.click("contact-edit");
+    page.waitUntil("the name field focused", () -> "contact-name-input".equals(page.js("return document.activeElement.dataset.testid")));
+    page.js("document.activeElement.select()");
+    page.paste("contact-name-input", "Lena ".repeat(50));
+    page.waitLimitNote("contact-name-input", "200 of 200 characters: the last 50 pasted characters were not kept.");
+    assertThat(page.el("contact-name-input").getAttribute("value")).hasSize(200);
+
+    page.js("arguments[0].value = 'v'.repeat(63)", page.el("label-input"));
+    page.el("label-input").sendKeys("ip");
+    page.waitLimitNote("label-input", "64 of 64 characters: the field is full.");
+    assertThat(page.el("label-input").getAttribute("value")).hasSize(64);
+    assertThat(page.js("const p = document.getElementById('contact-pane'); return p.scrollWidth - p.clientWidth;"))
+        .as("the name's editor and its note fit the pane: nothing to scroll sideways to read them").isEqualTo(0L);
+    shot(page, "#contact-pane", "agent-15-limit-notes");
+    assertThat(axe(page)).as("the contact pane with both notes").isEmpty();
+    page.click("contact-cancel");
+  }
+
+  @Test
   @DisplayName("a live update redraws only its own row, in place: every row stays the same element, the focused one keeps the focus")
   void listRowsAreKeptByConversation() {
     Customer xena = customer("Xena Kept");

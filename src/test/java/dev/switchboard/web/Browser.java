@@ -3,9 +3,11 @@ package dev.switchboard.web;
 import dev.switchboard.support.Requires;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.NoSuchElementException;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.TimeoutException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -25,6 +27,7 @@ import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.stream.Stream;
@@ -181,6 +184,42 @@ public final class Browser implements AutoCloseable {
       e.clear();
       e.sendKeys(text);
     });
+  }
+
+  /**
+   * Pastes {@code text} into the field as an agent does, from the clipboard with Ctrl+V: the
+   * browser applies the field's maxlength and the page sees a real paste (a synthetic one inserts
+   * nothing).
+   */
+  public void paste(String testId, String text) {
+    driver.executeCdpCommand("Browser.grantPermissions", Map.of("permissions", List.of("clipboardReadWrite", "clipboardSanitizedWrite")));
+    Object failed = ((JavascriptExecutor) driver).executeAsyncScript(
+        "const done = arguments[arguments.length - 1]; navigator.clipboard.writeText(arguments[0]).then(() => done(null), (e) => done(String(e)));", text);
+    if (failed != null) {
+      throw new IllegalStateException("the clipboard refused the text: " + failed);
+    }
+    retry(() -> el(testId).sendKeys(Keys.chord(Keys.CONTROL, "v")));
+  }
+
+  /**
+   * What the field's limit note says: the polite live region its aria-describedby names, drawn;
+   * null while it names none.
+   */
+  public String limitNote(String testId) {
+    return (String) js("""
+        const field = [...document.querySelectorAll(`[data-testid='${arguments[0]}']`)].find((e) => e.offsetParent !== null);
+        const note = field && (field.getAttribute('aria-describedby') || '').split(/\\s+/).map((id) => document.getElementById(id))
+          .find((n) => n && n.classList.contains('limit-note'));
+        return note && note.getAttribute('aria-live') === 'polite' && note.getClientRects().length ? note.textContent : null;""", testId);
+  }
+
+  /** Waits for the field's limit note to say {@code expected}; fails with what it says instead. */
+  public void waitLimitNote(String testId, String expected) {
+    try {
+      waitUntil("the limit note of " + testId, () -> Objects.equals(expected, limitNote(testId)));
+    } catch (TimeoutException e) {
+      throw new AssertionError("the limit note of " + testId + " says " + limitNote(testId) + ", not " + expected, e);
+    }
   }
 
   /** The conversation row of a contact name in the list, once it is there. */

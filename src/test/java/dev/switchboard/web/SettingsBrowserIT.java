@@ -126,6 +126,27 @@ class SettingsBrowserIT {
   }
 
   @Test
+  @DisplayName("a channel name pasted past its 200 characters: 200 kept and the field says how many were not, beside it; typed to 200 it says it is full; axe with the note shown")
+  void limitSaidBesideTheField() {
+    section(page, "channels");
+    page.click("connect-whatsapp");
+    page.paste("cc-name", "Front desk ".repeat(21).substring(0, 230));
+    page.waitLimitNote("cc-name", "200 of 200 characters: the last 30 pasted characters were not kept.");
+    assertThat(page.el("cc-name").getAttribute("value")).hasSize(200);
+    page.screenshot("settings-limit-pasted");
+    assertThat(axe(page)).as("the connect dialog with the note").isEmpty();
+
+    page.js("arguments[0].value = 'x'.repeat(198)", page.el("cc-name"));
+    page.el("cc-name").sendKeys("abc");
+    page.waitLimitNote("cc-name", "200 of 200 characters: the field is full.");
+    assertThat(page.el("cc-name").getAttribute("value")).hasSize(200).endsWith("xab");
+    page.el("cc-name").sendKeys(org.openqa.selenium.Keys.BACK_SPACE);
+    page.waitLimitNote("cc-name", null);
+    assertThat(page.el("cc-name").getAttribute("aria-describedby")).as("nothing to say below the limit").isNull();
+    page.click("modal-cancel");
+  }
+
+  @Test
   @DisplayName("a channel is renamed, and a new token is checked with Meta before it replaces the old one")
   void renameAndRotate() {
     f.graph.ownsWhatsApp("EAAG-rotate-1", "555000333", "777000333");
