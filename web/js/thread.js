@@ -393,11 +393,16 @@ function renderMessages(keepScroll) {
   if (!el) return;
   if (shown.pane !== el) {
     if (shown.resized) shown.resized.disconnect();
-    shown = { pane: el, messages: new Map(), days: new Map(), older: null, pinned: true };
+    shown = { pane: el, messages: new Map(), days: new Map(), older: null, pinned: true, scrolledTo: 0 };
     // the pane is pinned to its end while the agent is there: a photo that loads later (it grows
-    // its message) keeps the end in view, and the next message is followed
-    el.addEventListener('scroll', () => { shown.pinned = el.scrollTop + el.clientHeight >= el.scrollHeight - 60; });
-    const toEnd = () => { if (shown.pane === el && shown.pinned) el.scrollTop = el.scrollHeight; };
+    // its message) keeps the end in view, and the next message is followed. A scroll event comes a
+    // frame late: photos may have grown the thread since the code scrolled, so only a move away from
+    // where the code last put the pane (the agent's own scrolling) unpins it
+    el.addEventListener('scroll', () => {
+      const atEnd = el.scrollTop + el.clientHeight >= el.scrollHeight - 60;
+      if (atEnd || Math.abs(el.scrollTop - shown.scrolledTo) > 1) shown.pinned = atEnd;
+    });
+    const toEnd = () => { if (shown.pane === el && shown.pinned) scrollPane(el, el.scrollHeight); };
     el.addEventListener('load', toEnd, true);
     // so does a pane that changes height: the composer growing with a file's chip or a longer
     // text, a notice above the thread, a rotated phone (no scroll event tells of those)
@@ -432,11 +437,17 @@ function renderMessages(keepScroll) {
   if (!S.messages.length) items.push(h('div', { class: 'day' }, 'No messages yet'));
   place(el, items);
   if (follow) {
-    el.scrollTop = el.scrollHeight;
+    scrollPane(el, el.scrollHeight);
     shown.pinned = true;
   } else if (anchor && anchor.node.isConnected) {
-    el.scrollTop += anchor.node.getBoundingClientRect().top - el.getBoundingClientRect().top - anchor.offset;
+    scrollPane(el, el.scrollTop + anchor.node.getBoundingClientRect().top - el.getBoundingClientRect().top - anchor.offset);
   }
+}
+
+/** Scrolls the messages pane, remembering where to (as the browser clamped it) to tell it from the agent's scrolling. */
+function scrollPane(el, top) {
+  el.scrollTop = top;
+  shown.scrolledTo = el.scrollTop;
 }
 
 /** The first message at least partly in view, and its distance from the pane's top. */

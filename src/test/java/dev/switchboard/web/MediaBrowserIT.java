@@ -253,6 +253,63 @@ class MediaBrowserIT {
         && Boolean.TRUE.equals(page.js(AT_END)));
   }
 
+  @Test
+  @DisplayName("a conversation whose last messages are photos opens at its last message: photos arriving late, or together just after the thread is drawn")
+  void photosAtTheEndShowTheLastMessageOnOpening() {
+    for (int i = 0; i < 15; i++) {
+      Webhooks.whatsappText(f.http, "14155557052", "Sol Slow", "a line of text before the photos, number " + i);
+    }
+    for (int i = 1; i <= 3; i++) {
+      f.graph.media(TOKEN, "700000000006" + i, png(400, 300 + 100 * i), "image/png");
+      whatsappMedia("14155557052", "Sol Slow", "image", "700000000006" + i, "image/png", null);
+    }
+    String conversation = f.conversationOf("14155557052");
+    page.waitFor("the three photos kept", () -> f.api().get("/api/v1/conversations/" + conversation + "/messages?limit=50")
+        .items().encode().split("\"status\":\"ready\"", -1).length == 4 ? true : null);
+    page.open("/");
+    page.waitUntil("the inbox", () -> page.visible("agent-name"));
+    page.waitLive();
+    // first every request answers late: the photos arrive one by one after the thread is drawn
+    page.driver.executeCdpCommand("Network.enable", java.util.Map.of());
+    page.driver.executeCdpCommand("Network.emulateNetworkConditions", java.util.Map.of("offline", false, "latency", 400,
+        "downloadThroughput", -1, "uploadThroughput", -1));
+    try {
+      page.click("tab-all");
+      page.waitUntil("the customer in the list", () -> page.listed("Sol Slow"));
+      page.openConversation("Sol Slow");
+      lastMessageInViewWithThePhotos();
+    } finally {
+      page.driver.executeCdpCommand("Network.emulateNetworkConditions", java.util.Map.of("offline", false, "latency", 0,
+          "downloadThroughput", -1, "uploadThroughput", -1));
+    }
+    // then, opened again after a reload, the three arrive together just after the thread is drawn (as
+    // from the browser's cache): they grow the thread before the scroll that drew it at its end is reported
+    page.open("/");
+    page.waitUntil("the inbox", () -> page.visible("agent-name"));
+    page.waitLive();
+    page.js("const src = Object.getOwnPropertyDescriptor(HTMLImageElement.prototype, 'src'); const held = [];"
+        + " Object.defineProperty(HTMLImageElement.prototype, 'src', { configurable: true, get() { return src.get.call(this); },"
+        + " set(v) { if (this.dataset.testid !== 'media-image' || held.length >= 3) { src.set.call(this, v); return; }"
+        + " held.push([this, v]); if (held.length === 3) Promise.all(held.map(([, u]) => fetch(u).then((r) => r.blob())))"
+        + ".then(() => held.forEach(([i, u]) => src.set.call(i, u))); } });");
+    page.click("tab-all");
+    page.waitUntil("the customer in the list", () -> page.listed("Sol Slow"));
+    page.openConversation("Sol Slow");
+    lastMessageInViewWithThePhotos();
+    page.screenshot("media-10-photos-at-the-end");
+  }
+
+  /** Waits for the thread's three photos decoded and its last message wholly in view at the end. */
+  static void lastMessageInViewWithThePhotos() {
+    page.waitUntil("the three photos decoded", () -> Boolean.TRUE.equals(page.js(
+        "const i = [...document.querySelectorAll(\"[data-testid='media-image']\")];"
+        + " return i.length === 3 && i.every((p) => p.complete && p.naturalWidth === 400);")));
+    page.waitUntil("the last message in view at the end", () -> Boolean.TRUE.equals(page.js(AT_END)) && Boolean.TRUE.equals(page.js(
+        "const m = document.getElementById('messages').getBoundingClientRect();"
+        + " const l = [...document.querySelectorAll(\"[data-testid='message']\")].pop().getBoundingClientRect();"
+        + " return l.top >= m.top - 1 && l.bottom <= m.bottom + 1;")));
+  }
+
   /** Whether the thread scrolls and shows its end. */
   static final String AT_END = "const m = document.getElementById('messages');"
       + " return m.scrollHeight > m.clientHeight && m.scrollTop + m.clientHeight >= m.scrollHeight - 2;";
