@@ -235,13 +235,24 @@ function updateFields(ct) {
 function fieldRow(name) {
   const input = h('input', { testid: 'field-value', maxlength: 4096, dataset: { name, orig: '' }, value: '', 'aria-label': `Value of ${name}` });
   const row = { input, server: '' };
-  const path = () => `${base(currentConversation().contact)}/fields/${enc(name)}`;
-  const saveField = () => {
-    if (input.value === row.server) return;
+  // the row's contact, not whichever is open when a save runs: leaving the field for another
+  // conversation saves to the contact it was typed for
+  const contact = currentConversation().contact;
+  const path = () => `${base(contact)}/fields/${enc(name)}`;
+  const saveField = async () => {
+    // unchanged, or this value's save already under way (Enter, then leaving the field)
+    if (input.value === row.server || input.value === input.dataset.orig) return;
     input.dataset.orig = input.value; // what the server is about to say
-    call(api.put(path(), { value: input.value }));
+    // a refused value stays in the field as an edit, with the server's reason shown
+    if (!await call(api.put(path(), { value: input.value }))) input.dataset.orig = row.server;
   };
-  input.addEventListener('keydown', (e) => { if (e.key === 'Enter') saveField(); });
+  input.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter') saveField();
+    if (e.key === 'Escape') { input.value = row.server; input.blur(); }
+  });
+  // an edit is saved when the agent leaves the field: clicking elsewhere does not lose it. A blank
+  // one waits (× removes a field): the field emptied on the way to a new value is not saved
+  input.addEventListener('blur', () => { if (input.value.trim()) saveField(); });
   row.el = h('div', { class: 'field-row', testid: 'field-row', dataset: { name } },
     h('span', { class: 'fname', testid: 'field-name' }, name), input,
     h('button', { class: 'btn-icon', testid: 'field-save', dataset: { name }, title: 'Save value', onclick: saveField }, '✓'),

@@ -149,7 +149,7 @@ class AgentDayBrowserIT {
   // ---------- 1. field edits stay with their contact ----------
 
   @Test
-  @DisplayName("an unsaved field edit is not carried to the next contact, and ✓ there saves nothing of it")
+  @DisplayName("a field edit left for the next contact is saved to its own contact, not carried over, and ✓ there saves nothing of it")
   void fieldEditStaysWithItsContact() {
     Customer omar = customer("Omar Fields");
     Customer dana = customer("Dana Fields");
@@ -173,8 +173,43 @@ class AgentDayBrowserIT {
     assertThat(field(danaId, "membership")).isEqualTo("gold");
 
     page.openConversation(omar.name());
-    page.waitUntil("Omar's stored value", () -> "silver".equals(page.css("[data-testid='field-value'][data-name='membership']").getAttribute("value")));
-    assertThat(field(omarId, "membership")).isEqualTo("silver");
+    page.waitUntil("Omar's value, saved as the field was left", () -> "platinum".equals(page.css("[data-testid='field-value'][data-name='membership']").getAttribute("value")));
+    assertThat(field(omarId, "membership")).isEqualTo("platinum");
+    assertThat(field(danaId, "membership")).isEqualTo("gold");
+  }
+
+  @Test
+  @DisplayName("a field edit is saved when the agent clicks elsewhere; Escape cancels one; a refused one stays in the field with the reason shown")
+  void fieldEditSavedOnLeavingIt() {
+    Customer cus = customer("Tia Tier");
+    String contact = contactOf(writes(cus, "Hi, about my tier"));
+    f.api().put("/api/v1/contacts/" + contact + "/fields/tier", new JsonObject().put("value", "gold"));
+    page.click("tab-all");
+    page.openConversation(cus.name());
+    String tier = "[data-testid='field-value'][data-name='tier']";
+    String elsewhere = "[data-testid='field-row'][data-name='tier'] [data-testid='field-name']";
+    page.waitUntil("the field", () -> "gold".equals(page.css(tier).getAttribute("value")));
+
+    page.typeCss(tier, "platinum");
+    page.clickCss(elsewhere);
+    page.waitUntil("the value saved without ✓ or Enter", () -> "platinum".equals(field(contact, "tier")));
+    page.waitUntil("the saved value shown", () -> "platinum".equals(page.css(tier).getAttribute("value")));
+
+    page.typeCss(tier, "bronze");
+    page.css(tier).sendKeys(org.openqa.selenium.Keys.ESCAPE);
+    page.waitUntil("Escape puts the stored value back", () -> "platinum".equals(page.css(tier).getAttribute("value")));
+    page.clickCss(elsewhere);
+    assertThat(field(contact, "tier")).as("nothing saved after Escape").isEqualTo("platinum");
+
+    // longer than the server keeps: refused, the reason shown, the typed value not lost
+    String tooLong = "x".repeat(4097);
+    page.js("const i = document.querySelector(arguments[0]); i.focus(); i.value = arguments[1];"
+        + " i.dispatchEvent(new Event('input', { bubbles: true }));", tier, tooLong);
+    page.clickCss(elsewhere);
+    page.waitUntil("the refusal shown", () -> page.visible("toast") && page.text("toast").contains("4096"));
+    assertThat(page.css(tier).getAttribute("value")).as("the refused value, still in the field").isEqualTo(tooLong);
+    assertThat(field(contact, "tier")).isEqualTo("platinum");
+    page.screenshot("agent-01-field-refused");
   }
 
   // ---------- 2. narrow screens ----------
