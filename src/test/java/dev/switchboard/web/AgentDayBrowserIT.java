@@ -956,6 +956,54 @@ class AgentDayBrowserIT {
   }
 
   @Test
+  @DisplayName("on a phone the template-only composer with a kept draft wraps its buttons: at 360×740 and 360×420 nothing scrolls sideways, every button on screen, the messages keep 110 px")
+  void keptDraftFitsAPhone() {
+    Customer c = customer("Pablo Phone Draft");
+    String conv = writes(c, "Can you tell me when the parcel leaves the warehouse?");
+    Browser b = sized(360, 740, f.agentEmail, f.agentPassword);
+    b.waitLive();
+    b.click("tab-all");
+    b.openConversation(c.name());
+    b.waitUntil("the composer", () -> b.visible("composer-text"));
+    b.el("composer-text").sendKeys("It leaves tomorrow morning, I will send you the tracking number");
+    // the window closes while the agent types: the draft is kept beside the template picker
+    Seed.insert(f.db, "UPDATE conversations SET last_inbound_at = now() - interval '24 hours' + interval '2 seconds' WHERE id = ? RETURNING id", Long.parseLong(conv));
+    f.api().patch("/api/v1/conversations/" + conv, new JsonObject().put("status", "open"));
+    b.waitUntil("the kept draft", () -> b.visible("kept-draft-text"));
+    b.waitUntil("the template picker", () -> b.visible("template-param"));
+    composerButtonsOnScreen(b, "360 x 740");
+    assertThat(((Number) b.js("return document.getElementById('messages').clientHeight")).longValue()).as("the messages' room").isGreaterThanOrEqualTo(110);
+    b.screenshot("agent-17-kept-draft-phone");
+
+    // the page's own height, 420 px (a phone with its keyboard up), whatever the window's frame takes
+    long frame = b.driver.manage().window().getSize().getHeight() - ((Number) b.js("return window.innerHeight")).longValue();
+    b.driver.manage().window().setSize(new Dimension(360, (int) (420 + frame)));
+    b.waitUntil("a 420 px page", () -> ((Number) b.js("return window.innerHeight")).longValue() == 420);
+    composerButtonsOnScreen(b, "360 x 420");
+    assertThat(((Number) b.js("return document.getElementById('messages').clientHeight")).longValue())
+        .as("the messages' room with the keyboard up").isGreaterThanOrEqualTo(110);
+    b.screenshot("agent-17-kept-draft-keyboard-up");
+  }
+
+  /** No sideways scrolling, and every button of the thread wholly on screen and uncovered once scrolled to within its own pane (the composer scrolls when taller than the room). */
+  static void composerButtonsOnScreen(Browser b, String where) {
+    noSideways(b, where);
+    @SuppressWarnings("unchecked")
+    List<String> off = (List<String>) b.js("""
+        const off = [];
+        for (const el of document.querySelectorAll('.pane-thread button')) {
+          if (el.offsetParent === null) continue;
+          el.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+          const r = el.getBoundingClientRect();
+          const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+          if (r.left < 0 || r.top < 0 || r.right > window.innerWidth || r.bottom > window.innerHeight || !(top && el.contains(top)))
+            off.push((el.dataset.testid || el.textContent.trim()) + ' ' + JSON.stringify([r.left, r.top, r.right, r.bottom]) + ' under ' + (top ? top.outerHTML.slice(0, 80) : 'nothing'));
+        }
+        return off;""");
+    assertThat(off).as("buttons off screen or covered at " + where).isEmpty();
+  }
+
+  @Test
   @DisplayName("the list filters by a contact's label: only labelled conversations, kept in the address through a reload, live when a label is added, cleared by Clear")
   void filterByLabel() {
     String label = "gold-" + seq.incrementAndGet();
