@@ -173,7 +173,9 @@ function update(conv) {
   const labelsKey = JSON.stringify(ct.labels || []);
   if (s.labelsKey !== labelsKey) {
     s.labelsKey = labelsKey;
-    mount(s.labelChips, (ct.labels || []).map((name) => h('span', { class: 'chip label-chip', testid: 'label-chip', dataset: { name } }, name,
+    mount(s.labelChips, (ct.labels || []).map((name) => h('span', { class: 'chip label-chip', testid: 'label-chip', dataset: { name } },
+      // a long name ends in an ellipsis; the whole of it in the tooltip
+      h('span', { class: 'chip-text', title: name }, name),
       h('button', { testid: 'label-remove', dataset: { name }, title: `Remove ${name}`, onclick: () => call(api.del(`${base(ct)}/labels/${enc(name)}`)) }, '×'))),
     (ct.labels || []).length ? null : h('span', { class: 'muted', style: 'font-size:13px' }, 'No labels.'));
   }

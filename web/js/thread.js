@@ -622,9 +622,10 @@ export function renderComposer() {
   // URL, freed when the chip goes), so the agent sees what will be sent before sending it
   const forget = (a) => { if (a.preview) URL.revokeObjectURL(a.preview); };
   const renderAttachments = () => mount(attachList, composer.attachments.map((a, i) => h('span', {
-    class: `chip${a.error ? ' chip-error' : ''}${a.preview ? ' chip-preview' : ''}`, testid: a.error ? 'attachment-error' : 'attachment-chip', title: a.error || '' },
+    class: `chip${a.error ? ' chip-error' : ''}${a.preview ? ' chip-preview' : ''}`, testid: a.error ? 'attachment-error' : 'attachment-chip', title: a.error ? `${a.filename || a.url} — ${a.error}` : a.filename || a.url },
   a.preview ? h('img', { class: 'attach-preview', src: a.preview, alt: `Preview of ${a.filename}`, testid: 'attachment-preview' }) : null,
-  a.filename || a.url, a.uploading ? ' (uploading…)' : '', a.error ? ` — ${a.error}` : '',
+  // a long name wraps within the chip, which keeps to the composer's width with × beside it
+  h('span', { class: 'chip-text' }, a.filename || a.url, a.uploading ? ' (uploading…)' : '', a.error ? ` — ${a.error}` : ''),
   h('button', { title: 'Remove', testid: 'attachment-remove', 'aria-label': `Remove ${a.filename || a.url}`,
     onclick: () => { forget(a); composer.attachments.splice(i, 1); renderAttachments(); } }, '×'))));
   renderAttachments();

@@ -1004,6 +1004,42 @@ class AgentDayBrowserIT {
   }
 
   @Test
+  @DisplayName("a 64-character label and a file with a 200-character name keep to their panes: no sideways scrolling, × on screen and clickable")
+  void longChipsKeepToTheirPanes() {
+    Customer c = customer("Lou Long Chips");
+    String conv = writes(c, "Here is the file");
+    String prefix = "long-" + seq.incrementAndGet() + "-";
+    String label = prefix + "x".repeat(64 - prefix.length());
+    assertThat(f.api().post("/api/v1/contacts/" + contactOf(conv) + "/labels", new JsonObject().put("name", label)).status()).isLessThan(300);
+    page.click("tab-all");
+    page.openConversation(c.name());
+    String chip = "[data-testid='label-chip'][data-name='" + label + "']";
+    page.waitUntil("the label's chip", () -> !page.all(chip).isEmpty());
+    String file = "a".repeat(196) + ".pdf";
+    page.js("const dt = new DataTransfer(); dt.items.add(new File(['%PDF-1.4\\n%%EOF\\n'], arguments[0], {type: 'application/pdf'}));"
+        + "document.querySelector('#composer').dispatchEvent(new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true}));", file);
+    page.waitUntil("the file's chip", () -> !page.all("#composer .chip").isEmpty());
+    page.screenshot("agent-21-long-chips");
+    noSideways(page, "1440 x 900");
+    assertThat(page.js("const p = document.getElementById('contact-pane'); return p.scrollWidth <= p.clientWidth;"))
+        .as("the contact pane without sideways scrolling").isEqualTo(true);
+    assertThat(page.css(chip + " .chip-text").getAttribute("title")).as("the whole label in the tooltip").isEqualTo(label);
+    assertThat(page.css("#composer .chip").getAttribute("title")).as("the whole file name in the tooltip").startsWith(file);
+    for (String remove : List.of(chip + " [data-testid='label-remove']", "#composer .chip button")) {
+      assertThat(page.js("""
+          const b = document.querySelector(arguments[0]); const r = b.getBoundingClientRect();
+          const pane = b.closest('.pane').getBoundingClientRect();
+          const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+          return r.width > 0 && r.left >= pane.left && r.right <= pane.right && r.right <= window.innerWidth && b.contains(top);""", remove))
+          .as(remove + " on screen, uncovered").isEqualTo(true);
+    }
+    page.clickCss(chip + " [data-testid='label-remove']");
+    page.waitUntil("the label removed", () -> page.all(chip).isEmpty());
+    page.clickCss("#composer .chip button");
+    page.waitUntil("the file's chip removed", () -> page.all("#composer .chip").isEmpty());
+  }
+
+  @Test
   @DisplayName("the list filters by a contact's label: only labelled conversations, kept in the address through a reload, live when a label is added, cleared by Clear")
   void filterByLabel() {
     String label = "gold-" + seq.incrementAndGet();
