@@ -28,6 +28,13 @@ export function openPopover(anchor, content, alignRight) {
   popoverAnchor = anchor;
   anchor.setAttribute('aria-expanded', 'true');
   anchor.parentElement.appendChild(popover);
+  // a menu wider than the room beside its anchor (a long agent or team name) moves sideways to
+  // stay inside the screen, rather than start off its edge
+  const margin = 8;
+  const r = popover.getBoundingClientRect();
+  const room = document.documentElement.clientWidth - margin;
+  const shift = r.left < margin ? margin - r.left : r.right > room ? Math.max(room - r.right, margin - r.left) : 0;
+  if (shift) popover.style.transform = `translateX(${Math.round(shift)}px)`;
   return popover;
 }
 

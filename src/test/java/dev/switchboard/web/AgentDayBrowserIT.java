@@ -1040,6 +1040,32 @@ class AgentDayBrowserIT {
   }
 
   @Test
+  @DisplayName("at 360 px the bulk Actions menu with a long team name (one 34-character word) opens inside the screen, its items clickable")
+  void actionsMenuStaysOnScreen() {
+    String team = "ReturnsAndExchangesNorthernRegion" + seq.incrementAndGet() + " team";
+    assertThat(f.api().post("/api/v1/teams", new JsonObject().put("name", team)).status()).isLessThan(300);
+    Customer c = customer("Mona Menu");
+    writes(c, "Where is my refund?");
+    Browser b = agentOnAll(360, 740);
+    b.waitUntil("the row", () -> b.listed(c.name()));
+    b.click("select-toggle");
+    b.conversation(c.name()).findElement(tid("conv-check")).click();
+    b.click("actions-button");
+    b.waitUntil("the menu", () -> !b.all(".popover").isEmpty());
+    b.screenshot("agent-22-actions-menu-phone");
+    @SuppressWarnings("unchecked")
+    Map<String, Object> r = (Map<String, Object>) b.js("const r = document.querySelector('.popover').getBoundingClientRect();"
+        + " return { left: r.left, right: r.right, width: window.innerWidth };");
+    assertThat(((Number) r.get("left")).doubleValue()).as("the menu's left edge " + r).isGreaterThanOrEqualTo(0);
+    assertThat(((Number) r.get("right")).doubleValue()).as("the menu's right edge " + r).isLessThanOrEqualTo(((Number) r.get("width")).doubleValue());
+    assertThat(b.js("""
+        return [...document.querySelectorAll('.popover .menu-item')].every((e) => {
+          e.scrollIntoView({ block: 'nearest' }); const r = e.getBoundingClientRect(); const top = document.elementFromPoint(r.left + 4, r.top + r.height / 2);
+          return r.left >= 0 && e.contains(top); });""")).as("every item's start on screen and uncovered").isEqualTo(true);
+    noSideways(b, "360 x 740 with the menu open");
+  }
+
+  @Test
   @DisplayName("the list filters by a contact's label: only labelled conversations, kept in the address through a reload, live when a label is added, cleared by Clear")
   void filterByLabel() {
     String label = "gold-" + seq.incrementAndGet();
