@@ -13,7 +13,7 @@ import { Live } from './live.js';
 import { readUrl, writeUrl, urlFor, settingsKey, followingUrl, setView } from './route.js';
 import { loadReference, refreshNames, reloadAgents } from './reference.js';
 import { openConversation, refreshOpenConversation, closeConversation, upsertConversation, upsertMessage, refreshConversation, fromEvent, markSeen } from './conversation.js';
-import { renderListPane, reloadLists, loadCounts, renderTitle, moveRow, tickRowTimes } from './list.js';
+import { renderListPane, reloadLists, loadCounts, renderTitle, moveRow, tickRowTimes, renderFilterSummary } from './list.js';
 import { renderThread, tickWindow, setComposerMode } from './thread.js';
 import { renderContact } from './contact.js';
 import { openNotifySettings, onMessageEvent } from './notify.js';
@@ -180,6 +180,14 @@ document.addEventListener('visibilitychange', () => {
 
 // ---------- live events ----------
 
+/** The list filtered by a label renamed or merged follows it to its new name; a deleted one no longer filters. */
+function followLabel(d) {
+  if (d.kind !== 'label' || !state.label || d.from !== state.label) return;
+  dispatch({ type: 'filters/set', label: d.to || '' });
+  writeUrl(true);
+  renderFilterSummary();
+}
+
 function onEvent(raw) {
   const ev = readEvent(raw);
   const convId = ev.conversationId;
@@ -202,6 +210,7 @@ function onEvent(raw) {
     case EVENT.NAMES_CHANGED: {
       // a label or field renamed, merged or deleted on every contact: names, rows and the open contact are read again
       refreshNames();
+      followLabel(ev.data || {});
       reloadLists(true);
       if (state.settings === 'labels' || state.settings === 'fields') renderSettings(state.settings);
       break;

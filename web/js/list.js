@@ -217,7 +217,7 @@ function assigneeName(key) {
   return found ? agentLabel(found) : `${type} ${id}`;
 }
 
-function renderFilterSummary() {
+export function renderFilterSummary() {
   const el = $('#filter-summary');
   if (!el) return;
   const parts = [];

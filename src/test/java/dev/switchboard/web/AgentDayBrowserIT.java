@@ -1066,6 +1066,39 @@ class AgentDayBrowserIT {
   }
 
   @Test
+  @DisplayName("a list filtered by a label follows an admin's rename of it (rows, summary, address); a deleted label no longer filters")
+  void labelFilterFollowsARename() {
+    String label = "vip-" + seq.incrementAndGet();
+    String renamed = "VIP Gold ⭐ " + seq.get();
+    Customer vip = customer("Vera Vip");
+    Customer plain = customer("Paul Plain");
+    String vipConv = writes(vip, "I am a regular");
+    writes(plain, "first time here");
+    assertThat(f.api().post("/api/v1/contacts/" + contactOf(vipConv) + "/labels", new JsonObject().put("name", label)).status()).isLessThan(300);
+    Browser b = agentOnAll(1280, 860);
+    b.waitUntil("both rows", () -> b.listed(vip.name()) && b.listed(plain.name()));
+    b.click("filter-button");
+    new org.openqa.selenium.support.ui.Select(b.el("filter-label")).selectByValue(label);
+    b.click("filter-apply");
+    b.waitUntil("only the labelled row", () -> b.listed(vip.name()) && !b.listed(plain.name()));
+
+    assertThat(f.api().patch("/api/v1/labels/" + label, new JsonObject().put("name", renamed)).status()).isEqualTo(200);
+    b.waitUntil("the filter under its new name", () -> b.text("filter-summary").contains("Label: " + renamed));
+    b.waitUntil("the labelled row still listed", () -> b.listed(vip.name()) && !b.listed(plain.name()));
+    assertThat(java.net.URLDecoder.decode((String) b.js("return location.hash"), StandardCharsets.UTF_8).replace('+', ' '))
+        .as("the address").contains("label=" + renamed);
+    b.screenshot("agent-23-label-filter-renamed");
+    b.driver.navigate().refresh();
+    b.waitUntil("the renamed filter after a reload", () -> b.visible("filter-summary") && b.text("filter-summary").contains("Label: " + renamed)
+        && b.listed(vip.name()) && !b.listed(plain.name()));
+
+    assertThat(f.api().delete("/api/v1/labels/" + java.net.URLEncoder.encode(renamed, StandardCharsets.UTF_8).replace("+", "%20")).status()).isLessThan(300);
+    b.waitUntil("no label filter, both rows", () -> (!b.visible("filter-summary") || !b.text("filter-summary").contains("Label"))
+        && b.listed(vip.name()) && b.listed(plain.name()));
+    assertThat((String) b.js("return location.hash")).doesNotContain("label=");
+  }
+
+  @Test
   @DisplayName("the list filters by a contact's label: only labelled conversations, kept in the address through a reload, live when a label is added, cleared by Clear")
   void filterByLabel() {
     String label = "gold-" + seq.incrementAndGet();
