@@ -9,7 +9,7 @@ import { state, dispatch, subscribe, placeWith } from './store.js';
 import { openPopover, closePopover } from './ui.js';
 import { openConversation, refreshOpenConversation, watching } from './conversation.js';
 import { writeUrl } from './route.js';
-import { agentById, agentLabel, activeAgents } from './reference.js';
+import { agentById, agentLabel, activeAgents, assigneeLabel } from './reference.js';
 import { presenceDot } from './collision.js';
 import { openNewContact } from './newcontact.js';
 import { queueParams, queueMatches, byDeadline, queueChips, expiringCount, rowCountdown, rowSnoozed } from './queue.js';
@@ -369,8 +369,9 @@ function buildRow(c) {
     h('div', { class: 'sub' },
       h('span', { class: `badge status-${c.status}`, testid: 'conv-status' }, c.status),
       rowCountdown(c), rowSnoozed(c),
-      c.assignee ? h('span', { class: 'assignee', testid: 'conv-assignee' }, `→ ${c.assignee.name || c.assignee.id}`) : null,
-      c.assignee && c.assignee.type === 'agent' ? presenceDot(agentById(c.assignee.id)) : null,
+      c.assignee ? h('span', { class: 'assignee', testid: 'conv-assignee' }, `→ ${assigneeLabel(c.assignee)}`) : null,
+      // a deactivated agent is signed out for good: no presence to show
+      c.assignee && c.assignee.type === 'agent' && (agentById(c.assignee.id) || {}).active !== false ? presenceDot(agentById(c.assignee.id)) : null,
       handle && handle !== name ? h('span', { testid: 'conv-username' }, handle) : null,
       h('span', { class: 'channel' }, c.channelName || platformName(c.platform)))),
   unread ? h('span', { class: 'unread-count', testid: 'conv-unread', title: `${c.unreadCount} unread` },

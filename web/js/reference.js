@@ -45,6 +45,12 @@ export function agentLabel(a) {
   return a.active === false ? `${a.name} (deactivated)` : a.name;
 }
 
+/** Who a conversation is assigned to, as the menus name them: a deactivated agent says so. */
+export function assigneeLabel(assignee) {
+  const agent = assignee.type === 'agent' ? agentById(assignee.id) : null;
+  return agent ? agentLabel(agent) : assignee.name || assignee.id;
+}
+
 /** Agents who can take conversations: the menus offer no deactivated one. */
 export function activeAgents() {
   return state.agents.filter((a) => a.active !== false);

@@ -7,7 +7,7 @@ import { state as S, dispatch, subscribe } from './store.js';
 import { openPopover, closePopover, closePopoverWithin } from './ui.js';
 import { currentConversation, upsertConversation, upsertMessage, loadOlder, closeConversation } from './conversation.js';
 import { setView } from './route.js';
-import { activeAgents, agentById, learnKeyNames } from './reference.js';
+import { activeAgents, agentById, learnKeyNames, assigneeLabel } from './reference.js';
 import { templatePicker } from './templates.js';
 import { snoozeButton } from './queue.js';
 import { openSavedReplies, fieldSelect, insertAtCursor } from './saved.js';
@@ -98,7 +98,7 @@ function renderHead() {
     snooze.dataset.key = snoozeKey;
     mount(snooze, snoozeButton(c, () => currentConversation() || c));
   }
-  const statusLabel = c.status === 'assigned' && c.assignee ? `Assigned · ${c.assignee.name || c.assignee.id}` : c.status[0].toUpperCase() + c.status.slice(1);
+  const statusLabel = c.status === 'assigned' && c.assignee ? `Assigned · ${assigneeLabel(c.assignee)}` : c.status[0].toUpperCase() + c.status.slice(1);
   const button = el.querySelector('[data-testid=status-button]');
   button.className = `btn status-${c.status}`;
   button.dataset.status = c.status;

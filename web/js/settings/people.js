@@ -59,7 +59,11 @@ export async function renderAgents(into, notice) {
       role,
       h('button', { class: 'btn btn-sm', testid: 'agent-edit', 'aria-label': `Edit ${a.name}`, onclick: () => openEditAgent(a, () => renderAgents(into)) }, 'Edit'),
       a.active
-        ? h('button', { class: 'btn btn-sm', testid: 'agent-deactivate', onclick: () => change(a, { active: false }, `${a.name} is deactivated`) }, 'Deactivate')
+        // asked first, as deleting a team is: the agent loses the inbox at once
+        ? h('button', { class: 'btn btn-sm', testid: 'agent-deactivate', onclick: () => openModal(`Deactivate ${a.name}?`,
+          h('p', { testid: 'agent-deactivate-consequence' }, `${a.name} is signed out at once, everywhere, and can no longer sign in. `
+            + 'Their conversations stay assigned to them, marked “deactivated”, until someone reassigns them. You can reactivate them later.'),
+          (close) => { close(); change(a, { active: false }, `${a.name} is deactivated`); }, 'Deactivate', 'agent-deactivate-confirm') }, 'Deactivate')
         : h('button', { class: 'btn btn-sm', testid: 'agent-reactivate', onclick: () => change(a, { active: true }, `${a.name} is active again`) }, 'Reactivate'));
   }));
 }

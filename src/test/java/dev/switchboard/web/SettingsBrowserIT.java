@@ -290,13 +290,37 @@ class SettingsBrowserIT {
   }
 
   @Test
-  @DisplayName("an agent is deactivated from Settings and can no longer sign in")
+  @DisplayName("an agent is deactivated from Settings after a question saying they are signed out at once; they can no longer sign in, and their conversations say \"deactivated\"")
   void deactivate() {
-    Seed.user(f.db, f.account.accountId(), "Dan Leaving", "dan@acme.test", "dan-password", "agent");
+    long dan = Seed.user(f.db, f.account.accountId(), "Dan Leaving", "dan@acme.test", "dan-password", "agent");
+    Webhooks.whatsappText(f.http, "14155558801", "Carla Customer", "Is anyone looking after my order?");
+    String conv = f.conversationOf("14155558801");
+    assertThat(f.api().patch("/api/v1/conversations/" + conv, new JsonObject().put("assignee",
+        new JsonObject().put("type", "agent").put("id", String.valueOf(dan)))).status()).isEqualTo(200);
     section(page, "agents");
-    page.css("[data-testid='agent-row'][data-email='dan@acme.test'] [data-testid='agent-deactivate']").click();
-    page.waitUntil("Dan deactivated", () -> !page.all("[data-testid='agent-row'][data-email='dan@acme.test'] [data-testid='agent-reactivate']").isEmpty());
+    String row = "[data-testid='agent-row'][data-email='dan@acme.test'] ";
+    page.css(row + "[data-testid='agent-deactivate']").click();
+    page.waitUntil("the question", () -> page.visible("agent-deactivate-confirm"));
+    assertThat(page.text("agent-deactivate-consequence")).contains("signed out at once");
+    page.screenshot("settings-07-deactivate-asks");
+    page.click("modal-cancel");
+    assertThat(page.all(row + "[data-testid='agent-reactivate']")).as("nothing changed on Cancel").isEmpty();
+    assertThat(f.http.post("/api/v1/auth/login", new JsonObject().put("email", "dan@acme.test").put("password", "dan-password")).status()).isEqualTo(200);
+
+    page.css(row + "[data-testid='agent-deactivate']").click();
+    page.click("agent-deactivate-confirm");
+    page.waitUntil("Dan deactivated", () -> !page.all(row + "[data-testid='agent-reactivate']").isEmpty());
     assertThat(f.http.post("/api/v1/auth/login", new JsonObject().put("email", "dan@acme.test").put("password", "dan-password")).status()).isEqualTo(401);
+
+    page.open("/");
+    page.waitUntil("the inbox", () -> page.visible("agent-name"));
+    page.click("tab-all");
+    page.waitUntil("the row", () -> page.listed("Carla Customer"));
+    page.waitUntil("the row's assignee", () -> "→ Dan Leaving (deactivated)".equals(
+        page.conversation("Carla Customer").findElement(tid("conv-assignee")).getText()));
+    assertThat(page.conversation("Carla Customer").findElements(tid("presence-dot"))).as("no presence for a deactivated agent").isEmpty();
+    page.openConversation("Carla Customer");
+    page.waitUntil("the status button", () -> page.visible("thread-status") && page.text("thread-status").equals("Assigned · Dan Leaving (deactivated)"));
   }
 
   @Test
