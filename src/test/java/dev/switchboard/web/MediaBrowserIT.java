@@ -282,8 +282,9 @@ class MediaBrowserIT {
       page.driver.executeCdpCommand("Network.emulateNetworkConditions", java.util.Map.of("offline", false, "latency", 0,
           "downloadThroughput", -1, "uploadThroughput", -1));
     }
-    // then, opened again after a reload, the three arrive together just after the thread is drawn (as
-    // from the browser's cache): they grow the thread before the scroll that drew it at its end is reported
+    // then, opened again after a reload, the three arrive one right after another (from the browser's
+    // cache, each as the one before has loaded): the next grows the thread before the scroll the
+    // previous one's load made is reported
     page.open("/");
     page.waitUntil("the inbox", () -> page.visible("agent-name"));
     page.waitLive();
@@ -291,7 +292,8 @@ class MediaBrowserIT {
         + " Object.defineProperty(HTMLImageElement.prototype, 'src', { configurable: true, get() { return src.get.call(this); },"
         + " set(v) { if (this.dataset.testid !== 'media-image' || held.length >= 3) { src.set.call(this, v); return; }"
         + " held.push([this, v]); if (held.length === 3) Promise.all(held.map(([, u]) => fetch(u).then((r) => r.blob())))"
-        + ".then(() => held.forEach(([i, u]) => src.set.call(i, u))); } });");
+        + ".then(() => held.forEach(([i, u], n) => { if (n + 1 < held.length) i.addEventListener('load', () => src.set.call(...held[n + 1]), { once: true });"
+        + " if (n === 0) src.set.call(i, u); })); } });");
     page.click("tab-all");
     page.waitUntil("the customer in the list", () -> page.listed("Sol Slow"));
     page.openConversation("Sol Slow");
