@@ -186,7 +186,7 @@ public final class ContactService {
             .compose(x -> x.rowCount() == 0 ? get(ev.conn(), accountId, id) : changed(ev, accountId, id, 1))));
   }
 
-  /** Every custom field name used in the account. */
+  /** Every custom field name used in the account or defined by an admin ahead of use. */
   public Future<JsonObject> fieldNames(long accountId) {
     return names(ContactSql.FIELD_NAMES, accountId);
   }

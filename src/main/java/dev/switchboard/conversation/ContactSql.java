@@ -57,7 +57,10 @@ final class ContactSql {
 
   static final String TOUCH = "UPDATE contacts SET updated_at = now() WHERE id = $1";
 
-  static final String FIELD_NAMES = "SELECT DISTINCT name FROM contact_fields WHERE account_id = $1 ORDER BY name";
+  // the fields in use and those an admin defined ahead of use (V66); UNION keeps each once
+  static final String FIELD_NAMES = """
+      SELECT name FROM contact_fields WHERE account_id = $1
+       UNION SELECT name FROM field_names WHERE account_id = $1 ORDER BY name""";
   // the labels in use and those an admin defined ahead of use (V64); UNION keeps each once
   static final String LABEL_NAMES = """
       SELECT name FROM contact_labels WHERE account_id = $1

@@ -28,16 +28,16 @@ import java.util.List;
  * (rename; into a name in use it is a merge, and flows and saved replies that name it follow),
  * {@code DELETE} (off every contact). Each change is one transaction with one {@code names.changed}
  * event, however many contacts it touches: every open inbox reloads its names and the contact it shows.
- * {@code POST /labels} defines a label before any contact carries it, so a team's spelling is set
- * from the start; a rename moves the definition with the contacts' label and a delete removes it.
- * Field names have no such definition: a field only exists as a value on a contact.
+ * {@code POST /labels} and {@code POST /fields} define a name before any contact carries it, so a
+ * team's labels and fields are offered from the start (a label's spelling is set, a field's exact
+ * name); a rename moves the definition with the contacts' name and a delete removes it.
  */
 public final class NameRoutes {
 
   /** Labels an account may define ahead of use: the Settings list and every label menu stay readable. */
   public static final int DEFINED_LABELS_MAX = 1_000;
-  private static final AccountLimit DEFINED_LABELS = new AccountLimit("label_names", NameSql.LABEL_DEFINED_COUNT,
-      DEFINED_LABELS_MAX, "too_many_label_names", "defined labels; delete one first");
+  /** Fields an account may define ahead of use: the Settings list, the contact pane's and "Insert field" menus stay readable. */
+  public static final int DEFINED_FIELDS_MAX = 1_000;
 
   private final Transactions tx;
 
@@ -46,33 +46,51 @@ public final class NameRoutes {
   }
 
   public void mount(Router api) {
-    api.post("/labels").handler(this::define);
     for (Kind kind : Kind.values()) {
+      api.post("/" + kind.path).handler(ctx -> define(ctx, kind));
       api.get("/" + kind.path + "/usage").handler(ctx -> usage(ctx, kind));
       api.patch("/" + kind.path + "/:name").handler(ctx -> rename(ctx, kind));
       api.delete("/" + kind.path + "/:name").handler(ctx -> delete(ctx, kind));
     }
   }
 
-  /** The two kinds of name: their path, the word ContactRoutes.name checks them as, and their SQL. */
+  /**
+   * The two kinds of name: their path (also their {@code settings.changed} section), the word
+   * ContactRoutes.name checks them as, their SQL on contacts, and their definitions ahead of use
+   * with the account's limit on them.
+   */
   private enum Kind {
-    LABEL("labels", "label", NameSql.LABEL_USAGE, NameSql.LABEL_DROP_DOUBLES, NameSql.LABEL_RENAME, NameSql.LABEL_DELETE),
-    FIELD("fields", "field", NameSql.FIELD_USAGE, NameSql.FIELD_DROP_DOUBLES, NameSql.FIELD_RENAME, NameSql.FIELD_DELETE);
+    LABEL("labels", "label", NameSql.LABEL_USAGE, NameSql.LABEL_SPELLING, NameSql.LABEL_DROP_DOUBLES, NameSql.LABEL_RENAME,
+        NameSql.LABEL_DELETE, NameSql.LABEL_DEFINE, NameSql.LABEL_UNDEFINE, new AccountLimit("label_names",
+            NameSql.LABEL_DEFINED_COUNT, DEFINED_LABELS_MAX, "too_many_label_names", "defined labels; delete one first")),
+    FIELD("fields", "field", NameSql.FIELD_USAGE, NameSql.FIELD_SPELLING, NameSql.FIELD_DROP_DOUBLES, NameSql.FIELD_RENAME,
+        NameSql.FIELD_DELETE, NameSql.FIELD_DEFINE, NameSql.FIELD_UNDEFINE, new AccountLimit("field_names",
+            NameSql.FIELD_DEFINED_COUNT, DEFINED_FIELDS_MAX, "too_many_field_names", "defined custom fields; delete one first"));
 
     final String path;
     final String word;
     final String usage;
+    /** The account's name that $2 is ($1 account), defined or in use, else null. */
+    final String spelling;
     final String dropDoubles;
     final String rename;
     final String delete;
+    final String define;
+    final String undefine;
+    final AccountLimit defined;
 
-    Kind(String path, String word, String usage, String dropDoubles, String rename, String delete) {
+    Kind(String path, String word, String usage, String spelling, String dropDoubles, String rename, String delete,
+         String define, String undefine, AccountLimit defined) {
       this.path = path;
       this.word = word;
       this.usage = usage;
+      this.spelling = spelling;
       this.dropDoubles = dropDoubles;
       this.rename = rename;
       this.delete = delete;
+      this.define = define;
+      this.undefine = undefine;
+      this.defined = defined;
     }
 
     /** Whether two names are one: labels regardless of case, fields exactly. */
@@ -91,32 +109,33 @@ public final class NameRoutes {
   }
 
   /**
-   * A new label name no contact carries yet: 201 with it, or 409 {@code label_exists} naming the
-   * account's spelling when any spelling of it is defined or in use, so a form says so instead of
-   * silently keeping another spelling. Other admins' open Labels pages and inboxes' label menus
-   * follow through {@code settings.changed} (section "labels"): no contact changed, so no list reloads.
+   * A new name no contact carries yet, checked as a contact's label or field name: 201 with it, or
+   * 409 {@code label_exists} / {@code field_exists} naming the account's name when it is defined or
+   * in use (a label in any case, a field exactly), so a form says so instead of silently keeping
+   * another. Other admins' open Labels or Custom fields pages and inboxes' menus follow through
+   * {@code settings.changed} (section "labels" or "fields"): no contact changed, so no list reloads.
    */
-  private void define(RoutingContext ctx) {
+  private void define(RoutingContext ctx, Kind kind) {
     Principal p = Principal.of(ctx).requireAdmin();
-    String name = ContactRoutes.name(Bodies.string(Bodies.object(ctx), "name", true), Kind.LABEL.word);
+    String name = ContactRoutes.name(Bodies.string(Bodies.object(ctx), "name", true), kind.word);
     long account = p.accountId();
-    Reply.created(ctx, tx.run(ev -> DEFINED_LABELS.room(ev.conn(), account)
-        .compose(v -> ev.conn().preparedQuery(NameSql.LABEL_SPELLING).execute(Tuple.of(account, name)))
+    Reply.created(ctx, tx.run(ev -> kind.defined.room(ev.conn(), account)
+        .compose(v -> ev.conn().preparedQuery(kind.spelling).execute(Tuple.of(account, name)))
         .compose(spelling -> {
           String existing = spelling.iterator().next().getString("name");
-          return existing != null ? Future.<Long>failedFuture(exists(existing))
-              : ev.conn().preparedQuery(NameSql.LABEL_DEFINE).execute(Tuple.of(account, name)).compose(rows -> rows.size() == 0
-                  ? Future.failedFuture(exists(name))
+          return existing != null ? Future.<Long>failedFuture(exists(kind, existing))
+              : ev.conn().preparedQuery(kind.define).execute(Tuple.of(account, name)).compose(rows -> rows.size() == 0
+                  ? Future.failedFuture(exists(kind, name))
                   : Future.succeededFuture(rows.iterator().next().getLong("id")));
         })
         .map(id -> {
-          ev.add(Event.settingsChanged(account, "labels", id, false));
+          ev.add(Event.settingsChanged(account, kind.path, id, false));
           return new JsonObject().put("name", name).put("contacts", 0);
         })));
   }
 
-  private static ApiException exists(String spelling) {
-    return ApiException.conflict("label_exists", "the label “" + spelling + "” exists already");
+  private static ApiException exists(Kind kind, String spelling) {
+    return ApiException.conflict(kind.word + "_exists", "the " + kind.word + " “" + spelling + "” exists already");
   }
 
   private void rename(RoutingContext ctx, Kind kind) {
@@ -142,16 +161,13 @@ public final class NameRoutes {
   }
 
   /**
-   * A defined label follows its rename: the old definition goes and the new name is defined unless
-   * a spelling of it is already (a merge into a defined label keeps that one). Whether one moved.
+   * A defined name follows its rename: the old definition goes and the new name is defined unless
+   * it is already (a merge into a defined label or field keeps that one). Whether one moved.
    */
   private static Future<Boolean> moveDefinition(SqlConnection c, Kind kind, long accountId, String from, String to) {
-    if (kind != Kind.LABEL) {
-      return Future.succeededFuture(false);
-    }
-    return c.preparedQuery(NameSql.LABEL_UNDEFINE).execute(Tuple.of(accountId, from)).compose(gone -> gone.rowCount() == 0
+    return c.preparedQuery(kind.undefine).execute(Tuple.of(accountId, from)).compose(gone -> gone.rowCount() == 0
         ? Future.succeededFuture(false)
-        : c.preparedQuery(NameSql.LABEL_DEFINE).execute(Tuple.of(accountId, to)).map(true));
+        : c.preparedQuery(kind.define).execute(Tuple.of(accountId, to)).map(true));
   }
 
   /**
@@ -190,7 +206,7 @@ public final class NameRoutes {
     });
   }
 
-  /** The name a rename writes, and whether it is in use already: a label takes the account's spelling. */
+  /** The name a rename writes, and whether it is defined or in use already: a label takes the account's spelling. */
   private record Target(String name, boolean existing) {
   }
 
@@ -199,10 +215,7 @@ public final class NameRoutes {
       // "vip" to "VIP" respells the label; a field renamed to itself changes nothing but is answered
       return Future.succeededFuture(new Target(to, true));
     }
-    if (kind == Kind.FIELD) {
-      return c.preparedQuery(NameSql.FIELD_EXISTS).execute(Tuple.of(accountId, to)).map(rows -> new Target(to, rows.size() > 0));
-    }
-    return c.preparedQuery(NameSql.LABEL_SPELLING).execute(Tuple.of(accountId, to)).map(rows -> {
+    return c.preparedQuery(kind.spelling).execute(Tuple.of(accountId, to)).map(rows -> {
       String spelling = rows.iterator().next().getString("name");
       return spelling == null ? new Target(to, false) : new Target(spelling, true);
     });
@@ -211,18 +224,14 @@ public final class NameRoutes {
   private void delete(RoutingContext ctx, Kind kind) {
     Principal p = Principal.of(ctx).requireAdmin();
     String name = ContactRoutes.name(ctx.pathParam("name"), kind.word);
-    Reply.ok(ctx, tx.run(ev -> ev.conn().preparedQuery(kind.delete).execute(Tuple.of(p.accountId(), name)).compose(rows -> {
-      // a defined label goes with its uses: deleted, it is no longer offered either
-      Future<Boolean> defined = kind == Kind.LABEL
-          ? ev.conn().preparedQuery(NameSql.LABEL_UNDEFINE).execute(Tuple.of(p.accountId(), name)).map(r -> r.rowCount() > 0)
-          : Future.succeededFuture(false);
-      return defined.map(wasDefined -> {
-        if (rows.rowCount() == 0 && !wasDefined) {
-          throw ApiException.notFound(kind.word);
-        }
-        ev.add(Event.namesChanged(p.accountId(), kind.word, name, null));
-        return new JsonObject().put("contacts", rows.rowCount());
-      });
-    })));
+    // a defined name goes with its uses: deleted, it is no longer offered either
+    Reply.ok(ctx, tx.run(ev -> ev.conn().preparedQuery(kind.delete).execute(Tuple.of(p.accountId(), name))
+        .compose(rows -> ev.conn().preparedQuery(kind.undefine).execute(Tuple.of(p.accountId(), name)).map(undefined -> {
+          if (rows.rowCount() == 0 && undefined.rowCount() == 0) {
+            throw ApiException.notFound(kind.word);
+          }
+          ev.add(Event.namesChanged(p.accountId(), kind.word, name, null));
+          return new JsonObject().put("contacts", rows.rowCount());
+        }))));
   }
 }

@@ -136,11 +136,14 @@ public final class SavedReplyRoutes {
     return view;
   }
 
-  private static final String KNOWN_FIELDS = "SELECT DISTINCT name FROM contact_fields WHERE account_id = $1 AND name = ANY($2)";
+  private static final String KNOWN_FIELDS = """
+      SELECT name FROM contact_fields WHERE account_id = $1 AND name = ANY($2)
+       UNION SELECT name FROM field_names WHERE account_id = $1 AND name = ANY($2)""";
 
   /**
-   * Every {{field}} the content names must be a field some contact of the account has: a typo
-   * found when the reply is saved, not when an agent sends it to a customer. 422 unknown_field.
+   * Every {{field}} the content names must be a field some contact of the account has or an admin
+   * defined (V66), exactly: a typo found when the reply is saved, not when an agent sends it to a
+   * customer. 422 unknown_field.
    */
   private io.vertx.core.Future<Void> knownFields(long accountId, String content) {
     java.util.List<String> names = Placeholders.names(content);
@@ -153,7 +156,8 @@ public final class SavedReplyRoutes {
       java.util.List<String> unknown = names.stream().filter(n -> !known.contains(n)).map(n -> "{{" + n + "}}").toList();
       return unknown.isEmpty() ? io.vertx.core.Future.<Void>succeededFuture()
           : io.vertx.core.Future.failedFuture(ApiException.unprocessable("unknown_field",
-              "no contact has the field " + String.join(", ", unknown) + "; add it to a contact first, or fix the name"));
+              "no contact has the field " + String.join(", ", unknown) + " and no admin defined it; fix the name,"
+                  + " or define it in Settings → Custom fields"));
     });
   }
 

@@ -11,7 +11,7 @@ import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-@DisplayName("Admins rename, merge and delete label and field names on every contact, in one transaction with one event")
+@DisplayName("Admins define label and field names ahead of use, and rename, merge and delete them on every contact, in one transaction with one event")
 class NameApiTest extends InboxTestBase {
 
   static long contactWith(Party p, String id) {
@@ -363,5 +363,162 @@ class NameApiTest extends InboxTestBase {
     assertThat(full.status()).as(full.text()).isEqualTo(422);
     assertThat(full.errorCode()).isEqualTo("too_many_label_names");
     assertThat(a.admin().post("/api/v1/labels", new JsonObject().put("name", "another account's room")).status()).isEqualTo(201);
+  }
+
+  static List<String> fields(long contactId) {
+    return Seed.strings(db, "SELECT name || '=' || value FROM contact_fields WHERE contact_id = ? ORDER BY name", contactId);
+  }
+
+  static List<String> definedFields(Party p) {
+    return Seed.strings(db, "SELECT name FROM field_names WHERE account_id = ? ORDER BY name", p.accountId());
+  }
+
+  static Http.Res savedReply(Http as, String content) {
+    return as.post("/api/v1/saved-replies", new JsonObject().put("title", "Uses " + content.substring(0, Math.min(content.length(), 40)))
+        .put("content", content));
+  }
+
+  @Test
+  @DisplayName("an admin defines a field no contact has: listed with 0 contacts and usable in saved replies; exactly that name defined "
+      + "or in use is 409, another case is another field, bad names 422, agents 403, and another account neither sees nor uses it")
+  void defineFields() {
+    long one = contactWith(a, "nfd-1");
+    Seed.exec(db, "INSERT INTO contact_fields (contact_id, account_id, name, value) VALUES (?, ?, 'Loyalty', 'gold')", one, a.accountId());
+    String mark = marker(a);
+
+    Http.Res created = a.admin().post("/api/v1/fields", new JsonObject().put("name", "\u200B Order number\u200B "));
+    assertThat(created.status()).as(created.text()).isEqualTo(201);
+    assertThat(created.json().getString("name")).as("invisible characters trimmed").isEqualTo("Order number");
+    assertThat(created.json().getInteger("contacts")).isZero();
+    assertThat(names(a, "fields")).contains("Order number", "Loyalty");
+    assertThat(names(a, "fields/usage")).contains("Order number=0", "Loyalty=1");
+    assertThat(a.agent().get("/api/v1/fields").items().getList()).as("agents pick from it").contains("Order number");
+    assertThat(settingsChanged(a, mark)).extracting(d -> d.getString("section")).containsExactly("fields");
+
+    Http.Res again = a.admin().post("/api/v1/fields", new JsonObject().put("name", "Order number"));
+    assertThat(again.status()).as(again.text()).isEqualTo(409);
+    assertThat(again.errorCode()).isEqualTo("field_exists");
+    assertThat(again.text()).contains("Order number");
+    Http.Res inUse = a.admin().post("/api/v1/fields", new JsonObject().put("name", "Loyalty"));
+    assertThat(inUse.status()).as("a name contacts have: " + inUse.text()).isEqualTo(409);
+    assertThat(inUse.errorCode()).isEqualTo("field_exists");
+    // field names are exact: each case is its own {{placeholder}}
+    for (String other : List.of("order number", "loyalty")) {
+      Http.Res r = a.admin().post("/api/v1/fields", new JsonObject().put("name", other));
+      assertThat(r.status()).as("%s: %s", other, r.text()).isEqualTo(201);
+    }
+    assertThat(names(a, "fields/usage")).contains("Order number=0", "order number=0", "Loyalty=1", "loyalty=0");
+    assertThat(definedFields(a)).containsExactlyInAnyOrder("Order number", "order number", "loyalty");
+
+    assertThat(a.admin().post("/api/v1/fields", new JsonObject().put("name", "")).status()).isEqualTo(400);
+    for (String bad : List.of(" \u200B ", "x".repeat(101), "{{x}}", "a}b", "two\nlines")) {
+      Http.Res r = a.admin().post("/api/v1/fields", new JsonObject().put("name", bad));
+      assertThat(r.status()).as("%s: %s", bad, r.text()).isEqualTo(422);
+      assertThat(r.errorCode()).isEqualTo("invalid_name");
+    }
+    assertThat(a.admin().post("/api/v1/fields", new JsonObject()).status()).isEqualTo(400);
+    assertThat(a.admin().post("/api/v1/fields", new JsonObject().put("name", 42)).status()).isEqualTo(400);
+    assertThat(a.admin().post("/api/v1/fields", new JsonObject().put("name", "y".repeat(100))).status()).isEqualTo(201);
+    assertThat(a.agent().post("/api/v1/fields", new JsonObject().put("name", "By an agent")).status()).isEqualTo(403);
+    assertThat(names(a, "fields")).doesNotContain("By an agent");
+
+    // a saved reply may name a defined field, exactly
+    Http.Res reply = savedReply(a.agent(), "Your order {{Order number}} is on its way");
+    assertThat(reply.status()).as(reply.text()).isEqualTo(201);
+    Http.Res wrongCase = savedReply(a.agent(), "Your order {{ORDER NUMBER}}");
+    assertThat(wrongCase.status()).as(wrongCase.text()).isEqualTo(422);
+    assertThat(wrongCase.errorCode()).isEqualTo("unknown_field");
+    // set on a contact, the defined name is counted as any field in use
+    assertThat(a.agent().put("/api/v1/contacts/" + one + "/fields/Order%20number", new JsonObject().put("value", "A-1")).status()).isEqualTo(200);
+    assertThat(names(a, "fields/usage")).contains("Order number=1", "order number=0");
+    assertThat(names(a, "fields").stream().filter("Order number"::equals)).as("listed once").hasSize(1);
+
+    assertThat(names(b, "fields")).doesNotContain("Order number", "order number", "loyalty");
+    assertThat(names(b, "fields/usage")).noneMatch(n -> n.toLowerCase().startsWith("order number") || n.startsWith("loyalty"));
+    assertThat(b.agent().get("/api/v1/fields").items().getList()).doesNotContain("Order number");
+    assertThat(savedReply(b.agent(), "{{Order number}}").errorCode()).as("another account's field").isEqualTo("unknown_field");
+    assertThat(b.admin().patch("/api/v1/fields/order%20number", new JsonObject().put("name", "Stolen")).status()).isEqualTo(404);
+    assertThat(b.admin().delete("/api/v1/fields/order%20number").status()).isEqualTo(404);
+    Http.Res own = b.admin().post("/api/v1/fields", new JsonObject().put("name", "order number"));
+    assertThat(own.status()).as("each account has its own names: " + own.text()).isEqualTo(201);
+    assertThat(definedFields(a)).contains("order number").doesNotContain("Stolen");
+    assertThat(names(a, "fields")).doesNotContain("Stolen");
+  }
+
+  @Test
+  @DisplayName("a defined field follows its rename and a merge into a name defined or in use, is kept when a rename is refused, "
+      + "and goes with its delete; an unknown one is 404")
+  void renameAndDeleteDefinedFields() {
+    long one = contactWith(a, "nfr-1");
+    Seed.exec(db, "INSERT INTO contact_fields (contact_id, account_id, name, value) VALUES (?, ?, 'Rank', 'gold')", one, a.accountId());
+    for (String n : List.of("Region", "Band", "Spare", "ticket")) {
+      assertThat(a.admin().post("/api/v1/fields", new JsonObject().put("name", n)).status()).isEqualTo(201);
+    }
+
+    // another case is another name for a field: a rename, not a respelling
+    JsonObject lower = a.admin().patch("/api/v1/fields/Region", new JsonObject().put("name", "region")).json();
+    assertThat(lower.getString("name")).isEqualTo("region");
+    assertThat(lower.getBoolean("merged")).isFalse();
+    assertThat(lower.getInteger("contacts")).isZero();
+    assertThat(names(a, "fields/usage")).contains("region=0").doesNotContain("Region=0");
+    assertThat(a.admin().patch("/api/v1/fields/region", new JsonObject().put("name", "Area")).json().getBoolean("merged")).isFalse();
+    assertThat(names(a, "fields")).contains("Area").doesNotContain("region", "Region");
+
+    // a field in use renamed onto a defined one merges into it
+    JsonObject merged = a.admin().patch("/api/v1/fields/Rank", new JsonObject().put("name", "Band")).json();
+    assertThat(merged.getString("name")).isEqualTo("Band");
+    assertThat(merged.getBoolean("merged")).isTrue();
+    assertThat(merged.getInteger("contacts")).isEqualTo(1);
+    assertThat(fields(one)).containsExactly("Band=gold");
+    assertThat(names(a, "fields/usage")).contains("Band=1").noneMatch(n -> n.startsWith("Rank"));
+
+    // renamed, a defined field in use moves its definition: nothing is left under the old name
+    assertThat(a.admin().patch("/api/v1/fields/Band", new JsonObject().put("name", "Grade")).json().getInteger("contacts")).isEqualTo(1);
+    assertThat(fields(one)).containsExactly("Grade=gold");
+    assertThat(definedFields(a)).contains("Area", "Grade", "Spare", "ticket").doesNotContain("Band", "Region", "region");
+    // a defined field no contact has, merged into one in use, is defined under that name once
+    JsonObject intoUsed = a.admin().patch("/api/v1/fields/Spare", new JsonObject().put("name", "Grade")).json();
+    assertThat(intoUsed.getBoolean("merged")).isTrue();
+    assertThat(intoUsed.getInteger("contacts")).isZero();
+    assertThat(fields(one)).containsExactly("Grade=gold");
+    assertThat(definedFields(a)).containsOnlyOnce("Grade").doesNotContain("Spare");
+
+    // a rename refused (a saved reply would grow past its limit) keeps the definition where it was
+    String content = "{{ticket}} " + "x".repeat(4_096 - 11);
+    Http.Res reply = savedReply(a.admin(), content);
+    assertThat(reply.status()).as(reply.text()).isEqualTo(201);
+    Http.Res refused = a.admin().patch("/api/v1/fields/ticket", new JsonObject().put("name", "ticket reference number"));
+    assertThat(refused.status()).as(refused.text()).isEqualTo(422);
+    assertThat(refused.errorCode()).isEqualTo("rename_refused");
+    assertThat(definedFields(a)).contains("ticket").doesNotContain("ticket reference number");
+
+    assertThat(a.admin().delete("/api/v1/fields/Grade").json().getInteger("contacts")).isEqualTo(1);
+    assertThat(fields(one)).isEmpty();
+    assertThat(a.admin().delete("/api/v1/fields/Area").json().getInteger("contacts")).as("defined, on no contact").isZero();
+    assertThat(names(a, "fields")).doesNotContain("Grade", "Area");
+    assertThat(definedFields(a)).doesNotContain("Grade", "Area");
+    assertThat(a.admin().delete("/api/v1/fields/Area").status()).isEqualTo(404);
+    assertThat(a.admin().delete("/api/v1/fields/TICKET").status()).as("exact names only").isEqualTo(404);
+    assertThat(a.admin().patch("/api/v1/fields/Area", new JsonObject().put("name", "x")).status()).isEqualTo(404);
+    assertThat(a.agent().patch("/api/v1/fields/ticket", new JsonObject().put("name", "x")).status()).isEqualTo(403);
+    assertThat(a.agent().delete("/api/v1/fields/ticket").status()).isEqualTo(403);
+    assertThat(definedFields(a)).contains("ticket");
+    // deleted, a name can be defined again
+    assertThat(a.admin().post("/api/v1/fields", new JsonObject().put("name", "Area")).status()).isEqualTo(201);
+  }
+
+  @Test
+  @DisplayName("an account defines at most " + NameRoutes.DEFINED_FIELDS_MAX + " fields ahead of use")
+  void definedFieldsAreCapped() {
+    Party capped = party("Capped fields");
+    Seed.exec(db, "INSERT INTO field_names (account_id, name) SELECT ?, 'field ' || n FROM generate_series(1, ?) n",
+        capped.accountId(), NameRoutes.DEFINED_FIELDS_MAX - 1);
+    assertThat(capped.admin().post("/api/v1/fields", new JsonObject().put("name", "last")).status()).isEqualTo(201);
+    Http.Res full = capped.admin().post("/api/v1/fields", new JsonObject().put("name", "one more"));
+    assertThat(full.status()).as(full.text()).isEqualTo(422);
+    assertThat(full.errorCode()).isEqualTo("too_many_field_names");
+    assertThat(Seed.scalar(db, "SELECT count(*) FROM field_names WHERE account_id = ?", capped.accountId())).isEqualTo(NameRoutes.DEFINED_FIELDS_MAX);
+    assertThat(capped.admin().post("/api/v1/labels", new JsonObject().put("name", "a label")).status()).as("labels are counted apart").isEqualTo(201);
+    assertThat(a.admin().post("/api/v1/fields", new JsonObject().put("name", "another account's room")).status()).isEqualTo(201);
   }
 }
