@@ -1,16 +1,28 @@
 // Settings → Labels and Custom fields: every name in use with its number of contacts; rename
 // (into a name in use it is a merge, asked first) and delete from every contact. The server does
-// each in one transaction and tells every open inbox (names.changed). Labels can also be created
-// before any contact carries them (listed with 0 contacts), so the team's spelling is set first.
+// each in one transaction and tells every open inbox (names.changed). Both can also be created
+// before any contact carries them (listed with 0 contacts), so the team's labels and fields are
+// offered from the first day: a label's spelling, a field's exact name for {{name}}.
 
 import { h, mount, toast } from '../dom.js';
 import { api, enc } from '../api.js';
+import { refreshNames } from '../reference.js';
 import { openModal } from '../ui.js';
 import { field, errorLine, confirmDelete } from './forms.js';
 
 const KINDS = {
-  labels: { one: 'label', intro: 'Labels group contacts; agents add them in the contact pane and filter the list by them. A name differing only in case is the same label.' },
-  fields: { one: 'field', intro: 'Custom fields hold a value per contact; saved replies and templates insert them as {{name}}. A renamed field is not renamed inside saved replies.' },
+  labels: {
+    one: 'label', title: 'New label', max: 64,
+    intro: 'Labels group contacts; agents add them in the contact pane and filter the list by them. A name differing only in case is the same label.',
+    hint: 'Agents then pick this spelling; a name differing only in case is the same label.',
+    empty: 'No label yet: create one above, or add one to a contact.',
+  },
+  fields: {
+    one: 'field', title: 'New field', max: 100,
+    intro: 'Custom fields hold a value per contact; saved replies and templates insert them as {{name}}. A renamed field is not renamed inside saved replies.',
+    hint: 'Agents then pick it in the contact pane, and saved replies insert it as {{name}}. Case matters: “Plan” and “plan” are two fields.',
+    empty: 'No field yet: create one above, or add one to a contact.',
+  },
 };
 
 export const renderLabels = (into) => renderNames(into, 'labels');
@@ -19,24 +31,27 @@ export const renderFields = (into) => renderNames(into, 'fields');
 async function renderNames(into, kind) {
   const { intro } = KINDS[kind];
   const list = h('div', { class: 'set-list', testid: `${KINDS[kind].one}-list` }, h('p', { class: 'muted' }, 'Loading…'));
-  mount(into, h('p', { class: 'muted' }, intro), kind === 'labels' ? newLabelForm(() => renderList(list, kind)) : null, list);
+  mount(into, h('p', { class: 'muted' }, intro), newNameForm(kind, () => renderList(list, kind)), list);
   await renderList(list, kind);
 }
 
 /**
- * "New label": a name and Create, Enter submits. The server's refusal (a spelling that exists, a
- * name too long) shows under the field and the focus stays in it, so the admin corrects and retries.
+ * "New label" or "New field": a name and Create, Enter submits. The server's refusal (a name that
+ * exists, one too long) shows under the field and the focus stays in it, so the admin corrects and
+ * retries. Once created, this page's own menus (the saved-reply editor's "Insert field", the contact
+ * pane) offer it at once, without waiting for the event every other page gets.
  */
-function newLabelForm(created) {
-  const error = errorLine('label-create-error');
-  error.id = 'label-create-error';
-  const name = h('input', { testid: 'label-create-name', maxlength: 64, autocomplete: 'off', 'aria-describedby': 'label-create-error' });
+function newNameForm(kind, created) {
+  const { one, title, max, hint } = KINDS[kind];
+  const error = errorLine(`${one}-create-error`);
+  error.id = `${one}-create-error`;
+  const name = h('input', { testid: `${one}-create-name`, maxlength: max, autocomplete: 'off', 'aria-describedby': `${one}-create-error` });
   const fail = (text) => { error.show(text); name.setAttribute('aria-invalid', 'true'); name.focus(); };
-  const form = h('form', { class: 'set-card set-form', testid: 'label-create-form', 'aria-labelledby': 'label-create-title' },
-    h('h2', { class: 'set-card-title', id: 'label-create-title' }, 'New label'),
-    field('Name', name, 'Agents then pick this spelling; a name differing only in case is the same label.'),
+  const form = h('form', { class: 'set-card set-form', testid: `${one}-create-form`, 'aria-labelledby': `${one}-create-title` },
+    h('h2', { class: 'set-card-title', id: `${one}-create-title` }, title),
+    field('Name', name, hint),
     error,
-    h('div', { class: 'set-actions' }, h('button', { type: 'submit', class: 'btn btn-primary', testid: 'label-create-save' }, 'Create label')));
+    h('div', { class: 'set-actions' }, h('button', { type: 'submit', class: 'btn btn-primary', testid: `${one}-create-save` }, `Create ${one}`)));
   name.addEventListener('input', () => { error.show(''); name.removeAttribute('aria-invalid'); });
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -44,12 +59,12 @@ function newLabelForm(created) {
     if (!to) { fail('A name is needed.'); return; }
     if (/[{}]/.test(to)) { fail('A name cannot contain { or }.'); return; }
     try {
-      const r = await api.post('/labels', { name: to });
+      const r = await api.post(`/${kind}`, { name: to });
       form.reset();
       error.show('');
       name.removeAttribute('aria-invalid');
-      toast(`Label “${r.name}” created`);
-      await created();
+      toast(`${one === 'label' ? 'Label' : 'Field'} “${r.name}” created`);
+      await Promise.all([created(), refreshNames()]);
     } catch (ex) { fail(ex.message); }
   });
   return form;
@@ -71,7 +86,7 @@ async function renderList(list, kind) {
       h('div', { class: 'muted set-hint', testid: `${one}-count` }, `${n.contacts} contact${n.contacts === 1 ? '' : 's'}`)),
     h('button', { class: 'btn btn-sm', testid: `${one}-rename`, 'aria-label': `Rename ${n.name}`, onclick: () => openRename(kind, n, items, again) }, 'Rename'),
     h('button', { class: 'btn btn-sm', testid: `${one}-delete`, 'aria-label': `Delete ${n.name}`, onclick: () => confirmDelete(`Delete ${one} “${n.name}”?`, n.contacts ? `It is removed from ${n.contacts} contact${n.contacts === 1 ? '' : 's'}. This cannot be undone.` : 'No contact carries it; it is no longer offered.', `/${kind}/${enc(n.name)}`, again, `${one}-delete-confirm`) }, 'Delete')))
-    : h('p', { class: 'muted' }, kind === 'labels' ? 'No label yet: create one above, or add one to a contact.' : `No ${one} is in use.`));
+    : h('p', { class: 'muted' }, KINDS[kind].empty));
 }
 
 function openRename(kind, n, items, done) {

@@ -1,5 +1,6 @@
 // Settings → Saved replies: find, create, edit and delete the account's saved replies, with
-// {{field}} inserted from the field names in use (the server refuses names nobody uses).
+// {{field}} inserted from the field names in use or defined ahead of use (the server refuses names
+// that are neither).
 
 import { h, mount, toast } from '../dom.js';
 import { api, enc, ifMatch } from '../api.js';

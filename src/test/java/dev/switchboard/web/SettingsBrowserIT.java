@@ -15,6 +15,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.WebElement;
+import org.openqa.selenium.support.ui.Select;
 
 import java.util.List;
 
@@ -443,6 +444,59 @@ class SettingsBrowserIT {
     bea.el("label-input").sendKeys(org.openqa.selenium.Keys.ENTER);
     bea.waitUntil("the defined spelling on the contact", () -> !bea.all("[data-testid='label-chip'][data-name='Refund asked']").isEmpty());
     assertThat(Seed.strings(f.db, "SELECT name FROM contact_labels WHERE lower(name) = 'refund asked'")).containsExactly("Refund asked");
+  }
+
+  @Test
+  @DisplayName("a custom field created in Settings by keyboard is listed with 0 contacts; exactly that name is refused inline with the focus kept, "
+      + "another case is a second field; an agent's open contact pane offers it live, and the saved-reply editor's Insert field puts it in a reply that saves")
+  void createField() {
+    Webhooks.whatsappText(f.http, "14155550781", "Fia Newfield", "hello");
+    f.conversationOf("14155550781");
+    Browser bea = f.fresh().login(f.agentEmail, f.agentPassword);
+    bea.waitLive();
+    bea.click("tab-all");
+    bea.openConversation("Fia Newfield");
+    bea.el("field-name-input");
+
+    section(page, "fields");
+    WebElement name = page.el("field-create-name");
+    name.click();
+    name.sendKeys("  Order number" + org.openqa.selenium.Keys.ENTER);
+    page.waitUntil("the new field with no contact", () -> !page.all("[data-testid='field-row'][data-name='Order number']").isEmpty()
+        && page.css("[data-testid='field-row'][data-name='Order number'] [data-testid='field-count']").getText().equals("0 contacts"));
+    assertThat(page.el("field-create-name").getAttribute("value")).as("the form is ready for the next").isEmpty();
+    assertThat(page.js("return document.activeElement.dataset.testid")).isEqualTo("field-create-name");
+    assertThat(Seed.strings(f.db, "SELECT name FROM field_names")).contains("Order number");
+    page.screenshot("settings-07-field-created");
+
+    page.el("field-create-name").sendKeys("Order number" + org.openqa.selenium.Keys.ENTER);
+    assertThat(page.waitFor("the refusal", () -> page.visible("field-create-error") ? page.text("field-create-error") : null))
+        .contains("“Order number” exists already");
+    assertThat(page.el("field-create-name").getAttribute("aria-invalid")).isEqualTo("true");
+    assertThat(page.js("return document.activeElement.dataset.testid")).as("the focus stays to correct it").isEqualTo("field-create-name");
+    assertThat(page.all("[data-testid='field-row'][data-name='Order number']")).hasSize(1);
+    page.el("field-create-name").sendKeys(org.openqa.selenium.Keys.BACK_SPACE);
+    page.waitUntil("the error cleared while typing", () -> !page.visible("field-create-error"));
+    // field names are exact: another case is a field of its own
+    page.type("field-create-name", "order number" + org.openqa.selenium.Keys.ENTER);
+    page.waitUntil("the second field", () -> !page.all("[data-testid='field-row'][data-name='order number']").isEmpty());
+    assertThat(page.visible("field-create-error")).isFalse();
+
+    bea.waitUntil("the agent's field menu offers it", () -> !bea.all("#field-names option[value='Order number']").isEmpty());
+
+    section(page, "saved-replies");
+    page.click("sr-new");
+    page.type("sre-title", "Order status");
+    page.type("sre-content", "Your order ");
+    assertThat(new Select(page.el("sre-field")).getOptions()).extracting(WebElement::getText).contains("Order number", "order number");
+    new Select(page.el("sre-field")).selectByValue("Order number");
+    assertThat(page.el("sre-content").getAttribute("value")).isEqualTo("Your order {{Order number}}");
+    page.click("sre-save");
+    page.waitUntil("the saved reply", () -> page.all("[data-testid='sr-row-content']").stream().anyMatch(e -> e.getText().equals("Your order {{Order number}}")));
+    List<String> saved = Seed.strings(f.db, "SELECT id::text FROM saved_replies WHERE content = 'Your order {{Order number}}'");
+    assertThat(saved).hasSize(1);
+    // the saved-replies test counts the account's replies
+    assertThat(f.api().delete("/api/v1/saved-replies/" + saved.get(0)).status()).isEqualTo(204);
   }
 
   @Test
