@@ -19,7 +19,7 @@ const KINDS = {
   },
   fields: {
     one: 'field', title: 'New field', max: 100,
-    intro: 'Custom fields hold a value per contact; saved replies and templates insert them as {{name}}. A renamed field is not renamed inside saved replies.',
+    intro: 'Custom fields hold a value per contact; saved replies and templates insert them as {{name}}. A rename reaches the saved replies and bot flows that name the field.',
     hint: 'Agents then pick it in the contact pane, and saved replies insert it as {{name}}. Case matters: “Plan” and “plan” are two fields.',
     empty: 'No field yet: create one above, or add one to a contact.',
   },
