@@ -61,7 +61,10 @@ final class Parts {
     this.conversations = new ConversationService(tx, config.inbox());
     this.streams = new dev.switchboard.http.StreamSlots(s.vertx(), dev.switchboard.http.StreamSlots.totalFor(config.store().dbPoolSize()),
         config.store().streams().perAccount(), config.store().streams().waitMs());
-    io.micrometer.core.instrument.Gauge.builder("switchboard_streams_in_use", streams, dev.switchboard.http.StreamSlots::inUse)
-        .description("uploads and exports holding a database connection on this node").register(s.metrics());
+    // a node started without metrics (the embedded tools, start-up checks) has no registry
+    if (s.metrics() != null) {
+      io.micrometer.core.instrument.Gauge.builder("switchboard_streams_in_use", streams, dev.switchboard.http.StreamSlots::inUse)
+          .description("uploads and exports holding a database connection on this node").register(s.metrics());
+    }
   }
 }
